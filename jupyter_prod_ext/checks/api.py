@@ -1,0 +1,76 @@
+"""The entry points the CLI, the server and other features (commit gate) call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..config import load_config
+from ..errors import NotebookError
+from ..notebook import Notebook, load_notebook, notebook_from_dict
+from ..paths import project_root as find_project_root
+from ..types import ReportDict
+from .base import Context, Settings
+from .engine import Selection, run_checks
+
+
+def settings_for(
+    folder: Path | None,
+    ceiling: Path | None = None,
+    *,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+) -> Settings:
+    """Project config (``[tool.jupyter-prod]``) overlaid with the caller's select/ignore."""
+    st = Settings()
+    if folder is not None:
+        cfg = load_config(folder, ceiling)
+        st.select = frozenset(cfg.select) if cfg.select is not None else None
+        st.ignore = frozenset(cfg.ignore)
+        st.severity = dict(cfg.severity)
+        if cfg.max_cell_lines is not None:
+            st.max_cell_lines = cfg.max_cell_lines
+        if cfg.max_notebook_cells is not None:
+            st.max_notebook_cells = cfg.max_notebook_cells
+        st.extra = dict(cfg.prod)
+    if select:
+        st.select = frozenset(select)
+    if ignore:
+        st.ignore = st.ignore | frozenset(ignore)
+    return st
+
+
+def check_notebook(
+    nb: Notebook,
+    *,
+    file: Path | None = None,
+    server_root: Path | None = None,
+    checks: Selection | str = "fast",
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+) -> ReportDict:
+    if not nb.is_python:
+        raise NotebookError(
+            f"{nb.path}: not a Python notebook (its language is '{nb.language}'); jupyter-prod checks Python notebooks only."
+        )
+    project = find_project_root(file, server_root) if file is not None else server_root
+    folder = file.parent if file is not None else project
+    settings = settings_for(folder, server_root, select=select, ignore=ignore)
+    ctx = Context(nb=nb, settings=settings, file=file, project_root=project)
+    return run_checks(ctx, checks)
+
+
+def check_path(
+    path: Path,
+    *,
+    display: str | None = None,
+    server_root: Path | None = None,
+    checks: Selection | str = "fast",
+    content: dict[str, Any] | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+) -> ReportDict:
+    """Check the file at ``path`` (or ``content``, the editor's unsaved version of it)."""
+    name = display or str(path)
+    nb = notebook_from_dict(content, name) if content is not None else load_notebook(path, name)
+    return check_notebook(nb, file=path, server_root=server_root, checks=checks, select=select, ignore=ignore)

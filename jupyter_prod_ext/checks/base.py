@@ -1,0 +1,85 @@
+"""The types a check works with: its input (:class:`Context`) and output (:class:`Finding`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ..analysis import DefUse, analyse
+from ..notebook import Cell, CodeUnit, Notebook
+from ..types import FindingDict, Fix, Severity
+
+
+@dataclass
+class Finding:
+    check: str
+    severity: Severity
+    cell: int | None
+    line: int | None
+    message: str
+    hint: str = ""
+    cell_id: str | None = None
+    fix: Fix | None = None
+
+    def to_dict(self) -> FindingDict:
+        return {
+            "check": self.check,
+            "severity": self.severity,
+            "cell": self.cell,
+            "cell_id": self.cell_id,
+            "line": self.line,
+            "message": self.message,
+            "hint": self.hint,
+            "fix": self.fix,
+        }
+
+
+@dataclass
+class Settings:
+    """Effective settings of one run: project config merged with CLI/panel choices."""
+
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    max_cell_lines: int = 60
+    max_notebook_cells: int = 150
+    #: the raw ``[tool.jupyter-prod]`` table for checks with their own keys
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """Everything a check may look at; expensive parts computed once, on demand."""
+
+    nb: Notebook
+    settings: Settings = field(default_factory=Settings)
+    #: the notebook file on disk, when there is one (VCS and dependency checks need it)
+    file: Path | None = None
+    #: the project root (git top level or server root), for config and dependency files
+    project_root: Path | None = None
+
+    @cached_property
+    def units(self) -> list[CodeUnit]:
+        return self.nb.units()
+
+    @cached_property
+    def defuse(self) -> DefUse:
+        return analyse(self.nb)
+
+    def cell(self, index: int) -> Cell:
+        return self.nb.cells[index]
+
+    def finding(
+        self,
+        check: str,
+        severity: Severity,
+        cell: int | None,
+        line: int | None,
+        message: str,
+        hint: str = "",
+        fix: Fix | None = None,
+    ) -> Finding:
+        cell_id = self.nb.cells[cell].cell_id if cell is not None and 0 <= cell < len(self.nb.cells) else None
+        return Finding(check, severity, cell, line, message, hint, cell_id, fix)

@@ -1,0 +1,97 @@
+"""Run a selection of checks on one notebook and build its report."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Literal
+
+from ..errors import InputError
+from ..types import ReportDict
+from .base import Context, Finding
+from .registry import CHECKS, CheckSpec
+from .score import score
+from .waivers import split_waived
+
+log = logging.getLogger(__name__)
+
+Selection = Literal["fast", "all"] | list[str] | tuple[str, ...]
+
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def resolve_selection(selection: Selection | str, ctx: Context) -> list[CheckSpec]:
+    """Which registered checks run: the request's choice, then the project's select/ignore."""
+    if selection == "fast":
+        specs = [s for s in CHECKS.values() if not s.slow]
+    elif selection == "all":
+        specs = list(CHECKS.values())
+    elif isinstance(selection, (list, tuple)):
+        unknown = [x for x in selection if x not in CHECKS]
+        if unknown:
+            raise InputError(f"Unknown check id(s): {', '.join(map(str, unknown))}. Run `jupyter-prod checks` for the list.")
+        specs = [CHECKS[x] for x in selection]
+    else:
+        raise InputError("'checks' must be \"fast\", \"all\" or a list of check ids.")
+    st = ctx.settings
+    explicit = isinstance(selection, (list, tuple))
+    out = []
+    for s in specs:
+        if not explicit and st.select is not None and s.id not in st.select and s.family not in st.select:
+            continue
+        if s.id in st.ignore or s.family in st.ignore:
+            continue
+        out.append(s)
+    return out
+
+
+def _run_one(spec: CheckSpec, ctx: Context) -> Iterable[Finding]:
+    try:
+        return list(spec.fn(ctx))
+    except Exception as exc:  # a broken check must not take the report down with it
+        log.exception("jupyter-prod: check %s crashed", spec.id)
+        return [
+            ctx.finding(
+                spec.id,
+                "info",
+                None,
+                None,
+                f"The check could not run on this notebook ({type(exc).__name__}: {exc}).",
+                "This is a bug in jupyter-prod; please report it with the notebook.",
+            )
+        ]
+
+
+def run_checks(ctx: Context, selection: Selection | str = "fast") -> ReportDict:
+    specs = resolve_selection(selection, ctx)
+    findings: list[Finding] = []
+    for spec in specs:
+        for f in _run_one(spec, ctx):
+            override = ctx.settings.severity.get(f.check)
+            if override is not None:
+                f.severity = override
+            findings.append(f)
+    active, waived = split_waived(ctx.nb, findings)
+    key = lambda f: (  # noqa: E731
+        f.cell if f.cell is not None else -1,
+        f.line or 0,
+        _ORDER[f.severity],
+        f.check,
+    )
+    active.sort(key=key)
+    waived.sort(key=key)
+    active_dicts = [f.to_dict() for f in active]
+    return {
+        "path": ctx.nb.path,
+        "score": score(active_dicts),
+        "findings": active_dicts,
+        "waived": [f.to_dict() for f in waived],
+        "summary": {
+            "errors": sum(f.severity == "error" for f in active),
+            "warnings": sum(f.severity == "warning" for f in active),
+            "infos": sum(f.severity == "info" for f in active),
+            "waived": len(waived),
+            "code_cells": len(ctx.nb.code_cells),
+            "checks_run": [s.id for s in specs],
+        },
+    }

@@ -1,0 +1,1 @@
+"""The ``jupyter-prod`` command line: one module a subcommand."""

@@ -1,0 +1,397 @@
+"""The notebook model: read and validate, then IPython syntax to Python with the same lines.
+
+Everything downstream (checks, dataflow, promotion, the type checker) works on
+:class:`CodeUnit` objects: one per code cell, holding Python source with
+exactly the cell's line count, so a line number in the Python is the line
+number in the cell. That is why magics are replaced in place (``%time f(x)``
+becomes ``f(x)``, ``!ls`` becomes ``get_ipython()``) instead of being expanded
+the way IPython does it.
+
+Validation is structural and fast (the keys the engine relies on, as
+nbformat's v4 schema defines them) because it runs on every keystroke; v2 and
+v3 notebooks go through nbformat's converters first.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import NotebookError
+
+#: Largest notebook file we read.
+MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
+
+_CELL_ID = re.compile(r"^[a-zA-Z0-9-_]+$")
+_OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
+
+#: Cell magics whose body is Python that runs in the user namespace.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "px", "autopx"}
+#: Line magics whose argument is a Python statement or expression run in the user namespace.
+PYTHON_LINE_MAGICS = {"time", "timeit", "prun", "debug"}
+
+
+@dataclass(frozen=True)
+class Magic:
+    """One IPython-only construct in a cell."""
+
+    line: int  # 1-based line in the cell
+    kind: str  # "line", "cell", "shell", "help"
+    name: str  # magic name ("matplotlib", "bash", "pip") or the shell command's program
+    text: str  # the original line, stripped
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int
+    cell_id: str | None
+    cell_type: str
+    source: str
+    metadata: dict[str, Any]
+    execution_count: int | None = None
+    outputs: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def ignored_checks(self) -> frozenset[str]:
+        """Check ids waived for this cell in its metadata (``jupyter_prod.ignore``)."""
+        meta = self.metadata.get("jupyter_prod")
+        if isinstance(meta, dict):
+            ignore = meta.get("ignore")
+            if isinstance(ignore, list):
+                return frozenset(str(x) for x in ignore)
+        return frozenset()
+
+
+@dataclass
+class CodeUnit:
+    """A code cell turned into Python with the same lines."""
+
+    cell: Cell
+    python: str
+    magics: list[Magic] = field(default_factory=list)
+    #: names bound by magics (``%%capture out``, ``x = !ls``): (name, line)
+    magic_bindings: list[tuple[str, int]] = field(default_factory=list)
+    #: the whole cell is another language (``%%bash``, ``%%R``): no Python to analyse
+    foreign: bool = False
+    tree: ast.Module | None = None
+    syntax_error: tuple[int | None, str] | None = None
+
+
+@dataclass
+class Notebook:
+    path: str
+    cells: list[Cell]
+    metadata: dict[str, Any]
+    nbformat: int
+    nbformat_minor: int
+    _units: list[CodeUnit] | None = field(default=None, repr=False)
+
+    @property
+    def language(self) -> str:
+        info = self.metadata.get("language_info")
+        if isinstance(info, dict) and isinstance(info.get("name"), str):
+            return str(info["name"]).lower()
+        spec = self.metadata.get("kernelspec")
+        if isinstance(spec, dict) and isinstance(spec.get("language"), str):
+            return str(spec["language"]).lower()
+        return "python"
+
+    @property
+    def is_python(self) -> bool:
+        return self.language in ("python", "python3", "ipython", "ipython3")
+
+    @property
+    def code_cells(self) -> list[Cell]:
+        return [c for c in self.cells if c.cell_type == "code"]
+
+    def units(self) -> list[CodeUnit]:
+        """The Python of every code cell, parsed once and cached."""
+        if self._units is None:
+            self._units = [to_python(c) for c in self.code_cells]
+        return self._units
+
+
+# ---------------------------------------------------------------------------
+# Reading and validation
+
+
+def _join_source(value: Any, where: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(x, str) for x in value):
+        return "".join(value)
+    raise NotebookError(f"{where}: 'source' must be a string or a list of strings.")
+
+
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """v2/v3 -> v4 through nbformat's converters (they know the old shapes)."""
+    import nbformat
+
+    major = data.get("nbformat")
+    if major == 4:
+        return data
+    if major == 3:
+        # nbformat cannot convert these incomplete v3 files; the missing parts have obvious empty values
+        data = dict(data)
+        data.setdefault("metadata", {})
+        data.setdefault("worksheets", [])
+        data["worksheets"] = [dict(w, cells=w.get("cells", [])) if isinstance(w, dict) else w for w in data["worksheets"]]
+    if major not in (2, 3):
+        raise NotebookError(f"unsupported nbformat version {major!r}: only versions 2, 3 and 4 can be read.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            node = nbformat.reads(json.dumps(data), as_version=4)
+    except Exception as exc:  # nbformat raises many types for broken old notebooks
+        msg = getattr(exc, "message", None) or str(exc)
+        raise NotebookError(f"cannot convert this nbformat {major} notebook to version 4: {msg}") from None
+    converted: dict[str, Any] = json.loads(json.dumps(node))
+    return converted
+
+
+def _validate_v4(data: dict[str, Any]) -> None:
+    minor = data.get("nbformat_minor")
+    if not isinstance(minor, int):
+        raise NotebookError("'nbformat_minor' is missing or not an integer.")
+    meta = data.get("metadata")
+    if not isinstance(meta, dict):
+        raise NotebookError("notebook 'metadata' is missing or not an object.")
+    spec = meta.get("kernelspec")
+    if spec is not None and not (
+        isinstance(spec, dict) and isinstance(spec.get("name"), str) and isinstance(spec.get("display_name"), str)
+    ):
+        raise NotebookError("metadata.kernelspec must be an object with 'name' and 'display_name' strings.")
+    info = meta.get("language_info")
+    if info is not None and not (isinstance(info, dict) and isinstance(info.get("name"), str)):
+        raise NotebookError("metadata.language_info must be an object with a 'name' string.")
+    authors = meta.get("authors")
+    if authors is not None and not (isinstance(authors, list) and all(isinstance(a, dict) for a in authors)):
+        raise NotebookError("metadata.authors must be a list of objects.")
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        raise NotebookError("'cells' is missing or not a list.")
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        where = f"cell {i}"
+        if not isinstance(cell, dict):
+            raise NotebookError(f"{where} is not an object.")
+        ctype = cell.get("cell_type")
+        if ctype not in ("code", "markdown", "raw") and not (minor > 5 and isinstance(ctype, str)):
+            # a future minor version may add cell types; this one does not know them
+            raise NotebookError(f"{where}: unknown cell_type {ctype!r} (expected code, markdown or raw).")
+        if "source" not in cell:
+            raise NotebookError(f"{where}: 'source' is a required property.")
+        _join_source(cell["source"], where)
+        if not isinstance(cell.get("metadata", {}), dict):
+            raise NotebookError(f"{where}: 'metadata' must be an object.")
+        cid = cell.get("id")
+        if cid is not None:
+            if not isinstance(cid, str) or not _CELL_ID.match(cid) or len(cid) > 64:
+                raise NotebookError(f"{where}: cell id {cid!r} is invalid (1-64 letters, digits, '-' or '_').")
+            if cid in seen:
+                raise NotebookError(f"cells {seen[cid]} and {i} have the same id {cid!r}; cell ids must be unique.")
+            seen[cid] = i
+        if ctype == "code":
+            outputs = cell.get("outputs", [])
+            if not isinstance(outputs, list):
+                raise NotebookError(f"{where}: 'outputs' must be a list.")
+            for out in outputs:
+                if not isinstance(out, dict) or out.get("output_type") not in _OUTPUT_TYPES:
+                    raise NotebookError(f"{where}: an output has no valid 'output_type'.")
+            count = cell.get("execution_count")
+            if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
+                raise NotebookError(f"{where}: 'execution_count' must be an integer or null.")
+
+
+def notebook_from_dict(data: Any, path: str = "<notebook>") -> Notebook:
+    """Validate nbformat JSON (any supported version) and build the model.
+
+    Raises :class:`NotebookError` with a one-line message naming ``path``.
+    """
+    try:
+        if not isinstance(data, dict):
+            raise NotebookError("the notebook is not a JSON object.")
+        if "nbformat" not in data:
+            raise NotebookError("'nbformat' is missing: this is not a Jupyter notebook.")
+        data = _upgrade(data)
+        _validate_v4(data)
+    except NotebookError as exc:
+        raise NotebookError(f"{path}: {exc.message}") from None
+    cells: list[Cell] = []
+    for i, raw in enumerate(data["cells"]):
+        outputs = tuple(raw.get("outputs", ())) if raw["cell_type"] == "code" else ()
+        cells.append(
+            Cell(
+                index=i,
+                cell_id=raw.get("id"),
+                cell_type=raw["cell_type"],
+                source=_join_source(raw["source"], f"cell {i}"),
+                metadata=raw.get("metadata") or {},
+                execution_count=raw.get("execution_count") if raw["cell_type"] == "code" else None,
+                outputs=outputs,
+            )
+        )
+    return Notebook(
+        path=path,
+        cells=cells,
+        metadata=data["metadata"],
+        nbformat=4,
+        nbformat_minor=int(data["nbformat_minor"]),
+    )
+
+
+def notebook_from_text(text: str | bytes, path: str = "<notebook>") -> Notebook:
+    if len(text) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(
+            f"{path}: the notebook is {len(text) // (1024 * 1024)} MiB; the limit is "
+            f"{MAX_NOTEBOOK_BYTES // (1024 * 1024)} MiB."
+        )
+    try:
+        data = json.loads(text)
+    except UnicodeDecodeError:
+        raise NotebookError(f"{path}: the file is not UTF-8 text.") from None
+    except ValueError as exc:
+        raise NotebookError(f"{path}: not valid JSON ({exc}).") from None
+    except RecursionError:
+        raise NotebookError(f"{path}: the JSON is nested too deeply to read.") from None
+    return notebook_from_dict(data, path)
+
+
+def load_notebook(path: Path, display: str | None = None) -> Notebook:
+    """Read a notebook file; errors name ``display`` (or the path) and say what is wrong."""
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(
+                f"{name}: the notebook is {size // (1024 * 1024)} MiB; the limit is "
+                f"{MAX_NOTEBOOK_BYTES // (1024 * 1024)} MiB."
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        from .errors import NotFoundError
+
+        raise NotFoundError(f"{name}: no such file.") from None
+    except IsADirectoryError:
+        raise NotebookError(f"{name}: is a folder, not a notebook.") from None
+    except PermissionError:
+        raise NotebookError(f"{name}: permission denied.") from None
+    return notebook_from_text(raw, name)
+
+
+# ---------------------------------------------------------------------------
+# IPython syntax -> Python, line for line
+
+_ASSIGN_MAGIC = re.compile(r"^(\s*)([A-Za-z_][\w\s,()\[\]*.]*?)\s*=\s*([%!])(.*)$")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _magic_name(body: str) -> str:
+    word = body.strip().split(None, 1)
+    return word[0] if word else ""
+
+
+def _strip_flags(arg: str) -> str:
+    """`-n 10 -r 3 f(x)` -> `f(x)` for %timeit-style flags."""
+    parts = arg.split()
+    out: list[str] = []
+    skip = False
+    for i, part in enumerate(parts):
+        if skip:
+            skip = False
+            continue
+        if not out and part.startswith("-"):
+            if part in ("-n", "-r", "-o", "-p", "-l", "-s", "-T", "-D", "-d") and i + 1 < len(parts):
+                skip = part not in ("-o", "-q", "-d", "-D")
+            continue
+        out.append(part)
+    return " ".join(out)
+
+
+def _translate_line(line: str, lineno: int, unit: CodeUnit) -> str:
+    """One line: a magic, shell or help line becomes a Python line at the same indent."""
+    stripped = line.lstrip()
+    indent = line[: len(line) - len(stripped)]
+    if not stripped or stripped.startswith("#"):
+        return line
+    m = _ASSIGN_MAGIC.match(line)
+    if m and not stripped.startswith(("%", "!")):
+        target, sigil, rest = m.group(2).strip(), m.group(3), m.group(4)
+        name = _magic_name(rest) if sigil == "%" else "system"
+        kind = "line" if sigil == "%" else "shell"
+        unit.magics.append(Magic(lineno, kind, name, stripped))
+        for t in _NAME.findall(target):
+            unit.magic_bindings.append((t, lineno))
+        if sigil == "%" and name in PYTHON_LINE_MAGICS:
+            expr = _strip_flags(rest.strip()[len(name) :])
+            if expr:
+                return f"{indent}{target} = {expr}"
+        return f"{indent}{target} = get_ipython()"
+    if stripped.startswith("%"):
+        body = stripped.lstrip("%")
+        name = _magic_name(body)
+        unit.magics.append(Magic(lineno, "line", name, stripped))
+        if name in PYTHON_LINE_MAGICS:
+            expr = _strip_flags(body[len(name) :].strip())
+            if expr:
+                return f"{indent}{expr}"
+        return f"{indent}get_ipython()"
+    if stripped.startswith("!"):
+        body = stripped.lstrip("!")
+        unit.magics.append(Magic(lineno, "shell", _magic_name(body), stripped))
+        return f"{indent}get_ipython()"
+    if stripped.startswith("?") or stripped.rstrip().endswith("?"):
+        unit.magics.append(Magic(lineno, "help", stripped.strip("?").strip(), stripped))
+        return f"{indent}get_ipython()"
+    return line
+
+
+def to_python(cell: Cell) -> CodeUnit:
+    """Translate one code cell; parse it; record magics and syntax errors."""
+    unit = CodeUnit(cell=cell, python=cell.source)
+    source = cell.source
+    lines = source.split("\n")
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        header = lines[first].strip()
+        body = header[2:]
+        name = _magic_name(body)
+        unit.magics.append(Magic(first + 1, "cell", name, header))
+        if name in PYTHON_CELL_MAGICS:
+            args = body[len(name) :].split()
+            if name == "capture":
+                for arg in args:
+                    if not arg.startswith("-") and _NAME.fullmatch(arg):
+                        unit.magic_bindings.append((arg, first + 1))
+            lines[first] = ""
+            source = "\n".join(lines)
+        else:
+            unit.foreign = True
+            unit.python = "\n" * (len(lines) - 1)
+            unit.tree = ast.Module(body=[], type_ignores=[])
+            return unit
+    try:
+        unit.tree = ast.parse(source)
+        unit.python = source
+        return unit
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    translated = "\n".join(_translate_line(ln, i + 1, unit) for i, ln in enumerate(source.split("\n")))
+    unit.python = translated
+    try:
+        unit.tree = ast.parse(translated)
+    except SyntaxError as exc:
+        unit.syntax_error = (exc.lineno, exc.msg)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        unit.syntax_error = (None, f"cannot be parsed: {type(exc).__name__}")
+    return unit
+
+
+def iter_code_units(nb: Notebook) -> Iterator[CodeUnit]:
+    yield from nb.units()

@@ -1,0 +1,89 @@
+"""Confinement of every user-supplied path to a root folder.
+
+Every path that reaches the engine from a request or the command line goes
+through :func:`resolve_under`, so "outside the root" is decided in one place:
+after symlinks are resolved, not by string inspection alone.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from .errors import NotFoundError, PathError
+
+
+def _is_hidden_part(part: str) -> bool:
+    return part.startswith(".") and part not in (".", "..")
+
+
+def resolve_under(
+    root: Path | str,
+    rel: str,
+    *,
+    must_exist: bool = False,
+    allow_hidden: bool = True,
+    what: str = "path",
+) -> Path:
+    """Resolve ``rel`` (API style, ``/``-separated, relative) inside ``root``.
+
+    Raises :class:`PathError` for absolute paths, ``..`` escapes, NUL bytes,
+    symlinks that lead outside the root, and hidden components when
+    ``allow_hidden`` is false; :class:`NotFoundError` when ``must_exist`` and
+    the target is missing.
+    """
+    if not isinstance(rel, str) or not rel.strip():
+        raise PathError(f"The {what} is empty: give a path relative to the server root.")
+    if "\x00" in rel:
+        raise PathError(f"The {what} contains a NUL byte.")
+    root_real = Path(root).expanduser().resolve()
+    text = rel.replace("\\", "/")
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or (len(text) > 1 and text[1] == ":"):
+        raise PathError(f"The {what} '{rel}' is absolute: give a path relative to the server root.")
+    if not allow_hidden and any(_is_hidden_part(p) for p in pure.parts):
+        raise PathError(f"The {what} '{rel}' is hidden, and this server does not serve hidden files.")
+    candidate = root_real.joinpath(*pure.parts)
+    real = Path(os.path.realpath(candidate))
+    if real != root_real and root_real not in real.parents:
+        raise PathError(f"The {what} '{rel}' is outside the server root.")
+    if must_exist and not real.exists():
+        raise NotFoundError(f"No such file: '{rel}'.")
+    return real
+
+
+def relative_to_root(root: Path | str, path: Path) -> str:
+    """The API form (posix, relative) of an already confined path."""
+    return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+
+
+def find_git_top(start: Path, ceiling: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``.git``.
+
+    Stops at ``ceiling`` (inclusive) so a server never reaches above its root.
+    Pure filesystem walk: no git process on the request path.
+    """
+    here = start if start.is_dir() else start.parent
+    here = here.resolve()
+    stop = ceiling.resolve() if ceiling is not None else None
+    while True:
+        if (here / ".git").exists():
+            return here
+        if stop is not None and here == stop:
+            return None
+        if here.parent == here:
+            return None
+        here = here.parent
+
+
+def project_root(notebook: Path, server_root: Path | None = None) -> Path:
+    """The project a notebook belongs to: its git top level, else the server root.
+
+    Without a server root (the CLI), the notebook's own folder is the fallback.
+    """
+    top = find_git_top(notebook, server_root)
+    if top is not None:
+        return top
+    if server_root is not None:
+        return server_root.resolve()
+    return notebook.resolve().parent

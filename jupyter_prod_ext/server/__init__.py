@@ -1,0 +1,1 @@
+"""The jupyter_server side: thin routes over the engine."""

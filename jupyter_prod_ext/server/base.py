@@ -1,0 +1,119 @@
+"""Base handler: authentication, JSON in and out, one error mapping.
+
+Every route subclasses :class:`ProdHandler`. Engine errors (``errors.py``)
+become a JSON body ``{"error", "kind", "details"}`` with the family's status;
+anything else becomes a 500 with a one-line message (and a logged traceback),
+never an HTML page with a stack trace.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+
+from ..errors import InputError, ProdError, TooLargeError
+from ..paths import resolve_under
+
+#: Largest request body we parse (a notebook with images can be big, but not this big).
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+T = TypeVar("T")
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
+
+
+def json_errors(method: Handler) -> Handler:
+    """Turn engine errors into JSON answers; innermost decorator on each verb."""
+
+    @functools.wraps(method)
+    async def wrapper(self: ProdHandler, *args: Any, **kwargs: Any) -> None:
+        try:
+            await method(self, *args, **kwargs)
+        except ProdError as exc:
+            self.finish_error(exc.status, exc.message, exc.kind, getattr(exc, "details", None))
+        except web.HTTPError:
+            raise
+        except Exception as exc:
+            self.log.exception("jupyter-prod: unexpected error in %s", self.request.path)
+            message = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+            self.finish_error(500, f"Internal error in jupyter-prod ({message}); see the server log.", "internal", None)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class ProdHandler(APIHandler):
+    """Shared plumbing of our routes."""
+
+    auth_resource = "jupyter_prod"
+
+    @property
+    def root_dir(self) -> Path:
+        root = getattr(self.contents_manager, "root_dir", None) or self.settings.get("server_root_dir", ".")
+        return Path(str(root)).expanduser().resolve()
+
+    @property
+    def allow_hidden(self) -> bool:
+        return bool(getattr(self.contents_manager, "allow_hidden", False))
+
+    def finish_error(self, status: int, message: str, kind: str, details: object | None) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": message, "kind": kind, "details": details}))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """JSON for tornado-level errors too (403 from auth, 405, ...)."""
+        exc_info = kwargs.get("exc_info")
+        message = self._reason
+        if exc_info is not None and isinstance(exc_info[1], web.HTTPError) and exc_info[1].log_message:
+            message = str(exc_info[1].log_message)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": message, "kind": "http", "details": None}))
+
+    def json_body(self) -> dict[str, Any]:
+        body = self.request.body or b""
+        if len(body) > MAX_BODY_BYTES:
+            raise TooLargeError(
+                f"Request body is {len(body) // (1024 * 1024)} MiB; the limit is {MAX_BODY_BYTES // (1024 * 1024)} MiB."
+            )
+        if not body.strip():
+            return {}
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"The request body is not valid JSON ({exc}).") from None
+        if not isinstance(data, dict):
+            raise InputError("The request body must be a JSON object.")
+        return data
+
+    def resolve(self, rel: object, *, what: str = "path", must_exist: bool = False) -> Path:
+        if not isinstance(rel, str):
+            raise InputError(f"'{what}' must be a string path relative to the server root.")
+        return resolve_under(self.root_dir, rel, must_exist=must_exist, allow_hidden=self.allow_hidden, what=what)
+
+    async def in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run blocking engine work off the event loop."""
+        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+
+    def finish_json(self, payload: object) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(payload))
+
+
+def body_str(body: dict[str, Any], key: str, *, default: str | None = None) -> str:
+    value = body.get(key, default)
+    if not isinstance(value, str):
+        raise InputError(f"'{key}' must be a string.")
+    return value
+
+
+def body_bool(body: dict[str, Any], key: str, default: bool) -> bool:
+    value = body.get(key, default)
+    if not isinstance(value, bool):
+        raise InputError(f"'{key}' must be true or false.")
+    return value

@@ -1,0 +1,47 @@
+"""``POST /jupyter-prod/check``: the readiness report of the editor's current notebook."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..checks.api import check_path
+from ..errors import InputError
+from .base import ProdHandler, body_str, json_errors
+
+
+def _str_list(value: object, key: str) -> list[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise InputError(f"'{key}' must be a list of check ids.")
+    return list(value)
+
+
+class CheckHandler(ProdHandler):
+    @web.authenticated
+    @authorized(action="read")
+    @json_errors
+    async def post(self) -> None:
+        body = self.json_body()
+        rel = body_str(body, "path")
+        path = self.resolve(rel, what="notebook path")
+        content = body.get("notebook")
+        if content is not None and not isinstance(content, dict):
+            raise InputError("'notebook' must be the notebook's JSON object.")
+        if content is None and not path.is_file():
+            self.resolve(rel, what="notebook path", must_exist=True)
+        checks = body.get("checks", "fast")
+        if isinstance(checks, list):
+            checks = _str_list(checks, "checks")
+        report = await self.in_thread(
+            check_path,
+            path,
+            display=rel,
+            server_root=self.root_dir,
+            checks=checks,
+            content=content,
+            select=_str_list(body.get("select"), "select"),
+            ignore=_str_list(body.get("ignore"), "ignore"),
+        )
+        self.finish_json(report)

@@ -1,0 +1,38 @@
+"""Shared fixtures: a real jupyter_server with our extension, requiring auth."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config):  # type: ignore[no-untyped-def]
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_prod_ext": True},
+            "allow_unauthenticated_access": False,
+        }
+    }
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir():
+        pytest.fail(f"the shared notebook corpus is missing at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def copy_corpus(tmp_path: Path, corpus_dir: Path) -> Path:
+    """A writable copy of the corpus (the original is read-only data)."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(corpus_dir, dest)
+    return dest
