@@ -185,6 +185,8 @@ def _validate_v4(data: dict[str, Any]) -> None:
         if ctype not in ("code", "markdown", "raw") and not (minor > 5 and isinstance(ctype, str)):
             # a future minor version may add cell types; this one does not know them
             raise NotebookError(f"{where}: unknown cell_type {ctype!r} (expected code, markdown or raw).")
+        if ctype not in ("code", "markdown", "raw"):
+            continue  # a future cell type: kept, never analysed
         if "source" not in cell:
             raise NotebookError(f"{where}: 'source' is a required property.")
         _join_source(cell["source"], where)
@@ -202,7 +204,9 @@ def _validate_v4(data: dict[str, Any]) -> None:
             if not isinstance(outputs, list):
                 raise NotebookError(f"{where}: 'outputs' must be a list.")
             for out in outputs:
-                if not isinstance(out, dict) or out.get("output_type") not in _OUTPUT_TYPES:
+                if not isinstance(out, dict) or not isinstance(out.get("output_type"), str):
+                    raise NotebookError(f"{where}: an output has no valid 'output_type'.")
+                if out["output_type"] not in _OUTPUT_TYPES and minor <= 5:
                     raise NotebookError(f"{where}: an output has no valid 'output_type'.")
             count = cell.get("execution_count")
             if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
@@ -231,7 +235,7 @@ def notebook_from_dict(data: Any, path: str = "<notebook>") -> Notebook:
                 index=i,
                 cell_id=raw.get("id"),
                 cell_type=raw["cell_type"],
-                source=_join_source(raw["source"], f"cell {i}"),
+                source=_join_source(raw.get("source", ""), f"cell {i}"),
                 metadata=raw.get("metadata") or {},
                 execution_count=raw.get("execution_count") if raw["cell_type"] == "code" else None,
                 outputs=outputs,
