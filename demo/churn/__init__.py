@@ -1,0 +1,1 @@
+"""Churn analysis package: functions promoted out of the exploration notebooks."""

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up a development environment in .venv: Python packages, the frontend build,
+# and the extension installed (editable) into JupyterLab. Idempotent and quick when
+# nothing changed. Used by demo.sh, test.sh and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=${JUPYTER_PROD_VENV:-$ROOT/.venv}
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "setup: Node.js 18+ is needed to build the JupyterLab extension; install it (e.g. 'apt-get install nodejs npm')." >&2
+  exit 2
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating $VENV"
+  python3 -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+export PATH="$VENV/bin:$PATH"
+
+stamp="$VENV/.jupyter-prod-setup"
+want=$(cat pyproject.toml package.json yarn.lock 2>/dev/null | sha256sum | cut -c1-16)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: installing Python packages"
+  "$PY" -m pip install -q --upgrade pip
+  # build requirements first, so the editable install can run without isolation
+  "$PY" -m pip install -q "hatchling>=1.5" "hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.10" "jupyter-builder>=1.2,<2" "jupyterlab>=4.6,<5"
+  bash scripts/build-frontend.sh
+  "$PY" -m pip install -q --no-build-isolation -e ".[dev,test,bench]"
+  echo "$want" > "$stamp"
+else
+  bash scripts/build-frontend.sh
+fi
+
+# the development copy of the frontend is what JupyterLab loads
+"$VENV/bin/jupyter" labextension develop --overwrite . >/dev/null
+"$VENV/bin/jupyter" server extension enable --sys-prefix jupyter_prod_ext >/dev/null 2>&1 || true
+echo "setup: ready ($("$PY" -c 'import jupyter_prod_ext; print(jupyter_prod_ext.__version__)'))"

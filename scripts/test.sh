@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up if needed and run the whole suite: lint and types, pytest, jest, and the
+# browser tests (galata in Debian's chromium). Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+bash scripts/setup.sh
+VENV=${JUPYTER_PROD_VENV:-$ROOT/.venv}
+export PATH="$VENV/bin:$PATH"
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "extension enabled"
+jupyter server extension list 2>&1 | grep -E "jupyter_prod_ext.*OK" >/dev/null \
+  || { jupyter server extension list; echo "server extension not enabled/OK" >&2; exit 1; }
+jupyter labextension list 2>&1 | grep -E "jupyter-prod-ext.*enabled.*OK" >/dev/null \
+  || { jupyter labextension list; echo "labextension not enabled/OK" >&2; exit 1; }
+python scripts/check_auth.py
+
+step "ruff and mypy (strict)"
+ruff check jupyter_prod_ext tests
+mypy
+
+step "pytest"
+python -m pytest -q -p no:cacheprovider
+
+step "jest"
+jlpm test
+
+step "browser tests (galata, chromium)"
+bash scripts/ui-tests.sh

@@ -1,0 +1,34 @@
+"""Build small notebooks for tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import nbformat.v4 as v4
+
+
+def make_nb(*sources: str | tuple[str, int | None], markdown_title: str | None = None) -> dict[str, Any]:
+    """A v4.5 notebook dict; a ``(source, count)`` tuple sets the execution count."""
+    cells = []
+    if markdown_title:
+        cells.append(v4.new_markdown_cell(f"# {markdown_title}"))
+    for item in sources:
+        src, count = item if isinstance(item, tuple) else (item, None)
+        cell = v4.new_code_cell(src)
+        cell.execution_count = count
+        cells.append(cell)
+    nb = v4.new_notebook(
+        cells=cells,
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    data: dict[str, Any] = json.loads(nbformat.writes(nb))
+    return data
+
+
+def write_nb(path: Path, data: dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return path

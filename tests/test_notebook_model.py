@@ -1,0 +1,154 @@
+"""The notebook model: reading every nbformat version, validation errors, IPython syntax."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jupyter_prod_ext.errors import NotebookError, NotFoundError
+from jupyter_prod_ext.notebook import load_notebook, notebook_from_dict, notebook_from_text, to_python
+
+from .nbutil import make_nb
+
+
+def unit_of(source: str):  # type: ignore[no-untyped-def]
+    nb = notebook_from_dict(make_nb(source))
+    return nb.units()[0]
+
+
+def test_reads_v3_and_v2_upgraded_to_v4(corpus_dir: Path) -> None:
+    v3 = load_notebook(corpus_dir / "nbformat" / "test3.ipynb")
+    v2 = load_notebook(corpus_dir / "nbformat" / "test2.ipynb")
+    assert v3.nbformat == 4 and v2.nbformat == 4
+    assert v3.code_cells and v2.code_cells
+    assert all(isinstance(c.source, str) for c in v3.cells)
+
+
+def test_reads_v4_minor_versions(corpus_dir: Path) -> None:
+    for name, minor in [("test4.ipynb", 0), ("test4.5.ipynb", 5), ("test4plus.ipynb", 99)]:
+        nb = load_notebook(corpus_dir / "nbformat" / name)
+        assert nb.nbformat_minor == minor
+
+
+@pytest.mark.parametrize(
+    "name, fragment",
+    [
+        ("invalid.ipynb", "'source' is a required property"),
+        ("invalid_cell_id.ipynb", "cell id '$illegal_chars' is invalid"),
+        ("invalid_unique_cell_id.ipynb", "same id 'dup'"),
+        ("v4_5_invalid_metadata.ipynb", "metadata.kernelspec"),
+        ("no_min_version.ipynb", "nbformat_minor"),
+    ],
+)
+def test_invalid_notebooks_get_one_line_naming_the_file(corpus_dir: Path, name: str, fragment: str) -> None:
+    with pytest.raises(NotebookError) as info:
+        load_notebook(corpus_dir / "nbformat" / name, f"nb/{name}")
+    msg = info.value.message
+    assert "\n" not in msg
+    assert msg.startswith(f"nb/{name}: ")
+    assert fragment in msg
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "not a JSON object"),
+        ('{"cells": []}', "'nbformat' is missing"),
+        ('{"nbformat": 9, "cells": []}', "unsupported nbformat version 9"),
+        ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}', "'source'"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+    ],
+)
+def test_bad_input_is_a_notebook_error(text: str | bytes, fragment: str) -> None:
+    with pytest.raises(NotebookError) as info:
+        notebook_from_text(text, "x.ipynb")
+    assert fragment in info.value.message and "\n" not in info.value.message
+
+
+def test_missing_file_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError):
+        load_notebook(tmp_path / "nope.ipynb")
+
+
+def test_source_lists_are_joined() -> None:
+    data = make_nb("a = 1\nb = 2")
+    data["cells"][0]["source"] = ["a = 1\n", "b = 2"]
+    nb = notebook_from_dict(data)
+    assert nb.cells[0].source == "a = 1\nb = 2"
+
+
+@pytest.mark.parametrize(
+    "source, python",
+    [
+        ("%matplotlib inline\nx = 1", "get_ipython()\nx = 1"),
+        ("!pip install foo\nx = 1", "get_ipython()\nx = 1"),
+        ("files = !ls\nprint(files)", "files = get_ipython()\nprint(files)"),
+        ("%time y = f(x)", "y = f(x)"),
+        ("%timeit -n 3 g(z)", "g(z)"),
+        ("r = %time f(x)", "r = f(x)"),
+        ("np.mean?", "get_ipython()"),
+        ("for i in range(3):\n    %time f(i)", "for i in range(3):\n    f(i)"),
+    ],
+)
+def test_magics_become_python_on_the_same_lines(source: str, python: str) -> None:
+    unit = unit_of(source)
+    assert unit.python == python
+    assert unit.syntax_error is None
+    assert len(unit.python.split("\n")) == len(source.split("\n"))
+    assert unit.magics
+
+
+def test_cell_magics() -> None:
+    bash = unit_of("%%bash\necho hi\nls -l")
+    assert bash.foreign and bash.tree is not None and not bash.tree.body
+    assert bash.magics[0].kind == "cell" and bash.magics[0].name == "bash"
+    cap = unit_of("%%capture out\nprint(1)")
+    assert not cap.foreign and cap.magic_bindings == [("out", 1)]
+    assert cap.python.split("\n")[1] == "print(1)"
+
+
+def test_syntax_error_keeps_the_cell_line() -> None:
+    unit = unit_of("x = 1\ny = (\n")
+    assert unit.syntax_error is not None
+    assert unit.syntax_error[0] in (2, 3)
+
+
+def test_plain_python_is_untouched() -> None:
+    src = "x = (a\n % b)\nprint('%s' % x)"
+    unit = unit_of(src)
+    assert unit.python == src and not unit.magics
+
+
+def test_non_python_language_detected() -> None:
+    data = make_nb("x <- 1")
+    data["metadata"] = {"kernelspec": {"name": "ir", "display_name": "R", "language": "R"}}
+    nb = notebook_from_dict(data)
+    assert not nb.is_python and nb.language == "r"
+
+
+def test_to_python_handles_comment_ending_in_question_mark() -> None:
+    unit = unit_of("%matplotlib inline\n# why?\nx = 1")
+    assert unit.python.split("\n")[1] == "# why?"
+    assert to_python(unit.cell).syntax_error is None
+
+
+def test_waiver_metadata() -> None:
+    data = make_nb("x = 1")
+    data["cells"][0]["metadata"]["jupyter_prod"] = {"ignore": ["undefined-name"]}
+    nb = notebook_from_dict(data)
+    assert nb.cells[0].ignored_checks == {"undefined-name"}
+
+
+def test_corpus_notebooks_all_read_or_fail_cleanly(corpus_dir: Path) -> None:
+    for path in sorted(corpus_dir.rglob("*.ipynb")):
+        try:
+            nb = load_notebook(path)
+        except NotebookError as exc:
+            assert "\n" not in exc.message
+            continue
+        for unit in nb.units():
+            assert len(unit.python.split("\n")) == len(unit.cell.source.split("\n")), (path, unit.cell.index)
+        json.dumps([c.source for c in nb.cells])
