@@ -12,6 +12,8 @@ try:
 except ImportError:  # running from a source tree that was never built
     __version__ = "0.1.0"
 
+__all__ = ["__version__"]
+
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyter-prod-ext"}]

@@ -24,6 +24,9 @@ mypy
 step "pytest"
 python -m pytest -q -p no:cacheprovider
 
+step "wheel contents"
+python scripts/check_wheel.py
+
 step "jest"
 jlpm test
 

@@ -17,6 +17,9 @@ from ..errors import ProdError
 #: subcommand name -> module under ``jupyter_prod_ext.cli`` with ``add_parser`` and ``run``.
 SUBCOMMANDS: dict[str, str] = {
     "check": "check_cmd",
+    "commit": "commit_cmd",
+    "run": "run_cmd",
+    "status": "status_cmd",
 }
 
 EXIT_OK = 0
@@ -38,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"jupyter-prod {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name, module_name in SUBCOMMANDS.items():
+    for module_name in SUBCOMMANDS.values():
         module = importlib.import_module(f"{__package__}.{module_name}")
         module.add_parser(sub)
     return parser

@@ -39,7 +39,7 @@ def json_errors(method: Handler) -> Handler:
             self.finish_error(exc.status, exc.message, exc.kind, getattr(exc, "details", None))
         except web.HTTPError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - last resort: a 500 with one line, never a traceback page
             self.log.exception("jupyter-prod: unexpected error in %s", self.request.path)
             message = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
             self.finish_error(500, f"Internal error in jupyter-prod ({message}); see the server log.", "internal", None)
