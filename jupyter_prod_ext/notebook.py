@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import NotebookError
+from .errors import NotebookError, TooLargeError
 
 #: Largest notebook file we read.
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
@@ -131,11 +131,10 @@ def _join_source(value: Any, where: str) -> str:
 
 def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
     """v2/v3 -> v4 through nbformat's converters (they know the old shapes)."""
-    import nbformat
-
     major = data.get("nbformat")
     if major == 4:
         return data
+    import nbformat  # slow to import (jsonschema): only old notebooks need it
     if major == 3:
         # nbformat cannot convert these incomplete v3 files; the missing parts have obvious empty values
         data = dict(data)
@@ -148,7 +147,7 @@ def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             node = nbformat.reads(json.dumps(data), as_version=4)
-    except Exception as exc:  # nbformat raises many types for broken old notebooks
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many types for broken old notebooks
         msg = getattr(exc, "message", None) or str(exc)
         raise NotebookError(f"cannot convert this nbformat {major} notebook to version 4: {msg}") from None
     converted: dict[str, Any] = json.loads(json.dumps(node))
@@ -250,11 +249,19 @@ def notebook_from_dict(data: Any, path: str = "<notebook>") -> Notebook:
     )
 
 
+def human_size(n: int) -> str:
+    """``12 bytes``, ``3.4 KiB``, ``64.0 MiB``: limits are read by people, and may be small in tests."""
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.1f} MiB"
+
+
 def notebook_from_text(text: str | bytes, path: str = "<notebook>") -> Notebook:
     if len(text) > MAX_NOTEBOOK_BYTES:
-        raise NotebookError(
-            f"{path}: the notebook is {len(text) // (1024 * 1024)} MiB; the limit is "
-            f"{MAX_NOTEBOOK_BYTES // (1024 * 1024)} MiB."
+        raise TooLargeError(
+            f"{path}: the notebook is {human_size(len(text))}; the limit is {human_size(MAX_NOTEBOOK_BYTES)}."
         )
     try:
         data = json.loads(text)
@@ -273,9 +280,8 @@ def load_notebook(path: Path, display: str | None = None) -> Notebook:
     try:
         size = path.stat().st_size
         if size > MAX_NOTEBOOK_BYTES:
-            raise NotebookError(
-                f"{name}: the notebook is {size // (1024 * 1024)} MiB; the limit is "
-                f"{MAX_NOTEBOOK_BYTES // (1024 * 1024)} MiB."
+            raise TooLargeError(
+                f"{name}: the notebook is {human_size(size)}; the limit is {human_size(MAX_NOTEBOOK_BYTES)}."
             )
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -22,10 +22,11 @@ with warnings.catch_warnings(record=True) as records:
 
 problems = [str(r.message) for r in records if issubclass(r.category, JupyterServerAuthWarning)]
 routes = [
-    spec.regex.pattern
+    pattern
     for rules in app.web_app.default_router.rules
     for spec in getattr(rules.target, "rules", [])
-    if "jupyter-prod" in spec.regex.pattern
+    for pattern in [getattr(getattr(spec, "matcher", None), "regex", None)]
+    if pattern is not None and "jupyter-prod" in pattern.pattern
 ]
 if not routes:
     sys.exit("check_auth: no jupyter-prod route is registered: the extension did not load.")

@@ -22,8 +22,8 @@ def out(text, count):
 def stream(text):
     return v4.new_output("stream", name="stdout", text=text)
 md("# Customer churn: first look\n\nExploration of the customer export. Messy on purpose: this is the demo notebook of jupyter_prod_ext.")
-code("%matplotlib inline\nimport csv\nimport os\nimport statistics", 1)
-code("!pip install tabulate", 2, [stream("Requirement already satisfied: tabulate\n")])
+code("%load_ext autoreload\n%autoreload 2\nimport csv\nimport os\nimport statistics", 1)
+code("!ls data", 2, [stream("customers.csv\n")])
 code('DATA_PATH = "data/customers.csv"\nBACKUP_DIR = "/home/alice/backups/churn"\nCHURN_THRESHOLD = 0.5', 3)
 code('def load_rows(path):\n    with open(path, newline="") as fh:\n        return list(csv.DictReader(fh))\n\nrows = load_rows(DATA_PATH)\nlen(rows)', 4, [out("12", 4)])
 code('def to_float(value):\n    try:\n        return float(value)\n    except ValueError:\n        return 0.0\n\n\ndef clean_row(row):\n    return {\n        "id": row["id"],\n        "tenure": int(row["tenure_months"]),\n        "monthly": to_float(row["monthly_charges"]),\n        "tickets": int(row["support_tickets"]),\n    }', 5)

@@ -1,0 +1,180 @@
+"""Output comparison of a fresh run against the outputs saved in the notebook.
+
+Only what a reader of the notebook sees is compared: stream text (stdout and
+stderr, with the chunking of the messages erased), the ``text/plain`` of
+``execute_result`` and ``display_data``, error lines, and the *presence and
+mime type* of images (their bytes differ with library versions and fonts).
+Rich representations that come with a ``text/plain`` twin (HTML tables,
+widgets) are compared through that twin.
+
+Normalisation erases content that is volatile by nature, so it never counts as
+a reproducibility failure. Each rule has a name so callers can pick them:
+
+``addresses``   memory addresses such as ``0x7f3a2c1d4e50``
+``timestamps``  ISO dates and times, ``ctime()`` strings, ``HH:MM:SS`` clocks,
+                epoch seconds between 2001 and 2033
+``durations``   ``1.23 s``, ``12 ms``, ``Wall time: ...``, ``CPU times: ...``,
+                ``%timeit`` lines, progress-bar rates (``5.2it/s``)
+
+Random numbers are deliberately *not* normalised: output that changes because
+randomness is unseeded is exactly what a reproducibility run must flag.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+NORMALIZERS: tuple[str, ...] = ("addresses", "timestamps", "durations")
+DEFAULT_NORMALIZE: frozenset[str] = frozenset(NORMALIZERS)
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+_ADDRESS = [(re.compile(r"\b0x[0-9a-fA-F]{6,16}\b"), "0x<address>")]
+
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
+_DAYS = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
+_TIMESTAMP = [
+    # 2026-11-27T09:56:14.123456+00:00, 2026-11-27 09:56, Timestamp('2026-11-27 ...')
+    (
+        re.compile(
+            r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2}|\s?[A-Z]{3,4}\b)?)?"
+        ),
+        "<datetime>",
+    ),
+    # Fri Nov 27 09:56:14 2026 (time.ctime, date)
+    (
+        re.compile(
+            rf"\b{_DAYS},?\s+{_MONTHS}\s+\d{{1,2}}(?:,?\s+\d{{4}})?(?:\s+\d{{1,2}}:\d{{2}}:\d{{2}})?(?:\s+[A-Z]{{3,4}})?(?:\s+\d{{4}})?"
+        ),
+        "<datetime>",
+    ),
+    # 27 Nov 2026, Nov 27, 2026
+    (re.compile(rf"\b\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}\b|\b{_MONTHS}\s+\d{{1,2}},\s+\d{{4}}\b"), "<datetime>"),
+    # 11/27/2026, 27/11/26
+    (re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b"), "<datetime>"),
+    # datetime.datetime(2026, 11, 27, 9, 56, 14, 123456) (reprs)
+    (re.compile(r"\b(datetime\.(?:datetime|date|time))\([\d, ]+(?:, tzinfo=[^)]*\)?)?\)"), r"\1(<datetime>)"),
+    # 09:56:14.123 (clock times)
+    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), "<time>"),
+    # 1795672574.123456 (time.time() between 2001 and 2033)
+    (re.compile(r"\b1[0-9]{9}(?:\.\d+)?\b"), "<epoch>"),
+]
+
+_NUM = r"\d+(?:[.,]\d+)?(?:e[+-]?\d+)?"
+_UNIT = r"(?:ns|µs|μs|us|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hours?)"
+_DURATION = [
+    (re.compile(r"\b(Wall time|CPU times): .*$", re.MULTILINE), r"\1: <duration>"),
+    (re.compile(r"^.*\bper loop \(mean ± std\. dev\. of .*$", re.MULTILINE), "<timeit>"),
+    (re.compile(rf"{_NUM}\s?(?:it/s|s/it)\b"), "<rate>"),
+    # tqdm's [00:01<00:02, ...]
+    (re.compile(r"\[\d+:\d{2}(?::\d{2})?<(?:\d+:\d{2}(?::\d{2})?|\?)"), "[<elapsed>"),
+    (re.compile(rf"(?<![\w.]){_NUM}\s?{_UNIT}\b"), "<duration>"),
+]
+
+_RULES: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    "addresses": _ADDRESS,
+    "timestamps": _TIMESTAMP,
+    "durations": _DURATION,
+}
+
+_IMAGE_PREFIX = "image/"
+
+
+def check_normalize(names: Iterable[str]) -> frozenset[str]:
+    """Validated set of rule names; raises ``ValueError`` naming the valid ones."""
+    chosen = frozenset(names)
+    unknown = sorted(chosen - set(NORMALIZERS))
+    if unknown:
+        raise ValueError(f"unknown normalisation {', '.join(unknown)}: choose among {', '.join(NORMALIZERS)}")
+    return chosen
+
+
+def normalize_text(text: str, normalize: Iterable[str] = DEFAULT_NORMALIZE) -> str:
+    """``text`` with ANSI colours removed and the chosen volatile parts replaced."""
+    out = _ANSI.sub("", text).replace("\r\n", "\n")
+    # A carriage return redraws the line (progress bars): keep what stays visible.
+    out = "\n".join(line.rsplit("\r", 1)[-1] for line in out.split("\n"))
+    chosen = set(normalize)
+    # Durations before timestamps: "Wall time: 1.2 s" must not become a clock first.
+    for name in ("durations", "addresses", "timestamps"):
+        if name in chosen:
+            for pattern, repl in _RULES[name]:
+                out = pattern.sub(repl, out)
+    return out
+
+
+def _text(value: object) -> str:
+    if isinstance(value, list):
+        return "".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def visible_lines(outputs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The comparable text of a cell's outputs, one entry per line.
+
+    Consecutive stream chunks are joined per stream (stdout, then stderr): how
+    a kernel splits ``print`` output into messages, and how stdout and stderr
+    interleave (two buffers flushed independently), is timing, not content.
+    Displays flush the streams first, so their order relative to streams holds.
+    """
+    parts: list[str] = []
+    streams: dict[str, list[str]] = {}
+
+    def flush() -> None:
+        for name in sorted(streams, key=lambda n: (n != "stdout", n)):
+            text = "".join(streams[name]).rstrip("\n")
+            parts.extend(f"[{name}] {line}" for line in text.split("\n"))
+        streams.clear()
+
+    for out in outputs:
+        kind = out.get("output_type")
+        if kind == "stream":
+            streams.setdefault(str(out.get("name", "stdout")), []).append(_text(out.get("text")))
+            continue
+        flush()
+        if kind in ("execute_result", "display_data"):
+            data = out.get("data") or {}
+            if "text/plain" in data:
+                parts.extend(_text(data["text/plain"]).rstrip("\n").split("\n"))
+            parts.extend(f"<{mime}>" for mime in sorted(data) if str(mime).startswith(_IMAGE_PREFIX))
+        elif kind == "error":
+            parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}")
+    flush()
+    return parts
+
+
+def diff_lines(
+    recorded: Sequence[str],
+    fresh: Sequence[str],
+    normalize: Iterable[str] = DEFAULT_NORMALIZE,
+    *,
+    max_lines: int = 8,
+    max_width: int = 100,
+) -> list[str] | None:
+    """A short ``-saved`` / ``+fresh`` diff of :func:`visible_lines`, or ``None`` when they match."""
+    chosen = frozenset(normalize)
+    old = [normalize_text(line, chosen) for line in recorded]
+    new = [normalize_text(line, chosen) for line in fresh]
+    if old == new:
+        return None
+    lines = [
+        line
+        for line in difflib.unified_diff(old, new, lineterm="", n=0)
+        if not line.startswith(("---", "+++", "@@"))
+    ]
+    short = [line if len(line) <= max_width else line[: max_width - 1] + "…" for line in lines[:max_lines]]
+    if len(lines) > max_lines:
+        short.append(f"… {len(lines) - max_lines} more changed lines")
+    return short
+
+
+def diff_outputs(
+    recorded: Sequence[Mapping[str, Any]],
+    fresh: Sequence[Mapping[str, Any]],
+    normalize: Iterable[str] = DEFAULT_NORMALIZE,
+) -> list[str] | None:
+    """:func:`diff_lines` of two lists of nbformat outputs."""
+    return diff_lines(visible_lines(recorded), visible_lines(fresh), normalize)

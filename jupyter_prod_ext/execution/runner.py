@@ -1,0 +1,681 @@
+"""Reproducibility run: restart and run all in a clean kernel, outputs compared.
+
+A *copy* of the notebook runs top to bottom in a fresh kernel of its
+kernelspec, in a worker subprocess (:mod:`.worker`) with the notebook's folder
+as working directory. The user's kernel and file are never touched and
+nothing is written next to the notebook: the copy lives in a private temp
+folder that is removed afterwards.
+
+The worker leads its own session and the kernel leads another. On the overall
+timeout, a cancel, or any exception here (Ctrl-C in the CLI), the worker is
+asked to kill and reap its kernel, and both process groups are killed if it
+does not exit promptly: no kernel outlives a run.
+
+Findings (checks ``run-error``, ``run-timeout``, ``output-changed``):
+
+* ``run-error``: the first failing cell, with ``ename: evalue`` and the line
+  in the cell from the IPython traceback (``Cell In[n], line l``) when it has
+  one; a ``NameError`` on a name that a later cell binds is reported as hidden
+  state (the notebook only worked when run out of order);
+* ``run-timeout``: the cell that ran over the per-cell timeout, or the cell
+  running when the overall timeout expired (``cell`` null if the kernel had
+  not started yet);
+* ``output-changed``: an executed cell whose saved outputs were not empty and
+  whose fresh visible output differs after normalisation
+  (:mod:`.compare`), with a short ``-saved``/``+fresh`` diff in the message.
+  The failing or timed-out cell is not compared.
+
+Score (the global formula lives in ``checks``; this one is local to runs)::
+
+    reproduced            -> 100
+    otherwise             -> max(0, 100 - 50 * (run-error + run-timeout)
+                                       - min(40, 10 * output-changed))
+    cancelled             -> 0 (no verdict), state "cancelled"
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any, Literal, TypedDict
+
+from ..errors import InputError, NotFoundError, ToolError
+from ..notebook import Notebook, load_notebook, notebook_from_dict
+from ..types import FindingDict, ReportSummary
+from .compare import DEFAULT_NORMALIZE, check_normalize, diff_lines, visible_lines
+
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_CELL_TIMEOUT = 120.0
+#: Upper bound accepted from users for either timeout (a day).
+MAX_TIMEOUT = 86400.0
+DEFAULT_KERNEL = "python3"
+CHECKS_RUN = ["run-error", "run-timeout", "output-changed"]
+
+#: Seconds the worker gets to kill and reap its kernel after ``stop``.
+_STOP_GRACE = 5.0
+_POLL = 0.1
+
+RunState = Literal["idle", "queued", "running", "done", "cancelled"]
+
+
+class RunInfo(TypedDict):
+    #: code cells that finished (the failing one included)
+    cells_run: int
+    #: code cells with source (what a full run executes)
+    total: int
+    seconds: float
+    #: indexes of cells whose output changed
+    changed: list[int]
+    reproduced: bool
+    #: "done" (ran to the end or to the first failure) or "cancelled"
+    state: RunState
+
+
+class RunReport(TypedDict):
+    path: str
+    score: int
+    findings: list[FindingDict]
+    waived: list[FindingDict]
+    summary: ReportSummary
+    run: RunInfo
+
+
+class RunProgress(TypedDict):
+    state: RunState
+    #: index (0-based among all cells) of the cell running now
+    cell: int | None
+    total: int
+    cells_run: int
+    #: process ids, for cleanup checks; never sent over HTTP
+    worker_pid: int | None
+    kernel_pid: int | None
+
+
+ProgressCallback = Callable[[RunProgress], None]
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def load_input(data: Mapping[str, Any] | Notebook, path: str = "<notebook>") -> Notebook:
+    """The validated model of the editor's JSON (any nbformat version) or an already read model."""
+    if isinstance(data, Notebook):
+        return data
+    return notebook_from_dict(data, path)
+
+
+def read_notebook(path: Path, display: str | None = None) -> Notebook:
+    """The notebook on disk, validated (``NotFoundError`` / ``NotebookError``)."""
+    return load_notebook(Path(path), display)
+
+
+def _v4_dict(model: Notebook) -> dict[str, Any]:
+    """The copy the worker executes: plain nbformat 4 JSON rebuilt from the model."""
+    cells: list[dict[str, Any]] = []
+    for cell in model.cells:
+        out: dict[str, Any] = {
+            "cell_type": cell.cell_type,
+            "id": cell.cell_id or f"jp-run-{cell.index}",
+            "metadata": cell.metadata,
+            "source": cell.source,
+        }
+        if cell.cell_type == "code":
+            out["execution_count"] = cell.execution_count
+            out["outputs"] = list(cell.outputs)
+        cells.append(out)
+    return {
+        "nbformat": 4,
+        "nbformat_minor": max(5, model.nbformat_minor),
+        "metadata": model.metadata,
+        "cells": cells,
+    }
+
+
+def kernel_name_of(model: Notebook) -> str:
+    spec = model.metadata.get("kernelspec") or {}
+    name = spec.get("name") if isinstance(spec, Mapping) else None
+    return name if isinstance(name, str) and name else DEFAULT_KERNEL
+
+
+def check_kernel(name: str) -> None:
+    """Fail early, in one line, when the notebook's kernel is not installed."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        raise ToolError(
+            f"kernel '{name}' is not installed: install it or change the notebook's kernel"
+        ) from None
+
+
+def check_timeouts(timeout: float, cell_timeout: float) -> None:
+    for label, value in (("timeout", timeout), ("cell_timeout", cell_timeout)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_TIMEOUT:
+            raise InputError(f"'{label}' must be a number of seconds between 0 and {int(MAX_TIMEOUT)}.")
+
+
+# --- findings ----------------------------------------------------------------
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_CELL_LINE = re.compile(r"Cell In\[(\d+)\], line (\d+)")
+_NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
+
+
+def _line_in_cell(traceback: Iterable[str], execution_count: object) -> int | None:
+    """The failing line from IPython's ``Cell In[n], line l`` frames.
+
+    The frame of the cell itself is the one whose ``n`` is the cell's
+    execution count; deeper frames may point into functions of other cells.
+    """
+    first: int | None = None
+    for entry in traceback:
+        for match in _CELL_LINE.finditer(_ANSI.sub("", entry)):
+            if str(match.group(1)) == str(execution_count):
+                return int(match.group(2))
+            if first is None:
+                first = int(match.group(2))
+    return first
+
+
+def _strip_magics(source: str) -> str:
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n"))
+
+
+def _binds(source: str, name: str) -> bool:
+    try:
+        tree = ast.parse(_strip_magics(source))
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                if bound == name:
+                    return True
+    return False
+
+
+def _cell_id(cells: list[Any], index: int | None) -> str | None:
+    if index is None or not 0 <= index < len(cells):
+        return None
+    cid = cells[index].get("id")
+    return cid if isinstance(cid, str) else None
+
+
+def _finding(
+    check: str,
+    severity: Literal["error", "warning"],
+    cells: list[Any],
+    cell: int | None,
+    line: int | None,
+    message: str,
+    hint: str,
+) -> FindingDict:
+    return {
+        "check": check,
+        "severity": severity,
+        "cell": cell,
+        "cell_id": _cell_id(cells, cell),
+        "line": line,
+        "message": message,
+        "hint": hint,
+        "fix": None,
+    }
+
+
+def _label(cell: int | None) -> str:
+    # 0-based like ``Finding.cell`` and the other checks' messages.
+    return "the kernel start" if cell is None else f"cell {cell}"
+
+
+def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
+    cell = end.get("cell") if isinstance(end.get("cell"), int) else None
+    status = end.get("status")
+    if status == "dead":
+        return _finding(
+            "run-error",
+            "error",
+            cells,
+            cell,
+            None,
+            "The kernel died while this cell ran, top to bottom in a fresh kernel.",
+            "The cell crashes the interpreter (os._exit, a native crash, memory exhaustion): fix it or guard it.",
+        )
+    if status == "crash":
+        return _finding(
+            "run-error",
+            "error",
+            cells,
+            cell,
+            None,
+            f"The reproducibility run failed ({end.get('message', 'unknown error')}).",
+            "Check that the kernel starts in a terminal (jupyter kernelspec list) and try again.",
+        )
+    ename = str(end.get("ename") or "Error")
+    evalue = str(end.get("evalue") or "")
+    line = _line_in_cell(end.get("traceback") or [], end.get("execution_count"))
+    raised = f"{ename}: {evalue}" if evalue else ename
+    message = f"Raised {raised} when run top to bottom in a fresh kernel."
+    hint = "Restart the kernel and run all cells to reproduce it, then fix the cell."
+    name = _NAME_ERROR.search(evalue) if ename == "NameError" else None
+    if name and cell is not None:
+        later = next(
+            (
+                i
+                for i in range(cell + 1, len(cells))
+                if cells[i].get("cell_type") == "code"
+                and _binds(str(cells[i].get("source", "")), name.group(1))
+            ),
+            None,
+        )
+        if later is not None:
+            hint = (
+                f"Hidden state: '{name.group(1)}' is only defined in {_label(later)}, which runs later; "
+                "the notebook worked because cells were run out of order. Move that definition up."
+            )
+        else:
+            hint = (
+                f"Hidden state: nothing in the notebook defines '{name.group(1)}' before it is used; it came "
+                "from a deleted or edited cell. Define it in the notebook."
+            )
+    return _finding("run-error", "error", cells, cell, line, message, hint)
+
+
+def _timeout_finding(cells: list[Any], cell: int | None, seconds: float, overall: bool) -> FindingDict:
+    if overall:
+        running = "before the kernel was ready" if cell is None else "while this cell ran"
+        message = f"The run hit its overall timeout of {seconds:g} s {running}."
+    else:
+        message = f"Did not finish within the per-cell timeout of {seconds:g} s in a fresh kernel."
+    return _finding(
+        "run-timeout",
+        "error",
+        cells,
+        cell,
+        None,
+        message,
+        "The kernel was stopped. Raise the timeout if the work is legitimately long, otherwise look for "
+        "an infinite loop or a wait on input, a lock or the network.",
+    )
+
+
+def _changed_finding(cells: list[Any], cell: int, diff: list[str]) -> FindingDict:
+    return _finding(
+        "output-changed",
+        "warning",
+        cells,
+        cell,
+        None,
+        "Output differs from the saved one when run top to bottom in a fresh kernel:\n" + "\n".join(diff),
+        "Seed randomness (random.seed, np.random.default_rng(seed)), avoid hidden state and changing inputs; "
+        "if the new output is right, re-run and save the notebook.",
+    )
+
+
+def _score(findings: list[FindingDict], reproduced: bool, cancelled: bool) -> int:
+    if cancelled:
+        return 0
+    if reproduced:
+        return 100
+    errors = sum(1 for f in findings if f["severity"] == "error")
+    changed = sum(1 for f in findings if f["check"] == "output-changed")
+    return max(0, 100 - 50 * errors - min(40, 10 * changed))
+
+
+def _executable_cells(cells: list[Any]) -> list[int]:
+    return [
+        i
+        for i, c in enumerate(cells)
+        if c.get("cell_type") == "code"
+        and str(c.get("source", "")).strip()
+        and "skip-execution" not in (c.get("metadata") or {}).get("tags", [])
+    ]
+
+
+def build_report(
+    cells: list[Any],
+    *,
+    path: str,
+    end: Mapping[str, Any] | None,
+    fresh: Mapping[int, list[str]],
+    seconds: float,
+    timeout: float,
+    cell_timeout: float,
+    stopped: Literal["timeout", "cancelled"] | None,
+    running_cell: int | None,
+    normalize: Iterable[str] = DEFAULT_NORMALIZE,
+) -> RunReport:
+    """Findings, score and summary from what the worker reported."""
+    chosen = frozenset(normalize)
+    findings: list[FindingDict] = []
+    failed: int | None = None
+    status = (end or {}).get("status")
+    if stopped == "timeout":
+        failed = running_cell
+        findings.append(_timeout_finding(cells, running_cell, timeout, overall=True))
+    elif stopped is None and status == "timeout":
+        failed = end.get("cell") if end and isinstance(end.get("cell"), int) else running_cell
+        findings.append(_timeout_finding(cells, failed, cell_timeout, overall=False))
+    elif stopped is None and status in ("error", "dead", "crash"):
+        assert end is not None
+        failed = end.get("cell") if isinstance(end.get("cell"), int) else running_cell
+        findings.append(_error_finding(cells, end))
+    elif stopped is None and status != "ok":
+        findings.append(
+            _finding(
+                "run-error",
+                "error",
+                cells,
+                running_cell,
+                None,
+                "The reproducibility worker stopped unexpectedly; see the server log.",
+                "Try again; if it persists, run `jupyter-prod run` on the notebook in a terminal.",
+            )
+        )
+
+    changed: list[int] = []
+    for index in sorted(fresh):
+        if index == failed or not 0 <= index < len(cells):
+            continue
+        recorded = cells[index].get("outputs") or []
+        if not recorded:
+            continue
+        diff = diff_lines(visible_lines(recorded), fresh[index], chosen)
+        if diff:
+            changed.append(index)
+            findings.append(_changed_finding(cells, index, diff))
+
+    findings.sort(key=lambda f: -1 if f["cell"] is None else f["cell"])
+    cancelled = stopped == "cancelled"
+    reproduced = not cancelled and not findings
+    total = len(_executable_cells(cells))
+    cells_run = len(fresh)
+    summary: ReportSummary = {
+        "errors": sum(1 for f in findings if f["severity"] == "error"),
+        "warnings": sum(1 for f in findings if f["severity"] == "warning"),
+        "infos": sum(1 for f in findings if f["severity"] == "info"),
+        "waived": 0,
+        "code_cells": sum(1 for c in cells if c.get("cell_type") == "code"),
+        "checks_run": list(CHECKS_RUN),
+    }
+    return {
+        "path": path,
+        "score": _score(findings, reproduced, cancelled),
+        "findings": findings,
+        "waived": [],
+        "summary": summary,
+        "run": {
+            "cells_run": cells_run,
+            "total": total,
+            "seconds": round(seconds, 2),
+            "changed": changed,
+            "reproduced": reproduced,
+            "state": "cancelled" if cancelled else "done",
+        },
+    }
+
+
+# --- the run -----------------------------------------------------------------
+
+
+def _package_root() -> str:
+    return str(Path(__file__).resolve().parents[2])
+
+
+# Runs the worker from the same source tree as this module, whether or not the
+# package is installed; the kernel's environment is not changed (no PYTHONPATH).
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "from jupyter_prod_ext.execution.worker import main; raise SystemExit(main())"
+)
+
+
+def _reader(stream: IO[bytes], out: queue.Queue[dict[str, Any] | None]) -> None:
+    try:
+        for raw in stream:
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                out.put(event)
+    finally:
+        out.put(None)
+
+
+def _killpg(pgid: int | None) -> None:
+    if pgid is None or pgid <= 0:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _stop_worker(proc: subprocess.Popen[bytes], kernel_pid: int | None) -> None:
+    """Ask the worker to kill and reap its kernel; kill both groups if it does not."""
+    if proc.poll() is None and proc.stdin is not None:
+        with contextlib.suppress(OSError, ValueError):
+            proc.stdin.write(b"stop\n")
+            proc.stdin.flush()
+    with contextlib.suppress(OSError, ValueError):
+        if proc.stdin is not None:
+            proc.stdin.close()
+    try:
+        proc.wait(timeout=_STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        _killpg(proc.pid)
+        _killpg(kernel_pid)
+        proc.wait(timeout=_STOP_GRACE)
+
+
+def run_notebook(
+    nb_dict: Mapping[str, Any] | Notebook,
+    *,
+    cwd: Path | str,
+    timeout: float = DEFAULT_TIMEOUT,
+    cell_timeout: float = DEFAULT_CELL_TIMEOUT,
+    on_progress: ProgressCallback | None = None,
+    cancel_event: threading.Event | None = None,
+    path: str = "",
+    normalize: Iterable[str] = DEFAULT_NORMALIZE,
+) -> RunReport:
+    """Run a copy of ``nb_dict`` top to bottom in a fresh kernel; compare outputs.
+
+    Blocking (call it from a thread in the server). ``cancel_event`` stops the
+    run (report state ``cancelled``); ``on_progress`` is called from this
+    thread after every progress line of the worker.
+    """
+    check_timeouts(timeout, cell_timeout)
+    try:
+        chosen = check_normalize(normalize)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    model = load_input(nb_dict, path or "<notebook>")
+    nb = _v4_dict(model)
+    workdir = Path(cwd)
+    if not workdir.is_dir():
+        raise NotFoundError(f"The notebook's folder '{workdir}' does not exist.")
+    kernel = kernel_name_of(model)
+    check_kernel(kernel)
+    cells: list[Any] = nb["cells"]
+
+    progress: RunProgress = {
+        "state": "running",
+        "cell": None,
+        "total": len(_executable_cells(cells)),
+        "cells_run": 0,
+        "worker_pid": None,
+        "kernel_pid": None,
+    }
+
+    def report_progress() -> None:
+        if on_progress is not None:
+            on_progress(dict(progress))  # type: ignore[arg-type]
+
+    fresh: dict[int, list[str]] = {}
+    end: dict[str, Any] | None = None
+    stopped: Literal["timeout", "cancelled"] | None = None
+    started = time.monotonic()
+    deadline = started + timeout
+    tmp = tempfile.mkdtemp(prefix="jupyter-prod-run-")
+    proc: subprocess.Popen[bytes] | None = None
+    events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    reader: threading.Thread | None = None
+    try:
+        nb_file = Path(tmp) / "notebook.ipynb"
+        nb_file.write_text(json.dumps(nb), encoding="utf-8")
+        log_path = Path(tmp) / "worker.log"
+        argv = [
+            sys.executable, "-c", _BOOT, _package_root(),
+            "--input", str(nb_file),
+            "--cwd", str(workdir.resolve()),
+            "--kernel", kernel,
+            "--cell-timeout", repr(float(cell_timeout)),
+            "--startup-timeout", repr(float(min(60.0, timeout))),
+        ]  # fmt: skip
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                cwd=tmp,
+                start_new_session=True,
+                shell=False,
+            )
+        progress["worker_pid"] = proc.pid
+        report_progress()
+        assert proc.stdout is not None
+        reader = threading.Thread(target=_reader, args=(proc.stdout, events), daemon=True)
+        reader.start()
+
+        while True:
+            if cancel_event is not None and cancel_event.is_set():
+                stopped = "cancelled"
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                stopped = "timeout"
+                break
+            try:
+                event = events.get(timeout=min(_POLL, remaining))
+            except queue.Empty:
+                continue
+            if event is None:
+                break
+            kind = event.get("event")
+            if kind == "kernel" and isinstance(event.get("pid"), int):
+                progress["kernel_pid"] = event["pid"]
+            elif kind == "cell" and isinstance(event.get("cell"), int):
+                progress["cell"] = event["cell"]
+            elif kind == "cell_done" and isinstance(event.get("cell"), int):
+                lines = event.get("lines")
+                fresh[event["cell"]] = [str(x) for x in lines] if isinstance(lines, list) else []
+                progress["cells_run"] = len(fresh)
+            elif kind == "end":
+                end = event
+            report_progress()
+
+        if stopped is not None:
+            _stop_worker(proc, progress["kernel_pid"])
+        else:
+            try:
+                proc.wait(timeout=_STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                _stop_worker(proc, progress["kernel_pid"])
+    finally:
+        if proc is not None and proc.poll() is None:
+            _stop_worker(proc, progress["kernel_pid"])
+        if proc is not None and proc.stdout is not None:
+            with contextlib.suppress(OSError):
+                proc.stdout.close()
+        if reader is not None:
+            reader.join(timeout=_STOP_GRACE)
+        worker_log = _tail(Path(tmp) / "worker.log")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    if end is not None and end.get("status") == "no-kernel":
+        raise ToolError(f"kernel '{kernel}' is not installed: install it or change the notebook's kernel")
+    if stopped is None and end is None:
+        raise ToolError(f"The run worker exited without a result (exit {proc.returncode}): {worker_log}")
+    running_cell = progress["cell"]
+    progress["state"] = "cancelled" if stopped == "cancelled" else "done"
+    progress["cell"] = None
+    report_progress()
+    return build_report(
+        cells,
+        path=path,
+        end=end,
+        fresh=fresh,
+        seconds=time.monotonic() - started,
+        timeout=timeout,
+        cell_timeout=cell_timeout,
+        stopped=stopped,
+        running_cell=running_cell,
+        normalize=chosen,
+    )
+
+
+def _tail(path: Path, limit: int = 300) -> str:
+    try:
+        lines = [ln for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return "no log"
+    return lines[-1][:limit] if lines else "no output"
+
+
+def run_file(
+    path: Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    cell_timeout: float = DEFAULT_CELL_TIMEOUT,
+    on_progress: ProgressCallback | None = None,
+    cancel_event: threading.Event | None = None,
+    display_path: str | None = None,
+    normalize: Iterable[str] = DEFAULT_NORMALIZE,
+) -> RunReport:
+    """``run_notebook`` on a file, in its own folder (the CLI's entry)."""
+    shown = display_path if display_path is not None else str(path)
+    return run_notebook(
+        read_notebook(path, shown),
+        cwd=Path(path).resolve().parent,
+        timeout=timeout,
+        cell_timeout=cell_timeout,
+        on_progress=on_progress,
+        cancel_event=cancel_event,
+        path=shown,
+        normalize=normalize,
+    )
+
+
+def cancelled_report(nb_dict: Mapping[str, Any] | Notebook, *, path: str = "") -> RunReport:
+    """The answer for a run cancelled before it started (while queued)."""
+    model = load_input(nb_dict, path or "<notebook>")
+    return build_report(
+        _v4_dict(model)["cells"],
+        path=path,
+        end=None,
+        fresh={},
+        seconds=0.0,
+        timeout=DEFAULT_TIMEOUT,
+        cell_timeout=DEFAULT_CELL_TIMEOUT,
+        stopped="cancelled",
+        running_cell=None,
+    )

@@ -1,0 +1,212 @@
+"""Subprocess entry of a reproducibility run (``python -m jupyter_prod_ext.execution.worker``).
+
+Why a subprocess: nbclient runs its own event loop and a kernel; a run that
+hangs, or a server that must cancel it, then only needs to stop one process
+tree, and the server's event loop and the user's kernels are never involved.
+
+Protocol with :mod:`jupyter_prod_ext.execution.runner`:
+
+* the notebook (nbformat v4 JSON) is read from ``--input``;
+* progress is written to the original stdout, one JSON object a line:
+  ``{"event": "started", "pid"}``, ``{"event": "kernel", "pid"}`` (launched),
+  ``{"event": "cell", "cell"}`` (starts), ``{"event": "cell_done", "cell",
+  "lines"}`` (finished, with its comparable output text from
+  :func:`compare.visible_lines`) and a final ``{"event": "end", "status", ...}``
+  where status is ``ok``, ``error``, ``timeout``, ``dead``, ``no-kernel``,
+  ``stopped`` or ``crash``;
+* a line ``stop`` on stdin, or stdin closing (the parent died), kills the
+  kernel's process group, reaps the kernel and exits 3: nothing outlives the run.
+
+File descriptor 1 is pointed at ``/dev/null`` before the kernel starts, so a
+kernel (or a C extension in it) writing to its stdout cannot corrupt the
+progress stream; the kernel's stderr goes to ours, which the runner logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import IO, Any
+
+from .compare import visible_lines
+
+EXIT_STOPPED = 3
+
+
+class _Progress:
+    """Thread-safe writer of progress lines (the stopper thread writes too)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def emit(self, event: dict[str, Any]) -> None:
+        line = json.dumps(event)
+        with self._lock:
+            with contextlib.suppress(OSError, ValueError):
+                self._stream.write(line + "\n")
+                self._stream.flush()
+
+
+class _State:
+    def __init__(self) -> None:
+        self.cell: int | None = None
+        self.kernel_pid: int | None = None
+        self.error: dict[str, Any] | None = None
+
+
+def _kill_and_reap(pid: int | None) -> None:
+    """Kill the kernel's process group (it leads its own session) and reap it.
+
+    Only while the kernel is still our unreaped child: once the kernel manager
+    has reaped it, its pid may already belong to someone else.
+    """
+    if pid is None or pid <= 0:
+        return
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return
+    if done:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # reaped meanwhile by the kernel manager
+            return
+        if done:
+            return
+        time.sleep(0.02)
+
+
+def _kernel_pid(client: Any, state: _State) -> int | None:
+    km = getattr(client, "km", None)
+    provisioner = getattr(km, "provisioner", None)
+    pid = getattr(provisioner, "pid", None)
+    return pid if isinstance(pid, int) else state.kernel_pid
+
+
+def _watch_stdin(progress: _Progress, client_ref: list[Any], state: _State) -> None:
+    """Stop on request or when the parent goes away (stdin closes)."""
+    for line in sys.stdin:
+        if line.strip() == "stop":
+            break
+    pid = _kernel_pid(client_ref[0], state) if client_ref else state.kernel_pid
+    _kill_and_reap(pid)
+    progress.emit({"event": "end", "status": "stopped", "cell": state.cell})
+    os._exit(EXIT_STOPPED)
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m jupyter_prod_ext.execution.worker")
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--cwd", required=True)
+    parser.add_argument("--kernel", required=True)
+    parser.add_argument("--cell-timeout", type=float, required=True)
+    parser.add_argument("--startup-timeout", type=float, default=60.0)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    progress = _Progress(os.fdopen(os.dup(1), "w", encoding="utf-8"))
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    sys.stdout = sys.stderr
+    progress.emit({"event": "started", "pid": os.getpid()})
+
+    state = _State()
+    client_ref: list[Any] = []
+    threading.Thread(target=_watch_stdin, args=(progress, client_ref, state), daemon=True).start()
+
+    # jsonschema (via nbformat) imports rfc3987_syntax when installed, which builds a lark
+    # grammar at import time: seconds of start-up for an IRI format check nbformat never uses.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import nbformat
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = nbformat.read(args.input, as_version=4)
+
+    def on_cell_execute(cell: Any, cell_index: int) -> None:
+        state.cell = cell_index
+        progress.emit({"event": "cell", "cell": cell_index})
+
+    def on_cell_executed(cell: Any, cell_index: int, execute_reply: Any) -> None:
+        progress.emit(
+            {"event": "cell_done", "cell": cell_index, "lines": visible_lines(cell.get("outputs", []))}
+        )
+
+    def on_cell_error(cell: Any, cell_index: int, execute_reply: Any) -> None:
+        content = (execute_reply or {}).get("content", {})
+        state.error = {
+            "cell": cell_index,
+            "ename": str(content.get("ename", "")),
+            "evalue": str(content.get("evalue", "")),
+            "traceback": [str(t) for t in content.get("traceback", [])],
+            "execution_count": content.get("execution_count"),
+        }
+
+    client = NotebookClient(
+        nb,
+        kernel_name=args.kernel,
+        timeout=args.cell_timeout,
+        startup_timeout=int(args.startup_timeout),
+        resources={"metadata": {"path": args.cwd}},
+        allow_errors=False,
+        shutdown_kernel="immediate",
+        coalesce_streams=True,
+        record_timing=False,
+        on_cell_execute=on_cell_execute,
+        on_cell_executed=on_cell_executed,
+        on_cell_error=on_cell_error,
+    )
+    client_ref.append(client)
+
+    def announce_kernel() -> None:
+        """Report the kernel's pid as soon as it is launched, not only once it is ready."""
+        while state.kernel_pid is None:
+            pid = _kernel_pid(client, state)
+            if pid is not None:
+                state.kernel_pid = pid
+                progress.emit({"event": "kernel", "pid": pid})
+                return
+            time.sleep(0.05)
+
+    threading.Thread(target=announce_kernel, daemon=True).start()
+
+    end: dict[str, Any]
+    try:
+        client.execute()
+        end = {"status": "ok"}
+    except CellTimeoutError:
+        end = {"status": "timeout", "cell": state.cell}
+    except CellExecutionError:
+        end = {"status": "error", **(state.error or {"cell": state.cell})}
+    except DeadKernelError:
+        end = {"status": "dead", "cell": state.cell}
+    except NoSuchKernel:
+        end = {"status": "no-kernel", "kernel": args.kernel}
+    except Exception as exc:  # report it as a finding; the traceback goes to the log
+        logging.getLogger("jupyter_prod_ext.execution.worker").exception("reproducibility run crashed")
+        end = {"status": "crash", "cell": state.cell, "message": f"{type(exc).__name__}: {exc}"}
+    _kill_and_reap(state.kernel_pid if end["status"] != "ok" else None)
+    progress.emit({"event": "end", **end})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

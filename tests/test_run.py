@@ -1,0 +1,349 @@
+"""Reproducibility runs with real ipykernel kernels on small crafted notebooks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat.v4 as v4
+import pytest
+
+from jupyter_prod_ext.cli.run_cmd import _render
+from jupyter_prod_ext.errors import ConflictError, ToolError
+from jupyter_prod_ext.execution.compare import diff_outputs, normalize_text, visible_lines
+from jupyter_prod_ext.execution.registry import RunRegistry
+from jupyter_prod_ext.execution.runner import RunProgress, run_file, run_notebook
+
+from .nbutil import write_nb
+
+REPO = Path(__file__).resolve().parent.parent
+PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+def notebook(*cells: Any, kernel: str = "python3") -> dict[str, Any]:
+    nb = v4.new_notebook(
+        cells=list(cells),
+        metadata={"kernelspec": {"name": kernel, "display_name": kernel, "language": "python"}},
+    )
+    data: dict[str, Any] = json.loads(json.dumps(nb))
+    return data
+
+
+def code(source: str, *outputs: dict[str, Any], count: int | None = None) -> Any:
+    cell = v4.new_code_cell(source, execution_count=count)
+    cell.outputs = list(outputs)
+    return cell
+
+
+def stdout(text: str) -> Any:
+    return v4.new_output("stream", name="stdout", text=text)
+
+
+def result(text: str, **extra: str) -> Any:
+    return v4.new_output("execute_result", data={"text/plain": text, **extra}, execution_count=1)
+
+
+def exists(pid: int | None) -> bool:
+    """Whether /proc still lists the process (a zombie counts: it was not reaped)."""
+    return pid is not None and Path(f"/proc/{pid}").exists()
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (orphans are reaped by init, which may be slow)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_gone(pred: Any, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not pred():
+            return True
+        time.sleep(0.05)
+    return not pred()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[RunProgress] = []
+
+    def __call__(self, progress: RunProgress) -> None:
+        self.events.append(progress)
+
+    def pid(self, key: str) -> int | None:
+        return next((e[key] for e in reversed(self.events) if e[key]), None)  # type: ignore[literal-required]
+
+
+# --- compare (no kernel) --------------------------------------------------------
+
+
+def test_normalisation_of_volatile_text() -> None:
+    assert normalize_text("<Foo object at 0x7f3a2c1d4e50>") == normalize_text(
+        "<Foo object at 0x55d0c0ffee11>"
+    )
+    assert normalize_text("now 2026-11-27 09:56:14.123456") == normalize_text("now 2024-01-02 23:01:00.5")
+    assert normalize_text("Wall time: 1.23 s") == normalize_text("Wall time: 850 ms")
+    assert normalize_text("took 12 ms") == normalize_text("took 3.5 s")
+    assert normalize_text("t=1795672574.25") == normalize_text("t=1795672999.5")
+    # unseeded randomness stays visible
+    assert normalize_text("0.8444218515250481") != normalize_text("0.7579544029403025")
+    assert normalize_text("at 0x7f3a2c1d4e50", ()) != normalize_text("at 0x7f3a2c1d4e51", ())
+
+
+def test_visible_lines_join_streams_and_compare_images_by_mime() -> None:
+    chunks = [stdout("a\nb"), v4.new_output("stream", name="stderr", text="w\n"), stdout("c\n")]
+    assert visible_lines(chunks) == ["[stdout] a", "[stdout] bc", "[stderr] w"]
+    img_a = v4.new_output("display_data", data={"image/png": "AAAA", "text/plain": "<Figure>"})
+    img_b = v4.new_output("display_data", data={"image/png": "BBBB", "text/plain": "<Figure>"})
+    svg = v4.new_output("display_data", data={"image/svg+xml": "<svg/>", "text/plain": "<Figure>"})
+    assert diff_outputs([img_a], [img_b]) is None
+    assert diff_outputs([img_a], [svg]) == ["-<image/png>", "+<image/svg+xml>"]
+
+
+# --- runs with real kernels ------------------------------------------------------
+
+
+def test_reproducible_notebook(tmp_path: Path) -> None:
+    folder = tmp_path / "proj"
+    folder.mkdir()
+    (folder / "data.txt").write_text("hello\n")
+    nb = notebook(
+        v4.new_markdown_cell("# Title"),
+        code("import os, sys\nprint(sys.executable)", stdout(sys.executable + "\n")),
+        code("print(open('data.txt').read().strip(), os.path.basename(os.getcwd()))", stdout("hello proj\n")),
+        code("[i * i for i in range(4)]", result("[0, 1, 4, 9]")),
+        code(
+            f"from IPython.display import Image, display\nimport base64\n"
+            f"display(Image(data=base64.b64decode('{PNG_1PX}')))",
+            v4.new_output(
+                "display_data",
+                data={"image/png": "c2F2ZWQ=", "text/plain": "<IPython.core.display.Image object>"},
+            ),
+        ),
+        code("import random\nrandom.random()"),  # no saved output: nothing to reproduce
+        code("   "),
+    )
+    path = write_nb(folder / "good.ipynb", nb)
+    before = sorted(p.name for p in folder.iterdir())
+    seen = Recorder()
+    report = run_file(path, timeout=60, cell_timeout=30, on_progress=seen)
+
+    assert report["findings"] == [], report["findings"]
+    assert report["score"] == 100
+    run = report["run"]
+    assert run["reproduced"] is True and run["state"] == "done"
+    assert run["cells_run"] == run["total"] == 5
+    assert run["changed"] == []
+    assert 0 < run["seconds"] < 60
+    assert report["summary"]["checks_run"] == ["run-error", "run-timeout", "output-changed"]
+    assert report["summary"]["code_cells"] == 6
+    # the file is untouched and nothing was written next to it
+    assert json.loads(path.read_text()) == nb
+    assert sorted(p.name for p in folder.iterdir()) == before
+    # the worker and the kernel are gone (reaped, not zombies)
+    assert {e["state"] for e in seen.events} == {"running", "done"}
+    worker, kernel = seen.pid("worker_pid"), seen.pid("kernel_pid")
+    assert worker and kernel
+    assert wait_gone(lambda: exists(worker) or exists(kernel))
+
+
+def test_failing_cell_is_reported_with_its_line(tmp_path: Path) -> None:
+    nb = notebook(
+        code("x = 1", count=1),
+        code("def ratio(a, b):\n    return a / b", count=2),
+        v4.new_markdown_cell("text"),
+        code("y = 2\nratio(y, 0)\nprint('unreached')", stdout("1.0\n"), count=3),
+        code("print('after')", stdout("after\n"), count=4),
+    )
+    report = run_notebook(nb, cwd=tmp_path, timeout=60, cell_timeout=30, path="fail.ipynb")
+    assert report["path"] == "fail.ipynb"
+    [finding] = report["findings"]
+    assert finding["check"] == "run-error" and finding["severity"] == "error"
+    assert finding["cell"] == 3 and finding["line"] == 2
+    assert finding["cell_id"] == nb["cells"][3]["id"]
+    assert "ZeroDivisionError: division by zero" in finding["message"]
+    assert finding["fix"] is None
+    run = report["run"]
+    assert run["reproduced"] is False and run["cells_run"] == 3 and run["total"] == 4
+    assert run["changed"] == []  # the failing cell is not compared, later cells never ran
+    assert report["score"] == 50
+
+
+def test_hidden_state_fails_the_run(tmp_path: Path) -> None:
+    # Saved after running cell 1 first, then cell 0: works only out of order.
+    nb = notebook(
+        code("print(total)", stdout("42\n"), count=2),
+        code("total = 41 + 1", count=1),
+    )
+    report = run_notebook(nb, cwd=tmp_path, timeout=60, cell_timeout=30)
+    [finding] = report["findings"]
+    assert finding["check"] == "run-error" and finding["cell"] == 0 and finding["line"] == 1
+    assert "NameError" in finding["message"]
+    assert "Hidden state" in finding["hint"] and "cell 1" in finding["hint"]
+    assert report["run"]["reproduced"] is False
+
+
+def test_volatile_output_is_normalised_but_unseeded_randomness_is_flagged(tmp_path: Path) -> None:
+    nb = notebook(
+        code("import datetime, time, random", count=1),
+        code("print(datetime.datetime.now())", stdout("2020-01-01 00:00:00.000001\n"), count=2),
+        code("object()", result("<object at 0x7f0000000000>"), count=3),
+        code(
+            "t = time.perf_counter()\nprint(f'took {time.perf_counter() - t:.3f} s')",
+            stdout("took 9.000 s\n"),
+        ),
+        code("random.random()", result("0.5"), count=5),
+        code("random.seed(0)\nround(random.random(), 6)", result("0.844422"), count=6),
+    )
+    report = run_notebook(nb, cwd=tmp_path, timeout=60, cell_timeout=30)
+    assert report["run"]["changed"] == [4]
+    [finding] = report["findings"]
+    assert finding["check"] == "output-changed" and finding["severity"] == "warning" and finding["cell"] == 4
+    assert "-0.5" in finding["message"] and "\n+0." in finding["message"]
+    assert report["run"]["reproduced"] is False and report["score"] == 90
+
+
+def test_infinite_loop_times_out_and_leaves_no_process(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    nb = notebook(
+        code(
+            "import subprocess\n"
+            f"child = subprocess.Popen(['sleep', '600'])\nopen({str(pidfile)!r}, 'w').write(str(child.pid))"
+        ),
+        code("while True:\n    pass", stdout("never\n")),
+        code("print('after')", stdout("after\n")),
+    )
+    seen = Recorder()
+    report = run_notebook(nb, cwd=tmp_path, timeout=60, cell_timeout=2, on_progress=seen)
+    [finding] = report["findings"]
+    assert finding["check"] == "run-timeout" and finding["cell"] == 1
+    assert "per-cell timeout of 2 s" in finding["message"]
+    assert report["run"]["cells_run"] == 1 and report["run"]["state"] == "done"
+    worker, kernel = seen.pid("worker_pid"), seen.pid("kernel_pid")
+    assert worker and kernel
+    assert wait_gone(lambda: exists(worker) or exists(kernel))
+    # the kernel's own children die with its process group
+    child = int(pidfile.read_text())
+    assert wait_gone(lambda: running(child))
+
+
+def test_overall_timeout_kills_worker_and_kernel(tmp_path: Path) -> None:
+    nb = notebook(code("x = 1"), code("while True:\n    pass"))
+    seen = Recorder()
+    started = time.monotonic()
+    report = run_notebook(nb, cwd=tmp_path, timeout=8, cell_timeout=60, on_progress=seen)
+    assert time.monotonic() - started < 8 + 6  # the timeout plus the stop grace
+    [finding] = report["findings"]
+    assert finding["check"] == "run-timeout" and "overall timeout of 8 s" in finding["message"]
+    # the cell that was running (on a very loaded machine the kernel may still be starting)
+    last_running = [e["cell"] for e in seen.events if e["state"] == "running"][-1]
+    assert finding["cell"] == last_running
+    # (the kernel's cleanup is asserted by the cancel tests, which wait for it to run cell 1)
+    worker, kernel = seen.pid("worker_pid"), seen.pid("kernel_pid")
+    assert worker
+    assert wait_gone(lambda: exists(worker) or exists(kernel))
+
+
+def test_cancel_event_stops_the_run(tmp_path: Path) -> None:
+    nb = notebook(code("x = 1"), code("while True:\n    pass"))
+    cancel = threading.Event()
+    seen = Recorder()
+
+    def on_progress(p: RunProgress) -> None:
+        seen(p)
+        if p["cell"] == 1:
+            cancel.set()
+
+    report = run_notebook(
+        nb, cwd=tmp_path, timeout=60, cell_timeout=60, on_progress=on_progress, cancel_event=cancel
+    )
+    assert report["run"]["state"] == "cancelled" and report["run"]["reproduced"] is False
+    assert report["findings"] == [] and report["score"] == 0
+    worker, kernel = seen.pid("worker_pid"), seen.pid("kernel_pid")
+    assert worker and kernel
+    assert wait_gone(lambda: exists(worker) or exists(kernel))
+
+
+def test_missing_kernelspec_is_one_clear_line(tmp_path: Path) -> None:
+    nb = notebook(code("1 + 1"), kernel="ir")
+    with pytest.raises(ToolError) as err:
+        run_notebook(nb, cwd=tmp_path, timeout=10, cell_timeout=10)
+    assert err.value.message == "kernel 'ir' is not installed: install it or change the notebook's kernel"
+
+
+def test_registry_refuses_a_second_run_and_cancels_queued_ones(tmp_path: Path) -> None:
+    registry = RunRegistry(max_concurrent=1)
+    first = registry.claim("/nb/a.ipynb")
+    with pytest.raises(ConflictError) as err:
+        registry.claim("/nb/a.ipynb")
+    assert err.value.status == 409 and "already in progress" in err.value.message
+    assert registry._acquire_slot(first)  # the only slot is taken
+    queued = registry.claim("/nb/b.ipynb")
+    answer: dict[str, Any] = {}
+    thread = threading.Thread(
+        target=lambda: answer.update(registry.run(queued, notebook(code("1")), cwd=tmp_path, path="b.ipynb"))
+    )
+    thread.start()
+    time.sleep(0.3)
+    assert registry.progress("/nb/b.ipynb")["state"] == "queued"
+    assert registry.cancel("/nb/b.ipynb") is True
+    thread.join(5)
+    assert answer["run"]["state"] == "cancelled" and answer["run"]["cells_run"] == 0
+    assert registry.progress("/nb/b.ipynb")["state"] == "cancelled"
+    assert registry.cancel("/nb/b.ipynb") is False
+    registry._release_slot()
+    registry.release(first)
+    assert registry.progress("/nb/a.ipynb")["state"] == "done"
+    assert registry.progress("/nb/never.ipynb") == {"state": "idle", "cell": None, "total": 0, "cells_run": 0}
+
+
+# --- the CLI ---------------------------------------------------------------------
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "jupyter_prod_ext", "run", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_json_and_exit_codes(tmp_path: Path) -> None:
+    write_nb(tmp_path / "ok.ipynb", notebook(code("print(6 * 7)", stdout("42\n"))))
+    write_nb(tmp_path / "rand.ipynb", notebook(code("import random\nrandom.random()", result("0.5"))))
+    write_nb(tmp_path / "r.ipynb", notebook(code("1 + 1"), kernel="ir"))
+    done = cli(
+        "ok.ipynb", "rand.ipynb", "--timeout", "60", "--cell-timeout", "30", "--format", "json", cwd=tmp_path
+    )
+    assert done.returncode == 1, done.stderr
+    out = json.loads(done.stdout)
+    assert out["version"] == 1 and out["errors"] == []
+    ok, rand = out["notebooks"]
+    assert ok["path"] == "ok.ipynb" and ok["run"]["reproduced"] is True and ok["score"] == 100
+    assert rand["run"]["changed"] == [0] and rand["findings"][0]["check"] == "output-changed"
+    assert "NOT reproduced" in _render(rand) and "output-changed" in _render(rand)
+
+    missing = cli("r.ipynb", "--format", "json", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert json.loads(missing.stdout)["errors"] == [
+        {
+            "path": "r.ipynb",
+            "message": "kernel 'ir' is not installed: install it or change the notebook's kernel",
+        }
+    ]
+    usage = cli("ok.ipynb", "--timeout", "-3", cwd=tmp_path)
+    assert usage.returncode == 2 and "--timeout" in usage.stderr
