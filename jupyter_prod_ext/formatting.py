@@ -1,0 +1,268 @@
+"""black behind a small typed API that never raises.
+
+Used by the ``not-black-formatted`` check (on every check request, so it must be
+cheap when nothing changed), by ``POST format`` and by promotion. Notebook cells
+go through black's own Jupyter support (``format_cell`` with ``is_ipynb=True``),
+which masks ``%magic``, ``!cmd`` and Python cell magics and leaves cells with
+other cell magics (``%%bash``, ``%%html``) alone. A cell black cannot handle is
+a finding with a reason, not an error of the request, so every failure becomes
+``FormatResult.error``.
+
+Results are memoised by (sha256 of the source, mode): a notebook with 500
+cells where one changed re-formats one cell.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import importlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+import black
+from black.handle_ipynb_magics import PYTHON_CELL_MAGICS
+from black.mode import Mode
+from black.report import NothingChanged
+
+from .errors import InputError, NotebookError
+
+#: Bound of the memo; a cell result is a few hundred bytes.
+CACHE_MAX_ENTRIES = 20_000
+_REASON_MAX = 200
+
+_cache: OrderedDict[tuple[str, str, str], FormatResult] = OrderedDict()
+_cache_lock = threading.Lock()
+#: How many times black itself ran (tests prove cache hits by watching this).
+_black_calls = 0
+
+
+@dataclass(frozen=True)
+class FormatResult:
+    """black's verdict on one source: ``source`` is the formatted text (or the input when unchanged)."""
+
+    changed: bool
+    source: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CellFormatResult:
+    """:class:`FormatResult` of one notebook cell, by the cell's index in the notebook."""
+
+    cell: int
+    changed: bool
+    source: str
+    error: str | None = None
+
+
+_Formatter = Callable[[str, Mode], FormatResult]
+
+
+def black_call_count() -> int:
+    return _black_calls
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def notebook_mode(mode: Mode) -> Mode:
+    return mode if mode.is_ipynb else dataclasses.replace(mode, is_ipynb=True)
+
+
+def module_mode(mode: Mode) -> Mode:
+    return dataclasses.replace(mode, is_ipynb=False) if mode.is_ipynb else mode
+
+
+def format_source(source: str, mode: Mode | None = None) -> FormatResult:
+    """Format one notebook cell's source (IPython syntax allowed)."""
+    nb_mode = notebook_mode(mode or Mode())
+    return _memo(source, nb_mode, "cell", _format_cell_uncached)
+
+
+def format_cells(cells: Iterable[tuple[int, str]], mode: Mode | None = None) -> list[CellFormatResult]:
+    """Format notebook cells given as ``(cell index, source)``; order is kept."""
+    nb_mode = notebook_mode(mode or Mode())
+    out: list[CellFormatResult] = []
+    for index, source in cells:
+        result = _memo(source, nb_mode, "cell", _format_cell_uncached)
+        out.append(CellFormatResult(index, result.changed, result.source, result.error))
+    return out
+
+
+def format_module_text(text: str, mode: Mode | None = None) -> FormatResult:
+    """Format a whole ``.py`` module (promotion's generated code)."""
+    return _memo(text, module_mode(mode or Mode()), "module", _format_module_uncached)
+
+
+def _memo(source: str, mode: Mode, kind: str, fn: _Formatter) -> FormatResult:
+    key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest(), _mode_key(mode), kind)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    result = fn(source, mode)
+    with _cache_lock:
+        _cache[key] = result
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_MAX_ENTRIES:
+            _cache.popitem(last=False)
+    return result
+
+
+def _mode_key(mode: Mode) -> str:
+    # get_cache_key leaves out is_ipynb and python_cell_magics, which change the result.
+    magics = ",".join(sorted(mode.python_cell_magics))
+    return f"{mode.get_cache_key()}|ipynb={int(mode.is_ipynb)}|magics={magics}"
+
+
+def _non_python_cell_magic(source: str, mode: Mode) -> bool:
+    first = source.lstrip("\n").split("\n", 1)[0].strip()
+    if not first.startswith("%%"):
+        return False
+    name = first[2:].split(None, 1)[0] if first[2:].strip() else ""
+    return name not in PYTHON_CELL_MAGICS | mode.python_cell_magics
+
+
+def _format_cell_uncached(source: str, mode: Mode) -> FormatResult:
+    global _black_calls
+    if not source.strip() or _non_python_cell_magic(source, mode):
+        return FormatResult(False, source)
+    _black_calls += 1
+    try:
+        formatted = black.format_cell(source, fast=False, mode=mode)
+    except NothingChanged:
+        # black also says "nothing changed" for cells it cannot parse at all.
+        return FormatResult(False, source, _cell_syntax_problem(source))
+    except Exception as exc:  # noqa: BLE001 - any black failure is a per-cell finding, never a 500
+        return FormatResult(False, source, _reason(exc))
+    return FormatResult(formatted != source, formatted)
+
+
+_PARSE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+
+def _cell_syntax_problem(source: str) -> str | None:
+    """Why a cell is not IPython-flavoured Python, or None when it is."""
+    try:
+        compile(source, "<cell>", "exec", flags=_PARSE_FLAGS, dont_inherit=True)
+        return None
+    except (SyntaxError, ValueError):
+        pass
+    try:
+        transformers: Any = importlib.import_module("IPython.core.inputtransformer2")
+    except ImportError:  # pragma: no cover - black[jupyter] brings IPython
+        return None
+    try:
+        transformed = transformers.TransformerManager().transform_cell(source)
+        compile(transformed, "<cell>", "exec", flags=_PARSE_FLAGS, dont_inherit=True)
+    except SyntaxError as exc:
+        return _reason(exc)
+    except Exception as exc:  # noqa: BLE001 - IPython's transformer raises tokenizer errors too
+        return _reason(exc)
+    return None
+
+
+def _format_module_uncached(source: str, mode: Mode) -> FormatResult:
+    global _black_calls
+    _black_calls += 1
+    try:
+        formatted = black.format_file_contents(source, fast=False, mode=mode)
+    except NothingChanged:
+        return FormatResult(False, source)
+    except Exception as exc:  # noqa: BLE001 - same contract as cells: a reason, not a crash
+        return FormatResult(False, source, _reason(exc))
+    return FormatResult(formatted != source, formatted)
+
+
+def _reason(exc: Exception) -> str:
+    name = type(exc).__name__
+    if name == "TokenError" and len(exc.args) >= 2 and isinstance(exc.args[1], tuple):
+        # tokenize: ('EOF in multi-line statement', (line, col))
+        text = f"cannot parse: {exc.args[0]} (line {exc.args[1][0]})"
+    elif isinstance(exc, SyntaxError):
+        where = f" (line {exc.lineno})" if exc.lineno else ""
+        text = f"cannot parse: {exc.msg}{where}"
+    elif name == "InvalidInput":
+        text = f"cannot parse: {exc}"
+    elif name == "ASTSafetyError":
+        text = "black's output would change the code's meaning; left unformatted"
+    else:
+        text = f"{name}: {exc}" if str(exc) else name
+    text = " ".join(text.split())
+    return text if len(text) <= _REASON_MAX else text[: _REASON_MAX - 1] + "…"
+
+
+# -- whole notebooks (POST format, ``jupyter-prod format``) ---------------------------------------
+
+
+class CellFormatDict(TypedDict):
+    cell: int
+    cell_id: str | None
+    source: str
+    changed: bool
+
+
+class CellFormatErrorDict(TypedDict):
+    cell: int
+    message: str
+
+
+class FormatAnswerDict(TypedDict):
+    cells: list[CellFormatDict]
+    errors: list[CellFormatErrorDict]
+
+
+def format_notebook(
+    path: Path,
+    *,
+    display: str | None = None,
+    server_root: Path | None = None,
+    content: dict[str, Any] | None = None,
+    cells: Sequence[int] | None = None,
+) -> FormatAnswerDict:
+    """black over a notebook's code cells, with the project's ``[tool.black]``.
+
+    ``content`` is the editor's current nbformat JSON (else the file is read);
+    ``cells`` are indices among all cells (default: every code cell). The file
+    is never written: the frontend applies the new sources to the editor.
+    """
+    from .config import load_config
+    from .notebook import load_notebook, notebook_from_dict
+
+    name = display or str(path)
+    nb = notebook_from_dict(content, name) if content is not None else load_notebook(path, name)
+    if not nb.is_python:
+        raise NotebookError(f"{name}: the kernel language is '{nb.language}'; black formats Python only.")
+    if cells is None:
+        chosen = nb.code_cells
+    else:
+        chosen = []
+        for index in cells:
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(nb.cells):
+                raise InputError(f"Cell {index!r} does not exist: the notebook has {len(nb.cells)} cells.")
+            if nb.cells[index].cell_type != "code":
+                raise InputError(
+                    f"Cell {index} is a {nb.cells[index].cell_type} cell; only code cells are formatted."
+                )
+            chosen.append(nb.cells[index])
+    config = load_config(Path(path).parent, server_root)
+    results = format_cells([(c.index, c.source) for c in chosen], config.black)
+    ids = {c.index: c.cell_id for c in chosen}
+    answer: FormatAnswerDict = {"cells": [], "errors": []}
+    for res in results:
+        if res.error is not None:
+            answer["errors"].append({"cell": res.cell, "message": res.error})
+        else:
+            answer["cells"].append(
+                {"cell": res.cell, "cell_id": ids[res.cell], "source": res.source, "changed": res.changed}
+            )
+    return answer

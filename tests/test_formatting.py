@@ -1,0 +1,139 @@
+"""black behind formatting.py: real black, notebook cells with IPython syntax, the memo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from black.mode import Mode
+
+from jupyter_prod_ext import formatting
+from jupyter_prod_ext.config import load_config
+from jupyter_prod_ext.formatting import (
+    black_call_count,
+    format_cells,
+    format_module_text,
+    format_notebook,
+    format_source,
+)
+
+LONG_CALL = "result = some_function(argument_one, argument_two, argument_three)"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo() -> None:
+    formatting.clear_cache()
+
+
+def test_project_line_length_is_honoured(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 40\n", encoding="utf-8")
+    mode = load_config(tmp_path).black
+    narrow = format_source(LONG_CALL, mode)
+    assert narrow.changed and narrow.error is None
+    assert all(len(line) <= 40 for line in narrow.source.splitlines())
+    wide = format_source(LONG_CALL, Mode(line_length=120))
+    assert not wide.changed
+    assert wide.source == LONG_CALL
+
+
+def test_magics_and_shell_escapes_are_preserved() -> None:
+    result = format_source("%matplotlib inline\n!pip install -q x\nvalues=[1,2,3]\nx = !ls\n%time f(x)")
+    assert result.error is None
+    assert result.changed
+    assert result.source == "%matplotlib inline\n!pip install -q x\nvalues = [1, 2, 3]\nx = !ls\n%time f(x)"
+
+
+def test_python_cell_magic_body_is_formatted() -> None:
+    result = format_source("%%time\nx=1")
+    assert result == formatting.FormatResult(True, "%%time\nx = 1", None)
+
+
+@pytest.mark.parametrize(
+    "source", ["%%bash\necho   'hi'  ;x=1", "%%html\n<b>x=1</b>", "\n%%writefile a.py\nx=1"]
+)
+def test_non_python_cell_magics_are_left_alone(source: str) -> None:
+    before = black_call_count()
+    result = format_source(source)
+    assert result == formatting.FormatResult(False, source, None)
+    assert black_call_count() == before
+
+
+@pytest.mark.parametrize("source", ["x = (", "def f(:\n    pass", "print 'py2'", "for x in y:\nreturn"])
+def test_unparseable_cell_gives_an_error_not_an_exception(source: str) -> None:
+    result = format_source(source)
+    assert result.error is not None
+    assert "\n" not in result.error and len(result.error) <= 200
+    assert not result.changed
+    assert result.source == source
+
+
+def test_already_formatted_and_empty_cells_are_unchanged() -> None:
+    assert format_source("x = 1") == formatting.FormatResult(False, "x = 1", None)
+    assert format_source("") == formatting.FormatResult(False, "", None)
+
+
+def test_format_cells_keeps_indices_and_order() -> None:
+    results = format_cells([(4, "a=1"), (1, "b = 2"), (7, "c = (")])
+    assert [r.cell for r in results] == [4, 1, 7]
+    assert results[0].changed and results[0].source == "a = 1"
+    assert not results[1].changed
+    assert results[2].error is not None
+
+
+def test_memo_skips_black_for_unchanged_cells() -> None:
+    cells = [(i, f"x{i}=[{i},{i}]") for i in range(20)]
+    before = black_call_count()
+    first = format_cells(cells)
+    assert black_call_count() - before == 20
+    again = format_cells(cells)
+    assert black_call_count() - before == 20  # every cell a memo hit
+    assert again == first
+    cells[5] = (5, "x5 = [5,6]")
+    format_cells(cells)
+    assert black_call_count() - before == 21  # only the edited cell ran black
+    # another mode is another key
+    format_cells(cells[:1], Mode(line_length=10))
+    assert black_call_count() - before == 22
+
+
+def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(formatting, "CACHE_MAX_ENTRIES", 5)
+    format_cells([(i, f"y{i}=1") for i in range(12)])
+    assert len(formatting._cache) == 5
+
+
+def test_format_module_text() -> None:
+    ugly = "import os\ndef f( a ):\n  return os.path.join(a,'b')\n"
+    result = format_module_text(ugly, Mode(line_length=110))
+    assert result.changed and result.error is None
+    assert result.source == 'import os\n\n\ndef f(a):\n    return os.path.join(a, "b")\n'
+    assert format_module_text(result.source, Mode(line_length=110)) == formatting.FormatResult(
+        False, result.source, None
+    )
+    broken = format_module_text("def f(:\n", Mode())
+    assert broken.error is not None and not broken.changed
+    # module mode even when handed a notebook mode: magics are not valid in a .py file
+    assert format_module_text("%time f()\n", Mode(is_ipynb=True)).error is not None
+
+
+def test_format_notebook_uses_the_project_config(tmp_path: Path) -> None:
+    import nbformat
+
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 40\n", encoding="utf-8")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# title"),
+        nbformat.v4.new_code_cell(LONG_CALL),
+        nbformat.v4.new_code_cell("%load_ext autoreload\nx=1"),
+        nbformat.v4.new_code_cell("y = ("),
+    ]
+    path = tmp_path / "sub" / "n.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, str(path))
+    answer = format_notebook(path, display="sub/n.ipynb", server_root=tmp_path)
+    by_cell = {c["cell"]: c for c in answer["cells"]}
+    assert set(by_cell) == {1, 2}
+    assert by_cell[1]["changed"] and all(len(ln) <= 40 for ln in by_cell[1]["source"].splitlines())
+    assert by_cell[1]["cell_id"] == nb.cells[1].id
+    assert by_cell[2]["source"] == "%load_ext autoreload\nx = 1"
+    assert [e["cell"] for e in answer["errors"]] == [3]
