@@ -36,3 +36,12 @@ def copy_corpus(tmp_path: Path, corpus_dir: Path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(corpus_dir, dest)
     return dest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stop_type_checkers():  # type: ignore[no-untyped-def]
+    """mypy daemons started by any test end with the session, not 30 minutes later."""
+    yield
+    from jupyter_prod_ext import typecheck
+
+    typecheck.shutdown_workers()
