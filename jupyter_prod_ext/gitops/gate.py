@@ -1,0 +1,57 @@
+"""The readiness gate in front of a commit.
+
+The caller computes the report (the checks engine already moved per-cell
+waivers to ``waived``); this only decides. Secrets always block: a leaked key
+in git history outlives any later fix, so ``allow_findings`` cannot override
+them. Other error-severity findings block unless the user allows them.
+"""
+
+from __future__ import annotations
+
+from ..errors import RefusedError
+from ..types import FindingDict, ReportDict
+
+SECRET_CHECK = "secret"
+
+
+def refusal_details(
+    reason: str,
+    *,
+    findings: list[FindingDict] | None = None,
+    output: str = "",
+    modified: list[str] | None = None,
+) -> dict[str, object]:
+    """The ``details`` of every commit refusal: always the same keys, so the UI needs no guessing."""
+    return {"reason": reason, "findings": list(findings or []), "output": output, "modified": list(modified or [])}
+
+
+def _cells(findings: list[FindingDict]) -> str:
+    cells = sorted({f["cell"] for f in findings if f.get("cell") is not None})  # type: ignore[type-var]
+    if not cells:
+        return ""
+    shown = ", ".join(str(c) for c in cells[:8]) + (", ..." if len(cells) > 8 else "")
+    return f" (cell{'s' if len(cells) > 1 else ''} {shown})"
+
+
+def gate(report: ReportDict | None, allow_findings: bool) -> None:
+    """Raise :class:`RefusedError` when ``report`` must stop the commit; ``None`` means no gate."""
+    if report is None:
+        return
+    findings = list(report.get("findings", []))
+    name = report.get("path", "the notebook")
+    secrets = [f for f in findings if f.get("check") == SECRET_CHECK]
+    if secrets:
+        n = len(secrets)
+        raise RefusedError(
+            f"Commit refused: {n} possible secret{'s' if n > 1 else ''} in {name}{_cells(secrets)}; "
+            "remove them (or waive a false positive in its cell) and commit again.",
+            refusal_details("secrets", findings=secrets),
+        )
+    errors = [f for f in findings if f.get("severity") == "error"]
+    if errors and not allow_findings:
+        n = len(errors)
+        raise RefusedError(
+            f"Commit refused: {n} error finding{'s' if n > 1 else ''} in {name}{_cells(errors)}; "
+            "fix them, or commit anyway with allow findings.",
+            refusal_details("findings", findings=errors),
+        )

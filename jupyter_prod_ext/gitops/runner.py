@@ -1,0 +1,210 @@
+"""The one way this package runs git (and git hooks).
+
+Why a module of its own: every git process must get the same treatment — an
+argv list (never a shell), an environment that can never open a prompt, an
+editor or a pager, a C locale so messages can be matched, and a timeout after
+which the whole process group is killed. Work on one repository is serialised
+by a lock per repository so concurrent requests queue instead of racing for
+``.git/index.lock``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ConflictError, GitError, ToolError
+
+#: Seconds any single git process may take.
+GIT_TIMEOUT = 60.0
+#: Seconds a hook may take (hooks run formatters and linters, sometimes slow ones).
+HOOK_TIMEOUT = 300.0
+#: Seconds we wait for another git process to release ``index.lock``.
+INDEX_LOCK_WAIT = 5.0
+#: Seconds a request waits for another request's work on the same repository.
+REPO_LOCK_WAIT = 600.0
+
+#: Inherited variables that would point git at another repository or index.
+_SCRUBBED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX")
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def out(self) -> str:
+        return self.stdout.decode("utf-8", errors="replace")
+
+    @property
+    def err(self) -> str:
+        return self.stderr.decode("utf-8", errors="replace")
+
+
+class ProcessTimeout(ToolError):
+    """A process ran past its timeout and was killed; carries what it printed so far."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every git process: no prompt, no editor, no pager, C locale."""
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+    env.update(
+        {
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_EDITOR": "true",
+            "GIT_SEQUENCE_EDITOR": "true",
+            "GIT_PAGER": "cat",
+            "PAGER": "cat",
+            "LC_ALL": "C",
+            "LANGUAGE": "C",
+            "GIT_OPTIONAL_LOCKS": "0",
+        }
+    )
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    input: bytes | None = None,
+    timeout: float,
+    merge_stderr: bool = False,
+    what: str | None = None,
+) -> ProcessResult:
+    """Run ``argv`` (no shell) and kill its whole process group when ``timeout`` expires.
+
+    A new session is used so a hook's children (a linter started by the hook)
+    die with it instead of keeping our pipes open forever.
+    """
+    label = what or Path(argv[0]).name
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
+            list(argv),
+            cwd=str(cwd),
+            env=dict(env),
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise ToolError(f"Cannot run {label}: '{argv[0]}' was not found; install it or fix PATH.") from None
+    except PermissionError:
+        raise ToolError(f"Cannot run {label}: '{argv[0]}' is not executable.") from None
+    except OSError as exc:
+        raise ToolError(f"Cannot run {label} ({argv[0]}): {exc.strerror or exc}.") from None
+    try:
+        stdout, stderr = proc.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        try:
+            stdout, stderr = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            stdout, stderr = b"", b""
+        partial = (stdout or b"").decode("utf-8", errors="replace")
+        raise ProcessTimeout(
+            f"{label} did not finish within {timeout:g} s and was stopped; retry, or look at what it waits for.",
+            partial,
+        ) from None
+    return ProcessResult(tuple(argv), proc.returncode, stdout or b"", stderr or b"")
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+
+
+def git(
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = GIT_TIMEOUT,
+    check: bool = True,
+) -> ProcessResult:
+    """Run ``git <args>`` in ``cwd``; a non-zero exit raises :class:`GitError` when ``check``.
+
+    ``core.quotepath=false`` keeps non-ASCII names readable in messages; every
+    parsed output uses ``-z`` anyway.
+    """
+    argv = ["git", "-c", "core.quotepath=false", *args]
+    result = run_process(argv, cwd=cwd, env=git_env(env), input=input, timeout=timeout, what=f"git {args[0]}")
+    if check and result.returncode != 0:
+        raise GitError(f"git {args[0]} failed in {cwd}: {first_line(result.err or result.out)}")
+    return result
+
+
+def first_line(text: str) -> str:
+    """The most telling line of git's stderr (``fatal:``/``error:`` first), for one-line messages."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[0] if lines else "no output"
+
+
+# --- one lock per repository -------------------------------------------------
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock_for(top: Path) -> threading.Lock:
+    key = os.path.realpath(top)
+    with _locks_guard:
+        lock = _locks.get(key)
+        if lock is None:
+            lock = _locks[key] = threading.Lock()
+        return lock
+
+
+@contextlib.contextmanager
+def repo_lock(top: Path, *, wait: float = REPO_LOCK_WAIT) -> Iterator[None]:
+    """Serialise our own work on one repository (keyed by the real path of its top level)."""
+    lock = _lock_for(top)
+    if not lock.acquire(timeout=wait):
+        raise ConflictError(
+            f"Another jupyter-prod git operation on {top} is still running after {wait:g} s; try again later."
+        )
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def wait_for_index_lock(git_dir: Path, *, wait: float = INDEX_LOCK_WAIT, poll: float = 0.05) -> None:
+    """Wait up to ``wait`` seconds for another git process to release ``index.lock``.
+
+    git itself fails at once on a held lock; a short wait absorbs the common
+    case of an IDE or a ``git status`` in a terminal holding it for a moment.
+    """
+    lock = git_dir / "index.lock"
+    deadline = time.monotonic() + wait
+    while lock.exists():
+        if time.monotonic() >= deadline:
+            raise ConflictError(
+                f"Another git process holds the index lock {lock}: wait for it to finish and retry; "
+                "if no git process is running, delete that file."
+            )
+        time.sleep(poll)

@@ -1,0 +1,160 @@
+"""Where a notebook and its modules stand in git: branch, state of each file, recent commits.
+
+Read-only: ``GIT_OPTIONAL_LOCKS=0`` (set by the runner) keeps ``git status``
+from taking ``index.lock``, so polling this never blocks a commit in a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal, TypedDict
+
+from ..errors import NotFoundError, PathError
+from .commit import Repo, _under, default_paths, find_repo, operation_in_progress, read_head
+from .runner import git
+
+FileState = Literal["untracked", "modified", "staged", "clean", "ignored"]
+
+#: Pathspecs are literal: a notebook called ``[draft] *.ipynb`` is one file, not a glob.
+_LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}
+
+
+class FileStatusDict(TypedDict):
+    path: str
+    state: FileState
+
+
+class LogEntryDict(TypedDict):
+    commit: str
+    short: str
+    subject: str
+    author: str
+    date: str
+
+
+class StatusDict(TypedDict):
+    repo: str | None
+    branch: str | None
+    head: str | None
+    detached: bool
+    operation: str | None
+    files: list[FileStatusDict]
+    log: list[LogEntryDict]
+
+
+def _state(xy: str) -> FileState:
+    if xy == "??":
+        return "untracked"
+    if xy == "!!":
+        return "ignored"
+    if xy[1] != " ":
+        return "modified"
+    return "staged"
+
+
+def file_states(repo: Repo, rels: Sequence[str]) -> dict[str, FileState]:
+    """State of each repository-relative path (missing and untracked files are left out)."""
+    if not rels:
+        return {}
+    res = git(
+        ["status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=all", "--", *rels],
+        repo.top,
+        env=_LITERAL,
+    )
+    listed: dict[str, FileState] = {}
+    parts = res.out.split("\0")
+    i = 0
+    while i < len(parts):
+        rec = parts[i]
+        i += 1
+        if len(rec) < 4:
+            continue
+        xy, path = rec[:2], rec[3:]
+        if xy[0] in "RC":
+            i += 1  # the rename/copy source follows as its own field
+        listed[path] = _state(xy)
+    states: dict[str, FileState] = {}
+    for rel in rels:
+        if rel in listed:
+            states[rel] = listed[rel]
+        elif (repo.top / rel).exists():
+            states[rel] = "clean"
+    return states
+
+
+def notebook_log(repo: Repo, rel: str, limit: int = 10) -> list[LogEntryDict]:
+    res = git(
+        ["log", f"-n{limit}", "-z", "--format=%H%x00%h%x00%s%x00%an%x00%aI", "--", rel],
+        repo.top,
+        env=_LITERAL,
+        check=False,
+    )
+    if res.returncode != 0:
+        return []
+    fields = res.out.split("\0")
+    out: list[LogEntryDict] = []
+    for k in range(0, len(fields) - 4, 5):
+        commit, short, subject, author, date = fields[k : k + 5]
+        out.append({"commit": commit.strip("\n"), "short": short, "subject": subject, "author": author, "date": date})
+    return out
+
+
+def repo_status(
+    notebook: Path,
+    *,
+    paths: Sequence[Path] | None = None,
+    confine_to: Path | None = None,
+    display_root: Path | None = None,
+    log_limit: int = 10,
+) -> StatusDict:
+    """Git state of ``notebook`` and its modules (default: those promoted from it).
+
+    Paths in the answer are relative to ``display_root`` (default the
+    repository's top level); so is ``repo`` (``"."`` when they coincide).
+    Without a repository the answer has ``repo: null`` rather than an error:
+    "not in git yet" is a state the UI shows, not a failure.
+    """
+    notebook = Path(os.path.realpath(notebook))
+    if not notebook.is_file():
+        raise NotFoundError(f"No such notebook: '{notebook}'.")
+    repo = find_repo(notebook.parent)
+    if repo is None:
+        return {
+            "repo": None,
+            "branch": None,
+            "head": None,
+            "detached": False,
+            "operation": None,
+            "files": [],
+            "log": [],
+        }
+    confine_real = Path(os.path.realpath(confine_to)) if confine_to is not None else None
+    wanted = list(paths) if paths is not None else default_paths(notebook, repo.top)
+    files: list[Path] = []
+    for p in wanted:
+        real = Path(os.path.realpath(p))
+        if confine_real is not None and not _under(real, confine_real):
+            if paths is not None:
+                raise PathError(f"'{p}' is outside the server root.")
+            continue  # a recorded module outside the root is simply not shown
+        if _under(real, repo.top) and real != repo.top and real not in files:
+            files.append(real)
+    rels = [repo.rel(p) for p in files]
+    states = file_states(repo, rels)
+    head = read_head(repo)
+    shown_root = Path(os.path.realpath(display_root)) if display_root is not None else repo.top
+
+    def show(path: Path) -> str:
+        return Path(os.path.relpath(path, shown_root)).as_posix()
+
+    return {
+        "repo": show(repo.top),
+        "branch": head.branch,
+        "head": head.commit,
+        "detached": head.ref is None,
+        "operation": operation_in_progress(repo.git_dir),
+        "files": [{"path": show(p), "state": states[r]} for p, r in zip(files, rels, strict=True) if r in states],
+        "log": notebook_log(repo, repo.rel(notebook), log_limit) if head.commit is not None else [],
+    }

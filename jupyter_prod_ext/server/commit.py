@@ -1,0 +1,86 @@
+"""``POST /jupyter-prod/commit`` and ``GET /jupyter-prod/status?path=``: notebooks into git.
+
+Thin: paths are confined to the server root here, the readiness report is
+computed by the checks engine, everything else is ``gitops``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..checks.api import check_path
+from ..errors import InputError
+from ..gitops.commit import CommitResultDict, commit_notebook
+from ..gitops.status import StatusDict, repo_status
+from ..types import ReportDict
+from .base import ProdHandler, body_bool, body_str, json_errors
+
+
+class CommitHandler(ProdHandler):
+    @web.authenticated
+    @authorized(action="write")
+    @json_errors
+    async def post(self) -> None:
+        body = self.json_body()
+        rel = body_str(body, "path")
+        notebook = self.resolve(rel, what="notebook path", must_exist=True)
+        message = body_str(body, "message")
+        code_only = body_bool(body, "code_only", True)
+        allow_findings = body_bool(body, "allow_findings", False)
+        init = body_bool(body, "init", False)
+        raw_paths = body.get("paths")
+        paths: list[Path] | None = None
+        if raw_paths is not None:
+            if not isinstance(raw_paths, list) or not all(isinstance(p, str) for p in raw_paths):
+                raise InputError("'paths' must be a list of paths relative to the server root.")
+            paths = [self.resolve(p, what="path", must_exist=True) for p in raw_paths]
+        root = self.root_dir
+        result: CommitResultDict = await self.in_thread(
+            _gate_and_commit, notebook, rel, root, message, paths, code_only, allow_findings, init
+        )
+        self.finish_json(result)
+
+
+def _gate_and_commit(
+    notebook: Path,
+    rel: str,
+    root: Path,
+    message: str,
+    paths: list[Path] | None,
+    code_only: bool,
+    allow_findings: bool,
+    init: bool,
+) -> CommitResultDict:
+    """One thread hop for both: the report must describe the file as it is when committed."""
+    report: ReportDict | None = None
+    if paths is None or notebook in paths:
+        report = check_path(notebook, display=rel, server_root=root, checks="fast")
+    return commit_notebook(
+        notebook,
+        message,
+        paths=paths,
+        code_only=code_only,
+        gate_report=report,
+        allow_findings=allow_findings,
+        init=init,
+        init_root=root,  # promoted modules are recorded relative to the server root when there is no repo
+        confine_to=root,
+        display_root=root,
+    )
+
+
+class StatusHandler(ProdHandler):
+    @web.authenticated
+    @authorized(action="read")
+    @json_errors
+    async def get(self) -> None:
+        rel = self.get_query_argument("path", None)
+        if rel is None:
+            raise InputError("Give the notebook as ?path=<path relative to the server root>.")
+        notebook = self.resolve(rel, what="notebook path", must_exist=True)
+        root = self.root_dir
+        result: StatusDict = await self.in_thread(repo_status, notebook, confine_to=root, display_root=root)
+        self.finish_json(result)

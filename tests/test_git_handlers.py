@@ -1,0 +1,211 @@
+"""``POST /jupyter-prod/commit`` and ``GET /jupyter-prod/status`` on a real server over real git."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from jupyter_prod_ext.checks.registry import CHECKS
+
+
+@pytest.fixture(autouse=True)
+def git_identity(jp_home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest-jupyter points HOME at ``jp_home_dir``: give git an identity there."""
+    (jp_home_dir / ".gitconfig").write_text(
+        "[user]\n\tname = Server User\n\temail = server@example.com\n[init]\n\tdefaultBranch = main\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("EMAIL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+                "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def sh(cwd: Path, *args: str, check: bool = True) -> str:
+    res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=60)
+    if check and res.returncode != 0:
+        raise AssertionError(f"git {args} failed: {res.stderr}")
+    return res.stdout
+
+
+def write_nb(path: Path, source: str = "x = 1\nprint(x)", modules: list[str] | None = None) -> Path:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(source)
+    cell.execution_count = 1
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    nb.cells = [cell]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    if modules is not None:
+        nb.metadata["jupyter_prod"] = {"modules": modules}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    return path
+
+
+async def post(jp_fetch: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    try:
+        resp = await jp_fetch("jupyter-prod", "commit", method="POST", body=json.dumps(body))
+    except HTTPClientError as exc:
+        assert exc.response is not None
+        return exc.code, json.loads(exc.response.body)
+    return resp.code, json.loads(resp.body)
+
+
+async def status(jp_fetch: Any, path: str) -> tuple[int, dict[str, Any]]:
+    try:
+        resp = await jp_fetch("jupyter-prod", "status", params={"path": path})
+    except HTTPClientError as exc:
+        assert exc.response is not None
+        return exc.code, json.loads(exc.response.body)
+    return resp.code, json.loads(resp.body)
+
+
+@pytest.fixture
+def project(jp_root_dir: Path) -> Path:
+    """The server root is a repository holding a notebook and two promoted modules."""
+    sh(jp_root_dir, "init", "-q")
+    (jp_root_dir / "README.md").write_text("r\n", encoding="utf-8")
+    sh(jp_root_dir, "add", "README.md")
+    sh(jp_root_dir, "commit", "-q", "-m", "initial")
+    pkg = jp_root_dir / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "a.py").write_text("A = 1\n", encoding="utf-8")
+    (pkg / "b.py").write_text("B = 2\n", encoding="utf-8")
+    write_nb(jp_root_dir / "notebooks" / "nb.ipynb", modules=["src/pkg/a.py", "src/pkg/b.py"])
+    return jp_root_dir
+
+
+async def test_commit_and_status(jp_fetch: Any, project: Path) -> None:
+    (project / "other.txt").write_text("o\n", encoding="utf-8")
+    sh(project, "add", "other.txt")
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "From the UI"})
+    assert code == 200, body
+    assert body["files"] == ["notebooks/nb.ipynb", "src/pkg/a.py", "src/pkg/b.py"]
+    assert body["commit"] == sh(project, "rev-parse", "HEAD").strip()
+    assert body["branch"] == "main" and body["code_only"] is True and body["hook_output"] == ""
+    assert body["gate"]["blocked"] is False
+    assert all(f["severity"] != "error" for f in body["gate"]["findings"])
+    assert "without outputs" in body["message"]
+    assert json.loads(sh(project, "show", "HEAD:notebooks/nb.ipynb"))["cells"][0]["outputs"] == []
+    assert "other.txt" not in sh(project, "show", "--name-only", "--format=", "HEAD")
+
+    code, st = await status(jp_fetch, "notebooks/nb.ipynb")
+    assert code == 200, st
+    assert st["repo"] == "." and st["branch"] == "main" and st["head"] == body["commit"]
+    assert st["detached"] is False and st["operation"] is None
+    assert st["files"] == [
+        {"path": "notebooks/nb.ipynb", "state": "modified"},
+        {"path": "src/pkg/a.py", "state": "clean"},
+        {"path": "src/pkg/b.py", "state": "clean"},
+    ]
+    assert [c["subject"] for c in st["log"]] == ["From the UI"]
+
+
+async def test_explicit_paths_and_with_outputs(jp_fetch: Any, project: Path) -> None:
+    code, body = await post(
+        jp_fetch,
+        {"path": "notebooks/nb.ipynb", "paths": ["notebooks/nb.ipynb", "src/pkg/b.py"], "message": "m",
+         "code_only": False},
+    )
+    assert code == 200, body
+    assert body["files"] == ["notebooks/nb.ipynb", "src/pkg/b.py"] and body["code_only"] is False
+    assert sh(project, "status", "--porcelain", "--", "notebooks") == ""
+
+
+async def test_gate_findings_refused_then_allowed(jp_fetch: Any, project: Path) -> None:
+    write_nb(project / "notebooks" / "nb.ipynb", "print(undefined_thing)")
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m"})
+    assert code == 409 and body["kind"] == "refused"
+    assert body["details"]["reason"] == "findings"
+    assert any(f["check"] == "undefined-name" for f in body["details"]["findings"])
+    assert set(body["details"]) == {"reason", "findings", "output", "modified"}
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m", "allow_findings": True})
+    assert code == 200, body
+    assert any(f["check"] == "undefined-name" for f in body["gate"]["findings"])
+
+
+async def test_secret_gate_through_the_checks_engine(jp_fetch: Any, project: Path) -> None:
+    if "secret" not in CHECKS:
+        pytest.skip("the checks engine registers no 'secret' check yet")
+    write_nb(project / "notebooks" / "nb.ipynb", 'aws_key = "AKIAQ3EGRT7XK2LMNP4Z"\nprint(aws_key)')
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m", "allow_findings": True})
+    assert code == 409 and body["details"]["reason"] == "secrets"
+
+
+async def test_hook_failure_is_409_with_verbatim_output(jp_fetch: Any, project: Path) -> None:
+    hook = project / ".git" / "hooks" / "pre-commit"
+    hook.write_text('#!/bin/sh\necho "lint: 2 problems"\necho "  nb.ipynb:1 bad"\nexit 1\n', encoding="utf-8")
+    hook.chmod(0o755)
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m"})
+    assert code == 409 and body["kind"] == "refused"
+    assert body["details"]["reason"] == "hook"
+    assert body["details"]["output"] == "lint: 2 problems\n  nb.ipynb:1 bad\n"
+
+
+async def test_no_repo_then_init(jp_fetch: Any, jp_root_dir: Path) -> None:
+    write_nb(jp_root_dir / "sub" / "nb.ipynb", modules=["lib/mod.py"])
+    (jp_root_dir / "lib").mkdir()
+    (jp_root_dir / "lib" / "mod.py").write_text("x = 1\n", encoding="utf-8")
+    code, body = await post(jp_fetch, {"path": "sub/nb.ipynb", "message": "m"})
+    assert code == 404 and body["kind"] == "not-found" and body["details"] == {"reason": "no-repo"}
+    code, st = await status(jp_fetch, "sub/nb.ipynb")
+    assert code == 200 and st["repo"] is None and st["files"] == []
+    code, body = await post(jp_fetch, {"path": "sub/nb.ipynb", "message": "m", "init": True})
+    assert code == 200, body
+    assert (jp_root_dir / ".git").is_dir()  # the server root: module paths are relative to it
+    assert body["files"] == ["sub/nb.ipynb", "lib/mod.py"]
+
+
+async def test_paths_are_confined(jp_fetch: Any, project: Path, tmp_path: Path) -> None:
+    code, body = await post(jp_fetch, {"path": "../nb.ipynb", "message": "m"})
+    assert code == 403 and body["kind"] == "path"
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "paths": ["/etc/passwd"], "message": "m"})
+    assert code == 403 and body["kind"] == "path"
+    code, body = await post(jp_fetch, {"path": "notebooks/missing.ipynb", "message": "m"})
+    assert code == 404
+    code, body = await status(jp_fetch, "../../x.ipynb")
+    assert code == 403
+
+
+async def test_bad_bodies(jp_fetch: Any, project: Path) -> None:
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb"})
+    assert code == 400 and body["kind"] == "input"
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m", "paths": "src/pkg/a.py"})
+    assert code == 400
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m", "code_only": "yes"})
+    assert code == 400
+    try:
+        await jp_fetch("jupyter-prod", "status")
+        raise AssertionError("expected 400")
+    except HTTPClientError as exc:
+        assert exc.code == 400
+
+
+async def test_git_state_errors_are_409_git(jp_fetch: Any, project: Path, jp_home_dir: Path) -> None:
+    sh(project, "checkout", "-q", "--detach")
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m"})
+    assert code == 409 and body["kind"] == "git" and "detached" in body["error"]
+    code, st = await status(jp_fetch, "notebooks/nb.ipynb")
+    assert st["detached"] is True and st["branch"] is None
+    sh(project, "checkout", "-q", "main")
+    (jp_home_dir / ".gitconfig").unlink()
+    sh(project, "config", "user.useConfigOnly", "true")
+    code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m"})
+    assert code == 409 and body["kind"] == "git"
+    assert 'git config --global user.name "Your Name"' in body["error"]
+
+
+async def test_requires_authentication(jp_fetch: Any, project: Path) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch(
+            "jupyter-prod", "commit", method="POST", body=json.dumps({"path": "notebooks/nb.ipynb", "message": "m"}),
+            headers={"Authorization": ""},
+        )
+    assert info.value.code in (401, 403)
+    assert sh(project, "log", "--format=%s").splitlines() == ["initial"]

@@ -1,0 +1,190 @@
+"""Status engine against real git repositories."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from jupyter_prod_ext.cli.main import main as cli_main
+from jupyter_prod_ext.errors import NotFoundError, PathError
+from jupyter_prod_ext.gitops.commit import commit_notebook
+from jupyter_prod_ext.gitops.status import repo_status
+
+
+@pytest.fixture(autouse=True)
+def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("EMAIL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+                "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+def sh(cwd: Path, *args: str, check: bool = True) -> str:
+    res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=60)
+    if check and res.returncode != 0:
+        raise AssertionError(f"git {args} failed: {res.stderr}")
+    return res.stdout
+
+
+def write_nb(path: Path, source: str = "x = 1", modules: list[str] | None = None) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    if modules is not None:
+        nb.metadata["jupyter_prod"] = {"modules": modules}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    sh(root, "init", "-q")
+    return root
+
+
+def states(status: dict[str, object]) -> dict[str, str]:
+    return {f["path"]: f["state"] for f in status["files"]}  # type: ignore[attr-defined, index]
+
+
+def test_no_repository(tmp_path: Path) -> None:
+    nb = write_nb(tmp_path / "nb.ipynb")
+    assert repo_status(nb) == {
+        "repo": None, "branch": None, "head": None, "detached": False, "operation": None, "files": [], "log": [],
+    }
+
+
+def test_missing_notebook(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError):
+        repo_status(tmp_path / "nope.ipynb")
+
+
+def test_unborn_branch(repo: Path) -> None:
+    nb = write_nb(repo / "nb.ipynb")
+    st = repo_status(nb)
+    assert st["repo"] == "." and st["branch"] == "main" and st["head"] is None and not st["detached"]
+    assert st["files"] == [{"path": "nb.ipynb", "state": "untracked"}]
+    assert st["log"] == []
+
+
+def test_every_file_state(repo: Path) -> None:
+    names = ["clean.py", "modified.py", "staged.py", "untracked.py", "ignored.py", "partly.py"]
+    nb = write_nb(repo / "nb.ipynb", modules=names + ["missing.py"])
+    (repo / ".gitignore").write_text("ignored.py\n", encoding="utf-8")
+    for n in names:
+        (repo / n).write_text("v1\n", encoding="utf-8")
+    sh(repo, "add", "nb.ipynb", ".gitignore", "clean.py", "modified.py", "staged.py", "partly.py")
+    sh(repo, "commit", "-q", "-m", "base")
+    (repo / "modified.py").write_text("v2\n", encoding="utf-8")
+    (repo / "staged.py").write_text("v2\n", encoding="utf-8")
+    sh(repo, "add", "staged.py")
+    (repo / "partly.py").write_text("v2\n", encoding="utf-8")
+    sh(repo, "add", "partly.py")
+    (repo / "partly.py").write_text("v3\n", encoding="utf-8")
+    st = repo_status(nb)
+    assert states(st) == {
+        "nb.ipynb": "clean", "clean.py": "clean", "modified.py": "modified", "staged.py": "staged",
+        "untracked.py": "untracked", "ignored.py": "ignored", "partly.py": "modified",
+    }
+    assert [f["path"] for f in st["files"]][0] == "nb.ipynb"  # the notebook first, then modules in order
+
+
+def test_after_code_only_commit_and_log(repo: Path) -> None:
+    nb = write_nb(repo / "nb.ipynb")
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    data["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]
+    data["cells"][0]["execution_count"] = 1
+    nb.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    first = commit_notebook(nb, "First: add nb — with ünïcode")
+    sh(repo, "commit", "-q", "--allow-empty", "-m", "unrelated")
+    write_nb(nb, "x = 2")
+    second = commit_notebook(nb, "Second")
+    st = repo_status(nb)
+    assert st["head"] == second["commit"] and st["branch"] == "main"
+    assert states(st) == {"nb.ipynb": "clean"}
+    assert [(c["commit"], c["subject"]) for c in st["log"]] == [
+        (second["commit"], "Second"), (first["commit"], "First: add nb — with ünïcode")
+    ]
+    entry = st["log"][0]
+    assert entry["short"] == second["short"] and entry["author"] == "Test User" and entry["date"][:2] == "20"
+
+
+def test_log_limit(repo: Path) -> None:
+    nb = write_nb(repo / "nb.ipynb")
+    for i in range(12):
+        write_nb(nb, f"x = {i}")
+        commit_notebook(nb, f"c{i}")
+    st = repo_status(nb)
+    assert [c["subject"] for c in st["log"]] == [f"c{i}" for i in range(11, 1, -1)]
+
+
+def test_detached_and_operation(repo: Path) -> None:
+    nb = write_nb(repo / "nb.ipynb")
+    commit_notebook(nb, "base")
+    sh(repo, "checkout", "-q", "--detach")
+    st = repo_status(nb)
+    assert st["detached"] and st["branch"] is None and st["head"]
+    sh(repo, "checkout", "-q", "main")
+    sh(repo, "checkout", "-q", "-b", "side")
+    write_nb(nb, "x = 'side'")
+    sh(repo, "commit", "-q", "-am", "side")
+    sh(repo, "checkout", "-q", "main")
+    write_nb(nb, "x = 'main'")
+    sh(repo, "commit", "-q", "-am", "main")
+    sh(repo, "merge", "side", check=False)
+    st = repo_status(nb)
+    assert st["operation"] == "merge"
+    assert states(st) == {"nb.ipynb": "modified"}  # unmerged shows as modified
+    sh(repo, "merge", "--abort")
+    sh(repo, "rebase", "side", check=False)
+    assert repo_status(nb)["operation"] == "rebase"
+
+
+def test_spaces_non_ascii_and_display_root(repo: Path) -> None:
+    nb = write_nb(repo / "my nbs" / "Análisis 日本.ipynb", modules=["src/módulo x.py"])
+    (repo / "src").mkdir()
+    (repo / "src" / "módulo x.py").write_text("A = 1\n", encoding="utf-8")
+    st = repo_status(nb, display_root=repo.parent)
+    assert st["repo"] == "repo"
+    assert states(st) == {"repo/my nbs/Análisis 日本.ipynb": "untracked", "repo/src/módulo x.py": "untracked"}
+    commit_notebook(nb, "x")
+    assert states(repo_status(nb)) == {"my nbs/Análisis 日本.ipynb": "clean", "src/módulo x.py": "clean"}
+    assert repo_status(nb)["log"][0]["subject"] == "x"
+
+
+def test_confinement(repo: Path, tmp_path: Path) -> None:
+    nb = write_nb(repo / "sub" / "nb.ipynb", modules=["outside/mod.py"])
+    (repo / "outside").mkdir()
+    (repo / "outside" / "mod.py").write_text("x\n", encoding="utf-8")
+    st = repo_status(nb, confine_to=repo / "sub", display_root=repo / "sub")
+    assert st["repo"] == ".."
+    assert states(st) == {"nb.ipynb": "untracked"}  # the recorded module outside the root is not shown
+    with pytest.raises(PathError):
+        repo_status(nb, paths=[nb, repo / "outside" / "mod.py"], confine_to=repo / "sub")
+
+
+def test_cli_status(repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = write_nb(repo / "nb.ipynb")
+    commit_notebook(nb, "base")
+    monkeypatch.chdir(repo)
+    assert cli_main(["status", "nb.ipynb"]) == 0
+    out = capsys.readouterr().out
+    assert "on branch main" in out and "clean      nb.ipynb" in out and "base" in out
+    assert cli_main(["status", "nb.ipynb", "--format", "json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["branch"] == "main" and body["files"] == [{"path": "nb.ipynb", "state": "clean"}]
+    assert os.environ.get("GIT_INDEX_FILE") is None
