@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import stat
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -94,12 +97,13 @@ class Notebook:
 
     @property
     def language(self) -> str:
+        # JupyterLab sends language_info.name == "" until the kernel has answered: treat as unknown
         info = self.metadata.get("language_info")
-        if isinstance(info, dict) and isinstance(info.get("name"), str):
-            return str(info["name"]).lower()
+        if isinstance(info, dict) and isinstance(info.get("name"), str) and info["name"].strip():
+            return str(info["name"]).strip().lower()
         spec = self.metadata.get("kernelspec")
-        if isinstance(spec, dict) and isinstance(spec.get("language"), str):
-            return str(spec["language"]).lower()
+        if isinstance(spec, dict) and isinstance(spec.get("language"), str) and spec["language"].strip():
+            return str(spec["language"]).strip().lower()
         return "python"
 
     @property
@@ -124,8 +128,11 @@ class Notebook:
 def _join_source(value: Any, where: str) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, list) and all(isinstance(x, str) for x in value):
-        return "".join(value)
+    if isinstance(value, list):
+        try:
+            return "".join(value)  # raises TypeError unless every item is a str (one C loop, no genexpr)
+        except TypeError:
+            pass
     raise NotebookError(f"{where}: 'source' must be a string or a list of strings.")
 
 
@@ -263,10 +270,14 @@ def notebook_from_text(text: str | bytes, path: str = "<notebook>") -> Notebook:
         raise TooLargeError(
             f"{path}: the notebook is {human_size(len(text))}; the limit is {human_size(MAX_NOTEBOOK_BYTES)}."
         )
+    if isinstance(text, bytes):
+        # nbformat files are UTF-8 (json.loads would also accept UTF-16/32, which Jupyter cannot open)
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise NotebookError(f"{path}: the file is not UTF-8 text.") from None
     try:
         data = json.loads(text)
-    except UnicodeDecodeError:
-        raise NotebookError(f"{path}: the file is not UTF-8 text.") from None
     except ValueError as exc:
         raise NotebookError(f"{path}: not valid JSON ({exc}).") from None
     except RecursionError:
@@ -275,23 +286,41 @@ def notebook_from_text(text: str | bytes, path: str = "<notebook>") -> Notebook:
 
 
 def load_notebook(path: Path, display: str | None = None) -> Notebook:
-    """Read a notebook file; errors name ``display`` (or the path) and say what is wrong."""
+    """Read a notebook file; errors name ``display`` (or the path) and say what is wrong.
+
+    Opened non-blocking and checked with ``fstat`` on the open descriptor: a FIFO
+    or a device named ``x.ipynb`` would otherwise block the reading thread forever
+    (and a server has only so many). Reads at most the limit plus one byte, so a
+    file that grows after the check cannot get past it.
+    """
+    from .errors import NotFoundError
+
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
-            raise TooLargeError(
-                f"{name}: the notebook is {human_size(size)}; the limit is {human_size(MAX_NOTEBOOK_BYTES)}."
-            )
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        from .errors import NotFoundError
-
         raise NotFoundError(f"{name}: no such file.") from None
     except IsADirectoryError:
         raise NotebookError(f"{name}: is a folder, not a notebook.") from None
     except PermissionError:
         raise NotebookError(f"{name}: permission denied.") from None
+    except OSError as exc:
+        raise NotebookError(f"{name}: cannot be opened ({exc.strerror or exc}).") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise NotebookError(f"{name}: is a folder, not a notebook.")
+        raise NotebookError(f"{name}: is not a regular file (a pipe, socket or device), not a notebook.")
+    with os.fdopen(fd, "rb") as fh:
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            raise TooLargeError(
+                f"{name}: the notebook is {human_size(info.st_size)}; the limit is {human_size(MAX_NOTEBOOK_BYTES)}."
+            )
+        try:
+            raw = fh.read(MAX_NOTEBOOK_BYTES + 1)
+        except OSError as exc:
+            raise NotebookError(f"{name}: cannot be read ({exc.strerror or exc}).") from None
     return notebook_from_text(raw, name)
 
 
@@ -300,6 +329,10 @@ def load_notebook(path: Path, display: str | None = None) -> Notebook:
 
 _ASSIGN_MAGIC = re.compile(r"^(\s*)([A-Za-z_][\w\s,()\[\]*.]*?)\s*=\s*([%!])(.*)$")
 _NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+#: a line that can only be IPython syntax when it is not inside a string: ``%magic``, ``!cmd``, ``x = !cmd``
+_MAGIC_LINE = re.compile(r"^[ \t]*(?:[%!](?!=)|[A-Za-z_][\w ,()\[\]*.]*=[ \t]*[%!](?!=))", re.MULTILINE)
 
 
 def _magic_name(body: str) -> str:
@@ -362,6 +395,28 @@ def _translate_line(line: str, lineno: int, unit: CodeUnit) -> str:
     return line
 
 
+_AST_LOCK = threading.Lock()
+
+
+def parse_python(source: str) -> ast.Module:
+    """``ast.parse``, serialised across threads and retried on CPython's spurious ``SystemError``.
+
+    CPython 3.11 keeps the AST constructor's recursion counter per interpreter, not per
+    thread, so two threads parsing at once (a server answering concurrent requests) can
+    fail with "AST constructor recursion depth mismatch" (python/cpython#106905). The
+    lock keeps our own parses apart; the retry absorbs a collision with another
+    library's parse (black's). Raises what ``ast.parse`` raises.
+    """
+    for attempt in range(3):
+        try:
+            with _AST_LOCK:
+                return ast.parse(source)
+        except SystemError as exc:
+            if "recursion depth mismatch" not in str(exc) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def to_python(cell: Cell) -> CodeUnit:
     """Translate one code cell; parse it; record magics and syntax errors."""
     unit = CodeUnit(cell=cell, python=cell.source)
@@ -386,19 +441,35 @@ def to_python(cell: Cell) -> CodeUnit:
             unit.python = "\n" * (len(lines) - 1)
             unit.tree = ast.Module(body=[], type_ignores=[])
             return unit
+    if _MAGIC_LINE.search(source) and '"""' not in source and "'''" not in source:
+        # A line that starts with % or ! (or ``x = !cmd``) outside a triple-quoted string is
+        # IPython syntax: translate before the first parse, since a failing parse costs CPython a
+        # second, slower pass to word its error. If the translation does not parse (the line was
+        # the continuation of an expression), fall through to the ordinary order below.
+        probe = CodeUnit(cell=cell, python=source)
+        translated = "\n".join(_translate_line(ln, i + 1, probe) for i, ln in enumerate(source.split("\n")))
+        try:
+            tree = parse_python(translated)
+        except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
+            pass
+        else:
+            unit.magics.extend(probe.magics)
+            unit.magic_bindings.extend(probe.magic_bindings)
+            unit.python, unit.tree = translated, tree
+            return unit
     try:
-        unit.tree = ast.parse(source)
+        unit.tree = parse_python(source)
         unit.python = source
         return unit
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
         pass
     translated = "\n".join(_translate_line(ln, i + 1, unit) for i, ln in enumerate(source.split("\n")))
     unit.python = translated
     try:
-        unit.tree = ast.parse(translated)
+        unit.tree = parse_python(translated)
     except SyntaxError as exc:
         unit.syntax_error = (exc.lineno, exc.msg)
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except (ValueError, RecursionError, MemoryError, SystemError) as exc:
         unit.syntax_error = (None, f"cannot be parsed: {type(exc).__name__}")
     return unit
 

@@ -152,3 +152,12 @@ def test_corpus_notebooks_all_read_or_fail_cleanly(corpus_dir: Path) -> None:
         for unit in nb.units():
             assert len(unit.python.split("\n")) == len(unit.cell.source.split("\n")), (path, unit.cell.index)
         json.dumps([c.source for c in nb.cells])
+
+
+def test_empty_language_name_falls_back_to_kernelspec() -> None:
+    """JupyterLab sends language_info.name == "" before the kernel answers."""
+    data = make_nb("x = 1")
+    data["metadata"]["language_info"] = {"name": ""}
+    assert notebook_from_dict(data).is_python
+    data["metadata"]["kernelspec"]["language"] = "R"
+    assert notebook_from_dict(data).language == "r"

@@ -1,0 +1,81 @@
+import { NotebookModel } from '@jupyterlab/notebook';
+
+import { applyNotebookEdits, ignoredChecks } from '../actions';
+import { IEdit } from '../api';
+
+function notebook(sources: string[]): NotebookModel {
+  const model = new NotebookModel();
+  model.sharedModel.insertCells(
+    0,
+    sources.map((source, i) => ({
+      cell_type: 'code',
+      id: `c${i}`,
+      source,
+      metadata: {}
+    }))
+  );
+  return model;
+}
+
+const sources = (model: NotebookModel) =>
+  model.sharedModel.cells.map(cell => cell.getSource());
+
+describe('applyNotebookEdits', () => {
+  it('applies replace, delete and insert against the original indices', () => {
+    const model = notebook(['a', 'b', 'c', 'd']);
+    const edits: IEdit[] = [
+      { op: 'delete', cell: 1, cell_id: 'c1' },
+      { op: 'replace', cell: 2, cell_id: 'c2', source: 'C' },
+      { op: 'insert', cell: 2, source: 'from mod import f', cell_type: 'code' },
+      { op: 'insert', cell: 4, source: 'tail', cell_type: 'code' }
+    ];
+    expect(applyNotebookEdits(model, edits)).toBe(4);
+    expect(sources(model)).toEqual([
+      'a',
+      'from mod import f',
+      'C',
+      'd',
+      'tail'
+    ]);
+  });
+
+  it('inserts before the next surviving cell when the target was deleted', () => {
+    const model = notebook(['a', 'b', 'c']);
+    applyNotebookEdits(model, [
+      { op: 'delete', cell: 1, cell_id: 'c1' },
+      { op: 'insert', cell: 1, source: 'import x', cell_type: 'code' }
+    ]);
+    expect(sources(model)).toEqual(['a', 'import x', 'c']);
+  });
+
+  it('changes nothing when a cell is gone', () => {
+    const model = notebook(['a', 'b']);
+    expect(() =>
+      applyNotebookEdits(model, [
+        { op: 'replace', cell: 0, cell_id: 'c0', source: 'A' },
+        { op: 'replace', cell: 5, cell_id: 'zzz', source: 'B' }
+      ])
+    ).toThrow(/re-run the promotion/);
+    expect(sources(model)).toEqual(['a', 'b']);
+  });
+
+  it('sets notebook metadata keys', () => {
+    const model = notebook(['a']);
+    applyNotebookEdits(model, [
+      { op: 'metadata', metadata: { jupyter_prod: { modules: ['m.py'] } } }
+    ]);
+    expect(model.sharedModel.getMetadata('jupyter_prod')).toEqual({
+      modules: ['m.py']
+    });
+  });
+});
+
+describe('ignoredChecks', () => {
+  it('reads jupyter_prod.ignore and skips junk', () => {
+    const model = notebook(['a']);
+    const cell = model.cells.get(0);
+    expect(ignoredChecks(cell)).toEqual([]);
+    cell.setMetadata('jupyter_prod', { ignore: ['undefined-name', 3] });
+    expect(ignoredChecks(cell)).toEqual(['undefined-name']);
+  });
+});

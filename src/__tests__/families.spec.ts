@@ -1,0 +1,108 @@
+import { IFinding } from '../api';
+import { familyOf, groupByFamily } from '../families';
+import { notebookContent } from '../model';
+import { defaultModulePath } from '../commands';
+
+function f(check: string, extra: Partial<IFinding> & { family?: string } = {}) {
+  return {
+    check,
+    severity: 'warning',
+    cell: 0,
+    cell_id: null,
+    line: null,
+    message: check,
+    hint: '',
+    fix: null,
+    ...extra
+  } as IFinding;
+}
+
+describe('familyOf', () => {
+  it('knows the registry ids', () => {
+    expect(familyOf(f('undefined-name'))).toBe('dataflow');
+    expect(familyOf(f('out-of-order-execution'))).toBe('execution');
+    expect(familyOf(f('outputs-present'))).toBe('hygiene');
+    expect(familyOf(f('type-error'))).toBe('quality');
+    expect(familyOf(f('secret'))).toBe('security');
+  });
+
+  it('prefers a family sent by the server', () => {
+    expect(familyOf(f('undefined-name', { family: 'structure' }))).toBe(
+      'structure'
+    );
+  });
+
+  it('guesses unknown ids by keyword, else "other"', () => {
+    expect(familyOf(f('hardcoded-api-token'))).toBe('security');
+    expect(familyOf(f('zzz'))).toBe('other');
+  });
+});
+
+describe('groupByFamily', () => {
+  it('groups in display order and keeps the findings order', () => {
+    const groups = groupByFamily([
+      f('type-error'),
+      f('undefined-name', { cell: 2 }),
+      f('out-of-order-execution'),
+      f('undefined-name', { cell: 1 })
+    ]);
+    expect(groups.map(g => g.family)).toEqual([
+      'execution',
+      'dataflow',
+      'quality'
+    ]);
+    expect(groups[1].findings.map(x => x.cell)).toEqual([2, 1]);
+  });
+});
+
+describe('notebookContent', () => {
+  const panel = (metadata: any) =>
+    ({
+      content: {
+        model: {
+          toJSON: () => ({
+            cells: [],
+            metadata,
+            nbformat: 4,
+            nbformat_minor: 5
+          })
+        }
+      },
+      context: {}
+    }) as any;
+
+  it('drops the empty language_info JupyterLab writes before the kernel answers', () => {
+    const content = notebookContent(
+      panel({ kernelspec: { name: 'python3' }, language_info: { name: '' } })
+    );
+    expect(content!.metadata).toEqual({ kernelspec: { name: 'python3' } });
+  });
+
+  it('keeps a real language_info', () => {
+    const content = notebookContent(
+      panel({ language_info: { name: 'python' } })
+    );
+    expect(content!.metadata.language_info).toEqual({ name: 'python' });
+  });
+});
+
+describe('defaultModulePath', () => {
+  it('uses the configured folder', () => {
+    expect(defaultModulePath('analysis/Sales Report.ipynb', 'src/pkg/')).toBe(
+      'src/pkg/sales_report.py'
+    );
+  });
+
+  it('puts the module next to the notebook in a package-like folder', () => {
+    expect(defaultModulePath('analysis/sales.ipynb', '')).toBe(
+      'analysis/sales.py'
+    );
+    expect(defaultModulePath('sales.ipynb', '')).toBe('sales.py');
+  });
+
+  it('falls back to the root when the folder is not importable', () => {
+    expect(defaultModulePath('my-work/2024 sales.ipynb', '')).toBe(
+      '_2024_sales.py'
+    );
+  });
+});

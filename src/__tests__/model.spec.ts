@@ -1,0 +1,300 @@
+import { Signal } from '@lumino/signaling';
+
+import { ApiError, IFinding, IReport, ProdApi } from '../api';
+import { INotebookSource, mergeReports, ReadinessModel } from '../model';
+import { FetchMock, flushPromises } from './fetchMock';
+
+/** A notebook whose content the test edits, as the editor would. */
+class FakeNotebook implements INotebookSource {
+  path = 'work/a.ipynb';
+  sources: string[] = ['import os', 'print(x)'];
+  contentChanged = new Signal<this, void>(this);
+  saved = new Signal<this, void>(this);
+
+  getContent() {
+    return {
+      cells: this.sources.map(source => ({
+        cell_type: 'code',
+        source,
+        metadata: {},
+        outputs: [],
+        execution_count: null
+      })),
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5
+    } as any;
+  }
+
+  edit(index: number, source: string) {
+    this.sources[index] = source;
+    this.contentChanged.emit();
+  }
+}
+
+function finding(
+  check: string,
+  cell: number,
+  extra: Partial<IFinding> = {}
+): IFinding {
+  return {
+    check,
+    severity: 'error',
+    cell,
+    cell_id: null,
+    line: 1,
+    message: `${check} in cell ${cell}`,
+    hint: '',
+    fix: null,
+    ...extra
+  };
+}
+
+function report(
+  findings: IFinding[],
+  checksRun: string[],
+  score = 50
+): IReport {
+  return {
+    path: 'work/a.ipynb',
+    score,
+    findings,
+    waived: [],
+    summary: {
+      errors: findings.filter(f => f.severity === 'error').length,
+      warnings: findings.filter(f => f.severity === 'warning').length,
+      infos: findings.filter(f => f.severity === 'info').length,
+      waived: 0,
+      code_cells: 2,
+      checks_run: checksRun
+    }
+  };
+}
+
+const FAST = ['undefined-name', 'out-of-order-execution'];
+
+describe('ReadinessModel', () => {
+  let mock: FetchMock;
+  let nb: FakeNotebook;
+  let model: ReadinessModel;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    mock = new FetchMock();
+    nb = new FakeNotebook();
+    model = new ReadinessModel({
+      source: nb,
+      client: new ProdApi(mock.settings()),
+      settings: { debounceMs: 300 }
+    });
+  });
+
+  afterEach(() => {
+    model.dispose();
+    jest.useRealTimers();
+  });
+
+  it('debounces edits and sends the current (unsaved) content with checks "fast"', async () => {
+    mock.respondAlways(200, report([finding('undefined-name', 1)], FAST));
+    nb.edit(1, 'print(n)');
+    jest.advanceTimersByTime(100);
+    nb.edit(1, 'print(no)');
+    jest.advanceTimersByTime(100);
+    nb.edit(1, 'print(nowhere)');
+    expect(model.scheduled).toBe(true);
+    jest.advanceTimersByTime(299);
+    expect(mock.requests).toHaveLength(0);
+    jest.advanceTimersByTime(1);
+    await flushPromises(10);
+    expect(mock.requests).toHaveLength(1);
+    const body = mock.requests[0].body;
+    expect(body.path).toBe('work/a.ipynb');
+    expect(body.checks).toBe('fast');
+    expect(body.notebook.cells[1].source).toBe('print(nowhere)');
+    expect(model.findings.map(f => f.check)).toEqual(['undefined-name']);
+    expect(model.score).toBe(50);
+    expect(model.busy).toBe(false);
+    expect(model.upToDate).toBe(true);
+  });
+
+  it('runs all checks on save when mypyOnSave is set, fast otherwise', async () => {
+    mock.respondAlways(200, report([], FAST, 100));
+    nb.saved.emit();
+    await flushPromises(10);
+    expect(mock.requests[0].body.checks).toBe('all');
+    model.settings = { ...model.settings, mypyOnSave: false };
+    nb.saved.emit();
+    await flushPromises(10);
+    expect(mock.requests[1].body.checks).toBe('fast');
+  });
+
+  it('is busy while a request is in flight and emits stateChanged', async () => {
+    const states: boolean[] = [];
+    model.stateChanged.connect(() => states.push(model.busy));
+    mock.hold = true;
+    mock.respond(200, report([], FAST, 100));
+    const pending = model.check('all');
+    expect(model.busy).toBe(true);
+    mock.release();
+    await pending;
+    expect(model.busy).toBe(false);
+    expect(states).toEqual([true, false]);
+  });
+
+  it('rejects with the ApiError and keeps it as the model error', async () => {
+    mock.respond(422, {
+      error: 'Cell 3 is not valid nbformat: missing "source".',
+      kind: 'notebook',
+      details: null
+    });
+    const error = await model.check('all').catch(e => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.kind).toBe('notebook');
+    expect(model.error?.message).toBe(
+      'Cell 3 is not valid nbformat: missing "source".'
+    );
+    mock.respond(200, report([], FAST, 100));
+    await model.check('all');
+    expect(model.error).toBeNull();
+  });
+
+  it('reports failures of automatic checks through autoCheckFailed', async () => {
+    const errors: ApiError[] = [];
+    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    mock.respond(404, '<html>not found</html>', 'text/html');
+    nb.edit(0, 'import sys');
+    jest.advanceTimersByTime(300);
+    await flushPromises(10);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toMatch(/server extension is not enabled/);
+  });
+
+  it('keeps the newer answer when an older one arrives late', async () => {
+    mock.hold = true;
+    mock.respond(200, report([finding('undefined-name', 1)], FAST, 10));
+    const first = model.check('fast');
+    nb.edit(1, 'print(1)');
+    mock.respond(200, report([], FAST, 100));
+    const second = model.check('fast');
+    // the newer answer arrives first...
+    const held = (mock as any)._held as (() => void)[];
+    const [releaseFirst, releaseSecond] = held.splice(0);
+    releaseSecond();
+    expect(await second).not.toBeNull();
+    releaseFirst();
+    // ...and the older one does not overwrite it
+    await first;
+    expect(model.score).toBe(100);
+    expect(model.findings).toEqual([]);
+    expect(model.upToDate).toBe(true);
+  });
+
+  it('adds slow findings of an overtaken full check to the newer fast answer', async () => {
+    mock.hold = true;
+    mock.respond(
+      200,
+      report(
+        [finding('type-error', 0), finding('undefined-name', 1)],
+        [...FAST, 'type-error'],
+        40
+      )
+    );
+    const full = model.check('all');
+    nb.edit(1, 'print(1)');
+    mock.respond(200, report([], FAST, 90));
+    const fast = model.check('fast');
+    const held = (mock as any)._held as (() => void)[];
+    const [releaseFull, releaseFast] = held.splice(0);
+    releaseFast();
+    await fast;
+    releaseFull();
+    const merged = await full;
+    expect(merged!.findings.map(f => f.check)).toEqual(['type-error']);
+    expect(model.findings.map(f => f.check)).toEqual(['type-error']);
+    expect(model.score).toBe(90);
+  });
+
+  it('filters findings with the select and ignore settings and sends them', async () => {
+    mock.respondAlways(
+      200,
+      report(
+        [finding('undefined-name', 1), finding('out-of-order-execution', 0)],
+        FAST
+      )
+    );
+    model.settings = { ...model.settings, ignore: ['out-of-order-execution'] };
+    await model.check('fast');
+    expect(mock.requests[0].body.ignore).toEqual(['out-of-order-execution']);
+    expect(model.findings.map(f => f.check)).toEqual(['undefined-name']);
+    model.settings = {
+      ...model.settings,
+      ignore: [],
+      select: ['out-of-order-execution']
+    };
+    expect(model.findings.map(f => f.check)).toEqual([
+      'out-of-order-execution'
+    ]);
+    expect(model.findingsForCell(0)).toHaveLength(1);
+    expect(model.findingsForCell(1)).toHaveLength(0);
+  });
+
+  it('does not send after dispose', async () => {
+    nb.edit(0, 'x = 1');
+    model.dispose();
+    jest.advanceTimersByTime(1000);
+    await flushPromises();
+    expect(mock.requests).toHaveLength(0);
+    expect(await model.check('all')).toBeNull();
+  });
+
+  it('upToDate is false while an edit waits for its re-check', async () => {
+    mock.respondAlways(200, report([], FAST, 100));
+    await model.check('all');
+    expect(model.upToDate).toBe(true);
+    nb.edit(0, 'import sys');
+    expect(model.upToDate).toBe(false);
+    jest.advanceTimersByTime(300);
+    await flushPromises(10);
+    expect(model.upToDate).toBe(true);
+  });
+});
+
+describe('mergeReports', () => {
+  it('keeps slow findings (type-error) through a fast check', () => {
+    const full = report(
+      [finding('type-error', 0), finding('undefined-name', 1)],
+      [...FAST, 'type-error'],
+      40
+    );
+    const fast = report([], FAST, 90);
+    const merged = mergeReports(full, fast, 'fast');
+    expect(merged.findings.map(f => f.check)).toEqual(['type-error']);
+    expect(merged.summary.errors).toBe(1);
+    expect(merged.score).toBe(90);
+  });
+
+  it('replaces everything on "all"', () => {
+    const full = report([finding('type-error', 0)], ['type-error'], 40);
+    const next = report([], [...FAST, 'type-error'], 100);
+    expect(mergeReports(full, next, 'all')).toBe(next);
+  });
+
+  it('replaces the findings of an explicit list and keeps the score', () => {
+    const full = report(
+      [finding('type-error', 0), finding('undefined-name', 1)],
+      [...FAST, 'type-error'],
+      40
+    );
+    const typecheck = report(
+      [finding('type-error', 1, { line: 3 })],
+      ['type-error'],
+      80
+    );
+    const merged = mergeReports(full, typecheck, ['type-error']);
+    expect(merged.findings.map(f => [f.check, f.cell])).toEqual([
+      ['undefined-name', 1],
+      ['type-error', 1]
+    ]);
+    expect(merged.score).toBe(40);
+  });
+});

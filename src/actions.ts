@@ -1,0 +1,272 @@
+/**
+ * Edits of an open notebook driven by server answers (fixes, black, waivers)
+ * and navigation to a finding. All edits go through the shared model so they
+ * are undoable and collaborate like typing does.
+ */
+import type { ICodeCellModel, ICellModel } from '@jupyterlab/cells';
+import type { Notebook, NotebookPanel } from '@jupyterlab/notebook';
+
+import type { IEdit, IFinding, IFormatResult } from './api';
+import { CELL_METADATA_KEY } from './tokens';
+
+/** Find a cell by id first (robust to inserted cells), then by index. */
+export function resolveCellIndex(
+  notebook: Notebook,
+  index: number | null,
+  cellId: string | null | undefined
+): number {
+  const cells = notebook.model?.cells;
+  if (!cells) {
+    return -1;
+  }
+  if (cellId) {
+    for (let i = 0; i < cells.length; i++) {
+      if (cells.get(i).id === cellId) {
+        return i;
+      }
+    }
+  }
+  if (index === null || index < 0 || index >= cells.length) {
+    return -1;
+  }
+  return index;
+}
+
+/**
+ * Replace the sources of cells (`{"<index>": "<new source>"}`), as `fix.cells`
+ * and black answer them. Returns how many cells changed.
+ */
+export function applyCellSources(
+  notebook: Notebook,
+  sources: { [index: string]: string }
+): number {
+  const model = notebook.model;
+  if (!model) {
+    return 0;
+  }
+  let changed = 0;
+  model.sharedModel.transact(() => {
+    for (const [key, source] of Object.entries(sources)) {
+      const index = Number(key);
+      if (
+        !Number.isInteger(index) ||
+        index < 0 ||
+        index >= model.cells.length
+      ) {
+        continue;
+      }
+      const cell = model.cells.get(index);
+      if (cell.sharedModel.getSource() !== source) {
+        cell.sharedModel.setSource(source);
+        changed += 1;
+      }
+    }
+  });
+  return changed;
+}
+
+/**
+ * Apply black's answer; a cell whose id no longer matches is left alone
+ * (the notebook changed while black ran).
+ */
+export function applyFormatResult(
+  notebook: Notebook,
+  result: IFormatResult
+): number {
+  const sources: { [index: string]: string } = {};
+  for (const cell of result.cells) {
+    if (!cell.changed) {
+      continue;
+    }
+    const index = resolveCellIndex(notebook, cell.cell, cell.cell_id);
+    if (index >= 0) {
+      sources[String(index)] = cell.source;
+    }
+  }
+  return applyCellSources(notebook, sources);
+}
+
+/** Check ids waived in a cell's metadata (`jupyter_prod.ignore`). */
+export function ignoredChecks(cell: ICellModel): string[] {
+  const meta = cell.getMetadata(CELL_METADATA_KEY) as
+    { ignore?: unknown } | undefined;
+  const ignore = meta && Array.isArray(meta.ignore) ? meta.ignore : [];
+  return ignore.filter((id): id is string => typeof id === 'string');
+}
+
+/**
+ * Add check ids to `jupyter_prod.ignore` of a cell; other keys of our
+ * metadata namespace are kept. Returns the new list.
+ */
+export function waiveChecks(
+  notebook: Notebook,
+  index: number,
+  checks: string[]
+): string[] {
+  const model = notebook.model;
+  if (!model || index < 0 || index >= model.cells.length) {
+    return [];
+  }
+  const cell = model.cells.get(index);
+  const meta = (cell.getMetadata(CELL_METADATA_KEY) ?? {}) as {
+    [key: string]: unknown;
+  };
+  const ignore = Array.from(
+    new Set([...ignoredChecks(cell), ...checks])
+  ).sort();
+  cell.setMetadata(CELL_METADATA_KEY, { ...meta, ignore });
+  return ignore;
+}
+
+/** Clear outputs and execution counts of every code cell. */
+export function stripOutputs(notebook: Notebook): number {
+  const model = notebook.model;
+  if (!model) {
+    return 0;
+  }
+  let stripped = 0;
+  model.sharedModel.transact(() => {
+    for (let i = 0; i < model.cells.length; i++) {
+      const cell = model.cells.get(i);
+      if (cell.type !== 'code') {
+        continue;
+      }
+      const code = cell as ICodeCellModel;
+      if (code.outputs.length > 0 || code.executionCount !== null) {
+        stripped += 1;
+      }
+      code.clearExecution();
+    }
+  });
+  notebook.widgets.forEach(cell => {
+    if (cell.model.type === 'code') {
+      (cell as { outputHidden?: boolean }).outputHidden = false;
+    }
+  });
+  return stripped;
+}
+
+/**
+ * Select the finding's cell, scroll to it and put the cursor on its line.
+ * Returns the selected index, or -1 when the cell no longer exists.
+ */
+export async function revealFinding(
+  panel: NotebookPanel,
+  finding: Pick<IFinding, 'cell' | 'cell_id' | 'line'>
+): Promise<number> {
+  const notebook = panel.content;
+  const index = resolveCellIndex(notebook, finding.cell, finding.cell_id);
+  if (index < 0) {
+    return -1;
+  }
+  notebook.mode = 'command';
+  notebook.deselectAll();
+  notebook.activeCellIndex = index;
+  const cell = notebook.widgets[index];
+  if (!cell) {
+    return index;
+  }
+  try {
+    await notebook.scrollToCell(cell, 'center');
+  } catch {
+    // scrolling is best effort (e.g. the panel is hidden)
+  }
+  if (cell.model.type === 'code') {
+    await cell.ready;
+    const editor = cell.editor;
+    if (editor) {
+      const lineCount = editor.lineCount;
+      const line = Math.min(
+        Math.max((finding.line ?? 1) - 1, 0),
+        Math.max(lineCount - 1, 0)
+      );
+      notebook.mode = 'edit';
+      editor.setCursorPosition({ line, column: 0 });
+      editor.focus();
+    }
+  }
+  return index;
+}
+
+/**
+ * Apply `promote`'s `notebook_edits` to the open notebook.
+ *
+ * Edit indices refer to the notebook the server saw; cells are located by id
+ * (falling back to that original index), so earlier deletions and insertions
+ * in the same list do not shift later edits. Returns the number of edits
+ * applied; throws when an edit's cell cannot be found (nothing is applied).
+ */
+export function applyNotebookEdits(
+  model: NonNullable<Notebook['model']>,
+  edits: ReadonlyArray<IEdit>
+): number {
+  const shared = model.sharedModel;
+  // ids of the cells as the server saw them
+  const original: string[] = [];
+  for (let i = 0; i < shared.cells.length; i++) {
+    original.push(shared.cells[i].id);
+  }
+  const indexOf = (id: string): number =>
+    shared.cells.findIndex(cell => cell.id === id);
+  const locate = (cell: number, cellId: string | null | undefined): number => {
+    const id = cellId ?? original[cell];
+    const index = id !== undefined ? indexOf(id) : -1;
+    if (index < 0) {
+      throw new Error(
+        `Cell ${cell + 1} of the promoted notebook is gone; re-run the promotion.`
+      );
+    }
+    return index;
+  };
+  // validate first, so a bad list changes nothing
+  for (const edit of edits) {
+    if (edit.op === 'replace' || edit.op === 'delete') {
+      locate(edit.cell, edit.cell_id);
+    } else if (edit.op === 'insert') {
+      if (edit.cell < 0 || edit.cell > original.length) {
+        throw new Error(`Cannot insert a cell at ${edit.cell + 1}.`);
+      }
+    }
+  }
+  // No `transact` around the loop: `shared.cells` is only updated when a
+  // transaction ends, and each edit must see the previous ones.
+  let applied = 0;
+  for (const edit of edits) {
+    switch (edit.op) {
+      case 'replace': {
+        shared.cells[locate(edit.cell, edit.cell_id)].setSource(edit.source);
+        break;
+      }
+      case 'delete': {
+        shared.deleteCell(locate(edit.cell, edit.cell_id));
+        break;
+      }
+      case 'insert': {
+        // before the cell that was at this index, or at the end
+        // (or the first later one still there, if an edit deleted it)
+        let at = shared.cells.length;
+        for (let k = edit.cell; k < original.length; k++) {
+          const index = indexOf(original[k]);
+          if (index >= 0) {
+            at = index;
+            break;
+          }
+        }
+        shared.insertCell(at, {
+          cell_type: edit.cell_type ?? 'code',
+          source: edit.source,
+          metadata: {}
+        });
+        break;
+      }
+      case 'metadata': {
+        for (const [key, value] of Object.entries(edit.metadata)) {
+          shared.setMetadata(key, value as any);
+        }
+        break;
+      }
+    }
+    applied += 1;
+  }
+  return applied;
+}

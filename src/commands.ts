@@ -1,0 +1,436 @@
+/**
+ * Palette and context-menu commands, and the actions of the readiness panel.
+ * Every server error is shown as a notification with the server's one-line
+ * message.
+ */
+import type { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  Dialog,
+  ICommandPalette,
+  InputDialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import type { NotebookPanel, INotebookTracker } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+import {
+  applyCellSources,
+  applyFormatResult,
+  applyNotebookEdits,
+  resolveCellIndex,
+  revealFinding,
+  stripOutputs,
+  waiveChecks
+} from './actions';
+import { ApiError, IFinding } from './api';
+import type { ReadinessManager } from './manager';
+import { notebookContent, ReadinessModel } from './model';
+import { CommandIDs, PALETTE_CATEGORY, PANEL_ID } from './tokens';
+import { PromotePreview, UnmovedChoices } from './widgets/PromotePreview';
+import type { IPanelActions } from './widgets/ReadinessPanel';
+
+/**
+ * Default target of a promotion: `<defaultModuleFolder>/<notebook stem>.py`;
+ * without a folder, next to the notebook when its folder is an importable
+ * package path, else at the project root. Module names are identifiers.
+ */
+export function defaultModulePath(
+  notebookPath: string,
+  folder: string
+): string {
+  const stem =
+    PathExt.basename(notebookPath, PathExt.extname(notebookPath))
+      .replace(/[^A-Za-z0-9_]+/g, '_')
+      .replace(/^(\d)/, '_$1')
+      .toLowerCase() || 'module';
+  const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+  let dir = folder.trim().replace(/\/+$/, '');
+  if (!dir) {
+    const parent = PathExt.dirname(notebookPath);
+    dir = parent.split('/').every(part => identifier.test(part)) ? parent : '';
+  }
+  return dir ? `${dir}/${stem}.py` : `${stem}.py`;
+}
+
+/** Show an error of a request (or anything thrown) as a notification. */
+export function notifyError(error: unknown): void {
+  const message =
+    error instanceof ApiError || error instanceof Error
+      ? error.message
+      : String(error);
+  Notification.error(message, { autoClose: 10000 });
+}
+
+export interface ICommandContext {
+  app: JupyterFrontEnd;
+  manager: ReadinessManager;
+  tracker: INotebookTracker;
+  trans: TranslationBundle;
+  palette: ICommandPalette | null;
+}
+
+/** Activate a notebook's tab (from the panel, the notebook is not focused). */
+function activate(app: JupyterFrontEnd, panel: NotebookPanel): void {
+  app.shell.activateById(panel.id);
+}
+
+/** The panel's callbacks: navigation, fixes and waivers. */
+export function createPanelActions(ctx: ICommandContext): IPanelActions {
+  const { app, manager, trans } = ctx;
+  const withPanel = (
+    model: ReadinessModel,
+    fn: (panel: NotebookPanel) => void
+  ) => {
+    const panel = manager.panelFor(model);
+    if (!panel) {
+      Notification.warning(trans.__('This notebook is closed.'), {
+        autoClose: 5000
+      });
+      return;
+    }
+    fn(panel);
+  };
+  return {
+    reveal(model: ReadinessModel, finding: IFinding) {
+      withPanel(model, panel => {
+        activate(app, panel);
+        void revealFinding(panel, finding);
+      });
+    },
+    fix(model: ReadinessModel, finding: IFinding) {
+      const fix = finding.fix;
+      if (!fix) {
+        return;
+      }
+      withPanel(model, panel => {
+        if (!model.upToDate) {
+          Notification.warning(
+            trans.__(
+              'The notebook changed since the last check; try again once it is re-checked.'
+            ),
+            { autoClose: 5000 }
+          );
+          model.schedule(0);
+          return;
+        }
+        const changed = applyCellSources(panel.content, fix.cells);
+        if (changed === 0) {
+          model.schedule(0);
+        }
+        // the edit re-checks the notebook through the debounced check
+      });
+    },
+    waive(model: ReadinessModel, finding: IFinding) {
+      withPanel(model, panel => {
+        const index = resolveCellIndex(
+          panel.content,
+          finding.cell,
+          finding.cell_id
+        );
+        if (index < 0) {
+          model.schedule(0);
+          return;
+        }
+        waiveChecks(panel.content, index, [finding.check]);
+        model.check('fast').catch(notifyError);
+      });
+    },
+    check(model: ReadinessModel) {
+      model.check('all').catch(notifyError);
+    }
+  };
+}
+
+export function addCommands(ctx: ICommandContext): void {
+  const { app, manager, tracker, trans, palette } = ctx;
+  const { commands } = app;
+
+  const current = (): {
+    panel: NotebookPanel;
+    model: ReadinessModel;
+  } | null => {
+    const panel = tracker.currentWidget;
+    const model = panel ? manager.modelFor(panel) : undefined;
+    return panel && model ? { panel, model } : null;
+  };
+  const hasNotebook = () => current() !== null;
+  const hasCodeCell = () =>
+    tracker.currentWidget?.content.activeCell?.model.type === 'code';
+
+  commands.addCommand(CommandIDs.openPanel, {
+    label: trans.__('Open Readiness Panel'),
+    caption: trans.__('Show the production readiness of the current notebook'),
+    execute: () => {
+      app.shell.activateById(PANEL_ID);
+    }
+  });
+
+  commands.addCommand(CommandIDs.check, {
+    label: args =>
+      args['isContextMenu']
+        ? trans.__('Check Readiness')
+        : trans.__('Check Notebook Readiness'),
+    caption: trans.__('Run every readiness check (type check included)'),
+    isEnabled: hasNotebook,
+    execute: async () => {
+      const target = current();
+      if (!target) {
+        return null;
+      }
+      app.shell.activateById(PANEL_ID);
+      try {
+        return await target.model.check('all');
+      } catch (error) {
+        notifyError(error);
+        return null;
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.typecheck, {
+    label: trans.__('Run Type Check'),
+    caption: trans.__('Type-check the notebook with mypy'),
+    isEnabled: hasNotebook,
+    execute: async () => {
+      const target = current();
+      if (!target) {
+        return null;
+      }
+      try {
+        const report = await target.model.check(['type-error']);
+        if (report) {
+          const errors = report.findings.filter(
+            f => f.check === 'type-error'
+          ).length;
+          Notification.info(
+            errors
+              ? trans._n('%1 type error', '%1 type errors', errors)
+              : trans.__('No type errors.'),
+            { autoClose: 4000 }
+          );
+        }
+        return report;
+      } catch (error) {
+        notifyError(error);
+        return null;
+      }
+    }
+  });
+
+  const format = async (cells?: number[]) => {
+    const target = current();
+    if (!target) {
+      return null;
+    }
+    const { panel } = target;
+    const notebook = notebookContent(panel) ?? undefined;
+    try {
+      const result = await manager.api.format({
+        path: panel.context.localPath,
+        notebook,
+        ...(cells ? { cells } : {})
+      });
+      const changed = applyFormatResult(panel.content, result);
+      for (const error of result.errors) {
+        Notification.warning(
+          trans.__(
+            'Cell %1 was not formatted: %2',
+            error.cell + 1,
+            error.message
+          ),
+          { autoClose: 8000 }
+        );
+      }
+      if (changed === 0 && result.errors.length === 0) {
+        Notification.info(trans.__('Already formatted.'), { autoClose: 3000 });
+      }
+      return result;
+    } catch (error) {
+      notifyError(error);
+      return null;
+    }
+  };
+
+  commands.addCommand(CommandIDs.formatNotebook, {
+    label: trans.__('Format Notebook with Black'),
+    caption: trans.__('Format every code cell with black'),
+    isEnabled: hasNotebook,
+    execute: () => format()
+  });
+
+  commands.addCommand(CommandIDs.formatCell, {
+    label: trans.__('Format Cell with Black'),
+    caption: trans.__('Format the active code cell with black'),
+    isEnabled: () => hasNotebook() && hasCodeCell(),
+    execute: () => {
+      const index = tracker.currentWidget?.content.activeCellIndex ?? -1;
+      return index >= 0 ? format([index]) : null;
+    }
+  });
+
+  commands.addCommand(CommandIDs.ignoreCell, {
+    label: trans.__('Ignore Findings in This Cell'),
+    caption: trans.__(
+      'Waive the checks that report findings in the active cell (cell metadata jupyter_prod.ignore)'
+    ),
+    isEnabled: () => hasNotebook() && hasCodeCell(),
+    execute: async () => {
+      const target = current();
+      if (!target) {
+        return [];
+      }
+      const { panel, model } = target;
+      const index = panel.content.activeCellIndex;
+      const ids = Array.from(
+        new Set(
+          (model.report?.findings ?? [])
+            .filter(f => f.cell === index)
+            .map(f => f.check)
+        )
+      );
+      if (ids.length === 0) {
+        Notification.info(trans.__('This cell has no findings to ignore.'), {
+          autoClose: 3000
+        });
+        return [];
+      }
+      const ignored = waiveChecks(panel.content, index, ids);
+      try {
+        await model.check('fast');
+      } catch (error) {
+        notifyError(error);
+      }
+      return ignored;
+    }
+  });
+
+  commands.addCommand(CommandIDs.stripOutputs, {
+    label: trans.__('Strip Outputs'),
+    caption: trans.__(
+      'Clear the outputs and execution counts of every code cell'
+    ),
+    isEnabled: hasNotebook,
+    execute: () => {
+      const panel = tracker.currentWidget;
+      if (!panel) {
+        return 0;
+      }
+      return stripOutputs(panel.content);
+    }
+  });
+
+  commands.addCommand(CommandIDs.promote, {
+    label: args =>
+      args['isContextMenu']
+        ? trans.__('Promote to Module…')
+        : trans.__('Promote Cells to Module…'),
+    caption: trans.__(
+      'Move the definitions of the selected cells (and what they need) into a Python module'
+    ),
+    isEnabled: () => hasNotebook() && hasCodeCell(),
+    execute: async () => {
+      const target = current();
+      if (!target) {
+        return null;
+      }
+      const { panel, model } = target;
+      const notebook = panel.content;
+      const cells = notebook.widgets
+        .map((cell, index) => ({ cell, index }))
+        .filter(
+          ({ cell }) =>
+            cell.model.type === 'code' && notebook.isSelectedOrActive(cell)
+        )
+        .map(({ index }) => index);
+      if (cells.length === 0) {
+        return null;
+      }
+      const path = panel.context.localPath;
+      const asked = await InputDialog.getText({
+        title: trans.__('Promote to Module'),
+        label: trans.__('Module path (relative to the project root)'),
+        text: defaultModulePath(path, manager.settings.defaultModuleFolder),
+        okLabel: trans.__('Preview')
+      });
+      const to = asked.value?.trim();
+      if (!asked.button.accept || !to) {
+        return null;
+      }
+      const request = { path, cells, to };
+      let preview;
+      try {
+        preview = await manager.api.promote({
+          ...request,
+          notebook: notebookContent(panel) ?? undefined,
+          dry_run: true
+        });
+      } catch (error) {
+        notifyError(error);
+        return null;
+      }
+      const canPromote = preview.ok && preview.problems.length === 0;
+      const answer = await showDialog<UnmovedChoices>({
+        title: trans.__('Promote to %1', preview.module_path || to),
+        body: new PromotePreview(preview, trans),
+        buttons: canPromote
+          ? [
+              Dialog.cancelButton(),
+              Dialog.okButton({ label: trans.__('Promote') })
+            ]
+          : [Dialog.cancelButton({ label: trans.__('Close') })]
+      });
+      if (!canPromote || !answer.button.accept) {
+        return null;
+      }
+      try {
+        // the notebook may have changed while the dialog was open
+        const result = await manager.api.promote({
+          ...request,
+          notebook: notebookContent(panel) ?? undefined,
+          unmoved: answer.value ?? {},
+          dry_run: false
+        });
+        if (!result.ok) {
+          Notification.error(
+            result.problems[0] ?? trans.__('The promotion was refused.'),
+            { autoClose: 10000 }
+          );
+          return result;
+        }
+        if (notebook.model) {
+          applyNotebookEdits(notebook.model, result.notebook_edits);
+        }
+        Notification.success(
+          trans.__(
+            'Promoted %1 to %2.',
+            result.slice.map(s => s.name).join(', '),
+            result.module_path
+          ),
+          { autoClose: 5000 }
+        );
+        model.schedule(0);
+        return result;
+      } catch (error) {
+        notifyError(error);
+        return null;
+      }
+    }
+  });
+
+  if (palette) {
+    for (const command of [
+      CommandIDs.openPanel,
+      CommandIDs.check,
+      CommandIDs.typecheck,
+      CommandIDs.formatNotebook,
+      CommandIDs.formatCell,
+      CommandIDs.ignoreCell,
+      CommandIDs.stripOutputs,
+      CommandIDs.promote
+    ]) {
+      palette.addItem({ command, category: trans.__(PALETTE_CATEGORY) });
+    }
+  }
+}

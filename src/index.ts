@@ -1,0 +1,170 @@
+/**
+ * JupyterLab plugins of jupyter_prod_ext. Only wiring lives here: state is in
+ * `model.ts`/`manager.ts`, requests in `api.ts`, commands in `commands.ts`,
+ * views in `widgets/`.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+
+import { API_VERSION, ApiError, ProdApi } from './api';
+import { addCommands, createPanelActions, notifyError } from './commands';
+import { ReadinessManager } from './manager';
+import type { ReadinessModel } from './model';
+import {
+  DEFAULT_SETTINGS,
+  IProdSettings,
+  IReadinessManager,
+  PANEL_ID,
+  PLUGIN_ID,
+  TRANSLATION_DOMAIN
+} from './tokens';
+import { FRONTEND_VERSION } from './version';
+import { CellMarkers } from './widgets/cellMarkers';
+import { ReadinessPanel } from './widgets/ReadinessPanel';
+
+export * from './tokens';
+
+/** Read our settings, falling back to the defaults for missing/bad values. */
+function readSettings(settings: ISettingRegistry.ISettings): IProdSettings {
+  const get = <K extends keyof IProdSettings>(key: K): IProdSettings[K] => {
+    const value = settings.get(key).composite;
+    const fallback = DEFAULT_SETTINGS[key];
+    if (Array.isArray(fallback)) {
+      return (
+        Array.isArray(value)
+          ? value.filter(v => typeof v === 'string')
+          : fallback
+      ) as IProdSettings[K];
+    }
+    return (
+      typeof value === typeof fallback ? value : fallback
+    ) as IProdSettings[K];
+  };
+  return {
+    debounceMs: get('debounceMs'),
+    select: get('select'),
+    ignore: get('ignore'),
+    mypyOnSave: get('mypyOnSave'),
+    defaultModuleFolder: get('defaultModuleFolder'),
+    codeOnlyCommits: get('codeOnlyCommits')
+  };
+}
+
+/** Warn once when the server extension is missing or of another version. */
+async function checkServerVersion(
+  api: ProdApi,
+  trans: ReturnType<ITranslator['load']>
+): Promise<void> {
+  try {
+    const info = await api.version();
+    if (info.version !== FRONTEND_VERSION || info.api !== API_VERSION) {
+      Notification.warning(
+        trans.__(
+          'jupyter_prod_ext: the server extension is version %1 but the JupyterLab extension is version %2; reinstall the package and restart Jupyter.',
+          info.version,
+          FRONTEND_VERSION
+        ),
+        { autoClose: false }
+      );
+    }
+  } catch (error) {
+    if (error instanceof ApiError) {
+      Notification.warning(error.message, { autoClose: false });
+    } else {
+      console.warn('jupyter_prod_ext: version check failed', error);
+    }
+  }
+}
+
+const plugin: JupyterFrontEndPlugin<IReadinessManager> = {
+  id: PLUGIN_ID,
+  description:
+    'Production readiness of notebooks: findings panel, cell markers, black formatting and waivers.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ITranslator, ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  provides: IReadinessManager,
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    translator: ITranslator | null,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null
+  ): IReadinessManager => {
+    const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
+    const api = new ProdApi(app.serviceManager.serverSettings);
+    const manager = new ReadinessManager({ api, tracker });
+
+    // Errors of automatic checks: one notification per distinct message, so
+    // typing in a notebook the server cannot check does not flood the screen.
+    let lastAutoError = '';
+    manager.autoCheckFailed.connect((_, { error }) => {
+      if (error.message !== lastAutoError) {
+        lastAutoError = error.message;
+        notifyError(error);
+      }
+    });
+
+    const ctx = { app, manager, tracker, trans, palette };
+    const actions = createPanelActions(ctx);
+
+    const attach = (panel: NotebookPanel, model: ReadinessModel) => {
+      model.stateChanged.connect(() => {
+        if (!model.error) {
+          lastAutoError = '';
+        }
+      });
+      new CellMarkers(panel, model, () => {
+        app.shell.activateById(PANEL_ID);
+      });
+    };
+    manager.modelAdded.connect((_, { panel, model }) => attach(panel, model));
+    // notebooks the manager saw before this connection
+    tracker.forEach(panel => {
+      const model = manager.modelFor(panel);
+      if (model) {
+        attach(panel, model);
+      }
+    });
+
+    const panel = new ReadinessPanel({ manager, actions, trans });
+    app.shell.add(panel, 'left', { rank: 600 });
+    if (restorer) {
+      restorer.add(panel, PANEL_ID);
+    }
+
+    addCommands(ctx);
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          const apply = () => {
+            manager.settings = readSettings(settings);
+          };
+          apply();
+          settings.changed.connect(apply);
+        })
+        .catch(reason => {
+          console.error(
+            `jupyter_prod_ext: failed to load the settings of ${PLUGIN_ID}`,
+            reason
+          );
+        });
+    }
+
+    void app.restored.then(() => checkServerVersion(api, trans));
+
+    return manager;
+  }
+};
+
+export default [plugin];

@@ -1,0 +1,155 @@
+/**
+ * One `ReadinessModel` per open notebook, created when the tracker sees the
+ * notebook and disposed with it; follows the tracker's current notebook.
+ */
+import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ApiError, ProdApi } from './api';
+import { ReadinessModel, sourceFromPanel } from './model';
+import { DEFAULT_SETTINGS, IProdSettings, IReadinessManager } from './tokens';
+
+export class ReadinessManager implements IReadinessManager {
+  constructor(options: ReadinessManager.IOptions) {
+    this.api = options.api;
+    this._tracker = options.tracker;
+    this._settings = { ...DEFAULT_SETTINGS, ...(options.settings ?? {}) };
+    this._tracker.widgetAdded.connect((_, panel) => this._add(panel), this);
+    this._tracker.currentChanged.connect(this._onCurrentChanged, this);
+    this._tracker.forEach(panel => this._add(panel));
+    this._onCurrentChanged();
+  }
+
+  readonly api: ProdApi;
+
+  get settings(): Readonly<IProdSettings> {
+    return this._settings;
+  }
+
+  set settings(value: Readonly<IProdSettings>) {
+    this._settings = { ...value };
+    this._models.forEach(model => {
+      model.settings = {
+        debounceMs: value.debounceMs,
+        select: value.select,
+        ignore: value.ignore,
+        mypyOnSave: value.mypyOnSave
+      };
+    });
+    this._settingsChanged.emit(this._settings);
+  }
+
+  get settingsChanged(): ISignal<this, IProdSettings> {
+    return this._settingsChanged;
+  }
+
+  get current(): ReadinessModel | null {
+    return this._current;
+  }
+
+  get currentPanel(): NotebookPanel | null {
+    return this._currentPanel;
+  }
+
+  get currentChanged(): ISignal<this, ReadinessModel | null> {
+    return this._currentChanged;
+  }
+
+  /** Emitted when an automatic (edit/save/open) check fails. */
+  get autoCheckFailed(): ISignal<
+    this,
+    { model: ReadinessModel; error: ApiError }
+  > {
+    return this._autoCheckFailed;
+  }
+
+  /** Emitted when a model is created for a newly opened notebook. */
+  get modelAdded(): ISignal<
+    this,
+    { panel: NotebookPanel; model: ReadinessModel }
+  > {
+    return this._modelAdded;
+  }
+
+  modelFor(panel: NotebookPanel): ReadinessModel | undefined {
+    return this._models.get(panel);
+  }
+
+  /** The notebook panel a model belongs to (null once it was closed). */
+  panelFor(model: ReadinessModel): NotebookPanel | null {
+    for (const [panel, m] of this._models) {
+      if (m === model) {
+        return panel;
+      }
+    }
+    return null;
+  }
+
+  private _add(panel: NotebookPanel): void {
+    if (this._models.has(panel)) {
+      return;
+    }
+    const source = sourceFromPanel(panel);
+    const model = new ReadinessModel({
+      source,
+      client: this.api,
+      settings: this._settings
+    });
+    model.autoCheckFailed.connect((m, error) =>
+      this._autoCheckFailed.emit({ model: m, error })
+    );
+    this._models.set(panel, model);
+    panel.disposed.connect(() => {
+      this._models.delete(panel);
+      model.dispose();
+      source.dispose();
+      if (this._currentPanel === panel) {
+        this._onCurrentChanged();
+      }
+    });
+    this._modelAdded.emit({ panel, model });
+    void panel.context.ready.then(() => {
+      if (!model.isDisposed && !model.report) {
+        model.schedule(0);
+      }
+    });
+    if (this._tracker.currentWidget === panel) {
+      this._onCurrentChanged();
+    }
+  }
+
+  private _onCurrentChanged(): void {
+    const panel = this._tracker.currentWidget;
+    const model = panel ? (this._models.get(panel) ?? null) : null;
+    if (panel === this._currentPanel && model === this._current) {
+      return;
+    }
+    this._currentPanel = model ? panel : null;
+    this._current = model;
+    this._currentChanged.emit(model);
+  }
+
+  private _tracker: INotebookTracker;
+  private _settings: IProdSettings;
+  private _models = new Map<NotebookPanel, ReadinessModel>();
+  private _current: ReadinessModel | null = null;
+  private _currentPanel: NotebookPanel | null = null;
+  private _currentChanged = new Signal<this, ReadinessModel | null>(this);
+  private _settingsChanged = new Signal<this, IProdSettings>(this);
+  private _autoCheckFailed = new Signal<
+    this,
+    { model: ReadinessModel; error: ApiError }
+  >(this);
+  private _modelAdded = new Signal<
+    this,
+    { panel: NotebookPanel; model: ReadinessModel }
+  >(this);
+}
+
+export namespace ReadinessManager {
+  export interface IOptions {
+    api: ProdApi;
+    tracker: INotebookTracker;
+    settings?: Partial<IProdSettings>;
+  }
+}

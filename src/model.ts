@@ -1,0 +1,423 @@
+/**
+ * Per-notebook readiness state: the last report, whether a check is running,
+ * the last error, and the debounced re-check of the editor's current content.
+ *
+ * The model never touches the DOM nor JupyterLab widgets: it talks to the
+ * notebook through `INotebookSource` (see `sourceFromPanel`) so it can be
+ * tested with plain objects.
+ */
+import type * as nbformat from '@jupyterlab/nbformat';
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import type { DocumentRegistry } from '@jupyterlab/docregistry';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  ApiError,
+  ChecksSelection,
+  ICheckRequest,
+  IFinding,
+  IReport,
+  Severity
+} from './api';
+
+/** What the model needs from an open notebook. */
+export interface INotebookSource {
+  /** Path relative to the server root (`/`-separated). */
+  readonly path: string;
+  /** The editor's current nbformat JSON (unsaved edits included). */
+  getContent(): nbformat.INotebookContent | null;
+  /** Emitted on every edit of the notebook (sources, metadata, cells). */
+  readonly contentChanged: ISignal<unknown, unknown>;
+  /** Emitted after the notebook was saved to disk. */
+  readonly saved: ISignal<unknown, unknown>;
+}
+
+/** The part of `ProdApi` the model uses (a seam for tests). */
+export interface ICheckClient {
+  check(request: ICheckRequest): Promise<IReport>;
+}
+
+/** Settings that change what the model does or shows. */
+export interface IModelSettings {
+  /** Delay after the last edit before a fast re-check; default 300 ms. */
+  debounceMs: number;
+  /** Only show findings of these check ids (empty: all). */
+  select: string[];
+  /** Never show findings of these check ids. */
+  ignore: string[];
+  /** Run `'all'` (type check included) instead of `'fast'` on save. */
+  mypyOnSave: boolean;
+}
+
+export const DEFAULT_MODEL_SETTINGS: IModelSettings = {
+  debounceMs: 300,
+  select: [],
+  ignore: [],
+  mypyOnSave: true
+};
+
+/**
+ * The nbformat JSON of an open notebook, as the server should see it.
+ *
+ * JupyterLab writes `language_info: {name: ""}` until the kernel answered;
+ * an empty name means "unknown", not "not Python", so it is dropped and the
+ * server falls back to the kernelspec.
+ */
+export function notebookContent(
+  panel: Pick<NotebookPanel, 'content' | 'context'>
+): nbformat.INotebookContent | null {
+  const model = panel.content.model ?? panel.context.model;
+  if (!model) {
+    return null;
+  }
+  const content = model.toJSON() as nbformat.INotebookContent;
+  const info = content.metadata?.language_info as
+    { name?: unknown } | undefined;
+  if (info && !info.name) {
+    const metadata = { ...content.metadata };
+    delete metadata.language_info;
+    return { ...content, metadata };
+  }
+  return content;
+}
+
+/**
+ * Adapt an open `NotebookPanel` to `INotebookSource`.
+ *
+ * The returned object owns a signal; call `dispose()` when the panel closes.
+ */
+export function sourceFromPanel(
+  panel: NotebookPanel
+): INotebookSource & { dispose(): void } {
+  const saved = new Signal<unknown, void>(panel);
+  const onSaveState = (
+    _: DocumentRegistry.IContext<any>,
+    state: DocumentRegistry.SaveState
+  ) => {
+    if (state === 'completed') {
+      saved.emit();
+    }
+  };
+  panel.context.saveState.connect(onSaveState);
+  return {
+    get path() {
+      return panel.context.localPath;
+    },
+    getContent() {
+      return notebookContent(panel);
+    },
+    contentChanged: panel.context.model.contentChanged,
+    saved,
+    dispose() {
+      panel.context.saveState.disconnect(onSaveState);
+      Signal.clearData(saved);
+    }
+  };
+}
+
+/** Count findings by severity. */
+export function countBySeverity(
+  findings: ReadonlyArray<IFinding>
+): Record<Severity, number> {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) {
+    if (f.severity in counts) {
+      counts[f.severity] += 1;
+    }
+  }
+  return counts;
+}
+
+/**
+ * Merge a new report into the previous one.
+ *
+ * A fast check does not run the slow checks (mypy): their findings from the
+ * last full check are kept until a full check runs again, so a type error
+ * found on save does not vanish at the next keystroke.
+ */
+export function mergeReports(
+  previous: IReport | null,
+  next: IReport,
+  requested: ChecksSelection
+): IReport {
+  const ran = next.summary?.checks_run;
+  if (!previous || requested === 'all' || !Array.isArray(ran)) {
+    return next;
+  }
+  if (previous.path !== next.path) {
+    return next;
+  }
+  const rerun = new Set(ran);
+  if (Array.isArray(requested)) {
+    requested.forEach(id => rerun.add(id));
+  }
+  const kept = previous.findings.filter(f => !rerun.has(f.check));
+  if (kept.length === 0) {
+    return next;
+  }
+  const findings = [...next.findings, ...kept].sort(
+    (a, b) => (a.cell ?? -1) - (b.cell ?? -1) || (a.line ?? 0) - (b.line ?? 0)
+  );
+  const counts = countBySeverity(findings);
+  const checksRun = Array.from(
+    new Set([...(previous.summary?.checks_run ?? []), ...ran])
+  );
+  return {
+    ...next,
+    // A partial check's score only covers the checks it ran: keep the last one.
+    score: Array.isArray(requested) ? previous.score : next.score,
+    findings,
+    summary: {
+      ...next.summary,
+      errors: counts.error,
+      warnings: counts.warning,
+      infos: counts.info,
+      checks_run: checksRun
+    }
+  };
+}
+
+/** Readiness state of one open notebook. */
+export class ReadinessModel {
+  constructor(options: ReadinessModel.IOptions) {
+    this._source = options.source;
+    this._client = options.client;
+    this._settings = { ...DEFAULT_MODEL_SETTINGS, ...(options.settings ?? {}) };
+    this._source.contentChanged.connect(this._onContentChanged, this);
+    this._source.saved.connect(this._onSaved, this);
+  }
+
+  /** Emitted whenever report, busy state or error change. */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  /** Emitted when an automatic check (edit, save, open) fails. */
+  get autoCheckFailed(): ISignal<this, ApiError> {
+    return this._autoCheckFailed;
+  }
+
+  get path(): string {
+    return this._source.path;
+  }
+
+  get source(): INotebookSource {
+    return this._source;
+  }
+
+  /** Last (merged) report, or null before the first answer. */
+  get report(): IReport | null {
+    return this._report;
+  }
+
+  get score(): number | null {
+    return this._report ? this._report.score : null;
+  }
+
+  /** Findings the user wants to see (settings `select` / `ignore` applied). */
+  get findings(): IFinding[] {
+    if (!this._report) {
+      return [];
+    }
+    const { select, ignore } = this._settings;
+    return this._report.findings.filter(
+      f =>
+        (select.length === 0 || select.includes(f.check)) &&
+        !ignore.includes(f.check)
+    );
+  }
+
+  /** Visible findings of one cell. */
+  findingsForCell(index: number): IFinding[] {
+    return this.findings.filter(f => f.cell === index);
+  }
+
+  get waived(): IFinding[] {
+    return this._report ? this._report.waived : [];
+  }
+
+  /** True while at least one check request is in flight. */
+  get busy(): boolean {
+    return this._pending > 0;
+  }
+
+  /** Error of the last check, cleared by the next successful one. */
+  get error(): ApiError | null {
+    return this._error;
+  }
+
+  /** Set when a debounced check is scheduled but not sent yet. */
+  get scheduled(): boolean {
+    return this._timer !== null;
+  }
+
+  /**
+   * True when the shown report describes the editor's current content, so
+   * its cell indices and fixes can be applied safely.
+   */
+  get upToDate(): boolean {
+    return (
+      this._report !== null &&
+      this._appliedVersion === this._contentVersion &&
+      this._timer === null
+    );
+  }
+
+  get settings(): Readonly<IModelSettings> {
+    return this._settings;
+  }
+
+  set settings(value: Readonly<IModelSettings>) {
+    this._settings = { ...value };
+    this._stateChanged.emit();
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Re-check with the fast checks after `debounceMs` of quiet (or `delay`).
+   * Every call restarts the timer, so typing sends one request.
+   */
+  schedule(delay?: number): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._clearTimer();
+    this._timer = setTimeout(
+      () => {
+        this._timer = null;
+        this.check('fast').catch(error => this._reportAutoError(error));
+      },
+      Math.max(0, delay ?? this._settings.debounceMs)
+    );
+  }
+
+  /**
+   * Check the editor's current content now.
+   *
+   * Resolves with the merged report (`null` once disposed); rejects with an
+   * `ApiError`. An answer overtaken by a newer one only contributes the
+   * findings of checks the newer one did not run.
+   */
+  async check(checks: ChecksSelection = 'all'): Promise<IReport | null> {
+    if (this._isDisposed) {
+      return null;
+    }
+    if (checks === 'all' || checks === 'fast') {
+      // A full request supersedes a pending debounced one.
+      this._clearTimer();
+    }
+    const notebook = this._source.getContent();
+    const request: ICheckRequest = { path: this._source.path, checks };
+    if (this._settings.select.length > 0) {
+      request.select = [...this._settings.select];
+    }
+    if (this._settings.ignore.length > 0) {
+      request.ignore = [...this._settings.ignore];
+    }
+    if (notebook) {
+      request.notebook = notebook;
+    }
+    const version = this._contentVersion;
+    this._pending += 1;
+    this._stateChanged.emit();
+    try {
+      const report = await this._client.check(request);
+      if (this._isDisposed) {
+        return null;
+      }
+      if (version < this._appliedVersion && this._report) {
+        // The notebook changed and a newer answer is already shown: keep it,
+        // and only add what this older answer ran that the newer one did not
+        // (e.g. black and mypy from a full check that was slower than a
+        // fast check sent after it).
+        this._report = mergeReports(report, this._report, 'fast');
+        this._error = null;
+        return this._report;
+      }
+      this._appliedVersion = version;
+      this._report = mergeReports(this._report, report, checks);
+      this._error = null;
+      return this._report;
+    } catch (reason) {
+      const error =
+        reason instanceof ApiError
+          ? reason
+          : new ApiError(
+              reason instanceof Error ? reason.message : String(reason),
+              0,
+              'internal',
+              null
+            );
+      if (!this._isDisposed) {
+        this._error = error;
+      }
+      throw error;
+    } finally {
+      this._pending -= 1;
+      if (!this._isDisposed) {
+        this._stateChanged.emit();
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._clearTimer();
+    this._source.contentChanged.disconnect(this._onContentChanged, this);
+    this._source.saved.disconnect(this._onSaved, this);
+    Signal.clearData(this);
+  }
+
+  private _onContentChanged(): void {
+    this._contentVersion += 1;
+    this.schedule();
+  }
+
+  private _onSaved(): void {
+    const checks: ChecksSelection = this._settings.mypyOnSave ? 'all' : 'fast';
+    this.check(checks).catch(error => this._reportAutoError(error));
+  }
+
+  private _reportAutoError(error: unknown): void {
+    if (this._isDisposed) {
+      return;
+    }
+    if (error instanceof ApiError) {
+      this._autoCheckFailed.emit(error);
+    }
+  }
+
+  private _clearTimer(): void {
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+  }
+
+  private _source: INotebookSource;
+  private _client: ICheckClient;
+  private _settings: IModelSettings;
+  private _report: IReport | null = null;
+  private _error: ApiError | null = null;
+  private _pending = 0;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _contentVersion = 0;
+  private _appliedVersion = -1;
+  private _isDisposed = false;
+  private _stateChanged = new Signal<this, void>(this);
+  private _autoCheckFailed = new Signal<this, ApiError>(this);
+}
+
+export namespace ReadinessModel {
+  export interface IOptions {
+    source: INotebookSource;
+    client: ICheckClient;
+    settings?: Partial<IModelSettings>;
+  }
+}

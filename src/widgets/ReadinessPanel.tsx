@@ -1,0 +1,385 @@
+/**
+ * The "Readiness" side panel: score, findings grouped by family with counts,
+ * a severity filter, click-to-reveal, one-click fixes and waivers.
+ */
+import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import {
+  caretDownIcon,
+  caretRightIcon,
+  refreshIcon
+} from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { IFinding, Severity, SEVERITIES } from '../api';
+import { FAMILY_LABELS, groupByFamily } from '../families';
+import type { ReadinessManager } from '../manager';
+import { countBySeverity, ReadinessModel } from '../model';
+import { PANEL_ID } from '../tokens';
+import { readinessIcon } from './icons';
+
+/** What the panel asks its owner to do (the owner holds the notebook). */
+export interface IPanelActions {
+  reveal(model: ReadinessModel, finding: IFinding): void;
+  fix(model: ReadinessModel, finding: IFinding): void;
+  waive(model: ReadinessModel, finding: IFinding): void;
+  check(model: ReadinessModel): void;
+}
+
+type SeverityFilter = 'all' | Severity;
+
+/** CSS modifier of a score: good, fair or poor. */
+export function scoreClass(score: number): string {
+  if (score >= 80) {
+    return 'jp-mod-good';
+  }
+  if (score >= 50) {
+    return 'jp-mod-fair';
+  }
+  return 'jp-mod-poor';
+}
+
+function basename(path: string): string {
+  const parts = path.split('/');
+  return parts[parts.length - 1] || path;
+}
+
+interface IFindingProps {
+  model: ReadinessModel;
+  finding: IFinding;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+}
+
+function FindingItem(props: IFindingProps): JSX.Element {
+  const { model, finding, actions, trans } = props;
+  const where =
+    finding.cell === null
+      ? trans.__('Notebook')
+      : finding.line === null
+        ? trans.__('Cell %1', finding.cell + 1)
+        : trans.__('Cell %1, line %2', finding.cell + 1, finding.line);
+  const reveal = () => actions.reveal(model, finding);
+  const canFix = !!finding.fix && model.upToDate;
+  return (
+    <li
+      className={`jp-ProdPanel-finding jp-mod-${finding.severity}`}
+      data-check={finding.check}
+      data-cell={finding.cell === null ? '' : String(finding.cell)}
+      data-line={finding.line === null ? '' : String(finding.line)}
+    >
+      <div
+        className="jp-ProdPanel-findingMain"
+        role="button"
+        tabIndex={0}
+        title={trans.__('Go to the cell')}
+        onClick={reveal}
+        onKeyDown={event => {
+          if (event.key === 'Enter' || event.key === ' ') {
+            event.preventDefault();
+            reveal();
+          }
+        }}
+      >
+        <span
+          className={`jp-ProdPanel-severity jp-mod-${finding.severity}`}
+          title={finding.severity}
+          aria-label={finding.severity}
+        />
+        <div className="jp-ProdPanel-findingText">
+          <div className="jp-ProdPanel-message">{finding.message}</div>
+          <div className="jp-ProdPanel-meta">
+            <span className="jp-ProdPanel-where">{where}</span>
+            <code className="jp-ProdPanel-check">{finding.check}</code>
+          </div>
+          {finding.hint && (
+            <div className="jp-ProdPanel-hint">{finding.hint}</div>
+          )}
+        </div>
+      </div>
+      <div className="jp-ProdPanel-findingActions">
+        {finding.fix && (
+          <button
+            className="jp-ProdPanel-button jp-mod-fix"
+            disabled={!canFix}
+            title={
+              canFix
+                ? finding.fix.description
+                : trans.__(
+                    'Re-checking: the fix is available once the check is up to date'
+                  )
+            }
+            onClick={() => actions.fix(model, finding)}
+          >
+            {trans.__('Fix')}
+          </button>
+        )}
+        {finding.cell !== null && (
+          <button
+            className="jp-ProdPanel-button jp-mod-waive"
+            title={trans.__(
+              'Ignore %1 in this cell (adds it to the cell metadata jupyter_prod.ignore)',
+              finding.check
+            )}
+            onClick={() => actions.waive(model, finding)}
+          >
+            {trans.__('Waive')}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+interface IBodyProps {
+  model: ReadinessModel;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+  filter: SeverityFilter;
+  setFilter(filter: SeverityFilter): void;
+  collapsed: Set<string>;
+  toggle(family: string): void;
+}
+
+function ModelView(props: IBodyProps): JSX.Element {
+  const { model, actions, trans, filter, setFilter, collapsed, toggle } = props;
+  const report = model.report;
+  const findings = model.findings;
+  const counts = countBySeverity(findings);
+  const shown =
+    filter === 'all' ? findings : findings.filter(f => f.severity === filter);
+  const groups = groupByFamily(shown);
+  const severityLabels: Record<Severity, string> = {
+    error: trans.__('Errors'),
+    warning: trans.__('Warnings'),
+    info: trans.__('Info')
+  };
+
+  return (
+    <div className="jp-ProdPanel-body">
+      <div className="jp-ProdPanel-summary">
+        <div
+          className={`jp-ProdPanel-score ${report ? scoreClass(report.score) : ''}`}
+          title={trans.__('Readiness score (100 = production-ready)')}
+        >
+          <span className="jp-ProdPanel-scoreValue">
+            {report ? report.score : '–'}
+          </span>
+          <span className="jp-ProdPanel-scoreMax">/100</span>
+        </div>
+        <div className="jp-ProdPanel-summaryText">
+          <div className="jp-ProdPanel-path" title={model.path}>
+            {basename(model.path)}
+          </div>
+          <div className="jp-ProdPanel-status">
+            {model.busy
+              ? trans.__('Checking…')
+              : report
+                ? trans._n('%1 finding', '%1 findings', findings.length) +
+                  (model.waived.length
+                    ? ' · ' + trans.__('%1 waived', model.waived.length)
+                    : '')
+                : trans.__('Not checked yet')}
+          </div>
+        </div>
+        <button
+          className="jp-ProdPanel-iconButton"
+          title={trans.__('Run all checks (including the type check)')}
+          aria-label={trans.__('Run all checks')}
+          disabled={model.busy}
+          onClick={() => actions.check(model)}
+        >
+          <refreshIcon.react tag="span" elementSize="normal" />
+        </button>
+      </div>
+
+      {model.error && (
+        <div className="jp-ProdPanel-error" role="alert">
+          {model.error.message}
+        </div>
+      )}
+
+      <div
+        className="jp-ProdPanel-filter"
+        role="radiogroup"
+        aria-label={trans.__('Severity filter')}
+      >
+        <button
+          role="radio"
+          aria-checked={filter === 'all'}
+          className={`jp-ProdPanel-filterButton ${filter === 'all' ? 'jp-mod-active' : ''}`}
+          data-severity="all"
+          onClick={() => setFilter('all')}
+        >
+          {trans.__('All')}{' '}
+          <span className="jp-ProdPanel-count">{findings.length}</span>
+        </button>
+        {SEVERITIES.map(sev => (
+          <button
+            key={sev}
+            role="radio"
+            aria-checked={filter === sev}
+            className={`jp-ProdPanel-filterButton jp-mod-${sev} ${filter === sev ? 'jp-mod-active' : ''}`}
+            data-severity={sev}
+            onClick={() => setFilter(sev)}
+          >
+            {severityLabels[sev]}{' '}
+            <span className="jp-ProdPanel-count">{counts[sev]}</span>
+          </button>
+        ))}
+      </div>
+
+      {report && shown.length === 0 && (
+        <div className="jp-ProdPanel-empty">
+          {findings.length === 0
+            ? trans.__('No findings: this notebook looks production-ready.')
+            : trans.__('No findings of this severity.')}
+        </div>
+      )}
+
+      <div className="jp-ProdPanel-groups">
+        {groups.map(group => {
+          const isCollapsed = collapsed.has(group.family);
+          const groupCounts = countBySeverity(group.findings);
+          return (
+            <section
+              key={group.family}
+              className="jp-ProdPanel-group"
+              data-family={group.family}
+            >
+              <button
+                className="jp-ProdPanel-groupHeader"
+                aria-expanded={!isCollapsed}
+                onClick={() => toggle(group.family)}
+              >
+                {isCollapsed ? (
+                  <caretRightIcon.react tag="span" elementSize="normal" />
+                ) : (
+                  <caretDownIcon.react tag="span" elementSize="normal" />
+                )}
+                <span className="jp-ProdPanel-groupName">
+                  {trans.__(FAMILY_LABELS[group.family])}
+                </span>
+                <span className="jp-ProdPanel-groupCounts">
+                  {SEVERITIES.filter(s => groupCounts[s] > 0).map(s => (
+                    <span
+                      key={s}
+                      className={`jp-ProdPanel-pill jp-mod-${s}`}
+                      title={severityLabels[s]}
+                    >
+                      {groupCounts[s]}
+                    </span>
+                  ))}
+                </span>
+              </button>
+              {!isCollapsed && (
+                <ul className="jp-ProdPanel-findings">
+                  {group.findings.map((finding, i) => (
+                    <FindingItem
+                      key={`${finding.check}:${finding.cell}:${finding.line}:${i}`}
+                      model={model}
+                      finding={finding}
+                      actions={actions}
+                      trans={trans}
+                    />
+                  ))}
+                </ul>
+              )}
+            </section>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+interface IPanelProps {
+  manager: ReadinessManager;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+}
+
+function PanelView(props: IPanelProps): JSX.Element {
+  const { manager, actions, trans } = props;
+  const [filter, setFilter] = React.useState<SeverityFilter>('all');
+  const [collapsed, setCollapsed] = React.useState<Set<string>>(new Set());
+  const toggle = (family: string) =>
+    setCollapsed(prev => {
+      const next = new Set(prev);
+      if (next.has(family)) {
+        next.delete(family);
+      } else {
+        next.add(family);
+      }
+      return next;
+    });
+  return (
+    <div className="jp-ProdPanel-content">
+      <header className="jp-ProdPanel-header">
+        <readinessIcon.react tag="span" elementSize="normal" />
+        <h2 className="jp-ProdPanel-title">{trans.__('Readiness')}</h2>
+      </header>
+      <UseSignal signal={manager.currentChanged} initialArgs={manager.current}>
+        {(_, current) => {
+          const model = current ?? null;
+          if (!model) {
+            return (
+              <div className="jp-ProdPanel-empty">
+                {trans.__(
+                  'Open a notebook to see how ready it is for production.'
+                )}
+              </div>
+            );
+          }
+          return (
+            <UseSignal signal={model.stateChanged} key={model.path}>
+              {() => (
+                <ModelView
+                  model={model}
+                  actions={actions}
+                  trans={trans}
+                  filter={filter}
+                  setFilter={setFilter}
+                  collapsed={collapsed}
+                  toggle={toggle}
+                />
+              )}
+            </UseSignal>
+          );
+        }}
+      </UseSignal>
+    </div>
+  );
+}
+
+/** The Lumino widget hosting the panel (left sidebar). */
+export class ReadinessPanel extends ReactWidget {
+  constructor(options: ReadinessPanel.IOptions) {
+    super();
+    this._props = options;
+    this.id = PANEL_ID;
+    this.addClass('jp-ProdPanel');
+    this.title.icon = readinessIcon;
+    this.title.caption = options.trans.__('Readiness');
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <PanelView
+        manager={this._props.manager}
+        actions={this._props.actions}
+        trans={this._props.trans}
+      />
+    );
+  }
+
+  private _props: ReadinessPanel.IOptions;
+}
+
+export namespace ReadinessPanel {
+  export interface IOptions {
+    manager: ReadinessManager;
+    actions: IPanelActions;
+    trans: TranslationBundle;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Badges on cells with findings: a small count in the input prompt area,
+ * coloured by the worst severity, with the messages as tooltip.
+ */
+import type { Cell } from '@jupyterlab/cells';
+import type { NotebookPanel } from '@jupyterlab/notebook';
+
+import type { IFinding, Severity } from '../api';
+import type { ReadinessModel } from '../model';
+
+const BADGE_CLASS = 'jp-ProdCellBadge';
+const CELL_CLASS = 'jp-mod-prodFindings';
+const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+/** The worst severity among findings. */
+export function worstSeverity(findings: ReadonlyArray<IFinding>): Severity {
+  let worst: Severity = 'info';
+  for (const f of findings) {
+    if ((RANK[f.severity] ?? 0) > RANK[worst]) {
+      worst = f.severity;
+    }
+  }
+  return worst;
+}
+
+/** Tooltip text of a cell's badge. */
+export function badgeTitle(findings: ReadinessModel['findings']): string {
+  return findings
+    .map(
+      f =>
+        `${f.severity}: ${f.line !== null ? `line ${f.line}: ` : ''}${f.message} [${f.check}]`
+    )
+    .join('\n');
+}
+
+function clearCell(cell: Cell): void {
+  cell.removeClass(CELL_CLASS);
+  cell.node.querySelectorAll(`.${BADGE_CLASS}`).forEach(node => node.remove());
+}
+
+/** Keeps the badges of one notebook in sync with its model. */
+export class CellMarkers {
+  constructor(
+    private _panel: NotebookPanel,
+    private _model: ReadinessModel,
+    private _onClick?: (cellIndex: number) => void
+  ) {
+    _model.stateChanged.connect(this.update, this);
+    _panel.content.model?.cells.changed.connect(this._onCellsChanged, this);
+    _panel.disposed.connect(() => this.dispose());
+  }
+
+  update(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const notebook = this._panel.content;
+    // Markers describe the last report: they are hidden after cells were
+    // added, removed or moved (indices would point at the wrong cells) until
+    // a report of the current content arrives.
+    const cellsMoved =
+      this._staleReport !== null && this._staleReport === this._model.report;
+    const byCell = new Map<number, IFinding[]>();
+    for (const f of this._model.findings) {
+      if (f.cell === null) {
+        continue;
+      }
+      const list = byCell.get(f.cell) ?? [];
+      list.push(f);
+      byCell.set(f.cell, list);
+    }
+    notebook.widgets.forEach((cell, index) => {
+      const findings = cellsMoved ? undefined : byCell.get(index);
+      clearCell(cell);
+      if (!findings || findings.length === 0) {
+        return;
+      }
+      const host = cell.inputArea?.node;
+      if (!host) {
+        return;
+      }
+      const badge = document.createElement('div');
+      const severity = worstSeverity(findings);
+      badge.className = `${BADGE_CLASS} jp-mod-${severity}`;
+      badge.textContent = String(findings.length);
+      badge.title = badgeTitle(findings);
+      badge.dataset.cell = String(index);
+      badge.setAttribute('role', 'button');
+      badge.setAttribute(
+        'aria-label',
+        `${findings.length} readiness finding(s), worst: ${severity}`
+      );
+      badge.addEventListener('click', event => {
+        event.stopPropagation();
+        this._onClick?.(index);
+      });
+      cell.addClass(CELL_CLASS);
+      host.appendChild(badge);
+    });
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._model.stateChanged.disconnect(this.update, this);
+    this._panel.content.model?.cells.changed.disconnect(
+      this._onCellsChanged,
+      this
+    );
+    if (!this._panel.isDisposed) {
+      this._panel.content.widgets.forEach(clearCell);
+    }
+  }
+
+  private _onCellsChanged(): void {
+    // Cells were added, removed or moved: indices of the last report are off
+    // until the next check answers.
+    this._staleReport = this._model.report;
+    this.update();
+  }
+
+  private _staleReport: ReadinessModel['report'] = null;
+  private _isDisposed = false;
+}

@@ -1,0 +1,337 @@
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import * as path from 'path';
+
+/**
+ * End-to-end tests of the readiness panel against the real server extension:
+ * each test gets a fresh copy of ui-tests/notebooks in its own folder.
+ */
+
+const PANEL = '[id="jupyter-prod:panel"]';
+const NOTEBOOKS = path.resolve(__dirname, '..', 'notebooks');
+const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+
+test.beforeEach(async ({ page, tmpPath }) => {
+  await page.contents.uploadDirectory(NOTEBOOKS, tmpPath);
+  await page.filebrowser.openDirectory(tmpPath);
+});
+
+async function openNotebook(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string
+): Promise<void> {
+  await page.notebook.openByPath(`${tmpPath}/${name}`);
+  await page.notebook.activate(name);
+}
+
+async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('jupyter-prod:open-panel');
+  });
+  await expect(page.locator(PANEL)).toBeVisible();
+}
+
+/** Active cell index and cursor line (0-based) of the current notebook. */
+async function activeCell(
+  page: IJupyterLabPageFixture
+): Promise<{ index: number; line: number | null; path: string }> {
+  return page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as any;
+    const notebook = widget.content;
+    const editor = notebook.activeCell?.editor;
+    return {
+      index: notebook.activeCellIndex,
+      line: editor ? editor.getCursorPosition().line : null,
+      path: widget.context.path
+    };
+  });
+}
+
+test('shows the findings of a notebook and reveals a finding in its cell', async ({
+  page,
+  tmpPath
+}) => {
+  await openNotebook(page, tmpPath, 'readiness.ipynb');
+  await openPanel(page);
+
+  const panel = page.locator(PANEL);
+  const undefinedName = panel.locator(
+    '.jp-ProdPanel-finding[data-check="undefined-name"]'
+  );
+  await expect(undefinedName).toHaveCount(1);
+  await expect(undefinedName).toContainText('missing_discount');
+  await expect(
+    panel.locator('.jp-ProdPanel-finding[data-check="out-of-order-execution"]')
+  ).toHaveCount(1);
+  await expect(panel.locator('.jp-ProdPanel-scoreValue')).toHaveText(/^\d+$/);
+  // grouped by family, with counts
+  await expect(
+    panel.locator('.jp-ProdPanel-group[data-family="dataflow"]')
+  ).toContainText('Data flow');
+  // badges on the cells
+  await expect(page.locator('.jp-ProdCellBadge')).toHaveCount(2);
+
+  // start elsewhere, then jump to the finding (cell 3, line 2)
+  await page.notebook.selectCells(0);
+  await undefinedName.locator('.jp-ProdPanel-findingMain').click();
+  await expect.poll(async () => (await activeCell(page)).index).toBe(3);
+  const active = await activeCell(page);
+  expect(active.path).toBe(`${tmpPath}/readiness.ipynb`);
+  expect(active.line).toBe(1);
+
+  // the severity filter shows only the errors
+  const all = await panel.locator('.jp-ProdPanel-finding').count();
+  await panel
+    .locator('.jp-ProdPanel-filterButton[data-severity="error"]')
+    .click();
+  await expect(panel.locator('.jp-ProdPanel-finding.jp-mod-error')).toHaveCount(
+    await panel.locator('.jp-ProdPanel-finding').count()
+  );
+  await expect(
+    panel.locator('.jp-ProdPanel-finding.jp-mod-warning')
+  ).toHaveCount(0);
+  await expect(undefinedName).toHaveCount(1);
+  await panel
+    .locator('.jp-ProdPanel-filterButton[data-severity="all"]')
+    .click();
+  await expect(panel.locator('.jp-ProdPanel-finding')).toHaveCount(all);
+});
+
+test('re-checks the unsaved content while typing', async ({
+  page,
+  tmpPath
+}) => {
+  await openNotebook(page, tmpPath, 'scratch.ipynb');
+  await openPanel(page);
+  const panel = page.locator(PANEL);
+  await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
+  await expect(
+    panel.locator('.jp-ProdPanel-finding[data-check="undefined-name"]')
+  ).toHaveCount(0);
+
+  await page.notebook.setCell(1, 'code', 'print(nowhere)');
+
+  const finding = panel.locator(
+    '.jp-ProdPanel-finding[data-check="undefined-name"]'
+  );
+  await expect(finding).toHaveCount(1);
+  await expect(finding).toContainText('nowhere');
+  // nothing was saved: the check used the editor's content
+  const dirty = await page.evaluate(
+    () => (window.jupyterapp.shell.currentWidget as any).context.model.dirty
+  );
+  expect(dirty).toBe(true);
+});
+
+test('waives a finding in the cell metadata', async ({ page, tmpPath }) => {
+  await openNotebook(page, tmpPath, 'readiness.ipynb');
+  await openPanel(page);
+  const panel = page.locator(PANEL);
+  const finding = panel.locator(
+    '.jp-ProdPanel-finding[data-check="undefined-name"]'
+  );
+  await expect(finding).toHaveCount(1);
+  await finding.locator('.jp-ProdPanel-button.jp-mod-waive').click();
+  const ignore = await page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as any;
+    return widget.content.model.cells.get(3).getMetadata('jupyter_prod');
+  });
+  expect(ignore).toEqual({ ignore: ['undefined-name'] });
+  await expect(finding).toHaveCount(0);
+  await expect(panel.locator('.jp-ProdPanel-status')).toContainText('1 waived');
+});
+
+test('offers the production commands in the code cell context menu', async ({
+  page,
+  tmpPath
+}) => {
+  await openNotebook(page, tmpPath, 'readiness.ipynb');
+  await (await page.notebook.getCellLocator(1))!.click({ button: 'right' });
+  const menu = page.locator('.lm-Menu');
+  await expect(
+    menu.getByText('Check Readiness', { exact: true })
+  ).toBeVisible();
+  await expect(menu.getByText('Format Cell with Black')).toBeVisible();
+  await expect(menu.getByText('Ignore Findings in This Cell')).toBeVisible();
+  await expect(menu.getByText('Promote to Module…')).toBeVisible();
+  await page.keyboard.press('Escape');
+});
+
+test('strips outputs and execution counts', async ({ page, tmpPath }) => {
+  await openNotebook(page, tmpPath, 'readiness.ipynb');
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('jupyter-prod:strip-outputs');
+  });
+  const state = await page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as any;
+    const cells = widget.content.model.cells;
+    const out: [number, number | null][] = [];
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells.get(i);
+      if (cell.type === 'code') {
+        out.push([cell.outputs.length, cell.executionCount]);
+      }
+    }
+    return out;
+  });
+  expect(state).toEqual([
+    [0, null],
+    [0, null],
+    [0, null]
+  ]);
+});
+
+test('screenshot of the readiness panel for the README', async ({
+  page,
+  tmpPath
+}) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openNotebook(page, tmpPath, 'readiness.ipynb');
+  await openPanel(page);
+  const panel = page.locator(PANEL);
+  await expect(
+    panel.locator('.jp-ProdPanel-finding[data-check="undefined-name"]')
+  ).toHaveCount(1);
+  await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
+  await expect(page.locator('.jp-ProdCellBadge')).toHaveCount(2);
+  await panel.screenshot({ path: path.join(SCREENSHOTS, 'panel.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'lab.png') });
+});
+
+test('applies the black fix of a finding to the open notebook', async ({
+  page,
+  tmpPath
+}) => {
+  await openNotebook(page, tmpPath, 'format.ipynb');
+  await openPanel(page);
+  const panel = page.locator(PANEL);
+  // black is a slow check: run every check on demand
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('jupyter-prod:check');
+  });
+  const finding = panel
+    .locator('.jp-ProdPanel-finding[data-check="not-black-formatted"]')
+    .first();
+  await expect(finding).toBeVisible();
+  const fix = finding.locator('.jp-ProdPanel-button.jp-mod-fix');
+  await expect(fix).toBeEnabled();
+  await fix.click();
+  await expect
+    .poll(() =>
+      page.evaluate(() =>
+        (window.jupyterapp.shell.currentWidget as any).content.model.cells
+          .get(1)
+          .sharedModel.getSource()
+      )
+    )
+    .toBe('values = [1, 2, 3]\ntotal = sum(values)');
+});
+
+test('formats the notebook with black', async ({ page, tmpPath }) => {
+  await openNotebook(page, tmpPath, 'format.ipynb');
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('jupyter-prod:format-notebook');
+  });
+  const sources = await page.evaluate(() => {
+    const cells = (window.jupyterapp.shell.currentWidget as any).content.model
+      .cells;
+    return [1, 2].map(i => cells.get(i).sharedModel.getSource());
+  });
+  expect(sources).toEqual([
+    'values = [1, 2, 3]\ntotal = sum(values)',
+    'print(total)'
+  ]);
+});
+
+test('runs the type check on demand', async ({ page, tmpPath }) => {
+  await openNotebook(page, tmpPath, 'types.ipynb');
+  await openPanel(page);
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('jupyter-prod:typecheck');
+  });
+  const finding = page
+    .locator(PANEL)
+    .locator('.jp-ProdPanel-finding[data-check="type-error"]');
+  await expect(finding.first()).toBeVisible();
+  await expect(finding.first()).toHaveAttribute('data-cell', '2');
+});
+
+test('saving runs the slow checks (black) on the saved notebook', async ({
+  page,
+  tmpPath
+}) => {
+  await openNotebook(page, tmpPath, 'format.ipynb');
+  await openPanel(page);
+  const panel = page.locator(PANEL);
+  await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
+  await expect(
+    panel.locator('.jp-ProdPanel-finding[data-check="not-black-formatted"]')
+  ).toHaveCount(0);
+  await page.notebook.save();
+  await expect(
+    panel.locator('.jp-ProdPanel-finding[data-check="not-black-formatted"]')
+  ).toHaveCount(2);
+});
+
+test('loads its settings and finds a server of the same version', async ({
+  page
+}) => {
+  const schema = await page.evaluate(async () => {
+    const plugin = await window.jupyterapp.serviceManager.settings.fetch(
+      'jupyter-prod-ext:plugin'
+    );
+    return plugin.schema as any;
+  });
+  expect(schema.properties.debounceMs.default).toBe(300);
+  expect(schema.properties.mypyOnSave.default).toBe(true);
+  expect(
+    schema['jupyter.lab.menus'].context.map((item: any) => item.command)
+  ).toContain('jupyter-prod:format-cell');
+  const version = await page.evaluate(async () => {
+    const r = await fetch('/jupyter-prod/version');
+    return r.json();
+  });
+  expect(version.api).toBe(1);
+  await expect(
+    page.locator('.Toastify__toast', { hasText: 'jupyter_prod_ext' })
+  ).toHaveCount(0);
+});
+
+test('promotes a cell to a module after a preview', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  await openNotebook(page, tmpPath, 'readiness.ipynb');
+  await page.notebook.selectCells(2);
+  void page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('jupyter-prod:promote');
+  });
+  const input = page.locator('.jp-Dialog input');
+  // the test folder is not a package name: the default is at the root
+  await expect(input).toHaveValue('readiness.py');
+  const module = testInfo.retry ? `geometry_${testInfo.retry}` : 'geometry';
+  await input.fill(`${module}.py`);
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Preview' })
+    .click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+    'area = math.pi'
+  );
+  await dialog
+    .locator('.jp-Dialog-content')
+    .screenshot({ path: path.join(SCREENSHOTS, 'promote.png') });
+  await dialog.getByRole('button', { name: 'Promote' }).click();
+  await expect
+    .poll(() =>
+      page.evaluate(() =>
+        (window.jupyterapp.shell.currentWidget as any).content.model.cells
+          .get(2)
+          .sharedModel.getSource()
+      )
+    )
+    .toBe(`from ${module} import area\nprint(area)`);
+  expect(await page.contents.fileExists(`${module}.py`)).toBe(true);
+  await page.contents.deleteFile(`${module}.py`);
+});
