@@ -19,9 +19,9 @@ from __future__ import annotations
 import ast
 import builtins
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .notebook import CodeUnit, Notebook
 
@@ -36,6 +36,10 @@ IPYTHON_NAMES = frozenset(
     }
 )  # fmt: skip
 BUILTIN_NAMES = frozenset(dir(builtins)) | IPYTHON_NAMES
+#: IPython automagics: typed alone on a line, IPython runs ``%ls`` etc. unless the name is bound.
+AUTOMAGIC_NAMES = frozenset(
+    {"ls", "pwd", "cd", "who", "whos", "who_ls", "env", "history", "clear", "pip", "conda", "reset", "cls"}
+)
 
 
 def is_provided(name: str) -> bool:
@@ -126,6 +130,8 @@ class DefUse:
     star_imports: list[tuple[Stmt, str]]
     #: bind events (by identity) that some use reads
     used_bindings: set[int]
+    #: statements that are a bare automagic (``ls`` alone, nothing binds ``ls``): IPython runs ``%ls``
+    automagics: list[Stmt] = field(default_factory=list)
 
     def stmts_of_cell(self, cell: int) -> list[Stmt]:
         return [s for s in self.stmts if s.cell == cell]
@@ -152,97 +158,182 @@ class _Scope:
         self.local: set[str] = local or set()
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
+        #: function scopes: reads of names not (yet) known to be local, as (event slot, name, line);
+        #: decided when the body has been walked and every local is known
+        self.pending: list[tuple[int, str, int]] = []
 
 
-def _function_locals(body: Iterable[ast.AST], args: ast.arguments | None) -> tuple[set[str], set[str], set[str]]:
-    """Names local to a function body (Python decides this before running it)."""
-    local: set[str] = set()
-    glob: set[str] = set()
-    nonloc: set[str] = set()
-    if args is not None:
-        for a in args.posonlyargs + args.args + args.kwonlyargs:
-            local.add(a.arg)
-        if args.vararg:
-            local.add(args.vararg.arg)
-        if args.kwarg:
-            local.add(args.kwarg.arg)
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Global):
-            glob.update(node.names)
-            continue
-        if isinstance(node, ast.Nonlocal):
-            nonloc.update(node.names)
-            continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            local.add(node.name)
-            # decorators/defaults/bases evaluate here, bodies do not
-            stack.extend(node.decorator_list)
-            if isinstance(node, ast.ClassDef):
-                stack.extend(node.bases)
-                stack.extend(k.value for k in node.keywords)
-            else:
-                stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
-            continue
-        if isinstance(node, ast.Lambda):
-            stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
-            continue
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            # only walrus targets escape a comprehension
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
-                    local.add(sub.target.id)
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.name != "*":
-                    local.add((alias.asname or alias.name).split(".")[0])
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            local.add(node.id)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            local.add(node.name)
-        elif isinstance(node, ast.MatchAs) and node.name:
-            local.add(node.name)
-        elif isinstance(node, ast.MatchStar) and node.name:
-            local.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            local.add(node.rest)
-        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-            local.add(node.target.id)
-        stack.extend(ast.iter_child_nodes(node))
-    return local - glob - nonloc, glob, nonloc
+_new_event = object.__new__
+#: an event slot kept for a read inside a function until the function's locals are known
+_PENDING = Event("use", "", 0)
+
+#: fields that never hold a node worth visiting (expression contexts, operators)
+_SKIP_FIELDS = frozenset(
+    {"ctx", "op", "ops", "type_comment", "kind", "attr", "id", "arg", "module", "level", "is_async", "simple",
+     "conversion", "kwd_attrs"}
+)  # fmt: skip
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+#: node types with nothing to visit below them
+_LEAVES: frozenset[type] = frozenset(
+    {ast.Constant}
+    | {c for base in (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop) for c in base.__subclasses__()}
+)
 
 
 class _Collector(ast.NodeVisitor):
     """Walks one top-level statement in evaluation order and records events."""
 
+    #: node type -> visit method, filled on first use (``NodeVisitor.visit`` does a getattr per node)
+    _dispatch: dict[type, Callable[[_Collector, Any], None] | None] = {}
+
     def __init__(self, stmt: Stmt) -> None:
         self.stmt = stmt
+        #: whether event slots were kept for reads in functions (removed when left empty)
+        self.slots = False
         self.scopes: list[_Scope] = [_Scope("module")]
+        #: how many function scopes enclose the current node (their bodies run later: deferred)
+        self._functions = 0
+
+    def visit(self, node: ast.AST) -> None:
+        cls = type(node)
+        if cls is ast.Name:  # a third of all nodes: skip the dispatch
+            self.visit_Name(node)  # type: ignore[arg-type]
+            return
+        try:
+            method = self._dispatch[cls]
+        except KeyError:
+            method = self._dispatch[cls] = getattr(type(self), "visit_" + cls.__name__, None)
+        if method is not None:
+            method(self, node)
+        else:
+            self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        # hot: runs for most nodes of every cell, on every keystroke
+        cls = type(node)
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
+        visit, leaves, AST = self.visit, _LEAVES, ast.AST
+        for name in fields:
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            if type(value) is list:
+                for item in value:
+                    # list items are nodes, None (dict ``**``, kw defaults) or names of Global/Nonlocal,
+                    # which have their own visitors
+                    if item is not None and type(item) not in leaves:
+                        visit(item)
+            elif type(value) not in leaves and isinstance(value, AST):
+                visit(value)
+
+    # -- the commonest expressions, without generic_visit's field loop (same order as the fields) --
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.visit(node.value)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        visit = self.visit
+        visit(node.func)
+        for a in node.args:
+            visit(a)
+        for k in node.keywords:
+            visit(k.value)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self.visit(node.value)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        self.visit(node.left)
+        for c in node.comparators:
+            self.visit(c)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.visit(node.value)
+        self.visit(node.slice)
+
+    def visit_Tuple(self, node: ast.Tuple | ast.List) -> None:
+        for e in node.elts:
+            self.visit(e)
+
+    visit_List = visit_Tuple
 
     # -- helpers ---------------------------------------------------------
     @property
     def deferred(self) -> bool:
-        return any(s.kind == "function" for s in self.scopes)
+        return self._functions > 0
 
     def _emit(self, kind: EventKind, name: str, line: int, how: str = "", module: str | None = None) -> None:
-        self.stmt.events.append(Event(kind, name, line, self.deferred, how, module))
+        # Event(...) without the frozen dataclass's six object.__setattr__ calls (hot: every name in a cell)
+        event: Event = _new_event(Event)
+        event.__dict__.update(
+            kind=kind, name=name, line=line, deferred=self._functions > 0, how=how, module=module
+        )
+        self.stmt.events.append(event)
 
     def _load(self, name: str, line: int) -> None:
-        for scope in reversed(self.scopes):
+        scopes = self.scopes
+        for i in range(len(scopes) - 1, -1, -1):
+            scope = scopes[i]
             if scope.kind == "module":
                 self._emit("use", name, line)
                 return
             if name in scope.globals:
                 self._emit("use", name, line)
                 return
-            if scope.kind == "class" and scope is not self.scopes[-1]:
+            if scope.kind == "class" and i != len(scopes) - 1:
                 continue  # class bodies are invisible to nested scopes
             if name in scope.local or name in scope.nonlocals:
                 return
+            if scope.kind == "function":
+                # Python decides a function's locals before running it: a later assignment in the body
+                # still makes this read local. Keep a slot in event order; _close_function decides.
+                events = self.stmt.events
+                scope.pending.append((len(events), name, line))
+                events.append(_PENDING)
+                self.slots = True
+                return
         self._emit("use", name, line)
+
+    def _open_function(self, args: ast.arguments) -> None:
+        local = {a.arg for a in args.posonlyargs}
+        local.update(a.arg for a in args.args)
+        local.update(a.arg for a in args.kwonlyargs)
+        if args.vararg:
+            local.add(args.vararg.arg)
+        if args.kwarg:
+            local.add(args.kwarg.arg)
+        self.scopes.append(_Scope("function", local))
+        self._functions += 1
+
+    def _close_function(self) -> None:
+        """The body is walked, its locals are known: settle its pending reads (outwards, like _load)."""
+        scope = self.scopes.pop()
+        self._functions -= 1
+        events = self.stmt.events
+        for slot, name, line in scope.pending:
+            if name in scope.local or name in scope.nonlocals:
+                continue  # local after all: the slot stays empty
+            for i in range(len(self.scopes) - 1, -1, -1):
+                outer = self.scopes[i]
+                if outer.kind == "module" or name in outer.globals:
+                    events[slot] = Event("use", name, line, True)
+                    break
+                if outer.kind == "class":
+                    continue  # invisible to the function nested in it
+                if name in outer.local or name in outer.nonlocals:
+                    break
+                if outer.kind == "function":
+                    outer.pending.append((slot, name, line))
+                    break
 
     def _store(self, name: str, line: int, how: str, module: str | None = None) -> None:
         scope = self.scopes[-1]
@@ -258,6 +349,8 @@ class _Collector(ast.NodeVisitor):
         scope = self.scopes[-1]
         if scope.kind == "module" or name in scope.globals:
             self._emit("del", name, line)
+        else:
+            scope.local.add(name)  # ``del x`` makes x local, like an assignment
 
     def _bind_target(self, target: ast.AST, how: str) -> None:
         """Visit an assignment target: loads inside it (``a[i] = ...``) then stores."""
@@ -271,10 +364,16 @@ class _Collector(ast.NodeVisitor):
         else:
             self.visit(target)  # attribute or subscript: reads the base object
 
+    def visit_Constant(self, node: ast.Constant) -> None:
+        """Nothing to record (and skips ``NodeVisitor``'s slow deprecated-visitor shim)."""
+
     # -- names -----------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load):
-            self._load(node.id, node.lineno)
+        if type(node.ctx) is ast.Load:
+            if len(self.scopes) == 1:  # the common case, a read at module level: no scope walk
+                self._emit("use", node.id, node.lineno)
+            else:
+                self._load(node.id, node.lineno)
         elif isinstance(node.ctx, ast.Store):
             self._store(node.id, node.lineno, "assign")
         else:
@@ -292,6 +391,8 @@ class _Collector(ast.NodeVisitor):
         self.visit(node.annotation)
         if node.value is not None or not isinstance(node.target, ast.Name):
             self._bind_target(node.target, "assign")
+        elif self.scopes[-1].kind == "function":
+            self.scopes[-1].local.add(node.target.id)  # ``x: int`` alone makes x local to a function
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         if isinstance(node.target, ast.Name):
@@ -372,24 +473,19 @@ class _Collector(ast.NodeVisitor):
         self._visit_args_outside(node.args)
         if node.returns is not None:
             self.visit(node.returns)
-        local, glob, nonloc = _function_locals(node.body, node.args)
-        scope = _Scope("function", local)
-        scope.globals, scope.nonlocals = glob, nonloc
-        self.scopes.append(scope)
+        self._open_function(node.args)
         for s in node.body:
             self.visit(s)
-        self.scopes.pop()
+        self._close_function()
         self._store(node.name, node.lineno, "def")
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._visit_args_outside(node.args)
-        local, glob, nonloc = _function_locals([node.body], node.args)
-        scope = _Scope("function", local)
-        self.scopes.append(scope)
+        self._open_function(node.args)
         self.visit(node.body)
-        self.scopes.pop()
+        self._close_function()
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for d in node.decorator_list:
@@ -455,12 +551,20 @@ def statements_of(unit: CodeUnit) -> list[Stmt]:
     stmts: list[Stmt] = []
     if unit.tree is None:
         return stmts
+    collector: _Collector | None = None
     for node in unit.tree.body:
         stmt = Stmt(cell.index, cell.cell_id, node, node.lineno, getattr(node, "end_lineno", None) or node.lineno)
+        if collector is None:
+            collector = _Collector(stmt)
+        else:  # reused across the cell's statements: every scope it opens is closed again
+            collector.stmt, collector.slots = stmt, False
         try:
-            _Collector(stmt).visit(node)
+            collector.visit(node)
         except RecursionError:
             stmt.events.clear()
+            collector = None  # its scope stack is mid-way
+        if collector is not None and collector.slots:
+            stmt.events = [e for e in stmt.events if e is not _PENDING]
         stmts.append(stmt)
     for magic in unit.magics:
         if magic.name == "pylab":
@@ -472,15 +576,22 @@ def statements_of(unit: CodeUnit) -> list[Stmt]:
     if unit.magic_bindings:
         # names bound by magics (``%%capture out``, ``x = !ls``) in a pseudo-statement
         first = unit.magic_bindings[0][1]
-        magic = Stmt(cell.index, cell.cell_id, None, first, first)
-        magic.events.extend(Event("bind", n, ln, False, "magic") for n, ln in unit.magic_bindings)
-        stmts.append(magic)
+        binder = Stmt(cell.index, cell.cell_id, None, first, first)
+        binder.events.extend(Event("bind", n, ln, False, "magic") for n, ln in unit.magic_bindings)
+        stmts.append(binder)
         stmts.sort(key=lambda s: s.line)
     return stmts
 
 
 # ---------------------------------------------------------------------------
 # The notebook-level pass
+
+
+def _resolution(stmt: Stmt, event: Event, status: Status, source: Stmt | None = None) -> Resolution:
+    """``Resolution(...)`` without the frozen dataclass's per-field ``object.__setattr__`` (one per use)."""
+    r: Resolution = _new_event(Resolution)
+    r.__dict__.update(stmt=stmt, event=event, status=status, source=source)
+    return r
 
 
 def analyse(nb: Notebook) -> DefUse:
@@ -494,18 +605,18 @@ def analyse(nb: Notebook) -> DefUse:
     star_imports: list[tuple[Stmt, str]] = []
     for s in stmts:
         for e in s.events:
-            if e.kind == "bind":
-                bindings[e.name].append((s, e))
-            else:
-                uses[e.name].append((s, e))
-        star_imports.extend((s, mod) for mod in s.star_imports)
+            (bindings if e.kind == "bind" else uses)[e.name].append((s, e))
+        if s.star_imports:
+            star_imports.extend((s, mod) for mod in s.star_imports)
 
     resolutions: list[Resolution] = []
+    automagics: list[Stmt] = []
     used: set[int] = set()
     current: dict[str, tuple[Stmt, Event]] = {}
     deleted: set[str] = set()
     star_seen = False
     deferred: list[tuple[Stmt, Event]] = []
+    current_get, add_used, resolved = current.get, used.add, resolutions.append  # hot loop: one pass per use
     for s in stmts:
         if s.star_imports:
             star_seen = True
@@ -514,21 +625,22 @@ def analyse(nb: Notebook) -> DefUse:
                 if e.deferred:
                     continue
                 current[e.name] = (s, e)
-                deleted.discard(e.name)
+                if deleted:
+                    deleted.discard(e.name)
                 continue
             if e.deferred:
                 deferred.append((s, e))
                 continue
-            if e.name in current:
-                src = current[e.name]
-                used.add(id(src[1]))
-                resolutions.append(Resolution(s, e, "ok", src[0]))
+            src = current_get(e.name)
+            if src is not None:
+                add_used(id(src[1]))
+                resolved(_resolution(s, e, "ok", src[0]))
                 if e.kind == "del":
                     del current[e.name]
                     deleted.add(e.name)
                 continue
             if is_provided(e.name):
-                resolutions.append(Resolution(s, e, "provided"))
+                resolutions.append(_resolution(s, e, "provided"))
                 continue
             here = (s.cell, s.line)
             later = next(
@@ -536,15 +648,18 @@ def analyse(nb: Notebook) -> DefUse:
             )
             if later is not None:
                 used.add(id(later[1]))
-                resolutions.append(Resolution(s, e, "later", later[0]))
+                resolutions.append(_resolution(s, e, "later", later[0]))
             elif e.name in deleted:
-                resolutions.append(Resolution(s, e, "deleted"))
+                resolutions.append(_resolution(s, e, "deleted"))
             elif any(b[1].deferred for b in bindings.get(e.name, [])):
-                resolutions.append(Resolution(s, e, "ok", bindings[e.name][0][0]))
+                resolutions.append(_resolution(s, e, "ok", bindings[e.name][0][0]))
+            elif _is_automagic(s, e.name):
+                automagics.append(s)
+                resolutions.append(_resolution(s, e, "provided"))
             elif star_seen:
-                resolutions.append(Resolution(s, e, "star"))
+                resolutions.append(_resolution(s, e, "star"))
             else:
-                resolutions.append(Resolution(s, e, "undefined"))
+                resolutions.append(_resolution(s, e, "undefined"))
 
     # deferred uses (function bodies) need the name to exist somewhere in the notebook
     for s, e in deferred:
@@ -555,11 +670,22 @@ def analyse(nb: Notebook) -> DefUse:
             src = before[-1] if before else cands[0]
             for b in cands:
                 used.add(id(b[1]))
-            resolutions.append(Resolution(s, e, "ok", src[0]))
+            resolutions.append(_resolution(s, e, "ok", src[0]))
         elif is_provided(e.name):
-            resolutions.append(Resolution(s, e, "provided"))
+            resolutions.append(_resolution(s, e, "provided"))
         elif star_imports:
-            resolutions.append(Resolution(s, e, "star"))
+            resolutions.append(_resolution(s, e, "star"))
         else:
-            resolutions.append(Resolution(s, e, "undefined"))
-    return DefUse(stmts, resolutions, dict(bindings), dict(uses), star_imports, used)
+            resolutions.append(_resolution(s, e, "undefined"))
+    return DefUse(stmts, resolutions, dict(bindings), dict(uses), star_imports, used, automagics)
+
+
+def _is_automagic(stmt: Stmt, name: str) -> bool:
+    """``ls`` alone as a statement, with nothing binding ``ls``: IPython's automagic runs ``%ls``."""
+    node = stmt.node
+    return (
+        name in AUTOMAGIC_NAMES
+        and isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+    )

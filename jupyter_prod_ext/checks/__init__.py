@@ -6,8 +6,8 @@ imported below for their side effect on the registry).
 
 from __future__ import annotations
 
-from . import execution, dataflow  # noqa: F401  (registration)
-from .registry import CHECKS, CheckSpec, check
+from . import dataflow, execution, hygiene, portability, quality, randomness, secrets, structure, vcs  # noqa: F401
 from .base import Context, Finding
+from .registry import CHECKS, CheckSpec, check
 
 __all__ = ["CHECKS", "CheckSpec", "Context", "Finding", "check"]

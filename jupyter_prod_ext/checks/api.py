@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..config import load_config
 from ..errors import NotebookError
@@ -11,7 +11,7 @@ from ..notebook import Notebook, load_notebook, notebook_from_dict
 from ..paths import project_root as find_project_root
 from ..types import ReportDict
 from .base import Context, Settings
-from .engine import Selection, run_checks
+from .engine import Selection, gc_paused, run_checks
 
 
 def settings_for(
@@ -33,6 +33,7 @@ def settings_for(
         if cfg.max_notebook_cells is not None:
             st.max_notebook_cells = cfg.max_notebook_cells
         st.extra = dict(cfg.prod)
+        st.config = cfg
     if select:
         st.select = frozenset(select)
     if ignore:
@@ -48,6 +49,7 @@ def check_notebook(
     checks: Selection | str = "fast",
     select: list[str] | None = None,
     ignore: list[str] | None = None,
+    typecheck_backend: Literal["daemon", "mypy"] = "daemon",
 ) -> ReportDict:
     if not nb.is_python:
         raise NotebookError(
@@ -56,8 +58,16 @@ def check_notebook(
     project = find_project_root(file, server_root) if file is not None else server_root
     folder = file.parent if file is not None else project
     settings = settings_for(folder, server_root, select=select, ignore=ignore)
-    ctx = Context(nb=nb, settings=settings, file=file, project_root=project)
-    return run_checks(ctx, checks)
+    settings.typecheck_backend = typecheck_backend
+    with gc_paused():
+        cached = nb._units is not None
+        try:
+            return run_checks(Context(nb=nb, settings=settings, file=file, project_root=project), checks)
+        finally:
+            if not cached:
+                # Leave the notebook as we found it: its parsed cells (and the analysis that points into
+                # them) are freed here, by reference counting, before the collector is switched back on.
+                nb._units = None
 
 
 def check_path(
@@ -69,8 +79,17 @@ def check_path(
     content: dict[str, Any] | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
+    typecheck_backend: Literal["daemon", "mypy"] = "daemon",
 ) -> ReportDict:
     """Check the file at ``path`` (or ``content``, the editor's unsaved version of it)."""
     name = display or str(path)
     nb = notebook_from_dict(content, name) if content is not None else load_notebook(path, name)
-    return check_notebook(nb, file=path, server_root=server_root, checks=checks, select=select, ignore=ignore)
+    return check_notebook(
+        nb,
+        file=path,
+        server_root=server_root,
+        checks=checks,
+        select=select,
+        ignore=ignore,
+        typecheck_backend=typecheck_backend,
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..analysis import DefUse, analyse
+from ..config import ProjectConfig
 from ..notebook import Cell, CodeUnit, Notebook
 from ..types import FindingDict, Fix, Severity
 
@@ -47,6 +48,17 @@ class Settings:
     max_notebook_cells: int = 150
     #: the raw ``[tool.jupyter-prod]`` table for checks with their own keys
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the project configuration found (black mode, mypy config), when there is a folder to look in
+    config: ProjectConfig | None = None
+    #: how the type check runs mypy: a warm daemon (server) or one-shot mypy (CLI, pre-commit)
+    typecheck_backend: Literal["daemon", "mypy"] = "daemon"
+
+    def extra_int(self, key: str, default: int) -> int:
+        """A positive integer from ``[tool.jupyter-prod]`` (``large-output-kb`` ...), else ``default``."""
+        value = self.extra.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            return default
+        return value
 
 
 @dataclass

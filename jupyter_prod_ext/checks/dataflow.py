@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
+from ..analysis import Stmt
 from .base import Context, Finding
 from .registry import check
 
@@ -29,4 +31,207 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
             r.event.line,
             msg,
             "Define or import it in an earlier cell; on a fresh kernel this raises NameError.",
+        )
+
+
+@check(
+    "use-before-definition",
+    "dataflow",
+    "error",
+    "A name is used before the cell that defines it: the notebook only works thanks to hidden kernel state.",
+)
+def use_before_definition(ctx: Context) -> Iterator[Finding]:
+    seen: set[tuple[int, int, str]] = set()
+    for r in ctx.defuse.resolutions:
+        if r.status != "later" or r.source is None:
+            continue
+        key = (r.stmt.cell, r.event.line, r.event.name)
+        if key in seen:
+            continue
+        seen.add(key)
+        yield ctx.finding(
+            "use-before-definition",
+            "error",
+            r.stmt.cell,
+            r.event.line,
+            f"'{r.event.name}' is used here but only defined later, in cell {r.source.cell} "
+            f"(line {r.source.line}); it works only because that cell ran first in this kernel.",
+            "Move the definition above its first use; on a fresh kernel this raises NameError.",
+        )
+
+
+@check(
+    "star-import",
+    "dataflow",
+    "info",
+    "After `from x import *` or `%pylab` the name analysis cannot know every name: results are inexact.",
+)
+def star_import(ctx: Context) -> Iterator[Finding]:
+    stars = ctx.defuse.star_imports
+    if not stars:
+        return
+    stmt, module = stars[0]
+    what = "%pylab" if module == "pylab" and stmt.node is None else f"from {module} import *"
+    yield ctx.finding(
+        "star-import",
+        "info",
+        stmt.cell,
+        stmt.line,
+        f"`{what}` brings in names the analysis cannot list, so undefined names after it are not reported.",
+        "Import the names you use explicitly (`from numpy import array, mean`) so every check can see them.",
+    )
+
+
+def _dunder_all(stmts: list[Stmt]) -> set[str]:
+    names: set[str] = set()
+    for s in stmts:
+        node = s.node
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                if isinstance(node.value, (ast.List, ast.Tuple, ast.Set)):
+                    names.update(
+                        e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                    )
+    return names
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _guarded_import(node: ast.stmt | None) -> bool:
+    """An import whose presence is the point: ``try: import x / except ImportError`` or ``if TYPE_CHECKING``."""
+    if isinstance(node, ast.Try):
+        for h in node.handlers:
+            names = h.type.elts if isinstance(h.type, ast.Tuple) else [h.type] if h.type is not None else []
+            if h.type is None or any(
+                isinstance(n, ast.Name) and n.id in ("ImportError", "ModuleNotFoundError", "Exception") for n in names
+            ):
+                return True
+    return isinstance(node, ast.If) and _is_type_checking(node.test)
+
+
+#: top-level statements that can bind an import at module level
+_MAY_IMPORT = frozenset(
+    {ast.Import, ast.ImportFrom, ast.Try, ast.If, ast.With, ast.For, ast.While, ast.AsyncWith, ast.AsyncFor,
+     ast.Match, getattr(ast, "TryStar", ast.Try)}
+)  # fmt: skip
+
+
+@check("unused-import", "dataflow", "warning", "A module-level import is never used.")
+def unused_import(ctx: Context) -> Iterator[Finding]:
+    du = ctx.defuse
+    exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
+    for s in du.stmts:
+        if type(s.node) not in _MAY_IMPORT:
+            continue  # a def, class, expression or assignment binds no module-level import
+        if isinstance(s.node, ast.ImportFrom) and s.node.module == "__future__":
+            continue
+        guarded: bool | None = None
+        for e in s.events:
+            if e.kind != "bind" or e.how != "import" or e.deferred or id(e) in du.used_bindings:
+                continue
+            if e.name in exported or e.name == "_":
+                continue
+            if guarded is None:
+                guarded = _guarded_import(s.node)
+            if guarded:
+                break
+            shown = e.module.lstrip(".") if e.module else e.name
+            yield ctx.finding(
+                "unused-import",
+                "warning",
+                s.cell,
+                e.line,
+                f"'{e.name}' is imported but never used"
+                + (f" (from {shown})." if shown and shown != e.name else "."),
+                "Remove the import; a module carries only what it uses.",
+            )
+
+
+@check(
+    "unused-definition",
+    "dataflow",
+    "info",
+    "A top-level function or class is never used in the notebook and not listed in `__all__`.",
+)
+def unused_definition(ctx: Context) -> Iterator[Finding]:
+    du = ctx.defuse
+    exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
+    for s in du.stmts:
+        node = s.node
+        if type(node) not in _DEFS:
+            continue
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        if node.decorator_list:
+            continue  # a decorator registers the definition somewhere: that is a use
+        if node.name in exported:
+            continue
+        bind = next((e for e in s.events if e.kind == "bind" and e.name == node.name and not e.deferred), None)
+        if bind is None or id(bind) in du.used_bindings:
+            continue
+        if len(du.bindings.get(node.name, ())) > 1 and du.uses.get(node.name):
+            continue  # redefined and used elsewhere: redefined-name speaks about it
+        kind = "class" if isinstance(node, ast.ClassDef) else "function"
+        yield ctx.finding(
+            "unused-definition",
+            "info",
+            s.cell,
+            s.line,
+            f"The {kind} '{node.name}' is defined but never used in the notebook.",
+            "Use it, list it in `__all__` if it is meant to be promoted and imported, or delete it.",
+        )
+
+
+_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_FRESH = frozenset({"assign", "def", "class", "with", "walrus", "import", "match", "except"})
+
+
+@check(
+    "redefined-name",
+    "dataflow",
+    "info",
+    "Several cells bind the same top-level name and other cells read it: the value depends on which ran last.",
+)
+def redefined_name(ctx: Context) -> Iterator[Finding]:
+    du = ctx.defuse
+    candidates: dict[str, dict[int, tuple[Stmt, int, str | None]]] = {}
+    for name, binds in du.bindings.items():
+        if name.startswith("_") or len(binds) < 2:
+            continue
+        per_cell: dict[int, tuple[Stmt, int, str | None]] = {}
+        for s, e in binds:
+            if e.deferred or e.how not in _FRESH or s.cell in per_cell:
+                continue
+            if any(u.kind == "use" and u.name == name for u in s.events):
+                continue  # ``df = clean(df)``: a step of a pipeline, not a second definition
+            per_cell[s.cell] = (s, e.line, e.module)
+        if len(per_cell) >= 2:
+            candidates[name] = per_cell
+    if not candidates:
+        return
+    # only values read by another cell matter: a per-cell temporary (``fig``) is not a redefinition
+    escaping: set[str] = set()
+    for r in du.resolutions:
+        if r.status == "ok" and r.source is not None and r.source.cell != r.stmt.cell and r.event.name in candidates:
+            escaping.add(r.event.name)
+    for name, per_cell in candidates.items():
+        if name not in escaping:
+            continue
+        cells = sorted(per_cell)
+        modules = {per_cell[c][2] for c in cells}
+        if len(modules) == 1 and None not in modules:
+            continue  # the same import twice: redundant, harmless
+        second = per_cell[cells[1]]
+        others = ", ".join(str(c) for c in cells if c != cells[1])
+        yield ctx.finding(
+            "redefined-name",
+            "info",
+            second[0].cell,
+            second[1],
+            f"'{name}' is also defined in cell(s) {others}; cells that read it see whichever ran last.",
+            "Give each value its own name, or define it once.",
         )

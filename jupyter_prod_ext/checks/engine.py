@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 from ..errors import InputError
@@ -48,7 +51,7 @@ def resolve_selection(selection: Selection | str, ctx: Context) -> list[CheckSpe
 def _run_one(spec: CheckSpec, ctx: Context) -> Iterable[Finding]:
     try:
         return list(spec.fn(ctx))
-    except Exception as exc:  # a broken check must not take the report down with it
+    except Exception as exc:  # noqa: BLE001 - a broken check must not take the report down with it
         log.exception("jupyter-prod: check %s crashed", spec.id)
         return [
             ctx.finding(
@@ -62,7 +65,43 @@ def _run_one(spec: CheckSpec, ctx: Context) -> Iterable[Finding]:
         ]
 
 
+_gc_lock = threading.Lock()
+_gc_holders = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic GC while a report is built.
+
+    Parsing and analysing a notebook allocates hundreds of thousands of AST
+    nodes that all stay alive until the report is done; the collector would
+    scan them again and again for nothing (about 40% of the fast checks' time
+    on a 1000-cell notebook). Reference counting still frees everything; the
+    collector runs again afterwards. Counted, so concurrent requests (server
+    threads) re-enable it only when the last one ends.
+    """
+    global _gc_holders, _gc_was_enabled
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_holders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def run_checks(ctx: Context, selection: Selection | str = "fast") -> ReportDict:
+    with gc_paused():
+        return _run_checks(ctx, selection)
+
+
+def _run_checks(ctx: Context, selection: Selection | str) -> ReportDict:
     specs = resolve_selection(selection, ctx)
     findings: list[Finding] = []
     for spec in specs:

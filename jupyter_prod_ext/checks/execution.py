@@ -46,3 +46,91 @@ def out_of_order(ctx: Context) -> Iterator[Finding]:
                 "Restart the kernel and run all cells from the top before committing.",
             )
         last = (count, cell.index)
+
+
+@check(
+    "skipped-execution-count",
+    "execution",
+    "warning",
+    "Execution counts have gaps: code ran that is no longer in the notebook (or cells ran several times).",
+)
+def skipped_counts(ctx: Context) -> Iterator[Finding]:
+    counted = sorted((c.execution_count, c.index) for c in ctx.nb.code_cells if c.execution_count is not None)
+    if not counted:
+        return
+    missing = counted[0][0] - 1
+    first_gap: tuple[int, int, int] | None = (0, counted[0][0], counted[0][1]) if missing > 0 else None
+    for (a, _), (b, cell) in zip(counted, counted[1:], strict=False):
+        if b - a > 1:
+            missing += b - a - 1
+            if first_gap is None:
+                first_gap = (a, b, cell)
+    if first_gap is None:
+        return
+    before, after, cell = first_gap
+    yield ctx.finding(
+        "skipped-execution-count",
+        "warning",
+        cell,
+        None,
+        f"Execution counts jump from [{before}] to [{after}]; {missing} execution(s) in all are not in the "
+        "notebook: cells that were deleted or re-run may have left state the saved code does not create.",
+        "Restart the kernel and run all cells from the top before committing.",
+    )
+
+
+@check(
+    "non-executed-cell",
+    "execution",
+    "warning",
+    "A code cell was never run while others were: its outputs, and what later cells saw, may not match.",
+)
+def non_executed(ctx: Context) -> Iterator[Finding]:
+    cells = ctx.nb.code_cells
+    if not any(c.execution_count is not None for c in cells):
+        return  # never-executed says it once
+    for c in cells:
+        if c.execution_count is None and c.source.strip():
+            yield ctx.finding(
+                "non-executed-cell",
+                "warning",
+                c.index,
+                None,
+                "This cell was not run although other cells were.",
+                "Run all cells from the top (or delete the cell if it is obsolete).",
+            )
+
+
+@check("never-executed", "execution", "info", "No cell of the notebook has been executed.")
+def never_executed(ctx: Context) -> Iterator[Finding]:
+    cells = [c for c in ctx.nb.code_cells if c.source.strip()]
+    if cells and all(c.execution_count is None for c in cells):
+        yield ctx.finding(
+            "never-executed",
+            "info",
+            None,
+            None,
+            "No cell has been executed, so nothing shows that this notebook runs.",
+            "Run all cells once (or use `jupyter-prod run`) to prove it runs from top to bottom.",
+        )
+
+
+@check("error-output", "execution", "warning", "A cell's saved output is an exception.")
+def error_output(ctx: Context) -> Iterator[Finding]:
+    for c in ctx.nb.code_cells:
+        for out in c.outputs:
+            if out.get("output_type") != "error":
+                continue
+            name = str(out.get("ename") or "Error")
+            value = " ".join(str(out.get("evalue") or "").split())
+            if len(value) > 160:
+                value = value[:159] + "…"
+            yield ctx.finding(
+                "error-output",
+                "warning",
+                c.index,
+                None,
+                f"The cell's output is an error: {name}: {value}" if value else f"The cell's output is an error: {name}.",
+                "Fix the error and re-run, or clear the output if the failure is intentional and explained.",
+            )
+            break

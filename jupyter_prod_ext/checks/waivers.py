@@ -46,12 +46,10 @@ def split_waived(nb: Notebook, findings: list[Finding]) -> tuple[list[Finding], 
         if f.cell is None or not 0 <= f.cell < len(nb.cells):
             active.append(f)
             continue
-        cell = nb.cells[f.cell]
-        if f.check in cell.ignored_checks or ALL in cell.ignored_checks:
-            waived.append(f)
-            continue
         if f.cell not in cache:
-            cache[f.cell] = _cell_waivers(cell.source)
+            cell = nb.cells[f.cell]
+            by_line, whole = _cell_waivers(cell.source)
+            cache[f.cell] = (by_line, whole | cell.ignored_checks)  # metadata waivers apply to the whole cell
         by_line, whole = cache[f.cell]
         ids = whole | (by_line.get(f.line, set()) if f.line is not None else set())
         if f.check in ids or ALL in ids:

@@ -60,11 +60,17 @@ def run(args: argparse.Namespace) -> int:
                     checks="fast" if args.fast else "all",
                     select=args.select,
                     ignore=args.ignore,
+                    typecheck_backend="mypy",  # one-shot: leave no daemon behind
                 )
             )
         except ProdError as exc:
             errors.append({"path": str(path), "message": exc.message})
             sys.stderr.write(f"jupyter-prod: {exc.message}\n")
+        except (ValueError, OSError) as exc:  # a NUL byte in the name, a path too long for the OS, ...
+            shown = str(path).encode("unicode_escape").decode("ascii")
+            message = " ".join(f"{shown}: cannot read this path ({exc}).".split())
+            errors.append({"path": shown, "message": message})
+            sys.stderr.write(f"jupyter-prod: {message}\n")
     output: CheckOutputDict = {"version": 1, "notebooks": reports, "errors": errors}
     if args.format == "json":
         sys.stdout.write(json.dumps(output, indent=2) + "\n")

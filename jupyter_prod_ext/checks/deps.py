@@ -1,0 +1,280 @@
+"""What a project declares it depends on, and which distribution provides an import.
+
+Read from the project root only: ``pyproject.toml`` (``[project]`` dependencies and
+optional dependencies, ``[dependency-groups]``, Poetry's tables), ``requirements*.txt``
+and ``environment.yml``/``.yaml``. Parsed results are cached by file stamps because
+the fast checks run on every keystroke.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+#: modules a Jupyter kernel always has: a notebook needs them, its project need not declare them
+RUNTIME_MODULES = frozenset({"IPython", "ipykernel", "__future__", "google.colab"})
+
+#: import name -> distribution name, where they differ
+IMPORT_TO_DIST: dict[str, str] = {
+    "sklearn": "scikit-learn",
+    "skimage": "scikit-image",
+    "cv2": "opencv-python",
+    "PIL": "pillow",
+    "yaml": "pyyaml",
+    "bs4": "beautifulsoup4",
+    "dateutil": "python-dateutil",
+    "dotenv": "python-dotenv",
+    "attr": "attrs",
+    "Crypto": "pycryptodome",
+    "jwt": "pyjwt",
+    "serial": "pyserial",
+    "docx": "python-docx",
+    "pptx": "python-pptx",
+    "git": "gitpython",
+    "OpenSSL": "pyopenssl",
+    "MySQLdb": "mysqlclient",
+    "zmq": "pyzmq",
+    "fitz": "pymupdf",
+    "umap": "umap-learn",
+    "Bio": "biopython",
+    "github": "pygithub",
+    "kafka": "kafka-python",
+    "faiss": "faiss-cpu",
+    "mpl_toolkits": "matplotlib",
+    "pkg_resources": "setuptools",
+    "win32api": "pywin32",
+    "slugify": "python-slugify",
+    "magic": "python-magic",
+    "osgeo": "gdal",
+    "gi": "pygobject",
+    "psycopg2": "psycopg2-binary",
+    "tensorflow_hub": "tensorflow-hub",
+    "jose": "python-jose",
+    "multipart": "python-multipart",
+    "lightning": "lightning",
+    "ruamel": "ruamel.yaml",
+}
+#: every distribution that satisfies an import (conda names and variants included)
+ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "cv2": ("opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv-contrib-python-headless",
+            "opencv", "py-opencv"),
+    "torch": ("torch", "pytorch"),
+    "psycopg2": ("psycopg2", "psycopg2-binary"),
+    "faiss": ("faiss-cpu", "faiss-gpu", "faiss"),
+    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos"),
+    "PIL": ("pillow", "pil"),
+    "sklearn": ("scikit-learn", "sklearn"),
+    "yaml": ("pyyaml", "yaml"),
+    "mpl_toolkits": ("matplotlib", "matplotlib-base", "basemap"),
+    "lightning": ("lightning", "pytorch-lightning"),
+    "pytorch_lightning": ("pytorch-lightning", "lightning"),
+}  # fmt: skip
+
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_ENV_ITEM = re.compile(r"^\s*-\s*(?:[\w.-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class Declared:
+    names: frozenset[str]  # normalized distribution names
+    sources: str  # "pyproject.toml and requirements.txt"
+
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[tuple[tuple[str, int, int], ...], Declared | None]] = {}
+
+
+def _files(root: Path) -> list[Path]:
+    out = [root / "pyproject.toml"]
+    try:
+        out += sorted(p for p in root.glob("requirements*.txt") if p.is_file())
+    except OSError:
+        pass
+    out += [root / "environment.yml", root / "environment.yaml"]
+    return [p for p in out if p.is_file()]
+
+
+def declared(root: Path) -> Declared | None:
+    """The project's declared dependencies, or None when it has no declaration file."""
+    files = _files(root)
+    stamps = []
+    for p in files:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        stamps.append((str(p), st.st_mtime_ns, st.st_size))
+    key = str(root)
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] == tuple(stamps):
+        return hit[1]
+    result = _parse_all(files)
+    with _lock:
+        _cache[key] = (tuple(stamps), result)
+    return result
+
+
+def _parse_all(files: list[Path]) -> Declared | None:
+    names: set[str] = set()
+    sources: list[str] = []
+    for p in files:
+        try:
+            text = p.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if p.name == "pyproject.toml":
+            found = _from_pyproject(text)
+            if found is None:
+                continue  # a pyproject with only tool settings declares nothing
+            names |= found
+        elif p.suffix == ".txt":
+            names |= _from_requirements(text)
+        else:
+            names |= _from_environment(text)
+        sources.append(p.name)
+    if not sources:
+        return None
+    return Declared(frozenset(normalize(n) for n in names), " and ".join(sources))
+
+
+def _req_name(spec: Any) -> str | None:
+    if not isinstance(spec, str):
+        return None
+    m = _REQ_NAME.match(spec)
+    return m.group(1) if m else None
+
+
+def _from_pyproject(text: str) -> set[str] | None:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+    names: set[str] = set()
+    found = False
+    project = data.get("project")
+    if isinstance(project, dict):
+        found = True
+        if isinstance(project.get("name"), str):
+            names.add(project["name"])  # the project itself
+        for spec in project.get("dependencies") or []:
+            if (n := _req_name(spec)) is not None:
+                names.add(n)
+        optional = project.get("optional-dependencies")
+        if isinstance(optional, dict):
+            for specs in optional.values():
+                for spec in specs if isinstance(specs, list) else []:
+                    if (n := _req_name(spec)) is not None:
+                        names.add(n)
+    groups = data.get("dependency-groups")
+    if isinstance(groups, dict):
+        found = True
+        for specs in groups.values():
+            for spec in specs if isinstance(specs, list) else []:
+                if (n := _req_name(spec)) is not None:
+                    names.add(n)
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(poetry, dict):
+        found = True
+        if isinstance(poetry.get("name"), str):
+            names.add(poetry["name"])
+        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+        group = poetry.get("group")
+        if isinstance(group, dict):
+            tables += [g.get("dependencies") for g in group.values() if isinstance(g, dict)]
+        for table in tables:
+            if isinstance(table, dict):
+                names.update(k for k in table if k != "python")
+    return names if found else None
+
+
+def _from_requirements(text: str) -> set[str]:
+    names: set[str] = set()
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        if "#egg=" in line or "egg=" in line:
+            line = line.split("egg=", 1)[1]
+        if (n := _req_name(line)) is not None:
+            names.add(n)
+    return names
+
+
+def _from_environment(text: str) -> set[str]:
+    names: set[str] = set()
+    in_deps = False
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line.startswith((" ", "\t", "-")):
+            in_deps = line.startswith("dependencies")
+            continue
+        if in_deps and (m := _ENV_ITEM.match(line)) is not None and m.group(1) != "pip":
+            names.add(m.group(1))
+    return names
+
+
+def is_local(module: str, root: Path, notebook_dir: Path | None) -> bool:
+    """``module`` is importable from the project itself: a ``.py`` or a package in the root, ``src/``
+    or the notebook's folder. A few stats per imported module, no directory listing (runs per keystroke)."""
+    for folder in (root, root / "src", *([notebook_dir] if notebook_dir is not None else [])):
+        if (folder / f"{module}.py").is_file():
+            return True
+        package = folder / module
+        if package.is_dir():
+            try:
+                if (package / "__init__.py").is_file() or any(p.suffix == ".py" for p in package.iterdir()):
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+@lru_cache(maxsize=1)
+def _installed() -> Mapping[str, list[str]]:
+    from importlib.metadata import packages_distributions
+
+    try:
+        return packages_distributions()
+    except Exception:  # noqa: BLE001 - broken metadata of one package must not break the check
+        return {}
+
+
+def candidates(module: str) -> set[str]:
+    names = {normalize(module)}
+    names.update(normalize(d) for d in ALTERNATIVES.get(module, ()))
+    if module in IMPORT_TO_DIST:
+        names.add(normalize(IMPORT_TO_DIST[module]))
+    return names
+
+
+def is_declared(module: str, decl: Declared) -> bool:
+    if candidates(module) & decl.names:
+        return True
+    if module == "google":
+        return any(n.startswith("google-") for n in decl.names)
+    return any(normalize(d) in decl.names for d in _installed().get(module, ()))
+
+
+def distribution_for(module: str) -> str:
+    if module in IMPORT_TO_DIST:
+        return IMPORT_TO_DIST[module]
+    installed = _installed().get(module)
+    return installed[0] if installed else module

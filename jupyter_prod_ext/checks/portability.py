@@ -1,0 +1,208 @@
+"""Portability: what ties the notebook to one machine, one kernel or one lucky run."""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator
+from pathlib import PurePath
+
+from ..notebook import Magic
+from ..types import Severity
+from . import deps
+from .base import Context, Finding
+from .registry import check
+
+#: magics that only configure the notebook's display or reloading: harmless, but still not Python
+_BENIGN_MAGICS = frozenset({"matplotlib", "autoreload", "load_ext", "reload_ext", "config", "time", "timeit"})
+_INSTALL = re.compile(r"^[%!]+\s*(?:python3?\s+-m\s+)?(pip3?|conda|mamba|micromamba|uv\s+pip)\s+install\b")
+
+
+def _magic_finding(ctx: Context, cell: int, m: Magic) -> Finding:
+    text = m.text if len(m.text) <= 60 else m.text[:59] + "…"
+    if _INSTALL.match(m.text):
+        return ctx.finding(
+            "ipython-magic",
+            "warning",
+            cell,
+            m.line,
+            f"`{text}` installs packages from inside the notebook.",
+            "Declare the dependency in pyproject.toml (or requirements.txt / environment.yml) and remove the line.",
+        )
+    if m.kind == "cell":
+        msg = f"`{text}` runs the cell with another tool; a Python module cannot."
+        hint = "Use subprocess.run([...]) or a Python library, or keep this step out of the promoted code."
+    elif m.kind == "shell":
+        msg = f"`{text}` is a shell command; it does not run in a Python module."
+        hint = "Use subprocess.run([...], check=True) or pathlib/shutil instead."
+    elif m.kind == "help":
+        msg = f"`{text}` is IPython help syntax; it is not Python."
+        hint = "Remove it before committing."
+    else:
+        msg = f"`{text}` is an IPython magic; it does not run in a Python module."
+        hint = "Replace it with plain Python, or keep it only in the notebook, outside promoted code."
+    severity: Severity = "info" if m.kind == "line" and m.name in _BENIGN_MAGICS else "warning"
+    return ctx.finding("ipython-magic", severity, cell, m.line, msg, hint)
+
+
+@check("ipython-magic", "portability", "warning", "A `%magic`, `!shell` or `?help` line will not run in a module.")
+def ipython_magic(ctx: Context) -> Iterator[Finding]:
+    for unit in ctx.units:
+        for m in unit.magics:
+            yield _magic_finding(ctx, unit.cell.index, m)
+    for stmt in ctx.defuse.automagics:
+        node = stmt.node
+        name = getattr(getattr(node, "value", None), "id", "?")
+        yield ctx.finding(
+            "ipython-magic",
+            "warning",
+            stmt.cell,
+            stmt.line,
+            f"`{name}` alone runs IPython's `%{name}` automagic; in a module it is an undefined name.",
+            "Write the magic explicitly, or replace it with Python (os.listdir, os.getcwd, ...).",
+        )
+
+
+_PATH = re.compile(
+    r"""(?<![\w'"])[rRbBuUfF]{0,2}(['"])"""
+    r"""(?P<path>(?:/(?:home|Users|root|mnt|media|Volumes|opt|srv|data|scratch|gpfs|content|kaggle|tmp|var/folders)/"""
+    r"""|[A-Za-z]:(?:\\\\|\\|/)(?=[\w .$-])|~[/\\])[^'"\n]*)"""
+)
+
+
+_PATH_STARTS = ("'/", '"/', "'~", '"~', ":\\", ":/")
+
+
+@check(
+    "absolute-path",
+    "portability",
+    "warning",
+    "A string literal holds an absolute or home-relative path that exists only on one machine.",
+)
+def absolute_path(ctx: Context) -> Iterator[Finding]:
+    for cell in ctx.nb.code_cells:
+        src = cell.source
+        if not any(p in src for p in _PATH_STARTS):
+            continue  # no quote followed by a path start: skip the regex (runs on every keystroke)
+        for m in _PATH.finditer(src):
+            path = m.group("path")
+            line = src.count("\n", 0, m.start()) + 1
+            shown = path if len(path) <= 60 else path[:59] + "…"
+            if path.startswith("/tmp/"):
+                yield ctx.finding(
+                    "absolute-path",
+                    "info",
+                    cell.index,
+                    line,
+                    f"'{shown}' is a fixed temporary path; concurrent runs would share it.",
+                    "Use tempfile.mkdtemp() or tempfile.NamedTemporaryFile().",
+                )
+                continue
+            yield ctx.finding(
+                "absolute-path",
+                "warning",
+                cell.index,
+                line,
+                f"'{shown}' is a path on one machine; the notebook fails anywhere else.",
+                "Use a path relative to the project (pathlib.Path(__file__).parent / 'data', or a config value).",
+            )
+
+
+# -- dependencies --------------------------------------------------------------------------------------
+
+
+@check(
+    "missing-dependency",
+    "portability",
+    "warning",
+    "A third-party module is imported but not declared in the project's dependencies.",
+)
+def missing_dependency(ctx: Context) -> Iterator[Finding]:
+    root = ctx.project_root
+    if root is None:
+        return
+    first: dict[str, tuple[int, int]] = {}
+    for binds in ctx.defuse.bindings.values():
+        for s, e in binds:
+            if e.how != "import" or not e.module or e.module.startswith(".") or e.deferred:
+                continue
+            top = e.module.split(".")[0]
+            if top in sys.stdlib_module_names or top in deps.RUNTIME_MODULES:
+                continue
+            where = (s.cell, e.line)
+            if top not in first or where < first[top]:
+                first[top] = where
+    if not first:
+        return
+    nb_dir = ctx.file.parent if ctx.file is not None else None
+    candidates = {m: w for m, w in first.items() if not deps.is_local(m, root, nb_dir)}
+    if not candidates:
+        return
+    declared = deps.declared(root)
+    if declared is None:
+        cell, line = min(candidates.values())
+        yield ctx.finding(
+            "missing-dependency",
+            "info",
+            cell,
+            line,
+            f"The project declares no dependencies (no pyproject [project] dependencies, requirements*.txt or "
+            f"environment.yml in {root.name or root}), so nobody can install what this notebook imports "
+            f"({', '.join(sorted(candidates)[:5])}{', …' if len(candidates) > 5 else ''}).",
+            "Add a requirements.txt or a [project] dependencies list to pyproject.toml.",
+        )
+        return
+    for module, (cell, line) in sorted(candidates.items(), key=lambda kv: kv[1]):
+        if deps.is_declared(module, declared):
+            continue
+        dist = deps.distribution_for(module)
+        yield ctx.finding(
+            "missing-dependency",
+            "warning",
+            cell,
+            line,
+            f"'{module}' is imported but '{dist}' is not declared in {declared.sources}.",
+            f"Add '{dist}' to the project's dependencies.",
+        )
+
+
+# -- file name ----------------------------------------------------------------------------------------
+
+_COPY = re.compile(r"(?:-|\s)Copy\d*$|^Copy of ", re.IGNORECASE)
+
+
+@check(
+    "non-portable-name",
+    "portability",
+    "warning",
+    "The file name is a default (`Untitled`, `-Copy1`) or has spaces or non-ASCII characters.",
+)
+def non_portable_name(ctx: Context) -> Iterator[Finding]:
+    name = PurePath(str(ctx.file) if ctx.file is not None else ctx.nb.path.replace("\\", "/")).name
+    stem = name[:-6] if name.endswith(".ipynb") else name
+    if not stem or stem.startswith("<"):
+        return
+    problems: list[str] = []
+    if stem.lower().startswith("untitled"):
+        problems.append("it is Jupyter's default name")
+    if _COPY.search(stem):
+        problems.append("it is a copy's default name")
+    if any(ch.isspace() for ch in stem):
+        problems.append("it contains spaces")
+    if not stem.isascii():
+        problems.append("it contains non-ASCII characters")
+    if not problems:
+        return
+    suggestion = unicodedata.normalize("NFKD", _COPY.sub("", stem)).encode("ascii", "ignore").decode()
+    suggestion = re.sub(r"[^\w.-]+", "_", suggestion).strip("_").lower()
+    if not suggestion or suggestion.startswith("untitled"):
+        suggestion = "sales_forecast"  # an example of a descriptive name
+    yield ctx.finding(
+        "non-portable-name",
+        "warning",
+        None,
+        None,
+        f"The file name '{name}' is not a good name to commit: {'; '.join(problems)}.",
+        f"Rename it to something descriptive in lower_snake_case (e.g. '{suggestion}.ipynb').",
+    )

@@ -1,0 +1,150 @@
+"""Portability, randomness: random numbers drawn with no seed make results differ from run to run.
+
+Calls are resolved through the notebook's imports (``np`` -> ``numpy``), so
+``np.random.rand`` and ``from random import choice`` are both seen. Only cells
+whose text mentions something random-looking are walked (this runs on every
+keystroke).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from .base import Context, Finding
+from .registry import check
+
+_RANDOM_HINT = re.compile(
+    r"random|rand|shuffle|Forest|KMeans|train_test_split|Boost|Tree|MLP|SGD|TSNE|Bagging|Isolation|ShuffleSplit|make_"
+)
+_SEEDS = frozenset(
+    {
+        "random.seed",
+        "numpy.random.seed",
+        "torch.manual_seed",
+        "torch.cuda.manual_seed",
+        "torch.cuda.manual_seed_all",
+        "tensorflow.random.set_seed",
+        "tensorflow.set_random_seed",
+        "transformers.set_seed",
+        "lightning.seed_everything",
+        "pytorch_lightning.seed_everything",
+        "lightning.pytorch.seed_everything",
+        "keras.utils.set_random_seed",
+        "tensorflow.keras.utils.set_random_seed",
+    }
+)
+_PY_RANDOM = frozenset(
+    "random randint randrange choice choices sample shuffle uniform gauss normalvariate triangular betavariate "
+    "expovariate gammavariate lognormvariate vonmisesvariate paretovariate weibullvariate getrandbits randbytes".split()
+)
+_NP_NOT_DRAWS = frozenset(
+    "seed default_rng Generator RandomState SeedSequence BitGenerator PCG64 PCG64DXSM MT19937 Philox SFC64 "
+    "get_state set_state".split()
+)
+_TORCH_RANDOM = frozenset(
+    "rand randn randint randperm rand_like randn_like randint_like normal bernoulli multinomial poisson".split()
+)
+_SKLEARN = frozenset(
+    """train_test_split RandomForestClassifier RandomForestRegressor ExtraTreesClassifier ExtraTreesRegressor
+    GradientBoostingClassifier GradientBoostingRegressor HistGradientBoostingClassifier
+    HistGradientBoostingRegressor DecisionTreeClassifier DecisionTreeRegressor KMeans MiniBatchKMeans
+    IsolationForest MLPClassifier MLPRegressor SGDClassifier SGDRegressor TSNE ShuffleSplit
+    StratifiedShuffleSplit BaggingClassifier BaggingRegressor AdaBoostClassifier AdaBoostRegressor
+    make_classification make_regression make_blobs make_moons make_circles""".split()
+)
+
+
+def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    root = aliases.get(node.id, node.id)
+    return ".".join([root, *reversed(parts)])
+
+
+def _classify(call: ast.Call, name: str) -> str | None:
+    """The RNG family an unseeded call draws from ("random", "numpy", "torch", "sklearn"), else None."""
+    head, _, last = name.rpartition(".")
+    if name in _SEEDS or last in ("seed_everything", "set_seed", "manual_seed"):
+        return "seed"
+    if head == "random" and last in _PY_RANDOM:
+        return "random"
+    if name in ("random.Random", "numpy.random.default_rng", "numpy.random.RandomState"):
+        return "generator" if not call.args and not call.keywords else None
+    if head == "numpy.random" and last not in _NP_NOT_DRAWS:
+        return "numpy"
+    if head == "torch" and last in _TORCH_RANDOM:
+        return "torch"
+    if last in _SKLEARN and (name.startswith("sklearn.") or head == "" or head.startswith("sklearn")):
+        kw = {k.arg for k in call.keywords}
+        if "random_state" in kw or None in kw:
+            return None
+        if last in ("KFold", "StratifiedKFold"):
+            return None
+        return "sklearn"
+    return None
+
+
+_ADVICE = {
+    "random": ("Python's `random`", "Call random.seed(<n>) once, in the first cells."),
+    "numpy": ("NumPy's legacy global generator", "Use rng = np.random.default_rng(<seed>) and draw from rng."),
+    "torch": ("PyTorch's global generator", "Call torch.manual_seed(<n>) once, in the first cells."),
+    "generator": ("a generator created without a seed", "Pass a seed: default_rng(42) / random.Random(42)."),
+    "sklearn": ("scikit-learn without `random_state`", "Pass random_state=<n> (or seed NumPy first)."),
+}
+
+
+@check(
+    "unseeded-randomness",
+    "portability",
+    "warning",
+    "Random numbers are drawn with no seed set before: results change from run to run.",
+)
+def unseeded_randomness(ctx: Context) -> Iterator[Finding]:
+    units = [u for u in ctx.units if u.tree is not None and _RANDOM_HINT.search(u.python)]
+    if not units:
+        return
+    aliases: dict[str, str] = {}
+    for binds in ctx.defuse.bindings.values():
+        for _, e in binds:
+            if e.how == "import" and e.module and not e.module.startswith("."):
+                aliases[e.name] = e.module
+    seeded: set[str] = set()
+    reported: set[str] = set()
+    for unit in units:
+        assert unit.tree is not None
+        calls = sorted(
+            (n for n in ast.walk(unit.tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)
+        )
+        for call in calls:
+            name = _dotted(call.func, aliases)
+            if name is None:
+                continue
+            family = _classify(call, name)
+            if family is None:
+                continue
+            if family == "seed":
+                seeded.add(name.split(".")[0])
+                continue
+            if family == "sklearn" and "numpy" in seeded:
+                continue
+            if family in ("random", "numpy", "torch"):
+                root = {"random": "random", "numpy": "numpy", "torch": "torch"}[family]
+                if root in seeded or family in reported:
+                    continue
+                reported.add(family)
+            what, hint = _ADVICE[family]
+            yield ctx.finding(
+                "unseeded-randomness",
+                "warning",
+                unit.cell.index,
+                call.lineno,
+                f"`{name.rsplit('.', 2)[-1] if family != 'sklearn' else name.rsplit('.', 1)[-1]}(...)` draws "
+                f"from {what}: results differ on every run.",
+                hint,
+            )

@@ -1,0 +1,195 @@
+"""Structure: how the notebook is laid out (imports first, sizes, a title, empty cells)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from ..notebook import CodeUnit
+from .base import Context, Finding
+from .registry import check
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+\S|^\s*<h[1-6][\s>]", re.MULTILINE | re.IGNORECASE)
+_IMPORTS = (ast.Import, ast.ImportFrom)
+_IMPORT_TYPES = frozenset(_IMPORTS)
+_GUARD_TYPES = frozenset({ast.Try, ast.If})
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_CONTROL = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)
+_CONTROL_TYPES = frozenset(_CONTROL)
+_NOT_SCRIPT = frozenset({ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+#: simple top-level statements in one cell from which it counts as "a script"
+TOP_LEVEL_STATEMENTS = 8
+
+
+def _root(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def _is_setup(node: ast.stmt, modules: set[str]) -> bool:
+    """``sys.path.insert(...)``, ``warnings.filterwarnings(...)``, ``pd.options.x = 1``: configuration
+    of imported modules, which belongs with the imports."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        root = _root(node.value)
+        return root in modules or root == "get_ipython"  # a magic (``%matplotlib inline``) is setup too
+    if isinstance(node, ast.Assign):
+        return all(isinstance(t, (ast.Attribute, ast.Subscript)) and _root(t) in modules for t in node.targets)
+    return False
+
+
+def _is_guard(node: ast.stmt) -> bool:
+    """``try: import x / except ImportError`` and ``if TYPE_CHECKING:`` are imports too."""
+    if isinstance(node, ast.Try):
+        return all(isinstance(s, _IMPORTS) for s in node.body)
+    if isinstance(node, ast.If):
+        t = node.test
+        return (isinstance(t, ast.Name) and t.id == "TYPE_CHECKING") or (
+            isinstance(t, ast.Attribute) and t.attr == "TYPE_CHECKING"
+        )
+    return False
+
+
+@check("imports-not-at-top", "structure", "warning", "Imports appear after cells that already run code.")
+def imports_not_at_top(ctx: Context) -> Iterator[Finding]:
+    modules: set[str] = set()
+    code_seen_in: int | None = None
+    for unit in ctx.units:
+        tree = unit.tree
+        if tree is None or unit.foreign:
+            continue
+        if code_seen_in is not None:
+            # past the first code cell only imports matter (cheap: this runs on every keystroke)
+            late = [n for n in tree.body if type(n) in _IMPORT_TYPES or (type(n) in _GUARD_TYPES and _is_guard(n))]
+            if late:
+                yield _late_imports(ctx, unit.cell.index, late, code_seen_in)
+            continue
+        for node in tree.body:
+            if isinstance(node, _IMPORTS):
+                modules.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+            elif not (_is_guard(node) or _is_docstring(node) or _is_setup(node, modules)):
+                code_seen_in = unit.cell.index
+
+
+def _late_imports(ctx: Context, cell: int, late: list[ast.stmt], code_cell: int) -> Finding:
+    names = [a.name for n in late if isinstance(n, _IMPORTS) for a in n.names if a.name != "*"] or ["*"]
+    shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
+    return ctx.finding(
+        "imports-not-at-top",
+        "warning",
+        cell,
+        late[0].lineno,
+        f"Import of {shown} after cell {code_cell} already ran code.",
+        "Move imports to the first code cell so the notebook's dependencies are visible in one place.",
+    )
+
+
+def _line_count(source: str) -> int:
+    text = source.rstrip("\n")
+    return text.count("\n") + 1 if text.strip() else 0
+
+
+@check("cell-too-long", "structure", "warning", "A code cell has more lines than `max-cell-lines`.")
+def cell_too_long(ctx: Context) -> Iterator[Finding]:
+    limit = ctx.settings.max_cell_lines
+    for cell in ctx.nb.code_cells:
+        n = _line_count(cell.source)
+        if n > limit:
+            yield ctx.finding(
+                "cell-too-long",
+                "warning",
+                cell.index,
+                None,
+                f"The cell has {n} lines (the limit is {limit}).",
+                "Split it into cells that each do one step, or move its functions into a module.",
+            )
+
+
+@check("notebook-too-long", "structure", "warning", "The notebook has more code cells than `max-notebook-cells`.")
+def notebook_too_long(ctx: Context) -> Iterator[Finding]:
+    limit = ctx.settings.max_notebook_cells
+    n = len(ctx.nb.code_cells)
+    if n > limit:
+        yield ctx.finding(
+            "notebook-too-long",
+            "warning",
+            None,
+            None,
+            f"The notebook has {n} code cells (the limit is {limit}).",
+            "Split it into several notebooks, or promote reusable parts into modules.",
+        )
+
+
+def _script_like(unit: CodeUnit) -> ast.stmt | None:
+    """The first statement that makes this cell substantial top-level logic, else None."""
+    tree = unit.tree
+    if tree is None or unit.foreign:
+        return None
+    simple: list[ast.stmt] = []
+    for node in tree.body:
+        t = type(node)
+        if t in _CONTROL_TYPES:
+            if _is_guard(node):
+                continue
+            if isinstance(node, ast.If) and isinstance(node.test, ast.Compare):
+                left = node.test.left
+                if isinstance(left, ast.Name) and left.id == "__name__":
+                    continue
+            return node
+        if t not in _NOT_SCRIPT and not _is_docstring(node):
+            simple.append(node)
+    return simple[0] if len(simple) >= TOP_LEVEL_STATEMENTS else None
+
+
+@check(
+    "top-level-code",
+    "structure",
+    "info",
+    "A cell holds substantial logic (loops, branches, long scripts) outside functions: a promotion candidate.",
+)
+def top_level_code(ctx: Context) -> Iterator[Finding]:
+    for unit in ctx.units:
+        node = _script_like(unit)
+        if node is None:
+            continue
+        what = "a loop or branch" if isinstance(node, _CONTROL) else "many statements"
+        yield ctx.finding(
+            "top-level-code",
+            "info",
+            unit.cell.index,
+            node.lineno,
+            f"This cell runs {what} at top level, outside any function.",
+            "Wrap the logic in a function (then promote it into a module) so it can be tested and reused.",
+        )
+
+
+@check("empty-cell", "structure", "info", "A cell has no content.")
+def empty_cell(ctx: Context) -> Iterator[Finding]:
+    for cell in ctx.nb.cells:
+        if cell.cell_type in ("code", "markdown") and not cell.source.strip():
+            yield ctx.finding(
+                "empty-cell", "info", cell.index, None, f"This {cell.cell_type} cell is empty.", "Delete it."
+            )
+
+
+@check("missing-title", "structure", "info", "The notebook does not start with a markdown cell with a heading.")
+def missing_title(ctx: Context) -> Iterator[Finding]:
+    cells = [c for c in ctx.nb.cells if c.cell_type != "raw"]  # raw front matter may come first
+    if not cells:
+        return
+    first = cells[0]
+    if first.cell_type == "markdown" and _HEADING.search(first.source):
+        return
+    yield ctx.finding(
+        "missing-title",
+        "info",
+        first.index,
+        None,
+        "The notebook does not start with a title.",
+        "Add a first markdown cell with a `# Title` and a sentence on what the notebook does.",
+    )

@@ -1,0 +1,83 @@
+"""Version control: is the notebook file in git, and is what is on disk committed (slow checks)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+from .base import Context, Finding
+from .registry import check
+
+GIT_TIMEOUT = 10.0
+
+
+def _git(cwd: Path, *args: str) -> tuple[int, str] | None:
+    """(exit status, stdout) of one git command, or None when git is missing or hangs."""
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_EDITOR="true", LC_ALL="C")
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(cwd), *args],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None  # subprocess.run kills the child on timeout
+    return proc.returncode, proc.stdout
+
+
+@check("not-in-git", "vcs", "warning", "The notebook is not tracked by git (or not in a repository).", slow=True)
+def not_in_git(ctx: Context) -> Iterator[Finding]:
+    if ctx.file is None:
+        return
+    folder = ctx.file.parent
+    if not folder.is_dir():
+        return
+    top = _git(folder, "rev-parse", "--show-toplevel")
+    if top is None:
+        return
+    if top[0] != 0:
+        yield ctx.finding(
+            "not-in-git",
+            "warning",
+            None,
+            None,
+            "The notebook is not in a git repository, so its history is not kept.",
+            "Run `git init` in the project folder (or use jupyter-prod's commit, which can create the repository).",
+        )
+        return
+    tracked = _git(folder, "ls-files", "--error-unmatch", "--", ctx.file.name)
+    if tracked is not None and tracked[0] != 0:
+        yield ctx.finding(
+            "not-in-git",
+            "warning",
+            None,
+            None,
+            "The notebook is in a git repository but not tracked.",
+            f"git add '{ctx.file.name}' and commit it.",
+        )
+
+
+@check("uncommitted-changes", "vcs", "info", "The notebook file on disk differs from the last commit.", slow=True)
+def uncommitted_changes(ctx: Context) -> Iterator[Finding]:
+    if ctx.file is None or not ctx.file.parent.is_dir():
+        return
+    tracked = _git(ctx.file.parent, "ls-files", "--error-unmatch", "--", ctx.file.name)
+    if tracked is None or tracked[0] != 0:
+        return  # not-in-git covers it
+    status = _git(ctx.file.parent, "status", "--porcelain", "--", ctx.file.name)
+    if status is None or status[0] != 0 or not status[1].strip():
+        return
+    yield ctx.finding(
+        "uncommitted-changes",
+        "info",
+        None,
+        None,
+        "The saved notebook has changes that are not committed.",
+        "Commit them (code only) when the notebook is ready.",
+    )

@@ -1,0 +1,94 @@
+"""Configuration ([tool.jupyter-prod]), selection, severity overrides, waivers and the score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jupyter_prod_ext.checks import CHECKS
+from jupyter_prod_ext.checks.api import check_notebook, check_path
+from jupyter_prod_ext.checks.score import score
+from jupyter_prod_ext.errors import ConfigError, InputError
+from jupyter_prod_ext.notebook import notebook_from_dict
+
+from .nbutil import make_nb, write_nb
+
+LONG = "\n".join(f"v{i} = {i}" for i in range(12))
+
+
+def test_pyproject_ignore_severity_and_threshold(tmp_path: Path) -> None:
+    nb = write_nb(tmp_path / "nb.ipynb", make_nb("import os", LONG))
+    base = check_path(nb, checks="fast")
+    assert {"unused-import"} <= {f["check"] for f in base["findings"]}
+    assert "cell-too-long" not in {f["check"] for f in base["findings"]}  # 12 lines < 60
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.jupyter-prod]\nmax-cell-lines = 10\nseverity = {"unused-import" = "error"}\n'
+    )
+    report = check_path(nb, checks="fast")
+    by = {f["check"]: f for f in report["findings"]}
+    assert by["cell-too-long"]["message"].startswith("The cell has 12 lines (the limit is 10)")
+    assert by["unused-import"]["severity"] == "error"
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.jupyter-prod]\nignore = ["cell-too-long"]\nmax-cell-lines = 10\nseverity = {"unused-import" = "error"}\n'
+    )
+    report = check_path(nb, checks="fast")
+    assert "cell-too-long" not in report["summary"]["checks_run"]
+    assert "cell-too-long" not in {f["check"] for f in report["findings"]}
+    assert report["summary"]["errors"] == 1
+
+
+def test_select_ids_and_families(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.jupyter-prod]\nselect = ["dataflow", "secret"]\n')
+    nb = write_nb(tmp_path / "nb.ipynb", make_nb("import os"))
+    run = check_path(nb, checks="all")["summary"]["checks_run"]
+    assert set(run) == {s.id for s in CHECKS.values() if s.family == "dataflow"} | {"secret"}
+    # the caller's ignore removes a family from that
+    run = check_path(nb, checks="fast", ignore=["dataflow"])["summary"]["checks_run"]
+    assert run == ["secret"]
+
+
+def test_bad_config_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.jupyter-prod]\nseverity = {"unused-import" = "fatal"}\n')
+    nb = write_nb(tmp_path / "nb.ipynb", make_nb("x = 1"))
+    with pytest.raises(ConfigError):
+        check_path(nb)
+
+
+def test_unknown_check_id_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="Unknown check id"):
+        check_notebook(notebook_from_dict(make_nb("x = 1")), checks=["no-such-check"])
+
+
+def test_fast_excludes_slow_checks() -> None:
+    run = check_notebook(notebook_from_dict(make_nb("x = 1")), checks="fast")["summary"]["checks_run"]
+    assert set(run) == {s.id for s in CHECKS.values() if not s.slow}
+    assert {"not-black-formatted", "type-error", "not-in-git", "uncommitted-changes"}.isdisjoint(run)
+
+
+def test_waivers_land_in_waived_and_do_not_cost() -> None:
+    data = make_nb(
+        "import os  # prod: ignore[unused-import]",
+        "# prod: ignore[unused-import, undefined-name]\nimport sys\nprint(nowhere)",
+        "import json",
+        "import re",
+    )
+    data["cells"][3]["metadata"]["jupyter_prod"] = {"ignore": ["unused-import"]}
+    report = check_notebook(notebook_from_dict(data), checks=["unused-import", "undefined-name"])
+    assert [(f["check"], f["cell"]) for f in report["findings"]] == [("unused-import", 2)]
+    assert sorted((f["check"], f["cell"]) for f in report["waived"]) == [
+        ("undefined-name", 1), ("unused-import", 0), ("unused-import", 1), ("unused-import", 3)
+    ]  # fmt: skip
+    assert report["summary"]["waived"] == 4
+    assert report["score"] == score(report["findings"]) == 93
+
+
+def test_score_formula() -> None:
+    assert score([]) == 100
+
+    def f(check: str, sev: str) -> dict[str, object]:
+        return {"check": check, "severity": sev}
+
+    assert score([f("a", "error")]) == 80  # type: ignore[list-item]
+    assert score([f("a", "warning")] * 10) == round(100 * 0.93**3)  # type: ignore[list-item]
+    assert score([f("a", "error")] * 50 + [f("b", "error")] * 50) >= 0  # type: ignore[list-item]

@@ -1,0 +1,148 @@
+"""Dataflow checks on crafted notebooks: what each must find, and what it must not."""
+
+from __future__ import annotations
+
+from jupyter_prod_ext.checks.api import check_notebook
+from jupyter_prod_ext.notebook import notebook_from_dict
+from jupyter_prod_ext.types import FindingDict
+
+from .nbutil import make_nb
+
+
+def run(cells: tuple[str, ...], *ids: str) -> list[FindingDict]:
+    return check_notebook(notebook_from_dict(make_nb(*cells)), checks=list(ids))["findings"]
+
+
+def names(found: list[FindingDict]) -> set[str]:
+    return {f["message"].split("'")[1] for f in found}
+
+
+# -- undefined-name and the scope rules ------------------------------------------------------------
+
+
+def test_undefined_name_found() -> None:
+    found = run(("print(nowhere)",), "undefined-name")
+    assert len(found) == 1 and found[0]["cell"] == 0 and found[0]["line"] == 1
+
+
+def test_comprehension_global_del() -> None:
+    cells = (
+        "squares = [i * i for i in range(3)]\nprint(i)",  # i does not leak from a comprehension
+        "def f():\n    global counter\n    counter = 1",
+        "f()\nprint(counter)",
+        "tmp = 1\ndel tmp\nprint(tmp)",
+    )
+    found = run(cells, "undefined-name")
+    assert {(f["cell"], f["message"].split("'")[1]) for f in found} == {(0, "i"), (3, "tmp")}
+    assert any("deleted" in f["message"] for f in found)
+
+
+def test_star_import_one_info_and_no_undefined() -> None:
+    cells = ("from os.path import *", "print(join('a', 'b'))", "print(exists('x'))")
+    assert run(cells, "undefined-name") == []
+    star = run(cells, "star-import")
+    assert len(star) == 1 and star[0]["severity"] == "info" and "os.path" in star[0]["message"]
+
+
+def test_pylab_is_a_star_import() -> None:
+    cells = ("%pylab inline", "plot(arange(3))")
+    assert run(cells, "undefined-name") == []
+    star = run(cells, "star-import")
+    assert len(star) == 1 and "%pylab" in star[0]["message"]
+
+
+def test_try_import_error_and_type_checking() -> None:
+    cells = (
+        "try:\n    import ujson as json\nexcept ImportError:\n    import json",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pathlib import Path",
+        "def f(p: 'Path') -> str:\n    return json.dumps(str(p))",
+        "f('x')",
+    )
+    assert run(cells, "undefined-name", "unused-import") == []
+
+
+def test_names_bound_by_magics() -> None:
+    cells = ("%%capture out\nprint(1)", "files = !ls", "print(out.stdout, files)")
+    assert run(cells, "undefined-name") == []
+
+
+def test_bare_automagic_is_not_undefined() -> None:
+    assert run(("ls", "pwd"), "undefined-name") == []
+    # bound: then it is a name like any other
+    assert run(("ls = [1]", "ls"), "undefined-name") == []
+    # not alone on its line: a real undefined name
+    assert len(run(("print(ls)",), "undefined-name")) == 1
+
+
+# -- use-before-definition ---------------------------------------------------------------------------
+
+
+def test_use_before_definition_names_later_cell() -> None:
+    found = run(("print(total)", "x = 1", "total = 3"), "use-before-definition")
+    assert len(found) == 1
+    f = found[0]
+    assert f["cell"] == 0 and f["severity"] == "error" and "cell 2" in f["message"]
+    assert run(("print(total)", "total = 3"), "undefined-name") == []  # not both
+
+
+def test_use_before_definition_not_for_functions_called_later() -> None:
+    assert run(("def f():\n    return helper()", "def helper():\n    return 1", "f()"), "use-before-definition") == []
+
+
+# -- redefined-name ------------------------------------------------------------------------------------
+
+
+def test_redefined_name_when_read_across_cells() -> None:
+    found = run(("df = 1", "print(df)", "df = 2", "print(df)"), "redefined-name")
+    assert len(found) == 1 and found[0]["cell"] == 2 and "cell(s) 0" in found[0]["message"]
+
+
+def test_redefined_name_low_noise() -> None:
+    cells = (
+        "for i in range(3):\n    pass",
+        "for i in range(2):\n    pass",  # loop variables
+        "_ = 1",
+        "_ = 2",  # throwaway
+        "fig = 1\nprint(fig)",
+        "fig = 2\nprint(fig)",  # cell-local temporaries, never read elsewhere
+        "data = [3, 1]",
+        "data = sorted(data)",  # a pipeline step reads its input
+        "print(data)",
+        "import os",
+        "import os",  # the same import twice
+        "print(os.sep)",
+    )
+    assert run(cells, "redefined-name") == []
+
+
+# -- unused-import / unused-definition ----------------------------------------------------------------
+
+
+def test_unused_import() -> None:
+    found = run(("import os, sys\nfrom json import dumps as jd", "print(sys.argv)"), "unused-import")
+    assert names(found) == {"os", "jd"}
+    assert all(f["severity"] == "warning" for f in found)
+
+
+def test_unused_import_exceptions() -> None:
+    cells = (
+        "from __future__ import annotations",
+        "import numpy as np\n__all__ = ['np']",
+        "import json\ndef f():\n    return json.dumps({})",  # used in a function body
+        "try:\n    import ujson\nexcept ImportError:\n    ujson = None",
+    )
+    assert run(cells, "unused-import") == []
+
+
+def test_unused_definition() -> None:
+    cells = (
+        "def used():\n    return 1",
+        "def unused():\n    return 2",
+        "class Unused:\n    pass",
+        "def exported():\n    pass\n__all__ = ['exported']",
+        "import functools\n@functools.lru_cache\ndef registered():\n    pass",
+        "used()",
+    )
+    found = run(cells, "unused-definition")
+    assert names(found) == {"unused", "Unused"}
+    assert all(f["severity"] == "info" for f in found)

@@ -1,0 +1,145 @@
+"""Portability checks: magics, machine paths, randomness, undeclared dependencies, file names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jupyter_prod_ext.checks.api import check_notebook, check_path
+from jupyter_prod_ext.notebook import notebook_from_dict
+from jupyter_prod_ext.types import FindingDict
+
+from .nbutil import make_nb, write_nb
+
+
+def run(cells: tuple[str, ...], *ids: str, **kw: Any) -> list[FindingDict]:
+    return check_notebook(notebook_from_dict(make_nb(*cells)), checks=list(ids), **kw)["findings"]
+
+
+# -- ipython-magic ----------------------------------------------------------------------------------
+
+
+def test_each_magic_line_reported_with_install_advice() -> None:
+    cells = (
+        "!pip install requests\n%pip install pandas",
+        "%matplotlib inline\nfiles = !ls\n!rm -rf build",
+        "%%bash\necho hi",
+        "ls",
+        "x = 1",
+    )
+    found = run(cells, "ipython-magic")
+    where = [(f["cell"], f["line"]) for f in found]
+    assert where == [(0, 1), (0, 2), (1, 1), (1, 2), (1, 3), (2, 1), (3, 1)]
+    installs = [f for f in found if f["cell"] == 0]
+    assert all("pyproject" in f["hint"] for f in installs)
+    assert found[2]["severity"] == "info"  # %matplotlib only configures display
+    assert "automagic" in found[-1]["message"]
+
+
+# -- absolute-path -----------------------------------------------------------------------------------
+
+
+def test_absolute_paths() -> None:
+    cells = (
+        "df = read('/home/alice/data.csv')",
+        'p = r"C:\\Users\\bob\\file.txt"',
+        "q = open('~/notes.txt')",
+        "t = '/tmp/scratch.bin'",
+        "ok = ['https://example.com/home/x', '/dev/null', 'data/rel.csv', 'a/home/b']",
+        "# a comment about /home/alice is not a literal",
+    )
+    found = run(cells, "absolute-path")
+    assert [(f["cell"], f["severity"]) for f in found] == [(0, "warning"), (1, "warning"), (2, "warning"), (3, "info")]
+    assert "/home/alice/data.csv" in found[0]["message"]
+
+
+# -- unseeded-randomness ------------------------------------------------------------------------------
+
+
+def test_unseeded_randomness_found() -> None:
+    cells = (
+        "import random\nimport numpy as np\nfrom sklearn.model_selection import train_test_split",
+        "a = random.random()\nb = random.choice([1, 2])",  # one finding for the random module
+        "c = np.random.rand(3)",
+        "rng = np.random.default_rng()",
+        "X_tr, X_te = train_test_split([1, 2, 3, 4])",
+    )
+    found = run(cells, "unseeded-randomness")
+    assert [(f["cell"], f["line"]) for f in found] == [(1, 1), (2, 1), (3, 1), (4, 1)]
+
+
+def test_seeded_randomness_is_clean() -> None:
+    cells = (
+        "import random\nimport numpy as np\nimport torch\nfrom sklearn.ensemble import RandomForestClassifier",
+        "random.seed(0)\nnp.random.seed(0)\ntorch.manual_seed(0)",
+        "a = random.random()\nc = np.random.rand(3)\nt = torch.rand(2)",
+        "rng = np.random.default_rng(42)\nd = rng.normal()",
+        "m = RandomForestClassifier(random_state=0)\nm2 = RandomForestClassifier()",  # numpy seeded: fine
+    )
+    assert run(cells, "unseeded-randomness") == []
+
+
+def test_seed_after_use_does_not_count() -> None:
+    found = run(("import torch\nx = torch.randn(3)", "torch.manual_seed(1)"), "unseeded-randomness")
+    assert len(found) == 1 and found[0]["cell"] == 0
+
+
+# -- missing-dependency --------------------------------------------------------------------------------
+
+
+IMPORTS = (
+    "import os\nimport numpy as np\nimport pandas\nfrom sklearn.linear_model import LinearRegression\n"
+    "import cv2\nimport yaml\nimport helpers\nimport mypkg.sub\nfrom . import sibling\nimport requests",
+)
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "helpers.py").write_text("X = 1\n")
+    (tmp_path / "src" / "mypkg").mkdir(parents=True)
+    (tmp_path / "src" / "mypkg" / "__init__.py").write_text("")
+    return write_nb(tmp_path / "nb.ipynb", make_nb(*IMPORTS))
+
+
+def test_missing_dependency_against_pyproject_and_requirements(tmp_path: Path) -> None:
+    nb = _project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\ndependencies = ["NumPy>=1.26", "scikit_learn"]\n'
+        '[project.optional-dependencies]\nvision = ["opencv-python-headless"]\n'
+    )
+    (tmp_path / "requirements-dev.txt").write_text("# dev\nPyYAML==6.0  # config\n-r other.txt\n")
+    found = check_path(nb, checks=["missing-dependency"])["findings"]
+    assert sorted(f["message"].split("'")[1] for f in found) == ["pandas", "requests"]
+    assert all(f["severity"] == "warning" for f in found)
+
+
+def test_missing_dependency_environment_yml_and_poetry(tmp_path: Path) -> None:
+    nb = _project(tmp_path)
+    (tmp_path / "environment.yml").write_text(
+        "name: demo\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.11\n  - numpy\n  - pandas>=2\n"
+        "  - scikit-learn\n  - py-opencv\n  - pip\n  - pip:\n    - requests\n"
+    )
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry.dependencies]\npython = "^3.11"\npyyaml = "*"\n')
+    assert check_path(nb, checks=["missing-dependency"])["findings"] == []
+
+
+def test_no_declaration_file_is_one_info(tmp_path: Path) -> None:
+    nb = _project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")  # declares nothing
+    found = check_path(nb, checks=["missing-dependency"])["findings"]
+    assert len(found) == 1 and found[0]["severity"] == "info" and "declares no dependencies" in found[0]["message"]
+
+
+def test_stdlib_only_is_clean(tmp_path: Path) -> None:
+    nb = write_nb(tmp_path / "nb.ipynb", make_nb("import os, json, sys\nfrom IPython.display import display"))
+    assert check_path(nb, checks=["missing-dependency"])["findings"] == []
+
+
+# -- non-portable-name ---------------------------------------------------------------------------------
+
+
+def test_non_portable_names(tmp_path: Path) -> None:
+    data = make_nb("x = 1")
+    for name in ("Untitled3.ipynb", "analysis-Copy1.ipynb", "my analysis.ipynb", "données.ipynb"):
+        found = check_path(write_nb(tmp_path / name, data), checks=["non-portable-name"])["findings"]
+        assert len(found) == 1 and found[0]["cell"] is None, name
+    assert check_path(write_nb(tmp_path / "sales_report.ipynb", data), checks=["non-portable-name"])["findings"] == []

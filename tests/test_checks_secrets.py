@@ -1,0 +1,121 @@
+"""The secret check: what it must find in sources and text outputs, and the false positives it must avoid.
+
+Fake credentials are assembled at run time so that this file itself does not trip secret scanners.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any
+
+import nbformat.v4 as v4
+import pytest
+
+from jupyter_prod_ext.checks.api import check_notebook
+from jupyter_prod_ext.checks.secrets import mask
+from jupyter_prod_ext.notebook import notebook_from_dict
+from jupyter_prod_ext.types import FindingDict
+
+from .nbutil import make_nb
+
+AWS_ID = "AKIA" + "Q3EGRTYUIOPLKJHG"
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYzQ8aB1c2D3e4"
+GH = "ghp_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
+GH_PAT = "github_pat_" + "11ABCDEFG0abcdefghijkl_" + "mnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab"
+SLACK = "xoxb-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+GOOGLE = "AIza" + "SyD3fG7hJ9kL2mN4pQ6rS8tU0vW1xY3zA5b"
+STRIPE = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc9Xq"
+OPENAI = "sk-" + "proj-" + "Xy7AbC3dEfGh9IjKlMn0OpQrStUvWxYz12345678"
+JWT = "eyJhbGciOiJIUzI1NiJ9." + "eyJzdWIiOiIxMjM0NTY3ODkwIn0." + "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+PEM = "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----"
+
+
+def run(data: dict[str, Any]) -> list[FindingDict]:
+    return check_notebook(notebook_from_dict(data), checks=["secret"])["findings"]
+
+
+@pytest.mark.parametrize(
+    "source, secret",
+    [
+        (f"key_id = '{AWS_ID}'", AWS_ID),
+        (f"aws_secret_access_key = '{AWS_SECRET}'", AWS_SECRET),
+        (f"client = Github('{GH}')", GH),
+        (f"tok = '{GH_PAT}'", GH_PAT),
+        (f"hook = '{SLACK}'", SLACK),
+        (f"maps = Client(key='{GOOGLE}')", GOOGLE),
+        (f"stripe.api_key = '{STRIPE}'", STRIPE),
+        (f"openai.api_key = '{OPENAI}'", OPENAI),
+        (f"auth = '{JWT}'", JWT),
+        (f'pem = """{PEM}"""', PEM.split("\n")[0]),
+        ('password = "s3cr3t-Passw0rd"', "s3cr3t-Passw0rd"),
+        ('API_KEY="f3a9c1d27b"', "f3a9c1d27b"),
+        ('conf = {"db_password": "hunter22!x"}', "hunter22!x"),
+        ('config["token"] = "tkn-9f8e7d6c5b"', "tkn-9f8e7d6c5b"),
+        ('engine = create_engine("postgresql://admin:Sup3rS3cret@db.example.com/app")', "Sup3rS3cret"),
+        ('signing = "Zr8Kq2Lw9Xv4Tn6Bm1Hs3Jd5"', "Zr8Kq2Lw9Xv4Tn6Bm1Hs3Jd5"),  # entropy rule, key-ish name
+    ],
+)
+def test_secret_in_source_is_found_and_masked(source: str, secret: str) -> None:
+    found = run(make_nb("x = 1", "import os\n" + source))
+    assert len(found) >= 1, source
+    f = found[0]
+    assert f["check"] == "secret" and f["severity"] == "error" and f["cell"] == 1 and f["line"] == 2
+    assert secret not in f["message"] and secret not in f["hint"]
+    assert mask(secret)[:5] in f["message"] and f"({len(secret)} chars)" in f["message"]
+
+
+def test_mask_never_shows_more_than_four_characters() -> None:
+    assert mask("abcdefghijkl") == "abcd…(12 chars)"
+
+
+def test_secret_in_text_outputs() -> None:
+    data = make_nb(("print(cfg)", 1), ("cfg", 2), ("show()", 3))
+    data["cells"][0]["outputs"] = [v4.new_output("stream", name="stdout", text=f"token is {GH}\n")]
+    data["cells"][1]["outputs"] = [
+        v4.new_output("execute_result", data={"text/plain": f"{{'key': '{AWS_ID}'}}"}, execution_count=2)
+    ]
+    data["cells"][2]["outputs"] = [v4.new_output("display_data", data={"text/html": f"<b>{STRIPE}</b>"})]
+    found = run(data)
+    assert [(f["cell"], f["line"]) for f in found] == [(0, None), (1, None), (2, None)]
+    assert all("output" in f["message"] for f in found)
+    blob = json.dumps(found)
+    assert GH not in blob and AWS_ID not in blob and STRIPE not in blob
+
+
+def test_secret_in_markdown_cell() -> None:
+    data = make_nb("x = 1")
+    data["cells"].append(v4.new_markdown_cell(f"Use `{GH}` to log in"))
+    assert [f["cell"] for f in run(data)] == [1]
+
+
+def test_no_false_positives() -> None:
+    png = base64.b64encode(bytes(range(256)) * 64).decode()
+    sources = (
+        'password = ""',
+        'password = "changeme"',
+        'API_KEY = "<your-api-key>"',
+        'token = "YOUR_TOKEN_HERE"',
+        'password = os.environ["DB_PASSWORD"]',
+        "api_key = os.getenv('API_KEY', '')",
+        "password = getpass.getpass('Password: ')",
+        'secret = "${SECRET}"',
+        'password_prompt = "Enter your password please now"',
+        "tokenizer = AutoTokenizer.from_pretrained('bert-base-uncased')",
+        "max_tokens = 512",
+        f"run_id = '{uuid.UUID(int=123456789)}'",
+        "commit = 'e83c5163316f89bfbde7d9ab23ca2e25604af290'",
+        "cache_key = 'd41d8cd98f00b204e9800998ecf8427e'",
+        "model = 'sk-learn-regressor'",
+        "url = 'https://user@example.com/path'",
+        "dsn = 'postgresql://user:{password}@db/app'",
+        "key_file = '/etc/ssl/private/server.key'",
+    )
+    data = make_nb(*[(s, i + 1) for i, s in enumerate(sources)])
+    data["cells"][0]["outputs"] = [
+        v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure size 640x480>"}),
+        v4.new_output("stream", name="stdout", text="HEAD is now at e83c5163316f89bfbde7d9ab23ca2e25604af290\n"),
+        v4.new_output("stream", name="stdout", text=f"run {uuid.UUID(int=987654321)} finished\n"),
+    ]
+    assert run(data) == []

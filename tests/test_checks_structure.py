@@ -1,0 +1,86 @@
+"""Structure checks: imports first, sizes, top-level logic, empty cells, a title."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nbformat.v4 as v4
+
+from jupyter_prod_ext.checks.api import check_notebook
+from jupyter_prod_ext.checks.base import Context, Settings
+from jupyter_prod_ext.checks.engine import run_checks
+from jupyter_prod_ext.notebook import notebook_from_dict
+from jupyter_prod_ext.types import FindingDict
+
+from .nbutil import make_nb
+
+
+def run(data: dict[str, Any], *ids: str, settings: Settings | None = None) -> list[FindingDict]:
+    nb = notebook_from_dict(data)
+    if settings is not None:
+        return run_checks(Context(nb=nb, settings=settings), list(ids))["findings"]
+    return check_notebook(nb, checks=list(ids))["findings"]
+
+
+def test_imports_not_at_top() -> None:
+    data = make_nb(
+        '"""Doc."""\nimport sys\nsys.path.insert(0, "src")\nimport os',  # setup between imports is fine
+        "%matplotlib inline",
+        "x = os.getcwd()",
+        "import json\nfrom pathlib import Path",
+        "y = json.dumps(x)",
+    )
+    found = run(data, "imports-not-at-top")
+    assert len(found) == 1
+    f = found[0]
+    assert f["cell"] == 3 and f["line"] == 1 and "json, Path" in f["message"] and "cell 2" in f["message"]
+
+
+def test_imports_only_at_top_is_clean() -> None:
+    assert run(make_nb("import os\nimport sys", "try:\n    import ujson\nexcept ImportError:\n    pass", "x = 1"),
+               "imports-not-at-top") == []  # fmt: skip
+
+
+def test_cell_too_long_uses_setting() -> None:
+    data = make_nb("\n".join(f"a{i} = {i}" for i in range(12)), "b = 1")
+    assert run(data, "cell-too-long") == []  # default limit 60
+    found = run(data, "cell-too-long", settings=Settings(max_cell_lines=10))
+    assert [f["cell"] for f in found] == [0] and "12 lines" in found[0]["message"]
+
+
+def test_notebook_too_long() -> None:
+    data = make_nb(*[f"a{i} = {i}" for i in range(5)])
+    assert run(data, "notebook-too-long", settings=Settings(max_notebook_cells=5)) == []
+    found = run(data, "notebook-too-long", settings=Settings(max_notebook_cells=4))
+    assert len(found) == 1 and found[0]["cell"] is None
+
+
+def test_top_level_code_low_noise() -> None:
+    data = make_nb(
+        "import os",
+        "def f(x):\n    for i in range(x):\n        print(i)",  # inside a function: fine
+        "df = load()\ndf.head()",  # two statements: fine
+        "for i in range(3):\n    print(i)",
+        "\n".join(f"v{i} = {i}" for i in range(9)),
+        "if __name__ == '__main__':\n    f(1)",
+    )
+    found = run(data, "top-level-code")
+    assert [(f["cell"], f["severity"]) for f in found] == [(3, "info"), (4, "info")]
+
+
+def test_empty_cells() -> None:
+    data = make_nb("x = 1", "  \n")
+    data["cells"].append(v4.new_markdown_cell(""))
+    found = run(data, "empty-cell")
+    assert [f["cell"] for f in found] == [1, 2]
+
+
+def test_missing_title() -> None:
+    assert len(run(make_nb("x = 1"), "missing-title")) == 1
+    assert run(make_nb("x = 1", markdown_title="Sales report"), "missing-title") == []
+    data = make_nb("x = 1")
+    data["cells"].insert(0, v4.new_markdown_cell("Some text without heading"))
+    assert len(run(data, "missing-title")) == 1
+    data["cells"][0] = v4.new_markdown_cell("## Analysis\nText")
+    data["cells"].insert(0, v4.new_raw_cell("---\ntitle: x\n---"))  # front matter before the title
+    assert run(data, "missing-title") == []

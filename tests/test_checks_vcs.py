@@ -1,0 +1,63 @@
+"""VCS checks against real git repositories in tmp_path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from jupyter_prod_ext.checks.api import check_notebook, check_path
+from jupyter_prod_ext.notebook import notebook_from_dict
+
+from .nbutil import make_nb, write_nb
+
+IDS = ["not-in-git", "uncommitted-changes"]
+
+
+def git(cwd: Path, *args: str) -> None:
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")  # fmt: skip
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, timeout=30, env=env)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+def checks(path: Path) -> list[tuple[str, str]]:
+    return [(f["check"], f["message"]) for f in check_path(path, checks=IDS)["findings"]]
+
+
+def test_no_repository(tmp_path: Path) -> None:
+    nb = write_nb(tmp_path / "alone" / "nb.ipynb", make_nb("x = 1"))
+    found = checks(nb)
+    assert [c for c, _ in found] == ["not-in-git"] and "not in a git repository" in found[0][1]
+
+
+def test_untracked_then_committed_then_modified(repo: Path) -> None:
+    nb = write_nb(repo / "nb.ipynb", make_nb("x = 1"))
+    found = checks(nb)
+    assert [c for c, _ in found] == ["not-in-git"] and "not tracked" in found[0][1]
+    git(repo, "add", "nb.ipynb")
+    git(repo, "commit", "-q", "-m", "add")
+    assert checks(nb) == []
+    write_nb(nb, make_nb("x = 2"))
+    assert [c for c, _ in checks(nb)] == ["uncommitted-changes"]
+
+
+def test_file_with_spaces_in_subfolder(repo: Path) -> None:
+    nb = write_nb(repo / "sub dir" / "my nb.ipynb", make_nb("x = 1"))
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "add")
+    assert checks(nb) == []
+
+
+def test_unsaved_content_without_file_is_skipped() -> None:
+    report = check_notebook(notebook_from_dict(make_nb("x = 1")), checks=IDS)
+    assert report["findings"] == [] and report["summary"]["checks_run"] == IDS
