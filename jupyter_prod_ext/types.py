@@ -6,7 +6,7 @@ a key once it has shipped (they are public contracts).
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -30,6 +30,8 @@ class FindingDict(TypedDict):
     hint: str
     #: only present when the fix is exact (e.g. black's output for a cell)
     fix: Fix | None
+    #: the check's family (execution, dataflow, ...): how the panel groups findings
+    family: NotRequired[str]
 
 
 class ReportSummary(TypedDict):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Literal
 
 from ..errors import InputError
-from ..types import ReportDict
+from ..types import FindingDict, ReportDict
 from .base import Context, Finding
 from .registry import CHECKS, CheckSpec
 from .score import score
@@ -96,6 +96,14 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
+def _with_family(f: Finding) -> FindingDict:
+    d = f.to_dict()
+    spec = CHECKS.get(f.check)
+    if spec is not None:
+        d["family"] = spec.family
+    return d
+
+
 def run_checks(ctx: Context, selection: Selection | str = "fast") -> ReportDict:
     with gc_paused():
         return _run_checks(ctx, selection)
@@ -119,12 +127,12 @@ def _run_checks(ctx: Context, selection: Selection | str) -> ReportDict:
     )
     active.sort(key=key)
     waived.sort(key=key)
-    active_dicts = [f.to_dict() for f in active]
+    active_dicts = [_with_family(f) for f in active]
     return {
         "path": ctx.nb.path,
         "score": score(active_dicts),
         "findings": active_dicts,
-        "waived": [f.to_dict() for f in waived],
+        "waived": [_with_family(f) for f in waived],
         "summary": {
             "errors": sum(f.severity == "error" for f in active),
             "warnings": sum(f.severity == "warning" for f in active),
