@@ -17,7 +17,9 @@ from ..errors import ProdError
 #: subcommand name -> module under ``jupyter_prod_ext.cli`` with ``add_parser`` and ``run``.
 SUBCOMMANDS: dict[str, str] = {
     "check": "check_cmd",
+    "checks": "checks_list_cmd",
     "commit": "commit_cmd",
+    "promote": "promote_cmd",
     "run": "run_cmd",
     "status": "status_cmd",
 }

@@ -1,0 +1,159 @@
+"""Cells of plain statements turned into one function (``as_function``).
+
+Parameters are the data the cells read from earlier cells (names that cannot
+move: a loaded frame, a fitted model); imports, functions and constants they use
+move along instead. Return values are the names the cells bind that *later*
+cells read, so the notebook keeps working with ``a, b = NAME(df)`` in place of
+the cells.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass, field
+
+from ..analysis import Stmt
+from .select import Program
+
+
+@dataclass
+class FunctionPiece:
+    name: str
+    params: list[str]
+    returns: list[str]
+    #: statements that form the body, in notebook order
+    body: list[Stmt]
+    cells: list[int]
+    text: str = ""
+    #: per line of ``text``: (cell, line in cell)
+    line_map: list[tuple[int, int] | None] = field(default_factory=list)
+
+    def call_source(self) -> str:
+        call = f"{self.name}({', '.join(self.params)})"
+        if not self.returns:
+            return call
+        return f"{', '.join(self.returns)} = {call}"
+
+
+def split_cells(prog: Program, cells: list[int]) -> tuple[list[Stmt], list[Stmt]]:
+    """(definitions and imports that move as themselves, statements that form the body)."""
+    lifted: list[Stmt] = []
+    body: list[Stmt] = []
+    for cell in cells:
+        for stmt in prog.du.stmts_of_cell(cell):
+            if stmt.node is not None and isinstance(
+                stmt.node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            ):
+                lifted.append(stmt)
+            else:
+                body.append(stmt)
+    return lifted, body
+
+
+def returned_names(prog: Program, body: list[Stmt], cells: list[int]) -> list[str]:
+    """Names the body binds that statements outside the selected cells read afterwards."""
+    body_ids = {id(s) for s in body}
+    chosen = set(cells)
+    last = max(cells)
+    out: dict[str, None] = {}
+    for r in prog.du.resolutions:
+        if r.stmt.cell in chosen or r.stmt.cell < last:
+            continue
+        if r.source is not None and id(r.source) in body_ids:
+            out.setdefault(r.event.name)
+    order = [n for s in body for n in s.bound_names() if n in out]
+    return list(dict.fromkeys(order))
+
+
+def _multiline_strings(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, (ast.Constant, ast.JoinedStr))
+        and (isinstance(n, ast.JoinedStr) or isinstance(n.value, (str, bytes)))
+        and (getattr(n, "end_lineno", None) or 0) > getattr(n, "lineno", 0)
+        for n in ast.walk(node)
+    )
+
+
+def build_function(
+    prog: Program, name: str, body: list[Stmt], cells: list[int], params: list[str], returns: list[str]
+) -> FunctionPiece:
+    piece = FunctionPiece(name, params, returns, body, cells)
+    first = body[0] if body else None
+    head = (first.cell, first.line) if first is not None else (cells[0], 1)
+    lines: list[str] = [f"def {name}({', '.join(params)}):"]
+    lmap: list[tuple[int, int] | None] = [head]
+    for stmt in body:
+        node = stmt.node
+        if node is None:
+            continue
+        if _multiline_strings(node):
+            # indenting a triple-quoted string would change its value: re-render it
+            text_lines = ast.unparse(node).split("\n")
+            for i, ln in enumerate(text_lines):
+                lines.append("    " + ln)
+                lmap.append((stmt.cell, min(stmt.line + i, stmt.end_line)))
+            continue
+        text_lines = prog.stmt_text(stmt).split("\n")
+        first_line = prog.stmt_first_line(stmt)
+        for i, ln in enumerate(text_lines):
+            lines.append(("    " + ln) if ln.strip() else "")
+            lmap.append((stmt.cell, first_line + i))
+    if returns:
+        lines.append(f"    return {', '.join(returns)}")
+        lmap.append(lmap[-1])
+    if len(lines) == 1:
+        lines.append("    pass")
+        lmap.append(head)
+    piece.text = "\n".join(lines)
+    piece.line_map = lmap
+    return piece
+
+
+def add_parameters(
+    pieces: list[tuple[str, ast.stmt]], params: dict[str, list[str]]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Turn unmoved names into keyword-only parameters of the functions that read them.
+
+    ``pieces``: (function name, def node) of the moved functions. A moved
+    function that calls one which gained a parameter gains it too and passes it
+    on (``helper(x, df=df)``), so the module never reads a global that is not
+    there. Returns (new source by function name, parameters by function name).
+    """
+    funcs = dict(pieces)
+    takes: dict[str, list[str]] = {}
+    for pname, labels in params.items():
+        users = {label for label in labels if label in funcs}
+        changed = True
+        while changed:
+            changed = False
+            for fname, node in funcs.items():
+                if fname in users:
+                    continue
+                if any(
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in users
+                    for n in ast.walk(node)
+                ):
+                    users.add(fname)
+                    changed = True
+        for user in sorted(users):
+            takes.setdefault(user, []).append(pname)
+    texts: dict[str, str] = {}
+    for fname, plist in takes.items():
+        node = copy.deepcopy(funcs[fname])
+        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        args = node.args
+        have = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+        for p in plist:
+            if p not in have:
+                args.kwonlyargs.append(ast.arg(arg=p))
+                args.kw_defaults.append(None)
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in takes:
+                given = {k.arg for k in sub.keywords}
+                for p in takes[sub.func.id]:
+                    if p not in given:
+                        sub.keywords.append(ast.keyword(arg=p, value=ast.Name(id=p, ctx=ast.Load())))
+        ast.fix_missing_locations(node)
+        texts[fname] = ast.unparse(node)
+    return texts, takes

@@ -1,0 +1,226 @@
+"""Merge promoted definitions into an existing module without touching anything else.
+
+The old file is never re-generated or re-formatted: edits are splices by the
+line ranges of its top-level AST nodes (a same-named definition is replaced in
+place, new definitions are appended, missing imports go after the last
+top-level import, ``__all__`` is extended when it is a plain list or tuple).
+Every other byte of the file is kept as it was.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from black.mode import Mode
+
+from ..errors import InputError, PathError
+from .module import Block, LineMap, all_line, find_nodes, format_text, import_lines, node_range
+from .slice import ImportNeed
+
+
+@dataclass
+class MergeResult:
+    text: str
+    line_map: LineMap
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+
+
+def _import_bindings(tree: ast.Module) -> dict[str, tuple[str, str | None]]:
+    """Top-level imports of the old module: bound name -> (module, imported name)."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = (a.name if a.asname else a.name.split(".")[0], None)
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            for a in node.names:
+                if a.name != "*":
+                    out[a.asname or a.name] = (base, a.name)
+    return out
+
+
+def _need_key(need: ImportNeed) -> tuple[str, str | None]:
+    if need.name is None:
+        return (need.module if need.asname else need.module.split(".")[0], None)
+    return (need.module, need.name)
+
+
+def _all_names(node: ast.stmt) -> list[str] | None:
+    if not (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id == "__all__"
+        and isinstance(node.value, (ast.List, ast.Tuple))
+    ):
+        return None
+    names: list[str] = []
+    for elt in node.value.elts:
+        if not (isinstance(elt, ast.Constant) and isinstance(elt.value, str)):
+            return None
+        names.append(elt.value)
+    return names
+
+
+def map_blocks(text: str, blocks: list[Block]) -> LineMap:
+    """Line map of ``text`` for the lines that belong to ``blocks`` (found by name)."""
+    lines = text.split("\n")
+    lmap: LineMap = [None] * len(lines)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return lmap
+    nodes = find_nodes(tree)
+    for block in blocks:
+        node = nodes.get(block.name)
+        if node is None or not block.line_map:
+            continue
+        first, last = node_range(node)
+        for ln in range(first, last + 1):
+            lmap[ln - 1] = block.line_map[min(ln - first, len(block.line_map) - 1)]
+    return lmap
+
+
+def merge_module(
+    old: str,
+    blocks: list[Block],
+    needs: list[ImportNeed],
+    exported: list[str],
+    *,
+    replaceable: set[str],
+    local: set[str],
+    mode: Mode,
+    display: str,
+) -> MergeResult:
+    """Splice ``blocks`` (already formatted) and ``needs`` into ``old``.
+
+    ``replaceable``: names whose existing definition may be replaced (promoted
+    from this notebook and not edited by hand since, or ``force``).
+    """
+    try:
+        tree = ast.parse(old)
+    except SyntaxError as exc:
+        return MergeResult(
+            old,
+            [],
+            [f"{display} does not parse (line {exc.lineno}: {exc.msg}); fix it before promoting into it."],
+        )
+    result = MergeResult("", [])
+    lines = old.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n"
+    nl = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    nodes = find_nodes(tree)
+    imported = _import_bindings(tree)
+    #: (first line, last line, replacement lines); last < first means "insert before first"
+    splices: list[tuple[int, int, list[str]]] = []
+    appended: list[str] = []
+
+    def as_lines(text: str) -> list[str]:
+        return [ln + nl for ln in text.split("\n")]
+
+    for block in blocks:
+        name = block.name
+        if name in imported:
+            result.problems.append(
+                f"{display} already imports a `{name}`; rename the definition in the notebook or remove that import."
+            )
+            continue
+        node = nodes.get(name)
+        if node is None:
+            appended.append(block.formatted)
+            result.added.append(name)
+            continue
+        if name not in replaceable:
+            first, _ = node_range(node)
+            result.problems.append(
+                f"{display} already defines `{name}` (line {first}) and it was not promoted from this notebook; "
+                "rename one of them, or pass force to replace it."
+            )
+            continue
+        first, last = node_range(node)
+        splices.append((first, last, as_lines(block.formatted)))
+        result.replaced.append(name)
+
+    new_needs: list[ImportNeed] = []
+    for need in needs:
+        have = imported.get(need.bound)
+        if have is not None:
+            if have != _need_key(need):
+                result.problems.append(
+                    f"{display} binds `{need.bound}` to `{have[0]}` already, but the promoted code needs "
+                    f"`{need.module}`; use one name for one thing."
+                )
+            continue
+        if need.bound in nodes:
+            result.problems.append(
+                f"{display} defines `{need.bound}`, which the promoted code imports; rename one of them."
+            )
+            continue
+        new_needs.append(need)
+    if new_needs:
+        new_lines = [ln + nl for ln in import_lines(new_needs, local) if ln]
+        import_nodes = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        if import_nodes:
+            after = max(n.end_lineno or n.lineno for n in import_nodes)
+            splices.append((after + 1, after, new_lines))
+        else:
+            body = tree.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                after = body[0].end_lineno or body[0].lineno
+                splices.append((after + 1, after, [nl, *new_lines]))
+            else:
+                splices.append((1, 0, [*new_lines, nl]))
+
+    all_node = next((n for n in tree.body if _all_names(n) is not None), None)
+    if all_node is not None:
+        current = _all_names(all_node) or []
+        wanted = current + [n for n in exported if n not in current]
+        if wanted != current:
+            text, error = format_text(all_line(wanted) + "\n", mode)
+            first, last = node_range(all_node)
+            splices.append(
+                (first, last, as_lines(text.rstrip("\n")) if error is None else as_lines(all_line(wanted)))
+            )
+    elif exported and any(isinstance(n, ast.Assign) and "__all__" in _targets(n) for n in tree.body):
+        result.warnings.append(f"{display} computes `__all__`; add {', '.join(exported)} to it yourself.")
+
+    if result.problems:
+        return MergeResult(old, [], result.problems, result.warnings)
+    for first, last, repl in sorted(splices, key=lambda s: (s[0], s[1]), reverse=True):
+        if last < first:
+            lines[first - 1 : first - 1] = repl
+        else:
+            lines[first - 1 : last] = repl
+    text = "".join(lines)
+    for block_text in appended:
+        text = text.rstrip("\r\n") + nl + nl + nl + block_text.replace("\n", nl) + nl
+    result.text = text
+    result.line_map = map_blocks(text.replace("\r\n", "\n"), blocks)
+    return result
+
+
+def _targets(node: ast.Assign) -> list[str]:
+    return [t.id for t in node.targets if isinstance(t, ast.Name)]
+
+
+def read_existing(path: Path) -> str | None:
+    """The file's text, None when it does not exist; unreadable files are a one-line error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise InputError(
+            f"'{path.name}' is not UTF-8 text; promotion only merges into UTF-8 modules."
+        ) from None
+    except IsADirectoryError:
+        raise InputError(f"'{path.name}' is a folder, not a module.") from None
+    except OSError as exc:
+        raise PathError(f"'{path.name}' cannot be read ({exc.strerror or exc}).") from None

@@ -1,0 +1,261 @@
+"""Notebook edits after a promotion: promoted code out, one import in.
+
+The edits are computed on the notebook's own source (magics elsewhere in a cell
+survive) and verified by analysing the rewritten notebook again: every name a
+remaining cell read before must still be defined before it afterwards. Edit
+order is part of the contract: replacements first, then deletions from the last
+cell to the first, so each edit's ``cell`` index is valid when it is applied.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..analysis import Stmt, analyse
+from ..notebook import notebook_from_dict
+from .select import Program
+from .types import EditDict, MetadataEdit
+
+_OK = ("ok", "provided")
+_BAD = ("undefined", "deleted", "later", "star")
+
+
+@dataclass
+class Rewrite:
+    edits: list[EditDict] = field(default_factory=list)
+    #: cell index -> new source (None: deleted)
+    sources: dict[int, str | None] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    diff: str = ""
+
+
+def _drop_lines(source: str, ranges: list[tuple[int, int]]) -> str:
+    """``source`` without the given 1-based line ranges; blank runs are tidied only where code left."""
+    lines = source.split("\n")
+    drop: set[int] = set()
+    for first, last in ranges:
+        drop.update(range(first, last + 1))
+    kept: list[str] = []
+    seam = False
+    for i, ln in enumerate(lines, start=1):
+        if i in drop:
+            seam = True
+            continue
+        if seam and not ln.strip() and (not kept or not kept[-1].strip()):
+            continue  # no blank lines piling up where a definition was
+        if ln.strip():
+            seam = False
+        kept.append(ln)
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return "\n".join(kept)
+
+
+def _import_only(prog: Program, cell: int) -> bool:
+    """A cell of imports (IPython magic lines such as ``%matplotlib inline`` allowed next to them)."""
+    magic_lines = {m.line for m in prog.units[cell].magics}
+    stmts = [s for s in prog.du.stmts_of_cell(cell) if s.node is not None and s.line not in magic_lines]
+    return bool(stmts) and all(isinstance(s.node, (ast.Import, ast.ImportFrom)) for s in stmts)
+
+
+def plan_rewrite(
+    prog: Program,
+    removed: list[Stmt],
+    removable_imports: list[Stmt],
+    import_line: str,
+    *,
+    call: tuple[int, str] | None = None,
+    selected_cells: list[int],
+    call_params: dict[str, list[str]] | None = None,
+) -> Rewrite:
+    """New cell sources: ``removed`` statements out, ``import_line`` in, the ``call`` (cell, source) placed."""
+    removed_ids = {id(s) for s in removed}
+    remaining = [s for s in prog.du.stmts if id(s) not in removed_ids]
+    # an import of a promoted cell stays when code left in the notebook uses one of its names
+    for imp in removable_imports:
+        names = set(imp.bound_names())
+        users = [s for s in remaining if s is not imp and names & set(s.free_names())]
+        if not users:
+            removed_ids.add(id(imp))
+    ranges: dict[int, list[tuple[int, int]]] = {}
+    for s in prog.du.stmts:
+        if id(s) in removed_ids:
+            ranges.setdefault(s.cell, []).append((prog.stmt_first_line(s), s.end_line))
+    edited = _pass_parameters(prog, remaining, call_params or {})
+    for cell in edited:
+        ranges.setdefault(cell, [])
+    sources: dict[int, str | None] = {}
+    for cell, rngs in ranges.items():
+        new = _drop_lines(edited.get(cell, prog.nb.cells[cell].source), rngs)
+        # a cell left with nothing but comments about the code that moved goes too
+        sources[cell] = (
+            new if any(ln.strip() and not ln.lstrip().startswith("#") for ln in new.split("\n")) else None
+        )
+    if call is not None:
+        cell, text = call
+        kept = sources.get(cell, prog.nb.cells[cell].source) if cell in ranges else None
+        sources[cell] = f"{kept}\n{text}" if kept else text
+    first_promoted = min([*ranges.keys(), *([call[0]] if call else [])], default=None)
+    if import_line:
+        target = next(
+            (
+                c.index
+                for c in prog.nb.code_cells
+                if (first_promoted is None or c.index < first_promoted)
+                and _import_only(prog, c.index)
+                and sources.get(c.index, c.source) is not None
+            ),
+            None,
+        )
+        if target is not None:
+            base = sources.get(target, prog.nb.cells[target].source)
+            sources[target] = (str(base).rstrip("\n") + "\n" + import_line) if base else import_line
+        elif first_promoted is not None:
+            base = sources.get(first_promoted)
+            sources[first_promoted] = import_line + ("\n" + base if base else "")
+    rw = Rewrite(sources=sources)
+    for cell in sorted(c for c, s in sources.items() if s is not None):
+        src = sources[cell]
+        assert src is not None
+        if src != prog.nb.cells[cell].source:
+            rw.edits.append(
+                {"op": "replace", "cell": cell, "cell_id": prog.nb.cells[cell].cell_id, "source": src}
+            )
+    for cell in sorted((c for c, s in sources.items() if s is None), reverse=True):
+        rw.edits.append({"op": "delete", "cell": cell, "cell_id": prog.nb.cells[cell].cell_id})
+    rw.diff = notebook_diff(prog, sources)
+    return rw
+
+
+def _pass_parameters(prog: Program, remaining: list[Stmt], takes: dict[str, list[str]]) -> dict[int, str]:
+    """Cells whose calls of a function that gained parameters now pass them (``f(x, df=df)``)."""
+    if not takes:
+        return {}
+    inserts: dict[int, list[tuple[int, int, str]]] = {}
+    for stmt in remaining:
+        if stmt.node is None:
+            continue
+        for sub in ast.walk(stmt.node):
+            if not (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in takes):
+                continue
+            given = {k.arg for k in sub.keywords}
+            extra = [f"{p}={p}" for p in takes[sub.func.id] if p not in given]
+            if not extra or sub.end_lineno is None or sub.end_col_offset is None:
+                continue
+            text = ", ".join(extra)
+            if sub.args or sub.keywords:
+                text = ", " + text
+            inserts.setdefault(stmt.cell, []).append((sub.end_lineno, sub.end_col_offset - 1, text))
+    out: dict[int, str] = {}
+    for cell, items in inserts.items():
+        source = prog.nb.cells[cell].source
+        lines = source.split("\n")
+        python = prog.units[cell].python.split("\n")
+        for line, col, text in sorted(items, reverse=True):
+            if line - 1 >= len(lines) or lines[line - 1] != python[line - 1]:
+                continue  # a line IPython rewrote: offsets do not match the source
+            raw = lines[line - 1].encode("utf-8")
+            if raw[col : col + 1] != b")":
+                continue
+            lines[line - 1] = (raw[:col] + text.encode("utf-8") + raw[col:]).decode("utf-8")
+        out[cell] = "\n".join(lines)
+    return out
+
+
+def notebook_diff(prog: Program, sources: dict[int, str | None]) -> str:
+    chunks: list[str] = []
+    for cell in sorted(sources):
+        old = prog.nb.cells[cell].source
+        new = sources[cell] or ""
+        if old == new and sources[cell] is not None:
+            continue
+        label = f"cell {cell}" + (f" ({prog.nb.cells[cell].cell_id})" if prog.nb.cells[cell].cell_id else "")
+        chunks.extend(
+            difflib.unified_diff(
+                _lines(old),
+                _lines(new),
+                f"a/{label}",
+                "/dev/null" if sources[cell] is None else f"b/{label}",
+            )
+        )
+    return "".join(chunks)
+
+
+def _lines(text: str) -> list[str]:
+    return [ln + "\n" for ln in text.split("\n")] if text else []
+
+
+def apply_edits(raw: dict[str, Any], edits: list[EditDict]) -> dict[str, Any]:
+    """The notebook JSON with ``edits`` applied (a copy); replaced code cells lose stale outputs."""
+    data = copy.deepcopy(raw)
+    cells: list[dict[str, Any]] = data["cells"]
+    for edit in edits:
+        if edit["op"] == "replace":
+            cell = cells[edit["cell"]]
+            old = cell.get("source")
+            new = edit["source"]
+            cell["source"] = new.splitlines(keepends=True) if isinstance(old, list) else new
+            if cell.get("cell_type") == "code":
+                cell["outputs"] = []
+                cell["execution_count"] = None
+        elif edit["op"] == "delete":
+            del cells[edit["cell"]]
+        elif edit["op"] == "insert":
+            cells.insert(
+                edit["cell"],
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "source": edit["source"],
+                    "outputs": [],
+                    "execution_count": None,
+                },
+            )
+        elif edit["op"] == "metadata":
+            meta_edit: MetadataEdit = edit
+            data.setdefault("metadata", {}).update(copy.deepcopy(meta_edit["metadata"]))
+    return data
+
+
+def verify(prog: Program, raw: dict[str, Any], edits: list[EditDict], path: str) -> list[str]:
+    """Problems if a remaining cell would lose a name it reads (re-runs the analysis)."""
+    before: set[tuple[int, str]] = set()
+    for r in prog.du.resolutions:
+        if r.status in _OK and not r.event.deferred:
+            before.add((r.stmt.cell, r.event.name))
+    new_raw = apply_edits(raw, edits)
+    # map new cell positions back to original indexes
+    order = list(range(len(raw["cells"])))
+    for edit in edits:
+        if edit["op"] == "delete":
+            del order[edit["cell"]]
+    nb2 = notebook_from_dict(json.loads(json.dumps(new_raw)), path)
+    problems: list[str] = []
+    for unit in nb2.units():
+        if unit.syntax_error is not None and prog.units.get(order[unit.cell.index]) is not None:
+            old_unit = prog.units[order[unit.cell.index]]
+            if old_unit.syntax_error is None:
+                problems.append(
+                    f"Rewriting cell {order[unit.cell.index]} would leave invalid Python ({unit.syntax_error[1]}); "
+                    "promote with rewrite off and edit the notebook yourself."
+                )
+    seen: set[tuple[int, str]] = set()
+    for r in analyse(nb2).resolutions:
+        if r.status not in _BAD or r.event.deferred:
+            continue
+        cell = order[r.stmt.cell]
+        key = (cell, r.event.name)
+        if key in before and key not in seen:
+            seen.add(key)
+            problems.append(
+                f"After the rewrite, cell {cell} would use `{r.event.name}` before anything defines it; "
+                "promote the cell that defines it too, or promote with rewrite off."
+            )
+    return problems

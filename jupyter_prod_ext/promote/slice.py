@@ -1,0 +1,426 @@
+"""The slice: what the selected code needs from the notebook, transitively, and why.
+
+A dependency moves into the module when moving it cannot change behaviour:
+functions, classes, imports (only the names used) and constants bound to pure
+expressions (literals, containers, arithmetic, f-strings of other pure names,
+a few side-effect-free builtin calls). A name bound by anything else (reading a
+file, fitting a model, a loop) is data: it is reported as *unmoved* with the
+choices the user has (make it a parameter, move the statement anyway, cancel),
+because guessing would either run I/O at import time or silently drop state.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..analysis import BUILTIN_NAMES, Stmt, is_provided
+from .select import Program, stmt_label
+
+#: Builtins whose call with pure arguments is itself pure.
+PURE_CALLS = frozenset(
+    {
+        "frozenset", "tuple", "list", "dict", "set", "range", "int", "float", "str", "bool", "complex",
+        "bytes", "sorted", "len", "min", "max", "sum", "abs", "round", "enumerate", "zip", "reversed",
+    }
+)  # fmt: skip
+#: Names IPython provides that a plain module does not have.
+IPYTHON_ONLY = frozenset(
+    {"get_ipython", "display", "In", "Out", "_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh"}
+)
+
+
+def _ipython_only(name: str) -> bool:
+    if name in IPYTHON_ONLY:
+        return True
+    return name.startswith("_") and (name[1:].isdigit() or (name.startswith("_i") and name[2:].isdigit()))
+
+
+@dataclass
+class Piece:
+    """A top-level statement that moves into the module."""
+
+    stmt: Stmt
+    kind: str  # function, class, constant, statement
+    names: list[str]
+    reason: str
+    selected: bool
+
+    @property
+    def name(self) -> str:
+        return self.names[-1] if self.kind in ("function", "class") else ", ".join(self.names)
+
+
+@dataclass
+class ImportNeed:
+    stmt: Stmt
+    bound: str
+    #: ``import x.y``: "x.y"; ``from .a import b``: ".a"
+    module: str
+    #: the imported name of a from-import, else None
+    name: str | None
+    asname: str | None
+    reason: str
+
+    @property
+    def is_from(self) -> bool:
+        return self.name is not None
+
+
+@dataclass
+class Unmoved:
+    name: str
+    stmt: Stmt
+    reason: str
+
+
+@dataclass
+class Consumer:
+    stmt: Stmt
+    label: str
+    #: unmovable names become parameters without asking (an ``as_function`` body)
+    auto_param: bool = False
+    #: the statement is moved as a piece (vs. a function body built elsewhere)
+    piece: Piece | None = None
+
+
+@dataclass
+class SliceResult:
+    pieces: list[Piece] = field(default_factory=list)
+    imports: list[ImportNeed] = field(default_factory=list)
+    unmoved: list[Unmoved] = field(default_factory=list)
+    #: name -> labels of the consumers that get it as a parameter
+    parameters: dict[str, list[str]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+#: Imported callables whose call with pure arguments builds a value and does nothing else.
+PURE_IMPORTED = frozenset(
+    {
+        "pathlib.Path", "pathlib.PurePath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath", "re.compile",
+        "datetime.date", "datetime.datetime", "datetime.time", "datetime.timedelta", "decimal.Decimal",
+        "fractions.Fraction", "collections.namedtuple", "collections.OrderedDict", "typing.TypeVar",
+        "typing.NewType", "typing.NamedTuple", "types.MappingProxyType",
+    }
+)  # fmt: skip
+
+
+def _dotted(expr: ast.expr) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return list(reversed(parts))
+
+
+def _pure_shape(node: ast.expr, call_ok: Callable[[ast.expr], bool]) -> bool:
+    """Structurally free of side effects (lambda bodies run later); names are checked separately."""
+    stack: list[ast.AST] = [node]
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, ast.Lambda):
+            continue
+        if isinstance(sub, ast.Call) and not call_ok(sub.func):
+            return False
+        if isinstance(sub, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+            return False
+        stack.extend(ast.iter_child_nodes(sub))
+    return True
+
+
+def _is_assign(stmt: Stmt) -> bool:
+    node = stmt.node
+    if isinstance(node, ast.Assign):
+        targets: list[ast.expr] = list(node.targets)
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        targets = [node.target]
+    else:
+        return False
+
+    def names_only(t: ast.expr) -> bool:
+        if isinstance(t, ast.Name):
+            return True
+        if isinstance(t, (ast.Tuple, ast.List)):
+            return all(names_only(e) for e in t.elts)
+        return False
+
+    return all(names_only(t) for t in targets)
+
+
+def _assign_value(stmt: Stmt) -> ast.expr | None:
+    node = stmt.node
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        return node.value
+    return None
+
+
+class _Slicer:
+    def __init__(self, prog: Program, choices: dict[str, str]) -> None:
+        self.prog = prog
+        self.choices = choices
+        self.out = SliceResult()
+        self.piece_of: dict[int, Piece] = {}
+        self.import_keys: set[tuple[int, str]] = set()
+        self.pure_memo: dict[int, bool] = {}
+        self.unmoved_names: set[str] = set()
+        self.queue: deque[Consumer] = deque()
+        self.body_ids: set[int] = set()
+
+    # -- classification ------------------------------------------------------
+    def is_static(self, stmt: Stmt, stack: frozenset[int] = frozenset()) -> bool:
+        """def/class/import, or a constant whose value is pure and whose names are static."""
+        node = stmt.node
+        if node is None:
+            return False
+        if isinstance(
+            node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        ):
+            return True
+        key = id(stmt)
+        if key in self.pure_memo:
+            return self.pure_memo[key]
+        if key in stack:
+            return False
+        value = _assign_value(stmt)
+
+        def call_ok(func: ast.expr) -> bool:
+            parts = _dotted(func)
+            if parts is None:
+                return False
+            if len(parts) == 1 and parts[0] in PURE_CALLS:
+                return True
+            src = self.prog.sources.get((key, parts[0]))
+            if src is None or not isinstance(src.node, (ast.Import, ast.ImportFrom)):
+                return False
+            module = next((e.module for e in src.events if e.kind == "bind" and e.name == parts[0]), None)
+            if module is None:
+                return False
+            full = ".".join([module.lstrip("."), *parts[1:]])
+            return full in PURE_IMPORTED
+
+        ok = _is_assign(stmt) and value is not None and _pure_shape(value, call_ok)
+        if ok:
+            for name in stmt.free_names():
+                if name in BUILTIN_NAMES:
+                    continue
+                status = self.prog.status.get((key, name))
+                src = self.prog.sources.get((key, name))
+                if status != "ok" or src is None or not self.is_static(src, stack | {key}):
+                    ok = False
+                    break
+        self.pure_memo[key] = ok
+        return ok
+
+    # -- the walk ------------------------------------------------------------
+    def add_piece(self, stmt: Stmt, reason: str, selected: bool) -> Piece:
+        existing = self.piece_of.get(id(stmt))
+        if existing is not None:
+            return existing
+        node = stmt.node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            kind = "function"
+        elif isinstance(node, ast.ClassDef):
+            kind = "class"
+        elif self.is_static(stmt):
+            kind = "constant"
+        else:
+            kind = "statement"
+        piece = Piece(stmt, kind, stmt.bound_names(), reason, selected)
+        self.piece_of[id(stmt)] = piece
+        self.out.pieces.append(piece)
+        self.queue.append(Consumer(stmt, stmt_label(stmt), piece=piece))
+        return piece
+
+    def run(self) -> SliceResult:
+        while self.queue:
+            self.visit(self.queue.popleft())
+        self.out.pieces.sort(key=lambda p: (p.stmt.cell, p.stmt.line))
+        return self.out
+
+    def _checks(self, c: Consumer) -> None:
+        stmt, prog = c.stmt, self.prog
+        unit = prog.units.get(stmt.cell)
+        if unit is not None:
+            first = prog.stmt_first_line(stmt)
+            for m in unit.magics:
+                if first <= m.line <= stmt.end_line:
+                    self.out.problems.append(
+                        f"{c.label} (cell {stmt.cell}, line {m.line}) uses the IPython syntax `{m.text}`, "
+                        "which a Python module cannot contain; rewrite it in plain Python first."
+                    )
+                    break
+        if stmt.node is None:
+            self.out.problems.append(
+                f"{c.label} is bound by an IPython magic in cell {stmt.cell}; it cannot move."
+            )
+        for e in stmt.events:
+            if e.kind == "bind" and e.how == "global" and c.piece is not None:
+                self.out.problems.append(
+                    f"{c.label} (cell {stmt.cell}) assigns the global `{e.name}` (a `global` statement): in a "
+                    f"module it would change the module's `{e.name}`, not the notebook's; make it return the new "
+                    "value instead."
+                )
+                break
+
+    def visit(self, c: Consumer) -> None:
+        self._checks(c)
+        stmt = c.stmt
+        node = stmt.node
+        decorators: set[str] = set()
+        called: set[str] = set()
+        if node is not None:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for d in node.decorator_list:
+                    decorators.update(n.id for n in ast.walk(d) if isinstance(n, ast.Name))
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+                    called.add(sub.func.id)
+        for name in stmt.free_names():
+            key = (id(stmt), name)
+            status = self.prog.status.get(key)
+            src = self.prog.sources.get(key)
+            if status == "provided" or (status is None and name in BUILTIN_NAMES):
+                if not is_provided(name):
+                    self.out.problems.append(
+                        f"{c.label} runs `{name}` alone on a line, which IPython runs as the magic `%{name}`; "
+                        "a module cannot run magics."
+                    )
+                elif _ipython_only(name):
+                    self.out.problems.append(
+                        f"{c.label} uses `{name}`, which only IPython provides; a module has no `{name}` "
+                        "(for display: `from IPython.display import display`)."
+                    )
+                continue
+            if status == "star":
+                mods = ", ".join(sorted({m for _, m in self.prog.du.star_imports})) or "*"
+                self.out.problems.append(
+                    f"{c.label} uses `{name}`, which only a star import (`from {mods} import *`) can provide; "
+                    "import the names you use explicitly, then promote again."
+                )
+                continue
+            if status in ("undefined", "deleted") or src is None:
+                self.out.problems.append(
+                    f"{c.label} uses `{name}`, which no cell defines before it; define or import it first."
+                )
+                continue
+            if id(src) in self.body_ids or src is stmt or id(src) in self.piece_of:
+                continue
+            if name in decorators:
+                why = "decorator used by"
+            elif src.kind == "import":
+                why = "import used by"
+            elif src.kind == "class":
+                why = "class used by"
+            elif src.kind == "def":
+                why = "called by" if name in called else "used by"
+            else:
+                why = "constant used by"
+            reason = f"{why} {c.label}"
+            if src.node is None:
+                self.out.problems.append(
+                    f"{c.label} uses `{name}`, bound by an IPython magic in cell {src.cell}; a module cannot "
+                    "run magics."
+                )
+                continue
+            if isinstance(src.node, (ast.Import, ast.ImportFrom)):
+                self.add_import(src, name, reason)
+            elif c.auto_param and src.kind not in ("def", "class"):
+                # a function of the cells takes the notebook's values (constants included) as arguments
+                self.out.parameters.setdefault(name, []).append(c.label)
+            elif self.is_static(src):
+                self.add_piece(src, reason, False)
+                others = [
+                    s for s, e in self.prog.du.bindings.get(name, []) if not e.deferred and s is not src
+                ]
+                if others and src.kind not in ("def", "class"):
+                    self.out.warnings.append(
+                        f"`{name}` is assigned more than once in the notebook; the module keeps the value from "
+                        f"cell {src.cell}."
+                    )
+            else:
+                choice = self.choices.get(name)
+                if choice == "move":
+                    self.add_piece(src, f"moved on request, used by {c.label}", False)
+                    self.out.warnings.append(
+                        f"`{name}` moved on request: its statement (cell {src.cell}) now runs when the module "
+                        "is imported."
+                    )
+                elif choice == "parameter":
+                    if c.piece is None or c.piece.kind != "function":
+                        self.out.problems.append(
+                            f"`{name}` can only become a parameter of a function, and {c.label} is not one; "
+                            "choose move or cancel."
+                        )
+                    else:
+                        self.out.parameters.setdefault(name, []).append(c.label)
+                elif name not in self.unmoved_names:
+                    self.unmoved_names.add(name)
+                    self.out.unmoved.append(
+                        Unmoved(
+                            name,
+                            src,
+                            f"`{name}` (cell {src.cell}) is computed by a statement with effects "
+                            f"(`{_short(self.prog.source_text(src))}`), used by {c.label}: make it a parameter, "
+                            "move the statement too, or cancel.",
+                        )
+                    )
+
+    def add_import(self, src: Stmt, name: str, reason: str) -> None:
+        key = (id(src), name)
+        if key in self.import_keys:
+            return
+        self.import_keys.add(key)
+        node = src.node
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                if bound == name:
+                    self.out.imports.append(ImportNeed(src, name, alias.name, None, alias.asname, reason))
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            if node.level:
+                self.out.warnings.append(
+                    f"`{name}` comes from the relative import `from {base} import ...` (cell {src.cell}); "
+                    "check that it resolves from the module's package."
+                )
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    self.out.imports.append(ImportNeed(src, name, base, alias.name, alias.asname, reason))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 1] + "…"
+
+
+def compute_slice(
+    prog: Program,
+    roots: list[tuple[Stmt, str]],
+    *,
+    choices: dict[str, str] | None = None,
+    bodies: list[tuple[Stmt, str]] | None = None,
+) -> SliceResult:
+    """Pieces (roots first, then their dependencies), imports, unmoved names and problems.
+
+    ``bodies`` are the statements of an ``as_function`` body: their needs are
+    resolved like the roots', but names they read from data become parameters.
+    """
+    slicer = _Slicer(prog, dict(choices or {}))
+    for stmt, _label in bodies or []:
+        slicer.body_ids.add(id(stmt))
+    for stmt, reason in roots:
+        slicer.add_piece(stmt, reason, True)
+    for stmt, label in bodies or []:
+        slicer.queue.append(Consumer(stmt, label, auto_param=True))
+    return slicer.run()
+
+
+def is_static(prog: Program, stmt: Stmt) -> bool:
+    """Whether ``stmt`` can move into a module as it is (definition, import or pure constant)."""
+    return _Slicer(prog, {}).is_static(stmt)

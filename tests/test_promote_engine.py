@@ -1,0 +1,548 @@
+"""Promotion engine: slice, module, merge, drift, rewrite (real black, real mypy, real files)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_prod_ext.analysis import analyse
+from jupyter_prod_ext.errors import InputError, PathError
+from jupyter_prod_ext.notebook import notebook_from_dict
+from jupyter_prod_ext.promote import PromoteOptions, promote
+from jupyter_prod_ext.promote.rewrite import apply_edits, verify
+from jupyter_prod_ext.promote.select import Program
+from jupyter_prod_ext.promote.types import PromoteResultDict
+from jupyter_prod_ext.typecheck import TypecheckSettings
+
+from .nbutil import make_nb, write_nb
+
+PYPROJECT = """\
+[project]
+name = "demo"
+version = "0.1"
+
+[tool.black]
+line-length = 100
+
+[tool.mypy]
+ignore_missing_imports = true
+"""
+
+MYPY = TypecheckSettings(backend="mypy")
+
+
+def make_project(tmp_path: Path, *sources: str, outputs: dict[int, str] | None = None) -> tuple[Path, Path]:
+    root = tmp_path / "proj"
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
+    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    nb = make_nb(*sources)
+    for cell, text in (outputs or {}).items():
+        nb["cells"][cell]["outputs"] = [
+            {
+                "output_type": "execute_result",
+                "execution_count": 1,
+                "data": {"text/plain": text},
+                "metadata": {},
+            }
+        ]
+    path = write_nb(root / "analysis.ipynb", nb)
+    return root, path
+
+
+def run(
+    root: Path, nb: Path, *, typecheck: bool = False, write_notebook: bool = True, **kw: Any
+) -> PromoteResultDict:
+    kw.setdefault("to", "src/demo_pkg/features.py")
+    return promote(
+        nb,
+        PromoteOptions(**kw),
+        project_root=root,
+        write_notebook=write_notebook,
+        typecheck_settings=MYPY,
+        run_typecheck=typecheck,
+    )
+
+
+def pyflakes(path: Path) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyflakes", str(path)], capture_output=True, text=True, timeout=60
+    )
+    return proc.stdout + proc.stderr
+
+
+def black_check(path: Path) -> int:
+    proc = subprocess.run(
+        [sys.executable, "-m", "black", "--check", "-q", str(path)], capture_output=True, timeout=60
+    )
+    return proc.returncode
+
+
+BASIC = (
+    "import os\nimport numpy as np\nimport pandas as pd\nfrom collections import OrderedDict, Counter",
+    "THRESHOLD = 0.5\nSCALE = THRESHOLD * 2\nLABEL = f'scale {SCALE}'",
+    "def clean(x):\n    return x * SCALE",
+    "def score(values):\n    # the score of some values\n    c = Counter(values)\n"
+    "    return sum(clean(v) for v in c) + np.pi",
+    "df = pd.read_csv('data.csv')",
+    "score([1, 2])",
+    "total = score([3])\nprint(total, os.sep)",
+)
+
+
+def test_slice_transitive_helpers_constants_and_only_used_imports(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, *BASIC)
+    r = run(root, nb, names=["score"], typecheck=True)
+    assert r["ok"], r["problems"]
+    src = r["module_source"]
+    assert "import numpy as np" in src
+    assert "from collections import Counter" in src and "OrderedDict" not in src
+    assert "import os" not in src and "pandas" not in src
+    assert "LABEL" not in src  # not needed by score
+    assert (
+        src.index("THRESHOLD = 0.5") < src.index("SCALE = ") < src.index("def clean") < src.index("def score")
+    )
+    assert '__all__ = ["score"]' in src
+    assert src.startswith('"""Promoted from analysis.ipynb by jupyter-prod.')
+    reasons = {(s["name"], s["reason"]) for s in r["slice"]}
+    assert ("clean", "called by score") in reasons
+    assert ("SCALE", "constant used by clean") in reasons
+    assert ("THRESHOLD", "constant used by SCALE") in reasons
+    assert ("np", "import used by score") in reasons
+    assert ("Counter", "import used by score") in reasons
+    assert r["typecheck"]["ran"] and r["typecheck"]["errors"] == []
+    module = root / "src/demo_pkg/features.py"
+    assert module.read_text() == src
+    assert (root / "src/demo_pkg/__init__.py").is_file() and not (root / "src/__init__.py").exists()
+    assert pyflakes(module) == "" and black_check(module) == 0
+    assert sorted(r["written"]) == ["analysis.ipynb", "src/demo_pkg/__init__.py", "src/demo_pkg/features.py"]
+    data = json.loads(nb.read_text())
+    assert data["nbformat"] == 4 and data["nbformat_minor"] == 5
+    assert "from demo_pkg.features import score" in "".join(data["cells"][0]["source"])
+    assert all("def score" not in "".join(c["source"]) for c in data["cells"])
+    meta = data["metadata"]["jupyter_prod"]
+    assert meta["modules"] == ["src/demo_pkg/features.py"]
+    assert {p["name"] for p in meta["promoted"]} == {"THRESHOLD", "SCALE", "clean", "score"}
+    assert any("pip install -e ." in w for w in r["warnings"])
+    # the rewritten notebook still defines every name its cells use
+    nb2 = notebook_from_dict(data)
+    assert [x for x in analyse(nb2).resolutions if x.status == "undefined"] == []
+
+
+def test_mypy_errors_map_to_cell_and_line(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, "def f(x: int) -> str:\n    y = 1\n    return x + y")
+    r = run(root, nb, names=["f"], typecheck=True, dry_run=True)
+    assert r["ok"]
+    errors = r["typecheck"]["errors"]
+    assert errors, r["typecheck"]
+    e = errors[0]
+    assert (e["cell"], e["cell_line"]) == (0, 3)
+    assert r["module_source"].split("\n")[e["module_line"] - 1].strip() == "return x + y"
+
+
+def test_import_alias_and_from_import_trimmed(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "import numpy as np, json\nfrom os import path as osp, sep",
+        "def f(p):\n    return osp.join(p, 'x'), np.zeros(1)",
+    )
+    r = run(root, nb, names=["f"], dry_run=True)
+    assert r["ok"], r["problems"]
+    src = r["module_source"]
+    assert "import numpy as np" in src and "from os import path as osp" in src
+    assert "json" not in src and "sep" not in src
+
+
+def test_star_import_refused_with_explanation(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, "from math import *", "def f(x):\n    return sqrt(x)")
+    r = run(root, nb, names=["f"], dry_run=True)
+    assert not r["ok"]
+    assert any("from math import *" in p and "sqrt" in p for p in r["problems"])
+    # a function that only uses explicit names is fine next to a star import
+    root2, nb2 = make_project(tmp_path / "b", "from math import *\nimport os", "def g():\n    return os.sep")
+    assert run(root2, nb2, names=["g"], dry_run=True)["ok"]
+
+
+def test_decorators_classes_and_nested_functions(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "import functools",
+        "def logged(fn):\n    @functools.wraps(fn)\n    def inner(*a):\n        return fn(*a)\n    return inner",
+        "def helper(v):\n    return v + 1",
+        "class Model:\n    def __init__(self, k):\n        self.k = k\n\n    def predict(self, v):\n"
+        "        return helper(v) * self.k",
+        "@logged\ndef run(v):\n    def nested(w):\n        return Model(2).predict(w)\n    return nested(v)",
+    )
+    r = run(root, nb, names=["run"], typecheck=True)
+    assert r["ok"], r["problems"]
+    reasons = {s["name"]: s["reason"] for s in r["slice"]}
+    assert reasons["logged"] == "decorator used by run"
+    assert reasons["Model"] == "class used by run"
+    assert reasons["helper"] == "called by Model"
+    assert reasons["functools"] == "import used by logged"
+    module = root / "src/demo_pkg/features.py"
+    assert pyflakes(module) == ""
+    sys.path.insert(0, str(root / "src"))
+    try:
+        import importlib
+
+        mod = importlib.import_module("demo_pkg.features")
+        assert mod.run(3) == 8
+    finally:
+        sys.path.remove(str(root / "src"))
+        for name in [m for m in sys.modules if m.startswith("demo_pkg")]:
+            del sys.modules[name]
+
+
+def test_global_side_effects_refused(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path, "count = 0", "def bump():\n    global count\n    count += 1\n    return count"
+    )
+    r = run(root, nb, names=["bump"], dry_run=True)
+    assert not r["ok"]
+    assert any("global" in p and "count" in p and "return the new value" in p for p in r["problems"])
+
+
+def test_magics_are_refused(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "def f():\n    files = !ls\n    return files",
+        "%matplotlib inline\nx = 1\ny = x + 1",
+        "print(y)",
+    )
+    r = run(root, nb, names=["f"], dry_run=True)
+    assert not r["ok"] and any("!ls" in p for p in r["problems"])
+    r = run(root, nb, cells=[1], as_function="setup", dry_run=True)
+    assert not r["ok"] and any("%matplotlib inline" in p for p in r["problems"])
+
+
+def test_unmoved_data_parameter_and_move(tmp_path: Path) -> None:
+    sources = (
+        "import pandas as pd",
+        "df = pd.DataFrame({'a': [1, 2]})",
+        "def helper(n):\n    return df.a.sum() + n",
+        "def total(n):\n    return helper(n) * 2",
+        "total(1)",
+        "other = df.a.max()",
+    )
+    root, nb = make_project(tmp_path, *sources)
+    r = run(root, nb, names=["total"], dry_run=True)
+    assert not r["ok"]
+    assert [u["name"] for u in r["unmoved"]] == ["df"]
+    assert r["unmoved"][0]["choices"] == ["parameter", "move", "cancel"] and r["unmoved"][0]["cell"] == 1
+    assert any("parameter or move" in p for p in r["problems"])
+
+    r = run(root, nb, names=["total"], unmoved={"df": "parameter"}, write_notebook=False)
+    assert r["ok"], r["problems"]
+    src = r["module_source"]
+    assert "def helper(n, *, df):" in src and "def total(n, *, df):" in src and "helper(n, df=df)" in src
+    assert "read_csv" not in src and "pd.DataFrame" not in src
+    replaced = [e for e in r["notebook_edits"] if e["op"] == "replace"]
+    assert any(e["source"] == "total(1, df=df)" for e in replaced)  # type: ignore[typeddict-item]
+
+    root2, nb2 = make_project(tmp_path / "m", *sources)
+    r = run(root2, nb2, names=["total"], unmoved={"df": "move"}, dry_run=True)
+    assert r["ok"], r["problems"]
+    assert "df = pd.DataFrame" in r["module_source"] and "import pandas as pd" in r["module_source"]
+    assert any("moved on request" in w for w in r["warnings"])
+    # the later cell that reads df now gets it from the module
+    assert any(
+        e["op"] == "replace" and "import total, df" in e["source"] for e in r["notebook_edits"]  # type: ignore[typeddict-item]
+    )
+
+    r = run(root2, nb2, names=["total"], unmoved={"df": "cancel"}, dry_run=True)
+    assert not r["ok"] and any(p.startswith("Cancelled") for p in r["problems"])
+
+
+def test_as_function_params_returns_and_call(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "import pandas as pd\nimport numpy as np",
+        "raw = pd.DataFrame({'a': [1.0, 2.0]})",
+        "def norm(s):\n    return s / s.max()",
+        "LIMIT = 3",
+        "clean = raw.dropna().head(LIMIT)\nclean['b'] = norm(clean.a)\nscratch = 1",
+        "means = clean.mean()\nlog = np.log(means)",
+        "print(clean.shape, log)",
+    )
+    r = run(root, nb, cells=[4, 5], as_function="prepare", typecheck=True)
+    assert r["ok"], r["problems"]
+    src = r["module_source"]
+    assert "def prepare(raw, LIMIT):" in src and "return clean, log" in src
+    assert "LIMIT = 3" not in src  # the notebook's values are arguments, not copies
+    assert "def norm(s):" in src and "import numpy as np" in src and "pandas" not in src
+    item = next(s for s in r["slice"] if s["kind"] == "statements")
+    assert "of raw, LIMIT" in item["reason"] and "returning clean, log" in item["reason"]
+    data = json.loads(nb.read_text())
+    sources = ["".join(c["source"]) for c in data["cells"]]
+    assert "clean, log = prepare(raw, LIMIT)" in sources
+    assert len(sources) == 6
+    assert [x for x in analyse(notebook_from_dict(data)).resolutions if x.status == "undefined"] == []
+    flakes = pyflakes(root / "src/demo_pkg/features.py")
+    assert "undefined name" not in flakes and "imported but unused" not in flakes
+    assert "'scratch' is assigned to but never used" in flakes  # the cells' own dead store, kept as written
+
+
+def test_cells_selection_keeps_statements_that_are_not_definitions(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, "import math\n\ndef area(r):\n    return math.pi * r ** 2\n\narea(2)")
+    r = run(root, nb, cells=[0], dry_run=True)
+    assert r["ok"], r["problems"]
+    edit = next(e for e in r["notebook_edits"] if e["op"] == "replace")
+    assert edit["source"] == "from demo_pkg.features import area\narea(2)"  # type: ignore[typeddict-item]
+    assert any("stay in the notebook" in w for w in r["warnings"])
+
+
+def test_rewrite_verification_refuses_lost_names(tmp_path: Path) -> None:
+    root, nb_path = make_project(tmp_path, "def f():\n    return 1", "x = f()")
+    raw = json.loads(nb_path.read_text())
+    nb = notebook_from_dict(raw)
+    prog = Program.build(nb, analyse(nb))
+    problems = verify(prog, raw, [{"op": "delete", "cell": 0, "cell_id": nb.cells[0].cell_id}], "n.ipynb")
+    assert problems and "`f`" in problems[0] and "cell 1" in problems[0]
+    assert verify(prog, raw, [], "n.ipynb") == []
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, *BASIC)
+    before = nb.read_bytes()
+    r = run(root, nb, names=["score"], dry_run=True, tests=True)
+    assert r["ok"] and r["dry_run"] and r["written"] == []
+    assert r["module_diff"].startswith("--- /dev/null\n+++ b/src/demo_pkg/features.py")
+    assert "-def score(values):" in r["notebook_diff"]
+    assert nb.read_bytes() == before
+    assert not (root / "src").exists() and not (root / "tests").exists()
+
+
+def test_merge_keeps_unrelated_code_byte_for_byte(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path, "import os\nimport numpy as np", "def f():\n    return np.ones(2), os.sep"
+    )
+    module = root / "src/demo_pkg/features.py"
+    module.parent.mkdir(parents=True)
+    old = (
+        '"""Hand-written helpers."""\n'
+        "import sys   # keep this odd spacing\n\n"
+        "__all__ = ['existing']\n\n"
+        "def existing( a,b ):\n"
+        "    '''Not black-formatted on purpose.'''\n"
+        "    return a+b+len(sys.argv)   # comment\n"
+        "\n\nCONFIG = {'a':1}\n"
+    )
+    module.write_text(old)
+    r = run(root, nb, names=["f"])
+    assert r["ok"], r["problems"]
+    new = module.read_text()
+    for chunk in (
+        '"""Hand-written helpers."""\nimport sys   # keep this odd spacing\n',
+        "def existing( a,b ):\n    '''Not black-formatted on purpose.'''\n    return a+b+len(sys.argv)   # comment\n\n\nCONFIG = {'a':1}\n",
+    ):
+        assert chunk in new
+    assert '__all__ = ["existing", "f"]' in new
+    assert "import os\nimport numpy as np\n" in new
+    assert new.rstrip().endswith("def f():\n    return np.ones(2), os.sep")
+    assert pyflakes(module) == ""
+
+
+def test_repromotion_after_edit_and_hand_edited_module(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, "def f(x):\n    return x + 1", "def g(x):\n    return 2 * x", "f(1)")
+    module = root / "src/demo_pkg/features.py"
+    r = run(root, nb, names=["f", "g"], rewrite=False)
+    assert r["ok"], r["problems"]
+    # the cell changes: promote again updates the module, drift says why
+    data = json.loads(nb.read_text())
+    data["cells"][0]["source"] = "def f(x):\n    return x + 100"
+    nb.write_text(json.dumps(data, indent=1))
+    r = run(root, nb, names=["f"], rewrite=False)
+    assert r["ok"], r["problems"]
+    assert [(d["name"], d["state"]) for d in r["drift"]] == [("f", "cell-changed")]
+    assert "return x + 100" in module.read_text() and "return 2 * x" in module.read_text()
+    # a hand edit in the module is never overwritten without force
+    module.write_text(module.read_text().replace("return 2 * x", "return 3 * x  # tuned by hand"))
+    r = run(root, nb, names=["g"], rewrite=False)
+    assert not r["ok"]
+    assert any("edited by hand" in p for p in r["problems"])
+    drift = [d for d in r["drift"] if d["state"] == "module-edited"]
+    assert drift and drift[0]["name"] == "g" and "tuned by hand" in (drift[0]["module_text"] or "")
+    assert "tuned by hand" in module.read_text()
+    r = run(root, nb, names=["g"], rewrite=False, force=True)
+    assert r["ok"] and "return 2 * x" in module.read_text()
+
+
+def test_existing_definition_not_from_this_notebook_is_refused(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, "def f():\n    return 1")
+    module = root / "src/demo_pkg/features.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("def f():\n    return 'theirs'\n")
+    r = run(root, nb, names=["f"])
+    assert not r["ok"] and any("not promoted from this notebook" in p for p in r["problems"])
+    assert module.read_text() == "def f():\n    return 'theirs'\n"
+
+
+def test_tests_generation(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "def square(x):\n    return x * x",
+        "def noisy(x):\n    return [x]",
+        "square(3)",
+        "noisy(2)",
+        outputs={2: "9", 3: "<object at 0x1>"},
+    )
+    r = run(root, nb, names=["square", "noisy"], tests=True, rewrite=False)
+    assert r["ok"], r["problems"]
+    assert r["tests_path"] == "tests/test_features.py" and r["untested"] == ["noisy"]
+    text = (root / "tests/test_features.py").read_text()
+    assert "assert square(3) == 9" in text and "noisy" not in text.split("import", 1)[1].split("\n")[0]
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "PYTHONPATH": str(root / "src")},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("to", "error"),
+    [
+        ("src/demo_pkg/features.txt", InputError),
+        ("src/demo-pkg/features.py", InputError),
+        ("src/pkg/class.py", InputError),
+        ("../outside.py", PathError),
+        ("/abs/mod.py", PathError),
+    ],
+)
+def test_target_validation(tmp_path: Path, to: str, error: type[Exception]) -> None:
+    root, nb = make_project(tmp_path, "def f():\n    return 1")
+    with pytest.raises(error):
+        run(root, nb, names=["f"], to=to)
+
+
+def test_input_errors(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, "def f():\n    return 1", "x = f()")
+    with pytest.raises(InputError, match="No top-level"):
+        run(root, nb, names=["nope"])
+    with pytest.raises(InputError, match="no cell 7"):
+        run(root, nb, cells=[7])
+    with pytest.raises(InputError, match="Nothing selected"):
+        run(root, nb)
+    r = run(root, nb, names=["x"], dry_run=True)
+    assert not r["ok"] and any("as_function" in p for p in r["problems"])
+
+
+def test_concurrent_promotions_into_one_module_serialize(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, "def f():\n    return 1", "def g():\n    return 2")
+    results: list[PromoteResultDict] = []
+    errors: list[BaseException] = []
+
+    def work(name: str) -> None:
+        try:
+            results.append(run(root, nb, names=[name], write_notebook=False))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in ("f", "g")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and all(r["ok"] for r in results)
+    text = (root / "src/demo_pkg/features.py").read_text()
+    assert "def f():" in text and "def g():" in text
+
+
+def test_apply_edits_keeps_structure(tmp_path: Path) -> None:
+    raw = make_nb("a = 1", "b = 2")
+    out = apply_edits(
+        raw,
+        [
+            {"op": "replace", "cell": 0, "cell_id": None, "source": "a = 3"},
+            {"op": "delete", "cell": 1, "cell_id": None},
+            {"op": "metadata", "metadata": {"jupyter_prod": {"modules": ["m.py"]}}},
+        ],
+    )
+    assert ["".join(c["source"]) for c in out["cells"]] == ["a = 3"]
+    assert out["metadata"]["jupyter_prod"] == {"modules": ["m.py"]}
+    assert out["metadata"]["kernelspec"] == raw["metadata"]["kernelspec"]
+    assert "".join(raw["cells"][0]["source"]) == "a = 1"
+
+
+def test_second_promotion_uses_the_module_not_a_self_import(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "import math",
+        "def area(r):\n    return math.pi * r ** 2",
+        "def report(r):\n    return f'{area(r):.1f}'",
+        "report(2)",
+    )
+    assert run(root, nb, names=["area"])["ok"]
+    r = run(root, nb, names=["report"])
+    assert r["ok"], r["problems"]
+    text = (root / "src/demo_pkg/features.py").read_text()
+    assert "from demo_pkg" not in text and text.count("def area") == 1 and "def report" in text
+    assert '__all__ = ["area", "report"]' in text
+    data = json.loads(nb.read_text())
+    sources = "\n".join("".join(c["source"]) for c in data["cells"])
+    assert "from demo_pkg.features import area\nfrom demo_pkg.features import report" in sources
+    assert {p["name"] for p in data["metadata"]["jupyter_prod"]["promoted"]} == {"area", "report"}
+    assert pyflakes(root / "src/demo_pkg/features.py") == ""
+
+
+def test_pure_constructor_constants_move_and_data_does_not(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "import re\nfrom pathlib import Path\nimport numpy as np",
+        "DATA = Path('data') / 'raw'\nWORD = re.compile(r'\\w+')\nsquare = lambda v: v * v\nARR = np.arange(3)",
+        "def words(name):\n    return WORD.findall(str(DATA / name)), square(2)",
+        "def total():\n    return ARR.sum()",
+    )
+    r = run(root, nb, names=["words"], dry_run=True)
+    assert r["ok"], r["problems"]
+    kinds = {s["name"]: s["kind"] for s in r["slice"]}
+    assert kinds["DATA"] == kinds["WORD"] == kinds["square"] == "constant"
+    r = run(root, nb, names=["total"], dry_run=True)
+    assert [u["name"] for u in r["unmoved"]] == ["ARR"]  # a call into numpy may do anything
+
+
+def test_definition_wins_over_later_reassignment_and_alias_conflicts(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "import numpy as np",
+        "def f():\n    return np.zeros(1)",
+        "import jax.numpy as np",
+        "def g():\n    return np.ones(1)",
+        "def h():\n    return f(), g()",
+        "f = f()",
+    )
+    r = run(root, nb, names=["f"], dry_run=True, rewrite=False)
+    assert r["ok"], r["problems"]
+    assert "def f():" in r["module_source"]
+    r = run(root, nb, names=["h"], dry_run=True, rewrite=False)
+    assert not r["ok"] and any("two different places" in p for p in r["problems"])
+
+
+def test_odd_notebook_names_and_unreadable_modules(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, "def f():\n    return 1")
+    odd = nb.rename(root / 'we"ird\\name.ipynb')
+    r = run(root, odd, names=["f"], dry_run=True, tests=True)
+    assert r["ok"], r["problems"]
+    assert ast_ok(r["module_source"]) and 'we\\"ird\\\\name.ipynb' in r["module_source"]
+    module = root / "src/demo_pkg/features.py"
+    module.parent.mkdir(parents=True)
+    module.write_bytes(b"x = '\xff'\n")
+    with pytest.raises(InputError, match="not UTF-8"):
+        run(root, odd, names=["f"])
+
+
+def ast_ok(text: str) -> bool:
+    import ast
+
+    ast.parse(text)
+    return True
