@@ -25,7 +25,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing Python packages"
   "$PY" -m pip install -q --upgrade pip
   # build requirements first, so the editable install can run without isolation
-  "$PY" -m pip install -q "hatchling>=1.5" "hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.10" "jupyter-builder>=1.2,<2" "jupyterlab>=4.6,<5"
+  "$PY" -m pip install -q "hatchling>=1.5" "editables" "hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.10" "jupyter-builder>=1.2,<2" "jupyterlab>=4.6,<5"
   bash scripts/build-frontend.sh
   "$PY" -m pip install -q --no-build-isolation -e ".[dev,test,bench]"
   echo "$want" > "$stamp"
