@@ -421,7 +421,7 @@ def to_python(cell: Cell) -> CodeUnit:
     """Translate one code cell; parse it; record magics and syntax errors."""
     unit = CodeUnit(cell=cell, python=cell.source)
     source = cell.source
-    lines = source.split("\n")
+    lines = source.split("\n") if "%%" in source else []  # a cell magic needs "%%": skip the split otherwise
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
         header = lines[first].strip()
@@ -441,7 +441,8 @@ def to_python(cell: Cell) -> CodeUnit:
             unit.python = "\n" * (len(lines) - 1)
             unit.tree = ast.Module(body=[], type_ignores=[])
             return unit
-    if _MAGIC_LINE.search(source) and '"""' not in source and "'''" not in source:
+    maybe_magic = ("%" in source or "!" in source) and _MAGIC_LINE.search(source) is not None
+    if maybe_magic and '"""' not in source and "'''" not in source:
         # A line that starts with % or ! (or ``x = !cmd``) outside a triple-quoted string is
         # IPython syntax: translate before the first parse, since a failing parse costs CPython a
         # second, slower pass to word its error. If the translation does not parse (the line was

@@ -12,6 +12,10 @@ from pathlib import Path, PurePosixPath
 
 from .errors import NotFoundError, PathError
 
+#: Longest file name and path we pass to the OS (Linux NAME_MAX and PATH_MAX).
+_NAME_MAX = 255
+_PATH_MAX = 4096
+
 
 def _is_hidden_part(part: str) -> bool:
     return part.startswith(".") and part not in (".", "..")
@@ -43,12 +47,23 @@ def resolve_under(
         raise PathError(f"The {what} '{rel}' is absolute: give a path relative to the server root.")
     if not allow_hidden and any(_is_hidden_part(p) for p in pure.parts):
         raise PathError(f"The {what} '{rel}' is hidden, and this server does not serve hidden files.")
+    if any(len(p.encode("utf-8", "surrogatepass")) > _NAME_MAX for p in pure.parts) or len(text) > _PATH_MAX:
+        # os.stat would raise ENAMETOOLONG later, in code that only expects "missing"
+        raise PathError(f"The {what} is too long: a name may have {_NAME_MAX} bytes, a path {_PATH_MAX}.")
     candidate = root_real.joinpath(*pure.parts)
     real = Path(os.path.realpath(candidate))
     if real != root_real and root_real not in real.parents:
         raise PathError(f"The {what} '{rel}' is outside the server root.")
-    if must_exist and not real.exists():
-        raise NotFoundError(f"No such file: '{rel}'.")
+    if not allow_hidden and any(_is_hidden_part(p) for p in real.relative_to(root_real).parts):
+        # a visible symlink must not lead into a hidden folder either
+        raise PathError(f"The {what} '{rel}' is hidden, and this server does not serve hidden files.")
+    if must_exist:
+        try:
+            exists = real.exists()
+        except OSError as exc:
+            raise PathError(f"The {what} '{rel}' cannot be used: {exc.strerror or exc}.") from None
+        if not exists:
+            raise NotFoundError(f"No such file: '{rel}'.")
     return real
 
 

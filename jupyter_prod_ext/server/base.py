@@ -19,9 +19,12 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from ..errors import InputError, ProdError, TooLargeError
+from ..notebook import human_size
 from ..paths import resolve_under
 
 #: Largest request body we parse (a notebook with images can be big, but not this big).
+#: Read at request time, so tests and deployments can lower it. Bodies above tornado's own
+#: ``ServerApp.max_body_size`` (512 MiB by default) are cut off by tornado before we see them.
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
 T = TypeVar("T")
@@ -77,10 +80,10 @@ class ProdHandler(APIHandler):
 
     def json_body(self) -> dict[str, Any]:
         body = self.request.body or b""
-        if len(body) > MAX_BODY_BYTES:
-            raise TooLargeError(
-                f"Request body is {len(body) // (1024 * 1024)} MiB; the limit is {MAX_BODY_BYTES // (1024 * 1024)} MiB."
-            )
+        # read at call time (not bound at import) so a test or a deployment can lower it
+        limit = MAX_BODY_BYTES
+        if len(body) > limit:
+            raise TooLargeError(f"The request body is {human_size(len(body))}; the limit is {human_size(limit)}.")
         if not body.strip():
             return {}
         try:
@@ -90,6 +93,17 @@ class ProdHandler(APIHandler):
         if not isinstance(data, dict):
             raise InputError("The request body must be a JSON object.")
         return data
+
+    def get_query_argument(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """tornado's, but refusing control characters instead of turning them into spaces.
+
+        tornado replaces ``\\x00``-``\\x1f`` with a space, so ``?path=nb%00.ipynb`` would
+        silently become ``nb .ipynb``; a path with a NUL byte is refused everywhere else.
+        """
+        for raw in self.request.query_arguments.get(name, []):
+            if any(b < 0x20 or b == 0x7F for b in raw):
+                raise InputError(f"The query argument '{name}' contains a control character.")
+        return super().get_query_argument(name, *args, **kwargs)
 
     def resolve(self, rel: object, *, what: str = "path", must_exist: bool = False) -> Path:
         if not isinstance(rel, str):
