@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+#: CI lays shared/ beside the clone; JUPYTER_PROD_CORPUS points elsewhere when it is not there.
+CORPUS = Path(os.environ.get("JUPYTER_PROD_CORPUS") or REPO.parent / "shared" / "corpus")
 
 
 @pytest.fixture
