@@ -25,4 +25,5 @@ echo "demo: project copied to $WORK (a git repository; your checkout is untouche
 args=(--ip 127.0.0.1 --port "${PORT:-8888}" --ServerApp.root_dir="$WORK")
 [ "$(id -u)" = 0 ] && args+=(--allow-root)
 [ -n "${DEMO_NO_BROWSER:-}" ] && args+=(--no-browser)
+cd "$WORK"
 exec "$VENV/bin/jupyter" lab "${args[@]}" "$@" churn_analysis.ipynb
