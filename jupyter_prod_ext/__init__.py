@@ -25,7 +25,17 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(server_app: Any) -> None:
     # Imported here so `import jupyter_prod_ext` (CLI, tests) never pulls tornado in.
-    from .server.routes import setup_route_handlers
+    from traitlets import TraitError
 
+    from .server.routes import setup_route_handlers
+    from .server.settings import SETTINGS_KEY, ServerSettings, settings_from_config
+
+    try:
+        settings = settings_from_config(server_app.config)
+    except TraitError as exc:
+        # a mistyped value must not take the whole extension down: say so, run with the defaults
+        server_app.log.error("jupyter_prod_ext: invalid c.JupyterProd setting, using the defaults: %s", exc)
+        settings = ServerSettings()
+    server_app.web_app.settings[SETTINGS_KEY] = settings
     setup_route_handlers(server_app.web_app)
     server_app.log.info("jupyter_prod_ext: routes registered under /jupyter-prod/")

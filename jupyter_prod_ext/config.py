@@ -128,7 +128,7 @@ def load_config(start: Path | str, ceiling: Path | str | None = None) -> Project
             black=Mode(),
             mypy_config_file=_mypy_config_in(start_dir, None),
         )
-    parsed = _parse_cached(pyproject)
+    parsed = _parse_cached(pyproject, _shown(pyproject, Path(ceiling) if ceiling is not None else None))
     root = pyproject.parent
     return ProjectConfig(
         root=root,
@@ -139,23 +139,36 @@ def load_config(start: Path | str, ceiling: Path | str | None = None) -> Project
     )
 
 
+def _shown(pyproject: Path, ceiling: Path | None) -> str:
+    """The file as error messages name it: relative to ``ceiling`` (the server or project root).
+
+    A server answer must not reveal where the server's root is on its disk.
+    """
+    if ceiling is not None:
+        try:
+            return pyproject.relative_to(ceiling.expanduser().resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(pyproject)
+
+
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
 
 
-def _parse_cached(pyproject: Path) -> _Parsed:
+def _parse_cached(pyproject: Path, shown: str) -> _Parsed:
     try:
         st = pyproject.stat()
     except OSError as exc:
-        raise ConfigError(f"Cannot read {pyproject}: {exc.strerror or exc}.") from None
+        raise ConfigError(f"Cannot read {shown}: {exc.strerror or exc}.") from None
     key = (str(pyproject), st.st_mtime_ns, st.st_size)
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
             return hit
-    parsed = _parse(pyproject)
+    parsed = _parse(pyproject, shown)
     with _cache_lock:
         _cache[key] = parsed
         _cache.move_to_end(key)
@@ -164,28 +177,29 @@ def _parse_cached(pyproject: Path) -> _Parsed:
     return parsed
 
 
-def _parse(pyproject: Path) -> _Parsed:
+def _parse(pyproject: Path, shown: str) -> _Parsed:
+    """``shown``: how messages name the file (relative to the server or project root when inside it)."""
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"Cannot read {pyproject}: {exc.strerror or exc}.") from None
+        raise ConfigError(f"Cannot read {shown}: {exc.strerror or exc}.") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{pyproject} is not UTF-8 text; save it as UTF-8.") from None
+        raise ConfigError(f"{shown} is not UTF-8 text; save it as UTF-8.") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{pyproject} is not valid TOML ({exc}); fix the file.") from None
+        raise ConfigError(f"{shown} is not valid TOML ({exc}); fix the file.") from None
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
-        raise ConfigError(f"{pyproject}: [tool] must be a table.")
-    black_table = _table(tool, "black", pyproject)
-    prod_table = _table(tool, PROD_TABLE, pyproject)
+        raise ConfigError(f"{shown}: [tool] must be a table.")
+    black_table = _table(tool, "black", shown)
+    prod_table = _table(tool, PROD_TABLE, shown)
     return _Parsed(
-        black=_black_mode(black_table, pyproject),
+        black=_black_mode(black_table, shown),
         has_tool_mypy=isinstance(tool.get("mypy"), dict),
-        prod=MappingProxyType(_validate_prod(prod_table, pyproject)),
+        prod=MappingProxyType(_validate_prod(prod_table, shown)),
     )
 
 
-def _table(tool: dict[str, Any], name: str, pyproject: Path) -> dict[str, Any]:
+def _table(tool: dict[str, Any], name: str, pyproject: str) -> dict[str, Any]:
     value = tool.get(name, {})
     if not isinstance(value, dict):
         raise ConfigError(f"{pyproject}: [tool.{name}] must be a table.")
@@ -197,7 +211,7 @@ def _norm(key: str) -> str:
     return key.replace("_", "-")
 
 
-def _black_mode(table: dict[str, Any], pyproject: Path) -> Mode:
+def _black_mode(table: dict[str, Any], pyproject: str) -> Mode:
     opts = {_norm(k): v for k, v in table.items()}
 
     def flag(name: str) -> bool:
@@ -235,7 +249,7 @@ def _black_mode(table: dict[str, Any], pyproject: Path) -> Mode:
     )
 
 
-def _validate_prod(table: dict[str, Any], pyproject: Path) -> dict[str, Any]:
+def _validate_prod(table: dict[str, Any], pyproject: str) -> dict[str, Any]:
     where = f"{pyproject}: [tool.{PROD_TABLE}]"
     out = dict(table)
     for key in _LIST_OF_STR_KEYS:

@@ -14,7 +14,6 @@ cells where one changed re-formats one cell.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import hashlib
 import importlib
@@ -31,6 +30,7 @@ from black.mode import Mode
 from black.report import NothingChanged
 
 from .errors import InputError, NotebookError
+from .notebook import PARSE_ERRORS, parse_problem, parse_python
 
 #: Bound of the memo; a cell result is a few hundred bytes.
 CACHE_MAX_ENTRIES = 20_000
@@ -132,30 +132,50 @@ def _non_python_cell_magic(source: str, mode: Mode) -> bool:
     return name not in PYTHON_CELL_MAGICS | mode.python_cell_magics
 
 
+def _line_break(source: str) -> str:
+    """The cell's line-ending style: its first line break decides, as black does for files."""
+    first = source.find("\n")
+    return "\r\n" if first > 0 and source[first - 1] == "\r" else "\n"
+
+
 def _format_cell_uncached(source: str, mode: Mode) -> FormatResult:
+    r"""black on the cell with ``\n`` line breaks; the answer keeps the cell's own style.
+
+    black's ``format_cell`` splits lines on ``\n`` only and leaves a stray ``\r`` at the
+    end of a Windows-style (CRLF) cell, so the cell goes to black with ``\n`` and the
+    result comes back with the cell's line ending (CRLF when its first line break is
+    CRLF, else ``\n``; a lone old-Mac ``\r`` becomes ``\n``). The file keeps its style,
+    and a formatted CRLF cell is not "changed" by its line endings alone. As for ``\n``
+    cells, black's cell rules drop a trailing line break, so ``"x = 1\r\n"`` formats to
+    ``"x = 1"`` exactly like ``"x = 1\n"`` does.
+    """
     global _black_calls
     if not source.strip() or _non_python_cell_magic(source, mode):
         return FormatResult(False, source)
+    plain = source.replace("\r\n", "\n").replace("\r", "\n")
     _black_calls += 1
     try:
-        formatted = black.format_cell(source, fast=False, mode=mode)
+        formatted = black.format_cell(plain, fast=False, mode=mode)
     except NothingChanged:
         # black also says "nothing changed" for cells it cannot parse at all.
-        return FormatResult(False, source, _cell_syntax_problem(source))
+        formatted = plain
+        problem = _cell_syntax_problem(plain)
+        if problem is not None:
+            return FormatResult(False, source, problem)
     except Exception as exc:  # noqa: BLE001 - any black failure is a per-cell finding, never a 500
         return FormatResult(False, source, _reason(exc))
+    newline = _line_break(source)
+    if newline != "\n":
+        formatted = formatted.replace("\n", newline)
     return FormatResult(formatted != source, formatted)
-
-
-_PARSE_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
 
 def _cell_syntax_problem(source: str) -> str | None:
     """Why a cell is not IPython-flavoured Python, or None when it is."""
     try:
-        compile(source, "<cell>", "exec", flags=_PARSE_FLAGS, dont_inherit=True)
+        parse_python(source, top_level_await=True)
         return None
-    except (SyntaxError, ValueError):
+    except PARSE_ERRORS:
         pass
     try:
         transformers: Any = importlib.import_module("IPython.core.inputtransformer2")
@@ -163,10 +183,10 @@ def _cell_syntax_problem(source: str) -> str | None:
         return None
     try:
         transformed = transformers.TransformerManager().transform_cell(source)
-        compile(transformed, "<cell>", "exec", flags=_PARSE_FLAGS, dont_inherit=True)
-    except SyntaxError as exc:
-        return _reason(exc)
-    except Exception as exc:  # noqa: BLE001 - IPython's transformer raises tokenizer errors too
+        parse_python(transformed, top_level_await=True)
+    except (RecursionError, MemoryError) as exc:
+        return f"cannot parse: {parse_problem(exc)}"
+    except Exception as exc:  # noqa: BLE001 - SyntaxError; IPython's transformer raises tokenizer errors too
         return _reason(exc)
     return None
 

@@ -396,25 +396,56 @@ def _translate_line(line: str, lineno: int, unit: CodeUnit) -> str:
 
 
 _AST_LOCK = threading.Lock()
+_TOP_LEVEL_AWAIT_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+#: What parsing user code may raise instead of answering: a syntax error, a NUL byte
+#: (ValueError), input nested too deeply for the parser (RecursionError, MemoryError) and
+#: CPython's own SystemError (see :func:`parse_python`). Catch all of them around a parse.
+PARSE_ERRORS: tuple[type[Exception], ...] = (SyntaxError, ValueError, RecursionError, MemoryError, SystemError)
 
 
-def parse_python(source: str) -> ast.Module:
+def _parse(source: str, mode: str, flags: int) -> ast.AST:
+    for attempt in range(3):
+        try:
+            with _AST_LOCK:
+                tree: ast.AST = compile(source, "<unknown>", mode, flags=flags, dont_inherit=True)
+            return tree
+        except SystemError as exc:
+            if "recursion depth mismatch" not in str(exc) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def parse_python(source: str, *, top_level_await: bool = False) -> ast.Module:
     """``ast.parse``, serialised across threads and retried on CPython's spurious ``SystemError``.
 
     CPython 3.11 keeps the AST constructor's recursion counter per interpreter, not per
     thread, so two threads parsing at once (a server answering concurrent requests) can
     fail with "AST constructor recursion depth mismatch" (python/cpython#106905). The
     lock keeps our own parses apart; the retry absorbs a collision with another
-    library's parse (black's). Raises what ``ast.parse`` raises.
+    library's parse (black's). ``top_level_await`` accepts ``await`` outside a function,
+    as IPython does. Raises what ``ast.parse`` raises: one of :data:`PARSE_ERRORS`.
     """
-    for attempt in range(3):
-        try:
-            with _AST_LOCK:
-                return ast.parse(source)
-        except SystemError as exc:
-            if "recursion depth mismatch" not in str(exc) or attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    flags = _TOP_LEVEL_AWAIT_FLAGS if top_level_await else ast.PyCF_ONLY_AST
+    tree = _parse(source, "exec", flags)
+    assert isinstance(tree, ast.Module)
+    return tree
+
+
+def parse_expression(source: str) -> ast.Expression:
+    """``ast.parse(source, mode="eval")`` with :func:`parse_python`'s lock and retry."""
+    tree = _parse(source, "eval", ast.PyCF_ONLY_AST)
+    assert isinstance(tree, ast.Expression)
+    return tree
+
+
+def parse_problem(exc: BaseException) -> str:
+    """One line on why a parse failed: ``line 3: invalid syntax`` or ``nested too deeply``."""
+    if isinstance(exc, SyntaxError):
+        return f"line {exc.lineno}: {exc.msg}" if exc.lineno else str(exc.msg)
+    if isinstance(exc, (RecursionError, MemoryError)):
+        return f"nested too deeply to parse ({type(exc).__name__})"
+    return f"cannot be parsed: {type(exc).__name__}"
 
 
 def to_python(cell: Cell) -> CodeUnit:

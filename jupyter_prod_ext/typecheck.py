@@ -47,6 +47,7 @@ from typing import Literal
 
 from .atomic import atomic_write_text
 from .config import ProjectConfig
+from .notebook import PARSE_ERRORS, parse_python
 
 try:  # POSIX: also serialise against other processes (CLI next to the server)
     import fcntl
@@ -138,20 +139,18 @@ def _cell_lines(source: str) -> list[str]:
     return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def _parses(source: str) -> bool:
-    flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+def _parse_cell(source: str) -> ast.Module | None:
+    """The cell's tree, or None when it is not Python mypy could read (too deep counts too)."""
     try:
-        compile(source, "<cell>", "exec", flags=flags, dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return False
-    return True
+        return parse_python(source, top_level_await=True)
+    except PARSE_ERRORS:
+        return None
 
 
-def _bound_names(source: str) -> set[str]:
+def _bound_names(source: str | ast.Module) -> set[str]:
     """Names a cell binds at module level (so the prelude does not redeclare them)."""
-    try:
-        tree = compile(source, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    except (SyntaxError, ValueError):
+    tree = _parse_cell(source) if isinstance(source, str) else source
+    if tree is None:
         return set()
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -172,8 +171,9 @@ def build_virtual_module(cells: Sequence[tuple[int, str]]) -> VirtualModule:
     bound: set[str] = set()
     for index, source in cells:
         lines = _cell_lines(source)
-        if _parses(source):
-            bound |= _bound_names(source)
+        tree = _parse_cell(source)
+        if tree is not None:
+            bound |= _bound_names(tree)
             body.extend(lines)
         else:
             # Keep the lines (blank) so positions stay stable; the syntax check owns this cell.
@@ -322,23 +322,55 @@ def _run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> 
 
 
 _json_support: dict[tuple[str, ...], bool] = {}
+#: mypy commands whose ``--help`` did not answer: argv -> (time.monotonic() then, seconds waited)
+_unresponsive: dict[tuple[str, ...], tuple[float, float]] = {}
 _json_guard = threading.Lock()
+#: How long a mypy command that did not answer its ``--help`` probe is not tried again.
+UNRESPONSIVE_RETRY_SECONDS = 300.0
 
 
-def _supports_json(settings: TypecheckSettings, env: dict[str, str], cwd: Path) -> bool:
-    """Whether this mypy has ``--output json`` (checked once per mypy command)."""
+class _Unresponsive(Exception):
+    """The command's probe timed out recently: fail fast instead of waiting for it again."""
+
+    def __init__(self, waited: float, retry_in: float) -> None:
+        super().__init__(waited, retry_in)
+        self.waited = waited
+        self.retry_in = retry_in
+
+
+def _supports_json(settings: TypecheckSettings, env: dict[str, str], cwd: Path, timeout: float) -> bool:
+    """Whether this mypy has ``--output json`` (checked once per mypy command).
+
+    The probe is bounded by the check's own ``timeout`` (the project's typecheck-timeout
+    when it sets one). A probe that timed out is remembered for
+    :data:`UNRESPONSIVE_RETRY_SECONDS`: a hung mypy costs one timeout, then the next
+    checks answer at once (``_Unresponsive``) instead of waiting again on every save. A
+    longer timeout than the one that failed probes again. Raises ``_Timeout`` like :func:`_run`.
+    """
     argv = settings.mypy_argv()
     key = tuple(argv)
     with _json_guard:
         if key in _json_support:
             return _json_support[key]
+        failed = _unresponsive.get(key)
+        if failed is not None:
+            when, waited = failed
+            age = time.monotonic() - when
+            if age < UNRESPONSIVE_RETRY_SECONDS and timeout <= waited:
+                raise _Unresponsive(waited, UNRESPONSIVE_RETRY_SECONDS - age)
+    probe_timeout = min(timeout, 30.0)
     try:
-        rc, out, _ = _run([*argv, "--help"], cwd=cwd, env=env, timeout=min(settings.timeout, 30.0))
-        supported = rc == 0 and "--output" in out
-    except (_Missing, _Timeout):
-        return False
+        rc, out, _ = _run([*argv, "--help"], cwd=cwd, env=env, timeout=probe_timeout)
+    except _Timeout:
+        with _json_guard:
+            _unresponsive[key] = (time.monotonic(), probe_timeout)
+        raise
+    except _Missing:
+        return False  # the run itself says so (the daemon backend may not need this command)
+    supported = rc == 0 and "--output" in out
     with _json_guard:
         _json_support[key] = supported
+        _unresponsive.pop(key, None)
     return supported
 
 
@@ -462,7 +494,7 @@ def _run_mypy(
 ) -> tuple[int, str, str]:
     env = _env(project_root)
     timeout = config.typecheck_timeout or settings.timeout
-    flags = _flags(cache_dir, config, _supports_json(settings, env, project_root))
+    flags = _flags(cache_dir, config, _supports_json(settings, env, project_root, timeout))
     if settings.backend == "mypy":
         return _run([*settings.mypy_argv(), *flags, str(target)], cwd=project_root, env=env, timeout=timeout)
     argv = settings.dmypy_argv()
@@ -642,6 +674,13 @@ def _check(
             False,
             [],
             f"The type check could not run: mypy took longer than {timeout:g} s and was stopped.",
+        )
+    except _Unresponsive as exc:
+        return (
+            False,
+            [],
+            f"The type check could not run: mypy did not answer within {exc.waited:g} s last time; "
+            f"it is tried again in {max(exc.retry_in, 1):.0f} s or with a longer typecheck-timeout.",
         )
     raws = _parse(out)
     if rc not in (0, 1) and not raws:

@@ -31,7 +31,7 @@ from jupyter_prod_ext.notebook import notebook_from_dict
 from jupyter_prod_ext.server.routes import ROUTES
 from jupyter_prod_ext.typecheck import TypecheckSettings
 
-from .hostile import assert_answer, assert_refused, call, count_case, known_bug, nb_dict
+from .hostile import assert_answer, assert_refused, call, count_case, nb_dict
 
 ROUTE_NAMES = {name for name, _ in ROUTES}
 FAULTS: list[str] = []
@@ -289,11 +289,6 @@ def test_mypy_faults_leave_the_other_checks_answering(
     assert elapsed < 15, f"a {kind} mypy held the check for {elapsed:.1f} s"
 
 
-@known_bug(
-    "helper-4 (typecheck.py)",
-    "_supports_json probes `mypy --help` with timeout=min(settings.timeout, 30), ignoring the project's "
-    "typecheck-timeout, and does not cache a timeout: a hung mypy costs up to 30 s + the timeout on every check",
-)
 def test_a_mypy_that_hangs_on_everything_is_bounded_by_the_project_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -311,6 +306,12 @@ def test_a_mypy_that_hangs_on_everything_is_bounded_by_the_project_timeout(
     elapsed = time.monotonic() - started
     assert not result.ran and "longer than 1 s" in (result.message or "")
     assert elapsed < 4, f"the project says 1 s; the check took {elapsed:.1f} s"
+    # the timed-out probe is remembered: the next check answers at once
+    started = time.monotonic()
+    again = typecheck_cells([(0, "x = 2")], project, load_config(project), settings=settings)
+    assert not again.ran and "did not answer within 1 s" in (again.message or ""), again.message
+    assert "\n" not in (again.message or "")
+    assert time.monotonic() - started < 1, "a remembered hang must not be waited for again"
 
 
 async def test_mypy_missing_over_http_and_in_promote(

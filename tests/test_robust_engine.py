@@ -8,6 +8,7 @@ exception, never a crash of the interpreter. Non-Python kernels get a clear
 
 from __future__ import annotations
 
+import ast
 import json
 import time
 from pathlib import Path
@@ -31,7 +32,6 @@ from .hostile import (
     assert_one_line,
     cell_sources,
     count_case,
-    known_bug,
     named_hostile_notebooks,
     nb_dict,
     notebook_dicts,
@@ -195,8 +195,6 @@ def test_too_large_notebook_is_413(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         notebook_from_text(path.read_bytes(), "big.ipynb")
 
 
-@known_bug("helper-4 (typecheck.py)", "_parses/_bound_names catch SyntaxError/ValueError only; deep cells raise "
-           "RecursionError/MemoryError out of build_virtual_module")
 def test_typecheck_virtual_module_survives_deep_cells(tmp_path: Path) -> None:
     """typecheck.build_virtual_module compiles every cell: RecursionError/MemoryError must mean
     'skip this cell' like a SyntaxError does, not escape (promotion and the type check call it)."""
@@ -206,6 +204,29 @@ def test_typecheck_virtual_module_survives_deep_cells(tmp_path: Path) -> None:
     module = build_virtual_module(cells)
     assert len(module.skipped_cells) >= 1
     assert "x: int = 1" in module.text
+
+
+def test_parse_helpers_answer_deep_input_with_a_parse_error() -> None:
+    """Every parse of user code goes through notebook.parse_python; deep input is one of PARSE_ERRORS."""
+    from jupyter_prod_ext.notebook import PARSE_ERRORS, parse_expression, parse_problem, parse_python
+
+    for src in ("1" + "+1" * 50000, "-" * 100000 + "1"):
+        with pytest.raises(PARSE_ERRORS) as exc:
+            parse_python(src)
+        assert "nested too deeply" in parse_problem(exc.value)
+    assert parse_python("async with x:\n    pass", top_level_await=True).body
+    assert isinstance(parse_expression("[1, 2]").body, ast.List)
+
+
+def test_promote_refuses_code_too_deep_to_re_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A statement that parses can still be too deep for ast.unparse/deepcopy: a 400, not a 500."""
+    from jupyter_prod_ext.errors import InputError
+    from jupyter_prod_ext.promote import PromoteOptions, promote
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "nb.ipynb").write_text(json.dumps(nb_dict("y = 2; z = " + "1" + "+1" * 600)), "utf-8")
+    with pytest.raises(InputError, match="nested too deeply"):
+        promote(tmp_path / "nb.ipynb", PromoteOptions(to="src/m.py", cells=[0], dry_run=True), project_root=tmp_path)
 
 
 def test_snippet_lists_are_sane() -> None:
@@ -220,8 +241,6 @@ def test_zz_report_counts(capsys: pytest.CaptureFixture[str]) -> None:
         print("\n" + hostile.counts_line())
 
 
-@known_bug("helper-4 (formatting.py)", "a CRLF cell keeps a lone trailing '\\r' after black: 'x=1\\r\\ny=2' -> "
-           "'x = 1\\r\\ny = 2\\r' (and an already formatted 'x = 1\\r\\n' is reported changed)")
 @pytest.mark.parametrize("src", ["x=1\r\ny=2\r\n", "x=1\r\ny=2", "if x:\r\n    y=1\r\n"])
 def test_crlf_cells_format_without_a_stray_carriage_return(src: str, tmp_path: Path) -> None:
     answer = format_notebook(tmp_path / "c.ipynb", content=nb_dict(src), server_root=tmp_path)

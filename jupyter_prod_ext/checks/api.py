@@ -9,6 +9,7 @@ from ..config import load_config
 from ..errors import NotebookError
 from ..notebook import Notebook, load_notebook, notebook_from_dict
 from ..paths import project_root as find_project_root
+from ..typecheck import TypecheckSettings
 from ..types import ReportDict
 from .base import Context, Settings
 from .engine import Selection, gc_paused, run_checks
@@ -49,8 +50,14 @@ def check_notebook(
     checks: Selection | str = "fast",
     select: list[str] | None = None,
     ignore: list[str] | None = None,
-    typecheck_backend: Literal["daemon", "mypy"] = "daemon",
+    typecheck_backend: Literal["daemon", "mypy"] | None = None,
+    typecheck_settings: TypecheckSettings | None = None,
 ) -> ReportDict:
+    """Run the checks on ``nb``.
+
+    ``typecheck_settings``: which mypy and how long (the server's or CLI's own settings);
+    ``typecheck_backend``, when given, overrides its backend (default: the settings', else daemon).
+    """
     if not nb.is_python:
         raise NotebookError(
             f"{nb.path}: not a Python notebook (its language is '{nb.language}'); jupyter-prod checks Python notebooks only."
@@ -58,7 +65,8 @@ def check_notebook(
     project = find_project_root(file, server_root) if file is not None else server_root
     folder = file.parent if file is not None else project
     settings = settings_for(folder, server_root, select=select, ignore=ignore)
-    settings.typecheck_backend = typecheck_backend
+    settings.typecheck_backend = typecheck_backend or (typecheck_settings.backend if typecheck_settings else "daemon")
+    settings.typecheck = typecheck_settings
     with gc_paused():
         cached = nb._units is not None
         try:
@@ -79,7 +87,8 @@ def check_path(
     content: dict[str, Any] | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
-    typecheck_backend: Literal["daemon", "mypy"] = "daemon",
+    typecheck_backend: Literal["daemon", "mypy"] | None = None,
+    typecheck_settings: TypecheckSettings | None = None,
 ) -> ReportDict:
     """Check the file at ``path`` (or ``content``, the editor's unsaved version of it)."""
     name = display or str(path)
@@ -92,4 +101,5 @@ def check_path(
         select=select,
         ignore=ignore,
         typecheck_backend=typecheck_backend,
+        typecheck_settings=typecheck_settings,
     )

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from ..analysis import DefUse, analyse
 from ..config import ProjectConfig
 from ..notebook import Cell, CodeUnit, Notebook
+from ..typecheck import TypecheckSettings
 from ..types import FindingDict, Fix, Severity
 
 
@@ -52,6 +53,8 @@ class Settings:
     config: ProjectConfig | None = None
     #: how the type check runs mypy: a warm daemon (server) or one-shot mypy (CLI, pre-commit)
     typecheck_backend: Literal["daemon", "mypy"] = "daemon"
+    #: which mypy and its timeout (server config, CLI options); None: the defaults
+    typecheck: TypecheckSettings | None = None
 
     def extra_int(self, key: str, default: int) -> int:
         """A positive integer from ``[tool.jupyter-prod]`` (``large-output-kb`` ...), else ``default``."""

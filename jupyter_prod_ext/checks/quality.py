@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,6 +63,12 @@ def _could_not_run(ctx: Context, why: str) -> Finding:
     )
 
 
+def _typecheck_settings(ctx: Context) -> TypecheckSettings:
+    base = ctx.settings.typecheck or TypecheckSettings()
+    backend = ctx.settings.typecheck_backend
+    return base if base.backend == backend else dataclasses.replace(base, backend=backend)
+
+
 @check(
     "type-error",
     "quality",
@@ -86,7 +93,7 @@ def type_error(ctx: Context) -> Iterator[Finding]:
             name = str(ctx.file)
     try:
         result = typecheck_cells(
-            cells, root, cfg, name=name, settings=TypecheckSettings(backend=ctx.settings.typecheck_backend)
+            cells, root, cfg, name=name, settings=_typecheck_settings(ctx)
         )
     except (OSError, ProdError, RecursionError, MemoryError, ValueError) as exc:  # unwritable cache, deep cells
         yield _could_not_run(ctx, f"{type(exc).__name__}: {exc}")

@@ -11,7 +11,7 @@ from typing import Any
 from ..checks.api import check_path
 from ..errors import ProdError
 from ..types import CheckOutputDict, FileErrorDict, ReportDict
-from . import report_formats
+from . import add_typecheck_options, report_formats, typecheck_settings
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -28,6 +28,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--select", type=_csv, default=None, help="comma-separated check ids or families")
     p.add_argument("--ignore", type=_csv, default=None, help="comma-separated check ids or families")
     p.add_argument("--fast", action="store_true", help="skip the slow checks (black, mypy, git)")
+    add_typecheck_options(p)
     p.set_defaults(func=run)
 
 
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
                     select=args.select,
                     ignore=args.ignore,
                     typecheck_backend="mypy",  # one-shot: leave no daemon behind
+                    typecheck_settings=typecheck_settings(args),
                 )
             )
         except ProdError as exc:

@@ -12,7 +12,7 @@ from ..errors import InputError, PathError
 from ..paths import project_root
 from ..promote import PromoteOptions, promote
 from ..promote.types import PromoteResultDict
-from ..typecheck import TypecheckSettings
+from . import add_typecheck_options, typecheck_settings
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -58,6 +58,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--force", action="store_true", help="overwrite definitions edited by hand in the module")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    add_typecheck_options(p)
     p.set_defaults(func=run)
 
 
@@ -131,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         options,
         project_root=root,
         write_notebook=True,
-        typecheck_settings=TypecheckSettings(backend="mypy"),
+        typecheck_settings=typecheck_settings(args),
     )
     if args.format == "json":
         sys.stdout.write(json.dumps(result, indent=2) + "\n")

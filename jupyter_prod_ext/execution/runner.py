@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, TypedDict
 
 from ..errors import InputError, NotFoundError, ToolError
-from ..notebook import Notebook, load_notebook, notebook_from_dict
+from ..notebook import PARSE_ERRORS, Notebook, load_notebook, notebook_from_dict, parse_python
 from ..types import FindingDict, ReportSummary
 from .compare import DEFAULT_NORMALIZE, check_normalize, diff_lines, visible_lines
 
@@ -197,8 +197,8 @@ def _strip_magics(source: str) -> str:
 
 def _binds(source: str, name: str) -> bool:
     try:
-        tree = ast.parse(_strip_magics(source))
-    except (SyntaxError, ValueError):
+        tree = parse_python(_strip_magics(source), top_level_await=True)
+    except PARSE_ERRORS:
         return False
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == name:

@@ -188,14 +188,15 @@ _FINISH = {
 }
 
 
-def _check_state(repo: Repo, head: Head) -> None:
+def _check_state(repo: Repo, head: Head, display_root: Path | None = None) -> None:
+    top = shown_path(repo.top, display_root)
     op = operation_in_progress(repo.git_dir)
     if op is not None:
-        raise GitError(f"A {op} is in progress in {repo.top}: {_FINISH[op]}, then commit again.")
+        raise GitError(f"A {op} is in progress in {top}: {_FINISH[op]}, then commit again.")
     if head.ref is None:
         short = (head.commit or "")[:7]
         raise GitError(
-            f"HEAD is detached (at {short}) in {repo.top}, so the commit would belong to no branch: "
+            f"HEAD is detached (at {short}) in {top}, so the commit would belong to no branch: "
             "switch to a branch (git switch <branch>, or git switch -c <new-branch>) and commit again."
         )
     if not head.ref.startswith("refs/heads/"):
@@ -253,17 +254,40 @@ def _under(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _confine(paths: Sequence[Path], repo: Repo, confine_to: Path | None) -> list[Path]:
+def shown_path(path: Path, display_root: Path | None) -> str:
+    """``path`` as an error message names it.
+
+    Relative to ``display_root`` (the server root, when a server route calls) so an
+    answer never reveals where the server's files are on its disk; outside it, the
+    name only. Without a ``display_root`` (the CLI) the path as it is.
+    """
+    if display_root is None:
+        return str(path)
+    real = Path(os.path.realpath(path))
+    root = Path(os.path.realpath(display_root))
+    if real == root:
+        return "the server root"
+    if _under(real, root):
+        return Path(os.path.relpath(real, root)).as_posix()
+    if _under(root, real):
+        return "a folder above the server root"
+    return real.name
+
+
+def _confine(
+    paths: Sequence[Path], repo: Repo, confine_to: Path | None, display_root: Path | None = None
+) -> list[Path]:
     out: list[Path] = []
     seen: set[Path] = set()
     confine_real = Path(os.path.realpath(confine_to)) if confine_to is not None else None
-    for p in paths:
-        real = Path(os.path.realpath(p))
+    for path in paths:
+        real = Path(os.path.realpath(path))
+        p = shown_path(path, display_root)
         if confine_real is not None and not _under(real, confine_real):
             raise PathError(f"'{p}' is outside the server root; only files under it can be committed.")
         if not _under(real, repo.top):
             raise PathError(
-                f"'{p}' is outside the git repository at {repo.top}: move it into the repository "
+                f"'{p}' is outside the git repository at {shown_path(repo.top, display_root)}: move it into the repository "
                 "or commit it in its own repository."
             )
         if repo.git_dir == real or repo.git_dir in real.parents or ".git" in Path(repo.rel(real)).parts:
@@ -466,7 +490,7 @@ def commit_notebook(
     """
     notebook = Path(os.path.realpath(notebook))
     if not notebook.is_file():
-        raise NotFoundError(f"No such notebook: '{notebook}'.")
+        raise NotFoundError(f"No such notebook: '{shown_path(notebook, display_root)}'.")
     body = _clean_message(message)
     if not body:
         raise InputError("The commit message is empty: say what changed.")
@@ -479,14 +503,15 @@ def commit_notebook(
                 "and commit again."
             )
         root = Path(os.path.realpath(init_root or notebook.parent))
+        shown_root = shown_path(root, display_root)
         if not _under(notebook, root):
-            raise PathError(f"Cannot initialize a repository in {root}: the notebook is not inside it.")
+            raise PathError(f"Cannot initialize a repository in {shown_root}: the notebook is not inside it.")
         if confine_to is not None and not _under(root, Path(os.path.realpath(confine_to))):
-            raise PathError(f"Cannot initialize a repository in {root}: it is outside the server root.")
+            raise PathError(f"Cannot initialize a repository in {shown_root}: it is outside the server root.")
         repo = init_repository(root)
 
     chosen = list(paths) if paths is not None else default_paths(notebook, repo.top)
-    files = _confine(chosen, repo, confine_to)
+    files = _confine(chosen, repo, confine_to, display_root)
     if not files:
         raise InputError("Nothing to commit: the list of paths is empty.")
     if notebook in files:
@@ -495,7 +520,7 @@ def commit_notebook(
     with repo_lock(repo.top):
         wait_for_index_lock(repo.git_dir)
         head = read_head(repo)
-        _check_state(repo, head)
+        _check_state(repo, head, display_root)
         _check_identity(repo)
         rels = [repo.rel(p) for p in files]
         _check_not_ignored(repo, rels)

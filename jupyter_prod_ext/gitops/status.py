@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal, TypedDict
 
 from ..errors import NotFoundError, PathError
-from .commit import Repo, _under, default_paths, find_repo, operation_in_progress, read_head
+from .commit import Repo, _under, default_paths, find_repo, operation_in_progress, read_head, shown_path
 from .runner import git
 
 FileState = Literal["untracked", "modified", "staged", "clean", "ignored"]
@@ -118,7 +118,7 @@ def repo_status(
     """
     notebook = Path(os.path.realpath(notebook))
     if not notebook.is_file():
-        raise NotFoundError(f"No such notebook: '{notebook}'.")
+        raise NotFoundError(f"No such notebook: '{shown_path(notebook, display_root)}'.")
     repo = find_repo(notebook.parent)
     if repo is None:
         return {
@@ -137,7 +137,7 @@ def repo_status(
         real = Path(os.path.realpath(p))
         if confine_real is not None and not _under(real, confine_real):
             if paths is not None:
-                raise PathError(f"'{p}' is outside the server root.")
+                raise PathError(f"'{shown_path(p, display_root)}' is outside the server root.")
             continue  # a recorded module outside the root is simply not shown
         if _under(real, repo.top) and real != repo.top and real not in files:
             files.append(real)

@@ -31,7 +31,15 @@ from ..analysis import Stmt, analyse
 from ..atomic import atomic_write_text, sha256_text
 from ..config import ProjectConfig, load_config
 from ..errors import ConflictError, InputError, NotebookError, NotFoundError, TooLargeError
-from ..notebook import Notebook, _upgrade, notebook_from_dict, notebook_from_text
+from ..notebook import (
+    PARSE_ERRORS,
+    Notebook,
+    _upgrade,
+    notebook_from_dict,
+    notebook_from_text,
+    parse_problem,
+    parse_python,
+)
 from ..paths import relative_to_root
 from ..typecheck import TypecheckSettings, cache_dir_for, check_module_file, write_if_changed
 from . import ledger
@@ -423,19 +431,27 @@ def promote(
             raise NotebookError(
                 f"{nb_rel} is a {nb.language} notebook; only Python notebooks can be promoted."
             )
-        return _promote_locked(
-            nb_path,
-            nb_rel,
-            nb_text,
-            raw,
-            nb,
-            target,
-            options,
-            write_notebook,
-            typecheck_settings,
-            run_typecheck,
-            original_major,
-        )
+        try:
+            return _promote_locked(
+                nb_path,
+                nb_rel,
+                nb_text,
+                raw,
+                nb,
+                target,
+                options,
+                write_notebook,
+                typecheck_settings,
+                run_typecheck,
+                original_major,
+            )
+        except RecursionError:
+            # ast.unparse and copy.deepcopy recurse once per nesting level: a statement that
+            # parses (CPython's parser goes deeper) can still be too deep to re-render
+            raise InputError(
+                f"{nb_rel}: the selected code is nested too deeply to promote (e.g. a very long chain "
+                "of + or calls in one expression); split it into smaller statements."
+            ) from None
 
 
 def _promote_locked(
@@ -563,8 +579,14 @@ def _promote_locked(
         problems.append(f"black cannot format the generated module ({black_error}).")
         module_text = fresh.text
     else:
-        lmap = attach_formatted(formatted, blocks)
-        module_text = formatted
+        try:
+            lmap = attach_formatted(formatted, blocks)
+        except PARSE_ERRORS as exc:
+            black_error = parse_problem(exc)
+            problems.append(f"The generated module cannot be read back after black ({black_error}).")
+            module_text = fresh.text
+        else:
+            module_text = formatted
     old = read_existing(target.path)
     old_sha = sha256_text(old if old is not None else "")
     recs = ledger.records(nb.metadata)
@@ -688,9 +710,9 @@ def _promote_locked(
         typecheck = _empty_typecheck("Not run (disabled).")
     else:
         try:
-            ast.parse(module_text)
-        except SyntaxError as exc:
-            problems.append(f"The module would not parse (line {exc.lineno}: {exc.msg}).")
+            parse_python(module_text)
+        except PARSE_ERRORS as exc:
+            problems.append(f"The module would not parse ({parse_problem(exc)}).")
             typecheck = _empty_typecheck("Not run: the module does not parse.")
         else:
             typecheck = _typecheck(module_text, target.rel, root, config, lmap, settings)

@@ -27,11 +27,11 @@ Hashes are taken of the text with trailing whitespace stripped.
 
 from __future__ import annotations
 
-import ast
 import copy
 from typing import Any
 
 from ..atomic import sha256_text
+from ..notebook import PARSE_ERRORS, parse_python
 from .module import find_nodes, text_of
 from .types import DriftDict, LedgerRecord
 
@@ -72,8 +72,8 @@ def module_texts(module_text: str | None) -> dict[str, str]:
     if not module_text:
         return {}
     try:
-        tree = ast.parse(module_text)
-    except SyntaxError:
+        tree = parse_python(module_text)
+    except PARSE_ERRORS:
         return {}
     lines = module_text.replace("\r\n", "\n").split("\n")
     return {name: text_of(lines, node) for name, node in find_nodes(tree).items()}

@@ -16,6 +16,7 @@ from pathlib import Path
 from black.mode import Mode
 
 from ..errors import InputError, PathError
+from ..notebook import PARSE_ERRORS, parse_problem, parse_python
 from .module import Block, LineMap, all_line, find_nodes, format_text, import_lines, node_range
 from .slice import ImportNeed
 
@@ -73,8 +74,8 @@ def map_blocks(text: str, blocks: list[Block]) -> LineMap:
     lines = text.split("\n")
     lmap: LineMap = [None] * len(lines)
     try:
-        tree = ast.parse(text)
-    except SyntaxError:
+        tree = parse_python(text)
+    except PARSE_ERRORS:
         return lmap
     nodes = find_nodes(tree)
     for block in blocks:
@@ -104,12 +105,12 @@ def merge_module(
     from this notebook and not edited by hand since, or ``force``).
     """
     try:
-        tree = ast.parse(old)
-    except SyntaxError as exc:
+        tree = parse_python(old)
+    except PARSE_ERRORS as exc:
         return MergeResult(
             old,
             [],
-            [f"{display} does not parse (line {exc.lineno}: {exc.msg}); fix it before promoting into it."],
+            [f"{display} does not parse ({parse_problem(exc)}); fix it before promoting into it."],
         )
     result = MergeResult("", [])
     lines = old.splitlines(keepends=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from black.mode import Mode
 
 from ..formatting import format_module_text
+from ..notebook import parse_python
 from .slice import ImportNeed
 
 LineMap = list[tuple[int, int] | None]
@@ -200,8 +201,11 @@ def format_text(text: str, mode: Mode) -> tuple[str, str | None]:
 
 
 def attach_formatted(text: str, blocks: list[Block]) -> LineMap:
-    """Fill ``block.formatted`` from formatted module text and map its lines back to cells."""
-    tree = ast.parse(text)
+    """Fill ``block.formatted`` from formatted module text and map its lines back to cells.
+
+    Raises one of ``notebook.PARSE_ERRORS`` when ``text`` does not parse.
+    """
+    tree = parse_python(text)
     lines = text.split("\n")
     lmap: LineMap = [None] * len(lines)
     nodes = find_nodes(tree)

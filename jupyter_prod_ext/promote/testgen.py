@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from ..notebook import PARSE_ERRORS, parse_expression
 from .module import docstring_safe
 from .select import Program
 
@@ -68,8 +69,8 @@ def find_cases(prog: Program, functions: list[str]) -> dict[str, list[tuple[str,
         if shown is None:
             continue
         try:
-            expected = ast.parse(shown.strip(), mode="eval").body
-        except SyntaxError:
+            expected = parse_expression(shown.strip()).body
+        except PARSE_ERRORS:
             continue
         if not _literal(expected):
             continue

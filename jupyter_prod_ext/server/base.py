@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,9 +23,12 @@ from tornado import web
 from ..errors import InputError, ProdError, TooLargeError
 from ..notebook import human_size
 from ..paths import resolve_under
+from ..typecheck import TypecheckSettings
+from .settings import ServerSettings, server_settings
 
 #: Largest request body we parse (a notebook with images can be big, but not this big).
-#: Read at request time, so tests and deployments can lower it. Bodies above tornado's own
+#: Read at request time, so tests can lower it; ``c.JupyterProd.max_body_mib`` replaces it
+#: (see ``server/settings.py``). Bodies above tornado's own
 #: ``ServerApp.max_body_size`` (512 MiB by default) are cut off by tornado before we see them.
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
@@ -39,15 +44,32 @@ def json_errors(method: Handler) -> Handler:
         try:
             await method(self, *args, **kwargs)
         except ProdError as exc:
-            self.finish_error(exc.status, exc.message, exc.kind, getattr(exc, "details", None))
+            message = redact_root(exc.message, self.root_dir)
+            self.finish_error(exc.status, message, exc.kind, getattr(exc, "details", None))
         except web.HTTPError:
             raise
         except Exception as exc:  # noqa: BLE001 - last resort: a 500 with one line, never a traceback page
             self.log.exception("jupyter-prod: unexpected error in %s", self.request.path)
-            message = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+            message = redact_root(" ".join(f"{type(exc).__name__}: {exc}".split()), self.root_dir)[:500]
             self.finish_error(500, f"Internal error in jupyter-prod ({message}); see the server log.", "internal", None)
 
     return wrapper  # type: ignore[return-value]
+
+
+def redact_root(message: str, root: Path) -> str:
+    """``message`` with the server root's absolute path taken out.
+
+    The engine names paths relative to the root where it is told the root (``display``,
+    ``display_root``); this is the net for the messages that still carry an absolute path
+    (git's working folder, a lock file): a client must not learn where the server's files are.
+    """
+    for prefix in dict.fromkeys((str(root), os.path.realpath(root))):
+        if len(prefix) <= 1:  # a server rooted at "/" has nothing to hide this way
+            continue
+        escaped = re.escape(prefix)
+        message = re.sub(escaped + re.escape(os.sep) + r"(?=[^\s'\":;,)\]])", "", message)
+        message = re.sub(escaped + r"(?![\w.-])", "the server root", message)
+    return message
 
 
 class ProdHandler(APIHandler):
@@ -59,6 +81,15 @@ class ProdHandler(APIHandler):
     def root_dir(self) -> Path:
         root = getattr(self.contents_manager, "root_dir", None) or self.settings.get("server_root_dir", ".")
         return Path(str(root)).expanduser().resolve()
+
+    @property
+    def prod_settings(self) -> ServerSettings:
+        """``c.JupyterProd.*`` as read when the extension loaded."""
+        return server_settings(self.settings)
+
+    @property
+    def typecheck_settings(self) -> TypecheckSettings:
+        return self.prod_settings.typecheck
 
     @property
     def allow_hidden(self) -> bool:
@@ -81,7 +112,8 @@ class ProdHandler(APIHandler):
     def json_body(self) -> dict[str, Any]:
         body = self.request.body or b""
         # read at call time (not bound at import) so a test or a deployment can lower it
-        limit = MAX_BODY_BYTES
+        configured = self.prod_settings.max_body_bytes
+        limit = configured if configured is not None else MAX_BODY_BYTES
         if len(body) > limit:
             raise TooLargeError(f"The request body is {human_size(len(body))}; the limit is {human_size(limit)}.")
         if not body.strip():

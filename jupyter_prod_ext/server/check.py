@@ -43,5 +43,6 @@ class CheckHandler(ProdHandler):
             content=content,
             select=_str_list(body.get("select"), "select"),
             ignore=_str_list(body.get("ignore"), "ignore"),
+            typecheck_settings=self.typecheck_settings,
         )
         self.finish_json(report)

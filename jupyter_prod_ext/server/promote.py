@@ -39,5 +39,6 @@ class PromoteHandler(ProdHandler):
             project_root=root,
             content=content,
             allow_hidden=self.allow_hidden,
+            typecheck_settings=self.typecheck_settings,
         )
         self.finish_json(result)
