@@ -202,15 +202,14 @@ export function applyNotebookEdits(
 ): number {
   const shared = model.sharedModel;
   // ids of the cells as the server saw them
-  const original: string[] = [];
-  for (let i = 0; i < shared.cells.length; i++) {
-    original.push(shared.cells[i].id);
-  }
-  const indexOf = (id: string): number =>
-    shared.cells.findIndex(cell => cell.id === id);
+  const original: string[] = shared.cells.map(cell => cell.id);
+  const cellsById = new Map(shared.cells.map(cell => [cell.id, cell]));
+  // `shared.cells` is only updated when the transaction ends: the order of
+  // the ids is tracked here, edit by edit, so each edit sees the previous ones
+  const order = [...original];
   const locate = (cell: number, cellId: string | null | undefined): number => {
     const id = cellId ?? original[cell];
-    const index = id !== undefined ? indexOf(id) : -1;
+    const index = id !== undefined ? order.indexOf(id) : -1;
     if (index < 0) {
       throw new Error(
         `Cell ${cell + 1} of the promoted notebook is gone; re-run the promotion.`
@@ -228,45 +227,51 @@ export function applyNotebookEdits(
       }
     }
   }
-  // No `transact` around the loop: `shared.cells` is only updated when a
-  // transaction ends, and each edit must see the previous ones.
   let applied = 0;
-  for (const edit of edits) {
-    switch (edit.op) {
-      case 'replace': {
-        shared.cells[locate(edit.cell, edit.cell_id)].setSource(edit.source);
-        break;
-      }
-      case 'delete': {
-        shared.deleteCell(locate(edit.cell, edit.cell_id));
-        break;
-      }
-      case 'insert': {
-        // before the cell that was at this index, or at the end
-        // (or the first later one still there, if an edit deleted it)
-        let at = shared.cells.length;
-        for (let k = edit.cell; k < original.length; k++) {
-          const index = indexOf(original[k]);
-          if (index >= 0) {
-            at = index;
-            break;
+  // one transaction: one undoable step (notebook undo restores the cells)
+  shared.transact(() => {
+    for (const edit of edits) {
+      switch (edit.op) {
+        case 'replace': {
+          const index = locate(edit.cell, edit.cell_id);
+          cellsById.get(order[index])!.setSource(edit.source);
+          break;
+        }
+        case 'delete': {
+          const index = locate(edit.cell, edit.cell_id);
+          shared.deleteCell(index);
+          order.splice(index, 1);
+          break;
+        }
+        case 'insert': {
+          // before the cell that was at this index, or at the end
+          // (or the first later one still there, if an edit deleted it)
+          let at = order.length;
+          for (let k = edit.cell; k < original.length; k++) {
+            const index = order.indexOf(original[k]);
+            if (index >= 0) {
+              at = index;
+              break;
+            }
           }
+          const cell = shared.insertCell(at, {
+            cell_type: edit.cell_type ?? 'code',
+            source: edit.source,
+            metadata: {}
+          });
+          order.splice(at, 0, cell.id);
+          cellsById.set(cell.id, cell);
+          break;
         }
-        shared.insertCell(at, {
-          cell_type: edit.cell_type ?? 'code',
-          source: edit.source,
-          metadata: {}
-        });
-        break;
-      }
-      case 'metadata': {
-        for (const [key, value] of Object.entries(edit.metadata)) {
-          shared.setMetadata(key, value as any);
+        case 'metadata': {
+          for (const [key, value] of Object.entries(edit.metadata)) {
+            shared.setMetadata(key, value as any);
+          }
+          break;
         }
-        break;
       }
+      applied += 1;
     }
-    applied += 1;
-  }
+  });
   return applied;
 }

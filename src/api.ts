@@ -205,6 +205,8 @@ export interface ICommitResult {
   files: string[];
   code_only: boolean;
   hook_output: string;
+  /** one-line summary of what was committed (e.g. without outputs) */
+  message: string;
   gate: { blocked: boolean; findings: IFinding[] };
 }
 
@@ -224,7 +226,7 @@ export interface IStatusResult {
   branch: string | null;
   head: string | null;
   detached: boolean;
-  operation: null | 'merge' | 'rebase' | 'cherry-pick';
+  operation: null | 'merge' | 'rebase' | 'cherry-pick' | 'revert';
   files: { path: string; state: FileState }[];
   log: {
     commit: string;
@@ -240,9 +242,10 @@ export interface IRunRequest {
   notebook?: nbformat.INotebookContent;
   timeout?: number;
   cell_timeout?: number;
+  normalize?: ('addresses' | 'timestamps' | 'durations')[];
 }
 
-export type RunState = 'idle' | 'running' | 'done' | 'cancelled';
+export type RunState = 'idle' | 'queued' | 'running' | 'done' | 'cancelled';
 
 export interface IRunReport extends IReport {
   run: {
@@ -257,8 +260,17 @@ export interface IRunReport extends IReport {
 
 export interface IRunProgress {
   state: RunState;
+  /** index (0-based among all cells) of the cell running now */
   cell: number | null;
+  /** code cells with source (what a full run executes) */
   total: number | null;
+  /** code cells that finished */
+  cells_run?: number;
+}
+
+/** Answer of `DELETE run?path=`. */
+export interface ICancelRunResult extends IRunProgress {
+  cancelled: boolean;
 }
 
 export interface IVersionInfo {
@@ -451,8 +463,8 @@ export class ProdApi {
     );
   }
 
-  cancelRun(path: string): Promise<void> {
-    return requestAPI<void>(
+  cancelRun(path: string): Promise<ICancelRunResult> {
+    return requestAPI<ICancelRunResult>(
       'run' + URLExt.objectToQueryString({ path }),
       { method: 'DELETE' },
       this.serverSettings

@@ -24,10 +24,10 @@ import {
   stripOutputs,
   waiveChecks
 } from './actions';
-import { ApiError, IFinding } from './api';
+import { ApiError, IFinding, IPromoteRequest, IPromoteResult } from './api';
 import type { ReadinessManager } from './manager';
 import { notebookContent, ReadinessModel } from './model';
-import { CommandIDs, PALETTE_CATEGORY, PANEL_ID } from './tokens';
+import { CommandIDs, PALETTE_CATEGORY, PanelSection } from './tokens';
 import { PromotePreview, UnmovedChoices } from './widgets/PromotePreview';
 import type { IPanelActions } from './widgets/ReadinessPanel';
 
@@ -69,6 +69,18 @@ export interface ICommandContext {
   tracker: INotebookTracker;
   trans: TranslationBundle;
   palette: ICommandPalette | null;
+  /** Show the readiness panel on one of its sections. */
+  showSection(section: PanelSection): void;
+}
+
+/** First line of a commit message (what `git log --oneline` shows). */
+export function subjectOf(message: string): string {
+  return (
+    message
+      .split('\n')
+      .map(line => line.trim())
+      .find(line => line.length > 0) ?? ''
+  );
 }
 
 /** Activate a notebook's tab (from the panel, the notebook is not focused). */
@@ -100,26 +112,11 @@ export function createPanelActions(ctx: ICommandContext): IPanelActions {
       });
     },
     fix(model: ReadinessModel, finding: IFinding) {
-      const fix = finding.fix;
-      if (!fix) {
+      if (!finding.fix) {
         return;
       }
       withPanel(model, panel => {
-        if (!model.upToDate) {
-          Notification.warning(
-            trans.__(
-              'The notebook changed since the last check; try again once it is re-checked.'
-            ),
-            { autoClose: 5000 }
-          );
-          model.schedule(0);
-          return;
-        }
-        const changed = applyCellSources(panel.content, fix.cells);
-        if (changed === 0) {
-          model.schedule(0);
-        }
-        // the edit re-checks the notebook through the debounced check
+        void applyFix(ctx, panel, model, finding);
       });
     },
     waive(model: ReadinessModel, finding: IFinding) {
@@ -139,12 +136,174 @@ export function createPanelActions(ctx: ICommandContext): IPanelActions {
     },
     check(model: ReadinessModel) {
       model.check('all').catch(notifyError);
+    },
+    commit(model: ReadinessModel, options = {}) {
+      withPanel(model, panel => {
+        void commitNotebook(ctx, panel, model, options);
+      });
+    },
+    runClean(model: ReadinessModel) {
+      withPanel(model, panel => {
+        void runClean(ctx, panel, model);
+      });
+    },
+    cancelRun(model: ReadinessModel) {
+      manager.runFor(model)?.cancel().catch(notifyError);
     }
   };
 }
 
+/** Same finding (check and cell) in a newer report. */
+function sameFinding(a: IFinding, b: IFinding): boolean {
+  return (
+    a.check === b.check &&
+    (a.cell_id && b.cell_id ? a.cell_id === b.cell_id : a.cell === b.cell) &&
+    a.line === b.line
+  );
+}
+
+/**
+ * Apply a finding's fix to the editor's current content.
+ *
+ * A fix replaces whole cells, so it must come from the content as it is now:
+ * the finding's check runs again first (a slow check's finding can be older
+ * than the last fast answer, and the notebook can change under a rendered
+ * button, e.g. when the kernel fills in `language_info`). Nothing is applied
+ * when the notebook changes during that check.
+ */
+export async function applyFix(
+  ctx: Pick<ICommandContext, 'trans'>,
+  panel: NotebookPanel,
+  model: ReadinessModel,
+  finding: IFinding
+): Promise<number> {
+  const { trans } = ctx;
+  try {
+    if (!model.upToDate) {
+      await model.check('fast');
+    }
+    await model.check([finding.check]);
+  } catch (error) {
+    notifyError(error);
+    return 0;
+  }
+  const current = model.report?.findings.find(
+    f => f.fix && sameFinding(f, finding)
+  );
+  if (!model.upToDate) {
+    Notification.warning(
+      trans.__(
+        'The notebook changed while checking; try the fix again once it is re-checked.'
+      ),
+      { autoClose: 5000 }
+    );
+    return 0;
+  }
+  if (!current || !current.fix) {
+    // already fixed, or no longer a finding: the panel shows the new state
+    return 0;
+  }
+  return applyCellSources(panel.content, current.fix.cells);
+}
+
+/**
+ * Save the notebook (the server commits the file on disk), then commit it
+ * through the model; the panel shows a refusal or a git problem, a success
+ * is also a notification with the short sha and the subject.
+ */
+export async function commitNotebook(
+  ctx: Pick<ICommandContext, 'manager' | 'trans'>,
+  panel: NotebookPanel,
+  model: ReadinessModel,
+  options: { allowFindings?: boolean; init?: boolean } = {}
+): Promise<string | null> {
+  const { manager, trans } = ctx;
+  const commit = manager.commitFor(model);
+  if (!commit || commit.committing) {
+    return null;
+  }
+  if (!commit.message.trim()) {
+    Notification.warning(trans.__('Write a commit message first.'), {
+      autoClose: 4000
+    });
+    return null;
+  }
+  try {
+    await panel.context.save();
+  } catch (error) {
+    notifyError(error);
+    return null;
+  }
+  const subject = subjectOf(commit.message);
+  const result = await commit.commit(options);
+  if (result) {
+    Notification.success(trans.__('Committed %1: %2', result.short, subject), {
+      autoClose: 6000
+    });
+    return result.commit;
+  }
+  return null;
+}
+
+/**
+ * Run the editor's current content in a fresh kernel; the panel shows the
+ * progress and the findings. A run already in progress is a notification.
+ */
+export async function runClean(
+  ctx: Pick<ICommandContext, 'manager' | 'trans' | 'showSection'>,
+  panel: NotebookPanel,
+  model: ReadinessModel
+): Promise<boolean | null> {
+  const { manager, trans } = ctx;
+  const run = manager.runFor(model);
+  if (!run) {
+    return null;
+  }
+  ctx.showSection('run');
+  if (run.running) {
+    Notification.warning(
+      trans.__('A clean run of this notebook is already in progress.'),
+      { autoClose: 5000 }
+    );
+    return null;
+  }
+  try {
+    const report = await run.start(notebookContent(panel));
+    if (report.run.state === 'cancelled') {
+      Notification.info(trans.__('The clean run was cancelled.'), {
+        autoClose: 4000
+      });
+    } else if (report.run.reproduced) {
+      Notification.success(
+        trans.__(
+          'The notebook reproduced in a clean kernel (%1 s).',
+          report.run.seconds.toFixed(1)
+        ),
+        { autoClose: 5000 }
+      );
+    } else {
+      Notification.warning(
+        trans._n(
+          'The clean run did not reproduce the notebook: %1 finding.',
+          'The clean run did not reproduce the notebook: %1 findings.',
+          report.findings.length
+        ),
+        { autoClose: 8000 }
+      );
+    }
+    return report.run.reproduced;
+  } catch (error) {
+    if (error instanceof ApiError && error.kind === 'conflict') {
+      Notification.warning(error.message, { autoClose: 8000 });
+    } else {
+      notifyError(error);
+    }
+    return null;
+  }
+}
+
 export function addCommands(ctx: ICommandContext): void {
-  const { app, manager, tracker, trans, palette } = ctx;
+  const { app, manager, tracker, trans, palette, showSection } = ctx;
   const { commands } = app;
 
   const current = (): {
@@ -163,7 +322,7 @@ export function addCommands(ctx: ICommandContext): void {
     label: trans.__('Open Readiness Panel'),
     caption: trans.__('Show the production readiness of the current notebook'),
     execute: () => {
-      app.shell.activateById(PANEL_ID);
+      showSection('findings');
     }
   });
 
@@ -179,7 +338,7 @@ export function addCommands(ctx: ICommandContext): void {
       if (!target) {
         return null;
       }
-      app.shell.activateById(PANEL_ID);
+      showSection('findings');
       try {
         return await target.model.check('all');
       } catch (error) {
@@ -358,29 +517,55 @@ export function addCommands(ctx: ICommandContext): void {
       if (!asked.button.accept || !to) {
         return null;
       }
-      const request = { path, cells, to };
-      let preview;
-      try {
-        preview = await manager.api.promote({
-          ...request,
-          notebook: notebookContent(panel) ?? undefined,
-          dry_run: true
-        });
-      } catch (error) {
-        notifyError(error);
-        return null;
-      }
-      const canPromote = preview.ok && preview.problems.length === 0;
-      const answer = await showDialog<UnmovedChoices>({
-        title: trans.__('Promote to %1', preview.module_path || to),
-        body: new PromotePreview(preview, trans),
-        buttons: canPromote
+      const request: IPromoteRequest = { path, cells, to };
+      const forceLabel = trans.__('Force');
+      let preview: IPromoteResult;
+      let answer: Dialog.IResult<UnmovedChoices>;
+      let canPromote = false;
+      // one preview, or two when the user forces over a hand-edited module
+      for (;;) {
+        try {
+          preview = await manager.api.promote({
+            ...request,
+            notebook: notebookContent(panel) ?? undefined,
+            dry_run: true
+          });
+        } catch (error) {
+          notifyError(error);
+          return null;
+        }
+        canPromote = preview.ok && preview.problems.length === 0;
+        const canForce =
+          !canPromote &&
+          !request.force &&
+          preview.drift.some(d => d.state === 'module-edited');
+        const buttons = canPromote
           ? [
               Dialog.cancelButton(),
               Dialog.okButton({ label: trans.__('Promote') })
             ]
-          : [Dialog.cancelButton({ label: trans.__('Close') })]
-      });
+          : canForce
+            ? [
+                Dialog.cancelButton(),
+                Dialog.warnButton({
+                  label: forceLabel,
+                  caption: trans.__(
+                    'Overwrite the hand edits in the module with the cells'
+                  )
+                })
+              ]
+            : [Dialog.cancelButton({ label: trans.__('Close') })];
+        answer = await showDialog<UnmovedChoices>({
+          title: trans.__('Promote to %1', preview.module_path || to),
+          body: new PromotePreview(preview, trans),
+          buttons
+        });
+        if (canForce && answer.button.accept) {
+          request.force = true;
+          continue;
+        }
+        break;
+      }
       if (!canPromote || !answer.button.accept) {
         return null;
       }
@@ -419,6 +604,61 @@ export function addCommands(ctx: ICommandContext): void {
     }
   });
 
+  commands.addCommand(CommandIDs.commit, {
+    label: trans.__('Commit Notebook and Modules…'),
+    caption: trans.__(
+      'Commit the notebook (without outputs) and the modules promoted from it to git'
+    ),
+    isEnabled: hasNotebook,
+    execute: () => {
+      const target = current();
+      showSection('commit');
+      if (target) {
+        void manager.commitFor(target.model)?.refresh();
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.runClean, {
+    label: trans.__('Run Notebook in Clean Kernel'),
+    caption: trans.__(
+      'Run a copy of the notebook top to bottom in a fresh kernel and compare its outputs'
+    ),
+    isEnabled: () => {
+      const target = current();
+      return !!target && !manager.runFor(target.model)?.running;
+    },
+    execute: () => {
+      const target = current();
+      if (!target) {
+        return null;
+      }
+      return runClean(ctx, target.panel, target.model);
+    }
+  });
+
+  commands.addCommand(CommandIDs.cancelRun, {
+    label: trans.__('Cancel Clean Run'),
+    caption: trans.__('Stop the clean-kernel run of the current notebook'),
+    isEnabled: () => {
+      const target = current();
+      return !!target && !!manager.runFor(target.model)?.running;
+    },
+    execute: async () => {
+      const target = current();
+      const run = target ? manager.runFor(target.model) : undefined;
+      if (!run) {
+        return null;
+      }
+      try {
+        return await run.cancel();
+      } catch (error) {
+        notifyError(error);
+        return null;
+      }
+    }
+  });
+
   if (palette) {
     for (const command of [
       CommandIDs.openPanel,
@@ -428,7 +668,10 @@ export function addCommands(ctx: ICommandContext): void {
       CommandIDs.formatCell,
       CommandIDs.ignoreCell,
       CommandIDs.stripOutputs,
-      CommandIDs.promote
+      CommandIDs.promote,
+      CommandIDs.commit,
+      CommandIDs.runClean,
+      CommandIDs.cancelRun
     ]) {
       palette.addItem({ command, category: trans.__(PALETTE_CATEGORY) });
     }

@@ -22,6 +22,7 @@ import {
   IProdSettings,
   IReadinessManager,
   PANEL_ID,
+  PanelSection,
   PLUGIN_ID,
   TRANSLATION_DOMAIN
 } from './tokens';
@@ -113,7 +114,20 @@ const plugin: JupyterFrontEndPlugin<IReadinessManager> = {
       }
     });
 
-    const ctx = { app, manager, tracker, trans, palette };
+    let readinessPanel: ReadinessPanel | null = null;
+    const ctx = {
+      app,
+      manager,
+      tracker,
+      trans,
+      palette,
+      showSection: (section: PanelSection) => {
+        if (readinessPanel) {
+          readinessPanel.section = section;
+        }
+        app.shell.activateById(PANEL_ID);
+      }
+    };
     const actions = createPanelActions(ctx);
 
     const attach = (panel: NotebookPanel, model: ReadinessModel) => {
@@ -136,6 +150,7 @@ const plugin: JupyterFrontEndPlugin<IReadinessManager> = {
     });
 
     const panel = new ReadinessPanel({ manager, actions, trans });
+    readinessPanel = panel;
     app.shell.add(panel, 'left', { rank: 600 });
     if (restorer) {
       restorer.add(panel, PANEL_ID);

@@ -6,7 +6,9 @@ import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, ProdApi } from './api';
+import { CommitModel } from './commit';
 import { ReadinessModel, sourceFromPanel } from './model';
+import { RunModel } from './run';
 import { DEFAULT_SETTINGS, IProdSettings, IReadinessManager } from './tokens';
 
 export class ReadinessManager implements IReadinessManager {
@@ -27,6 +29,7 @@ export class ReadinessManager implements IReadinessManager {
   }
 
   set settings(value: Readonly<IProdSettings>) {
+    const previous = this._settings;
     this._settings = { ...value };
     this._models.forEach(model => {
       model.settings = {
@@ -36,6 +39,12 @@ export class ReadinessManager implements IReadinessManager {
         mypyOnSave: value.mypyOnSave
       };
     });
+    if (previous.codeOnlyCommits !== value.codeOnlyCommits) {
+      // the setting is the default of the toggle: follow it
+      this._commits.forEach(commit => {
+        commit.codeOnly = value.codeOnlyCommits;
+      });
+    }
     this._settingsChanged.emit(this._settings);
   }
 
@@ -75,6 +84,16 @@ export class ReadinessManager implements IReadinessManager {
     return this._models.get(panel);
   }
 
+  /** Commit state of an open notebook. */
+  commitFor(model: ReadinessModel): CommitModel | undefined {
+    return this._commits.get(model);
+  }
+
+  /** Clean-run state of an open notebook. */
+  runFor(model: ReadinessModel): RunModel | undefined {
+    return this._runs.get(model);
+  }
+
   /** The notebook panel a model belongs to (null once it was closed). */
   panelFor(model: ReadinessModel): NotebookPanel | null {
     for (const [panel, m] of this._models) {
@@ -99,8 +118,21 @@ export class ReadinessManager implements IReadinessManager {
       this._autoCheckFailed.emit({ model: m, error })
     );
     this._models.set(panel, model);
+    const path = () => panel.context.localPath;
+    const commit = new CommitModel({
+      client: this.api,
+      path,
+      codeOnly: this._settings.codeOnlyCommits
+    });
+    const run = new RunModel({ client: this.api, path });
+    this._commits.set(model, commit);
+    this._runs.set(model, run);
     panel.disposed.connect(() => {
       this._models.delete(panel);
+      this._commits.delete(model);
+      this._runs.delete(model);
+      commit.dispose();
+      run.dispose();
       model.dispose();
       source.dispose();
       if (this._currentPanel === panel) {
@@ -132,6 +164,8 @@ export class ReadinessManager implements IReadinessManager {
   private _tracker: INotebookTracker;
   private _settings: IProdSettings;
   private _models = new Map<NotebookPanel, ReadinessModel>();
+  private _commits = new Map<ReadinessModel, CommitModel>();
+  private _runs = new Map<ReadinessModel, RunModel>();
   private _current: ReadinessModel | null = null;
   private _currentPanel: NotebookPanel | null = null;
   private _currentChanged = new Signal<this, ReadinessModel | null>(this);

@@ -241,6 +241,14 @@ export class ReadinessModel {
     return this._pending > 0;
   }
 
+  /**
+   * Number of check answers applied so far; the panel shows it as
+   * `data-jp-prod-revision` (tests and the latency bench wait on it).
+   */
+  get revision(): number {
+    return this._revision;
+  }
+
   /** Error of the last check, cleared by the next successful one. */
   get error(): ApiError | null {
     return this._error;
@@ -335,11 +343,13 @@ export class ReadinessModel {
         // fast check sent after it).
         this._report = mergeReports(report, this._report, 'fast');
         this._error = null;
+        this._revision += 1;
         return this._report;
       }
       this._appliedVersion = version;
       this._report = mergeReports(this._report, report, checks);
       this._error = null;
+      this._revision += 1;
       return this._report;
     } catch (reason) {
       const error =
@@ -406,6 +416,7 @@ export class ReadinessModel {
   private _report: IReport | null = null;
   private _error: ApiError | null = null;
   private _pending = 0;
+  private _revision = 0;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _contentVersion = 0;
   private _appliedVersion = -1;

@@ -7,6 +7,8 @@ import { ISignal } from '@lumino/signaling';
 import { Token } from '@lumino/coreutils';
 
 import type { ProdApi } from './api';
+import type { CommitModel } from './commit';
+import type { RunModel } from './run';
 import type { ReadinessModel, IModelSettings } from './model';
 
 /** Id of the main plugin; also the settings schema id (`schema/plugin.json`). */
@@ -17,6 +19,9 @@ export const PANEL_ID = 'jupyter-prod:panel';
 
 /** Translation domain of the extension. */
 export const TRANSLATION_DOMAIN = 'jupyter_prod_ext';
+
+/** Sections (tabs) of the readiness panel. */
+export type PanelSection = 'findings' | 'commit' | 'run';
 
 /** Palette category of every command. */
 export const PALETTE_CATEGORY = 'Production';
@@ -34,6 +39,12 @@ export namespace CommandIDs {
   export const stripOutputs = 'jupyter-prod:strip-outputs';
   /** Reserved for the promote dialog (another plugin). */
   export const promote = 'jupyter-prod:promote';
+  /** Open the panel on its commit section. */
+  export const commit = 'jupyter-prod:commit';
+  /** Run a copy of the notebook in a fresh kernel. */
+  export const runClean = 'jupyter-prod:run-clean';
+  /** Cancel the clean run of the current notebook. */
+  export const cancelRun = 'jupyter-prod:cancel-run';
 }
 
 /** All user settings of `schema/plugin.json`. */
@@ -66,6 +77,10 @@ export interface IReadinessManager {
   modelFor(panel: NotebookPanel): ReadinessModel | undefined;
   /** The notebook panel a model belongs to (null once it was closed). */
   panelFor(model: ReadinessModel): NotebookPanel | null;
+  /** Commit state (git status, selection, last outcome) of an open notebook. */
+  commitFor(model: ReadinessModel): CommitModel | undefined;
+  /** Clean-kernel run state of an open notebook. */
+  runFor(model: ReadinessModel): RunModel | undefined;
 }
 
 export const IReadinessManager = new Token<IReadinessManager>(

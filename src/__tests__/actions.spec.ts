@@ -59,6 +59,42 @@ describe('applyNotebookEdits', () => {
     expect(sources(model)).toEqual(['a', 'b']);
   });
 
+  it('applies the whole promotion as one undoable step', () => {
+    const model = notebook(['import math', 'area = math.pi', 'print(area)']);
+    // the cells the test created are not part of the history
+    model.sharedModel.clearUndoHistory();
+    applyNotebookEdits(model, [
+      {
+        op: 'replace',
+        cell: 2,
+        cell_id: 'c2',
+        source: 'from shapes import area\nprint(area)'
+      },
+      { op: 'delete', cell: 1, cell_id: 'c1' },
+      { op: 'delete', cell: 0, cell_id: 'c0' },
+      { op: 'insert', cell: 0, source: '# promoted', cell_type: 'code' },
+      { op: 'metadata', metadata: { jupyter_prod: { modules: ['shapes.py'] } } }
+    ]);
+    expect(sources(model)).toEqual([
+      '# promoted',
+      'from shapes import area\nprint(area)'
+    ]);
+    expect(model.sharedModel.canUndo()).toBe(true);
+    model.sharedModel.undo();
+    // one step: nothing left to undo
+    expect(model.sharedModel.canUndo()).toBe(false);
+    expect(sources(model)).toEqual([
+      'import math',
+      'area = math.pi',
+      'print(area)'
+    ]);
+    expect(model.sharedModel.cells.map(cell => cell.id)).toEqual([
+      'c0',
+      'c1',
+      'c2'
+    ]);
+  });
+
   it('sets notebook metadata keys', () => {
     const model = notebook(['a']);
     applyNotebookEdits(model, [

@@ -117,6 +117,20 @@ describe('ReadinessModel', () => {
     expect(model.upToDate).toBe(true);
   });
 
+  it('counts the applied answers in revision', async () => {
+    expect(model.revision).toBe(0);
+    mock.respondAlways(200, report([finding('undefined-name', 1)], FAST));
+    await model.check('fast');
+    expect(model.revision).toBe(1);
+    nb.edit(1, 'print(y)');
+    jest.advanceTimersByTime(300);
+    await flushPromises(10);
+    expect(model.revision).toBe(2);
+    mock.respond(500, { error: 'boom', kind: 'internal', details: null });
+    await expect(model.check('fast')).rejects.toBeDefined();
+    expect(model.revision).toBe(2);
+  });
+
   it('runs all checks on save when mypyOnSave is set, fast otherwise', async () => {
     mock.respondAlways(200, report([], FAST, 100));
     nb.saved.emit();

@@ -119,11 +119,51 @@ export class PromotePreview extends ReactWidget {
           </ul>
         )}
         {r.drift.length > 0 && (
-          <ul className="jp-ProdPromote-warnings">
-            {r.drift.map((d, i) => (
-              <li key={i}>{d.message}</li>
-            ))}
-          </ul>
+          <div className="jp-ProdPromote-drift">
+            <p className="jp-ProdPromote-driftTitle">
+              {trans.__(
+                'Changed since the last promotion (cells or module edited):'
+              )}
+            </p>
+            <ul>
+              {r.drift.map((d, i) => (
+                <li
+                  key={i}
+                  className={`jp-ProdPromote-driftItem jp-mod-${d.state}`}
+                  data-name={d.name}
+                  data-state={d.state}
+                >
+                  <div>
+                    <code>{d.name}</code>{' '}
+                    <span className="jp-ProdPromote-driftState">
+                      {d.state === 'module-edited'
+                        ? trans.__('edited in the module')
+                        : trans.__('changed in the notebook')}
+                    </span>
+                    {': '}
+                    {d.message}
+                  </div>
+                  {d.module_text && (
+                    <details open={d.state === 'module-edited'}>
+                      <summary>
+                        {trans.__('Current text in the module')}
+                      </summary>
+                      <pre className="jp-ProdPromote-moduleText">
+                        {d.module_text}
+                      </pre>
+                    </details>
+                  )}
+                </li>
+              ))}
+            </ul>
+            {!r.ok && r.drift.some(d => d.state === 'module-edited') && (
+              <p className="jp-ProdPromote-forceHint">
+                {trans.__(
+                  'Force overwrites the hand edits in the module with the cells; copy the text above into a cell first to keep them.'
+                )}
+              </p>
+            )}
+          </div>
         )}
         {r.typecheck.ran && (
           <p className="jp-ProdPromote-typecheck">{r.typecheck.message}</p>

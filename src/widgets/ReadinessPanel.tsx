@@ -11,12 +11,16 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { ISignal, Signal } from '@lumino/signaling';
+
 import { IFinding, Severity, SEVERITIES } from '../api';
 import { FAMILY_LABELS, groupByFamily } from '../families';
 import type { ReadinessManager } from '../manager';
 import { countBySeverity, ReadinessModel } from '../model';
-import { PANEL_ID } from '../tokens';
+import { PANEL_ID, PanelSection } from '../tokens';
+import { CommitView } from './CommitView';
 import { readinessIcon } from './icons';
+import { RunView } from './RunView';
 
 /** What the panel asks its owner to do (the owner holds the notebook). */
 export interface IPanelActions {
@@ -24,6 +28,14 @@ export interface IPanelActions {
   fix(model: ReadinessModel, finding: IFinding): void;
   waive(model: ReadinessModel, finding: IFinding): void;
   check(model: ReadinessModel): void;
+  /** Save the notebook, then commit it (and the ticked files). */
+  commit(
+    model: ReadinessModel,
+    options?: { allowFindings?: boolean; init?: boolean }
+  ): void;
+  /** Run the notebook's current content in a fresh kernel. */
+  runClean(model: ReadinessModel): void;
+  cancelRun(model: ReadinessModel): void;
 }
 
 type SeverityFilter = 'all' | Severity;
@@ -49,10 +61,13 @@ interface IFindingProps {
   finding: IFinding;
   actions: IPanelActions;
   trans: TranslationBundle;
+  /** show the Fix and Waive buttons (default true) */
+  editable?: boolean;
 }
 
-function FindingItem(props: IFindingProps): JSX.Element {
+export function FindingItem(props: IFindingProps): JSX.Element {
   const { model, finding, actions, trans } = props;
+  const editable = props.editable ?? true;
   const where =
     finding.cell === null
       ? trans.__('Notebook')
@@ -98,7 +113,7 @@ function FindingItem(props: IFindingProps): JSX.Element {
         </div>
       </div>
       <div className="jp-ProdPanel-findingActions">
-        {finding.fix && (
+        {editable && finding.fix && (
           <button
             className="jp-ProdPanel-button jp-mod-fix"
             disabled={!canFix}
@@ -114,7 +129,7 @@ function FindingItem(props: IFindingProps): JSX.Element {
             {trans.__('Fix')}
           </button>
         )}
-        {finding.cell !== null && (
+        {editable && finding.cell !== null && (
           <button
             className="jp-ProdPanel-button jp-mod-waive"
             title={trans.__(
@@ -297,6 +312,42 @@ interface IPanelProps {
   manager: ReadinessManager;
   actions: IPanelActions;
   trans: TranslationBundle;
+  section: ISignal<ReadinessPanel, PanelSection>;
+  initialSection: PanelSection;
+  setSection(section: PanelSection): void;
+}
+
+function SectionTabs(props: {
+  section: PanelSection;
+  setSection(section: PanelSection): void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { section, setSection, trans } = props;
+  const labels: Record<PanelSection, string> = {
+    findings: trans.__('Findings'),
+    commit: trans.__('Commit'),
+    run: trans.__('Clean Run')
+  };
+  return (
+    <div
+      className="jp-ProdPanel-tabs"
+      role="tablist"
+      aria-label={trans.__('Sections')}
+    >
+      {(['findings', 'commit', 'run'] as PanelSection[]).map(name => (
+        <button
+          key={name}
+          role="tab"
+          aria-selected={section === name}
+          className={`jp-ProdPanel-tab ${section === name ? 'jp-mod-active' : ''}`}
+          data-section={name}
+          onClick={() => setSection(name)}
+        >
+          {labels[name]}
+        </button>
+      ))}
+    </div>
+  );
 }
 
 function PanelView(props: IPanelProps): JSX.Element {
@@ -319,32 +370,75 @@ function PanelView(props: IPanelProps): JSX.Element {
         <readinessIcon.react tag="span" elementSize="normal" />
         <h2 className="jp-ProdPanel-title">{trans.__('Readiness')}</h2>
       </header>
-      <UseSignal signal={manager.currentChanged} initialArgs={manager.current}>
-        {(_, current) => {
-          const model = current ?? null;
-          if (!model) {
-            return (
-              <div className="jp-ProdPanel-empty">
-                {trans.__(
-                  'Open a notebook to see how ready it is for production.'
-                )}
-              </div>
-            );
-          }
+      <UseSignal signal={props.section} initialArgs={props.initialSection}>
+        {(_, sectionArg) => {
+          const section = sectionArg ?? 'findings';
           return (
-            <UseSignal signal={model.stateChanged} key={model.path}>
-              {() => (
-                <ModelView
-                  model={model}
-                  actions={actions}
-                  trans={trans}
-                  filter={filter}
-                  setFilter={setFilter}
-                  collapsed={collapsed}
-                  toggle={toggle}
-                />
-              )}
-            </UseSignal>
+            <>
+              <SectionTabs
+                section={section}
+                setSection={props.setSection}
+                trans={trans}
+              />
+              <UseSignal
+                signal={manager.currentChanged}
+                initialArgs={manager.current}
+              >
+                {(_, current) => {
+                  const model = current ?? null;
+                  if (!model) {
+                    return (
+                      <div className="jp-ProdPanel-empty">
+                        {trans.__(
+                          'Open a notebook to see how ready it is for production.'
+                        )}
+                      </div>
+                    );
+                  }
+                  const commit = manager.commitFor(model);
+                  const run = manager.runFor(model);
+                  return (
+                    <UseSignal signal={model.stateChanged} key={model.path}>
+                      {() => (
+                        <div
+                          className="jp-ProdPanel-model"
+                          data-jp-prod-revision={model.revision}
+                          data-path={model.path}
+                        >
+                          {section === 'findings' && (
+                            <ModelView
+                              model={model}
+                              actions={actions}
+                              trans={trans}
+                              filter={filter}
+                              setFilter={setFilter}
+                              collapsed={collapsed}
+                              toggle={toggle}
+                            />
+                          )}
+                          {section === 'commit' && commit && (
+                            <CommitView
+                              model={model}
+                              commit={commit}
+                              actions={actions}
+                              trans={trans}
+                            />
+                          )}
+                          {section === 'run' && run && (
+                            <RunView
+                              model={model}
+                              run={run}
+                              actions={actions}
+                              trans={trans}
+                            />
+                          )}
+                        </div>
+                      )}
+                    </UseSignal>
+                  );
+                }}
+              </UseSignal>
+            </>
           );
         }}
       </UseSignal>
@@ -363,17 +457,40 @@ export class ReadinessPanel extends ReactWidget {
     this.title.caption = options.trans.__('Readiness');
   }
 
+  /** The section (tab) shown. */
+  get section(): PanelSection {
+    return this._section;
+  }
+
+  set section(value: PanelSection) {
+    if (value !== this._section) {
+      this._section = value;
+      this._sectionChanged.emit(value);
+    }
+  }
+
+  get sectionChanged(): ISignal<this, PanelSection> {
+    return this._sectionChanged;
+  }
+
   protected render(): JSX.Element {
     return (
       <PanelView
         manager={this._props.manager}
         actions={this._props.actions}
         trans={this._props.trans}
+        section={this._sectionChanged}
+        initialSection={this._section}
+        setSection={section => {
+          this.section = section;
+        }}
       />
     );
   }
 
   private _props: ReadinessPanel.IOptions;
+  private _section: PanelSection = 'findings';
+  private _sectionChanged = new Signal<this, PanelSection>(this);
 }
 
 export namespace ReadinessPanel {

@@ -287,6 +287,12 @@ test('loads its settings and finds a server of the same version', async ({
   expect(
     schema['jupyter.lab.menus'].context.map((item: any) => item.command)
   ).toContain('jupyter-prod:format-cell');
+  expect(schema['jupyter.lab.shortcuts']).toContainEqual(
+    expect.objectContaining({
+      command: 'jupyter-prod:promote',
+      keys: ['Alt P']
+    })
+  );
   const version = await page.evaluate(async () => {
     const r = await fetch('/jupyter-prod/version');
     return r.json();

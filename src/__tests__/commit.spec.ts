@@ -1,0 +1,258 @@
+import { ApiError, IFinding, IStatusResult, ProdApi } from '../api';
+import { CommitModel, commitFailure, gateVerdict } from '../commit';
+import { FetchMock, flushPromises } from './fetchMock';
+
+function finding(check: string, severity: IFinding['severity']): IFinding {
+  return {
+    check,
+    severity,
+    cell: 1,
+    cell_id: 'c1',
+    line: 1,
+    message: `${check} here`,
+    hint: '',
+    fix: null
+  };
+}
+
+function status(
+  files: IStatusResult['files'],
+  log: IStatusResult['log'] = []
+): IStatusResult {
+  return {
+    repo: '.',
+    branch: 'main',
+    head: 'a'.repeat(40),
+    detached: false,
+    operation: null,
+    files,
+    log
+  };
+}
+
+const RESULT = {
+  commit: 'b'.repeat(40),
+  short: 'bbbbbbb',
+  branch: 'main',
+  files: ['work/a.ipynb'],
+  code_only: true,
+  hook_output: '',
+  message: 'Committed bbbbbbb on main: work/a.ipynb.',
+  gate: { blocked: false, findings: [] }
+};
+
+describe('gateVerdict', () => {
+  it('blocks secrets for good, error findings unless allowed', () => {
+    expect(gateVerdict(null).state).toBe('unknown');
+    expect(gateVerdict([finding('unused-import', 'warning')]).state).toBe('ok');
+    const errors = gateVerdict([
+      finding('undefined-name', 'error'),
+      finding('unused-import', 'warning')
+    ]);
+    expect(errors.state).toBe('findings');
+    expect(errors.findings.map(f => f.check)).toEqual(['undefined-name']);
+    const secrets = gateVerdict([
+      finding('undefined-name', 'error'),
+      finding('secret', 'error')
+    ]);
+    expect(secrets.state).toBe('secrets');
+    expect(secrets.findings.map(f => f.check)).toEqual(['secret']);
+  });
+});
+
+describe('commitFailure', () => {
+  it('maps refusals, git problems and a missing repository', () => {
+    const refused = commitFailure(
+      new ApiError('The pre-commit hook failed (exit 1)', 409, 'refused', {
+        reason: 'hook',
+        findings: [],
+        output: 'line 1\n  line 2\n',
+        modified: []
+      })
+    );
+    expect(refused).toEqual(
+      expect.objectContaining({
+        kind: 'refused',
+        reason: 'hook',
+        output: 'line 1\n  line 2\n'
+      })
+    );
+    expect(
+      commitFailure(new ApiError('git does not know who you are', 409, 'git'))
+    ).toEqual({ kind: 'git', message: 'git does not know who you are' });
+    expect(
+      commitFailure(
+        new ApiError('not in a git repository', 404, 'not-found', {
+          reason: 'no-repo'
+        })
+      ).kind
+    ).toBe('no-repo');
+    expect(
+      commitFailure(new ApiError('No such notebook', 404, 'not-found', null))
+        .kind
+    ).toBe('other');
+  });
+});
+
+describe('CommitModel', () => {
+  let mock: FetchMock;
+  let model: CommitModel;
+
+  beforeEach(() => {
+    mock = new FetchMock();
+    model = new CommitModel({
+      client: new ProdApi(mock.settings()),
+      path: () => 'work/a.ipynb',
+      codeOnly: true
+    });
+  });
+
+  afterEach(() => model.dispose());
+
+  it('reads the status and ticks the changed files', async () => {
+    mock.respond(
+      200,
+      status([
+        { path: 'work/a.ipynb', state: 'modified' },
+        { path: 'src/pkg/mod.py', state: 'untracked' },
+        { path: 'src/pkg/other.py', state: 'clean' }
+      ])
+    );
+    await model.refresh();
+    expect(mock.requests[0].method).toBe('GET');
+    expect(mock.requests[0].url).toBe(
+      'http://localhost:8888/lab-base/jupyter-prod/status?path=work%2Fa.ipynb'
+    );
+    expect(model.isSelected('work/a.ipynb')).toBe(true);
+    expect(model.isSelected('src/pkg/mod.py')).toBe(true);
+    expect(model.isSelected('src/pkg/other.py')).toBe(false);
+    expect(model.statusError).toBeNull();
+  });
+
+  it('commits with the server default paths when every file is ticked', async () => {
+    mock.respond(
+      200,
+      status([
+        { path: 'work/a.ipynb', state: 'modified' },
+        { path: 'src/pkg/mod.py', state: 'modified' }
+      ])
+    );
+    await model.refresh();
+    model.message = 'Promote the loader';
+    mock.respond(200, RESULT);
+    mock.respond(
+      200,
+      status(
+        [
+          { path: 'work/a.ipynb', state: 'clean' },
+          { path: 'src/pkg/mod.py', state: 'clean' }
+        ],
+        [
+          {
+            commit: RESULT.commit,
+            short: RESULT.short,
+            subject: 'Promote the loader',
+            author: 'A',
+            date: 'now'
+          }
+        ]
+      )
+    );
+    const result = await model.commit();
+    expect(result?.short).toBe('bbbbbbb');
+    const post = mock.requests[1];
+    expect(post.method).toBe('POST');
+    expect(post.url).toBe('http://localhost:8888/lab-base/jupyter-prod/commit');
+    expect(post.body).toEqual({
+      path: 'work/a.ipynb',
+      message: 'Promote the loader',
+      code_only: true
+    });
+    // status and log re-read after the commit
+    expect(mock.requests[2].url).toContain('/jupyter-prod/status?path=');
+    expect(model.status?.log[0].subject).toBe('Promote the loader');
+    expect(model.message).toBe('');
+    expect(model.failure).toBeNull();
+    expect(model.committing).toBe(false);
+  });
+
+  it('sends only the ticked paths, code_only off, allow_findings and init', async () => {
+    mock.respond(
+      200,
+      status([
+        { path: 'work/a.ipynb', state: 'modified' },
+        { path: 'src/pkg/mod.py', state: 'modified' }
+      ])
+    );
+    await model.refresh();
+    model.setSelected('src/pkg/mod.py', false);
+    model.codeOnly = false;
+    model.message = 'Only the notebook';
+    mock.respondAlways(200, RESULT);
+    await model.commit({ allowFindings: true, init: true });
+    expect(mock.requests[1].body).toEqual({
+      path: 'work/a.ipynb',
+      message: 'Only the notebook',
+      code_only: false,
+      paths: ['work/a.ipynb'],
+      allow_findings: true,
+      init: true
+    });
+  });
+
+  it('keeps a secret refusal with its findings, and a git problem', async () => {
+    model.message = 'Add keys';
+    mock.respond(409, {
+      error: 'Commit refused: 1 possible secret in work/a.ipynb (cell 1)',
+      kind: 'refused',
+      details: {
+        reason: 'secrets',
+        findings: [finding('secret', 'error')],
+        output: '',
+        modified: []
+      }
+    });
+    mock.respond(200, status([{ path: 'work/a.ipynb', state: 'untracked' }]));
+    expect(await model.commit()).toBeNull();
+    const failure = model.failure!;
+    expect(failure.kind).toBe('refused');
+    if (failure.kind === 'refused') {
+      expect(failure.reason).toBe('secrets');
+      expect(failure.findings.map(f => f.check)).toEqual(['secret']);
+    }
+    // the message is kept to try again
+    expect(model.message).toBe('Add keys');
+
+    mock.respond(409, {
+      error:
+        'git does not know who you are: run git config --global user.name "Your Name" and git config --global user.email you@example.com, then commit again.',
+      kind: 'git',
+      details: null
+    });
+    mock.respond(200, status([{ path: 'work/a.ipynb', state: 'untracked' }]));
+    await model.commit();
+    expect(model.failure?.kind).toBe('git');
+    expect(model.failure?.message).toContain('git config --global user.email');
+  });
+
+  it('refuses an empty message without a request', async () => {
+    model.message = '   ';
+    expect(await model.commit()).toBeNull();
+    expect(mock.requests).toHaveLength(0);
+    expect(model.failure?.message).toContain('empty');
+  });
+
+  it('keeps a status error and emits changes', async () => {
+    let changes = 0;
+    model.changed.connect(() => (changes += 1));
+    mock.respond(404, {
+      error: 'No such notebook',
+      kind: 'not-found',
+      details: null
+    });
+    expect(await model.refresh()).toBeNull();
+    expect(model.statusError?.kind).toBe('not-found');
+    expect(changes).toBeGreaterThanOrEqual(2);
+    await flushPromises();
+  });
+});

@@ -1,0 +1,310 @@
+/**
+ * The "Commit" section of the readiness panel: the notebook and its promoted
+ * modules with their git state, a message, the code-only toggle, the gate's
+ * verdict, the outcome of the last attempt and the notebook's recent commits.
+ */
+import { UseSignal } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { CommitFailure, CommitModel, gateVerdict } from '../commit';
+import type { ReadinessModel } from '../model';
+import { FindingItem, IPanelActions } from './ReadinessPanel';
+
+interface ICommitViewProps {
+  model: ReadinessModel;
+  commit: CommitModel;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+}
+
+function Failure(props: ICommitViewProps & { failure: CommitFailure }) {
+  const { model, commit, actions, trans, failure } = props;
+  const reasonLabels: Record<string, string> = {
+    secrets: trans.__('Possible secrets'),
+    findings: trans.__('Error findings'),
+    hook: trans.__('A git hook failed'),
+    'hook-modified': trans.__('A git hook changed files')
+  };
+  return (
+    <div
+      className={`jp-ProdCommit-failure jp-mod-${failure.kind}`}
+      role="alert"
+      data-kind={failure.kind}
+      data-reason={failure.kind === 'refused' ? failure.reason : ''}
+    >
+      {failure.kind === 'refused' && (
+        <div className="jp-ProdCommit-reason">
+          {reasonLabels[failure.reason] ?? failure.reason}
+        </div>
+      )}
+      <div className="jp-ProdCommit-failureMessage">{failure.message}</div>
+      {failure.kind === 'refused' && failure.findings.length > 0 && (
+        <ul className="jp-ProdPanel-findings jp-ProdCommit-findings">
+          {failure.findings.map((finding, i) => (
+            <FindingItem
+              key={`${finding.check}:${finding.cell}:${finding.line}:${i}`}
+              model={model}
+              finding={finding}
+              actions={actions}
+              trans={trans}
+              editable={false}
+            />
+          ))}
+        </ul>
+      )}
+      {failure.kind === 'refused' && failure.modified.length > 0 && (
+        <div className="jp-ProdCommit-modified">
+          {trans.__('Changed by the hook: %1', failure.modified.join(', '))}
+        </div>
+      )}
+      {failure.kind === 'refused' && failure.output && (
+        <pre className="jp-ProdCommit-output">{failure.output}</pre>
+      )}
+      {failure.kind === 'refused' && failure.reason === 'findings' && (
+        <button
+          className="jp-ProdPanel-button jp-mod-warn jp-ProdCommit-anyway"
+          disabled={commit.committing}
+          onClick={() => actions.commit(model, { allowFindings: true })}
+        >
+          {trans.__('Commit anyway')}
+        </button>
+      )}
+      {failure.kind === 'no-repo' && (
+        <button
+          className="jp-ProdPanel-button jp-ProdCommit-init"
+          disabled={commit.committing}
+          onClick={() => actions.commit(model, { init: true })}
+        >
+          {trans.__('Initialise a repository here')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Gate(props: { model: ReadinessModel; trans: TranslationBundle }) {
+  const { model, trans } = props;
+  const verdict = gateVerdict(model.report ? model.report.findings : null);
+  let text: string;
+  switch (verdict.state) {
+    case 'secrets':
+      text = trans._n(
+        'Blocked: %1 possible secret; remove it (or waive a false positive in its cell).',
+        'Blocked: %1 possible secrets; remove them (or waive false positives in their cells).',
+        verdict.findings.length
+      );
+      break;
+    case 'findings':
+      text = trans._n(
+        'Blocked by %1 error finding; fix it or commit anyway.',
+        'Blocked by %1 error findings; fix them or commit anyway.',
+        verdict.findings.length
+      );
+      break;
+    case 'ok':
+      text = trans.__('Ready to commit: no error findings.');
+      break;
+    default:
+      text = trans.__('Not checked yet.');
+  }
+  return (
+    <div
+      className={`jp-ProdCommit-gate jp-mod-${verdict.state}`}
+      data-verdict={verdict.state}
+      title={trans.__(
+        'The gate checks the saved notebook again when you commit.'
+      )}
+    >
+      {text}
+    </div>
+  );
+}
+
+function CommitBody(props: ICommitViewProps): JSX.Element {
+  const { model, commit, actions, trans } = props;
+  const status = commit.status;
+  const stateLabels: Record<string, string> = {
+    untracked: trans.__('new'),
+    modified: trans.__('modified'),
+    staged: trans.__('staged'),
+    clean: trans.__('unchanged'),
+    ignored: trans.__('ignored')
+  };
+  const failure = commit.failure;
+  const result = commit.lastResult;
+  const noRepo = status !== null && status.repo === null;
+  return (
+    <div className="jp-ProdCommit">
+      <div className="jp-ProdCommit-repo">
+        <span className="jp-ProdCommit-branch">
+          {status === null
+            ? commit.refreshing
+              ? trans.__('Reading git status…')
+              : ''
+            : noRepo
+              ? trans.__('Not in a git repository.')
+              : status.detached
+                ? trans.__('Detached HEAD')
+                : trans.__('On branch %1', status.branch ?? '?')}
+          {status?.operation
+            ? ' · ' + trans.__('%1 in progress', status.operation)
+            : ''}
+        </span>
+        <button
+          className="jp-ProdPanel-iconButton"
+          title={trans.__('Refresh the git status')}
+          aria-label={trans.__('Refresh the git status')}
+          disabled={commit.refreshing}
+          onClick={() => void commit.refresh()}
+        >
+          <refreshIcon.react tag="span" elementSize="normal" />
+        </button>
+      </div>
+
+      {commit.statusError && (
+        <div className="jp-ProdPanel-error" role="alert">
+          {commit.statusError.message}
+        </div>
+      )}
+
+      {status && status.files.length > 0 && (
+        <ul className="jp-ProdCommit-files" aria-label={trans.__('Files')}>
+          {status.files.map(file => (
+            <li
+              key={file.path}
+              className={`jp-ProdCommit-file jp-mod-${file.state}`}
+              data-path={file.path}
+              data-state={file.state}
+            >
+              <label title={file.path}>
+                <input
+                  type="checkbox"
+                  checked={commit.isSelected(file.path)}
+                  disabled={file.state === 'ignored'}
+                  onChange={event =>
+                    commit.setSelected(file.path, event.target.checked)
+                  }
+                />
+                <span className="jp-ProdCommit-path">{file.path}</span>
+                <span className="jp-ProdCommit-state">
+                  {stateLabels[file.state] ?? file.state}
+                </span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <Gate model={model} trans={trans} />
+
+      <textarea
+        className="jp-ProdCommit-message"
+        placeholder={trans.__('Commit message')}
+        aria-label={trans.__('Commit message')}
+        rows={3}
+        value={commit.message}
+        onChange={event => {
+          commit.message = event.target.value;
+        }}
+        onKeyDown={event => {
+          // keep JupyterLab's shortcuts out of the text box
+          event.stopPropagation();
+        }}
+      />
+      <label
+        className="jp-ProdCommit-codeOnlyLabel"
+        title={trans.__(
+          'Commit the notebook without outputs and execution counts; the file on disk keeps them.'
+        )}
+      >
+        <input
+          type="checkbox"
+          className="jp-ProdCommit-codeOnly"
+          checked={commit.codeOnly}
+          onChange={event => {
+            commit.codeOnly = event.target.checked;
+          }}
+        />
+        {trans.__('Code only (strip outputs)')}
+      </label>
+      <div className="jp-ProdCommit-actions">
+        <button
+          className="jp-ProdPanel-button jp-mod-accept jp-ProdCommit-commit"
+          disabled={commit.committing || !commit.message.trim()}
+          onClick={() => actions.commit(model)}
+        >
+          {commit.committing ? trans.__('Committing…') : trans.__('Commit')}
+        </button>
+        {noRepo && !failure && (
+          <button
+            className="jp-ProdPanel-button jp-ProdCommit-init"
+            disabled={commit.committing || !commit.message.trim()}
+            title={trans.__(
+              'Run git init at the server root, then commit the notebook'
+            )}
+            onClick={() => actions.commit(model, { init: true })}
+          >
+            {trans.__('Initialise a repository here')}
+          </button>
+        )}
+      </div>
+
+      {failure && <Failure {...props} failure={failure} />}
+
+      {result && !failure && (
+        <div className="jp-ProdCommit-result" data-commit={result.commit}>
+          {result.message ||
+            trans.__('Committed %1 on %2.', result.short, result.branch)}
+          {result.hook_output && (
+            <pre className="jp-ProdCommit-output">{result.hook_output}</pre>
+          )}
+        </div>
+      )}
+
+      {status && status.log.length > 0 && (
+        <section className="jp-ProdCommit-logSection">
+          <h3 className="jp-ProdCommit-logTitle">
+            {trans.__('Recent commits of this notebook')}
+          </h3>
+          <ul className="jp-ProdCommit-log">
+            {status.log.map(entry => (
+              <li
+                key={entry.commit}
+                className="jp-ProdCommit-logEntry"
+                data-commit={entry.commit}
+                title={`${entry.commit}\n${entry.author}\n${entry.date}`}
+              >
+                <code className="jp-ProdCommit-sha">{entry.short}</code>
+                <span className="jp-ProdCommit-subject">{entry.subject}</span>
+                <span className="jp-ProdCommit-author">
+                  {entry.author} · {entry.date}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  );
+}
+
+/** Re-renders on every change of the commit model; reads the status once shown. */
+export function CommitView(props: ICommitViewProps): JSX.Element {
+  const { commit, model } = props;
+  React.useEffect(() => {
+    void commit.refresh();
+    // a save changes what git sees
+    const onSaved = () => void commit.refresh();
+    model.source.saved.connect(onSaved);
+    return () => {
+      model.source.saved.disconnect(onSaved);
+    };
+  }, [commit, model]);
+  return (
+    <UseSignal signal={commit.changed}>
+      {() => <CommitBody {...props} />}
+    </UseSignal>
+  );
+}
