@@ -188,3 +188,18 @@ def test_cli_status(repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.
     body = json.loads(capsys.readouterr().out)
     assert body["branch"] == "main" and body["files"] == [{"path": "nb.ipynb", "state": "clean"}]
     assert os.environ.get("GIT_INDEX_FILE") is None
+
+
+def test_code_only_commit_leaves_the_notebook_clean_until_its_code_changes(repo: Path) -> None:
+    """The file keeps its outputs, git holds the stripped copy: nothing to commit is 'clean'."""
+    nb = write_nb(repo / "nb.ipynb", "y = 1")
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    data["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]
+    data["cells"][0]["execution_count"] = 3
+    nb.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    commit_notebook(nb, "code only")
+    assert "nb.ipynb" in sh(repo, "status", "--porcelain")  # git itself sees the outputs
+    assert states(repo_status(nb)) == {"nb.ipynb": "clean"}
+    data["cells"][0]["source"] = "y = 2"
+    nb.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    assert states(repo_status(nb)) == {"nb.ipynb": "modified"}

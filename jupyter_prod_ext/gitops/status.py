@@ -11,8 +11,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, TypedDict
 
-from ..errors import NotFoundError, PathError
-from .commit import Repo, _under, default_paths, find_repo, operation_in_progress, read_head, shown_path
+from ..errors import NotFoundError, PathError, ProdError
+from .commit import (
+    Repo,
+    _under,
+    default_paths,
+    find_repo,
+    operation_in_progress,
+    read_head,
+    shown_path,
+    strip_notebook_text,
+)
 from .runner import git
 
 FileState = Literal["untracked", "modified", "staged", "clean", "ignored"]
@@ -54,6 +63,21 @@ def _state(xy: str) -> FileState:
     return "staged"
 
 
+def _only_outputs_differ(repo: Repo, rel: str) -> bool:
+    """True when the notebook on disk, stripped, is what the index holds.
+
+    After a code-only commit the file keeps its outputs while git holds the
+    stripped version: git calls it modified, but there is nothing to commit.
+    """
+    try:
+        text = (repo.top / rel).read_text(encoding="utf-8")
+        stripped = strip_notebook_text(text)
+    except (OSError, UnicodeDecodeError, ProdError):
+        return False
+    res = git(["cat-file", "blob", f":{rel}"], repo.top, check=False)
+    return res.returncode == 0 and res.out == stripped
+
+
 def file_states(repo: Repo, rels: Sequence[str]) -> dict[str, FileState]:
     """State of each repository-relative path (missing and untracked files are left out)."""
     if not rels:
@@ -74,7 +98,10 @@ def file_states(repo: Repo, rels: Sequence[str]) -> dict[str, FileState]:
         xy, path = rec[:2], rec[3:]
         if xy[0] in "RC":
             i += 1  # the rename/copy source follows as its own field
-        listed[path] = _state(xy)
+        state = _state(xy)
+        if xy == " M" and path.endswith(".ipynb") and _only_outputs_differ(repo, path):
+            state = "clean"
+        listed[path] = state
     states: dict[str, FileState] = {}
     for rel in rels:
         if rel in listed:
