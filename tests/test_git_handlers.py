@@ -100,7 +100,8 @@ async def test_commit_and_status(jp_fetch: Any, project: Path) -> None:
     assert st["repo"] == "." and st["branch"] == "main" and st["head"] == body["commit"]
     assert st["detached"] is False and st["operation"] is None
     assert st["files"] == [
-        {"path": "notebooks/nb.ipynb", "state": "modified"},
+        # code-only commit: the file keeps its outputs, but there is nothing left to commit
+        {"path": "notebooks/nb.ipynb", "state": "clean"},
         {"path": "src/pkg/a.py", "state": "clean"},
         {"path": "src/pkg/b.py", "state": "clean"},
     ]
