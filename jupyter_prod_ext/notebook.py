@@ -285,8 +285,8 @@ def notebook_from_text(text: str | bytes, path: str = "<notebook>") -> Notebook:
     return notebook_from_dict(data, path)
 
 
-def load_notebook(path: Path, display: str | None = None) -> Notebook:
-    """Read a notebook file; errors name ``display`` (or the path) and say what is wrong.
+def read_notebook_bytes(path: Path, name: str) -> bytes:
+    """The bytes of a notebook file; errors name ``name`` and say what is wrong.
 
     Opened non-blocking and checked with ``fstat`` on the open descriptor: a FIFO
     or a device named ``x.ipynb`` would otherwise block the reading thread forever
@@ -295,7 +295,6 @@ def load_notebook(path: Path, display: str | None = None) -> Notebook:
     """
     from .errors import NotFoundError
 
-    name = display or str(path)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -318,10 +317,15 @@ def load_notebook(path: Path, display: str | None = None) -> Notebook:
                 f"{name}: the notebook is {human_size(info.st_size)}; the limit is {human_size(MAX_NOTEBOOK_BYTES)}."
             )
         try:
-            raw = fh.read(MAX_NOTEBOOK_BYTES + 1)
+            return fh.read(MAX_NOTEBOOK_BYTES + 1)
         except OSError as exc:
             raise NotebookError(f"{name}: cannot be read ({exc.strerror or exc}).") from None
-    return notebook_from_text(raw, name)
+
+
+def load_notebook(path: Path, display: str | None = None) -> Notebook:
+    """Read and validate a notebook file (see :func:`read_notebook_bytes`)."""
+    name = display or str(path)
+    return notebook_from_text(read_notebook_bytes(path, name), name)
 
 
 # ---------------------------------------------------------------------------

@@ -16,8 +16,6 @@ import difflib
 import functools
 import hashlib
 import json
-import os
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +28,7 @@ from .. import notebook as notebook_mod
 from ..analysis import Stmt, analyse
 from ..atomic import atomic_write_text, sha256_text
 from ..config import ProjectConfig, load_config
-from ..errors import ConflictError, InputError, NotebookError, NotFoundError, TooLargeError
+from ..errors import ConflictError, InputError, NotebookError
 from ..notebook import (
     PARSE_ERRORS,
     Notebook,
@@ -355,37 +353,6 @@ def _typecheck(
 # -- the entry point ----------------------------------------------------------------------------
 
 
-def _read_file(path: Path, display: str) -> bytes:
-    """The notebook's bytes, opened non-blocking: a FIFO or device named x.ipynb must not hang a thread."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise NotFoundError(f"{display}: no such notebook.") from None
-    except IsADirectoryError:
-        raise NotebookError(f"{display}: is a folder, not a notebook.") from None
-    except PermissionError:
-        raise NotebookError(f"{display}: permission denied.") from None
-    except OSError as exc:
-        raise NotebookError(f"{display}: cannot be opened ({exc.strerror or exc}).") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise NotebookError(f"{display}: is a folder, not a notebook.")
-        raise NotebookError(f"{display}: is not a regular file (a pipe, socket or device), not a notebook.")
-    with os.fdopen(fd, "rb") as fh:
-        limit = notebook_mod.MAX_NOTEBOOK_BYTES
-        if info.st_size > limit:
-            raise TooLargeError(
-                f"{display}: the notebook is {notebook_mod.human_size(info.st_size)}; the limit is "
-                f"{notebook_mod.human_size(limit)}."
-            )
-        try:
-            return fh.read(limit + 1)
-        except OSError as exc:
-            raise NotebookError(f"{display}: cannot be read ({exc.strerror or exc}).") from None
-
-
 def promote(
     notebook_path: Path,
     options: PromoteOptions,
@@ -416,7 +383,7 @@ def promote(
         # read inside the lock: a promotion that waited sees what the one before it wrote
         nb_text: str | None = None
         if content is None:
-            data = _read_file(nb_path, nb_rel)
+            data = notebook_mod.read_notebook_bytes(nb_path, nb_rel)
             nb = notebook_from_text(data, nb_rel)  # size, UTF-8, JSON and nbformat errors, one line each
             nb_text = data.decode("utf-8")
             raw = json.loads(nb_text.lstrip("\ufeff"))
