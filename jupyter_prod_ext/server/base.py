@@ -142,6 +142,18 @@ class ProdHandler(APIHandler):
             raise InputError(f"'{what}' must be a string path relative to the server root.")
         return resolve_under(self.root_dir, rel, must_exist=must_exist, allow_hidden=self.allow_hidden, what=what)
 
+    def notebook_target(self, body: dict[str, Any]) -> tuple[str, Path, dict[str, Any] | None]:
+        """``path`` and the optional ``notebook`` (the editor's unsaved content) of a body.
+
+        The path is confined to the root; without content the file must exist.
+        """
+        rel = body_str(body, "path")
+        content = body.get("notebook")
+        if content is not None and not isinstance(content, dict):
+            raise InputError("'notebook' must be the notebook's JSON object.")
+        path = self.resolve(rel, what="notebook path", must_exist=content is None)
+        return rel, path, content
+
     async def in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking engine work off the event loop."""
         return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))

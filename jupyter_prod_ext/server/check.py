@@ -7,7 +7,7 @@ from tornado import web
 
 from ..checks.api import check_path
 from ..errors import InputError
-from .base import ProdHandler, body_str, json_errors
+from .base import ProdHandler, json_errors
 
 
 def _str_list(value: object, key: str) -> list[str] | None:
@@ -24,13 +24,7 @@ class CheckHandler(ProdHandler):
     @json_errors
     async def post(self) -> None:
         body = self.json_body()
-        rel = body_str(body, "path")
-        path = self.resolve(rel, what="notebook path")
-        content = body.get("notebook")
-        if content is not None and not isinstance(content, dict):
-            raise InputError("'notebook' must be the notebook's JSON object.")
-        if content is None and not path.is_file():
-            self.resolve(rel, what="notebook path", must_exist=True)
+        rel, path, content = self.notebook_target(body)
         checks = body.get("checks", "fast")
         if isinstance(checks, list):
             checks = _str_list(checks, "checks")

@@ -11,7 +11,7 @@ from tornado import web
 
 from ..errors import InputError
 from ..formatting import format_notebook
-from .base import ProdHandler, body_str, json_errors
+from .base import ProdHandler, json_errors
 
 
 def _cells(value: object) -> list[int] | None:
@@ -28,13 +28,7 @@ class FormatHandler(ProdHandler):
     @json_errors
     async def post(self) -> None:
         body = self.json_body()
-        rel = body_str(body, "path")
-        path = self.resolve(rel, what="notebook path")
-        content = body.get("notebook")
-        if content is not None and not isinstance(content, dict):
-            raise InputError("'notebook' must be the notebook's JSON object.")
-        if content is None:
-            self.resolve(rel, what="notebook path", must_exist=True)
+        rel, path, content = self.notebook_target(body)
         answer = await self.in_thread(
             format_notebook,
             path,

@@ -9,10 +9,9 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..errors import InputError
 from ..paths import project_root
 from ..promote import options_from_body, promote
-from .base import ProdHandler, body_str, json_errors
+from .base import ProdHandler, json_errors
 
 
 class PromoteHandler(ProdHandler):
@@ -21,14 +20,8 @@ class PromoteHandler(ProdHandler):
     @json_errors
     async def post(self) -> None:
         body = self.json_body()
-        rel = body_str(body, "path")
-        path = self.resolve(rel, what="notebook path")
-        options = options_from_body(body)
-        content = body.get("notebook")
-        if content is not None and not isinstance(content, dict):
-            raise InputError("'notebook' must be the notebook's JSON object.")
-        if content is None and not path.is_file():
-            self.resolve(rel, what="notebook path", must_exist=True)
+        options = options_from_body(body)  # a malformed request is a 400 before any file lookup
+        rel, path, content = self.notebook_target(body)
         # project root: the git top level at or below the server root, else the server root; the engine
         # confines the target module to it (a PathError, 403, otherwise)
         root = project_root(path, self.root_dir)

@@ -27,7 +27,7 @@ from ..execution.runner import (
     read_notebook,
 )
 from ..paths import relative_to_root
-from .base import ProdHandler, body_str, json_errors
+from .base import ProdHandler, json_errors
 
 
 def _seconds(body: dict[str, Any], key: str, default: float) -> float:
@@ -65,11 +65,7 @@ class RunHandler(ProdHandler):
     @json_errors
     async def post(self) -> None:
         body = self.json_body()
-        rel = body_str(body, "path")
-        content = body.get("notebook")
-        if content is not None and not isinstance(content, dict):
-            raise InputError("'notebook' must be the notebook's JSON object.")
-        path = self.resolve(rel, what="notebook path", must_exist=content is None)
+        rel, path, content = self.notebook_target(body)
         timeout = _seconds(body, "timeout", DEFAULT_TIMEOUT)
         cell_timeout = _seconds(body, "cell_timeout", DEFAULT_CELL_TIMEOUT)
         check_timeouts(timeout, cell_timeout)
