@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import configparser
 import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +26,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from .errors import ConfigError
+from .lru import LockedLRU
 from .types import SEVERITIES, Severity
 
 PYPROJECT = "pyproject.toml"
@@ -39,8 +38,7 @@ _POSITIVE_INT_KEYS = ("max-cell-lines", "max-notebook-cells")
 _POSITIVE_NUMBER_KEYS = ("typecheck-timeout",)
 
 _CACHE_MAX = 256
-_cache: OrderedDict[tuple[str, int, int], _Parsed] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: LockedLRU[tuple[str, int, int], _Parsed] = LockedLRU()
 
 
 @dataclass(frozen=True)
@@ -153,8 +151,7 @@ def _shown(pyproject: Path, ceiling: Path | None) -> str:
 
 
 def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def _parse_cached(pyproject: Path, shown: str) -> _Parsed:
@@ -163,18 +160,7 @@ def _parse_cached(pyproject: Path, shown: str) -> _Parsed:
     except OSError as exc:
         raise ConfigError(f"Cannot read {shown}: {exc.strerror or exc}.") from None
     key = (str(pyproject), st.st_mtime_ns, st.st_size)
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            return hit
-    parsed = _parse(pyproject, shown)
-    with _cache_lock:
-        _cache[key] = parsed
-        _cache.move_to_end(key)
-        while len(_cache) > _CACHE_MAX:
-            _cache.popitem(last=False)
-    return parsed
+    return _cache.get_or_compute(key, lambda: _parse(pyproject, shown), _CACHE_MAX)
 
 
 def _parse(pyproject: Path, shown: str) -> _Parsed:

@@ -17,8 +17,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +28,14 @@ from black.mode import Mode
 from black.report import NothingChanged
 
 from .errors import InputError, NotebookError
+from .lru import LockedLRU
 from .notebook import PARSE_ERRORS, parse_problem, parse_python
 
 #: Bound of the memo; a cell result is a few hundred bytes.
 CACHE_MAX_ENTRIES = 20_000
 _REASON_MAX = 200
 
-_cache: OrderedDict[tuple[str, str, str], FormatResult] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: LockedLRU[tuple[str, str, str], FormatResult] = LockedLRU()
 #: How many times black itself ran (tests prove cache hits by watching this).
 _black_calls = 0
 
@@ -69,8 +67,7 @@ def black_call_count() -> int:
 
 
 def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def notebook_mode(mode: Mode) -> Mode:
@@ -104,18 +101,7 @@ def format_module_text(text: str, mode: Mode | None = None) -> FormatResult:
 
 def _memo(source: str, mode: Mode, kind: str, fn: _Formatter) -> FormatResult:
     key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest(), _mode_key(mode), kind)
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            return hit
-    result = fn(source, mode)
-    with _cache_lock:
-        _cache[key] = result
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_MAX_ENTRIES:
-            _cache.popitem(last=False)
-    return result
+    return _cache.get_or_compute(key, lambda: fn(source, mode), CACHE_MAX_ENTRIES)
 
 
 def _mode_key(mode: Mode) -> str:

@@ -27,24 +27,14 @@ from jupyter_prod_ext.gitops.commit import commit_notebook, strip_notebook_text
 from jupyter_prod_ext.gitops.gate import gate
 from jupyter_prod_ext.types import FindingDict, ReportDict
 
+from .gitutil import isolated_git_home
+
 # --- helpers -------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
 def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A HOME with a known identity; no system config, no identity from the environment."""
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("EMAIL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-                "GIT_CONFIG_GLOBAL", "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"):
-        monkeypatch.delenv(var, raising=False)
-    return home
+    return isolated_git_home(tmp_path, monkeypatch)
 
 
 def sh(cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:

@@ -15,21 +15,12 @@ from jupyter_prod_ext.errors import NotFoundError, PathError
 from jupyter_prod_ext.gitops.commit import commit_notebook
 from jupyter_prod_ext.gitops.status import repo_status
 
+from .gitutil import isolated_git_home
+
 
 @pytest.fixture(autouse=True)
 def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("EMAIL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-                "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"):
-        monkeypatch.delenv(var, raising=False)
-    return home
+    return isolated_git_home(tmp_path, monkeypatch)
 
 
 def sh(cwd: Path, *args: str, check: bool = True) -> str:
