@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .notebook import CodeUnit, Notebook
+from .notebook import CodeUnit, Notebook, unit_fact
 
 EventKind = Literal["use", "bind", "del"]
 
@@ -546,7 +547,23 @@ class _Collector(ast.NodeVisitor):
 
 
 def statements_of(unit: CodeUnit) -> list[Stmt]:
-    """The top-level statements of one code cell with their events."""
+    """The top-level statements of one code cell with their events.
+
+    Collected once per distinct source (kept in the unit's shared ``facts``); a cell
+    whose source was seen gets fresh :class:`Stmt` objects that share the frozen events.
+    """
+    templates = unit_fact(unit, "stmts", _collect_statements)
+    cell = unit.cell
+    out: list[Stmt] = []
+    for t in templates:
+        s: Stmt = _new_event(Stmt)
+        s.__dict__.update(t.__dict__)
+        s.cell, s.cell_id, s.events = cell.index, cell.cell_id, list(t.events)
+        out.append(s)
+    return out
+
+
+def _collect_statements(unit: CodeUnit) -> list[Stmt]:
     cell = unit.cell
     stmts: list[Stmt] = []
     if unit.tree is None:
@@ -594,11 +611,20 @@ def _resolution(stmt: Stmt, event: Event, status: Status, source: Stmt | None = 
     return r
 
 
-def analyse(nb: Notebook) -> DefUse:
-    """Resolve every use against the bindings that precede it in notebook order."""
+def analyse(nb: Notebook, *, lean: bool = False) -> DefUse:
+    """Resolve every use against the bindings that precede it in notebook order.
+
+    ``lean`` (the checks, on every keystroke) leaves out the resolutions no check reads: a use
+    of a builtin, and a use satisfied by a binding in its own cell. Promotion needs them all.
+    """
     stmts: list[Stmt] = []
+    seen: set[int] = set()
     for unit in nb.units():
-        stmts.extend(statements_of(unit))
+        cell_stmts = statements_of(unit)
+        if id(unit.facts) in seen:
+            _own_events(cell_stmts)
+        seen.add(id(unit.facts))
+        stmts.extend(cell_stmts)
 
     bindings: dict[str, list[tuple[Stmt, Event]]] = defaultdict(list)
     uses: dict[str, list[tuple[Stmt, Event]]] = defaultdict(list)
@@ -634,13 +660,15 @@ def analyse(nb: Notebook) -> DefUse:
             src = current_get(e.name)
             if src is not None:
                 add_used(id(src[1]))
-                resolved(_resolution(s, e, "ok", src[0]))
+                if not lean or src[0].cell != s.cell:
+                    resolved(_resolution(s, e, "ok", src[0]))
                 if e.kind == "del":
                     del current[e.name]
                     deleted.add(e.name)
                 continue
             if is_provided(e.name):
-                resolutions.append(_resolution(s, e, "provided"))
+                if not lean:
+                    resolutions.append(_resolution(s, e, "provided"))
                 continue
             here = (s.cell, s.line)
             later = next(
@@ -670,14 +698,22 @@ def analyse(nb: Notebook) -> DefUse:
             src = before[-1] if before else cands[0]
             for b in cands:
                 used.add(id(b[1]))
-            resolutions.append(_resolution(s, e, "ok", src[0]))
+            if not lean or src[0].cell != s.cell:
+                resolutions.append(_resolution(s, e, "ok", src[0]))
         elif is_provided(e.name):
-            resolutions.append(_resolution(s, e, "provided"))
+            if not lean:
+                resolutions.append(_resolution(s, e, "provided"))
         elif star_imports:
             resolutions.append(_resolution(s, e, "star"))
         else:
             resolutions.append(_resolution(s, e, "undefined"))
     return DefUse(stmts, resolutions, dict(bindings), dict(uses), star_imports, used, automagics)
+
+
+def _own_events(stmts: list[Stmt]) -> None:
+    """Fresh event objects for a second cell with the same source: uses are tracked by event identity."""
+    for s in stmts:
+        s.events = [copy.copy(e) for e in s.events]
 
 
 def _is_automagic(stmt: Stmt, name: str) -> bool:

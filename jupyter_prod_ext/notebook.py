@@ -15,18 +15,23 @@ v3 notebooks go through nbformat's converters first.
 from __future__ import annotations
 
 import ast
+import contextlib
+import hashlib
 import json
 import os
 import re
 import stat
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from .errors import NotebookError, TooLargeError
+from .lru import LockedLRU
+
+T = TypeVar("T")
 
 #: Largest notebook file we read.
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
@@ -84,6 +89,9 @@ class CodeUnit:
     foreign: bool = False
     tree: ast.Module | None = None
     syntax_error: tuple[int | None, str] | None = None
+    #: what checks derived from this source (statements, calls, ...): shared by every cell with the same
+    #: source through the per-cell cache, so each is computed once per distinct source (see :func:`unit_of`)
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,9 +123,9 @@ class Notebook:
         return [c for c in self.cells if c.cell_type == "code"]
 
     def units(self) -> list[CodeUnit]:
-        """The Python of every code cell, parsed once and cached."""
+        """The Python of every code cell, parsed once per distinct source (:func:`unit_of`)."""
         if self._units is None:
-            self._units = [to_python(c) for c in self.code_cells]
+            self._units = [unit_of(c) for c in self.code_cells]
         return self._units
 
 
@@ -508,6 +516,105 @@ def to_python(cell: Cell) -> CodeUnit:
     except (ValueError, RecursionError, MemoryError, SystemError) as exc:
         unit.syntax_error = (None, f"cannot be parsed: {type(exc).__name__}")
     return unit
+
+
+# ---------------------------------------------------------------------------
+# The per-cell cache: one translation, parse and set of facts per distinct cell source
+
+#: bump when the translation changes what it produces for a source (keys of a persisted cache)
+TRANSLATION_VERSION = "1"
+#: at most this many distinct cell sources, and about this much memory, are kept
+UNIT_CACHE_ITEMS = 20_000
+UNIT_CACHE_BYTES = 96 * 1024 * 1024
+#: estimated bytes per character of source held by a cached unit (its tree, translation and facts);
+#: measured with tracemalloc on bench/generate.py notebooks: 25-30 bytes per character
+_BYTES_PER_CHAR = 32
+
+
+def source_hash(source: str) -> str:
+    """The cell's identity in the cache and in the delta protocol: sha256 of its UTF-8 text, hex.
+
+    The frontend computes the same (``src/api.ts`` ``sourceHash``); tests check they agree.
+    """
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _unit_bytes(unit: CodeUnit) -> int:
+    return 512 + _BYTES_PER_CHAR * (len(unit.cell.source) + len(unit.python))
+
+
+_UNITS: LockedLRU[str, CodeUnit] = LockedLRU(max_bytes=UNIT_CACHE_BYTES, sizeof=_unit_bytes)
+
+
+def unit_cache() -> LockedLRU[str, CodeUnit]:
+    """The process-wide cache of translated cells, keyed by :func:`source_hash` (tests clear it)."""
+    return _UNITS
+
+
+def _translate_source(source: str) -> CodeUnit:
+    return to_python(Cell(index=0, cell_id=None, cell_type="code", source=source, metadata={}))
+
+
+def unit_of(cell: Cell) -> CodeUnit:
+    """``to_python(cell)`` through the cache: a cell whose source was seen costs a hash and a copy.
+
+    The cached unit is shared (its tree, magics and facts are never mutated, promotion deep-copies
+    before rewriting); only ``cell`` differs between the cells that have this source.
+    """
+    template = _UNITS.get_or_compute(source_hash(cell.source), lambda: _translate_source(cell.source), UNIT_CACHE_ITEMS)
+    unit: CodeUnit = object.__new__(CodeUnit)
+    unit.__dict__.update(template.__dict__)
+    unit.cell = cell
+    return unit
+
+
+def unit_fact(unit: CodeUnit, key: str, compute: Callable[[CodeUnit], T]) -> T:
+    """What ``compute`` derives from the unit's source alone, computed once per distinct source.
+
+    ``compute`` must not depend on the cell's position, id or outputs: the result is shared by
+    every cell with this source, in every notebook, until the cache evicts it.
+    """
+    facts = unit.facts
+    try:
+        return cast(T, facts[key])
+    except KeyError:
+        value = facts[key] = compute(unit)
+        return value
+
+
+#: facts derived from a text alone (a markdown cell, an output), by kind: (len(text), value)
+_TEXT_FACTS: LockedLRU[tuple[str, str], tuple[int, Any]] = LockedLRU(
+    max_bytes=16 * 1024 * 1024, sizeof=lambda v: 256 + 2 * v[0]
+)
+
+
+def text_fact(kind: str, text: str, compute: Callable[[str], T]) -> T:
+    """:func:`unit_fact` for any text (sources of every cell type, outputs): once per distinct text."""
+    key = (kind, text)
+    hit = _TEXT_FACTS.get(key)
+    if hit is None:
+        hit = (len(text), compute(text))
+        _TEXT_FACTS.put(key, hit, UNIT_CACHE_ITEMS)
+    return cast(T, hit[1])
+
+
+def clear_caches() -> None:
+    """Forget every cached translation and fact."""
+    _UNITS.clear()
+    _TEXT_FACTS.clear()
+
+
+@contextlib.contextmanager
+def fresh_caches() -> Iterator[None]:
+    """Run with empty caches, then restore the warm ones: a from-scratch report next to an incremental one."""
+    global _UNITS, _TEXT_FACTS
+    saved = _UNITS, _TEXT_FACTS
+    _UNITS = LockedLRU(max_bytes=UNIT_CACHE_BYTES, sizeof=_unit_bytes)
+    _TEXT_FACTS = LockedLRU(max_bytes=saved[1].max_bytes, sizeof=lambda v: 256 + 2 * v[0])
+    try:
+        yield
+    finally:
+        _UNITS, _TEXT_FACTS = saved
 
 
 def iter_code_units(nb: Notebook) -> Iterator[CodeUnit]:

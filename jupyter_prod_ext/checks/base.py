@@ -81,7 +81,8 @@ class Context:
 
     @cached_property
     def defuse(self) -> DefUse:
-        return analyse(self.nb)
+        """The lean analysis: no check reads a use of a builtin or one satisfied in its own cell."""
+        return analyse(self.nb, lean=True)
 
     def cell(self, index: int) -> Cell:
         return self.nb.cells[index]

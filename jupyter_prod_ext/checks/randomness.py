@@ -12,6 +12,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from ..notebook import CodeUnit, unit_fact
 from .base import Context, Finding
 from .registry import check
 
@@ -56,18 +57,36 @@ _SKLEARN = frozenset(
 )
 
 
-def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    root = aliases.get(node.id, node.id)
-    return ".".join([root, *reversed(parts)])
+#: one call as the check needs it: (line, column, root name, attribute chain, no arguments at all,
+#: keyword names (None for ``**kwargs``))
+Call = tuple[int, int, str, tuple[str, ...], bool, frozenset[str | None]]
 
 
-def _classify(call: ast.Call, name: str) -> str | None:
+def _calls(unit: CodeUnit) -> list[Call]:
+    """Every call on a dotted name in the cell, in source order: computed once per distinct source."""
+    calls: list[Call] = []
+    if unit.tree is None or not _RANDOM_HINT.search(unit.python):
+        return calls
+    for node in ast.walk(unit.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        parts: list[str] = []
+        func = node.func
+        while isinstance(func, ast.Attribute):
+            parts.append(func.attr)
+            func = func.value
+        if isinstance(func, ast.Name):
+            bare = not node.args and not node.keywords
+            calls.append((node.lineno, node.col_offset, func.id, tuple(reversed(parts)), bare, frozenset(k.arg for k in node.keywords)))
+    calls.sort(key=lambda c: (c[0], c[1]))
+    return calls
+
+
+def _dotted(call: Call, aliases: dict[str, str]) -> str:
+    return ".".join([aliases.get(call[2], call[2]), *call[3]])
+
+
+def _classify(call: Call, name: str) -> str | None:
     """The RNG family an unseeded call draws from ("random", "numpy", "torch", "sklearn"), else None."""
     head, _, last = name.rpartition(".")
     if name in _SEEDS or last in ("seed_everything", "set_seed", "manual_seed"):
@@ -75,13 +94,13 @@ def _classify(call: ast.Call, name: str) -> str | None:
     if head == "random" and last in _PY_RANDOM:
         return "random"
     if name in ("random.Random", "numpy.random.default_rng", "numpy.random.RandomState"):
-        return "generator" if not call.args and not call.keywords else None
+        return "generator" if call[4] else None
     if head == "numpy.random" and last not in _NP_NOT_DRAWS:
         return "numpy"
     if head == "torch" and last in _TORCH_RANDOM:
         return "torch"
     if last in _SKLEARN and (name.startswith("sklearn.") or head == "" or head.startswith("sklearn")):
-        kw = {k.arg for k in call.keywords}
+        kw = call[5]
         if "random_state" in kw or None in kw:
             return None
         if last in ("KFold", "StratifiedKFold"):
@@ -106,7 +125,7 @@ _ADVICE = {
     "Random numbers are drawn with no seed set before: results change from run to run.",
 )
 def unseeded_randomness(ctx: Context) -> Iterator[Finding]:
-    units = [u for u in ctx.units if u.tree is not None and _RANDOM_HINT.search(u.python)]
+    units = [(u, calls) for u in ctx.units if (calls := unit_fact(u, "calls", _calls))]
     if not units:
         return
     aliases: dict[str, str] = {}
@@ -116,15 +135,9 @@ def unseeded_randomness(ctx: Context) -> Iterator[Finding]:
                 aliases[e.name] = e.module
     seeded: set[str] = set()
     reported: set[str] = set()
-    for unit in units:
-        assert unit.tree is not None
-        calls = sorted(
-            (n for n in ast.walk(unit.tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)
-        )
+    for unit, calls in units:
         for call in calls:
-            name = _dotted(call.func, aliases)
-            if name is None:
-                continue
+            name = _dotted(call, aliases)
             family = _classify(call, name)
             if family is None:
                 continue
@@ -143,7 +156,7 @@ def unseeded_randomness(ctx: Context) -> Iterator[Finding]:
                 "unseeded-randomness",
                 "warning",
                 unit.cell.index,
-                call.lineno,
+                call[0],
                 f"`{name.rsplit('.', 2)[-1] if family != 'sklearn' else name.rsplit('.', 1)[-1]}(...)` draws "
                 f"from {what}: results differ on every run.",
                 hint,

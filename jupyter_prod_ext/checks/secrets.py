@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from ..notebook import text_fact
 from .base import Context, Finding
 from .registry import check
 
@@ -124,6 +125,15 @@ def scan_text(text: str, *, assignments: bool = True) -> Iterator[tuple[int, str
             yield m.start(), f"entropy:{m.group('key')}", value
 
 
+def _scan(text: str) -> list[tuple[int, str, str]]:
+    return list(scan_text(text))
+
+
+def scanned(text: str) -> list[tuple[int, str, str]]:
+    """:func:`scan_text` once per distinct text (a keystroke changes one cell; the others were scanned)."""
+    return text_fact("secrets", text, _scan)
+
+
 def _describe(kind: str) -> str:
     if kind.startswith("assign:"):
         return f"a hard-coded credential in '{kind[7:]}'"
@@ -163,7 +173,7 @@ def secret(ctx: Context) -> Iterator[Finding]:
     for cell in ctx.nb.cells:
         src = cell.source
         if cell.cell_type in ("code", "markdown", "raw"):
-            for offset, kind, value in scan_text(src):
+            for offset, kind, value in scanned(src):
                 yield ctx.finding(
                     "secret",
                     "error",
@@ -174,7 +184,7 @@ def secret(ctx: Context) -> Iterator[Finding]:
                 )
         reported: set[str] = set()
         for text in _output_texts(cell.outputs):
-            for _, kind, value in scan_text(text):
+            for _, kind, value in scanned(text):
                 if value in reported:
                     continue
                 reported.add(value)

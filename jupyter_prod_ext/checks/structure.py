@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from ..notebook import CodeUnit
+from ..notebook import CodeUnit, unit_fact
 from .base import Context, Finding
 from .registry import check
 
@@ -65,7 +65,7 @@ def imports_not_at_top(ctx: Context) -> Iterator[Finding]:
             continue
         if code_seen_in is not None:
             # past the first code cell only imports matter (cheap: this runs on every keystroke)
-            late = [n for n in tree.body if type(n) in _IMPORT_TYPES or (type(n) in _GUARD_TYPES and _is_guard(n))]
+            late = unit_fact(unit, "late-imports", _imports_of)
             if late:
                 yield _late_imports(ctx, unit.cell.index, late, code_seen_in)
             continue
@@ -74,6 +74,12 @@ def imports_not_at_top(ctx: Context) -> Iterator[Finding]:
                 modules.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
             elif not (_is_guard(node) or _is_docstring(node) or _is_setup(node, modules)):
                 code_seen_in = unit.cell.index
+
+
+def _imports_of(unit: CodeUnit) -> list[ast.stmt]:
+    """The cell's top-level imports (guards included): once per distinct source."""
+    assert unit.tree is not None
+    return [n for n in unit.tree.body if type(n) in _IMPORT_TYPES or (type(n) in _GUARD_TYPES and _is_guard(n))]
 
 
 def _late_imports(ctx: Context, cell: int, late: list[ast.stmt], code_cell: int) -> Finding:
@@ -154,7 +160,7 @@ def _script_like(unit: CodeUnit) -> ast.stmt | None:
 )
 def top_level_code(ctx: Context) -> Iterator[Finding]:
     for unit in ctx.units:
-        node = _script_like(unit)
+        node = unit_fact(unit, "script-like", _script_like)
         if node is None:
             continue
         what = "a loop or branch" if isinstance(node, _CONTROL) else "many statements"

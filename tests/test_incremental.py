@@ -1,0 +1,135 @@
+"""The per-cell cache never changes a finding: random edit sequences, incremental vs from scratch.
+
+After every edit the report computed with the warm caches (what the server does on a keystroke)
+must equal the report computed with empty ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jupyter_prod_ext.checks.api import check_notebook
+from jupyter_prod_ext.notebook import fresh_caches, notebook_from_dict, source_hash, unit_cache
+
+from .nbutil import make_nb
+
+#: sources that exercise every per-cell fact: imports, definitions, uses across cells, randomness,
+#: magics, syntax errors, secrets, waivers, paths, del, star imports, duplicates of each other
+SOURCES = [
+    "import numpy as np\nimport random",
+    "from os import path",
+    "from pathlib import *",
+    "x = 1",
+    "x = x + 1",
+    "print(x)",
+    "del x",
+    "y = undefined_thing + 1",
+    "def f(a):\n    return a + x\n",
+    "f(2)",
+    "class K:\n    def m(self):\n        return f(1)",
+    "np.random.rand(3)",
+    "random.seed(1)",
+    "random.choice([1, 2])",
+    "rng = np.random.default_rng()",
+    "%matplotlib inline\nimport json",
+    "!ls -la\nfiles = !ls",
+    "%%bash\necho hi",
+    "%%capture out\nprint(1)",
+    "ls",
+    "def broken(:\n    pass",
+    "password = 'hunter42XYZ'",
+    "token = 'ghp_" + "a" * 36 + "'",
+    "data = open('/home/me/data.csv')  # prod: ignore[absolute-path]",
+    "import os  # prod: ignore",
+    "for i in range(3):\n    print(i)",
+    "__all__ = ['f']",
+    "",
+    "import json",
+    "result = json.dumps({'a': 1})",
+]
+
+
+def _cell(kind: str, source: str) -> dict[str, Any]:
+    if kind == "markdown":
+        return {"cell_type": "markdown", "metadata": {}, "source": source}
+    return {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
+
+
+edits = st.one_of(
+    st.tuples(st.just("insert"), st.integers(0, 50), st.sampled_from(["code", "markdown"]), st.sampled_from(SOURCES)),
+    st.tuples(st.just("delete"), st.integers(0, 50)),
+    st.tuples(st.just("move"), st.integers(0, 50), st.integers(0, 50)),
+    st.tuples(st.just("retype"), st.integers(0, 50)),
+    st.tuples(st.just("edit"), st.integers(0, 50), st.sampled_from(SOURCES)),
+    st.tuples(st.just("append"), st.integers(0, 50), st.sampled_from(SOURCES)),
+)
+
+
+def apply(nb: dict[str, Any], edit: tuple[Any, ...]) -> None:
+    """One edit a person makes in the editor (indexes wrap around the current cells)."""
+    cells = nb["cells"]
+    op = edit[0]
+    if op == "insert":
+        cells.insert(edit[1] % (len(cells) + 1), _cell(edit[2], edit[3]))
+        return
+    if not cells:
+        return
+    i = edit[1] % len(cells)
+    if op == "delete":
+        del cells[i]
+    elif op == "move":
+        cells.insert(edit[2] % len(cells), cells.pop(i))
+    elif op == "retype":
+        old = cells[i]
+        cells[i] = _cell("markdown" if old["cell_type"] == "code" else "code", old["source"])
+    elif op == "edit":
+        cells[i]["source"] = edit[2]
+    else:
+        cells[i]["source"] = cells[i]["source"] + "\n" + edit[2]
+
+
+def report(data: dict[str, Any]) -> dict[str, Any]:
+    return dict(check_notebook(notebook_from_dict(copy.deepcopy(data), "nb.ipynb"), checks="fast"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    start=st.lists(st.tuples(st.sampled_from(["code", "code", "markdown"]), st.sampled_from(SOURCES)), max_size=12),
+    steps=st.lists(edits, min_size=1, max_size=12),
+)
+def test_incremental_report_equals_from_scratch(start: list[tuple[str, str]], steps: list[tuple[Any, ...]]) -> None:
+    nb = make_nb()
+    nb["cells"] = [_cell(kind, src) for kind, src in start]
+    report(nb)  # warm the caches
+    for edit in steps:
+        apply(nb, edit)
+        incremental = report(nb)
+        with fresh_caches():
+            scratch = report(nb)
+        assert json.dumps(incremental, sort_keys=True) == json.dumps(scratch, sort_keys=True), edit
+
+
+def test_duplicate_cells_keep_their_own_findings() -> None:
+    """Two cells with one source share a cache entry, yet each import is used or unused on its own."""
+    nb = make_nb("import os", "import os", "os.getcwd()")
+    findings = report(nb)["findings"]
+    unused = [(f["cell"], f["check"]) for f in findings if f["check"] == "unused-import"]
+    assert unused == [(0, "unused-import")]
+
+
+def test_cache_is_bounded_by_count_and_bytes() -> None:
+    cache = unit_cache()
+    report(make_nb(*(f"v{i} = {i}" for i in range(50))))
+    assert source_hash("v1 = 1") in cache
+    assert cache.bytes <= cache.max_bytes if cache.max_bytes is not None else False
+    with fresh_caches():
+        small = unit_cache()
+        small.max_bytes = 4096
+        report(make_nb(*(f"w{i} = {i}" for i in range(50))))
+        assert 0 < len(small) < 50
+        assert small.bytes <= 4096
