@@ -4,8 +4,10 @@ Everything downstream (checks, dataflow, promotion, the type checker) works on
 :class:`CodeUnit` objects: one per code cell, holding Python source with
 exactly the cell's line count, so a line number in the Python is the line
 number in the cell. That is why magics are replaced in place (``%time f(x)``
-becomes ``f(x)``, ``!ls`` becomes ``get_ipython()``) instead of being expanded
-the way IPython does it.
+becomes ``f(x)``, ``!ls`` becomes ``get_ipython()``, a backslash-continued
+``!cmd \\`` becomes ``get_ipython()`` and a blank line) instead of being expanded
+the way IPython does it. What counts as IPython syntax is decided by IPython's
+own token transformers (:func:`_ipython_to_python`).
 
 Validation is structural and fast (the keys the engine relies on, as
 nbformat's v4 schema defines them) because it runs on every keystroke; v2 and
@@ -339,12 +341,23 @@ def load_notebook(path: Path, display: str | None = None) -> Notebook:
 # ---------------------------------------------------------------------------
 # IPython syntax -> Python, line for line
 
-_ASSIGN_MAGIC = re.compile(r"^(\s*)([A-Za-z_][\w\s,()\[\]*.]*?)\s*=\s*([%!])(.*)$")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 
+#: A line that may hold IPython syntax: ``%magic``, ``!cmd``, ``?obj``, ``obj?``, ``x = !cmd``, ``x = %sx``,
+#: the autocall escapes ``,`` ``;`` ``/``. Plain cells (most of them) skip the tokenizer on this test alone.
+_IPYTHON_HINT = re.compile(
+    r"^[ \t]*(?:[%!?,;/]|[A-Za-z_][\w ,()\[\]*.]*=[ \t]*[%!](?!=))|\?[ \t]*\r?$", re.MULTILINE
+)
 
-#: a line that can only be IPython syntax when it is not inside a string: ``%magic``, ``!cmd``, ``x = !cmd``
-_MAGIC_LINE = re.compile(r"^[ \t]*(?:[%!](?!=)|[A-Za-z_][\w ,()\[\]*.]*=[ \t]*[%!](?!=))", re.MULTILINE)
+#: IPython's line magics and shell aliases (its defaults, see tests): the words automagic runs as ``%word``.
+LINE_MAGICS = frozenset(
+    """alias alias_magic autoawait autocall automagic bookmark cat cd code_wrap colors conda config cp debug dhist
+    dirs doctest_mode ed edit env gui hist history killbgscripts ldir lf lk ll load load_ext loadpy logoff logon
+    logstart logstate logstop ls lsmagic lx macro magic mamba matplotlib micromamba mkdir mv notebook page
+    pastebin pdb pdef pdoc pfile pinfo pinfo2 pip popd pprint precision prun psearch psource pushd pwd pycat pylab
+    quickref recall rehashx reload_ext rep rerun reset reset_selective rm rmdir run save sc set_env sx system tb
+    time timeit unalias unload_ext uv who who_ls whos xdel xmode""".split()
+)
 
 
 def _magic_name(body: str) -> str:
@@ -369,42 +382,116 @@ def _strip_flags(arg: str) -> str:
     return " ".join(out)
 
 
-def _translate_line(line: str, lineno: int, unit: CodeUnit) -> str:
-    """One line: a magic, shell or help line becomes a Python line at the same indent."""
-    stripped = line.lstrip()
-    indent = line[: len(line) - len(stripped)]
-    if not stripped or stripped.startswith("#"):
-        return line
-    m = _ASSIGN_MAGIC.match(line)
-    if m and not stripped.startswith(("%", "!")):
-        target, sigil, rest = m.group(2).strip(), m.group(3), m.group(4)
-        name = _magic_name(rest) if sigil == "%" else "system"
-        kind = "line" if sigil == "%" else "shell"
-        unit.magics.append(Magic(lineno, kind, name, stripped))
-        for t in _NAME.findall(target):
-            unit.magic_bindings.append((t, lineno))
-        if sigil == "%" and name in PYTHON_LINE_MAGICS:
-            expr = _strip_flags(rest.strip()[len(name) :])
-            if expr:
-                return f"{indent}{target} = {expr}"
-        return f"{indent}{target} = get_ipython()"
-    if stripped.startswith("%"):
-        body = stripped.lstrip("%")
-        name = _magic_name(body)
-        unit.magics.append(Magic(lineno, "line", name, stripped))
-        if name in PYTHON_LINE_MAGICS:
-            expr = _strip_flags(body[len(name) :].strip())
-            if expr:
-                return f"{indent}{expr}"
-        return f"{indent}get_ipython()"
-    if stripped.startswith("!"):
-        body = stripped.lstrip("!")
-        unit.magics.append(Magic(lineno, "shell", _magic_name(body), stripped))
-        return f"{indent}get_ipython()"
-    if stripped.startswith("?") or stripped.rstrip().endswith("?"):
-        unit.magics.append(Magic(lineno, "help", stripped.strip("?").strip(), stripped))
-        return f"{indent}get_ipython()"
-    return line
+def _magic_python(text: str, name: str) -> str:
+    """The Python a line magic runs in the user namespace (``%time f(x)`` -> ``f(x)``), else ``get_ipython()``."""
+    if name in PYTHON_LINE_MAGICS:
+        expr = _strip_flags(text.lstrip("%").strip()[len(name) :])
+        if expr:
+            return expr
+    return "get_ipython()"
+
+
+def _replacement(text: str, help_end: bool, unit: CodeUnit, lineno: int) -> str:
+    """Our Python for one construct IPython found (its text from the escape on); records its :class:`Magic`.
+
+    Not IPython's own replacement (``get_ipython().run_line_magic('time', 'f(x)')``): the
+    analysis must see the Python that a ``%time`` runs, and nothing of a shell command's text.
+    """
+    if help_end or text.startswith("?"):
+        unit.magics.append(Magic(lineno, "help", text.strip("?% ").strip(), text))
+        return "get_ipython()"
+    if text.startswith("!"):
+        unit.magics.append(Magic(lineno, "shell", _magic_name(text.lstrip("!")), text))
+        return "get_ipython()"
+    if text.startswith("%"):
+        name = _magic_name(text.lstrip("%"))
+        unit.magics.append(Magic(lineno, "line", name, text))
+        return _magic_python(text, name)
+    # the autocall escapes (``/f x`` -> ``f(x)``): IPython's own replacement is the Python that runs
+    from IPython.core import inputtransformer2 as it2
+
+    unit.magics.append(Magic(lineno, "line", "autocall", text))
+    calls = cast("dict[str, Callable[[str], str]]", it2.tr)
+    return calls[text[0]](text[1:]) if text[:1] in calls else "get_ipython()"
+
+
+def _ipython_to_python(source: str, unit: CodeUnit) -> str:
+    """IPython syntax to Python, one construct at a time, keeping every line where it was.
+
+    IPython's own token transformers (``IPython.core.inputtransformer2``: ``MagicAssign``,
+    ``SystemAssign``, ``EscapedCommand``, ``HelpEnd``) decide what is IPython syntax: they
+    tokenize, so a ``%`` inside a string or a bracket is left alone, and they know how far a
+    backslash-continued ``!cmd \\`` line runs. We do not use ``TransformerManager.transform_cell``
+    whole: it joins a continued command into one line, drops leading blank lines and turns a
+    cell magic into one line, which would move every line number after it. So each construct
+    IPython finds becomes our one-line replacement followed by as many blank lines as it spanned.
+    """
+    from IPython.core import inputtransformer2 as it2
+
+    lines = [ln + "\n" for ln in source.split("\n")]
+    # IPython's classes are untyped: name what mypy needs of them
+    finders = cast(
+        "tuple[Callable[[list[list[Any]]], Any], ...]",
+        tuple(f.find for f in (it2.MagicAssign, it2.SystemAssign, it2.EscapedCommand, it2.HelpEnd)),
+    )
+    start = 0
+    for _ in range(it2.TRANSFORM_LOOP_LIMIT):
+        last = _last_hint_line(lines, start)
+        if last is None:
+            break
+        try:
+            # tokens up to the last line that may hold IPython syntax: Python's tokenizer is slow, and
+            # a magic is most often at the top of a cell (an unfinished bracket or string there is fine)
+            tokens = it2.make_tokens_by_line(lines[: last + 1])
+        except (SyntaxError, ValueError):  # the tokenizer's IndentationError, a NUL byte: the parse will say it
+            break
+        found = [c for c in (find(tokens) for find in finders) if c is not None]
+        for construct in sorted(found, key=it2.TokenTransformBase.sortby):
+            try:
+                spanned = len(lines) - len(construct.transform(lines)) + 1
+            except SyntaxError:  # ``a b?`` is no help call: IPython leaves it too
+                continue
+            first, col = construct.start_line, construct.start_col
+            text = it2.assemble_continued_line(lines, (first, col), first + spanned - 1).strip()
+            head = lines[first][:col]
+            if isinstance(construct, (it2.MagicAssign, it2.SystemAssign)):
+                unit.magic_bindings.extend((t, first + 1) for t in _NAME.findall(head.rstrip().rstrip("=")))
+            new = head + _replacement(text, isinstance(construct, it2.HelpEnd), unit, first + 1)
+            lines[first : first + spanned] = [new + "\n"] + ["\n"] * (spanned - 1)
+            start = first + spanned
+            break
+        else:
+            break
+    return "".join(lines)[:-1]
+
+
+def _last_hint_line(lines: list[str], start: int) -> int | None:
+    """The index of the last line that may hold IPython syntax, if one does from ``start`` on."""
+    for i in range(len(lines) - 1, start - 1, -1):
+        if _IPYTHON_HINT.search(lines[i]):
+            return i
+    return None
+
+
+def _automagic(source: str, unit: CodeUnit) -> str | None:
+    """A one-line cell that is not Python but starts with a magic's name (``cd ..``, ``pip install x``).
+
+    IPython runs such a line as ``%cd ..`` (automagic) at run time, in its prefilter, which
+    needs the live namespace and is applied to single-line cells only; no transformer
+    of IPython's does it statically, so this is ours.
+    """
+    lines = source.split("\n")
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    if len(filled) != 1:
+        return None
+    i = filled[0]
+    text = lines[i].strip()
+    name = _magic_name(text)
+    if name not in LINE_MAGICS:
+        return None
+    unit.magics.append(Magic(i + 1, "line", name, text))
+    lines[i] = _magic_python("%" + text, name)
+    return "\n".join(lines)
 
 
 _AST_LOCK = threading.Lock()
@@ -484,37 +571,25 @@ def to_python(cell: Cell) -> CodeUnit:
             unit.python = "\n" * (len(lines) - 1)
             unit.tree = ast.Module(body=[], type_ignores=[])
             return unit
-    maybe_magic = ("%" in source or "!" in source) and _MAGIC_LINE.search(source) is not None
-    if maybe_magic and '"""' not in source and "'''" not in source:
-        # A line that starts with % or ! (or ``x = !cmd``) outside a triple-quoted string is
-        # IPython syntax: translate before the first parse, since a failing parse costs CPython a
-        # second, slower pass to word its error. If the translation does not parse (the line was
-        # the continuation of an expression), fall through to the ordinary order below.
-        probe = CodeUnit(cell=cell, python=source)
-        translated = "\n".join(_translate_line(ln, i + 1, probe) for i, ln in enumerate(source.split("\n")))
-        try:
-            tree = parse_python(translated)
-        except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
-            pass
-        else:
-            unit.magics.extend(probe.magics)
-            unit.magic_bindings.extend(probe.magic_bindings)
-            unit.python, unit.tree = translated, tree
-            return unit
+    if _IPYTHON_HINT.search(source):
+        source = _ipython_to_python(source, unit)
+    unit.python = source
     try:
         unit.tree = parse_python(source)
-        unit.python = source
         return unit
-    except (SyntaxError, ValueError, RecursionError, MemoryError, SystemError):
-        pass
-    translated = "\n".join(_translate_line(ln, i + 1, unit) for i, ln in enumerate(source.split("\n")))
-    unit.python = translated
-    try:
-        unit.tree = parse_python(translated)
     except SyntaxError as exc:
         unit.syntax_error = (exc.lineno, exc.msg)
     except (ValueError, RecursionError, MemoryError, SystemError) as exc:
         unit.syntax_error = (None, f"cannot be parsed: {type(exc).__name__}")
+        return unit
+    magic = _automagic(source, unit)
+    if magic is not None:
+        try:
+            unit.tree = parse_python(magic)
+        except PARSE_ERRORS:
+            unit.magics.pop()
+        else:
+            unit.python, unit.syntax_error = magic, None
     return unit
 
 
@@ -522,7 +597,7 @@ def to_python(cell: Cell) -> CodeUnit:
 # The per-cell cache: one translation, parse and set of facts per distinct cell source
 
 #: bump when the translation changes what it produces for a source (keys of a persisted cache)
-TRANSLATION_VERSION = "1"
+TRANSLATION_VERSION = "2"
 #: at most this many distinct cell sources, and about this much memory, are kept
 UNIT_CACHE_ITEMS = 20_000
 UNIT_CACHE_BYTES = 96 * 1024 * 1024

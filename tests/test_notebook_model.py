@@ -161,3 +161,103 @@ def test_empty_language_name_falls_back_to_kernelspec() -> None:
     assert notebook_from_dict(data).is_python
     data["metadata"]["kernelspec"]["language"] = "R"
     assert notebook_from_dict(data).language == "r"
+
+
+@pytest.mark.parametrize(
+    "source, python",
+    [
+        # a shell escape continued with backslashes is one command, as IPython runs it (issue 17)
+        (
+            "!saved_model_cli show --dir '{model_path}' --tag_set serve \\\n    --signature_def serving_default\nx = 1",
+            "get_ipython()\n\nx = 1",
+        ),
+        ("%pip install a \\\n  b\ny = 2", "get_ipython()\n\ny = 2"),
+        ("files = !ls \\\n  -la\nprint(files)", "files = get_ipython()\n\nprint(files)"),
+        ("x = %sx ls\nprint(x)", "x = get_ipython()\nprint(x)"),
+        ("!!ls", "get_ipython()"),
+        ("?np.mean\nnp.mean??\n%timeit?", "get_ipython()\nget_ipython()\nget_ipython()"),
+        ("if x:\n    !echo hi\n    y = 1", "if x:\n    get_ipython()\n    y = 1"),
+        ("/print 1 2", "print(1, 2)"),
+        ("cd ..", "get_ipython()"),
+        ("\npip install pandas numpy\n", "\nget_ipython()\n"),
+        ("%time y = f(x)", "y = f(x)"),
+    ],
+)
+def test_ipython_syntax_as_ipython_reads_it(source: str, python: str) -> None:
+    unit = unit_of(source)
+    assert unit.syntax_error is None
+    assert unit.python == python
+    assert unit.magics
+
+
+def test_ipython_kinds_and_bindings() -> None:
+    unit = unit_of("files = !ls\n%matplotlib inline\nnp.mean?\ncd data")
+    assert unit.syntax_error is not None  # automagic only for a one-line cell, as IPython's prefilter
+    unit = unit_of("files = !ls\n%matplotlib inline\nnp.mean?")
+    assert [(m.line, m.kind, m.name) for m in unit.magics] == [
+        (1, "shell", "ls"),
+        (2, "line", "matplotlib"),
+        (3, "help", "np.mean"),
+    ]
+    assert unit.magic_bindings == [("files", 1)]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = (a\n % b)",  # a continuation line that starts with %: Python
+        "s = '''\n!not a command\n%not a magic\nwhy?\n'''",  # inside a string
+        "x = 1  # really?",
+        "ls = [1]\nls",
+        "y = a != b",
+    ],
+)
+def test_python_that_looks_like_ipython_is_python(source: str) -> None:
+    unit = unit_of(source)
+    assert unit.syntax_error is None and unit.python == source and not unit.magics
+
+
+@pytest.mark.parametrize(
+    "magic, foreign",
+    [
+        ("bash", True), ("sh", True), ("sql", True), ("html", True), ("javascript", True), ("latex", True),
+        ("markdown", True), ("writefile out.py", True), ("R", True),
+        ("capture out", False), ("time", False), ("timeit -n 3", False),
+    ],
+)  # fmt: skip
+def test_cell_magic_bodies(magic: str, foreign: bool) -> None:
+    unit = unit_of(f"%%{magic}\nSELECT * FROM t WHERE a = 1\n")
+    assert unit.foreign is foreign
+    assert (unit.syntax_error is None) is foreign  # the SQL is not Python: an error only when run as Python
+    assert len(unit.python.split("\n")) == 3
+
+
+def test_automagic_that_is_python_stays_python() -> None:
+    assert not unit_of("ls").magics  # a bare name: the analysis decides (automagic unless bound)
+    assert unit_of("cd data x y").magics[0].name == "cd"
+    assert unit_of("nosuchmagic data").syntax_error is not None
+
+
+def test_line_magic_names_are_ipythons() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from jupyter_prod_ext.notebook import LINE_MAGICS
+
+    shell = InteractiveShell.instance()
+    try:
+        names = set(shell.magics_manager.lsmagic()["line"]) | {a[0] for a in shell.alias_manager.aliases}
+    finally:
+        InteractiveShell.clear_instance()
+    assert LINE_MAGICS <= names | {"uv", "code_wrap", "micromamba", "mamba"}
+    assert names - LINE_MAGICS <= set()
+
+
+def test_ipython_translation_is_fast() -> None:
+    import time
+
+    cells = ["import numpy as np\n" * 40 + "!pip install a \\\n  b\n%matplotlib inline\nnp.mean?\nx = 1"] * 50
+    start = time.perf_counter()
+    for src in cells:
+        assert unit_of(src).syntax_error is None
+    per_cell = (time.perf_counter() - start) / len(cells)
+    assert per_cell < 0.015, f"{per_cell * 1000:.1f} ms per 45-line cell with 3 magics"
