@@ -333,8 +333,12 @@ def read_notebook_bytes(path: Path, name: str) -> bytes:
 
 
 def load_notebook(path: Path, display: str | None = None) -> Notebook:
-    """Read and validate a notebook file (see :func:`read_notebook_bytes`)."""
+    """Read and validate a notebook file (see :func:`read_notebook_bytes`); ``.py``/``.md`` through jupytext."""
     name = display or str(path)
+    from . import jupytext_io  # a text notebook (jupytext .py/.md) is read through jupytext
+
+    if jupytext_io.is_text_notebook_path(path):
+        return jupytext_io.load_text_notebook(path, name)
     return notebook_from_text(read_notebook_bytes(path, name), name)
 
 

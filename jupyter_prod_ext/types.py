@@ -32,6 +32,8 @@ class FindingDict(TypedDict):
     fix: Fix | None
     #: the check's family (execution, dataflow, ...): how the panel groups findings
     family: NotRequired[str]
+    #: the line in the file, for a notebook kept as text (jupytext ``.py``/``.md``): where CI annotations point
+    file_line: NotRequired[int]
 
 
 class ReportSummary(TypedDict):

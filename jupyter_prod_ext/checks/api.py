@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from ..config import load_config
 from ..errors import NotebookError
+from ..jupytext_io import TEXT_NOTEBOOK_IGNORED, is_text_notebook_path, read_text_notebook, with_file_lines
 from ..notebook import Notebook, load_notebook, notebook_from_dict
 from ..paths import project_root as find_project_root
 from ..typecheck import TypecheckSettings
@@ -92,8 +93,14 @@ def check_path(
 ) -> ReportDict:
     """Check the file at ``path`` (or ``content``, the editor's unsaved version of it)."""
     name = display or str(path)
-    nb = notebook_from_dict(content, name) if content is not None else load_notebook(path, name)
-    return check_notebook(
+    text_nb = read_text_notebook(path, name) if content is None and is_text_notebook_path(path) else None
+    if text_nb is not None:
+        nb = text_nb.notebook
+        # a text notebook keeps no outputs or execution counts: "never executed" would always fire
+        ignore = [*(ignore or []), *TEXT_NOTEBOOK_IGNORED]
+    else:
+        nb = notebook_from_dict(content, name) if content is not None else load_notebook(path, name)
+    report = check_notebook(
         nb,
         file=path,
         server_root=server_root,
@@ -103,3 +110,4 @@ def check_path(
         typecheck_backend=typecheck_backend,
         typecheck_settings=typecheck_settings,
     )
+    return with_file_lines(report, text_nb) if text_nb is not None else report

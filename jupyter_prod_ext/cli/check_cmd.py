@@ -10,6 +10,7 @@ from typing import Any
 
 from ..checks.api import check_path
 from ..errors import ProdError
+from ..jupytext_io import discover_notebooks
 from ..types import CheckOutputDict, FileErrorDict, ReportDict
 from . import add_typecheck_options, report_formats, typecheck_settings
 
@@ -22,7 +23,7 @@ def _csv(value: str) -> list[str]:
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("check", help="score notebooks and list their findings")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders to search for *.ipynb")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks (.ipynb, or jupytext .py/.md), or folders to search for them")
     p.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
     p.add_argument("--fail-on", choices=["error", "warning", "never"], default="error")
     p.add_argument("--select", type=_csv, default=None, help="comma-separated check ids or families")
@@ -37,13 +38,7 @@ def expand(paths: list[str]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            out.extend(
-                sorted(
-                    q
-                    for q in p.rglob("*.ipynb")
-                    if ".ipynb_checkpoints" not in q.parts and not any(x.startswith(".") for x in q.parts)
-                )
-            )
+            out.extend(discover_notebooks(p))
         else:
             out.append(p)
     return out

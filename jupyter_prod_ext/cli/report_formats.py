@@ -17,6 +17,14 @@ def _where(f: FindingDict) -> str:
     return f"cell {f['cell']}" + (f", line {f['line']}" if f["line"] else "")
 
 
+def _file_line(f: FindingDict) -> int:
+    """The line CI points at: the file's own line for a text notebook (jupytext), else 1.
+
+    An ``.ipynb`` line cannot address a cell, so there the cell goes in the message only.
+    """
+    return f.get("file_line") or 1
+
+
 def render_text(out: CheckOutputDict) -> str:
     lines: list[str] = []
     for r in out["notebooks"]:
@@ -27,6 +35,8 @@ def render_text(out: CheckOutputDict) -> str:
         )
         for f in r["findings"]:
             where = _where(f)
+            if "file_line" in f:
+                where += f" ({r['path']}:{f['file_line']})"
             lines.append(f"  {f['severity']:<7} {f['check']:<24} {where + ': ' if where else ''}{f['message']}")
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -59,7 +69,7 @@ def _uri(path: str, *, sarif: bool = False) -> str:
 
 
 def render_github(out: CheckOutputDict) -> str:
-    """GitHub Actions annotations; a notebook line cannot address a cell, so the cell goes in the message."""
+    """GitHub Actions annotations; the cell goes in the message, the line is the file's (see ``_file_line``)."""
     lines: list[str] = []
     for r in out["notebooks"]:
         file = _gh_escape(_uri(r["path"]), prop=True)
@@ -69,7 +79,7 @@ def render_github(out: CheckOutputDict) -> str:
             if f["hint"]:
                 message += f" ({f['hint']})"
             lines.append(
-                f"::{_GITHUB_LEVEL[f['severity']]} file={file},line=1,title={_gh_escape(f['check'], prop=True)}"
+                f"::{_GITHUB_LEVEL[f['severity']]} file={file},line={_file_line(f)},title={_gh_escape(f['check'], prop=True)}"
                 f"::{_gh_escape(message)}"
             )
     for e in out["errors"]:
@@ -114,7 +124,7 @@ def sarif(out: CheckOutputDict) -> dict[str, Any]:
                     "level": _SARIF_LEVEL[f["severity"]],
                     "message": {"text": text + (f" {f['hint']}" if f["hint"] else "")},
                     "locations": [
-                        {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}}}
+                        {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": _file_line(f)}}}
                     ],
                     "properties": {"cell": f["cell"], "cell_id": f["cell_id"], "line": f["line"]},
                 }

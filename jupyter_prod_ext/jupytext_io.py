@@ -1,0 +1,349 @@
+"""Notebooks kept as text through jupytext: percent/light ``.py`` scripts, Markdown and MyST ``.md``.
+
+Many people pair their notebooks with a ``.py`` (percent format) for clean diffs, or keep only the
+script. jupytext is an optional dependency: it is imported on first use, and a text notebook read
+without it is a one-line :class:`NotebookError` naming the package to install. Parsing, format
+detection, writing and pairing are jupytext's own (``jupytext.reads``/``writes``,
+``jupytext.formats``, ``jupytext.paired_paths``), never a parser of ours.
+
+Which files are text notebooks:
+
+* a file named explicitly (CLI argument, server path) with a suffix of :data:`TEXT_SUFFIXES` is read
+  through jupytext;
+* a folder walk takes a ``.py`` only when it has a jupytext header or ``# %%`` cells, and a ``.md``
+  only when its front matter has jupytext or kernelspec metadata (:func:`looks_like_text_notebook`):
+  a plain module or README is never a source of findings. A text file paired with an ``.ipynb``
+  that the walk also found is left out: the ``.ipynb`` (which has the outputs) is checked once.
+
+Positions: findings keep their cell index and line in the cell; :attr:`TextNotebook.cell_lines`
+maps each cell to the file line of its first source line, so CI annotations point at the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .errors import NotebookError
+from .notebook import Notebook, notebook_from_dict, read_notebook_bytes
+from .types import ReportDict
+
+#: Suffixes read through jupytext when a file is named explicitly (Python scripts and Markdown flavours).
+TEXT_SUFFIXES = frozenset({".py", ".md", ".markdown", ".myst", ".mystnb", ".mnb", ".Rmd"})
+
+#: Checks that say nothing on a text notebook: it never holds outputs or execution counts.
+TEXT_NOTEBOOK_IGNORED = ("never-executed",)
+
+#: Folder walks only take these, and only when :func:`looks_like_text_notebook` says so.
+DISCOVERED_SUFFIXES = frozenset({".py", ".md"})
+
+_PY_HEADER = re.compile(r"\A(?:#!.*\n)?(?:#.*coding[:=].*\n)?# ---[ \t]*\n((?:#.*\n)*?)# ---[ \t]*$", re.MULTILINE)
+_PERCENT_CELL = re.compile(r"^# ?%%(?:[ \t]|$)", re.MULTILINE)
+_MD_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*$", re.MULTILINE | re.DOTALL)
+_PAIRED_IPYNB = re.compile(r"^\W*formats\s*:.*\bipynb\b", re.MULTILINE)
+_NOTEBOOK_KEYS = re.compile(r"^\W*(?:jupytext|kernelspec)\s*:", re.MULTILINE)
+#: How much of a file the folder walk reads to decide (a header is at the top; ``# %%`` is early).
+_SNIFF_BYTES = 256 * 1024
+
+
+def is_text_notebook_path(path: Path | str) -> bool:
+    """Whether a file named explicitly is read through jupytext (by its suffix)."""
+    return Path(path).suffix in TEXT_SUFFIXES
+
+
+def _sniff(path: Path) -> tuple[str, str | None] | None:
+    """The start of a ``.py``/``.md`` file and its jupytext header (YAML), or None when unreadable."""
+    if path.suffix not in DISCOVERED_SUFFIXES:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SNIFF_BYTES).decode("utf-8", errors="replace").replace("\r\n", "\n")
+    except OSError:
+        return None
+    found = (_PY_HEADER if path.suffix == ".py" else _MD_FRONT_MATTER).match(head)
+    return head, found.group(1) if found is not None else None
+
+
+def looks_like_text_notebook(path: Path) -> bool:
+    """Whether a folder walk takes this ``.py``/``.md`` as a notebook (see the module docstring)."""
+    sniffed = _sniff(path)
+    if sniffed is None:
+        return False
+    head, header = sniffed
+    if header is not None and _NOTEBOOK_KEYS.search(header):
+        return True
+    return path.suffix == ".py" and _PERCENT_CELL.search(head) is not None
+
+
+def declares_ipynb_pair(path: Path) -> bool:
+    """Whether the header pairs this text notebook with an ``.ipynb`` (``formats: ipynb,py:percent``)."""
+    sniffed = _sniff(path)
+    return sniffed is not None and sniffed[1] is not None and _PAIRED_IPYNB.search(sniffed[1]) is not None
+
+
+#: Folders a walk never enters: hidden ones (.git, .venv), checkpoints, caches, installed packages.
+_SKIPPED_DIRS = frozenset({".ipynb_checkpoints", "__pycache__", "node_modules", "site-packages"})
+
+
+def discover_notebooks(folder: Path) -> list[Path]:
+    """The notebooks under ``folder``: every ``.ipynb``, and the ``.py``/``.md`` that are notebooks.
+
+    A text notebook paired with an ``.ipynb`` next to it (same name) is left out: the pair is
+    checked once, through the ``.ipynb``, which has the outputs. Virtual environments (a folder
+    with ``pyvenv.cfg``) are not entered.
+    """
+    found: list[Path] = []
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS and not (Path(top, d) / "pyvenv.cfg").exists()
+        )
+        names = set(files)
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            p = Path(top, name)
+            if p.suffix == ".ipynb":
+                found.append(p)
+            elif looks_like_text_notebook(p):
+                if p.with_suffix(".ipynb").name in names and declares_ipynb_pair(p):
+                    continue
+                found.append(p)
+    return sorted(found)
+
+
+def require_jupytext(name: str) -> ModuleType:
+    """``jupytext``, imported on first use; without it, the one-line error that says what to install."""
+    try:
+        import jupytext
+    except ImportError:
+        raise NotebookError(f"reading {name} needs jupytext: pip install jupytext") from None
+    module: ModuleType = jupytext
+    return module
+
+
+class _DropJupytextLog(logging.Filter):
+    """jupytext logs its own parse warnings on the root logger; a report says what matters itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("[jupytext]")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    root = logging.getLogger()
+    flt = _DropJupytextLog()
+    root.addFilter(flt)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.removeFilter(flt)
+
+
+@dataclass(frozen=True)
+class TextNotebook:
+    """A text notebook as read: the model, the JSON it came from, and how to write it back."""
+
+    notebook: Notebook
+    #: nbformat v4 JSON (plain dicts) as jupytext read it, without cell ids (text files have none)
+    raw: dict[str, Any]
+    text: str
+    #: jupytext's long-form format: extension and format_name (``{".py", "percent"}``)
+    fmt: dict[str, str]
+    #: per cell index: the 1-based file line of the cell's first source line (None: not located)
+    cell_lines: tuple[int | None, ...]
+
+    def file_line(self, cell: int | None, line: int | None) -> int | None:
+        """The file line of ``line`` (1-based, in the cell) of cell ``cell``."""
+        if cell is None or not 0 <= cell < len(self.cell_lines):
+            return None
+        start = self.cell_lines[cell]
+        if start is None:
+            return None
+        return start + (line - 1 if line else 0)
+
+    @property
+    def formats(self) -> str | None:
+        """The pairing (``metadata.jupytext.formats``, e.g. ``ipynb,py:percent``), if any."""
+        return jupytext_formats(self.raw)
+
+
+def jupytext_formats(raw: dict[str, Any]) -> str | None:
+    meta = raw.get("metadata")
+    jmeta = meta.get("jupytext") if isinstance(meta, dict) else None
+    formats = jmeta.get("formats") if isinstance(jmeta, dict) else None
+    if isinstance(formats, list):
+        formats = ",".join(str(f) for f in formats)
+    return formats if isinstance(formats, str) and formats.strip() else None
+
+
+def text_notebook_from_text(text: str, suffix: str, name: str) -> TextNotebook:
+    """Parse ``text`` (the content of a ``suffix`` file) with jupytext; errors are one line naming ``name``."""
+    jupytext = require_jupytext(name)
+    text = text.lstrip("\ufeff")
+    try:
+        with _quiet():
+            node = jupytext.reads(text, fmt={"extension": suffix})
+    except Exception as exc:  # noqa: BLE001 - jupytext raises many types (YAML, JSON, its own) for bad text
+        problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        raise NotebookError(f"{name}: cannot be read as a jupytext notebook ({problem}).") from None
+    raw: dict[str, Any] = json.loads(json.dumps(node))
+    for cell in raw.get("cells", []):
+        if isinstance(cell, dict):
+            cell.pop("id", None)  # jupytext makes random ids on every read: a text notebook has none
+    rep = raw.get("metadata", {}).get("jupytext", {}).get("text_representation", {})
+    fmt = {"extension": suffix}
+    if isinstance(rep, dict) and isinstance(rep.get("format_name"), str):
+        fmt["format_name"] = rep["format_name"]
+    nb = notebook_from_dict(raw, name)
+    lines = locate_cells(text, [c.source for c in nb.cells])
+    return TextNotebook(nb, raw, text, fmt, lines)
+
+
+def read_text_notebook(path: Path, name: str | None = None) -> TextNotebook:
+    """Read a text notebook file (size, device and UTF-8 checks as for ``.ipynb``)."""
+    shown = name or str(path)
+    data = read_notebook_bytes(path, shown)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise NotebookError(f"{shown}: the file is not UTF-8 text.") from None
+    return text_notebook_from_text(text, path.suffix, shown)
+
+
+def load_text_notebook(path: Path, name: str) -> Notebook:
+    """The model only (what ``notebook.load_notebook`` hands out for a text notebook)."""
+    return read_text_notebook(path, name).notebook
+
+
+# --- positions ----------------------------------------------------------------------------
+
+
+def _same_line(file_line: str, cell_line: str) -> bool:
+    """A cell line as the text file shows it: as is, or commented (Markdown in a script, a magic)."""
+    f = file_line.rstrip()
+    c = cell_line.rstrip()
+    if f == c:
+        return True
+    if not c:
+        return f in ("", "#")
+    return f in (f"# {c}", f"#{c}")
+
+
+def locate_cells(text: str, sources: list[str]) -> tuple[int | None, ...]:
+    """The 1-based file line of each cell's first source line.
+
+    jupytext does not report positions, but every format keeps a cell's lines in order and
+    verbatim (or commented out: Markdown and magics in a script), so each cell is found by its
+    first non-blank line, searching forward from the end of the previous cell. A cell that is not
+    found (one jupytext makes up, such as sphinx-gallery's ``%matplotlib inline``) gets ``None``
+    and does not move the search.
+    """
+    lines = text.splitlines()
+    cursor = 0
+    out: list[int | None] = []
+    for source in sources:
+        start = _find_cell(lines, source.split("\n"), cursor)
+        out.append(start)
+        if start is not None:
+            cursor = start - 1 + len(source.split("\n"))
+    return tuple(out)
+
+
+def _find_cell(lines: list[str], cell: list[str], cursor: int) -> int | None:
+    """The 1-based line of ``cell``'s line 1, anchored on its first non-blank line that the file shows.
+
+    A cell magic (``%%html``) may live in the cell's marker instead (``# %% language="html"``):
+    then the next line is the anchor.
+    """
+    for k, anchor in enumerate(cell):
+        if not anchor.strip():
+            continue
+        hit = next((p for p in range(cursor, len(lines)) if _same_line(lines[p], anchor)), None)
+        if hit is not None and hit - k >= 0:
+            return hit - k + 1
+        if not anchor.lstrip().startswith("%%"):
+            return None
+    return None
+
+
+def with_file_lines(report: ReportDict, tn: TextNotebook) -> ReportDict:
+    """Add ``file_line`` (the text file's line) to each finding that has a cell position."""
+    for f in [*report["findings"], *report["waived"]]:
+        line = tn.file_line(f["cell"], f["line"])
+        if line is not None:
+            f["file_line"] = line
+    return report
+
+
+# --- writing back -------------------------------------------------------------------------------
+
+
+def writes_like(raw: dict[str, Any], tn: TextNotebook) -> str:
+    """``raw`` (edited) as text in ``tn``'s own format, as jupytext itself saves it.
+
+    Cells that were not edited come back as they were; like any jupytext save, the header gets
+    jupytext's ``text_representation`` (with its version) when it had a header without it.
+    """
+    jupytext = require_jupytext(tn.notebook.path)
+    import nbformat
+
+    with _quiet():
+        text: str = jupytext.writes(nbformat.from_dict(json.loads(json.dumps(raw))), fmt=dict(tn.fmt))
+    return text
+
+
+# --- pairing ------------------------------------------------------------------------------------
+
+
+def paired_files(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = None) -> list[Path]:
+    """The other files of ``path``'s jupytext pair (``metadata.jupytext.formats``) that exist."""
+    formats = jupytext_formats(raw)
+    if formats is None:
+        return []
+    require_jupytext(path.name)
+    from jupytext.formats import long_form_one_format
+    from jupytext.paired_paths import InconsistentPath, paired_paths
+
+    own = dict(fmt) if fmt else {"extension": path.suffix}
+    try:
+        with _quiet():
+            pairs = paired_paths(str(path), long_form_one_format(own), formats)
+    except InconsistentPath as exc:
+        raise NotebookError(f"{path.name}: its jupytext pairing '{formats}' is inconsistent ({exc}).") from None
+    out: list[Path] = []
+    for other, _ in pairs:
+        p = Path(other)
+        if os.path.realpath(p) != os.path.realpath(path) and p.is_file():
+            out.append(p)
+    return out
+
+
+__all__ = [
+    "DISCOVERED_SUFFIXES",
+    "declares_ipynb_pair",
+    "discover_notebooks",
+    "TEXT_NOTEBOOK_IGNORED",
+    "TEXT_SUFFIXES",
+    "TextNotebook",
+    "is_text_notebook_path",
+    "load_text_notebook",
+    "locate_cells",
+    "looks_like_text_notebook",
+    "paired_files",
+    "read_text_notebook",
+    "require_jupytext",
+    "text_notebook_from_text",
+    "with_file_lines",
+    "writes_like",
+]

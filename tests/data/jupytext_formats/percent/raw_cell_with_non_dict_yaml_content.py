@@ -1,0 +1,11 @@
+# ---
+# Content.
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %%
+print("Hello, World!")
