@@ -14,14 +14,8 @@ if ! command -v jlpm >/dev/null 2>&1; then
   exit 2
 fi
 
-# Use the registry the npm client is configured with (no host names in our files).
-if [ -z "${YARN_NPM_REGISTRY_SERVER:-}" ] && command -v npm >/dev/null 2>&1; then
-  registry="$(npm config get registry 2>/dev/null || true)"
-  if [ -n "$registry" ] && [ "$registry" != "undefined" ]; then
-    export YARN_NPM_REGISTRY_SERVER="${registry%/}"
-  fi
-fi
-export YARN_ENABLE_TELEMETRY=0 YARN_ENABLE_PROGRESS_BARS=0 YARN_ENABLE_INLINE_BUILDS=0
+# shellcheck source=scripts/yarn-env.sh
+source scripts/yarn-env.sh
 
 if [ -s yarn.lock ]; then
   jlpm install --immutable

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up if needed and run the whole suite: lint and types, pytest, jest, and the
-# browser tests (galata in Debian's chromium). Exits non-zero on any failure.
+# Set up if needed and run the whole suite: lint and types, pytest, jest, frontend
+# lint, and the browser tests (galata in Debian's chromium). Exits non-zero on any
+# failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -29,6 +30,12 @@ python scripts/check_wheel.py
 
 step "jest"
 jlpm test
+
+step "frontend lint (stylelint, prettier --check, eslint)"
+# eslint type-checks the galata tests too: it needs their node_modules
+source scripts/yarn-env.sh
+(cd ui-tests && jlpm install --immutable >/dev/null)
+jlpm lint:check
 
 step "browser tests (galata, chromium)"
 bash scripts/ui-tests.sh

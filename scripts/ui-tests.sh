@@ -33,14 +33,8 @@ if ! jupyter labextension list 2>&1 | grep -q "jupyter-prod-ext.*enabled.*OK"; t
   exit 2
 fi
 
-if [ -z "${YARN_NPM_REGISTRY_SERVER:-}" ] && command -v npm >/dev/null 2>&1; then
-  registry="$(npm config get registry 2>/dev/null || true)"
-  if [ -n "$registry" ] && [ "$registry" != "undefined" ]; then
-    export YARN_NPM_REGISTRY_SERVER="${registry%/}"
-  fi
-fi
-export YARN_ENABLE_TELEMETRY=0 YARN_ENABLE_PROGRESS_BARS=0 YARN_ENABLE_INLINE_BUILDS=0
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# shellcheck source=scripts/yarn-env.sh
+source scripts/yarn-env.sh
 
 cd ui-tests
 if [ -s yarn.lock ]; then

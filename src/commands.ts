@@ -27,7 +27,7 @@ import {
 import { ApiError, IFinding, IPromoteRequest, IPromoteResult } from './api';
 import type { ReadinessManager } from './manager';
 import { notebookContent, ReadinessModel } from './model';
-import { CommandIDs, PALETTE_CATEGORY, PanelSection } from './tokens';
+import { CommandIDs, PanelSection } from './tokens';
 import { PromotePreview, UnmovedChoices } from './widgets/PromotePreview';
 import type { IPanelActions } from './widgets/ReadinessPanel';
 
@@ -302,6 +302,22 @@ export async function runClean(
   }
 }
 
+/** `describedBy` of a command that takes no arguments. */
+const NO_ARGS = { args: { type: 'object', properties: {} } };
+
+/** `describedBy` of a command that menus call with `isContextMenu`. */
+const CONTEXT_MENU_ARGS = {
+  args: {
+    type: 'object',
+    properties: {
+      isContextMenu: {
+        type: 'boolean',
+        description: 'Called from a context menu: use the short label'
+      }
+    }
+  }
+};
+
 export function addCommands(ctx: ICommandContext): void {
   const { app, manager, tracker, trans, palette, showSection } = ctx;
   const { commands } = app;
@@ -319,6 +335,7 @@ export function addCommands(ctx: ICommandContext): void {
     tracker.currentWidget?.content.activeCell?.model.type === 'code';
 
   commands.addCommand(CommandIDs.openPanel, {
+    describedBy: NO_ARGS,
     label: trans.__('Open Readiness Panel'),
     caption: trans.__('Show the production readiness of the current notebook'),
     execute: () => {
@@ -327,6 +344,7 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.check, {
+    describedBy: CONTEXT_MENU_ARGS,
     label: args =>
       args['isContextMenu']
         ? trans.__('Check Readiness')
@@ -349,6 +367,7 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.typecheck, {
+    describedBy: NO_ARGS,
     label: trans.__('Run Type Check'),
     caption: trans.__('Type-check the notebook with mypy'),
     isEnabled: hasNotebook,
@@ -413,6 +432,7 @@ export function addCommands(ctx: ICommandContext): void {
   };
 
   commands.addCommand(CommandIDs.formatNotebook, {
+    describedBy: NO_ARGS,
     label: trans.__('Format Notebook with Black'),
     caption: trans.__('Format every code cell with black'),
     isEnabled: hasNotebook,
@@ -420,6 +440,7 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.formatCell, {
+    describedBy: NO_ARGS,
     label: trans.__('Format Cell with Black'),
     caption: trans.__('Format the active code cell with black'),
     isEnabled: () => hasNotebook() && hasCodeCell(),
@@ -430,6 +451,7 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.ignoreCell, {
+    describedBy: NO_ARGS,
     label: trans.__('Ignore Findings in This Cell'),
     caption: trans.__(
       'Waive the checks that report findings in the active cell (cell metadata jupyter_prod.ignore)'
@@ -466,6 +488,7 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.stripOutputs, {
+    describedBy: NO_ARGS,
     label: trans.__('Strip Outputs'),
     caption: trans.__(
       'Clear the outputs and execution counts of every code cell'
@@ -481,6 +504,7 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.promote, {
+    describedBy: CONTEXT_MENU_ARGS,
     label: args =>
       args['isContextMenu']
         ? trans.__('Promote to Module…')
@@ -605,6 +629,7 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.commit, {
+    describedBy: NO_ARGS,
     label: trans.__('Commit Notebook and Modules…'),
     caption: trans.__(
       'Commit the notebook (without outputs) and the modules promoted from it to git'
@@ -620,6 +645,7 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.runClean, {
+    describedBy: NO_ARGS,
     label: trans.__('Run Notebook in Clean Kernel'),
     caption: trans.__(
       'Run a copy of the notebook top to bottom in a fresh kernel and compare its outputs'
@@ -638,6 +664,7 @@ export function addCommands(ctx: ICommandContext): void {
   });
 
   commands.addCommand(CommandIDs.cancelRun, {
+    describedBy: NO_ARGS,
     label: trans.__('Cancel Clean Run'),
     caption: trans.__('Stop the clean-kernel run of the current notebook'),
     isEnabled: () => {
@@ -673,7 +700,7 @@ export function addCommands(ctx: ICommandContext): void {
       CommandIDs.runClean,
       CommandIDs.cancelRun
     ]) {
-      palette.addItem({ command, category: trans.__(PALETTE_CATEGORY) });
+      palette.addItem({ command, category: trans.__('Production') });
     }
   }
 }

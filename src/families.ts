@@ -3,6 +3,8 @@
  * ids only; the panel groups them by family with this table and, for ids it
  * does not know, by keywords, then under "Other".
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
+
 import type { IFinding } from './api';
 
 export type Family =
@@ -28,17 +30,32 @@ export const FAMILY_ORDER: ReadonlyArray<Family> = [
   'other'
 ];
 
-export const FAMILY_LABELS: Record<Family, string> = {
-  execution: 'Execution',
-  dataflow: 'Data flow',
-  structure: 'Structure',
-  portability: 'Portability',
-  security: 'Security',
-  hygiene: 'Hygiene',
-  quality: 'Code quality',
-  vcs: 'Version control',
-  other: 'Other'
-};
+/**
+ * Label of a family in the user's language. One literal `trans.__` call per
+ * label, so that translation tools can extract them.
+ */
+export function familyLabel(trans: TranslationBundle, family: Family): string {
+  switch (family) {
+    case 'execution':
+      return trans.__('Execution');
+    case 'dataflow':
+      return trans.__('Data flow');
+    case 'structure':
+      return trans.__('Structure');
+    case 'portability':
+      return trans.__('Portability');
+    case 'security':
+      return trans.__('Security');
+    case 'hygiene':
+      return trans.__('Hygiene');
+    case 'quality':
+      return trans.__('Code quality');
+    case 'vcs':
+      return trans.__('Version control');
+    case 'other':
+      return trans.__('Other');
+  }
+}
 
 /** The registry of jupyter_prod_ext/checks (check id -> family). */
 const KNOWN: { [check: string]: Family } = {
@@ -85,13 +102,17 @@ const KEYWORDS: [RegExp, Family][] = [
   [/git|commit|vcs|ignore/, 'vcs']
 ];
 
+function isFamily(name: string): name is Family {
+  return (FAMILY_ORDER as ReadonlyArray<string>).includes(name);
+}
+
 /** The family of a check id (or of a finding carrying an explicit one). */
 export function familyOf(
   finding: Pick<IFinding, 'check'> & { family?: string }
 ): Family {
   const explicit = finding.family;
-  if (explicit && explicit in FAMILY_LABELS) {
-    return explicit as Family;
+  if (explicit && isFamily(explicit)) {
+    return explicit;
   }
   const id = finding.check;
   const family = KNOWN[id];
@@ -100,8 +121,8 @@ export function familyOf(
   }
   // `family/check` or `family:check` ids
   const prefix = id.split(/[/:.]/)[0];
-  if (prefix !== id && prefix in FAMILY_LABELS) {
-    return prefix as Family;
+  if (prefix !== id && isFamily(prefix)) {
+    return prefix;
   }
   for (const [pattern, fam] of KEYWORDS) {
     if (pattern.test(id)) {

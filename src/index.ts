@@ -14,7 +14,12 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { API_VERSION, ApiError, ProdApi } from './api';
+// Activation needs the modules marked `needed at activation` at once: it
+// provides the manager, registers the commands and adds the panel to the
+// sidebar (restored with the layout), so they cannot load lazily.
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
 import { addCommands, createPanelActions, notifyError } from './commands';
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
 import { ReadinessManager } from './manager';
 import type { ReadinessModel } from './model';
 import {
@@ -28,6 +33,7 @@ import {
 } from './tokens';
 import { FRONTEND_VERSION } from './version';
 import { CellMarkers } from './widgets/cellMarkers';
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
 import { ReadinessPanel } from './widgets/ReadinessPanel';
 
 export * from './tokens';

@@ -23,9 +23,6 @@ export const TRANSLATION_DOMAIN = 'jupyter_prod_ext';
 /** Sections (tabs) of the readiness panel. */
 export type PanelSection = 'findings' | 'commit' | 'run';
 
-/** Palette category of every command. */
-export const PALETTE_CATEGORY = 'Production';
-
 /** Key of our namespace in cell metadata: `{"jupyter_prod": {"ignore": [...]}}`. */
 export const CELL_METADATA_KEY = 'jupyter_prod';
 

@@ -2,7 +2,6 @@
  * Version of this frontend package, compared with the server extension's
  * (`GET version`) at activation: both come from package.json at build time.
  */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 declare const require: (id: string) => { version: string };
 
 export const FRONTEND_VERSION: string = require('../package.json').version;

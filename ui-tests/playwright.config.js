@@ -21,7 +21,8 @@ process.env.JP_PROD_UI_ROOT =
 const BASE_URL_ROOT = `${process.env.JP_PROD_UI_ROOT}-base-url`;
 const BASE_URL_PATH = '/jhub/user/test/';
 
-const server = 'jupyter lab --config jupyter_server_test_config.py --allow-root';
+const server =
+  'jupyter lab --config jupyter_server_test_config.py --allow-root';
 
 module.exports = {
   ...baseConfig,

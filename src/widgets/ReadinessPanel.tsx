@@ -14,7 +14,7 @@ import * as React from 'react';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { IFinding, Severity, SEVERITIES } from '../api';
-import { FAMILY_LABELS, groupByFamily } from '../families';
+import { familyLabel, groupByFamily } from '../families';
 import type { ReadinessManager } from '../manager';
 import { countBySeverity, ReadinessModel } from '../model';
 import { PANEL_ID, PanelSection } from '../tokens';
@@ -273,7 +273,7 @@ function ModelView(props: IBodyProps): JSX.Element {
                   <caretDownIcon.react tag="span" elementSize="normal" />
                 )}
                 <span className="jp-ProdPanel-groupName">
-                  {trans.__(FAMILY_LABELS[group.family])}
+                  {familyLabel(trans, group.family)}
                 </span>
                 <span className="jp-ProdPanel-groupCounts">
                   {SEVERITIES.filter(s => groupCounts[s] > 0).map(s => (
