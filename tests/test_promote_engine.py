@@ -17,7 +17,7 @@ from jupyter_prod_ext.notebook import notebook_from_dict
 from jupyter_prod_ext.promote import PromoteOptions, promote
 from jupyter_prod_ext.promote.rewrite import apply_edits, verify
 from jupyter_prod_ext.promote.select import Program
-from jupyter_prod_ext.promote.types import PromoteResultDict
+from jupyter_prod_ext.promote.types import PromoteResultDict, Reason
 from jupyter_prod_ext.typecheck import TypecheckSettings
 
 from .nbutil import make_nb, write_nb
@@ -304,7 +304,8 @@ def test_rewrite_verification_refuses_lost_names(tmp_path: Path) -> None:
     nb = notebook_from_dict(raw)
     prog = Program.build(nb, analyse(nb))
     problems = verify(prog, raw, [{"op": "delete", "cell": 0, "cell_id": nb.cells[0].cell_id}], "n.ipynb")
-    assert problems and "`f`" in problems[0] and "cell 1" in problems[0]
+    assert problems and problems[0].reason is Reason.NOTEBOOK_LOSES_NAME
+    assert "`f`" in problems[0].message and "cell 1" in problems[0].message
     assert verify(prog, raw, [], "n.ipynb") == []
 
 
@@ -546,3 +547,150 @@ def ast_ok(text: str) -> bool:
 
     ast.parse(text)
     return True
+
+
+# -- issue 12: choices that work, verified modules ------------------------------------------------
+
+PRICES = "prices = [float(line) for line in open('prices.txt')]"
+
+
+def _unmoved(r: PromoteResultDict, name: str) -> Any:
+    return next(u for u in r["unmoved"] if u["name"] == name)
+
+
+def _reasons(r: PromoteResultDict) -> list[str]:
+    return [p["reason"] for p in r["refusals"]]
+
+
+def _load(source: str) -> dict[str, Any]:
+    """Run the module text as Python does at import (a NameError here is a broken module)."""
+    namespace: dict[str, Any] = {"__name__": "promoted"}
+    exec(compile(source, "promoted.py", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        "def first(x, p=prices[0]):\n    return x + p",  # default argument
+        "import functools\n@functools.lru_cache(maxsize=len(prices))\ndef first(x):\n    return x",  # decorator
+        "class first(type(prices)):\n    pass",  # base class
+        "class first:\n    top = max(prices)",  # class attribute
+    ],
+    ids=["default", "decorator", "base-class", "class-attribute"],
+)
+def test_a_name_read_at_definition_time_cannot_become_a_parameter(tmp_path: Path, definition: str) -> None:
+    (tmp_path / "prices.txt").write_text("1.5\n2.5\n", encoding="utf-8")
+    root, nb = make_project(tmp_path, PRICES, definition, "first")
+    (root / "prices.txt").write_text("1.5\n2.5\n", encoding="utf-8")
+    r = run(root, nb, names=["first"], dry_run=True)
+    u = _unmoved(r, "prices")
+    assert not r["ok"] and _reasons(r) == ["unmoved-data"]
+    assert u["choices"] == ["move", "cancel"] and u["suggested"] == "move"
+    assert "parameter" not in u["consequences"] and "runs whenever the module is imported" in u["consequences"]["move"]
+    assert "read" in u["reason"] and "first" in u["reason"]
+
+    r = run(root, nb, names=["first"], unmoved={"prices": "parameter"}, dry_run=True)
+    assert not r["ok"] and set(_reasons(r)) <= {"read-at-definition", "not-a-function"}, r["refusals"]
+    assert r["written"] == []
+
+    r = run(root, nb, names=["first"], unmoved={"prices": "move"})
+    assert r["ok"], r["problems"]
+    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    assert PRICES.replace("'", '"') in src
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        assert "first" in _load(src)
+    finally:
+        os.chdir(cwd)
+    assert pyflakes(root / "src/demo_pkg/features.py") == ""
+
+
+def test_pure_expressions_over_constants_move_without_asking(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "MONTHS = ['jan', 'feb', 'mar']",
+        "INPUT_CHARS = ''.join(sorted(set(''.join(MONTHS) + '0123456789')))\n"
+        "SIZES = [len(m) * 2 for m in MONTHS]\nRANGE = list(range(len(SIZES)))",
+        "def date_str_to_ids(date_str, chars=INPUT_CHARS):\n    return [chars.index(c) for c in date_str] + RANGE",
+        "ids = date_str_to_ids('jan1')",
+    )
+    r = run(root, nb, names=["date_str_to_ids"])
+    assert r["ok"] and r["unmoved"] == [], r["problems"]
+    kinds = {s["name"]: s["kind"] for s in r["slice"]}
+    assert kinds["MONTHS"] == kinds["INPUT_CHARS"] == kinds["SIZES"] == kinds["RANGE"] == "constant"
+    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    chars = "".join(sorted(set("janfebmar0123456789")))
+    assert _load(src)["date_str_to_ids"]("jan1") == [chars.index(c) for c in "jan1"] + [0, 1, 2]
+    assert pyflakes(root / "src/demo_pkg/features.py") == ""
+
+
+def test_a_helper_that_also_reads_the_name_and_the_notebook_calls_pass_it(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "import statistics",
+        PRICES,
+        "def spread():\n    return max(prices) - min(prices)",
+        "def price_summary(label):\n    return f'{label}: {statistics.mean(prices)} ± {spread()}'",
+        "print(price_summary('all'))",
+    )
+    r = run(root, nb, names=["price_summary"], dry_run=True)
+    u = _unmoved(r, "prices")
+    assert u["choices"] == ["parameter", "move", "cancel"] and u["suggested"] == "parameter"
+    assert u["consequences"]["parameter"] == (
+        "`price_summary`, `spread` get a `prices` argument; the notebook's calls pass `prices=prices`."
+    )
+    r = run(root, nb, names=["price_summary"], unmoved={"prices": "parameter"})
+    assert r["ok"], r["problems"]
+    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    assert "def price_summary(label, *, prices):" in src and "spread(prices=prices)" in src
+    assert _load(src)["price_summary"]("p", prices=[1.0, 3.0]) == "p: 2.0 ± 2.0"
+    cells = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    assert "print(price_summary('all', prices=prices))" in cells
+    assert any("from demo_pkg.features import price_summary" in c and "import statistics" in c for c in cells)
+    assert PRICES in cells  # the data stays where it is
+
+
+def test_a_name_read_only_in_a_nested_function_becomes_a_parameter(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        PRICES,
+        "def outer(n):\n    def inner():\n        return prices[:n]\n    return inner()",
+        "outer(1)",
+    )
+    r = run(root, nb, names=["outer"], unmoved={"prices": "parameter"})
+    assert r["ok"], r["problems"]
+    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    assert _load(src)["outer"](1, prices=[4.0, 5.0]) == [4.0]
+    assert "".join(json.loads(nb.read_text())["cells"][2]["source"]) == "outer(1, prices=prices)"
+
+
+def test_the_module_is_verified_before_it_is_written() -> None:
+    from jupyter_prod_ext.promote.verify import verify_module
+
+    bad = "import os\nimport sys\n\n\ndef f(x=LIMIT):\n    return sys.argv, y\n"
+    found = {(p.reason, p.message.split("`")[1]) for p in verify_module(bad, None, {"LIMIT"}, "m.py")}
+    assert found == {
+        (Reason.READ_AT_DEFINITION, "LIMIT"),
+        (Reason.MODULE_UNDEFINED_NAME, "y"),
+        (Reason.MODULE_UNUSED_IMPORT, "os"),
+    }
+    # what the module already had is the user's, not the promotion's
+    assert verify_module(bad + "\n\nZ = 1\n", bad, {"LIMIT"}, "m.py") == []
+    ok = '"""Doc."""\n\nfrom __future__ import annotations\n\nimport os\n\n__all__ = ["os", "g"]\n\n\ndef g():\n    return __name__\n'
+    assert verify_module(ok, None, set(), "m.py") == []
+    assert verify_module("def (:\n", None, set(), "m.py")[0].reason is Reason.MODULE_DOES_NOT_PARSE
+
+
+def test_apply_refuses_a_result_that_differs_from_the_preview(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, "def f():\n    return 1", "f()")
+    preview = run(root, nb, names=["f"], dry_run=True, write_notebook=False)
+    assert preview["ok"] and len(preview["preview_sha256"]) == 64
+    stale = run(root, nb, names=["f"], expect="0" * 64, write_notebook=False)
+    assert not stale["ok"] and _reasons(stale) == ["preview-drift"] and stale["written"] == []
+    assert not (root / "src/demo_pkg/features.py").exists()
+    done = run(root, nb, names=["f"], expect=preview["preview_sha256"], write_notebook=False)
+    assert done["ok"] and done["written"] and done["preview_sha256"] == preview["preview_sha256"]

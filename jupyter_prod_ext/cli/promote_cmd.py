@@ -73,7 +73,8 @@ def render_text(result: PromoteResultDict) -> str:
         lines.append(f"  {item['kind']:<10} {item['name']:<24} cell {item['cell']:<4} {item['reason']}")
     for u in result["unmoved"]:
         lines.append(
-            f"  unmoved: {u['name']} (cell {u['cell']}): {u['reason']}  --unmoved {u['name']}=parameter|move"
+            f"  unmoved: {u['name']} (cell {u['cell']}): {u['reason']}  "
+            f"--unmoved {u['name']}={'|'.join(c for c in u['choices'] if c != 'cancel')}"
         )
     for p in result["problems"]:
         lines.append(f"problem: {p}")

@@ -46,19 +46,23 @@ from .merge import merge_module, read_existing
 from .module import Block, LineMap, attach_formatted, build_module, format_text, import_lines, local_packages
 from .rewrite import apply_edits, plan_rewrite, verify
 from .select import Program
-from .slice import Piece, compute_slice, is_static
+from .slice import Piece, Unmoved, compute_slice, is_static
 from .target import Target, importability_warning, validate_target
 from .testgen import MARKER, build_tests
 from .types import (
     DriftDict,
     EditDict,
     LedgerRecord,
+    Problem,
     PromoteResultDict,
+    Reason,
     SliceItemDict,
     TypecheckDict,
     TypeErrorDict,
+    UnmovedChoice,
     UnmovedDict,
 )
+from .verify import verify_module
 
 try:  # POSIX: also serialise against other processes
     import fcntl
@@ -79,6 +83,8 @@ class PromoteOptions:
     tests: bool = False
     force: bool = False
     unmoved: dict[str, str] = field(default_factory=dict)
+    #: ``preview_sha256`` of the dry run the user approved: refused if the result would differ
+    expect: str | None = None
 
     def validate(self) -> None:
         if not self.cells and not self.names:
@@ -127,6 +133,9 @@ def options_from_body(body: dict[str, Any]) -> PromoteOptions:
     unmoved = body.get("unmoved", {})
     if not isinstance(unmoved, dict) or not all(isinstance(v, str) for v in unmoved.values()):
         raise InputError('\'unmoved\' must map names to "parameter" or "move".')
+    expect = body.get("expect")
+    if expect is not None and not isinstance(expect, str):
+        raise InputError("'expect' must be the preview_sha256 of the preview that was shown.")
     opts = PromoteOptions(
         to=to,
         cells=list(cells),
@@ -137,6 +146,7 @@ def options_from_body(body: dict[str, Any]) -> PromoteOptions:
         tests=flag("tests", False),
         force=flag("force", False),
         unmoved={str(k): str(v) for k, v in unmoved.items()},
+        expect=expect,
     )
     opts.validate()
     return opts
@@ -214,7 +224,7 @@ class _Plan:
     bodies: list[tuple[Stmt, str]] = field(default_factory=list)
     removable_imports: list[Stmt] = field(default_factory=list)
     cells: list[int] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -225,11 +235,19 @@ def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], b
         unit = prog.units[cell]
         if unit.foreign:
             plan.problems.append(
-                f"Cell {cell} is a `{unit.magics[0].text}` cell (not Python); it cannot be promoted."
+                Problem(
+                    Reason.NOT_PYTHON,
+                    f"Cell {cell} is a `{unit.magics[0].text}` cell (not Python); it cannot be promoted.",
+                )
             )
         elif unit.syntax_error is not None:
             line, msg = unit.syntax_error
-            plan.problems.append(f"Cell {cell} does not parse (line {line}: {msg}); fix it before promoting.")
+            plan.problems.append(
+                Problem(
+                    Reason.DOES_NOT_PARSE,
+                    f"Cell {cell} does not parse (line {line}: {msg}); fix it before promoting.",
+                )
+            )
     if opts.as_function:
         lifted, body = split_cells(prog, plan.cells)
         for stmt in lifted:
@@ -240,7 +258,10 @@ def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], b
         plan.bodies = [(s, opts.as_function) for s in body]
         if not body:
             plan.problems.append(
-                "The selected cells hold only definitions and imports; promote them without as_function."
+                Problem(
+                    Reason.NOTHING_TO_PROMOTE,
+                    "The selected cells hold only definitions and imports; promote them without as_function.",
+                )
             )
     else:
         for cell in plan.cells:
@@ -259,15 +280,21 @@ def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], b
                 )
         if plan.cells and not plan.roots:
             plan.problems.append(
-                f"Cells {', '.join(map(str, plan.cells))} define no function, class or constant; "
-                "promote them with as_function NAME to make a function of their statements."
+                Problem(
+                    Reason.NOTHING_TO_PROMOTE,
+                    f"Cells {', '.join(map(str, plan.cells))} define no function, class or constant; "
+                    "promote them with as_function NAME to make a function of their statements.",
+                )
             )
     for name in opts.names:
         stmt = prog.definition(name)
         if stmt.kind not in ("def", "class") and not slicer_static(stmt):
             plan.problems.append(
-                f"`{name}` (cell {stmt.cell}) is computed by code with effects, not a definition; "
-                "promote the cells that compute it with as_function instead."
+                Problem(
+                    Reason.COMPUTED_WITH_EFFECTS,
+                    f"`{name}` (cell {stmt.cell}) is computed by code with effects, not a definition; "
+                    "promote the cells that compute it with as_function instead.",
+                )
             )
             continue
         if all(s is not stmt for s, _ in plan.roots):
@@ -313,6 +340,89 @@ def _notebook_sources(prog: Program, names: list[str]) -> dict[str, str]:
             continue
         out[name] = prog.stmt_text(stmt)
     return out
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+def _unmoved_entry(u: Unmoved, chosen: str | None) -> UnmovedDict:
+    """A name that cannot move as it is, with only the choices that work and what each one does."""
+    choices: list[UnmovedChoice] = (
+        ["parameter", "move", "cancel"] if u.can_be_parameter else ["move", "cancel"]
+    )
+    consequences: dict[str, str] = {
+        "move": f"`{_short(u.stmt_text)}` moves to the module too and runs whenever the module is imported.",
+        "cancel": "Nothing is promoted; the notebook stays as it is.",
+    }
+    if u.can_be_parameter:
+        consequences["parameter"] = (
+            f"{_quoted(u.users)} {'get' if len(u.users) > 1 else 'gets'} a `{u.name}` argument; "
+            f"the notebook's calls pass `{u.name}={u.name}`."
+        )
+    why = ""
+    if u.at_definition:
+        why = f"; {_quoted(u.at_definition)} read{'' if len(u.at_definition) > 1 else 's'} it when defined"
+    elif u.not_functions:
+        why = f"; {_quoted(u.not_functions)} cannot take it as an argument"
+    suggested: UnmovedChoice = "parameter" if u.can_be_parameter else "move"
+    for choice in choices:
+        if choice == chosen:
+            suggested = choice
+    return {
+        "name": u.name,
+        "cell": u.stmt.cell,
+        "line": u.stmt.line,
+        "reason": f"{u.reason}, used by {_quoted(u.users)}{why}.",
+        "choices": choices,
+        "consequences": consequences,
+        "suggested": suggested,
+    }
+
+
+def _unmoved_problems(unmoved: list[UnmovedDict], chosen: dict[str, str]) -> list[Problem]:
+    """Cancelled names stop the promotion; names without a choice need one."""
+    cancelled = [u["name"] for u in unmoved if chosen.get(u["name"]) == "cancel"]
+    if cancelled:
+        return [
+            Problem(
+                Reason.CANCELLED,
+                f"Cancelled: {_quoted(cancelled)} stay{'' if len(cancelled) > 1 else 's'} in the notebook, "
+                "so the promotion cannot go ahead.",
+            )
+        ]
+    open_names = [u["name"] for u in unmoved if chosen.get(u["name"]) not in ("parameter", "move")]
+    if not open_names:
+        return []
+    many = len(open_names) > 1
+    return [
+        Problem(
+            Reason.UNMOVED_DATA,
+            f"{len(open_names)} name{'s' if many else ''} the selection reads ({', '.join(open_names)}) "
+            f"{'are' if many else 'is'} data computed in the notebook: choose parameter or move for "
+            f"{'each' if many else 'it'}, or cancel.",
+        )
+    ]
+
+
+def _our_name_errors(typecheck: TypecheckDict, display: str) -> list[Problem]:
+    """mypy's ``name-defined`` in lines that came from the notebook: the def-use check missed it, so
+    the promotion is refused (other mypy errors stay warnings: missing third-party stubs are common)."""
+    return [
+        Problem(
+            Reason.MYPY_NAME_DEFINED,
+            f"{display} line {e['module_line']}: {e['message'].removesuffix('  [name-defined]')}; "
+            "nothing was written.",
+        )
+        for e in typecheck["errors"]
+        if e["message"].endswith("[name-defined]") and e["cell"] is not None
+    ]
+
+
+def _fingerprint(module_text: str, edits: list[EditDict], tests_text: str | None) -> str:
+    """What a result shows: the module, the notebook edits and the tests (not the type check)."""
+    payload = json.dumps([module_text, edits, tests_text], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _typecheck(
@@ -448,8 +558,11 @@ def _promote_locked(
         key = (need.module, need.name)
         if bound_to.setdefault(need.bound, key) != key:
             problems.append(
-                f"`{need.bound}` is imported from two different places in the notebook ({bound_to[need.bound][0]} "
-                f"and {need.module}) and the selection needs both; give them different names."
+                Problem(
+                    Reason.NAME_CONFLICT,
+                    f"`{need.bound}` is imported from two different places in the notebook ({bound_to[need.bound][0]} "
+                    f"and {need.module}) and the selection needs both; give them different names.",
+                )
             )
     # names the notebook already imports from the target module are defined there: no self-import
     own = [i for i in sl.imports if i.module == target.dotted and i.name is not None]
@@ -458,28 +571,14 @@ def _promote_locked(
         for need in own:
             if need.name not in defined:
                 problems.append(
-                    f"The notebook imports `{need.name}` from {target.dotted}, but {target.rel} does not define it."
+                    Problem(
+                        Reason.MODULE_CONFLICT,
+                        f"The notebook imports `{need.name}` from {target.dotted}, but {target.rel} does not define it.",
+                    )
                 )
         sl.imports = [i for i in sl.imports if i not in own]
-    unmoved: list[UnmovedDict] = []
-    for u in sl.unmoved:
-        if opts.unmoved.get(u.name) == "cancel":
-            problems.append(f"Cancelled: `{u.name}` stays in the notebook, so the promotion cannot go ahead.")
-        unmoved.append(
-            {
-                "name": u.name,
-                "cell": u.stmt.cell,
-                "line": u.stmt.line,
-                "reason": u.reason,
-                "choices": ["parameter", "move", "cancel"],
-            }
-        )
-    if unmoved and not any(p.startswith("Cancelled") for p in problems):
-        problems.append(
-            f"{len(unmoved)} name{'s' if len(unmoved) > 1 else ''} the selection reads "
-            f"({', '.join(u['name'] for u in unmoved)}) {'are' if len(unmoved) > 1 else 'is'} data computed in the "
-            "notebook: choose parameter or move for each (`unmoved`), or cancel."
-        )
+    unmoved = [_unmoved_entry(u, opts.unmoved.get(u.name)) for u in sl.unmoved]
+    problems += _unmoved_problems(unmoved, opts.unmoved)
 
     # -- blocks -----------------------------------------------------------------------------
     fpiece: FunctionPiece | None = None
@@ -502,8 +601,11 @@ def _promote_locked(
         )
         if block.name in names_seen:
             problems.append(
-                f"`{block.name}` is defined in cell {names_seen[block.name]} and again in cell {block.cell}, and "
-                "the selection needs both; give them different names."
+                Problem(
+                    Reason.NAME_CONFLICT,
+                    f"`{block.name}` is defined in cell {names_seen[block.name]} and again in cell {block.cell}, and "
+                    "the selection needs both; give them different names.",
+                )
             )
             continue
         names_seen[block.name] = block.cell
@@ -515,7 +617,10 @@ def _promote_locked(
         fpiece = build_function(prog, opts.as_function, body, plan.cells, params, returns)
         if opts.as_function in names_seen:
             problems.append(
-                f"`{opts.as_function}` is already a name in the selection; choose another function name."
+                Problem(
+                    Reason.NAME_CONFLICT,
+                    f"`{opts.as_function}` is already a name in the selection; choose another function name.",
+                )
             )
         blocks.append(
             Block(
@@ -543,14 +648,21 @@ def _promote_locked(
     formatted, black_error = format_text(fresh.text, config.black)
     lmap: LineMap = fresh.line_map
     if black_error is not None:
-        problems.append(f"black cannot format the generated module ({black_error}).")
+        problems.append(
+            Problem(Reason.BLACK_FAILED, f"black cannot format the generated module ({black_error}).")
+        )
         module_text = fresh.text
     else:
         try:
             lmap = attach_formatted(formatted, blocks)
         except PARSE_ERRORS as exc:
             black_error = parse_problem(exc)
-            problems.append(f"The generated module cannot be read back after black ({black_error}).")
+            problems.append(
+                Problem(
+                    Reason.BLACK_FAILED,
+                    f"The generated module cannot be read back after black ({black_error}).",
+                )
+            )
             module_text = fresh.text
         else:
             module_text = formatted
@@ -567,8 +679,11 @@ def _promote_locked(
         for name in sorted(edited & promoting):
             if not opts.force:
                 problems.append(
-                    f"`{name}` in {target.rel} was edited by hand since it was promoted; pass force to overwrite it "
-                    "(its current text is in drift[].module_text)."
+                    Problem(
+                        Reason.HAND_EDITED,
+                        f"`{name}` in {target.rel} was edited by hand since it was promoted; pass force to overwrite it "
+                        "(its current text is in drift[].module_text).",
+                    )
                 )
         replaceable = set(promoting) if opts.force else recorded & promoting
         merged = merge_module(
@@ -584,6 +699,8 @@ def _promote_locked(
         problems += merged.problems
         warnings += merged.warnings
         module_text, lmap = merged.text, merged.line_map
+    if not problems:
+        problems += verify_module(module_text, old, set(sl.parameters), target.rel)
     module_diff = _diff(old or "", module_text, target.rel)
 
     # -- notebook rewrite -------------------------------------------------------------------
@@ -669,6 +786,17 @@ def _promote_locked(
                 tests_text = text if err is None else tests.text
                 tests_path = relative_to_root(root, tests_file)
 
+    # -- the preview is what gets applied ---------------------------------------------------
+    fingerprint = _fingerprint(module_text, edits, tests_text)
+    if opts.expect is not None and opts.expect != fingerprint and not problems:
+        problems.append(
+            Problem(
+                Reason.PREVIEW_DRIFT,
+                "The notebook or the module changed since the preview, so the result would differ from what "
+                "was shown; nothing was written. Preview again.",
+            )
+        )
+
     # -- type check -------------------------------------------------------------------------
     typecheck: TypecheckDict
     if problems:
@@ -679,10 +807,13 @@ def _promote_locked(
         try:
             parse_python(module_text)
         except PARSE_ERRORS as exc:
-            problems.append(f"The module would not parse ({parse_problem(exc)}).")
+            problems.append(
+                Problem(Reason.MODULE_DOES_NOT_PARSE, f"The module would not parse ({parse_problem(exc)}).")
+            )
             typecheck = _empty_typecheck("Not run: the module does not parse.")
         else:
             typecheck = _typecheck(module_text, target.rel, root, config, lmap, settings)
+            problems += _our_name_errors(typecheck, target.rel)
             if typecheck["errors"]:
                 warnings.append(
                     f"mypy reports {len(typecheck['errors'])} error(s) in the module (see typecheck); "
@@ -765,10 +896,12 @@ def _promote_locked(
         "slice": slice_items,
         "unmoved": unmoved,
         "typecheck": typecheck,
-        "problems": problems,
+        "problems": [p.message for p in problems],
+        "refusals": [{"reason": p.reason.value, "message": p.message} for p in problems],
         "warnings": list(dict.fromkeys(warnings)),
         "drift": drift,
         "tests_path": tests_path,
         "untested": untested,
         "written": written,
+        "preview_sha256": fingerprint,
     }

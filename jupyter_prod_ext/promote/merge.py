@@ -19,13 +19,14 @@ from ..errors import InputError, PathError
 from ..notebook import PARSE_ERRORS, parse_problem, parse_python
 from .module import Block, LineMap, all_line, find_nodes, format_text, import_lines, node_range
 from .slice import ImportNeed
+from .types import Problem, Reason
 
 
 @dataclass
 class MergeResult:
     text: str
     line_map: LineMap
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
@@ -110,7 +111,12 @@ def merge_module(
         return MergeResult(
             old,
             [],
-            [f"{display} does not parse ({parse_problem(exc)}); fix it before promoting into it."],
+            [
+                Problem(
+                    Reason.MODULE_CONFLICT,
+                    f"{display} does not parse ({parse_problem(exc)}); fix it before promoting into it.",
+                )
+            ],
         )
     result = MergeResult("", [])
     lines = old.splitlines(keepends=True)
@@ -130,7 +136,10 @@ def merge_module(
         name = block.name
         if name in imported:
             result.problems.append(
-                f"{display} already imports a `{name}`; rename the definition in the notebook or remove that import."
+                Problem(
+                    Reason.MODULE_CONFLICT,
+                    f"{display} already imports a `{name}`; rename the definition in the notebook or remove that import.",
+                )
             )
             continue
         node = nodes.get(name)
@@ -141,8 +150,11 @@ def merge_module(
         if name not in replaceable:
             first, _ = node_range(node)
             result.problems.append(
-                f"{display} already defines `{name}` (line {first}) and it was not promoted from this notebook; "
-                "rename one of them, or pass force to replace it."
+                Problem(
+                    Reason.MODULE_CONFLICT,
+                    f"{display} already defines `{name}` (line {first}) and it was not promoted from this notebook; "
+                    "rename one of them, or pass force to replace it.",
+                )
             )
             continue
         first, last = node_range(node)
@@ -155,13 +167,19 @@ def merge_module(
         if have is not None:
             if have != _need_key(need):
                 result.problems.append(
-                    f"{display} binds `{need.bound}` to `{have[0]}` already, but the promoted code needs "
-                    f"`{need.module}`; use one name for one thing."
+                    Problem(
+                        Reason.MODULE_CONFLICT,
+                        f"{display} binds `{need.bound}` to `{have[0]}` already, but the promoted code needs "
+                        f"`{need.module}`; use one name for one thing.",
+                    )
                 )
             continue
         if need.bound in nodes:
             result.problems.append(
-                f"{display} defines `{need.bound}`, which the promoted code imports; rename one of them."
+                Problem(
+                    Reason.MODULE_CONFLICT,
+                    f"{display} defines `{need.bound}`, which the promoted code imports; rename one of them.",
+                )
             )
             continue
         new_needs.append(need)

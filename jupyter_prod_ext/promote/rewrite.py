@@ -19,9 +19,8 @@ from typing import Any
 from ..analysis import Stmt, analyse
 from ..notebook import notebook_from_dict
 from .select import Program
-from .types import EditDict, MetadataEdit
+from .types import EditDict, MetadataEdit, Problem, Reason
 
-_OK = ("ok", "provided")
 _BAD = ("undefined", "deleted", "later", "star")
 
 
@@ -30,7 +29,7 @@ class Rewrite:
     edits: list[EditDict] = field(default_factory=list)
     #: cell index -> new source (None: deleted)
     sources: dict[int, str | None] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     diff: str = ""
 
 
@@ -224,12 +223,15 @@ def apply_edits(raw: dict[str, Any], edits: list[EditDict]) -> dict[str, Any]:
     return data
 
 
-def verify(prog: Program, raw: dict[str, Any], edits: list[EditDict], path: str) -> list[str]:
-    """Problems if a remaining cell would lose a name it reads (re-runs the analysis)."""
-    before: set[tuple[int, str]] = set()
-    for r in prog.du.resolutions:
-        if r.status in _OK and not r.event.deferred:
-            before.add((r.stmt.cell, r.event.name))
+def verify(prog: Program, raw: dict[str, Any], edits: list[EditDict], path: str) -> list[Problem]:
+    """Problems if the rewritten notebook gains an undefined name (re-runs the analysis).
+
+    A name a cell could not resolve before (the user's own undefined name) is not ours to report;
+    any other unresolved use afterwards, in a statement or a function body, is.
+    """
+    bad_before: set[tuple[int, str]] = {
+        (r.stmt.cell, r.event.name) for r in prog.du.resolutions if r.status in _BAD
+    }
     new_raw = apply_edits(raw, edits)
     # map new cell positions back to original indexes
     order = list(range(len(raw["cells"])))
@@ -237,25 +239,31 @@ def verify(prog: Program, raw: dict[str, Any], edits: list[EditDict], path: str)
         if edit["op"] == "delete":
             del order[edit["cell"]]
     nb2 = notebook_from_dict(json.loads(json.dumps(new_raw)), path)
-    problems: list[str] = []
+    problems: list[Problem] = []
     for unit in nb2.units():
         if unit.syntax_error is not None and prog.units.get(order[unit.cell.index]) is not None:
             old_unit = prog.units[order[unit.cell.index]]
             if old_unit.syntax_error is None:
                 problems.append(
-                    f"Rewriting cell {order[unit.cell.index]} would leave invalid Python ({unit.syntax_error[1]}); "
-                    "promote with rewrite off and edit the notebook yourself."
+                    Problem(
+                        Reason.NOTEBOOK_INVALID,
+                        f"Rewriting cell {order[unit.cell.index]} would leave invalid Python ({unit.syntax_error[1]}); "
+                        "promote with rewrite off and edit the notebook yourself.",
+                    )
                 )
     seen: set[tuple[int, str]] = set()
     for r in analyse(nb2).resolutions:
-        if r.status not in _BAD or r.event.deferred:
+        if r.status not in _BAD:
             continue
         cell = order[r.stmt.cell]
         key = (cell, r.event.name)
-        if key in before and key not in seen:
+        if key not in bad_before and key not in seen:
             seen.add(key)
             problems.append(
-                f"After the rewrite, cell {cell} would use `{r.event.name}` before anything defines it; "
-                "promote the cell that defines it too, or promote with rewrite off."
+                Problem(
+                    Reason.NOTEBOOK_LOSES_NAME,
+                    f"After the rewrite, cell {cell} would use `{r.event.name}` before anything defines it; "
+                    "promote the cell that defines it too, or promote with rewrite off.",
+                )
             )
     return problems

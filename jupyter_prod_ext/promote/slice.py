@@ -18,12 +18,23 @@ from dataclasses import dataclass, field
 
 from ..analysis import BUILTIN_NAMES, Stmt, is_provided
 from .select import Program, stmt_label
+from .types import Problem, Reason
 
 #: Builtins whose call with pure arguments is itself pure.
 PURE_CALLS = frozenset(
     {
         "frozenset", "tuple", "list", "dict", "set", "range", "int", "float", "str", "bool", "complex",
         "bytes", "sorted", "len", "min", "max", "sum", "abs", "round", "enumerate", "zip", "reversed",
+        "chr", "ord", "any", "all", "divmod", "pow",
+    }
+)  # fmt: skip
+#: Methods of a str/bytes literal that build a new value (``"".join(...)``, ``",".split(...)``).
+PURE_LITERAL_METHODS = frozenset(
+    {
+        "join", "split", "rsplit", "splitlines", "strip", "lstrip", "rstrip", "upper", "lower", "title",
+        "capitalize", "casefold", "replace", "format", "encode", "decode", "zfill", "center", "ljust", "rjust",
+        "partition", "rpartition", "startswith", "endswith", "count", "find", "index", "removeprefix",
+        "removesuffix", "swapcase", "expandtabs", "translate", "maketrans",
     }
 )  # fmt: skip
 #: Names IPython provides that a plain module does not have.
@@ -74,6 +85,19 @@ class Unmoved:
     name: str
     stmt: Stmt
     reason: str
+    #: the statement that computes the name, as the notebook has it
+    stmt_text: str = ""
+    #: labels of the moved code that reads the name
+    users: list[str] = field(default_factory=list)
+    #: labels of those that read it when they are defined (default, decorator, base class, class body):
+    #: for them the name cannot be a parameter
+    at_definition: list[str] = field(default_factory=list)
+    #: labels of users that are not functions (only functions take parameters)
+    not_functions: list[str] = field(default_factory=list)
+
+    @property
+    def can_be_parameter(self) -> bool:
+        return not self.at_definition and not self.not_functions
 
 
 @dataclass
@@ -93,7 +117,7 @@ class SliceResult:
     unmoved: list[Unmoved] = field(default_factory=list)
     #: name -> labels of the consumers that get it as a parameter
     parameters: dict[str, list[str]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -168,7 +192,7 @@ class _Slicer:
         self.piece_of: dict[int, Piece] = {}
         self.import_keys: set[tuple[int, str]] = set()
         self.pure_memo: dict[int, bool] = {}
-        self.unmoved_names: set[str] = set()
+        self.unmoved_of: dict[str, Unmoved] = {}
         self.queue: deque[Consumer] = deque()
         self.body_ids: set[int] = set()
 
@@ -190,6 +214,12 @@ class _Slicer:
         value = _assign_value(stmt)
 
         def call_ok(func: ast.expr) -> bool:
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Constant)
+                and isinstance(func.value.value, (str, bytes))
+            ):
+                return func.attr in PURE_LITERAL_METHODS
             parts = _dotted(func)
             if parts is None:
                 return False
@@ -251,20 +281,29 @@ class _Slicer:
             for m in unit.magics:
                 if first <= m.line <= stmt.end_line:
                     self.out.problems.append(
-                        f"{c.label} (cell {stmt.cell}, line {m.line}) uses the IPython syntax `{m.text}`, "
-                        "which a Python module cannot contain; rewrite it in plain Python first."
+                        Problem(
+                            Reason.MAGIC,
+                            f"{c.label} (cell {stmt.cell}, line {m.line}) uses the IPython syntax `{m.text}`, "
+                            "which a Python module cannot contain; rewrite it in plain Python first.",
+                        )
                     )
                     break
         if stmt.node is None:
             self.out.problems.append(
-                f"{c.label} is bound by an IPython magic in cell {stmt.cell}; it cannot move."
+                Problem(
+                    Reason.MAGIC,
+                    f"{c.label} is bound by an IPython magic in cell {stmt.cell}; it cannot move.",
+                )
             )
         for e in stmt.events:
             if e.kind == "bind" and e.how == "global" and c.piece is not None:
                 self.out.problems.append(
-                    f"{c.label} (cell {stmt.cell}) assigns the global `{e.name}` (a `global` statement): in a "
-                    f"module it would change the module's `{e.name}`, not the notebook's; make it return the new "
-                    "value instead."
+                    Problem(
+                        Reason.GLOBAL_STATEMENT,
+                        f"{c.label} (cell {stmt.cell}) assigns the global `{e.name}` (a `global` statement): in a "
+                        f"module it would change the module's `{e.name}`, not the notebook's; make it return the new "
+                        "value instead.",
+                    )
                 )
                 break
 
@@ -288,25 +327,37 @@ class _Slicer:
             if status == "provided" or (status is None and name in BUILTIN_NAMES):
                 if not is_provided(name):
                     self.out.problems.append(
-                        f"{c.label} runs `{name}` alone on a line, which IPython runs as the magic `%{name}`; "
-                        "a module cannot run magics."
+                        Problem(
+                            Reason.MAGIC,
+                            f"{c.label} runs `{name}` alone on a line, which IPython runs as the magic `%{name}`; "
+                            "a module cannot run magics.",
+                        )
                     )
                 elif _ipython_only(name):
                     self.out.problems.append(
-                        f"{c.label} uses `{name}`, which only IPython provides; a module has no `{name}` "
-                        "(for display: `from IPython.display import display`)."
+                        Problem(
+                            Reason.MAGIC,
+                            f"{c.label} uses `{name}`, which only IPython provides; a module has no `{name}` "
+                            "(for display: `from IPython.display import display`).",
+                        )
                     )
                 continue
             if status == "star":
                 mods = ", ".join(sorted({m for _, m in self.prog.du.star_imports})) or "*"
                 self.out.problems.append(
-                    f"{c.label} uses `{name}`, which only a star import (`from {mods} import *`) can provide; "
-                    "import the names you use explicitly, then promote again."
+                    Problem(
+                        Reason.STAR_IMPORT,
+                        f"{c.label} uses `{name}`, which only a star import (`from {mods} import *`) can provide; "
+                        "import the names you use explicitly, then promote again.",
+                    )
                 )
                 continue
             if status in ("undefined", "deleted") or src is None:
                 self.out.problems.append(
-                    f"{c.label} uses `{name}`, which no cell defines before it; define or import it first."
+                    Problem(
+                        Reason.UNDEFINED_NAME,
+                        f"{c.label} uses `{name}`, which no cell defines before it; define or import it first.",
+                    )
                 )
                 continue
             if id(src) in self.body_ids or src is stmt or id(src) in self.piece_of:
@@ -324,8 +375,11 @@ class _Slicer:
             reason = f"{why} {c.label}"
             if src.node is None:
                 self.out.problems.append(
-                    f"{c.label} uses `{name}`, bound by an IPython magic in cell {src.cell}; a module cannot "
-                    "run magics."
+                    Problem(
+                        Reason.MAGIC,
+                        f"{c.label} uses `{name}`, bound by an IPython magic in cell {src.cell}; a module cannot "
+                        "run magics.",
+                    )
                 )
                 continue
             if isinstance(src.node, (ast.Import, ast.ImportFrom)):
@@ -344,32 +398,57 @@ class _Slicer:
                         f"cell {src.cell}."
                     )
             else:
-                choice = self.choices.get(name)
-                if choice == "move":
-                    self.add_piece(src, f"moved on request, used by {c.label}", False)
-                    self.out.warnings.append(
-                        f"`{name}` moved on request: its statement (cell {src.cell}) now runs when the module "
-                        "is imported."
+                self.unmoved(c, name, src)
+
+    def unmoved(self, c: Consumer, name: str, src: Stmt) -> None:
+        """A data name the moved code reads: record who reads it and how, then apply the user's choice."""
+        u = self.unmoved_of.get(name)
+        if u is None:
+            u = self.unmoved_of[name] = Unmoved(
+                name,
+                src,
+                f"`{name}` (cell {src.cell}) is data the notebook computes "
+                f"(`{_short(self.prog.source_text(src))}`)",
+                self.prog.source_text(src),
+            )
+            self.out.unmoved.append(u)
+        at_definition = any(
+            e.kind == "use" and e.name == name and not e.deferred for e in c.stmt.events
+        ) and c.stmt.kind in ("def", "class")
+        is_function = c.piece is not None and c.piece.kind == "function"
+        if c.label not in u.users:
+            u.users.append(c.label)
+            if at_definition:
+                u.at_definition.append(c.label)
+            if not is_function:
+                u.not_functions.append(c.label)
+        choice = self.choices.get(name)
+        if choice == "move":
+            if id(src) not in self.piece_of:
+                self.add_piece(src, f"moved on request, used by {c.label}", False)
+                self.out.warnings.append(
+                    f"`{name}` moved on request: its statement (cell {src.cell}) now runs when the module "
+                    "is imported."
+                )
+        elif choice == "parameter":
+            if at_definition:
+                self.out.problems.append(
+                    Problem(
+                        Reason.READ_AT_DEFINITION,
+                        f"{c.label} reads `{name}` when it is defined (a default value, decorator, base class or "
+                        f"class body), so `{name}` cannot be a parameter; move its statement too, or cancel.",
                     )
-                elif choice == "parameter":
-                    if c.piece is None or c.piece.kind != "function":
-                        self.out.problems.append(
-                            f"`{name}` can only become a parameter of a function, and {c.label} is not one; "
-                            "choose move or cancel."
-                        )
-                    else:
-                        self.out.parameters.setdefault(name, []).append(c.label)
-                elif name not in self.unmoved_names:
-                    self.unmoved_names.add(name)
-                    self.out.unmoved.append(
-                        Unmoved(
-                            name,
-                            src,
-                            f"`{name}` (cell {src.cell}) is computed by a statement with effects "
-                            f"(`{_short(self.prog.source_text(src))}`), used by {c.label}: make it a parameter, "
-                            "move the statement too, or cancel.",
-                        )
+                )
+            elif not is_function:
+                self.out.problems.append(
+                    Problem(
+                        Reason.NOT_A_FUNCTION,
+                        f"`{name}` can only become a parameter of a function, and {c.label} is not one; "
+                        "move its statement too, or cancel.",
                     )
+                )
+            else:
+                self.out.parameters.setdefault(name, []).append(c.label)
 
     def add_import(self, src: Stmt, name: str, reason: str) -> None:
         key = (id(src), name)

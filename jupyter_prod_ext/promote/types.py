@@ -5,10 +5,53 @@ Mirrored by ``IPromoteResult`` in ``src/api.ts``: keys are public contracts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Literal, TypedDict
 
 UnmovedChoice = Literal["parameter", "move", "cancel"]
 DriftState = Literal["cell-changed", "module-edited"]
+
+
+class Reason(str, Enum):
+    """Why a promotion is refused: the contract clients branch on (``refusals[].reason``), never the text."""
+
+    NOT_PYTHON = "not-python"
+    DOES_NOT_PARSE = "does-not-parse"
+    NOTHING_TO_PROMOTE = "nothing-to-promote"
+    COMPUTED_WITH_EFFECTS = "computed-with-effects"
+    UNMOVED_DATA = "unmoved-data"
+    CANCELLED = "cancelled"
+    NAME_CONFLICT = "name-conflict"
+    MAGIC = "magic"
+    STAR_IMPORT = "star-import"
+    UNDEFINED_NAME = "undefined-name"
+    GLOBAL_STATEMENT = "global-statement"
+    NOT_A_FUNCTION = "not-a-function"
+    READ_AT_DEFINITION = "read-at-definition"
+    HAND_EDITED = "hand-edited"
+    MODULE_CONFLICT = "module-conflict"
+    BLACK_FAILED = "black-failed"
+    MODULE_UNDEFINED_NAME = "module-undefined-name"
+    MODULE_UNUSED_IMPORT = "module-unused-import"
+    MODULE_DOES_NOT_PARSE = "module-does-not-parse"
+    MYPY_NAME_DEFINED = "mypy-name-defined"
+    NOTEBOOK_LOSES_NAME = "notebook-loses-name"
+    NOTEBOOK_INVALID = "notebook-invalid"
+    PREVIEW_DRIFT = "preview-drift"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a promotion cannot go ahead: a typed reason and the one line the user reads."""
+
+    reason: Reason
+    message: str
+
+
+class RefusalDict(TypedDict):
+    reason: str
+    message: str
 
 
 class SliceItemDict(TypedDict):
@@ -25,7 +68,12 @@ class UnmovedDict(TypedDict):
     cell: int
     line: int | None
     reason: str
+    #: only the choices that work: no "parameter" for a name read at definition time
     choices: list[UnmovedChoice]
+    #: choice -> what it does, in the user's words (one line each)
+    consequences: dict[str, str]
+    #: the choice the preview suggests
+    suggested: UnmovedChoice
 
 
 class TypeErrorDict(TypedDict):
@@ -92,11 +140,16 @@ class PromoteResultDict(TypedDict):
     unmoved: list[UnmovedDict]
     typecheck: TypecheckDict
     problems: list[str]
+    #: the problems with their typed reasons (same order as ``problems``)
+    refusals: list[RefusalDict]
     warnings: list[str]
     drift: list[DriftDict]
     tests_path: str | None
     untested: list[str]
     written: list[str]
+    #: fingerprint of what this result shows (module text, notebook edits); a request carrying it
+    #: as ``expect`` is refused if the result would differ (the preview is what gets applied)
+    preview_sha256: str
 
 
 class LedgerRecord(TypedDict):

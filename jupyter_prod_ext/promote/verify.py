@@ -1,0 +1,129 @@
+"""The generated module is checked with the project's own def-use analysis before anything is written.
+
+A module that would fail at import (an undefined name, a name read at definition
+time that became a parameter) or that carries an import nothing uses is a bug in
+the promotion, not something to hand the user with a warning. Only what the
+promotion introduced counts: a problem the module already had before is the
+user's, and is left alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass
+
+from ..analysis import DefUse, analyse
+from ..notebook import PARSE_ERRORS, notebook_from_dict, parse_problem, parse_python
+from .types import Problem, Reason
+
+#: Names a plain module has without binding them (beyond builtins).
+MODULE_NAMES = frozenset(
+    {"__name__", "__doc__", "__file__", "__spec__", "__loader__", "__package__", "__builtins__", "__cached__",
+     "__annotations__", "__path__", "__dict__"}
+)  # fmt: skip
+_BUILTINS = frozenset(dir(builtins)) | MODULE_NAMES
+
+
+@dataclass(frozen=True)
+class _Findings:
+    #: (name, read when the module is imported, not in a function body)
+    undefined: frozenset[tuple[str, bool]]
+    unused_imports: frozenset[str]
+
+
+def _analyse_module(text: str) -> DefUse:
+    cell: dict[str, object] = {"cell_type": "code", "id": "module", "metadata": {}, "source": text, "outputs": [],
+            "execution_count": None}  # fmt: skip
+    nb = notebook_from_dict(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
+            "cells": [cell],
+        },
+        "<module>",
+    )
+    return analyse(nb)
+
+
+def _exported(du: DefUse) -> set[str]:
+    """Names listed in a literal ``__all__`` count as used (re-exports)."""
+    out: set[str] = set()
+    for stmt in du.stmts:
+        node = stmt.node
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and "__all__" in stmt.bound_names():
+            value = node.value
+            if isinstance(value, (ast.List, ast.Tuple)):
+                out.update(
+                    e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                )
+    return out
+
+
+def _findings(text: str) -> _Findings:
+    du = _analyse_module(text)
+    undefined: set[tuple[str, bool]] = set()
+    for r in du.resolutions:
+        name = r.event.name
+        if r.status in ("undefined", "deleted", "later") or (
+            r.status == "provided" and name not in _BUILTINS
+        ):
+            undefined.add((name, not r.event.deferred))
+    exported = _exported(du)
+    unused: set[str] = set()
+    for stmt in du.stmts:
+        if stmt.kind != "import":
+            continue
+        for e in stmt.events:
+            if e.kind != "bind" or (e.module or "").startswith("__future__"):
+                continue
+            if not du.is_used(stmt, e) and e.name not in exported:
+                unused.add(e.name)
+    return _Findings(frozenset(undefined), frozenset(unused))
+
+
+def verify_module(text: str, old: str | None, parameters: set[str], display: str) -> list[Problem]:
+    """Problems the promotion would introduce into the module ``text`` (``old``: what is there now)."""
+    try:
+        parse_python(text)
+    except PARSE_ERRORS as exc:
+        return [Problem(Reason.MODULE_DOES_NOT_PARSE, f"The module would not parse ({parse_problem(exc)}).")]
+    found = _findings(text)
+    before = _Findings(frozenset(), frozenset())
+    if old is not None and old.strip():
+        try:
+            parse_python(old)
+        except PARSE_ERRORS:
+            pass
+        else:
+            before = _findings(old)
+    had = {name for name, _ in before.undefined}
+    problems: list[Problem] = []
+    for name, at_import in sorted(found.undefined):
+        if name in had:
+            continue
+        if at_import and name in parameters:
+            problems.append(
+                Problem(
+                    Reason.READ_AT_DEFINITION,
+                    f"`{name}` is read when the promoted code is defined (a default value, decorator or base "
+                    "class), so it cannot be a parameter; move its statement too, or cancel.",
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    Reason.MODULE_UNDEFINED_NAME,
+                    f"{display} would use `{name}` without defining it; nothing was written "
+                    "(promote what defines it too).",
+                )
+            )
+    for name in sorted(found.unused_imports - before.unused_imports):
+        problems.append(
+            Problem(
+                Reason.MODULE_UNUSED_IMPORT,
+                f"{display} would import `{name}` without using it; nothing was written.",
+            )
+        )
+    return problems
