@@ -18,9 +18,10 @@ jupyter labextension list 2>&1 | grep -E "jupyter-prod-ext.*enabled.*OK" >/dev/n
   || { jupyter labextension list; echo "labextension not enabled/OK" >&2; exit 1; }
 python scripts/check_auth.py
 
-step "ruff and mypy (strict)"
+step "ruff, mypy (strict) and the import contracts"
 ruff check jupyter_prod_ext tests
 mypy
+lint-imports
 
 step "pytest"
 python -m pytest -q -p no:cacheprovider

@@ -1,0 +1,52 @@
+"""The import-linter contracts (pyproject, run by `lint-imports` in scripts/test.sh) cover every module.
+
+import-linter cannot say "every submodule but the shells", so the engine is a
+list: a module added to the package without a line there would escape both the
+"engine never imports the server, the CLI, tornado or jupyter_server" contract
+and the layers. This test fails until it has its line.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import jupyter_prod_ext
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+SHELLS = {"server", "cli"}
+NOT_CODE = {"_version", "__main__", "labextension"}
+
+
+def _contract(contract_id: str) -> dict[str, Any]:
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]
+    return next(c for c in config["contracts"] if c["id"] == contract_id)
+
+
+def _submodules() -> set[str]:
+    return {m.name for m in pkgutil.iter_modules(jupyter_prod_ext.__path__)} - NOT_CODE
+
+
+def _layer_members(layers: list[str]) -> set[str]:
+    return {name.strip() for layer in layers for name in layer.replace(":", "|").split("|")}
+
+
+def test_engine_contract_lists_every_module_but_the_shells() -> None:
+    listed = {m.removeprefix("jupyter_prod_ext.") for m in _contract("engine-without-shells")["source_modules"]}
+    assert listed == _submodules() - SHELLS
+
+
+def test_engine_contract_forbids_the_shells_and_the_web_stack() -> None:
+    forbidden = set(_contract("engine-without-shells")["forbidden_modules"])
+    assert forbidden == {"jupyter_prod_ext.server", "jupyter_prod_ext.cli", "tornado", "jupyter_server"}
+
+
+def test_every_module_has_a_layer() -> None:
+    assert _layer_members(_contract("engine-layers")["layers"]) == _submodules()
