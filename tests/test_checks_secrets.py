@@ -14,7 +14,7 @@ import nbformat.v4 as v4
 import pytest
 
 from jupyter_prod_ext.checks.api import check_notebook
-from jupyter_prod_ext.checks.secrets import mask
+from jupyter_prod_ext.checks.secrets import looks_like_credential, mask, mask_secrets
 from jupyter_prod_ext.notebook import notebook_from_dict
 from jupyter_prod_ext.types import FindingDict
 
@@ -66,8 +66,10 @@ def test_secret_in_source_is_found_and_masked(source: str, secret: str) -> None:
     assert mask(secret)[:5] in f["message"] and f"({len(secret)} chars)" in f["message"]
 
 
-def test_mask_never_shows_more_than_four_characters() -> None:
-    assert mask("abcdefghijkl") == "abcd…(12 chars)"
+def test_mask_never_shows_more_than_four_characters_nor_a_fifth() -> None:
+    assert mask("abcdefghijkl") == "ab…(12 chars)"
+    assert mask(GH) == "ghp_…(40 chars)"
+    assert mask("s3cret") == "s…(6 chars)" and mask("abc") == "…(3 chars)"
 
 
 def test_secret_in_text_outputs() -> None:
@@ -119,3 +121,79 @@ def test_no_false_positives() -> None:
         v4.new_output("stream", name="stdout", text=f"run {uuid.UUID(int=987654321)} finished\n"),
     ]
     assert run(data) == []
+
+
+# Issue 17: a secret is judged by its value, not only by the name it is given.
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "my_service_account_key.json",  # a file name: the variable points at a key file
+        "/home/me/.ssh/id_rsa",
+        "./secrets/token.txt",
+        "C:\\keys\\prod.pem",
+        "configs/auth",
+        "https://example.org/oauth/token",
+        "",
+        "CHANGE_ME",
+        "your-key-here",
+        "<token>",
+        "xxx",
+        "XXXXXXXXXXXXXXXX",
+        "...",
+        "put-your-api-key-here",
+        "$API_KEY",
+        "${DB_PASSWORD}",
+        "%API_KEY%",
+        "{{ secrets.TOKEN }}",
+        "%(password)s",
+        "OPENAI_API_KEY",  # the name of the variable to read, not its value
+        "secret",
+        "bearer",
+        "password123",
+        "abcdefgh",  # a short plain word
+        "Enter the password to continue",
+        "123e4567-e89b-12d3-a456-426614174000",
+    ],
+)
+def test_values_that_are_not_credentials(value: str) -> None:
+    assert not looks_like_credential(value)
+    src = f'password = "{value}"\nos.environ["GOOGLE_APPLICATION_CREDENTIALS"] = "{value}"'.replace("\\", "\\\\")
+    assert run(make_nb(src)) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [AWS_ID, GH, GH_PAT, "gho_" + GH[4:], SLACK, GOOGLE, JWT, PEM.split("\n")[0], "s3cr3t-Passw0rd", "Tr0ub4dor&3x$"],
+)
+def test_values_that_are_credentials(value: str) -> None:
+    assert looks_like_credential(value)
+
+
+@pytest.mark.parametrize(
+    "source, kind",
+    [
+        (f"print('{GH}')", "GitHub token"),  # a known format needs no telling name
+        (f"headers = {{'X': 'Bearer {JWT}'}}", "JSON Web Token"),
+        (f"cfg = dict(a='{SLACK}')", "Slack token"),
+        (f"# key: {GOOGLE}", "Google API key"),
+        (f"db = 'mysql://app:{AWS_SECRET[:12]}@db.internal/x'", "password in a URL"),
+        (f"!aws configure set aws_secret_access_key {AWS_SECRET[:40]}", "AWS secret access key"),
+    ],
+)
+def test_known_formats_wherever_they_appear(source: str, kind: str) -> None:
+    found = run(make_nb(source))
+    assert len(found) == 1 and kind in found[0]["message"], found
+
+
+def test_generic_password_needs_a_value_that_could_be_one() -> None:
+    assert [f["line"] for f in run(make_nb('password = "correct horse"\npassword = "Xk9#mQ2!vL"'))] == [2]
+    assert run(make_nb('db_password = "postgres://u:password@localhost/db"')) == []
+
+
+def test_mask_secrets_keeps_the_line_and_hides_the_value() -> None:
+    line = f"!curl -H 'Authorization: token {GH}' https://api.github.com"
+    shown = mask_secrets(line)
+    assert GH not in shown and mask(GH) in shown and shown.startswith("!curl -H 'Authorization: token ")
+    assert mask_secrets("%env MODEL=small") == "%env MODEL=small"

@@ -26,6 +26,7 @@ _TOKENS = re.compile(
     r"|(?P<openai>(?<![A-Za-z0-9_-])sk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{32,})"
     r"|(?P<pkey>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)"
     r"|(?P<jwt>(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"
+    r"|(?P<awssecret>(?i:aws_?secret_?(?:access_?)?key)['\"]?\]?(?:\s*[:=]\s*|\s+)['\"]?(?P<awsval>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=]))"
     r"|(?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'\"<>]{1,64}:(?P<urlpass>[^\s@/'\"<>]{3,128})@[\w.-]+)"
 )
 #: cheap first pass: one of the literal prefixes above occurs (``in`` on a str is far faster than a regex
@@ -34,10 +35,11 @@ _TOKEN_PREFIXES = (
     "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza", "k_live_", "sk-",
     "PRIVATE KEY", "eyJ", "://",
 )  # fmt: skip
-_TOKEN_PREFIX = re.compile("|".join(re.escape(p) for p in _TOKEN_PREFIXES))
+_TOKEN_PREFIX = re.compile("|".join(re.escape(p) for p in _TOKEN_PREFIXES) + "|(?i:aws_?secret)")
 _SECRET_HINTS = re.compile("pass|secret|token|key|cred|pwd|auth|sig")
 _KINDS = {
     "aws": "an AWS access key id",
+    "awssecret": "an AWS secret access key",
     "github": "a GitHub token",
     "slack": "a Slack token",
     "google": "a Google API key",
@@ -63,18 +65,110 @@ _LOOSE = re.compile(
     re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(
-    r"^(?:x+|\*+|\.+|-+|#+|<.*>|\{.*\}|\[.*\]|\$\{?\w+\}?|%\(?\w*\)?s|.*(?:example|placeholder|changeme|change_me|"
-    r"your[_ -]|my[_ -]?(?:password|token|key|secret)|dummy|redacted|fixme|todo|replace|insert|enter[_ -]).*|"
-    r"password|secret|token|none|null|test|testing|default|string|value|undefined|admin|hunter2)$",
+    r"^(?:x+|\*+|\.+|-+|#+|_+|0+|<.*>|\{.*\}|\[.*\]|\(.*\)|.*(?:example|placeholder|changeme|change_me|change-me|"
+    r"your[_ -]?|my[_ -]?(?:password|token|key|secret|api)|dummy|redacted|fixme|todo|replace|insert|enter[_ -]|"
+    r"_here|-here| here|sample|fake|xxxx|\.\.\.|\*\*\*).*|"
+    r"password\d*|passw0rd|secret|token|none|null|test|testing|default|string|value|undefined|admin|root|hunter2|"
+    r"abc123|123456\d*|qwerty|letmein)$",
     re.IGNORECASE,
 )
+#: an environment or template lookup written as a string: ``$API_KEY``, ``${KEY}``, ``%KEY%``, ``{{ secrets.X }}``,
+#: ``%(password)s``, ``env:KEY``; or the name of a variable (``OPENAI_API_KEY``) rather than its value
+_LOOKUP = re.compile(
+    r"^(?:\$[A-Za-z_]\w*|.*\$\{[A-Za-z_]\w*\}.*|.*%(?:\(\w+\))?[sd].*|%[A-Za-z_]\w*%|.*\{\{.*\}\}.*|.*\{[\w.\[\]'\"]*\}.*|"
+    r"(?:env|secret|vault|keyring|op|ssm)://?.*|env:\w+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$"
+)
+#: a file name or a path: an extension a file has, or path separators between name-like parts
+_FILE = re.compile(
+    r"^[\w .@~:+-]*\.(?:json|pem|key|p12|pfx|crt|cer|der|jks|keystore|ppk|pub|gpg|asc|txt|csv|tsv|ya?ml|toml|ini|"
+    r"cfg|conf|env|xml|html?|md|py|ipynb|pkl|pickle|joblib|h5|hdf5|pt|pth|ckpt|onnx|bin|model|db|sqlite3?|log|"
+    r"zip|gz|tgz|tar|bz2|xz|npy|npz|parquet|feather|png|jpe?g|gif|svg|pdf|json\.enc|enc|secret|token)$",
+    re.IGNORECASE,
+)
+_PATH = re.compile(r"^(?:[A-Za-z]:)?(?:~|\.{1,2})?[\\/]?(?:[\w .@+-]+[\\/])+[\w .@+-]*$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_CLASSES = (re.compile("[a-z]"), re.compile("[A-Z]"), re.compile("[0-9]"), re.compile(r"[^A-Za-z0-9]"))
+
+
+def character_classes(value: str) -> int:
+    """How many of lower case, upper case, digits and other characters (not spaces) ``value`` uses."""
+    return sum(1 for c in _CLASSES if c.search(value.replace(" ", "")))
+
+
+def is_path_or_file(value: str) -> bool:
+    """``key.json``, ``/etc/ssl/server.key``, ``./creds/``, ``C:\\keys\\a.pem``, ``https://host/x``: a place, not a secret.
+
+    Path separators alone do not make a path: an AWS secret key has slashes too, so a value
+    with slashes but no extension is a path when it starts like one or its parts are words.
+    """
+    v = value.strip()
+    if _FILE.match(v):
+        return True
+    if v.startswith(("http://", "https://", "s3://", "gs://", "file:", "hdfs://", "abfs://")) and "@" not in v:
+        return True
+    if not _PATH.match(v):
+        return False
+    if v.startswith(("/", "./", "../", "~", "\\")) or (len(v) > 2 and v[1] == ":"):
+        return True
+    return all(not p or character_classes(p) == 1 or "_" in p or "-" in p or "." in p for p in re.split(r"[\\/]", v))
+
+
+def is_placeholder(value: str) -> bool:
+    """Empty, ``CHANGE_ME``, ``your-key-here``, ``<token>``, ``xxx``, ``...``, ``$API_KEY``: not a value yet."""
+    v = value.strip().strip("'\"")
+    return not v or len(set(v)) < 4 or bool(_PLACEHOLDER.match(v) or _LOOKUP.match(v))
+
+
+def looks_like_credential(value: str) -> bool:
+    """Could ``value`` itself be a secret? Judged by the value alone, whatever name it was given.
+
+    A known token format (AWS, GitHub, Slack, Google, Stripe, private key, JWT, a URL with a
+    password) always is. Otherwise a placeholder, an environment lookup, a path or file name,
+    a sentence, a UUID and a short or plain word are not; what is left must be long enough
+    and varied enough to be a password someone chose (two classes of characters, or a long
+    random-looking string).
+    """
+    v = value.strip()
+    if _TOKEN_PREFIX.search(v) and any(_token_value(m)[1] for m in _TOKENS.finditer(v)):
+        return True
+    if "://" in v:
+        return False  # a URL's only secret is a password in it, which the formats above judged
+    if len(v) < 6 or is_placeholder(v) or is_path_or_file(v) or _UUID.match(v):
+        return False
+    if " " in v and len(v.split()) > 2:
+        return False  # a sentence: a prompt, a label, a description
+    classes = character_classes(v)
+    if classes == 1:
+        return len(v) >= 16 and entropy(v) >= 3.5  # one kind of character: a word unless long and random
+    return len(v) >= 8 or classes >= 3
+
+
+def _token_value(m: re.Match[str]) -> tuple[str, str]:
+    """(kind, value) of a fixed-format match; value empty when the format matched a non-secret."""
+    kind = m.lastgroup or "url"
+    if kind in ("urlpass", "awsval"):
+        kind = "url" if kind == "urlpass" else "awssecret"
+    if kind == "url":
+        value = m.group("urlpass")
+        ok = not is_placeholder(value) and len(value) >= 4 and not value.startswith(("{", "$", "%", "<", "*"))
+        return kind, value if ok else ""
+    if kind == "awssecret":
+        value = m.group("awsval")
+        return kind, value if character_classes(value) >= 3 else ""
+    value = m.group(0)
+    if kind == "aws" and "EXAMPLE" in value:
+        return kind, ""
+    return kind, value
+
+
 _TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json", "application/javascript")
 
 
 def mask(value: str) -> str:
-    return f"{value[:4]}…({len(value)} chars)"
+    """What a report may show of a secret: at most its first four characters (a fifth of it) and its length."""
+    shown = min(4, len(value) // 5)
+    return f"{value[:shown]}…({len(value)} chars)"
 
 
 def entropy(value: str) -> float:
@@ -82,30 +176,13 @@ def entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(value).values()) if n else 0.0
 
 
-def _looks_real(value: str) -> bool:
-    v = value.strip()
-    if len(v) < 6 or _PLACEHOLDER.match(v) or len(set(v)) < 4:
-        return False
-    if v.startswith(("http://", "https://", "/", "./", "~")) and "@" not in v:
-        return False  # a URL or a path (of a key file, say), not the secret itself
-    if " " in v and len(v.split()) > 3:
-        return False  # a sentence: a prompt or a label
-    return not _UUID.match(v)
-
-
 def scan_text(text: str, *, assignments: bool = True) -> Iterator[tuple[int, str, str]]:
     """(offset, kind, value) of every secret in ``text``."""
     if _TOKEN_PREFIX.search(text):
         for m in _TOKENS.finditer(text):
-            kind = m.lastgroup or "url"
-            if kind == "urlpass":
-                kind = "url"
-            value = m.group("urlpass") if kind == "url" else m.group(0)
-            if kind == "url" and (not _looks_real(value) or value.startswith(("{", "$", "%", "<", "*"))):
-                continue
-            if kind == "aws" and "EXAMPLE" in value:
-                continue
-            yield m.start(), kind, value
+            kind, value = _token_value(m)
+            if value:
+                yield m.start(), kind, value
     if not assignments:
         return
     if not _SECRET_HINTS.search(text.lower()):
@@ -113,16 +190,27 @@ def scan_text(text: str, *, assignments: bool = True) -> Iterator[tuple[int, str
     seen: set[int] = set()
     for m in _ASSIGN.finditer(text):
         value = m.group("val")
-        if _looks_real(value) and not _TOKEN_PREFIX.match(value):
+        if looks_like_credential(value) and not _TOKEN_PREFIX.match(value):
             seen.add(m.start("val"))
             yield m.start(), f"assign:{m.group('key')}", value
     for m in _LOOSE.finditer(text):
         value = m.group("val")
-        if m.start("val") in seen or not _looks_real(value) or _HEX.match(value):
+        if m.start("val") in seen or _HEX.match(value) or not looks_like_credential(value):
             continue  # hex strings are hashes and ids far more often than keys
-        classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
-        if classes >= 2 and entropy(value) >= 3.5:
+        if character_classes(value) >= 2 and entropy(value) >= 3.5:
             yield m.start(), f"entropy:{m.group('key')}", value
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every secret :func:`scan_text` finds in it replaced by its :func:`mask`.
+
+    For messages that quote what the user wrote (a magic line, a shell command): the line
+    can be shown, the credential in it cannot.
+    """
+    out = text
+    for value in sorted({v for _, _, v in scan_text(text)}, key=len, reverse=True):
+        out = out.replace(value, mask(value))
+    return out
 
 
 def _scan(text: str) -> list[tuple[int, str, str]]:
