@@ -1,24 +1,59 @@
-"""``jupyter-prod check PATH...``: readiness reports for CI and pre-commit."""
+"""``jupyter-prod check PATH...``: readiness reports for CI and pre-commit.
+
+Notebooks are checked in parallel (``--jobs``, default one process per core) and a
+report is reused from the result cache when neither the notebook nor anything that
+could change its findings changed (:mod:`jupyter_prod_ext.resultcache`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
+import multiprocessing
+import os
+import re
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..checks.api import check_path
 from ..errors import ProdError
-from ..jupytext_io import discover_notebooks
+from ..jupytext_io import discover_notebooks, is_text_notebook_path
+from ..notebook import read_notebook_bytes
+from ..paths import find_git_top, project_root
+from ..resultcache import DEFAULT_DIR, ResultCache, ensure_ignored
 from ..types import CheckOutputDict, FileErrorDict, ReportDict
 from . import add_typecheck_options, report_formats, typecheck_settings
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
+#: what checking one file gave: a report, or the one-line error for the ``errors`` list
+Outcome = tuple[Literal["report"], ReportDict] | tuple[Literal["error"], FileErrorDict]
+
 
 def _csv(value: str) -> list[str]:
     return [x.strip() for x in value.split(",") if x.strip()]
+
+
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"'{value}': give at least 1 process")
+    return n
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def add_parser(sub: Any) -> None:
@@ -29,6 +64,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--select", type=_csv, default=None, help="comma-separated check ids or families")
     p.add_argument("--ignore", type=_csv, default=None, help="comma-separated check ids or families")
     p.add_argument("--fast", action="store_true", help="skip the slow checks (black, mypy, git)")
+    p.add_argument(
+        "-j", "--jobs", type=_jobs, default=None, metavar="N",
+        help="notebooks checked at once, one process each (default: the number of cores)",
+    )  # fmt: skip
+    p.add_argument("--no-cache", action="store_true", help="check every notebook again; do not read or write the cache")
+    p.add_argument(
+        "--cache-dir", type=Path, default=None, metavar="DIR",
+        help=f"where reports of unchanged notebooks are kept (default: {DEFAULT_DIR} in the git top level of the "
+        "current folder, else in the current folder)",
+    )  # fmt: skip
     add_typecheck_options(p)
     p.set_defaults(func=run)
 
@@ -44,30 +89,114 @@ def expand(paths: list[str]) -> list[Path]:
     return out
 
 
+def _error(path: Path, exc: Exception) -> Outcome:
+    if isinstance(exc, ProdError):
+        error: FileErrorDict = {"path": str(path), "message": exc.message}
+    else:  # a NUL byte in the name, a path too long for the OS, ...
+        shown = str(path).encode("unicode_escape").decode("ascii")
+        error = {"path": shown, "message": " ".join(f"{shown}: cannot read this path ({exc}).".split())}
+    return ("error", error)
+
+
+def check_one(path: Path, options: dict[str, Any]) -> Outcome:
+    """One notebook's report (runs in a worker process when there are several)."""
+    try:
+        return (
+            "report",
+            check_path(
+                path.resolve(),
+                display=str(path),
+                checks="fast" if options["fast"] else "all",
+                select=options["select"],
+                ignore=options["ignore"],
+                typecheck_backend="mypy",  # one-shot: leave no daemon behind
+                typecheck_settings=options["typecheck"],
+            ),
+        )
+    except (ProdError, ValueError, OSError) as exc:
+        return _error(path, exc)
+
+
+_OLD_FORMAT = re.compile(rb'"nbformat"\s*:\s*[23]\b')
+
+
+def _warm_imports(datas: list[bytes], paths: list[Path]) -> None:
+    """Import before forking what every worker would otherwise import on its own.
+
+    nbformat (with jsonschema) and jupytext take about half a second each to import, and only
+    old (v2/v3) or text notebooks need them: paid once here instead of once per worker.
+    """
+    if any(_OLD_FORMAT.search(d, 0, 4096) or _OLD_FORMAT.search(d[-4096:]) for d in datas):
+        importlib.import_module("nbformat")
+    if any(is_text_notebook_path(p) for p in paths):
+        with contextlib.suppress(ImportError):
+            importlib.import_module("jupytext")
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"fast": args.fast, "select": args.select, "ignore": args.ignore, "typecheck": typecheck_settings(args)}
+
+
+def _cache(args: argparse.Namespace, options: dict[str, Any]) -> ResultCache | None:
+    if args.no_cache:
+        return None
+    folder = args.cache_dir
+    if folder is None:
+        cwd = Path.cwd()
+        folder = (find_git_top(cwd) or cwd) / DEFAULT_DIR
+    ensure_ignored(folder)
+    return ResultCache(folder, options)
+
+
+def _check_all(paths: list[Path], args: argparse.Namespace) -> list[Outcome]:
+    """Cached reports first; the rest in a process pool, in the order of ``paths``."""
+    options = _options(args)
+    cache = _cache(args, options)
+    outcomes: list[Outcome | None] = [None] * len(paths)
+    todo: list[tuple[int, bytes, str | None]] = []
+    for i, path in enumerate(paths):
+        try:
+            data = read_notebook_bytes(path, str(path))
+            resolved = path.resolve()
+            key = cache.key(resolved, str(path), data, project_root(resolved), find_git_top(resolved)) if cache else None
+        except (ProdError, ValueError, OSError) as exc:
+            outcomes[i] = _error(path, exc)
+            continue
+        hit = cache.get(key) if cache is not None and key is not None else None
+        if hit is not None:
+            outcomes[i] = ("report", hit)
+        else:
+            todo.append((i, data, key))
+    jobs = min(args.jobs or cores(), len(todo))
+    if jobs <= 1:
+        results = [check_one(paths[i], options) for i, _, _ in todo]
+    else:
+        _warm_imports([data for _, data, _ in todo], [paths[i] for i, _, _ in todo])
+        # fork: workers start with the engine already imported (spawn would re-import it in each)
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
+            chunk = max(1, len(todo) // (jobs * 8))
+            results = list(
+                pool.map(
+                    check_one, [paths[i] for i, _, _ in todo], [options] * len(todo), chunksize=chunk
+                )
+            )
+    for (i, _, key), outcome in zip(todo, results, strict=True):
+        outcomes[i] = outcome
+        if cache is not None and key is not None and outcome[0] == "report":
+            cache.put(key, outcome[1])
+    return [o for o in outcomes if o is not None]
+
+
 def run(args: argparse.Namespace) -> int:
     reports: list[ReportDict] = []
     errors: list[FileErrorDict] = []
-    for path in expand(args.paths):
-        try:
-            reports.append(
-                check_path(
-                    path.resolve(),
-                    display=str(path),
-                    checks="fast" if args.fast else "all",
-                    select=args.select,
-                    ignore=args.ignore,
-                    typecheck_backend="mypy",  # one-shot: leave no daemon behind
-                    typecheck_settings=typecheck_settings(args),
-                )
-            )
-        except ProdError as exc:
-            errors.append({"path": str(path), "message": exc.message})
-            sys.stderr.write(f"jupyter-prod: {exc.message}\n")
-        except (ValueError, OSError) as exc:  # a NUL byte in the name, a path too long for the OS, ...
-            shown = str(path).encode("unicode_escape").decode("ascii")
-            message = " ".join(f"{shown}: cannot read this path ({exc}).".split())
-            errors.append({"path": shown, "message": message})
-            sys.stderr.write(f"jupyter-prod: {message}\n")
+    for outcome in _check_all(expand(args.paths), args):
+        if outcome[0] == "report":
+            reports.append(outcome[1])
+        else:
+            errors.append(outcome[1])
+            sys.stderr.write(f"jupyter-prod: {outcome[1]['message']}\n")
     output: CheckOutputDict = {"version": 1, "notebooks": reports, "errors": errors}
     if args.format == "json":
         sys.stdout.write(json.dumps(output, indent=2) + "\n")
