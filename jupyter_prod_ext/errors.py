@@ -39,6 +39,10 @@ class NotebookError(ProdError):
     kind = "notebook"
 
 
+class NotPythonError(NotebookError):
+    """A notebook whose language is not Python: skipped with a note when a folder is searched."""
+
+
 class PathError(ProdError):
     """A path leaves the allowed root, is hidden, or is not a valid target."""
 

@@ -242,14 +242,15 @@ def format_notebook(
     is never written: the frontend applies the new sources to the editor.
     """
     from .config import load_config
-    from .notebook import load_notebook, notebook_from_dict
+    from .notebook import is_python_language, load_notebook, notebook_from_dict
 
     name = display or str(path)
     nb = notebook_from_dict(content, name) if content is not None else load_notebook(path, name)
     if not nb.is_python:
         raise NotebookError(f"{name}: the kernel language is '{nb.language}'; black formats Python only.")
     if cells is None:
-        chosen = nb.code_cells
+        # a cell whose metadata gives it another language (a VS Code SQL cell) is not black's
+        chosen = [c for c in nb.code_cells if c.language is None or is_python_language(c.language)]
     else:
         chosen = []
         for index in cells:
@@ -259,6 +260,9 @@ def format_notebook(
                 raise InputError(
                     f"Cell {index} is a {nb.cells[index].cell_type} cell; only code cells are formatted."
                 )
+            language = nb.cells[index].language
+            if language is not None and not is_python_language(language):
+                raise InputError(f"Cell {index} is a {language} cell; only Python cells are formatted.")
             chosen.append(nb.cells[index])
     config = load_config(Path(path).parent, server_root)
     results = format_cells([(c.index, c.source) for c in chosen], config.black)

@@ -41,6 +41,18 @@ MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
 _CELL_ID = re.compile(r"^[a-zA-Z0-9-_]+$")
 _OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
 
+#: What a kernel or a cell says when its language is Python.
+PYTHON_LANGUAGES = frozenset({"python", "python3", "python2", "ipython", "ipython3", "py", "pyodide", "xpython"})
+
+
+def _language_name(value: Any) -> str | None:
+    return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
+def is_python_language(language: str) -> bool:
+    return language in PYTHON_LANGUAGES
+
+
 #: Cell magics whose body is Python that runs in the user namespace.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "px", "autopx"}
 #: Line magics whose argument is a Python statement or expression run in the user namespace.
@@ -68,6 +80,23 @@ class Cell:
     outputs: tuple[dict[str, Any], ...] = ()
 
     @property
+    def language(self) -> str | None:
+        """The language the cell's own metadata gives it, if any (lower case).
+
+        Editors that mix languages in one notebook say so per cell, as ruff reads them:
+        VS Code (``vscode.languageId``: ``sql``, ``javascript``...) and Polyglot
+        Notebooks (``polyglot_notebook.kernelName``, ``dotnet_interactive.language``).
+        """
+        meta = self.metadata
+        for key, field_name in (("vscode", "languageId"), ("polyglot_notebook", "kernelName"), ("dotnet_interactive", "language")):
+            sub = meta.get(key)
+            if isinstance(sub, dict):
+                name = _language_name(sub.get(field_name))
+                if name is not None:
+                    return name
+        return None
+
+    @property
     def ignored_checks(self) -> frozenset[str]:
         """Check ids waived for this cell in its metadata (``jupyter_prod.ignore``)."""
         meta = self.metadata.get("jupyter_prod")
@@ -87,8 +116,10 @@ class CodeUnit:
     magics: list[Magic] = field(default_factory=list)
     #: names bound by magics (``%%capture out``, ``x = !ls``): (name, line)
     magic_bindings: list[tuple[str, int]] = field(default_factory=list)
-    #: the whole cell is another language (``%%bash``, ``%%R``): no Python to analyse
+    #: the whole cell is another language (``%%bash``, ``%%R``, a VS Code SQL cell): no Python to analyse
     foreign: bool = False
+    #: the cell's language when its metadata says it is not Python (``sql``), else "python"
+    language: str = "python"
     tree: ast.Module | None = None
     syntax_error: tuple[int | None, str] | None = None
     #: what checks derived from this source (statements, calls, ...): shared by every cell with the same
@@ -108,17 +139,16 @@ class Notebook:
     @property
     def language(self) -> str:
         # JupyterLab sends language_info.name == "" until the kernel has answered: treat as unknown
-        info = self.metadata.get("language_info")
-        if isinstance(info, dict) and isinstance(info.get("name"), str) and info["name"].strip():
-            return str(info["name"]).strip().lower()
-        spec = self.metadata.get("kernelspec")
-        if isinstance(spec, dict) and isinstance(spec.get("language"), str) and spec["language"].strip():
-            return str(spec["language"]).strip().lower()
+        for key, field_name in (("language_info", "name"), ("kernelspec", "language")):
+            sub = self.metadata.get(key)
+            name = _language_name(sub.get(field_name)) if isinstance(sub, dict) else None
+            if name is not None:
+                return name
         return "python"
 
     @property
     def is_python(self) -> bool:
-        return self.language in ("python", "python3", "ipython", "ipython3")
+        return is_python_language(self.language)
 
     @property
     def code_cells(self) -> list[Cell]:
@@ -551,9 +581,17 @@ def parse_problem(exc: BaseException) -> str:
     return f"cannot be parsed: {type(exc).__name__}"
 
 
+def _foreign_unit(cell: Cell, language: str) -> CodeUnit:
+    """A cell in another language: as many blank lines as it has, nothing to analyse, no syntax error."""
+    empty = ast.Module(body=[], type_ignores=[])
+    return CodeUnit(cell=cell, python="\n" * cell.source.count("\n"), foreign=True, language=language, tree=empty)
+
+
 def to_python(cell: Cell) -> CodeUnit:
     """Translate one code cell; parse it; record magics and syntax errors."""
     unit = CodeUnit(cell=cell, python=cell.source)
+    if cell.language is not None and not is_python_language(cell.language):
+        return _foreign_unit(cell, cell.language)
     source = cell.source
     lines = source.split("\n") if "%%" in source else []  # a cell magic needs "%%": skip the split otherwise
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
@@ -571,10 +609,9 @@ def to_python(cell: Cell) -> CodeUnit:
             lines[first] = ""
             source = "\n".join(lines)
         else:
-            unit.foreign = True
-            unit.python = "\n" * (len(lines) - 1)
-            unit.tree = ast.Module(body=[], type_ignores=[])
-            return unit
+            foreign = _foreign_unit(cell, name.lower())
+            foreign.magics = unit.magics
+            return foreign
     if _IPYTHON_HINT.search(source):
         source = _ipython_to_python(source, unit)
     unit.python = source
@@ -638,8 +675,11 @@ def unit_of(cell: Cell) -> CodeUnit:
     """``to_python(cell)`` through the cache: a cell whose source was seen costs a hash and a copy.
 
     The cached unit is shared (its tree, magics and facts are never mutated, promotion deep-copies
-    before rewriting); only ``cell`` differs between the cells that have this source.
+    before rewriting); only ``cell`` differs between the cells that have this source. A cell whose
+    metadata gives it another language is not Python whatever its source: it bypasses the cache.
     """
+    if cell.language is not None and not is_python_language(cell.language):
+        return to_python(cell)
     template = _UNITS.get_or_compute(source_hash(cell.source), lambda: _translate_source(cell.source), UNIT_CACHE_ITEMS)
     unit: CodeUnit = object.__new__(CodeUnit)
     unit.__dict__.update(template.__dict__)

@@ -245,3 +245,35 @@ def test_module_entry_point_and_precommit_hook(nbs: dict[str, Path]) -> None:
     hook = next(h for h in hooks if h["id"] == "jupyter-prod-check")
     assert hook["entry"] == "jupyter-prod check" and hook["language"] == "python"
     assert hook["files"] == r"\.ipynb$" and hook["args"] == ["--fast"]
+
+
+def _r_notebook() -> dict[str, Any]:
+    data = make_nb(("x <- c(1, 2)", 1))
+    data["metadata"] = {"kernelspec": {"name": "ir", "display_name": "R", "language": "R"}, "language_info": {"name": "R"}}
+    return data
+
+
+def test_non_python_notebook_in_a_folder_is_skipped_with_a_note(
+    capsys: pytest.CaptureFixture[str], nbs: dict[str, Path], tmp_path: Path
+) -> None:
+    r_nb = write_nb(tmp_path / "analysis_r.ipynb", _r_notebook())
+    rc, out, err = cli(capsys, "check", "--fast", "--format", "json", "--fail-on", "never", str(tmp_path))
+    report = json.loads(out)
+    assert rc == 0 and report["errors"] == []
+    assert str(r_nb) not in [r["path"] for r in report["notebooks"]] and len(report["notebooks"]) == 3
+    assert err == f"jupyter-prod: skipped {r_nb}: not a Python notebook (its language is 'r'); jupyter-prod checks Python notebooks only.\n"
+    # named explicitly, it is still an error (exit 2)
+    rc, out, err = cli(capsys, "check", "--fast", "--format", "json", str(r_nb))
+    assert rc == 2 and json.loads(out)["errors"][0]["path"] == str(r_nb) and "not a Python notebook" in err
+
+
+def test_cells_of_another_language_are_not_python(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    data = make_nb(("import pandas as pd", 1), ("SELECT *\nFROM sales\nWHERE id = 1", 2), ("const x = 1;", 3))
+    data["cells"][1]["metadata"]["vscode"] = {"languageId": "sql"}
+    data["cells"][2]["metadata"]["vscode"] = {"languageId": "javascript"}
+    path = write_nb(tmp_path / "mixed.ipynb", data)
+    rc, out, _ = cli(capsys, "check", "--fast", "--format", "json", str(path))
+    found = json.loads(out)["notebooks"][0]["findings"]
+    assert [f for f in found if f["check"] == "invalid-syntax"] == []
+    assert not any(f["severity"] == "error" for f in found), found
+    assert rc == 0

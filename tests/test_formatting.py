@@ -137,3 +137,20 @@ def test_format_notebook_uses_the_project_config(tmp_path: Path) -> None:
     assert by_cell[1]["cell_id"] == nb.cells[1].id
     assert by_cell[2]["source"] == "%load_ext autoreload\nx = 1"
     assert [e["cell"] for e in answer["errors"]] == [3]
+
+
+def test_cells_of_another_language_are_not_formatted(tmp_path: Path) -> None:
+    import nbformat
+
+    from jupyter_prod_ext.errors import InputError
+
+    nb = nbformat.v4.new_notebook()
+    sql = nbformat.v4.new_code_cell("SELECT a,b\nFROM t")
+    sql.metadata["vscode"] = {"languageId": "sql"}
+    nb.cells = [sql, nbformat.v4.new_code_cell("x=1")]
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, str(path))
+    answer = format_notebook(path, display="n.ipynb", server_root=tmp_path)
+    assert [c["cell"] for c in answer["cells"]] == [1] and answer["errors"] == []
+    with pytest.raises(InputError, match="Cell 0 is a sql cell; only Python cells are formatted"):
+        format_notebook(path, display="n.ipynb", server_root=tmp_path, cells=[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -261,3 +262,50 @@ def test_ipython_translation_is_fast() -> None:
         assert unit_of(src).syntax_error is None
     per_cell = (time.perf_counter() - start) / len(cells)
     assert per_cell < 0.015, f"{per_cell * 1000:.1f} ms per 45-line cell with 3 magics"
+
+
+@pytest.mark.parametrize(
+    "metadata, language",
+    [
+        ({"vscode": {"languageId": "sql"}}, "sql"),
+        ({"vscode": {"languageId": "JavaScript"}}, "javascript"),
+        ({"polyglot_notebook": {"kernelName": "csharp"}}, "csharp"),
+        ({"dotnet_interactive": {"language": "fsharp"}}, "fsharp"),
+    ],
+)
+def test_cell_of_another_language_is_foreign(metadata: dict[str, Any], language: str) -> None:
+    data = make_nb("SELECT a\nFROM t\nWHERE b = 'x'")
+    data["cells"][0]["metadata"].update(metadata)
+    unit = notebook_from_dict(data).units()[0]
+    assert unit.foreign and unit.language == language and unit.syntax_error is None
+    assert unit.python == "\n\n" and unit.tree is not None and not unit.tree.body
+
+
+def test_cell_language_python_or_unset_is_python() -> None:
+    data = make_nb("x = 1", "y = 2")
+    data["cells"][0]["metadata"]["vscode"] = {"languageId": "python"}
+    units = notebook_from_dict(data).units()
+    assert [u.foreign for u in units] == [False, False] and units[0].tree is not None and units[0].tree.body
+
+
+def test_same_source_in_another_language_is_not_taken_from_the_cache() -> None:
+    data = make_nb("x = 1", "x = 1")
+    data["cells"][1]["metadata"]["vscode"] = {"languageId": "r"}
+    units = notebook_from_dict(data).units()
+    assert [u.foreign for u in units] == [False, True]
+
+
+@pytest.mark.parametrize(
+    "metadata, python",
+    [
+        ({"language_info": {"name": "R"}}, False),
+        ({"kernelspec": {"name": "julia-1.9", "display_name": "Julia", "language": "julia"}}, False),
+        ({"language_info": {"name": ""}, "kernelspec": {"name": "x", "display_name": "X", "language": "python"}}, True),
+        ({"language_info": {"name": "python"}}, True),
+        ({}, True),
+    ],
+)
+def test_notebook_language(metadata: dict[str, Any], python: bool) -> None:
+    data = make_nb("x = 1")
+    data["metadata"] = metadata
+    assert notebook_from_dict(data).is_python is python

@@ -694,3 +694,12 @@ def test_apply_refuses_a_result_that_differs_from_the_preview(tmp_path: Path) ->
     assert not (root / "src/demo_pkg/features.py").exists()
     done = run(root, nb, names=["f"], expect=preview["preview_sha256"], write_notebook=False)
     assert done["ok"] and done["written"] and done["preview_sha256"] == preview["preview_sha256"]
+
+
+def test_a_cell_of_another_language_is_refused_by_name(tmp_path: Path) -> None:
+    root, nb = make_project(tmp_path, "x = 1", "SELECT a FROM t")
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    data["cells"][1]["metadata"]["vscode"] = {"languageId": "sql"}
+    nb.write_text(json.dumps(data), encoding="utf-8")
+    r = run(root, nb, cells=[1], as_function="query", dry_run=True)
+    assert not r["ok"] and any("Cell 1 is a `sql` cell (not Python)" in p for p in r["problems"]), r["problems"]

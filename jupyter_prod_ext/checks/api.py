@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..config import load_config
-from ..errors import NotebookError
+from ..errors import NotPythonError
 from ..jupytext_io import TEXT_NOTEBOOK_IGNORED, is_text_notebook_path, read_text_notebook, with_file_lines
 from ..notebook import Notebook, load_notebook, notebook_from_dict
 from ..paths import project_root as find_project_root
@@ -60,7 +60,7 @@ def check_notebook(
     ``typecheck_backend``, when given, overrides its backend (default: the settings', else daemon).
     """
     if not nb.is_python:
-        raise NotebookError(
+        raise NotPythonError(
             f"{nb.path}: not a Python notebook (its language is '{nb.language}'); jupyter-prod checks Python notebooks only."
         )
     project = find_project_root(file, server_root) if file is not None else server_root

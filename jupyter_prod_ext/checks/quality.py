@@ -36,7 +36,9 @@ def _config(ctx: Context) -> ProjectConfig | None:
 def not_black_formatted(ctx: Context) -> Iterator[Finding]:
     cfg = _config(ctx)
     cells = [
-        (u.cell.index, u.cell.source) for u in ctx.units if u.syntax_error is None and u.cell.source.strip()
+        (u.cell.index, u.cell.source)
+        for u in ctx.units
+        if u.syntax_error is None and not u.foreign and u.cell.source.strip()
     ]
     for res in format_cells(cells, cfg.black if cfg is not None else None):
         if res.error is not None or not res.changed:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..checks.api import check_path
-from ..errors import ProdError
+from ..errors import NotPythonError, ProdError
 from ..jupytext_io import discover_notebooks, is_text_notebook_path
 from ..notebook import read_notebook_bytes
 from ..paths import find_git_top, project_root
@@ -30,8 +30,9 @@ from . import add_typecheck_options, report_formats, typecheck_settings
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
-#: what checking one file gave: a report, or the one-line error for the ``errors`` list
-Outcome = tuple[Literal["report"], ReportDict] | tuple[Literal["error"], FileErrorDict]
+#: what checking one file gave: a report, or the one-line error for the ``errors`` list ("not-python": the
+#: notebook's language is not Python, an error only when the file was named rather than found in a folder)
+Outcome = tuple[Literal["report"], ReportDict] | tuple[Literal["error", "not-python"], FileErrorDict]
 
 
 def _csv(value: str) -> list[str]:
@@ -113,6 +114,9 @@ def check_one(path: Path, options: dict[str, Any]) -> Outcome:
                 typecheck_settings=options["typecheck"],
             ),
         )
+    except NotPythonError as exc:
+        error: FileErrorDict = {"path": str(path), "message": exc.message}
+        return ("not-python", error)
     except (ProdError, ValueError, OSError) as exc:
         return _error(path, exc)
 
@@ -191,9 +195,14 @@ def _check_all(paths: list[Path], args: argparse.Namespace) -> list[Outcome]:
 def run(args: argparse.Namespace) -> int:
     reports: list[ReportDict] = []
     errors: list[FileErrorDict] = []
-    for outcome in _check_all(expand(args.paths), args):
+    named = {Path(p) for p in args.paths if not Path(p).is_dir()}
+    paths = expand(args.paths)
+    for path, outcome in zip(paths, _check_all(paths, args), strict=True):
         if outcome[0] == "report":
             reports.append(outcome[1])
+        elif outcome[0] == "not-python" and path not in named:
+            # met while searching a folder: R and Julia notebooks may live beside Python ones
+            sys.stderr.write(f"jupyter-prod: skipped {outcome[1]['message']}\n")
         else:
             errors.append(outcome[1])
             sys.stderr.write(f"jupyter-prod: {outcome[1]['message']}\n")

@@ -237,7 +237,8 @@ def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], b
             plan.problems.append(
                 Problem(
                     Reason.NOT_PYTHON,
-                    f"Cell {cell} is a `{unit.magics[0].text}` cell (not Python); it cannot be promoted.",
+                    f"Cell {cell} is a `{unit.magics[0].text if unit.magics else unit.language}` cell (not Python); "
+                    "it cannot be promoted.",
                 )
             )
         elif unit.syntax_error is not None:
