@@ -33,8 +33,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .errors import NotebookError
-from .notebook import Notebook, notebook_from_dict, read_notebook_bytes
+from .errors import ConflictError, NotebookError, ProdError
+from .notebook import Cell, Notebook, notebook_from_dict, notebook_from_text, read_notebook_bytes
 from .types import ReportDict
 
 #: Suffixes read through jupytext when a file is named explicitly (Python scripts and Markdown flavours).
@@ -294,23 +294,51 @@ def writes_like(raw: dict[str, Any], tn: TextNotebook) -> str:
 
     Cells that were not edited come back as they were; like any jupytext save, the header gets
     jupytext's ``text_representation`` (with its version) when it had a header without it.
+    ``metadata.jupyter_prod`` (the promotion ledger) is kept in the header: jupytext's default
+    filter would drop it, and with it what tells a later promotion which module text it wrote.
     """
-    jupytext = require_jupytext(tn.notebook.path)
+    return _writes(raw, tn.fmt, tn.notebook.path)
+
+
+def _writes(raw: dict[str, Any], fmt: dict[str, str], name: str) -> str:
+    jupytext = require_jupytext(name)
+    data = json.loads(json.dumps(raw))
+    meta = data.setdefault("metadata", {})
+    if "jupyter_prod" in meta:
+        jmeta = meta.setdefault("jupytext", {})
+        current = jmeta.get("notebook_metadata_filter")
+        keys = [k.strip() for k in current.split(",")] if isinstance(current, str) and current.strip() else []
+        if "jupyter_prod" not in keys:
+            jmeta["notebook_metadata_filter"] = ",".join(["jupyter_prod", *keys])
+    with _quiet():
+        text: str = jupytext.writes(_node(data), fmt=dict(fmt))
+    return text
+
+
+def _node(raw: dict[str, Any]) -> Any:
+    """``raw`` as an nbformat node, list sources joined: jupytext's writers expect strings."""
     import nbformat
 
-    with _quiet():
-        text: str = jupytext.writes(nbformat.from_dict(json.loads(json.dumps(raw))), fmt=dict(tn.fmt))
-    return text
+    return nbformat.reads(json.dumps(raw), as_version=4)
 
 
 # --- pairing ------------------------------------------------------------------------------------
 
 
 def paired_files(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = None) -> list[Path]:
-    """The other files of ``path``'s jupytext pair (``metadata.jupytext.formats``) that exist."""
+    """The other files of ``path``'s jupytext pair (``metadata.jupytext.formats``) that exist.
+
+    An ``.ipynb`` whose pairing cannot be resolved because jupytext is not installed stands
+    alone (it is readable without it); a text notebook already needed jupytext to be read.
+    """
     formats = jupytext_formats(raw)
     if formats is None:
         return []
+    if path.suffix == ".ipynb":
+        try:
+            import jupytext  # noqa: F401
+        except ImportError:
+            return []
     require_jupytext(path.name)
     from jupytext.formats import long_form_one_format
     from jupytext.paired_paths import InconsistentPath, paired_paths
@@ -329,10 +357,141 @@ def paired_files(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = N
     return out
 
 
+def raw_from_bytes(path: Path, data: bytes, name: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The nbformat JSON of a notebook file's bytes (``.ipynb`` or text), and its jupytext format."""
+    shown = name or path.name
+    if is_text_notebook_path(path):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise NotebookError(f"{shown}: the file is not UTF-8 text.") from None
+        tn = text_notebook_from_text(text, path.suffix, shown)
+        return tn.raw, tn.fmt
+    notebook_from_text(data, shown)  # one-line errors for bad UTF-8, JSON or nbformat
+    raw: dict[str, Any] = json.loads(data.decode("utf-8-sig"))
+    return raw, {"extension": ".ipynb"}
+
+
+def _code_of(path: Path, data: bytes) -> list[str]:
+    return [c.source for c in _code_cells(path, data)]
+
+
+def _code_cells(path: Path, data: bytes) -> list[Cell]:
+    raw, _ = raw_from_bytes(path, data)
+    return notebook_from_dict(raw, path.name).code_cells
+
+
+def pair_of(notebook: Path) -> list[Path]:
+    """The files paired with ``notebook`` (jupytext), read from the notebook itself; [] when unreadable."""
+    try:
+        raw, fmt = raw_from_bytes(notebook, read_notebook_bytes(notebook, notebook.name))
+    except ProdError:
+        return []
+    return paired_files(notebook, raw, fmt)
+
+
+def check_pair_agrees(notebook: Path, contents: dict[Path, bytes]) -> None:
+    """Refuse a commit where two files of ``notebook``'s pair disagree in code.
+
+    ``contents``: the bytes about to be committed, by real path. Only the pair of the notebook is
+    compared (a promoted ``.py`` module is not a notebook). Outputs and metadata may differ: the
+    ``.ipynb`` goes in code-only, the text file as it is.
+    """
+    real = Path(os.path.realpath(notebook))
+    own = contents.get(real)
+    if own is None:
+        return
+    raw, fmt = raw_from_bytes(real, own, notebook.name)
+    cells = _code_cells(real, own)
+    mine = [c.source for c in cells]
+    for other in paired_files(real, raw, fmt):
+        other_real = Path(os.path.realpath(other))
+        if other_real not in contents:
+            continue
+        theirs = _code_of(other_real, contents[other_real])
+        if theirs != mine:
+            pairs = zip(mine, theirs, strict=False)
+            k = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(mine), len(theirs)))
+            where = f"cell {cells[k].index} of {notebook.name}" if k < len(cells) else "the number of code cells"
+            raise ConflictError(
+                f"{notebook.name} and {other.name} are a jupytext pair but differ in code ({where}); "
+                f"nothing was committed: sync them (jupytext --sync {notebook.name}, or save the notebook in "
+                "Jupyter) and commit again."
+            )
+
+
+# --- promotion: write back in the notebook's own format, keep the pair in step ------------------
+
+
+def dumps_notebook(raw: dict[str, Any], path: Path, text_nb: TextNotebook | None) -> str:
+    """The text of the notebook file ``path`` for ``raw``: jupytext's format, or nbformat's JSON layout."""
+    if text_nb is not None:
+        return writes_like(raw, text_nb)
+    return json.dumps(raw, indent=1, ensure_ascii=False) + "\n"
+
+
+def update_pair(
+    path: Path, before: dict[str, Any], after: dict[str, Any], fmt: dict[str, str] | None
+) -> tuple[list[Path], list[str]]:
+    """Rewrite the other files of ``path``'s pair after the notebook went from ``before`` to ``after``.
+
+    An ``.ipynb`` gets the new inputs with its own outputs kept where a cell did not change
+    (``jupytext.combine``); a text file is rewritten in its own format. A paired file that did not
+    match ``before`` in code (the pair was out of step) is left alone, with a warning: overwriting it
+    would lose what only it has. Answers (files written, warnings).
+    """
+    from .atomic import atomic_write_text, sha256_text
+
+    written: list[Path] = []
+    warnings_: list[str] = []
+    old_code = [c.get("source") for c in before.get("cells", []) if c.get("cell_type") == "code"]
+    old_code = ["".join(s) if isinstance(s, list) else s for s in old_code]
+    for other in paired_files(path, before, fmt):
+        try:
+            data = read_notebook_bytes(other, other.name)
+            if _code_of(other, data) != old_code:
+                warnings_.append(
+                    f"{other.name} (paired with {path.name}) differed from it before the promotion and was not "
+                    f"updated: sync them with jupytext --sync {path.name}."
+                )
+                continue
+            new_text = _pair_text(other, data, after)
+            atomic_write_text(other, new_text, expected_sha256=sha256_text(data.decode("utf-8")))
+        except (ProdError, UnicodeDecodeError) as exc:
+            reason = exc.message if isinstance(exc, ProdError) else "not UTF-8 text"
+            warnings_.append(
+                f"{other.name} (paired with {path.name}) was not updated ({reason}): sync them with "
+                f"jupytext --sync {path.name}."
+            )
+            continue
+        written.append(other)
+    return written, warnings_
+
+
+def _pair_text(other: Path, data: bytes, after: dict[str, Any]) -> str:
+    require_jupytext(other.name)
+    import nbformat
+
+    raw, fmt = raw_from_bytes(other, data)
+    if other.suffix == ".ipynb":
+        from jupytext.combine import combine_inputs_with_outputs
+
+        with _quiet():
+            combined = combine_inputs_with_outputs(_node(after), _node(raw), fmt=fmt)
+        out: str = nbformat.writes(combined)  # Jupyter's own layout, as when it saves the notebook
+        return out if out.endswith("\n") else out + "\n"
+    return _writes(after, fmt, other.name)
+
+
 __all__ = [
     "DISCOVERED_SUFFIXES",
+    "check_pair_agrees",
     "declares_ipynb_pair",
     "discover_notebooks",
+    "dumps_notebook",
+    "pair_of",
+    "raw_from_bytes",
+    "update_pair",
     "TEXT_NOTEBOOK_IGNORED",
     "TEXT_SUFFIXES",
     "TextNotebook",

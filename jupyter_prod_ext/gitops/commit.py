@@ -45,6 +45,7 @@ from ..errors import (
     RefusedError,
     TooLargeError,
 )
+from ..jupytext_io import check_pair_agrees, is_text_notebook_path, pair_of, read_text_notebook
 from ..types import FindingDict, ReportDict
 from .gate import gate, refusal_details
 from .runner import (
@@ -234,19 +235,20 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def default_paths(notebook: Path, project_root: Path) -> list[Path]:
-    """The notebook plus the modules promoted from it.
+    """The notebook, the other files of its jupytext pair, and the modules promoted from them.
 
     A notebook that is not valid JSON (conflict markers mid-merge) has no
     readable module list: it stands alone, and the caller reports the real
     problem (the merge, or the invalid notebook) with its own message.
     """
-    paths = [notebook]
-    try:
-        data = _read_json(notebook)
-    except NotebookError:
-        return paths
-    for rel in promoted_modules(data):
-        paths.append(Path(os.path.normpath(project_root / rel)))
+    paths = [notebook, *pair_of(notebook)]  # a jupytext pair goes in together
+    for member in list(paths):
+        try:
+            data = read_text_notebook(member).raw if is_text_notebook_path(member) else _read_json(member)
+        except NotebookError:
+            continue
+        for rel in promoted_modules(data):
+            paths.append(Path(os.path.normpath(project_root / rel)))
     return paths
 
 
@@ -536,6 +538,7 @@ def commit_notebook(
                     raise NotebookError(f"'{rel}' is not UTF-8 text, so it is not a valid notebook.") from None
                 content = strip_notebook_text(text).encode("utf-8")
             entries.append(_Entry(p, rel, disk, content, _file_mode(p)))
+        check_pair_agrees(notebook, {e.path: e.disk for e in entries})
         _hash_blobs(repo, entries)
         index_info = b"".join(f"{e.mode} {e.blob}\t{e.rel}".encode() + b"\0" for e in entries)
 

@@ -12,6 +12,7 @@ read and write raises :class:`ConflictError` (409, exit 2) and nothing is lost.
 from __future__ import annotations
 
 import ast
+import copy
 import difflib
 import functools
 import hashlib
@@ -29,6 +30,7 @@ from ..analysis import Stmt, analyse
 from ..atomic import atomic_write_text, sha256_text
 from ..config import ProjectConfig, load_config
 from ..errors import ConflictError, InputError, NotebookError
+from ..jupytext_io import TextNotebook, dumps_notebook, is_text_notebook_path, read_text_notebook, update_pair
 from ..notebook import (
     PARSE_ERRORS,
     Notebook,
@@ -493,7 +495,10 @@ def promote(
     with module_lock(target.path, root, typecheck_settings):
         # read inside the lock: a promotion that waited sees what the one before it wrote
         nb_text: str | None = None
-        if content is None:
+        text_nb = read_text_notebook(nb_path, nb_rel) if content is None and is_text_notebook_path(nb_path) else None
+        if text_nb is not None:  # a jupytext .py/.md: edited as nbformat JSON, written back in its format
+            nb, nb_text, raw = text_nb.notebook, text_nb.text, copy.deepcopy(text_nb.raw)
+        elif content is None:
             data = notebook_mod.read_notebook_bytes(nb_path, nb_rel)
             nb = notebook_from_text(data, nb_rel)  # size, UTF-8, JSON and nbformat errors, one line each
             nb_text = data.decode("utf-8")
@@ -522,6 +527,7 @@ def promote(
                 typecheck_settings,
                 run_typecheck,
                 original_major,
+                text_nb,
             )
         except RecursionError:
             # ast.unparse and copy.deepcopy recurse once per nesting level: a statement that
@@ -544,6 +550,7 @@ def _promote_locked(
     settings: TypecheckSettings | None,
     run_typecheck: bool,
     original_major: object,
+    text_nb: TextNotebook | None = None,
 ) -> PromoteResultDict:
     root: Path = target.root
     prog = Program.build(nb, analyse(nb))
@@ -851,11 +858,14 @@ def _promote_locked(
             else:
                 apply: list[EditDict] = edits if opts.rewrite else [e for e in edits if e["op"] == "metadata"]
                 new_raw = apply_edits(raw, apply)
-                text = json.dumps(new_raw, indent=1, ensure_ascii=False) + "\n"
+                text = dumps_notebook(new_raw, nb_path, text_nb)
                 atomic_write_text(
                     nb_path, text, expected_sha256=sha256_text(nb_text) if nb_text is not None else None
                 )
                 written.append(nb_rel)
+                pair_written, pair_warnings = update_pair(nb_path, raw, new_raw, text_nb.fmt if text_nb else None)
+                written += [relative_to_root(root, p) for p in pair_written]
+                warnings += pair_warnings
 
     slice_items: list[SliceItemDict] = [
         {"name": p.name, "kind": p.kind, "cell": p.stmt.cell, "cell_id": p.stmt.cell_id, "reason": p.reason}
