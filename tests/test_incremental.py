@@ -1,7 +1,9 @@
-"""The per-cell cache never changes a finding: random edit sequences, incremental vs from scratch.
+"""The per-cell cache and the delta protocol never change a finding.
 
-After every edit the report computed with the warm caches (what the server does on a keystroke)
-must equal the report computed with empty ones.
+Random edit sequences; after every edit the report computed with the warm caches from a delta
+request (what the server does on a keystroke: only unseen sources travel, evicted ones are sent
+again when the server asks) must equal the report computed from scratch, with empty caches,
+from the whole notebook.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jupyter_prod_ext.checks.api import check_notebook
+from jupyter_prod_ext.delta import DeltaStore, notebook_from_delta
 from jupyter_prod_ext.notebook import fresh_caches, notebook_from_dict, source_hash, unit_cache
 
 from .nbutil import make_nb
+from .test_delta import delta_of, sent
 
 #: sources that exercise every per-cell fact: imports, definitions, uses across cells, randomness,
 #: magics, syntax errors, secrets, waivers, paths, del, star imports, duplicates of each other
@@ -97,18 +101,44 @@ def report(data: dict[str, Any]) -> dict[str, Any]:
     return dict(check_notebook(notebook_from_dict(copy.deepcopy(data), "nb.ipynb"), checks="fast"))
 
 
+class Client:
+    """The frontend's side of the delta protocol: what the server acknowledged, resend on ``missing``."""
+
+    def __init__(self, store: DeltaStore) -> None:
+        self.store = store
+        self.known: set[str] = set()
+
+    def report(self, nb: dict[str, Any]) -> dict[str, Any]:
+        delta = delta_of(nb, self.known)
+        rebuilt, missing = notebook_from_delta(json.loads(json.dumps(delta)), self.store)
+        for fallback in (set(missing), self.known):  # the missing ones; if still short (a tiny store), all
+            if not missing:
+                break
+            self.known -= fallback
+            delta = delta_of(nb, self.known)
+            rebuilt, missing = notebook_from_delta(json.loads(json.dumps(delta)), self.store)
+        assert not missing and rebuilt is not None
+        self.known |= sent(delta)
+        return report(rebuilt)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     start=st.lists(st.tuples(st.sampled_from(["code", "code", "markdown"]), st.sampled_from(SOURCES)), max_size=12),
-    steps=st.lists(edits, min_size=1, max_size=12),
+    steps=st.lists(st.tuples(edits, st.booleans()), min_size=1, max_size=12),
 )
-def test_incremental_report_equals_from_scratch(start: list[tuple[str, str]], steps: list[tuple[Any, ...]]) -> None:
+def test_incremental_report_equals_from_scratch(
+    start: list[tuple[str, str]], steps: list[tuple[tuple[Any, ...], bool]]
+) -> None:
     nb = make_nb()
     nb["cells"] = [_cell(kind, src) for kind, src in start]
-    report(nb)  # warm the caches
-    for edit in steps:
+    client = Client(DeltaStore(max_items=8))  # small: evictions happen and are recovered from
+    client.report(nb)  # warm the caches
+    for edit, evict in steps:
         apply(nb, edit)
-        incremental = report(nb)
+        if evict:
+            client.store.clear()
+        incremental = client.report(nb)
         with fresh_caches():
             scratch = report(nb)
         assert json.dumps(incremental, sort_keys=True) == json.dumps(scratch, sort_keys=True), edit

@@ -6,8 +6,12 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..checks.api import check_path
+from ..delta import DeltaStore, notebook_from_delta
 from ..errors import InputError
 from .base import ProdHandler, json_errors
+
+#: what delta requests sent, for every user of this server (bounded: see DeltaStore)
+DELTA_STORE = DeltaStore()
 
 
 def _str_list(value: object, key: str) -> list[str] | None:
@@ -24,6 +28,13 @@ class CheckHandler(ProdHandler):
     @json_errors
     async def post(self) -> None:
         body = self.json_body()
+        if "delta" in body and "notebook" not in body:
+            # the cells' sources come from the store: the file itself need not exist (a new notebook)
+            notebook, missing = await self.in_thread(notebook_from_delta, body["delta"], DELTA_STORE)
+            if missing:
+                self.finish_json({"missing": missing})
+                return
+            body = dict(body, notebook=notebook)
         rel, path, content = self.notebook_target(body)
         checks = body.get("checks", "fast")
         if isinstance(checks, list):
