@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,10 @@ def _format_cell_uncached(source: str, mode: Mode) -> FormatResult:
     if not source.strip() or _non_python_cell_magic(source, mode):
         return FormatResult(False, source)
     plain = source.replace("\r\n", "\n").replace("\r", "\n")
+    if sys.version_info < (3, 11):
+        deep = _too_deep_for_black(plain)
+        if deep is not None:
+            return FormatResult(False, source, deep)
     _black_calls += 1
     try:
         formatted = black.format_cell(plain, fast=False, mode=mode)
@@ -154,6 +159,16 @@ def _format_cell_uncached(source: str, mode: Mode) -> FormatResult:
     if newline != "\n":
         formatted = formatted.replace("\n", newline)
     return FormatResult(formatted != source, formatted)
+
+
+def _too_deep_for_black(source: str) -> str | None:
+    """Why black must not see this cell on Python 3.10, or None.
+
+    3.10 parses code nested deeper than 3.11+ accepts, and compiled black then overflows the C
+    stack (a segfault that would take the server down); 3.11+ raises a RecursionError instead.
+    """
+    problem = _cell_syntax_problem(source)
+    return problem if problem is not None and "nested too deeply" in problem else None
 
 
 def _cell_syntax_problem(source: str) -> str | None:

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import stat
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -537,11 +538,29 @@ _TOP_LEVEL_AWAIT_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 PARSE_ERRORS: tuple[type[Exception], ...] = (SyntaxError, ValueError, RecursionError, MemoryError, SystemError)
 
 
+#: CPython 3.11+ refuses a tree deeper than about this ("maximum recursion depth exceeded during
+#: ast construction", 3 x the default recursion limit); 3.10 builds it, and native code that walks
+#: it later (black, compiled with mypyc) overflows the C stack and kills the process.
+_MAX_AST_DEPTH = 3000
+
+
+def _refuse_too_deep(tree: ast.AST) -> None:
+    """On 3.10, raise the RecursionError that 3.11+ raises while building a too-deep tree."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _MAX_AST_DEPTH:
+            raise RecursionError("maximum recursion depth exceeded during ast construction")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
 def _parse(source: str, mode: str, flags: int) -> ast.AST:
     for attempt in range(3):
         try:
             with _AST_LOCK:
                 tree: ast.AST = compile(source, "<unknown>", mode, flags=flags, dont_inherit=True)
+            if sys.version_info < (3, 11):
+                _refuse_too_deep(tree)
             return tree
         except SystemError as exc:
             if "recursion depth mismatch" not in str(exc) or attempt == 2:

@@ -6,7 +6,10 @@ a key once it has shipped (they are public contracts).
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal
+
+# typing's own NotRequired is 3.11+; typing_extensions' TypedDict understands it on 3.10 too
+from typing_extensions import NotRequired, TypedDict
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
