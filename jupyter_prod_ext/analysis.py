@@ -611,6 +611,13 @@ def _resolution(stmt: Stmt, event: Event, status: Status, source: Stmt | None = 
     return r
 
 
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def _bound_in(stmt: Stmt, name: str) -> bool:
+    return any(e.kind == "bind" and e.name == name and not e.deferred for e in stmt.events)
+
+
 def analyse(nb: Notebook, *, lean: bool = False) -> DefUse:
     """Resolve every use against the bindings that precede it in notebook order.
 
@@ -669,6 +676,11 @@ def analyse(nb: Notebook, *, lean: bool = False) -> DefUse:
             if is_provided(e.name):
                 if not lean:
                     resolutions.append(_resolution(s, e, "provided"))
+                continue
+            if isinstance(s.node, _LOOPS) and _bound_in(s, e.name):
+                # bound further down the same loop: read on the next pass (``if i: load(path)`` ... ``path = save()``)
+                if not lean:
+                    resolutions.append(_resolution(s, e, "ok", s))
                 continue
             here = (s.cell, s.line)
             later = next(

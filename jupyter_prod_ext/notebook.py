@@ -24,6 +24,7 @@ import os
 import re
 import stat
 import sys
+import textwrap
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -631,6 +632,9 @@ def to_python(cell: Cell) -> CodeUnit:
             foreign = _foreign_unit(cell, name.lower())
             foreign.magics = unit.magics
             return foreign
+    if source.lstrip("\r\n")[:1] in (" ", "\t"):
+        # IPython's ``leading_indent`` cleanup: a cell indented as a whole runs (textwrap.dedent keeps lines)
+        source = textwrap.dedent(source)
     if _IPYTHON_HINT.search(source):
         source = _ipython_to_python(source, unit)
     unit.python = source

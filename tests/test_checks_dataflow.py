@@ -146,3 +146,29 @@ def test_unused_definition() -> None:
     found = run(cells, "unused-definition")
     assert names(found) == {"unused", "Unused"}
     assert all(f["severity"] == "info" for f in found)
+
+
+# -- seen in real notebooks (tensorflow/docs, huggingface/notebooks): issue 17 ------------------------
+
+
+def test_a_name_bound_further_down_the_same_loop_is_defined() -> None:
+    src = "for epoch in range(3):\n  if epoch > 0:\n    load(path)\n  path = save()"
+    found = run(("load = save = print", src), "undefined-name", "use-before-definition")
+    assert found == []
+    # not in a plain block: there the use really comes first
+    assert names(run(("if flag:\n  print(later)\n  later = 1", ), "undefined-name")) == {"later", "flag"}
+
+
+def test_names_of_a_cell_that_does_not_parse_are_not_undefined_elsewhere() -> None:
+    broken = "images = pipe(prompt).images\nfor i, image in enumerate(images):\n    image.save(p) print(p)"
+    found = run(("prompt = 'x'\npipe = p = None", broken, "show(images)\nprint(other)"), "undefined-name")
+    assert names(found) == {"show", "other"}
+
+
+def test_an_import_repeated_before_its_use_is_called_redundant_not_unused() -> None:
+    found = run(("import matplotlib.pyplot as plt\nimport os", "x = 1", "import matplotlib.pyplot as plt\nplt.plot([x])"), "unused-import")
+    messages = {f["message"] for f in found}
+    assert messages == {
+        "'plt' is imported here and again in cell 2 before any use: this import is redundant.",
+        "'os' is imported but never used.",
+    }

@@ -143,3 +143,23 @@ def test_non_portable_names(tmp_path: Path) -> None:
         found = check_path(write_nb(tmp_path / name, data), checks=["non-portable-name"])["findings"]
         assert len(found) == 1 and found[0]["cell"] is None, name
     assert check_path(write_nb(tmp_path / "sales_report.ipynb", data), checks=["non-portable-name"])["findings"] == []
+
+
+# -- seen in real notebooks (tensorflow/docs, huggingface/notebooks): issue 17 ------------------------
+
+
+def test_home_config_files_and_mount_points_are_not_machine_paths() -> None:
+    cells = (
+        "token_file = pathlib.Path('~/.kaggle/kaggle.json').expanduser()",
+        "from google.colab import drive\ndrive.mount('/content/drive')",
+        "data = torch.load('/content/molecules.pkl')\npath = '~/Downloads/ECL.csv'",
+    )
+    found = run(cells, "absolute-path")
+    assert [(f["cell"], f["line"]) for f in found] == [(2, 1), (2, 2)]
+
+
+def test_python_cell_magics_are_not_another_tool() -> None:
+    found = run(("%%capture\n!pip install x\nimport os", "%%bash\nls"), "ipython-magic")
+    by_cell = {f["cell"]: f["message"] for f in found if f["line"] == 1}
+    assert "another tool" not in by_cell[0] and "the Python under it runs" in by_cell[0]
+    assert "another tool" in by_cell[1]

@@ -155,10 +155,15 @@ def test_no_false_positives() -> None:
         "abcdefgh",  # a short plain word
         "Enter the password to continue",
         "123e4567-e89b-12d3-a456-426614174000",
+        # seen in real notebooks (huggingface/notebooks, tensorflow/docs)
+        "validation_mismatched",
+        "net/l1/kernel/.ATTRIBUTES/VARIABLE_VALUE",
+        "SummaryWriterKey",
     ],
 )
 def test_values_that_are_not_credentials(value: str) -> None:
     assert not looks_like_credential(value)
+    assert run(make_nb(f'validation_key = "{value}"', f"key = '{value}'")) == []
     src = f'password = "{value}"\nos.environ["GOOGLE_APPLICATION_CREDENTIALS"] = "{value}"'.replace("\\", "\\\\")
     assert run(make_nb(src)) == []
 

@@ -309,3 +309,10 @@ def test_notebook_language(metadata: dict[str, Any], python: bool) -> None:
     data = make_nb("x = 1")
     data["metadata"] = metadata
     assert notebook_from_dict(data).is_python is python
+
+
+def test_a_cell_indented_as_a_whole_runs_as_ipython_runs_it() -> None:
+    # seen in tensorflow/docs: " for x in ds.take(3):\n   print(x)" (IPython's leading_indent cleanup)
+    unit = unit_of("\n for x in range(3):\n   print(x)")
+    assert unit.syntax_error is None and unit.python == "\nfor x in range(3):\n  print(x)"
+    assert unit_of("x = 1\n  y = 2").syntax_error is not None  # only a cell indented as a whole

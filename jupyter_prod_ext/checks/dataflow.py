@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 
-from ..analysis import Stmt
+from ..analysis import Event, Stmt
 from .base import Context, Finding
 from .registry import check
 
@@ -13,8 +14,9 @@ from .registry import check
 @check("undefined-name", "dataflow", "error", "A name is used but never bound anywhere in the notebook.")
 def undefined_name(ctx: Context) -> Iterator[Finding]:
     seen: set[tuple[int, int | None, str]] = set()
+    unreadable = _words_of_unparsed_cells(ctx)
     for r in ctx.defuse.resolutions:
-        if r.status not in ("undefined", "deleted"):
+        if r.status not in ("undefined", "deleted") or r.event.name in unreadable:
             continue
         key = (r.stmt.cell, r.event.line, r.event.name)
         if key in seen:
@@ -32,6 +34,19 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
             msg,
             "Define or import it in an earlier cell; on a fresh kernel this raises NameError.",
         )
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _words_of_unparsed_cells(ctx: Context) -> frozenset[str]:
+    """Every name written in a cell that is not valid Python: it may bind them, nobody can tell.
+
+    ``invalid-syntax`` reports the cell; a name it defines must not be reported again as
+    undefined in every cell that uses it.
+    """
+    broken = [u.cell.source for u in ctx.units if u.syntax_error is not None]
+    return frozenset(_WORD.findall("\n".join(broken))) if broken else frozenset()
 
 
 @check(
@@ -141,15 +156,24 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
             if guarded:
                 break
             shown = e.module.lstrip(".") if e.module else e.name
+            again = _imported_again(du.bindings.get(e.name, ()), s, e)
             yield ctx.finding(
                 "unused-import",
                 "warning",
                 s.cell,
                 e.line,
-                f"'{e.name}' is imported but never used"
-                + (f" (from {shown})." if shown and shown != e.name else "."),
+                f"'{e.name}' is imported here and again in cell {again} before any use: this import is redundant."
+                if again is not None
+                else f"'{e.name}' is imported but never used" + (f" (from {shown})." if shown and shown != e.name else "."),
                 "Remove the import; a module carries only what it uses.",
             )
+
+
+def _imported_again(binds: Iterable[tuple[Stmt, Event]], stmt: Stmt, event: Event) -> int | None:
+    """The cell of a later import of the same name, if there is one (the first import then serves no use)."""
+    here = (stmt.cell, event.line)
+    later = [b for b in binds if b[1].how == "import" and (b[0].cell, b[1].line) > here]
+    return later[0][0].cell if later else None
 
 
 @check(

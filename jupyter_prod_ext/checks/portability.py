@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import PurePath
 
-from ..notebook import Magic
+from ..notebook import PYTHON_CELL_MAGICS, Magic
 from ..types import Severity
 from . import deps
 from .base import Context, Finding
@@ -30,7 +30,10 @@ def _magic_finding(ctx: Context, cell: int, m: Magic) -> Finding:
             f"`{text}` installs packages from inside the notebook.",
             "Declare the dependency in pyproject.toml (or requirements.txt / environment.yml) and remove the line.",
         )
-    if m.kind == "cell":
+    if m.kind == "cell" and m.name in PYTHON_CELL_MAGICS:
+        msg = f"`{text}` is an IPython cell magic: the Python under it runs, the magic itself does not in a module."
+        hint = "Drop the magic line when the code moves to a module (time or capture it with Python if needed)."
+    elif m.kind == "cell":
         msg = f"`{text}` runs the cell with another tool; a Python module cannot."
         hint = "Use subprocess.run([...]) or a Python library, or keep this step out of the promoted code."
     elif m.kind == "shell":
@@ -71,6 +74,7 @@ _PATH = re.compile(
 )
 
 
+_MOUNT = re.compile(r"\.mount\(\s*$")
 _PATH_STARTS = ("'/", '"/', "'~", '"~', ":\\", ":/")
 
 
@@ -89,6 +93,10 @@ def absolute_path(ctx: Context) -> Iterator[Finding]:
             path = m.group("path")
             line = src.count("\n", 0, m.start()) + 1
             shown = path if len(path) <= 60 else path[:59] + "…"
+            if path.startswith("~/.") or _MOUNT.search(src, src.rfind("\n", 0, m.start()) + 1, m.start()):
+                # a tool's own file in the home folder (``~/.kaggle/kaggle.json``) is found the same way on
+                # every machine; the mount point of ``drive.mount('/content/drive')`` is the API's, not data
+                continue
             if path.startswith("/tmp/"):
                 yield ctx.finding(
                     "absolute-path",

@@ -86,6 +86,8 @@ _FILE = re.compile(
     re.IGNORECASE,
 )
 _PATH = re.compile(r"^(?:[A-Za-z]:)?(?:~|\.{1,2})?[\\/]?(?:[\w .@+-]+[\\/])+[\w .@+-]*$")
+#: words joined by ``_``, ``-``, ``.`` or spaces, each lower case or capitalised: ``validation_matched``
+_WORDS = re.compile(r"^[A-Za-z][a-z]*(?:[_.\- ]?[A-Z]?[a-z]+)*$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _CLASSES = (re.compile("[a-z]"), re.compile("[A-Z]"), re.compile("[0-9]"), re.compile(r"[^A-Za-z0-9]"))
@@ -111,7 +113,12 @@ def is_path_or_file(value: str) -> bool:
         return False
     if v.startswith(("/", "./", "../", "~", "\\")) or (len(v) > 2 and v[1] == ":"):
         return True
-    return all(not p or character_classes(p) == 1 or "_" in p or "-" in p or "." in p for p in re.split(r"[\\/]", v))
+    return all(_word_like(p) for p in re.split(r"[\\/]", v))
+
+
+def _word_like(part: str) -> bool:
+    """A name a person wrote (``kernel``, ``l1``, ``.ATTRIBUTES``, ``VARIABLE_VALUE``), not a random run."""
+    return len(part) <= 4 or character_classes(part) == 1 or any(c in part for c in "_-. ") or bool(_WORDS.match(part))
 
 
 def is_placeholder(value: str) -> bool:
@@ -138,6 +145,8 @@ def looks_like_credential(value: str) -> bool:
         return False
     if " " in v and len(v.split()) > 2:
         return False  # a sentence: a prompt, a label, a description
+    if _WORDS.match(v):
+        return False  # words: an identifier, a split name, a label (``validation_mismatched``)
     classes = character_classes(v)
     if classes == 1:
         return len(v) >= 16 and entropy(v) >= 3.5  # one kind of character: a word unless long and random
