@@ -33,7 +33,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .errors import ConflictError, NotebookError, ProdError
+from .errors import ConflictError, NotebookError, NotPythonError, ProdError
 from .notebook import Cell, Notebook, notebook_from_dict, notebook_from_text, read_notebook_bytes
 from .types import ReportDict
 
@@ -120,12 +120,21 @@ def discover_notebooks(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+class MissingJupytextError(NotPythonError):
+    """A text notebook met without jupytext installed.
+
+    Like a notebook in another language, it is skipped with a note when a folder walk meets it
+    (a repository of ``# %%`` scripts does not fail the check of its ``.ipynb``); a file named
+    explicitly is still an error.
+    """
+
+
 def require_jupytext(name: str) -> ModuleType:
     """``jupytext``, imported on first use; without it, the one-line error that says what to install."""
     try:
         import jupytext
     except ImportError:
-        raise NotebookError(f"reading {name} needs jupytext: pip install jupytext") from None
+        raise MissingJupytextError(f"reading {name} needs jupytext: pip install jupytext") from None
     module: ModuleType = jupytext
     return module
 
@@ -485,6 +494,7 @@ def _pair_text(other: Path, data: bytes, after: dict[str, Any]) -> str:
 
 __all__ = [
     "DISCOVERED_SUFFIXES",
+    "MissingJupytextError",
     "check_pair_agrees",
     "declares_ipynb_pair",
     "discover_notebooks",

@@ -241,3 +241,17 @@ def test_without_jupytext_a_text_notebook_is_a_one_line_error(tmp_path: Path, an
     assert res.returncode == 2
     assert res.stderr == "jupyter-prod: reading analysis.py needs jupytext: pip install jupytext\n"
     assert "plain.ipynb: score" in res.stdout  # the .ipynb is still checked
+    # met in a folder, a script is skipped with a note, like a notebook in another language
+    res = subprocess.run(
+        [sys.executable, "-m", "jupyter_prod_ext", "check", "--fast", "--no-cache", "."],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == (
+        "jupyter-prod: skipped analysis.py: reading analysis.py needs jupytext: pip install jupytext\n"
+    )
+    assert "plain.ipynb: score" in res.stdout

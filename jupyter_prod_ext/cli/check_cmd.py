@@ -201,8 +201,12 @@ def run(args: argparse.Namespace) -> int:
         if outcome[0] == "report":
             reports.append(outcome[1])
         elif outcome[0] == "not-python" and path not in named:
-            # met while searching a folder: R and Julia notebooks may live beside Python ones
-            sys.stderr.write(f"jupyter-prod: skipped {outcome[1]['message']}\n")
+            # met while searching a folder: R and Julia notebooks may live beside Python ones, and
+            # jupytext scripts beside .ipynb where jupytext is not installed
+            message = outcome[1]["message"]
+            # the note names the file first (a missing jupytext's message names it later)
+            shown = message if message.startswith(str(path)) else f"{path}: {message}"
+            sys.stderr.write(f"jupyter-prod: skipped {shown}\n")
         else:
             errors.append(outcome[1])
             sys.stderr.write(f"jupyter-prod: {outcome[1]['message']}\n")
