@@ -222,12 +222,16 @@ def text_notebook_from_text(text: str, suffix: str, name: str) -> TextNotebook:
 def read_text_notebook(path: Path, name: str | None = None) -> TextNotebook:
     """Read a text notebook file (size, device and UTF-8 checks as for ``.ipynb``)."""
     shown = name or str(path)
-    data = read_notebook_bytes(path, shown)
+    return text_notebook_from_bytes(read_notebook_bytes(path, shown), path.suffix, shown)
+
+
+def text_notebook_from_bytes(data: bytes, suffix: str, name: str) -> TextNotebook:
+    """A text notebook from bytes already read (the commit gate checks what it commits)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise NotebookError(f"{shown}: the file is not UTF-8 text.") from None
-    return text_notebook_from_text(text, path.suffix, shown)
+        raise NotebookError(f"{name}: the file is not UTF-8 text.") from None
+    return text_notebook_from_text(text, suffix, name)
 
 
 def load_text_notebook(path: Path, name: str) -> Notebook:

@@ -7,8 +7,14 @@ from typing import Any, Literal
 
 from ..config import load_config
 from ..errors import NotPythonError
-from ..jupytext_io import TEXT_NOTEBOOK_IGNORED, is_text_notebook_path, read_text_notebook, with_file_lines
-from ..notebook import Notebook, load_notebook, notebook_from_dict
+from ..jupytext_io import (
+    TEXT_NOTEBOOK_IGNORED,
+    is_text_notebook_path,
+    read_text_notebook,
+    text_notebook_from_bytes,
+    with_file_lines,
+)
+from ..notebook import Notebook, load_notebook, notebook_from_dict, notebook_from_text
 from ..paths import project_root as find_project_root
 from ..typecheck import TypecheckSettings
 from ..types import ReportDict
@@ -86,20 +92,30 @@ def check_path(
     server_root: Path | None = None,
     checks: Selection | str = "fast",
     content: dict[str, Any] | None = None,
+    data: bytes | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
     typecheck_backend: Literal["daemon", "mypy"] | None = None,
     typecheck_settings: TypecheckSettings | None = None,
 ) -> ReportDict:
-    """Check the file at ``path`` (or ``content``, the editor's unsaved version of it)."""
+    """Check the file at ``path`` (or ``content``, the editor's unsaved version of it).
+
+    ``data``: the file's bytes, already read by the caller (the commit gate checks
+    exactly the bytes it commits, so the file is not read again here).
+    """
     name = display or str(path)
-    text_nb = read_text_notebook(path, name) if content is None and is_text_notebook_path(path) else None
+    text_nb = None
+    if content is None and is_text_notebook_path(path):
+        text_nb = read_text_notebook(path, name) if data is None else text_notebook_from_bytes(data, path.suffix, name)
     if text_nb is not None:
         nb = text_nb.notebook
         # a text notebook keeps no outputs or execution counts: "never executed" would always fire
         ignore = [*(ignore or []), *TEXT_NOTEBOOK_IGNORED]
     else:
-        nb = notebook_from_dict(content, name) if content is not None else load_notebook(path, name)
+        if content is not None:
+            nb = notebook_from_dict(content, name)
+        else:
+            nb = notebook_from_text(data, name) if data is not None else load_notebook(path, name)
     report = check_notebook(
         nb,
         file=path,

@@ -16,6 +16,7 @@ from typing import Any
 from ..checks.api import check_path
 from ..errors import RefusedError
 from ..gitops.commit import commit_notebook
+from ..types import ReportDict
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -45,14 +46,17 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     notebook = Path(args.notebook).resolve()
     paths = [notebook, *(Path(p).resolve() for p in args.paths)] if args.paths else None
-    report = check_path(notebook, display=args.notebook, checks="fast") if notebook.is_file() else None
+
+    def gate_check(path: Path, data: bytes) -> ReportDict:
+        return check_path(path, display=args.notebook, checks="fast", data=data)
+
     try:
         result = commit_notebook(
             notebook,
             args.message,
             paths=paths,
             code_only=args.code_only,
-            gate_report=report,
+            gate_check=gate_check,
             allow_findings=args.allow_findings,
             init=args.init,
             display_root=Path.cwd(),

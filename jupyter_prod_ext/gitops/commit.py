@@ -24,17 +24,19 @@ would tell them.
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
+from .. import notebook as nbmod
 from ..errors import (
     ConflictError,
     GitError,
@@ -42,12 +44,14 @@ from ..errors import (
     NotebookError,
     NotFoundError,
     PathError,
+    ProdError,
     RefusedError,
     TooLargeError,
 )
-from ..jupytext_io import check_pair_agrees, is_text_notebook_path, pair_of, read_text_notebook
+from ..jupytext_io import check_pair_agrees, is_text_notebook_path, pair_of, paired_files, raw_from_bytes
+from ..notebook import human_size, notebook_from_dict, read_notebook_bytes
 from ..types import FindingDict, ReportDict
-from .gate import gate, refusal_details
+from .gate import gate, gate_files, refusal_details
 from .runner import (
     HOOK_TIMEOUT,
     ProcessTimeout,
@@ -224,14 +228,21 @@ def promoted_modules(notebook_json: dict[str, Any]) -> list[str]:
     return [m for m in modules if isinstance(m, str) and m.strip()]
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _parse_notebook_json(data: bytes, shown: str) -> dict[str, Any]:
+    """The notebook's JSON object from bytes already read; a one-line :class:`NotebookError` otherwise."""
+    if not data.strip():
+        raise NotebookError(f"'{shown}' is empty (0 bytes), not a notebook: save it from Jupyter and commit again.")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise NotebookError(f"'{path.name}' is not a valid notebook (not JSON: {exc}); fix or re-save it.") from None
-    if not isinstance(data, dict):
-        raise NotebookError(f"'{path.name}' is not a valid notebook (not a JSON object).")
-    return data
+        parsed = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise NotebookError(f"'{shown}' is not UTF-8 text, so it is not a valid notebook.") from None
+    except ValueError as exc:
+        raise NotebookError(f"'{shown}' is not valid JSON ({exc}), so not a notebook: fix or re-save it.") from None
+    except RecursionError:
+        raise NotebookError(f"'{shown}' is not a valid notebook (its JSON is nested too deeply).") from None
+    if not isinstance(parsed, dict):
+        raise NotebookError(f"'{shown}' is not a valid notebook (not a JSON object).")
+    return parsed
 
 
 def default_paths(notebook: Path, project_root: Path) -> list[Path]:
@@ -239,17 +250,62 @@ def default_paths(notebook: Path, project_root: Path) -> list[Path]:
 
     A notebook that is not valid JSON (conflict markers mid-merge) has no
     readable module list: it stands alone, and the caller reports the real
-    problem (the merge, or the invalid notebook) with its own message.
+    problem (the merge, or the invalid notebook) with its own message. Entries
+    a commit would refuse (see :func:`metadata_module_paths`) are left out.
     """
     paths = [notebook, *pair_of(notebook)]  # a jupytext pair goes in together
     for member in list(paths):
         try:
-            data = read_text_notebook(member).raw if is_text_notebook_path(member) else _read_json(member)
-        except NotebookError:
+            data = read_notebook_bytes(member, member.name)
+            raw = raw_from_bytes(member, data)[0] if is_text_notebook_path(member) else _parse_notebook_json(data, member.name)
+        except ProdError:
             continue
-        for rel in promoted_modules(data):
-            paths.append(Path(os.path.normpath(project_root / rel)))
+        for rel in promoted_modules(raw):
+            if _metadata_path_problem(rel) is None:
+                paths.append(Path(os.path.normpath(project_root / rel)))
     return paths
+
+
+def metadata_module_paths(data: dict[str, Any], repo_top: Path, display_root: Path | None = None) -> list[Path]:
+    """The modules ``metadata.jupyter_prod.modules`` names, validated like paths a request gives.
+
+    The metadata is whatever the notebook's author (or anyone who sent them the
+    notebook) wrote into it, so it is input: each entry must be a relative ``.py``
+    path (what a promotion records) inside the repository, with no hidden
+    component and nothing under ``.git``. Anything else refuses the commit instead of
+    committing ``.env`` or ``.ssh/id_rsa`` because a notebook said so.
+    """
+    out: list[Path] = []
+    top = Path(os.path.realpath(repo_top))
+    for rel in promoted_modules(data):
+        problem = _metadata_path_problem(rel)
+        path = Path(os.path.normpath(top / rel))
+        if problem is None and not _under(Path(os.path.realpath(path)), top):
+            problem = "it is outside the repository"
+        if problem is not None:
+            shown = rel if len(rel) <= 200 else rel[:200] + "…"
+            raise PathError(
+                f"The notebook's metadata (jupyter_prod.modules) lists {shown!r}, which is not a promoted module "
+                f"({problem}); remove it from the notebook's metadata, or commit the file from a terminal."
+            )
+        out.append(path)
+    return out
+
+
+def _metadata_path_problem(rel: str) -> str | None:
+    if "\0" in rel or any(ord(c) < 0x20 for c in rel):
+        return "it contains a control character"
+    posix = rel.replace("\\", "/")
+    if posix.startswith("/") or (len(posix) > 1 and posix[1] == ":"):
+        return "it is an absolute path"
+    parts = [p for p in posix.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        return "it leaves its folder with '..'"
+    if any(p.startswith(".") for p in parts):
+        return "it is hidden or under a hidden folder such as .git"
+    if not posix.endswith(".py"):
+        return "promotion writes .py modules only"
+    return None
 
 
 def _under(path: Path, root: Path) -> bool:
@@ -298,16 +354,19 @@ def _confine(
             raise NotFoundError(f"No such file: '{p}' (to commit a deletion, use git rm in a terminal).")
         if not real.is_file():
             raise PathError(f"'{p}' is not a regular file: commit files, not folders, pipes or devices.")
-        size = real.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TooLargeError(
-                f"'{p}' is {size // (1024 * 1024)} MiB; files over {MAX_FILE_BYTES // (1024 * 1024)} MiB are not "
-                "committed from here: commit it from a terminal (consider git-lfs)."
-            )
+        _check_size(real.stat().st_size, p)
         if real not in seen:
             seen.add(real)
             out.append(real)
     return out
+
+
+def _check_size(size: int, shown: str) -> None:
+    if size > MAX_FILE_BYTES:
+        raise TooLargeError(
+            f"'{shown}' is {size // (1024 * 1024)} MiB; files over {MAX_FILE_BYTES // (1024 * 1024)} MiB are not "
+            "committed from here: commit it from a terminal (consider git-lfs)."
+        )
 
 
 def _check_not_ignored(repo: Repo, rels: list[str]) -> None:
@@ -371,35 +430,25 @@ class _Entry:
     content: bytes
     mode: str
     blob: str = ""
+    #: a notebook's JSON object, parsed from ``disk``, and its jupytext format
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
+    fmt: dict[str, str] | None = None
+    #: a code-only notebook's text, stripped of outputs into ``content`` before hashing
+    stripped_text: str | None = None
 
     @property
     def stripped(self) -> bool:
         return self.content != self.disk
 
 
-def _raw_blob_id(content: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
-
-
 def _hash_blobs(repo: Repo, entries: list[_Entry]) -> None:
-    """Write each entry's content as a blob, applying the path's attributes (filters, eol) like ``git add``.
+    """Write each entry's content (the bytes read and checked) as a blob, through stdin.
 
-    Files committed as they are go through one ``hash-object --stdin-paths``
-    (git reads them again); that blob is kept only if it is exactly the
-    content we read (no filter, no concurrent edit), otherwise the content
-    we read is hashed through stdin like the stripped notebooks are.
+    ``--path`` applies the path's attributes (filters, eol) like ``git add``;
+    git never reads the file itself, so a save in between cannot slip into the commit.
     """
-    plain = [e for e in entries if not e.stripped and "\n" not in e.rel and not e.rel.startswith('"')]
-    if len(plain) > 1:
-        listing = b"".join(e.rel.encode("utf-8") + b"\n" for e in plain)
-        ids = git(["hash-object", "-w", "--stdin-paths"], repo.top, input=listing).out.split()
-        if len(ids) == len(plain):
-            for e, oid in zip(plain, ids, strict=True):
-                if oid == _raw_blob_id(e.content):
-                    e.blob = oid
     for e in entries:
-        if not e.blob:
-            e.blob = git(["hash-object", "-w", "--stdin", f"--path={e.rel}"], repo.top, input=e.content).out.strip()
+        e.blob = git(["hash-object", "-w", "--stdin", f"--path={e.rel}"], repo.top, input=e.content).out.strip()
 
 
 def _file_mode(path: Path) -> str:
@@ -451,6 +500,15 @@ def _modified_on_disk(entries: list[_Entry]) -> list[str]:
     return changed
 
 
+def _refuse_if_changed(entries: list[_Entry]) -> None:
+    """Refuse when a file is no longer what was read, checked and hashed: the user saved meanwhile."""
+    changed = _modified_on_disk(entries)
+    if changed:
+        raise ConflictError(
+            f"Nothing was committed: {CHANGED_WHILE_COMMITTING} ({', '.join(changed)} changed on disk)."
+        )
+
+
 def _clean_message(text: str) -> str:
     """git's ``whitespace`` cleanup (the default for ``-m``): trim lines, squeeze blank runs."""
     out: list[str] = []
@@ -467,6 +525,20 @@ def _clean_message(text: str) -> str:
 # --- the commit -------------------------------------------------------------------------
 
 
+#: A notebook that reads as empty or invalid JSON may be mid-save (Jupyter truncates, then writes):
+#: it is read again every SETTLE_POLL seconds; content that stays the same for SETTLE_STABLE seconds
+#: is what the file is, content still changing after SETTLE_LIMIT seconds refuses the commit.
+SETTLE_POLL = 0.05
+SETTLE_STABLE = 0.5
+SETTLE_LIMIT = 5.0
+
+CHANGED_WHILE_COMMITTING = "the notebook changed while committing; try again"
+
+#: The gate: the notebook's readiness report, computed from the bytes the commit read and commits
+#: (``path`` names the file, for its format and the project's configuration); ``None`` means no gate.
+GateCheck = Callable[[Path, bytes], ReportDict]
+
+
 def commit_notebook(
     notebook: Path,
     message: str,
@@ -474,6 +546,7 @@ def commit_notebook(
     paths: Sequence[Path] | None = None,
     code_only: bool = True,
     gate_report: ReportDict | None = None,
+    gate_check: GateCheck | None = None,
     allow_findings: bool = False,
     init: bool = False,
     init_root: Path | None = None,
@@ -483,12 +556,18 @@ def commit_notebook(
 ) -> CommitResultDict:
     """Commit exactly ``paths`` (default: the notebook and its promoted modules).
 
-    ``gate_report`` is the notebook's check report (the caller runs the
-    checks); it is enforced by :func:`gate.gate` when the notebook is among
-    the committed files. ``init`` runs ``git init`` in ``init_root`` (default
-    the notebook's folder) when there is no repository. ``confine_to`` (the
-    server root) bounds every path; ``display_root`` is what the answer's
-    paths are relative to (default the repository's top level).
+    Each file is read once; those bytes are verified (a notebook must be a valid,
+    non-empty notebook; every file is scanned for secrets), gated and committed,
+    so what git records is exactly what was checked even while Jupyter saves. A
+    file that changed on disk before the branch moves refuses the commit
+    (:data:`CHANGED_WHILE_COMMITTING`). ``gate_check`` computes the notebook's
+    report from those bytes (``gate_report``, a report computed by the caller, is
+    the older way and describes whatever the caller read); either is enforced by
+    :func:`gate.gate` when the notebook is among the committed files. ``init`` runs
+    ``git init`` in ``init_root`` (default the notebook's folder) when there is no
+    repository. ``confine_to`` (the server root) bounds every path;
+    ``display_root`` is what the answer's paths are relative to (default the
+    repository's top level).
     """
     notebook = Path(os.path.realpath(notebook))
     if not notebook.is_file():
@@ -496,48 +575,27 @@ def commit_notebook(
     body = _clean_message(message)
     if not body:
         raise InputError("The commit message is empty: say what changed.")
-
-    repo = find_repo(notebook.parent)
-    if repo is None:
-        if not init:
-            raise NoRepositoryError(
-                f"'{notebook.name}' is not in a git repository: initialize one (git init, or the init option) "
-                "and commit again."
-            )
-        root = Path(os.path.realpath(init_root or notebook.parent))
-        shown_root = shown_path(root, display_root)
-        if not _under(notebook, root):
-            raise PathError(f"Cannot initialize a repository in {shown_root}: the notebook is not inside it.")
-        if confine_to is not None and not _under(root, Path(os.path.realpath(confine_to))):
-            raise PathError(f"Cannot initialize a repository in {shown_root}: it is outside the server root.")
-        repo = init_repository(root)
-
-    chosen = list(paths) if paths is not None else default_paths(notebook, repo.top)
-    files = _confine(chosen, repo, confine_to, display_root)
-    if not files:
+    repo = _repo_for(notebook, init, init_root, confine_to, display_root)
+    files = _confine(list(paths), repo, confine_to, display_root) if paths is not None else None
+    if files is not None and not files:
         raise InputError("Nothing to commit: the list of paths is empty.")
-    if notebook in files:
-        gate(gate_report, allow_findings)
 
     with repo_lock(repo.top):
         wait_for_index_lock(repo.git_dir)
         head = read_head(repo)
         _check_state(repo, head, display_root)
         _check_identity(repo)
-        rels = [repo.rel(p) for p in files]
-        _check_not_ignored(repo, rels)
-
-        entries: list[_Entry] = []
-        for p, rel in zip(files, rels, strict=True):
-            disk = p.read_bytes()
-            content = disk
-            if code_only and p.suffix == ".ipynb":
-                try:
-                    text = disk.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise NotebookError(f"'{rel}' is not UTF-8 text, so it is not a valid notebook.") from None
-                content = strip_notebook_text(text).encode("utf-8")
-            entries.append(_Entry(p, rel, disk, content, _file_mode(p)))
+        entries = _read_entries(repo, notebook, files, code_only, confine_to, display_root)
+        if any(e.path == notebook for e in entries):
+            nb_entry = next(e for e in entries if e.path == notebook)
+            report = gate_check(notebook, nb_entry.disk) if gate_check is not None else gate_report
+            gate(report, allow_findings)
+            gate_report = report
+        gate_files([(e.rel, e.disk) for e in entries if e.path != notebook])
+        _check_not_ignored(repo, [e.rel for e in entries])
+        for e in entries:
+            if e.stripped_text is not None:
+                e.content = strip_notebook_text(e.stripped_text).encode("utf-8")
         check_pair_agrees(notebook, {e.path: e.disk for e in entries})
         _hash_blobs(repo, entries)
         index_info = b"".join(f"{e.mode} {e.blob}\t{e.rel}".encode() + b"\0" for e in entries)
@@ -549,6 +607,125 @@ def commit_notebook(
             )
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _repo_for(
+    notebook: Path, init: bool, init_root: Path | None, confine_to: Path | None, display_root: Path | None
+) -> Repo:
+    repo = find_repo(notebook.parent)
+    if repo is not None:
+        return repo
+    if not init:
+        # an invalid notebook is the first thing to fix, repository or not
+        shown = shown_path(notebook, display_root)
+        _parse_notebook_json(_read_file(notebook, shown), shown)
+        raise NoRepositoryError(
+            f"'{notebook.name}' is not in a git repository: initialize one (git init, or the init option) "
+            "and commit again."
+        )
+    root = Path(os.path.realpath(init_root or notebook.parent))
+    shown_root = shown_path(root, display_root)
+    if not _under(notebook, root):
+        raise PathError(f"Cannot initialize a repository in {shown_root}: the notebook is not inside it.")
+    if confine_to is not None and not _under(root, Path(os.path.realpath(confine_to))):
+        raise PathError(f"Cannot initialize a repository in {shown_root}: it is outside the server root.")
+    return init_repository(root)
+
+
+def _read_entries(
+    repo: Repo,
+    notebook: Path,
+    files: list[Path] | None,
+    code_only: bool,
+    confine_to: Path | None,
+    display_root: Path | None,
+) -> list[_Entry]:
+    """Read every file to commit exactly once (the notebook first: its metadata may name the others).
+
+    By default: the notebook, the other files of its jupytext pair, and the
+    modules the metadata of each records (validated: see :func:`metadata_module_paths`).
+    """
+    entries: list[_Entry] = []
+    if files is None or notebook in files:
+        entries.append(_notebook_entry(repo, notebook, code_only, display_root))
+    if files is None:
+        first = entries[0]
+        for member in paired_files(notebook, first.data, first.fmt):
+            real = _confine([member], repo, confine_to, display_root)[0]
+            entries.append(_notebook_entry(repo, real, code_only, display_root))
+        modules = [m for e in entries for m in metadata_module_paths(e.data, repo.top, display_root)]
+        files = _confine([e.path for e in entries] + modules, repo, confine_to, display_root)
+    have = {e.path for e in entries}
+    for path in files:
+        if path in have:
+            continue
+        if path.suffix == ".ipynb" or (path == notebook and is_text_notebook_path(path)):
+            entries.append(_notebook_entry(repo, path, code_only, display_root))
+        else:
+            disk = _read_file(path, shown_path(path, display_root))
+            entries.append(_Entry(path, repo.rel(path), disk, disk, _file_mode(path)))
+        have.add(path)
+    return entries
+
+
+def _read_file(path: Path, shown: str) -> bytes:
+    """The file's bytes, read once, bounded (a file growing while read cannot get past the limit)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise NotFoundError(f"No such file: '{shown}' (to commit a deletion, use git rm in a terminal).") from None
+    except OSError as exc:
+        raise PathError(f"'{shown}' cannot be read ({exc.strerror or exc}).") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise PathError(f"'{shown}' is not a regular file: commit files, not folders, pipes or devices.")
+        _check_size(info.st_size, shown)
+        data = fh.read(MAX_FILE_BYTES + 1)
+    _check_size(len(data), shown)
+    return data
+
+
+def _parse_any_notebook(path: Path, disk: bytes, shown: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A notebook's JSON object and jupytext format from its bytes (``.ipynb`` or a jupytext text file)."""
+    if is_text_notebook_path(path):
+        if not disk.strip():
+            raise NotebookError(f"'{shown}' is empty (0 bytes), not a notebook: save it and commit again.")
+        return raw_from_bytes(path, disk, shown)
+    data = _parse_notebook_json(disk, shown)
+    notebook_from_dict(data, shown)  # the nbformat schema we check against
+    return data, {"extension": ".ipynb"}
+
+
+def _notebook_entry(repo: Repo, path: Path, code_only: bool, display_root: Path | None) -> _Entry:
+    """A notebook read until it is a valid notebook or stays the same (see :data:`SETTLE_STABLE`).
+
+    Jupyter saves in place (truncate, then write): a read in between sees an
+    empty or half-written file. Such a read is taken again; content that keeps
+    changing refuses the commit, content that stays invalid is reported as it is.
+    """
+    shown = shown_path(path, display_root)
+    previous: bytes | None = None
+    started = since = time.monotonic()
+    while time.monotonic() - started < SETTLE_LIMIT:
+        disk = _read_file(path, shown)
+        if len(disk) > nbmod.MAX_NOTEBOOK_BYTES:  # read at call time: a deployment or a test may lower it
+            raise TooLargeError(
+                f"{shown}: the notebook is {human_size(len(disk))}; the limit is {human_size(nbmod.MAX_NOTEBOOK_BYTES)}."
+            )
+        try:
+            data, fmt = _parse_any_notebook(path, disk, shown)
+        except NotebookError:
+            now = time.monotonic()
+            if disk != previous:
+                previous, since = disk, now
+            elif now - since >= SETTLE_STABLE:
+                raise
+            time.sleep(SETTLE_POLL)
+            continue
+        stripped = disk.decode("utf-8") if code_only and path.suffix == ".ipynb" else None
+        return _Entry(path, repo.rel(path), disk, disk, _file_mode(path), data=data, fmt=fmt, stripped_text=stripped)
+    raise ConflictError(f"Nothing was committed: {CHANGED_WHILE_COMMITTING} ('{shown}' kept changing while read).")
 
 
 def _commit_locked(
@@ -612,6 +789,7 @@ def _commit_locked(
         raise InputError("The commit message is empty after the commit-msg hook ran: say what changed.")
     msg_file.write_text(body, encoding="utf-8")
 
+    _refuse_if_changed(entries)
     args = ["commit-tree", tree]
     if head.commit is not None:
         args += ["-p", head.commit]

@@ -3,11 +3,15 @@
 The caller computes the report (the checks engine already moved per-cell
 waivers to ``waived``); this only decides. Secrets always block: a leaked key
 in git history outlives any later fix, so ``allow_findings`` cannot override
-them. Other error-severity findings block unless the user allows them.
+them, and every committed file is scanned for them (:func:`gate_files`), not
+only the notebook. Other error-severity findings block unless the user allows them.
 """
 
 from __future__ import annotations
 
+import re
+
+from ..checks.secrets import mask, scan_text
 from ..errors import RefusedError
 from ..types import FindingDict, ReportDict
 
@@ -54,4 +58,47 @@ def gate(report: ReportDict | None, allow_findings: bool) -> None:
             f"Commit refused: {n} error finding{'s' if n > 1 else ''} in {name}{_cells(errors)}; "
             "fix them, or commit anyway with allow findings.",
             refusal_details("findings", findings=errors),
+        )
+
+
+#: ``# prod: ignore[secret]`` (or a bare ``# prod: ignore``) on a line of a committed file waives it there,
+#: like the inline waiver in a cell
+_LINE_WAIVER = re.compile(r"#\s*prod:\s*ignore(?:\[[^\]]*\bsecret\b[^\]]*\]|(?!\[))")
+
+
+def file_secret_findings(rel: str, content: bytes) -> list[FindingDict]:
+    """Possible secrets in one committed file other than the gated notebook (values masked)."""
+    text = content.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    found: list[FindingDict] = []
+    for offset, kind, value in scan_text(text):
+        line = text.count("\n", 0, offset) + 1
+        if _LINE_WAIVER.search(lines[line - 1]):
+            continue
+        found.append(
+            {
+                "check": SECRET_CHECK,
+                "severity": "error",
+                "cell": None,
+                "cell_id": None,
+                "line": line,
+                "message": f"{rel}, line {line}: possible secret ({kind.split(':')[0]}): {mask(value)}.",
+                "hint": "Remove it and read it at run time (os.environ); waive a false positive with "
+                "# prod: ignore[secret] on its line.",
+                "fix": None,
+            }
+        )
+    return found
+
+
+def gate_files(files: list[tuple[str, bytes]]) -> None:
+    """Refuse the commit when a file to commit (``(path, bytes)``) holds a possible secret."""
+    secrets = [f for rel, content in files for f in file_secret_findings(rel, content)]
+    if secrets:
+        names = sorted({f["message"].split(",", 1)[0] for f in secrets})
+        n = len(secrets)
+        raise RefusedError(
+            f"Commit refused: {n} possible secret{'s' if n > 1 else ''} in {', '.join(names)}; "
+            "remove them (or waive a false positive with # prod: ignore[secret] on its line) and commit again.",
+            refusal_details("secrets", findings=secrets),
         )

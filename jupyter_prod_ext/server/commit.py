@@ -54,16 +54,17 @@ def _gate_and_commit(
     allow_findings: bool,
     init: bool,
 ) -> CommitResultDict:
-    """One thread hop for both: the report must describe the file as it is when committed."""
-    report: ReportDict | None = None
-    if paths is None or notebook in paths:
-        report = check_path(notebook, display=rel, server_root=root, checks="fast")
+    """One thread hop for both; the gate checks the very bytes the commit read (and commits)."""
+
+    def gate_check(path: Path, data: bytes) -> ReportDict:
+        return check_path(path, display=rel, server_root=root, checks="fast", data=data)
+
     return commit_notebook(
         notebook,
         message,
         paths=paths,
         code_only=code_only,
-        gate_report=report,
+        gate_check=gate_check,
         allow_findings=allow_findings,
         init=init,
         init_root=root,  # promoted modules are recorded relative to the server root when there is no repo
