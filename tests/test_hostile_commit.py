@@ -212,3 +212,28 @@ def test_every_committed_file_is_scanned_for_secrets(server: LiveServer, repo: P
     status, body, _ = server.post("commit", {"path": f"{root.name}/nb.ipynb", "message": "m"})
     assert status == 200, body
     assert body["files"] == [f"{root.name}/nb.ipynb", f"{root.name}/pkg/mod.py"]
+
+
+def test_repository_config_runs_no_program_on_read_only_routes(server: LiveServer, repo: Path) -> None:
+    """``core.fsmonitor`` in ``.git/config`` names a program git runs on ``status``: never from our routes."""
+    root = repo
+    marker = root.parent / f"{root.name}-fsmonitor-ran"
+    hook = root.parent / f"{root.name}-fsmonitor.sh"
+    hook.write_text(f"#!/bin/sh\ntouch '{marker}'\n", encoding="utf-8")
+    hook.chmod(0o755)
+    (root / "nb.ipynb").write_text(json.dumps(nb_dict("x = 1")), encoding="utf-8")
+    git(root, "add", "nb.ipynb")
+    git(root, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "one")
+    git(root, "config", "core.fsmonitor", str(hook))
+    (root / "nb.ipynb").write_text(json.dumps(nb_dict("x = 2")), encoding="utf-8")
+    git(root, "-c", "core.fsmonitor=false", "status")  # (the hook is real: plain `git status` would run it)
+    status, body, _ = server.request("GET", f"/jupyter-prod/status?path={root.name}/nb.ipynb")
+    assert status == 200 and body["files"][0]["state"] == "modified", body
+    status, body, _ = server.post(
+        "check", {"path": f"{root.name}/nb.ipynb", "checks": ["not-in-git", "uncommitted-changes"]}
+    )
+    assert status == 200, body
+    assert any(f["check"] == "uncommitted-changes" for f in body["findings"]), body
+    assert not marker.exists()
+    subprocess.run(["git", "status"], cwd=root, capture_output=True, timeout=30)
+    assert marker.exists()  # the test's hook does run when git is not told otherwise

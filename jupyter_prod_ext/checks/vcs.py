@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..errors import ToolError
+from ..gitops.runner import git
 from .base import Context, Finding
 from .registry import check
 
@@ -14,21 +14,15 @@ GIT_TIMEOUT = 10.0
 
 
 def _git(cwd: Path, *args: str) -> tuple[int, str] | None:
-    """(exit status, stdout) of one git command, or None when git is missing or hangs."""
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_EDITOR="true", LC_ALL="C")
+    """(exit status, stdout) of one read-only git command, or None when git is missing or hangs.
+
+    Through the package's one git runner: no prompt, no fsmonitor program, no hooks.
+    """
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(cwd), *args],
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None  # subprocess.run kills the child on timeout
-    return proc.returncode, proc.stdout
+        res = git(list(args), cwd, timeout=GIT_TIMEOUT, check=False, read_only=True)
+    except ToolError:  # git missing, or killed at the timeout
+        return None
+    return res.returncode, res.out
 
 
 @check("not-in-git", "vcs", "warning", "The notebook is not tracked by git (or not in a repository).", slow=True)

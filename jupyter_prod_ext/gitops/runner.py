@@ -31,6 +31,11 @@ INDEX_LOCK_WAIT = 5.0
 #: Seconds a request waits for another request's work on the same repository.
 REPO_LOCK_WAIT = 600.0
 
+#: ``-c`` settings of every git process (see :func:`git`).
+SAFE_CONFIG = ("-c", "core.quotepath=false", "-c", "core.fsmonitor=false")
+#: ``-c`` settings added for queries that only read.
+READ_ONLY_CONFIG = ("-c", f"core.hooksPath={os.devnull}")
+
 #: Inherited variables that would point git at another repository or index.
 _SCRUBBED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX")
 
@@ -142,13 +147,18 @@ def git(
     env: Mapping[str, str] | None = None,
     timeout: float = GIT_TIMEOUT,
     check: bool = True,
+    read_only: bool = False,
 ) -> ProcessResult:
     """Run ``git <args>`` in ``cwd``; a non-zero exit raises :class:`GitError` when ``check``.
 
     ``core.quotepath=false`` keeps non-ASCII names readable in messages; every
-    parsed output uses ``-z`` anyway.
+    parsed output uses ``-z`` anyway. ``core.fsmonitor=false`` always: that setting
+    names a program git runs on ``status`` and friends, and a repository's
+    ``.git/config`` (a cloned or unpacked folder) must not make the server run
+    code. ``read_only`` queries also point ``core.hooksPath`` at nothing, so no
+    hook can run from a route that only reads.
     """
-    argv = ["git", "-c", "core.quotepath=false", *args]
+    argv = ["git", *SAFE_CONFIG, *(READ_ONLY_CONFIG if read_only else ()), *args]
     result = run_process(argv, cwd=cwd, env=git_env(env), input=input, timeout=timeout, what=f"git {args[0]}")
     if check and result.returncode != 0:
         raise GitError(f"git {args[0]} failed in {cwd}: {first_line(result.err or result.out)}")

@@ -74,7 +74,7 @@ def _only_outputs_differ(repo: Repo, rel: str) -> bool:
         stripped = strip_notebook_text(text)
     except (OSError, UnicodeDecodeError, ProdError):
         return False
-    res = git(["cat-file", "blob", f":{rel}"], repo.top, check=False)
+    res = git(["cat-file", "blob", f":{rel}"], repo.top, check=False, read_only=True)
     return res.returncode == 0 and res.out == stripped
 
 
@@ -86,6 +86,7 @@ def file_states(repo: Repo, rels: Sequence[str]) -> dict[str, FileState]:
         ["status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=all", "--", *rels],
         repo.top,
         env=_LITERAL,
+        read_only=True,
     )
     listed: dict[str, FileState] = {}
     parts = res.out.split("\0")
@@ -117,6 +118,7 @@ def notebook_log(repo: Repo, rel: str, limit: int = 10) -> list[LogEntryDict]:
         repo.top,
         env=_LITERAL,
         check=False,
+        read_only=True,
     )
     if res.returncode != 0:
         return []
