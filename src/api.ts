@@ -9,6 +9,8 @@ import { URLExt } from '@jupyterlab/coreutils';
 import type * as nbformat from '@jupyterlab/nbformat';
 import { ServerConnection } from '@jupyterlab/services';
 
+import type { IDeltaNotebook, IMissingAnswer } from './delta';
+
 /** URL namespace of every route of the server extension. */
 export const API_NAMESPACE = 'jupyter-prod';
 
@@ -90,6 +92,8 @@ export type ChecksSelection = 'fast' | 'all' | string[];
 export interface ICheckRequest {
   path: string;
   notebook?: nbformat.INotebookContent;
+  /** the notebook as a delta: sources the server has seen travel as hashes (src/delta.ts) */
+  delta?: IDeltaNotebook;
   checks?: ChecksSelection;
   /** only run/report these check ids */
   select?: string[];
@@ -427,8 +431,13 @@ export class ProdApi {
     readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
   ) {}
 
-  check(request: ICheckRequest): Promise<IReport> {
-    return post<IReport>('check', request, this.serverSettings);
+  /** A report; for a `delta` request, possibly the hashes to send again. */
+  check(request: ICheckRequest): Promise<IReport | IMissingAnswer> {
+    return post<IReport | IMissingAnswer>(
+      'check',
+      request,
+      this.serverSettings
+    );
   }
 
   format(request: IFormatRequest): Promise<IFormatResult> {

@@ -19,6 +19,7 @@ import {
   IReport,
   Severity
 } from './api';
+import { DeltaTracker, IMissingAnswer, isMissingAnswer } from './delta';
 
 /** What the model needs from an open notebook. */
 export interface INotebookSource {
@@ -34,7 +35,7 @@ export interface INotebookSource {
 
 /** The part of `ProdApi` the model uses (a seam for tests). */
 export interface ICheckClient {
-  check(request: ICheckRequest): Promise<IReport>;
+  check(request: ICheckRequest): Promise<IReport | IMissingAnswer>;
 }
 
 /** Settings that change what the model does or shows. */
@@ -325,14 +326,11 @@ export class ReadinessModel {
     if (this._settings.ignore.length > 0) {
       request.ignore = [...this._settings.ignore];
     }
-    if (notebook) {
-      request.notebook = notebook;
-    }
     const version = this._contentVersion;
     this._pending += 1;
     this._stateChanged.emit();
     try {
-      const report = await this._client.check(request);
+      const report = await this._send(request, notebook);
       if (this._isDisposed) {
         return null;
       }
@@ -371,6 +369,42 @@ export class ReadinessModel {
         this._stateChanged.emit();
       }
     }
+  }
+
+  /**
+   * Send `request` with the notebook as a delta (only what the server has not
+   * acknowledged); when the server lacks some hashes, send those again, and
+   * if it still lacks some, the whole notebook.
+   */
+  private async _send(
+    request: ICheckRequest,
+    notebook: nbformat.INotebookContent | null
+  ): Promise<IReport> {
+    if (!notebook) {
+      return this._reportOf(await this._client.check(request));
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const delta = this._delta.build(notebook);
+      const answer = await this._client.check({ ...request, delta });
+      if (!isMissingAnswer(answer)) {
+        this._delta.acknowledge(delta);
+        return answer;
+      }
+      this._delta.forget(attempt === 0 ? answer.missing : undefined);
+    }
+    return this._reportOf(await this._client.check({ ...request, notebook }));
+  }
+
+  private _reportOf(answer: IReport | IMissingAnswer): IReport {
+    if (isMissingAnswer(answer)) {
+      throw new ApiError(
+        'The server asked for cell sources the request already carried; reload the page and try again.',
+        200,
+        'http',
+        null
+      );
+    }
+    return answer;
   }
 
   dispose(): void {
@@ -412,6 +446,7 @@ export class ReadinessModel {
 
   private _source: INotebookSource;
   private _client: ICheckClient;
+  private _delta = new DeltaTracker();
   private _settings: IModelSettings;
   private _report: IReport | null = null;
   private _error: ApiError | null = null;

@@ -57,7 +57,7 @@ def test_source_hash_is_the_shared_definition() -> None:
     assert data["samples"]
     for sample in data["samples"]:
         assert source_hash(sample["source"]) == sample["hash"]
-        assert sample["hash"] == hashlib.sha256(sample["source"].encode("utf-8")).hexdigest()
+        assert sample["hash"] == hashlib.sha256(sample["source"].encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def test_delta_rebuilds_the_notebook_and_asks_for_what_it_lacks() -> None:

@@ -110,7 +110,8 @@ describe('ReadinessModel', () => {
     const body = mock.requests[0].body;
     expect(body.path).toBe('work/a.ipynb');
     expect(body.checks).toBe('fast');
-    expect(body.notebook.cells[1].source).toBe('print(nowhere)');
+    expect(body.notebook).toBeUndefined();
+    expect(body.delta.cells[1].source).toBe('print(nowhere)');
     expect(model.findings.map(f => f.check)).toEqual(['undefined-name']);
     expect(model.score).toBe(50);
     expect(model.busy).toBe(false);

@@ -1,0 +1,145 @@
+import { ProdApi } from '../api';
+import { DeltaTracker, sourceHash } from '../delta';
+import { INotebookSource, ReadinessModel } from '../model';
+import { FetchMock, flushPromises } from './fetchMock';
+import { Signal } from '@lumino/signaling';
+
+declare const require: (id: string) => any;
+
+/** The samples the Python side is tested against too (tests/test_delta.py). */
+const SAMPLES: { source: string; hash: string }[] =
+  require('../../tests/data/source_hashes.json').samples;
+
+describe('sourceHash', () => {
+  it('agrees with Python on every shared sample', () => {
+    expect(SAMPLES.length).toBeGreaterThan(10);
+    for (const { source, hash } of SAMPLES) {
+      expect(sourceHash(source)).toBe(hash);
+    }
+  });
+
+  it('is sha256 (FIPS 180-2 test vectors)', () => {
+    expect(sourceHash('abc')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    );
+    expect(
+      sourceHash('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')
+    ).toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+  });
+});
+
+function notebook(sources: string[]): any {
+  return {
+    cells: sources.map((source, i) => ({
+      cell_type: 'code',
+      id: `c${i}`,
+      source,
+      metadata: {},
+      outputs:
+        i === 0 ? [{ output_type: 'stream', name: 'stdout', text: 'hi' }] : [],
+      execution_count: i + 1
+    })),
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+}
+
+describe('DeltaTracker', () => {
+  it('sends sources and outputs until the server acknowledged them', () => {
+    const tracker = new DeltaTracker();
+    const first = tracker.build(notebook(['a = 1', 'b = a']));
+    expect(first.cells.map(c => c.source)).toEqual(['a = 1', 'b = a']);
+    expect(first.cells[0].outputs).toHaveLength(1);
+    expect(first.cells[1].outputs_hash).toBeUndefined();
+    tracker.acknowledge(first);
+    const second = tracker.build(notebook(['a = 1', 'b = a + 1']));
+    expect(second.cells.map(c => c.source)).toEqual([undefined, 'b = a + 1']);
+    expect(second.cells[0].outputs).toBeUndefined();
+    expect(second.cells[0].source_hash).toBe(sourceHash('a = 1'));
+    tracker.forget([sourceHash('a = 1')]);
+    expect(tracker.build(notebook(['a = 1'])).cells[0].source).toBe('a = 1');
+  });
+});
+
+class FakeNotebook implements INotebookSource {
+  path = 'work/a.ipynb';
+  sources = ['import os', 'print(x)', 'y = 2'];
+  contentChanged = new Signal<this, void>(this);
+  saved = new Signal<this, void>(this);
+  getContent() {
+    return notebook(this.sources);
+  }
+}
+
+const REPORT = {
+  path: 'work/a.ipynb',
+  score: 90,
+  findings: [],
+  waived: [],
+  summary: {
+    errors: 0,
+    warnings: 0,
+    infos: 0,
+    waived: 0,
+    code_cells: 3,
+    checks_run: ['undefined-name']
+  }
+};
+
+describe('ReadinessModel with the delta protocol', () => {
+  let mock: FetchMock;
+  let nb: FakeNotebook;
+  let model: ReadinessModel;
+
+  beforeEach(() => {
+    mock = new FetchMock();
+    nb = new FakeNotebook();
+    model = new ReadinessModel({
+      source: nb,
+      client: new ProdApi(mock.settings())
+    });
+  });
+
+  afterEach(() => model.dispose());
+
+  it('sends only the edited cell source once the server acknowledged the rest', async () => {
+    mock.respondAlways(200, REPORT);
+    await model.check('fast');
+    nb.sources[1] = 'print(os)';
+    await model.check('fast');
+    const [first, second] = mock.requests.map(r => r.body);
+    expect(first.delta.cells.filter((c: any) => 'source' in c)).toHaveLength(3);
+    const sent = second.delta.cells.filter((c: any) => 'source' in c);
+    expect(sent.map((c: any) => c.source)).toEqual(['print(os)']);
+    expect(second.delta.cells.map((c: any) => c.id)).toEqual([
+      'c0',
+      'c1',
+      'c2'
+    ]);
+    expect(second.delta.cells[0].outputs).toBeUndefined();
+    expect(model.score).toBe(90);
+  });
+
+  it('sends again what the server lost, then the whole notebook if it still lacks something', async () => {
+    mock.respond(200, REPORT);
+    await model.check('fast');
+    const lost = sourceHash('import os');
+    mock.respond(200, { missing: [lost] });
+    mock.respond(200, REPORT);
+    await model.check('fast');
+    const resent = mock.requests[2].body.delta.cells.filter(
+      (c: any) => 'source' in c
+    );
+    expect(resent.map((c: any) => c.source)).toEqual(['import os']);
+    mock.respond(200, { missing: [lost] });
+    mock.respond(200, { missing: [sourceHash('y = 2')] });
+    mock.respond(200, REPORT);
+    await model.check('fast');
+    await flushPromises(5);
+    const last = mock.requests[mock.requests.length - 1].body;
+    expect(last.notebook.cells).toHaveLength(3);
+    expect(last.delta).toBeUndefined();
+    expect(model.score).toBe(90);
+  });
+});
