@@ -14,6 +14,8 @@ those again. docs/API.md describes the shapes.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Any
 
@@ -134,3 +136,36 @@ def notebook_from_delta(delta: Any, store: DeltaStore) -> tuple[dict[str, Any] |
         return None, sorted(set(missing))
     nbformat, minor = delta.get("nbformat", 4), delta.get("nbformat_minor", 5)
     return {"nbformat": nbformat, "nbformat_minor": minor, "metadata": metadata, "cells": cells}, []
+
+
+# ---------------------------------------------------------------------------
+# The client side, in Python (the benchmark and the tests speak the protocol as src/delta.ts does)
+
+
+def client_delta(nb: dict[str, Any], acknowledged: set[str]) -> dict[str, Any]:
+    """The delta of an nbformat dict: sources and outputs only for hashes not in ``acknowledged``."""
+    cells = []
+    for cell in nb["cells"]:
+        raw = cell.get("source", "")
+        source = "".join(raw) if isinstance(raw, list) else raw
+        out: dict[str, Any] = {"cell_type": cell["cell_type"], "metadata": cell.get("metadata", {})}
+        if "id" in cell:
+            out["id"] = cell["id"]
+        out["source_hash"] = source_hash(source)
+        if out["source_hash"] not in acknowledged:
+            out["source"] = source
+        if cell["cell_type"] == "code":
+            out["execution_count"] = cell.get("execution_count")
+            outputs = cell.get("outputs", [])
+            if outputs:
+                out["outputs_hash"] = hashlib.sha256(json.dumps(outputs, sort_keys=True).encode()).hexdigest()
+                if out["outputs_hash"] not in acknowledged:
+                    out["outputs"] = outputs
+        cells.append(out)
+    return {"nbformat": 4, "nbformat_minor": nb.get("nbformat_minor", 5), "metadata": nb["metadata"], "cells": cells}
+
+
+def sent_hashes(delta: dict[str, Any]) -> set[str]:
+    """What a delta carried: acknowledged by the server once it answers with a report."""
+    cells = delta["cells"]
+    return {c["source_hash"] for c in cells if "source" in c} | {c["outputs_hash"] for c in cells if "outputs" in c}

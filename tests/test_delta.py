@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_prod_ext.delta import DeltaStore, notebook_from_delta
+from jupyter_prod_ext.delta import DeltaStore, client_delta, notebook_from_delta, sent_hashes
 from jupyter_prod_ext.errors import InputError
 from jupyter_prod_ext.notebook import source_hash
 from jupyter_prod_ext.server.check import DELTA_STORE
@@ -23,33 +23,6 @@ from .nbutil import make_nb, write_nb
 from .test_check_handler import post
 
 HASHES = Path(__file__).parent / "data" / "source_hashes.json"
-
-
-def delta_of(nb: dict[str, Any], known: set[str]) -> dict[str, Any]:
-    """What the frontend sends: every cell's hash, the source and outputs only when not ``known``."""
-    cells = []
-    for cell in nb["cells"]:
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        out: dict[str, Any] = {"cell_type": cell["cell_type"], "metadata": cell.get("metadata", {})}
-        if "id" in cell:
-            out["id"] = cell["id"]
-        out["source_hash"] = source_hash(source)
-        if out["source_hash"] not in known:
-            out["source"] = source
-        if cell["cell_type"] == "code":
-            out["execution_count"] = cell.get("execution_count")
-            outputs = cell.get("outputs", [])
-            out["outputs_hash"] = hashlib.sha256(json.dumps(outputs, sort_keys=True).encode()).hexdigest()
-            if out["outputs_hash"] not in known:
-                out["outputs"] = outputs
-        cells.append(out)
-    return {"nbformat": 4, "nbformat_minor": nb["nbformat_minor"], "metadata": nb["metadata"], "cells": cells}
-
-
-def sent(delta: dict[str, Any]) -> set[str]:
-    return {c["source_hash"] for c in delta["cells"] if "source" in c} | {
-        c["outputs_hash"] for c in delta["cells"] if "outputs" in c
-    }
 
 
 def test_source_hash_is_the_shared_definition() -> None:
@@ -64,17 +37,17 @@ def test_delta_rebuilds_the_notebook_and_asks_for_what_it_lacks() -> None:
     nb = make_nb("import os", "print(os.getcwd())", markdown_title="T")
     nb["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "/tmp\n"}]
     store = DeltaStore()
-    first = delta_of(nb, set())
+    first = client_delta(nb, set())
     rebuilt, missing = notebook_from_delta(first, store)
     assert missing == [] and rebuilt is not None
     assert [c["source"] for c in rebuilt["cells"]] == ["".join(c["source"]) for c in nb["cells"]]
-    second = delta_of(nb, sent(first))
+    second = client_delta(nb, sent_hashes(first))
     assert not any("source" in c or "outputs" in c for c in second["cells"])
     again, missing = notebook_from_delta(second, store)
     assert again == rebuilt
     store.clear()
     _, lost = notebook_from_delta(second, store)
-    assert set(lost) == sent(first)
+    assert set(lost) == sent_hashes(first)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +61,7 @@ def test_delta_rebuilds_the_notebook_and_asks_for_what_it_lacks() -> None:
     ],
 )
 def test_bad_deltas_are_one_line_input_errors(mutate: Any, message: str) -> None:
-    delta = delta_of(make_nb("x = 1"), set())
+    delta = client_delta(make_nb("x = 1"), set())
     mutate(delta)
     with pytest.raises(InputError, match=message):
         notebook_from_delta(delta, DeltaStore())
@@ -100,12 +73,12 @@ async def test_route_answers_delta_requests_like_full_ones(jp_fetch: Any, jp_roo
     DELTA_STORE.clear()
     code, full = await post(jp_fetch, {"path": "d.ipynb", "notebook": nb})
     assert code == 200
-    first = delta_of(nb, set())
+    first = client_delta(nb, set())
     code, answer = await post(jp_fetch, {"path": "d.ipynb", "delta": first})
     assert code == 200 and answer == full
     edited = copy.deepcopy(nb)
     edited["cells"][3]["source"] = "print(x)"
-    delta = delta_of(edited, sent(first))
+    delta = client_delta(edited, sent_hashes(first))
     assert [c.get("source") for c in delta["cells"] if "source" in c] == ["print(x)"]
     code, answer = await post(jp_fetch, {"path": "d.ipynb", "delta": delta})
     assert code == 200
@@ -115,8 +88,8 @@ async def test_route_answers_delta_requests_like_full_ones(jp_fetch: Any, jp_roo
     code, answer = await post(jp_fetch, {"path": "d.ipynb", "delta": delta})
     assert code == 200 and set(answer) == {"missing"}
     referenced = {c["source_hash"] for c in delta["cells"]} | {c["outputs_hash"] for c in delta["cells"] if "outputs_hash" in c}
-    assert set(answer["missing"]) == referenced - sent(delta)
-    code, answer = await post(jp_fetch, {"path": "d.ipynb", "delta": delta_of(edited, set())})
+    assert set(answer["missing"]) == referenced - sent_hashes(delta)
+    code, answer = await post(jp_fetch, {"path": "d.ipynb", "delta": client_delta(edited, set())})
     assert code == 200 and answer == expected
-    code, error = await post(jp_fetch, {"path": "../x.ipynb", "delta": delta_of(edited, set())})
+    code, error = await post(jp_fetch, {"path": "../x.ipynb", "delta": client_delta(edited, set())})
     assert code == 403, error

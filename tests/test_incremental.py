@@ -16,11 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jupyter_prod_ext.checks.api import check_notebook
-from jupyter_prod_ext.delta import DeltaStore, notebook_from_delta
+from jupyter_prod_ext.delta import DeltaStore, client_delta, notebook_from_delta, sent_hashes
 from jupyter_prod_ext.notebook import fresh_caches, notebook_from_dict, source_hash, unit_cache
 
 from .nbutil import make_nb
-from .test_delta import delta_of, sent
 
 #: sources that exercise every per-cell fact: imports, definitions, uses across cells, randomness,
 #: magics, syntax errors, secrets, waivers, paths, del, star imports, duplicates of each other
@@ -109,16 +108,16 @@ class Client:
         self.known: set[str] = set()
 
     def report(self, nb: dict[str, Any]) -> dict[str, Any]:
-        delta = delta_of(nb, self.known)
+        delta = client_delta(nb, self.known)
         rebuilt, missing = notebook_from_delta(json.loads(json.dumps(delta)), self.store)
         for fallback in (set(missing), self.known):  # the missing ones; if still short (a tiny store), all
             if not missing:
                 break
             self.known -= fallback
-            delta = delta_of(nb, self.known)
+            delta = client_delta(nb, self.known)
             rebuilt, missing = notebook_from_delta(json.loads(json.dumps(delta)), self.store)
         assert not missing and rebuilt is not None
-        self.known |= sent(delta)
+        self.known |= sent_hashes(delta)
         return report(rebuilt)
 
 
