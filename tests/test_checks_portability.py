@@ -163,3 +163,8 @@ def test_python_cell_magics_are_not_another_tool() -> None:
     by_cell = {f["cell"]: f["message"] for f in found if f["line"] == 1}
     assert "another tool" not in by_cell[0] and "the Python under it runs" in by_cell[0]
     assert "another tool" in by_cell[1]
+
+
+def test_an_automagic_install_is_an_install() -> None:
+    found = run(("pip install --quiet requests",), "ipython-magic")
+    assert len(found) == 1 and "installs packages" in found[0]["message"]

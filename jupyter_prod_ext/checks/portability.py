@@ -16,7 +16,7 @@ from .registry import check
 
 #: magics that only configure the notebook's display or reloading: harmless, but still not Python
 _BENIGN_MAGICS = frozenset({"matplotlib", "autoreload", "load_ext", "reload_ext", "config", "time", "timeit"})
-_INSTALL = re.compile(r"^[%!]+\s*(?:python3?\s+-m\s+)?(pip3?|conda|mamba|micromamba|uv\s+pip)\s+install\b")
+_INSTALL = re.compile(r"^[%!]*\s*(?:python3?\s+-m\s+)?(pip3?|conda|mamba|micromamba|uv\s+pip)\s+install\b")
 
 
 def _magic_finding(ctx: Context, cell: int, m: Magic) -> Finding:
