@@ -133,7 +133,9 @@ export interface IPromoteRequest {
   rewrite?: boolean;
   tests?: boolean;
   force?: boolean;
-  unmoved?: { [name: string]: 'parameter' | 'move' };
+  unmoved?: { [name: string]: UnmovedChoice };
+  /** `preview_sha256` of the preview the user approved: refused if the result would differ */
+  expect?: string;
 }
 
 /**
@@ -167,7 +169,11 @@ export interface IPromoteResult {
     cell: number;
     line: number | null;
     reason: string;
+    /** only the choices that work for this name */
     choices: UnmovedChoice[];
+    /** choice -> what it does, in one line */
+    consequences: { [choice: string]: string };
+    suggested: UnmovedChoice;
   }[];
   typecheck: {
     ran: boolean;
@@ -180,6 +186,8 @@ export interface IPromoteResult {
     }[];
   };
   problems: string[];
+  /** the problems with their stable reason ids (same order) */
+  refusals: { reason: string; message: string }[];
   warnings: string[];
   drift: {
     name: string;
@@ -191,6 +199,8 @@ export interface IPromoteResult {
   tests_path: string | null;
   untested: string[];
   written: string[];
+  /** fingerprint of what this result shows; send it back as `expect` to apply exactly this */
+  preview_sha256: string;
 }
 
 export interface ICommitRequest {

@@ -28,7 +28,11 @@ import { ApiError, IFinding, IPromoteRequest, IPromoteResult } from './api';
 import type { ReadinessManager } from './manager';
 import { notebookContent, ReadinessModel } from './model';
 import { CommandIDs, PanelSection } from './tokens';
-import { PromotePreview, UnmovedChoices } from './widgets/PromotePreview';
+import {
+  APPLY_CLASS,
+  PromotePreview,
+  UnmovedChoices
+} from './widgets/PromotePreview';
 import type { IPanelActions } from './widgets/ReadinessPanel';
 
 /**
@@ -542,46 +546,63 @@ export function addCommands(ctx: ICommandContext): void {
         return null;
       }
       const request: IPromoteRequest = { path, cells, to };
-      const forceLabel = trans.__('Force');
-      let preview: IPromoteResult;
+      // the dry run with the user's choices: the dialog re-runs it when a choice changes
+      const dryRun = (choices: UnmovedChoices): Promise<IPromoteResult> =>
+        manager.api.promote({
+          ...request,
+          notebook: notebookContent(panel) ?? undefined,
+          unmoved: choices,
+          dry_run: true
+        });
+      const choices: UnmovedChoices = {};
+      let body: PromotePreview;
       let answer: Dialog.IResult<UnmovedChoices>;
-      let canPromote = false;
       // one preview, or two when the user forces over a hand-edited module
       for (;;) {
+        let preview: IPromoteResult;
         try {
-          preview = await manager.api.promote({
-            ...request,
-            notebook: notebookContent(panel) ?? undefined,
-            dry_run: true
-          });
+          preview = await dryRun(choices);
+          // names without a choice get the one the preview suggests, so the diffs show a promotion that works
+          const open = preview.unmoved.filter(u => !(u.name in choices));
+          if (open.length > 0) {
+            for (const u of open) {
+              choices[u.name] = u.suggested;
+            }
+            preview = await dryRun(choices);
+          }
         } catch (error) {
           notifyError(error);
           return null;
         }
-        canPromote = preview.ok && preview.problems.length === 0;
+        const canPromote = preview.ok && preview.problems.length === 0;
         const canForce =
           !canPromote &&
           !request.force &&
           preview.drift.some(d => d.state === 'module-edited');
-        const buttons = canPromote
+        const buttons = canForce
           ? [
               Dialog.cancelButton(),
-              Dialog.okButton({ label: trans.__('Promote') })
+              Dialog.warnButton({
+                label: trans.__('Force'),
+                caption: trans.__(
+                  'Overwrite the hand edits in the module with the cells'
+                )
+              })
             ]
-          : canForce
+          : canPromote || preview.unmoved.length > 0
             ? [
                 Dialog.cancelButton(),
-                Dialog.warnButton({
-                  label: forceLabel,
-                  caption: trans.__(
-                    'Overwrite the hand edits in the module with the cells'
-                  )
+                Dialog.okButton({
+                  label: trans.__('Promote'),
+                  className: APPLY_CLASS,
+                  caption: trans.__('Apply exactly what the preview shows')
                 })
               ]
             : [Dialog.cancelButton({ label: trans.__('Close') })];
+        body = new PromotePreview(preview, trans, { ...choices }, dryRun);
         answer = await showDialog<UnmovedChoices>({
           title: trans.__('Promote to %1', preview.module_path || to),
-          body: new PromotePreview(preview, trans),
+          body,
           buttons
         });
         if (canForce && answer.button.accept) {
@@ -590,15 +611,20 @@ export function addCommands(ctx: ICommandContext): void {
         }
         break;
       }
-      if (!canPromote || !answer.button.accept) {
+      const shown = body.result;
+      const approved = body.getValue();
+      const ready = answer.button.accept && body.canPromote;
+      body.dispose();
+      if (!ready) {
         return null;
       }
       try {
-        // the notebook may have changed while the dialog was open
+        // exactly what the preview showed: refused if the notebook or module changed since
         const result = await manager.api.promote({
           ...request,
           notebook: notebookContent(panel) ?? undefined,
-          unmoved: answer.value ?? {},
+          unmoved: approved,
+          expect: shown.preview_sha256,
           dry_run: false
         });
         if (!result.ok) {

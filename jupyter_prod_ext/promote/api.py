@@ -263,7 +263,7 @@ def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], b
             plan.problems.append(
                 Problem(
                     Reason.NOTHING_TO_PROMOTE,
-                    "The selected cells hold only definitions and imports; promote them without as_function.",
+                    "The selected cells hold only definitions and imports; promote them as they are, not as a function.",
                 )
             )
     else:
@@ -279,14 +279,14 @@ def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], b
             if kept:
                 plan.warnings.append(
                     f"Cell {cell}: statements that are not definitions stay in the notebook ({'; '.join(kept)}); "
-                    "use as_function to turn them into a function."
+                    "promote the cells as a function to move them too."
                 )
         if plan.cells and not plan.roots:
             plan.problems.append(
                 Problem(
                     Reason.NOTHING_TO_PROMOTE,
                     f"Cells {', '.join(map(str, plan.cells))} define no function, class or constant; "
-                    "promote them with as_function NAME to make a function of their statements.",
+                    "promote them as a function to make a function of their statements.",
                 )
             )
     for name in opts.names:
@@ -296,7 +296,7 @@ def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], b
                 Problem(
                     Reason.COMPUTED_WITH_EFFECTS,
                     f"`{name}` (cell {stmt.cell}) is computed by code with effects, not a definition; "
-                    "promote the cells that compute it with as_function instead.",
+                    "promote the cells that compute it as a function instead.",
                 )
             )
             continue
@@ -689,7 +689,7 @@ def _promote_locked(
                 problems.append(
                     Problem(
                         Reason.HAND_EDITED,
-                        f"`{name}` in {target.rel} was edited by hand since it was promoted; pass force to overwrite it "
+                        f"`{name}` in {target.rel} was edited by hand since it was promoted; force the promotion to overwrite it "
                         "(its current text is in drift[].module_text).",
                     )
                 )

@@ -153,7 +153,7 @@ def merge_module(
                 Problem(
                     Reason.MODULE_CONFLICT,
                     f"{display} already defines `{name}` (line {first}) and it was not promoted from this notebook; "
-                    "rename one of them, or pass force to replace it.",
+                    "rename one of them, or force the promotion to replace it.",
                 )
             )
             continue

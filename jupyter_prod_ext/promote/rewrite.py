@@ -248,7 +248,7 @@ def verify(prog: Program, raw: dict[str, Any], edits: list[EditDict], path: str)
                     Problem(
                         Reason.NOTEBOOK_INVALID,
                         f"Rewriting cell {order[unit.cell.index]} would leave invalid Python ({unit.syntax_error[1]}); "
-                        "promote with rewrite off and edit the notebook yourself.",
+                        "promote without rewriting the notebook and edit it yourself.",
                     )
                 )
     seen: set[tuple[int, str]] = set()
@@ -263,7 +263,7 @@ def verify(prog: Program, raw: dict[str, Any], edits: list[EditDict], path: str)
                 Problem(
                     Reason.NOTEBOOK_LOSES_NAME,
                     f"After the rewrite, cell {cell} would use `{r.event.name}` before anything defines it; "
-                    "promote the cell that defines it too, or promote with rewrite off.",
+                    "promote the cell that defines it too, or promote without rewriting the notebook.",
                 )
             )
     return problems

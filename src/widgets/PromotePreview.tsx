@@ -6,9 +6,7 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { IPromoteResult } from '../api';
-
-export type UnmovedChoices = { [name: string]: 'parameter' | 'move' };
+import type { IPromoteResult, UnmovedChoice } from '../api';
 
 function Diff(props: { title: string; diff: string }): JSX.Element | null {
   if (!props.diff) {
@@ -37,31 +35,98 @@ function Diff(props: { title: string; diff: string }): JSX.Element | null {
   );
 }
 
+/** Class of the dialog button that applies the preview (enabled only when it can be applied). */
+export const APPLY_CLASS = 'jp-ProdPromote-apply';
+
+/** A choice for each name that cannot move as it is. */
+export type UnmovedChoices = { [name: string]: UnmovedChoice };
+
+/** Runs the dry run again with new choices (the preview's diffs follow the choices). */
+export type Rerun = (choices: UnmovedChoices) => Promise<IPromoteResult>;
+
+function choiceLabel(choice: UnmovedChoice, trans: TranslationBundle): string {
+  switch (choice) {
+    case 'parameter':
+      return trans.__('Make it a parameter');
+    case 'move':
+      return trans.__('Move the statement too');
+    default:
+      return trans.__('Cancel the promotion');
+  }
+}
+
 export class PromotePreview extends ReactWidget {
   constructor(
     private _result: IPromoteResult,
-    private _trans: TranslationBundle
+    private _trans: TranslationBundle,
+    private _choices: UnmovedChoices = {},
+    private _rerun?: Rerun
   ) {
     super();
     this.addClass('jp-ProdPromote');
-    for (const item of _result.unmoved) {
-      const choice = item.choices.find(c => c !== 'cancel');
-      if (choice === 'parameter' || choice === 'move') {
-        this._choices[item.name] = choice;
-      }
+  }
+
+  /** The preview shown now (the last dry run). */
+  get result(): IPromoteResult {
+    return this._result;
+  }
+
+  /** The dialog's value: the choices the shown preview was made with. */
+  getValue(): UnmovedChoices {
+    return { ...this._choices };
+  }
+
+  /** Whether the shown preview can be applied as it is. */
+  get canPromote(): boolean {
+    return !this._busy && this._result.ok && this._result.problems.length === 0;
+  }
+
+  /** The dialog's accept button follows the preview: enabled only when it can be applied. */
+  private _syncAccept(): void {
+    const dialog = this.node.closest('.jp-Dialog-content');
+    const apply = dialog?.querySelector<HTMLButtonElement>(`.${APPLY_CLASS}`);
+    if (apply) {
+      apply.disabled = !this.canPromote;
     }
   }
 
-  /** The dialog's value: a choice for each name that cannot move as is. */
-  getValue(): UnmovedChoices {
-    return { ...this._choices };
+  private async _choose(name: string, choice: UnmovedChoice): Promise<void> {
+    if (!this._rerun || this._choices[name] === choice) {
+      return;
+    }
+    const previous = this._choices;
+    // shown as chosen at once; the diffs follow when the dry run answers
+    this._choices = { ...previous, [name]: choice };
+    this._busy = true;
+    this._error = '';
+    this.update();
+    this._syncAccept();
+    try {
+      this._result = await this._rerun(this._choices);
+    } catch (error) {
+      this._choices = previous;
+      this._error = error instanceof Error ? error.message : String(error);
+    } finally {
+      this._busy = false;
+      this.update();
+      this._syncAccept();
+    }
   }
 
   protected render(): JSX.Element {
     const r = this._result;
     const trans = this._trans;
     return (
-      <div className="jp-ProdPromote-body">
+      <div
+        className="jp-ProdPromote-body"
+        aria-busy={this._busy}
+        ref={() => this._syncAccept()}
+      >
+        {this._error && (
+          <p className="jp-ProdPromote-error" role="alert">
+            {this._error}
+          </p>
+        )}
         {r.problems.length > 0 && (
           <ul className="jp-ProdPromote-problems">
             {r.problems.map((p, i) => (
@@ -83,31 +148,43 @@ export class PromotePreview extends ReactWidget {
         {r.unmoved.length > 0 && (
           <div className="jp-ProdPromote-unmoved">
             <p>
-              {trans.__('These names are used but cannot move as they are:')}
+              {trans.__(
+                'These names are data the notebook computes; choose what happens to each:'
+              )}
             </p>
             {r.unmoved.map(item => (
-              <label key={item.name} className="jp-ProdPromote-choice">
-                <code>{item.name}</code> <span>{item.reason}</span>{' '}
-                <select
-                  defaultValue={this._choices[item.name]}
-                  onChange={event => {
-                    const value = event.target.value;
-                    if (value === 'parameter' || value === 'move') {
-                      this._choices[item.name] = value;
-                    }
-                  }}
-                >
-                  {item.choices
-                    .filter(c => c !== 'cancel')
-                    .map(c => (
-                      <option key={c} value={c}>
-                        {c === 'parameter'
-                          ? trans.__('make it a parameter')
-                          : trans.__('move it too')}
-                      </option>
-                    ))}
-                </select>
-              </label>
+              <fieldset
+                key={item.name}
+                className="jp-ProdPromote-choice"
+                data-name={item.name}
+                disabled={this._busy || !this._rerun}
+              >
+                <legend>
+                  <code>{item.name}</code> <span>{item.reason}</span>
+                </legend>
+                {item.choices.map(choice => (
+                  <label key={choice} className="jp-ProdPromote-option">
+                    <input
+                      type="radio"
+                      name={`jp-ProdPromote-${item.name}`}
+                      value={choice}
+                      checked={
+                        (this._choices[item.name] ?? item.suggested) === choice
+                      }
+                      onChange={() => void this._choose(item.name, choice)}
+                    />
+                    <span className="jp-ProdPromote-optionLabel">
+                      {choiceLabel(choice, trans)}
+                    </span>
+                    {item.consequences[choice] && (
+                      <span className="jp-ProdPromote-consequence">
+                        {' — '}
+                        {item.consequences[choice]}
+                      </span>
+                    )}
+                  </label>
+                ))}
+              </fieldset>
             ))}
           </div>
         )}
@@ -165,6 +242,11 @@ export class PromotePreview extends ReactWidget {
             )}
           </div>
         )}
+        {this._busy && (
+          <p className="jp-ProdPromote-busy">
+            {trans.__('Updating the preview…')}
+          </p>
+        )}
         {r.typecheck.ran && (
           <p className="jp-ProdPromote-typecheck">{r.typecheck.message}</p>
         )}
@@ -177,5 +259,6 @@ export class PromotePreview extends ReactWidget {
     );
   }
 
-  private _choices: UnmovedChoices = {};
+  private _busy = false;
+  private _error = '';
 }

@@ -74,6 +74,28 @@ async function cellSources(page: IJupyterLabPageFixture): Promise<string[]> {
   });
 }
 
+/** Right-click a cell, Promote to Module…, give the module path, Preview: the preview dialog. */
+async function promoteFromContextMenu(
+  page: IJupyterLabPageFixture,
+  cell: number,
+  modulePath: string
+) {
+  await page.notebook.selectCells(cell);
+  await (await page.notebook.getCellLocator(cell))!.click({ button: 'right' });
+  await page
+    .locator('.lm-Menu')
+    .getByText('Promote to Module…', { exact: true })
+    .click();
+  const input = page.locator('.jp-Dialog input');
+  await expect(input).toBeVisible();
+  await input.fill(modulePath);
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Preview' })
+    .click();
+  return page.locator('.jp-Dialog');
+}
+
 test('commits the notebook from the panel and lists the commit', async ({
   page,
   tmpPath
@@ -257,20 +279,7 @@ test('promotes from the context menu, writes the module, and undoes in one step'
   const before = await cellSources(page);
   const module = `shapes${testInfo.retry ? `_${testInfo.retry}` : ''}`;
 
-  await page.notebook.selectCells(2);
-  await (await page.notebook.getCellLocator(2))!.click({ button: 'right' });
-  await page
-    .locator('.lm-Menu')
-    .getByText('Promote to Module…', { exact: true })
-    .click();
-  const input = page.locator('.jp-Dialog input');
-  await expect(input).toBeVisible();
-  await input.fill(`${module}.py`);
-  await page
-    .locator('.jp-Dialog')
-    .getByRole('button', { name: 'Preview' })
-    .click();
-  const dialog = page.locator('.jp-Dialog');
+  const dialog = await promoteFromContextMenu(page, 2, `${module}.py`);
   await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
     'area = math.pi'
   );
@@ -294,6 +303,105 @@ test('promotes from the context menu, writes the module, and undoes in one step'
   await execute(page, 'notebook:undo-cell-action');
   await expect.poll(() => cellSources(page)).toEqual(before);
   fs.rmSync(path.join(ROOT, `${module}.py`), { force: true });
+});
+
+test('promotes a function that reads loaded data: choices in the preview, then commit', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  // a notebook git has never seen, and a module name of its own (the repository outlives a retry)
+  const name = testInfo.retry
+    ? `prices-${testInfo.retry}.ipynb`
+    : 'prices.ipynb';
+  const notebook = `${tmpPath}/${name}`;
+  if (testInfo.retry) {
+    await page.contents.uploadFile(
+      path.join(NOTEBOOKS, 'prices.ipynb'),
+      notebook
+    );
+  }
+  const module = `prices_mod${testInfo.retry ? `_${testInfo.retry}` : ''}`;
+  await openNotebook(page, notebook);
+
+  // the user's path: context menu on the function's cell, the module path, the preview
+  const dialog = await promoteFromContextMenu(page, 2, `${module}.py`);
+  const choice = dialog.locator('.jp-ProdPromote-choice[data-name="prices"]');
+  const moduleDiff = dialog.locator('.jp-ProdPromote-diff').first();
+  const promote = dialog.getByRole('button', { name: 'Promote' });
+
+  // suggested: a parameter, with its consequence in words and the diffs to match
+  await expect(choice).toContainText('data the notebook computes');
+  await expect(choice.getByLabel('Make it a parameter')).toBeChecked();
+  await expect(choice).toContainText(
+    "`price_summary` gets a `prices` argument; the notebook's calls pass `prices=prices`."
+  );
+  await expect(moduleDiff).toContainText(
+    'def price_summary(label, *, prices):'
+  );
+  await expect(dialog).not.toContainText('unmoved');
+  await expect(promote).toBeEnabled();
+
+  // move: the diffs follow the choice
+  await choice.getByLabel('Move the statement too').check();
+  await expect(moduleDiff).toContainText(
+    'prices = [float(line) for line in open("prices.txt")]'
+  );
+  await expect(moduleDiff).toContainText('def price_summary(label):');
+  await expect(promote).toBeEnabled();
+
+  // back to a parameter, then promote exactly that
+  await choice.getByLabel('Make it a parameter').check();
+  await expect(moduleDiff).toContainText(
+    'def price_summary(label, *, prices):'
+  );
+  await expect(moduleDiff).not.toContainText('open("prices.txt")');
+  await expect(promote).toBeEnabled();
+  await promote.click();
+  await expect(dialog).toHaveCount(0);
+
+  // the module on disk, the cell now an import, the notebook's call passing the data
+  const modulePath = path.join(ROOT, `${module}.py`);
+  await expect.poll(() => fs.existsSync(modulePath)).toBe(true);
+  const written = fs.readFileSync(modulePath, 'utf-8');
+  expect(written).toContain('def price_summary(label, *, prices):');
+  expect(written).not.toContain('open(');
+  await expect
+    .poll(async () => (await cellSources(page))[2])
+    .toBe(`from ${module} import price_summary`);
+  expect((await cellSources(page))[3]).toBe(
+    "print(price_summary('all', prices=prices))"
+  );
+  expect((await cellSources(page))[1]).toBe(
+    "prices = [float(line) for line in open('prices.txt')]"
+  );
+
+  // save (the ledger of promoted modules is in the saved notebook), then commit both from the panel
+  await page.notebook.getCellLocator(3).then(cell => cell!.click());
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+s');
+  await expect(page.locator('.jp-mod-dirty')).toHaveCount(0);
+  await page.sidebar.openTab('jupyter-prod:panel');
+  const panel = page.locator(PANEL);
+  await panel.locator('.jp-ProdPanel-tab[data-section="commit"]').click();
+  const moduleFile = panel.locator(
+    `.jp-ProdCommit-file[data-path="${module}.py"]`
+  );
+  await expect(moduleFile).toBeVisible();
+  await expect(moduleFile.locator('input[type="checkbox"]')).toBeChecked();
+  await panel
+    .locator('.jp-ProdCommit-message')
+    .fill(`Promote price_summary to ${module}`);
+  await panel.locator('.jp-ProdCommit-commit').click();
+  const result = panel.locator('.jp-ProdCommit-result');
+  await expect(result).toBeVisible();
+  const sha = (await result.getAttribute('data-commit')) as string;
+  expect(git('show', `${sha}:${module}.py`)).toContain(
+    'def price_summary(label, *, prices):'
+  );
+  const committed = JSON.parse(git('show', `${sha}:${notebook}`));
+  expect(committed.cells[3].source.join('')).toBe(
+    "print(price_summary('all', prices=prices))"
+  );
 });
 
 test('shows a hand edit of a promoted definition and promotes over it with Force', async ({
