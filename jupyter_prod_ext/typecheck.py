@@ -47,6 +47,7 @@ from typing import Literal
 
 from .atomic import atomic_write_text
 from .config import ProjectConfig
+from .mypy_config import effective_config
 from .notebook import PARSE_ERRORS, parse_python
 
 try:  # POSIX: also serialise against other processes (CLI next to the server)
@@ -84,6 +85,12 @@ class TypecheckSettings:
     daemon_idle_timeout: int = 1800
     #: talk to a running daemon over its socket instead of starting a ``dmypy`` client process
     daemon_ipc: bool = True
+    #: take the project's mypy configuration whole (plugins, python_executable: code the project
+    #: chooses); otherwise only its checking options (see :mod:`.mypy_config`)
+    trust_project_config: bool = False
+    #: mypy plugins and the Python whose packages mypy sees: the operator's choice, never the project's
+    plugins: tuple[str, ...] = ()
+    python_executable: str | None = None
 
     def mypy_argv(self) -> list[str]:
         return list(self.mypy_command or (sys.executable, "-m", "mypy"))
@@ -386,7 +393,18 @@ def _env(project_root: Path) -> dict[str, str]:
     return env
 
 
-def _flags(cache_dir: Path, config: ProjectConfig, json_output: bool) -> list[str]:
+def _flags(
+    cache_dir: Path, config: ProjectConfig, json_output: bool, settings: TypecheckSettings, project_root: Path
+) -> list[str]:
+    """mypy's command line; ``--config-file`` always, so mypy never picks up a project file by itself."""
+    effective = effective_config(
+        config.mypy_config_file,
+        project_root,
+        cache_dir,
+        trust=settings.trust_project_config,
+        plugins=settings.plugins,
+        python_executable=settings.python_executable,
+    )
     flags = [
         "--show-column-numbers",
         "--show-error-codes",
@@ -400,9 +418,7 @@ def _flags(cache_dir: Path, config: ProjectConfig, json_output: bool) -> list[st
     ]
     if json_output:
         flags[:0] = ["--output", "json"]
-    if config.mypy_config_file is not None:
-        flags += ["--config-file", str(config.mypy_config_file)]
-    return flags
+    return [*flags, "--config-file", str(effective)]
 
 
 #: daemons this process started: status file -> (dmypy argv, cwd, env); killed at exit
@@ -494,7 +510,7 @@ def _run_mypy(
 ) -> tuple[int, str, str]:
     env = _env(project_root)
     timeout = config.typecheck_timeout or settings.timeout
-    flags = _flags(cache_dir, config, _supports_json(settings, env, project_root, timeout))
+    flags = _flags(cache_dir, config, _supports_json(settings, env, project_root, timeout), settings, project_root)
     if settings.backend == "mypy":
         return _run([*settings.mypy_argv(), *flags, str(target)], cwd=project_root, env=env, timeout=timeout)
     argv = settings.dmypy_argv()

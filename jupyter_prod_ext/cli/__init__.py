@@ -31,4 +31,7 @@ def add_typecheck_options(parser: Any) -> None:
 
 def typecheck_settings(args: argparse.Namespace) -> TypecheckSettings:
     """One-shot mypy (no daemon left behind by a CLI run) with the command line's timeout."""
-    return TypecheckSettings(backend="mypy", timeout=float(getattr(args, "mypy_timeout", DEFAULT_TIMEOUT)))
+    # the user runs the CLI on their own project: its mypy configuration applies whole (reports aside)
+    return TypecheckSettings(
+        backend="mypy", timeout=float(getattr(args, "mypy_timeout", DEFAULT_TIMEOUT)), trust_project_config=True
+    )

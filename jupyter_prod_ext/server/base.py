@@ -95,6 +95,14 @@ class ProdHandler(APIHandler):
     def allow_hidden(self) -> bool:
         return bool(getattr(self.contents_manager, "allow_hidden", False))
 
+    def may(self, action: str) -> bool:
+        """Whether the server's authorizer lets the current user do ``action`` on our resource.
+
+        For decisions inside a route (a read-only user gets the fast checks only), where
+        ``@authorized`` on the verb has already let the request in.
+        """
+        return bool(self.authorizer.is_authorized(self, self.current_user, action, self.auth_resource))
+
     def finish_error(self, status: int, message: str, kind: str, details: object | None) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")

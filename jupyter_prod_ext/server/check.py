@@ -6,6 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..checks.api import check_path
+from ..checks.registry import CHECKS
 from ..delta import DeltaStore, notebook_from_delta
 from ..errors import InputError
 from .base import ProdHandler, json_errors
@@ -20,6 +21,18 @@ def _str_list(value: object, key: str) -> list[str] | None:
     if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
         raise InputError(f"'{key}' must be a list of check ids.")
     return list(value)
+
+
+def fast_only(checks: object) -> object:
+    """A read-only user's selection: slow checks (black, mypy, git) run tools on the server, so none.
+
+    Unknown ids are kept, so the answer still says they are unknown.
+    """
+    if checks == "all":
+        return "fast"
+    if isinstance(checks, list):
+        return [c for c in checks if c not in CHECKS or not CHECKS[c].slow]
+    return checks
 
 
 class CheckHandler(ProdHandler):
@@ -39,6 +52,8 @@ class CheckHandler(ProdHandler):
         checks = body.get("checks", "fast")
         if isinstance(checks, list):
             checks = _str_list(checks, "checks")
+        if not self.may("write"):
+            checks = fast_only(checks)
         report = await self.in_thread(
             check_path,
             path,

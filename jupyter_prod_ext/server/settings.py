@@ -19,7 +19,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from traitlets import Enum, Float, List, Unicode
+from traitlets import Bool, Enum, Float, List, Unicode
 from traitlets.config import Configurable
 
 from ..typecheck import DEFAULT_TIMEOUT, TypecheckSettings
@@ -60,6 +60,24 @@ class JupyterProd(Configurable):
         min=0.001,
         help="Largest request body in MiB (default: 64).",
     ).tag(config=True)
+    trust_project_config = Bool(
+        False,
+        help="Run mypy with each project's own configuration as it is, plugins and python_executable included. "
+        "RISK: a repository's pyproject.toml or mypy.ini then makes this server run code the repository chooses "
+        "(a plugin is imported, an executable is started) on every check, for anyone allowed to read. Off: only "
+        "checking options (strictness, ignores, per-module overrides, mypy_path inside the project) are taken.",
+    ).tag(config=True)
+    mypy_plugins = List(
+        Unicode(),
+        default_value=[],
+        help="mypy plugins (module names or absolute paths) for every check; projects cannot add any unless "
+        "trust_project_config is on.",
+    ).tag(config=True)
+    mypy_python_executable = Unicode(
+        None,
+        allow_none=True,
+        help="The Python whose installed packages mypy resolves imports against (default: mypy's own).",
+    ).tag(config=True)
 
 
 JupyterProdConfig = JupyterProd
@@ -82,6 +100,9 @@ def settings_from_config(config: Any) -> ServerSettings:
         mypy_command=tuple(conf.mypy_command) or None,
         dmypy_command=tuple(conf.dmypy_command) or None,
         timeout=float(conf.typecheck_timeout),
+        trust_project_config=bool(conf.trust_project_config),
+        plugins=tuple(conf.mypy_plugins),
+        python_executable=conf.mypy_python_executable or None,
     )
     mib = conf.max_body_mib
     return ServerSettings(typecheck, None if mib is None else int(float(mib) * 1024 * 1024))
