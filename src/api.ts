@@ -312,6 +312,19 @@ export class ApiError extends Error {
     // Keep `instanceof` working when compiled down to ES5-style classes.
     Object.setPrototypeOf(this, ApiError.prototype);
   }
+
+  /**
+   * Anything a request threw, as an `ApiError`: itself when it is one, else
+   * an `internal` error (status 0) with its message, so every view shows and
+   * tests one error shape.
+   */
+  static from(error: unknown): ApiError {
+    if (error instanceof ApiError) {
+      return error;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new ApiError(message, 0, 'internal', null);
+  }
 }
 
 function isErrorBody(data: unknown): data is IErrorBody {

@@ -69,15 +69,7 @@ export function gateVerdict(findings: IFinding[] | null): IGateVerdict {
 
 /** Map an error of `POST commit` to what the panel shows. */
 export function commitFailure(error: unknown): CommitFailure {
-  const api =
-    error instanceof ApiError
-      ? error
-      : new ApiError(
-          error instanceof Error ? error.message : String(error),
-          0,
-          'internal',
-          null
-        );
+  const api = ApiError.from(error);
   const details = (api.details ?? {}) as {
     [key in keyof ICommitRefusal]?: unknown;
   };
@@ -242,10 +234,7 @@ export class CommitModel {
       }
       return status;
     } catch (error) {
-      this._statusError =
-        error instanceof ApiError
-          ? error
-          : new ApiError(String(error), 0, 'internal', null);
+      this._statusError = ApiError.from(error);
       return null;
     } finally {
       this._refreshing -= 1;

@@ -1,7 +1,7 @@
 /**
- * Check families (`FAMILIES` of jupyter_prod_ext/checks/registry.py). The server reports check
- * ids only; the panel groups them by family with this table and, for ids it
- * does not know, by keywords, then under "Other".
+ * How the panel groups findings: by the `family` each finding carries (the
+ * server takes it from its check registry), in a fixed display order, with
+ * translated labels. A finding without a known family goes under "Other".
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
@@ -57,79 +57,14 @@ export function familyLabel(trans: TranslationBundle, family: Family): string {
   }
 }
 
-/** The registry of jupyter_prod_ext/checks (check id -> family). */
-const KNOWN: { [check: string]: Family } = {
-  'undefined-name': 'dataflow',
-  'use-before-definition': 'dataflow',
-  'star-import': 'dataflow',
-  'unused-import': 'dataflow',
-  'unused-definition': 'dataflow',
-  'redefined-name': 'dataflow',
-  'invalid-syntax': 'execution',
-  'out-of-order-execution': 'execution',
-  'skipped-execution-count': 'execution',
-  'non-executed-cell': 'execution',
-  'never-executed': 'execution',
-  'error-output': 'execution',
-  'large-output': 'hygiene',
-  'outputs-present': 'hygiene',
-  'ipython-magic': 'portability',
-  'absolute-path': 'portability',
-  'unseeded-randomness': 'portability',
-  'missing-dependency': 'portability',
-  'non-portable-name': 'portability',
-  'not-black-formatted': 'quality',
-  'type-error': 'quality',
-  secret: 'security',
-  'imports-not-at-top': 'structure',
-  'cell-too-long': 'structure',
-  'notebook-too-long': 'structure',
-  'top-level-code': 'structure',
-  'empty-cell': 'structure',
-  'missing-title': 'structure',
-  'not-in-git': 'vcs',
-  'uncommitted-changes': 'vcs'
-};
-
-const KEYWORDS: [RegExp, Family][] = [
-  [/secret|token|password|credential|key/, 'security'],
-  [/order|exec|output|kernel|run|stale/, 'execution'],
-  [/name|define|import|unused|state|global/, 'dataflow'],
-  [/path|magic|shell|platform|depend|env/, 'portability'],
-  [/type|format|black|syntax|lint|style|complex/, 'quality'],
-  [/cell|function|module|structure|length|long/, 'structure'],
-  [/output|clear|metadata|trust|width/, 'hygiene'],
-  [/git|commit|vcs|ignore/, 'vcs']
-];
-
 function isFamily(name: string): name is Family {
   return (FAMILY_ORDER as ReadonlyArray<string>).includes(name);
 }
 
-/** The family of a check id (or of a finding carrying an explicit one). */
-export function familyOf(
-  finding: Pick<IFinding, 'check'> & { family?: string }
-): Family {
-  const explicit = finding.family;
-  if (explicit && isFamily(explicit)) {
-    return explicit;
-  }
-  const id = finding.check;
-  const family = KNOWN[id];
-  if (family) {
-    return family;
-  }
-  // `family/check` or `family:check` ids
-  const prefix = id.split(/[/:.]/)[0];
-  if (prefix !== id && isFamily(prefix)) {
-    return prefix;
-  }
-  for (const [pattern, fam] of KEYWORDS) {
-    if (pattern.test(id)) {
-      return fam;
-    }
-  }
-  return 'other';
+/** The family a finding is shown under. */
+export function familyOf(finding: Pick<IFinding, 'family'>): Family {
+  const family = finding.family;
+  return family && isFamily(family) ? family : 'other';
 }
 
 /** Group findings by family, in display order, skipping empty families. */

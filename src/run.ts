@@ -96,15 +96,7 @@ export class RunModel {
       this._report = report;
       return report;
     } catch (reason) {
-      const error =
-        reason instanceof ApiError
-          ? reason
-          : new ApiError(
-              reason instanceof Error ? reason.message : String(reason),
-              0,
-              'internal',
-              null
-            );
+      const error = ApiError.from(reason);
       this._error = error;
       throw error;
     } finally {

@@ -40,7 +40,9 @@ def _layer_members(layers: list[str]) -> set[str]:
 
 def test_engine_contract_lists_every_module_but_the_shells() -> None:
     listed = {m.removeprefix("jupyter_prod_ext.") for m in _contract("engine-without-shells")["source_modules"]}
-    assert listed == _submodules() - SHELLS
+    missing = _submodules() - SHELLS - listed
+    assert not missing, f"add jupyter_prod_ext.{sorted(missing)} to source_modules of engine-without-shells"
+    assert listed <= _submodules(), f"no such modules: {sorted(listed - _submodules())}"
 
 
 def test_engine_contract_forbids_the_shells_and_the_web_stack() -> None:
@@ -49,4 +51,7 @@ def test_engine_contract_forbids_the_shells_and_the_web_stack() -> None:
 
 
 def test_every_module_has_a_layer() -> None:
-    assert _layer_members(_contract("engine-layers")["layers"]) == _submodules()
+    layered = _layer_members(_contract("engine-layers")["layers"])
+    missing = _submodules() - layered
+    assert not missing, f"put {sorted(missing)} in a layer of engine-layers (pyproject.toml)"
+    assert layered <= _submodules(), f"no such modules: {sorted(layered - _submodules())}"

@@ -202,3 +202,21 @@ describe('ProdApi', () => {
     expect(mock.requests[0].url).toMatch(/\/jupyter-prod\/format$/);
   });
 });
+
+describe('ApiError.from', () => {
+  it('keeps an ApiError as it is', () => {
+    const error = new ApiError('Not found.', 404, 'not-found', { a: 1 });
+    expect(ApiError.from(error)).toBe(error);
+  });
+
+  it('wraps anything else as an internal error with its message', () => {
+    const wrapped = ApiError.from(new TypeError('Failed to fetch'));
+    expect(wrapped).toBeInstanceOf(ApiError);
+    expect([wrapped.message, wrapped.status, wrapped.kind]).toEqual([
+      'Failed to fetch',
+      0,
+      'internal'
+    ]);
+    expect(ApiError.from('boom').message).toBe('boom');
+  });
+});

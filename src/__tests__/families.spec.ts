@@ -18,38 +18,33 @@ function f(check: string, extra: Partial<IFinding> & { family?: string } = {}) {
 }
 
 describe('familyOf', () => {
-  it('knows the registry ids', () => {
-    expect(familyOf(f('undefined-name'))).toBe('dataflow');
-    expect(familyOf(f('out-of-order-execution'))).toBe('execution');
-    expect(familyOf(f('outputs-present'))).toBe('hygiene');
-    expect(familyOf(f('type-error'))).toBe('quality');
-    expect(familyOf(f('secret'))).toBe('security');
-  });
-
-  it('prefers a family sent by the server', () => {
-    expect(familyOf(f('undefined-name', { family: 'structure' }))).toBe(
-      'structure'
+  it('is the family the server sends', () => {
+    expect(familyOf(f('undefined-name', { family: 'dataflow' }))).toBe(
+      'dataflow'
     );
+    expect(familyOf(f('secret', { family: 'security' }))).toBe('security');
   });
 
-  it('guesses unknown ids by keyword, else "other"', () => {
-    expect(familyOf(f('hardcoded-api-token'))).toBe('security');
-    expect(familyOf(f('zzz'))).toBe('other');
+  it('puts a finding without a known family under "other"', () => {
+    expect(familyOf(f('run-error'))).toBe('other');
+    expect(familyOf(f('zzz', { family: 'future-family' }))).toBe('other');
   });
 });
 
 describe('groupByFamily', () => {
   it('groups in display order and keeps the findings order', () => {
     const groups = groupByFamily([
-      f('type-error'),
-      f('undefined-name', { cell: 2 }),
-      f('out-of-order-execution'),
-      f('undefined-name', { cell: 1 })
+      f('type-error', { family: 'quality' }),
+      f('undefined-name', { cell: 2, family: 'dataflow' }),
+      f('out-of-order-execution', { family: 'execution' }),
+      f('undefined-name', { cell: 1, family: 'dataflow' }),
+      f('zzz')
     ]);
     expect(groups.map(g => g.family)).toEqual([
       'execution',
       'dataflow',
-      'quality'
+      'quality',
+      'other'
     ]);
     expect(groups[1].findings.map(x => x.cell)).toEqual([2, 1]);
   });

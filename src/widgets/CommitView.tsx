@@ -10,7 +10,7 @@ import * as React from 'react';
 
 import { CommitFailure, CommitModel, gateVerdict } from '../commit';
 import type { ReadinessModel } from '../model';
-import { FindingItem, IPanelActions } from './ReadinessPanel';
+import { FindingList, IPanelActions } from './FindingList';
 
 interface ICommitViewProps {
   model: ReadinessModel;
@@ -41,18 +41,14 @@ function Failure(props: ICommitViewProps & { failure: CommitFailure }) {
       )}
       <div className="jp-ProdCommit-failureMessage">{failure.message}</div>
       {failure.kind === 'refused' && failure.findings.length > 0 && (
-        <ul className="jp-ProdPanel-findings jp-ProdCommit-findings">
-          {failure.findings.map((finding, i) => (
-            <FindingItem
-              key={`${finding.check}:${finding.cell}:${finding.line}:${i}`}
-              model={model}
-              finding={finding}
-              actions={actions}
-              trans={trans}
-              editable={false}
-            />
-          ))}
-        </ul>
+        <FindingList
+          model={model}
+          findings={failure.findings}
+          actions={actions}
+          trans={trans}
+          editable={false}
+          className="jp-ProdCommit-findings"
+        />
       )}
       {failure.kind === 'refused' && failure.modified.length > 0 && (
         <div className="jp-ProdCommit-modified">

@@ -13,30 +13,18 @@ import * as React from 'react';
 
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IFinding, Severity, SEVERITIES } from '../api';
+import { Severity, SEVERITIES } from '../api';
 import { familyLabel, groupByFamily } from '../families';
 import type { ReadinessManager } from '../manager';
 import { countBySeverity, ReadinessModel } from '../model';
 import { PANEL_ID, PanelSection } from '../tokens';
 import { CommitView } from './CommitView';
+import { FindingList, IPanelActions } from './FindingList';
 import { readinessIcon } from './icons';
 import { RunView } from './RunView';
 
-/** What the panel asks its owner to do (the owner holds the notebook). */
-export interface IPanelActions {
-  reveal(model: ReadinessModel, finding: IFinding): void;
-  fix(model: ReadinessModel, finding: IFinding): void;
-  waive(model: ReadinessModel, finding: IFinding): void;
-  check(model: ReadinessModel): void;
-  /** Save the notebook, then commit it (and the ticked files). */
-  commit(
-    model: ReadinessModel,
-    options?: { allowFindings?: boolean; init?: boolean }
-  ): void;
-  /** Run the notebook's current content in a fresh kernel. */
-  runClean(model: ReadinessModel): void;
-  cancelRun(model: ReadinessModel): void;
-}
+// where commands.ts (and other owners) import it from
+export type { IPanelActions } from './FindingList';
 
 type SeverityFilter = 'all' | Severity;
 
@@ -54,96 +42,6 @@ export function scoreClass(score: number): string {
 function basename(path: string): string {
   const parts = path.split('/');
   return parts[parts.length - 1] || path;
-}
-
-interface IFindingProps {
-  model: ReadinessModel;
-  finding: IFinding;
-  actions: IPanelActions;
-  trans: TranslationBundle;
-  /** show the Fix and Waive buttons (default true) */
-  editable?: boolean;
-}
-
-export function FindingItem(props: IFindingProps): JSX.Element {
-  const { model, finding, actions, trans } = props;
-  const editable = props.editable ?? true;
-  const where =
-    finding.cell === null
-      ? trans.__('Notebook')
-      : finding.line === null
-        ? trans.__('Cell %1', finding.cell + 1)
-        : trans.__('Cell %1, line %2', finding.cell + 1, finding.line);
-  const reveal = () => actions.reveal(model, finding);
-  const canFix = !!finding.fix && model.upToDate;
-  return (
-    <li
-      className={`jp-ProdPanel-finding jp-mod-${finding.severity}`}
-      data-check={finding.check}
-      data-cell={finding.cell === null ? '' : String(finding.cell)}
-      data-line={finding.line === null ? '' : String(finding.line)}
-    >
-      <div
-        className="jp-ProdPanel-findingMain"
-        role="button"
-        tabIndex={0}
-        title={trans.__('Go to the cell')}
-        onClick={reveal}
-        onKeyDown={event => {
-          if (event.key === 'Enter' || event.key === ' ') {
-            event.preventDefault();
-            reveal();
-          }
-        }}
-      >
-        <span
-          className={`jp-ProdPanel-severity jp-mod-${finding.severity}`}
-          title={finding.severity}
-          aria-label={finding.severity}
-        />
-        <div className="jp-ProdPanel-findingText">
-          <div className="jp-ProdPanel-message">{finding.message}</div>
-          <div className="jp-ProdPanel-meta">
-            <span className="jp-ProdPanel-where">{where}</span>
-            <code className="jp-ProdPanel-check">{finding.check}</code>
-          </div>
-          {finding.hint && (
-            <div className="jp-ProdPanel-hint">{finding.hint}</div>
-          )}
-        </div>
-      </div>
-      <div className="jp-ProdPanel-findingActions">
-        {editable && finding.fix && (
-          <button
-            className="jp-ProdPanel-button jp-mod-fix"
-            disabled={!canFix}
-            title={
-              canFix
-                ? finding.fix.description
-                : trans.__(
-                    'Re-checking: the fix is available once the check is up to date'
-                  )
-            }
-            onClick={() => actions.fix(model, finding)}
-          >
-            {trans.__('Fix')}
-          </button>
-        )}
-        {editable && finding.cell !== null && (
-          <button
-            className="jp-ProdPanel-button jp-mod-waive"
-            title={trans.__(
-              'Ignore %1 in this cell (adds it to the cell metadata jupyter_prod.ignore)',
-              finding.check
-            )}
-            onClick={() => actions.waive(model, finding)}
-          >
-            {trans.__('Waive')}
-          </button>
-        )}
-      </div>
-    </li>
-  );
 }
 
 interface IBodyProps {
@@ -288,17 +186,12 @@ function ModelView(props: IBodyProps): JSX.Element {
                 </span>
               </button>
               {!isCollapsed && (
-                <ul className="jp-ProdPanel-findings">
-                  {group.findings.map((finding, i) => (
-                    <FindingItem
-                      key={`${finding.check}:${finding.cell}:${finding.line}:${i}`}
-                      model={model}
-                      finding={finding}
-                      actions={actions}
-                      trans={trans}
-                    />
-                  ))}
-                </ul>
+                <FindingList
+                  model={model}
+                  findings={group.findings}
+                  actions={actions}
+                  trans={trans}
+                />
               )}
             </section>
           );

@@ -8,7 +8,7 @@ import * as React from 'react';
 
 import type { ReadinessModel } from '../model';
 import type { RunModel } from '../run';
-import { FindingItem, IPanelActions } from './ReadinessPanel';
+import { FindingList, IPanelActions } from './FindingList';
 
 interface IRunViewProps {
   model: ReadinessModel;
@@ -133,18 +133,14 @@ function RunBody(props: IRunViewProps): JSX.Element {
             </div>
           </div>
           {report.findings.length > 0 && (
-            <ul className="jp-ProdPanel-findings jp-ProdRun-findings">
-              {report.findings.map((finding, i) => (
-                <FindingItem
-                  key={`${finding.check}:${finding.cell}:${finding.line}:${i}`}
-                  model={model}
-                  finding={finding}
-                  actions={actions}
-                  trans={trans}
-                  editable={false}
-                />
-              ))}
-            </ul>
+            <FindingList
+              model={model}
+              findings={report.findings}
+              actions={actions}
+              trans={trans}
+              editable={false}
+              className="jp-ProdRun-findings"
+            />
           )}
         </>
       )}

@@ -1,0 +1,148 @@
+/**
+ * A list of findings: message, where, check id, hint, and (in the readiness
+ * list) Fix and Waive buttons. The readiness panel, the commit refusal and
+ * the clean run show findings with it.
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import type { IFinding } from '../api';
+import type { ReadinessModel } from '../model';
+
+/** What the panel asks its owner to do (the owner holds the notebook). */
+export interface IPanelActions {
+  reveal(model: ReadinessModel, finding: IFinding): void;
+  fix(model: ReadinessModel, finding: IFinding): void;
+  waive(model: ReadinessModel, finding: IFinding): void;
+  check(model: ReadinessModel): void;
+  /** Save the notebook, then commit it (and the ticked files). */
+  commit(
+    model: ReadinessModel,
+    options?: { allowFindings?: boolean; init?: boolean }
+  ): void;
+  /** Run the notebook's current content in a fresh kernel. */
+  runClean(model: ReadinessModel): void;
+  cancelRun(model: ReadinessModel): void;
+}
+
+interface IFindingProps {
+  model: ReadinessModel;
+  finding: IFinding;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+  /** show the Fix and Waive buttons (default true) */
+  editable?: boolean;
+}
+
+function FindingItem(props: IFindingProps): JSX.Element {
+  const { model, finding, actions, trans } = props;
+  const editable = props.editable ?? true;
+  const where =
+    finding.cell === null
+      ? trans.__('Notebook')
+      : finding.line === null
+        ? trans.__('Cell %1', finding.cell + 1)
+        : trans.__('Cell %1, line %2', finding.cell + 1, finding.line);
+  const reveal = () => actions.reveal(model, finding);
+  const canFix = !!finding.fix && model.upToDate;
+  return (
+    <li
+      className={`jp-ProdPanel-finding jp-mod-${finding.severity}`}
+      data-check={finding.check}
+      data-cell={finding.cell === null ? '' : String(finding.cell)}
+      data-line={finding.line === null ? '' : String(finding.line)}
+    >
+      <div
+        className="jp-ProdPanel-findingMain"
+        role="button"
+        tabIndex={0}
+        title={trans.__('Go to the cell')}
+        onClick={reveal}
+        onKeyDown={event => {
+          if (event.key === 'Enter' || event.key === ' ') {
+            event.preventDefault();
+            reveal();
+          }
+        }}
+      >
+        <span
+          className={`jp-ProdPanel-severity jp-mod-${finding.severity}`}
+          title={finding.severity}
+          aria-label={finding.severity}
+        />
+        <div className="jp-ProdPanel-findingText">
+          <div className="jp-ProdPanel-message">{finding.message}</div>
+          <div className="jp-ProdPanel-meta">
+            <span className="jp-ProdPanel-where">{where}</span>
+            <code className="jp-ProdPanel-check">{finding.check}</code>
+          </div>
+          {finding.hint && (
+            <div className="jp-ProdPanel-hint">{finding.hint}</div>
+          )}
+        </div>
+      </div>
+      <div className="jp-ProdPanel-findingActions">
+        {editable && finding.fix && (
+          <button
+            className="jp-ProdPanel-button jp-mod-fix"
+            disabled={!canFix}
+            title={
+              canFix
+                ? finding.fix.description
+                : trans.__(
+                    'Re-checking: the fix is available once the check is up to date'
+                  )
+            }
+            onClick={() => actions.fix(model, finding)}
+          >
+            {trans.__('Fix')}
+          </button>
+        )}
+        {editable && finding.cell !== null && (
+          <button
+            className="jp-ProdPanel-button jp-mod-waive"
+            title={trans.__(
+              'Ignore %1 in this cell (adds it to the cell metadata jupyter_prod.ignore)',
+              finding.check
+            )}
+            onClick={() => actions.waive(model, finding)}
+          >
+            {trans.__('Waive')}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+interface IFindingListProps {
+  model: ReadinessModel;
+  findings: ReadonlyArray<IFinding>;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+  /** show the Fix and Waive buttons (default true) */
+  editable?: boolean;
+  /** extra class of the list, e.g. `jp-ProdRun-findings` */
+  className?: string;
+}
+
+export function FindingList(props: IFindingListProps): JSX.Element {
+  const { findings, className, ...item } = props;
+  return (
+    <ul
+      className={
+        className
+          ? `jp-ProdPanel-findings ${className}`
+          : 'jp-ProdPanel-findings'
+      }
+    >
+      {findings.map((finding, i) => (
+        <FindingItem
+          key={`${finding.check}:${finding.cell}:${finding.line}:${i}`}
+          finding={finding}
+          {...item}
+        />
+      ))}
+    </ul>
+  );
+}
