@@ -15,9 +15,8 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { Severity, SEVERITIES } from '../api';
 import { familyLabel, groupByFamily } from '../families';
-import type { ReadinessManager } from '../manager';
 import { countBySeverity, ReadinessModel } from '../model';
-import { PANEL_ID, PanelSection } from '../tokens';
+import { IReadinessManager, PANEL_ID, PanelSection } from '../tokens';
 import { CommitView } from './CommitView';
 import { FindingList, IPanelActions } from './FindingList';
 import { readinessIcon } from './icons';
@@ -202,7 +201,7 @@ function ModelView(props: IBodyProps): JSX.Element {
 }
 
 interface IPanelProps {
-  manager: ReadinessManager;
+  manager: IReadinessManager;
   actions: IPanelActions;
   trans: TranslationBundle;
   section: ISignal<ReadinessPanel, PanelSection>;
@@ -388,7 +387,7 @@ export class ReadinessPanel extends ReactWidget {
 
 export namespace ReadinessPanel {
   export interface IOptions {
-    manager: ReadinessManager;
+    manager: IReadinessManager;
     actions: IPanelActions;
     trans: TranslationBundle;
   }
