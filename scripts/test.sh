@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Set up if needed and run the whole suite: lint and types, pytest, jest, frontend
-# lint, and the browser tests (galata in Debian's chromium). Exits non-zero on any
-# failure.
+# Set up if needed and run the whole suite: lint and types, pytest on every CPython 3.10-3.13
+# the machine has (scripts/test-pythons.sh), jest, frontend lint, and the browser tests (galata
+# in Debian's chromium). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,11 +23,12 @@ ruff check jupyter_prod_ext tests
 mypy
 lint-imports
 
-step "pytest"
-python -m pytest -q -p no:cacheprovider
+step "wheel (built once: the suites below and tests/test_wheel.py install it)"
+WHEEL=$(bash scripts/build-wheel.sh)
+python scripts/check_wheel.py "$WHEEL"
 
-step "wheel contents"
-python scripts/check_wheel.py
+step "pytest on each CPython 3.10-3.13 found (the wheel in a fresh venv per version)"
+bash scripts/test-pythons.sh "$WHEEL"
 
 step "jest"
 jlpm test

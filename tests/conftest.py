@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+
+from .installed import PACKAGE_DIR
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 #: Real notebooks from other projects, kept in the repository so a clone alone runs the suite
 #: (sources and licences: tests/data/README.md).
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+
+
+def pytest_report_header() -> str:
+    return f"jupyter_prod_ext under test: {PACKAGE_DIR}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """scripts/test.sh sets JUPYTER_PROD_TEST_INSTALLED: then a checkout on sys.path must not shadow the wheel."""
+    if os.environ.get("JUPYTER_PROD_TEST_INSTALLED") and not PACKAGE_DIR.is_relative_to(Path(sys.prefix).resolve()):
+        raise pytest.UsageError(f"testing {PACKAGE_DIR}, not the wheel installed in {sys.prefix}")
 
 
 @pytest.fixture

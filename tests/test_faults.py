@@ -13,7 +13,6 @@ to it is a regular file.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -32,6 +31,7 @@ from jupyter_prod_ext.server.routes import ROUTES
 from jupyter_prod_ext.typecheck import TypecheckSettings
 
 from .hostile import assert_answer, assert_refused, call, count_case, nb_dict
+from .installed import child_env
 
 ROUTE_NAMES = {name for name, _ in ROUTES}
 FAULTS: list[str] = []
@@ -365,7 +365,7 @@ def test_sigkill_during_atomic_writes_leaves_old_or_new(tmp_path: Path) -> None:
     size_a, size_b = 3_000_000, 5_000_000
     target.write_text("A" * size_a, "utf-8")
     kills = 0
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    env = child_env()
     for _ in range(12):
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target), str(size_a), str(size_b)],
                                 stdout=subprocess.PIPE, env=env)

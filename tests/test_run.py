@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -20,9 +19,9 @@ from jupyter_prod_ext.execution.compare import diff_outputs, normalize_text, vis
 from jupyter_prod_ext.execution.registry import RunRegistry
 from jupyter_prod_ext.execution.runner import RunProgress, run_file, run_notebook
 
+from .installed import child_env
 from .nbutil import write_nb
 
-REPO = Path(__file__).resolve().parent.parent
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
@@ -310,11 +309,10 @@ def test_registry_refuses_a_second_run_and_cancels_queued_ones(tmp_path: Path) -
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-m", "jupyter_prod_ext", "run", *args],
         cwd=cwd,
-        env=env,
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=120,

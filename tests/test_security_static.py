@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "jupyter_prod_ext"
+from .installed import PACKAGE_DIR
+
+PACKAGE = PACKAGE_DIR
 SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "labextension" not in p.parts)
 
 FORBIDDEN_CALLS = {
