@@ -1,4 +1,4 @@
-"""Every notebook of the shared corpus through the CLI with ALL checks: no crash, clear errors."""
+"""Every notebook of the corpus (tests/data/corpus) through the CLI with ALL checks: no crash, clear errors."""
 
 from __future__ import annotations
 
