@@ -60,11 +60,7 @@ export function defaultModulePath(
 
 /** Show an error of a request (or anything thrown) as a notification. */
 export function notifyError(error: unknown): void {
-  const message =
-    error instanceof ApiError || error instanceof Error
-      ? error.message
-      : String(error);
-  Notification.error(message, { autoClose: 10000 });
+  Notification.error(ApiError.from(error).message, { autoClose: 10000 });
 }
 
 export interface ICommandContext {
