@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import contextlib
 import copy
 import cProfile
@@ -50,6 +51,9 @@ SLOW_SECONDS = 5.0
 SLOW_REPEAT = 3
 PROC_TIMEOUT = 300.0
 CHROMIUM = "/usr/bin/chromium"
+RECHECK = "1b. one-cell re-check (the panel's delta request, warm server)"
+CLI = "7. jupyter-prod check over a repository (CLI)"
+CLI_NOTEBOOKS = 200
 
 # -- small helpers -------------------------------------------------------------------------------
 
@@ -226,6 +230,21 @@ def typed_cell_index(nb: dict[str, Any]) -> int:
 
 
 _MAGIC = re.compile(r"^\s*[%!]")
+
+
+def variant(data: bytes, k: int) -> bytes:
+    """Copy ``k`` of a corpus notebook with every code cell changed (a comment line added), so that
+    200 notebooks made of 44 are 200 different notebooks to every cache; unreadable ones as they are."""
+    if k == 0:
+        return data
+    try:
+        nb = json.loads(data)
+        for cell in nb["cells"]:
+            if cell.get("cell_type") == "code":
+                cell["source"] = _src(cell) + f"\n# variant {k}"
+    except (ValueError, KeyError, TypeError):
+        return data
+    return json.dumps(nb, indent=1).encode()
 
 
 def parse_floor(text: str) -> None:
@@ -597,6 +616,111 @@ class Bench:
                 "nbqa_ruff": [s.seconds for s in rf.samples],
                 "ruff": [s.seconds for s in nat.samples],
             }
+
+    # 1b -----------------------------------------------------------------------------------------
+    def recheck(self) -> None:
+        """One cell edited, then the request the panel sends: a delta with that cell's source only."""
+        from jupyter_prod_ext.checks.api import check_path
+        from jupyter_prod_ext.delta import client_delta, sent_hashes
+
+        sc = RECHECK
+        print(f"\n{sc}", flush=True)
+        assert self.server is not None
+        server = self.server
+        for n in self.sizes:
+            folder = self.root / f"recheck{n}"
+            path = self.place(folder, n)
+            nb = self.nb(n)
+            acknowledged: set[str] = set()
+            last: list[Any] = [None]
+            # the first request of a session carries every source (the warm-up of the route)
+            status, data, _ = server.post("check", {"path": self.rel(path), "delta": client_delta(nb, set())})
+            if status != 200 or "missing" in data:
+                raise RouteError(status, data)
+            acknowledged |= sent_hashes(client_delta(nb, set()))
+
+            def ours(
+                k: int,
+                path: Path = path,
+                nb: dict[str, Any] = nb,
+                acknowledged: set[str] = acknowledged,
+                last: list[Any] = last,
+            ) -> Sample:
+                delta = client_delta(edited_nb(nb, k + 1), acknowledged)
+                status, data, seconds = server.post("check", {"path": self.rel(path), "delta": delta, "checks": "fast"})
+                if status != 200 or "missing" in data:
+                    raise RouteError(status, data)
+                acknowledged |= sent_hashes(delta)
+                last[0] = (data, sum("source" in c for c in delta["cells"]))
+                return Sample(seconds)
+
+            def engine(k: int, path: Path = path, nb: dict[str, Any] = nb) -> Sample:
+                content = edited_nb(nb, k + 1)
+                started = time.perf_counter()
+                check_path(path, display=self.rel(path), server_root=self.root, checks="fast", content=content)
+                return Sample(time.perf_counter() - started)
+
+            def write_edit(k: int, path: Path = path, nb: dict[str, Any] = nb) -> None:
+                path.write_text(json.dumps(edited_nb(nb, k + 1), indent=1) + "\n", encoding="utf-8")
+
+            m, eng, nat = interleave(
+                [ours, engine, self.peer([tool("ruff"), "check", "--no-cache", path.name], folder, write_edit)],
+                self.repeat,
+            )
+            report, sources = last[0]
+            note = (
+                f"{len(report['findings'])} findings; the request carries {sources} cell source(s) of "
+                f"{len(nb['cells'])} cells (delta protocol); ruff reads the same edited file"
+            )
+            self.res.add(Row(sc, n, m.median, "ruff check --no-cache (native .ipynb)", nat.median, None, nat.peak_kib, note, runs(nat)))
+            self.res.add(Row(sc, n, m.median, "in-process engine (check_path, warm caches)", eng.median, None, None, "", runs(eng)))
+            self.res.raw[f"recheck/{n}"] = {
+                "route": [s.seconds for s in m.samples],
+                "engine": [s.seconds for s in eng.samples],
+                "ruff": [s.seconds for s in nat.samples],
+            }
+
+    # 7 ------------------------------------------------------------------------------------------
+    def cli(self) -> None:
+        """``jupyter-prod check`` over a repository of 200 real notebooks (tests/data/corpus, repeated)."""
+        sc = CLI
+        print(f"\n{sc}", flush=True)
+        repo = self.tmp / "cli200"
+        corpus = sorted((REPO / "tests" / "data" / "corpus").rglob("*.ipynb"))
+        for i in range(CLI_NOTEBOOKS):
+            src = corpus[i % len(corpus)]
+            dest = repo / f"set{i // len(corpus)}" / f"{i:03d}_{src.name.replace(' ', '_')}"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(variant(src.read_bytes(), i // len(corpus)))
+        for argv in (["init", "-q"], ["add", "-A"], ["-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-qm", "nbs"]):
+            run_proc(["git", *argv], repo, self.env)
+        # an installed package has its bytecode compiled (pip does it); this source tree may not
+        compileall.compile_dir(REPO / "jupyter_prod_ext", quiet=1)
+        cli = [tool("jupyter-prod"), "check", "--fast", "--format", "json"]
+
+        def run(argv: list[str]) -> Callable[[int], Sample]:
+            def once(k: int) -> Sample:
+                r = run_proc(argv, repo, self.env)
+                if r.rc not in (0, 1, 2):  # 2: the corpus holds notebooks that are invalid on purpose
+                    raise RuntimeError(f"{' '.join(argv)} failed ({r.rc}): {r.output[-400:]}")
+                return Sample(r.seconds, r.maxrss_kib)
+
+            return once
+
+        j2, j1 = interleave([run([*cli, "--no-cache", "--jobs", "2", "."]), run([*cli, "--no-cache", "--jobs", "1", "."])], self.repeat)
+        run([*cli, "."])(0)  # fills .jupyter_prod_cache
+        second, rf = interleave([run([*cli, "."]), run([tool("ruff"), "check", "--no-cache", "--exit-zero", "."])], self.repeat)
+        n = CLI_NOTEBOOKS
+        note = f"--fast; {os.cpu_count()} cores, load average {loadavg()}"
+        self.res.add(Row(sc, n, j2.median, "first run, --jobs 1 (ours, one process)", j1.median, j2.peak_kib, j1.peak_kib, "ours: first run --jobs 2, no cache; " + note, runs(j1)))
+        self.res.add(Row(sc, n, second.median, "first run, --jobs 2 (no cache)", j2.median, second.peak_kib, j2.peak_kib, "ours: second run, reports from .jupyter_prod_cache", runs(j2)))
+        self.res.add(Row(sc, n, second.median, "ruff check --no-cache (native .ipynb)", rf.median, second.peak_kib, rf.peak_kib, "ours: second run (cached)", runs(rf)))
+        self.res.raw["cli"] = {
+            "jobs2": [s.seconds for s in j2.samples],
+            "jobs1": [s.seconds for s in j1.samples],
+            "second": [s.seconds for s in second.samples],
+            "ruff": [s.seconds for s in rf.samples],
+        }
 
     # 2 ------------------------------------------------------------------------------------------
     def formatting(self) -> None:
@@ -1015,13 +1139,16 @@ class Bench:
         folder = self.tmp / "profile"
         path = self.place(folder, n)
         nb = self.nb(n)
-        check_path(path, checks="fast", content=nb)
+        check_path(path, checks="fast", content=nb)  # warm: the per-cell caches hold every cell
+        edit = edited_nb(nb, 99)  # then one cell edited, as after a keystroke
         prof = cProfile.Profile()
         prof.enable()
-        check_path(path, checks="fast", content=nb)
+        check_path(path, checks="fast", content=edit)
         prof.disable()
         buf = io.StringIO()
-        pstats.Stats(prof, stream=buf).strip_dirs().sort_stats("cumulative").print_stats(25)
+        stats = pstats.Stats(prof, stream=buf).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.sort_stats("tottime").print_stats(15)
         return buf.getvalue()
 
 
@@ -1122,6 +1249,26 @@ def evaluate_targets(res: Results, sizes: list[int]) -> None:
                 "fast checks at 1000 cells within 3x of the parse floor",
                 f"{factor:.1f}x the floor ({fmt_s(fl.ours)} vs {fmt_s(fl.peer_s)})",
                 factor <= 3,
+            )
+        )
+    cmp(
+        "one-cell re-check at 1000 cells (delta request, warm) >= 3x faster than `ruff check --no-cache`",
+        row(RECHECK, 1000, "ruff check --no-cache (native .ipynb)"),
+        3,
+        at=1000,
+    )
+    j = row(CLI, CLI_NOTEBOOKS, "first run, --jobs 1 (ours, one process)")
+    sec = row(CLI, CLI_NOTEBOOKS, "first run, --jobs 2 (no cache)")
+    if j is None or j.ratio is None or sec is None or sec.ours is None:
+        t.append(Target(f"`jupyter-prod check` over {CLI_NOTEBOOKS} notebooks: second run < 1 s", "not measured", None))
+        t.append(Target("first run >= 1.6x faster with 2 jobs than with 1", "not measured", None))
+    else:
+        t.append(Target(f"`jupyter-prod check` over {CLI_NOTEBOOKS} notebooks: second run < 1 s", fmt_s(sec.ours), sec.ours < 1))
+        t.append(
+            Target(
+                "first run >= 1.6x faster with 2 jobs than with 1",
+                f"{j.ratio:.2f}x ({fmt_s(j.ours)} vs {fmt_s(j.peer_s)}; --fast)",
+                j.ratio >= 1.6,
             )
         )
     cmp(
@@ -1282,7 +1429,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma-separated scenarios to skip: fast,format,types,promote,commit,memory,browser",
+        help="comma-separated scenarios to skip: fast,recheck,format,types,promote,commit,memory,cli,browser",
     )
     parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args(argv)
@@ -1303,6 +1450,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.server.start()
         steps: list[tuple[str, Callable[[], None]]] = [
             ("fast", bench.fast_checks),
+            ("recheck", bench.recheck),
             ("format", bench.formatting),
             ("types", bench.typecheck),
             ("promote", bench.promote),
@@ -1319,14 +1467,16 @@ def main(argv: list[str] | None = None) -> int:
                 timeline.append({"after": name, "rss": mem["rss"], "hwm": mem["hwm"]})
         bench.server.stop()
         bench.server = None
+        if "cli" not in skip:
+            bench.cli()
         if "browser" not in skip:
             bench.browser()
         else:
             bench.res.browser = {"error": "skipped (--skip browser)"}
         evaluate_targets(bench.res, args.sizes)
-        if any(t.met is False and "fast checks" in t.text for t in bench.res.targets):
+        if any(t.met is False and ("fast checks" in t.text or "re-check at" in t.text) for t in bench.res.targets):
             big = max(args.sizes)
-            bench.res.profiles[f"in-process fast checks, {big} cells (cProfile, cumulative, top 25)"] = (
+            bench.res.profiles[f"in-process fast checks after a one-cell edit, warm caches, {big} cells (cProfile)"] = (
                 bench.profile_fast(big)
             )
         slow_types = [

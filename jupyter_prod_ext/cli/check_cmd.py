@@ -176,15 +176,17 @@ def _check_all(paths: list[Path], args: argparse.Namespace) -> list[Outcome]:
         results = [check_one(paths[i], options) for i, _, _ in todo]
     else:
         _warm_imports([data for _, data, _ in todo], [paths[i] for i, _, _ in todo])
+        # the first notebook here, before forking: every lazy import and first-use cost it pays
+        # (IPython's transformers, the installed distributions, compiled patterns) is then
+        # inherited by the workers instead of paid once in each
+        first = check_one(paths[todo[0][0]], options)
+        todo_rest = todo[1:]
         # fork: workers start with the engine already imported (spawn would re-import it in each)
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
-            chunk = max(1, len(todo) // (jobs * 8))
-            results = list(
-                pool.map(
-                    check_one, [paths[i] for i, _, _ in todo], [options] * len(todo), chunksize=chunk
-                )
-            )
+            chunk = max(1, len(todo_rest) // (jobs * 8))
+            rest = pool.map(check_one, [paths[i] for i, _, _ in todo_rest], [options] * len(todo_rest), chunksize=chunk)
+            results = [first, *rest]
     for (i, _, key), outcome in zip(todo, results, strict=True):
         outcomes[i] = outcome
         if cache is not None and key is not None and outcome[0] == "report":
