@@ -476,15 +476,19 @@ class Bench:
         return path.relative_to(self.root).as_posix()
 
     def peer(
-        self, argv: list[str], cwd: Path, before: Callable[[int], None] | None = None
+        self,
+        argv: list[str],
+        cwd: Path,
+        before: Callable[[int], None] | None = None,
+        ok: tuple[int, ...] = (0, 1),
     ) -> Callable[[int], Sample]:
-        """One run of a peer command (after ``before(k)`` prepares run k)."""
+        """One run of a command (after ``before(k)`` prepares run k); other exit codes than ``ok`` fail."""
 
         def once(k: int) -> Sample:
             if before is not None:
                 before(k)
             r = run_proc(argv, cwd, self.env)
-            if r.rc not in (0, 1):
+            if r.rc not in ok:
                 raise RuntimeError(f"{' '.join(argv)} failed ({r.rc}): {r.output[-400:]}")
             return Sample(r.seconds, r.maxrss_kib)
 
@@ -699,13 +703,7 @@ class Bench:
         cli = [tool("jupyter-prod"), "check", "--fast", "--format", "json"]
 
         def run(argv: list[str]) -> Callable[[int], Sample]:
-            def once(k: int) -> Sample:
-                r = run_proc(argv, repo, self.env)
-                if r.rc not in (0, 1, 2):  # 2: the corpus holds notebooks that are invalid on purpose
-                    raise RuntimeError(f"{' '.join(argv)} failed ({r.rc}): {r.output[-400:]}")
-                return Sample(r.seconds, r.maxrss_kib)
-
-            return once
+            return self.peer(argv, repo, ok=(0, 1, 2))  # 2: the corpus holds notebooks invalid on purpose
 
         j2, j1 = interleave([run([*cli, "--no-cache", "--jobs", "2", "."]), run([*cli, "--no-cache", "--jobs", "1", "."])], self.repeat)
         run([*cli, "."])(0)  # fills .jupyter_prod_cache
