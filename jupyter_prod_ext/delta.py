@@ -25,7 +25,7 @@ from .notebook import source_hash
 
 #: what the store keeps (sources and outputs)
 STORE_ITEMS = 200_000
-STORE_BYTES = 128 * 1024 * 1024
+STORE_BYTES = 32 * 1024 * 1024
 _HASH = re.compile(r"^[0-9a-f]{16,64}$")
 _CELL_TYPES = frozenset({"code", "markdown", "raw"})
 #: per-cell keys copied as they are into the notebook

@@ -664,10 +664,11 @@ def to_python(cell: Cell) -> CodeUnit:
 TRANSLATION_VERSION = "3"
 #: at most this many distinct cell sources, and about this much memory, are kept
 UNIT_CACHE_ITEMS = 20_000
-UNIT_CACHE_BYTES = 96 * 1024 * 1024
-#: estimated bytes per character of source held by a cached unit (its tree, translation and facts);
-#: measured with tracemalloc on bench/generate.py notebooks: 25-30 bytes per character
-_BYTES_PER_CHAR = 32
+UNIT_CACHE_BYTES = 64 * 1024 * 1024
+#: estimated bytes held by a cached unit per character of its source plus its translation (the tree,
+#: the statements and events, the facts): tracemalloc after the fast checks of a bench/generate.py
+#: notebook of 1000 code cells measured 53 (32.5 MiB for 1000 cells); 64 MiB holds about 2000 such cells
+_BYTES_PER_CHAR = 56
 
 
 def source_hash(source: str) -> str:
