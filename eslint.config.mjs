@@ -9,6 +9,18 @@ import tseslint from 'typescript-eslint';
 import prettierRecommended from 'eslint-plugin-prettier/recommended';
 import globals from 'globals';
 import jupyterPlugin from '@jupyter/eslint-plugin';
+import { existsSync } from 'node:fs';
+
+// Without galata's types every `page` is `any` and no-floating-promises would
+// pass un-awaited calls in the galata tests silently: refuse instead.
+if (
+  !existsSync(`${import.meta.dirname}/ui-tests/node_modules/@jupyterlab/galata`)
+) {
+  console.error(
+    'eslint: the galata tests are linted with their types; run `jlpm install` in ui-tests/ first'
+  );
+  process.exit(2);
+}
 
 export default defineConfig([
   {
