@@ -223,6 +223,11 @@ def _without_jupytext(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _check(cwd: Path, env: dict[str, str], *paths: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "jupyter_prod_ext", "check", "--fast", "--no-cache", *paths]
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
 def test_without_jupytext_a_text_notebook_is_a_one_line_error(tmp_path: Path, analysis: Path) -> None:
     env = _without_jupytext(tmp_path)
     probe = subprocess.run(
@@ -230,26 +235,12 @@ def test_without_jupytext_a_text_notebook_is_a_one_line_error(tmp_path: Path, an
     )
     assert probe.returncode != 0 and "No module named 'jupytext'" in probe.stderr
     write_nb(tmp_path / "plain.ipynb", make_nb(("x = 1", 1), ("print(x)", 2), markdown_title="Plain"))
-    res = subprocess.run(
-        [sys.executable, "-m", "jupyter_prod_ext", "check", "--fast", "analysis.py", "plain.ipynb"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    res = _check(tmp_path, env, "analysis.py", "plain.ipynb")
     assert res.returncode == 2
     assert res.stderr == "jupyter-prod: reading analysis.py needs jupytext: pip install jupytext\n"
     assert "plain.ipynb: score" in res.stdout  # the .ipynb is still checked
     # met in a folder, a script is skipped with a note, like a notebook in another language
-    res = subprocess.run(
-        [sys.executable, "-m", "jupyter_prod_ext", "check", "--fast", "--no-cache", "."],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    res = _check(tmp_path, env, ".")
     assert res.returncode == 0, res.stderr
     assert res.stderr == (
         "jupyter-prod: skipped analysis.py: reading analysis.py needs jupytext: pip install jupytext\n"
