@@ -34,6 +34,7 @@ IPYTHON_NAMES = frozenset(
         "get_ipython", "display", "In", "Out", "_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh",
         "exit", "quit", "__name__", "__doc__", "__builtins__", "__spec__", "__loader__", "__package__",
         "__annotations__", "__dict__", "__builtin__",
+        "_exit_code",  # the exit status of the last ``!cmd``, set by IPython's system()
     }
 )  # fmt: skip
 BUILTIN_NAMES = frozenset(dir(builtins)) | IPYTHON_NAMES

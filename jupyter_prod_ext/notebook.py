@@ -601,6 +601,19 @@ def parse_problem(exc: BaseException) -> str:
     return f"cannot be parsed: {type(exc).__name__}"
 
 
+def _cell_magic_outputs(name: str, args: str) -> list[str]:
+    """Names a non-Python cell magic leaves in the namespace: ``%%bigquery df``, ``%%sql rows <<``, ``%%R -o x``."""
+    words = args.split()
+    if name == "bigquery" and words and _NAME.fullmatch(words[0]):
+        return [words[0]]  # google-cloud-bigquery: the first positional argument is the destination
+    if name == "sql" and "<<" in words:
+        before = words[words.index("<<") - 1] if words.index("<<") > 0 else ""
+        return [before] if _NAME.fullmatch(before) else []  # ipython-sql / jupysql: ``name <<``
+    if name == "R":  # rpy2: ``-o a,b`` copies R variables out to Python
+        return [n for i, w in enumerate(words[:-1]) if w in ("-o", "--output") for n in words[i + 1].split(",") if _NAME.fullmatch(n)]
+    return []
+
+
 def _foreign_unit(cell: Cell, language: str) -> CodeUnit:
     """A cell in another language: as many blank lines as it has, nothing to analyse, no syntax error."""
     empty = ast.Module(body=[], type_ignores=[])
@@ -631,6 +644,7 @@ def to_python(cell: Cell) -> CodeUnit:
         else:
             foreign = _foreign_unit(cell, name.lower())
             foreign.magics = unit.magics
+            foreign.magic_bindings = [(n, first + 1) for n in _cell_magic_outputs(name, body[len(name) :])]
             return foreign
     if source.lstrip("\r\n")[:1] in (" ", "\t"):
         # IPython's ``leading_indent`` cleanup: a cell indented as a whole runs (textwrap.dedent keeps lines)
@@ -661,7 +675,7 @@ def to_python(cell: Cell) -> CodeUnit:
 # The per-cell cache: one translation, parse and set of facts per distinct cell source
 
 #: bump when the translation changes what it produces for a source (keys of a persisted cache)
-TRANSLATION_VERSION = "3"
+TRANSLATION_VERSION = "4"
 #: at most this many distinct cell sources, and about this much memory, are kept
 UNIT_CACHE_ITEMS = 20_000
 UNIT_CACHE_BYTES = 64 * 1024 * 1024

@@ -172,3 +172,26 @@ def test_an_import_repeated_before_its_use_is_called_redundant_not_unused() -> N
         "'plt' is imported here and again in cell 2 before any use: this import is redundant.",
         "'os' is imported but never used.",
     }
+
+
+# -- seen in GoogleCloudPlatform/vertex-ai-samples (held-out set, issue 17) -----------------------------
+
+
+def test_a_name_tested_with_globals_first_is_not_undefined() -> None:
+    src = 'if "IMPORT_FILES" in globals():\n    FILE = IMPORT_FILES[0]\nelse:\n    FILE = IMPORT_FILE'
+    assert names(run(("IMPORT_FILE = 'a.csv'", src), "undefined-name")) == set()
+
+
+def test_exit_code_of_a_shell_escape_is_provided() -> None:
+    assert run(("!ls missing\nif _exit_code == 0:\n    print('found')",), "undefined-name") == []
+
+
+def test_names_bound_by_data_cell_magics() -> None:
+    cells = (
+        "%%bigquery event_dates --project $PROJECT_ID\nSELECT 1",
+        "%%sql rows <<\nSELECT 2",
+        "%%R -o fit,summary_df\nfit <- lm(y ~ x)",
+        "print(event_dates, rows, fit, summary_df, missing_one)",
+    )
+    found = run(cells, "undefined-name", "use-before-definition")
+    assert names(found) == {"missing_one"}

@@ -168,3 +168,15 @@ def test_python_cell_magics_are_not_another_tool() -> None:
 def test_an_automagic_install_is_an_install() -> None:
     found = run(("pip install --quiet requests",), "ipython-magic")
     assert len(found) == 1 and "installs packages" in found[0]["message"]
+
+
+def test_probes_and_text_for_another_machine_are_not_machine_paths() -> None:
+    cells = (
+        'IS_WORKBENCH = os.path.exists(\n    "/opt/deeplearning/metadata/env_version"\n)',
+        'ON_COLAB = Path("/content/drive").is_dir()',
+        '%%bash\ncat << EOF > Dockerfile\nCMD ["serve", "--model-store", "/home/model-server/store"]\nEOF\ncp "/home/bob/x.csv" .',
+        '%%writefile Dockerfile\nCOPY model.bin "/home/model-server/model.bin"',
+        'data = open("/home/alice/data.csv")',
+    )
+    found = run(cells, "absolute-path")
+    assert [(f["cell"], f["line"]) for f in found] == [(2, 5), (4, 1)]

@@ -15,9 +15,14 @@ from .registry import check
 def undefined_name(ctx: Context) -> Iterator[Finding]:
     seen: set[tuple[int, int | None, str]] = set()
     unreadable = _words_of_unparsed_cells(ctx)
+    guarded: frozenset[str] | None = None
     for r in ctx.defuse.resolutions:
         if r.status not in ("undefined", "deleted") or r.event.name in unreadable:
             continue
+        if guarded is None:
+            guarded = frozenset(m.group(1) for u in ctx.units for m in _GUARDED.finditer(u.cell.source))
+        if r.event.name in guarded:
+            continue  # ``if "FILES" in globals(): FILE = FILES[0]``: the notebook tests for the name first
         key = (r.stmt.cell, r.event.line, r.event.name)
         if key in seen:
             continue
@@ -37,6 +42,7 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
+_GUARDED = re.compile(r"""["']([A-Za-z_]\w*)["']\s+(?:not\s+)?in\s+(?:globals|locals|vars|dir)\(\)""")
 
 
 def _words_of_unparsed_cells(ctx: Context) -> frozenset[str]:

@@ -75,6 +75,31 @@ _PATH = re.compile(
 
 
 _MOUNT = re.compile(r"\.mount\(\s*$")
+#: ``os.path.exists("/opt/x")``, ``Path("/opt/x").is_file()``: a probe, which answers on any machine
+_PROBE_BEFORE = re.compile(r"(?:exists|isfile|isdir|access|islink)\(\s*$")
+_PROBE_AFTER = re.compile(r"""["']\s*\)\s*\.\s*(?:exists|is_file|is_dir)\(""")
+#: ``%%writefile Dockerfile``: the file's paths are those of the machine or image that will read it
+_WRITES_FILE = re.compile(r"%%(?:writefile|file)\b")
+_HEREDOC = re.compile(r"""<<-?\s*['"]?([A-Za-z_]\w*)['"]?[^\n]*\n""")
+
+
+def _not_this_machine(src: str, m: re.Match[str], path: str) -> bool:
+    """A path that is no data of this machine's: the checks of this function say why, one by one."""
+    if path.startswith("~/."):
+        return True  # a tool's own file in the home folder (``~/.kaggle/kaggle.json``): found the same way anywhere
+    before = src[max(0, m.start() - 200) : m.start()]
+    if _MOUNT.search(before) or _PROBE_BEFORE.search(before):
+        return True  # the mount point ``drive.mount()`` requires; a probe for the machine it runs on
+    return _PROBE_AFTER.match(src, m.end()) is not None
+
+
+def _heredocs(src: str) -> list[tuple[int, int]]:
+    """Spans of shell here-documents (``cat << EOF > Dockerfile``): text for another machine or image."""
+    spans = []
+    for m in _HEREDOC.finditer(src):
+        end = re.compile(rf"^\s*{re.escape(m.group(1))}\s*$", re.MULTILINE).search(src, m.end())
+        spans.append((m.end(), end.start() if end else len(src)))
+    return spans
 _PATH_STARTS = ("'/", '"/', "'~", '"~', ":\\", ":/")
 
 
@@ -87,15 +112,14 @@ _PATH_STARTS = ("'/", '"/', "'~", '"~', ":\\", ":/")
 def absolute_path(ctx: Context) -> Iterator[Finding]:
     for cell in ctx.nb.code_cells:
         src = cell.source
-        if not any(p in src for p in _PATH_STARTS):
+        if not any(p in src for p in _PATH_STARTS) or _WRITES_FILE.match(src.lstrip()):
             continue  # no quote followed by a path start: skip the regex (runs on every keystroke)
+        elsewhere = _heredocs(src) if "<<" in src else []
         for m in _PATH.finditer(src):
             path = m.group("path")
             line = src.count("\n", 0, m.start()) + 1
             shown = path if len(path) <= 60 else path[:59] + "…"
-            if path.startswith("~/.") or _MOUNT.search(src, src.rfind("\n", 0, m.start()) + 1, m.start()):
-                # a tool's own file in the home folder (``~/.kaggle/kaggle.json``) is found the same way on
-                # every machine; the mount point of ``drive.mount('/content/drive')`` is the API's, not data
+            if _not_this_machine(src, m, path) or any(a <= m.start() < b for a, b in elsewhere):
                 continue
             if path.startswith("/tmp/"):
                 yield ctx.finding(
