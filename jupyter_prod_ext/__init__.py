@@ -28,10 +28,11 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
     from traitlets import TraitError
 
     from .server.routes import setup_route_handlers
-    from .server.settings import SETTINGS_KEY, ServerSettings, settings_from_config
+    from .server.settings import SETTINGS_KEY, ServerSettings, apply_budgets, settings_from_config
 
     try:
         settings = settings_from_config(server_app.config)
+        apply_budgets(server_app.config)
     except TraitError as exc:
         # a mistyped value must not take the whole extension down: say so, run with the defaults
         server_app.log.error("jupyter_prod_ext: invalid c.JupyterProd setting, using the defaults: %s", exc)

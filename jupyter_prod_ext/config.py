@@ -38,6 +38,13 @@ _POSITIVE_INT_KEYS = ("max-cell-lines", "max-notebook-cells")
 _POSITIVE_NUMBER_KEYS = ("typecheck-timeout",)
 
 _CACHE_MAX = 256
+#: Longest wall-clock timeout any tool gets, whatever a file or a setting asks (one hour).
+MAX_TIMEOUT = 3600.0
+
+
+def clamp_timeout(seconds: float) -> float:
+    """A positive timeout no longer than :data:`MAX_TIMEOUT` (``1e9`` would overflow ``poll``)."""
+    return min(max(seconds, 0.001), MAX_TIMEOUT)
 _cache: LockedLRU[tuple[str, int, int], _Parsed] = LockedLRU()
 
 
@@ -89,8 +96,9 @@ class ProjectConfig:
 
     @property
     def typecheck_timeout(self) -> float | None:
+        """Seconds, clamped to :data:`MAX_TIMEOUT` (a bigger number overflows the OS's timers)."""
         value = self.prod.get("typecheck-timeout")
-        return float(value) if value is not None else None
+        return clamp_timeout(float(value)) if value is not None else None
 
 
 def find_pyproject(start: Path, ceiling: Path | None = None) -> Path | None:
@@ -262,7 +270,7 @@ def _validate_prod(table: dict[str, Any], pyproject: str) -> dict[str, Any]:
     for key in _POSITIVE_NUMBER_KEYS:
         if key in table:
             value = table[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
                 raise ConfigError(f"{where} {key} must be a positive number of seconds, not {value!r}.")
     return out
 

@@ -10,14 +10,24 @@ a finding with a reason, not an error of the request, so every failure becomes
 
 Results are memoised by (sha256 of the source, mode): a notebook with 500
 cells where one changed re-formats one cell.
+
+black itself runs in a worker process (:class:`procs.Worker`), started on demand
+and gone after :data:`BUDGET` ``.idle_seconds`` without work: a hostile cell (a
+100 KB line takes black tens of seconds and gigabytes) costs the worker its
+memory ceiling or its timeout, never the server. Cells larger than the budget's
+``cell_chars`` are not formatted at all (the finding says so).
 """
 
 from __future__ import annotations
 
+import atexit
+import base64
 import dataclasses
 import hashlib
 import importlib
+import pickle  # noqa: S403 - black's Mode to our own worker process
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +38,10 @@ from black.handle_ipynb_magics import PYTHON_CELL_MAGICS
 from black.mode import Mode
 from black.report import NothingChanged
 
-from .errors import InputError, NotebookError
+from .errors import InputError, NotebookError, ToolError
 from .lru import LockedLRU
 from .notebook import PARSE_ERRORS, parse_problem, parse_python
+from .procs import ProcessTimeout, Worker, serve_json_lines
 
 #: Bound of the memo; a cell result is a few hundred bytes.
 CACHE_MAX_ENTRIES = 20_000
@@ -86,12 +97,26 @@ def format_source(source: str, mode: Mode | None = None) -> FormatResult:
 
 
 def format_cells(cells: Iterable[tuple[int, str]], mode: Mode | None = None) -> list[CellFormatResult]:
-    """Format notebook cells given as ``(cell index, source)``; order is kept."""
+    """Format notebook cells given as ``(cell index, source)``; order is kept.
+
+    The cells not in the memo go to the worker in one request.
+    """
     nb_mode = notebook_mode(mode or Mode())
+    chosen = list(cells)
+    mode_key = _mode_key(nb_mode)
+    keys = [(_source_key(source), mode_key, "cell") for _, source in chosen]
+    known = {key: _cache.get(key) for key in keys}
+    missing = {key: source for key, (_, source) in zip(keys, chosen, strict=True) if known[key] is None}
+    if missing:
+        results = _format_batch(list(missing.values()), nb_mode, "cell")
+        for key, result in zip(missing, results, strict=True):
+            _cache.put(key, result, CACHE_MAX_ENTRIES)
+            known[key] = result
     out: list[CellFormatResult] = []
-    for index, source in cells:
-        result = _memo(source, nb_mode, "cell", _format_cell_uncached)
-        out.append(CellFormatResult(index, result.changed, result.source, result.error))
+    for key, (index, _) in zip(keys, chosen, strict=True):
+        found = known[key]
+        assert found is not None
+        out.append(CellFormatResult(index, found.changed, found.source, found.error))
     return out
 
 
@@ -101,8 +126,128 @@ def format_module_text(text: str, mode: Mode | None = None) -> FormatResult:
 
 
 def _memo(source: str, mode: Mode, kind: str, fn: _Formatter) -> FormatResult:
-    key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest(), _mode_key(mode), kind)
-    return _cache.get_or_compute(key, lambda: fn(source, mode), CACHE_MAX_ENTRIES)
+    key = (_source_key(source), _mode_key(mode), kind)
+    return _cache.get_or_compute(key, lambda: _format_batch([source], mode, kind)[0], CACHE_MAX_ENTRIES)
+
+
+def _source_key(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# -- the worker process ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormatBudget:
+    """Limits of black's work: the server operator's settings (``c.JupyterProd.*``), these by default."""
+
+    #: cells (and modules) longer than this are not formatted
+    cell_chars: int = 100_000
+    #: wall-clock seconds of one request to the worker (a batch of cells)
+    timeout: float = 30.0
+    #: the worker's address-space ceiling
+    memory_mib: int | None = 2048
+    #: the worker exits after this many seconds without a request
+    idle_seconds: float = 300.0
+    #: run black in this process instead (tests of black itself; never the server)
+    in_process: bool = False
+
+
+BUDGET = FormatBudget()
+_worker: Worker | None = None
+_worker_guard = threading.Lock()
+
+
+def set_budget(budget: FormatBudget) -> None:
+    """Replace the process-wide budget (the server at start-up); the next request starts a new worker."""
+    global BUDGET
+    with _worker_guard:
+        BUDGET = budget
+    stop_worker()
+
+
+def stop_worker() -> None:
+    """Stop black's worker process, if one runs (server shutdown, tests)."""
+    global _worker
+    with _worker_guard:
+        worker, _worker = _worker, None
+    if worker is not None:
+        worker.stop()
+
+
+def black_worker() -> Worker:
+    global _worker
+    with _worker_guard:
+        if _worker is None:
+            memory = BUDGET.memory_mib * 1024 * 1024 if BUDGET.memory_mib else None
+            argv = [sys.executable, "-m", "jupyter_prod_ext.formatting", "--worker", str(BUDGET.idle_seconds)]
+            _worker = Worker(argv, what="black", memory_bytes=memory)
+        return _worker
+
+
+atexit.register(stop_worker)
+
+
+def _settled(source: str, mode: Mode, kind: str, budget: FormatBudget) -> FormatResult | None:
+    """The result of a source black need not see: blank, another language's cell magic, too large."""
+    if kind == "cell" and (not source.strip() or _non_python_cell_magic(source, mode)):
+        return FormatResult(False, source)
+    if len(source) <= budget.cell_chars:
+        return None
+    return FormatResult(
+        False,
+        source,
+        f"too large to format ({len(source):,} characters; the limit is {budget.cell_chars:,}); left as it is",
+    )
+
+
+def _format_batch(sources: list[str], mode: Mode, kind: str) -> list[FormatResult]:
+    """black on each source, in the worker (or in this process when the budget says so)."""
+    budget = BUDGET
+    results: list[FormatResult | None] = [_settled(s, mode, kind, budget) for s in sources]
+    todo = [i for i, r in enumerate(results) if r is None]
+    if todo and budget.in_process:
+        fn = _format_cell_uncached if kind == "cell" else _format_module_uncached
+        for i in todo:
+            results[i] = fn(sources[i], mode)
+    elif todo:
+        for i, result in zip(todo, _call_worker([sources[i] for i in todo], mode, kind, budget), strict=True):
+            results[i] = result
+    return [r for r in results if r is not None]
+
+
+def _call_worker(sources: list[str], mode: Mode, kind: str, budget: FormatBudget) -> list[FormatResult]:
+    global _black_calls
+    request = {"kind": kind, "mode": base64.b64encode(pickle.dumps(mode)).decode("ascii"), "sources": sources}
+    _black_calls += len(sources)
+    try:
+        answer = black_worker().call(request, budget.timeout)
+    except ProcessTimeout:
+        why = f"black did not finish within {budget.timeout:g} s and was stopped; left unformatted"
+        return [FormatResult(False, s, why) for s in sources]
+    except ToolError as exc:
+        return [FormatResult(False, s, f"black could not run: {exc.message}") for s in sources]
+    raw = answer.get("results")
+    if not isinstance(raw, list) or len(raw) != len(sources):
+        why = f"black could not run: {answer.get('error') or 'its worker answered nothing usable'}"
+        return [FormatResult(False, s, why) for s in sources]
+    return [
+        FormatResult(bool(r.get("changed")), str(r.get("source", s)), r.get("error") or None)
+        for s, r in zip(sources, raw, strict=True)
+    ]
+
+
+def _serve(request: dict[str, Any]) -> dict[str, Any]:
+    """The worker's side: format what the request carries, in order."""
+    mode = pickle.loads(base64.b64decode(request["mode"]))  # noqa: S301 - from our own parent process
+    if not isinstance(mode, Mode):
+        return {"error": "not a black mode"}
+    fn = _format_cell_uncached if request.get("kind") == "cell" else _format_module_uncached
+    out = []
+    for source in request.get("sources", []):
+        result = fn(str(source), mode)
+        out.append({"changed": result.changed, "source": result.source, "error": result.error})
+    return {"results": out}
 
 
 def _mode_key(mode: Mode) -> str:
@@ -291,3 +436,8 @@ def format_notebook(
                 {"cell": res.cell, "cell_id": ids[res.cell], "source": res.source, "changed": res.changed}
             )
     return answer
+
+
+if __name__ == "__main__":  # the worker process: ``python -m jupyter_prod_ext.formatting --worker IDLE``
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        serve_json_lines(_serve, float(sys.argv[2]))

@@ -124,6 +124,8 @@ class CodeUnit:
     language: str = "python"
     tree: ast.Module | None = None
     syntax_error: tuple[int | None, str] | None = None
+    #: longer than :data:`MAX_ANALYSED_CELL_CHARS`: not parsed (an empty tree), its lines blank for mypy
+    too_large: bool = False
     #: what checks derived from this source (statements, calls, ...): shared by every cell with the same
     #: source through the per-cell cache, so each is computed once per distinct source (see :func:`unit_of`)
     facts: dict[str, Any] = field(default_factory=dict)
@@ -157,9 +159,15 @@ class Notebook:
         return [c for c in self.cells if c.cell_type == "code"]
 
     def units(self) -> list[CodeUnit]:
-        """The Python of every code cell, parsed once per distinct source (:func:`unit_of`)."""
+        """The Python of every code cell, parsed once per distinct source (:func:`unit_of`).
+
+        A notebook with more code cells than half the cache holds bypasses it: it would evict
+        every other notebook's cells and pin its own (hundreds of MiB at 50,000 cells) in the server.
+        """
         if self._units is None:
-            self._units = [unit_of(c) for c in self.code_cells]
+            cells = self.code_cells
+            translate = unit_of if len(cells) <= UNIT_CACHE_ITEMS // 2 else to_python
+            self._units = [translate(c) for c in cells]
         return self._units
 
 
@@ -620,11 +628,22 @@ def _foreign_unit(cell: Cell, language: str) -> CodeUnit:
     return CodeUnit(cell=cell, python="\n" * cell.source.count("\n"), foreign=True, language=language, tree=empty)
 
 
+#: Cells longer than this are not parsed or analysed: CPython's parser needs about 1 KiB of memory
+#: per character of a long literal (a 5 MB line: 9 s and 2.4 GB); the ``cell-too-large`` finding says
+#: so instead. The server operator's ``c.JupyterProd.max_cell_kib`` replaces it at start-up.
+MAX_ANALYSED_CELL_CHARS = 200_000
+
+
 def to_python(cell: Cell) -> CodeUnit:
     """Translate one code cell; parse it; record magics and syntax errors."""
     unit = CodeUnit(cell=cell, python=cell.source)
     if cell.language is not None and not is_python_language(cell.language):
         return _foreign_unit(cell, cell.language)
+    if len(cell.source) > MAX_ANALYSED_CELL_CHARS:
+        unit.too_large = True
+        unit.python = "\n" * cell.source.count("\n")
+        unit.tree = ast.Module(body=[], type_ignores=[])
+        return unit
     source = cell.source
     lines = source.split("\n") if "%%" in source else []  # a cell magic needs "%%": skip the split otherwise
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)

@@ -35,8 +35,6 @@ import hashlib
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -47,8 +45,10 @@ from typing import Literal
 
 from .atomic import atomic_write_text
 from .config import ProjectConfig
+from .errors import ToolError
 from .mypy_config import effective_config
 from .notebook import PARSE_ERRORS, parse_python
+from .procs import ProcessTimeout, run_process
 
 try:  # POSIX: also serialise against other processes (CLI next to the server)
     import fcntl
@@ -91,6 +91,12 @@ class TypecheckSettings:
     #: mypy plugins and the Python whose packages mypy sees: the operator's choice, never the project's
     plugins: tuple[str, ...] = ()
     python_executable: str | None = None
+    #: address-space ceiling of mypy and its daemon (``RLIMIT_AS``), None for none
+    memory_mib: int | None = 4096
+
+    @property
+    def memory_bytes(self) -> int | None:
+        return self.memory_mib * 1024 * 1024 if self.memory_mib else None
 
     def mypy_argv(self) -> list[str]:
         return list(self.mypy_command or (sys.executable, "-m", "mypy"))
@@ -300,32 +306,17 @@ class _Missing(Exception):
     pass
 
 
-def _run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str, str]:
-    """Run argv (no shell); kill its whole process group on timeout."""
+def _run(
+    argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, memory_bytes: int | None = None
+) -> tuple[int, str, str]:
+    """Run argv through the package's one process runner (group killed on timeout, memory capped)."""
     try:
-        proc = subprocess.Popen(
-            argv,
-            cwd=str(cwd),
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise _Missing(f"{argv[0]}: {exc.strerror or exc}") from None
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.kill()
-        proc.communicate()
+        res = run_process(argv, cwd=cwd, env=env, timeout=timeout, what="mypy", memory_bytes=memory_bytes)
+    except ProcessTimeout:
         raise _Timeout from None
-    return proc.returncode, out, err
+    except ToolError as exc:
+        raise _Missing(f"{argv[0]}: {exc.message}") from None
+    return res.returncode, res.out, res.err
 
 
 _json_support: dict[tuple[str, ...], bool] = {}
@@ -512,7 +503,13 @@ def _run_mypy(
     timeout = config.typecheck_timeout or settings.timeout
     flags = _flags(cache_dir, config, _supports_json(settings, env, project_root, timeout), settings, project_root)
     if settings.backend == "mypy":
-        return _run([*settings.mypy_argv(), *flags, str(target)], cwd=project_root, env=env, timeout=timeout)
+        return _run(
+            [*settings.mypy_argv(), *flags, str(target)],
+            cwd=project_root,
+            env=env,
+            timeout=timeout,
+            memory_bytes=settings.memory_bytes,
+        )
     argv = settings.dmypy_argv()
     status = cache_dir / "dmypy.json"
     sidecar = cache_dir / "dmypy.key"
@@ -548,7 +545,7 @@ def _run_mypy(
         if fast is not None:
             return fast
     try:
-        rc, out, err = _run(run_argv, cwd=project_root, env=env, timeout=timeout)
+        rc, out, err = _run(run_argv, cwd=project_root, env=env, timeout=timeout, memory_bytes=settings.memory_bytes)
     except _Timeout:
         # The daemon may still be busy with the request: start afresh next time.
         _kill_daemon(status, argv, project_root, env)
@@ -559,7 +556,7 @@ def _run_mypy(
         with _daemons_guard:
             _daemons[str(status)] = (argv, project_root, env)
         try:
-            rc, out, err = _run(run_argv, cwd=project_root, env=env, timeout=timeout)
+            rc, out, err = _run(run_argv, cwd=project_root, env=env, timeout=timeout, memory_bytes=settings.memory_bytes)
         except _Timeout:
             _kill_daemon(status, argv, project_root, env)
             raise

@@ -111,7 +111,7 @@ def test_read_only_users_get_the_fast_checks_only(tmp_path: Path) -> None:
     args = (
         "--ServerApp.authorizer_class=tests.test_security_auth.ReadOnlyAuthorizer",
         "--JupyterProd.typecheck_backend=mypy",
-        f"--JupyterProd.mypy_command=['{fake_mypy}']",
+        f"--JupyterProd.mypy_command={fake_mypy}",
     )
     with live_server(root, tmp_path / "home", *args) as server:
         for checks in ("all", ["type-error", "not-black-formatted", "secret"]):

@@ -51,7 +51,7 @@ def _words_of_unparsed_cells(ctx: Context) -> frozenset[str]:
     ``invalid-syntax`` reports the cell; a name it defines must not be reported again as
     undefined in every cell that uses it.
     """
-    broken = [u.cell.source for u in ctx.units if u.syntax_error is not None]
+    broken = [u.cell.source for u in ctx.units if u.syntax_error is not None or u.too_large]
     return frozenset(_WORD.findall("\n".join(broken))) if broken else frozenset()
 
 

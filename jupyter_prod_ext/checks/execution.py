@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import notebook as nbmod
 from .base import Context, Finding
 from .registry import check
 
@@ -20,6 +21,21 @@ def invalid_syntax(ctx: Context) -> Iterator[Finding]:
                 line,
                 f"Syntax error: {msg}.",
                 "Fix the cell so that it parses; nothing else in it can be checked until then.",
+            )
+
+
+@check("cell-too-large", "structure", "warning", "A code cell is too large to analyse, format or type-check.")
+def cell_too_large(ctx: Context) -> Iterator[Finding]:
+    for unit in ctx.units:
+        if unit.too_large:
+            yield ctx.finding(
+                "cell-too-large",
+                "warning",
+                unit.cell.index,
+                None,
+                f"The cell is too large to analyse, format or type-check ({len(unit.cell.source):,} characters; "
+                f"the limit is {nbmod.MAX_ANALYSED_CELL_CHARS:,}); nothing in it was checked.",
+                "Load large data from a file at run time instead of writing it into the cell.",
             )
 
 

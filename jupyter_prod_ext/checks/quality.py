@@ -38,9 +38,21 @@ def not_black_formatted(ctx: Context) -> Iterator[Finding]:
     cells = [
         (u.cell.index, u.cell.source)
         for u in ctx.units
-        if u.syntax_error is None and not u.foreign and u.cell.source.strip()
+        if u.syntax_error is None and not u.foreign and not u.too_large and u.cell.source.strip()
     ]
+    if _over_budget(cells):
+        yield _too_large_for(ctx, "format", cells)
+        return
     for res in format_cells(cells, cfg.black if cfg is not None else None):
+        if res.error is not None and res.error.startswith(_BUDGET_REASONS):
+            yield ctx.finding(
+                "not-black-formatted",
+                "info",
+                res.cell,
+                None,
+                f"The cell was not checked with black: {res.error}.",
+                "Split the cell, or load large data from a file at run time.",
+            )
         if res.error is not None or not res.changed:
             continue  # a cell black cannot parse is invalid-syntax's business
         yield ctx.finding(
@@ -52,6 +64,32 @@ def not_black_formatted(ctx: Context) -> Iterator[Finding]:
             "Apply the fix (black, with the project's settings).",
             fix={"description": "Format with black", "cells": {str(res.cell): res.source}},
         )
+
+
+#: Code cells of one notebook, in characters, beyond which black and mypy do not run on it
+#: (the server operator's ``c.JupyterProd.max_notebook_code_kib`` replaces it at start-up).
+SLOW_NOTEBOOK_CHARS = 1_000_000
+#: ... and code cells (``c.JupyterProd.max_notebook_code_cells``)
+SLOW_NOTEBOOK_CELLS = 2_000
+#: black's errors that are about the budget, not about the cell's code
+_BUDGET_REASONS = ("too large to format", "black did not finish", "black could not run")
+
+
+def _over_budget(cells: list[tuple[int, str]]) -> bool:
+    return len(cells) > SLOW_NOTEBOOK_CELLS or sum(len(source) for _, source in cells) > SLOW_NOTEBOOK_CHARS
+
+
+def _too_large_for(ctx: Context, what: str, cells: list[tuple[int, str]]) -> Finding:
+    total = sum(len(source) for _, source in cells)
+    return ctx.finding(
+        "not-black-formatted" if what == "format" else "type-error",
+        "info",
+        None,
+        None,
+        f"The notebook's code is too large to {what} ({total:,} characters in {len(cells):,} cells; the limits "
+        f"are {SLOW_NOTEBOOK_CHARS:,} characters and {SLOW_NOTEBOOK_CELLS:,} cells); it was not checked.",
+        "Move code into modules (Promote to Module), or split the notebook.",
+    )
 
 
 def _could_not_run(ctx: Context, why: str) -> Finding:
@@ -84,8 +122,11 @@ def type_error(ctx: Context) -> Iterator[Finding]:
     if root is None or cfg is None:
         yield _could_not_run(ctx, "the notebook has no project folder to run mypy in.")
         return
-    cells = [(u.cell.index, u.python) for u in ctx.units if u.syntax_error is None]
+    cells = [(u.cell.index, u.python) for u in ctx.units if u.syntax_error is None and not u.too_large]
     if not cells:
+        return
+    if _over_budget(cells):
+        yield _too_large_for(ctx, "type-check", cells)
         return
     name = ctx.nb.path
     if ctx.file is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..config import clamp_timeout
 from ..typecheck import DEFAULT_TIMEOUT, TypecheckSettings
 
 
@@ -15,7 +16,7 @@ def _seconds(value: str) -> float:
         raise argparse.ArgumentTypeError(f"'{value}' is not a number of seconds") from None
     if not seconds > 0 or seconds == float("inf"):
         raise argparse.ArgumentTypeError(f"'{value}': give a positive number of seconds")
-    return seconds
+    return clamp_timeout(seconds)
 
 
 def add_typecheck_options(parser: Any) -> None:

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ConflictError, GitError, ToolError
+from ..errors import ConflictError, GitError
+from ..procs import ProcessResult, ProcessTimeout, run_process
+
+__all__ = ["ProcessResult", "ProcessTimeout", "git", "git_env", "repo_lock", "run_process", "wait_for_index_lock"]
 
 #: Seconds any single git process may take.
 GIT_TIMEOUT = 60.0
@@ -38,30 +38,6 @@ READ_ONLY_CONFIG = ("-c", f"core.hooksPath={os.devnull}")
 
 #: Inherited variables that would point git at another repository or index.
 _SCRUBBED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX")
-
-
-@dataclass(frozen=True)
-class ProcessResult:
-    argv: tuple[str, ...]
-    returncode: int
-    stdout: bytes
-    stderr: bytes
-
-    @property
-    def out(self) -> str:
-        return self.stdout.decode("utf-8", errors="replace")
-
-    @property
-    def err(self) -> str:
-        return self.stderr.decode("utf-8", errors="replace")
-
-
-class ProcessTimeout(ToolError):
-    """A process ran past its timeout and was killed; carries what it printed so far."""
-
-    def __init__(self, message: str, output: str = "") -> None:
-        super().__init__(message)
-        self.output = output
 
 
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -82,61 +58,6 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     if extra:
         env.update(extra)
     return env
-
-
-def run_process(
-    argv: Sequence[str],
-    *,
-    cwd: Path,
-    env: Mapping[str, str],
-    input: bytes | None = None,
-    timeout: float,
-    merge_stderr: bool = False,
-    what: str | None = None,
-) -> ProcessResult:
-    """Run ``argv`` (no shell) and kill its whole process group when ``timeout`` expires.
-
-    A new session is used so a hook's children (a linter started by the hook)
-    die with it instead of keeping our pipes open forever.
-    """
-    label = what or Path(argv[0]).name
-    try:
-        proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
-            list(argv),
-            cwd=str(cwd),
-            env=dict(env),
-            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-            start_new_session=True,
-        )
-    except FileNotFoundError:
-        raise ToolError(f"Cannot run {label}: '{argv[0]}' was not found; install it or fix PATH.") from None
-    except PermissionError:
-        raise ToolError(f"Cannot run {label}: '{argv[0]}' is not executable.") from None
-    except OSError as exc:
-        raise ToolError(f"Cannot run {label} ({argv[0]}): {exc.strerror or exc}.") from None
-    try:
-        stdout, stderr = proc.communicate(input=input, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        try:
-            stdout, stderr = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            stdout, stderr = b"", b""
-        partial = (stdout or b"").decode("utf-8", errors="replace")
-        raise ProcessTimeout(
-            f"{label} did not finish within {timeout:g} s and was stopped; retry, or look at what it waits for.",
-            partial,
-        ) from None
-    return ProcessResult(tuple(argv), proc.returncode, stdout or b"", stderr or b"")
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        proc.kill()
 
 
 def git(

@@ -16,14 +16,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import anyio.to_thread
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from ..errors import InputError, ProdError, TooLargeError
 from ..notebook import human_size
+from ..paths import project_root as find_project_root
 from ..paths import resolve_under
 from ..typecheck import TypecheckSettings
+from .lanes import Lanes, lanes_of
 from .settings import ServerSettings, server_settings
 
 #: Largest request body we parse (a notebook with images can be big, but not this big).
@@ -162,9 +163,24 @@ class ProdHandler(APIHandler):
         path = self.resolve(rel, what="notebook path", must_exist=content is None)
         return rel, path, content
 
+    @property
+    def lanes(self) -> Lanes:
+        st = self.prod_settings
+        return lanes_of(self.settings, st.slow_per_project, st.slow_queue)
+
     async def in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run blocking engine work off the event loop."""
-        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
+        """Run blocking engine work off the event loop, on our threads (never Jupyter's pool)."""
+        return await self.lanes.fast(fn, *args, **kwargs)
+
+    async def in_slow_lane(
+        self, notebook: Path, fn: Callable[..., T], *args: Any, replaceable: bool = True, **kwargs: Any
+    ) -> T:
+        """Run black/mypy work in the notebook's project lane (bounded; see :mod:`.lanes`).
+
+        ``replaceable``: a newer request for the same notebook replaces this one while it waits.
+        """
+        project = str(find_project_root(notebook, self.root_dir))
+        return await self.lanes.slow(project, str(notebook) if replaceable else None, fn, *args, **kwargs)
 
     def finish_json(self, payload: object) -> None:
         self.set_header("Content-Type", "application/json")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
@@ -10,6 +13,7 @@ from ..checks.registry import CHECKS
 from ..delta import DeltaStore, notebook_from_delta
 from ..errors import InputError
 from .base import ProdHandler, json_errors
+from .lanes import BIG_NOTEBOOK_BYTES, releasing
 
 #: what delta requests sent, for every user of this server (bounded: see DeltaStore)
 DELTA_STORE = DeltaStore()
@@ -35,6 +39,20 @@ def fast_only(checks: object) -> object:
     return checks
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def has_slow(checks: object) -> bool:
+    """Whether the selection runs a tool (black, mypy, git): such requests wait in the project's lane."""
+    if checks == "all":
+        return True
+    return isinstance(checks, list) and any(c in CHECKS and CHECKS[c].slow for c in checks)
+
+
 class CheckHandler(ProdHandler):
     @web.authenticated
     @authorized(action="read")
@@ -54,8 +72,10 @@ class CheckHandler(ProdHandler):
             checks = _str_list(checks, "checks")
         if not self.may("write"):
             checks = fast_only(checks)
-        report = await self.in_thread(
-            check_path,
+        run = functools.partial(self.in_slow_lane, path) if has_slow(checks) else self.in_thread
+        big = len(self.request.body or b"") > BIG_NOTEBOOK_BYTES or (content is None and _size(path) > BIG_NOTEBOOK_BYTES)
+        report = await run(
+            releasing(check_path) if big else check_path,
             path,
             display=rel,
             server_root=self.root_dir,

@@ -29,7 +29,8 @@ class FormatHandler(ProdHandler):
     async def post(self) -> None:
         body = self.json_body()
         rel, path, content = self.notebook_target(body)
-        answer = await self.in_thread(
+        answer = await self.in_slow_lane(
+            path,
             format_notebook,
             path,
             display=rel,

@@ -25,7 +25,8 @@ class PromoteHandler(ProdHandler):
         # project root: the git top level at or below the server root, else the server root; the engine
         # confines the target module to it (a PathError, 403, otherwise)
         root = project_root(path, self.root_dir)
-        result = await self.in_thread(
+        result = await self.in_slow_lane(
+            path,
             promote,
             path,
             options,
@@ -33,5 +34,6 @@ class PromoteHandler(ProdHandler):
             content=content,
             allow_hidden=self.allow_hidden,
             typecheck_settings=self.typecheck_settings,
+            replaceable=False,
         )
         self.finish_json(result)

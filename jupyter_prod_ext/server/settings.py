@@ -19,9 +19,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from traitlets import Bool, Enum, Float, List, Unicode
+from traitlets import Bool, Enum, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
+from .. import formatting, notebook
+from ..checks import quality
+from ..config import clamp_timeout
 from ..typecheck import DEFAULT_TIMEOUT, TypecheckSettings
 
 #: key of :class:`ServerSettings` in tornado's ``web_app.settings``
@@ -60,6 +63,41 @@ class JupyterProd(Configurable):
         min=0.001,
         help="Largest request body in MiB (default: 64).",
     ).tag(config=True)
+    max_cell_kib = Float(
+        None,
+        allow_none=True,
+        min=1,
+        help="Largest code cell (KiB) that is analysed, formatted, type-checked or promoted; a larger one gets "
+        "the cell-too-large finding instead (default: about 195 KiB).",
+    ).tag(config=True)
+    max_black_cell_kib = Float(
+        None, allow_none=True, min=1, help="Largest cell (KiB) black formats (default: about 98 KiB)."
+    ).tag(config=True)
+    max_notebook_code_kib = Float(
+        None,
+        allow_none=True,
+        min=1,
+        help="Largest total of code (KiB) in one notebook that black and mypy run on (default: about 977 KiB).",
+    ).tag(config=True)
+    max_notebook_code_cells = Int(
+        None, allow_none=True, min=1, help="Most code cells in one notebook that black and mypy run on (default: 2000)."
+    ).tag(config=True)
+    worker_memory_mib = Int(
+        None,
+        allow_none=True,
+        min=64,
+        help="Address-space ceiling (MiB) of black's worker and of mypy (default: 2048 for black, 4096 for mypy).",
+    ).tag(config=True)
+    black_timeout = Float(30.0, min=0.1, help="Seconds black may take on one request's cells.").tag(config=True)
+    worker_idle_timeout = Float(
+        300.0, min=1, help="Seconds without work after which black's worker process exits."
+    ).tag(config=True)
+    slow_checks_per_project = Int(
+        1, min=1, help="Slow checks (black, mypy, git) of one project that run at once; the others queue."
+    ).tag(config=True)
+    slow_queue = Int(
+        64, min=1, help="Slow check requests that may wait at once; beyond that a request is answered 503."
+    ).tag(config=True)
     trust_project_config = Bool(
         False,
         help="Run mypy with each project's own configuration as it is, plugins and python_executable included. "
@@ -90,6 +128,9 @@ class ServerSettings:
     typecheck: TypecheckSettings = dataclasses.field(default_factory=TypecheckSettings)
     #: None: ``server.base.MAX_BODY_BYTES``
     max_body_bytes: int | None = None
+    #: slow checks of one project running at once, and requests allowed to wait
+    slow_per_project: int = 1
+    slow_queue: int = 64
 
 
 def settings_from_config(config: Any) -> ServerSettings:
@@ -99,13 +140,41 @@ def settings_from_config(config: Any) -> ServerSettings:
         backend="mypy" if conf.typecheck_backend == "mypy" else "daemon",
         mypy_command=tuple(conf.mypy_command) or None,
         dmypy_command=tuple(conf.dmypy_command) or None,
-        timeout=float(conf.typecheck_timeout),
+        timeout=clamp_timeout(float(conf.typecheck_timeout)),
         trust_project_config=bool(conf.trust_project_config),
         plugins=tuple(conf.mypy_plugins),
         python_executable=conf.mypy_python_executable or None,
     )
+    if conf.worker_memory_mib is not None:
+        typecheck = dataclasses.replace(typecheck, memory_mib=max(int(conf.worker_memory_mib), 1024))
     mib = conf.max_body_mib
-    return ServerSettings(typecheck, None if mib is None else int(float(mib) * 1024 * 1024))
+    return ServerSettings(
+        typecheck,
+        None if mib is None else int(float(mib) * 1024 * 1024),
+        slow_per_project=int(conf.slow_checks_per_project),
+        slow_queue=int(conf.slow_queue),
+    )
+
+
+def apply_budgets(config: Any) -> None:
+    """Set the engine's process-wide work budgets from ``c.JupyterProd`` (once, at start-up).
+
+    They are process-wide on purpose: the limits protect the server process, whichever request asks.
+    """
+    conf = JupyterProdConfig(config=config)
+    if conf.max_cell_kib is not None:
+        notebook.MAX_ANALYSED_CELL_CHARS = int(conf.max_cell_kib * 1024)
+    if conf.max_notebook_code_kib is not None:
+        quality.SLOW_NOTEBOOK_CHARS = int(conf.max_notebook_code_kib * 1024)
+    if conf.max_notebook_code_cells is not None:
+        quality.SLOW_NOTEBOOK_CELLS = int(conf.max_notebook_code_cells)
+    budget = formatting.FormatBudget(
+        cell_chars=int(conf.max_black_cell_kib * 1024) if conf.max_black_cell_kib else formatting.BUDGET.cell_chars,
+        timeout=clamp_timeout(float(conf.black_timeout)),
+        memory_mib=int(conf.worker_memory_mib) if conf.worker_memory_mib else formatting.BUDGET.memory_mib,
+        idle_seconds=clamp_timeout(float(conf.worker_idle_timeout)),
+    )
+    formatting.set_budget(budget)
 
 
 def server_settings(settings: dict[str, Any]) -> ServerSettings:

@@ -1,0 +1,268 @@
+"""The one way this package runs a child process: argv, timeout, process-group kill, env, rlimits.
+
+Every tool we start (git and its hooks, mypy and its daemon, black's worker) gets the same
+treatment: an argv list (never a shell), a new session so the whole group can be killed,
+a wall-clock timeout after which it is, and optionally a memory ceiling (``RLIMIT_AS``)
+so one hostile cell cannot grow the machine's memory without bound.
+
+Two shapes: :func:`run_process` for one-shot commands, :class:`Worker` for a long-lived
+child that answers JSON lines (black), started on demand, stopped when idle, and killed
+and restarted when a request runs past its timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ToolError
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows: no rlimits
+    resource = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def out(self) -> str:
+        return self.stdout.decode("utf-8", errors="replace")
+
+    @property
+    def err(self) -> str:
+        return self.stderr.decode("utf-8", errors="replace")
+
+
+class ProcessTimeout(ToolError):
+    """A process ran past its timeout and was killed; carries what it printed so far."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+def limit_memory(memory_bytes: int | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that caps the child's address space (inherited by its own children)."""
+    if memory_bytes is None or resource is None:
+        return None
+    limit = int(memory_bytes)
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    input: bytes | None = None,
+    timeout: float,
+    merge_stderr: bool = False,
+    what: str | None = None,
+    memory_bytes: int | None = None,
+) -> ProcessResult:
+    """Run ``argv`` (no shell) and kill its whole process group when ``timeout`` expires.
+
+    A new session is used so a hook's children (a linter started by the hook)
+    die with it instead of keeping our pipes open forever.
+    """
+    label = what or Path(argv[0]).name
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
+            list(argv),
+            cwd=str(cwd),
+            env=dict(env),
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=limit_memory(memory_bytes),  # noqa: PLW1509 - setrlimit only, no locks taken
+        )
+    except FileNotFoundError:
+        raise ToolError(f"Cannot run {label}: '{argv[0]}' was not found; install it or fix PATH.") from None
+    except PermissionError:
+        raise ToolError(f"Cannot run {label}: '{argv[0]}' is not executable.") from None
+    except OSError as exc:
+        raise ToolError(f"Cannot run {label} ({argv[0]}): {exc.strerror or exc}.") from None
+    try:
+        stdout, stderr = proc.communicate(input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        try:
+            stdout, stderr = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            stdout, stderr = b"", b""
+        partial = (stdout or b"").decode("utf-8", errors="replace")
+        raise ProcessTimeout(
+            f"{label} did not finish within {timeout:g} s and was stopped; retry, or look at what it waits for.",
+            partial,
+        ) from None
+    return ProcessResult(tuple(argv), proc.returncode, stdout or b"", stderr or b"")
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the child's whole process group (it was started in a session of its own)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+
+
+class WorkerFailed(ToolError):
+    """The worker died, ran out of memory or timed out; it is restarted on the next call."""
+
+
+class Worker:
+    """A child process that answers one JSON line per JSON line, started on demand.
+
+    Calls are serialised (one request at a time). A call that runs past its timeout
+    kills the worker's process group; a worker that dies (memory ceiling reached,
+    crash) is reported by the call and started afresh by the next one. The child
+    exits by itself after ``idle_timeout`` seconds without a request, and when our
+    end of its stdin closes (this process died).
+    """
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        what: str,
+        env: Mapping[str, str] | None = None,
+        memory_bytes: int | None = None,
+    ) -> None:
+        self.argv = list(argv)
+        self.what = what
+        self.env = dict(env) if env is not None else None
+        self.memory_bytes = memory_bytes
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        #: how many children were started (tests watch it)
+        self.starts = 0
+
+    @property
+    def pid(self) -> int | None:
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            return proc
+        try:
+            proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
+                self.argv,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=limit_memory(self.memory_bytes),  # noqa: PLW1509 - setrlimit only
+            )
+        except OSError as exc:
+            raise WorkerFailed(f"Cannot start {self.what}: {exc.strerror or exc}.") from None
+        self._proc = proc
+        self.starts += 1
+        return proc
+
+    def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request, wait at most ``timeout`` seconds for its answer."""
+        with self._lock:
+            proc = self._start()
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+                proc.stdin.flush()
+            except OSError:
+                self._stop_locked()
+                raise WorkerFailed(f"{self.what} stopped unexpectedly; it is restarted on the next request.") from None
+            line = self._read_line(proc, timeout)
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                self._stop_locked()
+                raise WorkerFailed(f"{self.what} answered something unreadable; it was restarted.") from None
+            if not isinstance(answer, dict):
+                self._stop_locked()
+                raise WorkerFailed(f"{self.what} answered something unreadable; it was restarted.")
+            return answer
+
+    def _read_line(self, proc: subprocess.Popen[bytes], timeout: float) -> bytes:
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        chunks: list[bytes] = []
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._stop_locked()
+                raise ProcessTimeout(f"{self.what} did not finish within {timeout:g} s and was stopped.")
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                code = proc.wait()
+                self._stop_locked()
+                why = "ran out of memory" if code in (-signal.SIGKILL, 1, -signal.SIGABRT, -signal.SIGSEGV) else "died"
+                raise WorkerFailed(f"{self.what} {why} (exit {code}); it is restarted on the next request.")
+            chunks.append(chunk)
+            if chunk.endswith(b"\n"):
+                return b"".join(chunks)
+
+    def _stop_locked(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        kill_group(proc)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop_locked()
+
+
+def serve_json_lines(handle: Callable[[dict[str, Any]], dict[str, Any]], idle_timeout: float) -> None:
+    """The child's side of :class:`Worker`: answer requests on stdin until idle or orphaned."""
+    stdin = sys.stdin.buffer
+    stdout = sys.stdout.buffer
+    while True:
+        ready, _, _ = select.select([stdin], [], [], idle_timeout)
+        if not ready:
+            return  # idle: the parent starts a new worker when it needs one
+        line = stdin.readline()
+        if not line:
+            return  # the parent is gone
+        try:
+            request = json.loads(line)
+            answer = handle(request) if isinstance(request, dict) else {"error": "not a JSON object"}
+        except MemoryError:
+            answer = {"error": "MemoryError"}
+        except Exception as exc:  # noqa: BLE001 - the worker answers every request
+            answer = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        stdout.write(json.dumps(answer).encode("utf-8") + b"\n")
+        stdout.flush()
