@@ -190,9 +190,10 @@ def test_a_newer_check_of_the_same_notebook_replaces_a_waiting_one(tmp_path: Pat
 
 def test_worker_memory_ceiling_timeout_and_idle_exit(tmp_path: Path) -> None:
     script = tmp_path / "w.py"
+    repo = str(Path(__file__).resolve().parent.parent)
     script.write_text(
         "import sys\n"
-        "sys.path.insert(0, %r)\n"
+        f"sys.path.insert(0, {repo!r})\n"
         "from jupyter_prod_ext.procs import serve_json_lines\n"
         "def handle(req):\n"
         "    if req.get('eat'):\n"
@@ -201,7 +202,7 @@ def test_worker_memory_ceiling_timeout_and_idle_exit(tmp_path: Path) -> None:
         "    if req.get('sleep'):\n"
         "        import time; time.sleep(req['sleep'])\n"
         "    return {'echo': req.get('x')}\n"
-        "serve_json_lines(handle, float(sys.argv[1]))\n" % str(Path(__file__).resolve().parent.parent),
+        "serve_json_lines(handle, float(sys.argv[1]))\n",
         encoding="utf-8",
     )
     worker = Worker([sys.executable, str(script), "1.0"], what="the test worker", memory_bytes=400 * 1024 * 1024)
