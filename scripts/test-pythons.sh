@@ -73,8 +73,13 @@ ensure_venv() {
 # the repository as the working tree has it, minus the package: tests, their data, pyproject's pytest settings
 SUITE=$(mktemp -d "${TMPDIR:-/tmp}/jupyter-prod-suite.XXXXXX")
 trap 'rm -rf "$SUITE"' EXIT
-git ls-files -z -co --exclude-standard -- . ':(exclude)jupyter_prod_ext' \
-  | tar --null --no-recursion --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$SUITE"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git ls-files -z -co --exclude-standard -- . ':(exclude)jupyter_prod_ext' \
+    | tar --null --no-recursion --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$SUITE"
+else  # an unpacked source archive: everything but the package and what builds or runs it
+  tar --exclude=./jupyter_prod_ext --exclude=./.venv --exclude=./.venvs --exclude=./build \
+    --exclude=node_modules -cf - . | tar -xf - -C "$SUITE"
+fi
 
 # run_suite VENV [pytest args]: pytest in the copy, with that venv first on PATH and no PYTHONPATH
 run_suite() {
