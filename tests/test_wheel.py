@@ -1,13 +1,12 @@
 """The wheel as users get it: `pip install` into a fresh venv, no Node.js, then a real `jupyter lab`.
 
 `scripts/test.sh` builds the wheel once and passes it in ``JUPYTER_PROD_WHEEL``; without it (a
-developer running this file) the test builds one from the checkout. The venv is new each time;
+developer running this file) the test builds one from the checkout with scripts/build-wheel.sh. The venv is new each time;
 pip's own cache keeps the install quick. Select with ``-m wheel``.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -33,19 +32,16 @@ REPO = Path(__file__).resolve().parent.parent
 JUPYTERLAB = "jupyterlab>=4.6,<5"
 
 
-def built_wheel(out: Path) -> Path:
-    """The wheel scripts/test.sh built, else one built now from the checkout (frontend already built)."""
+def built_wheel() -> Path:
+    """The wheel scripts/test.sh built, else one built now by the same script (frontend built by setup.sh)."""
     given = os.environ.get("JUPYTER_PROD_WHEEL")
     if given:
         return Path(given)
-    if not (REPO / "jupyter_prod_ext" / "labextension" / "static" / "style.js").is_file():
-        pytest.fail("no JUPYTER_PROD_WHEEL and no built frontend to build one from: run scripts/setup.sh")
-    # the development venv has the build backend; elsewhere pip fetches it into an isolated build env
-    isolation = ["--no-build-isolation"] if importlib.util.find_spec("hatch_jupyter_builder") else []
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", *isolation, "-w", str(out), str(REPO)],
-                   check=True, timeout=600)  # fmt: skip
-    (wheel,) = out.glob("jupyter_prod_ext-*.whl")
-    return wheel
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    build = subprocess.run(["bash", str(REPO / "scripts" / "build-wheel.sh")], env=env, capture_output=True,
+                           text=True, timeout=600, check=False)  # fmt: skip
+    assert build.returncode == 0, f"scripts/build-wheel.sh failed:\n{build.stderr}"
+    return Path(build.stdout.split()[-1])
 
 
 def node_free_path(tmp_path: Path, venv: Path) -> str:
@@ -86,7 +82,7 @@ def free_port() -> int:
 @pytest.fixture
 def installed(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A fresh venv holding the wheel and JupyterLab, and the node-free environment to run it in."""
-    wheel = built_wheel(tmp_path / "wheel")
+    wheel = built_wheel()
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     env = user_env(tmp_path, node_free_path(tmp_path, venv))
