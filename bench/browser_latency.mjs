@@ -156,7 +156,7 @@ async function measure(browser, size, path) {
       load_ms: loadMs,
       breakdown,
       note:
-        `medians: keydown to request sent ${f(breakdown.keydown_to_request_ms)} ms (debounce + notebook toJSON), ` +
+        `medians: keydown to request sent ${f(breakdown.keydown_to_request_ms)} ms (debounce + notebook toJSON + delta), ` +
         `POST check ${f(breakdown.request_ms)} ms, response to DOM ${f(breakdown.response_to_dom_ms)} ms; ` +
         `findings ${before} -> ${Number(before) + 1} -> ${after}; notebook opened in ${(loadMs / 1000).toFixed(1)} s`
     };
@@ -198,6 +198,7 @@ console.log(
         'One keystroke ("q" on an empty last line of the first code cell, then Backspace) to the change of the ' +
         "Readiness panel's All-findings count, timed in the page (keydown to DOM mutation). Includes the " +
         'frontend debounce (settings debounceMs, default 300 ms), POST /jupyter-prod/check with the notebook ' +
-        'JSON, and the render. Median of the timed keystrokes after one warm-up pair.'
+        "as a delta (every cell's hash, the edited cell's source), and the render. Median of the timed " +
+        'keystrokes after one warm-up pair.'
     })
 );

@@ -1314,6 +1314,14 @@ def evaluate_targets(res: Results, sizes: list[int]) -> None:
                 br["median_ms"] <= 500,
             )
         )
+    sizes_ms = res.browser.get("sizes") if isinstance(res.browser.get("sizes"), dict) else {}
+    for n, limit in ((100, 350), (1000, 400)):
+        text = f"keystroke to panel at {n} cells <= {limit} ms (debounce included; issue 15)"
+        got = sizes_ms.get(str(n)) if sizes_ms else None
+        if got is None or got.get("median_ms") is None:
+            t.append(Target(text, res.browser.get("error") or f"size {n} not run", None))
+        else:
+            t.append(Target(text, f"{got['median_ms']:.0f} ms", got["median_ms"] <= limit))
     mem = res.memory
     if "with_extension_warm" in mem:
         added = mem["with_extension_warm"]["rss"] - mem["without_extension_idle"]["rss"]
