@@ -72,6 +72,14 @@ def relative_to_root(root: Path | str, path: Path) -> str:
     return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
 
 
+def shown_path(root: Path | str, path: Path) -> str:
+    """``path`` relative to ``root`` for messages and records; its name alone when it is outside."""
+    try:
+        return relative_to_root(root, path)
+    except ValueError:
+        return path.name
+
+
 def find_git_top(start: Path, ceiling: Path | None = None) -> Path | None:
     """The nearest folder at or above ``start`` that holds ``.git``.
 

@@ -12,7 +12,11 @@ import {
   showDialog
 } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
-import type { NotebookPanel, INotebookTracker } from '@jupyterlab/notebook';
+import type {
+  Notebook,
+  NotebookPanel,
+  INotebookTracker
+} from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import {
@@ -89,6 +93,24 @@ function activate(app: JupyterFrontEnd, panel: NotebookPanel): void {
 }
 
 /** The panel's callbacks: navigation, fixes and waivers. */
+/**
+ * The module the selected cells were promoted into before (the notebook's promotion ledger), so that
+ * promoting them again goes to the same place by default.
+ */
+function promotedModule(notebook: Notebook, cells: number[]): string | null {
+  const ledger = notebook.model?.getMetadata('jupyter_prod') as
+    { promoted?: { cell_id?: string | null; module?: string }[] } | undefined;
+  const ids = new Set(
+    cells.map(index => notebook.model?.cells.get(index)?.id).filter(Boolean)
+  );
+  for (const record of ledger?.promoted ?? []) {
+    if (record.cell_id && ids.has(record.cell_id) && record.module) {
+      return record.module;
+    }
+  }
+  return null;
+}
+
 export function createPanelActions(ctx: ICommandContext): IPanelActions {
   const { app, manager, trans } = ctx;
   const withPanel = (
@@ -117,6 +139,16 @@ export function createPanelActions(ctx: ICommandContext): IPanelActions {
       }
       withPanel(model, panel => {
         void applyFix(ctx, panel, model, finding);
+      });
+    },
+    promoteAgain(model: ReadinessModel, finding: IFinding) {
+      withPanel(model, panel => {
+        activate(app, panel);
+        void revealFinding(panel, finding).then(index => {
+          if (index >= 0) {
+            void app.commands.execute(CommandIDs.promote);
+          }
+        });
       });
     },
     waive(model: ReadinessModel, finding: IFinding) {
@@ -534,7 +566,9 @@ export function addCommands(ctx: ICommandContext): void {
       const asked = await InputDialog.getText({
         title: trans.__('Promote to Module'),
         label: trans.__('Module path (relative to the project root)'),
-        text: defaultModulePath(path, manager.settings.defaultModuleFolder),
+        text:
+          promotedModule(notebook, cells) ??
+          defaultModulePath(path, manager.settings.defaultModuleFolder),
         okLabel: trans.__('Preview')
       });
       const to = asked.value?.trim();

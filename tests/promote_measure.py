@@ -104,7 +104,10 @@ def promote_as_suggested(nb_path: Path, root: Path, name: str) -> tuple[PromoteR
             project_root=root,
             run_typecheck=False,
         )
-        open_names = {u["name"]: u["suggested"] for u in result["unmoved"] if u["name"] not in choices}
+        # names without a choice, or whose choice stopped working (a moved statement now reads it)
+        open_names = {
+            u["name"]: u["suggested"] for u in result["unmoved"] if choices.get(u["name"]) not in u["choices"]
+        }
         if result["ok"] or not open_names:
             return result, bool(choices)
         choices.update(open_names)
@@ -116,11 +119,17 @@ def _notebook_python(nb: Notebook) -> str:
     return "\n".join(unit.python for unit in nb.units() if unit.syntax_error is None) + "\n"
 
 
-def _undefined(path: Path) -> set[str]:
+def _undefined_by_file(folder: Path) -> dict[str, set[str]]:
+    """pyflakes' undefined names of every script in ``folder`` (one run), by file stem."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pyflakes", str(path)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "pyflakes", str(folder)], capture_output=True, text=True, timeout=900
     )
-    return {m.group(1) for m in re.finditer(r"undefined name '([^']+)'", proc.stdout)}
+    out: dict[str, set[str]] = collections.defaultdict(set)
+    for line in proc.stdout.splitlines():
+        found = re.search(r"undefined name '([^']+)'", line)
+        if found:
+            out[Path(line.split(":", 1)[0]).name.removesuffix(".py")].add(found.group(1))
+    return out
 
 
 def measure(paths: list[Path], work: Path) -> Measure:
@@ -133,6 +142,8 @@ def measure(paths: list[Path], work: Path) -> Measure:
     books.mkdir()
     m = Measure()
     where: dict[str, str] = {}
+    #: rewritten notebook script -> (original notebook script, what was promoted)
+    rewrites: dict[str, tuple[str, str]] = {}
     for index, nb_path in enumerate(paths):
         try:
             nb = load_notebook(nb_path)
@@ -147,9 +158,7 @@ def measure(paths: list[Path], work: Path) -> Measure:
         copy.parent.mkdir(exist_ok=True)
         shutil.copyfile(nb_path, copy)
         raw = json.loads(copy.read_text(encoding="utf-8"))
-        original = books / f"{copy.stem}.py"
-        original.write_text(_notebook_python(nb), encoding="utf-8")
-        undefined_before = _undefined(original)
+        (books / f"{copy.stem}.py").write_text(_notebook_python(nb), encoding="utf-8")
         for name in definitions(nb):
             m.attempted += 1
             result, chose = promote_as_suggested(copy, root, name)
@@ -165,12 +174,14 @@ def measure(paths: list[Path], work: Path) -> Measure:
             (modules / f"{key}.py").write_text(result["module_source"], encoding="utf-8")
             if raw.get("nbformat") == 4:
                 after = notebook_from_dict(apply_edits(raw, result["notebook_edits"]), copy.name)
-                rewritten = books / f"{copy.stem}.{key}.py"
-                rewritten.write_text(_notebook_python(after), encoding="utf-8")
-                gained = _undefined(rewritten) - undefined_before
-                if gained:
-                    m.notebooks_gaining_undefined.append(f"{nb_path.name}:{name}: {sorted(gained)}")
+                (books / f"{copy.stem}.{key}.py").write_text(_notebook_python(after), encoding="utf-8")
+                rewrites[f"{copy.stem}.{key}"] = (copy.stem, f"{nb_path.name}:{name}")
     assert list(root.rglob("*.py")) == []  # dry runs wrote nothing
+    undefined = _undefined_by_file(books)
+    for script, (original, label) in rewrites.items():
+        gained = undefined.get(script, set()) - undefined.get(original, set())
+        if gained:
+            m.notebooks_gaining_undefined.append(f"{label}: {sorted(gained)}")
     flakes = subprocess.run(
         [sys.executable, "-m", "pyflakes", str(modules)], capture_output=True, text=True, timeout=600
     )

@@ -706,3 +706,45 @@ def test_a_cell_of_another_language_is_refused_by_name(tmp_path: Path) -> None:
     nb.write_text(json.dumps(data), encoding="utf-8")
     r = run(root, nb, cells=[1], as_function="query", dry_run=True)
     assert not r["ok"] and any("Cell 1 is a `sql` cell (not Python)" in p for p in r["problems"]), r["problems"]
+
+
+def test_round_trip_a_hand_edit_goes_back_to_the_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from jupyter_prod_ext.checks import Context
+    from jupyter_prod_ext.checks.engine import run_checks
+    from jupyter_prod_ext.cli.main import main
+    from jupyter_prod_ext.notebook import load_notebook
+
+    root, nb = make_project(tmp_path, "import math", "def area(r):\n    return math.pi * r**2", "print(area(2))")
+    assert run(root, nb, names=["area"], rewrite=False)["ok"]
+    module = root / "src/demo_pkg/features.py"
+
+    def drift() -> list[Any]:
+        ctx = Context(nb=load_notebook(nb), file=nb, project_root=root)
+        return [f for f in run_checks(ctx, ["promoted-drift"])["findings"]]
+
+    assert drift() == []  # the cell and the module agree
+    module.write_text(module.read_text().replace("math.pi * r**2", "math.pi * r * r"), encoding="utf-8")
+    (found,) = drift()
+    assert found["check"] == "promoted-drift" and found["cell"] == 1 and found["line"] == 1
+    assert "edited by hand in src/demo_pkg/features.py" in found["message"]
+    assert found["fix"]["description"] == "Update cell from module"
+    assert found["fix"]["cells"] == {"1": "def area(r):\n    return math.pi * r * r"}
+
+    # the CLI's way back: the cell takes the module's version and the ledger says they are in sync
+    assert main(["promote", str(nb), "--pull", "volume"]) == 2
+    assert "`volume` was not promoted from this notebook" in capsys.readouterr().err
+    assert main(["promote", str(nb), "--pull", "area"]) == 0
+    assert "pulled area from src/demo_pkg/features.py into cell 1" in capsys.readouterr().out
+    cells = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    assert cells[1] == "def area(r):\n    return math.pi * r * r" and cells[2] == "print(area(2))"
+    assert drift() == []
+    # promoting again is a plain re-promotion now (no hand edit to protect)
+    again = run(root, nb, names=["area"], rewrite=False, dry_run=True)
+    assert again["ok"] and again["drift"] == [], again["problems"]
+
+    # a cell edited since it was promoted is a reminder to promote it again (no fix)
+    data = json.loads(nb.read_text())
+    data["cells"][1]["source"] = "def area(r):\n    return round(math.pi * r * r, 2)"
+    nb.write_text(json.dumps(data), encoding="utf-8")
+    (found,) = drift()
+    assert "changed in this cell since it was promoted" in found["message"] and found["fix"] is None

@@ -6,7 +6,18 @@ imported below for their side effect on the registry).
 
 from __future__ import annotations
 
-from . import dataflow, execution, hygiene, portability, quality, randomness, secrets, structure, vcs  # noqa: F401
+from . import (  # noqa: F401
+    dataflow,
+    execution,
+    hygiene,
+    portability,
+    promotion,
+    quality,
+    randomness,
+    secrets,
+    structure,
+    vcs,
+)
 from .base import Context, Finding
 from .registry import CHECKS, CheckSpec, check
 

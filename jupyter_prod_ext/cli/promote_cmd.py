@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import InputError, PathError
 from ..paths import project_root
 from ..promote import PromoteOptions, promote
+from ..promote.roundtrip import pull
 from ..promote.types import PromoteResultDict
 from . import add_typecheck_options, typecheck_settings
 
@@ -47,7 +48,16 @@ def add_parser(sub: Any) -> None:
     sel.add_argument(
         "--names", type=_names, default=[], help="comma-separated names of top-level definitions"
     )
-    p.add_argument("--to", required=True, metavar="PATH", help="module path relative to the project root")
+    p.add_argument(
+        "--to", metavar="PATH", help="module path relative to the project root (required but with --pull)"
+    )
+    p.add_argument(
+        "--pull",
+        type=_names,
+        default=[],
+        metavar="NAMES",
+        help="comma-separated promoted definitions whose cells take back the module's version (hand edits)",
+    )
     p.add_argument("--as-function", metavar="NAME", help="turn the selected cells into a function NAME")
     p.add_argument("--unmoved", type=_choice, action="append", default=[], metavar="NAME=CHOICE",
                    help="what to do with a data name the selection reads: parameter, move or cancel")  # fmt: skip
@@ -101,7 +111,35 @@ def render_text(result: PromoteResultDict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_pull(args: argparse.Namespace, nb_path: Path) -> int:
+    """``--pull``: update the cells from the module (the way back of a promotion)."""
+    if args.cells or args.names or args.to:
+        raise InputError(
+            "--pull takes no --cells, --names or --to: the notebook's ledger says where each name went."
+        )
+    result = pull(nb_path, args.pull, project_root=project_root(nb_path.resolve()), dry_run=args.dry_run)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return EXIT_OK
+    lines = [
+        f"{'would pull' if args.dry_run else 'pulled'} {p['name']} from {p['module']} into cell {p['cell']}"
+        for p in result["pulled"]
+    ]
+    lines += [f"wrote {w}" for w in result["written"]]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.pull:
+        nb_path = Path(args.notebook)
+        if not nb_path.is_file():
+            from ..errors import NotFoundError
+
+            raise NotFoundError(f"{args.notebook}: no such notebook.")
+        return run_pull(args, nb_path)
+    if not args.to:
+        raise InputError("Give --to PATH, the module to promote into (relative to the project root).")
     if not args.cells and not args.names:
         raise InputError("Give --cells and/or --names to say what to promote.")
     nb_path = Path(args.notebook)

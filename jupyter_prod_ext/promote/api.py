@@ -40,7 +40,7 @@ from ..notebook import (
     parse_problem,
     parse_python,
 )
-from ..paths import relative_to_root
+from ..paths import relative_to_root, shown_path
 from ..typecheck import TypecheckSettings, cache_dir_for, check_module_file, write_if_changed
 from . import ledger
 from .function import FunctionPiece, add_parameters, build_function, returned_names, split_cells
@@ -486,10 +486,7 @@ def promote(
     options.validate()
     root = Path(project_root).resolve()
     nb_path = Path(notebook_path).resolve()
-    try:
-        nb_rel = relative_to_root(root, nb_path)
-    except ValueError:
-        nb_rel = nb_path.name
+    nb_rel = shown_path(root, nb_path)
     target = validate_target(root, options.to, allow_hidden=allow_hidden)
 
     with module_lock(target.path, root, typecheck_settings):

@@ -9,10 +9,15 @@ import * as React from 'react';
 import type { IFinding } from '../api';
 import type { ReadinessModel } from '../model';
 
+/** The check of a promoted definition that differs between its cell and its module. */
+const PROMOTED_DRIFT = 'promoted-drift';
+
 /** What the panel asks its owner to do (the owner holds the notebook). */
 export interface IPanelActions {
   reveal(model: ReadinessModel, finding: IFinding): void;
   fix(model: ReadinessModel, finding: IFinding): void;
+  /** Promote the finding's cell again (the preview offers Force over hand edits). */
+  promoteAgain(model: ReadinessModel, finding: IFinding): void;
   waive(model: ReadinessModel, finding: IFinding): void;
   check(model: ReadinessModel): void;
   /** Save the notebook, then commit it (and the ticked files). */
@@ -95,7 +100,20 @@ function FindingItem(props: IFindingProps): JSX.Element {
             }
             onClick={() => actions.fix(model, finding)}
           >
-            {trans.__('Fix')}
+            {finding.check === PROMOTED_DRIFT
+              ? trans.__('Update cell from module')
+              : trans.__('Fix')}
+          </button>
+        )}
+        {editable && finding.check === PROMOTED_DRIFT && (
+          <button
+            className="jp-ProdPanel-button jp-mod-promote"
+            title={trans.__(
+              'Promote the cell again; the preview shows the module’s hand edits and can overwrite them'
+            )}
+            onClick={() => actions.promoteAgain(model, finding)}
+          >
+            {trans.__('Promote again…')}
           </button>
         )}
         {editable && finding.cell !== null && (

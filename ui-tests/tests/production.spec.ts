@@ -404,6 +404,54 @@ test('promotes a function that reads loaded data: choices in the preview, then c
   );
 });
 
+test('updates a cell from a hand edit of its promoted definition in the module', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  await openNotebook(page, `${tmpPath}/roundtrip.ipynb`);
+  const module = `roundtrip_geo${testInfo.retry ? `_${testInfo.retry}` : ''}`;
+  const modulePath = path.join(ROOT, `${module}.py`);
+  const dialog = await promoteFromContextMenu(page, 1, `${module}.py`);
+  await dialog.getByRole('button', { name: 'Promote' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect
+    .poll(async () => (await cellSources(page))[0])
+    .toContain(`from ${module} import area`);
+  // the cells come back (the ledger stays), and someone edits the module by hand
+  await page.notebook.selectCells(0);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('z');
+  await expect
+    .poll(async () => (await cellSources(page))[1])
+    .toBe('def area(r):\n    return math.pi * r**2');
+  fs.writeFileSync(
+    modulePath,
+    fs
+      .readFileSync(modulePath, 'utf-8')
+      .replace('math.pi * r**2', 'math.pi * r * r')
+  );
+
+  // the panel marks the cell and offers to take the module's version back
+  await page.sidebar.openTab('jupyter-prod:panel');
+  const panel = page.locator(PANEL);
+  await panel.locator('.jp-ProdPanel-tab[data-section="findings"]').click();
+  await panel.getByRole('button', { name: 'Run all checks' }).click();
+  const drift = panel.locator(
+    '.jp-ProdPanel-finding[data-check="promoted-drift"]'
+  );
+  await expect(drift).toContainText('edited by hand');
+  await expect(
+    drift.getByRole('button', { name: 'Promote again…' })
+  ).toBeVisible();
+  await drift.getByRole('button', { name: 'Update cell from module' }).click();
+  await expect
+    .poll(async () => (await cellSources(page))[1])
+    .toBe('def area(r):\n    return math.pi * r * r');
+  await panel.getByRole('button', { name: 'Run all checks' }).click();
+  await expect(drift).toHaveCount(0);
+  fs.rmSync(modulePath, { force: true });
+});
+
 test('shows a hand edit of a promoted definition and promotes over it with Force', async ({
   page,
   tmpPath
