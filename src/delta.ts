@@ -166,6 +166,23 @@ export function isMissingAnswer(value: unknown): value is IMissingAnswer {
   );
 }
 
+/**
+ * The checks that read cell outputs (`outputs=True` in the Python registry;
+ * tests/test_delta.py holds both lists equal). A request selecting none of
+ * them leaves outputs out.
+ */
+export const OUTPUT_CHECKS: ReadonlyArray<string> = [
+  'error-output',
+  'large-output',
+  'outputs-present',
+  'secret'
+];
+
+/** Whether a check request of this selection needs the cells' outputs. */
+export function needsOutputs(checks: 'fast' | 'all' | string[]): boolean {
+  return !Array.isArray(checks) || checks.some(c => OUTPUT_CHECKS.includes(c));
+}
+
 /** Most distinct texts (and characters) whose hash is remembered: a keystroke re-hashes only the edited cell. */
 const MEMO_LIMIT = 20000;
 const MEMO_CHARS = 32 * 1024 * 1024;
@@ -199,9 +216,12 @@ export class DeltaTracker {
     return h;
   }
 
-  /** The delta of `content`: sources and outputs only where not acknowledged. */
-  build(content: nbformat.INotebookContent): IDeltaNotebook {
-    const cells = content.cells.map(cell => this._cell(cell));
+  /**
+   * The delta of `content`: sources and outputs only where not acknowledged;
+   * without `outputs`, none at all (no selected check reads them).
+   */
+  build(content: nbformat.INotebookContent, outputs = true): IDeltaNotebook {
+    const cells = content.cells.map(cell => this._cell(cell, outputs));
     return {
       nbformat: content.nbformat,
       nbformat_minor: content.nbformat_minor,
@@ -233,7 +253,7 @@ export class DeltaTracker {
     }
   }
 
-  private _cell(cell: nbformat.ICell): IDeltaCell {
+  private _cell(cell: nbformat.ICell, withOutputs: boolean): IDeltaCell {
     const source = joined(cell.source);
     const out: IDeltaCell = {
       cell_type: cell.cell_type,
@@ -250,7 +270,7 @@ export class DeltaTracker {
       const code = cell as nbformat.ICodeCell;
       out.execution_count = code.execution_count ?? null;
       const outputs = code.outputs ?? [];
-      if (outputs.length > 0) {
+      if (withOutputs && outputs.length > 0) {
         out.outputs_hash = this.hash(JSON.stringify(outputs));
         if (!this._acknowledged.has(out.outputs_hash)) {
           out.outputs = outputs;

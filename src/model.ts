@@ -19,7 +19,12 @@ import {
   IReport,
   Severity
 } from './api';
-import { DeltaTracker, IMissingAnswer, isMissingAnswer } from './delta';
+import {
+  DeltaTracker,
+  IMissingAnswer,
+  isMissingAnswer,
+  needsOutputs
+} from './delta';
 
 /** What the model needs from an open notebook. */
 export interface INotebookSource {
@@ -384,7 +389,10 @@ export class ReadinessModel {
       return this._reportOf(await this._client.check(request));
     }
     for (let attempt = 0; attempt < 2; attempt++) {
-      const delta = this._delta.build(notebook);
+      const delta = this._delta.build(
+        notebook,
+        needsOutputs(request.checks ?? 'all')
+      );
       const answer = await this._client.check({ ...request, delta });
       if (!isMissingAnswer(answer)) {
         this._delta.acknowledge(delta);

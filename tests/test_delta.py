@@ -9,11 +9,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from jupyter_prod_ext.checks import CHECKS
 from jupyter_prod_ext.delta import DeltaStore, client_delta, notebook_from_delta, sent_hashes
 from jupyter_prod_ext.errors import InputError
 from jupyter_prod_ext.notebook import source_hash
@@ -93,3 +95,11 @@ async def test_route_answers_delta_requests_like_full_ones(jp_fetch: Any, jp_roo
     assert code == 200 and answer == expected
     code, error = await post(jp_fetch, {"path": "../x.ipynb", "delta": client_delta(edited, set())})
     assert code == 403, error
+
+
+def test_frontend_knows_which_checks_read_outputs() -> None:
+    """src/delta.ts leaves outputs out of a request whose checks do not read them: the same list."""
+    text = (Path(__file__).parent.parent / "src" / "delta.ts").read_text(encoding="utf-8")
+    block = re.search(r"OUTPUT_CHECKS: ReadonlyArray<string> = \[(.*?)\]", text, re.S)
+    assert block is not None
+    assert set(re.findall(r"'([a-z-]+)'", block.group(1))) == {s.id for s in CHECKS.values() if s.outputs}

@@ -131,7 +131,7 @@ def never_executed(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@check("error-output", "execution", "warning", "A cell's saved output is an exception.")
+@check("error-output", "execution", "warning", "A cell's saved output is an exception.", outputs=True)
 def error_output(ctx: Context) -> Iterator[Finding]:
     for c in ctx.nb.code_cells:
         for out in c.outputs:

@@ -37,7 +37,9 @@ def _human(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
 
 
-@check("large-output", "hygiene", "warning", "A cell's saved outputs are larger than `large-output-kb`.")
+@check(
+    "large-output", "hygiene", "warning", "A cell's saved outputs are larger than `large-output-kb`.", outputs=True
+)
 def large_output(ctx: Context) -> Iterator[Finding]:
     limit_kb = ctx.settings.extra_int("large-output-kb", LARGE_OUTPUT_KB)
     for cell in ctx.nb.code_cells:
@@ -55,7 +57,7 @@ def large_output(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@check("outputs-present", "hygiene", "info", "The notebook is saved with outputs.")
+@check("outputs-present", "hygiene", "info", "The notebook is saved with outputs.", outputs=True)
 def outputs_present(ctx: Context) -> Iterator[Finding]:
     cells = [c for c in ctx.nb.code_cells if c.outputs]
     if cells:

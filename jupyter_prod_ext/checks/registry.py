@@ -20,6 +20,8 @@ class CheckSpec:
     fn: CheckFn
     #: slow checks (black, mypy, git) run on save or on demand, not on every keystroke
     slow: bool = False
+    #: reads cell outputs: a delta request without such a check may leave outputs out (src/delta.ts)
+    outputs: bool = False
 
 
 CHECKS: dict[str, CheckSpec] = {}
@@ -28,7 +30,7 @@ FAMILIES = ("execution", "dataflow", "structure", "portability", "security", "hy
 
 
 def check(
-    id: str, family: str, severity: Severity, description: str, *, slow: bool = False
+    id: str, family: str, severity: Severity, description: str, *, slow: bool = False, outputs: bool = False
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check function under a stable, public id."""
     if family not in FAMILIES:
@@ -37,7 +39,7 @@ def check(
     def deco(fn: CheckFn) -> CheckFn:
         if id in CHECKS:
             raise ValueError(f"check id {id} registered twice")
-        CHECKS[id] = CheckSpec(id, family, severity, description, fn, slow)
+        CHECKS[id] = CheckSpec(id, family, severity, description, fn, slow, outputs)
         return fn
 
     return deco

@@ -265,7 +265,9 @@ _HINT = (
 )
 
 
-@check("secret", "security", "error", "A credential (key, token, password) appears in a cell or its outputs.")
+@check(
+    "secret", "security", "error", "A credential (key, token, password) appears in a cell or its outputs.", outputs=True
+)
 def secret(ctx: Context) -> Iterator[Finding]:
     for cell in ctx.nb.cells:
         src = cell.source

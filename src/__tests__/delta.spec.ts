@@ -121,6 +121,16 @@ describe('ReadinessModel with the delta protocol', () => {
     expect(model.score).toBe(90);
   });
 
+  it('leaves outputs out when no selected check reads them', async () => {
+    mock.respondAlways(200, REPORT);
+    await model.check(['type-error']);
+    const cells = mock.requests[0].body.delta.cells;
+    expect(cells[0].outputs).toBeUndefined();
+    expect(cells[0].outputs_hash).toBeUndefined();
+    await model.check(['secret']);
+    expect(mock.requests[1].body.delta.cells[0].outputs).toHaveLength(1);
+  });
+
   it('sends again what the server lost, then the whole notebook if it still lacks something', async () => {
     mock.respond(200, REPORT);
     await model.check('fast');
