@@ -266,3 +266,45 @@ def serve_json_lines(handle: Callable[[dict[str, Any]], dict[str, Any]], idle_ti
             answer = {"error": f"{type(exc).__name__}: {exc}"[:300]}
         stdout.write(json.dumps(answer).encode("utf-8") + b"\n")
         stdout.flush()
+
+
+# -- daemons die with the process that started them ----------------------------------------------
+
+#: the environment variable naming the process a daemon started through :func:`dmypy_main` watches
+PARENT_PID_ENV = "JUPYTER_PROD_PARENT_PID"
+
+
+def _watch_parent(pid: int, poll: float = 1.0) -> None:
+    """End this process as soon as ``pid`` is gone (a SIGKILLed server leaves no daemon behind)."""
+    while True:
+        time.sleep(poll)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:
+            pass  # alive, another user's: keep watching
+
+
+def _start_watchdog(pid: int) -> None:
+    threading.Thread(target=_watch_parent, args=(pid,), name="parent-watchdog", daemon=True).start()
+
+
+def dmypy_main(args: list[str]) -> None:
+    """mypy's daemon client, whose daemon watches the process named in :data:`PARENT_PID_ENV`.
+
+    ``dmypy`` starts its daemon by forking itself (twice, to detach); a thread does not
+    survive a fork, so the watchdog is started in every forked child by an at-fork hook.
+    The daemon's parent is init by then, so a parent-death signal could not work: the
+    watchdog polls the server's pid instead.
+    """
+    parent = int(os.environ.get(PARENT_PID_ENV, "0") or 0)
+    if parent > 1:
+        os.register_at_fork(after_in_child=lambda: _start_watchdog(parent))
+    from mypy.dmypy.client import main
+
+    main(args)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--dmypy"]:  # ``python -m jupyter_prod_ext.procs --dmypy ...``
+    dmypy_main(sys.argv[2:])

@@ -48,7 +48,7 @@ from .config import ProjectConfig
 from .errors import ToolError
 from .mypy_config import effective_config
 from .notebook import PARSE_ERRORS, parse_python
-from .procs import ProcessTimeout, run_process
+from .procs import PARENT_PID_ENV, ProcessTimeout, run_process
 
 try:  # POSIX: also serialise against other processes (CLI next to the server)
     import fcntl
@@ -75,7 +75,7 @@ class TypecheckSettings:
     backend: Backend = "daemon"
     #: argv prefix of mypy; default ``[sys.executable, "-m", "mypy"]``
     mypy_command: tuple[str, ...] | None = None
-    #: argv prefix of the daemon client; default ``[sys.executable, "-m", "mypy.dmypy"]``
+    #: argv prefix of the daemon client; default mypy.dmypy through ``procs.dmypy_main`` (its daemon dies with us)
     dmypy_command: tuple[str, ...] | None = None
     #: seconds for one mypy call; ``[tool.jupyter-prod] typecheck-timeout`` overrides it
     timeout: float = DEFAULT_TIMEOUT
@@ -93,6 +93,9 @@ class TypecheckSettings:
     python_executable: str | None = None
     #: address-space ceiling of mypy and its daemon (``RLIMIT_AS``), None for none
     memory_mib: int | None = 4096
+    #: messages name no absolute path (the server: an answer must not reveal where its files and tools
+    #: are); the CLI shows them, they help its user
+    hide_paths: bool = False
 
     @property
     def memory_bytes(self) -> int | None:
@@ -102,7 +105,8 @@ class TypecheckSettings:
         return list(self.mypy_command or (sys.executable, "-m", "mypy"))
 
     def dmypy_argv(self) -> list[str]:
-        return list(self.dmypy_command or (sys.executable, "-m", "mypy.dmypy"))
+        """The daemon client; by default through :func:`procs.dmypy_main`, whose daemon dies with us."""
+        return list(self.dmypy_command or (sys.executable, "-m", "jupyter_prod_ext.procs", "--dmypy"))
 
 
 @dataclass(frozen=True)
@@ -381,6 +385,7 @@ def _env(project_root: Path) -> dict[str, str]:
         parts.append(env["MYPYPATH"])
     env["MYPYPATH"] = os.pathsep.join(parts)
     env.pop("PYTHONSTARTUP", None)
+    env[PARENT_PID_ENV] = str(os.getpid())  # the daemon watches this process (see procs.dmypy_main)
     return env
 
 
@@ -659,11 +664,28 @@ def _same_file(file: str, target: Path, project_root: Path) -> bool:
 
 
 def _display_path(file: str, project_root: Path) -> str:
+    """Relative to the project inside it; outside it (a stub in site-packages) the file name only."""
     path = _abs(file, project_root)
     try:
         return path.relative_to(project_root.resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return path.name
+
+
+#: an absolute POSIX path in a tool's message (group 1: its last component)
+_ABS_PATH = re.compile(r"(?<![\w.~/])/(?:[^\s'\":,()\[\]/]+/)+([^\s'\":,()\[\]/]*)")
+
+
+def without_paths(text: str, project_root: Path) -> str:
+    """``text`` without absolute paths: relative inside the project, the file name elsewhere.
+
+    mypy's messages name its executable, its cache and the checked files by absolute path; an
+    answer of the server must not reveal where its files (or its tools) are.
+    """
+    for root in dict.fromkeys((str(project_root), str(Path(project_root).resolve()))):
+        if len(root) > 1:
+            text = text.replace(root + "/", "")
+    return _ABS_PATH.sub(lambda m: m.group(1) or "/", text)
 
 
 # -- public entry points --------------------------------------------------------------------------
@@ -762,7 +784,8 @@ def typecheck_cells(
         ran, items, message = False, [], _BUSY
     except OSError as exc:
         ran, items, message = False, [], _cache_problem(cache_dir, exc)
-    return TypeCheckResult(ran, items, message, module.skipped_cells, time.monotonic() - started)
+    shown = without_paths(message, project_root) if message and settings.hide_paths else message
+    return TypeCheckResult(ran, items, shown, module.skipped_cells, time.monotonic() - started)
 
 
 def check_module_file(
@@ -808,4 +831,5 @@ def check_module_file(
         ran, items, message = False, [], _BUSY
     except OSError as exc:
         ran, items, message = False, [], _cache_problem(cache_dir, exc)
-    return TypeCheckResult(ran, items, message, [], time.monotonic() - started)
+    shown = without_paths(message, project_root) if message and settings.hide_paths else message
+    return TypeCheckResult(ran, items, shown, [], time.monotonic() - started)

@@ -13,6 +13,7 @@ from ..types import Severity
 from . import deps
 from .base import Context, Finding
 from .registry import check
+from .secrets import mask_secrets
 
 #: magics that only configure the notebook's display or reloading: harmless, but still not Python
 _BENIGN_MAGICS = frozenset({"matplotlib", "autoreload", "load_ext", "reload_ext", "config", "time", "timeit"})
@@ -20,7 +21,9 @@ _INSTALL = re.compile(r"^[%!]*\s*(?:python3?\s+-m\s+)?(pip3?|conda|mamba|microma
 
 
 def _magic_finding(ctx: Context, cell: int, m: Magic) -> Finding:
-    text = m.text if len(m.text) <= 60 else m.text[:59] + "…"
+    # a finding quotes the line, never a credential in it (``%env GH=ghp_…``): masked before it is cut
+    quoted = mask_secrets(m.text)
+    text = quoted if len(quoted) <= 60 else quoted[:59] + "…"
     if _INSTALL.match(m.text):
         return ctx.finding(
             "ipython-magic",

@@ -105,17 +105,19 @@ def importability_warning(target: Target, notebook_dir: Path) -> str | None:
             origins.append(Path(spec.origin).resolve())
         if any(o == target.import_base or target.import_base in o.parents for o in origins):
             return None  # installed (e.g. ``pip install -e .``) from this project
+    # the project folder by name only: an answer must not reveal where the server's files are
+    where = f"the project folder ({target.root.name}/)"
     if (target.root / "pyproject.toml").is_file() or (target.root / "setup.py").is_file():
-        how = f"run `pip install -e .` in {target.root}"
+        how = f"run `pip install -e .` in {where}"
     else:
-        how = f"add a pyproject.toml to {target.root} and run `pip install -e .` there"
+        how = f"add a pyproject.toml to {where} and run `pip install -e .` there"
     try:
         rel = Path(*([".."] * len(nb_dir.relative_to(target.root).parts)))
         alt = (
             f'or add `sys.path.insert(0, "{(rel / target.import_base.relative_to(target.root)).as_posix()}")`'
         )
     except ValueError:
-        alt = f'or add `sys.path.insert(0, "{target.import_base}")`'
+        alt = "or add the module's folder to sys.path"
     return (
         f"'{target.dotted}' is not importable from the notebook's folder ({nb_dir.name}/): {how}, "
         f"{alt} before the import."

@@ -131,6 +131,8 @@ class ProdHandler(APIHandler):
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"The request body is not valid JSON ({exc}).") from None
+        except RecursionError:
+            raise InputError("The request body is JSON nested too deeply to read; send a flatter document.") from None
         if not isinstance(data, dict):
             raise InputError("The request body must be a JSON object.")
         return data

@@ -125,7 +125,7 @@ JupyterProdConfig = JupyterProd
 class ServerSettings:
     """What the handlers need from the server config: plain values, no traitlets."""
 
-    typecheck: TypecheckSettings = dataclasses.field(default_factory=TypecheckSettings)
+    typecheck: TypecheckSettings = dataclasses.field(default_factory=lambda: TypecheckSettings(hide_paths=True))
     #: None: ``server.base.MAX_BODY_BYTES``
     max_body_bytes: int | None = None
     #: slow checks of one project running at once, and requests allowed to wait
@@ -144,6 +144,7 @@ def settings_from_config(config: Any) -> ServerSettings:
         trust_project_config=bool(conf.trust_project_config),
         plugins=tuple(conf.mypy_plugins),
         python_executable=conf.mypy_python_executable or None,
+        hide_paths=True,
     )
     if conf.worker_memory_mib is not None:
         typecheck = dataclasses.replace(typecheck, memory_mib=max(int(conf.worker_memory_mib), 1024))

@@ -1,0 +1,144 @@
+"""The smaller hostile cases of issue 14, against a real server in a subprocess and real processes.
+
+Deeply nested JSON on every route; timeouts a project sets absurdly high; a secret in a
+magic line; absolute server paths in answers; a mypy daemon outliving a SIGKILLed server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .hostile import nb_dict
+from .live_server import LiveServer, live_server, server_env
+
+TOKEN = "ghp_" + "M4g1cL1n3T0k3nAbCdEfGhIjKlMnOpQrStUv"
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    base = tmp_path_factory.mktemp("small")
+    root = base / "root"
+    root.mkdir()
+    (root / "nb.ipynb").write_text(json.dumps(nb_dict("x = 1")), encoding="utf-8")
+    with live_server(root, base / "home", "--JupyterProd.typecheck_backend=mypy") as srv:
+        yield srv
+
+
+def _one_line_refusal(status: int, body: object) -> str:
+    assert isinstance(body, dict), body
+    assert 400 <= status < 500, (status, body)
+    error = body["error"]
+    assert isinstance(error, str) and "\n" not in error and "Traceback" not in error, body
+    return error
+
+
+@pytest.mark.parametrize("route", ["check", "format", "promote", "commit", "run"])
+def test_json_nested_100000_deep_is_a_400_on_every_route(server: LiveServer, route: str) -> None:
+    wrapped = b'{"path": "nb.ipynb", "notebook": ' + DEEP + b"}"
+    for body in (DEEP, wrapped):
+        status, answer, _ = server.post(route, body)
+        assert status == 400, (route, status, answer)
+        assert "nested too deeply" in _one_line_refusal(status, answer)
+
+
+def test_a_deeply_nested_notebook_file_is_one_line_on_read_routes(server: LiveServer) -> None:
+    (server.root / "deep.ipynb").write_bytes(b'{"nbformat": 4, "metadata": ' + DEEP + b"}")
+    status, answer, _ = server.request("GET", "/jupyter-prod/status?path=deep.ipynb")
+    assert status == 200, answer  # the git state is shown; the notebook's problem is the check's to say
+    status, answer, _ = server.post("check", {"path": "deep.ipynb"})
+    assert "nested too deeply" in _one_line_refusal(status, answer)
+
+
+def test_findings_never_echo_a_secret_in_a_magic_line(server: LiveServer, tmp_path: Path) -> None:
+    (server.root / "magic.ipynb").write_text(json.dumps(nb_dict(f"%env GH={TOKEN}\nx = 1")), encoding="utf-8")
+    status, answer, _ = server.post("check", {"path": "magic.ipynb"})
+    assert status == 200, answer
+    assert any(f["check"] == "ipython-magic" for f in answer["findings"]), answer
+    assert TOKEN not in json.dumps(answer) and TOKEN[:12] not in json.dumps(answer)
+    for fmt in ("text", "github", "json", "sarif"):
+        res = subprocess.run(
+            [sys.executable, "-m", "jupyter_prod_ext", "check", str(server.root / "magic.ipynb"), "--fast",
+             "--no-cache", "--format", fmt],
+            capture_output=True, text=True, timeout=120, env=server_env(tmp_path / "home"), cwd=tmp_path,
+        )  # fmt: skip
+        assert res.returncode in (0, 1), res.stderr
+        assert "ipython-magic" in res.stdout + res.stderr
+        assert TOKEN[:12] not in res.stdout + res.stderr, fmt
+
+
+def test_an_absurd_project_timeout_is_clamped_not_an_overflow(server: LiveServer) -> None:
+    proj = server.root / "slowcfg"
+    proj.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=proj, check=True, timeout=30)
+    (proj / "pyproject.toml").write_text("[tool.jupyter-prod]\ntypecheck-timeout = 1e9\n", encoding="utf-8")
+    (proj / "nb.ipynb").write_text(json.dumps(nb_dict("y: int = 'a'")), encoding="utf-8")
+    status, answer, _ = server.post("check", {"path": "slowcfg/nb.ipynb", "checks": ["type-error"]}, timeout=180)
+    assert status == 200, answer
+    assert any("Incompatible types" in f["message"] for f in answer["findings"]), answer
+    (proj / "pyproject.toml").write_text("[tool.jupyter-prod]\ntypecheck-timeout = inf\n", encoding="utf-8")
+    status, answer, _ = server.post("check", {"path": "slowcfg/nb.ipynb", "checks": ["type-error"]})
+    assert "typecheck-timeout must be a positive number" in _one_line_refusal(status, answer)
+
+
+def test_no_absolute_server_path_in_a_mypy_failure(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "nb.ipynb").write_text(json.dumps(nb_dict("x = 1")), encoding="utf-8")
+    missing = tmp_path / "tools" / "no-such-mypy"
+    args = ("--JupyterProd.typecheck_backend=mypy", f"--JupyterProd.mypy_command={missing}")
+    with live_server(root, tmp_path / "home", *args) as srv:
+        status, answer, _ = srv.post("check", {"path": "nb.ipynb", "checks": "all"}, timeout=120)
+    assert status == 200, answer
+    text = json.dumps(answer)
+    assert "could not run" in text
+    assert str(tmp_path) not in text and str(root) not in text, text
+
+
+def _daemon_pids(home: Path) -> list[int]:
+    pids = []
+    for status in (home / ".cache" / "jupyter_prod").glob("*/dmypy.json"):
+        try:
+            pids.append(int(json.loads(status.read_text())["pid"]))
+        except (OSError, ValueError, KeyError):
+            continue
+    return pids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is dead too
+    try:
+        return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0
+    except OSError:
+        return False
+
+
+def test_the_mypy_daemon_dies_with_a_sigkilled_server(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "nb.ipynb").write_text(json.dumps(nb_dict("y: int = 'a'")), encoding="utf-8")
+    home = tmp_path / "home"
+    with live_server(root, home, "--JupyterProd.typecheck_backend=daemon") as srv:
+        status, answer, _ = srv.post("check", {"path": "nb.ipynb", "checks": ["type-error"]}, timeout=180)
+        assert status == 200 and any("Incompatible" in f["message"] for f in answer["findings"]), answer
+        daemons = _daemon_pids(home)
+        assert daemons and all(_alive(p) for p in daemons), daemons
+        os.kill(srv.proc.pid, signal.SIGKILL)
+        srv.proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(p) for p in daemons):
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in daemons), daemons
