@@ -64,6 +64,13 @@ def test_a_5_mb_line_is_answered_quickly_and_in_bounded_memory(server: LiveServe
         print(f"5 MB line, checks={checks}: {seconds:.2f} s, server peak RSS +{(peak - idle) / MIB:.0f} MiB "
               f"(idle {idle / MIB:.0f} MiB)")  # fmt: skip
         assert seconds < 10
+    started = time.monotonic()
+    status, body, seconds = server.post(
+        "promote", {"path": "line.ipynb", "cells": [0], "to": "pkg/m.py", "dry_run": True}, timeout=120
+    )
+    print(f"5 MB line, promote dry run: {seconds:.2f} s, answer {status}")
+    assert "too large to promote" in json.dumps(body), body
+    assert time.monotonic() - started < 10
     assert server.rss_kib("VmHWM") - max(idle, peak_before) < 500 * MIB
     after = _settle(server)
     print(f"5 MB line: RSS after {after / MIB:.0f} MiB (idle before {idle / MIB:.0f} MiB)")

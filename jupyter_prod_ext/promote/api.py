@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import notebook as nbmod
 from .. import notebook as notebook_mod
 from ..analysis import Stmt, analyse
 from ..atomic import atomic_write_text, sha256_text
@@ -241,6 +242,14 @@ def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], b
                     Reason.NOT_PYTHON,
                     f"Cell {cell} is a `{unit.magics[0].text if unit.magics else unit.language}` cell (not Python); "
                     "it cannot be promoted.",
+                )
+            )
+        elif unit.too_large:  # over the analysis budget: never parsed (see notebook.MAX_ANALYSED_CELL_CHARS)
+            plan.problems.append(
+                Problem(
+                    Reason.DOES_NOT_PARSE,
+                    f"Cell {cell} is too large to promote ({len(unit.cell.source):,} characters; the limit is "
+                    f"{nbmod.MAX_ANALYSED_CELL_CHARS:,}); load its data from a file at run time instead.",
                 )
             )
         elif unit.syntax_error is not None:
