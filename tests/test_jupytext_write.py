@@ -160,3 +160,25 @@ def test_promoted_modules_of_a_script_are_committed_with_it(capsys: pytest.Captu
     assert rc == 0, err
     files = sorted(sh(pair, "show", "--name-only", "--format=", "HEAD").split())
     assert files == ["analysis.ipynb", "analysis.py", "src/pkg/geo.py"]
+
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus" / "jupytext"
+
+
+@pytest.mark.parametrize("fmt", ["py:percent", "py:light", "md", "md:myst"])
+def test_a_pair_synced_by_jupytext_is_never_refused(tmp_path: Path, fmt: str) -> None:
+    """Every corpus notebook paired by jupytext itself passes the commit's consistency check."""
+    from jupyter_prod_ext.jupytext_io import check_pair_agrees
+
+    ext = "." + fmt.split(":")[0]
+    notebooks = sorted(CORPUS.glob("*.ipynb"))
+    assert len(notebooks) >= 20
+    for source in notebooks:
+        nb = jupytext.read(source)
+        nb.metadata["jupytext"] = {"formats": f"ipynb,{fmt}"}
+        ipynb, text = tmp_path / source.name, (tmp_path / source.name).with_suffix(ext)
+        nbformat.write(nb, ipynb)
+        jupytext.write(nb, text, fmt=fmt)
+        contents = {p.resolve(): p.read_bytes() for p in (ipynb, text)}
+        check_pair_agrees(ipynb, contents)
+        check_pair_agrees(text, contents)

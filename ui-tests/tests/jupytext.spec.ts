@@ -1,5 +1,7 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import * as fs from 'fs';
 import * as path from 'path';
+import { git, promoteFromContextMenu, ROOT } from './helpers';
 
 /**
  * A percent script (jupytext) opened as a notebook, the way a person does it:
@@ -9,6 +11,21 @@ import * as path from 'path';
 
 const PANEL = '[id="jupyter-prod:panel"]';
 const SCRIPTS = path.resolve(__dirname, '..', 'jupytext');
+/** Right-click the script in the file browser, Open With > Jupytext Notebook. */
+async function openAsNotebook(
+  page: IJupyterLabPageFixture,
+  name: string,
+  cells: number
+): Promise<void> {
+  await page
+    .locator('.jp-DirListing-item', { hasText: name })
+    .click({ button: 'right' });
+  await page.locator('.lm-Menu-itemLabel', { hasText: /^Open With$/ }).hover();
+  await page
+    .locator('.lm-Menu-itemLabel', { hasText: /^Jupytext Notebook$/ })
+    .click();
+  await expect(page.locator('.jp-NotebookPanel .jp-Cell')).toHaveCount(cells);
+}
 
 test.beforeEach(async ({ page, tmpPath }) => {
   await page.contents.uploadDirectory(SCRIPTS, tmpPath);
@@ -18,14 +35,7 @@ test.beforeEach(async ({ page, tmpPath }) => {
 test('the readiness panel works on a percent script opened as a notebook', async ({
   page
 }) => {
-  await page
-    .locator('.jp-DirListing-item', { hasText: 'analysis.py' })
-    .click({ button: 'right' });
-  await page.locator('.lm-Menu-itemLabel', { hasText: /^Open With$/ }).hover();
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: /^Jupytext Notebook$/ })
-    .click();
-  await expect(page.locator('.jp-NotebookPanel .jp-Cell')).toHaveCount(3);
+  await openAsNotebook(page, 'analysis.py', 3);
 
   // its badge is already on the cell; the panel is the sidebar tab
   await expect(page.locator('.jp-ProdCellBadge')).not.toHaveCount(0);
@@ -44,4 +54,62 @@ test('the readiness panel works on a percent script opened as a notebook', async
   await expect(page.locator('.jp-NotebookPanel .jp-Cell').nth(2)).toHaveClass(
     /jp-mod-active/
   );
+});
+
+test('promotes from a paired script, saves both files, commits the pair', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  expect(ROOT, 'JP_PROD_UI_ROOT is set by playwright.config.js').toBeTruthy();
+  const module = `areas_mod${testInfo.retry ? `_${testInfo.retry}` : ''}`;
+  await openAsNotebook(page, 'paired.py', 3);
+
+  // the user's path: context menu on the function's cell, the module path, the preview, Promote
+  const dialog = await promoteFromContextMenu(page, 1, `${module}.py`);
+  await dialog.getByRole('button', { name: 'Promote' }).click();
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  await expect(page.locator('.jp-NotebookPanel .jp-Cell').nth(1)).toContainText(
+    `from ${module} import area`
+  );
+
+  // save: jupytext writes the script (percent, as it was) and its .ipynb twin
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+s');
+  await expect(page.locator('.jp-mod-dirty')).toHaveCount(0);
+  const script = fs.readFileSync(
+    path.join(ROOT, tmpPath, 'paired.py'),
+    'utf-8'
+  );
+  expect(script).toContain(`# %%\nfrom ${module} import area\n`);
+  expect(script).not.toContain('def area');
+  expect(script).toContain('formats: ipynb,py:percent');
+  expect(fs.existsSync(path.join(ROOT, tmpPath, 'paired.ipynb'))).toBe(true);
+
+  // the commit tab offers the pair and the module; one commit takes them all
+  await page.sidebar.openTab('jupyter-prod:panel');
+  const panel = page.locator(PANEL);
+  await panel.locator('.jp-ProdPanel-tab[data-section="commit"]').click();
+  for (const file of [
+    `${tmpPath}/paired.py`,
+    `${tmpPath}/paired.ipynb`,
+    `${module}.py`
+  ]) {
+    await expect(
+      panel.locator(
+        `.jp-ProdCommit-file[data-path="${file}"] input[type="checkbox"]`
+      )
+    ).toBeChecked();
+  }
+  await panel
+    .locator('.jp-ProdCommit-message')
+    .fill(`Promote area to ${module}`);
+  await panel.locator('.jp-ProdCommit-commit').click();
+  const result = panel.locator('.jp-ProdCommit-result');
+  await expect(result).toBeVisible();
+  const sha = (await result.getAttribute('data-commit')) as string;
+  const files = git('show', '--name-only', '--format=', sha).trim().split('\n');
+  expect(files.sort()).toEqual(
+    [`${tmpPath}/paired.ipynb`, `${tmpPath}/paired.py`, `${module}.py`].sort()
+  );
+  expect(git('show', `${sha}:${tmpPath}/paired.py`)).toBe(script);
 });

@@ -1,7 +1,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { git, promoteFromContextMenu, ROOT } from './helpers';
 
 /**
  * End-to-end tests of the production paths (commit, clean run, promote and
@@ -14,16 +14,6 @@ const PANEL = '[id="jupyter-prod:panel"]';
 const NOTEBOOKS = path.resolve(__dirname, '..', 'notebooks');
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
 const RESULTS = path.resolve(__dirname, '..', 'test-results');
-/** the server root (a git repository), set by playwright.config.js */
-const ROOT = process.env.JP_PROD_UI_ROOT as string;
-
-function git(...args: string[]): string {
-  return execFileSync('git', ['-C', ROOT, ...args], {
-    encoding: 'utf-8',
-    timeout: 30000,
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' }
-  });
-}
 
 test.beforeEach(async ({ page, tmpPath }) => {
   expect(ROOT, 'JP_PROD_UI_ROOT is set by playwright.config.js').toBeTruthy();
@@ -72,28 +62,6 @@ async function cellSources(page: IJupyterLabPageFixture): Promise<string[]> {
     }
     return out;
   });
-}
-
-/** Right-click a cell, Promote to Module…, give the module path, Preview: the preview dialog. */
-async function promoteFromContextMenu(
-  page: IJupyterLabPageFixture,
-  cell: number,
-  modulePath: string
-) {
-  await page.notebook.selectCells(cell);
-  await (await page.notebook.getCellLocator(cell))!.click({ button: 'right' });
-  await page
-    .locator('.lm-Menu')
-    .getByText('Promote to Module…', { exact: true })
-    .click();
-  const input = page.locator('.jp-Dialog input');
-  await expect(input).toBeVisible();
-  await input.fill(modulePath);
-  await page
-    .locator('.jp-Dialog')
-    .getByRole('button', { name: 'Preview' })
-    .click();
-  return page.locator('.jp-Dialog');
 }
 
 test('commits the notebook from the panel and lists the commit', async ({

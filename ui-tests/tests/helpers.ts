@@ -1,0 +1,37 @@
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { execFileSync } from 'child_process';
+
+/** Helpers shared by the galata specs that work in the server root's git repository. */
+
+/** the server root (a git repository), set by playwright.config.js */
+export const ROOT = process.env.JP_PROD_UI_ROOT as string;
+
+export function git(...args: string[]): string {
+  return execFileSync('git', ['-C', ROOT, ...args], {
+    encoding: 'utf-8',
+    timeout: 30000,
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' }
+  });
+}
+
+/** Right-click a cell, Promote to Module…, give the module path, Preview: the preview dialog. */
+export async function promoteFromContextMenu(
+  page: IJupyterLabPageFixture,
+  cell: number,
+  modulePath: string
+) {
+  await page.notebook.selectCells(cell);
+  await (await page.notebook.getCellLocator(cell))!.click({ button: 'right' });
+  await page
+    .locator('.lm-Menu')
+    .getByText('Promote to Module…', { exact: true })
+    .click();
+  const input = page.locator('.jp-Dialog input');
+  await expect(input).toBeVisible();
+  await input.fill(modulePath);
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Preview' })
+    .click();
+  return page.locator('.jp-Dialog');
+}
