@@ -65,6 +65,11 @@ class Event:
     module: str | None = None
 
 
+#: a call on a dotted name as checks need it: (line, column, root name, attribute chain,
+#: no arguments at all, keyword names (None for ``**kwargs``))
+Call = tuple[int, int, str, tuple[str, ...], bool, frozenset[str | None]]
+
+
 @dataclass
 class Stmt:
     """A top-level statement of a code cell and what it reads and binds."""
@@ -76,6 +81,8 @@ class Stmt:
     end_line: int
     events: list[Event] = field(default_factory=list)
     star_imports: list[str] = field(default_factory=list)
+    #: every call on a dotted name (``np.random.rand(3)``), collected in the same walk as the events
+    calls: list[Call] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -236,11 +243,20 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         visit = self.visit
-        visit(node.func)
+        func = node.func
+        visit(func)
         for a in node.args:
             visit(a)
         for k in node.keywords:
             visit(k.value)
+        parts: list[str] = []
+        while type(func) is ast.Attribute:
+            parts.append(func.attr)
+            func = func.value
+        if type(func) is ast.Name:
+            bare = not node.args and not node.keywords
+            kw = frozenset(k.arg for k in node.keywords)
+            self.stmt.calls.append((node.lineno, node.col_offset, func.id, tuple(reversed(parts)), bare, kw))
 
     def visit_Expr(self, node: ast.Expr) -> None:
         self.visit(node.value)
@@ -553,7 +569,7 @@ def statements_of(unit: CodeUnit) -> list[Stmt]:
     Collected once per distinct source (kept in the unit's shared ``facts``); a cell
     whose source was seen gets fresh :class:`Stmt` objects that share the frozen events.
     """
-    templates = unit_fact(unit, "stmts", _collect_statements)
+    templates = statement_templates(unit)
     cell = unit.cell
     out: list[Stmt] = []
     for t in templates:
@@ -562,6 +578,11 @@ def statements_of(unit: CodeUnit) -> list[Stmt]:
         s.cell, s.cell_id, s.events = cell.index, cell.cell_id, list(t.events)
         out.append(s)
     return out
+
+
+def statement_templates(unit: CodeUnit) -> list[Stmt]:
+    """The cell's statements as collected once per distinct source (shared: never mutate them)."""
+    return unit_fact(unit, "stmts", _collect_statements)
 
 
 def _collect_statements(unit: CodeUnit) -> list[Stmt]:
@@ -580,6 +601,7 @@ def _collect_statements(unit: CodeUnit) -> list[Stmt]:
             collector.visit(node)
         except RecursionError:
             stmt.events.clear()
+            stmt.calls.clear()
             collector = None  # its scope stack is mid-way
         if collector is not None and collector.slots:
             stmt.events = [e for e in stmt.events if e is not _PENDING]

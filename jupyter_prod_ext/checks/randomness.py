@@ -8,10 +8,10 @@ keystroke).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 
+from ..analysis import Call, statement_templates
 from ..notebook import CodeUnit, unit_fact
 from .base import Context, Finding
 from .registry import check
@@ -57,27 +57,11 @@ _SKLEARN = frozenset(
 )
 
 
-#: one call as the check needs it: (line, column, root name, attribute chain, no arguments at all,
-#: keyword names (None for ``**kwargs``))
-Call = tuple[int, int, str, tuple[str, ...], bool, frozenset[str | None]]
-
-
 def _calls(unit: CodeUnit) -> list[Call]:
-    """Every call on a dotted name in the cell, in source order: computed once per distinct source."""
-    calls: list[Call] = []
+    """The cell's calls on dotted names in source order, when its text mentions something random."""
     if unit.tree is None or not _RANDOM_HINT.search(unit.python):
-        return calls
-    for node in ast.walk(unit.tree):
-        if not isinstance(node, ast.Call):
-            continue
-        parts: list[str] = []
-        func = node.func
-        while isinstance(func, ast.Attribute):
-            parts.append(func.attr)
-            func = func.value
-        if isinstance(func, ast.Name):
-            bare = not node.args and not node.keywords
-            calls.append((node.lineno, node.col_offset, func.id, tuple(reversed(parts)), bare, frozenset(k.arg for k in node.keywords)))
+        return []
+    calls = [c for s in statement_templates(unit) for c in s.calls]
     calls.sort(key=lambda c: (c[0], c[1]))
     return calls
 
