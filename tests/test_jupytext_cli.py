@@ -219,7 +219,7 @@ def _without_jupytext(tmp_path: Path) -> dict[str, str]:
         "raise ModuleNotFoundError(\"No module named 'jupytext'\", name='jupytext')\n", encoding="utf-8"
     )
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(shadow.parent), str(REPO), env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(shadow.parent), env.get("PYTHONPATH")) if p)
     return env
 
 

@@ -182,3 +182,18 @@ def test_a_pair_synced_by_jupytext_is_never_refused(tmp_path: Path, fmt: str) ->
         contents = {p.resolve(): p.read_bytes() for p in (ipynb, text)}
         check_pair_agrees(ipynb, contents)
         check_pair_agrees(text, contents)
+
+
+def test_run_executes_a_script_in_a_clean_kernel(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    script = tmp_path / "runs.py"
+    script.write_text("# %%\nx = 20\n\n# %%\nprint(x + 1)\nassert x + 1 == 21\n", encoding="utf-8")
+    before = script.read_bytes()
+    rc, out, err = cli(capsys, "run", str(script), "--format", "json")
+    assert rc == 0, out + err
+    run = json.loads(out)["notebooks"][0]["run"]
+    assert (run["cells_run"], run["total"]) == (2, 2)
+    assert script.read_bytes() == before  # a copy runs; the script is not touched
+    script.write_text("# %%\nraise ValueError('boom')\n", encoding="utf-8")
+    rc, out, err = cli(capsys, "run", str(script), "--format", "json")
+    findings = json.loads(out)["notebooks"][0]["findings"]
+    assert rc == 1 and [(f["check"], f["cell"]) for f in findings] == [("run-error", 0)]
