@@ -46,7 +46,7 @@ def _tool_versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {"jupyter_prod_ext": __version__, "python": sys.version}
-    for dist in ("black", "mypy"):
+    for dist in ("black", "mypy", "jupytext"):  # jupytext reads the .py/.md notebooks
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
