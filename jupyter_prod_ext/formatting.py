@@ -25,6 +25,7 @@ import base64
 import dataclasses
 import hashlib
 import importlib
+import os
 import pickle  # noqa: S403 - black's Mode to our own worker process
 import sys
 import threading
@@ -186,6 +187,16 @@ def black_worker() -> Worker:
 
 
 atexit.register(stop_worker)
+
+
+def _forget_worker_in_child() -> None:
+    """A forked child (the CLI's --jobs pool) must start its own worker, never write to its parent's pipe."""
+    global _worker, _worker_guard
+    _worker = None
+    _worker_guard = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_worker_in_child)
 
 
 def _settled(source: str, mode: Mode, kind: str, budget: FormatBudget) -> FormatResult | None:
