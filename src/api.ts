@@ -201,6 +201,8 @@ export interface IPromoteResult {
   written: string[];
   /** fingerprint of what this result shows; send it back as `expect` to apply exactly this */
   preview_sha256: string;
+  /** a function name the preview can offer for the selected cells' statements (`as_function`), or null */
+  function_offer: string | null;
 }
 
 export interface ICommitRequest {

@@ -34,7 +34,9 @@ import { notebookContent, ReadinessModel } from './model';
 import { CommandIDs, PanelSection } from './tokens';
 import {
   APPLY_CLASS,
+  IPromoteChoices,
   PromotePreview,
+  previewWithSuggestions,
   UnmovedChoices
 } from './widgets/PromotePreview';
 import type { IPanelActions } from './widgets/ReadinessPanel';
@@ -577,29 +579,27 @@ export function addCommands(ctx: ICommandContext): void {
       }
       const request: IPromoteRequest = { path, cells, to };
       // the dry run with the user's choices: the dialog re-runs it when a choice changes
-      const dryRun = (choices: UnmovedChoices): Promise<IPromoteResult> =>
+      const dryRun = (choices: IPromoteChoices): Promise<IPromoteResult> =>
         manager.api.promote({
           ...request,
           notebook: notebookContent(panel) ?? undefined,
-          unmoved: choices,
+          unmoved: choices.unmoved,
+          as_function: choices.asFunction ?? undefined,
           dry_run: true
         });
-      const choices: UnmovedChoices = {};
+      let choices: UnmovedChoices = {};
       let body: PromotePreview;
       let answer: Dialog.IResult<UnmovedChoices>;
       // one preview, or two when the user forces over a hand-edited module
       for (;;) {
         let preview: IPromoteResult;
         try {
-          preview = await dryRun(choices);
-          // names without a choice get the one the preview suggests, so the diffs show a promotion that works
-          const open = preview.unmoved.filter(u => !(u.name in choices));
-          if (open.length > 0) {
-            for (const u of open) {
-              choices[u.name] = u.suggested;
-            }
-            preview = await dryRun(choices);
-          }
+          const first = await previewWithSuggestions(dryRun, {
+            unmoved: choices,
+            asFunction: null
+          });
+          preview = first.result;
+          choices = first.unmoved;
         } catch (error) {
           notifyError(error);
           return null;
@@ -619,7 +619,7 @@ export function addCommands(ctx: ICommandContext): void {
                 )
               })
             ]
-          : canPromote || preview.unmoved.length > 0
+          : canPromote || preview.unmoved.length > 0 || preview.function_offer
             ? [
                 Dialog.cancelButton(),
                 Dialog.okButton({
@@ -643,6 +643,7 @@ export function addCommands(ctx: ICommandContext): void {
       }
       const shown = body.result;
       const approved = body.getValue();
+      const asFunction = body.asFunction;
       const ready = answer.button.accept && body.canPromote;
       body.dispose();
       if (!ready) {
@@ -654,6 +655,7 @@ export function addCommands(ctx: ICommandContext): void {
           ...request,
           notebook: notebookContent(panel) ?? undefined,
           unmoved: approved,
+          as_function: asFunction ?? undefined,
           expect: shown.preview_sha256,
           dry_run: false
         });

@@ -296,6 +296,14 @@ def test_cells_selection_keeps_statements_that_are_not_definitions(tmp_path: Pat
     edit = next(e for e in r["notebook_edits"] if e["op"] == "replace")
     assert edit["source"] == "from demo_pkg.features import area\narea(2)"  # type: ignore[typeddict-item]
     assert any("stay in the notebook" in w for w in r["warnings"])
+    assert r["function_offer"] == "cell_0"  # the preview can offer the statements as a function
+    f = run(root, nb, cells=[0], as_function="cell_0", dry_run=True)
+    assert f["ok"] and f["function_offer"] == "cell_0", f["problems"]
+    assert "def cell_0():" in f["module_source"] and "area(2)" in f["module_source"]
+    root2, nb2 = make_project(tmp_path / "b", "total = sum([1, 2])\nprint(total)")
+    assert run(root2, nb2, cells=[0], dry_run=True)["function_offer"] == "compute_total"
+    root3, nb3 = make_project(tmp_path / "c", "def f():\n    return 1")
+    assert run(root3, nb3, cells=[0], dry_run=True)["function_offer"] is None
 
 
 def test_rewrite_verification_refuses_lost_names(tmp_path: Path) -> None:
@@ -748,3 +756,20 @@ def test_round_trip_a_hand_edit_goes_back_to_the_cell(tmp_path: Path, capsys: py
     nb.write_text(json.dumps(data), encoding="utf-8")
     (found,) = drift()
     assert "changed in this cell since it was promoted" in found["message"] and found["fix"] is None
+
+
+def test_as_function_passes_a_parameter_to_a_helper_that_reads_data(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        PRICES,
+        "def price_summary(label):\n    return f'{label}: {sum(prices)}'",
+        "print(price_summary('all'))",
+    )
+    r = run(root, nb, cells=[2], as_function="report", dry_run=True)
+    assert not r["ok"] and _unmoved(r, "prices")["suggested"] == "parameter"
+    r = run(root, nb, cells=[2], as_function="report", unmoved={"prices": "parameter"})
+    assert r["ok"], r["problems"]
+    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    assert "def report(prices):" in src and "price_summary(\"all\", prices=prices)" in src
+    assert "def price_summary(label, *, prices):" in src
+    assert "".join(json.loads(nb.read_text())["cells"][2]["source"]).endswith("report(prices)")

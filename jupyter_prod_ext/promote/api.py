@@ -44,7 +44,14 @@ from ..notebook import (
 from ..paths import relative_to_root, shown_path
 from ..typecheck import TypecheckSettings, cache_dir_for, check_module_file, write_if_changed
 from . import ledger
-from .function import FunctionPiece, add_parameters, build_function, returned_names, split_cells
+from .function import (
+    FunctionPiece,
+    add_parameters,
+    build_function,
+    pass_parameters,
+    returned_names,
+    split_cells,
+)
 from .merge import merge_module, read_existing
 from .module import Block, LineMap, attach_formatted, build_module, format_text, import_lines, local_packages
 from .rewrite import apply_edits, plan_rewrite, verify
@@ -229,6 +236,22 @@ class _Plan:
     cells: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: a function name to offer when the selected cells hold statements that stay behind (or already one)
+    function_offer: str | None = None
+
+
+def _function_name(prog: Program, cells: list[int]) -> str:
+    """A name for a function of the cells' statements: from the first name they compute, else the cell."""
+    for cell in cells:
+        for stmt in prog.du.stmts_of_cell(cell):
+            for name in stmt.bound_names():
+                if (
+                    stmt.kind not in ("def", "class", "import")
+                    and name.isidentifier()
+                    and not name.startswith("_")
+                ):
+                    return f"compute_{name.lower()}"
+    return f"cell_{cells[0]}" if cells else "steps"
 
 
 def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], bool]) -> _Plan:
@@ -261,6 +284,7 @@ def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], b
                 )
             )
     if opts.as_function:
+        plan.function_offer = opts.as_function
         lifted, body = split_cells(prog, plan.cells)
         for stmt in lifted:
             if stmt.kind == "import":
@@ -286,11 +310,13 @@ def _plan(prog: Program, opts: PromoteOptions, slicer_static: Callable[[Stmt], b
                 elif stmt.node is not None:
                     kept.append(_short(prog.source_text(stmt)))
             if kept:
+                plan.function_offer = _function_name(prog, plan.cells)
                 plan.warnings.append(
                     f"Cell {cell}: statements that are not definitions stay in the notebook ({'; '.join(kept)}); "
                     "promote the cells as a function to move them too."
                 )
         if plan.cells and not plan.roots:
+            plan.function_offer = _function_name(prog, plan.cells)
             plan.problems.append(
                 Problem(
                     Reason.NOTHING_TO_PROMOTE,
@@ -501,7 +527,11 @@ def promote(
     with module_lock(target.path, root, typecheck_settings):
         # read inside the lock: a promotion that waited sees what the one before it wrote
         nb_text: str | None = None
-        text_nb = read_text_notebook(nb_path, nb_rel) if content is None and is_text_notebook_path(nb_path) else None
+        text_nb = (
+            read_text_notebook(nb_path, nb_rel)
+            if content is None and is_text_notebook_path(nb_path)
+            else None
+        )
         if text_nb is not None:  # a jupytext .py/.md: edited as nbformat JSON, written back in its format
             nb, nb_text, raw = text_nb.notebook, text_nb.text, copy.deepcopy(text_nb.raw)
         elif content is None:
@@ -598,7 +628,7 @@ def _promote_locked(
     fpiece: FunctionPiece | None = None
     takes: dict[str, list[str]] = {}
     param_texts: dict[str, str] = {}
-    if not opts.as_function and sl.parameters:
+    if sl.parameters:
         funcs = [(p.name, p.stmt.node) for p in sl.pieces if p.kind == "function" and p.stmt.node is not None]
         param_texts, takes = add_parameters(funcs, sl.parameters)
         for fname, plist in takes.items():
@@ -629,6 +659,8 @@ def _promote_locked(
         params = list(sl.parameters)
         returns = returned_names(prog, body, plan.cells)
         fpiece = build_function(prog, opts.as_function, body, plan.cells, params, returns)
+        if takes:  # moved helpers that gained parameters get them from the function's own
+            fpiece.text = pass_parameters(fpiece.text, takes)
         if opts.as_function in names_seen:
             problems.append(
                 Problem(
@@ -869,7 +901,9 @@ def _promote_locked(
                     nb_path, text, expected_sha256=sha256_text(nb_text) if nb_text is not None else None
                 )
                 written.append(nb_rel)
-                pair_written, pair_warnings = update_pair(nb_path, raw, new_raw, text_nb.fmt if text_nb else None)
+                pair_written, pair_warnings = update_pair(
+                    nb_path, raw, new_raw, text_nb.fmt if text_nb else None
+                )
                 written += [relative_to_root(root, p) for p in pair_written]
                 warnings += pair_warnings
 
@@ -921,4 +955,5 @@ def _promote_locked(
         "untested": untested,
         "written": written,
         "preview_sha256": fingerprint,
+        "function_offer": plan.function_offer,
     }

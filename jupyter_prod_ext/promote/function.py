@@ -148,12 +148,24 @@ def add_parameters(
             if p not in have:
                 args.kwonlyargs.append(ast.arg(arg=p))
                 args.kw_defaults.append(None)
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in takes:
-                given = {k.arg for k in sub.keywords}
-                for p in takes[sub.func.id]:
-                    if p not in given:
-                        sub.keywords.append(ast.keyword(arg=p, value=ast.Name(id=p, ctx=ast.Load())))
-        ast.fix_missing_locations(node)
+        _pass_keywords(node, takes)
         texts[fname] = ast.unparse(node)
     return texts, takes
+
+
+def _pass_keywords(node: ast.AST, takes: dict[str, list[str]]) -> None:
+    """Calls of functions that gained parameters pass them on by keyword (``helper(x, df=df)``)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in takes:
+            given = {k.arg for k in sub.keywords}
+            for p in takes[sub.func.id]:
+                if p not in given:
+                    sub.keywords.append(ast.keyword(arg=p, value=ast.Name(id=p, ctx=ast.Load())))
+    ast.fix_missing_locations(node)
+
+
+def pass_parameters(text: str, takes: dict[str, list[str]]) -> str:
+    """``text`` (a function of cells) with its calls of functions that gained parameters passing them."""
+    tree = ast.parse(text)
+    _pass_keywords(tree, takes)
+    return ast.unparse(tree)

@@ -150,6 +150,9 @@ class PromoteResultDict(TypedDict):
     #: fingerprint of what this result shows (module text, notebook edits); a request carrying it
     #: as ``expect`` is refused if the result would differ (the preview is what gets applied)
     preview_sha256: str
+    #: when the selected cells hold statements that are not definitions: a name for promoting them as a
+    #: function (``as_function``) the preview can offer; null otherwise
+    function_offer: str | None
 
 
 class LedgerRecord(TypedDict):

@@ -41,8 +41,38 @@ export const APPLY_CLASS = 'jp-ProdPromote-apply';
 /** A choice for each name that cannot move as it is. */
 export type UnmovedChoices = { [name: string]: UnmovedChoice };
 
+/** What the user chose in the preview: a choice per data name, and whether the cells become a function. */
+export interface IPromoteChoices {
+  unmoved: UnmovedChoices;
+  /** promote the cells' statements as a function of this name (null: the definitions only) */
+  asFunction: string | null;
+}
+
 /** Runs the dry run again with new choices (the preview's diffs follow the choices). */
-export type Rerun = (choices: UnmovedChoices) => Promise<IPromoteResult>;
+export type Rerun = (choices: IPromoteChoices) => Promise<IPromoteResult>;
+
+/**
+ * The dry run with a choice for every data name: names without one get the choice the preview
+ * suggests, so the diffs show a promotion that works. Returns the preview and the choices it used.
+ */
+export async function previewWithSuggestions(
+  rerun: Rerun,
+  choices: IPromoteChoices
+): Promise<{ result: IPromoteResult; unmoved: UnmovedChoices }> {
+  const result = await rerun(choices);
+  const open = result.unmoved.filter(u => !(u.name in choices.unmoved));
+  if (open.length === 0) {
+    return { result, unmoved: choices.unmoved };
+  }
+  const unmoved = { ...choices.unmoved };
+  for (const u of open) {
+    unmoved[u.name] = u.suggested;
+  }
+  return {
+    result: await rerun({ unmoved, asFunction: choices.asFunction }),
+    unmoved
+  };
+}
 
 function choiceLabel(choice: UnmovedChoice, trans: TranslationBundle): string {
   switch (choice) {
@@ -60,10 +90,17 @@ export class PromotePreview extends ReactWidget {
     private _result: IPromoteResult,
     private _trans: TranslationBundle,
     private _choices: UnmovedChoices = {},
-    private _rerun?: Rerun
+    private _rerun?: Rerun,
+    private _asFunction: string | null = null
   ) {
     super();
     this.addClass('jp-ProdPromote');
+    this._functionName = _asFunction ?? _result.function_offer ?? '';
+  }
+
+  /** The function name the shown preview was made with (null: the definitions only). */
+  get asFunction(): string | null {
+    return this._asFunction;
   }
 
   /** The preview shown now (the last dry run). */
@@ -90,27 +127,118 @@ export class PromotePreview extends ReactWidget {
     }
   }
 
-  private async _choose(name: string, choice: UnmovedChoice): Promise<void> {
-    if (!this._rerun || this._choices[name] === choice) {
+  private _choose(name: string, choice: UnmovedChoice): Promise<void> {
+    if (this._choices[name] === choice) {
+      return Promise.resolve();
+    }
+    return this._update({ ...this._choices, [name]: choice }, this._asFunction);
+  }
+
+  private _chooseFunction(name: string | null): Promise<void> {
+    const valid = name === null || /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+    if (!valid || name === this._asFunction) {
+      return Promise.resolve();
+    }
+    return this._update(this._choices, name);
+  }
+
+  /** Show the new choices at once; the diffs follow when the dry run answers (kept as they were on error). */
+  private async _update(
+    choices: UnmovedChoices,
+    asFunction: string | null
+  ): Promise<void> {
+    if (!this._rerun) {
       return;
     }
-    const previous = this._choices;
-    // shown as chosen at once; the diffs follow when the dry run answers
-    this._choices = { ...previous, [name]: choice };
+    const previous = { choices: this._choices, asFunction: this._asFunction };
+    this._choices = choices;
+    this._asFunction = asFunction;
     this._busy = true;
     this._error = '';
     this.update();
     this._syncAccept();
     try {
-      this._result = await this._rerun(this._choices);
+      const next = await previewWithSuggestions(this._rerun, {
+        unmoved: choices,
+        asFunction
+      });
+      this._result = next.result;
+      this._choices = next.unmoved;
     } catch (error) {
-      this._choices = previous;
+      this._choices = previous.choices;
+      this._asFunction = previous.asFunction;
       this._error = error instanceof Error ? error.message : String(error);
     } finally {
       this._busy = false;
       this.update();
       this._syncAccept();
     }
+  }
+
+  private _renderFunctionOffer(): JSX.Element | null {
+    const trans = this._trans;
+    if (!this._result.function_offer && this._asFunction === null) {
+      return null;
+    }
+    const asFunction = this._asFunction !== null;
+    return (
+      <fieldset
+        className="jp-ProdPromote-asFunction"
+        disabled={this._busy || !this._rerun}
+      >
+        <legend>
+          {trans.__('The selected cells also hold other statements:')}
+        </legend>
+        <label className="jp-ProdPromote-option">
+          <input
+            type="radio"
+            name="jp-ProdPromote-asFunction"
+            checked={!asFunction}
+            onChange={() => void this._chooseFunction(null)}
+          />
+          <span className="jp-ProdPromote-optionLabel">
+            {trans.__('Promote the definitions only')}
+          </span>
+          <span className="jp-ProdPromote-consequence">
+            {' — '}
+            {trans.__('the other statements stay in the notebook.')}
+          </span>
+        </label>
+        <label className="jp-ProdPromote-option">
+          <input
+            type="radio"
+            name="jp-ProdPromote-asFunction"
+            checked={asFunction}
+            onChange={() => void this._chooseFunction(this._functionName)}
+          />
+          <span className="jp-ProdPromote-optionLabel">
+            {trans.__('Make a function of the cells')}
+          </span>
+          <span className="jp-ProdPromote-consequence">
+            {' — '}
+            {trans.__(
+              'the cells become one call of it; what later cells use is returned.'
+            )}
+          </span>
+        </label>
+        <label className="jp-ProdPromote-functionName">
+          {trans.__('Function name')}{' '}
+          <input
+            type="text"
+            value={this._functionName}
+            onChange={event => {
+              this._functionName = event.target.value.trim();
+              this.update();
+            }}
+            onBlur={() => {
+              if (this._asFunction !== null) {
+                void this._chooseFunction(this._functionName);
+              }
+            }}
+          />
+        </label>
+      </fieldset>
+    );
   }
 
   protected render(): JSX.Element {
@@ -145,6 +273,7 @@ export class PromotePreview extends ReactWidget {
             ))}
           </p>
         )}
+        {this._renderFunctionOffer()}
         {r.unmoved.length > 0 && (
           <div className="jp-ProdPromote-unmoved">
             <p>
@@ -261,4 +390,5 @@ export class PromotePreview extends ReactWidget {
 
   private _busy = false;
   private _error = '';
+  private _functionName: string;
 }

@@ -372,6 +372,36 @@ test('promotes a function that reads loaded data: choices in the preview, then c
   );
 });
 
+test('promotes a cell of statements as a function chosen in the preview', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  await openNotebook(page, `${tmpPath}/prices.ipynb`);
+  const module = `report${testInfo.retry ? `_${testInfo.retry}` : ''}`;
+  const dialog = await promoteFromContextMenu(page, 3, `${module}.py`);
+  const promote = dialog.getByRole('button', { name: 'Promote' });
+  const offer = dialog.locator('.jp-ProdPromote-asFunction');
+  // a cell without definitions: nothing to promote until it becomes a function
+  await expect(offer).toBeVisible();
+  await expect(promote).toBeDisabled();
+  await offer.getByLabel('Function name').fill('print_report');
+  await offer
+    .getByRole('radio', { name: /Make a function of the cells/ })
+    .check();
+  const moduleDiff = dialog.locator('.jp-ProdPromote-diff').first();
+  await expect(moduleDiff).toContainText('def print_report(prices):');
+  await expect(promote).toBeEnabled();
+  await promote.click();
+  await expect(dialog).toHaveCount(0);
+  await expect
+    .poll(async () => (await cellSources(page))[3])
+    .toBe(`from ${module} import print_report\nprint_report(prices)`);
+  const written = fs.readFileSync(path.join(ROOT, `${module}.py`), 'utf-8');
+  expect(written).toContain('def print_report(prices):');
+  expect(written).toContain('price_summary("all", prices=prices)');
+  fs.rmSync(path.join(ROOT, `${module}.py`), { force: true });
+});
+
 test('updates a cell from a hand edit of its promoted definition in the module', async ({
   page,
   tmpPath
