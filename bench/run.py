@@ -1260,31 +1260,20 @@ def evaluate_targets(res: Results, sizes: list[int]) -> None:
         at=1000,
     )
     fl = row("1. fast checks", 1000, "floor: json.loads + ast.parse per cell")
-    if 1000 not in sizes:
-        t.append(Target("fast checks at 1000 cells within 3x of the parse floor", "size 1000 not run", None))
-    elif fl is None or fl.ours is None or fl.peer_s is None:
-        t.append(Target("fast checks at 1000 cells within 3x of the parse floor", "not measured", None))
-    else:
-        factor = fl.ours / fl.peer_s
-        t.append(
-            Target(
-                "fast checks at 1000 cells within 3x of the parse floor",
-                f"{factor:.1f}x the floor ({fmt_s(fl.ours)} vs {fmt_s(fl.peer_s)})",
-                factor <= 3,
-            )
-        )
     cd = row("1. fast checks", 1000, COLD)
-    if fl is None or fl.peer_s is None or cd is None or cd.peer_s is None:
-        t.append(Target("cold full check at 1000 cells within 2x of the parse floor", "not measured", None))
-    else:
-        factor = cd.peer_s / fl.peer_s
-        t.append(
-            Target(
-                "cold full check at 1000 cells within 2x of the parse floor",
-                f"{factor:.1f}x the floor ({fmt_s(cd.peer_s)} vs {fmt_s(fl.peer_s)}, both in-process)",
-                factor <= 2,
-            )
-        )
+    floor_s = fl.peer_s if fl is not None else None
+    for text, ours_s, limit, how in (
+        ("fast checks at 1000 cells within 3x of the parse floor", fl.ours if fl else None, 3, ""),
+        ("cold full check at 1000 cells within 2x of the parse floor", cd.peer_s if cd else None, 2, ", both in-process"),
+    ):
+        if 1000 not in sizes:
+            t.append(Target(text, "size 1000 not run", None))
+        elif ours_s is None or floor_s is None:
+            t.append(Target(text, "not measured", None))
+        else:
+            factor = ours_s / floor_s
+            measured = f"{factor:.1f}x the floor ({fmt_s(ours_s)} vs {fmt_s(floor_s)}{how})"
+            t.append(Target(text, measured, factor <= limit))
     cmp(
         "one-cell re-check at 1000 cells (delta request, warm) >= 3x faster than `ruff check --no-cache`",
         row(RECHECK, 1000, "ruff check --no-cache (native .ipynb)"),
