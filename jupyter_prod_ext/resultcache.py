@@ -4,7 +4,9 @@ A report is reused only when nothing that could change it changed. Its key hashe
 
 - the notebook file's bytes and the name it is shown under;
 - the run's options (checks, select, ignore, mypy settings) and the tool versions
-  (jupyter_prod_ext, black, mypy, Python);
+  (jupyter_prod_ext, black, mypy, jupytext, Python), plus the stamps of this package's own
+  source files, so a developer who edits a check (without bumping the version) never gets
+  a report made by the old code;
 - the *project fingerprint*: path, size and modification time of every file under the
   project root that configuration, dependency or type checks read (``*.py``, ``*.pyi``,
   ``*.toml``, ``*.cfg``, ``*.ini``, ``*.txt``, ``*.yml``, ``*.yaml``; hidden folders,
@@ -42,10 +44,15 @@ _SKIP_DIRS = frozenset({"node_modules", "__pycache__"})
 GIT_TIMEOUT = 10.0
 
 
+def _engine_fingerprint() -> str:
+    """Stamps of the package's own ``.py`` files: the version alone misses local edits."""
+    return project_fingerprint(Path(__file__).resolve().parent)
+
+
 def _tool_versions() -> dict[str, str]:
     from importlib import metadata
 
-    out = {"jupyter_prod_ext": __version__, "python": sys.version}
+    out = {"jupyter_prod_ext": __version__, "engine": _engine_fingerprint(), "python": sys.version}
     for dist in ("black", "mypy", "jupytext"):  # jupytext reads the .py/.md notebooks
         try:
             out[dist] = metadata.version(dist)

@@ -106,3 +106,34 @@ def test_bad_jobs_is_a_usage_error(capsys: pytest.CaptureFixture[str], project: 
         main(["check", "--jobs", "0", "."])
     assert exc.value.code == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_an_edit_of_the_engine_itself_invalidates_the_cache(tmp_path: Path) -> None:
+    """A developer who edits a check without bumping the version never gets the old code's report."""
+    import shutil
+    import sys
+
+    import jupyter_prod_ext
+
+    package = Path(jupyter_prod_ext.__file__).resolve().parent
+    copy = tmp_path / "site" / "jupyter_prod_ext"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("labextension", "__pycache__"))
+    root = tmp_path / "proj"
+    write_nb(root / "nb.ipynb", make_nb(("v = undefined_name", 1)))
+    cache = tmp_path / "cache"
+
+    def run() -> None:
+        argv = [sys.executable, "-m", "jupyter_prod_ext", "check", "--fast", "--format", "json",
+                "--cache-dir", str(cache), "nb.ipynb"]
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy.parent), "HOME": str(tmp_path)}
+        done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert json.loads(done.stdout)["notebooks"][0]["findings"]
+
+    run()
+    run()
+    assert len(entries(cache)) == 1  # the second run was a hit
+    check = copy / "checks" / "dataflow.py"
+    check.write_text(check.read_text(encoding="utf-8") + "\n# edited by hand\n", encoding="utf-8")
+    run()
+    assert len(entries(cache)) == 2  # the edited engine made a report of its own
