@@ -1,13 +1,14 @@
 """Promotion over many real notebooks: every top-level function and class, with the choices the preview suggests.
 
-    python bench/promote_corpus.py [FOLDER ...] [--results bench/RESULTS.md]
+    python bench/promote_corpus.py [FOLDER ...] [--results bench/promote_corpus.md]
 
 FOLDER (default: tests/data) holds notebooks, searched recursively. Prints the measure as JSON and as a
 markdown table: definitions attempted, complete modules, refusals by reason, broken modules (a module that
 would not parse, has an undefined name or an unused import, or is not black-clean) and rewritten notebooks
 that gained an undefined name. Targets (issue 12): 0 broken, 0 notebooks gaining an undefined name, at least
 97% complete among the definitions the notebook's own code does not rule out. ``--results`` replaces the
-row of FOLDER in the "Promotion over real notebooks" section of that file. Exit 1 when a target is missed.
+row of FOLDER in the "Promotion over real notebooks" section of that file (``bench/promote_corpus.md``,
+which ``bench/run.py`` appends to ``bench/RESULTS.md``; the same section is kept there). Exit 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -31,12 +32,16 @@ SECTION = "## Promotion over real notebooks"
 HEADER = [
     SECTION,
     "",
-    "`python bench/promote_corpus.py FOLDER --results bench/RESULTS.md`: every top-level function and class of",
+    "`python bench/promote_corpus.py FOLDER --results bench/promote_corpus.md`: every top-level function and class of",
     "every notebook under FOLDER promoted (dry run) with the choices the preview suggests. Complete: the module",
     "parses, has no undefined name and no unused import (pyflakes) and is black-clean, and the rewritten notebook",
     "gains no undefined name (pyflakes on its cells). Share: complete among the definitions that the notebook's",
     "own code does not rule out (magics, star imports, its own undefined names, `global`, a name defined twice).",
-    "Targets: 0 broken, 0 notebooks gaining an undefined name, >= 97% complete. One row per run.",
+    "Targets: 0 broken, 0 notebooks gaining an undefined name, >= 97% complete. One row per run. The real",
+    "notebooks are those of the precision measure (repositories, commits and licences in",
+    "`bench/precision/RESULTS.md`), fetched as `<owner>+<name>/<path>`; `tests/data` is the vendored set the",
+    "suite checks (`tests/test_promote_corpus.py`). Not counted as broken (listed in the JSON output): pyflakes",
+    "reports on a line the notebook's author marked `# noqa`, and names that occur only inside a string.",
     "",
     "| notebooks | readable | definitions | complete (after choices) | refused: notebook code | refused: other "
     "| share | broken | gained undefined | time |",

@@ -1536,9 +1536,10 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     info["load average (1/5/15 min) at start / end"] = f"{load_start} / {loadavg()}"
     text = render(bench.res, info, command, started, elapsed)
-    precision = BENCH / "precision" / "RESULTS.md"  # measured by hand from real notebooks (issue 17): kept
-    if precision.is_file():
-        text += "\n" + precision.read_text(encoding="utf-8")
+    # measured separately over real notebooks, kept: precision (issue 17), promotion (issue 12)
+    for kept in (BENCH / "precision" / "RESULTS.md", BENCH / "promote_corpus.md"):
+        if kept.is_file():
+            text += "\n" + kept.read_text(encoding="utf-8")
     args.output.write_text(text, encoding="utf-8")
     (OUT / "results.json").write_text(
         json.dumps(

@@ -51,6 +51,9 @@ export interface IPromoteChoices {
 /** Runs the dry run again with new choices (the preview's diffs follow the choices). */
 export type Rerun = (choices: IPromoteChoices) => Promise<IPromoteResult>;
 
+/** At most this many extra dry runs to give every data name the choice the preview suggests. */
+const SUGGESTION_ROUNDS = 6;
+
 /**
  * The dry run with a choice for every data name: names without one get the choice the preview
  * suggests, so the diffs show a promotion that works. Returns the preview and the choices it used.
@@ -59,19 +62,23 @@ export async function previewWithSuggestions(
   rerun: Rerun,
   choices: IPromoteChoices
 ): Promise<{ result: IPromoteResult; unmoved: UnmovedChoices }> {
-  const result = await rerun(choices);
-  const open = result.unmoved.filter(u => !(u.name in choices.unmoved));
-  if (open.length === 0) {
-    return { result, unmoved: choices.unmoved };
+  let unmoved = choices.unmoved;
+  let result = await rerun(choices);
+  // a moved statement can read more data: a few rounds settle every name
+  for (let round = 0; round < SUGGESTION_ROUNDS; round++) {
+    const open = result.unmoved.filter(
+      u => !u.choices.includes(unmoved[u.name] ?? 'none')
+    );
+    if (open.length === 0) {
+      break;
+    }
+    unmoved = { ...unmoved };
+    for (const u of open) {
+      unmoved[u.name] = u.suggested;
+    }
+    result = await rerun({ unmoved, asFunction: choices.asFunction });
   }
-  const unmoved = { ...choices.unmoved };
-  for (const u of open) {
-    unmoved[u.name] = u.suggested;
-  }
-  return {
-    result: await rerun({ unmoved, asFunction: choices.asFunction }),
-    unmoved
-  };
+  return { result, unmoved };
 }
 
 function choiceLabel(choice: UnmovedChoice, trans: TranslationBundle): string {
