@@ -60,9 +60,8 @@ class Measure:
     #: pyflakes reports on the author's own noqa lines or on names only inside strings (listed, not counted)
     not_counted: list[str] = field(default_factory=list)
 
-    @property
-    def refused_by_notebook(self) -> int:
-        return sum(n for reason, n in self.refused.items() if reason in NOTEBOOK_CAUSED)
+    #: definitions refused for at least one reason in the notebook's own code
+    refused_by_notebook: int = 0
 
     @property
     def complete_share(self) -> float:
@@ -183,7 +182,9 @@ def measure(paths: list[Path], work: Path) -> Measure:
             assert result["written"] == [], result["written"]
             if not result["ok"]:
                 assert result["problems"] and len(result["refusals"]) == len(result["problems"]), result
-                m.refused.update({r["reason"] for r in result["refusals"]})
+                reasons = {r["reason"] for r in result["refusals"]}
+                m.refused.update(reasons)
+                m.refused_by_notebook += bool(reasons & NOTEBOOK_CAUSED)
                 continue
             m.complete += 1
             m.with_choices += chose

@@ -713,16 +713,22 @@ def test_a_cell_of_another_language_is_refused_by_name(tmp_path: Path) -> None:
     data["cells"][1]["metadata"]["vscode"] = {"languageId": "sql"}
     nb.write_text(json.dumps(data), encoding="utf-8")
     r = run(root, nb, cells=[1], as_function="query", dry_run=True)
-    assert not r["ok"] and any("Cell 1 is a `sql` cell (not Python)" in p for p in r["problems"]), r["problems"]
+    assert not r["ok"] and any("Cell 1 is a `sql` cell (not Python)" in p for p in r["problems"]), r[
+        "problems"
+    ]
 
 
-def test_round_trip_a_hand_edit_goes_back_to_the_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_round_trip_a_hand_edit_goes_back_to_the_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from jupyter_prod_ext.checks import Context
     from jupyter_prod_ext.checks.engine import run_checks
     from jupyter_prod_ext.cli.main import main
     from jupyter_prod_ext.notebook import load_notebook
 
-    root, nb = make_project(tmp_path, "import math", "def area(r):\n    return math.pi * r**2", "print(area(2))")
+    root, nb = make_project(
+        tmp_path, "import math", "def area(r):\n    return math.pi * r**2", "print(area(2))"
+    )
     assert run(root, nb, names=["area"], rewrite=False)["ok"]
     module = root / "src/demo_pkg/features.py"
 
@@ -770,6 +776,21 @@ def test_as_function_passes_a_parameter_to_a_helper_that_reads_data(tmp_path: Pa
     r = run(root, nb, cells=[2], as_function="report", unmoved={"prices": "parameter"})
     assert r["ok"], r["problems"]
     src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
-    assert "def report(prices):" in src and "price_summary(\"all\", prices=prices)" in src
+    assert "def report(prices):" in src and 'price_summary("all", prices=prices)' in src
     assert "def price_summary(label, *, prices):" in src
     assert "".join(json.loads(nb.read_text())["cells"][2]["source"]).endswith("report(prices)")
+
+
+def test_notebook_calls_with_a_trailing_comma_get_the_parameter(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        PRICES,
+        "def total(scale, label='x'):\n    return sum(prices) * scale",
+        "total(\n    2,\n    label='y',  # the label, shown\n)\ntotal(3)\ntotal(4, )",
+    )
+    r = run(root, nb, names=["total"], unmoved={"prices": "parameter"})
+    assert r["ok"], r["problems"]
+    assert "".join(json.loads(nb.read_text())["cells"][2]["source"]) == (
+        "total(\n    2,\n    label='y',  # the label, shown\nprices=prices)\ntotal(3, prices=prices)\n"
+        "total(4, prices=prices)"
+    )
