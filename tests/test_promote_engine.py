@@ -794,3 +794,12 @@ def test_notebook_calls_with_a_trailing_comma_get_the_parameter(tmp_path: Path) 
         "total(\n    2,\n    label='y',  # the label, shown\nprices=prices)\ntotal(3, prices=prices)\n"
         "total(4, prices=prices)"
     )
+
+
+def test_mypy_name_defined_in_promoted_code_refuses(tmp_path: Path) -> None:
+    # a string annotation is a name only mypy resolves: it is our bug if the module does not define it
+    root, nb = make_project(tmp_path, "def f(x) -> 'Missing':\n    return x", "f(1)")
+    r = run(root, nb, names=["f"], typecheck=True, write_notebook=False)
+    assert r["typecheck"]["ran"], r["typecheck"]
+    assert not r["ok"] and _reasons(r) == ["mypy-name-defined"] and r["written"] == []
+    assert "Missing" in r["problems"][0] and not (root / "src/demo_pkg/features.py").exists()
