@@ -32,7 +32,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 import black
 from black.handle_ipynb_magics import PYTHON_CELL_MAGICS
@@ -43,6 +43,9 @@ from .errors import InputError, NotebookError, ToolError
 from .lru import LockedLRU
 from .notebook import PARSE_ERRORS, parse_problem, parse_python
 from .procs import ProcessTimeout, Worker, serve_json_lines
+from .wire import CellFormatDict as CellFormatDict  # the shapes live in the wire contract
+from .wire import CellFormatErrorDict as CellFormatErrorDict
+from .wire import FormatAnswerDict as FormatAnswerDict
 
 #: Bound of the memo; a cell result is a few hundred bytes.
 CACHE_MAX_ENTRIES = 20_000
@@ -380,22 +383,6 @@ def _reason(exc: Exception) -> str:
 
 # -- whole notebooks (POST format, ``jupyter-prod format``) ---------------------------------------
 
-
-class CellFormatDict(TypedDict):
-    cell: int
-    cell_id: str | None
-    source: str
-    changed: bool
-
-
-class CellFormatErrorDict(TypedDict):
-    cell: int
-    message: str
-
-
-class FormatAnswerDict(TypedDict):
-    cells: list[CellFormatDict]
-    errors: list[CellFormatErrorDict]
 
 
 def format_notebook(

@@ -1,15 +1,13 @@
 /**
- * Request layer of the `jupyter-prod` REST API (docs/API.md) and the
- * TypeScript mirror of the server's JSON shapes (jupyter_prod_ext/types.py).
- *
- * Keys are public contracts: never rename one that shipped; change this file
- * and the Python TypedDicts together.
+ * Request layer of the `jupyter-prod` REST API (docs/API.md). The JSON shapes
+ * come from the one wire contract, jupyter_prod_ext/wire.py, through the
+ * generated ./wire (`jlpm build:wire`): keys are public contracts, never
+ * rename one that shipped.
  */
 import { URLExt } from '@jupyterlab/coreutils';
-import type * as nbformat from '@jupyterlab/nbformat';
 import { ServerConnection } from '@jupyterlab/services';
 
-import type { IDeltaNotebook, IMissingAnswer } from './delta';
+import type { IMissingAnswer } from './delta';
 
 /** URL namespace of every route of the server extension. */
 export const API_NAMESPACE = 'jupyter-prod';
@@ -22,277 +20,69 @@ export const NOT_ENABLED_MESSAGE =
   'The jupyter_prod_ext server extension is not enabled: run `jupyter server extension enable jupyter_prod_ext` and restart Jupyter.';
 
 // ---------------------------------------------------------------------------
-// JSON shapes (mirror of jupyter_prod_ext/types.py)
+// JSON shapes: generated from jupyter_prod_ext/wire.py into ./wire (never by
+// hand); re-exported under the names the views have always used.
 // ---------------------------------------------------------------------------
 
-export type Severity = 'error' | 'warning' | 'info';
+export type {
+  CommitGate,
+  FileState,
+  IEdit,
+  ICheckOutput,
+  ICheckRequest,
+  ICommitRequest,
+  ICommitResult,
+  IErrorBody,
+  IFileError,
+  IFinding,
+  IFix,
+  IFormatRequest,
+  IPromoteRequest,
+  IPromoteResult,
+  IReport,
+  IReportSummary,
+  IRunReport,
+  IRunRequest,
+  RefusalReason,
+  RunState,
+  Severity,
+  UnmovedChoice
+} from './wire';
+import type {
+  ICancelRunAnswer,
+  ICellFormat,
+  ICheckRequest,
+  ICommitRefusalDetails,
+  ICommitRequest,
+  ICommitResult,
+  IErrorBody,
+  IFormatAnswer,
+  IFormatRequest,
+  IPromoteRequest,
+  IPromoteResult,
+  IPublicProgress,
+  IReport,
+  IRunReport,
+  IRunRequest,
+  IStatus,
+  IVersion,
+  Severity,
+  ChecksPreset
+} from './wire';
+
 export const SEVERITIES: ReadonlyArray<Severity> = ['error', 'warning', 'info'];
 
-/** An exact edit that resolves a finding: new source for whole cells. */
-export interface IFix {
-  description: string;
-  /** cell index (as a string key) -> full new source of that cell */
-  cells: { [cell: string]: string };
-}
-
-export interface IFinding {
-  check: string;
-  severity: Severity;
-  /** 0-based index among all cells, or null for notebook-level findings. */
-  cell: number | null;
-  cell_id: string | null;
-  /** 1-based line in the cell. */
-  line: number | null;
-  message: string;
-  hint: string;
-  fix: IFix | null;
-  /** Family of the check, when the server sends it (optional, newer servers). */
-  family?: string;
-}
-
-export interface IReportSummary {
-  errors: number;
-  warnings: number;
-  infos: number;
-  waived: number;
-  code_cells: number;
-  checks_run: string[];
-}
-
-export interface IReport {
-  path: string;
-  score: number;
-  findings: IFinding[];
-  waived: IFinding[];
-  summary: IReportSummary;
-}
-
-export interface IFileError {
-  path: string;
-  message: string;
-}
-
-/** `jupyter-prod check --format json` output. */
-export interface ICheckOutput {
-  version: number;
-  notebooks: IReport[];
-  errors: IFileError[];
-}
-
-/** Body of every non-2xx answer of our routes. */
-export interface IErrorBody {
-  error: string;
-  kind: string;
-  details: unknown | null;
-}
-
 /** `"fast"`, `"all"` or an explicit list of check ids. */
-export type ChecksSelection = 'fast' | 'all' | string[];
-
-export interface ICheckRequest {
-  path: string;
-  notebook?: nbformat.INotebookContent;
-  /** the notebook as a delta: sources the server has seen travel as hashes (src/delta.ts) */
-  delta?: IDeltaNotebook;
-  checks?: ChecksSelection;
-  /** only run/report these check ids */
-  select?: string[];
-  /** never report these check ids */
-  ignore?: string[];
-}
-
-export interface IFormatRequest {
-  path: string;
-  notebook?: nbformat.INotebookContent;
-  /** default: all code cells */
-  cells?: number[];
-}
-
-export interface IFormattedCell {
-  cell: number;
-  cell_id: string | null;
-  source: string;
-  changed: boolean;
-}
-
-export interface IFormatResult {
-  cells: IFormattedCell[];
-  errors: { cell: number; message: string }[];
-}
-
-export type UnmovedChoice = 'parameter' | 'move' | 'cancel';
-
-export interface IPromoteRequest {
-  path: string;
-  notebook?: nbformat.INotebookContent;
-  cells?: (number | string)[];
-  names?: string[];
-  to: string;
-  as_function?: string;
-  dry_run?: boolean;
-  rewrite?: boolean;
-  tests?: boolean;
-  force?: boolean;
-  unmoved?: { [name: string]: UnmovedChoice };
-  /** `preview_sha256` of the preview the user approved: refused if the result would differ */
-  expect?: string;
-}
-
-/**
- * An edit of the notebook answered by `promote`, applied in the given order;
- * `cell` is an index of the ORIGINAL notebook (for `insert`: insert before it).
- */
-export type IEdit =
-  | { op: 'replace'; cell: number; cell_id: string | null; source: string }
-  | { op: 'delete'; cell: number; cell_id: string | null }
-  | { op: 'insert'; cell: number; source: string; cell_type: 'code' }
-  | { op: 'metadata'; metadata: { [key: string]: unknown } };
-
-export interface IPromoteResult {
-  version: number;
-  ok: boolean;
-  dry_run: boolean;
-  module_path: string;
-  module_source: string;
-  module_diff: string;
-  notebook_diff: string;
-  notebook_edits: IEdit[];
-  slice: {
-    name: string;
-    kind: string;
-    cell: number;
-    cell_id: string | null;
-    reason: string;
-  }[];
-  unmoved: {
-    name: string;
-    cell: number;
-    line: number | null;
-    reason: string;
-    /** only the choices that work for this name */
-    choices: UnmovedChoice[];
-    /** choice -> what it does, in one line */
-    consequences: { [choice: string]: string };
-    suggested: UnmovedChoice;
-  }[];
-  typecheck: {
-    ran: boolean;
-    message: string;
-    errors: {
-      module_line: number;
-      cell: number | null;
-      cell_line: number | null;
-      message: string;
-    }[];
-  };
-  problems: string[];
-  /** the problems with their stable reason ids (same order) */
-  refusals: { reason: string; message: string }[];
-  warnings: string[];
-  drift: {
-    name: string;
-    state: 'cell-changed' | 'module-edited';
-    message: string;
-    /** the definition's current text in the module, or null */
-    module_text: string | null;
-  }[];
-  tests_path: string | null;
-  untested: string[];
-  written: string[];
-  /** fingerprint of what this result shows; send it back as `expect` to apply exactly this */
-  preview_sha256: string;
-  /** a function name the preview can offer for the selected cells' statements (`as_function`), or null */
-  function_offer: string | null;
-}
-
-export interface ICommitRequest {
-  path: string;
-  paths?: string[];
-  message: string;
-  code_only?: boolean;
-  allow_findings?: boolean;
-  init?: boolean;
-}
-
-export interface ICommitResult {
-  commit: string;
-  short: string;
-  branch: string;
-  files: string[];
-  code_only: boolean;
-  hook_output: string;
-  /** one-line summary of what was committed (e.g. without outputs) */
-  message: string;
-  gate: { blocked: boolean; findings: IFinding[] };
-}
-
+export type ChecksSelection = ChecksPreset | string[];
+export type IFormattedCell = ICellFormat;
+export type IFormatResult = IFormatAnswer;
 /** `details` of a 409 `kind: "refused"` answer to `POST commit`. */
-export interface ICommitRefusal {
-  reason: 'secrets' | 'findings' | 'hook' | 'hook-modified';
-  findings: IFinding[];
-  output: string;
-  modified: string[];
-}
-
-export type FileState =
-  'untracked' | 'modified' | 'staged' | 'clean' | 'ignored';
-
-export interface IStatusResult {
-  repo: string | null;
-  branch: string | null;
-  head: string | null;
-  detached: boolean;
-  operation: null | 'merge' | 'rebase' | 'cherry-pick' | 'revert';
-  files: { path: string; state: FileState }[];
-  log: {
-    commit: string;
-    short: string;
-    subject: string;
-    author: string;
-    date: string;
-  }[];
-}
-
-export interface IRunRequest {
-  path: string;
-  notebook?: nbformat.INotebookContent;
-  timeout?: number;
-  cell_timeout?: number;
-  normalize?: ('addresses' | 'timestamps' | 'durations')[];
-}
-
-export type RunState = 'idle' | 'queued' | 'running' | 'done' | 'cancelled';
-
-export interface IRunReport extends IReport {
-  run: {
-    cells_run: number;
-    total: number;
-    seconds: number;
-    changed: number[];
-    reproduced: boolean;
-    state: RunState;
-  };
-}
-
-export interface IRunProgress {
-  state: RunState;
-  /** index (0-based among all cells) of the cell running now */
-  cell: number | null;
-  /** code cells with source (what a full run executes) */
-  total: number | null;
-  /** code cells that finished */
-  cells_run?: number;
-}
-
+export type ICommitRefusal = ICommitRefusalDetails;
+export type IStatusResult = IStatus;
+export type IRunProgress = IPublicProgress;
 /** Answer of `DELETE run?path=`. */
-export interface ICancelRunResult extends IRunProgress {
-  cancelled: boolean;
-}
-
-export interface IVersionInfo {
-  version: string;
-  api: number;
-}
+export type ICancelRunResult = ICancelRunAnswer;
+export type IVersionInfo = IVersion;
 
 // ---------------------------------------------------------------------------
 // Errors

@@ -6,17 +6,10 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { IFinding } from './api';
+import type { Family as CheckFamily } from './wire';
 
-export type Family =
-  | 'execution'
-  | 'dataflow'
-  | 'structure'
-  | 'portability'
-  | 'security'
-  | 'hygiene'
-  | 'quality'
-  | 'vcs'
-  | 'other';
+/** The families of the check registry (wire.py), and "other" for a finding without one. */
+export type Family = CheckFamily | 'other';
 
 export const FAMILY_ORDER: ReadonlyArray<Family> = [
   'execution',

@@ -21,10 +21,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 from ..errors import ConflictError
 from ..notebook import Notebook
+from ..wire import PublicProgress as PublicProgress
 from .compare import DEFAULT_NORMALIZE
 from .runner import (
     DEFAULT_CELL_TIMEOUT,
@@ -35,15 +36,6 @@ from .runner import (
     cancelled_report,
     run_notebook,
 )
-
-
-class PublicProgress(TypedDict):
-    """What ``GET run`` answers."""
-
-    state: RunState
-    cell: int | None
-    total: int
-    cells_run: int
 
 
 class RunHandle:

@@ -55,6 +55,9 @@ from typing import IO, Any, Literal, TypedDict
 from ..errors import InputError, NotFoundError, ToolError
 from ..notebook import PARSE_ERRORS, Notebook, load_notebook, notebook_from_dict, parse_python
 from ..types import FindingDict, ReportSummary
+from ..wire import RunInfo as RunInfo
+from ..wire import RunReport as RunReport
+from ..wire import RunState as RunState
 from .compare import DEFAULT_NORMALIZE, check_normalize, diff_lines, visible_lines
 
 DEFAULT_TIMEOUT = 600.0
@@ -68,29 +71,6 @@ CHECKS_RUN = ["run-error", "run-timeout", "output-changed"]
 _STOP_GRACE = 5.0
 _POLL = 0.1
 
-RunState = Literal["idle", "queued", "running", "done", "cancelled"]
-
-
-class RunInfo(TypedDict):
-    #: code cells that finished (the failing one included)
-    cells_run: int
-    #: code cells with source (what a full run executes)
-    total: int
-    seconds: float
-    #: indexes of cells whose output changed
-    changed: list[int]
-    reproduced: bool
-    #: "done" (ran to the end or to the first failure) or "cancelled"
-    state: RunState
-
-
-class RunReport(TypedDict):
-    path: str
-    score: int
-    findings: list[FindingDict]
-    waived: list[FindingDict]
-    summary: ReportSummary
-    run: RunInfo
 
 
 class RunProgress(TypedDict):

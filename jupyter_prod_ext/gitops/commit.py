@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 from .. import notebook as nbmod
 from ..errors import (
@@ -51,6 +51,9 @@ from ..errors import (
 from ..jupytext_io import check_pair_agrees, is_text_notebook_path, pair_of, paired_files, raw_from_bytes
 from ..notebook import human_size, notebook_from_dict, read_notebook_bytes
 from ..types import FindingDict, ReportDict
+from ..wire import CommitResultDict as CommitResultDict
+from ..wire import GateResultDict as GateResultDict
+from ..wire import GitOperation
 from .gate import gate, gate_files, refusal_details
 from .runner import (
     HOOK_TIMEOUT,
@@ -83,22 +86,6 @@ class NoRepositoryError(NotFoundError):
         super().__init__(message)
         self.details: dict[str, object] = {"reason": "no-repo"}
 
-
-class GateResultDict(TypedDict):
-    blocked: bool
-    findings: list[FindingDict]
-
-
-class CommitResultDict(TypedDict):
-    commit: str
-    short: str
-    branch: str | None
-    files: list[str]
-    code_only: bool
-    hook_output: str
-    gate: GateResultDict
-    #: one line for a notification: what was committed, and whether the disk copy differs
-    message: str
 
 
 @dataclass(frozen=True)
@@ -172,7 +159,7 @@ def read_head(repo: Repo) -> Head:
     return Head(ref, None)
 
 
-def operation_in_progress(git_dir: Path) -> str | None:
+def operation_in_progress(git_dir: Path) -> GitOperation | None:
     """The multi-step operation the repository is in the middle of, if any."""
     if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
         return "rebase"

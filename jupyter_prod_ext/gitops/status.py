@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, TypedDict
 
 from ..errors import NotFoundError, PathError, ProdError
+from ..wire import FileState as FileState
+from ..wire import FileStatusDict as FileStatusDict
+from ..wire import LogEntryDict as LogEntryDict
+from ..wire import StatusDict as StatusDict
 from .commit import (
     Repo,
     _under,
@@ -24,33 +27,8 @@ from .commit import (
 )
 from .runner import git
 
-FileState = Literal["untracked", "modified", "staged", "clean", "ignored"]
-
 #: Pathspecs are literal: a notebook called ``[draft] *.ipynb`` is one file, not a glob.
 _LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}
-
-
-class FileStatusDict(TypedDict):
-    path: str
-    state: FileState
-
-
-class LogEntryDict(TypedDict):
-    commit: str
-    short: str
-    subject: str
-    author: str
-    date: str
-
-
-class StatusDict(TypedDict):
-    repo: str | None
-    branch: str | None
-    head: str | None
-    detached: bool
-    operation: str | None
-    files: list[FileStatusDict]
-    log: list[LogEntryDict]
 
 
 def _state(xy: str) -> FileState:

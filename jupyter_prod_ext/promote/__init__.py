@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .api import PromoteOptions, options_from_body, promote
+from .api import PromoteOptions, promote
 
-__all__ = ["PromoteOptions", "options_from_body", "promote"]
+__all__ = ["PromoteOptions", "promote"]

@@ -115,53 +115,6 @@ def _keyword(name: str) -> bool:
     return keyword.iskeyword(name)
 
 
-def options_from_body(body: dict[str, Any]) -> PromoteOptions:
-    """Validate the JSON body of ``POST promote`` (types only; meaning is checked by ``promote``)."""
-
-    def flag(key: str, default: bool) -> bool:
-        value = body.get(key, default)
-        if not isinstance(value, bool):
-            raise InputError(f"'{key}' must be true or false.")
-        return value
-
-    to = body.get("to")
-    if not isinstance(to, str):
-        raise InputError(
-            "'to' must be the target module path relative to the project root, e.g. src/pkg/mod.py."
-        )
-    cells = body.get("cells", [])
-    if not isinstance(cells, list) or not all(
-        isinstance(c, str) or (isinstance(c, int) and not isinstance(c, bool)) for c in cells
-    ):
-        raise InputError("'cells' must be a list of cell indexes or cell ids.")
-    names = body.get("names", [])
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise InputError("'names' must be a list of definition names.")
-    as_function = body.get("as_function")
-    if as_function is not None and not isinstance(as_function, str):
-        raise InputError("'as_function' must be a string.")
-    unmoved = body.get("unmoved", {})
-    if not isinstance(unmoved, dict) or not all(isinstance(v, str) for v in unmoved.values()):
-        raise InputError('\'unmoved\' must map names to "parameter" or "move".')
-    expect = body.get("expect")
-    if expect is not None and not isinstance(expect, str):
-        raise InputError("'expect' must be the preview_sha256 of the preview that was shown.")
-    opts = PromoteOptions(
-        to=to,
-        cells=list(cells),
-        names=list(names),
-        as_function=as_function or None,
-        dry_run=flag("dry_run", False),
-        rewrite=flag("rewrite", True),
-        tests=flag("tests", False),
-        force=flag("force", False),
-        unmoved={str(k): str(v) for k, v in unmoved.items()},
-        expect=expect,
-    )
-    opts.validate()
-    return opts
-
-
 # -- per-module locks ---------------------------------------------------------------------------
 
 _locks: dict[str, threading.Lock] = {}

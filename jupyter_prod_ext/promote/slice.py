@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..analysis import BUILTIN_NAMES, Stmt, is_provided
+from ..wire import SliceKind
 from .select import Program, stmt_label
 from .types import Problem, Reason
 
@@ -54,7 +55,7 @@ class Piece:
     """A top-level statement that moves into the module."""
 
     stmt: Stmt
-    kind: str  # function, class, constant, statement
+    kind: SliceKind  # function, class, constant, import, statement
     names: list[str]
     reason: str
     selected: bool
@@ -253,6 +254,7 @@ class _Slicer:
         if existing is not None:
             return existing
         node = stmt.node
+        kind: SliceKind
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             kind = "function"
         elif isinstance(node, ast.ClassDef):

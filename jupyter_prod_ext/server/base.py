@@ -1,6 +1,8 @@
 """Base handler: authentication, JSON in and out, one error mapping.
 
-Every route subclasses :class:`ProdHandler`. Engine errors (``errors.py``)
+Every route subclasses :class:`ProdHandler`. Request bodies are read and checked
+against the wire contract (``wire.py``) in one place, :meth:`ProdHandler.json_body`,
+so a malformed body is always the same one-line 400. Engine errors (``errors.py``)
 become a JSON body ``{"error", "kind", "details"}`` with the family's status;
 anything else becomes a 500 with a one-line message (and a logged traceback),
 never an HTML page with a stack trace.
@@ -14,7 +16,7 @@ import os
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
@@ -24,6 +26,7 @@ from ..notebook import human_size
 from ..paths import project_root as find_project_root
 from ..paths import resolve_under
 from ..typecheck import TypecheckSettings
+from ..wire import CheckRequest, FormatRequest, PromoteRequest, RunRequest, validate
 from .lanes import Lanes, lanes_of
 from .settings import ServerSettings, server_settings
 
@@ -34,6 +37,7 @@ from .settings import ServerSettings, server_settings
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
 T = TypeVar("T")
+Body = TypeVar("Body")
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
 
 
@@ -71,6 +75,10 @@ def redact_root(message: str, root: Path) -> str:
         message = re.sub(escaped + re.escape(os.sep) + r"(?=[^\s'\":;,)\]])", "", message)
         message = re.sub(escaped + r"(?![\w.-])", "the server root", message)
     return message
+
+
+#: the request bodies that name a notebook (``path``, the editor's ``notebook``)
+NotebookBody = CheckRequest | FormatRequest | PromoteRequest | RunRequest
 
 
 class ProdHandler(APIHandler):
@@ -118,7 +126,17 @@ class ProdHandler(APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"error": message, "kind": "http", "details": None}))
 
-    def json_body(self) -> dict[str, Any]:
+    def json_body(self, shape: type[Body]) -> Body:
+        """The request body as the wire contract's ``shape`` (a request TypedDict of ``wire.py``).
+
+        Too large is a 413, not JSON or not an object a 400, a key of the wrong type a 400 naming it:
+        each one line, before any file is looked up.
+        """
+        data = self._parsed_body()
+        validate(data, shape)
+        return cast(Body, data)
+
+    def _parsed_body(self) -> dict[str, Any]:
         body = self.request.body or b""
         # read at call time (not bound at import) so a test or a deployment can lower it
         configured = self.prod_settings.max_body_bytes
@@ -153,15 +171,13 @@ class ProdHandler(APIHandler):
             raise InputError(f"'{what}' must be a string path relative to the server root.")
         return resolve_under(self.root_dir, rel, must_exist=must_exist, allow_hidden=self.allow_hidden, what=what)
 
-    def notebook_target(self, body: dict[str, Any]) -> tuple[str, Path, dict[str, Any] | None]:
-        """``path`` and the optional ``notebook`` (the editor's unsaved content) of a body.
+    def notebook_target(self, body: NotebookBody) -> tuple[str, Path, dict[str, Any] | None]:
+        """``path`` and the optional ``notebook`` (the editor's unsaved content) of a checked body.
 
         The path is confined to the root; without content the file must exist.
         """
-        rel = body_str(body, "path")
+        rel = body["path"]
         content = body.get("notebook")
-        if content is not None and not isinstance(content, dict):
-            raise InputError("'notebook' must be the notebook's JSON object.")
         path = self.resolve(rel, what="notebook path", must_exist=content is None)
         return rel, path, content
 
@@ -188,16 +204,3 @@ class ProdHandler(APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(payload))
 
-
-def body_str(body: dict[str, Any], key: str, *, default: str | None = None) -> str:
-    value = body.get(key, default)
-    if not isinstance(value, str):
-        raise InputError(f"'{key}' must be a string.")
-    return value
-
-
-def body_bool(body: dict[str, Any], key: str, default: bool) -> bool:
-    value = body.get(key, default)
-    if not isinstance(value, bool):
-        raise InputError(f"'{key}' must be true or false.")
-    return value

@@ -11,20 +11,12 @@ from tornado import web
 from ..checks.api import check_path
 from ..checks.registry import CHECKS
 from ..delta import DeltaStore, notebook_from_delta
-from ..errors import InputError
+from ..wire import CheckRequest
 from .base import ProdHandler, json_errors
 from .lanes import BIG_NOTEBOOK_BYTES, releasing
 
 #: what delta requests sent, for every user of this server (bounded: see DeltaStore)
 DELTA_STORE = DeltaStore()
-
-
-def _str_list(value: object, key: str) -> list[str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-        raise InputError(f"'{key}' must be a list of check ids.")
-    return list(value)
 
 
 def fast_only(checks: object) -> object:
@@ -58,18 +50,16 @@ class CheckHandler(ProdHandler):
     @authorized(action="read")
     @json_errors
     async def post(self) -> None:
-        body = self.json_body()
+        body = self.json_body(CheckRequest)
         if "delta" in body and "notebook" not in body:
             # the cells' sources come from the store: the file itself need not exist (a new notebook)
             notebook, missing = await self.in_thread(notebook_from_delta, body["delta"], DELTA_STORE)
-            if missing:
+            if notebook is None:
                 self.finish_json({"missing": missing})
                 return
-            body = dict(body, notebook=notebook)
+            body = CheckRequest(**body, notebook=notebook)
         rel, path, content = self.notebook_target(body)
-        checks = body.get("checks", "fast")
-        if isinstance(checks, list):
-            checks = _str_list(checks, "checks")
+        checks: object = body.get("checks", "fast")
         if not self.may("write"):
             checks = fast_only(checks)
         run = functools.partial(self.in_slow_lane, path) if has_slow(checks) else self.in_thread
@@ -81,8 +71,8 @@ class CheckHandler(ProdHandler):
             server_root=self.root_dir,
             checks=checks,
             content=content,
-            select=_str_list(body.get("select"), "select"),
-            ignore=_str_list(body.get("ignore"), "ignore"),
+            select=body.get("select"),
+            ignore=body.get("ignore"),
             typecheck_settings=self.typecheck_settings,
         )
         self.finish_json(report)

@@ -16,7 +16,8 @@ from ..errors import InputError
 from ..gitops.commit import CommitResultDict, commit_notebook
 from ..gitops.status import StatusDict, repo_status
 from ..types import ReportDict
-from .base import ProdHandler, body_bool, body_str, json_errors
+from ..wire import CommitRequest
+from .base import ProdHandler, json_errors
 
 
 class CommitHandler(ProdHandler):
@@ -24,22 +25,22 @@ class CommitHandler(ProdHandler):
     @authorized(action="write")
     @json_errors
     async def post(self) -> None:
-        body = self.json_body()
-        rel = body_str(body, "path")
+        body = self.json_body(CommitRequest)
+        rel = body["path"]
         notebook = self.resolve(rel, what="notebook path", must_exist=True)
-        message = body_str(body, "message")
-        code_only = body_bool(body, "code_only", True)
-        allow_findings = body_bool(body, "allow_findings", False)
-        init = body_bool(body, "init", False)
         raw_paths = body.get("paths")
-        paths: list[Path] | None = None
-        if raw_paths is not None:
-            if not isinstance(raw_paths, list) or not all(isinstance(p, str) for p in raw_paths):
-                raise InputError("'paths' must be a list of paths relative to the server root.")
-            paths = [self.resolve(p, what="path", must_exist=True) for p in raw_paths]
+        paths = None if raw_paths is None else [self.resolve(p, what="path", must_exist=True) for p in raw_paths]
         root = self.root_dir
         result: CommitResultDict = await self.in_thread(
-            _gate_and_commit, notebook, rel, root, message, paths, code_only, allow_findings, init
+            _gate_and_commit,
+            notebook,
+            rel,
+            root,
+            body["message"],
+            paths,
+            body.get("code_only", True),
+            body.get("allow_findings", False),
+            body.get("init", False),
         )
         self.finish_json(result)
 

@@ -9,8 +9,6 @@ the run. A second POST for a notebook that is running answers 409 (see
 
 from __future__ import annotations
 
-from typing import Any
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
@@ -27,24 +25,17 @@ from ..execution.runner import (
     read_notebook,
 )
 from ..paths import relative_to_root
+from ..wire import Normalization, RunRequest
 from .base import ProdHandler, json_errors
 
 
-def _seconds(body: dict[str, Any], key: str, default: float) -> float:
-    value = body.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"'{key}' must be a number of seconds.")
-    return float(value)
+def _seconds(value: float | None, default: float) -> float:
+    return default if value is None else float(value)
 
 
-def _normalize(body: dict[str, Any]) -> frozenset[str]:
-    value = body.get("normalize")
+def _normalize(value: list[Normalization] | None) -> frozenset[str]:
     if value is None:
         return DEFAULT_NORMALIZE
-    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-        raise InputError("'normalize' must be a list of names (addresses, timestamps, durations).")
     try:
         return check_normalize(value)
     except ValueError as exc:
@@ -64,12 +55,12 @@ class RunHandler(ProdHandler):
     @authorized(action="execute")
     @json_errors
     async def post(self) -> None:
-        body = self.json_body()
+        body = self.json_body(RunRequest)
         rel, path, content = self.notebook_target(body)
-        timeout = _seconds(body, "timeout", DEFAULT_TIMEOUT)
-        cell_timeout = _seconds(body, "cell_timeout", DEFAULT_CELL_TIMEOUT)
+        timeout = _seconds(body.get("timeout"), DEFAULT_TIMEOUT)
+        cell_timeout = _seconds(body.get("cell_timeout"), DEFAULT_CELL_TIMEOUT)
         check_timeouts(timeout, cell_timeout)
-        normalize = _normalize(body)
+        normalize = _normalize(body.get("normalize"))
         display = relative_to_root(self.root_dir, path)
         if content is not None:
             model = await self.in_thread(load_input, content, display)

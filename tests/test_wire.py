@@ -1,0 +1,99 @@
+"""The wire contract (jupyter_prod_ext/wire.py): its committed JSON Schema is current, its Literals are the
+engine's reasons, and request validation gives one-line errors.
+
+The TypeScript side (src/wire.ts, generated from the schema) is held current by src/__tests__/wire.spec.ts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import get_args
+
+import pytest
+
+from jupyter_prod_ext import wire
+from jupyter_prod_ext.errors import InputError
+from jupyter_prod_ext.promote.types import Reason
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "api"
+
+
+def test_committed_schema_is_current() -> None:
+    for name, text in wire.schema_files().items():
+        committed = (SCHEMA_DIR / name).read_text(encoding="utf-8")
+        assert committed == text, f"docs/api/{name} is stale: run python -m jupyter_prod_ext.wire --write docs/api"
+
+
+def test_check_mode_reports_a_stale_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert wire.main(["--write", str(tmp_path)]) == 0
+    assert wire.main(["--check", str(tmp_path)]) == 0
+    (tmp_path / "wire.json").write_text("{}", encoding="utf-8")
+    assert wire.main(["--check", str(tmp_path)]) == 1
+    assert "stale" in capsys.readouterr().err
+
+
+def test_every_route_has_its_shapes() -> None:
+    from jupyter_prod_ext.server.routes import ROUTES
+
+    assert {name for name, _ in ROUTES} == set(wire.ROUTES)
+    schema = wire.wire_schema()
+    for verbs in schema["x-routes"].values():
+        for entry in verbs.values():
+            assert "response" in entry
+
+
+def test_refusal_reasons_are_the_engines() -> None:
+    assert set(get_args(wire.RefusalReason)) == {r.value for r in Reason}
+
+
+def test_drift_the_issue_named_is_gone() -> None:
+    defs = wire.wire_schema()["$defs"]
+    assert defs["CommitResultDict"]["properties"]["branch"] == {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    assert defs["PublicProgress"]["properties"]["total"] == {"type": "integer"}
+    details = defs["ErrorBody"]["properties"]["details"]["anyOf"]
+    assert {"$ref": "#/$defs/CommitRefusalDetails"} in details
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "'path' is missing: it must be a string path relative to the server root."),
+        ({"path": 3}, "'path' must be a string path relative to the server root."),
+        ({"path": "a.ipynb", "cells": [True]}, "'cells' must be a list of cell indices (integers)."),
+        ({"path": "a.ipynb", "cells": [1.5]}, "'cells' must be a list of cell indices (integers)."),
+        ({"path": "a.ipynb", "notebook": "text"}, "'notebook' must be the notebook's JSON object."),
+    ],
+)
+def test_validation_is_one_line(body: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError) as info:
+        wire.validate(body, wire.FormatRequest)
+    assert info.value.message == message
+
+
+def test_validation_accepts_what_the_frontend_sends() -> None:
+    wire.validate({"path": "a.ipynb", "cells": [0, 2], "extra": True}, wire.FormatRequest)
+    wire.validate({"path": "a.ipynb", "checks": "all", "select": ["secret"]}, wire.CheckRequest)
+    wire.validate({"path": "a.ipynb", "checks": ["secret"]}, wire.CheckRequest)
+    wire.validate({"path": "a", "to": "m.py", "cells": [0, "id-1"], "unmoved": {"x": "move"}}, wire.PromoteRequest)
+    wire.validate({"path": "a", "timeout": 3, "cell_timeout": None}, wire.RunRequest)
+    with pytest.raises(InputError, match="'timeout' must be a number of seconds"):
+        wire.validate({"path": "a", "timeout": True}, wire.RunRequest)
+    with pytest.raises(InputError, match="'checks' must be"):
+        wire.validate({"path": "a", "checks": "slow"}, wire.CheckRequest)
+    with pytest.raises(InputError, match="'unmoved' must be a map of names"):
+        wire.validate({"path": "a", "to": "m.py", "unmoved": {"x": "drop"}}, wire.PromoteRequest)
+
+
+def test_schema_is_json_schema() -> None:
+    import jsonschema  # jupyter_server's own dependency (jupyter_events)
+
+    schema = json.loads((SCHEMA_DIR / "wire.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_families_are_the_registrys() -> None:
+    from jupyter_prod_ext.checks.registry import CHECKS, FAMILIES
+
+    assert get_args(wire.Family) == FAMILIES
+    assert {spec.family for spec in CHECKS.values()} <= set(FAMILIES)
