@@ -681,7 +681,7 @@ def _promote_locked(
                     Problem(
                         Reason.HAND_EDITED,
                         f"`{name}` in {target.rel} was edited by hand since it was promoted; force the promotion to overwrite it "
-                        "(its current text is in drift[].module_text).",
+                        "(its current text is shown with the drift).",
                     )
                 )
         replaceable = set(promoting) if opts.force else recorded & promoting
