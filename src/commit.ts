@@ -45,22 +45,21 @@ export interface IGateVerdict {
   findings: IFinding[];
 }
 
-/** Check id of the secrets check (the gate never lets secrets through). */
-export const SECRET_CHECK = 'secret';
-
 /**
- * The verdict of the commit gate (jupyter_prod_ext/gitops/gate.py) on a
- * report: any secret blocks for good, error findings block unless allowed.
+ * What the commit gate will decide on a report, as the server says it: each
+ * finding carries its `commit_gate` ("always": a secret, no override;
+ * "unless-allowed": an error finding), decided by the one rule on the server
+ * (jupyter_prod_ext/checks/registry.py `commit_gate`), never derived here.
  */
 export function gateVerdict(findings: IFinding[] | null): IGateVerdict {
   if (findings === null) {
     return { state: 'unknown', findings: [] };
   }
-  const secrets = findings.filter(f => f.check === SECRET_CHECK);
+  const secrets = findings.filter(f => f.commit_gate === 'always');
   if (secrets.length > 0) {
     return { state: 'secrets', findings: secrets };
   }
-  const errors = findings.filter(f => f.severity === 'error');
+  const errors = findings.filter(f => f.commit_gate === 'unless-allowed');
   if (errors.length > 0) {
     return { state: 'findings', findings: errors };
   }

@@ -41,8 +41,12 @@ async def test_checks_the_unsaved_content_not_the_disk(jp_fetch: Any, jp_root_di
     undefined = [f for f in report["findings"] if f["check"] == "undefined-name"]
     assert [(f["cell"], f["line"], f["cell_id"]) for f in undefined] == [(2, 1, edited["cells"][2]["id"])]
     assert set(report) == {"path", "score", "findings", "waived", "summary"}
-    assert set(undefined[0]) == {"check", "severity", "cell", "cell_id", "line", "message", "hint", "fix", "family"}
+    keys = {"check", "severity", "cell", "cell_id", "line", "message", "hint", "fix", "family", "commit_gate"}
+    assert set(undefined[0]) == keys
     assert undefined[0]["family"] == "dataflow"
+    # the server says how each finding stops a commit; the panel shows it without deriving it again
+    assert undefined[0]["commit_gate"] == "unless-allowed"
+    assert all("commit_gate" not in f for f in report["findings"] if f["severity"] != "error")
 
 
 async def test_checks_selection(jp_fetch: Any, jp_root_dir: Path, cache: None) -> None:

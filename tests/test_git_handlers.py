@@ -125,6 +125,7 @@ async def test_gate_findings_refused_then_allowed(jp_fetch: Any, project: Path) 
     assert code == 409 and body["kind"] == "refused"
     assert body["details"]["reason"] == "findings"
     assert any(f["check"] == "undefined-name" for f in body["details"]["findings"])
+    assert {f["commit_gate"] for f in body["details"]["findings"]} == {"unless-allowed"}
     assert set(body["details"]) == {"reason", "findings", "output", "modified"}
     code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m", "allow_findings": True})
     assert code == 200, body
@@ -137,6 +138,7 @@ async def test_secret_gate_through_the_checks_engine(jp_fetch: Any, project: Pat
     write_nb(project / "notebooks" / "nb.ipynb", 'aws_key = "AKIAQ3EGRT7XK2LMNP4Z"\nprint(aws_key)')
     code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m", "allow_findings": True})
     assert code == 409 and body["details"]["reason"] == "secrets"
+    assert {f["commit_gate"] for f in body["details"]["findings"]} == {"always"}
 
 
 async def test_hook_failure_is_409_with_verbatim_output(jp_fetch: Any, project: Path) -> None:

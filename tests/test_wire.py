@@ -97,3 +97,14 @@ def test_families_are_the_registrys() -> None:
 
     assert get_args(wire.Family) == FAMILIES
     assert {spec.family for spec in CHECKS.values()} <= set(FAMILIES)
+
+
+def test_commit_gate_is_one_rule() -> None:
+    """The rule the gate applies and the ``commit_gate`` every finding carries are the same function."""
+    from jupyter_prod_ext.checks.registry import commit_gate
+
+    assert commit_gate("secret", "warning") == "always"
+    assert commit_gate("secret", "error") == "always"
+    assert commit_gate("undefined-name", "error") == "unless-allowed"
+    assert commit_gate("long-cell", "warning") is None
+    assert set(get_args(wire.CommitGate)) == {"always", "unless-allowed"}

@@ -12,7 +12,7 @@ from typing import Literal
 from ..errors import InputError
 from ..types import FindingDict, ReportDict
 from .base import Context, Finding
-from .registry import CHECKS, CheckSpec
+from .registry import CHECKS, CheckSpec, commit_gate
 from .score import score
 from .waivers import split_waived
 
@@ -96,11 +96,15 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _with_family(f: Finding) -> FindingDict:
+def _with_family(f: Finding, *, active: bool = False) -> FindingDict:
+    """The finding as JSON with its family and, when it counts (not waived), how it stops a commit."""
     d = f.to_dict()
     spec = CHECKS.get(f.check)
     if spec is not None:
         d["family"] = spec.family
+    gate = commit_gate(f.check, f.severity) if active else None
+    if gate is not None:
+        d["commit_gate"] = gate
     return d
 
 
@@ -131,7 +135,7 @@ def run_checks(ctx: Context, selection: Selection | str = "fast") -> ReportDict:
     )
     active.sort(key=key)
     waived.sort(key=key)
-    active_dicts = [_with_family(f) for f in active]
+    active_dicts = [_with_family(f, active=True) for f in active]
     return {
         "path": ctx.nb.path,
         "score": score(active_dicts),

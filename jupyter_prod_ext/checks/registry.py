@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..types import Severity
+from ..wire import CommitGate
 from .base import Context, Finding
 
 CheckFn = Callable[[Context], Iterable[Finding]]
@@ -27,6 +28,24 @@ class CheckSpec:
 CHECKS: dict[str, CheckSpec] = {}
 
 FAMILIES = ("execution", "dataflow", "structure", "portability", "security", "hygiene", "quality", "vcs")
+
+#: the check whose findings no user choice lets into a commit
+SECRET_CHECK = "secret"
+
+
+def commit_gate(check: str, severity: str) -> CommitGate | None:
+    """How a finding stops a commit: the gate's one rule, read by ``gitops.gate`` and sent to the UI.
+
+    A secret always blocks (a leaked key in git history outlives any later fix, so "allow findings"
+    cannot let it through); any other error blocks unless the user allows findings; the rest never do.
+    Each finding of a report carries the answer (``commit_gate``), so the panel shows what the server
+    will decide instead of deriving it again.
+    """
+    if check == SECRET_CHECK:
+        return "always"
+    if severity == "error":
+        return "unless-allowed"
+    return None
 
 
 def check(

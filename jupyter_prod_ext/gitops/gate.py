@@ -1,32 +1,39 @@
 """The readiness gate in front of a commit.
 
 The caller computes the report (the checks engine already moved per-cell
-waivers to ``waived``); this only decides. Secrets always block: a leaked key
-in git history outlives any later fix, so ``allow_findings`` cannot override
-them, and every committed file is scanned for them (:func:`gate_files`), not
-only the notebook. Other error-severity findings block unless the user allows them.
+waivers to ``waived``); this only decides, by the one rule
+:func:`~jupyter_prod_ext.checks.registry.commit_gate` (each finding of a report also
+carries its answer as ``commit_gate``, which the panel shows). Secrets always
+block: a leaked key in git history outlives any later fix, so ``allow_findings``
+cannot override them, and every committed file is scanned for them
+(:func:`gate_files`), not only the notebook. Other error-severity findings block
+unless the user allows them.
 """
 
 from __future__ import annotations
 
 import re
 
+from ..checks.registry import SECRET_CHECK, commit_gate
 from ..checks.secrets import mask, scan_text
 from ..errors import RefusedError
 from ..types import FindingDict, ReportDict
-
-SECRET_CHECK = "secret"
+from ..wire import CommitGate, CommitRefusalDetails, CommitRefusalReason
 
 
 def refusal_details(
-    reason: str,
+    reason: CommitRefusalReason,
     *,
     findings: list[FindingDict] | None = None,
     output: str = "",
     modified: list[str] | None = None,
-) -> dict[str, object]:
+) -> CommitRefusalDetails:
     """The ``details`` of every commit refusal: always the same keys, so the UI needs no guessing."""
     return {"reason": reason, "findings": list(findings or []), "output": output, "modified": list(modified or [])}
+
+
+def _gated(findings: list[FindingDict], how: CommitGate) -> list[FindingDict]:
+    return [f for f in findings if commit_gate(f["check"], f["severity"]) == how]
 
 
 def _cells(findings: list[FindingDict]) -> str:
@@ -43,7 +50,7 @@ def gate(report: ReportDict | None, allow_findings: bool) -> None:
         return
     findings = list(report.get("findings", []))
     name = report.get("path", "the notebook")
-    secrets = [f for f in findings if f.get("check") == SECRET_CHECK]
+    secrets = _gated(findings, "always")
     if secrets:
         n = len(secrets)
         raise RefusedError(
@@ -51,7 +58,7 @@ def gate(report: ReportDict | None, allow_findings: bool) -> None:
             "remove them (or waive a false positive in its cell) and commit again.",
             refusal_details("secrets", findings=secrets),
         )
-    errors = [f for f in findings if f.get("severity") == "error"]
+    errors = _gated(findings, "unless-allowed")
     if errors and not allow_findings:
         n = len(errors)
         raise RefusedError(
@@ -86,6 +93,7 @@ def file_secret_findings(rel: str, content: bytes) -> list[FindingDict]:
                 "hint": "Remove it and read it at run time (os.environ); waive a false positive with "
                 "# prod: ignore[secret] on its line.",
                 "fix": None,
+                "commit_gate": "always",
             }
         )
     return found

@@ -2,7 +2,12 @@ import { ApiError, IFinding, IStatusResult, ProdApi } from '../api';
 import { CommitModel, commitFailure, gateVerdict } from '../commit';
 import { FetchMock, flushPromises } from './fetchMock';
 
-function finding(check: string, severity: IFinding['severity']): IFinding {
+/** A finding as the server sends it: with its commit gate when it has one. */
+function finding(
+  check: string,
+  severity: IFinding['severity'],
+  commitGate?: IFinding['commit_gate']
+): IFinding {
   return {
     check,
     severity,
@@ -11,7 +16,8 @@ function finding(check: string, severity: IFinding['severity']): IFinding {
     line: 1,
     message: `${check} here`,
     hint: '',
-    fix: null
+    fix: null,
+    ...(commitGate ? { commit_gate: commitGate } : {})
   };
 }
 
@@ -42,21 +48,25 @@ const RESULT = {
 };
 
 describe('gateVerdict', () => {
-  it('blocks secrets for good, error findings unless allowed', () => {
+  it("shows the server's commit_gate: always blocks, unless-allowed blocks until allowed", () => {
     expect(gateVerdict(null).state).toBe('unknown');
     expect(gateVerdict([finding('unused-import', 'warning')]).state).toBe('ok');
     const errors = gateVerdict([
-      finding('undefined-name', 'error'),
+      finding('undefined-name', 'error', 'unless-allowed'),
       finding('unused-import', 'warning')
     ]);
     expect(errors.state).toBe('findings');
     expect(errors.findings.map(f => f.check)).toEqual(['undefined-name']);
     const secrets = gateVerdict([
-      finding('undefined-name', 'error'),
-      finding('secret', 'error')
+      finding('undefined-name', 'error', 'unless-allowed'),
+      finding('secret', 'warning', 'always')
     ]);
     expect(secrets.state).toBe('secrets');
     expect(secrets.findings.map(f => f.check)).toEqual(['secret']);
+  });
+
+  it('derives nothing itself: an error without commit_gate does not block', () => {
+    expect(gateVerdict([finding('secret', 'error')]).state).toBe('ok');
   });
 });
 
