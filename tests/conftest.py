@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from .installed import PACKAGE_DIR
+from .wire_answers import checked_fetch
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -36,6 +37,12 @@ def jp_server_config(jp_server_config):  # type: ignore[no-untyped-def]
             "allow_unauthenticated_access": False,
         }
     }
+
+
+@pytest.fixture
+def jp_fetch(jp_fetch):  # type: ignore[no-untyped-def]
+    """pytest-jupyter's, checking every answer of our routes against the wire contract (wire_answers.py)."""
+    return checked_fetch(jp_fetch)
 
 
 @pytest.fixture

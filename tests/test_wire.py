@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 
@@ -108,3 +108,22 @@ def test_commit_gate_is_one_rule() -> None:
     assert commit_gate("undefined-name", "error") == "unless-allowed"
     assert commit_gate("long-cell", "warning") is None
     assert set(get_args(wire.CommitGate)) == {"always", "unless-allowed"}
+
+
+def test_answers_off_contract_fail() -> None:
+    from .wire_answers import check_answer
+
+    check_answer("version", "GET", 200, b'{"version": "1.0", "api": 1}')
+    with pytest.raises(AssertionError, match="off-contract"):
+        check_answer("version", "GET", 200, b'{"version": "1.0", "api": 1, "extra": 2}')
+    with pytest.raises(AssertionError, match="off-contract"):
+        check_answer("run", "GET", 200, b'{"state": "running", "cell": null, "total": null, "cells_run": 0}')
+    with pytest.raises(AssertionError, match="off-contract"):
+        check_answer("check", "POST", 400, b'{"error": "e", "kind": "nope", "details": null}')
+
+
+async def test_every_answer_in_the_suite_is_checked(jp_fetch: Any) -> None:
+    """conftest's jp_fetch is the checking one: handler tests check their answers without asking."""
+    response = await jp_fetch("jupyter-prod", "version")
+    assert json.loads(response.body)["api"] == 1
+    assert jp_fetch.__qualname__.startswith("checked_fetch")
