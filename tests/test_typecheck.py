@@ -1,4 +1,4 @@
-"""mypy on notebooks through typecheck.py: real mypy, real daemon, real files."""
+"""mypy on notebooks through the typecheck package: real mypy, real daemon, real files."""
 
 from __future__ import annotations
 

@@ -1,0 +1,131 @@
+"""mypy's output mapped back to the notebook: parsing its lines (JSON or text) and taking absolute
+paths out of the messages a client reads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .settings import TypeErrorItem
+
+_TEXT_RE = re.compile(
+    r"^(?P<file>.+?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<sev>error|note|warning): "
+    r"(?P<msg>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
+)
+
+
+@dataclass(frozen=True)
+class _Raw:
+    file: str
+    line: int
+    column: int | None
+    severity: str
+    code: str | None
+    message: str
+    hint: str | None
+
+
+def _parse_line(line: str) -> _Raw | None:
+    line = line.rstrip("\r")
+    if line.startswith("{"):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or "file" not in data or "line" not in data:
+            return None
+        column = data.get("column")
+        return _Raw(
+            file=str(data["file"]),
+            line=max(int(data["line"]), 1),
+            # mypy's JSON columns are 0-based; ours are 1-based like the text output
+            column=int(column) + 1 if isinstance(column, int) and column >= 0 else None,
+            severity=str(data.get("severity") or "error"),
+            code=data.get("code") or None,
+            message=str(data.get("message", "")),
+            hint=data.get("hint") or None,
+        )
+    match = _TEXT_RE.match(line)
+    if match is None:
+        return None
+    return _Raw(
+        file=match["file"],
+        line=max(int(match["line"]), 1),
+        column=int(match["col"]) if match["col"] else None,
+        severity=match["sev"],
+        code=match["code"],
+        message=match["msg"],
+        hint=None,
+    )
+
+
+_Mapper = Callable[[_Raw], list[TypeErrorItem]]
+
+
+def _has_messages(out: str) -> bool:
+    return any(_parse_line(line) is not None for line in out.splitlines())
+
+
+def _parse(out: str) -> list[_Raw]:
+    raws: list[_Raw] = []
+    for line in out.splitlines():
+        raw = _parse_line(line)
+        if raw is None:
+            continue
+        if raw.severity == "note" and raws and raws[-1].line == raw.line and raws[-1].file == raw.file:
+            # Text output: a note right after its error is the error's hint.
+            if raws[-1].severity == "error" and raws[-1].hint is None and not line.startswith("{"):
+                raws[-1] = dataclasses.replace(raws[-1], hint=raw.message)
+                continue
+        raws.append(raw)
+    return raws
+
+
+def _failure_reason(rc: int, out: str, err: str) -> str:
+    lines = [ln.strip() for ln in (err + "\n" + out).splitlines() if ln.strip()]
+    interesting = [ln for ln in lines if not ln.startswith(("Daemon started", "Restarting", "Traceback"))]
+    detail = (interesting[-1] if interesting else f"exit status {rc}")[:300]
+    return f"mypy failed (exit status {rc}): {detail}"
+
+
+def _abs(file: str, project_root: Path) -> Path:
+    # mypy runs with cwd = project root: a relative path in its output is relative to that.
+    path = Path(file)
+    return (path if path.is_absolute() else project_root / path).resolve()
+
+
+def _same_file(file: str, target: Path, project_root: Path) -> bool:
+    try:
+        return _abs(file, project_root) == target.resolve()
+    except OSError:
+        return False
+
+
+def _display_path(file: str, project_root: Path) -> str:
+    """Relative to the project inside it; outside it (a stub in site-packages) the file name only."""
+    path = _abs(file, project_root)
+    try:
+        return path.relative_to(project_root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+#: an absolute POSIX path in a tool's message (group 1: its last component)
+_ABS_PATH = re.compile(r"(?<![\w.~/])/(?:[^\s'\":,()\[\]/]+/)+([^\s'\":,()\[\]/]*)")
+
+
+def without_paths(text: str, project_root: Path) -> str:
+    """``text`` without absolute paths: relative inside the project, the file name elsewhere.
+
+    mypy's messages name its executable, its cache and the checked files by absolute path; an
+    answer of the server must not reveal where its files (or its tools) are.
+    """
+    for root in dict.fromkeys((str(project_root), str(Path(project_root).resolve()))):
+        if len(root) > 1:
+            text = text.replace(root + "/", "")
+    return _ABS_PATH.sub(lambda m: m.group(1) or "/", text)
