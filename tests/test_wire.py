@@ -127,3 +127,35 @@ async def test_every_answer_in_the_suite_is_checked(jp_fetch: Any) -> None:
     response = await jp_fetch("jupyter-prod", "version")
     assert json.loads(response.body)["api"] == 1
     assert jp_fetch.__qualname__.startswith("checked_fetch")
+
+
+def test_cli_json_is_on_contract(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--format json`` of check, checks, status and commit prints what docs/api/wire.json's x-cli says."""
+    import subprocess
+
+    from jupyter_prod_ext.cli.main import main
+
+    from .nbutil import make_nb, write_nb
+    from .wire_answers import check_cli_output
+
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key, value in (("user.name", "T"), ("user.email", "t@example.com"), ("init.defaultBranch", "main")):
+        subprocess.run(["git", "config", "--global", key, value], check=True, timeout=30)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=30)
+    nb = write_nb(tmp_path / "nb.ipynb", make_nb(("import os\nprint(nowhere)", 1), markdown_title="N"))
+    runs = {
+        "check": ["check", "--fast", "--format", "json", str(nb)],
+        "checks": ["checks", "--format", "json"],
+        "status": ["status", "--format", "json", str(nb)],
+        "commit": ["commit", "--format", "json", "--allow-findings", "-m", "first", str(nb)],
+    }
+    for command, argv in runs.items():
+        rc = main(argv)
+        out, err = capsys.readouterr()
+        assert rc in (0, 1), (command, err)
+        check_cli_output(command, out)
+    with pytest.raises(AssertionError, match="off-contract"):
+        check_cli_output("checks", '[{"id": "x"}]')

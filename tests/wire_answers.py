@@ -40,6 +40,14 @@ def answer_schema(route: str, method: str, status: int) -> dict[str, Any] | None
     return {**ref, "$defs": schema["$defs"]}
 
 
+def check_cli_output(command: str, text: str) -> None:
+    """Fail when ``jupyter-prod COMMAND --format json`` printed something off the contract (``x-cli``)."""
+    schema = _schema()
+    found = {**schema["x-cli"][command], "$defs": schema["$defs"]}
+    errors = list(jsonschema.Draft202012Validator(found).iter_errors(json.loads(text)))
+    assert not errors, f"jupyter-prod {command} --format json is off-contract: {errors[0].message}"
+
+
 def check_answer(route: str, method: str, status: int, body: bytes) -> None:
     """Fail (AssertionError, one line) when the answer does not fit the contract."""
     found = answer_schema(route, method, status)
