@@ -16,7 +16,9 @@ This module sits at the bottom of the layers (it imports only ``errors``): every
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import sys
 import types
 from dataclasses import dataclass
@@ -582,6 +584,26 @@ def fields(td: type) -> dict[str, tuple[Any, bool]]:
     return out
 
 
+def field_docs(td: type) -> dict[str, str]:
+    """The ``#:`` comment lines above each field of a TypedDict, joined: its description in the schema."""
+    try:
+        lines = inspect.getsource(td).splitlines()
+    except (OSError, TypeError):  # pragma: no cover - no source (a frozen build): no descriptions
+        return {}
+    docs: dict[str, str] = {}
+    pending: list[str] = []
+    for line in lines[1:]:
+        stripped = line.strip()
+        if stripped.startswith("#:"):
+            pending.append(stripped[2:].strip())
+            continue
+        match = re.match(r"([A-Za-z_]\w*)\s*:", stripped)
+        if match and pending:
+            docs[match.group(1)] = " ".join(pending)
+        pending = []
+    return docs
+
+
 def _is_union(tp: Any) -> bool:
     return get_origin(tp) in (Union, types.UnionType)
 
@@ -640,8 +662,15 @@ class _SchemaWriter:
             self.defs[name] = {}
             props: dict[str, Any] = {}
             required: list[str] = []
+            docs = {}
+            for base in reversed(td.__mro__):
+                if is_typeddict(base):
+                    docs.update(field_docs(base))
+            docs.update(field_docs(td))
             for key, (tp, req) in fields(td).items():
                 props[key] = self.of(tp)
+                if key in docs and "$ref" not in props[key]:  # next to a $ref it would fork the named type
+                    props[key] = {"description": docs[key].replace("``", "`"), **props[key]}
                 if req:
                     required.append(key)
             schema: dict[str, Any] = {"title": ts_name(name), "type": "object", "properties": props}
@@ -652,7 +681,7 @@ class _SchemaWriter:
                 schema["additionalProperties"] = False
             doc = (td.__doc__ or "").strip()
             if doc and not doc.startswith(name + "("):
-                schema["description"] = " ".join(doc.split())
+                schema["description"] = " ".join(doc.split()).replace("``", "`")
             self.defs[name] = schema
         return self.ref(name)
 

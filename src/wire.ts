@@ -137,7 +137,7 @@ export interface IWireTypes {
   VersionDict: IVersion;
 }
 /**
- * What ``DELETE run`` answers: whether a run was cancelled, and the progress.
+ * What `DELETE run` answers: whether a run was cancelled, and the progress.
  */
 export interface ICancelRunAnswer {
   state: RunState;
@@ -157,7 +157,7 @@ export interface ICellFormatError {
   message: string;
 }
 /**
- * One line of ``jupyter-prod checks --format json``.
+ * One line of `jupyter-prod checks --format json`.
  */
 export interface ICheckListRow {
   id: string;
@@ -186,8 +186,17 @@ export interface IFinding {
   line: number | null;
   message: string;
   hint: string;
+  /**
+   * only present when the fix is exact (e.g. black's output for a cell)
+   */
   fix: IFix | null;
+  /**
+   * the check's family (execution, dataflow, ...): how the panel groups findings
+   */
   family?: string;
+  /**
+   * the line in the file, for a notebook kept as text (jupytext `.py`/`.md`): where CI annotations point
+   */
   file_line?: number;
   commit_gate?: CommitGate;
 }
@@ -196,6 +205,9 @@ export interface IFinding {
  */
 export interface IFix {
   description: string;
+  /**
+   * cell index -> full new source of that cell
+   */
   cells: {
     [k: string]: string;
   };
@@ -215,22 +227,37 @@ export interface IFileError {
 export interface ICheckRequest {
   path: string;
   notebook?: nbformat.INotebookContent;
+  /**
+   * the notebook as a delta (src/delta.ts; validated by `delta.notebook_from_delta`)
+   */
   delta?: IDeltaNotebook;
   checks?: ChecksPreset | string[] | null;
+  /**
+   * only run/report these check ids or families
+   */
   select?: string[] | null;
+  /**
+   * never report these check ids or families
+   */
   ignore?: string[] | null;
 }
 /**
- * ``details`` of a 409 ``kind: "refused"`` answer to ``POST commit`` (always these keys).
+ * `details` of a 409 `kind: "refused"` answer to `POST commit` (always these keys).
  */
 export interface ICommitRefusalDetails {
   reason: CommitRefusalReason;
   findings: IFinding[];
+  /**
+   * hook output, verbatim
+   */
   output: string;
   modified: string[];
 }
 export interface ICommitRequest {
   path: string;
+  /**
+   * default: the notebook, the other files of its jupytext pair and the modules promoted from them
+   */
   paths?: string[] | null;
   message: string;
   code_only?: boolean;
@@ -240,11 +267,17 @@ export interface ICommitRequest {
 export interface ICommitResult {
   commit: string;
   short: string;
+  /**
+   * null when HEAD is detached
+   */
   branch: string | null;
   files: string[];
   code_only: boolean;
   hook_output: string;
   gate: IGateResult;
+  /**
+   * one line for a notification: what was committed, and whether the disk copy differs
+   */
   message: string;
 }
 export interface IGateResult {
@@ -260,6 +293,9 @@ export interface IDrift {
   name: string;
   state: DriftState;
   message: string;
+  /**
+   * the definition's current text in the module (to pull it back into a cell), or null
+   */
   module_text: string | null;
 }
 export interface IReplaceEdit {
@@ -289,10 +325,13 @@ export interface IMetadataEdit {
 export interface IErrorBody {
   error: string;
   kind: ErrorKind;
+  /**
+   * structured reason: a commit refusal, "no-repo", or null
+   */
   details: ICommitRefusalDetails | INoRepoDetails | null;
 }
 /**
- * ``details`` of the 404 when the notebook is in no git repository.
+ * `details` of the 404 when the notebook is in no git repository.
  */
 export interface INoRepoDetails {
   reason: 'no-repo';
@@ -308,10 +347,13 @@ export interface IFormatAnswer {
 export interface IFormatRequest {
   path: string;
   notebook?: nbformat.INotebookContent;
+  /**
+   * default: all code cells
+   */
   cells?: number[] | null;
 }
 /**
- * One promoted definition, kept in the notebook's ``metadata.jupyter_prod.promoted``.
+ * One promoted definition, kept in the notebook's `metadata.jupyter_prod.promoted`.
  */
 export interface ILedgerRecord {
   name: string;
@@ -331,7 +373,7 @@ export interface ILogEntry {
   date: string;
 }
 /**
- * ``POST check`` to a delta whose hashes the server lacks: send again with these sources.
+ * `POST check` to a delta whose hashes the server lacks: send again with these sources.
  */
 export interface IMissingAnswer {
   missing: string[];
@@ -350,6 +392,9 @@ export interface IPromoteRequest {
   unmoved?: {
     [k: string]: UnmovedChoice;
   };
+  /**
+   * `preview_sha256` of the preview the user approved: refused if the result would differ
+   */
   expect?: string | null;
 }
 export interface IPromoteResult {
@@ -365,13 +410,22 @@ export interface IPromoteResult {
   unmoved: IUnmoved[];
   typecheck: ITypecheck;
   problems: string[];
+  /**
+   * the problems with their typed reasons (same order as `problems`)
+   */
   refusals: IRefusal[];
   warnings: string[];
   drift: IDrift[];
   tests_path: string | null;
   untested: string[];
   written: string[];
+  /**
+   * fingerprint of what this result shows (module text, notebook edits); a request carrying it as `expect` is refused if the result would differ (the preview is what gets applied)
+   */
   preview_sha256: string;
+  /**
+   * when the selected cells hold statements that are not definitions: a name for promoting them as a function (`as_function`) the preview can offer; null otherwise
+   */
   function_offer: string | null;
 }
 export interface ISliceItem {
@@ -386,7 +440,13 @@ export interface IUnmoved {
   cell: number;
   line: number | null;
   reason: string;
+  /**
+   * only the choices that work: no "parameter" for a name read at definition time
+   */
   choices: UnmovedChoice[];
+  /**
+   * choice -> what it does, in the user's words (one line each)
+   */
   consequences: {
     [k: string]: string;
   };
@@ -408,16 +468,25 @@ export interface IRefusal {
   message: string;
 }
 /**
- * What ``GET run`` answers.
+ * What `GET run` answers.
  */
 export interface IPublicProgress {
   state: RunState;
+  /**
+   * index (0-based among all cells) of the cell running now
+   */
   cell: number | null;
+  /**
+   * code cells with source (what a full run executes)
+   */
   total: number;
+  /**
+   * code cells that finished
+   */
   cells_run: number;
 }
 /**
- * ``jupyter-prod promote NOTEBOOK --pull NAMES --format json``.
+ * `jupyter-prod promote NOTEBOOK --pull NAMES --format json`.
  */
 export interface IPullResult {
   ok: boolean;
@@ -432,15 +501,24 @@ export interface IPulled {
   cell: number;
 }
 export interface IRunInfo {
+  /**
+   * code cells that finished (the failing one included)
+   */
   cells_run: number;
+  /**
+   * code cells with source (what a full run executes)
+   */
   total: number;
   seconds: number;
+  /**
+   * indexes of cells whose output changed
+   */
   changed: number[];
   reproduced: boolean;
   state: RunState;
 }
 /**
- * ``jupyter-prod run --format json``.
+ * `jupyter-prod run --format json`.
  */
 export interface IRunOutput {
   version: number;
@@ -472,7 +550,7 @@ export interface IStatus {
   log: ILogEntry[];
 }
 /**
- * ``GET version``: lets the frontend detect a version mismatch.
+ * `GET version`: lets the frontend detect a version mismatch.
  */
 export interface IVersion {
   version: string;
