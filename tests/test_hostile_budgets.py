@@ -81,18 +81,23 @@ def test_50000_cells_are_answered_within_bounds(server: LiveServer) -> None:
     nb = nb_dict(*[f"x{i} = {i}\nprint(x{i})" for i in range(50_000)])
     (server.root / "many.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     idle = _settle(server)
-    status, body, seconds = server.post("check", {"path": "many.ipynb", "checks": "all"}, timeout=300)
-    assert status == 200, body
-    messages = [f["message"] for f in body["findings"] if f["check"] in ("type-error", "not-black-formatted")]
-    assert any("too large to type-check" in m for m in messages), messages
-    assert any("too large to format" in m for m in messages), messages
-    peak = server.rss_kib("VmHWM")
-    after = _settle(server)
-    print(f"50,000 cells, checks=all: {seconds:.2f} s, server peak RSS {peak / MIB:.0f} MiB, "
-          f"idle before {idle / MIB:.0f} MiB, after {after / MIB:.0f} MiB")  # fmt: skip
-    assert seconds < (10 if FULL else 30)  # the figure is measured on a quiet machine; CI shares its cores
-    # what stays is the allocator's (tracemalloc sees < 10 MiB of Python objects kept): bounded, not growing
-    assert after - idle < 200 * MIB
+    afters = []
+    for _ in range(3):
+        status, body, seconds = server.post("check", {"path": "many.ipynb", "checks": "all"}, timeout=300)
+        assert status == 200, body
+        messages = [f["message"] for f in body["findings"] if f["check"] in ("type-error", "not-black-formatted")]
+        assert any("too large to type-check" in m for m in messages), messages
+        assert any("too large to format" in m for m in messages), messages
+        peak = server.rss_kib("VmHWM")
+        afters.append(_settle(server))
+        print(f"50,000 cells, checks=all: {seconds:.2f} s, server peak RSS {peak / MIB:.0f} MiB, "
+              f"idle before {idle / MIB:.0f} MiB, after {afters[-1] / MIB:.0f} MiB")  # fmt: skip
+        assert seconds < (10 if FULL else 30)  # the figure is measured on a quiet machine; CI shares its cores
+    # What stays after the first check is the allocator's, not ours (tracemalloc sees < 10 MiB of Python
+    # objects kept): it varies from run to run (+165 to +295 MiB seen), so the first bound is loose. What
+    # must not happen is growth: the same check again keeps no more.
+    assert afters[0] - idle < 400 * MIB
+    assert afters[-1] - afters[0] < 64 * MIB
 
 
 def test_black_is_stopped_at_its_timeout_in_its_own_process(server: LiveServer) -> None:
