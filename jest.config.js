@@ -31,5 +31,7 @@ module.exports = {
   // no junit.xml in the work tree (the base config adds jest-junit)
   reporters: ['default'],
   testRegex: 'src/.*/.*.spec.ts[x]?$',
+  // the per-version test venvs (scripts/test-pythons.sh) and the built wheel hold no tests
+  modulePathIgnorePatterns: ['<rootDir>/\\.venvs/', '<rootDir>/build/'],
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
 };
