@@ -35,6 +35,9 @@ export default defineConfig([
       '**/*.mjs',
       '**/*.d.ts',
       '.venv',
+      '.venvs',
+      'build',
+      'dist',
       'ui-tests/test-results',
       'ui-tests/playwright-report'
     ]
