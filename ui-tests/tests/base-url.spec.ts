@@ -1,4 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
+import { runFromPalette } from './helpers';
 
 /**
  * Smoke test under a JupyterHub-like base_url (`/jhub/user/test/`, the
@@ -24,9 +25,7 @@ test('shows the findings of a notebook under a base_url', async ({ page }) => {
   // the server config copied the test notebooks to its root
   await page.notebook.openByPath('smoke/readiness.ipynb');
   await page.notebook.activate('readiness.ipynb');
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-prod:open-panel');
-  });
+  await runFromPalette(page, 'Open Readiness Panel');
   const panel = page.locator(PANEL);
   await expect(panel).toBeVisible();
   await expect(
@@ -34,9 +33,7 @@ test('shows the findings of a notebook under a base_url', async ({ page }) => {
   ).toHaveCount(1);
   await expect(panel.locator('.jp-ProdPanel-scoreValue')).toHaveText(/^\d+$/);
   // the commit section reads the git status through the base URL too
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-prod:commit');
-  });
+  await runFromPalette(page, 'Commit Notebook and Modules…');
   await expect(panel.locator('.jp-ProdCommit-branch')).toContainText(
     'On branch main'
   );

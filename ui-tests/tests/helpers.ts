@@ -35,3 +35,32 @@ export async function promoteFromContextMenu(
     .click();
   return page.locator('.jp-Dialog');
 }
+
+/**
+ * Run a command as a person does from the keyboard: open the command palette
+ * (Ctrl+Shift+C), type the command's label, check that it is the highlighted
+ * item, press Enter. The palette is modal and closes when it loses focus (a
+ * notebook that is still opening can take the focus back): then it is opened
+ * again. Resolves once the palette has closed (not when the command's work
+ * ends).
+ */
+export async function runFromPalette(
+  page: IJupyterLabPageFixture,
+  label: string
+): Promise<void> {
+  const palette = page.locator('.lm-CommandPalette');
+  const input = palette.locator('.lm-CommandPalette-input');
+  const active = palette.locator(
+    '.lm-CommandPalette-item.lm-mod-active .lm-CommandPalette-itemLabel'
+  );
+  await expect(async () => {
+    if (!(await input.isVisible())) {
+      await page.keyboard.press('Control+Shift+C');
+    }
+    await expect(input).toBeFocused({ timeout: 2000 });
+    await input.fill(label);
+    await expect(active).toHaveText(label, { timeout: 2000 });
+  }).toPass({ timeout: 30000 });
+  await input.press('Enter');
+  await expect(input).toBeHidden();
+}

@@ -1,7 +1,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, promoteFromContextMenu, ROOT } from './helpers';
+import { git, promoteFromContextMenu, ROOT, runFromPalette } from './helpers';
 
 /**
  * End-to-end tests of the production paths (commit, clean run, promote and
@@ -29,21 +29,8 @@ async function openNotebook(
   await page.notebook.activate(path.basename(notebookPath));
 }
 
-async function execute(
-  page: IJupyterLabPageFixture,
-  command: string,
-  args: Record<string, unknown> = {}
-): Promise<void> {
-  await page.evaluate(
-    async ({ command, args }) => {
-      await window.jupyterapp.commands.execute(command, args as any);
-    },
-    { command, args }
-  );
-}
-
 async function openCommit(page: IJupyterLabPageFixture) {
-  await execute(page, 'jupyter-prod:commit');
+  await runFromPalette(page, 'Commit Notebook and Modules…');
   const panel = page.locator(PANEL);
   await expect(panel).toBeVisible();
   await expect(
@@ -268,7 +255,7 @@ test('promotes from the context menu, writes the module, and undoes in one step'
 
   // one undo restores every cell the promotion changed
   await page.notebook.selectCells(0);
-  await execute(page, 'notebook:undo-cell-action');
+  await page.keyboard.press('z');
   await expect.poll(() => cellSources(page)).toEqual(before);
   fs.rmSync(path.join(ROOT, `${module}.py`), { force: true });
 });
@@ -459,9 +446,8 @@ test('shows a hand edit of a promoted definition and promotes over it with Force
   const modulePath = path.join(ROOT, `${module}.py`);
   const promote = async () => {
     await page.notebook.selectCells(2);
-    void page.evaluate(() =>
-      window.jupyterapp.commands.execute('jupyter-prod:promote')
-    );
+    // the promotion shortcut, in command mode on the selected cell
+    await page.keyboard.press('Alt+P');
     const input = page.locator('.jp-Dialog input');
     await input.fill(`${module}.py`);
     await page
@@ -479,9 +465,8 @@ test('shows a hand edit of a promoted definition and promotes over it with Force
     .toContain(`from ${module} import area`);
   // back to the cells (the ledger stays), then edit the module by hand
   await page.notebook.selectCells(0);
-  await page.evaluate(() =>
-    window.jupyterapp.commands.execute('notebook:undo-cell-action')
-  );
+  // undo the cell operation as a person does: `z` in command mode
+  await page.keyboard.press('z');
   await expect
     .poll(async () => (await cellSources(page))[2])
     .toContain('area = math.pi');
@@ -514,10 +499,7 @@ test('runs the notebook in a clean kernel with progress and findings', async ({
   tmpPath
 }) => {
   await openNotebook(page, `${tmpPath}/run.ipynb`);
-  // do not wait: the command resolves when the run ends
-  void page.evaluate(() =>
-    window.jupyterapp.commands.execute('jupyter-prod:run-clean')
-  );
+  await runFromPalette(page, 'Run Notebook in Clean Kernel');
   const panel = page.locator(PANEL);
   await expect(
     panel.locator('.jp-ProdPanel-tab[data-section="run"]')
@@ -550,13 +532,13 @@ test('runs the notebook in a clean kernel with progress and findings', async ({
 
 test('screenshot of the panel in the dark theme', async ({ page, tmpPath }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
-  await execute(page, 'apputils:change-theme', { theme: 'JupyterLab Dark' });
+  await page.menu.clickMenuItem('Settings>Theme>JupyterLab Dark');
   await expect(page.locator('body')).toHaveAttribute(
     'data-jp-theme-name',
     'JupyterLab Dark'
   );
   await openNotebook(page, `${tmpPath}/readiness.ipynb`);
-  await execute(page, 'jupyter-prod:open-panel');
+  await runFromPalette(page, 'Open Readiness Panel');
   const panel = page.locator(PANEL);
   await expect(
     panel.locator('.jp-ProdPanel-finding[data-check="undefined-name"]')
@@ -601,7 +583,7 @@ test('measures the keystroke-to-panel latency on a 200-cell notebook', async ({
     `${tmpPath}/big.ipynb`
   );
   await openNotebook(page, `${tmpPath}/big.ipynb`);
-  await execute(page, 'jupyter-prod:open-panel');
+  await runFromPalette(page, 'Open Readiness Panel');
   const panel = page.locator(PANEL);
   const root = panel.locator('.jp-ProdPanel-model');
   await expect(root).toHaveAttribute('data-jp-prod-revision', /^[1-9]/);

@@ -1,5 +1,6 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as path from 'path';
+import { runFromPalette } from './helpers';
 
 /**
  * End-to-end tests of the readiness panel against the real server extension:
@@ -25,9 +26,7 @@ async function openNotebook(
 }
 
 async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-prod:open-panel');
-  });
+  await runFromPalette(page, 'Open Readiness Panel');
   await expect(page.locator(PANEL)).toBeVisible();
 }
 
@@ -159,9 +158,9 @@ test('offers the production commands in the code cell context menu', async ({
 
 test('strips outputs and execution counts', async ({ page, tmpPath }) => {
   await openNotebook(page, tmpPath, 'readiness.ipynb');
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-prod:strip-outputs');
-  });
+  await runFromPalette(page, 'Strip Outputs');
+  // the outputs leave the page, then the model holds neither outputs nor counts
+  await expect(page.locator('.jp-OutputArea-output')).toHaveCount(0);
   const state = await page.evaluate(() => {
     const widget = window.jupyterapp.shell.currentWidget as any;
     const cells = widget.content.model.cells;
@@ -206,9 +205,7 @@ test('applies the black fix of a finding to the open notebook', async ({
   await openPanel(page);
   const panel = page.locator(PANEL);
   // black is a slow check: run every check on demand
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-prod:check');
-  });
+  await runFromPalette(page, 'Check Notebook Readiness');
   const finding = panel
     .locator('.jp-ProdPanel-finding[data-check="not-black-formatted"]')
     .first();
@@ -229,26 +226,23 @@ test('applies the black fix of a finding to the open notebook', async ({
 
 test('formats the notebook with black', async ({ page, tmpPath }) => {
   await openNotebook(page, tmpPath, 'format.ipynb');
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-prod:format-notebook');
-  });
-  const sources = await page.evaluate(() => {
-    const cells = (window.jupyterapp.shell.currentWidget as any).content.model
-      .cells;
-    return [1, 2].map(i => cells.get(i).sharedModel.getSource());
-  });
-  expect(sources).toEqual([
-    'values = [1, 2, 3]\ntotal = sum(values)',
-    'print(total)'
-  ]);
+  await runFromPalette(page, 'Format Notebook with Black');
+  // the command returns before black answers: wait for the cells to change
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const cells = (window.jupyterapp.shell.currentWidget as any).content
+          .model.cells;
+        return [1, 2].map(i => cells.get(i).sharedModel.getSource());
+      })
+    )
+    .toEqual(['values = [1, 2, 3]\ntotal = sum(values)', 'print(total)']);
 });
 
 test('runs the type check on demand', async ({ page, tmpPath }) => {
   await openNotebook(page, tmpPath, 'types.ipynb');
   await openPanel(page);
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-prod:typecheck');
-  });
+  await runFromPalette(page, 'Run Type Check');
   const finding = page
     .locator(PANEL)
     .locator('.jp-ProdPanel-finding[data-check="type-error"]');
@@ -309,9 +303,7 @@ test('promotes a cell to a module after a preview', async ({
 }, testInfo) => {
   await openNotebook(page, tmpPath, 'readiness.ipynb');
   await page.notebook.selectCells(2);
-  void page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('jupyter-prod:promote');
-  });
+  await runFromPalette(page, 'Promote Cells to Module…');
   const input = page.locator('.jp-Dialog input');
   // the test folder is not a package name: the default is at the root
   await expect(input).toHaveValue('readiness.py');
