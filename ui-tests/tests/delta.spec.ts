@@ -1,4 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
+import { runFromPalette } from './helpers';
 
 /**
  * The delta protocol end to end: after an edit of one cell of a 300-cell
@@ -53,9 +54,7 @@ test('an edit sends only the edited cell source', async ({ page, tmpPath }) => {
   await page.notebook.activate(name);
 
   // open the panel from the command palette, as a person does
-  await page.keyboard.press('Control+Shift+C');
-  await page.locator('.lm-CommandPalette-input').fill('Open Readiness Panel');
-  await page.keyboard.press('Enter');
+  await runFromPalette(page, 'Open Readiness Panel');
   const panel = page.locator(PANEL);
   await expect(panel).toBeVisible();
   await expect(panel.locator('.jp-ProdPanel-scoreValue')).toHaveText(/^\d+$/);
