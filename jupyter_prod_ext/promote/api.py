@@ -17,8 +17,6 @@ import difflib
 import functools
 import hashlib
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from ..atomic import atomic_write_text, sha256_text
 from ..config import ProjectConfig, load_config
 from ..errors import ConflictError, InputError, NotebookError
 from ..jupytext_io import TextNotebook, dumps_notebook, is_text_notebook_path, read_text_notebook, update_pair
+from ..locks import LockTimeout, exclusive
 from ..notebook import (
     PARSE_ERRORS,
     Notebook,
@@ -74,11 +73,6 @@ from .types import (
 )
 from .verify import verify_module
 
-try:  # POSIX: also serialise against other processes
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
-
 CHOICES = ("parameter", "move", "cancel")
 
 
@@ -117,10 +111,6 @@ def _keyword(name: str) -> bool:
 
 # -- per-module locks ---------------------------------------------------------------------------
 
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
 LOCK_TIMEOUT = 120.0
 
 
@@ -129,33 +119,14 @@ def module_lock(path: Path, root: Path, settings: TypecheckSettings | None = Non
     """Promotions into one module run one at a time: threads of this process, then other processes
     (the CLI next to a server) through a lock file in the project's cache folder, outside the repository.
     Writes also compare hashes, so even an editor saving the module meanwhile is a conflict, not a loss."""
-    with _locks_guard:
-        lock = _locks.setdefault(str(path), threading.Lock())
-    if not lock.acquire(timeout=LOCK_TIMEOUT):
-        raise ConflictError(f"Another promotion into {path.name} is still running; try again when it ends.")
+    digest = hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:16]
     try:
-        if fcntl is None:  # pragma: no cover - Windows: the in-process lock only
+        with exclusive(f"promote:{path}", cache_dir_for(root, settings) / f"promote-{digest}.lock", LOCK_TIMEOUT):
             yield
-            return
-        digest = hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:16]
-        with open(cache_dir_for(root, settings) / f"promote-{digest}.lock", "a+b") as fh:
-            deadline = time.monotonic() + LOCK_TIMEOUT
-            while True:
-                try:
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise ConflictError(
-                            f"Another promotion into {path.name} is still running; try again when it ends."
-                        ) from None
-                    time.sleep(0.05)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    finally:
-        lock.release()
+    except LockTimeout:
+        raise ConflictError(
+            f"Another promotion into {path.name} is still running; try again when it ends."
+        ) from None
 
 
 # -- helpers ------------------------------------------------------------------------------------

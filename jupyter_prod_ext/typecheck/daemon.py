@@ -16,15 +16,11 @@ from pathlib import Path
 
 from ..config import ProjectConfig
 from ..errors import ToolError
+from ..locks import LockTimeout, exclusive
 from ..mypy_config import effective_config
 from ..procs import PARENT_PID_ENV, ProcessTimeout, run_process
 from .output import _has_messages
 from .settings import TypecheckSettings
-
-try:  # POSIX: also serialise against other processes (CLI next to the server)
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: the in-process lock only
-    fcntl = None  # type: ignore[assignment]
 
 
 def cache_root(settings: TypecheckSettings | None = None) -> Path:
@@ -60,10 +56,6 @@ def _cache_problem(cache_dir: Path, exc: OSError) -> str:
     )
 
 
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
 class _Busy(Exception):
     pass
 
@@ -74,30 +66,11 @@ _BUSY = "The type check could not run: another type check of this project is sti
 @contextlib.contextmanager
 def _project_lock(cache_dir: Path, timeout: float) -> Iterator[None]:
     """One mypy at a time per project cache, across threads and processes."""
-    with _locks_guard:
-        lock = _locks.setdefault(str(cache_dir), threading.Lock())
-    if not lock.acquire(timeout=timeout):
-        raise _Busy
     try:
-        if fcntl is None:  # pragma: no cover
+        with exclusive(f"typecheck:{cache_dir}", cache_dir / "lock", timeout):
             yield
-            return
-        with open(cache_dir / "lock", "a+b") as fh:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise _Busy from None
-                    time.sleep(0.05)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    finally:
-        lock.release()
+    except LockTimeout:
+        raise _Busy from None
 
 
 class _Timeout(Exception):
