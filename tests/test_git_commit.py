@@ -735,7 +735,7 @@ def test_clean_filters_apply_like_git_add(repo: Path) -> None:
 
 def test_special_and_oversized_files(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from jupyter_prod_ext.errors import TooLargeError
-    from jupyter_prod_ext.gitops import commit as commit_mod
+    from jupyter_prod_ext.gitops import confinement
 
     nb = write_nb(repo / "nb.ipynb")
     fifo = repo / "pipe.py"
@@ -744,7 +744,7 @@ def test_special_and_oversized_files(repo: Path, monkeypatch: pytest.MonkeyPatch
         commit_notebook(nb, "x", paths=[nb, fifo])  # must not block reading the pipe
     big = repo / "big.csv"
     big.write_bytes(b"x" * 2048)
-    monkeypatch.setattr(commit_mod, "MAX_FILE_BYTES", 1024)
+    monkeypatch.setattr(confinement, "MAX_FILE_BYTES", 1024)
     with pytest.raises(TooLargeError):
         commit_notebook(nb, "x", paths=[nb, big])
     assert changed_in(repo) == ["README.md"]

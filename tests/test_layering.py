@@ -8,6 +8,7 @@ and the layers. This test fails until it has its line.
 
 from __future__ import annotations
 
+import importlib
 import pkgutil
 import sys
 from pathlib import Path
@@ -55,3 +56,15 @@ def test_every_module_has_a_layer() -> None:
     missing = _submodules() - layered
     assert not missing, f"put {sorted(missing)} in a layer of engine-layers (pyproject.toml)"
     assert layered <= _submodules(), f"no such modules: {sorted(layered - _submodules())}"
+
+
+def test_package_contracts_list_every_part() -> None:
+    """A package with its own layers contract (typecheck, gitops) names each of its modules in a layer."""
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]
+    parts = [c for c in config["contracts"] if c["type"] == "layers" and c["containers"] != ["jupyter_prod_ext"]]
+    assert {c["containers"][0] for c in parts} >= {"jupyter_prod_ext.typecheck", "jupyter_prod_ext.gitops"}
+    for contract in parts:
+        package = importlib.import_module(contract["containers"][0])
+        modules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+        layered = _layer_members(contract["layers"])
+        assert modules == layered, f"{contract['id']}: layers name {sorted(layered)}, package has {sorted(modules)}"

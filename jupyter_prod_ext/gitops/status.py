@@ -15,17 +15,10 @@ from ..wire import FileState as FileState
 from ..wire import FileStatusDict as FileStatusDict
 from ..wire import LogEntryDict as LogEntryDict
 from ..wire import StatusDict as StatusDict
-from .commit import (
-    Repo,
-    _under,
-    default_paths,
-    find_repo,
-    operation_in_progress,
-    read_head,
-    shown_path,
-    strip_notebook_text,
-)
+from .entries import default_paths
+from .repository import Repo, find_repo, operation_in_progress, read_head, shown_path, under
 from .runner import git
+from .strip import strip_notebook_text
 
 #: Pathspecs are literal: a notebook called ``[draft] *.ipynb`` is one file, not a glob.
 _LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}
@@ -142,11 +135,11 @@ def repo_status(
     files: list[Path] = []
     for p in wanted:
         real = Path(os.path.realpath(p))
-        if confine_real is not None and not _under(real, confine_real):
+        if confine_real is not None and not under(real, confine_real):
             if paths is not None:
                 raise PathError(f"'{shown_path(p, display_root)}' is outside the server root.")
             continue  # a recorded module outside the root is simply not shown
-        if _under(real, repo.top) and real != repo.top and real not in files:
+        if under(real, repo.top) and real != repo.top and real not in files:
             files.append(real)
     rels = [repo.rel(p) for p in files]
     states = file_states(repo, rels)
