@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ from jupyter_prod_ext.gitops.gate import gate
 from jupyter_prod_ext.types import FindingDict, ReportDict
 
 from .gitutil import isolated_git_home
+from .installed import child_env
 
 # --- helpers -------------------------------------------------------------------------
 
@@ -612,6 +614,39 @@ def test_concurrent_commits_from_threads(repo: Path) -> None:
     assert len(subjects) == 21
     assert sorted(f for f in head_files(repo) if f.endswith(".ipynb")) == sorted(nb.name for nb in notebooks)
     assert {k: v for k, v in porcelain(repo).items()} == {nb.name: " M" for nb in notebooks}
+
+
+def test_repo_lock_excludes_another_process(repo: Path) -> None:
+    """A CLI commit beside the server: the repository lock is a file lock too, not only a thread lock."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_REPO_LOCK, str(repo), str(repo / ".git")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env(),
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        t0 = time.monotonic()
+        with pytest.raises(ConflictError, match="still running after 0.3 s") as info:
+            with runner.repo_lock(repo, repo / ".git", wait=0.3):
+                pass
+        assert 0.25 <= time.monotonic() - t0 < 5
+        assert str(repo.parent) not in info.value.message  # names the folder, not where it is on disk
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    nb = write_nb(repo / "nb.ipynb")
+    commit_notebook(nb, "after the other process")
+    assert changed_in(repo) == ["nb.ipynb"]
+
+
+_HOLD_REPO_LOCK = """
+import sys
+from pathlib import Path
+from jupyter_prod_ext.gitops.runner import repo_lock
+with repo_lock(Path(sys.argv[1]), Path(sys.argv[2])):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
 
 
 def test_runner_timeout_kills_the_process_group(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def commit_notebook(
     body = _required_message(message, "The commit message is empty: say what changed.")
     repo = _repo_for(notebook, init, init_root, confine_to, display_root)
     files = _requested_files(paths, repo, confine_to, display_root)
-    with repo_lock(repo.top):
+    with repo_lock(repo.top, repo.git_dir):
         head = _committable_head(repo, display_root)
         entries = read_entries(repo, notebook, files, code_only, confine_to, display_root)
         report = _gate_entries(notebook, entries, gate_check, gate_report, allow_findings)

@@ -4,20 +4,21 @@ Why a module of its own: every git process must get the same treatment — an
 argv list (never a shell), an environment that can never open a prompt, an
 editor or a pager, a C locale so messages can be matched, and a timeout after
 which the whole process group is killed. Work on one repository is serialised
-by a lock per repository so concurrent requests queue instead of racing for
-``.git/index.lock``.
+by a lock per repository (the one lock helper, :mod:`jupyter_prod_ext.locks`) so
+concurrent requests, and a CLI beside the server, queue instead of racing for
+``.git/index.lock`` and the branch.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import ConflictError, GitError
+from ..locks import LockTimeout, exclusive
 from ..procs import ProcessResult, ProcessTimeout, run_process
 
 __all__ = ["ProcessResult", "ProcessTimeout", "git", "git_env", "repo_lock", "run_process", "wait_for_index_lock"]
@@ -97,31 +98,27 @@ def first_line(text: str) -> str:
 
 # --- one lock per repository -------------------------------------------------
 
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-def _lock_for(top: Path) -> threading.Lock:
-    key = os.path.realpath(top)
-    with _locks_guard:
-        lock = _locks.get(key)
-        if lock is None:
-            lock = _locks[key] = threading.Lock()
-        return lock
+#: The lock file in the git directory (git ignores files it does not know there).
+REPO_LOCK_FILE = "jupyter-prod.lock"
 
 
 @contextlib.contextmanager
-def repo_lock(top: Path, *, wait: float = REPO_LOCK_WAIT) -> Iterator[None]:
-    """Serialise our own work on one repository (keyed by the real path of its top level)."""
-    lock = _lock_for(top)
-    if not lock.acquire(timeout=wait):
-        raise ConflictError(
-            f"Another jupyter-prod git operation on {top} is still running after {wait:g} s; try again later."
-        )
+def repo_lock(top: Path, git_dir: Path, *, wait: float = REPO_LOCK_WAIT) -> Iterator[None]:
+    """Serialise our own work on one repository: across the server's threads and across processes.
+
+    The one lock helper (:func:`jupyter_prod_ext.locks.exclusive`): a thread lock keyed by the
+    real path of the top level, then a file lock in the git directory, so a ``jupyter-prod
+    commit`` in a terminal and a commit from the server queue instead of racing between
+    reading HEAD and moving the branch.
+    """
     try:
-        yield
-    finally:
-        lock.release()
+        with exclusive(f"git:{os.path.realpath(top)}", git_dir / REPO_LOCK_FILE, wait):
+            yield
+    except LockTimeout:
+        raise ConflictError(
+            f"Another jupyter-prod git operation on the repository '{top.name}' is still running after "
+            f"{wait:g} s; try again later."
+        ) from None
 
 
 def wait_for_index_lock(git_dir: Path, *, wait: float = INDEX_LOCK_WAIT, poll: float = 0.05) -> None:
