@@ -1,7 +1,7 @@
 /**
  * JupyterLab plugins of jupyter_prod_ext. Only wiring lives here: state is in
- * `model.ts`/`manager.ts`, requests in `api.ts`, commands in `commands.ts`,
- * views in `widgets/`.
+ * `model.ts`/`manager.ts`, requests in `api.ts`, commands in `commands.ts`
+ * (a table over the flows in `flows/`), views in `widgets/`.
  */
 import {
   ILayoutRestorer,
@@ -18,9 +18,12 @@ import { API_VERSION, ApiError, ProdApi } from './api';
 // provides the manager, registers the commands and adds the panel to the
 // sidebar (restored with the layout), so they cannot load lazily.
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
-import { addCommands, createPanelActions, notifyError } from './commands';
+import { addCommands } from './commands';
+import { notifyError } from './flows/context';
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
 import { ReadinessManager } from './manager';
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
+import { createPanelActions } from './panelActions';
 import type { ReadinessModel } from './model';
 import {
   DEFAULT_SETTINGS,

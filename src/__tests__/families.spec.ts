@@ -1,7 +1,7 @@
 import { IFinding } from '../api';
 import { familyOf, groupByFamily } from '../families';
 import { notebookContent } from '../model';
-import { defaultModulePath } from '../commands';
+import { defaultModulePath } from '../flows/promote';
 
 function f(check: string, extra: Partial<IFinding> & { family?: string } = {}) {
   return {

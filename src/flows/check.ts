@@ -1,0 +1,144 @@
+/**
+ * The checking flows of an open notebook: all checks, the type check on
+ * demand, a finding's fix (after checking again), and waivers (a finding's,
+ * or every finding of the active cell).
+ */
+import { Notification } from '@jupyterlab/apputils';
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+import { applyCellSources, resolveCellIndex, waiveChecks } from '../actions';
+import type { IFinding, IReport } from '../api';
+import type { ReadinessModel } from '../model';
+import { notifyError } from './context';
+
+/** Run every check (type check included); null when it failed (shown as a notification). */
+export async function checkAll(model: ReadinessModel): Promise<IReport | null> {
+  try {
+    return await model.check('all');
+  } catch (error) {
+    notifyError(error);
+    return null;
+  }
+}
+
+/** Run the type check and say how many type errors it found. */
+export async function typeCheck(
+  trans: TranslationBundle,
+  model: ReadinessModel
+): Promise<IReport | null> {
+  try {
+    const report = await model.check(['type-error']);
+    if (report) {
+      const errors = report.findings.filter(
+        f => f.check === 'type-error'
+      ).length;
+      Notification.info(
+        errors
+          ? trans._n('%1 type error', '%1 type errors', errors)
+          : trans.__('No type errors.'),
+        { autoClose: 4000 }
+      );
+    }
+    return report;
+  } catch (error) {
+    notifyError(error);
+    return null;
+  }
+}
+
+/** Same finding (check and cell) in a newer report. */
+function sameFinding(a: IFinding, b: IFinding): boolean {
+  return (
+    a.check === b.check &&
+    (a.cell_id && b.cell_id ? a.cell_id === b.cell_id : a.cell === b.cell) &&
+    a.line === b.line
+  );
+}
+
+/**
+ * Apply a finding's fix to the editor's current content.
+ *
+ * A fix replaces whole cells, so it must come from the content as it is now:
+ * the finding's check runs again first (a slow check's finding can be older
+ * than the last fast answer, and the notebook can change under a rendered
+ * button, e.g. when the kernel fills in `language_info`). Nothing is applied
+ * when the notebook changes during that check.
+ */
+export async function applyFix(
+  trans: TranslationBundle,
+  panel: NotebookPanel,
+  model: ReadinessModel,
+  finding: IFinding
+): Promise<number> {
+  try {
+    if (!model.upToDate) {
+      await model.check('fast');
+    }
+    await model.check([finding.check]);
+  } catch (error) {
+    notifyError(error);
+    return 0;
+  }
+  const current = model.report?.findings.find(
+    f => f.fix && sameFinding(f, finding)
+  );
+  if (!model.upToDate) {
+    Notification.warning(
+      trans.__(
+        'The notebook changed while checking; try the fix again once it is re-checked.'
+      ),
+      { autoClose: 5000 }
+    );
+    return 0;
+  }
+  if (!current || !current.fix) {
+    // already fixed, or no longer a finding: the panel shows the new state
+    return 0;
+  }
+  return applyCellSources(panel.content, current.fix.cells);
+}
+
+/** Waive a finding's check in its cell, then check again (the finding's cell is gone: just re-check). */
+export function waiveFinding(
+  panel: NotebookPanel,
+  model: ReadinessModel,
+  finding: IFinding
+): void {
+  const index = resolveCellIndex(panel.content, finding.cell, finding.cell_id);
+  if (index < 0) {
+    model.schedule(0);
+    return;
+  }
+  waiveChecks(panel.content, index, [finding.check]);
+  model.check('fast').catch(notifyError);
+}
+
+/** Waive every check that reports a finding in the active cell; resolves with the waived check ids. */
+export async function ignoreCellFindings(
+  trans: TranslationBundle,
+  panel: NotebookPanel,
+  model: ReadinessModel
+): Promise<string[]> {
+  const index = panel.content.activeCellIndex;
+  const ids = Array.from(
+    new Set(
+      (model.report?.findings ?? [])
+        .filter(f => f.cell === index)
+        .map(f => f.check)
+    )
+  );
+  if (ids.length === 0) {
+    Notification.info(trans.__('This cell has no findings to ignore.'), {
+      autoClose: 3000
+    });
+    return [];
+  }
+  const ignored = waiveChecks(panel.content, index, ids);
+  try {
+    await model.check('fast');
+  } catch (error) {
+    notifyError(error);
+  }
+  return ignored;
+}

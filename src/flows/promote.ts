@@ -1,0 +1,281 @@
+/**
+ * The "Promote to Module" flow: ask for the module path, show the server's
+ * dry run in a preview dialog (again with Force over a hand-edited module),
+ * then apply exactly what the preview showed and edit the notebook as the
+ * server says.
+ */
+import {
+  Dialog,
+  InputDialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import type { Notebook, NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+import { applyNotebookEdits } from '../actions';
+import type { IPromoteRequest, IPromoteResult } from '../api';
+import { notebookContent, ReadinessModel } from '../model';
+import {
+  APPLY_CLASS,
+  IPromoteChoices,
+  PromotePreview,
+  previewWithSuggestions,
+  Rerun,
+  UnmovedChoices
+} from '../widgets/PromotePreview';
+import { ICommandContext, notifyError } from './context';
+
+/**
+ * Default target of a promotion: `<defaultModuleFolder>/<notebook stem>.py`;
+ * without a folder, next to the notebook when its folder is an importable
+ * package path, else at the project root. Module names are identifiers.
+ */
+export function defaultModulePath(
+  notebookPath: string,
+  folder: string
+): string {
+  const stem =
+    PathExt.basename(notebookPath, PathExt.extname(notebookPath))
+      .replace(/[^A-Za-z0-9_]+/g, '_')
+      .replace(/^(\d)/, '_$1')
+      .toLowerCase() || 'module';
+  const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+  let dir = folder.trim().replace(/\/+$/, '');
+  if (!dir) {
+    const parent = PathExt.dirname(notebookPath);
+    dir = parent.split('/').every(part => identifier.test(part)) ? parent : '';
+  }
+  return dir ? `${dir}/${stem}.py` : `${stem}.py`;
+}
+
+/**
+ * The module the selected cells were promoted into before (the notebook's promotion ledger), so that
+ * promoting them again goes to the same place by default.
+ */
+function promotedModule(notebook: Notebook, cells: number[]): string | null {
+  const ledger = notebook.model?.getMetadata('jupyter_prod') as
+    { promoted?: { cell_id?: string | null; module?: string }[] } | undefined;
+  const ids = new Set(
+    cells.map(index => notebook.model?.cells.get(index)?.id).filter(Boolean)
+  );
+  for (const record of ledger?.promoted ?? []) {
+    if (record.cell_id && ids.has(record.cell_id) && record.module) {
+      return record.module;
+    }
+  }
+  return null;
+}
+
+/** Indexes of the selected (or active) code cells: what a promotion moves. */
+function selectedCodeCells(notebook: Notebook): number[] {
+  return notebook.widgets
+    .map((cell, index) => ({ cell, index }))
+    .filter(
+      ({ cell }) =>
+        cell.model.type === 'code' && notebook.isSelectedOrActive(cell)
+    )
+    .map(({ index }) => index);
+}
+
+/** Ask where the cells go (the ledger's module, else the default path); null when cancelled. */
+async function askModulePath(
+  ctx: Pick<ICommandContext, 'manager' | 'trans'>,
+  panel: NotebookPanel,
+  cells: number[]
+): Promise<string | null> {
+  const { manager, trans } = ctx;
+  const asked = await InputDialog.getText({
+    title: trans.__('Promote to Module'),
+    label: trans.__('Module path (relative to the project root)'),
+    text:
+      promotedModule(panel.content, cells) ??
+      defaultModulePath(
+        panel.context.localPath,
+        manager.settings.defaultModuleFolder
+      ),
+    okLabel: trans.__('Preview')
+  });
+  const to = asked.value?.trim();
+  return asked.button.accept && to ? to : null;
+}
+
+/**
+ * The preview's buttons: Force when only a hand-edited module stands in the
+ * way, Promote when the preview can be applied (or a choice can make it so),
+ * else just Close.
+ */
+function previewButtons(
+  trans: TranslationBundle,
+  preview: IPromoteResult,
+  canForce: boolean
+): ReadonlyArray<Dialog.IButton> {
+  if (canForce) {
+    return [
+      Dialog.cancelButton(),
+      Dialog.warnButton({
+        label: trans.__('Force'),
+        caption: trans.__(
+          'Overwrite the hand edits in the module with the cells'
+        )
+      })
+    ];
+  }
+  const canPromote = preview.ok && preview.problems.length === 0;
+  if (canPromote || preview.unmoved.length > 0 || preview.function_offer) {
+    return [
+      Dialog.cancelButton(),
+      Dialog.okButton({
+        label: trans.__('Promote'),
+        className: APPLY_CLASS,
+        caption: trans.__('Apply exactly what the preview shows')
+      })
+    ];
+  }
+  return [Dialog.cancelButton({ label: trans.__('Close') })];
+}
+
+/** What the user approved in the preview dialog. */
+interface IApproved {
+  /** the dry run the dialog showed last (its `preview_sha256` pins the promotion) */
+  shown: IPromoteResult;
+  unmoved: UnmovedChoices;
+  asFunction: string | null;
+}
+
+/**
+ * Show the dry run until the user decides: one preview, or two when the user
+ * forces over a hand-edited module (`request.force` is then set). Null when
+ * the preview fails, is cancelled, or cannot be applied.
+ */
+async function previewUntilDecided(
+  trans: TranslationBundle,
+  request: IPromoteRequest,
+  dryRun: Rerun
+): Promise<IApproved | null> {
+  let choices: UnmovedChoices = {};
+  for (;;) {
+    let preview: IPromoteResult;
+    try {
+      const first = await previewWithSuggestions(dryRun, {
+        unmoved: choices,
+        asFunction: null
+      });
+      preview = first.result;
+      choices = first.unmoved;
+    } catch (error) {
+      notifyError(error);
+      return null;
+    }
+    const canForce =
+      !(preview.ok && preview.problems.length === 0) &&
+      !request.force &&
+      preview.drift.some(d => d.state === 'module-edited');
+    const body = new PromotePreview(preview, trans, { ...choices }, dryRun);
+    const answer = await showDialog<UnmovedChoices>({
+      title: trans.__('Promote to %1', preview.module_path || request.to),
+      body,
+      buttons: previewButtons(trans, preview, canForce)
+    });
+    if (canForce && answer.button.accept) {
+      request.force = true;
+      continue;
+    }
+    const approved: IApproved = {
+      shown: body.result,
+      unmoved: body.getValue(),
+      asFunction: body.asFunction
+    };
+    const ready = answer.button.accept && body.canPromote;
+    body.dispose();
+    return ready ? approved : null;
+  }
+}
+
+/**
+ * Promote exactly what the preview showed (refused if the notebook or the
+ * module changed since), then apply the server's notebook edits.
+ */
+async function applyPromotion(
+  trans: TranslationBundle,
+  panel: NotebookPanel,
+  request: IPromoteRequest,
+  approved: IApproved,
+  promote: (request: IPromoteRequest) => Promise<IPromoteResult>
+): Promise<IPromoteResult | null> {
+  try {
+    const result = await promote({
+      ...request,
+      notebook: notebookContent(panel) ?? undefined,
+      unmoved: approved.unmoved,
+      as_function: approved.asFunction ?? undefined,
+      expect: approved.shown.preview_sha256,
+      dry_run: false
+    });
+    if (!result.ok) {
+      Notification.error(
+        result.problems[0] ?? trans.__('The promotion was refused.'),
+        { autoClose: 10000 }
+      );
+      return result;
+    }
+    const model = panel.content.model;
+    if (model) {
+      applyNotebookEdits(model, result.notebook_edits);
+    }
+    Notification.success(
+      trans.__(
+        'Promoted %1 to %2.',
+        result.slice.map(s => s.name).join(', '),
+        result.module_path
+      ),
+      { autoClose: 5000 }
+    );
+    return result;
+  } catch (error) {
+    notifyError(error);
+    return null;
+  }
+}
+
+/**
+ * Promote the selected code cells of a notebook: module path, preview, apply.
+ * Resolves with the server's answer (null when nothing was sent or it failed).
+ */
+export async function promoteCells(
+  ctx: Pick<ICommandContext, 'manager' | 'trans'>,
+  panel: NotebookPanel,
+  model: ReadinessModel
+): Promise<IPromoteResult | null> {
+  const { manager, trans } = ctx;
+  const cells = selectedCodeCells(panel.content);
+  if (cells.length === 0) {
+    return null;
+  }
+  const to = await askModulePath(ctx, panel, cells);
+  if (!to) {
+    return null;
+  }
+  const request: IPromoteRequest = { path: panel.context.localPath, cells, to };
+  // the dry run with the user's choices: the dialog re-runs it when a choice changes
+  const dryRun = (choices: IPromoteChoices): Promise<IPromoteResult> =>
+    manager.api.promote({
+      ...request,
+      notebook: notebookContent(panel) ?? undefined,
+      unmoved: choices.unmoved,
+      as_function: choices.asFunction ?? undefined,
+      dry_run: true
+    });
+  const approved = await previewUntilDecided(trans, request, dryRun);
+  if (!approved) {
+    return null;
+  }
+  const result = await applyPromotion(trans, panel, request, approved, r =>
+    manager.api.promote(r)
+  );
+  if (result?.ok) {
+    model.schedule(0);
+  }
+  return result;
+}
