@@ -107,3 +107,48 @@ def test_an_invalid_setting_leaves_the_extension_running_with_defaults(caplog: p
         _load_jupyter_server_extension(app)
     assert web_app.settings[SETTINGS_KEY] == ServerSettings() and added
     assert "typecheck_timeout" in caplog.text
+
+
+def test_budget_settings_reach_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jupyter_prod_ext import formatting, notebook
+    from jupyter_prod_ext.checks import quality
+    from jupyter_prod_ext.server.settings import PROCESS_LIMITS, apply_budgets
+
+    for limit in PROCESS_LIMITS:  # restored after the test
+        monkeypatch.setattr(limit.module, limit.attribute, getattr(limit.module, limit.attribute))
+    defaults = (notebook.MAX_ANALYSED_CELL_CHARS, quality.SLOW_NOTEBOOK_CHARS, quality.SLOW_NOTEBOOK_CELLS)
+    before = formatting.BUDGET
+    try:
+        apply_budgets(Config())  # nothing set: the engine keeps its defaults
+        assert (notebook.MAX_ANALYSED_CELL_CHARS, quality.SLOW_NOTEBOOK_CHARS, quality.SLOW_NOTEBOOK_CELLS) == defaults
+        c = Config()
+        c.JupyterProd.max_cell_kib = 2
+        c.JupyterProd.max_notebook_code_kib = 3.5
+        c.JupyterProd.max_notebook_code_cells = 4
+        c.JupyterProd.max_black_cell_kib = 1.5
+        c.JupyterProd.worker_memory_mib = 512
+        c.JupyterProd.black_timeout = 5
+        apply_budgets(c)
+        assert (notebook.MAX_ANALYSED_CELL_CHARS, quality.SLOW_NOTEBOOK_CHARS, quality.SLOW_NOTEBOOK_CELLS) == (
+            2048, 3584, 4
+        )
+        assert formatting.BUDGET == formatting.FormatBudget(
+            cell_chars=1536, timeout=5.0, memory_mib=512, idle_seconds=300.0
+        )
+    finally:
+        formatting.set_budget(before)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("max_cell_kib", 0.5), ("worker_memory_mib", 10), ("max_body_mib", 0), ("slow_queue", 0), ("black_timeout", 0)],
+)
+def test_a_setting_below_its_minimum_is_refused(name: str, value: float) -> None:
+    from traitlets import TraitError
+
+    from jupyter_prod_ext.server.settings import JupyterProd
+
+    c = Config()
+    c.JupyterProd[name] = value
+    with pytest.raises(TraitError, match=name):
+        JupyterProd(config=c)

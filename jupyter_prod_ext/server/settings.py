@@ -16,7 +16,9 @@ the resulting :class:`ServerSettings` from ``web_app.settings["jupyter_prod"]``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from traitlets import Bool, Enum, Float, Int, List, Unicode
@@ -29,6 +31,20 @@ from ..typecheck import DEFAULT_TIMEOUT, TypecheckSettings
 
 #: key of :class:`ServerSettings` in tornado's ``web_app.settings``
 SETTINGS_KEY = "jupyter_prod"
+
+
+def _limit(trait: Callable[..., Any], minimum: float, help: str) -> Any:
+    """An optional operator limit: unset (None) keeps the engine's default; below ``minimum`` is refused.
+
+    One declaration for every limit, so each is validated the same way (traitlets refuses a value of the
+    wrong type or under the minimum when the extension loads, and the extension then runs on defaults).
+    """
+    return trait(None, allow_none=True, min=minimum, help=help).tag(config=True)
+
+
+def _number(trait: Callable[..., Any], default: float, minimum: float, help: str) -> Any:
+    """A setting with a default, validated like :func:`_limit`."""
+    return trait(default, min=minimum, help=help).tag(config=True)
 
 
 class JupyterProd(Configurable):
@@ -52,52 +68,39 @@ class JupyterProd(Configurable):
         default_value="daemon",
         help="'daemon': a warm mypy daemon per project; 'mypy': one mypy process per check.",
     ).tag(config=True)
-    typecheck_timeout = Float(
+    typecheck_timeout = _number(
+        Float,
         DEFAULT_TIMEOUT,
-        min=0.1,
-        help="Seconds one mypy call may take; a project's [tool.jupyter-prod] typecheck-timeout overrides it.",
-    ).tag(config=True)
-    max_body_mib = Float(
-        None,
-        allow_none=True,
-        min=0.001,
-        help="Largest request body in MiB (default: 64).",
-    ).tag(config=True)
-    max_cell_kib = Float(
-        None,
-        allow_none=True,
-        min=1,
-        help="Largest code cell (KiB) that is analysed, formatted, type-checked or promoted; a larger one gets "
+        0.1,
+        "Seconds one mypy call may take; a project's [tool.jupyter-prod] typecheck-timeout overrides it.",
+    )
+    max_body_mib = _limit(Float, 0.001, "Largest request body in MiB (default: 64).")
+    max_cell_kib = _limit(
+        Float,
+        1,
+        "Largest code cell (KiB) that is analysed, formatted, type-checked or promoted; a larger one gets "
         "the cell-too-large finding instead (default: about 195 KiB).",
-    ).tag(config=True)
-    max_black_cell_kib = Float(
-        None, allow_none=True, min=1, help="Largest cell (KiB) black formats (default: about 98 KiB)."
-    ).tag(config=True)
-    max_notebook_code_kib = Float(
-        None,
-        allow_none=True,
-        min=1,
-        help="Largest total of code (KiB) in one notebook that black and mypy run on (default: about 977 KiB).",
-    ).tag(config=True)
-    max_notebook_code_cells = Int(
-        None, allow_none=True, min=1, help="Most code cells in one notebook that black and mypy run on (default: 2000)."
-    ).tag(config=True)
-    worker_memory_mib = Int(
-        None,
-        allow_none=True,
-        min=64,
-        help="Address-space ceiling (MiB) of black's worker and of mypy (default: 2048 for black, 4096 for mypy).",
-    ).tag(config=True)
-    black_timeout = Float(30.0, min=0.1, help="Seconds black may take on one request's cells.").tag(config=True)
-    worker_idle_timeout = Float(
-        300.0, min=1, help="Seconds without work after which black's worker process exits."
-    ).tag(config=True)
-    slow_checks_per_project = Int(
-        1, min=1, help="Slow checks (black, mypy, git) of one project that run at once; the others queue."
-    ).tag(config=True)
-    slow_queue = Int(
-        64, min=1, help="Slow check requests that may wait at once; beyond that a request is answered 503."
-    ).tag(config=True)
+    )
+    max_black_cell_kib = _limit(Float, 1, "Largest cell (KiB) black formats (default: about 98 KiB).")
+    max_notebook_code_kib = _limit(
+        Float, 1, "Largest total of code (KiB) in one notebook that black and mypy run on (default: about 977 KiB)."
+    )
+    max_notebook_code_cells = _limit(
+        Int, 1, "Most code cells in one notebook that black and mypy run on (default: 2000)."
+    )
+    worker_memory_mib = _limit(
+        Int,
+        64,
+        "Address-space ceiling (MiB) of black's worker and of mypy (default: 2048 for black, 4096 for mypy).",
+    )
+    black_timeout = _number(Float, 30.0, 0.1, "Seconds black may take on one request's cells.")
+    worker_idle_timeout = _number(Float, 300.0, 1, "Seconds without work after which black's worker process exits.")
+    slow_checks_per_project = _number(
+        Int, 1, 1, "Slow checks (black, mypy, git) of one project that run at once; the others queue."
+    )
+    slow_queue = _number(
+        Int, 64, 1, "Slow check requests that may wait at once; beyond that a request is answered 503."
+    )
     trust_project_config = Bool(
         False,
         help="Run mypy with each project's own configuration as it is, plugins and python_executable included. "
@@ -148,13 +151,37 @@ def settings_from_config(config: Any) -> ServerSettings:
     )
     if conf.worker_memory_mib is not None:
         typecheck = dataclasses.replace(typecheck, memory_mib=max(int(conf.worker_memory_mib), 1024))
-    mib = conf.max_body_mib
     return ServerSettings(
         typecheck,
-        None if mib is None else int(float(mib) * 1024 * 1024),
+        _scaled(conf, "max_body_mib", 1024 * 1024, None),
         slow_per_project=int(conf.slow_checks_per_project),
         slow_queue=int(conf.slow_queue),
     )
+
+
+@dataclass(frozen=True)
+class _ProcessLimit:
+    """A ``c.JupyterProd`` limit that replaces an engine module's constant: the setting, its unit, the target."""
+
+    setting: str
+    #: KiB settings become characters (1024); counts stay as they are (1)
+    scale: int
+    module: ModuleType
+    attribute: str
+
+
+#: The engine's process-wide limits the operator may set; an unset one keeps the module's default.
+PROCESS_LIMITS = (
+    _ProcessLimit("max_cell_kib", 1024, notebook, "MAX_ANALYSED_CELL_CHARS"),
+    _ProcessLimit("max_notebook_code_kib", 1024, quality, "SLOW_NOTEBOOK_CHARS"),
+    _ProcessLimit("max_notebook_code_cells", 1, quality, "SLOW_NOTEBOOK_CELLS"),
+)
+
+
+def _scaled(conf: JupyterProd, setting: str, scale: int, default: int | None) -> int | None:
+    """An optional setting in the engine's unit, or ``default`` when the operator left it unset."""
+    value = getattr(conf, setting)
+    return default if value is None else int(float(value) * scale)
 
 
 def apply_budgets(config: Any) -> None:
@@ -163,16 +190,15 @@ def apply_budgets(config: Any) -> None:
     They are process-wide on purpose: the limits protect the server process, whichever request asks.
     """
     conf = JupyterProdConfig(config=config)
-    if conf.max_cell_kib is not None:
-        notebook.MAX_ANALYSED_CELL_CHARS = int(conf.max_cell_kib * 1024)
-    if conf.max_notebook_code_kib is not None:
-        quality.SLOW_NOTEBOOK_CHARS = int(conf.max_notebook_code_kib * 1024)
-    if conf.max_notebook_code_cells is not None:
-        quality.SLOW_NOTEBOOK_CELLS = int(conf.max_notebook_code_cells)
+    for limit in PROCESS_LIMITS:
+        value = _scaled(conf, limit.setting, limit.scale, None)
+        if value is not None:
+            setattr(limit.module, limit.attribute, value)
+    current = formatting.BUDGET
     budget = formatting.FormatBudget(
-        cell_chars=int(conf.max_black_cell_kib * 1024) if conf.max_black_cell_kib else formatting.BUDGET.cell_chars,
+        cell_chars=_scaled(conf, "max_black_cell_kib", 1024, None) or current.cell_chars,
         timeout=clamp_timeout(float(conf.black_timeout)),
-        memory_mib=int(conf.worker_memory_mib) if conf.worker_memory_mib else formatting.BUDGET.memory_mib,
+        memory_mib=_scaled(conf, "worker_memory_mib", 1, None) or current.memory_mib,
         idle_seconds=clamp_timeout(float(conf.worker_idle_timeout)),
     )
     formatting.set_budget(budget)
