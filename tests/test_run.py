@@ -171,6 +171,8 @@ def test_failing_cell_is_reported_with_its_line(tmp_path: Path) -> None:
     assert finding["cell_id"] == nb["cells"][3]["id"]
     assert "ZeroDivisionError: division by zero" in finding["message"]
     assert finding["fix"] is None
+    # described by the check registry like every finding; a run never gates a commit
+    assert finding["family"] == "execution" and "commit_gate" not in finding
     run = report["run"]
     assert run["reproduced"] is False and run["cells_run"] == 3 and run["total"] == 4
     assert run["changed"] == []  # the failing cell is not compared, later cells never ran
@@ -207,8 +209,21 @@ def test_volatile_output_is_normalised_but_unseeded_randomness_is_flagged(tmp_pa
     assert report["run"]["changed"] == [4]
     [finding] = report["findings"]
     assert finding["check"] == "output-changed" and finding["severity"] == "warning" and finding["cell"] == 4
+    assert finding["family"] == "execution"
     assert "-0.5" in finding["message"] and "\n+0." in finding["message"]
     assert report["run"]["reproduced"] is False and report["score"] == 90
+
+
+def test_run_checks_are_registered_but_never_run_by_the_checks_engine() -> None:
+    from jupyter_prod_ext.checks.registry import CHECKS, RUN_CHECKS, commit_gate, spec_of
+    from jupyter_prod_ext.execution.runner import CHECKS_RUN
+
+    assert CHECKS_RUN == ["run-error", "run-timeout", "output-changed"]
+    for check_id in CHECKS_RUN:
+        spec = spec_of(check_id)
+        assert spec is not None and spec.producer == "run" and spec.family == "execution"
+        assert check_id not in CHECKS and commit_gate(check_id, spec.severity) is None
+    assert {s.severity for s in RUN_CHECKS.values()} == {"error", "warning"}
 
 
 def test_infinite_loop_times_out_and_leaves_no_process(tmp_path: Path) -> None:
@@ -225,6 +240,7 @@ def test_infinite_loop_times_out_and_leaves_no_process(tmp_path: Path) -> None:
     report = run_notebook(nb, cwd=tmp_path, timeout=60, cell_timeout=2, on_progress=seen)
     [finding] = report["findings"]
     assert finding["check"] == "run-timeout" and finding["cell"] == 1
+    assert finding["family"] == "execution"
     assert "per-cell timeout of 2 s" in finding["message"]
     assert report["run"]["cells_run"] == 1 and report["run"]["state"] == "done"
     worker, kernel = seen.pid("worker_pid"), seen.pid("kernel_pid")

@@ -12,7 +12,7 @@ from typing import Literal
 from ..errors import InputError
 from ..types import FindingDict, ReportDict
 from .base import Context, Finding
-from .registry import CHECKS, CheckSpec, commit_gate
+from .registry import CHECKS, CheckSpec, describe
 from .score import score
 from .waivers import split_waived
 
@@ -97,15 +97,8 @@ def gc_paused() -> Iterator[None]:
 
 
 def _with_family(f: Finding, *, active: bool = False) -> FindingDict:
-    """The finding as JSON with its family and, when it counts (not waived), how it stops a commit."""
-    d = f.to_dict()
-    spec = CHECKS.get(f.check)
-    if spec is not None:
-        d["family"] = spec.family
-    gate = commit_gate(f.check, f.severity) if active else None
-    if gate is not None:
-        d["commit_gate"] = gate
-    return d
+    """The finding as JSON, described by the registry (family; ``commit_gate`` when it counts)."""
+    return describe(f.to_dict(), active=active)
 
 
 def _collect(specs: list[CheckSpec], ctx: Context, findings: list[Finding]) -> None:

@@ -1,11 +1,18 @@
-"""The registry of checks: stable ids, family, default severity, fast or slow."""
+"""The registry of checks: stable ids, family, default severity, fast or slow, how a finding gates a commit.
+
+Every finding the server sends is described from here (:func:`describe`: its family and its
+``commit_gate``), whichever feature produced it: the checks engine runs :data:`CHECKS`; the Clean
+Run (``execution.runner``) produces the findings of :data:`RUN_CHECKS`, registered with
+:func:`produced_by_run` so they are described like every other finding.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal
 
-from ..types import Severity
+from ..types import FindingDict, Severity
 from ..wire import CommitGate
 from .base import Context, Finding
 
@@ -23,9 +30,14 @@ class CheckSpec:
     slow: bool = False
     #: reads cell outputs: a delta request without such a check may leave outputs out (src/delta.ts)
     outputs: bool = False
+    #: "check": run by the checks engine; "run": produced by the Clean Run, never run by the engine
+    producer: Literal["check", "run"] = "check"
 
 
+#: the checks the checks engine runs (``checks: "fast" | "all" | [ids]``)
 CHECKS: dict[str, CheckSpec] = {}
+#: the checks whose findings the Clean Run produces (``POST run``, ``jupyter-prod run``)
+RUN_CHECKS: dict[str, CheckSpec] = {}
 
 FAMILIES = ("execution", "dataflow", "structure", "portability", "security", "hygiene", "quality", "vcs")
 
@@ -39,8 +51,11 @@ def commit_gate(check: str, severity: str) -> CommitGate | None:
     A secret always blocks (a leaked key in git history outlives any later fix, so "allow findings"
     cannot let it through); any other error blocks unless the user allows findings; the rest never do.
     Each finding of a report carries the answer (``commit_gate``), so the panel shows what the server
-    will decide instead of deriving it again.
+    will decide instead of deriving it again. A Clean Run's finding never gates: the gate reads the
+    readiness report, not a run.
     """
+    if check in RUN_CHECKS:
+        return None
     if check == SECRET_CHECK:
         return "always"
     if severity == "error":
@@ -56,9 +71,41 @@ def check(
         raise ValueError(f"unknown family {family}")
 
     def deco(fn: CheckFn) -> CheckFn:
-        if id in CHECKS:
-            raise ValueError(f"check id {id} registered twice")
-        CHECKS[id] = CheckSpec(id, family, severity, description, fn, slow, outputs)
+        _register(CHECKS, CheckSpec(id, family, severity, description, fn, slow, outputs))
         return fn
 
     return deco
+
+
+def produced_by_run(id: str, family: str, severity: Severity, description: str) -> CheckSpec:
+    """Register a check whose findings the Clean Run produces (the engine never runs it)."""
+    return _register(RUN_CHECKS, CheckSpec(id, family, severity, description, _not_run_by_the_engine, producer="run"))
+
+
+def _not_run_by_the_engine(ctx: Context) -> Iterable[Finding]:
+    return ()
+
+
+def _register(table: dict[str, CheckSpec], spec: CheckSpec) -> CheckSpec:
+    if spec.family not in FAMILIES:
+        raise ValueError(f"unknown family {spec.family}")
+    if spec.id in CHECKS or spec.id in RUN_CHECKS:
+        raise ValueError(f"check id {spec.id} registered twice")
+    table[spec.id] = spec
+    return spec
+
+
+def spec_of(check_id: str) -> CheckSpec | None:
+    """The registered check of that id, whichever feature produces its findings."""
+    return CHECKS.get(check_id) or RUN_CHECKS.get(check_id)
+
+
+def describe(finding: FindingDict, *, active: bool = False) -> FindingDict:
+    """The finding with its family and, when it counts (not waived), how it stops a commit (in place)."""
+    spec = spec_of(finding["check"])
+    if spec is not None:
+        finding["family"] = spec.family
+    gate = commit_gate(finding["check"], finding["severity"]) if active else None
+    if gate is not None:
+        finding["commit_gate"] = gate
+    return finding

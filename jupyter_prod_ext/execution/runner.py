@@ -52,6 +52,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal, TypedDict
 
+from ..checks.registry import CheckSpec, describe, produced_by_run
 from ..errors import InputError, NotFoundError, ToolError
 from ..notebook import PARSE_ERRORS, Notebook, load_notebook, notebook_from_dict, parse_python
 from ..types import FindingDict, ReportSummary
@@ -65,7 +66,17 @@ DEFAULT_CELL_TIMEOUT = 120.0
 #: Upper bound accepted from users for either timeout (a day).
 MAX_TIMEOUT = 86400.0
 DEFAULT_KERNEL = "python3"
-CHECKS_RUN = ["run-error", "run-timeout", "output-changed"]
+#: The Clean Run's checks, in the check registry like every check (family, severity, commit gate).
+RUN_ERROR = produced_by_run(
+    "run-error", "execution", "error", "A cell raises, or the kernel dies, when run top to bottom in a fresh kernel"
+)
+RUN_TIMEOUT = produced_by_run(
+    "run-timeout", "execution", "error", "A cell runs past the per-cell or the overall timeout in a fresh kernel"
+)
+OUTPUT_CHANGED = produced_by_run(
+    "output-changed", "execution", "warning", "A cell's fresh output differs from its saved output"
+)
+CHECKS_RUN = [RUN_ERROR.id, RUN_TIMEOUT.id, OUTPUT_CHANGED.id]
 
 #: Seconds the worker gets to kill and reap its kernel after ``stop``.
 _STOP_GRACE = 5.0
@@ -201,17 +212,17 @@ def _cell_id(cells: list[Any], index: int | None) -> str | None:
 
 
 def _finding(
-    check: str,
-    severity: Literal["error", "warning"],
+    spec: CheckSpec,
     cells: list[Any],
     cell: int | None,
     line: int | None,
     message: str,
     hint: str,
 ) -> FindingDict:
-    return {
-        "check": check,
-        "severity": severity,
+    """A finding of one of the Clean Run's checks, described by the registry like every finding."""
+    finding: FindingDict = {
+        "check": spec.id,
+        "severity": spec.severity,
         "cell": cell,
         "cell_id": _cell_id(cells, cell),
         "line": line,
@@ -219,6 +230,7 @@ def _finding(
         "hint": hint,
         "fix": None,
     }
+    return describe(finding, active=True)
 
 
 def _label(cell: int | None) -> str:
@@ -231,8 +243,7 @@ def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
     status = end.get("status")
     if status == "dead":
         return _finding(
-            "run-error",
-            "error",
+            RUN_ERROR,
             cells,
             cell,
             None,
@@ -241,8 +252,7 @@ def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
         )
     if status == "crash":
         return _finding(
-            "run-error",
-            "error",
+            RUN_ERROR,
             cells,
             cell,
             None,
@@ -276,7 +286,7 @@ def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
                 f"Hidden state: nothing in the notebook defines '{name.group(1)}' before it is used; it came "
                 "from a deleted or edited cell. Define it in the notebook."
             )
-    return _finding("run-error", "error", cells, cell, line, message, hint)
+    return _finding(RUN_ERROR, cells, cell, line, message, hint)
 
 
 def _timeout_finding(cells: list[Any], cell: int | None, seconds: float, overall: bool) -> FindingDict:
@@ -286,8 +296,7 @@ def _timeout_finding(cells: list[Any], cell: int | None, seconds: float, overall
     else:
         message = f"Did not finish within the per-cell timeout of {seconds:g} s in a fresh kernel."
     return _finding(
-        "run-timeout",
-        "error",
+        RUN_TIMEOUT,
         cells,
         cell,
         None,
@@ -299,8 +308,7 @@ def _timeout_finding(cells: list[Any], cell: int | None, seconds: float, overall
 
 def _changed_finding(cells: list[Any], cell: int, diff: list[str]) -> FindingDict:
     return _finding(
-        "output-changed",
-        "warning",
+        OUTPUT_CHANGED,
         cells,
         cell,
         None,
@@ -316,7 +324,7 @@ def _score(findings: list[FindingDict], reproduced: bool, cancelled: bool) -> in
     if reproduced:
         return 100
     errors = sum(1 for f in findings if f["severity"] == "error")
-    changed = sum(1 for f in findings if f["check"] == "output-changed")
+    changed = sum(1 for f in findings if f["check"] == OUTPUT_CHANGED.id)
     return max(0, 100 - 50 * errors - min(40, 10 * changed))
 
 
@@ -361,8 +369,7 @@ def build_report(
     elif stopped is None and status != "ok":
         findings.append(
             _finding(
-                "run-error",
-                "error",
+                RUN_ERROR,
                 cells,
                 running_cell,
                 None,
