@@ -99,8 +99,9 @@ class FindingDict(TypedDict):
     hint: str
     #: only present when the fix is exact (e.g. black's output for a cell)
     fix: Fix | None
-    #: the check's family (execution, dataflow, ...): how the panel groups findings
-    family: NotRequired[str]
+    #: the check's family (execution, dataflow, ...): how the panel groups findings (absent: the finding
+    #: comes from no registered check, e.g. a clean run's)
+    family: NotRequired[Family]
     #: the line in the file, for a notebook kept as text (jupytext ``.py``/``.md``): where CI annotations point
     file_line: NotRequired[int]
     #: whether and how this finding stops a commit (absent: it does not)

@@ -190,10 +190,7 @@ export interface IFinding {
    * only present when the fix is exact (e.g. black's output for a cell)
    */
   fix: IFix | null;
-  /**
-   * the check's family (execution, dataflow, ...): how the panel groups findings
-   */
-  family?: string;
+  family?: Family;
   /**
    * the line in the file, for a notebook kept as text (jupytext `.py`/`.md`): where CI annotations point
    */

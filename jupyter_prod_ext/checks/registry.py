@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..types import FindingDict, Severity
-from ..wire import CommitGate
+from ..wire import CommitGate, Family
 from .base import Context, Finding
 
 CheckFn = Callable[[Context], Iterable[Finding]]
@@ -22,7 +22,7 @@ CheckFn = Callable[[Context], Iterable[Finding]]
 @dataclass(frozen=True)
 class CheckSpec:
     id: str
-    family: str
+    family: Family
     severity: Severity
     description: str
     fn: CheckFn
@@ -39,7 +39,7 @@ CHECKS: dict[str, CheckSpec] = {}
 #: the checks whose findings the Clean Run produces (``POST run``, ``jupyter-prod run``)
 RUN_CHECKS: dict[str, CheckSpec] = {}
 
-FAMILIES = ("execution", "dataflow", "structure", "portability", "security", "hygiene", "quality", "vcs")
+FAMILIES: tuple[Family, ...] = ("execution", "dataflow", "structure", "portability", "security", "hygiene", "quality", "vcs")
 
 #: the check whose findings no user choice lets into a commit
 SECRET_CHECK = "secret"
@@ -64,7 +64,7 @@ def commit_gate(check: str, severity: str) -> CommitGate | None:
 
 
 def check(
-    id: str, family: str, severity: Severity, description: str, *, slow: bool = False, outputs: bool = False
+    id: str, family: Family, severity: Severity, description: str, *, slow: bool = False, outputs: bool = False
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check function under a stable, public id."""
     if family not in FAMILIES:
@@ -77,7 +77,7 @@ def check(
     return deco
 
 
-def produced_by_run(id: str, family: str, severity: Severity, description: str) -> CheckSpec:
+def produced_by_run(id: str, family: Family, severity: Severity, description: str) -> CheckSpec:
     """Register a check whose findings the Clean Run produces (the engine never runs it)."""
     return _register(RUN_CHECKS, CheckSpec(id, family, severity, description, _not_run_by_the_engine, producer="run"))
 

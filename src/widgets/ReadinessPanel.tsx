@@ -4,26 +4,19 @@
  */
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import {
-  caretDownIcon,
-  caretRightIcon,
-  refreshIcon
-} from '@jupyterlab/ui-components';
+import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { Severity, SEVERITIES } from '../api';
-import { familyLabel, groupByFamily } from '../families';
 import { countBySeverity, ReadinessModel } from '../model';
 import { IReadinessManager, PANEL_ID, PanelSection } from '../tokens';
 import { CommitView } from './CommitView';
-import { FindingList, IPanelActions } from './FindingList';
+import { FindingGroups } from './FindingGroups';
+import type { IPanelActions } from './FindingList';
 import { readinessIcon } from './icons';
 import { RunView } from './RunView';
-
-// where commands.ts (and other owners) import it from
-export type { IPanelActions } from './FindingList';
 
 type SeverityFilter = 'all' | Severity;
 
@@ -60,7 +53,6 @@ function ModelView(props: IBodyProps): JSX.Element {
   const counts = countBySeverity(findings);
   const shown =
     filter === 'all' ? findings : findings.filter(f => f.severity === filter);
-  const groups = groupByFamily(shown);
   const severityLabels: Record<Severity, string> = {
     error: trans.__('Errors'),
     warning: trans.__('Warnings'),
@@ -149,53 +141,15 @@ function ModelView(props: IBodyProps): JSX.Element {
         </div>
       )}
 
-      <div className="jp-ProdPanel-groups">
-        {groups.map(group => {
-          const isCollapsed = collapsed.has(group.family);
-          const groupCounts = countBySeverity(group.findings);
-          return (
-            <section
-              key={group.family}
-              className="jp-ProdPanel-group"
-              data-family={group.family}
-            >
-              <button
-                className="jp-ProdPanel-groupHeader"
-                aria-expanded={!isCollapsed}
-                onClick={() => toggle(group.family)}
-              >
-                {isCollapsed ? (
-                  <caretRightIcon.react tag="span" elementSize="normal" />
-                ) : (
-                  <caretDownIcon.react tag="span" elementSize="normal" />
-                )}
-                <span className="jp-ProdPanel-groupName">
-                  {familyLabel(trans, group.family)}
-                </span>
-                <span className="jp-ProdPanel-groupCounts">
-                  {SEVERITIES.filter(s => groupCounts[s] > 0).map(s => (
-                    <span
-                      key={s}
-                      className={`jp-ProdPanel-pill jp-mod-${s}`}
-                      title={severityLabels[s]}
-                    >
-                      {groupCounts[s]}
-                    </span>
-                  ))}
-                </span>
-              </button>
-              {!isCollapsed && (
-                <FindingList
-                  model={model}
-                  findings={group.findings}
-                  actions={actions}
-                  trans={trans}
-                />
-              )}
-            </section>
-          );
-        })}
-      </div>
+      <FindingGroups
+        model={model}
+        findings={shown}
+        actions={actions}
+        trans={trans}
+        severityLabels={severityLabels}
+        collapsed={collapsed}
+        toggle={toggle}
+      />
     </div>
   );
 }
