@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import json
 import os
 import queue
@@ -49,6 +50,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, TypedDict
 
@@ -472,6 +474,35 @@ def _stop_worker(proc: subprocess.Popen[bytes], kernel_pid: int | None) -> None:
         proc.wait(timeout=_STOP_GRACE)
 
 
+@dataclass
+class _Run:
+    """One run's state, shared by the steps of :func:`run_notebook`."""
+
+    cells: list[Any]
+    kernel: str
+    workdir: Path
+    timeout: float
+    cell_timeout: float
+    normalize: frozenset[str]
+    on_progress: ProgressCallback | None
+    cancel_event: threading.Event | None
+    progress: RunProgress
+    started: float = dataclasses.field(default_factory=time.monotonic)
+    #: cell index -> its fresh visible output lines
+    fresh: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+    #: the worker's ``end`` event
+    end: dict[str, Any] | None = None
+    stopped: Literal["timeout", "cancelled"] | None = None
+
+    @property
+    def deadline(self) -> float:
+        return self.started + self.timeout
+
+    def report_progress(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(dict(self.progress))  # type: ignore[arg-type]
+
+
 def run_notebook(
     nb_dict: Mapping[str, Any] | Notebook,
     *,
@@ -490,20 +521,46 @@ def run_notebook(
     thread after every progress line of the worker.
     """
     check_timeouts(timeout, cell_timeout)
-    try:
-        chosen = check_normalize(normalize)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    chosen = _normalize_options(normalize)
     model = load_input(nb_dict, path or "<notebook>")
     nb = _v4_dict(model)
-    workdir = Path(cwd)
+    run = _Run(
+        cells=nb["cells"],
+        workdir=_existing_folder(Path(cwd)),  # the folder first, then the (slower) kernel lookup
+        kernel=_installed_kernel(model),
+        timeout=timeout,
+        cell_timeout=cell_timeout,
+        normalize=chosen,
+        on_progress=on_progress,
+        cancel_event=cancel_event,
+        progress=_initial_progress(nb["cells"]),
+    )
+    worker_log, exit_code = _execute(run, nb)
+    _raise_without_result(run, worker_log, exit_code)
+    return _final_report(run, path)
+
+
+def _normalize_options(normalize: Iterable[str]) -> frozenset[str]:
+    try:
+        return check_normalize(normalize)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _existing_folder(workdir: Path) -> Path:
     if not workdir.is_dir():
         raise NotFoundError(f"The notebook's folder '{workdir}' does not exist.")
+    return workdir
+
+
+def _installed_kernel(model: Notebook) -> str:
     kernel = kernel_name_of(model)
     check_kernel(kernel)
-    cells: list[Any] = nb["cells"]
+    return kernel
 
-    progress: RunProgress = {
+
+def _initial_progress(cells: list[Any]) -> RunProgress:
+    return {
         "state": "running",
         "cell": None,
         "total": len(_executable_cells(cells)),
@@ -512,111 +569,139 @@ def run_notebook(
         "kernel_pid": None,
     }
 
-    def report_progress() -> None:
-        if on_progress is not None:
-            on_progress(dict(progress))  # type: ignore[arg-type]
 
-    fresh: dict[int, list[str]] = {}
-    end: dict[str, Any] | None = None
-    stopped: Literal["timeout", "cancelled"] | None = None
-    started = time.monotonic()
-    deadline = started + timeout
-    tmp = tempfile.mkdtemp(prefix="jupyter-prod-run-")
+def _execute(run: _Run, nb: dict[str, Any]) -> tuple[str, int | None]:
+    """Start the worker on a private copy, follow its events, stop it; its last log line and exit code.
+
+    Whatever happens here (an exception, Ctrl-C in the CLI), the worker and its kernel are
+    stopped and the private folder is removed.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="jupyter-prod-run-"))
     proc: subprocess.Popen[bytes] | None = None
-    events: queue.Queue[dict[str, Any] | None] = queue.Queue()
     reader: threading.Thread | None = None
+    events: queue.Queue[dict[str, Any] | None] = queue.Queue()
     try:
-        nb_file = Path(tmp) / "notebook.ipynb"
-        nb_file.write_text(json.dumps(nb), encoding="utf-8")
-        log_path = Path(tmp) / "worker.log"
-        argv = [
-            sys.executable, "-c", _BOOT, _package_root(),
-            "--input", str(nb_file),
-            "--cwd", str(workdir.resolve()),
-            "--kernel", kernel,
-            "--cell-timeout", repr(float(cell_timeout)),
-            "--startup-timeout", repr(float(min(60.0, timeout))),
-        ]  # fmt: skip
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                cwd=tmp,
-                start_new_session=True,
-                shell=False,
-            )
-        progress["worker_pid"] = proc.pid
-        report_progress()
+        proc = _start_worker(run, nb, tmp)
         assert proc.stdout is not None
         reader = threading.Thread(target=_reader, args=(proc.stdout, events), daemon=True)
         reader.start()
-
-        while True:
-            if cancel_event is not None and cancel_event.is_set():
-                stopped = "cancelled"
-                break
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                stopped = "timeout"
-                break
-            try:
-                event = events.get(timeout=min(_POLL, remaining))
-            except queue.Empty:
-                continue
-            if event is None:
-                break
-            kind = event.get("event")
-            if kind == "kernel" and isinstance(event.get("pid"), int):
-                progress["kernel_pid"] = event["pid"]
-            elif kind == "cell" and isinstance(event.get("cell"), int):
-                progress["cell"] = event["cell"]
-            elif kind == "cell_done" and isinstance(event.get("cell"), int):
-                lines = event.get("lines")
-                fresh[event["cell"]] = [str(x) for x in lines] if isinstance(lines, list) else []
-                progress["cells_run"] = len(fresh)
-            elif kind == "end":
-                end = event
-            report_progress()
-
-        if stopped is not None:
-            _stop_worker(proc, progress["kernel_pid"])
-        else:
-            try:
-                proc.wait(timeout=_STOP_GRACE)
-            except subprocess.TimeoutExpired:
-                _stop_worker(proc, progress["kernel_pid"])
+        _follow(run, events)
+        _wait_or_stop(run, proc)
     finally:
-        if proc is not None and proc.poll() is None:
-            _stop_worker(proc, progress["kernel_pid"])
-        if proc is not None and proc.stdout is not None:
-            with contextlib.suppress(OSError):
-                proc.stdout.close()
-        if reader is not None:
-            reader.join(timeout=_STOP_GRACE)
-        worker_log = _tail(Path(tmp) / "worker.log")
+        _release(run, proc, reader)
+        worker_log = _tail(tmp / "worker.log")
         shutil.rmtree(tmp, ignore_errors=True)
+    return worker_log, proc.returncode
 
-    if end is not None and end.get("status") == "no-kernel":
-        raise ToolError(f"kernel '{kernel}' is not installed: install it or change the notebook's kernel")
-    if stopped is None and end is None:
-        raise ToolError(f"The run worker exited without a result (exit {proc.returncode}): {worker_log}")
-    running_cell = progress["cell"]
-    progress["state"] = "cancelled" if stopped == "cancelled" else "done"
-    progress["cell"] = None
-    report_progress()
+
+def _start_worker(run: _Run, nb: dict[str, Any], tmp: Path) -> subprocess.Popen[bytes]:
+    """The worker process (its own session), on a copy of the notebook in ``tmp``; stderr to its log."""
+    nb_file = tmp / "notebook.ipynb"
+    nb_file.write_text(json.dumps(nb), encoding="utf-8")
+    argv = [
+        sys.executable, "-c", _BOOT, _package_root(),
+        "--input", str(nb_file),
+        "--cwd", str(run.workdir.resolve()),
+        "--kernel", run.kernel,
+        "--cell-timeout", repr(float(run.cell_timeout)),
+        "--startup-timeout", repr(float(min(60.0, run.timeout))),
+    ]  # fmt: skip
+    with open(tmp / "worker.log", "wb") as log:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            cwd=tmp,
+            start_new_session=True,
+            shell=False,
+        )
+    run.progress["worker_pid"] = proc.pid
+    run.report_progress()
+    return proc
+
+
+def _follow(run: _Run, events: queue.Queue[dict[str, Any] | None]) -> None:
+    """Take the worker's events until it ends, the run is cancelled or the overall timeout passes."""
+    while True:
+        if run.cancel_event is not None and run.cancel_event.is_set():
+            run.stopped = "cancelled"
+            return
+        remaining = run.deadline - time.monotonic()
+        if remaining <= 0:
+            run.stopped = "timeout"
+            return
+        try:
+            event = events.get(timeout=min(_POLL, remaining))
+        except queue.Empty:
+            continue
+        if event is None:
+            return
+        _apply_event(run, event)
+        run.report_progress()
+
+
+def _apply_event(run: _Run, event: dict[str, Any]) -> None:
+    kind = event.get("event")
+    if kind == "kernel" and isinstance(event.get("pid"), int):
+        run.progress["kernel_pid"] = event["pid"]
+    elif kind == "cell" and isinstance(event.get("cell"), int):
+        run.progress["cell"] = event["cell"]
+    elif kind == "cell_done" and isinstance(event.get("cell"), int):
+        lines = event.get("lines")
+        run.fresh[event["cell"]] = [str(x) for x in lines] if isinstance(lines, list) else []
+        run.progress["cells_run"] = len(run.fresh)
+    elif kind == "end":
+        run.end = event
+
+
+def _wait_or_stop(run: _Run, proc: subprocess.Popen[bytes]) -> None:
+    """A stopped run stops the worker; a finished one gets a moment to exit by itself."""
+    if run.stopped is not None:
+        _stop_worker(proc, run.progress["kernel_pid"])
+        return
+    try:
+        proc.wait(timeout=_STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        _stop_worker(proc, run.progress["kernel_pid"])
+
+
+def _release(run: _Run, proc: subprocess.Popen[bytes] | None, reader: threading.Thread | None) -> None:
+    """No worker or kernel outlives the run; the reader thread ends with the worker's stdout."""
+    if proc is not None and proc.poll() is None:
+        _stop_worker(proc, run.progress["kernel_pid"])
+    if proc is not None and proc.stdout is not None:
+        with contextlib.suppress(OSError):
+            proc.stdout.close()
+    if reader is not None:
+        reader.join(timeout=_STOP_GRACE)
+
+
+def _raise_without_result(run: _Run, worker_log: str, exit_code: int | None) -> None:
+    """A worker that found no kernel, or exited without its ``end`` event, is a tool failure, not a finding."""
+    if run.end is not None and run.end.get("status") == "no-kernel":
+        raise ToolError(f"kernel '{run.kernel}' is not installed: install it or change the notebook's kernel")
+    if run.stopped is None and run.end is None:
+        raise ToolError(f"The run worker exited without a result (exit {exit_code}): {worker_log}")
+
+
+def _final_report(run: _Run, path: str) -> RunReport:
+    """The last progress (done or cancelled) and the report."""
+    running_cell = run.progress["cell"]
+    run.progress["state"] = "cancelled" if run.stopped == "cancelled" else "done"
+    run.progress["cell"] = None
+    run.report_progress()
     return build_report(
-        cells,
+        run.cells,
         path=path,
-        end=end,
-        fresh=fresh,
-        seconds=time.monotonic() - started,
-        timeout=timeout,
-        cell_timeout=cell_timeout,
-        stopped=stopped,
+        end=run.end,
+        fresh=run.fresh,
+        seconds=time.monotonic() - run.started,
+        timeout=run.timeout,
+        cell_timeout=run.cell_timeout,
+        stopped=run.stopped,
         running_cell=running_cell,
-        normalize=chosen,
+        normalize=run.normalize,
     )
 
 
