@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -61,10 +63,45 @@ class LiveServer:
 
     def rss_kib(self, field: str = "VmRSS") -> int:
         """The server process's resident memory (``VmHWM``: its peak so far)."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-        raise AssertionError(f"no {field} for the server process")
+        found = proc_status(self.proc.pid, field)
+        if found is None:
+            raise AssertionError(f"no {field} for the server process")
+        return found
+
+    def tree_pss_kib(self) -> int:
+        """Memory of the server and every process it started (its check children, black, mypy).
+
+        Proportional set sizes, not resident sizes: a child between fork and exec shares its
+        parent's pages, which a sum of resident sizes would count twice.
+        """
+        return sum(_pss_kib(pid) for pid in [self.proc.pid, *descendants(self.proc.pid)])
+
+
+def proc_status(pid: int, field: str) -> int | None:
+    """A ``/proc/<pid>/status`` figure in KiB (None: the process is gone, or has no such figure)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return None
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        return int(psutil.Process(pid).memory_full_info().pss) // 1024
+    except psutil.Error:
+        return 0  # gone meanwhile
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living process started by ``pid``, its children's children too."""
+    try:
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def _free_port() -> int:

@@ -49,21 +49,47 @@ def _settle(server: LiveServer) -> int:
     return server.rss_kib()
 
 
+class _PeakSampler:
+    """The peak memory of the server and its children while a request runs (sampled every 20 ms)."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.server.tree_pss_kib())
+            self._stop.wait(0.02)
+
+    def __enter__(self) -> _PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
 def test_a_5_mb_line_is_answered_quickly_and_in_bounded_memory(server: LiveServer) -> None:
     src = "s = [" + ",".join(["1"] * 2_500_000) + "]"
     (server.root / "line.ipynb").write_text(json.dumps(nb_dict(src, "print(len(s))")), encoding="utf-8")
     server.post("check", {"path": "line.ipynb", "checks": "fast"})  # warm up imports
     idle = _settle(server)
+    idle_tree = server.tree_pss_kib()
     peak_before = server.rss_kib("VmHWM")
     for checks in ("fast", "all"):
-        status, body, seconds = server.post("check", {"path": "line.ipynb", "checks": checks}, timeout=120)
+        with _PeakSampler(server) as sampler:
+            status, body, seconds = server.post("check", {"path": "line.ipynb", "checks": checks}, timeout=120)
         assert status == 200, body
         ids = {f["check"] for f in body["findings"]}
         assert "cell-too-large" in ids, body["findings"]
         peak = server.rss_kib("VmHWM")
         print(f"5 MB line, checks={checks}: {seconds:.2f} s, server peak RSS +{(peak - idle) / MIB:.0f} MiB "
-              f"(idle {idle / MIB:.0f} MiB)")  # fmt: skip
+              f"(idle {idle / MIB:.0f} MiB), with its children +{(sampler.peak - idle_tree) / MIB:.0f} MiB")  # fmt: skip
         assert seconds < 10
+        assert sampler.peak - idle_tree < 500 * MIB
     started = time.monotonic()
     status, body, seconds = server.post(
         "promote", {"path": "line.ipynb", "cells": [0], "to": "pkg/m.py", "dry_run": True}, timeout=120
@@ -74,30 +100,43 @@ def test_a_5_mb_line_is_answered_quickly_and_in_bounded_memory(server: LiveServe
     assert server.rss_kib("VmHWM") - max(idle, peak_before) < 500 * MIB
     after = _settle(server)
     print(f"5 MB line: RSS after {after / MIB:.0f} MiB (idle before {idle / MIB:.0f} MiB)")
-    assert after - idle < 100 * MIB
+    assert after - idle < 30 * MIB
 
 
-def test_50000_cells_are_answered_within_bounds(server: LiveServer) -> None:
+def test_50000_cells_are_answered_within_bounds_and_memory_returns_to_idle(server: LiveServer) -> None:
+    """Checked in a one-shot child (above ``isolate_notebook_mib``): the server's memory comes back.
+
+    In the server itself the same check left +165 to +295 MiB behind: freed small objects keep
+    pymalloc's arenas partly used, which ``malloc_trim`` cannot give back (see checks/isolated.py).
+    """
     nb = nb_dict(*[f"x{i} = {i}\nprint(x{i})" for i in range(50_000)])
     (server.root / "many.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     idle = _settle(server)
-    afters = []
-    for _ in range(3):
-        status, body, seconds = server.post("check", {"path": "many.ipynb", "checks": "all"}, timeout=300)
+    idle_tree = server.tree_pss_kib()
+    for _ in range(3 if FULL else 2):
+        with _PeakSampler(server) as sampler:
+            status, body, seconds = server.post("check", {"path": "many.ipynb", "checks": "all"}, timeout=300)
         assert status == 200, body
         messages = [f["message"] for f in body["findings"] if f["check"] in ("type-error", "not-black-formatted")]
         assert any("too large to type-check" in m for m in messages), messages
         assert any("too large to format" in m for m in messages), messages
-        peak = server.rss_kib("VmHWM")
-        afters.append(_settle(server))
-        print(f"50,000 cells, checks=all: {seconds:.2f} s, server peak RSS {peak / MIB:.0f} MiB, "
-              f"idle before {idle / MIB:.0f} MiB, after {afters[-1] / MIB:.0f} MiB")  # fmt: skip
+        after = _settle(server)
+        added = sampler.peak - idle_tree
+        print(f"50,000 cells, checks=all: {seconds:.2f} s, peak added memory (server and its children, PSS) "
+              f"+{added / MIB:.0f} MiB, server RSS idle before {idle / MIB:.0f} MiB, after {after / MIB:.0f} MiB "
+              f"({(after - idle) / MIB:+.0f} MiB)")  # fmt: skip
         assert seconds < (10 if FULL else 30)  # the figure is measured on a quiet machine; CI shares its cores
-    # What stays after the first check is the allocator's, not ours (tracemalloc sees < 10 MiB of Python
-    # objects kept): it varies from run to run (+165 to +295 MiB seen), so the first bound is loose. What
-    # must not happen is growth: the same check again keeps no more.
-    assert afters[0] - idle < 400 * MIB
-    assert afters[-1] - afters[0] < 64 * MIB
+        assert added < 500 * MIB
+        assert after - idle < 30 * MIB, "the server kept memory after the check"
+
+
+def test_a_large_notebook_checked_in_a_child_answers_the_same_one_line_errors(server: LiveServer) -> None:
+    """The child's engine errors come back as the server's own: status, kind, one line, no server path."""
+    (server.root / "broken.ipynb").write_text('{"cells": [' + "1," * 1_500_000, encoding="utf-8")
+    status, body, _ = server.post("check", {"path": "broken.ipynb", "checks": "all"}, timeout=120)
+    assert status == 422 and body["kind"] == "notebook", body
+    assert "\n" not in body["error"] and "broken.ipynb" in body["error"], body
+    assert str(server.root) not in json.dumps(body), body
 
 
 def test_black_is_stopped_at_its_timeout_in_its_own_process(server: LiveServer) -> None:

@@ -9,11 +9,11 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..checks.api import check_path
+from ..checks.isolated import check_path_isolated
 from ..checks.registry import CHECKS
 from ..delta import DeltaStore, notebook_from_delta
 from ..wire import CheckRequest
 from .base import ProdHandler, json_errors
-from .lanes import BIG_NOTEBOOK_BYTES, releasing
 
 #: what delta requests sent, for every user of this server (bounded: see DeltaStore)
 DELTA_STORE = DeltaStore()
@@ -63,9 +63,11 @@ class CheckHandler(ProdHandler):
         if not self.may("write"):
             checks = fast_only(checks)
         run = functools.partial(self.in_slow_lane, path) if has_slow(checks) else self.in_thread
-        big = len(self.request.body or b"") > BIG_NOTEBOOK_BYTES or (content is None and _size(path) > BIG_NOTEBOOK_BYTES)
+        # the file's size stands for the notebook's when the request sends it (as a delta, or whole)
+        big = max(len(self.request.body or b""), _size(path)) > self.prod_settings.isolate_bytes
+        isolated = functools.partial(check_path_isolated, memory_mib=self.prod_settings.isolated_memory_mib)
         report = await run(
-            releasing(check_path) if big else check_path,
+            isolated if big else check_path,
             path,
             display=rel,
             server_root=self.root_dir,

@@ -13,11 +13,8 @@ tokens made ``GET /api/contents`` wait 33 s. So none of our work takes them:
 
 from __future__ import annotations
 
-import ctypes
 import functools
-import gc
 import itertools
-import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -105,37 +102,6 @@ class Lanes:
             self.waiting -= 1
             if self._latest.get(notebook) == number:
                 del self._latest[notebook]
-
-
-#: a request about a notebook at least this large (bytes) gives its memory back to the system afterwards
-BIG_NOTEBOOK_BYTES = 2 * 1024 * 1024
-
-
-def release_memory() -> None:
-    """Collect cycles and hand freed heap back to the OS (glibc keeps it otherwise).
-
-    Called after a request about a big notebook, so the server's resident memory returns near
-    its idle level instead of staying at the request's peak.
-    """
-    gc.collect()
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):  # another C library: nothing to trim
-            pass
-
-
-def releasing(fn: Callable[..., T]) -> Callable[..., T]:
-    """``fn`` followed by :func:`release_memory`, in the same worker thread."""
-
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> T:
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            release_memory()
-
-    return run
 
 
 LANES_KEY = "jupyter_prod_lanes"

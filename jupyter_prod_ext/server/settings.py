@@ -93,6 +93,14 @@ class JupyterProd(Configurable):
         64,
         "Address-space ceiling (MiB) of black's worker and of mypy (default: 2048 for black, 4096 for mypy).",
     )
+    isolate_notebook_mib = _number(
+        Float,
+        2.0,
+        0.0,
+        "Notebooks larger than this (MiB of the file or of the request) are checked in a one-shot child "
+        "process, so the server's memory returns to its idle level afterwards (freed small objects otherwise "
+        "stay with the server); 0 checks every notebook that way.",
+    )
     black_timeout = _number(Float, 30.0, 0.1, "Seconds black may take on one request's cells.")
     worker_idle_timeout = _number(Float, 300.0, 1, "Seconds without work after which black's worker process exits.")
     slow_checks_per_project = _number(
@@ -134,6 +142,10 @@ class ServerSettings:
     #: slow checks of one project running at once, and requests allowed to wait
     slow_per_project: int = 1
     slow_queue: int = 64
+    #: notebooks larger than this (bytes) are checked in a child process (see checks.isolated)
+    isolate_bytes: int = 2 * 1024 * 1024
+    #: that child's address-space ceiling in MiB (None: checks.isolated's default)
+    isolated_memory_mib: int | None = None
 
 
 def settings_from_config(config: Any) -> ServerSettings:
@@ -156,6 +168,8 @@ def settings_from_config(config: Any) -> ServerSettings:
         _scaled(conf, "max_body_mib", 1024 * 1024, None),
         slow_per_project=int(conf.slow_checks_per_project),
         slow_queue=int(conf.slow_queue),
+        isolate_bytes=int(float(conf.isolate_notebook_mib) * 1024 * 1024),
+        isolated_memory_mib=None if conf.worker_memory_mib is None else max(int(conf.worker_memory_mib), 1024),
     )
 
 

@@ -156,7 +156,9 @@ def _env(project_root: Path) -> dict[str, str]:
         parts.append(env["MYPYPATH"])
     env["MYPYPATH"] = os.pathsep.join(parts)
     env.pop("PYTHONSTARTUP", None)
-    env[PARENT_PID_ENV] = str(os.getpid())  # the daemon watches this process (see procs.dmypy_main)
+    # the daemon watches this process (see procs.dmypy_main); a check in a child process
+    # (checks.isolated) names the server instead, which outlives it
+    env.setdefault(PARENT_PID_ENV, str(os.getpid()))
     return env
 
 
