@@ -5,6 +5,7 @@
  * `run-timeout`, `output-changed` and the `run` summary).
  */
 import type * as nbformat from '@jupyterlab/nbformat';
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
@@ -118,7 +119,7 @@ export class RunModel {
     return this._client.cancelRun(this.path);
   }
 
-  /** Query the progress once (also used by the poll timer). */
+  /** Query the progress once (also what the poll runs). */
   async poll(path: string = this.path): Promise<IRunProgress | null> {
     try {
       const progress = await this._client.runProgress(path);
@@ -146,22 +147,27 @@ export class RunModel {
     Signal.clearData(this);
   }
 
+  /**
+   * Poll the progress every `pollMs` until the run answers: the first request
+   * one interval after the start, each next one an interval after the last
+   * answer (a slow answer is never overtaken), also while the tab is hidden.
+   */
   private _schedulePoll(path: string): void {
     this._stopPolling();
-    this._timer = setTimeout(async () => {
-      this._timer = null;
-      await this.poll(path);
-      if (this._running && !this._isDisposed) {
-        this._schedulePoll(path);
-      }
-    }, this._pollMs);
+    const poll = new Poll({
+      auto: false,
+      factory: () => this.poll(path),
+      frequency: { interval: this._pollMs, backoff: false },
+      name: 'jupyter-prod-ext:run-progress',
+      standby: 'never'
+    });
+    this._poll = poll;
+    void poll.schedule({ interval: this._pollMs, phase: 'started' });
   }
 
   private _stopPolling(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
+    this._poll?.dispose();
+    this._poll = null;
   }
 
   private _client: IRunClient;
@@ -172,7 +178,7 @@ export class RunModel {
   private _progress: IRunProgress | null = null;
   private _report: IRunReport | null = null;
   private _error: ApiError | null = null;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _poll: Poll | null = null;
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);
 }

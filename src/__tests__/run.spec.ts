@@ -100,7 +100,10 @@ describe('RunModel', () => {
       cell_timeout: 30
     });
     expect(mock.requests).toHaveLength(1);
+    // the poll schedules its first tick once the start's microtasks ran
+    await flushPromises(10);
     jest.advanceTimersByTime(499);
+    await flushPromises(10);
     expect(mock.requests).toHaveLength(1);
     jest.advanceTimersByTime(1);
     await flushPromises(10);
