@@ -647,6 +647,18 @@ def analyse(nb: Notebook, *, lean: bool = False) -> DefUse:
     ``lean`` (the checks, on every keystroke) leaves out the resolutions no check reads: a use
     of a builtin, and a use satisfied by a binding in its own cell. Promotion needs them all.
     """
+    stmts = _notebook_statements(nb)
+    bindings, uses, star_imports = _index_events(stmts)
+    resolver = _Resolver(bindings, lean)
+    deferred = resolver.in_order(stmts)
+    resolver.deferred_uses(deferred, bool(star_imports))
+    return DefUse(
+        stmts, resolver.resolutions, dict(bindings), dict(uses), star_imports, resolver.used, resolver.automagics
+    )
+
+
+def _notebook_statements(nb: Notebook) -> list[Stmt]:
+    """Every cell's statements in notebook order; a repeated source gets its own event objects."""
     stmts: list[Stmt] = []
     seen: set[int] = set()
     for unit in nb.units():
@@ -655,94 +667,118 @@ def analyse(nb: Notebook, *, lean: bool = False) -> DefUse:
             _own_events(cell_stmts)
         seen.add(id(unit.facts))
         stmts.extend(cell_stmts)
+    return stmts
 
-    bindings: dict[str, list[tuple[Stmt, Event]]] = defaultdict(list)
-    uses: dict[str, list[tuple[Stmt, Event]]] = defaultdict(list)
+
+_Sites = dict[str, list[tuple[Stmt, Event]]]
+
+
+def _index_events(stmts: list[Stmt]) -> tuple[_Sites, _Sites, list[tuple[Stmt, str]]]:
+    """Bindings and uses by name, and the star imports, in notebook order."""
+    bindings: _Sites = defaultdict(list)
+    uses: _Sites = defaultdict(list)
     star_imports: list[tuple[Stmt, str]] = []
     for s in stmts:
         for e in s.events:
             (bindings if e.kind == "bind" else uses)[e.name].append((s, e))
         if s.star_imports:
             star_imports.extend((s, mod) for mod in s.star_imports)
+    return bindings, uses, star_imports
 
-    resolutions: list[Resolution] = []
-    automagics: list[Stmt] = []
-    used: set[int] = set()
-    current: dict[str, tuple[Stmt, Event]] = {}
-    deleted: set[str] = set()
-    star_seen = False
-    deferred: list[tuple[Stmt, Event]] = []
-    current_get, add_used, resolved = current.get, used.add, resolutions.append  # hot loop: one pass per use
-    for s in stmts:
-        if s.star_imports:
-            star_seen = True
-        for e in s.events:
-            if e.kind == "bind":
-                if e.deferred:
+
+class _Resolver:
+    """The notebook-level pass: each use resolved against the binding in effect where it runs."""
+
+    def __init__(self, bindings: _Sites, lean: bool) -> None:
+        self.bindings = bindings
+        self.lean = lean
+        self.resolutions: list[Resolution] = []
+        self.automagics: list[Stmt] = []
+        #: bind events (by identity) that some use reads
+        self.used: set[int] = set()
+        #: names deleted (``del``) and not bound again since
+        self.deleted: set[str] = set()
+        self.star_seen = False
+
+    def in_order(self, stmts: list[Stmt]) -> list[tuple[Stmt, Event]]:
+        """Resolve the immediate uses in notebook order; the deferred ones (function bodies) are returned.
+
+        The hot loop (one pass per use): the common cases are handled inline with local names.
+        """
+        lean, deleted = self.lean, self.deleted
+        current: dict[str, tuple[Stmt, Event]] = {}
+        deferred: list[tuple[Stmt, Event]] = []
+        current_get, add_used, resolved = current.get, self.used.add, self.resolutions.append
+        for s in stmts:
+            if s.star_imports:
+                self.star_seen = True
+            for e in s.events:
+                if e.kind == "bind":
+                    if e.deferred:
+                        continue
+                    current[e.name] = (s, e)
+                    if deleted:
+                        deleted.discard(e.name)
                     continue
-                current[e.name] = (s, e)
-                if deleted:
-                    deleted.discard(e.name)
-                continue
-            if e.deferred:
-                deferred.append((s, e))
-                continue
-            src = current_get(e.name)
-            if src is not None:
+                if e.deferred:
+                    deferred.append((s, e))
+                    continue
+                src = current_get(e.name)
+                if src is None:
+                    self._unbound(s, e)
+                    continue
                 add_used(id(src[1]))
                 if not lean or src[0].cell != s.cell:
                     resolved(_resolution(s, e, "ok", src[0]))
                 if e.kind == "del":
                     del current[e.name]
                     deleted.add(e.name)
-                continue
-            if is_provided(e.name):
-                if not lean:
-                    resolutions.append(_resolution(s, e, "provided"))
-                continue
-            if isinstance(s.node, _LOOPS) and _bound_in(s, e.name):
-                # bound further down the same loop: read on the next pass (``if i: load(path)`` ... ``path = save()``)
-                if not lean:
-                    resolutions.append(_resolution(s, e, "ok", s))
-                continue
-            here = (s.cell, s.line)
-            later = next(
-                (b for b in bindings.get(e.name, []) if not b[1].deferred and (b[0].cell, b[0].line) > here), None
-            )
-            if later is not None:
-                used.add(id(later[1]))
-                resolutions.append(_resolution(s, e, "later", later[0]))
-            elif e.name in deleted:
-                resolutions.append(_resolution(s, e, "deleted"))
-            elif any(b[1].deferred for b in bindings.get(e.name, [])):
-                resolutions.append(_resolution(s, e, "ok", bindings[e.name][0][0]))
-            elif _is_automagic(s, e.name):
-                automagics.append(s)
-                resolutions.append(_resolution(s, e, "provided"))
-            elif star_seen:
-                resolutions.append(_resolution(s, e, "star"))
-            else:
-                resolutions.append(_resolution(s, e, "undefined"))
+        return deferred
 
-    # deferred uses (function bodies) need the name to exist somewhere in the notebook
-    for s, e in deferred:
-        cands = bindings.get(e.name, [])
-        if cands:
-            # the binding in effect when the function was defined, else the first after it
-            before = [b for b in cands if (b[0].cell, b[0].line) <= (s.cell, s.line)]
-            src = before[-1] if before else cands[0]
-            for b in cands:
-                used.add(id(b[1]))
-            if not lean or src[0].cell != s.cell:
-                resolutions.append(_resolution(s, e, "ok", src[0]))
-        elif is_provided(e.name):
-            if not lean:
-                resolutions.append(_resolution(s, e, "provided"))
-        elif star_imports:
-            resolutions.append(_resolution(s, e, "star"))
+    def _unbound(self, s: Stmt, e: Event) -> None:
+        """A use with no binding in effect: provided, bound later in a loop or the notebook, deleted, ..."""
+        if is_provided(e.name):
+            if not self.lean:
+                self.resolutions.append(_resolution(s, e, "provided"))
+            return
+        if isinstance(s.node, _LOOPS) and _bound_in(s, e.name):
+            # bound further down the same loop: read on the next pass (``if i: load(path)`` ... ``path = save()``)
+            if not self.lean:
+                self.resolutions.append(_resolution(s, e, "ok", s))
+            return
+        here = (s.cell, s.line)
+        sites = self.bindings.get(e.name, [])
+        later = next((b for b in sites if not b[1].deferred and (b[0].cell, b[0].line) > here), None)
+        if later is not None:
+            self.used.add(id(later[1]))
+            self.resolutions.append(_resolution(s, e, "later", later[0]))
+        elif e.name in self.deleted:
+            self.resolutions.append(_resolution(s, e, "deleted"))
+        elif any(b[1].deferred for b in sites):
+            self.resolutions.append(_resolution(s, e, "ok", sites[0][0]))
+        elif _is_automagic(s, e.name):
+            self.automagics.append(s)
+            self.resolutions.append(_resolution(s, e, "provided"))
         else:
-            resolutions.append(_resolution(s, e, "undefined"))
-    return DefUse(stmts, resolutions, dict(bindings), dict(uses), star_imports, used, automagics)
+            self.resolutions.append(_resolution(s, e, "star" if self.star_seen else "undefined"))
+
+    def deferred_uses(self, deferred: list[tuple[Stmt, Event]], any_star_import: bool) -> None:
+        """Deferred uses (function bodies) need the name to exist somewhere in the notebook."""
+        for s, e in deferred:
+            cands = self.bindings.get(e.name, [])
+            if cands:
+                # the binding in effect when the function was defined, else the first after it
+                before = [b for b in cands if (b[0].cell, b[0].line) <= (s.cell, s.line)]
+                src = before[-1] if before else cands[0]
+                for b in cands:
+                    self.used.add(id(b[1]))
+                if not self.lean or src[0].cell != s.cell:
+                    self.resolutions.append(_resolution(s, e, "ok", src[0]))
+            elif is_provided(e.name):
+                if not self.lean:
+                    self.resolutions.append(_resolution(s, e, "provided"))
+            else:
+                self.resolutions.append(_resolution(s, e, "star" if any_star_import else "undefined"))
 
 
 def _own_events(stmts: list[Stmt]) -> None:

@@ -354,33 +354,66 @@ def build_report(
     normalize: Iterable[str] = DEFAULT_NORMALIZE,
 ) -> RunReport:
     """Findings, score and summary from what the worker reported."""
-    chosen = frozenset(normalize)
-    findings: list[FindingDict] = []
-    failed: int | None = None
+    failed, findings = _failure_findings(cells, end, stopped, running_cell, timeout, cell_timeout)
+    changed, changed_findings = _changed_findings(cells, fresh, failed, frozenset(normalize))
+    findings.extend(changed_findings)
+    findings.sort(key=lambda f: -1 if f["cell"] is None else f["cell"])
+    cancelled = stopped == "cancelled"
+    reproduced = not cancelled and not findings
+    return {
+        "path": path,
+        "score": _score(findings, reproduced, cancelled),
+        "findings": findings,
+        "waived": [],
+        "summary": _summary(cells, findings),
+        "run": {
+            "cells_run": len(fresh),
+            "total": len(_executable_cells(cells)),
+            "seconds": round(seconds, 2),
+            "changed": changed,
+            "reproduced": reproduced,
+            "state": "cancelled" if cancelled else "done",
+        },
+    }
+
+
+def _failure_findings(
+    cells: list[Any],
+    end: Mapping[str, Any] | None,
+    stopped: Literal["timeout", "cancelled"] | None,
+    running_cell: int | None,
+    timeout: float,
+    cell_timeout: float,
+) -> tuple[int | None, list[FindingDict]]:
+    """The cell the run stopped on (not compared) and its finding: overall or cell timeout, error, crash."""
     status = (end or {}).get("status")
     if stopped == "timeout":
-        failed = running_cell
-        findings.append(_timeout_finding(cells, running_cell, timeout, overall=True))
-    elif stopped is None and status == "timeout":
-        failed = end.get("cell") if end and isinstance(end.get("cell"), int) else running_cell
-        findings.append(_timeout_finding(cells, failed, cell_timeout, overall=False))
-    elif stopped is None and status in ("error", "dead", "crash"):
+        return running_cell, [_timeout_finding(cells, running_cell, timeout, overall=True)]
+    if stopped is not None or status == "ok":
+        return None, []
+    ended_at = end.get("cell") if end and isinstance(end.get("cell"), int) else running_cell
+    if status == "timeout":
+        return ended_at, [_timeout_finding(cells, ended_at, cell_timeout, overall=False)]
+    if status in ("error", "dead", "crash"):
         assert end is not None
-        failed = end.get("cell") if isinstance(end.get("cell"), int) else running_cell
-        findings.append(_error_finding(cells, end))
-    elif stopped is None and status != "ok":
-        findings.append(
-            _finding(
-                RUN_ERROR,
-                cells,
-                running_cell,
-                None,
-                "The reproducibility worker stopped unexpectedly; see the server log.",
-                "Try again; if it persists, run `jupyter-prod run` on the notebook in a terminal.",
-            )
-        )
+        return ended_at, [_error_finding(cells, end)]
+    unexpected = _finding(
+        RUN_ERROR,
+        cells,
+        running_cell,
+        None,
+        "The reproducibility worker stopped unexpectedly; see the server log.",
+        "Try again; if it persists, run `jupyter-prod run` on the notebook in a terminal.",
+    )
+    return None, [unexpected]
 
+
+def _changed_findings(
+    cells: list[Any], fresh: Mapping[int, list[str]], failed: int | None, chosen: frozenset[str]
+) -> tuple[list[int], list[FindingDict]]:
+    """Executed cells (not the failed one) whose saved outputs were not empty and differ now."""
     changed: list[int] = []
+    findings: list[FindingDict] = []
     for index in sorted(fresh):
         if index == failed or not 0 <= index < len(cells):
             continue
@@ -391,34 +424,17 @@ def build_report(
         if diff:
             changed.append(index)
             findings.append(_changed_finding(cells, index, diff))
+    return changed, findings
 
-    findings.sort(key=lambda f: -1 if f["cell"] is None else f["cell"])
-    cancelled = stopped == "cancelled"
-    reproduced = not cancelled and not findings
-    total = len(_executable_cells(cells))
-    cells_run = len(fresh)
-    summary: ReportSummary = {
+
+def _summary(cells: list[Any], findings: list[FindingDict]) -> ReportSummary:
+    return {
         "errors": sum(1 for f in findings if f["severity"] == "error"),
         "warnings": sum(1 for f in findings if f["severity"] == "warning"),
         "infos": sum(1 for f in findings if f["severity"] == "info"),
         "waived": 0,
         "code_cells": sum(1 for c in cells if c.get("cell_type") == "code"),
         "checks_run": list(CHECKS_RUN),
-    }
-    return {
-        "path": path,
-        "score": _score(findings, reproduced, cancelled),
-        "findings": findings,
-        "waived": [],
-        "summary": summary,
-        "run": {
-            "cells_run": cells_run,
-            "total": total,
-            "seconds": round(seconds, 2),
-            "changed": changed,
-            "reproduced": reproduced,
-            "state": "cancelled" if cancelled else "done",
-        },
     }
 
 

@@ -120,26 +120,37 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
+    progress = _progress_on_stdout()
+    progress.emit({"event": "started", "pid": os.getpid()})
+    state = _State()
+    client_ref: list[Any] = []
+    threading.Thread(target=_watch_stdin, args=(progress, client_ref, state), daemon=True).start()
+    client = _notebook_client(args, state, progress)
+    client_ref.append(client)
+    threading.Thread(target=_announce_kernel, args=(client, state, progress), daemon=True).start()
+    end = _execute(client, state, args.kernel)
+    _kill_and_reap(state.kernel_pid if end["status"] != "ok" else None)
+    progress.emit({"event": "end", **end})
+    return 0
+
+
+def _progress_on_stdout() -> _Progress:
+    """The progress stream on the original stdout; fd 1 itself goes to /dev/null (see the module docstring)."""
     progress = _Progress(os.fdopen(os.dup(1), "w", encoding="utf-8"))
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
     sys.stdout = sys.stderr
-    progress.emit({"event": "started", "pid": os.getpid()})
+    return progress
 
-    state = _State()
-    client_ref: list[Any] = []
-    threading.Thread(target=_watch_stdin, args=(progress, client_ref, state), daemon=True).start()
 
+def _notebook_client(args: argparse.Namespace, state: _State, progress: _Progress) -> Any:
+    """nbclient's client on the notebook, its cell hooks reporting progress and keeping the error."""
     # jsonschema (via nbformat) imports rfc3987_syntax when installed, which builds a lark
     # grammar at import time: seconds of start-up for an IRI format check nbformat never uses.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     import nbformat
-    from jupyter_client.kernelspec import NoSuchKernel
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    nb = nbformat.read(args.input, as_version=4)
 
     def on_cell_execute(cell: Any, cell_index: int) -> None:
         state.cell = cell_index
@@ -151,17 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
     def on_cell_error(cell: Any, cell_index: int, execute_reply: Any) -> None:
-        content = (execute_reply or {}).get("content", {})
-        state.error = {
-            "cell": cell_index,
-            "ename": str(content.get("ename", "")),
-            "evalue": str(content.get("evalue", "")),
-            "traceback": [str(t) for t in content.get("traceback", [])],
-            "execution_count": content.get("execution_count"),
-        }
+        state.error = _error_of(cell_index, execute_reply)
 
-    client = NotebookClient(
-        nb,
+    return NotebookClient(
+        nbformat.read(args.input, as_version=4),
         kernel_name=args.kernel,
         timeout=args.cell_timeout,
         startup_timeout=int(args.startup_timeout),
@@ -174,38 +178,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         on_cell_executed=on_cell_executed,
         on_cell_error=on_cell_error,
     )
-    client_ref.append(client)
 
-    def announce_kernel() -> None:
-        """Report the kernel's pid as soon as it is launched, not only once it is ready."""
-        while state.kernel_pid is None:
-            pid = _kernel_pid(client, state)
-            if pid is not None:
-                state.kernel_pid = pid
-                progress.emit({"event": "kernel", "pid": pid})
-                return
-            time.sleep(0.05)
 
-    threading.Thread(target=announce_kernel, daemon=True).start()
+def _error_of(cell_index: int, execute_reply: Any) -> dict[str, Any]:
+    content = (execute_reply or {}).get("content", {})
+    return {
+        "cell": cell_index,
+        "ename": str(content.get("ename", "")),
+        "evalue": str(content.get("evalue", "")),
+        "traceback": [str(t) for t in content.get("traceback", [])],
+        "execution_count": content.get("execution_count"),
+    }
 
-    end: dict[str, Any]
+
+def _announce_kernel(client: Any, state: _State, progress: _Progress) -> None:
+    """Report the kernel's pid as soon as it is launched, not only once it is ready."""
+    while state.kernel_pid is None:
+        pid = _kernel_pid(client, state)
+        if pid is not None:
+            state.kernel_pid = pid
+            progress.emit({"event": "kernel", "pid": pid})
+            return
+        time.sleep(0.05)
+
+
+def _execute(client: Any, state: _State, kernel: str) -> dict[str, Any]:
+    """Run every cell; the ``end`` event's fields (status and where it stopped)."""
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
     try:
         client.execute()
-        end = {"status": "ok"}
+        return {"status": "ok"}
     except CellTimeoutError:
-        end = {"status": "timeout", "cell": state.cell}
+        return {"status": "timeout", "cell": state.cell}
     except CellExecutionError:
-        end = {"status": "error", **(state.error or {"cell": state.cell})}
+        return {"status": "error", **(state.error or {"cell": state.cell})}
     except DeadKernelError:
-        end = {"status": "dead", "cell": state.cell}
+        return {"status": "dead", "cell": state.cell}
     except NoSuchKernel:
-        end = {"status": "no-kernel", "kernel": args.kernel}
+        return {"status": "no-kernel", "kernel": kernel}
     except Exception as exc:  # report it as a finding; the traceback goes to the log
         logging.getLogger("jupyter_prod_ext.execution.worker").exception("reproducibility run crashed")
-        end = {"status": "crash", "cell": state.cell, "message": f"{type(exc).__name__}: {exc}"}
-    _kill_and_reap(state.kernel_pid if end["status"] != "ok" else None)
-    progress.emit({"event": "end", **end})
-    return 0
+        return {"status": "crash", "cell": state.cell, "message": f"{type(exc).__name__}: {exc}"}
 
 
 if __name__ == "__main__":
