@@ -232,7 +232,6 @@ def _validate_v4(data: dict[str, Any]) -> None:
     cells = data.get("cells")
     if not isinstance(cells, list):
         raise NotebookError("'cells' is missing or not a list.")
-    seen: dict[str, int] = {}
     for i, cell in enumerate(cells):
         where = f"cell {i}"
         if not isinstance(cell, dict):
@@ -252,9 +251,6 @@ def _validate_v4(data: dict[str, Any]) -> None:
         if cid is not None:
             if not isinstance(cid, str) or not _CELL_ID.match(cid) or len(cid) > 64:
                 raise NotebookError(f"{where}: cell id {cid!r} is invalid (1-64 letters, digits, '-' or '_').")
-            if cid in seen:
-                raise NotebookError(f"cells {seen[cid]} and {i} have the same id {cid!r}; cell ids must be unique.")
-            seen[cid] = i
         if ctype == "code":
             outputs = cell.get("outputs", [])
             if not isinstance(outputs, list):
@@ -267,6 +263,23 @@ def _validate_v4(data: dict[str, Any]) -> None:
             count = cell.get("execution_count")
             if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
                 raise NotebookError(f"{where}: 'execution_count' must be an integer or null.")
+
+
+def _unique_ids(cells: list[dict[str, Any]]) -> list[str | None]:
+    """Each cell's id, with a repeated id kept only on its first cell.
+
+    Repeated ids are invalid nbformat, yet such notebooks exist in real repositories and JupyterLab opens them
+    (nbformat repairs the ids on read). Refusing them would leave CI with no report for a notebook the user can
+    edit; the later cells are addressed by their index instead, as cells of notebooks without ids are.
+    """
+    seen: set[str] = set()
+    ids: list[str | None] = []
+    for raw in cells:
+        cid = raw.get("id")
+        ids.append(cid if cid is not None and cid not in seen else None)
+        if cid is not None:
+            seen.add(cid)
+    return ids
 
 
 def notebook_from_dict(data: Any, path: str = "<notebook>") -> Notebook:
@@ -284,12 +297,13 @@ def notebook_from_dict(data: Any, path: str = "<notebook>") -> Notebook:
     except NotebookError as exc:
         raise NotebookError(f"{path}: {exc.message}") from None
     cells: list[Cell] = []
+    ids = _unique_ids(data["cells"])
     for i, raw in enumerate(data["cells"]):
         outputs = tuple(raw.get("outputs", ())) if raw["cell_type"] == "code" else ()
         cells.append(
             Cell(
                 index=i,
-                cell_id=raw.get("id"),
+                cell_id=ids[i],
                 cell_type=raw["cell_type"],
                 source=_join_source(raw.get("source", ""), f"cell {i}"),
                 metadata=raw.get("metadata") or {},

@@ -38,7 +38,6 @@ def test_reads_v4_minor_versions(corpus_dir: Path) -> None:
     [
         ("invalid.ipynb", "'source' is a required property"),
         ("invalid_cell_id.ipynb", "cell id '$illegal_chars' is invalid"),
-        ("invalid_unique_cell_id.ipynb", "same id 'dup'"),
         ("v4_5_invalid_metadata.ipynb", "metadata.kernelspec"),
         ("no_min_version.ipynb", "nbformat_minor"),
     ],
@@ -67,6 +66,14 @@ def test_bad_input_is_a_notebook_error(text: str | bytes, fragment: str) -> None
     with pytest.raises(NotebookError) as info:
         notebook_from_text(text, "x.ipynb")
     assert fragment in info.value.message and "\n" not in info.value.message
+
+
+def test_repeated_cell_ids_are_read_with_the_later_cells_addressed_by_index(corpus_dir: Path) -> None:
+    """JupyterLab opens such notebooks (nbformat repairs the ids), so the checks must report on them too."""
+    nb = load_notebook(corpus_dir / "nbformat" / "invalid_unique_cell_id.ipynb")
+    ids = [c.cell_id for c in nb.cells]
+    assert ids.count("dup") == 1 and ids[ids.index("dup") + 1 :].count(None) >= 1
+    assert [c.index for c in nb.cells] == list(range(len(nb.cells)))
 
 
 def test_missing_file_is_not_found(tmp_path: Path) -> None:
