@@ -3,7 +3,6 @@
  * modules with their git state, a message, the code-only toggle, the gate's
  * verdict, the outcome of the last attempt and the notebook's recent commits.
  */
-import { UseSignal } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -11,6 +10,7 @@ import * as React from 'react';
 import { CommitFailure, CommitModel, gateVerdict } from '../commit';
 import type { ReadinessModel } from '../model';
 import { FindingList, IPanelActions } from './FindingList';
+import { Section } from './Section';
 
 interface ICommitViewProps {
   model: ReadinessModel;
@@ -118,9 +118,34 @@ function Gate(props: { model: ReadinessModel; trans: TranslationBundle }) {
   );
 }
 
-function CommitBody(props: ICommitViewProps): JSX.Element {
-  const { model, commit, actions, trans } = props;
+/** Where the notebook's repository stands: branch (or no repository), operation in progress. */
+function repoStatus(commit: CommitModel, trans: TranslationBundle): string {
   const status = commit.status;
+  const where =
+    status === null
+      ? commit.refreshing
+        ? trans.__('Reading git status…')
+        : ''
+      : status.repo === null
+        ? trans.__('Not in a git repository.')
+        : status.detached
+          ? trans.__('Detached HEAD')
+          : trans.__('On branch %1', status.branch ?? '?');
+  return status?.operation
+    ? where + ' · ' + trans.__('%1 in progress', status.operation)
+    : where;
+}
+
+/** The notebook and its modules with their git state, each with a box to tick. */
+function FileList(props: {
+  commit: CommitModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { commit, trans } = props;
+  const files = commit.status?.files ?? [];
+  if (files.length === 0) {
+    return null;
+  }
   const stateLabels: Record<string, string> = {
     untracked: trans.__('new'),
     modified: trans.__('modified'),
@@ -128,73 +153,43 @@ function CommitBody(props: ICommitViewProps): JSX.Element {
     clean: trans.__('unchanged'),
     ignored: trans.__('ignored')
   };
-  const failure = commit.failure;
-  const result = commit.lastResult;
-  const noRepo = status !== null && status.repo === null;
   return (
-    <div className="jp-ProdCommit">
-      <div className="jp-ProdCommit-repo">
-        <span className="jp-ProdCommit-branch">
-          {status === null
-            ? commit.refreshing
-              ? trans.__('Reading git status…')
-              : ''
-            : noRepo
-              ? trans.__('Not in a git repository.')
-              : status.detached
-                ? trans.__('Detached HEAD')
-                : trans.__('On branch %1', status.branch ?? '?')}
-          {status?.operation
-            ? ' · ' + trans.__('%1 in progress', status.operation)
-            : ''}
-        </span>
-        <button
-          className="jp-ProdPanel-iconButton"
-          title={trans.__('Refresh the git status')}
-          aria-label={trans.__('Refresh the git status')}
-          disabled={commit.refreshing}
-          onClick={() => void commit.refresh()}
+    <ul className="jp-ProdCommit-files" aria-label={trans.__('Files')}>
+      {files.map(file => (
+        <li
+          key={file.path}
+          className={`jp-ProdCommit-file jp-mod-${file.state}`}
+          data-path={file.path}
+          data-state={file.state}
         >
-          <refreshIcon.react tag="span" elementSize="normal" />
-        </button>
-      </div>
+          <label title={file.path}>
+            <input
+              type="checkbox"
+              checked={commit.isSelected(file.path)}
+              disabled={file.state === 'ignored'}
+              onChange={event =>
+                commit.setSelected(file.path, event.target.checked)
+              }
+            />
+            <span className="jp-ProdCommit-path">{file.path}</span>
+            <span className="jp-ProdCommit-state">
+              {stateLabels[file.state] ?? file.state}
+            </span>
+          </label>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
-      {commit.statusError && (
-        <div className="jp-ProdPanel-error" role="alert">
-          {commit.statusError.message}
-        </div>
-      )}
-
-      {status && status.files.length > 0 && (
-        <ul className="jp-ProdCommit-files" aria-label={trans.__('Files')}>
-          {status.files.map(file => (
-            <li
-              key={file.path}
-              className={`jp-ProdCommit-file jp-mod-${file.state}`}
-              data-path={file.path}
-              data-state={file.state}
-            >
-              <label title={file.path}>
-                <input
-                  type="checkbox"
-                  checked={commit.isSelected(file.path)}
-                  disabled={file.state === 'ignored'}
-                  onChange={event =>
-                    commit.setSelected(file.path, event.target.checked)
-                  }
-                />
-                <span className="jp-ProdCommit-path">{file.path}</span>
-                <span className="jp-ProdCommit-state">
-                  {stateLabels[file.state] ?? file.state}
-                </span>
-              </label>
-            </li>
-          ))}
-        </ul>
-      )}
-
-      <Gate model={model} trans={trans} />
-
+/** The commit message and the code-only toggle. */
+function MessageBox(props: {
+  commit: CommitModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { commit, trans } = props;
+  return (
+    <>
       <textarea
         className="jp-ProdCommit-message"
         placeholder={trans.__('Commit message')}
@@ -225,64 +220,131 @@ function CommitBody(props: ICommitViewProps): JSX.Element {
         />
         {trans.__('Code only (strip outputs)')}
       </label>
-      <div className="jp-ProdCommit-actions">
+    </>
+  );
+}
+
+/** Commit, and (outside a repository, before any failure) initialise one. */
+function CommitButtons(props: ICommitViewProps): JSX.Element {
+  const { model, commit, actions, trans } = props;
+  const noRepo = commit.status !== null && commit.status.repo === null;
+  const idle = !commit.committing && !!commit.message.trim();
+  return (
+    <div className="jp-ProdCommit-actions">
+      <button
+        className="jp-ProdPanel-button jp-mod-accept jp-ProdCommit-commit"
+        disabled={!idle}
+        onClick={() => actions.commit(model)}
+      >
+        {commit.committing ? trans.__('Committing…') : trans.__('Commit')}
+      </button>
+      {noRepo && !commit.failure && (
         <button
-          className="jp-ProdPanel-button jp-mod-accept jp-ProdCommit-commit"
-          disabled={commit.committing || !commit.message.trim()}
-          onClick={() => actions.commit(model)}
-        >
-          {commit.committing ? trans.__('Committing…') : trans.__('Commit')}
-        </button>
-        {noRepo && !failure && (
-          <button
-            className="jp-ProdPanel-button jp-ProdCommit-init"
-            disabled={commit.committing || !commit.message.trim()}
-            title={trans.__(
-              'Run git init at the server root, then commit the notebook'
-            )}
-            onClick={() => actions.commit(model, { init: true })}
-          >
-            {trans.__('Initialise a repository here')}
-          </button>
-        )}
-      </div>
-
-      {failure && <Failure {...props} failure={failure} />}
-
-      {result && !failure && (
-        <div className="jp-ProdCommit-result" data-commit={result.commit}>
-          {result.message ||
-            trans.__('Committed %1 on %2.', result.short, result.branch)}
-          {result.hook_output && (
-            <pre className="jp-ProdCommit-output">{result.hook_output}</pre>
+          className="jp-ProdPanel-button jp-ProdCommit-init"
+          disabled={!idle}
+          title={trans.__(
+            'Run git init at the server root, then commit the notebook'
           )}
-        </div>
-      )}
-
-      {status && status.log.length > 0 && (
-        <section className="jp-ProdCommit-logSection">
-          <h3 className="jp-ProdCommit-logTitle">
-            {trans.__('Recent commits of this notebook')}
-          </h3>
-          <ul className="jp-ProdCommit-log">
-            {status.log.map(entry => (
-              <li
-                key={entry.commit}
-                className="jp-ProdCommit-logEntry"
-                data-commit={entry.commit}
-                title={`${entry.commit}\n${entry.author}\n${entry.date}`}
-              >
-                <code className="jp-ProdCommit-sha">{entry.short}</code>
-                <span className="jp-ProdCommit-subject">{entry.subject}</span>
-                <span className="jp-ProdCommit-author">
-                  {entry.author} · {entry.date}
-                </span>
-              </li>
-            ))}
-          </ul>
-        </section>
+          onClick={() => actions.commit(model, { init: true })}
+        >
+          {trans.__('Initialise a repository here')}
+        </button>
       )}
     </div>
+  );
+}
+
+/** The last commit's outcome, when it succeeded. */
+function Result(props: {
+  commit: CommitModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { commit, trans } = props;
+  const result = commit.lastResult;
+  if (!result || commit.failure) {
+    return null;
+  }
+  return (
+    <div className="jp-ProdCommit-result" data-commit={result.commit}>
+      {result.message ||
+        trans.__('Committed %1 on %2.', result.short, result.branch)}
+      {result.hook_output && (
+        <pre className="jp-ProdCommit-output">{result.hook_output}</pre>
+      )}
+    </div>
+  );
+}
+
+/** The notebook's recent commits. */
+function Log(props: {
+  commit: CommitModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const log = props.commit.status?.log ?? [];
+  if (log.length === 0) {
+    return null;
+  }
+  return (
+    <section className="jp-ProdCommit-logSection">
+      <h3 className="jp-ProdCommit-logTitle">
+        {props.trans.__('Recent commits of this notebook')}
+      </h3>
+      <ul className="jp-ProdCommit-log">
+        {log.map(entry => (
+          <li
+            key={entry.commit}
+            className="jp-ProdCommit-logEntry"
+            data-commit={entry.commit}
+            title={`${entry.commit}\n${entry.author}\n${entry.date}`}
+          >
+            <code className="jp-ProdCommit-sha">{entry.short}</code>
+            <span className="jp-ProdCommit-subject">{entry.subject}</span>
+            <span className="jp-ProdCommit-author">
+              {entry.author} · {entry.date}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The refresh button of the section's header. */
+function RefreshButton(props: {
+  commit: CommitModel;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { commit, trans } = props;
+  return (
+    <button
+      className="jp-ProdPanel-iconButton"
+      title={trans.__('Refresh the git status')}
+      aria-label={trans.__('Refresh the git status')}
+      disabled={commit.refreshing}
+      onClick={() => void commit.refresh()}
+    >
+      <refreshIcon.react tag="span" elementSize="normal" />
+    </button>
+  );
+}
+
+function CommitBody(props: ICommitViewProps): JSX.Element {
+  const { model, commit, trans } = props;
+  return (
+    <>
+      {commit.statusError && (
+        <div className="jp-ProdPanel-error" role="alert">
+          {commit.statusError.message}
+        </div>
+      )}
+      <FileList commit={commit} trans={trans} />
+      <Gate model={model} trans={trans} />
+      <MessageBox commit={commit} trans={trans} />
+      <CommitButtons {...props} />
+      {commit.failure && <Failure {...props} failure={commit.failure} />}
+      <Result commit={commit} trans={trans} />
+      <Log commit={commit} trans={trans} />
+    </>
   );
 }
 
@@ -299,8 +361,14 @@ export function CommitView(props: ICommitViewProps): JSX.Element {
     };
   }, [commit, model]);
   return (
-    <UseSignal signal={commit.changed}>
+    <Section
+      className="jp-ProdCommit"
+      changed={commit.changed}
+      status={() => repoStatus(commit, props.trans)}
+      statusClassName="jp-ProdCommit-branch"
+      actions={() => <RefreshButton commit={commit} trans={props.trans} />}
+    >
       {() => <CommitBody {...props} />}
-    </UseSignal>
+    </Section>
   );
 }

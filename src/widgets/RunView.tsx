@@ -2,13 +2,14 @@
  * The "Clean Run" section of the readiness panel: run the notebook in a fresh
  * kernel, follow its progress, cancel it, and see whether it reproduced.
  */
-import { UseSignal } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import type { IRunReport } from '../api';
 import type { ReadinessModel } from '../model';
 import type { RunModel } from '../run';
 import { FindingList, IPanelActions } from './FindingList';
+import { Section } from './Section';
 
 interface IRunViewProps {
   model: ReadinessModel;
@@ -61,97 +62,110 @@ function Progress(props: { run: RunModel; trans: TranslationBundle }) {
   );
 }
 
-function RunBody(props: IRunViewProps): JSX.Element {
+/** Run, or cancel the run in progress. */
+function RunButton(props: IRunViewProps): JSX.Element {
   const { model, run, actions, trans } = props;
-  const report = run.report;
+  return run.running ? (
+    <button
+      className="jp-ProdPanel-button jp-mod-warn jp-ProdRun-cancel"
+      disabled={run.cancelling}
+      onClick={() => actions.cancelRun(model)}
+    >
+      {run.cancelling ? trans.__('Cancelling…') : trans.__('Cancel')}
+    </button>
+  ) : (
+    <button
+      className="jp-ProdPanel-button jp-mod-accept jp-ProdRun-start"
+      onClick={() => actions.runClean(model)}
+    >
+      {trans.__('Run in Clean Kernel')}
+    </button>
+  );
+}
+
+/** Whether the last run reproduced the notebook, how far it got and how long it took. */
+function Summary(props: {
+  report: IRunReport;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { run } = props.report;
+  const { trans } = props;
+  const verdict =
+    run.state === 'cancelled'
+      ? { mod: 'jp-mod-cancelled', text: trans.__('Cancelled') }
+      : run.reproduced
+        ? { mod: 'jp-mod-good', text: trans.__('Reproduced') }
+        : { mod: 'jp-mod-poor', text: trans.__('Not reproduced') };
   return (
-    <div className="jp-ProdRun">
-      <p className="jp-ProdRun-intro">
+    <div
+      className={`jp-ProdRun-summary ${verdict.mod}`}
+      data-reproduced={String(run.reproduced)}
+      data-state={run.state}
+    >
+      <div className="jp-ProdRun-verdict">{verdict.text}</div>
+      <div className="jp-ProdRun-details">
         {trans.__(
-          'Run a copy of the notebook, top to bottom, in a fresh kernel and compare its outputs with the saved ones.'
+          '%1 of %2 code cells run in %3 s',
+          run.cells_run,
+          run.total,
+          run.seconds.toFixed(1)
         )}
-      </p>
-      <div className="jp-ProdRun-actions">
-        {run.running ? (
-          <button
-            className="jp-ProdPanel-button jp-mod-warn jp-ProdRun-cancel"
-            disabled={run.cancelling}
-            onClick={() => actions.cancelRun(model)}
-          >
-            {run.cancelling ? trans.__('Cancelling…') : trans.__('Cancel')}
-          </button>
-        ) : (
-          <button
-            className="jp-ProdPanel-button jp-mod-accept jp-ProdRun-start"
-            onClick={() => actions.runClean(model)}
-          >
-            {trans.__('Run in Clean Kernel')}
-          </button>
-        )}
+        {run.changed.length > 0
+          ? ' · ' +
+            trans._n(
+              '%1 output changed',
+              '%1 outputs changed',
+              run.changed.length
+            )
+          : ''}
       </div>
-      {run.running && <Progress run={run} trans={trans} />}
-      {!run.running && run.error && (
-        <div className="jp-ProdPanel-error" role="alert">
-          {run.error.message}
-        </div>
-      )}
-      {!run.running && report && (
-        <>
-          <div
-            className={`jp-ProdRun-summary ${
-              report.run.state === 'cancelled'
-                ? 'jp-mod-cancelled'
-                : report.run.reproduced
-                  ? 'jp-mod-good'
-                  : 'jp-mod-poor'
-            }`}
-            data-reproduced={String(report.run.reproduced)}
-            data-state={report.run.state}
-          >
-            <div className="jp-ProdRun-verdict">
-              {report.run.state === 'cancelled'
-                ? trans.__('Cancelled')
-                : report.run.reproduced
-                  ? trans.__('Reproduced')
-                  : trans.__('Not reproduced')}
-            </div>
-            <div className="jp-ProdRun-details">
-              {trans.__(
-                '%1 of %2 code cells run in %3 s',
-                report.run.cells_run,
-                report.run.total,
-                report.run.seconds.toFixed(1)
-              )}
-              {report.run.changed.length > 0
-                ? ' · ' +
-                  trans._n(
-                    '%1 output changed',
-                    '%1 outputs changed',
-                    report.run.changed.length
-                  )
-                : ''}
-            </div>
-          </div>
-          {report.findings.length > 0 && (
-            <FindingList
-              model={model}
-              findings={report.findings}
-              actions={actions}
-              trans={trans}
-              editable={false}
-              className="jp-ProdRun-findings"
-            />
-          )}
-        </>
-      )}
     </div>
   );
 }
 
-export function RunView(props: IRunViewProps): JSX.Element {
+function RunBody(props: IRunViewProps): JSX.Element {
+  const { model, run, actions, trans } = props;
+  const report = run.report;
+  if (run.running) {
+    return <Progress run={run} trans={trans} />;
+  }
   return (
-    <UseSignal signal={props.run.changed}>
+    <>
+      {run.error && (
+        <div className="jp-ProdPanel-error" role="alert">
+          {run.error.message}
+        </div>
+      )}
+      {report && <Summary report={report} trans={trans} />}
+      {report && report.findings.length > 0 && (
+        <FindingList
+          model={model}
+          findings={report.findings}
+          actions={actions}
+          trans={trans}
+          editable={false}
+          className="jp-ProdRun-findings"
+        />
+      )}
+    </>
+  );
+}
+
+export function RunView(props: IRunViewProps): JSX.Element {
+  const { trans } = props;
+  return (
+    <Section
+      className="jp-ProdRun"
+      changed={props.run.changed}
+      status={() =>
+        trans.__(
+          'Run a copy of the notebook, top to bottom, in a fresh kernel and compare its outputs with the saved ones.'
+        )
+      }
+      statusClassName="jp-ProdRun-intro"
+      actions={() => <RunButton {...props} />}
+    >
       {() => <RunBody {...props} />}
-    </UseSignal>
+    </Section>
   );
 }
