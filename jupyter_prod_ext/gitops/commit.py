@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import InputError, NotFoundError, PathError
+from ..errors import InputError, PathError
 from ..jupytext_io import check_pair_agrees
 from ..types import FindingDict, ReportDict
 from ..wire import CommitResultDict as CommitResultDict
@@ -42,7 +42,7 @@ from .repository import IDENTITY_HELP as IDENTITY_HELP
 from .repository import Head as Head
 from .repository import NoRepositoryError as NoRepositoryError
 from .repository import Repo as Repo
-from .repository import check_identity, check_state, under
+from .repository import check_identity, check_state, existing_notebook, under
 from .repository import find_repo as find_repo
 from .repository import init_repository as init_repository
 from .repository import operation_in_progress as operation_in_progress
@@ -88,7 +88,7 @@ def commit_notebook(
     ``display_root`` is what the answer's paths are relative to (default the
     repository's top level).
     """
-    notebook = _existing_notebook(notebook, display_root)
+    notebook = existing_notebook(notebook, display_root)
     body = _required_message(message, "The commit message is empty: say what changed.")
     repo = _repo_for(notebook, init, init_root, confine_to, display_root)
     files = _requested_files(paths, repo, confine_to, display_root)
@@ -100,13 +100,6 @@ def commit_notebook(
         with _scratch() as scratch:
             new, outputs = _commit_in(repo, head, entries, body, scratch, hook_timeout)
     return _result(repo, head, entries, new, outputs, code_only, report, display_root)
-
-
-def _existing_notebook(notebook: Path, display_root: Path | None) -> Path:
-    real = Path(os.path.realpath(notebook))
-    if not real.is_file():
-        raise NotFoundError(f"No such notebook: '{shown_path(real, display_root)}'.")
-    return real
 
 
 def _required_message(text: str, empty: str) -> str:

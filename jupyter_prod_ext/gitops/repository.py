@@ -84,6 +84,14 @@ def shown_path(path: Path, display_root: Path | None) -> str:
     return real.name
 
 
+def existing_notebook(notebook: Path, display_root: Path | None) -> Path:
+    """The notebook's real path; a one-line :class:`NotFoundError` when it is not a file."""
+    real = Path(os.path.realpath(notebook))
+    if not real.is_file():
+        raise NotFoundError(f"No such notebook: '{shown_path(real, display_root)}'.")
+    return real
+
+
 def find_repo(start: Path) -> Repo | None:
     """The repository whose work tree holds ``start`` (a folder), or ``None``."""
     if not start.is_dir():

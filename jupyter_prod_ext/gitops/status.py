@@ -10,13 +10,21 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import NotFoundError, PathError, ProdError
+from ..errors import PathError, ProdError
 from ..wire import FileState as FileState
 from ..wire import FileStatusDict as FileStatusDict
 from ..wire import LogEntryDict as LogEntryDict
 from ..wire import StatusDict as StatusDict
 from .entries import default_paths
-from .repository import Repo, find_repo, operation_in_progress, read_head, shown_path, under
+from .repository import (
+    Repo,
+    existing_notebook,
+    find_repo,
+    operation_in_progress,
+    read_head,
+    shown_path,
+    under,
+)
 from .runner import git
 from .strip import strip_notebook_text
 
@@ -101,6 +109,24 @@ def notebook_log(repo: Repo, rel: str, limit: int = 10) -> list[LogEntryDict]:
     return out
 
 
+def _shown_files(
+    notebook: Path, repo: Repo, paths: Sequence[Path] | None, confine_to: Path | None, display_root: Path | None
+) -> list[Path]:
+    """The files to report (real paths in the repository): the request's, confined, or the defaults that are."""
+    confine_real = Path(os.path.realpath(confine_to)) if confine_to is not None else None
+    wanted = list(paths) if paths is not None else default_paths(notebook, repo.top)
+    files: list[Path] = []
+    for p in wanted:
+        real = Path(os.path.realpath(p))
+        if confine_real is not None and not under(real, confine_real):
+            if paths is not None:
+                raise PathError(f"'{shown_path(p, display_root)}' is outside the server root.")
+            continue  # a recorded module outside the root is simply not shown
+        if under(real, repo.top) and real != repo.top and real not in files:
+            files.append(real)
+    return files
+
+
 def repo_status(
     notebook: Path,
     *,
@@ -116,9 +142,7 @@ def repo_status(
     Without a repository the answer has ``repo: null`` rather than an error:
     "not in git yet" is a state the UI shows, not a failure.
     """
-    notebook = Path(os.path.realpath(notebook))
-    if not notebook.is_file():
-        raise NotFoundError(f"No such notebook: '{shown_path(notebook, display_root)}'.")
+    notebook = existing_notebook(notebook, display_root)
     repo = find_repo(notebook.parent)
     if repo is None:
         return {
@@ -130,17 +154,7 @@ def repo_status(
             "files": [],
             "log": [],
         }
-    confine_real = Path(os.path.realpath(confine_to)) if confine_to is not None else None
-    wanted = list(paths) if paths is not None else default_paths(notebook, repo.top)
-    files: list[Path] = []
-    for p in wanted:
-        real = Path(os.path.realpath(p))
-        if confine_real is not None and not under(real, confine_real):
-            if paths is not None:
-                raise PathError(f"'{shown_path(p, display_root)}' is outside the server root.")
-            continue  # a recorded module outside the root is simply not shown
-        if under(real, repo.top) and real != repo.top and real not in files:
-            files.append(real)
+    files = _shown_files(notebook, repo, paths, confine_to, display_root)
     rels = [repo.rel(p) for p in files]
     states = file_states(repo, rels)
     head = read_head(repo)
