@@ -641,13 +641,18 @@ def _bound_in(stmt: Stmt, name: str) -> bool:
     return any(e.kind == "bind" and e.name == name and not e.deferred for e in stmt.events)
 
 
-def analyse(nb: Notebook, *, lean: bool = False) -> DefUse:
+def analyse(nb: Notebook, *, lean: bool = False, names: frozenset[str] | None = None) -> DefUse:
     """Resolve every use against the bindings that precede it in notebook order.
 
     ``lean`` (the checks, on every keystroke) leaves out the resolutions no check reads: a use
     of a builtin, and a use satisfied by a binding in its own cell. Promotion needs them all.
+
+    ``names``: the analysis of those names only (cells that mention none are skipped, the events
+    of the others filtered). Exact for them because a use is resolved from the events of its own
+    name alone, except after a star import, which the caller rules out (:func:`footprint`).
+    The incremental checks (``checks/incremental.py``) re-resolve the names a one-cell edit touched.
     """
-    stmts = _notebook_statements(nb)
+    stmts = _notebook_statements(nb, names)
     bindings, uses, star_imports = _index_events(stmts)
     resolver = _Resolver(bindings, lean)
     deferred = resolver.in_order(stmts)
@@ -657,12 +662,22 @@ def analyse(nb: Notebook, *, lean: bool = False) -> DefUse:
     )
 
 
-def _notebook_statements(nb: Notebook) -> list[Stmt]:
-    """Every cell's statements in notebook order; a repeated source gets its own event objects."""
+def _notebook_statements(nb: Notebook, names: frozenset[str] | None = None) -> list[Stmt]:
+    """Every cell's statements in notebook order; a repeated source gets its own event objects.
+
+    ``names``: only the cells that mention one of them, with only those names' events.
+    """
     stmts: list[Stmt] = []
     seen: set[int] = set()
     for unit in nb.units():
-        cell_stmts = statements_of(unit)
+        if names is not None:
+            if names.isdisjoint(footprint(unit).names):
+                continue
+            cell_stmts = statements_of(unit)
+            for s in cell_stmts:
+                s.events = [e for e in s.events if e.name in names]
+        else:
+            cell_stmts = statements_of(unit)
         if id(unit.facts) in seen:
             _own_events(cell_stmts)
         seen.add(id(unit.facts))
@@ -796,3 +811,86 @@ def _is_automagic(stmt: Stmt, name: str) -> bool:
         and isinstance(node.value, ast.Name)
         and node.value.id == name
     )
+
+
+# ---------------------------------------------------------------------------
+# What a cell contributes to the notebook-level pass, once per distinct source
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """The module-level names a cell binds and reads, and what else of it the dataflow checks see."""
+
+    binds: frozenset[str]
+    #: names read or deleted, builtins and IPython's names apart (``provided``)
+    uses: frozenset[str]
+    provided: frozenset[str]
+    names: frozenset[str]
+    star: bool
+    #: everything of the cell the dataflow checks read, line numbers included: two versions of a cell
+    #: with the same signature give every dataflow finding unchanged (an edit inside a literal, a comment)
+    signature: tuple[Any, ...]
+
+
+def footprint(unit: CodeUnit) -> Footprint:
+    """The cell's :class:`Footprint` (a fact of its source)."""
+    return unit_fact(unit, "footprint", _footprint)
+
+
+def _footprint(unit: CodeUnit) -> Footprint:
+    binds: set[str] = set()
+    uses: set[str] = set()
+    sig: list[Any] = [unit.syntax_error is not None or unit.too_large, unit.foreign]
+    for s in statement_templates(unit):
+        node = s.node
+        sig.append(
+            (
+                type(node),
+                s.line,
+                s.end_line,
+                tuple((e.kind, e.name, e.line, e.deferred, e.how, e.module) for e in s.events),
+                tuple(s.star_imports),
+                bool(getattr(node, "decorator_list", None)),
+                _shape(node),
+            )
+        )
+        for e in s.events:
+            (binds if e.kind == "bind" else uses).add(e.name)
+    provided = frozenset(n for n in uses if is_provided(n))
+    return Footprint(
+        binds=frozenset(binds),
+        uses=frozenset(uses) - provided,
+        provided=provided,
+        names=frozenset(binds | uses),
+        star=any(s.star_imports for s in statement_templates(unit)),
+        signature=tuple(sig),
+    )
+
+
+def _shape(node: ast.stmt | None) -> Any:
+    """What the dataflow checks read of a statement beyond its events: an import guard's test, a bare name."""
+    if isinstance(node, ast.Try):
+        return tuple(ast.dump(h.type) if h.type is not None else None for h in node.handlers)
+    if isinstance(node, ast.If):
+        return ast.dump(node.test)
+    if isinstance(node, ast.Expr) and type(node.value) is ast.Name:
+        return node.value.id
+    return None
+
+
+#: a module-level import: (line, name bound, module path)
+ImportBind = tuple[int, str, str | None]
+
+
+def import_binds(unit: CodeUnit) -> list[ImportBind]:
+    """The cell's module-level imports in order (a fact of its source): aliases without the whole analysis."""
+    return unit_fact(unit, "imports", _import_binds)
+
+
+def _import_binds(unit: CodeUnit) -> list[ImportBind]:
+    return [
+        (e.line, e.name, e.module)
+        for s in statement_templates(unit)
+        for e in s.events
+        if e.kind == "bind" and e.how == "import" and not e.deferred
+    ]

@@ -42,6 +42,12 @@ class LockedLRU(Generic[K, V]):
             self._sizes.clear()
             self.bytes = 0
 
+    def pop(self, key: K) -> None:
+        """Forget ``key`` (if cached)."""
+        with self._lock:
+            if self._data.pop(key, None) is not None:
+                self.bytes -= self._sizes.pop(key, 0)
+
     def get(self, key: K) -> V | None:
         """The value if cached (and mark it recently used), else None."""
         with self._lock:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jupyter_prod_ext.checks.api import check_notebook
+from jupyter_prod_ext.checks.incremental import last_run
 from jupyter_prod_ext.delta import DeltaStore, client_delta, notebook_from_delta, sent_hashes
 from jupyter_prod_ext.notebook import fresh_caches, notebook_from_dict, source_hash, unit_cache
 
@@ -54,6 +55,26 @@ SOURCES = [
     "",
     "import json",
     "result = json.dumps({'a': 1})",
+    "len = 3",
+    "print(len)",
+    'if "late" in globals():\n    print(late)',
+    "print(late)",
+    "late = 2",
+    "def g():\n    global z\n    z = 1",
+    "np.random.seed(0)\nnp.random.rand(2)",
+    "import numpy.random as npr\nnpr.rand(1)",
+    "x = 1  # a comment",
+    "x = 2",
+    "for k in range(2):\n    if k:\n        print(path)\n    path = 'p'",
+    "x = (1 +",
+    "late = (",
+]
+
+#: outputs a cell may get (an error, a stream that leaks a token, none)
+OUTPUTS = [
+    [],
+    [{"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": []}],
+    [{"output_type": "stream", "name": "stdout", "text": "ghp_" + "b" * 36 + "\n"}],
 ]
 
 
@@ -70,6 +91,9 @@ edits = st.one_of(
     st.tuples(st.just("retype"), st.integers(0, 50)),
     st.tuples(st.just("edit"), st.integers(0, 50), st.sampled_from(SOURCES)),
     st.tuples(st.just("append"), st.integers(0, 50), st.sampled_from(SOURCES)),
+    st.tuples(st.just("outputs"), st.integers(0, 50), st.integers(0, len(OUTPUTS) - 1)),
+    st.tuples(st.just("run"), st.integers(0, 50), st.one_of(st.none(), st.integers(1, 9))),
+    st.tuples(st.just("waive"), st.integers(0, 50), st.sampled_from(["undefined-name", "secret", "unused-import"])),
 )
 
 
@@ -92,12 +116,21 @@ def apply(nb: dict[str, Any], edit: tuple[Any, ...]) -> None:
         cells[i] = _cell("markdown" if old["cell_type"] == "code" else "code", old["source"])
     elif op == "edit":
         cells[i]["source"] = edit[2]
-    else:
+    elif op == "append":
         cells[i]["source"] = cells[i]["source"] + "\n" + edit[2]
+    elif cells[i]["cell_type"] != "code":
+        return
+    elif op == "outputs":
+        cells[i]["outputs"] = copy.deepcopy(OUTPUTS[edit[2]])
+    elif op == "run":
+        cells[i]["execution_count"] = edit[2]
+    else:
+        cells[i]["metadata"] = {"jupyter_prod": {"ignore": [edit[2]]}}
 
 
-def report(data: dict[str, Any]) -> dict[str, Any]:
-    return dict(check_notebook(notebook_from_dict(copy.deepcopy(data), "nb.ipynb"), checks="fast"))
+def report(data: dict[str, Any], session: str | None = None) -> dict[str, Any]:
+    nb = notebook_from_dict(copy.deepcopy(data), "nb.ipynb")
+    return dict(check_notebook(nb, checks="fast", session=session))
 
 
 class Client:
@@ -118,7 +151,8 @@ class Client:
             rebuilt, missing = notebook_from_delta(json.loads(json.dumps(delta)), self.store)
         assert not missing and rebuilt is not None
         self.known |= sent_hashes(delta)
-        return report(rebuilt)
+        # the server's session: what the previous request found, reused where nothing it depends on changed
+        return report(rebuilt, session="nb.ipynb")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -141,6 +175,23 @@ def test_incremental_report_equals_from_scratch(
         with fresh_caches():
             scratch = report(nb)
         assert json.dumps(incremental, sort_keys=True) == json.dumps(scratch, sort_keys=True), edit
+
+
+def test_session_rechecks_only_what_an_edit_touches() -> None:
+    """The property test above must exercise the incremental path: show which way each edit takes."""
+    nb = make_nb("import os\nfrom json import dumps", "x = 1\nlimit = 10", "print(x, limit)", "def f():\n    return limit")
+    key = "test-session.ipynb"
+    report(nb, key)
+    assert last_run(key) == ("full", frozenset())
+    nb["cells"][1]["source"] = "x = 2\nlimit = 10  # a comment"  # same names on the same lines
+    assert report(nb, key) == report(nb)
+    assert last_run(key) == ("incremental", frozenset())
+    nb["cells"][2]["source"] = "print(x, limit, y)"  # a new name: its cell's names are resolved again
+    assert report(nb, key) == report(nb)
+    assert last_run(key) == ("incremental", frozenset({"x", "limit", "y"}))
+    nb["cells"].insert(1, {"cell_type": "code", "metadata": {}, "source": "y = 0", "outputs": [], "execution_count": None})
+    assert report(nb, key) == report(nb)
+    assert last_run(key) == ("full", frozenset())  # cells inserted, deleted or moved: everything again
 
 
 def test_duplicate_cells_keep_their_own_findings() -> None:

@@ -59,11 +59,15 @@ def check_notebook(
     ignore: list[str] | None = None,
     typecheck_backend: Literal["daemon", "mypy"] | None = None,
     typecheck_settings: TypecheckSettings | None = None,
+    session: str | None = None,
 ) -> ReportDict:
     """Run the checks on ``nb``.
 
     ``typecheck_settings``: which mypy and how long (the server's or CLI's own settings);
     ``typecheck_backend``, when given, overrides its backend (default: the settings', else daemon).
+    ``session``: a key for this notebook (the server's: its path) under which what this check
+    found is kept, so that the next check of the notebook re-checks only what an edit changed
+    (``checks/incremental.py``); the report is the same either way.
     """
     if not nb.is_python:
         raise NotPythonError(
@@ -77,7 +81,8 @@ def check_notebook(
     with gc_paused():
         cached = nb._units is not None
         try:
-            return run_checks(Context(nb=nb, settings=settings, file=file, project_root=project), checks)
+            ctx = Context(nb=nb, settings=settings, file=file, project_root=project)
+            return run_checks(ctx, checks, session=session)
         finally:
             if not cached:
                 # Leave the notebook as we found it: its parsed cells (and the analysis that points into
@@ -97,6 +102,7 @@ def check_path(
     ignore: list[str] | None = None,
     typecheck_backend: Literal["daemon", "mypy"] | None = None,
     typecheck_settings: TypecheckSettings | None = None,
+    session: str | None = None,
 ) -> ReportDict:
     """Check the file at ``path`` (or ``content``, the editor's unsaved version of it).
 
@@ -125,5 +131,6 @@ def check_path(
         ignore=ignore,
         typecheck_backend=typecheck_backend,
         typecheck_settings=typecheck_settings,
+        session=session,
     )
     return with_file_lines(report, text_nb) if text_nb is not None else report

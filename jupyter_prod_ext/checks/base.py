@@ -24,6 +24,8 @@ class Finding:
     hint: str = ""
     cell_id: str | None = None
     fix: Fix | None = None
+    #: the name a dataflow finding is about (not sent): the incremental checks replace a name's findings
+    subject: str | None = None
 
     def to_dict(self) -> FindingDict:
         return {
@@ -96,6 +98,8 @@ class Context:
         message: str,
         hint: str = "",
         fix: Fix | None = None,
+        *,
+        subject: str | None = None,
     ) -> Finding:
         cell_id = self.nb.cells[cell].cell_id if cell is not None and 0 <= cell < len(self.nb.cells) else None
-        return Finding(check, severity, cell, line, message, hint, cell_id, fix)
+        return Finding(check, severity, cell, line, message, hint, cell_id, fix, subject)

@@ -7,11 +7,12 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..analysis import Event, Stmt
+from ..notebook import CodeUnit
 from .base import Context, Finding
 from .registry import check
 
 
-@check("undefined-name", "dataflow", "error", "A name is used but never bound anywhere in the notebook.")
+@check("undefined-name", "dataflow", "error", "A name is used but never bound anywhere in the notebook.", scope="names")
 def undefined_name(ctx: Context) -> Iterator[Finding]:
     seen: set[tuple[int, int | None, str]] = set()
     unreadable = _words_of_unparsed_cells(ctx)
@@ -38,11 +39,20 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
             r.event.line,
             msg,
             "Define or import it in an earlier cell; on a fresh kernel this raises NameError.",
+            subject=r.event.name,
         )
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _GUARDED = re.compile(r"""["']([A-Za-z_]\w*)["']\s+(?:not\s+)?in\s+(?:globals|locals|vars|dir)\(\)""")
+
+
+def unit_dataflow_text(unit: CodeUnit) -> tuple[frozenset[str], frozenset[str]]:
+    """What of a cell's text (not its events) undefined-name reads: its words when it does not parse,
+    the names it tests with ``in globals()``."""
+    broken = unit.syntax_error is not None or unit.too_large
+    words = frozenset(_WORD.findall(unit.cell.source)) if broken else frozenset()
+    return words, frozenset(m.group(1) for m in _GUARDED.finditer(unit.cell.source))
 
 
 def _words_of_unparsed_cells(ctx: Context) -> frozenset[str]:
@@ -60,6 +70,7 @@ def _words_of_unparsed_cells(ctx: Context) -> frozenset[str]:
     "dataflow",
     "error",
     "A name is used before the cell that defines it: the notebook only works thanks to hidden kernel state.",
+    scope="names",
 )
 def use_before_definition(ctx: Context) -> Iterator[Finding]:
     seen: set[tuple[int, int, str]] = set()
@@ -78,6 +89,7 @@ def use_before_definition(ctx: Context) -> Iterator[Finding]:
             f"'{r.event.name}' is used here but only defined later, in cell {r.source.cell} "
             f"(line {r.source.line}); it works only because that cell ran first in this kernel.",
             "Move the definition above its first use; on a fresh kernel this raises NameError.",
+            subject=r.event.name,
         )
 
 
@@ -142,7 +154,7 @@ _MAY_IMPORT = frozenset(
 )  # fmt: skip
 
 
-@check("unused-import", "dataflow", "warning", "A module-level import is never used.")
+@check("unused-import", "dataflow", "warning", "A module-level import is never used.", scope="names")
 def unused_import(ctx: Context) -> Iterator[Finding]:
     du = ctx.defuse
     exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
@@ -172,6 +184,7 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
                 if again is not None
                 else f"'{e.name}' is imported but never used" + (f" (from {shown})." if shown and shown != e.name else "."),
                 "Remove the import; a module carries only what it uses.",
+                subject=e.name,
             )
 
 
@@ -187,6 +200,7 @@ def _imported_again(binds: Iterable[tuple[Stmt, Event]], stmt: Stmt, event: Even
     "dataflow",
     "info",
     "A top-level function or class is never used in the notebook and not listed in `__all__`.",
+    scope="names",
 )
 def unused_definition(ctx: Context) -> Iterator[Finding]:
     du = ctx.defuse
@@ -213,6 +227,7 @@ def unused_definition(ctx: Context) -> Iterator[Finding]:
             s.line,
             f"The {kind} '{node.name}' is defined but never used in the notebook.",
             "Use it, list it in `__all__` if it is meant to be promoted and imported, or delete it.",
+            subject=node.name,
         )
 
 
@@ -225,6 +240,7 @@ _FRESH = frozenset({"assign", "def", "class", "with", "walrus", "import", "match
     "dataflow",
     "info",
     "Several cells bind the same top-level name and other cells read it: the value depends on which ran last.",
+    scope="names",
 )
 def redefined_name(ctx: Context) -> Iterator[Finding]:
     du = ctx.defuse
@@ -264,4 +280,5 @@ def redefined_name(ctx: Context) -> Iterator[Finding]:
             second[1],
             f"'{name}' is also defined in cell(s) {others}; cells that read it see whichever ran last.",
             "Give each value its own name, or define it once.",
+            subject=name,
         )

@@ -9,7 +9,7 @@ from .base import Context, Finding
 from .registry import check
 
 
-@check("invalid-syntax", "execution", "error", "A code cell is not valid Python (after IPython syntax).")
+@check("invalid-syntax", "execution", "error", "A code cell is not valid Python (after IPython syntax).", scope="cell")
 def invalid_syntax(ctx: Context) -> Iterator[Finding]:
     for unit in ctx.units:
         if unit.syntax_error is not None:
@@ -24,7 +24,7 @@ def invalid_syntax(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@check("cell-too-large", "structure", "warning", "A code cell is too large to analyse, format or type-check.")
+@check("cell-too-large", "structure", "warning", "A code cell is too large to analyse, format or type-check.", scope="cell")
 def cell_too_large(ctx: Context) -> Iterator[Finding]:
     for unit in ctx.units:
         if unit.too_large:
@@ -131,7 +131,7 @@ def never_executed(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@check("error-output", "execution", "warning", "A cell's saved output is an exception.", outputs=True)
+@check("error-output", "execution", "warning", "A cell's saved output is an exception.", outputs=True, scope="cell")
 def error_output(ctx: Context) -> Iterator[Finding]:
     for c in ctx.nb.code_cells:
         for out in c.outputs:

@@ -38,7 +38,12 @@ def _human(n: int) -> str:
 
 
 @check(
-    "large-output", "hygiene", "warning", "A cell's saved outputs are larger than `large-output-kb`.", outputs=True
+    "large-output",
+    "hygiene",
+    "warning",
+    "A cell's saved outputs are larger than `large-output-kb`.",
+    outputs=True,
+    scope="cell",
 )
 def large_output(ctx: Context) -> Iterator[Finding]:
     limit_kb = ctx.settings.extra_int("large-output-kb", LARGE_OUTPUT_KB)

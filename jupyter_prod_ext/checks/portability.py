@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import PurePath
 
+from ..analysis import import_binds
 from ..notebook import PYTHON_CELL_MAGICS, Magic
 from ..types import Severity
 from . import deps
@@ -111,6 +112,7 @@ _PATH_STARTS = ("'/", '"/', "'~", '"~', ":\\", ":/")
     "portability",
     "warning",
     "A string literal holds an absolute or home-relative path that exists only on one machine.",
+    scope="cell",
 )
 def absolute_path(ctx: Context) -> Iterator[Finding]:
     for cell in ctx.nb.code_cells:
@@ -158,14 +160,14 @@ def missing_dependency(ctx: Context) -> Iterator[Finding]:
     if root is None:
         return
     first: dict[str, tuple[int, int]] = {}
-    for binds in ctx.defuse.bindings.values():
-        for s, e in binds:
-            if e.how != "import" or not e.module or e.module.startswith(".") or e.deferred:
+    for unit in ctx.units:
+        for line, _, module in import_binds(unit):
+            if not module or module.startswith("."):
                 continue
-            top = e.module.split(".")[0]
+            top = module.split(".")[0]
             if top in sys.stdlib_module_names or top in deps.RUNTIME_MODULES:
                 continue
-            where = (s.cell, e.line)
+            where = (unit.cell.index, line)
             if top not in first or where < first[top]:
                 first[top] = where
     if not first:

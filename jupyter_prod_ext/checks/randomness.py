@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..analysis import Call, statement_templates
+from ..analysis import Call, import_binds, statement_templates
 from ..notebook import CodeUnit, unit_fact
 from .base import Context, Finding
 from .registry import check
@@ -66,6 +66,15 @@ def _calls(unit: CodeUnit) -> list[Call]:
     return calls
 
 
+def _no_random_calls(unit: CodeUnit) -> bool:
+    return not unit_fact(unit, "calls", _calls)
+
+
+def _aliases_of(unit: CodeUnit) -> list[tuple[str, str | None]]:
+    """What the cell's imports make of names (their lines do not matter to this check)."""
+    return [(name, module) for _, name, module in import_binds(unit)]
+
+
 def _dotted(call: Call, aliases: dict[str, str]) -> str:
     return ".".join([aliases.get(call[2], call[2]), *call[3]])
 
@@ -107,16 +116,17 @@ _ADVICE = {
     "portability",
     "warning",
     "Random numbers are drawn with no seed set before: results change from run to run.",
+    stable_when=lambda old, new: _no_random_calls(old) and _no_random_calls(new) and _aliases_of(old) == _aliases_of(new),
 )
 def unseeded_randomness(ctx: Context) -> Iterator[Finding]:
     units = [(u, calls) for u in ctx.units if (calls := unit_fact(u, "calls", _calls))]
     if not units:
         return
-    aliases: dict[str, str] = {}
-    for binds in ctx.defuse.bindings.values():
-        for _, e in binds:
-            if e.how == "import" and e.module and not e.module.startswith("."):
-                aliases[e.name] = e.module
+    aliases: dict[str, str] = {}  # the last import of a name wins, in notebook order
+    for u in ctx.units:
+        for _, name, module in import_binds(u):
+            if module and not module.startswith("."):
+                aliases[name] = module
     seeded: set[str] = set()
     reported: set[str] = set()
     for unit, calls in units:

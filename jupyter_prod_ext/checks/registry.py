@@ -8,15 +8,25 @@ Run (``execution.runner``) produces the findings of :data:`RUN_CHECKS`, register
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from ..notebook import CodeUnit
 from ..types import FindingDict, Severity
 from ..wire import CommitGate, Family
 from .base import Context, Finding
 
 CheckFn = Callable[[Context], Iterable[Finding]]
+#: what a check's findings depend on, so that a one-cell edit re-runs only what it must
+#: (``checks/incremental.py``): ``cell``, each cell's findings on that cell alone (its source,
+#: outputs, metadata; the settings); ``names``, each finding on the dataflow events of one name
+#: (``Finding.subject``); ``notebook``, anything (re-run on every request)
+Scope = Literal["cell", "names", "notebook"]
+#: for a ``notebook`` check that reads code units only: True when its findings cannot change
+#: because a code cell changed from the first unit to the second
+StableWhen = Callable[[CodeUnit, CodeUnit], bool]
 
 
 @dataclass(frozen=True)
@@ -32,12 +42,16 @@ class CheckSpec:
     outputs: bool = False
     #: "check": run by the checks engine; "run": produced by the Clean Run, never run by the engine
     producer: Literal["check", "run"] = "check"
+    scope: Scope = "notebook"
+    stable_when: StableWhen | None = None
 
 
 #: the checks the checks engine runs (``checks: "fast" | "all" | [ids]``)
 CHECKS: dict[str, CheckSpec] = {}
 #: the checks whose findings the Clean Run produces (``POST run``, ``jupyter-prod run``)
 RUN_CHECKS: dict[str, CheckSpec] = {}
+
+log = logging.getLogger(__name__)
 
 FAMILIES: tuple[Family, ...] = ("execution", "dataflow", "structure", "portability", "security", "hygiene", "quality", "vcs")
 
@@ -64,14 +78,23 @@ def commit_gate(check: str, severity: str) -> CommitGate | None:
 
 
 def check(
-    id: str, family: Family, severity: Severity, description: str, *, slow: bool = False, outputs: bool = False
+    id: str,
+    family: Family,
+    severity: Severity,
+    description: str,
+    *,
+    slow: bool = False,
+    outputs: bool = False,
+    scope: Scope = "notebook",
+    stable_when: StableWhen | None = None,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check function under a stable, public id."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family}")
 
     def deco(fn: CheckFn) -> CheckFn:
-        _register(CHECKS, CheckSpec(id, family, severity, description, fn, slow, outputs))
+        spec = CheckSpec(id, family, severity, description, fn, slow, outputs, scope=scope, stable_when=stable_when)
+        _register(CHECKS, spec)
         return fn
 
     return deco
@@ -109,3 +132,28 @@ def describe(finding: FindingDict, *, active: bool = False) -> FindingDict:
     if gate is not None:
         finding["commit_gate"] = gate
     return finding
+
+
+def run_spec(spec: CheckSpec, ctx: Context) -> list[Finding]:
+    """One check's findings, the project's severity overrides applied; a crash becomes an info finding."""
+    try:
+        found = list(spec.fn(ctx))
+    except Exception as exc:  # noqa: BLE001 - a broken check must not take the report down with it
+        log.exception("jupyter-prod: check %s crashed", spec.id)
+        found = [
+            ctx.finding(
+                spec.id,
+                "info",
+                None,
+                None,
+                f"The check could not run on this notebook ({type(exc).__name__}: {exc}).",
+                "This is a bug in jupyter-prod; please report it with the notebook.",
+            )
+        ]
+    overrides = ctx.settings.severity
+    if overrides:
+        for f in found:
+            override = overrides.get(f.check)
+            if override is not None:
+                f.severity = override
+    return found

@@ -266,7 +266,12 @@ _HINT = (
 
 
 @check(
-    "secret", "security", "error", "A credential (key, token, password) appears in a cell or its outputs.", outputs=True
+    "secret",
+    "security",
+    "error",
+    "A credential (key, token, password) appears in a cell or its outputs.",
+    outputs=True,
+    scope="cell",
 )
 def secret(ctx: Context) -> Iterator[Finding]:
     for cell in ctx.nb.cells:

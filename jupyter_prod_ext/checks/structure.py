@@ -100,7 +100,7 @@ def _line_count(source: str) -> int:
     return text.count("\n") + 1 if text.strip() else 0
 
 
-@check("cell-too-long", "structure", "warning", "A code cell has more lines than `max-cell-lines`.")
+@check("cell-too-long", "structure", "warning", "A code cell has more lines than `max-cell-lines`.", scope="cell")
 def cell_too_long(ctx: Context) -> Iterator[Finding]:
     limit = ctx.settings.max_cell_lines
     for cell in ctx.nb.code_cells:
@@ -157,6 +157,7 @@ def _script_like(unit: CodeUnit) -> ast.stmt | None:
     "structure",
     "info",
     "A cell holds substantial logic (loops, branches, long scripts) outside functions: a promotion candidate.",
+    scope="cell",
 )
 def top_level_code(ctx: Context) -> Iterator[Finding]:
     for unit in ctx.units:
@@ -174,7 +175,7 @@ def top_level_code(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@check("empty-cell", "structure", "info", "A cell has no content.")
+@check("empty-cell", "structure", "info", "A cell has no content.", scope="cell")
 def empty_cell(ctx: Context) -> Iterator[Finding]:
     for cell in ctx.nb.cells:
         if cell.cell_type in ("code", "markdown") and not cell.source.strip():

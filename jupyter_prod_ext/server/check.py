@@ -76,5 +76,7 @@ class CheckHandler(ProdHandler):
             select=body.get("select"),
             ignore=body.get("ignore"),
             typecheck_settings=self.typecheck_settings,
+            # the editor's notebook: the next keystroke's check re-checks only what changed
+            session=str(path) if content is not None else None,
         )
         self.finish_json(report)
