@@ -70,7 +70,17 @@ def _hash_of(cell: dict[str, Any], key: str, where: str) -> str | None:
     return value
 
 
+def _stored(cell: dict[str, Any], kind: str, key: str, store: DeltaStore) -> Any | None:
+    """What the store holds under the cell's hash (a hit needs no validation: only valid hashes are stored)."""
+    value = cell.get(key)
+    return store.get(kind, value) if type(value) is str else None
+
+
 def _source(cell: dict[str, Any], store: DeltaStore, where: str, missing: list[str], fresh: list[_Entry]) -> str | None:
+    if "source" not in cell:
+        hit = _stored(cell, "source", "source_hash", store)
+        if isinstance(hit, str):
+            return hit  # the common case on a keystroke: every cell but the edited one
     key = _hash_of(cell, "source_hash", where)
     if key is None:
         raise InputError(f"{where}: 'source_hash' is missing.")
@@ -89,6 +99,10 @@ def _source(cell: dict[str, Any], store: DeltaStore, where: str, missing: list[s
 
 
 def _outputs(cell: dict[str, Any], store: DeltaStore, where: str, missing: list[str], fresh: list[_Entry]) -> list[Any]:
+    if "outputs" not in cell:
+        hit = _stored(cell, "outputs", "outputs_hash", store)
+        if isinstance(hit, list):
+            return hit
     key = _hash_of(cell, "outputs_hash", where)
     if "outputs" in cell:
         outputs = cell["outputs"]

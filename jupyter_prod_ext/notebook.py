@@ -139,6 +139,7 @@ class Notebook:
     nbformat: int
     nbformat_minor: int
     _units: list[CodeUnit] | None = field(default=None, repr=False)
+    _code: tuple[int, int, list[Cell]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def language(self) -> str:
@@ -156,7 +157,11 @@ class Notebook:
 
     @property
     def code_cells(self) -> list[Cell]:
-        return [c for c in self.cells if c.cell_type == "code"]
+        """The code cells (kept while ``cells`` is the same list of the same length: a dozen checks ask)."""
+        cells, code = self.cells, self._code
+        if code is None or code[0] != id(cells) or code[1] != len(cells):
+            code = self._code = (id(cells), len(cells), [c for c in cells if c.cell_type == "code"])
+        return code[2]
 
     def units(self) -> list[CodeUnit]:
         """The Python of every code cell, parsed once per distinct source (:func:`unit_of`).
@@ -298,19 +303,24 @@ def notebook_from_dict(data: Any, path: str = "<notebook>") -> Notebook:
         raise NotebookError(f"{path}: {exc.message}") from None
     cells: list[Cell] = []
     ids = _unique_ids(data["cells"])
+    new, append = object.__new__, cells.append
     for i, raw in enumerate(data["cells"]):
-        outputs = tuple(raw.get("outputs", ())) if raw["cell_type"] == "code" else ()
-        cells.append(
-            Cell(
-                index=i,
-                cell_id=ids[i],
-                cell_type=raw["cell_type"],
-                source=_join_source(raw.get("source", ""), f"cell {i}"),
-                metadata=raw.get("metadata") or {},
-                execution_count=raw.get("execution_count") if raw["cell_type"] == "code" else None,
-                outputs=outputs,
-            )
+        code = raw["cell_type"] == "code"
+        source = raw.get("source", "")
+        if type(source) is not str:
+            source = _join_source(source, f"cell {i}")
+        # Cell(...) without the frozen dataclass's seven object.__setattr__ calls (every cell, every keystroke)
+        cell: Cell = new(Cell)
+        cell.__dict__.update(
+            index=i,
+            cell_id=ids[i],
+            cell_type=raw["cell_type"],
+            source=source,
+            metadata=raw.get("metadata") or {},
+            execution_count=raw.get("execution_count") if code else None,
+            outputs=tuple(raw.get("outputs", ())) if code else (),
         )
+        append(cell)
     return Notebook(
         path=path,
         cells=cells,

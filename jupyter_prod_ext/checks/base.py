@@ -26,6 +26,9 @@ class Finding:
     fix: Fix | None = None
     #: the name a dataflow finding is about (not sent): the incremental checks replace a name's findings
     subject: str | None = None
+    #: the report's dict of this finding once built, and whether it was active (a session's findings
+    #: come back in the next report unchanged: their dicts are not built again)
+    wire: tuple[bool, FindingDict] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> FindingDict:
         return {

@@ -79,7 +79,11 @@ def gc_paused() -> Iterator[None]:
 
 def _with_family(f: Finding, *, active: bool = False) -> FindingDict:
     """The finding as JSON, described by the registry (family; ``commit_gate`` when it counts)."""
-    return describe(f.to_dict(), active=active)
+    if f.wire is not None and f.wire[0] == active:
+        return f.wire[1]  # a session's finding, unchanged since the last report
+    d = describe(f.to_dict(), active=active)
+    f.wire = (active, d)
+    return d
 
 
 def _collect(specs: list[CheckSpec], ctx: Context, findings: list[Finding]) -> None:

@@ -137,6 +137,9 @@ def _reuse_units(prev: _Session, nb: Notebook, changed: set[int]) -> list[CodeUn
         if old is None or cell.index in changed:
             units.append(unit_of(cell))
             continue
+        if old.cell.execution_count == cell.execution_count:
+            units.append(old)  # its cell equals this one: same index, id, source, outputs, metadata, count
+            continue
         unit: CodeUnit = object.__new__(CodeUnit)
         unit.__dict__.update(old.__dict__)
         unit.cell = cell
@@ -229,6 +232,9 @@ def _names_to_resolve(pairs: list[tuple[CodeUnit, CodeUnit]], bound: dict[str, i
 
 
 def _updated_bound(bound: dict[str, int], pairs: list[tuple[CodeUnit, CodeUnit]]) -> dict[str, int]:
+    pairs = [(o, n) for o, n in pairs if footprint(o).binds != footprint(n).binds]
+    if not pairs:
+        return bound
     out = dict(bound)
     for old, new in pairs:
         for name in footprint(old).binds:
