@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -45,38 +46,62 @@ def has_slow(checks: object) -> bool:
     return isinstance(checks, list) and any(c in CHECKS and CHECKS[c].slow for c in checks)
 
 
+def _check_delta(delta: object, path: Path, **kwargs: Any) -> dict[str, Any]:
+    """A delta request's notebook rebuilt and checked in one go (one thread hop: a keystroke's request),
+    or ``{"missing": [...]}`` when the store lacks some of its sources or outputs."""
+    notebook, missing = notebook_from_delta(delta, DELTA_STORE)
+    if notebook is None:
+        return {"missing": missing}
+    return dict(check_path(path, content=notebook, **kwargs))
+
+
 class CheckHandler(ProdHandler):
     @web.authenticated
     @authorized(action="read")
     @json_errors
     async def post(self) -> None:
         body = self.json_body(CheckRequest)
+        checks: object = body.get("checks", "fast")
+        if not self.may("write"):
+            checks = fast_only(checks)
         if "delta" in body and "notebook" not in body:
             # the cells' sources come from the store: the file itself need not exist (a new notebook)
+            rel = body["path"]
+            path = self.resolve(rel, what="notebook path", must_exist=False)
+            if not has_slow(checks) and not self._big(path):
+                answer = await self.in_thread(_check_delta, body["delta"], path, **self._options(body, rel, checks))
+                self.finish_json(answer)
+                return
             notebook, missing = await self.in_thread(notebook_from_delta, body["delta"], DELTA_STORE)
             if notebook is None:
                 self.finish_json({"missing": missing})
                 return
             body = CheckRequest(**body, notebook=notebook)
         rel, path, content = self.notebook_target(body)
-        checks: object = body.get("checks", "fast")
-        if not self.may("write"):
-            checks = fast_only(checks)
         run = functools.partial(self.in_slow_lane, path) if has_slow(checks) else self.in_thread
-        # the file's size stands for the notebook's when the request sends it (as a delta, or whole)
-        big = max(len(self.request.body or b""), _size(path)) > self.prod_settings.isolate_bytes
-        isolated = functools.partial(check_path_isolated, memory_mib=self.prod_settings.isolated_memory_mib)
-        report = await run(
-            isolated if big else check_path,
-            path,
-            display=rel,
-            server_root=self.root_dir,
-            checks=checks,
-            content=content,
-            select=body.get("select"),
-            ignore=body.get("ignore"),
-            typecheck_settings=self.typecheck_settings,
-            # the editor's notebook: the next keystroke's check re-checks only what changed
-            session=str(path) if content is not None else None,
-        )
+        options = self._options(body, rel, checks)
+        if self._big(path):
+            options.pop("session")  # a one-shot child process: nothing of it stays in the server
+            isolated = functools.partial(check_path_isolated, memory_mib=self.prod_settings.isolated_memory_mib)
+            report = await run(isolated, path, content=content, **options)
+        else:
+            report = await run(check_path, path, content=content, **options)
         self.finish_json(report)
+
+    def _big(self, path: Path) -> bool:
+        """A notebook checked in a child process: the file's size stands for the notebook's when the
+        request sends it (as a delta, or whole)."""
+        return max(len(self.request.body or b""), _size(path)) > self.prod_settings.isolate_bytes
+
+    def _options(self, body: CheckRequest, rel: str, checks: object) -> dict[str, Any]:
+        """check_path's keyword arguments for this request; the editor's notebook (content sent) gets a
+        session, so the next keystroke's check re-checks only what changed."""
+        return {
+            "display": rel,
+            "server_root": self.root_dir,
+            "checks": checks,
+            "select": body.get("select"),
+            "ignore": body.get("ignore"),
+            "typecheck_settings": self.typecheck_settings,
+            "session": rel if "notebook" in body or "delta" in body else None,
+        }
