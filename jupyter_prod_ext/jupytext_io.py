@@ -34,7 +34,14 @@ from types import ModuleType
 from typing import Any
 
 from .errors import ConflictError, NotebookError, NotPythonError, ProdError
-from .notebook import Cell, Notebook, notebook_from_dict, notebook_from_text, read_notebook_bytes
+from .notebook import (
+    Cell,
+    Notebook,
+    import_nbformat,
+    notebook_from_dict,
+    notebook_from_text,
+    read_notebook_bytes,
+)
 from .types import ReportDict
 
 #: Suffixes read through jupytext when a file is named explicitly (Python scripts and Markdown flavours).
@@ -132,6 +139,7 @@ class MissingJupytextError(NotPythonError):
 def require_jupytext(name: str) -> ModuleType:
     """``jupytext``, imported on first use; without it, the one-line error that says what to install."""
     try:
+        import_nbformat()  # jupytext imports nbformat: without the slow IRI format checker
         import jupytext
     except ImportError:
         raise MissingJupytextError(f"reading {name} needs jupytext: pip install jupytext") from None
@@ -330,8 +338,7 @@ def _writes(raw: dict[str, Any], fmt: dict[str, str], name: str) -> str:
 
 def _node(raw: dict[str, Any]) -> Any:
     """``raw`` as an nbformat node, list sources joined: jupytext's writers expect strings."""
-    import nbformat
-
+    nbformat = import_nbformat()
     return nbformat.reads(json.dumps(raw), as_version=4)
 
 
@@ -483,7 +490,7 @@ def update_pair(
 
 def _pair_text(other: Path, data: bytes, after: dict[str, Any]) -> str:
     require_jupytext(other.name)
-    import nbformat
+    nbformat = import_nbformat()
 
     raw, fmt = raw_from_bytes(other, data)
     if other.suffix == ".ipynb":

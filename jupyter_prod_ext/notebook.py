@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar, cast
 
 from .errors import NotebookError, TooLargeError
@@ -191,12 +192,27 @@ def _join_source(value: Any, where: str) -> str:
     raise NotebookError(f"{where}: 'source' must be a string or a list of strings.")
 
 
+def import_nbformat() -> ModuleType:
+    """nbformat (and jupytext, which imports it) without jsonschema's IRI format checker.
+
+    jsonschema imports ``rfc3987_syntax`` when it is installed, which compiles 39 lark grammars
+    at import: about a second of CPU in every process that reads an old (v2/v3) or a text
+    notebook (each ``jupyter-prod check`` worker, each child), for a format check nbformat never
+    asks for (``format`` in its schemas is a raw cell's key, not a JSON Schema format). Where
+    jsonschema is already imported (the Jupyter server), nothing changes.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import nbformat
+
+    return nbformat
+
+
 def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
     """v2/v3 -> v4 through nbformat's converters (they know the old shapes)."""
     major = data.get("nbformat")
     if major == 4:
         return data
-    import nbformat  # slow to import (jsonschema): only old notebooks need it
+    nbformat = import_nbformat()  # slow to import (jsonschema): only old notebooks need it
     if major == 3:
         # nbformat cannot convert these incomplete v3 files; the missing parts have obvious empty values
         data = dict(data)

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from ..checks.api import check_path
 from ..errors import NotPythonError, ProdError
 from ..jupytext_io import discover_notebooks, is_text_notebook_path
-from ..notebook import read_notebook_bytes
+from ..notebook import import_nbformat, read_notebook_bytes
 from ..paths import find_git_top, project_root
 from ..resultcache import DEFAULT_DIR, ResultCache, ensure_ignored
 from ..types import CheckOutputDict, FileErrorDict, ReportDict
@@ -131,9 +131,10 @@ def _warm_imports(datas: list[bytes], paths: list[Path]) -> None:
     old (v2/v3) or text notebooks need them: paid once here instead of once per worker.
     """
     if any(_OLD_FORMAT.search(d, 0, 4096) or _OLD_FORMAT.search(d[-4096:]) for d in datas):
-        importlib.import_module("nbformat")
+        import_nbformat()
     if any(is_text_notebook_path(p) for p in paths):
         with contextlib.suppress(ImportError):
+            import_nbformat()
             importlib.import_module("jupytext")
 
 

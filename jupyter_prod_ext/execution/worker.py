@@ -36,6 +36,7 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any
 
+from ..notebook import import_nbformat
 from .compare import visible_lines
 
 EXIT_STOPPED = 3
@@ -146,10 +147,7 @@ def _progress_on_stdout() -> _Progress:
 
 def _notebook_client(args: argparse.Namespace, state: _State, progress: _Progress) -> Any:
     """nbclient's client on the notebook, its cell hooks reporting progress and keeping the error."""
-    # jsonschema (via nbformat) imports rfc3987_syntax when installed, which builds a lark
-    # grammar at import time: seconds of start-up for an IRI format check nbformat never uses.
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-    import nbformat
+    nbformat = import_nbformat()
     from nbclient import NotebookClient
 
     def on_cell_execute(cell: Any, cell_index: int) -> None:

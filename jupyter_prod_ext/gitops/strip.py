@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import NotebookError
+from ..notebook import import_nbformat
 
 #: Cell metadata that changes on every run and says nothing about the code.
 VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
@@ -25,7 +26,7 @@ def strip_notebook_text(text: str) -> str:
     ASCII escaping) plus a trailing newline, so committing a notebook saved by
     Jupyter that has no outputs changes nothing.
     """
-    import nbformat
+    nbformat = import_nbformat()
     from nbformat.v4 import nbjson
 
     # nbformat is untyped for some mypy runs and typed for others; go through Any either way.
