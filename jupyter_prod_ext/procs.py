@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .errors import ToolError
 
@@ -87,23 +87,16 @@ def run_process(
     die with it instead of keeping our pipes open forever.
     """
     label = what or Path(argv[0]).name
-    try:
-        proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
-            list(argv),
-            cwd=str(cwd),
-            env=dict(env),
-            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=limit_memory(memory_bytes),  # noqa: PLW1509 - setrlimit only, no locks taken
-        )
-    except FileNotFoundError:
-        raise ToolError(f"Cannot run {label}: '{argv[0]}' was not found; install it or fix PATH.") from None
-    except PermissionError:
-        raise ToolError(f"Cannot run {label}: '{argv[0]}' is not executable.") from None
-    except OSError as exc:
-        raise ToolError(f"Cannot run {label} ({argv[0]}): {exc.strerror or exc}.") from None
+    proc = start_process(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+        memory_bytes=memory_bytes,
+        what=label,
+    )
     try:
         stdout, stderr = proc.communicate(input=input, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -120,12 +113,54 @@ def run_process(
     return ProcessResult(tuple(argv), proc.returncode, stdout or b"", stderr or b"")
 
 
+def start_process(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None,
+    stdin: int | IO[Any] | None,
+    stdout: int | IO[Any] | None,
+    stderr: int | IO[Any] | None,
+    memory_bytes: int | None = None,
+    what: str | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` (no shell) in a session of its own, so its whole group can be killed.
+
+    ``env`` ``None`` inherits ours. A program that cannot start is a one-line :class:`ToolError`.
+    """
+    label = what or Path(argv[0]).name
+    try:
+        return subprocess.Popen(  # noqa: S603 - argv list, no shell
+            list(argv),
+            cwd=str(cwd),
+            env=dict(env) if env is not None else None,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+            preexec_fn=limit_memory(memory_bytes),  # noqa: PLW1509 - setrlimit only, no locks taken
+        )
+    except FileNotFoundError:
+        raise ToolError(f"Cannot run {label}: '{argv[0]}' was not found; install it or fix PATH.") from None
+    except PermissionError:
+        raise ToolError(f"Cannot run {label}: '{argv[0]}' is not executable.") from None
+    except OSError as exc:
+        raise ToolError(f"Cannot run {label} ({argv[0]}): {exc.strerror or exc}.") from None
+
+
 def kill_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL the child's whole process group (it was started in a session of its own)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    kill_group_id(proc.pid)
     with contextlib.suppress(ProcessLookupError):
         proc.kill()
+
+
+def kill_group_id(pgid: int | None) -> None:
+    """SIGKILL a process group by its id (a kernel that leads its own session); gone already is fine."""
+    if pgid is None or pgid <= 0:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 class WorkerFailed(ToolError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -224,6 +225,20 @@ def test_run_checks_are_registered_but_never_run_by_the_checks_engine() -> None:
         assert spec is not None and spec.producer == "run" and spec.family == "execution"
         assert check_id not in CHECKS and commit_gate(check_id, spec.severity) is None
     assert {s.severity for s in RUN_CHECKS.values()} == {"error", "warning"}
+
+
+def test_the_worker_starts_through_the_one_process_helper(tmp_path: Path) -> None:
+    """procs.start_process: a session of its own (group-killable), a one-line error when it cannot start."""
+    import subprocess as sp
+
+    from jupyter_prod_ext.procs import kill_group_id, start_process
+
+    with pytest.raises(ToolError, match="was not found; install it or fix PATH"):
+        start_process([str(tmp_path / "missing")], cwd=tmp_path, env=None, stdin=None, stdout=None, stderr=None)
+    proc = start_process(["sleep", "30"], cwd=tmp_path, env=None, stdin=sp.DEVNULL, stdout=sp.DEVNULL, stderr=None)
+    assert os.getpgid(proc.pid) == proc.pid  # leads its own group
+    kill_group_id(proc.pid)
+    assert proc.wait(timeout=10) == -9
 
 
 def test_infinite_loop_times_out_and_leaves_no_process(tmp_path: Path) -> None:

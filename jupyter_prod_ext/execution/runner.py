@@ -39,11 +39,9 @@ import ast
 import contextlib
 import dataclasses
 import json
-import os
 import queue
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -57,6 +55,7 @@ from typing import IO, Any, Literal, TypedDict
 from ..checks.registry import CheckSpec, describe, produced_by_run
 from ..errors import InputError, NotFoundError, ToolError
 from ..notebook import PARSE_ERRORS, Notebook, load_notebook, notebook_from_dict, parse_python
+from ..procs import kill_group_id, start_process
 from ..types import FindingDict, ReportSummary
 from ..wire import RunInfo as RunInfo
 from ..wire import RunReport as RunReport
@@ -466,13 +465,6 @@ def _reader(stream: IO[bytes], out: queue.Queue[dict[str, Any] | None]) -> None:
         out.put(None)
 
 
-def _killpg(pgid: int | None) -> None:
-    if pgid is None or pgid <= 0:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-
-
 def _stop_worker(proc: subprocess.Popen[bytes], kernel_pid: int | None) -> None:
     """Ask the worker to kill and reap its kernel; kill both groups if it does not."""
     if proc.poll() is None and proc.stdin is not None:
@@ -485,8 +477,8 @@ def _stop_worker(proc: subprocess.Popen[bytes], kernel_pid: int | None) -> None:
     try:
         proc.wait(timeout=_STOP_GRACE)
     except subprocess.TimeoutExpired:
-        _killpg(proc.pid)
-        _killpg(kernel_pid)
+        kill_group_id(proc.pid)
+        kill_group_id(kernel_pid)
         proc.wait(timeout=_STOP_GRACE)
 
 
@@ -623,14 +615,14 @@ def _start_worker(run: _Run, nb: dict[str, Any], tmp: Path) -> subprocess.Popen[
         "--startup-timeout", repr(float(min(60.0, run.timeout))),
     ]  # fmt: skip
     with open(tmp / "worker.log", "wb") as log:
-        proc = subprocess.Popen(
+        proc = start_process(
             argv,
+            cwd=tmp,
+            env=None,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
-            cwd=tmp,
-            start_new_session=True,
-            shell=False,
+            what="the reproducibility worker",
         )
     run.progress["worker_pid"] = proc.pid
     run.report_progress()

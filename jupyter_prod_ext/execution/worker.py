@@ -29,7 +29,6 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import sys
 import threading
 import time
@@ -37,6 +36,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from ..notebook import import_nbformat
+from ..procs import kill_group_id
 from .compare import visible_lines
 
 EXIT_STOPPED = 3
@@ -78,8 +78,7 @@ def _kill_and_reap(pid: int | None) -> None:
         return
     if done:
         return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+    kill_group_id(pid)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         try:
