@@ -1,17 +1,21 @@
-"""Warm re-check after a one-cell edit: typecheck.py (both backends) vs ``dmypy run`` on a .py file.
+"""Warm type re-check after a one-cell edit: the typecheck package (both layouts, both backends) vs ``dmypy run``.
 
-Usage: python bench/typecheck_bench.py [--sizes 10 100 1000] [--runs 7]
+Usage: python bench/typecheck_bench.py [--sizes 100 1000] [--runs 7] [--source generated|synthetic]
 
-For each notebook size the same generated code is checked four ways, after a
-warm-up run, editing one cell (the middle one) before every timed run:
+The code is that of a ``bench/generate.py`` notebook (the default; the edit is bench/run.py's: the
+first typed function's ``factor: float = 1.0`` becomes ``= 2.0``, ``= 3.0``, ...) or a small synthetic
+one (``--source synthetic``: the middle cell gains ``edit_marker = k``). After a warm-up of each,
+every round applies the next edit and runs, in turn:
 
-* ``ours/daemon``  typecheck.typecheck_cells with the dmypy backend (the server default)
-* ``ours/daemon-client`` the same through a ``dmypy run`` client process (no socket shortcut)
-* ``ours/mypy``    typecheck.typecheck_cells with plain ``python -m mypy`` + incremental cache
-* ``dmypy run``    the reference: ``dmypy run -- <same flags> nb.py`` on the concatenated code
+* ``ours/cells``   typecheck_cells with the dmypy backend, one module per cell (the server default)
+* ``ours/module``  the same with the whole notebook as one module (``layout="module"``, the old way)
+* ``ours/mypy``    typecheck_cells with plain ``python -m mypy`` + its incremental cache, one module per cell
+* ``dmypy run``    the reference: ``dmypy run -- <same flags> nb.py`` on the whole notebook as one file,
+  a client process as a user runs it
 * ``mypy (incr)``  plain ``python -m mypy`` on that file, for context
 
-Prints medians (and min/max) in seconds.
+Interleaving makes a change of the machine's load hit every column alike. Prints medians (min-max)
+in seconds, the ratios ``dmypy run / ours`` and the load average.
 """
 
 from __future__ import annotations
@@ -26,13 +30,21 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from jupyter_prod_ext import typecheck
-from jupyter_prod_ext.config import load_config
-from jupyter_prod_ext.typecheck import TypecheckSettings, typecheck_cells, write_if_changed
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate  # noqa: E402
+
+from jupyter_prod_ext import typecheck  # noqa: E402
+from jupyter_prod_ext.config import load_config  # noqa: E402
+from jupyter_prod_ext.notebook import notebook_from_dict  # noqa: E402
+from jupyter_prod_ext.typecheck import TypecheckSettings, typecheck_cells, write_if_changed  # noqa: E402
+
+EDIT_FROM = "factor: float = 1.0"  # bench/run.py's edit
+Cells = list[tuple[int, str]]
 
 
-def make_cells(n: int) -> list[tuple[int, str]]:
-    cells: list[tuple[int, str]] = []
+def synthetic_cells(n: int) -> Cells:
+    cells: Cells = []
     for i in range(n):
         if i % 10 == 0:
             src = (
@@ -57,10 +69,20 @@ def make_cells(n: int) -> list[tuple[int, str]]:
     return cells
 
 
-def edit(cells: list[tuple[int, str]], k: int) -> list[tuple[int, str]]:
-    mid = len(cells) // 2
+def generated_cells(n: int) -> Cells:
+    """The code cells of bench/generate.py's notebook, as the type-error check hands them to mypy."""
+    nb = notebook_from_dict(generate.generate(n))
+    return [(u.cell.index, u.python) for u in nb.units() if u.syntax_error is None and not u.too_large]
+
+
+def edit(cells: Cells, k: int, source: str) -> Cells:
     out = list(cells)
-    out[mid] = (mid, cells[mid][1] + f"\nedit_marker = {k}")
+    if source == "synthetic":
+        mid = len(cells) // 2
+        out[mid] = (cells[mid][0], cells[mid][1] + f"\nedit_marker = {k}")
+        return out
+    j = next(j for j, (_, src) in enumerate(cells) if EDIT_FROM in src)
+    out[j] = (cells[j][0], cells[j][1].replace(EDIT_FROM, f"factor: float = {k % 8 + 2}.0", 1))
     return out
 
 
@@ -70,104 +92,102 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
-def bench_size(n: int, runs: int, base: Path) -> dict[str, list[float]]:
+def bench_size(n: int, runs: int, base: Path, source: str) -> tuple[dict[str, list[float]], dict[str, int]]:
     project = base / f"project{n}"
     project.mkdir()
     (project / "pyproject.toml").write_text("[tool.mypy]\nwarn_unused_ignores = true\n", encoding="utf-8")
     config = load_config(project)
-    cells = make_cells(n)
-    results: dict[str, list[float]] = {}
-
+    cells = generated_cells(n) if source == "generated" else synthetic_cells(n)
+    ids = [f"cell-{index}" for index, _ in cells]
     variants = {
-        "ours/daemon": TypecheckSettings(backend="daemon", cache_root=base / "cache-daemon", timeout=600),
-        "ours/daemon-client": TypecheckSettings(
-            backend="daemon", daemon_ipc=False, cache_root=base / "cache-daemon-client", timeout=600
+        "ours/cells": TypecheckSettings(backend="daemon", cache_root=base / "cache-cells", timeout=600),
+        "ours/module": TypecheckSettings(
+            backend="daemon", layout="module", cache_root=base / "cache-module", timeout=600
         ),
         "ours/mypy": TypecheckSettings(backend="mypy", cache_root=base / "cache-mypy", timeout=600),
     }
-    for label, settings in variants.items():
-        first = typecheck_cells(cells, project, config, settings=settings)
-        assert first.ran and not first.errors, (first.message, first.errors[:3])
-        times = []
-        for k in range(runs):
-            edited = edit(cells, k)
-            t0 = time.perf_counter()
-            res = typecheck_cells(edited, project, config, settings=settings)
-            times.append(time.perf_counter() - t0)
-            assert res.ran and not res.errors, res.message
-        results[label] = times
+    errors: dict[str, int] = {}
+    cold: dict[str, float] = {}
 
-    # the reference: the same code as one .py file
+    def ours(label: str, k: int | None) -> Callable[[], object]:
+        todo = cells if k is None else edit(cells, k, source)
+
+        def run() -> None:
+            res = typecheck_cells(todo, project, config, settings=variants[label], cell_ids=ids)
+            assert res.ran, res.message
+            errors[label] = len(res.errors)
+
+        return run
+
+    # the reference: the same code as one .py file, checked by a dmypy client process
     ref = base / f"ref{n}"
     ref.mkdir()
     module = ref / "nb.py"
-    flags = typecheck._flags(ref, config, json_output=True)
-    env = dict(os.environ)
+    flags = typecheck.daemon._flags(ref, config, True, TypecheckSettings(), project)
     dmypy = [sys.executable, "-m", "mypy.dmypy", "--status-file", str(ref / "dmypy.json")]
     run_argv = [*dmypy, "run", "--timeout", "600", "--", *flags, str(module)]
-    write_if_changed(module, typecheck.build_virtual_module(cells).text)
-    subprocess.run(run_argv, cwd=project, env=env, capture_output=True, timeout=600, check=False)
-    times = []
-    for k in range(runs):
-        write_if_changed(module, typecheck.build_virtual_module(edit(cells, k)).text)
-        times.append(
-            timed(
-                lambda: subprocess.run(
-                    run_argv, cwd=project, env=env, capture_output=True, timeout=600, check=False
-                )
-            )
-        )
-    results["dmypy run"] = times
-    subprocess.run([*dmypy, "stop"], capture_output=True, timeout=60, check=False)
-
     mypy_argv = [
         sys.executable,
         "-m",
         "mypy",
-        *typecheck._flags(ref / "plain", config, json_output=True),
-        str(module),
+        *typecheck.daemon._flags(ref / "plain", config, True, TypecheckSettings(), project),
+        str(ref / "plain.py"),
     ]
-    subprocess.run(mypy_argv, cwd=project, capture_output=True, timeout=600, check=False)
-    times = []
-    for k in range(runs):
-        write_if_changed(module, typecheck.build_virtual_module(edit(cells, k + 100)).text)
-        times.append(
-            timed(
-                lambda: subprocess.run(mypy_argv, cwd=project, capture_output=True, timeout=600, check=False)
-            )
-        )
-    results["mypy (incr)"] = times
-    return results
+
+    def peer(argv: list[str], path: Path, k: int | None) -> Callable[[], object]:
+        def run() -> None:
+            write_if_changed(path, typecheck.build_virtual_module(cells if k is None else edit(cells, k, source)).text)
+            subprocess.run(argv, cwd=project, capture_output=True, timeout=600, check=False)
+
+        return run
+
+    columns: dict[str, Callable[[int | None], Callable[[], object]]] = {
+        **{label: (lambda k, label=label: ours(label, k)) for label in variants},
+        "dmypy run": lambda k: peer(run_argv, module, k),
+        "mypy (incr)": lambda k: peer(mypy_argv, ref / "plain.py", k),
+    }
+    results: dict[str, list[float]] = {c: [] for c in columns}
+    try:
+        for label, make in columns.items():
+            cold[label] = timed(make(None))
+        for k in range(runs):
+            for label, make in columns.items():
+                results[label].append(timed(make(k)))
+    finally:
+        subprocess.run([*dmypy, "stop"], capture_output=True, timeout=60, check=False)
+    print(f"  {n} cells: cold " + ", ".join(f"{c} {s:.2f} s" for c, s in cold.items()), file=sys.stderr)
+    return results, errors
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--source", choices=("generated", "synthetic"), default="generated")
     args = parser.parse_args()
     if args.runs < 5:
         parser.error("--runs must be at least 5 (medians of >= 5 runs)")
     table: dict[int, dict[str, list[float]]] = {}
+    load_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="jp-typecheck-bench-") as tmp:
         try:
             for n in args.sizes:
                 print(f"... {n} cells", file=sys.stderr, flush=True)
-                table[n] = bench_size(n, args.runs, Path(tmp))
+                table[n], errors = bench_size(n, args.runs, Path(tmp), args.source)
+                print(f"  {n} cells: errors found {errors}", file=sys.stderr)
         finally:
             typecheck.shutdown_workers()
-    columns = ["ours/daemon", "ours/daemon-client", "ours/mypy", "dmypy run", "mypy (incr)"]
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load_end = os.getloadavg()
+    columns = ["ours/cells", "ours/module", "ours/mypy", "dmypy run", "mypy (incr)"]
     print(
-        f"warm re-check after a one-cell edit, median of {args.runs} runs in s (min-max); "
-        f"{os.cpu_count()} CPUs, load average {load:.1f}"
+        f"warm re-check after a one-cell edit ({args.source} notebook), median of {args.runs} runs in s "
+        f"(min-max); {os.cpu_count()} CPUs, load average {load_start[0]:.1f} at start, {load_end[0]:.1f} at end"
     )
-    print(f"{'cells':>6} " + " ".join(f"{c:>20}" for c in columns))
+    print(f"{'cells':>6} " + " ".join(f"{c:>20}" for c in columns) + "   dmypy run / ours/cells")
     for n, row in table.items():
-        cells = []
-        for c in columns:
-            ts = row[c]
-            cells.append(f"{statistics.median(ts):.3f} ({min(ts):.2f}-{max(ts):.2f})")
-        print(f"{n:>6} " + " ".join(f"{c:>20}" for c in cells))
+        shown = [f"{statistics.median(row[c]):.3f} ({min(row[c]):.2f}-{max(row[c]):.2f})" for c in columns]
+        ratio = statistics.median(row["dmypy run"]) / statistics.median(row["ours/cells"])
+        print(f"{n:>6} " + " ".join(f"{c:>20}" for c in shown) + f"   {ratio:.2f}x")
     return 0
 
 

@@ -122,7 +122,8 @@ def type_error(ctx: Context) -> Iterator[Finding]:
     if root is None or cfg is None:
         yield _could_not_run(ctx, "the notebook has no project folder to run mypy in.")
         return
-    cells = [(u.cell.index, u.python) for u in ctx.units if u.syntax_error is None and not u.too_large]
+    units = [u for u in ctx.units if u.syntax_error is None and not u.too_large]
+    cells = [(u.cell.index, u.python) for u in units]
     if not cells:
         return
     if _over_budget(cells):
@@ -136,7 +137,7 @@ def type_error(ctx: Context) -> Iterator[Finding]:
             name = str(ctx.file)
     try:
         result = typecheck_cells(
-            cells, root, cfg, name=name, settings=_typecheck_settings(ctx)
+            cells, root, cfg, name=name, settings=_typecheck_settings(ctx), cell_ids=[u.cell.cell_id for u in units]
         )
     except (OSError, ProdError, RecursionError, MemoryError, ValueError) as exc:  # unwritable cache, deep cells
         yield _could_not_run(ctx, f"{type(exc).__name__}: {exc}")

@@ -5,10 +5,12 @@ which would garble a Jupyter server's logs and any concurrent request. Why warm:
 a cold mypy run takes seconds; the readiness checks run on every save.
 
 The notebook's code cells (already turned into plain Python by ``notebook.py``,
-same line count as the cell) are concatenated into one *virtual module* kept in
-a per-project cache folder outside the user's repository
-(``$XDG_CACHE_HOME/jupyter_prod/<hash of the project root>/``), together with
-mypy's own cache. Every message is mapped back to ``(cell, line in cell)``.
+same line count as the cell) become generated modules kept in a per-project cache
+folder outside the user's repository (``$XDG_CACHE_HOME/jupyter_prod/<hash of the
+project root>/``), together with mypy's own cache: by default one module per cell,
+chained by imports (:mod:`.cells`, so a one-cell edit re-checks little), or one
+*virtual module* for the whole notebook (``layout="module"``). Every message is
+mapped back to ``(cell, line in cell)``.
 
 Two backends, both subprocesses with argv lists and timeouts:
 
@@ -21,22 +23,29 @@ Two backends, both subprocesses with argv lists and timeouts:
 
 Staleness: mypy and dmypy both trust a file whose size and *whole-second* mtime
 are unchanged. A same-size edit written within the same second would not be
-re-checked, so every content change of the virtual module moves its mtime to a
-later whole second than the previous one (see :func:`write_if_changed`).
+re-checked, so every content change of a generated module moves its mtime to a
+later whole second than the previous one (see :func:`write_if_changed`), each
+module on its own.
 
 The package: :mod:`.settings` (what a check is told and answers), :mod:`.virtual` (the notebook as
-one module), :mod:`.daemon` (running mypy: cache, lock, daemon, one-shot), :mod:`.output` (mapping its
-messages back to cells); the entry points are here.
+one module), :mod:`.cells` (the notebook as a chain of cell modules), :mod:`.daemon` (running mypy:
+cache, lock, daemon, one-shot), :mod:`.output` (mapping its messages back to cells); the entry points
+are here, one pipeline of named steps (:func:`_run_plan`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import ProjectConfig
+from .cells import MODULE_PREFIX, CellChain, ChainModule, build_cell_chain
 from .daemon import (
     _BUSY,
     _Busy,
@@ -53,12 +62,13 @@ from .daemon import UNRESPONSIVE_RETRY_SECONDS as UNRESPONSIVE_RETRY_SECONDS
 from .daemon import cache_dir_for as cache_dir_for
 from .daemon import cache_root as cache_root
 from .daemon import shutdown_workers as shutdown_workers
-from .output import _display_path, _failure_reason, _Mapper, _parse, _Raw, _same_file
+from .output import LineMap, _failure_reason, _Mapper, _parse, cells_mapper, file_mapper
 from .output import without_paths as without_paths
 from .settings import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from .settings import IGNORED_CODES as IGNORED_CODES
 from .settings import IPYTHON_GLOBALS as IPYTHON_GLOBALS
 from .settings import Backend as Backend
+from .settings import Layout as Layout
 from .settings import TypeCheckResult as TypeCheckResult
 from .settings import TypecheckSettings as TypecheckSettings
 from .settings import TypeErrorItem as TypeErrorItem
@@ -67,17 +77,30 @@ from .virtual import build_virtual_module as build_virtual_module
 from .virtual import write_if_changed as write_if_changed
 
 
-def _check(
-    target: Path,
-    project_root: Path,
-    config: ProjectConfig,
-    settings: TypecheckSettings,
-    cache_dir: Path,
-    mapper: _Mapper,
-) -> tuple[bool, list[TypeErrorItem], str | None]:
+def _same(items: list[TypeErrorItem]) -> list[TypeErrorItem]:
+    return items
+
+
+@dataclass
+class _Plan:
+    """One type check: the files mypy checks, how they are written, how its messages are read."""
+
+    targets: list[Path]
+    mapper: _Mapper
+    #: writes the generated files (under the project's lock); nothing for a file of the project
+    write: Callable[[], object] = lambda: None
+    skipped_cells: list[int] = field(default_factory=list)
+    #: the findings once mypy ran, amended (the cell layout keeps dmypy's whole-module findings)
+    after: Callable[[list[TypeErrorItem]], list[TypeErrorItem]] = _same
+
+
+def _check(plan: _Plan, project_root: Path, config: ProjectConfig, settings: TypecheckSettings, cache_dir: Path) -> tuple[bool, list[TypeErrorItem], str | None]:
+    """Run mypy on the plan's targets and map its messages; a tool problem is a one-line message."""
+    if not plan.targets:  # every cell left out (syntax errors): nothing for mypy to read
+        return True, [], None
     timeout = config.typecheck_timeout or settings.timeout
     try:
-        rc, out, err = _run_mypy(target, project_root, config, settings, cache_dir)
+        rc, out, err = _run_mypy(plan.targets, project_root, config, settings, cache_dir)
     except _Missing as exc:
         return False, [], f"The type check could not run: mypy is not available ({exc})."
     except _Timeout:
@@ -99,8 +122,135 @@ def _check(
     if rc == 1 and not raws:
         # e.g. "No module named mypy": exit 1 without a single message
         return False, [], "The type check could not run: " + _failure_reason(rc, out, err)
-    items = [item for raw in raws if raw.code not in IGNORED_CODES for item in mapper(raw)]
+    items = [item for raw in raws if raw.code not in IGNORED_CODES for item in plan.mapper(raw)]
     return True, items, None
+
+
+def _run_plan(
+    plan_for: Callable[[Path], _Plan], project_root: Path, config: ProjectConfig, settings: TypecheckSettings
+) -> TypeCheckResult:
+    """The pipeline every check goes through: locate the cache, plan, lock, write, check, answer."""
+    started = time.monotonic()
+    project_root = Path(project_root).resolve()
+    cache_dir = _cache_path(project_root, settings)
+    timeout = config.typecheck_timeout or settings.timeout
+    skipped: list[int] = []
+    try:
+        _prepare_cache(cache_dir, project_root)
+        plan = plan_for(cache_dir)
+        skipped = plan.skipped_cells
+        with _project_lock(cache_dir, timeout):
+            plan.write()
+            ran, items, message = _check(plan, project_root, config, settings, cache_dir)
+            if ran:
+                items = plan.after(items)
+    except _Busy:
+        ran, items, message = False, [], _BUSY
+    except OSError as exc:
+        ran, items, message = False, [], _cache_problem(cache_dir, exc)
+    shown = without_paths(message, project_root) if message and settings.hide_paths else message
+    return TypeCheckResult(ran, items, shown, skipped, time.monotonic() - started)
+
+
+def _module_plan(cells: Sequence[tuple[int, str]], cache_dir: Path, digest: str, project_root: Path) -> _Plan:
+    """The whole notebook as one virtual module."""
+    module = build_virtual_module(cells)
+    target = cache_dir / f"jupyter_prod_nb_{digest}.py"
+    return _Plan(
+        [target],
+        cells_mapper({target: module.line_map}, project_root),
+        lambda: write_if_changed(target, module.text),
+        module.skipped_cells,
+    )
+
+
+#: a generated cell module no longer in the notebook is deleted once its mtime is this old, so a later
+#: module of the same name always gets a later mtime than anything mypy cached for the old one
+_STALE_SECONDS = 2.0
+
+
+def _write_modules(folder: Path, texts: dict[Path, str]) -> None:
+    """Write the chain's modules that changed (each on its own mtime rule) and drop stale ones."""
+    folder.mkdir(exist_ok=True)
+    for path, text in texts.items():
+        write_if_changed(path, text)
+    horizon = time.time() - _STALE_SECONDS
+    with os.scandir(folder) as entries:
+        stale = [
+            Path(e.path)
+            for e in entries
+            if e.name.endswith(".py") and Path(e.path) not in texts and e.stat().st_mtime < horizon
+        ]
+    for path in stale:
+        path.unlink(missing_ok=True)
+
+
+#: codes mypy computes only when it reads a module whole. dmypy's fine-grained update re-checks the
+#: top level of every module that had errors last time (and of modules whose names changed) without
+#: that pass (mypy/server/update.py ``reprocess_nodes``), which drops these findings from an unchanged
+#: cell's module. They depend on the module's own text, so they are remembered per module text.
+WHOLE_MODULE_CODES = frozenset({"used-before-def", "possibly-undefined", "unused-ignore", "ignore-without-code"})
+#: per notebook folder: module name -> (its text, its whole-module findings as (module line, item))
+_whole: dict[str, dict[str, tuple[str, list[TypeErrorItem]]]] = {}
+_whole_guard = threading.Lock()
+
+
+def _keep_whole_module_findings(
+    folder: Path, modules: Sequence[ChainModule], items: list[TypeErrorItem]
+) -> list[TypeErrorItem]:
+    """Whole-module findings of a module whose text did not change come from when it last did."""
+    module_of = {w[0]: m.name for m in modules for w in m.line_map if w is not None}
+    found: dict[str, list[TypeErrorItem]] = {}
+    for item in items:
+        if item.code in WHOLE_MODULE_CODES and item.cell is not None:
+            found.setdefault(module_of.get(item.cell, ""), []).append(item)
+    with _whole_guard:
+        before = _whole.get(str(folder), {})
+        now = {
+            m.name: before[m.name] if m.name in before and before[m.name][0] == m.text else (m.text, found.get(m.name, []))
+            for m in modules
+        }
+        _whole[str(folder)] = now
+    kept = [i for i in items if i.code not in WHOLE_MODULE_CODES or i.cell is None]
+    for module in modules:
+        for item in now[module.name][1]:
+            where = module.line_map[item.module_line - 1] if item.module_line else None
+            if where is not None:
+                kept.append(dataclasses.replace(item, cell=where[0], line=where[1]))
+    return kept
+
+
+def _cells_plan(
+    cells: Sequence[tuple[int, str]],
+    cell_ids: Sequence[str | None] | None,
+    cache_dir: Path,
+    digest: str,
+    project_root: Path,
+    backend: Backend,
+) -> _Plan:
+    """One module per cell (or short run of cells), chained by imports: see :mod:`.cells`."""
+    folder = cache_dir / f"nb_{digest}"
+    chain = build_cell_chain(cells, f"{MODULE_PREFIX}{digest[:10]}_", cell_ids)
+    texts = {folder / f"{m.name}.py": m.text for m in chain.modules}
+    line_maps: dict[Path, LineMap] = {folder / f"{m.name}.py": m.line_map for m in chain.modules}
+    return _Plan(
+        list(texts),
+        cells_mapper(line_maps, project_root),
+        lambda: _write_modules(folder, texts),
+        chain.skipped_cells,
+        lambda items: _with_early_reads(
+            _keep_whole_module_findings(folder, chain.modules, items) if backend == "daemon" else items, chain
+        ),
+    )
+
+
+def _with_early_reads(items: list[TypeErrorItem], chain: CellChain) -> list[TypeErrorItem]:
+    """The "used before definition" errors one module would have where the chain imports from a later cell."""
+    early = [
+        TypeErrorItem(cell, line, col + 1, "error", "used-before-def", f'Name "{name}" is used before definition')
+        for cell, line, col, name in chain.early_reads
+    ]
+    return items + early
 
 
 def typecheck_cells(
@@ -110,58 +260,21 @@ def typecheck_cells(
     *,
     name: str = "notebook",
     settings: TypecheckSettings | None = None,
+    cell_ids: Sequence[str | None] | None = None,
 ) -> TypeCheckResult:
     """Type-check a notebook's code cells, given as ``(cell index, python source)``.
 
     ``name`` identifies the notebook inside the project (its relative path), so
-    two notebooks keep two virtual modules. Never raises for tool problems:
+    two notebooks keep two sets of modules; ``cell_ids`` (the cells' ids, same order)
+    keep a cell's module name when cells move. Never raises for tool problems:
     ``ran=False`` with a one-line ``message`` instead.
     """
     settings = settings or TypecheckSettings()
-    started = time.monotonic()
-    project_root = Path(project_root).resolve()
-    cache_dir = _cache_path(project_root, settings)
-    module = build_virtual_module(cells)
+    root = Path(project_root).resolve()
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
-    target = cache_dir / f"jupyter_prod_nb_{digest}.py"
-
-    def mapper(raw: _Raw) -> list[TypeErrorItem]:
-        if _same_file(raw.file, target, project_root):
-            if raw.line > len(module.line_map):
-                return []
-            where = module.line_map[raw.line - 1]
-            if where is None:  # our prelude
-                return []
-            cell, line = where
-            return [
-                TypeErrorItem(cell, line, raw.column, raw.severity, raw.code, raw.message, raw.hint, raw.line)
-            ]
-        return [
-            TypeErrorItem(
-                None,
-                raw.line,
-                raw.column,
-                raw.severity,
-                raw.code,
-                raw.message,
-                raw.hint,
-                None,
-                _display_path(raw.file, project_root),
-            )
-        ]
-
-    timeout = config.typecheck_timeout or settings.timeout
-    try:
-        _prepare_cache(cache_dir, project_root)
-        with _project_lock(cache_dir, timeout):
-            write_if_changed(target, module.text)
-            ran, items, message = _check(target, project_root, config, settings, cache_dir, mapper)
-    except _Busy:
-        ran, items, message = False, [], _BUSY
-    except OSError as exc:
-        ran, items, message = False, [], _cache_problem(cache_dir, exc)
-    shown = without_paths(message, project_root) if message and settings.hide_paths else message
-    return TypeCheckResult(ran, items, shown, module.skipped_cells, time.monotonic() - started)
+    if settings.layout == "module":
+        return _run_plan(lambda cache_dir: _module_plan(cells, cache_dir, digest, root), root, config, settings)
+    return _run_plan(lambda cache_dir: _cells_plan(cells, cell_ids, cache_dir, digest, root, settings.backend), root, config, settings)
 
 
 def check_module_file(
@@ -177,36 +290,6 @@ def check_module_file(
     ``file`` = its path relative to the project root.
     """
     settings = settings or TypecheckSettings()
-    started = time.monotonic()
-    project_root = Path(project_root).resolve()
+    root = Path(project_root).resolve()
     target = Path(path).resolve()
-    cache_dir = _cache_path(project_root, settings)
-
-    def mapper(raw: _Raw) -> list[TypeErrorItem]:
-        own = _same_file(raw.file, target, project_root)
-        return [
-            TypeErrorItem(
-                None,
-                raw.line,
-                raw.column,
-                raw.severity,
-                raw.code,
-                raw.message,
-                raw.hint,
-                raw.line if own else None,
-                _display_path(raw.file, project_root),
-            )
-        ]
-
-    timeout = config.typecheck_timeout or settings.timeout
-    try:
-        _prepare_cache(cache_dir, project_root)
-        with _project_lock(cache_dir, timeout):
-            ran, items, message = _check(target, project_root, config, settings, cache_dir, mapper)
-    except _Busy:
-        ran, items, message = False, [], _BUSY
-    except OSError as exc:
-        ran, items, message = False, [], _cache_problem(cache_dir, exc)
-    shown = without_paths(message, project_root) if message and settings.hide_paths else message
-    return TypeCheckResult(ran, items, shown, [], time.monotonic() - started)
-
+    return _run_plan(lambda _cache: _Plan([target], file_mapper(target, root)), root, config, settings)

@@ -11,7 +11,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..config import ProjectConfig
@@ -275,14 +275,15 @@ def _ipc_run(status_file: Path, args: list[str], timeout: float) -> tuple[int, s
 
 
 def _run_mypy(
-    target: Path, project_root: Path, config: ProjectConfig, settings: TypecheckSettings, cache_dir: Path
+    targets: Sequence[Path], project_root: Path, config: ProjectConfig, settings: TypecheckSettings, cache_dir: Path
 ) -> tuple[int, str, str]:
     env = _env(project_root)
+    files = [str(t) for t in targets]
     timeout = config.typecheck_timeout or settings.timeout
     flags = _flags(cache_dir, config, _supports_json(settings, env, project_root, timeout), settings, project_root)
     if settings.backend == "mypy":
         return _run(
-            [*settings.mypy_argv(), *flags, str(target)],
+            [*settings.mypy_argv(), *flags, *files],
             cwd=project_root,
             env=env,
             timeout=timeout,
@@ -310,13 +311,13 @@ def _run_mypy(
         str(cache_dir / "dmypy.log"),
         "--",
         *flags,
-        str(target),
+        *files,
     ]
     with _daemons_guard:
         _daemons[str(status)] = (argv, project_root, env)
     if settings.daemon_ipc and previous == key:
         try:
-            fast = _ipc_run(status, [*flags, str(target)], timeout)
+            fast = _ipc_run(status, [*flags, *files], timeout)
         except _Timeout:
             _kill_daemon(status, argv, project_root, env)
             raise

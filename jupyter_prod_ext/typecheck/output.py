@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +65,60 @@ def _parse_line(line: str) -> _Raw | None:
 
 
 _Mapper = Callable[[_Raw], list[TypeErrorItem]]
+#: index = line - 1 in a generated module -> (cell index, 1-based line in the cell), None for our own lines
+LineMap = Sequence[tuple[int, int] | None]
+#: the names of our generated modules, as mypy qualifies a type with them ("_jpnb_..._....Record")
+_GENERATED = re.compile(r"\b(?:_jpnb_[0-9a-f]+_[0-9a-f]+(?:_\d+)?|jupyter_prod_nb_[0-9a-f]+)\.")
+
+
+def _elsewhere(raw: _Raw, project_root: Path, module_line: int | None = None) -> TypeErrorItem:
+    """A message about a file that is not a notebook cell: its path, relative inside the project."""
+    return TypeErrorItem(
+        None,
+        raw.line,
+        raw.column,
+        raw.severity,
+        raw.code,
+        raw.message,
+        raw.hint,
+        module_line,
+        _display_path(raw.file, project_root),
+    )
+
+
+def cells_mapper(line_maps: Mapping[Path, LineMap], project_root: Path) -> _Mapper:
+    """Messages about the generated modules go to ``(cell, line)``; lines we added are dropped.
+
+    A type named through a generated module loses that prefix: the user never sees those modules.
+    """
+    by_path = {path.resolve(): line_map for path, line_map in line_maps.items()}
+
+    def mapper(raw: _Raw) -> list[TypeErrorItem]:
+        try:
+            line_map = by_path.get(_abs(raw.file, project_root))
+        except OSError:
+            line_map = None
+        if line_map is None:
+            return [_elsewhere(raw, project_root)]
+        where = line_map[raw.line - 1] if raw.line <= len(line_map) else None
+        if where is None:  # our prelude or header
+            return []
+        cell, line = where
+        message = _GENERATED.sub("", raw.message)
+        hint = _GENERATED.sub("", raw.hint) if raw.hint else raw.hint
+        return [TypeErrorItem(cell, line, raw.column, raw.severity, raw.code, message, hint, raw.line)]
+
+    return mapper
+
+
+def file_mapper(target: Path, project_root: Path) -> _Mapper:
+    """Messages about one checked ``.py`` file keep its lines (``module_line`` = ``line``)."""
+
+    def mapper(raw: _Raw) -> list[TypeErrorItem]:
+        own = _same_file(raw.file, target, project_root)
+        return [_elsewhere(raw, project_root, raw.line if own else None)]
+
+    return mapper
 
 
 def _has_messages(out: str) -> bool:

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 Backend = Literal["daemon", "mypy"]
+#: how a notebook is laid out for mypy: one module per cell (or short run of cells, see
+#: :mod:`.cells`; a one-cell edit re-checks little) or one module for the whole notebook
+Layout = Literal["cells", "module"]
 
 DEFAULT_TIMEOUT = 60.0
 #: mypy codes that are not problems in a notebook (IPython runs top-level ``await``).
@@ -28,6 +31,7 @@ class TypecheckSettings:
     """
 
     backend: Backend = "daemon"
+    layout: Layout = "cells"
     #: argv prefix of mypy; default ``[sys.executable, "-m", "mypy"]``
     mypy_command: tuple[str, ...] | None = None
     #: argv prefix of the daemon client; default mypy.dmypy through ``procs.dmypy_main`` (its daemon dies with us)

@@ -1,0 +1,209 @@
+"""One module per cell (typecheck.cells) finds what one module for the whole notebook finds.
+
+Real mypy and a real daemon on both layouts, the findings compared after every step of an edit
+sequence (edit, insert, delete, move), so the chain's headers, its stable module names and its
+per-module mtime care are all exercised against the reference layout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from jupyter_prod_ext import typecheck
+from jupyter_prod_ext.config import load_config
+from jupyter_prod_ext.notebook import load_notebook, notebook_from_dict
+from jupyter_prod_ext.typecheck import TypecheckSettings, TypeErrorItem, typecheck_cells
+from jupyter_prod_ext.typecheck.cells import build_cell_chain
+
+
+@pytest.fixture
+def places(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """A project (with mypy settings a notebook user might have) and the type check's cache root."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[tool.mypy]\nwarn_unused_ignores = true\n", encoding="utf-8")
+    yield project, tmp_path / "cache"
+    typecheck.shutdown_workers()
+
+DATA = Path(__file__).resolve().parent / "data"
+
+#: cross-cell patterns: IPython magics, redefinitions (function, class, variable, loop variable,
+#: repeated imports), partial types completed in a later cell, a function reading a later cell's
+#: name, use before definition, star import, TypeVar and alias, global, walrus, top-level await
+TRICKY = [
+    "import json as js\nimport os.path\nfrom typing import List, TypeVar\nfrom dataclasses import dataclass",
+    "%matplotlib inline\n!pip install requests\nfiles = !ls\n%time count = len(files)",
+    "display(count)\nget_ipython().run_line_magic('load_ext', 'autoreload')",
+    "def area(w: float, h: float) -> float:\n    return w * h\n\n\nclass Box:\n    size: int = 1",
+    "total: str = area(2.0, 3.0)\nbox = Box()\nbox.size = 'big'",
+    "def area(w: float) -> float:\n    return w\n\n\nclass Box:\n    pass",
+    "x = 1\nfor i in range(3):\n    x += i",
+    "x = 'now a string'\nfor i in 'ab':\n    pass",
+    "import json as js\nfrom typing import List\nimport os\nos.path.join('a', 1)",
+    "results = []",
+    "results.append(1)\ncache = {}\nmodel = None",
+    "cache['a'] = 2\nmodel = 5\nresults.append('s')",
+    "def uses_later() -> int:\n    return later_value",
+    "later_value = 'three'",
+    "print(not_yet)\nnot_yet = 1",
+    "from os.path import *\nbase = join('a', 'b')\nbad: int = basename('x')",
+    "T = TypeVar('T')\nVec = List[float]\n\n\ndef first(items: List[T]) -> T:\n    return items[0]",
+    "def norm(v: Vec) -> float:\n    return sum(v)\n\n\nn: int = first(['a'])\nnorm([1, 'b'])",
+    "counter = 0\n\n\ndef bump() -> None:\n    global counter\n    counter += 1",
+    "squares = [(k := j) * j for j in range(3)]\nk.bit_length()\nj",
+    "import asyncio\nawait asyncio.sleep(0)",
+    "@dataclass\nclass Point:\n    x: int\n    y: int\n\n\np = Point(1, 'two')",
+    "p.z\nundefined_name + 1\njs.loads(3)\nreveal_type(p)",
+    "try:\n    import tomllib as toml\nexcept ImportError:\n    toml = None",
+    "data = toml.loads('a = 1')\nwith open('f') as fh:\n    text: int = fh.read()",
+    "text.upper()\nfh.close()\ncounter.bit_length()",
+]
+
+
+Cells = list[tuple[int, str]]
+
+
+def _notebook_cells(sources: Sequence[str], ids: Sequence[str]) -> tuple[Cells, list[str | None]]:
+    """The sources as a notebook's code cells, through the same IPython translation as the checks."""
+    nb = notebook_from_dict(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+            "cells": [
+                {"cell_type": "code", "id": i, "metadata": {}, "source": s, "outputs": [], "execution_count": None}
+                for i, s in zip(ids, sources, strict=True)
+            ],
+        }
+    )
+    units = [u for u in nb.units() if u.syntax_error is None]
+    return [(u.cell.index, u.python) for u in units], [u.cell.cell_id for u in units]
+
+
+def _key(e: TypeErrorItem) -> tuple[object, ...]:
+    # mypy names the first definition differently: "on line N" in one module, "(possibly by an
+    # import)" when it comes through a cell module's header; the finding is the same
+    message = re.sub(r"already defined (on line \d+|\(possibly by an import\))", "already defined", e.message)
+    return (e.cell, e.line, e.column, e.severity, e.code, message, e.hint, e.file)
+
+
+def _findings(
+    cells: Cells, ids: Sequence[str | None], project: Path, cache_root: Path, layout: str, backend: str = "daemon"
+) -> list[tuple[object, ...]]:
+    settings = TypecheckSettings(
+        backend=backend,  # type: ignore[arg-type]
+        layout=layout,  # type: ignore[arg-type]
+        cache_root=cache_root / f"{layout}-{backend}",
+        daemon_idle_timeout=120,
+    )
+    result = typecheck_cells(cells, project, load_config(project), name="nb.ipynb", settings=settings, cell_ids=ids)
+    assert result.ran, result.message
+    return sorted(map(_key, result.errors), key=repr)
+
+
+def test_cell_modules_find_what_one_module_finds(places: tuple[Path, Path]) -> None:
+    project, cache_root = places
+    cells, ids = _notebook_cells(TRICKY, [f"c{i}" for i in range(len(TRICKY))])
+    reference = _findings(cells, ids, project, cache_root, "module")
+    assert len(reference) >= 20  # the patterns do produce findings: the comparison means something
+    codes = {f[4] for f in reference}
+    assert {"no-redef", "assignment", "used-before-def", "name-defined", "return-value"} <= codes
+    assert _findings(cells, ids, project, cache_root, "cells") == reference
+    # the one-shot backend (the CLI's) reads the same chain
+    assert _findings(cells, ids, project, cache_root, "cells", backend="mypy") == reference
+
+
+def test_generated_module_names_never_show(places: tuple[Path, Path]) -> None:
+    project, cache_root = places
+    cells, ids = _notebook_cells(TRICKY, [f"c{i}" for i in range(len(TRICKY))])
+    for layout in ("cells", "module"):
+        found = _findings(cells, ids, project, cache_root, layout)
+        revealed = [f for f in found if f[3] == "note" and "Revealed type" in str(f[5])]
+        assert [f[5] for f in revealed] == ['Revealed type is "Point"'], layout
+        assert not any("_jpnb_" in str(f[5]) or "jupyter_prod_nb_" in str(f[5]) for f in found)
+
+
+def _edits() -> Iterator[tuple[str, list[str], list[str]]]:
+    """An edit sequence over TRICKY: (what, sources, ids) after each step."""
+    sources = list(TRICKY)
+    ids = [f"c{i}" for i in range(len(sources))]
+    yield "start", list(sources), list(ids)
+    sources[13] = "later_value = 30"  # fixes the return-value error of an earlier cell
+    yield "edit a name's type", list(sources), list(ids)
+    sources[13] = "later_value = 3j"  # same size, likely the same second: the per-module mtime rule
+    sources[6] = "x = 2\nfor i in range(3):\n    x += i"
+    yield "same-size edits", list(sources), list(ids)
+    del sources[3], ids[3]  # the first `area`/`Box`: later uses now meet the second definitions
+    yield "delete a cell", list(sources), list(ids)
+    sources.insert(1, "count: str = ''")
+    ids.insert(1, "new")
+    yield "insert a redefinition", list(sources), list(ids)
+    moved, moved_id = sources.pop(12), ids.pop(12)  # `later_value = 3j` before the function reading it
+    sources.insert(10, moved)
+    ids.insert(10, moved_id)
+    yield "move a cell", list(sources), list(ids)
+    sources[0] = "import json as js\nimport os.path\nfrom typing import List, TypeVar"
+    yield "remove an import later cells use", list(sources), list(ids)
+
+
+def test_edit_sequence_keeps_both_layouts_equal(places: tuple[Path, Path]) -> None:
+    project, cache_root = places
+    previous = None
+    for what, sources, ids in _edits():
+        cells, cell_ids = _notebook_cells(sources, ids)
+        reference = _findings(cells, cell_ids, project, cache_root, "module")
+        assert _findings(cells, cell_ids, project, cache_root, "cells") == reference, what
+        assert reference != previous, f"{what}: the step changes nothing, it tests nothing"
+        previous = reference
+
+
+def test_real_notebooks_agree(places: tuple[Path, Path]) -> None:
+    project, cache_root = places
+    paths = [DATA / "real" / "patterns.ipynb", *sorted((DATA / "corpus" / "jupytext").glob("*.ipynb"))[:3]]
+    for path in paths:
+        nb = load_notebook(path)
+        units = [u for u in nb.units() if u.syntax_error is None and not u.too_large]
+        cells = [(u.cell.index, u.python) for u in units]
+        ids = [u.cell.cell_id for u in units]
+        if cells:
+            reference = _findings(cells, ids, project, cache_root, "module")
+            assert _findings(cells, ids, project, cache_root, "cells") == reference, path.name
+
+
+def test_chain_names_follow_ids_not_positions() -> None:
+    cells = [(0, "a = 1"), (1, "b = a + 1"), (2, "c = b + a")]
+    chain = build_cell_chain(cells, "_jpnb_0123456789_", ["x", "y", "z"])
+    moved = build_cell_chain([(0, "a = 1"), (1, "c = b + a"), (2, "b = a + 1")], "_jpnb_0123456789_", ["x", "z", "y"])
+    assert {m.name for m in chain.modules} == {m.name for m in moved.modules}
+    unchanged = {m.name: m.text for m in chain.modules}
+    # the cell that binds `a` is untouched by the move: same module, same text, nothing to re-check
+    assert moved.modules[0].text == unchanged[moved.modules[0].name]
+    # a cell reads each name from the last cell that bound it before it, as the kernel would
+    assert f"from {chain.modules[1].name} import b as b" in chain.modules[2].text
+    assert f"from {chain.modules[0].name} import a as a" in chain.modules[2].text
+    body = [m for m in chain.modules[2].line_map if m is not None]
+    assert body == [(2, 1)]
+
+
+def test_partial_type_shares_a_module_with_its_completion() -> None:
+    chain = build_cell_chain([(0, "items = []"), (1, "items.append(1)"), (2, "n = len(items)")], "_jpnb_0_", None)
+    assert [[c for c, _ in filter(None, m.line_map)] for m in chain.modules] == [[0, 1], [2]]
+
+
+def test_unchanged_notebook_rewrites_nothing(places: tuple[Path, Path]) -> None:
+    project, cache_root = places
+    cells, ids = _notebook_cells(TRICKY[:6], [f"c{i}" for i in range(6)])
+    settings = TypecheckSettings(backend="mypy", cache_root=cache_root)
+    config = load_config(project)
+    typecheck_cells(cells, project, config, name="nb.ipynb", settings=settings, cell_ids=ids)
+    files = sorted((cache_root).glob("*/nb_*/*.py"))
+    assert len(files) == 6
+    stamps = [f.stat().st_mtime_ns for f in files]
+    edited = [*cells[:5], (cells[5][0], cells[5][1] + "\nextra = 1")]
+    typecheck_cells(edited, project, config, name="nb.ipynb", settings=settings, cell_ids=ids)
+    rewritten = [f for f, before in zip(files, stamps, strict=True) if f.stat().st_mtime_ns != before]
+    assert len(rewritten) == 1 and "extra = 1" in rewritten[0].read_text(encoding="utf-8")
