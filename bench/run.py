@@ -53,6 +53,8 @@ PROC_TIMEOUT = 300.0
 CHROMIUM = "/usr/bin/chromium"
 COLD = "in-process engine, cold (check_path, empty caches)"
 RECHECK = "1b. one-cell re-check (the panel's delta request, warm server)"
+#: black's worker idle timeout for the memory measure (the server's default is 300 s)
+FORMAT_IDLE_S = 10.0
 CLI = "7. jupyter-prod check over a repository (CLI)"
 CLI_NOTEBOOKS = 200
 
@@ -264,10 +266,17 @@ def parse_floor(text: str) -> None:
 
 class Server:
     def __init__(
-        self, root: Path, env: dict[str, str], log: Path, *, extension: bool = True, lab: bool = False
+        self,
+        root: Path,
+        env: dict[str, str],
+        log: Path,
+        *,
+        extension: bool = True,
+        lab: bool = False,
+        options: tuple[str, ...] = (),
     ):
         self.root, self.env, self.log_path = root, env, log
-        self.extension, self.lab = extension, lab
+        self.extension, self.lab, self.options = extension, lab, options
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.proc: subprocess.Popen[bytes] | None = None
@@ -294,6 +303,7 @@ class Server:
         ]
         if self.lab:
             argv.append("--LabApp.expose_app_in_browser=True")
+        argv.extend(self.options)
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             argv, cwd=self.root, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
@@ -336,6 +346,19 @@ class Server:
 
     def post(self, route: str, payload: dict[str, Any]) -> tuple[int, Any, float]:
         return self.request("POST", f"jupyter-prod/{route}", json.dumps(payload).encode())
+
+    def children(self) -> list[dict[str, Any]]:
+        """Each live child process of the server: pid, what it is (its command line, shortened), VmRSS."""
+        assert self.proc is not None
+        out: list[dict[str, Any]] = []
+        for pid in descendants(self.proc.pid):
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            what = " ".join(a.decode(errors="replace") for a in argv[1:4] if a) or "(exited, not reaped: a zombie)"
+            out.append({"pid": pid, "what": what, "rss": proc_status(pid).get("VmRSS", 0)})
+        return out
 
     def memory(self) -> dict[str, int]:
         """Server VmRSS/VmHWM plus the same summed over its child processes (mypy daemon, workers)."""
@@ -1079,19 +1102,75 @@ class Bench:
         daemons = [proc_status(p) for p in self.daemons()]
         warm["daemons"] = len(daemons)
         warm["daemons_rss"] = sum(d.get("VmRSS", 0) for d in daemons)
+        base = self.idle_without_extension()
+        self.res.memory.update({"with_extension_warm": warm, "without_extension_idle": base})
+        print(f"  with extension (warm) RSS {mib(warm['rss'])}, without {mib(base['rss'])}", flush=True)
+        self.format_memory(base)
+
+    def idle_without_extension(self) -> dict[str, int]:
+        """The same server without jupyter_prod_ext, after a few status requests: what the extension adds to."""
         idle_root = self.tmp / "idle-root"
-        idle_root.mkdir()
+        idle_root.mkdir(exist_ok=True)
         idle = Server(idle_root, self.env, OUT / "server-without-extension.log", extension=False)
         try:
             idle.start()
             for _ in range(5):
                 idle.request("GET", "api/status")
             time.sleep(1.0)
-            base = idle.memory()
+            return idle.memory()
         finally:
             idle.stop()
-        self.res.memory.update({"with_extension_warm": warm, "without_extension_idle": base})
-        print(f"  with extension (warm) RSS {mib(warm['rss'])}, without {mib(base['rss'])}", flush=True)
+
+    def format_memory(self, base: dict[str, int]) -> None:
+        """Issue 15's measure: a fresh server, the fast checks and a formatting pass over 1000 code cells
+        (``not-black-formatted``, then ``POST format``); the server's RSS after it against the server
+        without the extension, each child process (black's worker) on its own, and the children again
+        once their idle timeout (shortened to FORMAT_IDLE_S for the bench) has passed."""
+        n = 1000
+        root = self.tmp / "memory-root"
+        root.mkdir(exist_ok=True)
+        nb = generate.generate(n)
+        path = root / "nb.ipynb"
+        path.write_text(json.dumps(nb, indent=1) + "\n", encoding="utf-8")
+        options = (f"--JupyterProd.worker_idle_timeout={FORMAT_IDLE_S}",)
+        server = Server(root, self.env, OUT / "server-memory.log", options=options)
+        try:
+            server.start()
+            for _ in range(5):
+                server.request("GET", "api/status")
+            time.sleep(1.0)
+            idle = server.memory()
+            for route, payload in (
+                ("check", {"path": "nb.ipynb", "notebook": nb, "checks": "fast"}),
+                ("check", {"path": "nb.ipynb", "notebook": nb, "checks": ["not-black-formatted"]}),
+                ("format", {"path": "nb.ipynb", "notebook": nb}),
+            ):
+                status, data, _ = server.post(route, payload)
+                if status != 200:
+                    raise RouteError(status, data)
+            after = server.memory()
+            children = server.children()
+            time.sleep(FORMAT_IDLE_S + 5.0)
+            later = server.memory()
+            remaining = server.children()
+        finally:
+            server.stop()
+        self.res.memory["format_pass"] = {
+            "cells": n,
+            "idle_timeout_s": FORMAT_IDLE_S,
+            "idle": idle,
+            "after": after,
+            "children_after": children,
+            "after_timeout": later,
+            "children_after_timeout": remaining,
+            "without_extension": base,
+        }
+        print(
+            f"  formatting pass over {n} cells: server RSS {mib(after['rss'])} (without the extension "
+            f"{mib(base['rss'])}); children {[(c['what'], mib(c['rss'])) for c in children]}; "
+            f"after {FORMAT_IDLE_S:.0f} s idle: {len(remaining)} left",
+            flush=True,
+        )
 
     # 6 ------------------------------------------------------------------------------------------
     def browser(self) -> None:
@@ -1359,6 +1438,25 @@ def evaluate_targets(res: Results, sizes: list[int]) -> None:
         )
     else:
         t.append(Target("extension's added server memory < 150 MiB", "not measured", None))
+    t.append(_format_memory_target(mem.get("format_pass")))
+
+
+def _format_memory_target(fp: dict[str, Any] | None) -> Target:
+    text = (
+        "added server memory after a formatting pass over 1000 cells < 150 MiB, children counted "
+        "separately and gone after their idle timeout (issue 15)"
+    )
+    if not fp:
+        return Target(text, "not measured", None)
+    added = fp["after"]["rss"] - fp["without_extension"]["rss"]
+    kids = ", ".join(f"{c['what'].split()[-1] if c['what'] else '?'} {mib(c['rss'])}" for c in fp["children_after"])
+    gone = not fp["children_after_timeout"]
+    measured = (
+        f"+{added / 1024:.0f} MiB server RSS; children {kids or 'none'}; "
+        f"{'gone' if gone else str(len(fp['children_after_timeout'])) + ' still alive'} "
+        f"{fp['idle_timeout_s'] + 5:.0f} s later"
+    )
+    return Target(text, measured, added < 150 * 1024 and gone)
 
 
 def render(res: Results, info: dict[str, str], command: str, started: str, elapsed: float) -> str:
@@ -1442,6 +1540,31 @@ def render(res: Results, info: dict[str, str], command: str, started: str, elaps
         ]
     else:
         out.append("Not measured.")
+    fp = res.memory.get("format_pass")
+    if fp:
+        b = fp["without_extension"]
+        out += [
+            "",
+            f"**After a formatting pass over {fp['cells']} code cells** (a fresh server: the fast checks, "
+            "`not-black-formatted`, then `POST format`, the notebook in each request; black's worker idle "
+            f"timeout set to {fp['idle_timeout_s']:.0f} s for the measure, default 300 s):",
+            "",
+            "| process | VmRSS | VmHWM |",
+            "|---|---:|---:|",
+            f"| server without jupyter_prod_ext, idle | {mib(b['rss'])} | {mib(b['hwm'])} |",
+            f"| server with it, idle (before any request) | {mib(fp['idle']['rss'])} | {mib(fp['idle']['hwm'])} |",
+            f"| server with it, after the pass | {mib(fp['after']['rss'])} | {mib(fp['after']['hwm'])} |",
+            f"| added by the extension (after the pass - without) | {mib(fp['after']['rss'] - b['rss'])} | |",
+            f"| server, {fp['idle_timeout_s'] + 5:.0f} s later | {mib(fp['after_timeout']['rss'])} | "
+            f"{mib(fp['after_timeout']['hwm'])} |",
+        ]
+        out += [f"| child `{c['what']}` (pid {c['pid']}), after the pass | {mib(c['rss'])} | |" for c in fp["children_after"]]
+        left = fp["children_after_timeout"]
+        out += [
+            "",
+            "Children alive after the idle timeout: "
+            + (", ".join(f"`{c['what']}` {mib(c['rss'])}" for c in left) if left else "none (black's worker exited).")
+        ]
     if res.profiles:
         out += ["", "## Profiles of unmet targets", ""]
         for name, text in res.profiles.items():

@@ -217,6 +217,8 @@ class Worker:
             raise WorkerFailed(f"Cannot start {self.what}: {exc.strerror or exc}.") from None
         self._proc = proc
         self.starts += 1
+        # reaped as soon as it exits (its idle timeout): no zombie waits for the next call to be collected
+        threading.Thread(target=proc.wait, name=f"{self.what} reaper", daemon=True).start()
         return proc
 
     def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,19 @@ def test_cells_of_another_language_are_not_formatted(tmp_path: Path) -> None:
     assert [c["cell"] for c in answer["cells"]] == [1] and answer["errors"] == []
     with pytest.raises(InputError, match="Cell 0 is a sql cell; only Python cells are formatted"):
         format_notebook(path, display="n.ipynb", server_root=tmp_path, cells=[0])
+
+
+def test_black_worker_exits_after_its_idle_timeout_and_is_reaped() -> None:
+    """The worker's memory goes with it when idle: the process is gone, not left as a zombie of the server."""
+    formatting.set_budget(formatting.FormatBudget(idle_seconds=1.0))
+    try:
+        [res] = formatting.format_cells([(0, "x=1")], None)
+        assert res.changed
+        pid = formatting.black_worker().pid
+        assert pid is not None
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not Path(f"/proc/{pid}").exists(), Path(f"/proc/{pid}/status").read_text().splitlines()[:3]
+    finally:
+        formatting.set_budget(formatting.FormatBudget())
