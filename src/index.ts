@@ -93,6 +93,69 @@ async function checkServerVersion(
   }
 }
 
+/** Call `fn` for every model of an open notebook: those already open, then each new one. */
+function forEachModel(
+  manager: ReadinessManager,
+  tracker: INotebookTracker,
+  fn: (panel: NotebookPanel, model: ReadinessModel) => void
+): void {
+  manager.modelAdded.connect((_, { panel, model }) => fn(panel, model));
+  // notebooks the manager saw before this connection
+  tracker.forEach(panel => {
+    const model = manager.modelFor(panel);
+    if (model) {
+      fn(panel, model);
+    }
+  });
+}
+
+/**
+ * Errors of automatic checks: one notification per distinct message, so
+ * typing in a notebook the server cannot check does not flood the screen;
+ * a good answer of any notebook lets the same message show again.
+ */
+function notifyAutoCheckErrors(
+  manager: ReadinessManager,
+  tracker: INotebookTracker
+): void {
+  let lastAutoError = '';
+  manager.autoCheckFailed.connect((_, { error }) => {
+    if (error.message !== lastAutoError) {
+      lastAutoError = error.message;
+      notifyError(error);
+    }
+  });
+  forEachModel(manager, tracker, (_, model) => {
+    model.stateChanged.connect(() => {
+      if (!model.error) {
+        lastAutoError = '';
+      }
+    });
+  });
+}
+
+/** Apply the user's settings now and on every change. */
+function followSettings(
+  registry: ISettingRegistry,
+  manager: ReadinessManager
+): void {
+  registry
+    .load(PLUGIN_ID)
+    .then(settings => {
+      const apply = () => {
+        manager.settings = readSettings(settings);
+      };
+      apply();
+      settings.changed.connect(apply);
+    })
+    .catch(reason => {
+      console.error(
+        `jupyter_prod_ext: failed to load the settings of ${PLUGIN_ID}`,
+        reason
+      );
+    });
+}
+
 const plugin: JupyterFrontEndPlugin<IReadinessManager> = {
   id: PLUGIN_ID,
   description:
@@ -113,15 +176,7 @@ const plugin: JupyterFrontEndPlugin<IReadinessManager> = {
     const api = new ProdApi(app.serviceManager.serverSettings);
     const manager = new ReadinessManager({ api, tracker });
 
-    // Errors of automatic checks: one notification per distinct message, so
-    // typing in a notebook the server cannot check does not flood the screen.
-    let lastAutoError = '';
-    manager.autoCheckFailed.connect((_, { error }) => {
-      if (error.message !== lastAutoError) {
-        lastAutoError = error.message;
-        notifyError(error);
-      }
-    });
+    notifyAutoCheckErrors(manager, tracker);
 
     let readinessPanel: ReadinessPanel | null = null;
     const ctx = {
@@ -139,23 +194,10 @@ const plugin: JupyterFrontEndPlugin<IReadinessManager> = {
     };
     const actions = createPanelActions(ctx);
 
-    const attach = (panel: NotebookPanel, model: ReadinessModel) => {
-      model.stateChanged.connect(() => {
-        if (!model.error) {
-          lastAutoError = '';
-        }
-      });
+    forEachModel(manager, tracker, (panel, model) => {
       new CellMarkers(panel, model, () => {
         app.shell.activateById(PANEL_ID);
       });
-    };
-    manager.modelAdded.connect((_, { panel, model }) => attach(panel, model));
-    // notebooks the manager saw before this connection
-    tracker.forEach(panel => {
-      const model = manager.modelFor(panel);
-      if (model) {
-        attach(panel, model);
-      }
     });
 
     const panel = new ReadinessPanel({ manager, actions, trans });
@@ -168,21 +210,7 @@ const plugin: JupyterFrontEndPlugin<IReadinessManager> = {
     addCommands(ctx);
 
     if (settingRegistry) {
-      settingRegistry
-        .load(PLUGIN_ID)
-        .then(settings => {
-          const apply = () => {
-            manager.settings = readSettings(settings);
-          };
-          apply();
-          settings.changed.connect(apply);
-        })
-        .catch(reason => {
-          console.error(
-            `jupyter_prod_ext: failed to load the settings of ${PLUGIN_ID}`,
-            reason
-          );
-        });
+      followSettings(settingRegistry, manager);
     }
 
     void app.restored.then(() => checkServerVersion(api, trans));

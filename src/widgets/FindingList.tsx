@@ -39,6 +39,57 @@ interface IFindingProps {
   editable?: boolean;
 }
 
+/** Fix (or update the cell from its module), Promote again, and Waive. */
+function FindingButtons(props: IFindingProps): JSX.Element {
+  const { model, finding, actions, trans } = props;
+  const canFix = !!finding.fix && model.upToDate;
+  return (
+    <>
+      {finding.fix && (
+        <button
+          className="jp-ProdPanel-button jp-mod-fix"
+          disabled={!canFix}
+          title={
+            canFix
+              ? finding.fix.description
+              : trans.__(
+                  'Re-checking: the fix is available once the check is up to date'
+                )
+          }
+          onClick={() => actions.fix(model, finding)}
+        >
+          {finding.check === PROMOTED_DRIFT
+            ? trans.__('Update cell from module')
+            : trans.__('Fix')}
+        </button>
+      )}
+      {finding.check === PROMOTED_DRIFT && (
+        <button
+          className="jp-ProdPanel-button jp-mod-promote"
+          title={trans.__(
+            'Promote the cell again; the preview shows the module’s hand edits and can overwrite them'
+          )}
+          onClick={() => actions.promoteAgain(model, finding)}
+        >
+          {trans.__('Promote again…')}
+        </button>
+      )}
+      {finding.cell !== null && (
+        <button
+          className="jp-ProdPanel-button jp-mod-waive"
+          title={trans.__(
+            'Ignore %1 in this cell (adds it to the cell metadata jupyter_prod.ignore)',
+            finding.check
+          )}
+          onClick={() => actions.waive(model, finding)}
+        >
+          {trans.__('Waive')}
+        </button>
+      )}
+    </>
+  );
+}
+
 function FindingItem(props: IFindingProps): JSX.Element {
   const { model, finding, actions, trans } = props;
   const editable = props.editable ?? true;
@@ -49,7 +100,6 @@ function FindingItem(props: IFindingProps): JSX.Element {
         ? trans.__('Cell %1', finding.cell + 1)
         : trans.__('Cell %1, line %2', finding.cell + 1, finding.line);
   const reveal = () => actions.reveal(model, finding);
-  const canFix = !!finding.fix && model.upToDate;
   return (
     <li
       className={`jp-ProdPanel-finding jp-mod-${finding.severity}`}
@@ -87,47 +137,7 @@ function FindingItem(props: IFindingProps): JSX.Element {
         </div>
       </div>
       <div className="jp-ProdPanel-findingActions">
-        {editable && finding.fix && (
-          <button
-            className="jp-ProdPanel-button jp-mod-fix"
-            disabled={!canFix}
-            title={
-              canFix
-                ? finding.fix.description
-                : trans.__(
-                    'Re-checking: the fix is available once the check is up to date'
-                  )
-            }
-            onClick={() => actions.fix(model, finding)}
-          >
-            {finding.check === PROMOTED_DRIFT
-              ? trans.__('Update cell from module')
-              : trans.__('Fix')}
-          </button>
-        )}
-        {editable && finding.check === PROMOTED_DRIFT && (
-          <button
-            className="jp-ProdPanel-button jp-mod-promote"
-            title={trans.__(
-              'Promote the cell again; the preview shows the module’s hand edits and can overwrite them'
-            )}
-            onClick={() => actions.promoteAgain(model, finding)}
-          >
-            {trans.__('Promote again…')}
-          </button>
-        )}
-        {editable && finding.cell !== null && (
-          <button
-            className="jp-ProdPanel-button jp-mod-waive"
-            title={trans.__(
-              'Ignore %1 in this cell (adds it to the cell metadata jupyter_prod.ignore)',
-              finding.check
-            )}
-            onClick={() => actions.waive(model, finding)}
-          >
-            {trans.__('Waive')}
-          </button>
-        )}
+        {editable && <FindingButtons {...props} />}
       </div>
     </li>
   );

@@ -92,6 +92,152 @@ function choiceLabel(choice: UnmovedChoice, trans: TranslationBundle): string {
   }
 }
 
+/** Lines of text (problems, warnings), when there are any. */
+function Lines(props: {
+  className: string;
+  lines: ReadonlyArray<string>;
+}): JSX.Element | null {
+  if (props.lines.length === 0) {
+    return null;
+  }
+  return (
+    <ul className={props.className}>
+      {props.lines.map((line, i) => (
+        <li key={i}>{line}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** What moves to the module, each name with why. */
+function Slice(props: {
+  result: IPromoteResult;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { slice, module_path } = props.result;
+  if (slice.length === 0) {
+    return null;
+  }
+  return (
+    <p className="jp-ProdPromote-slice">
+      {props.trans.__('Moves to %1:', module_path)}{' '}
+      {slice.map((s, i) => (
+        <code key={i} title={s.reason}>
+          {s.name}
+          {i < slice.length - 1 ? ', ' : ''}
+        </code>
+      ))}
+    </p>
+  );
+}
+
+/** A choice for each data name that cannot move as it is. */
+function Unmoved(props: {
+  result: IPromoteResult;
+  choices: UnmovedChoices;
+  disabled: boolean;
+  choose(name: string, choice: UnmovedChoice): void;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { result, choices, disabled, choose, trans } = props;
+  if (result.unmoved.length === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-ProdPromote-unmoved">
+      <p>
+        {trans.__(
+          'These names are data the notebook computes; choose what happens to each:'
+        )}
+      </p>
+      {result.unmoved.map(item => (
+        <fieldset
+          key={item.name}
+          className="jp-ProdPromote-choice"
+          data-name={item.name}
+          disabled={disabled}
+        >
+          <legend>
+            <code>{item.name}</code> <span>{item.reason}</span>
+          </legend>
+          {item.choices.map(choice => (
+            <label key={choice} className="jp-ProdPromote-option">
+              <input
+                type="radio"
+                name={`jp-ProdPromote-${item.name}`}
+                value={choice}
+                checked={(choices[item.name] ?? item.suggested) === choice}
+                onChange={() => choose(item.name, choice)}
+              />
+              <span className="jp-ProdPromote-optionLabel">
+                {choiceLabel(choice, trans)}
+              </span>
+              {item.consequences[choice] && (
+                <span className="jp-ProdPromote-consequence">
+                  {' — '}
+                  {item.consequences[choice]}
+                </span>
+              )}
+            </label>
+          ))}
+        </fieldset>
+      ))}
+    </div>
+  );
+}
+
+/** Definitions changed since their last promotion: in the cells, or by hand in the module. */
+function Drift(props: {
+  result: IPromoteResult;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { result, trans } = props;
+  if (result.drift.length === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-ProdPromote-drift">
+      <p className="jp-ProdPromote-driftTitle">
+        {trans.__('Changed since the last promotion (cells or module edited):')}
+      </p>
+      <ul>
+        {result.drift.map((d, i) => (
+          <li
+            key={i}
+            className={`jp-ProdPromote-driftItem jp-mod-${d.state}`}
+            data-name={d.name}
+            data-state={d.state}
+          >
+            <div>
+              <code>{d.name}</code>{' '}
+              <span className="jp-ProdPromote-driftState">
+                {d.state === 'module-edited'
+                  ? trans.__('edited in the module')
+                  : trans.__('changed in the notebook')}
+              </span>
+              {': '}
+              {d.message}
+            </div>
+            {d.module_text && (
+              <details open={d.state === 'module-edited'}>
+                <summary>{trans.__('Current text in the module')}</summary>
+                <pre className="jp-ProdPromote-moduleText">{d.module_text}</pre>
+              </details>
+            )}
+          </li>
+        ))}
+      </ul>
+      {!result.ok && result.drift.some(d => d.state === 'module-edited') && (
+        <p className="jp-ProdPromote-forceHint">
+          {trans.__(
+            'Force overwrites the hand edits in the module with the cells; copy the text above into a cell first to keep them.'
+          )}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export class PromotePreview extends ReactWidget {
   constructor(
     private _result: IPromoteResult,
@@ -262,122 +408,18 @@ export class PromotePreview extends ReactWidget {
             {this._error}
           </p>
         )}
-        {r.problems.length > 0 && (
-          <ul className="jp-ProdPromote-problems">
-            {r.problems.map((p, i) => (
-              <li key={i}>{p}</li>
-            ))}
-          </ul>
-        )}
-        {r.slice.length > 0 && (
-          <p className="jp-ProdPromote-slice">
-            {trans.__('Moves to %1:', r.module_path)}{' '}
-            {r.slice.map((s, i) => (
-              <code key={i} title={s.reason}>
-                {s.name}
-                {i < r.slice.length - 1 ? ', ' : ''}
-              </code>
-            ))}
-          </p>
-        )}
+        <Lines className="jp-ProdPromote-problems" lines={r.problems} />
+        <Slice result={r} trans={trans} />
         {this._renderFunctionOffer()}
-        {r.unmoved.length > 0 && (
-          <div className="jp-ProdPromote-unmoved">
-            <p>
-              {trans.__(
-                'These names are data the notebook computes; choose what happens to each:'
-              )}
-            </p>
-            {r.unmoved.map(item => (
-              <fieldset
-                key={item.name}
-                className="jp-ProdPromote-choice"
-                data-name={item.name}
-                disabled={this._busy || !this._rerun}
-              >
-                <legend>
-                  <code>{item.name}</code> <span>{item.reason}</span>
-                </legend>
-                {item.choices.map(choice => (
-                  <label key={choice} className="jp-ProdPromote-option">
-                    <input
-                      type="radio"
-                      name={`jp-ProdPromote-${item.name}`}
-                      value={choice}
-                      checked={
-                        (this._choices[item.name] ?? item.suggested) === choice
-                      }
-                      onChange={() => void this._choose(item.name, choice)}
-                    />
-                    <span className="jp-ProdPromote-optionLabel">
-                      {choiceLabel(choice, trans)}
-                    </span>
-                    {item.consequences[choice] && (
-                      <span className="jp-ProdPromote-consequence">
-                        {' — '}
-                        {item.consequences[choice]}
-                      </span>
-                    )}
-                  </label>
-                ))}
-              </fieldset>
-            ))}
-          </div>
-        )}
-        {r.warnings.length > 0 && (
-          <ul className="jp-ProdPromote-warnings">
-            {r.warnings.map((w, i) => (
-              <li key={i}>{w}</li>
-            ))}
-          </ul>
-        )}
-        {r.drift.length > 0 && (
-          <div className="jp-ProdPromote-drift">
-            <p className="jp-ProdPromote-driftTitle">
-              {trans.__(
-                'Changed since the last promotion (cells or module edited):'
-              )}
-            </p>
-            <ul>
-              {r.drift.map((d, i) => (
-                <li
-                  key={i}
-                  className={`jp-ProdPromote-driftItem jp-mod-${d.state}`}
-                  data-name={d.name}
-                  data-state={d.state}
-                >
-                  <div>
-                    <code>{d.name}</code>{' '}
-                    <span className="jp-ProdPromote-driftState">
-                      {d.state === 'module-edited'
-                        ? trans.__('edited in the module')
-                        : trans.__('changed in the notebook')}
-                    </span>
-                    {': '}
-                    {d.message}
-                  </div>
-                  {d.module_text && (
-                    <details open={d.state === 'module-edited'}>
-                      <summary>
-                        {trans.__('Current text in the module')}
-                      </summary>
-                      <pre className="jp-ProdPromote-moduleText">
-                        {d.module_text}
-                      </pre>
-                    </details>
-                  )}
-                </li>
-              ))}
-            </ul>
-            {!r.ok && r.drift.some(d => d.state === 'module-edited') && (
-              <p className="jp-ProdPromote-forceHint">
-                {trans.__(
-                  'Force overwrites the hand edits in the module with the cells; copy the text above into a cell first to keep them.'
-                )}
-              </p>
-            )}
-          </div>
-        )}
+        <Unmoved
+          result={r}
+          choices={this._choices}
+          disabled={this._busy || !this._rerun}
+          choose={(name, choice) => void this._choose(name, choice)}
+          trans={trans}
+        />
+        <Lines className="jp-ProdPromote-warnings" lines={r.warnings} />
+        <Drift result={r} trans={trans} />
         {this._busy && (
           <p className="jp-ProdPromote-busy">
             {trans.__('Updating the preview…')}

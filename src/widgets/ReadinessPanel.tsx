@@ -9,7 +9,7 @@ import * as React from 'react';
 
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { Severity, SEVERITIES } from '../api';
+import { IFinding, Severity, SEVERITIES } from '../api';
 import { countBySeverity, ReadinessModel } from '../model';
 import { IReadinessManager, PANEL_ID, PanelSection } from '../tokens';
 import { CommitView } from './CommitView';
@@ -46,11 +46,92 @@ interface IBodyProps {
   toggle(family: string): void;
 }
 
-function ModelView(props: IBodyProps): JSX.Element {
-  const { model, actions, trans, filter, setFilter, collapsed, toggle } = props;
+/** Score, notebook name, where the check stands, and the button that runs every check. */
+function Summary(props: {
+  model: ReadinessModel;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { model, actions, trans } = props;
   const report = model.report;
-  const findings = model.findings;
+  return (
+    <div className="jp-ProdPanel-summary">
+      <div
+        className={`jp-ProdPanel-score ${report ? scoreClass(report.score) : ''}`}
+        title={trans.__('Readiness score (100 = production-ready)')}
+      >
+        <span className="jp-ProdPanel-scoreValue">
+          {report ? report.score : '–'}
+        </span>
+        <span className="jp-ProdPanel-scoreMax">/100</span>
+      </div>
+      <div className="jp-ProdPanel-summaryText">
+        <div className="jp-ProdPanel-path" title={model.path}>
+          {basename(model.path)}
+        </div>
+        <div className="jp-ProdPanel-status">
+          {model.busy
+            ? trans.__('Checking…')
+            : report
+              ? trans._n('%1 finding', '%1 findings', model.findings.length) +
+                (model.waived.length
+                  ? ' · ' + trans.__('%1 waived', model.waived.length)
+                  : '')
+              : trans.__('Not checked yet')}
+        </div>
+      </div>
+      <button
+        className="jp-ProdPanel-iconButton"
+        title={trans.__('Run all checks (including the type check)')}
+        aria-label={trans.__('Run all checks')}
+        disabled={model.busy}
+        onClick={() => actions.check(model)}
+      >
+        <refreshIcon.react tag="span" elementSize="normal" />
+      </button>
+    </div>
+  );
+}
+
+/** All findings, or those of one severity, with the counts. */
+function SeverityFilterBar(props: {
+  findings: ReadonlyArray<IFinding>;
+  filter: SeverityFilter;
+  setFilter(filter: SeverityFilter): void;
+  severityLabels: Record<Severity, string>;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { findings, filter, setFilter, trans } = props;
   const counts = countBySeverity(findings);
+  const option = (value: SeverityFilter, label: string, count: number) => (
+    <button
+      key={value}
+      role="radio"
+      aria-checked={filter === value}
+      className={`jp-ProdPanel-filterButton ${value === 'all' ? '' : `jp-mod-${value} `}${filter === value ? 'jp-mod-active' : ''}`}
+      data-severity={value}
+      onClick={() => setFilter(value)}
+    >
+      {label} <span className="jp-ProdPanel-count">{count}</span>
+    </button>
+  );
+  return (
+    <div
+      className="jp-ProdPanel-filter"
+      role="radiogroup"
+      aria-label={trans.__('Severity filter')}
+    >
+      {option('all', trans.__('All'), findings.length)}
+      {SEVERITIES.map(sev =>
+        option(sev, props.severityLabels[sev], counts[sev])
+      )}
+    </div>
+  );
+}
+
+function ModelView(props: IBodyProps): JSX.Element {
+  const { model, actions, trans, filter, setFilter } = props;
+  const findings = model.findings;
   const shown =
     filter === 'all' ? findings : findings.filter(f => f.severity === filter);
   const severityLabels: Record<Severity, string> = {
@@ -58,97 +139,36 @@ function ModelView(props: IBodyProps): JSX.Element {
     warning: trans.__('Warnings'),
     info: trans.__('Info')
   };
-
   return (
     <div className="jp-ProdPanel-body">
-      <div className="jp-ProdPanel-summary">
-        <div
-          className={`jp-ProdPanel-score ${report ? scoreClass(report.score) : ''}`}
-          title={trans.__('Readiness score (100 = production-ready)')}
-        >
-          <span className="jp-ProdPanel-scoreValue">
-            {report ? report.score : '–'}
-          </span>
-          <span className="jp-ProdPanel-scoreMax">/100</span>
-        </div>
-        <div className="jp-ProdPanel-summaryText">
-          <div className="jp-ProdPanel-path" title={model.path}>
-            {basename(model.path)}
-          </div>
-          <div className="jp-ProdPanel-status">
-            {model.busy
-              ? trans.__('Checking…')
-              : report
-                ? trans._n('%1 finding', '%1 findings', findings.length) +
-                  (model.waived.length
-                    ? ' · ' + trans.__('%1 waived', model.waived.length)
-                    : '')
-                : trans.__('Not checked yet')}
-          </div>
-        </div>
-        <button
-          className="jp-ProdPanel-iconButton"
-          title={trans.__('Run all checks (including the type check)')}
-          aria-label={trans.__('Run all checks')}
-          disabled={model.busy}
-          onClick={() => actions.check(model)}
-        >
-          <refreshIcon.react tag="span" elementSize="normal" />
-        </button>
-      </div>
-
+      <Summary model={model} actions={actions} trans={trans} />
       {model.error && (
         <div className="jp-ProdPanel-error" role="alert">
           {model.error.message}
         </div>
       )}
-
-      <div
-        className="jp-ProdPanel-filter"
-        role="radiogroup"
-        aria-label={trans.__('Severity filter')}
-      >
-        <button
-          role="radio"
-          aria-checked={filter === 'all'}
-          className={`jp-ProdPanel-filterButton ${filter === 'all' ? 'jp-mod-active' : ''}`}
-          data-severity="all"
-          onClick={() => setFilter('all')}
-        >
-          {trans.__('All')}{' '}
-          <span className="jp-ProdPanel-count">{findings.length}</span>
-        </button>
-        {SEVERITIES.map(sev => (
-          <button
-            key={sev}
-            role="radio"
-            aria-checked={filter === sev}
-            className={`jp-ProdPanel-filterButton jp-mod-${sev} ${filter === sev ? 'jp-mod-active' : ''}`}
-            data-severity={sev}
-            onClick={() => setFilter(sev)}
-          >
-            {severityLabels[sev]}{' '}
-            <span className="jp-ProdPanel-count">{counts[sev]}</span>
-          </button>
-        ))}
-      </div>
-
-      {report && shown.length === 0 && (
+      <SeverityFilterBar
+        findings={findings}
+        filter={filter}
+        setFilter={setFilter}
+        severityLabels={severityLabels}
+        trans={trans}
+      />
+      {model.report && shown.length === 0 && (
         <div className="jp-ProdPanel-empty">
           {findings.length === 0
             ? trans.__('No findings: this notebook looks production-ready.')
             : trans.__('No findings of this severity.')}
         </div>
       )}
-
       <FindingGroups
         model={model}
         findings={shown}
         actions={actions}
         trans={trans}
         severityLabels={severityLabels}
-        collapsed={collapsed}
-        toggle={toggle}
+        collapsed={props.collapsed}
+        toggle={props.toggle}
       />
     </div>
   );
@@ -196,6 +216,50 @@ function SectionTabs(props: {
   );
 }
 
+/** The current notebook's section: its findings, its commit, or its clean run. */
+function NotebookSection(
+  props: Omit<IBodyProps, 'model'> & {
+    manager: IReadinessManager;
+    model: ReadinessModel | null;
+    section: PanelSection;
+  }
+): JSX.Element {
+  const { manager, model, section, actions, trans } = props;
+  if (!model) {
+    return (
+      <div className="jp-ProdPanel-empty">
+        {trans.__('Open a notebook to see how ready it is for production.')}
+      </div>
+    );
+  }
+  const commit = manager.commitFor(model);
+  const run = manager.runFor(model);
+  return (
+    <UseSignal signal={model.stateChanged} key={model.path}>
+      {() => (
+        <div
+          className="jp-ProdPanel-model"
+          data-jp-prod-revision={model.revision}
+          data-path={model.path}
+        >
+          {section === 'findings' && <ModelView {...props} model={model} />}
+          {section === 'commit' && commit && (
+            <CommitView
+              model={model}
+              commit={commit}
+              actions={actions}
+              trans={trans}
+            />
+          )}
+          {section === 'run' && run && (
+            <RunView model={model} run={run} actions={actions} trans={trans} />
+          )}
+        </div>
+      )}
+    </UseSignal>
+  );
+}
+
 function PanelView(props: IPanelProps): JSX.Element {
   const { manager, actions, trans } = props;
   const [filter, setFilter] = React.useState<SeverityFilter>('all');
@@ -230,59 +294,19 @@ function PanelView(props: IPanelProps): JSX.Element {
                 signal={manager.currentChanged}
                 initialArgs={manager.current}
               >
-                {(_, current) => {
-                  const model = current ?? null;
-                  if (!model) {
-                    return (
-                      <div className="jp-ProdPanel-empty">
-                        {trans.__(
-                          'Open a notebook to see how ready it is for production.'
-                        )}
-                      </div>
-                    );
-                  }
-                  const commit = manager.commitFor(model);
-                  const run = manager.runFor(model);
-                  return (
-                    <UseSignal signal={model.stateChanged} key={model.path}>
-                      {() => (
-                        <div
-                          className="jp-ProdPanel-model"
-                          data-jp-prod-revision={model.revision}
-                          data-path={model.path}
-                        >
-                          {section === 'findings' && (
-                            <ModelView
-                              model={model}
-                              actions={actions}
-                              trans={trans}
-                              filter={filter}
-                              setFilter={setFilter}
-                              collapsed={collapsed}
-                              toggle={toggle}
-                            />
-                          )}
-                          {section === 'commit' && commit && (
-                            <CommitView
-                              model={model}
-                              commit={commit}
-                              actions={actions}
-                              trans={trans}
-                            />
-                          )}
-                          {section === 'run' && run && (
-                            <RunView
-                              model={model}
-                              run={run}
-                              actions={actions}
-                              trans={trans}
-                            />
-                          )}
-                        </div>
-                      )}
-                    </UseSignal>
-                  );
-                }}
+                {(_, current) => (
+                  <NotebookSection
+                    manager={manager}
+                    model={current ?? null}
+                    section={section}
+                    actions={actions}
+                    trans={trans}
+                    filter={filter}
+                    setFilter={setFilter}
+                    collapsed={collapsed}
+                    toggle={toggle}
+                  />
+                )}
               </UseSignal>
             </>
           );
