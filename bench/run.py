@@ -347,6 +347,14 @@ class Server:
     def post(self, route: str, payload: dict[str, Any]) -> tuple[int, Any, float]:
         return self.request("POST", f"jupyter-prod/{route}", json.dumps(payload).encode())
 
+    def started_and_settled(self) -> dict[str, int]:
+        """Start, answer a few status requests, let it settle: its idle :meth:`memory`."""
+        self.start()
+        for _ in range(5):
+            self.request("GET", "api/status")
+        time.sleep(1.0)
+        return self.memory()
+
     def children(self) -> list[dict[str, Any]]:
         """Each live child process of the server: pid, what it is (its command line, shortened), VmRSS."""
         assert self.proc is not None
@@ -1113,11 +1121,7 @@ class Bench:
         idle_root.mkdir(exist_ok=True)
         idle = Server(idle_root, self.env, OUT / "server-without-extension.log", extension=False)
         try:
-            idle.start()
-            for _ in range(5):
-                idle.request("GET", "api/status")
-            time.sleep(1.0)
-            return idle.memory()
+            return idle.started_and_settled()
         finally:
             idle.stop()
 
@@ -1135,11 +1139,7 @@ class Bench:
         options = (f"--JupyterProd.worker_idle_timeout={FORMAT_IDLE_S}",)
         server = Server(root, self.env, OUT / "server-memory.log", options=options)
         try:
-            server.start()
-            for _ in range(5):
-                server.request("GET", "api/status")
-            time.sleep(1.0)
-            idle = server.memory()
+            idle = server.started_and_settled()
             for route, payload in (
                 ("check", {"path": "nb.ipynb", "notebook": nb, "checks": "fast"}),
                 ("check", {"path": "nb.ipynb", "notebook": nb, "checks": ["not-black-formatted"]}),
