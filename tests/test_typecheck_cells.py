@@ -33,7 +33,8 @@ DATA = Path(__file__).resolve().parent / "data"
 
 #: cross-cell patterns: IPython magics, redefinitions (function, class, variable, loop variable,
 #: repeated imports), partial types completed in a later cell, a function reading a later cell's
-#: name, use before definition, star import, TypeVar and alias, global, walrus, top-level await
+#: name, use before definition, star import, TypeVar and alias, global, walrus, top-level await,
+#: narrowing by assignment and assert carried to the next cells
 TRICKY = [
     "import json as js\nimport os.path\nfrom typing import List, TypeVar\nfrom dataclasses import dataclass",
     "%matplotlib inline\n!pip install requests\nfiles = !ls\n%time count = len(files)",
@@ -61,6 +62,10 @@ TRICKY = [
     "try:\n    import tomllib as toml\nexcept ImportError:\n    toml = None",
     "data = toml.loads('a = 1')\nwith open('f') as fh:\n    text: int = fh.read()",
     "text.upper()\nfh.close()\ncounter.bit_length()",
+    "opt: int | None = None\nenv = os.environ.get('HOME')",
+    "opt = 5\nassert env is not None",
+    "opt + 1\nenv.upper()\nopt = None",
+    "opt + 2",
 ]
 
 

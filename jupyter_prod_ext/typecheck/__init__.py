@@ -38,13 +38,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import ProjectConfig
+from ..lru import LockedLRU
 from .cells import MODULE_PREFIX, CellChain, ChainModule, build_cell_chain
 from .daemon import (
     _BUSY,
@@ -190,9 +190,10 @@ def _write_modules(folder: Path, texts: dict[Path, str]) -> None:
 #: that pass (mypy/server/update.py ``reprocess_nodes``), which drops these findings from an unchanged
 #: cell's module. They depend on the module's own text, so they are remembered per module text.
 WHOLE_MODULE_CODES = frozenset({"used-before-def", "possibly-undefined", "unused-ignore", "ignore-without-code"})
-#: per notebook folder: module name -> (its text, its whole-module findings as (module line, item))
-_whole: dict[str, dict[str, tuple[str, list[TypeErrorItem]]]] = {}
-_whole_guard = threading.Lock()
+#: per notebook folder: module name -> (hash of its text, its whole-module findings); the notebooks
+#: last checked, so a server's memory does not grow with every notebook anyone opened
+_whole: LockedLRU[str, dict[str, tuple[str, list[TypeErrorItem]]]] = LockedLRU()
+_WHOLE_NOTEBOOKS = 64
 
 
 def _keep_whole_module_findings(
@@ -204,13 +205,13 @@ def _keep_whole_module_findings(
     for item in items:
         if item.code in WHOLE_MODULE_CODES and item.cell is not None:
             found.setdefault(module_of.get(item.cell, ""), []).append(item)
-    with _whole_guard:
-        before = _whole.get(str(folder), {})
-        now = {
-            m.name: before[m.name] if m.name in before and before[m.name][0] == m.text else (m.text, found.get(m.name, []))
-            for m in modules
-        }
-        _whole[str(folder)] = now
+    before = _whole.get(str(folder)) or {}
+    now: dict[str, tuple[str, list[TypeErrorItem]]] = {}
+    for m in modules:
+        digest = hashlib.sha1(m.text.encode("utf-8", "surrogatepass")).hexdigest()
+        kept_before = before.get(m.name)
+        now[m.name] = kept_before if kept_before and kept_before[0] == digest else (digest, found.get(m.name, []))
+    _whole.put(str(folder), now, _WHOLE_NOTEBOOKS)
     kept = [i for i in items if i.code not in WHOLE_MODULE_CODES or i.cell is None]
     for module in modules:
         for item in now[module.name][1]:

@@ -22,8 +22,11 @@ Where the chain differs from one module, and what is done about it:
 * mypy completes an unannotated ``x = []`` or ``x = None`` (a "partial type") from the next statement
   that uses it. A cell that leaves such a name to a following cell shares one module with the cells
   up to that use (:data:`MAX_GROUP` cells at most).
-* Narrowing at module level does not cross cells: ``x: int | None`` narrowed to ``int`` by an
-  assignment in one cell is ``int | None`` again in the next one.
+* Narrowing: one module keeps ``x: int | None`` narrowed to ``int`` after ``x = 5`` (or ``assert x``)
+  in the statements that follow. The module of the last cell that mentions a plain value ``x`` at
+  its top level ends with ``_jpn_x = x`` (the narrowed type), and the next cell's header assigns it
+  back (``x = _jpn_in_x``) after importing ``x`` with its declared type. Not for defs, classes,
+  imports, type aliases and type variables, which are not narrowed (and must stay types).
 * ``from m import *`` in a cell is repeated at the top of every later module, before the explicit
   imports (so a star import does not shadow a later cell's own definition).
 """
@@ -35,6 +38,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..notebook import text_fact
 from .settings import _PRELUDE_ANY, IPYTHON_GLOBALS
@@ -45,6 +49,28 @@ MAX_GROUP = 8
 #: a mypy module name for a cell module: the notebook's prefix, then the cell's key
 MODULE_PREFIX = "_jpnb_"
 _PARTIAL_CALLS = frozenset({"list", "dict", "set", "defaultdict", "OrderedDict"})
+#: calls whose result mypy reads as a type, not a value
+_TYPE_CALLS = frozenset(
+    {"TypeVar", "ParamSpec", "TypeVarTuple", "NewType", "NamedTuple", "TypedDict", "TypeAliasType", "namedtuple"}
+    | {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "make_dataclass"}
+)
+_BUILTIN_TYPES = frozenset({"int", "str", "float", "bool", "bytes", "complex", "object", "type"})
+_BUILTIN_TYPES |= frozenset({"list", "dict", "set", "frozenset", "tuple"})
+#: annotations after which a name is not a plain value
+_TYPE_MARKERS = frozenset({"TypeAlias", "Final", "ClassVar"})
+#: prefixes of our own names: a module's narrowed view of a name, and its copy in the next module
+NARROWED, NARROWED_IN = "_jpn_", "_jpn_in_"
+
+
+class Bind(NamedTuple):
+    """A cell's last module-level binding of a name."""
+
+    line: int
+    #: the import statements that bound it last, in order; empty for any other binding
+    imports: tuple[str, ...] = ()
+    #: a plain value (not a def, class, import, type alias or type variable): mypy narrows such a
+    #: name by assignments and checks, and the next cells see it narrowed
+    narrows: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,9 +78,8 @@ class CellFacts:
     """What the chain needs from one cell's Python source; computed once per distinct source."""
 
     parsed: bool
-    #: names bound at module level -> (line of the last binding, the import statements that bound it
-    #: last, in order; empty when the last binding is a value)
-    binds: Mapping[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    #: names bound at module level -> their last binding
+    binds: Mapping[str, Bind] = field(default_factory=dict)
     #: every identifier in the source (also in strings and comments: string annotations, type comments)
     names: frozenset[str] = frozenset()
     #: reads at module level (not inside a function body): (name, line, 0-based column)
@@ -109,11 +134,26 @@ def _is_partial(value: ast.expr | None) -> bool:
     return False
 
 
+def _type_like(value: ast.expr) -> bool:
+    """Whether ``x = value`` may make ``x`` a type alias or a type (mypy does not narrow those)."""
+    if isinstance(value, ast.Call):
+        func = value.func
+        return (func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")) in _TYPE_CALLS
+    if isinstance(value, ast.Subscript):
+        return _type_like(value.value)
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr):
+        return _type_like(value.left) or _type_like(value.right)
+    name = value.id if isinstance(value, ast.Name) else value.attr if isinstance(value, ast.Attribute) else ""
+    return name[:1].isupper() or name in _BUILTIN_TYPES
+
+
 class _Scan(ast.NodeVisitor):
     """One walk over a cell: module-level bindings, module-level reads, partial types."""
 
     def __init__(self) -> None:
-        self.binds: dict[str, tuple[int, tuple[str, ...]]] = {}
+        self.binds: dict[str, Bind] = {}
+        #: whether the value being bound is a plain value (see :attr:`Bind.narrows`)
+        self.plain = False
         self.reads: list[tuple[str, int, int]] = []
         self.partial: dict[str, int] = {}
         self.stars: list[str] = []
@@ -128,11 +168,11 @@ class _Scan(ast.NodeVisitor):
         # the scope a comprehension's walrus binds in
         return next((s for s in reversed(self.scopes) if s != "comprehension"), "module")
 
-    def _bind(self, name: str, line: int, imports: tuple[str, ...] = ()) -> None:
+    def _bind(self, name: str, line: int, imports: tuple[str, ...] = (), narrows: bool = False) -> None:
         previous = self.binds.get(name)
-        if imports and previous is not None and previous[1]:
-            imports = previous[1] + imports  # `import a.b` then `import a.c`: both bind `a`
-        self.binds[name] = (line, imports)
+        if imports and previous is not None and previous.imports:
+            imports = previous.imports + imports  # `import a.b` then `import a.c`: both bind `a`
+        self.binds[name] = Bind(line, imports, narrows)
         self.partial.pop(name, None)
 
     def visit_Name(self, node: ast.Name) -> None:
@@ -141,12 +181,12 @@ class _Scan(ast.NodeVisitor):
             if "function" not in self.scopes:
                 self.reads.append((node.id, node.lineno, node.col_offset))
         elif isinstance(node.ctx, ast.Store) and self._at_module():
-            self._bind(node.id, node.lineno)
+            self._bind(node.id, node.lineno, narrows=self.plain)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.visit(node.value)
         if isinstance(node.target, ast.Name) and self._outer() == "module":
-            self._bind(node.target.id, node.lineno)
+            self._bind(node.target.id, node.lineno, narrows=True)
             self.last_use[node.target.id] = max(self.last_use.get(node.target.id, 0), node.lineno)
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -205,8 +245,32 @@ class _Scan(ast.NodeVisitor):
 
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _visit_comprehension
 
-    def visit_Assign(self, node: ast.Assign) -> None:
+    def _visit_binding(self, node: ast.stmt, plain: bool) -> None:
+        self.plain = plain
         self.generic_visit(node)
+        self.plain = False
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._visit_binding(node, not _TYPE_MARKERS & set(_IDENT.findall(ast.unparse(node.annotation))))
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._visit_binding(node, True)
+
+    def visit_For(self, node: ast.For) -> None:
+        self._visit_binding(node, True)
+
+    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
+        self._visit_binding(node, True)
+
+    def visit_withitem(self, node: ast.withitem) -> None:
+        self.visit(node.context_expr)
+        if node.optional_vars is not None:
+            self.plain = True
+            self.visit(node.optional_vars)
+            self.plain = False
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self._visit_binding(node, not _type_like(node.value))
         if self._at_module() and _is_partial(node.value):
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -285,7 +349,11 @@ def _groups(facts: Sequence[CellFacts]) -> list[list[int]]:
 class _Group:
     name: str
     cells: list[int]
-    binds: dict[str, tuple[int, tuple[str, ...]]]
+    binds: dict[str, Bind]
+    #: names read or bound at its module level
+    mentions: set[str]
+    #: names still waiting for a partial type's completion (never read by our own lines)
+    pending: set[str]
     names: set[str]
     stars: list[str]
     #: names it mentions that no earlier group binds: the first group after it that binds each
@@ -293,17 +361,27 @@ class _Group:
 
 
 def _merge(name: str, members: list[int], facts: Sequence[CellFacts]) -> _Group:
-    binds: dict[str, tuple[int, tuple[str, ...]]] = {}
+    binds: dict[str, Bind] = {}
     names: set[str] = set()
+    mentions: set[str] = set()
+    pending: set[str] = set()
     stars: list[str] = []
     for i in members:
         binds.update(facts[i].binds)
         names |= facts[i].names
+        mentions |= facts[i].binds.keys() | {read[0] for read in facts[i].reads}
+        pending |= facts[i].pending
         stars.extend(facts[i].stars)
-    return _Group(name, members, binds, names, stars)
+    return _Group(name, members, binds, mentions, pending, names, stars)
 
 
-def _header(group: _Group, source_of: Mapping[str, _Group], stars: Sequence[str], prelude: Sequence[str]) -> list[str]:
+def _header(
+    group: _Group,
+    source_of: Mapping[str, _Group],
+    stars: Sequence[str],
+    prelude: Sequence[str],
+    narrowed: Mapping[str, _Group],
+) -> list[str]:
     lines: list[str] = []
     used_prelude = [n for n in prelude if n in group.names]
     if used_prelude:
@@ -312,27 +390,43 @@ def _header(group: _Group, source_of: Mapping[str, _Group], stars: Sequence[str]
     lines.extend(dict.fromkeys(stars))
     for name in sorted(source_of):
         origin = source_of[name]
-        imports = origin.binds[name][1]
+        imports = origin.binds[name].imports
         lines.extend(imports or (f"from {origin.name} import {name} as {name}",))
+    for name in sorted(narrowed):  # the type the previous cells left it with, as one module would see
+        lines.append(f"from {narrowed[name].name} import {NARROWED}{name} as {NARROWED_IN}{name}")
+        lines.append(f"{name} = {NARROWED_IN}{name}")
     return list(dict.fromkeys(lines))
 
 
-def _chain(groups: Sequence[_Group], prelude: Sequence[str]) -> Iterator[tuple[_Group, list[str], set[str]]]:
-    """Each group with its header (the names it mentions, from the group that bound them last before
-    it, else from the first one after it) and the names that come from after it."""
+def _chain(groups: Sequence[_Group], prelude: Sequence[str]) -> Iterator[tuple[_Group, list[str], set[str], list[str]]]:
+    """Each group with its header, the names that come from after it, and its trailer.
+
+    The header binds the names the group mentions, from the group that bound them last before it,
+    else from the first one after it; a plain value also gets the type it was narrowed to where it
+    was last mentioned (the trailer of that group keeps it as ``_jpn_<name>``).
+    """
     ahead: dict[str, _Group] = {}
     for group in reversed(groups):
         group.later = {n: ahead[n] for n in group.names - group.binds.keys() if n in ahead}
         ahead.update((name, group) for name in group.binds)
     last: dict[str, _Group] = {}
+    narrow_from: dict[str, _Group] = {}
     stars: list[str] = []
     for group in groups:
         source_of = {n: last[n] for n in group.names if n in last}
         forward = {n for n in group.later if n not in source_of}
+        narrowed = {n: narrow_from[n] for n in group.mentions if n in narrow_from and n in source_of}
         source_of.update((n, group.later[n]) for n in forward)
-        yield group, _header(group, source_of, stars, prelude), forward
+        trailer = sorted(
+            n
+            for n in group.mentions - group.pending
+            if (group.binds[n] if n in group.binds else last[n].binds[n] if n in last else Bind(0)).narrows
+        )
+        yield group, _header(group, source_of, stars, prelude, narrowed), forward, trailer
         for name in group.binds:
             last[name] = group
+            narrow_from.pop(name, None)
+        narrow_from.update((name, group) for name in trailer)
         stars.extend(group.stars)
 
 
@@ -350,12 +444,12 @@ def build_cell_chain(
     prelude = [name for name in IPYTHON_GLOBALS if name not in bound]
     modules: list[ChainModule] = []
     early: list[tuple[int, int, int, str]] = []
-    for group, header, forward in _chain(groups, prelude):
+    for group, header, forward, trailer in _chain(groups, prelude):
         early.extend(
             (cells[k][0], line, col, name)
             for k in group.cells
             for name, line, col in facts[k].reads
-            if name in forward and not group.later[name].binds[name][1]
+            if name in forward and not group.later[name].binds[name].imports
         )
         body: list[str] = []
         line_map: list[tuple[int, int] | None] = [None] * len(header)
@@ -364,5 +458,7 @@ def build_cell_chain(
             lines = _cell_lines(source)
             body.extend(lines)
             line_map.extend((index, n) for n in range(1, len(lines) + 1))
-        modules.append(ChainModule(group.name, "\n".join(header + body) + "\n", line_map))
+        tail = [f"{NARROWED}{name} = {name}" for name in trailer]
+        line_map.extend([None] * len(tail))
+        modules.append(ChainModule(group.name, "\n".join(header + body + tail) + "\n", line_map))
     return CellChain(modules, skipped, early)
