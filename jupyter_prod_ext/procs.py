@@ -116,7 +116,7 @@ def run_process(
 def start_process(
     argv: Sequence[str],
     *,
-    cwd: Path,
+    cwd: Path | None,
     env: Mapping[str, str] | None,
     stdin: int | IO[Any] | None,
     stdout: int | IO[Any] | None,
@@ -126,13 +126,13 @@ def start_process(
 ) -> subprocess.Popen[bytes]:
     """Start ``argv`` (no shell) in a session of its own, so its whole group can be killed.
 
-    ``env`` ``None`` inherits ours. A program that cannot start is a one-line :class:`ToolError`.
+    ``cwd`` and ``env`` ``None`` inherit ours. A program that cannot start is a one-line :class:`ToolError`.
     """
     label = what or Path(argv[0]).name
     try:
         return subprocess.Popen(  # noqa: S603 - argv list, no shell
             list(argv),
-            cwd=str(cwd),
+            cwd=str(cwd) if cwd is not None else None,
             env=dict(env) if env is not None else None,
             stdin=stdin,
             stdout=stdout,
@@ -204,17 +204,18 @@ class Worker:
         if proc is not None and proc.poll() is None:
             return proc
         try:
-            proc = subprocess.Popen(  # noqa: S603 - argv list, no shell
+            proc = start_process(
                 self.argv,
+                cwd=None,
                 env=self.env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=limit_memory(self.memory_bytes),  # noqa: PLW1509 - setrlimit only
+                memory_bytes=self.memory_bytes,
+                what=self.what,
             )
-        except OSError as exc:
-            raise WorkerFailed(f"Cannot start {self.what}: {exc.strerror or exc}.") from None
+        except ToolError as exc:
+            raise WorkerFailed(exc.message) from None
         self._proc = proc
         self.starts += 1
         # reaped as soon as it exits (its idle timeout): no zombie waits for the next call to be collected
