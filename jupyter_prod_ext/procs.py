@@ -13,6 +13,7 @@ and restarted when a request runs past its timeout.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import select
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -80,13 +81,17 @@ def run_process(
     merge_stderr: bool = False,
     what: str | None = None,
     memory_bytes: int | None = None,
+    grace: float | None = None,
 ) -> ProcessResult:
     """Run ``argv`` (no shell) and kill its whole process group when ``timeout`` expires.
 
     A new session is used so a hook's children (a linter started by the hook)
-    die with it instead of keeping our pipes open forever.
+    die with it instead of keeping our pipes open forever. Cancelling the thread's
+    :class:`CancelScope` kills the group too (``grace``: SIGTERM first, for a child
+    that stops processes of its own, then SIGKILL that many seconds later).
     """
     label = what or Path(argv[0]).name
+    _refuse_if_cancelled(label)
     proc = start_process(
         argv,
         cwd=cwd,
@@ -97,12 +102,20 @@ def run_process(
         memory_bytes=memory_bytes,
         what=label,
     )
+
+    def stop() -> None:
+        if grace is None:
+            kill_group(proc)
+        else:
+            terminate_group(proc, grace)
+
     try:
-        stdout, stderr = proc.communicate(input=input, timeout=timeout)
+        with stopped_on_cancel(stop):
+            stdout, stderr = proc.communicate(input=input, timeout=timeout)
     except subprocess.TimeoutExpired:
-        kill_group(proc)
+        stop()
         try:
-            stdout, stderr = proc.communicate(timeout=5)
+            stdout, stderr = proc.communicate(timeout=5 + (grace or 0))
         except subprocess.TimeoutExpired:
             stdout, stderr = b"", b""
         partial = (stdout or b"").decode("utf-8", errors="replace")
@@ -110,6 +123,7 @@ def run_process(
             f"{label} did not finish within {timeout:g} s and was stopped; retry, or look at what it waits for.",
             partial,
         ) from None
+    _refuse_if_cancelled(label, ran=True)  # killed by a cancel: what it printed is no answer
     return ProcessResult(tuple(argv), proc.returncode, stdout or b"", stderr or b"")
 
 
@@ -161,6 +175,97 @@ def kill_group_id(pgid: int | None) -> None:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+class Cancelled(ToolError):
+    """The work was cancelled on purpose (a newer request replaced it); its processes were killed."""
+
+
+class CancelScope:
+    """The processes working for one request, so a newer request can stop them (see :func:`cancellable`).
+
+    Each running process registers how to stop it; :meth:`cancel` stops them all, and any process the
+    request would start afterwards is refused (:class:`Cancelled`). ``cancel`` only sends signals, so
+    it may be called from the server's event loop.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stoppers: dict[int, Callable[[], None]] = {}
+        self._ids = itertools.count()
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self.cancelled = True
+            stoppers, self._stoppers = list(self._stoppers.values()), {}
+        for stop in stoppers:
+            stop()
+
+    def _add(self, stop: Callable[[], None]) -> int | None:
+        with self._lock:
+            if not self.cancelled:
+                key = next(self._ids)
+                self._stoppers[key] = stop
+                return key
+        stop()  # cancelled while it was starting
+        return None
+
+    def _remove(self, key: int | None) -> None:
+        if key is not None:
+            with self._lock:
+                self._stoppers.pop(key, None)
+
+
+_scopes = threading.local()
+
+
+@contextlib.contextmanager
+def cancellable(scope: CancelScope) -> Iterator[None]:
+    """Processes started by this thread inside the block are stopped by ``scope.cancel()``."""
+    previous = getattr(_scopes, "current", None)
+    _scopes.current = scope
+    try:
+        yield
+    finally:
+        _scopes.current = previous
+
+
+def current_scope() -> CancelScope | None:
+    scope = getattr(_scopes, "current", None)
+    return scope if isinstance(scope, CancelScope) else None
+
+
+@contextlib.contextmanager
+def stopped_on_cancel(stop: Callable[[], None]) -> Iterator[None]:
+    """While the block runs, cancelling this thread's scope calls ``stop`` (signals only: no waiting)."""
+    scope = current_scope()
+    key = scope._add(stop) if scope is not None else None
+    try:
+        yield
+    finally:
+        if scope is not None:
+            scope._remove(key)
+
+
+def _refuse_if_cancelled(label: str, *, ran: bool = False) -> None:
+    scope = current_scope()
+    if scope is not None and scope.cancelled:
+        raise Cancelled(f"{label} was {'stopped' if ran else 'not started'}: a newer request replaced this one.")
+
+
+def terminate_group(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM to the child's group (it stops its own children), SIGKILL ``grace`` seconds later."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+
+    def kill_if_alive() -> None:
+        if proc.poll() is None:
+            kill_group(proc)
+
+    timer = threading.Timer(grace, kill_if_alive)
+    timer.daemon = True
+    timer.start()
 
 
 class WorkerFailed(ToolError):
@@ -224,6 +329,7 @@ class Worker:
 
     def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request, wait at most ``timeout`` seconds for its answer."""
+        _refuse_if_cancelled(self.what)
         with self._lock:
             proc = self._start()
             assert proc.stdin is not None and proc.stdout is not None
@@ -233,7 +339,8 @@ class Worker:
             except OSError:
                 self._stop_locked()
                 raise WorkerFailed(f"{self.what} stopped unexpectedly; it is restarted on the next request.") from None
-            line = self._read_line(proc, timeout)
+            with stopped_on_cancel(lambda: kill_group(proc)):
+                line = self._read_line(proc, timeout)
             try:
                 answer = json.loads(line)
             except ValueError:

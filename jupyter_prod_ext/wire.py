@@ -72,6 +72,7 @@ GitOperation = Literal["merge", "rebase", "cherry-pick", "revert"]
 RunState = Literal["idle", "queued", "running", "done", "cancelled"]
 Normalization = Literal["addresses", "timestamps", "durations"]
 ChecksPreset = Literal["fast", "all"]
+SupersededStage = Literal["waiting", "running"]
 
 #: the editor's current nbformat JSON (validated by the notebook reader, typed by nbformat on the TS side)
 NotebookJSON = Annotated[dict[str, Any], Wire(expect="the notebook's JSON object", ts="nbformat.INotebookContent")]
@@ -166,13 +167,22 @@ class CheckListRow(TypedDict):
     description: str
 
 
+class SupersededDetails(TypedDict):
+    """``details`` of the 409 ``kind: "conflict"`` answer to a ``check``/``format`` replaced by a newer one
+    of the same notebook: before it ran (``waiting``), or while it ran (``running``: its black and mypy
+    were killed)."""
+
+    reason: Literal["superseded"]
+    stage: SupersededStage
+
+
 class ErrorBody(TypedDict):
     """Body of every non-2xx answer of our routes."""
 
     error: str
     kind: ErrorKind
-    #: structured reason: a commit refusal, "no-repo", or null
-    details: CommitRefusalDetails | NoRepoDetails | None
+    #: structured reason: a commit refusal, "no-repo", "superseded", or null
+    details: CommitRefusalDetails | NoRepoDetails | SupersededDetails | None
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -130,6 +130,7 @@ export interface IWireTypes {
   SliceItemDict: ISliceItem;
   SliceKind: SliceKind;
   StatusDict: IStatus;
+  SupersededDetails: ISupersededDetails;
   TypeErrorDict: ITypeError;
   TypecheckDict: ITypecheck;
   UnmovedChoice: UnmovedChoice;
@@ -323,15 +324,22 @@ export interface IErrorBody {
   error: string;
   kind: ErrorKind;
   /**
-   * structured reason: a commit refusal, "no-repo", or null
+   * structured reason: a commit refusal, "no-repo", "superseded", or null
    */
-  details: ICommitRefusalDetails | INoRepoDetails | null;
+  details: ICommitRefusalDetails | INoRepoDetails | ISupersededDetails | null;
 }
 /**
  * `details` of the 404 when the notebook is in no git repository.
  */
 export interface INoRepoDetails {
   reason: 'no-repo';
+}
+/**
+ * `details` of the 409 `kind: "conflict"` answer to a `check`/`format` replaced by a newer one of the same notebook: before it ran (`waiting`), or while it ran (`running`: its black and mypy were killed).
+ */
+export interface ISupersededDetails {
+  reason: 'superseded';
+  stage: 'waiting' | 'running';
 }
 export interface IFileStatus {
   path: string;

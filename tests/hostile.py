@@ -569,6 +569,57 @@ def assert_cli_error(code: int, stderr: str) -> str:
 
 
 
+#: A mypy plugin that records the pid of the mypy that loads it and sleeps while ``plugin-sleeps`` (next to
+#: it) names a number of seconds: a slow type check that is real mypy all the same.
+SLOW_MYPY_PLUGIN = """\
+import os
+import time
+from pathlib import Path
+
+from mypy.plugin import Plugin
+
+HERE = Path(__file__).resolve().parent
+
+
+def plugin(version: str) -> type[Plugin]:
+    with open(HERE / "plugin-pids", "a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()}\\n")
+    gate = HERE / "plugin-sleeps"
+    if gate.exists():
+        time.sleep(float(gate.read_text(encoding="utf-8")))
+    return Plugin
+"""
+
+
+def slow_mypy_server_config(tools: Path, home: Path, seconds: float, **settings: object) -> Path:
+    """The slow plugin in ``tools``, named in the server's own config (plugins come from there only).
+
+    Returns the ``plugin-pids`` file. ``settings``: more ``c.JupyterProd`` values.
+    """
+    tools.mkdir(parents=True, exist_ok=True)
+    plugin = tools / "slow_plugin.py"
+    plugin.write_text(SLOW_MYPY_PLUGIN, encoding="utf-8")
+    (tools / "plugin-sleeps").write_text(str(seconds), encoding="utf-8")
+    config = home / ".jupyter"
+    config.mkdir(parents=True, exist_ok=True)
+    lines = [f"c.JupyterProd.mypy_plugins = [{str(plugin)!r}]"]
+    lines += [f"c.JupyterProd.{key} = {value!r}" for key, value in settings.items()]
+    (config / "jupyter_server_config.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tools / "plugin-pids"
+
+
+def mypy_processes(marker: Path) -> list[int]:
+    """Living mypy/dmypy processes whose command line names ``marker`` (a test's own folder)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline", "status"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if "mypy" in cmdline and str(marker) in cmdline and proc.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(int(proc.info["pid"]))
+    return found
+
+
 def known_bug(owner: str, what: str) -> Any:
     """xfail(strict) for a bug reported to another module's owner: XPASS turns red once it is fixed,
     so the marker is removed and the test guards the fix from then on."""

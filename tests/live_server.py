@@ -96,6 +96,14 @@ def _pss_kib(pid: int) -> int:
         return 0  # gone meanwhile
 
 
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie is dead too)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def descendants(pid: int) -> list[int]:
     """Every living process started by ``pid``, its children's children too."""
     try:

@@ -16,14 +16,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from jupyter_prod_ext.errors import ToolError
 from jupyter_prod_ext.procs import ProcessTimeout, Worker, WorkerFailed
 
-from .hostile import nb_dict
-from .live_server import LiveServer, live_server
+from .hostile import nb_dict, slow_mypy_server_config
+from .live_server import LiveServer, alive, live_server
 
 FULL = os.environ.get("HOSTILE_FULL") == "1"
 MIB = 1024
@@ -235,6 +236,52 @@ def test_a_newer_check_of_the_same_notebook_replaces_a_waiting_one(tmp_path: Pat
         assert answers["running"][0] == 200 and answers["newer"][0] == 200, answers
         status, body = answers["older"]
         assert status == 409 and "newer check" in body["error"], body  # type: ignore[index]
+
+
+def _pids(path: Path) -> list[int]:
+    return [int(x) for x in path.read_text(encoding="utf-8").split()] if path.exists() else []
+
+
+@pytest.mark.parametrize("isolate_mib", [2.0, 0.0], ids=["in-the-server", "in-a-child-process"])
+def test_a_newer_check_stops_the_running_one_and_its_mypy(tmp_path: Path, isolate_mib: float) -> None:
+    """The older check's mypy daemon sleeps 120 s in a plugin: the newer check kills it and answers.
+
+    Also when the check runs in a child process (a large notebook, here every notebook): the child
+    stops its own mypy when it is told to stop.
+    """
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "a.ipynb").write_text(json.dumps(nb_dict("y: int = 'a'")), encoding="utf-8")
+    home = tmp_path / "home"
+    pids = slow_mypy_server_config(
+        tmp_path / "tools", home, 120, typecheck_timeout=300.0, isolate_notebook_mib=isolate_mib
+    )
+    with live_server(root, home) as srv:
+        answers: dict[str, tuple[int, Any, float]] = {}
+
+        def older() -> None:
+            answers["older"] = srv.post("check", {"path": "a.ipynb", "checks": ["type-error"]}, timeout=200)
+
+        thread = threading.Thread(target=older)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not _pids(pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        sleeping = _pids(pids)
+        assert sleeping, "mypy never loaded the plugin"
+        (tmp_path / "tools" / "plugin-sleeps").unlink()  # the newer check's mypy is quick
+        sent = time.monotonic()
+        status, body, seconds = srv.post("check", {"path": "a.ipynb", "checks": ["type-error"]}, timeout=200)
+        thread.join(timeout=200)
+        old_status, old_body, _ = answers["older"]
+        print(f"a newer check replaced a running one: the older answered {old_status}, the newer {status} "
+              f"in {seconds:.1f} s; the sleeping mypy {sleeping} gone: {not any(alive(p) for p in sleeping)}")  # fmt: skip
+        assert old_status == 409 and old_body["kind"] == "conflict", old_body
+        assert old_body["details"] == {"reason": "superseded", "stage": "running"}, old_body
+        assert "while it ran" in old_body["error"] and "\n" not in old_body["error"]
+        assert status == 200 and any("Incompatible types" in f["message"] for f in body["findings"]), body
+        assert time.monotonic() - sent < 60  # not the 120 s the older mypy would have slept
+        assert not any(alive(p) for p in sleeping), sleeping
 
 
 # --- the worker mechanism itself, with real processes ------------------------------------------

@@ -11,14 +11,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .hostile import nb_dict
-from .live_server import LiveServer, live_server, server_env
+from .hostile import mypy_processes, nb_dict, slow_mypy_server_config
+from .live_server import LiveServer, alive, live_server, server_env
 
 TOKEN = "ghp_" + "M4g1cL1n3T0k3nAbCdEfGhIjKlMnOpQrStUv"
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -90,6 +92,48 @@ def test_an_absurd_project_timeout_is_clamped_not_an_overflow(server: LiveServer
     assert "typecheck-timeout must be a positive number" in _one_line_refusal(status, answer)
 
 
+def test_an_absurd_timeout_with_a_slow_mypy_answers_and_leaves_no_mypy_behind(tmp_path: Path) -> None:
+    """The issue's case: typecheck-timeout = 1e9 and a mypy plugin that sleeps (2 s here), several checks.
+
+    Clamped, every check answers; afterwards the only mypy left is the project's one warm daemon (none
+    of the clients or one-shot runs), and it is gone once the server stops.
+    """
+    root = tmp_path / "root"
+    proj = root / "slowcfg"
+    proj.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q"], cwd=proj, check=True, timeout=30)
+    (proj / "pyproject.toml").write_text("[tool.jupyter-prod]\ntypecheck-timeout = 1e9\n", encoding="utf-8")
+    for name in ("a", "b"):
+        (proj / f"{name}.ipynb").write_text(json.dumps(nb_dict(f"{name}: int = 'a'")), encoding="utf-8")
+    home = tmp_path / "home"
+    slow_mypy_server_config(tmp_path / "tools", home, 2)
+    with live_server(root, home) as srv:
+        answers: list[tuple[int, Any]] = []
+
+        def check(name: str) -> None:
+            status, body, _ = srv.post("check", {"path": f"slowcfg/{name}.ipynb", "checks": ["type-error"]}, timeout=180)
+            answers.append((status, body))
+
+        threads = [threading.Thread(target=check, args=(name,)) for name in ("a", "b", "a", "b")]
+        for t in threads:
+            t.start()
+            time.sleep(0.3)
+        for t in threads:
+            t.join(timeout=180)
+        assert len(answers) == 4 and {s for s, _ in answers} <= {200, 409}, answers
+        assert any(s == 200 and "Incompatible types" in json.dumps(b) for s, b in answers), answers
+        time.sleep(1.0)
+        left = mypy_processes(tmp_path)
+        daemons = _daemon_pids(home)
+        print(f"typecheck-timeout 1e9, slow plugin: answers {sorted(s for s, _ in answers)}; mypy processes left "
+              f"{left} (the warm daemon {daemons})")  # fmt: skip
+        assert set(left) <= set(daemons) and len(left) <= 1, (left, daemons)
+    deadline = time.monotonic() + 15
+    while mypy_processes(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert mypy_processes(tmp_path) == []
+
+
 def test_no_absolute_server_path_in_a_mypy_failure(tmp_path: Path) -> None:
     root = tmp_path / "root"
     root.mkdir()
@@ -114,18 +158,6 @@ def _daemon_pids(home: Path) -> list[int]:
     return pids
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is dead too
-    try:
-        return Path(f"/proc/{pid}/status").read_text().find("State:\tZ") < 0
-    except OSError:
-        return False
-
-
 def test_the_mypy_daemon_dies_with_a_sigkilled_server(tmp_path: Path) -> None:
     root = tmp_path / "root"
     root.mkdir()
@@ -135,10 +167,10 @@ def test_the_mypy_daemon_dies_with_a_sigkilled_server(tmp_path: Path) -> None:
         status, answer, _ = srv.post("check", {"path": "nb.ipynb", "checks": ["type-error"]}, timeout=180)
         assert status == 200 and any("Incompatible" in f["message"] for f in answer["findings"]), answer
         daemons = _daemon_pids(home)
-        assert daemons and all(_alive(p) for p in daemons), daemons
+        assert daemons and all(alive(p) for p in daemons), daemons
         os.kill(srv.proc.pid, signal.SIGKILL)
         srv.proc.wait(timeout=10)
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and any(_alive(p) for p in daemons):
+        while time.monotonic() < deadline and any(alive(p) for p in daemons):
             time.sleep(0.2)
-        assert not any(_alive(p) for p in daemons), daemons
+        assert not any(alive(p) for p in daemons), daemons

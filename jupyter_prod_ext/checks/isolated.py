@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 from .. import formatting
 from .. import notebook as nbmod
 from ..errors import ProdError, ToolError
-from ..procs import PARENT_PID_ENV, run_process
+from ..procs import PARENT_PID_ENV, CancelScope, cancellable, run_process
 from ..typecheck import TypecheckSettings
 from ..types import ReportDict
 from . import quality
@@ -36,6 +37,8 @@ from .api import check_path
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent
 #: seconds the analysis of one notebook may take in the child, on top of black's and mypy's own timeouts
 ANALYSIS_SECONDS = 120.0
+#: seconds the child has to stop its own tools (black, mypy) when it is cancelled or timed out
+STOP_GRACE_SECONDS = 5.0
 #: the child's address-space ceiling (``RLIMIT_AS``) unless the server sets one
 DEFAULT_MEMORY_MIB = 4096
 
@@ -111,6 +114,7 @@ def check_path_isolated(
         timeout=ANALYSIS_SECONDS + tool_seconds,
         what="the check of a large notebook",
         memory_bytes=(memory_mib or DEFAULT_MEMORY_MIB) * 1024 * 1024,
+        grace=STOP_GRACE_SECONDS,
     )
     return _answer(result.returncode, result.out)
 
@@ -153,6 +157,15 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
     return {"report": report}
 
 
+def _stop(scope: CancelScope) -> None:
+    """SIGTERM (the server cancelled this check, or it ran out of time): stop our tools, then ourselves.
+
+    mypy and black run in sessions of their own, so killing this process's group would leave them.
+    """
+    scope.cancel()
+    os._exit(143)
+
+
 def main() -> None:
     """The child: one request on stdin, one answer on stdout, then exit.
 
@@ -160,7 +173,10 @@ def main() -> None:
     and no exit hook stopping the mypy daemons the check used: they stay warm for the server's
     next check and die with the server.
     """
-    answer = _serve(json.loads(sys.stdin.buffer.read()))
+    scope = CancelScope()
+    signal.signal(signal.SIGTERM, lambda *_: _stop(scope))
+    with cancellable(scope):
+        answer = _serve(json.loads(sys.stdin.buffer.read()))
     sys.stdout.write(json.dumps(answer))
     sys.stdout.flush()
     formatting.stop_worker()

@@ -195,10 +195,12 @@ class ProdHandler(APIHandler):
     ) -> T:
         """Run black/mypy work in the notebook's project lane (bounded; see :mod:`.lanes`).
 
-        ``replaceable``: a newer request for the same notebook replaces this one while it waits.
+        ``replaceable``: a newer request of the same route for the same notebook replaces this one,
+        waiting or running (a format does not replace a check).
         """
         project = str(find_project_root(notebook, self.root_dir))
-        return await self.lanes.slow(project, str(notebook) if replaceable else None, fn, *args, **kwargs)
+        key = f"{self.request.path} {notebook}" if replaceable else None
+        return await self.lanes.slow(project, key, fn, *args, **kwargs)
 
     def finish_json(self, payload: object) -> None:
         self.set_header("Content-Type", "application/json")

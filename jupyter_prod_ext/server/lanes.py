@@ -8,7 +8,9 @@ tokens made ``GET /api/contents`` wait 33 s. So none of our work takes them:
 * slow work (black, mypy, git checks, promotion) additionally waits in a lane per
   project: at most ``slow_per_project`` at once, at most ``slow_queue`` waiting in
   the whole server (more is a 503 "busy"), and a newer request for the same notebook
-  replaces an older one still waiting (that one is answered 409, "superseded").
+  replaces an older one, waiting or running: a running one's black and mypy are killed
+  with their process groups (``procs.CancelScope``), and it is answered 409 with
+  ``details: {"reason": "superseded", "stage": "waiting" | "running"}``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import anyio
 import anyio.to_thread
 
 from ..errors import ConflictError, ToolError
+from ..procs import CancelScope, cancellable
+from ..wire import SupersededDetails, SupersededStage
 
 T = TypeVar("T")
 
@@ -36,7 +40,18 @@ class BusyError(ToolError):
 
 
 class SupersededError(ConflictError):
-    """A newer request for the same notebook arrived while this one waited."""
+    """A newer request for the same notebook arrived while this one waited or ran."""
+
+    def __init__(self, stage: SupersededStage) -> None:
+        when = "before it ran" if stage == "waiting" else "while it ran (its black and mypy were stopped)"
+        super().__init__(f"A newer check of this notebook replaced this one {when}; its answer is the current one.")
+        self.details = SupersededDetails(reason="superseded", stage=stage)
+
+
+def _in_scope(scope: CancelScope, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn`` in a worker thread, its processes stopped when ``scope`` is cancelled."""
+    with cancellable(scope):
+        return fn(*args, **kwargs)
 
 
 class Lanes:
@@ -49,6 +64,8 @@ class Lanes:
         self._slow: anyio.CapacityLimiter | None = None
         self._projects: dict[str, anyio.CapacityLimiter] = {}
         self._latest: dict[str, int] = {}
+        #: the request of each notebook that runs now, to stop when a newer one arrives
+        self._running: dict[str, CancelScope] = {}
         self._numbers = itertools.count(1)
         self.waiting = 0
 
@@ -81,6 +98,9 @@ class Lanes:
         number = next(self._numbers)
         notebook = notebook if notebook is not None else f"#{number}"
         self._latest[notebook] = number
+        running = self._running.pop(notebook, None)
+        if running is not None:
+            running.cancel()  # the older request stops its tools now and answers "superseded"
         limiter = self._projects.get(project)
         if limiter is None:
             limiter = self._projects[project] = anyio.CapacityLimiter(self.slow_per_project)
@@ -88,16 +108,24 @@ class Lanes:
         try:
             async with limiter:
                 if self._latest.get(notebook) != number:
-                    raise SupersededError(
-                        "A newer check of this notebook replaced this one before it ran; its answer is the current one."
-                    )
+                    raise SupersededError("waiting")
+                scope = self._running[notebook] = CancelScope()
                 self.waiting -= 1
                 try:
-                    return await anyio.to_thread.run_sync(
-                        functools.partial(fn, *args, **kwargs), limiter=self._slow_limiter()
+                    result = await anyio.to_thread.run_sync(
+                        functools.partial(_in_scope, scope, fn, *args, **kwargs), limiter=self._slow_limiter()
                     )
+                except Exception:
+                    if scope.cancelled:  # whatever the killed tools made the work raise
+                        raise SupersededError("running") from None
+                    raise
                 finally:
                     self.waiting += 1
+                    if self._running.get(notebook) is scope:
+                        del self._running[notebook]
+                if scope.cancelled:  # the work may have turned the killed tools into findings
+                    raise SupersededError("running")
+                return result
         finally:
             self.waiting -= 1
             if self._latest.get(notebook) == number:

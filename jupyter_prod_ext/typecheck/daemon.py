@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -18,7 +19,7 @@ from ..config import ProjectConfig
 from ..errors import ToolError
 from ..locks import LockTimeout, exclusive
 from ..mypy_config import effective_config
-from ..procs import PARENT_PID_ENV, ProcessTimeout, run_process
+from ..procs import PARENT_PID_ENV, ProcessTimeout, kill_group_id, run_process, stopped_on_cancel
 from .output import _has_messages
 from .settings import TypecheckSettings
 
@@ -210,6 +211,23 @@ def _kill_daemon(status_file: Path, argv: list[str], cwd: Path, env: dict[str, s
         _daemons.pop(str(status_file), None)
 
 
+def _stop_daemon_now(status_file: Path) -> None:
+    """SIGKILL the daemon named in ``status_file`` (signals only: safe from the server's event loop).
+
+    A cancelled check must stop the daemon's work, not only its client: the daemon answers one
+    request at a time, so the newer check would otherwise wait for the stale one. The next
+    ``dmypy run`` finds the daemon dead and starts another.
+    """
+    try:
+        pid = json.loads(status_file.read_text(encoding="utf-8"))["pid"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if isinstance(pid, int) and pid > 1:
+        kill_group_id(pid)  # the daemon leads a session of its own (dmypy daemonizes)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def shutdown_workers() -> None:
     """Stop every mypy daemon this process started (tests, server shutdown, exit)."""
     with _daemons_guard:
@@ -275,6 +293,16 @@ def _ipc_run(status_file: Path, args: list[str], timeout: float) -> tuple[int, s
 
 
 def _run_mypy(
+    targets: Sequence[Path], project_root: Path, config: ProjectConfig, settings: TypecheckSettings, cache_dir: Path
+) -> tuple[int, str, str]:
+    """mypy on ``targets``; a cancelled check (a newer one replaced it) stops the daemon's work too."""
+    if settings.backend == "mypy":
+        return _run_backend(targets, project_root, config, settings, cache_dir)
+    with stopped_on_cancel(lambda: _stop_daemon_now(cache_dir / "dmypy.json")):
+        return _run_backend(targets, project_root, config, settings, cache_dir)
+
+
+def _run_backend(
     targets: Sequence[Path], project_root: Path, config: ProjectConfig, settings: TypecheckSettings, cache_dir: Path
 ) -> tuple[int, str, str]:
     env = _env(project_root)
