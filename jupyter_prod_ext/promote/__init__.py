@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from .api import PromoteOptions, promote
+from .options import PromoteOptions
+from .pipeline import promote
 
 __all__ = ["PromoteOptions", "promote"]

@@ -89,6 +89,35 @@ def map_blocks(text: str, blocks: list[Block]) -> LineMap:
     return lmap
 
 
+@dataclass
+class _Splices:
+    """The old module's lines and the edits to make in them, applied from the bottom up."""
+
+    lines: list[str]
+    nl: str
+    nodes: dict[str, ast.stmt]
+    imported: dict[str, tuple[str, str | None]]
+    #: (first line, last line, replacement lines); last < first means "insert before first"
+    splices: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    #: formatted blocks of new definitions, appended at the end
+    appended: list[str] = field(default_factory=list)
+
+    def as_lines(self, text: str) -> list[str]:
+        return [ln + self.nl for ln in text.split("\n")]
+
+    def text(self) -> str:
+        lines = list(self.lines)
+        for first, last, repl in sorted(self.splices, key=lambda s: (s[0], s[1]), reverse=True):
+            if last < first:
+                lines[first - 1 : first - 1] = repl
+            else:
+                lines[first - 1 : last] = repl
+        text = "".join(lines)
+        for block_text in self.appended:
+            text = text.rstrip("\r\n") + self.nl + self.nl + self.nl + block_text.replace("\n", self.nl) + self.nl
+        return text
+
+
 def merge_module(
     old: str,
     blocks: list[Block],
@@ -123,18 +152,26 @@ def merge_module(
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += "\n"
     nl = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    nodes = find_nodes(tree)
-    imported = _import_bindings(tree)
-    #: (first line, last line, replacement lines); last < first means "insert before first"
-    splices: list[tuple[int, int, list[str]]] = []
-    appended: list[str] = []
+    edit = _Splices(lines, nl, find_nodes(tree), _import_bindings(tree))
+    _place_blocks(edit, blocks, replaceable, display, result)
+    new_needs = _missing_imports(edit, needs, display, result)
+    if new_needs:
+        _add_imports(edit, tree, [ln + nl for ln in import_lines(new_needs, local) if ln])
+    _extend_all(edit, tree, exported, mode, display, result)
+    if result.problems:
+        return MergeResult(old, [], result.problems, result.warnings)
+    result.text = edit.text()
+    result.line_map = map_blocks(result.text.replace("\r\n", "\n"), blocks)
+    return result
 
-    def as_lines(text: str) -> list[str]:
-        return [ln + nl for ln in text.split("\n")]
 
+def _place_blocks(
+    edit: _Splices, blocks: list[Block], replaceable: set[str], display: str, result: MergeResult
+) -> None:
+    """A same-named definition is replaced in place (when it may be), a new one appended."""
     for block in blocks:
         name = block.name
-        if name in imported:
+        if name in edit.imported:
             result.problems.append(
                 Problem(
                     Reason.MODULE_CONFLICT,
@@ -142,13 +179,13 @@ def merge_module(
                 )
             )
             continue
-        node = nodes.get(name)
+        node = edit.nodes.get(name)
         if node is None:
-            appended.append(block.formatted)
+            edit.appended.append(block.formatted)
             result.added.append(name)
             continue
+        first, last = node_range(node)
         if name not in replaceable:
-            first, _ = node_range(node)
             result.problems.append(
                 Problem(
                     Reason.MODULE_CONFLICT,
@@ -157,13 +194,17 @@ def merge_module(
                 )
             )
             continue
-        first, last = node_range(node)
-        splices.append((first, last, as_lines(block.formatted)))
+        edit.splices.append((first, last, edit.as_lines(block.formatted)))
         result.replaced.append(name)
 
+
+def _missing_imports(
+    edit: _Splices, needs: list[ImportNeed], display: str, result: MergeResult
+) -> list[ImportNeed]:
+    """The imports the old module lacks; one bound to something else there is a conflict."""
     new_needs: list[ImportNeed] = []
     for need in needs:
-        have = imported.get(need.bound)
+        have = edit.imported.get(need.bound)
         if have is not None:
             if have != _need_key(need):
                 result.problems.append(
@@ -174,7 +215,7 @@ def merge_module(
                     )
                 )
             continue
-        if need.bound in nodes:
+        if need.bound in edit.nodes:
             result.problems.append(
                 Problem(
                     Reason.MODULE_CONFLICT,
@@ -183,20 +224,28 @@ def merge_module(
             )
             continue
         new_needs.append(need)
-    if new_needs:
-        new_lines = [ln + nl for ln in import_lines(new_needs, local) if ln]
-        import_nodes = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-        if import_nodes:
-            after = max(n.end_lineno or n.lineno for n in import_nodes)
-            splices.append((after + 1, after, new_lines))
-        else:
-            body = tree.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                after = body[0].end_lineno or body[0].lineno
-                splices.append((after + 1, after, [nl, *new_lines]))
-            else:
-                splices.append((1, 0, [*new_lines, nl]))
+    return new_needs
 
+
+def _add_imports(edit: _Splices, tree: ast.Module, new_lines: list[str]) -> None:
+    """After the last top-level import, else after the docstring, else at the top."""
+    import_nodes = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    if import_nodes:
+        after = max(n.end_lineno or n.lineno for n in import_nodes)
+        edit.splices.append((after + 1, after, new_lines))
+        return
+    body = tree.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        after = body[0].end_lineno or body[0].lineno
+        edit.splices.append((after + 1, after, [edit.nl, *new_lines]))
+    else:
+        edit.splices.append((1, 0, [*new_lines, edit.nl]))
+
+
+def _extend_all(
+    edit: _Splices, tree: ast.Module, exported: list[str], mode: Mode, display: str, result: MergeResult
+) -> None:
+    """A literal ``__all__`` gains the exported names; a computed one is left to the user (a warning)."""
     all_node = next((n for n in tree.body if _all_names(n) is not None), None)
     if all_node is not None:
         current = _all_names(all_node) or []
@@ -204,25 +253,11 @@ def merge_module(
         if wanted != current:
             text, error = format_text(all_line(wanted) + "\n", mode)
             first, last = node_range(all_node)
-            splices.append(
-                (first, last, as_lines(text.rstrip("\n")) if error is None else as_lines(all_line(wanted)))
+            edit.splices.append(
+                (first, last, edit.as_lines(text.rstrip("\n")) if error is None else edit.as_lines(all_line(wanted)))
             )
     elif exported and any(isinstance(n, ast.Assign) and "__all__" in _targets(n) for n in tree.body):
         result.warnings.append(f"{display} computes `__all__`; add {', '.join(exported)} to it yourself.")
-
-    if result.problems:
-        return MergeResult(old, [], result.problems, result.warnings)
-    for first, last, repl in sorted(splices, key=lambda s: (s[0], s[1]), reverse=True):
-        if last < first:
-            lines[first - 1 : first - 1] = repl
-        else:
-            lines[first - 1 : last] = repl
-    text = "".join(lines)
-    for block_text in appended:
-        text = text.rstrip("\r\n") + nl + nl + nl + block_text.replace("\n", nl) + nl
-    result.text = text
-    result.line_map = map_blocks(text.replace("\r\n", "\n"), blocks)
-    return result
 
 
 def _targets(node: ast.Assign) -> list[str]:

@@ -310,97 +310,87 @@ class _Slicer:
                 break
 
     def visit(self, c: Consumer) -> None:
+        """Each name ``c`` reads: moved along (definition, import, pure constant), made a parameter,
+        reported as unmoved data, or a problem (IPython-only, star import, undefined)."""
         self._checks(c)
         stmt = c.stmt
-        node = stmt.node
-        decorators: set[str] = set()
-        called: set[str] = set()
-        if node is not None:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                for d in node.decorator_list:
-                    decorators.update(n.id for n in ast.walk(d) if isinstance(n, ast.Name))
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
-                    called.add(sub.func.id)
+        decorators, called = _decorator_and_called_names(stmt.node)
         for name in stmt.free_names():
             key = (id(stmt), name)
             status = self.prog.status.get(key)
             src = self.prog.sources.get(key)
-            if status == "provided" or (status is None and name in BUILTIN_NAMES):
-                if not is_provided(name):
-                    self.out.problems.append(
-                        Problem(
-                            Reason.MAGIC,
-                            f"{c.label} runs `{name}` alone on a line, which IPython runs as the magic `%{name}`; "
-                            "a module cannot run magics.",
-                        )
-                    )
-                elif _ipython_only(name):
-                    self.out.problems.append(
-                        Problem(
-                            Reason.MAGIC,
-                            f"{c.label} uses `{name}`, which only IPython provides; a module has no `{name}` "
-                            "(for display: `from IPython.display import display`).",
-                        )
-                    )
-                continue
-            if status == "star":
-                mods = ", ".join(sorted({m for _, m in self.prog.du.star_imports})) or "*"
-                self.out.problems.append(
-                    Problem(
-                        Reason.STAR_IMPORT,
-                        f"{c.label} uses `{name}`, which only a star import (`from {mods} import *`) can provide; "
-                        "import the names you use explicitly, then promote again.",
-                    )
-                )
-                continue
-            if status in ("undefined", "deleted") or src is None:
-                self.out.problems.append(
-                    Problem(
-                        Reason.UNDEFINED_NAME,
-                        f"{c.label} uses `{name}`, which no cell defines before it; define or import it first.",
-                    )
-                )
+            if self._unavailable(c, name, status, src) or src is None:
                 continue
             if id(src) in self.body_ids or src is stmt or id(src) in self.piece_of:
                 continue
-            if name in decorators:
-                why = "decorator used by"
-            elif src.kind == "import":
-                why = "import used by"
-            elif src.kind == "class":
-                why = "class used by"
-            elif src.kind == "def":
-                why = "called by" if name in called else "used by"
-            else:
-                why = "constant used by"
-            reason = f"{why} {c.label}"
-            if src.node is None:
+            self._take(c, name, src, f"{_why(name, src, decorators, called)} {c.label}")
+
+    def _unavailable(self, c: Consumer, name: str, status: str | None, src: Stmt | None) -> bool:
+        """A name no statement of the notebook provides (builtins, IPython, a star import, nothing):
+        whether it was dealt with here (a problem recorded, or a builtin a module has too)."""
+        if status == "provided" or (status is None and name in BUILTIN_NAMES):
+            if not is_provided(name):
                 self.out.problems.append(
                     Problem(
                         Reason.MAGIC,
-                        f"{c.label} uses `{name}`, bound by an IPython magic in cell {src.cell}; a module cannot "
-                        "run magics.",
+                        f"{c.label} runs `{name}` alone on a line, which IPython runs as the magic `%{name}`; "
+                        "a module cannot run magics.",
                     )
                 )
-                continue
-            if isinstance(src.node, (ast.Import, ast.ImportFrom)):
-                self.add_import(src, name, reason)
-            elif c.auto_param and src.kind not in ("def", "class"):
-                # a function of the cells takes the notebook's values (constants included) as arguments
-                self.out.parameters.setdefault(name, []).append(c.label)
-            elif self.is_static(src):
-                self.add_piece(src, reason, False)
-                others = [
-                    s for s, e in self.prog.du.bindings.get(name, []) if not e.deferred and s is not src
-                ]
-                if others and src.kind not in ("def", "class"):
-                    self.out.warnings.append(
-                        f"`{name}` is assigned more than once in the notebook; the module keeps the value from "
-                        f"cell {src.cell}."
+            elif _ipython_only(name):
+                self.out.problems.append(
+                    Problem(
+                        Reason.MAGIC,
+                        f"{c.label} uses `{name}`, which only IPython provides; a module has no `{name}` "
+                        "(for display: `from IPython.display import display`).",
                     )
-            else:
-                self.unmoved(c, name, src)
+                )
+            return True
+        if status == "star":
+            mods = ", ".join(sorted({m for _, m in self.prog.du.star_imports})) or "*"
+            self.out.problems.append(
+                Problem(
+                    Reason.STAR_IMPORT,
+                    f"{c.label} uses `{name}`, which only a star import (`from {mods} import *`) can provide; "
+                    "import the names you use explicitly, then promote again.",
+                )
+            )
+            return True
+        if status in ("undefined", "deleted") or src is None:
+            self.out.problems.append(
+                Problem(
+                    Reason.UNDEFINED_NAME,
+                    f"{c.label} uses `{name}`, which no cell defines before it; define or import it first.",
+                )
+            )
+            return True
+        return False
+
+    def _take(self, c: Consumer, name: str, src: Stmt, reason: str) -> None:
+        """``src`` provides ``name`` to ``c``: move it along, or make it a parameter, or ask (unmoved)."""
+        if src.node is None:
+            self.out.problems.append(
+                Problem(
+                    Reason.MAGIC,
+                    f"{c.label} uses `{name}`, bound by an IPython magic in cell {src.cell}; a module cannot "
+                    "run magics.",
+                )
+            )
+        elif isinstance(src.node, (ast.Import, ast.ImportFrom)):
+            self.add_import(src, name, reason)
+        elif c.auto_param and src.kind not in ("def", "class"):
+            # a function of the cells takes the notebook's values (constants included) as arguments
+            self.out.parameters.setdefault(name, []).append(c.label)
+        elif self.is_static(src):
+            self.add_piece(src, reason, False)
+            others = [s for s, e in self.prog.du.bindings.get(name, []) if not e.deferred and s is not src]
+            if others and src.kind not in ("def", "class"):
+                self.out.warnings.append(
+                    f"`{name}` is assigned more than once in the notebook; the module keeps the value from "
+                    f"cell {src.cell}."
+                )
+        else:
+            self.unmoved(c, name, src)
 
     def unmoved(self, c: Consumer, name: str, src: Stmt) -> None:
         """A data name the moved code reads: record who reads it and how, then apply the user's choice."""
@@ -410,7 +400,7 @@ class _Slicer:
                 name,
                 src,
                 f"`{name}` (cell {src.cell}) is data the notebook computes "
-                f"(`{_short(self.prog.source_text(src))}`)",
+                f"(`{short(self.prog.source_text(src))}`)",
                 self.prog.source_text(src),
             )
             self.out.unmoved.append(u)
@@ -475,7 +465,34 @@ class _Slicer:
                     self.out.imports.append(ImportNeed(src, name, base, alias.name, alias.asname, reason))
 
 
-def _short(text: str, limit: int = 60) -> str:
+def _decorator_and_called_names(node: ast.AST | None) -> tuple[set[str], set[str]]:
+    """Names in the decorators of a definition, and names called anywhere in it (to say why a name moves)."""
+    decorators: set[str] = set()
+    called: set[str] = set()
+    if node is not None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for d in node.decorator_list:
+                decorators.update(n.id for n in ast.walk(d) if isinstance(n, ast.Name))
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+                called.add(sub.func.id)
+    return decorators, called
+
+
+def _why(name: str, src: Stmt, decorators: set[str], called: set[str]) -> str:
+    if name in decorators:
+        return "decorator used by"
+    if src.kind == "import":
+        return "import used by"
+    if src.kind == "class":
+        return "class used by"
+    if src.kind == "def":
+        return "called by" if name in called else "used by"
+    return "constant used by"
+
+
+def short(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut to ``limit`` characters: code quoted in a message."""
     one = " ".join(text.split())
     return one if len(one) <= limit else one[: limit - 1] + "…"
 
