@@ -764,6 +764,98 @@ def test_round_trip_a_hand_edit_goes_back_to_the_cell(
     assert "changed in this cell since it was promoted" in found["message"] and found["fix"] is None
 
 
+def _drift_findings(nb: Path, root: Path) -> list[Any]:
+    from jupyter_prod_ext.checks import Context
+    from jupyter_prod_ext.checks.engine import run_checks
+    from jupyter_prod_ext.notebook import load_notebook
+
+    ctx = Context(nb=load_notebook(nb), file=nb, project_root=root)
+    return list(run_checks(ctx, ["promoted-drift"])["findings"])
+
+
+def _run_cells(sources: list[str]) -> str:
+    """Run the notebook's code cells in order in one namespace (as a kernel would); what they print."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    namespace: dict[str, Any] = {}
+    with contextlib.redirect_stdout(out):
+        for source in sources:
+            exec(compile(source, "<cell>", "exec"), namespace)  # noqa: S102 - the test's own notebook
+    return out.getvalue()
+
+
+def _gain_scale(module: Path) -> None:
+    """A hand edit in the module: ``area`` gains a required keyword-only parameter."""
+    text = module.read_text(encoding="utf-8")
+    edited = text.replace("def area(r):", "def area(r, *, scale):").replace("r**2", "r**2 * scale")
+    assert edited != text
+    module.write_text(edited, encoding="utf-8")
+
+
+def test_update_from_module_keeps_calls_valid_when_a_keyword_only_parameter_is_gained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jupyter_prod_ext.cli.main import main
+
+    cells = [
+        "import math",
+        "def area(r):\n    return math.pi * r**2",
+        "scale = 3",
+        "print(round(area(2), 3))",
+        "def doubled(r):\n    return 2 * area(r)",
+        "print(round(doubled(1), 3))",
+    ]
+    root, nb = make_project(tmp_path, *cells)
+    assert run(root, nb, names=["area"], rewrite=False)["ok"]
+    _gain_scale(root / "src/demo_pkg/features.py")
+
+    (found,) = _drift_findings(nb, root)
+    pulled = "def area(r, *, scale):\n    return math.pi * r**2 * scale"
+    assert found["fix"]["cells"] == {
+        "1": pulled,
+        "3": "print(round(area(2, scale=scale), 3))",
+        "4": "def doubled(r):\n    return 2 * area(r, scale=scale)",
+    }
+    # the cell alone would break the notebook's calls; with the fix they run and use the notebook's scale
+    with pytest.raises(TypeError, match="scale"):
+        _run_cells([pulled if i == 1 else c for i, c in enumerate(cells)])
+    fixed = [found["fix"]["cells"].get(str(i), c) for i, c in enumerate(cells)]
+    assert _run_cells(fixed) == "37.699\n18.85\n"
+
+    # the CLI's way back writes the same cells; the notebook on disk runs
+    assert main(["promote", str(nb), "--pull", "area"]) == 0
+    assert "pulled area from src/demo_pkg/features.py into cell 1" in capsys.readouterr().out
+    written = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    assert written == fixed
+    assert _run_cells(written) == "37.699\n18.85\n"
+    assert _drift_findings(nb, root) == []
+
+
+def test_update_from_module_is_refused_when_the_notebook_has_no_value_for_a_gained_keyword(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jupyter_prod_ext.cli.main import main
+
+    root, nb = make_project(tmp_path, "import math", "def area(r):\n    return math.pi * r**2", "print(area(2))")
+    assert run(root, nb, names=["area"], rewrite=False)["ok"]
+    _gain_scale(root / "src/demo_pkg/features.py")
+    reason = (
+        "`area` in src/demo_pkg/features.py now needs the keyword-only `scale`, and cell 2 calls it with no "
+        "`scale` defined before; define it or pass a value there, then update the cell from the module again."
+    )
+    (found,) = _drift_findings(nb, root)
+    assert found["fix"] is None and found["hint"] == reason
+    assert "was edited by hand in src/demo_pkg/features.py" in found["message"]
+
+    before = nb.read_bytes()
+    assert main(["promote", str(nb), "--pull", "area"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert reason in err and "\n" not in err and "Traceback" not in err
+    assert nb.read_bytes() == before
+
+
 def test_as_function_passes_a_parameter_to_a_helper_that_reads_data(tmp_path: Path) -> None:
     root, nb = make_project(
         tmp_path,

@@ -17,19 +17,29 @@ def promoted_drift(ctx: Context) -> Iterator[Finding]:
     root = ctx.project_root or (ctx.file.parent if ctx.file is not None else None)
     if root is None or not isinstance(ctx.nb.metadata.get("jupyter_prod"), dict):
         return
-    from ..promote.roundtrip import cell_drift  # the promotion engine loads only for such notebooks
+    from ..errors import InputError
+    from ..promote.roundtrip import cell_drift, pulled_sources  # loads only for notebooks with a ledger
 
     for d in cell_drift(ctx.nb, root):
         if d.state == "module-edited":
+            hint = (
+                "Update the cell from the module to keep that edit, or promote the cell again and choose Force "
+                "to overwrite the module with the cell."
+            )
+            try:
+                # the notebook's calls of a function that gained keyword-only parameters are updated too
+                cells = {str(cell): source for cell, source in pulled_sources(ctx.nb, [d]).items()}
+            except InputError as exc:  # no update keeps the notebook's calls valid: say why, offer none
+                yield ctx.finding(CHECK_ID, "warning", d.cell, d.line, _edited(d.name, d.module), str(exc))
+                continue
             yield ctx.finding(
                 CHECK_ID,
                 "warning",
                 d.cell,
                 d.line,
-                f"`{d.name}` was edited by hand in {d.module} since it was promoted from this cell.",
-                "Update the cell from the module to keep that edit, or promote the cell again and choose Force "
-                "to overwrite the module with the cell.",
-                fix={"description": "Update cell from module", "cells": {str(d.cell): d.pulled_source}},
+                _edited(d.name, d.module),
+                hint,
+                fix={"description": "Update cell from module", "cells": cells},
             )
         else:
             yield ctx.finding(
@@ -40,3 +50,7 @@ def promoted_drift(ctx: Context) -> Iterator[Finding]:
                 f"`{d.name}` changed in this cell since it was promoted to {d.module}.",
                 "Promote the cell again (Promote to Module…) so the module has the new version.",
             )
+
+
+def _edited(name: str, module: str) -> str:
+    return f"`{name}` was edited by hand in {module} since it was promoted from this cell."

@@ -87,7 +87,7 @@ def plan_rewrite(
     for s in prog.du.stmts:
         if id(s) in removed_ids:
             ranges.setdefault(s.cell, []).append((prog.stmt_first_line(s), s.end_line))
-    edited = _pass_parameters(prog, remaining, call_params or {})
+    edited = pass_call_keywords(prog, remaining, call_params or {})
     for cell in edited:
         ranges.setdefault(cell, [])
     sources: dict[int, str | None] = {}
@@ -133,8 +133,10 @@ def plan_rewrite(
     return rw
 
 
-def _pass_parameters(prog: Program, remaining: list[Stmt], takes: dict[str, list[str]]) -> dict[int, str]:
-    """Cells whose calls of a function that gained parameters now pass them (``f(x, df=df)``)."""
+def pass_call_keywords(prog: Program, remaining: list[Stmt], takes: dict[str, list[str]]) -> dict[int, str]:
+    """Cells whose calls of a function that gained parameters now pass them (``f(x, df=df)``).
+
+    Inserted inside the call's line, never as a new line: the cells' line numbers stay valid."""
     if not takes:
         return {}
     inserts: dict[int, list[tuple[int, int, str]]] = {}

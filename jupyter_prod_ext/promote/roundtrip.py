@@ -5,23 +5,32 @@ The notebook and the module are compared definition by definition through the le
 that became an import already reads the module). When both texts are the same there is nothing
 to do; otherwise the ledger's hashes say which side moved: the module (``module-edited``: the
 cell can be updated from the module) or the cell (``cell-changed``: promote it again).
+
+A function that gained required keyword-only parameters in the module would break the notebook's
+own calls of it: those calls pass the notebook's values of the same names (``f(x, scale=scale)``),
+checked by analysing the updated notebook again; when a call cannot (no such name before it), the
+update is refused with the reason instead.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..analysis import analyse
 from ..errors import InputError, ProdError
-from ..notebook import Notebook
+from ..notebook import PARSE_ERRORS, Notebook, parse_python
 from ..paths import resolve_under
 from . import ledger
 from .merge import read_existing
 from .module import node_range
+from .rewrite import pass_call_keywords
+from .select import Program
 from .types import DriftState, LedgerRecord, MetadataEdit
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
@@ -40,6 +49,10 @@ class CellDrift:
     #: the cell's source with the definition replaced by ``module_text``
     pulled_source: str
     record: LedgerRecord
+    #: last line of the definition in the cell
+    end_line: int = 0
+    #: required keyword-only parameters the module's version has and the cell's does not
+    gained: tuple[str, ...] = ()
 
 
 def _names(node: ast.stmt) -> list[str]:
@@ -105,15 +118,97 @@ def cell_drift(nb: Notebook, root: Path) -> list[CellDrift]:
         else:
             continue  # both as promoted (black reflowed the module's copy): in sync
         pulled = "\n".join(lines[: first - 1] + module_text.split("\n") + lines[last:])
-        out.append(CellDrift(name, rec["module"], state, cell, first, module_text, pulled, rec))
+        gained = _gained_keywords(node, module_text)
+        out.append(CellDrift(name, rec["module"], state, cell, first, module_text, pulled, rec, last, gained))
     return out
+
+
+def _required_keywords(node: ast.AST | None) -> list[str]:
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    return [a.arg for a, default in zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True) if default is None]
+
+
+def _gained_keywords(cell_node: ast.stmt, module_text: str) -> tuple[str, ...]:
+    """Keyword-only parameters without a default in the module's version that the cell's lacks."""
+    try:
+        tree = parse_python(module_text)
+    except PARSE_ERRORS:
+        return ()
+    had = set(_required_keywords(cell_node))
+    return tuple(p for p in _required_keywords(tree.body[0] if tree.body else None) if p not in had)
+
+
+def pulled_sources(nb: Notebook, drifts: list[CellDrift]) -> dict[int, str]:
+    """New cell sources that take each drifted definition back from its module; the notebook's calls of
+    a function that gained required keyword-only parameters pass the notebook's values of those names.
+
+    Raises :class:`InputError` (one line) when a call cannot be kept valid that way."""
+    takes = {d.name: list(d.gained) for d in drifts if d.gained}
+    sources: dict[int, str] = {}
+    if takes:
+        prog = Program.build(nb, analyse(nb))
+        pulled = {(d.cell, d.name) for d in drifts}
+        remaining = [
+            s for s in prog.du.stmts if not (s.kind == "def" and any((s.cell, n) in pulled for n in s.bound_names()))
+        ]
+        sources = pass_call_keywords(prog, remaining, takes)
+    for d in drifts:
+        lines = sources.get(d.cell, nb.cells[d.cell].source).split("\n")
+        sources[d.cell] = "\n".join(lines[: d.line - 1] + d.module_text.split("\n") + lines[d.end_line :])
+    if takes:
+        _check_calls(nb, sources, drifts)
+    return sources
+
+
+def _check_calls(nb: Notebook, sources: dict[int, str], drifts: list[CellDrift]) -> None:
+    """Every call of a pulled function passes its new keywords, and each value it passes is defined there."""
+    after = dataclasses.replace(
+        nb, cells=[dataclasses.replace(c, source=sources.get(c.index, c.source)) for c in nb.cells], _units=None
+    )
+    gained = {d.name: d for d in drifts if d.gained}
+    pulled = {(d.cell, d.name) for d in drifts}
+    for unit in after.units():
+        for stmt in unit.tree.body if unit.tree is not None else []:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (unit.cell.index, stmt.name) in pulled:
+                continue  # the module's own text: its calls are the module's
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in gained:
+                    _check_call(node, gained[node.func.id], unit.cell.index)
+    bad = ("undefined", "deleted", "later", "star")
+    before = {(r.stmt.cell, r.event.name) for r in analyse(nb).resolutions if r.status in bad}
+    names = {p: d for d in gained.values() for p in d.gained}
+    for r in analyse(after).resolutions:
+        owner = names.get(r.event.name)
+        if owner is not None and r.status in bad and (r.stmt.cell, r.event.name) not in before:
+            raise InputError(
+                f"`{owner.name}` in {owner.module} now needs the keyword-only `{r.event.name}`, and cell {r.stmt.cell} "
+                f"calls it with no `{r.event.name}` defined before; define it or pass a value there, then update "
+                "the cell from the module again."
+            )
+
+
+def _check_call(call: ast.Call, d: CellDrift, cell: int) -> None:
+    """A call the update could not give the new keywords (a line IPython rewrote) is refused."""
+    given = {k.arg for k in call.keywords}
+    missing = [p for p in d.gained if p not in given and None not in given]
+    if missing:
+        raise InputError(
+            f"`{d.name}` in {d.module} now needs {_keywords(missing)} and cell {cell} calls it in a line "
+            "that cannot be updated; pass it there, then update the cell from the module again."
+        )
+
+
+def _keywords(names: list[str]) -> str:
+    listed = ", ".join(f"`{n}`" for n in names)
+    return f"the keyword-only {listed}" if len(names) == 1 else f"the keyword-only parameters {listed}"
 
 
 def pull_edits(nb: Notebook, root: Path, names: list[str]) -> tuple[dict[int, str], MetadataEdit]:
     """New cell sources that take each named definition back from its module, and the ledger that records
     them as in sync. Raises :class:`InputError` for a name that has nothing to pull."""
     drift = {d.name: d for d in cell_drift(nb, root)}
-    sources: dict[int, str] = {}
+    cells: set[int] = set()
     updated: list[LedgerRecord] = []
     for name in names:
         d = drift.get(name)
@@ -124,15 +219,15 @@ def pull_edits(nb: Notebook, root: Path, names: list[str]) -> tuple[dict[int, st
             raise InputError(
                 f"`{name}` is the same in the notebook and its module (or no cell holds it); nothing to pull."
             )
-        if d.cell in sources:
+        if d.cell in cells:
             # a second definition in the same cell: apply to the already pulled text
             raise InputError(
                 f"`{name}` shares cell {d.cell} with another name being pulled; pull them one at a time."
             )
-        sources[d.cell] = d.pulled_source
+        cells.add(d.cell)
         text_hash = ledger.text_hash(d.module_text)
         updated.append({**d.record, "source_sha256": text_hash, "module_sha256": text_hash})
-    return sources, _synced_ledger(nb, updated)
+    return pulled_sources(nb, [drift[n] for n in names]), _synced_ledger(nb, updated)
 
 
 def _synced_ledger(nb: Notebook, updated: list[LedgerRecord]) -> MetadataEdit:
