@@ -22,11 +22,14 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def atomic_write_text(path: Path, text: str, *, expected_sha256: str | None = None) -> None:
+def atomic_write_text(path: Path, text: str, *, expected_sha256: str | None = None, durable: bool = True) -> None:
     """Write ``text`` to ``path`` through a temporary file and ``os.replace``.
 
     With ``expected_sha256`` the current content must still hash to it (the
     caller read the file earlier and must not clobber a concurrent edit).
+    ``durable=False`` skips the ``fsync``: for files we can generate again (a
+    notebook's thousand cell modules for mypy), where it costs seconds and a crash
+    loses nothing; readers still see the old or the new file, never half of one.
     """
     from .errors import ConflictError
 
@@ -48,7 +51,8 @@ def atomic_write_text(path: Path, text: str, *, expected_sha256: str | None = No
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
         replaced = True

@@ -155,11 +155,11 @@ def _run_plan(
 def _module_plan(cells: Sequence[tuple[int, str]], cache_dir: Path, digest: str, project_root: Path) -> _Plan:
     """The whole notebook as one virtual module."""
     module = build_virtual_module(cells)
-    target = cache_dir / f"jupyter_prod_nb_{digest}.py"
+    target = (cache_dir / f"jupyter_prod_nb_{digest}.py").resolve()
     return _Plan(
         [target],
         cells_mapper({target: module.line_map}, project_root),
-        lambda: write_if_changed(target, module.text),
+        lambda: write_if_changed(target, module.text, durable=False),
         module.skipped_cells,
     )
 
@@ -173,7 +173,7 @@ def _write_modules(folder: Path, texts: dict[Path, str]) -> None:
     """Write the chain's modules that changed (each on its own mtime rule) and drop stale ones."""
     folder.mkdir(exist_ok=True)
     for path, text in texts.items():
-        write_if_changed(path, text)
+        write_if_changed(path, text, durable=False)
     horizon = time.time() - _STALE_SECONDS
     with os.scandir(folder) as entries:
         stale = [
@@ -230,7 +230,7 @@ def _cells_plan(
     backend: Backend,
 ) -> _Plan:
     """One module per cell (or short run of cells), chained by imports: see :mod:`.cells`."""
-    folder = cache_dir / f"nb_{digest}"
+    folder = (cache_dir / f"nb_{digest}").resolve()
     chain = build_cell_chain(cells, f"{MODULE_PREFIX}{digest[:10]}_", cell_ids)
     texts = {folder / f"{m.name}.py": m.text for m in chain.modules}
     line_maps: dict[Path, LineMap] = {folder / f"{m.name}.py": m.line_map for m in chain.modules}

@@ -87,17 +87,20 @@ def _elsewhere(raw: _Raw, project_root: Path, module_line: int | None = None) ->
 
 
 def cells_mapper(line_maps: Mapping[Path, LineMap], project_root: Path) -> _Mapper:
-    """Messages about the generated modules go to ``(cell, line)``; lines we added are dropped.
+    """Messages about the generated modules (``line_maps``' keys: resolved paths) go to ``(cell, line)``;
+    lines we added are dropped.
 
     A type named through a generated module loses that prefix: the user never sees those modules.
     """
-    by_path = {path.resolve(): line_map for path, line_map in line_maps.items()}
+    by_path = dict(line_maps)  # keys resolved by the caller: a thousand realpath calls per check add up
 
     def mapper(raw: _Raw) -> list[TypeErrorItem]:
-        try:
-            line_map = by_path.get(_abs(raw.file, project_root))
-        except OSError:
-            line_map = None
+        line_map = by_path.get(Path(raw.file))  # mypy prints the absolute paths it was given
+        if line_map is None:
+            try:
+                line_map = by_path.get(_abs(raw.file, project_root))
+            except OSError:
+                line_map = None
         if line_map is None:
             return [_elsewhere(raw, project_root)]
         where = line_map[raw.line - 1] if raw.line <= len(line_map) else None

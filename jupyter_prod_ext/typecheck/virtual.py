@@ -74,11 +74,12 @@ def build_virtual_module(cells: Sequence[tuple[int, str]]) -> VirtualModule:
     return VirtualModule(text, prelude_map + line_map, skipped)
 
 
-def write_if_changed(path: Path, text: str) -> bool:
+def write_if_changed(path: Path, text: str, *, durable: bool = True) -> bool:
     """Write ``text`` unless the file already holds it; return whether it was written.
 
     A rewrite always lands on a later whole-second mtime than the previous one,
     because mypy's cache and dmypy's watcher compare ``int(mtime)`` and size only.
+    ``durable=False`` for generated modules (see :func:`atomic_write_text`).
     """
     try:
         previous = path.stat()
@@ -87,7 +88,7 @@ def write_if_changed(path: Path, text: str) -> bool:
         floor = int(previous.st_mtime) + 1
     except (OSError, UnicodeDecodeError):
         floor = 0
-    atomic_write_text(path, text)
+    atomic_write_text(path, text, durable=durable)
     stamp = max(int(time.time()), floor)
     os.utime(path, (stamp, stamp))
     return True
