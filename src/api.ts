@@ -119,6 +119,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether the server replaced this request by a newer one of the same notebook
+ * (409, `details.reason` "superseded"): not a failure, the newer answer is the
+ * one to show.
+ */
+export function isSuperseded(error: ApiError): boolean {
+  const details = error.details as { reason?: unknown } | null;
+  return error.status === 409 && details?.reason === 'superseded';
+}
+
 function isErrorBody(data: unknown): data is IErrorBody {
   return (
     typeof data === 'object' &&

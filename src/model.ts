@@ -17,6 +17,7 @@ import {
   ICheckRequest,
   IFinding,
   IReport,
+  isSuperseded,
   Severity
 } from './api';
 import {
@@ -364,6 +365,11 @@ export class ReadinessModel {
               'internal',
               null
             );
+      if (isSuperseded(error)) {
+        // A newer check of this notebook replaced this one on the server: no
+        // error to show; the newer one's answer updates the report.
+        return this._isDisposed ? null : this._report;
+      }
       if (!this._isDisposed) {
         this._error = error;
       }

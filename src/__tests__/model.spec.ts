@@ -173,6 +173,28 @@ describe('ReadinessModel', () => {
     expect(model.error).toBeNull();
   });
 
+  it('takes a check the server replaced by a newer one as no error', async () => {
+    const errors: ApiError[] = [];
+    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    mock.respond(200, report([finding('undefined-name', 1)], FAST, 10));
+    await model.check('fast');
+    mock.respond(409, {
+      error:
+        'A newer check of this notebook replaced this one while it ran (its black and mypy were stopped); its answer is the current one.',
+      kind: 'conflict',
+      details: { reason: 'superseded', stage: 'running' }
+    });
+    nb.saved.emit();
+    await flushPromises(10);
+    expect(errors).toEqual([]);
+    expect(model.error).toBeNull();
+    expect(model.score).toBe(10);
+    // any other conflict is still an error
+    mock.respond(409, { error: 'Busy.', kind: 'conflict', details: null });
+    await expect(model.check('all')).rejects.toBeInstanceOf(ApiError);
+    expect(model.error?.message).toBe('Busy.');
+  });
+
   it('reports failures of automatic checks through autoCheckFailed', async () => {
     const errors: ApiError[] = [];
     model.autoCheckFailed.connect((_, e) => errors.push(e));
