@@ -104,6 +104,14 @@ def alive(pid: int) -> bool:
         return False
 
 
+def command(pid: int) -> str:
+    """The process's command line ("" once it is gone)."""
+    try:
+        return " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return ""
+
+
 def descendants(pid: int) -> list[int]:
     """Every living process started by ``pid``, its children's children too."""
     try:

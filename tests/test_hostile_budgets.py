@@ -24,7 +24,7 @@ from jupyter_prod_ext.errors import ToolError
 from jupyter_prod_ext.procs import ProcessTimeout, Worker, WorkerFailed
 
 from .hostile import nb_dict, slow_mypy_server_config
-from .live_server import LiveServer, alive, live_server
+from .live_server import LiveServer, alive, command, descendants, live_server
 
 FULL = os.environ.get("HOSTILE_FULL") == "1"
 MIB = 1024
@@ -56,12 +56,17 @@ class _PeakSampler:
     def __init__(self, server: LiveServer) -> None:
         self.server = server
         self.peak = 0
+        #: whether a check ran in a child process (checks.isolated) meanwhile
+        self.isolated = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.is_set():
             self.peak = max(self.peak, self.server.tree_pss_kib())
+            self.isolated = self.isolated or any(
+                "jupyter_prod_ext.checks.isolated" in command(pid) for pid in descendants(self.server.proc.pid)
+            )
             self._stop.wait(0.02)
 
     def __enter__(self) -> _PeakSampler:
@@ -129,6 +134,24 @@ def test_50000_cells_are_answered_within_bounds_and_memory_returns_to_idle(serve
         assert seconds < (10 if FULL else 30)  # the figure is measured on a quiet machine; CI shares its cores
         assert added < 500 * MIB
         assert after - idle < 30 * MIB, "the server kept memory after the check"
+
+
+def test_the_editors_notebook_counts_by_its_cells_not_its_outputs(server: LiveServer) -> None:
+    """An image-heavy notebook (3 MB of outputs, two cells) sent by the editor stays in the server, with
+    its keystroke session; one with 2,500 cells is checked in a child process."""
+    heavy = nb_dict("import base64", "x = 1")
+    heavy["cells"][1]["outputs"] = [
+        {"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo" * 300_000}}
+    ]
+    (server.root / "heavy.ipynb").write_text(json.dumps(heavy), encoding="utf-8")
+    small_body = {"path": "heavy.ipynb", "checks": "fast", "notebook": nb_dict("import base64", "x = 1")}
+    many = nb_dict(*[f"v{i} = {i}" for i in range(2_500)])
+    for body, expected in ((small_body, False), ({"path": "many.ipynb", "checks": "fast", "notebook": many}, True)):
+        with _PeakSampler(server) as sampler:
+            status, answer, seconds = server.post("check", body, timeout=120)
+        assert status == 200, answer
+        print(f"{body['path']} sent by the editor: {seconds:.2f} s, in a child process: {sampler.isolated}")
+        assert sampler.isolated is expected
 
 
 def test_a_large_notebook_checked_in_a_child_answers_the_same_one_line_errors(server: LiveServer) -> None:

@@ -59,9 +59,10 @@ def test_settings_from_config() -> None:
     assert got.typecheck.dmypy_command is None and got.typecheck.backend == "daemon"
     assert got.max_body_bytes == 2 * 1024 * 1024
     c.JupyterProd.isolate_notebook_mib = 0.5
+    c.JupyterProd.isolate_notebook_cells = 300
     c.JupyterProd.worker_memory_mib = 3000
     got = settings_from_config(c)
-    assert got.isolate_bytes == 512 * 1024 and got.isolated_memory_mib == 3000
+    assert got.isolate_bytes == 512 * 1024 and got.isolate_cells == 300 and got.isolated_memory_mib == 3000
 
 
 async def test_configured_timeout_and_mypy_reach_the_type_check(

@@ -68,7 +68,7 @@ class CheckHandler(ProdHandler):
             # the cells' sources come from the store: the file itself need not exist (a new notebook)
             rel = body["path"]
             path = self.resolve(rel, what="notebook path", must_exist=False)
-            if not has_slow(checks) and not self._big(path):
+            if not has_slow(checks) and not self._big(body, path):
                 answer = await self.in_thread(_check_delta, body["delta"], path, **self._options(body, rel, checks))
                 self.finish_json(answer)
                 return
@@ -80,7 +80,7 @@ class CheckHandler(ProdHandler):
         rel, path, content = self.notebook_target(body)
         run = functools.partial(self.in_slow_lane, path) if has_slow(checks) else self.in_thread
         options = self._options(body, rel, checks)
-        if self._big(path):
+        if self._big(body, path):
             options.pop("session")  # a one-shot child process: nothing of it stays in the server
             isolated = functools.partial(check_path_isolated, memory_mib=self.prod_settings.isolated_memory_mib)
             report = await run(isolated, path, content=content, **options)
@@ -88,10 +88,21 @@ class CheckHandler(ProdHandler):
             report = await run(check_path, path, content=content, **options)
         self.finish_json(report)
 
-    def _big(self, path: Path) -> bool:
-        """A notebook checked in a child process: the file's size stands for the notebook's when the
-        request sends it (as a delta, or whole)."""
-        return max(len(self.request.body or b""), _size(path)) > self.prod_settings.isolate_bytes
+    def _big(self, body: CheckRequest, path: Path) -> bool:
+        """Whether the notebook is checked in a child process (see checks.isolated).
+
+        The editor's notebook (sent whole or as a delta) counts by its cells: the analysis's memory
+        grows with them, while the file's size is mostly outputs (an image-heavy notebook stays in the
+        server, with its keystroke session). A notebook read from disk counts by its file's size.
+        """
+        st = self.prod_settings
+        if len(self.request.body or b"") > st.isolate_bytes:
+            return True
+        sent = body.get("notebook", body.get("delta"))
+        if isinstance(sent, dict):
+            cells = sent.get("cells")
+            return isinstance(cells, list) and len(cells) > st.isolate_cells
+        return _size(path) > st.isolate_bytes
 
     def _options(self, body: CheckRequest, rel: str, checks: object) -> dict[str, Any]:
         """check_path's keyword arguments for this request; the editor's notebook (content sent) gets a

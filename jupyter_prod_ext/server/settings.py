@@ -97,9 +97,17 @@ class JupyterProd(Configurable):
         Float,
         2.0,
         0.0,
-        "Notebooks larger than this (MiB of the file or of the request) are checked in a one-shot child "
+        "Notebook files (and requests) larger than this are checked in a one-shot child "
         "process, so the server's memory returns to its idle level afterwards (freed small objects otherwise "
         "stay with the server); 0 checks every notebook that way.",
+    )
+    isolate_notebook_cells = _number(
+        Int,
+        2000,
+        1,
+        "The editor's notebook (sent with the request) is checked in a one-shot child process when it has "
+        "more cells than this (its analysis's memory grows with them), or its request is larger than "
+        "isolate_notebook_mib.",
     )
     black_timeout = _number(Float, 30.0, 0.1, "Seconds black may take on one request's cells.")
     worker_idle_timeout = _number(Float, 300.0, 1, "Seconds without work after which black's worker process exits.")
@@ -144,6 +152,8 @@ class ServerSettings:
     slow_queue: int = 64
     #: notebooks larger than this (bytes) are checked in a child process (see checks.isolated)
     isolate_bytes: int = 2 * 1024 * 1024
+    #: ... and the editor's notebooks with more cells than this
+    isolate_cells: int = 2000
     #: that child's address-space ceiling in MiB (None: checks.isolated's default)
     isolated_memory_mib: int | None = None
 
@@ -169,6 +179,7 @@ def settings_from_config(config: Any) -> ServerSettings:
         slow_per_project=int(conf.slow_checks_per_project),
         slow_queue=int(conf.slow_queue),
         isolate_bytes=int(float(conf.isolate_notebook_mib) * 1024 * 1024),
+        isolate_cells=int(conf.isolate_notebook_cells),
         isolated_memory_mib=None if conf.worker_memory_mib is None else max(int(conf.worker_memory_mib), 1024),
     )
 
