@@ -66,6 +66,21 @@ export function gateVerdict(findings: IFinding[] | null): IGateVerdict {
   return { state: 'ok', findings: [] };
 }
 
+/** The wire's refusal reasons (keyed by the generated type: a new reason fails the build until listed). */
+const REFUSAL_REASONS: Record<ICommitRefusal['reason'], true> = {
+  secrets: true,
+  findings: true,
+  hook: true,
+  'hook-modified': true
+};
+
+function isRefusalReason(value: unknown): value is ICommitRefusal['reason'] {
+  return (
+    typeof value === 'string' &&
+    Object.prototype.hasOwnProperty.call(REFUSAL_REASONS, value)
+  );
+}
+
 /** Map an error of `POST commit` to what the panel shows. */
 export function commitFailure(error: unknown): CommitFailure {
   const api = ApiError.from(error);
@@ -73,13 +88,9 @@ export function commitFailure(error: unknown): CommitFailure {
     [key in keyof ICommitRefusal]?: unknown;
   };
   if (api.kind === 'refused') {
-    const reason = (
-      ['secrets', 'findings', 'hook', 'hook-modified'].includes(
-        String(details.reason)
-      )
-        ? details.reason
-        : 'findings'
-    ) as ICommitRefusal['reason'];
+    const reason = isRefusalReason(details.reason)
+      ? details.reason
+      : 'findings';
     return {
       kind: 'refused',
       message: api.message,

@@ -7,6 +7,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import type { FileState, ICommitRefusal } from '../api';
 import { CommitFailure, CommitModel, gateVerdict } from '../commit';
 import type { ReadinessModel } from '../model';
 import { FindingList, IPanelActions } from './FindingList';
@@ -21,7 +22,7 @@ interface ICommitViewProps {
 
 function Failure(props: ICommitViewProps & { failure: CommitFailure }) {
   const { model, commit, actions, trans, failure } = props;
-  const reasonLabels: Record<string, string> = {
+  const reasonLabels: Record<ICommitRefusal['reason'], string> = {
     secrets: trans.__('Possible secrets'),
     findings: trans.__('Error findings'),
     hook: trans.__('A git hook failed'),
@@ -146,7 +147,7 @@ function FileList(props: {
   if (files.length === 0) {
     return null;
   }
-  const stateLabels: Record<string, string> = {
+  const stateLabels: Record<FileState, string> = {
     untracked: trans.__('new'),
     modified: trans.__('modified'),
     staged: trans.__('staged'),

@@ -6,7 +6,7 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import type { IPromoteResult, UnmovedChoice } from '../api';
+import { ApiError, IPromoteResult, UnmovedChoice } from '../api';
 
 function Diff(props: { title: string; diff: string }): JSX.Element | null {
   if (!props.diff) {
@@ -320,7 +320,7 @@ export class PromotePreview extends ReactWidget {
     } catch (error) {
       this._choices = previous.choices;
       this._asFunction = previous.asFunction;
-      this._error = error instanceof Error ? error.message : String(error);
+      this._error = ApiError.from(error).message;
     } finally {
       this._busy = false;
       this.update();
