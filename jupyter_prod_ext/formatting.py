@@ -42,7 +42,7 @@ from black.report import NothingChanged
 from .errors import InputError, NotebookError, ToolError
 from .lru import LockedLRU
 from .notebook import PARSE_ERRORS, parse_problem, parse_python
-from .procs import ProcessTimeout, Worker, serve_json_lines
+from .procs import Cancelled, ProcessTimeout, Worker, serve_json_lines
 from .wire import CellFormatDict as CellFormatDict  # the shapes live in the wire contract
 from .wire import CellFormatErrorDict as CellFormatErrorDict
 from .wire import FormatAnswerDict as FormatAnswerDict
@@ -236,6 +236,8 @@ def _call_worker(sources: list[str], mode: Mode, kind: str, budget: FormatBudget
     _black_calls += len(sources)
     try:
         answer = black_worker().call(request, budget.timeout)
+    except Cancelled:
+        raise  # a newer request replaced this one: no result, and none remembered
     except ProcessTimeout:
         why = f"black did not finish within {budget.timeout:g} s and was stopped; left unformatted"
         return [FormatResult(False, s, why) for s in sources]

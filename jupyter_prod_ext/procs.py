@@ -340,7 +340,11 @@ class Worker:
                 self._stop_locked()
                 raise WorkerFailed(f"{self.what} stopped unexpectedly; it is restarted on the next request.") from None
             with stopped_on_cancel(lambda: kill_group(proc)):
-                line = self._read_line(proc, timeout)
+                try:
+                    line = self._read_line(proc, timeout)
+                except WorkerFailed:
+                    _refuse_if_cancelled(self.what, ran=True)  # killed by a cancel, not by its own fault
+                    raise
             try:
                 answer = json.loads(line)
             except ValueError:

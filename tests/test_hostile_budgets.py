@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
+from jupyter_prod_ext import formatting
 from jupyter_prod_ext.errors import ToolError
-from jupyter_prod_ext.procs import ProcessTimeout, Worker, WorkerFailed
+from jupyter_prod_ext.procs import Cancelled, CancelScope, ProcessTimeout, Worker, WorkerFailed, cancellable
 
 from .hostile import nb_dict, slow_mypy_server_config
 from .live_server import LiveServer, alive, command, descendants, live_server
@@ -308,6 +309,40 @@ def test_a_newer_check_stops_the_running_one_and_its_mypy(tmp_path: Path, isolat
 
 
 # --- the worker mechanism itself, with real processes ------------------------------------------
+
+
+def test_a_cancelled_black_call_is_stopped_at_once_and_not_remembered() -> None:
+    """A 90 KB line keeps black busy for about 25 s: cancelling the request kills the worker at once,
+    and nothing is remembered for that source (a remembered failure would be shown to the next check)."""
+    src = "s = [" + ",".join(["1"] * 45_000) + "]"
+    scope = CancelScope()
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        with cancellable(scope):
+            try:
+                formatting.format_cells([(0, src)])
+            except Cancelled as exc:
+                raised.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while formatting.black_worker().pid is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker = formatting.black_worker().pid
+    assert worker is not None
+    time.sleep(0.5)
+    started = time.monotonic()
+    scope.cancel()
+    thread.join(timeout=20)
+    print(f"cancelled black: stopped in {time.monotonic() - started:.2f} s")
+    assert raised and "newer request" in str(raised[0]), raised
+    assert time.monotonic() - started < 5
+    time.sleep(0.2)
+    assert not alive(worker)
+    with cancellable(scope), pytest.raises(Cancelled):  # not answered from a remembered failure
+        formatting.format_cells([(0, src)])
 
 
 def test_worker_memory_ceiling_timeout_and_idle_exit(tmp_path: Path) -> None:

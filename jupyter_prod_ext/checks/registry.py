@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..notebook import CodeUnit
+from ..procs import Cancelled
 from ..types import FindingDict, Severity
 from ..wire import CommitGate, Family
 from .base import Context, Finding
@@ -138,6 +139,8 @@ def run_spec(spec: CheckSpec, ctx: Context) -> list[Finding]:
     """One check's findings, the project's severity overrides applied; a crash becomes an info finding."""
     try:
         found = list(spec.fn(ctx))
+    except Cancelled:
+        found = []  # a newer request replaced this one (its tools were stopped): its answer is dropped
     except Exception as exc:  # noqa: BLE001 - a broken check must not take the report down with it
         log.exception("jupyter-prod: check %s crashed", spec.id)
         found = [
