@@ -14,6 +14,7 @@ import compileall
 import contextlib
 import copy
 import cProfile
+import gc
 import http.client
 import importlib.metadata
 import io
@@ -719,11 +720,19 @@ class Bench:
                 check_path(path, display=self.rel(path), server_root=self.root, checks="fast", content=content)
                 return Sample(time.perf_counter() - started)
 
+            def session(k: int, path: Path = path, nb: dict[str, Any] = nb) -> Sample:
+                content = edited_nb(nb, k + 1)
+                started = time.perf_counter()
+                check_path(
+                    path, display=self.rel(path), server_root=self.root, checks="fast", content=content, session="bench"
+                )
+                return Sample(time.perf_counter() - started)
+
             def write_edit(k: int, path: Path = path, nb: dict[str, Any] = nb) -> None:
                 path.write_text(json.dumps(edited_nb(nb, k + 1), indent=1) + "\n", encoding="utf-8")
 
-            m, eng, nat = interleave(
-                [ours, engine, self.peer([tool("ruff"), "check", "--no-cache", path.name], folder, write_edit)],
+            m, eng, ses, nat = interleave(
+                [ours, engine, session, self.peer([tool("ruff"), "check", "--no-cache", path.name], folder, write_edit)],
                 self.repeat,
             )
             report, sources = last[0]
@@ -732,10 +741,12 @@ class Bench:
                 f"{len(nb['cells'])} cells (delta protocol); ruff reads the same edited file"
             )
             self.res.add(Row(sc, n, m.median, "ruff check --no-cache (native .ipynb)", nat.median, None, nat.peak_kib, note, runs(nat)))
-            self.res.add(Row(sc, n, m.median, "in-process engine (check_path, warm caches)", eng.median, None, None, "", runs(eng)))
+            self.res.add(Row(sc, n, m.median, "in-process engine (check_path, warm caches)", eng.median, None, None, "no session: every check over every cell", runs(eng)))
+            self.res.add(Row(sc, n, m.median, "in-process engine with the session (as the server)", ses.median, None, None, "checks/incremental.py: only what the edit touched", runs(ses)))
             self.res.raw[f"recheck/{n}"] = {
                 "route": [s.seconds for s in m.samples],
                 "engine": [s.seconds for s in eng.samples],
+                "engine_session": [s.seconds for s in ses.samples],
                 "ruff": [s.seconds for s in nat.samples],
             }
 
@@ -1240,17 +1251,68 @@ class Bench:
         folder = self.tmp / "profile"
         path = self.place(folder, n)
         nb = self.nb(n)
-        check_path(path, checks="fast", content=nb)  # warm: the per-cell caches hold every cell
+        # warm, as the server is: the per-cell caches hold every cell, the session the last report
+        check_path(path, checks="fast", content=nb, session="profile")
         edit = edited_nb(nb, 99)  # then one cell edited, as after a keystroke
         prof = cProfile.Profile()
         prof.enable()
-        check_path(path, checks="fast", content=edit)
+        check_path(path, checks="fast", content=edit, session="profile")
         prof.disable()
-        buf = io.StringIO()
-        stats = pstats.Stats(prof, stream=buf).strip_dirs()
-        stats.sort_stats("cumulative").print_stats(25)
-        stats.sort_stats("tottime").print_stats(15)
-        return buf.getvalue()
+        return _stats(prof)
+
+    def profile_cold(self, n: int) -> str:
+        """Where the cold check's CPU goes (best of 5, CPU time): the parts, then a cProfile."""
+        from jupyter_prod_ext.analysis import statement_templates
+        from jupyter_prod_ext.checks.api import check_notebook, check_path
+        from jupyter_prod_ext.notebook import fresh_caches, notebook_from_dict
+
+        path = self.place(self.tmp / "profile-cold", n)
+        text = self.nb_text[n]
+        best: dict[str, float] = {}
+        for _ in range(5):
+            parts: dict[str, float] = {}
+            started = time.process_time()
+            parse_floor(text)
+            parts["floor (json.loads + ast.parse)"] = time.process_time() - started
+            with fresh_caches():
+                gc.disable()
+                try:
+                    t0 = time.process_time()
+                    nb = notebook_from_dict(json.loads(text), "nb.ipynb")
+                    units = nb.units()
+                    t1 = time.process_time()
+                    for u in units:
+                        statement_templates(u)
+                    t2 = time.process_time()
+                    check_notebook(nb, file=path, checks="fast")
+                    t3 = time.process_time()
+                finally:
+                    gc.enable()
+                gc.collect(0)
+                t4 = time.process_time()
+            parts.update({
+                "json.loads, model, IPython translation and parse of every cell": t1 - t0,
+                "def-use events of every statement (one AST walk)": t2 - t1,
+                "the analysis pass, every fast check, the report": t3 - t2,
+                "the first GC collection after (every object allocated while it was paused)": t4 - t3,
+            })  # fmt: skip
+            for k, v in parts.items():
+                best[k] = min(best.get(k, v), v)
+        lines = [f"{v * 1000:7.1f} ms CPU  {k}" for k, v in best.items()]
+        prof = cProfile.Profile()
+        with fresh_caches():
+            prof.enable()
+            check_path(path, checks="fast", content=json.loads(text))
+            prof.disable()
+        return "\n".join(lines) + "\n\n" + _stats(prof)
+
+
+def _stats(prof: cProfile.Profile) -> str:
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(25)
+    stats.sort_stats("tottime").print_stats(15)
+    return buf.getvalue()
 
 
 class RouteError(Exception):
@@ -1646,6 +1708,8 @@ def main(argv: list[str] | None = None) -> int:
             bench.res.profiles[f"type re-check after a one-cell edit, {n} cells (cProfile, top 25)"] = (
                 bench.profile_typecheck(n)
             )
+        if 1000 in args.sizes and any(t.met is False and t.text.startswith("cold full check") for t in bench.res.targets):
+            bench.res.profiles["cold full check, 1000 cells: CPU by part (best of 5), then cProfile"] = bench.profile_cold(1000)
         if 100 in args.sizes and any(t.met is False and "keystroke" in t.text for t in bench.res.targets):
             bench.res.profiles["server side of a keystroke: fast checks, 100 cells (cProfile, top 25)"] = (
                 bench.profile_fast(100)
