@@ -134,6 +134,8 @@ class ProcResult:
     maxrss_kib: int
     rc: int
     output: str
+    #: CPU seconds (user + system) of the command and the children it waited for
+    cpu: float = 0.0
 
 
 def run_proc(argv: list[str], cwd: Path, env: dict[str, str], timeout: float = PROC_TIMEOUT) -> ProcResult:
@@ -155,7 +157,7 @@ def run_proc(argv: list[str], cwd: Path, env: dict[str, str], timeout: float = P
         text = out.read().decode("utf-8", "replace")
     if proc.returncode in (-signal.SIGKILL, -signal.SIGTERM) and seconds >= timeout:
         raise TimeoutError(f"{' '.join(argv)} timed out after {timeout:.0f} s")
-    return ProcResult(seconds, int(usage.ru_maxrss), proc.returncode, text)
+    return ProcResult(seconds, int(usage.ru_maxrss), proc.returncode, text, usage.ru_utime + usage.ru_stime)
 
 
 def _killpg(pid: int) -> None:
@@ -167,6 +169,7 @@ def _killpg(pid: int) -> None:
 class Sample:
     seconds: float
     mem_kib: int | None = None
+    cpu: float | None = None
 
 
 @dataclass
@@ -523,7 +526,7 @@ class Bench:
             r = run_proc(argv, cwd, self.env)
             if r.rc not in ok:
                 raise RuntimeError(f"{' '.join(argv)} failed ({r.rc}): {r.output[-400:]}")
-            return Sample(r.seconds, r.maxrss_kib)
+            return Sample(r.seconds, r.maxrss_kib, r.cpu)
 
         return once
 
@@ -776,6 +779,19 @@ class Bench:
         second, rf = interleave([run([*cli, "."]), run([tool("ruff"), "check", "--no-cache", "--exit-zero", "."])], self.repeat)
         n = CLI_NOTEBOOKS
         note = f"--fast; {os.cpu_count()} cores, load average {loadavg()}"
+        start_cpu = min(run_proc([sys.executable, "-c", "import jupyter_prod_ext.cli.main"], repo, self.env).cpu for _ in range(3))
+        cpu1 = statistics.median(s.cpu or 0.0 for s in j1.samples)
+        cpu2 = statistics.median(s.cpu or 0.0 for s in j2.samples)
+        bound = cpu1 / (start_cpu + (cpu1 - start_cpu) / 2) if cpu1 > start_cpu else None
+        self.res.note(
+            sc,
+            f"CPU time (user + system, workers included), medians: --jobs 1 {cpu1:.2f} s, --jobs 2 {cpu2:.2f} s; "
+            f"Python start-up and the package's imports alone {start_cpu:.2f} s, paid before any work can be "
+            f"shared. Even with two idle cores and no cost of forking, 2 jobs could be at most "
+            + (f"{bound:.2f}x" if bound else "?")
+            + " faster than 1 (start-up serial, the rest halved); the wall-clock ratio also needs the second core free "
+            f"(load average {loadavg()} on {os.cpu_count()} cores).",
+        )
         self.res.add(Row(sc, n, j2.median, "first run, --jobs 1 (ours, one process)", j1.median, j2.peak_kib, j1.peak_kib, "ours: first run --jobs 2, no cache; " + note, runs(j1)))
         self.res.add(Row(sc, n, second.median, "first run, --jobs 2 (no cache)", j2.median, second.peak_kib, j2.peak_kib, "ours: second run, reports from .jupyter_prod_cache", runs(j2)))
         self.res.add(Row(sc, n, second.median, "ruff check --no-cache (native .ipynb)", rf.median, second.peak_kib, rf.peak_kib, "ours: second run (cached)", runs(rf)))

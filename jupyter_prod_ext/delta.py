@@ -14,14 +14,16 @@ those again. docs/API.md describes the shapes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, NotebookError
 from .lru import LockedLRU
-from .notebook import source_hash
+from .notebook import Notebook, notebook_from_dict, source_hash
 
 #: what the store keeps (sources and outputs)
 STORE_ITEMS = 200_000
@@ -57,68 +59,86 @@ class DeltaStore:
         hit = self._lru.get((kind, key))
         return None if hit is None else hit[1]
 
+    def get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        """``get`` of many (kind, hash) at once (one lock); only the hits."""
+        return {k: v[1] for k, v in self._lru.get_many(keys).items()}
+
     def put(self, kind: str, key: str, value: Any, size: int) -> None:
         self._lru.put((kind, key), (size, value), self.max_items)
 
 
-def _hash_of(cell: dict[str, Any], key: str, where: str) -> str | None:
+def _hash_of(cell: dict[str, Any], key: str, i: int) -> str | None:
     value = cell.get(key)
     if value is None:
         return None
     if not isinstance(value, str) or not _HASH.match(value):
-        raise InputError(f"{where}: '{key}' must be a lowercase hex hash.")
+        raise InputError(f"{_where(i)}: '{key}' must be a lowercase hex hash.")
     return value
 
 
-def _stored(cell: dict[str, Any], kind: str, key: str, store: DeltaStore) -> Any | None:
-    """What the store holds under the cell's hash (a hit needs no validation: only valid hashes are stored)."""
-    value = cell.get(key)
-    return store.get(kind, value) if type(value) is str else None
+def _where(i: int) -> str:
+    return f"delta cell {i}"
 
 
-def _source(cell: dict[str, Any], store: DeltaStore, where: str, missing: list[str], fresh: list[_Entry]) -> str | None:
+class _Known:
+    """What the store holds for the hashes a delta references without their content, read under one lock.
+
+    A hit needs no validation: only valid hashes are ever stored.
+    """
+
+    def __init__(self, cells: list[Any], store: DeltaStore) -> None:
+        wanted: list[tuple[str, str]] = []
+        for cell in cells:
+            if type(cell) is dict:
+                for kind, key in (("source", "source_hash"), ("outputs", "outputs_hash")):
+                    value = cell.get(key)
+                    if type(value) is str and kind not in cell:
+                        wanted.append((kind, value))
+        self.hits = store.get_many(wanted)
+
+    def get(self, cell: dict[str, Any], kind: str, key: str) -> Any | None:
+        value = cell.get(key)
+        return self.hits.get((kind, value)) if type(value) is str else None
+
+
+def _source(cell: dict[str, Any], known: _Known, i: int, missing: list[str], fresh: list[_Entry]) -> str | None:
     if "source" not in cell:
-        hit = _stored(cell, "source", "source_hash", store)
+        hit = known.get(cell, "source", "source_hash")
         if isinstance(hit, str):
             return hit  # the common case on a keystroke: every cell but the edited one
-    key = _hash_of(cell, "source_hash", where)
+    key = _hash_of(cell, "source_hash", i)
     if key is None:
-        raise InputError(f"{where}: 'source_hash' is missing.")
+        raise InputError(f"{_where(i)}: 'source_hash' is missing.")
     if "source" in cell:
         source = cell["source"]
         if not isinstance(source, str):
-            raise InputError(f"{where}: 'source' must be a string.")
+            raise InputError(f"{_where(i)}: 'source' must be a string.")
         if source_hash(source) != key:
-            raise InputError(f"{where}: 'source_hash' is not the sha256 of 'source'; send the hash of the UTF-8 text.")
+            raise InputError(
+                f"{_where(i)}: 'source_hash' is not the sha256 of 'source'; send the hash of the UTF-8 text."
+            )
         fresh.append(("source", key, source, len(source)))
         return source
-    known = store.get("source", key)
-    if known is None:
-        missing.append(key)
-    return known if isinstance(known, str) else None
+    missing.append(key)
+    return None
 
 
-def _outputs(cell: dict[str, Any], store: DeltaStore, where: str, missing: list[str], fresh: list[_Entry]) -> list[Any]:
+def _outputs(cell: dict[str, Any], known: _Known, i: int, missing: list[str], fresh: list[_Entry]) -> list[Any]:
     if "outputs" not in cell:
-        hit = _stored(cell, "outputs", "outputs_hash", store)
+        hit = known.get(cell, "outputs", "outputs_hash")
         if isinstance(hit, list):
             return hit
-    key = _hash_of(cell, "outputs_hash", where)
+    key = _hash_of(cell, "outputs_hash", i)
     if "outputs" in cell:
         outputs = cell["outputs"]
         if not isinstance(outputs, list):
-            raise InputError(f"{where}: 'outputs' must be a list.")
+            raise InputError(f"{_where(i)}: 'outputs' must be a list.")
         if key is not None:
             fresh.append(("outputs", key, outputs, sum(len(str(o)) for o in outputs)))
         return outputs
-    if key is None:
-        return []
-    known = store.get("outputs", key)
-    if known is None:
+    if key is not None:
         missing.append(key)
-        return []
-    assert isinstance(known, list)
-    return known
+    return []
 
 
 def notebook_from_delta(delta: Any, store: DeltaStore) -> tuple[dict[str, Any] | None, list[str]]:
@@ -131,15 +151,15 @@ def notebook_from_delta(delta: Any, store: DeltaStore) -> tuple[dict[str, Any] |
     cells: list[dict[str, Any]] = []
     missing: list[str] = []
     fresh: list[_Entry] = []
+    known = _Known(delta["cells"], store)
     for i, cell in enumerate(delta["cells"]):
-        where = f"delta cell {i}"
         if not isinstance(cell, dict) or cell.get("cell_type") not in _CELL_TYPES:
-            raise InputError(f"{where}: an object with 'cell_type' code, markdown or raw is expected.")
+            raise InputError(f"{_where(i)}: an object with 'cell_type' code, markdown or raw is expected.")
         out = {k: cell[k] for k in _PLAIN_KEYS if k in cell}
         out.setdefault("metadata", {})
-        out["source"] = _source(cell, store, where, missing, fresh) or ""
+        out["source"] = _source(cell, known, i, missing, fresh) or ""
         if cell["cell_type"] == "code":
-            out["outputs"] = _outputs(cell, store, where, missing, fresh)
+            out["outputs"] = _outputs(cell, known, i, missing, fresh)
             out.setdefault("execution_count", None)
         cells.append(out)
     # stored only now: a request that sends what was missing must not evict, while it is read,
@@ -150,6 +170,98 @@ def notebook_from_delta(delta: Any, store: DeltaStore) -> tuple[dict[str, Any] |
         return None, sorted(set(missing))
     nbformat, minor = delta.get("nbformat", 4), delta.get("nbformat_minor", 5)
     return {"nbformat": nbformat, "nbformat_minor": minor, "metadata": metadata, "cells": cells}, []
+
+
+# ---------------------------------------------------------------------------
+# The editor's notebook from one keystroke to the next
+
+
+@dataclass
+class _Previous:
+    """The last delta of a notebook (as sent) and the notebook built from it."""
+
+    cells: list[Any]
+    head: tuple[Any, Any, Any]
+    notebook: Notebook
+
+
+class DeltaNotebooks:
+    """A delta's notebook built from the previous one of the same notebook, where its cells did not change.
+
+    A keystroke's delta differs from the previous one in a cell or two; comparing the sent cells
+    (a C-level ``==`` each) finds them, and only they go through :func:`notebook_from_delta` and
+    :func:`~jupyter_prod_ext.notebook.notebook_from_dict`: the others keep their :class:`Cell`, whose
+    source is the very string the session's checks saw (``checks/incremental.py`` then compares
+    by identity). Anything else (another length or top level, an id changed, an error in a changed
+    cell, which is then reported with its own index) builds the whole notebook as before.
+    """
+
+    def __init__(self, max_items: int = 16) -> None:
+        self._lru: LockedLRU[str, _Previous] = LockedLRU()
+        self.max_items = max_items
+
+    def clear(self) -> None:
+        self._lru.clear()
+
+    def notebook(self, key: str, delta: Any, store: DeltaStore, path: str) -> tuple[Notebook | None, list[str]]:
+        """(the notebook, []) or (None, the hashes the client must send again)."""
+        prev = self._lru.get(key)
+        built = _from_previous(prev, delta, store, path) if prev is not None else None
+        if built is None:
+            content, missing = notebook_from_delta(delta, store)
+            if content is None:
+                return None, missing
+            built = notebook_from_dict(content, path)
+        self._lru.put(key, _Previous([_by_hash(c) for c in delta["cells"]], _head(delta), built), self.max_items)
+        return built, []
+
+
+def _by_hash(cell: Any) -> Any:
+    """The cell as sent, its source and outputs by their hashes alone (whether their text came along or not)."""
+    if type(cell) is dict and ("source" in cell or "outputs" in cell):
+        drop = {k for k, h in (("source", "source_hash"), ("outputs", "outputs_hash")) if k in cell and h in cell}
+        if drop:
+            return {k: v for k, v in cell.items() if k not in drop}
+    return cell
+
+
+def _same(new: Any, old: Any) -> bool:
+    """Whether a sent cell is the one sent before (a source sent again must still match its hash)."""
+    shown = _by_hash(new)
+    if shown is new:
+        return bool(new == old)
+    source = new.get("source")
+    return bool(shown == old) and (source is None or (isinstance(source, str) and source_hash(source) == new["source_hash"]))
+
+
+def _head(delta: dict[str, Any]) -> tuple[Any, Any, Any]:
+    return delta.get("metadata", {}), delta.get("nbformat", 4), delta.get("nbformat_minor", 5)
+
+
+def _from_previous(prev: _Previous, delta: Any, store: DeltaStore, path: str) -> Notebook | None:
+    if not isinstance(delta, dict) or not isinstance(delta.get("cells"), list):
+        return None  # notebook_from_delta says what is wrong
+    cells = delta["cells"]
+    if len(cells) != len(prev.cells) or _head(delta) != prev.head:
+        return None
+    changed = [i for i, (new, old) in enumerate(zip(cells, prev.cells, strict=True)) if not _same(new, old)]
+    if not changed:
+        return dataclasses.replace(prev.notebook, path=path, _units=None, _code=None)
+    if any(not isinstance(cells[i], dict) or cells[i].get("id") != prev.cells[i].get("id") for i in changed):
+        return None  # ids are unique across the notebook: the whole notebook decides
+    sub = {**delta, "cells": [cells[i] for i in changed]}
+    try:
+        content, _ = notebook_from_delta(sub, store)
+        if content is None:
+            return None  # the whole request answers which hashes are missing
+        fresh = notebook_from_dict(content, path).cells
+    except (InputError, NotebookError):
+        return None  # said again by the whole request, with the cell's own index
+    out = list(prev.notebook.cells)
+    for i, cell in zip(changed, fresh, strict=True):
+        # the id as the whole notebook gave it (a repeated id is kept on its first cell only)
+        out[i] = dataclasses.replace(cell, index=i, cell_id=prev.notebook.cells[i].cell_id)
+    return dataclasses.replace(prev.notebook, path=path, cells=out, _units=None, _code=None)
 
 
 # ---------------------------------------------------------------------------

@@ -56,6 +56,18 @@ class LockedLRU(Generic[K, V]):
                 self._data.move_to_end(key)
             return hit
 
+    def get_many(self, keys: list[K]) -> dict[K, V]:
+        """The cached values of ``keys`` (marked recently used), under one lock: a request's hundreds of look-ups."""
+        out: dict[K, V] = {}
+        with self._lock:
+            data = self._data
+            for key in keys:
+                hit = data.get(key)
+                if hit is not None:
+                    data.move_to_end(key)
+                    out[key] = hit
+        return out
+
     def put(self, key: K, value: V, maxsize: int) -> None:
         with self._lock:
             self._store(key, value, maxsize)

@@ -19,7 +19,7 @@ from jupyter_prod_ext.checks import CHECKS
 from jupyter_prod_ext.delta import DeltaStore, client_delta, notebook_from_delta, sent_hashes
 from jupyter_prod_ext.errors import InputError
 from jupyter_prod_ext.notebook import source_hash
-from jupyter_prod_ext.server.check import DELTA_STORE
+from jupyter_prod_ext.server.check import DELTA_NOTEBOOKS, DELTA_STORE
 
 from .nbutil import make_nb, write_nb
 from .test_check_handler import post
@@ -73,6 +73,7 @@ async def test_route_answers_delta_requests_like_full_ones(jp_fetch: Any, jp_roo
     nb = make_nb("import os", "x = 1", "print(y)", markdown_title="Delta")
     write_nb(jp_root_dir / "d.ipynb", nb)
     DELTA_STORE.clear()
+    DELTA_NOTEBOOKS.clear()
     code, full = await post(jp_fetch, {"path": "d.ipynb", "notebook": nb})
     assert code == 200
     first = client_delta(nb, set())
@@ -86,7 +87,10 @@ async def test_route_answers_delta_requests_like_full_ones(jp_fetch: Any, jp_roo
     assert code == 200
     code, expected = await post(jp_fetch, {"path": "d.ipynb", "notebook": edited})
     assert answer == expected
-    DELTA_STORE.clear()  # evicted: the server names what it lacks, the client sends it again
+    DELTA_STORE.clear()  # the store evicted: the editor's last notebook is still known, its cells unchanged
+    code, answer = await post(jp_fetch, {"path": "d.ipynb", "delta": delta})
+    assert code == 200 and answer == expected
+    DELTA_NOTEBOOKS.clear()  # both evicted: the server names what it lacks, the client sends it again
     code, answer = await post(jp_fetch, {"path": "d.ipynb", "delta": delta})
     assert code == 200 and set(answer) == {"missing"}
     referenced = {c["source_hash"] for c in delta["cells"]} | {c["outputs_hash"] for c in delta["cells"] if "outputs_hash" in c}

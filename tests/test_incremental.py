@@ -12,12 +12,14 @@ import copy
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jupyter_prod_ext.checks.api import check_notebook
 from jupyter_prod_ext.checks.incremental import last_run
-from jupyter_prod_ext.delta import DeltaStore, client_delta, notebook_from_delta, sent_hashes
+from jupyter_prod_ext.delta import DeltaNotebooks, DeltaStore, client_delta, sent_hashes
+from jupyter_prod_ext.errors import InputError, NotebookError
 from jupyter_prod_ext.notebook import fresh_caches, notebook_from_dict, source_hash, unit_cache
 
 from .nbutil import make_nb
@@ -134,25 +136,30 @@ def report(data: dict[str, Any], session: str | None = None) -> dict[str, Any]:
 
 
 class Client:
-    """The frontend's side of the delta protocol: what the server acknowledged, resend on ``missing``."""
+    """The frontend's side of the delta protocol: what the server acknowledged, resend on ``missing``.
+
+    The server's side as the check route runs it: the notebook built from the previous request's
+    where cells did not change (``DeltaNotebooks``), checked under the notebook's session.
+    """
 
     def __init__(self, store: DeltaStore) -> None:
         self.store = store
         self.known: set[str] = set()
+        self.notebooks = DeltaNotebooks()
 
     def report(self, nb: dict[str, Any]) -> dict[str, Any]:
         delta = client_delta(nb, self.known)
-        rebuilt, missing = notebook_from_delta(json.loads(json.dumps(delta)), self.store)
+        built, missing = self.notebooks.notebook("nb.ipynb", json.loads(json.dumps(delta)), self.store, "nb.ipynb")
         for fallback in (set(missing), self.known):  # the missing ones; if still short (a tiny store), all
             if not missing:
                 break
             self.known -= fallback
             delta = client_delta(nb, self.known)
-            rebuilt, missing = notebook_from_delta(json.loads(json.dumps(delta)), self.store)
-        assert not missing and rebuilt is not None
+            built, missing = self.notebooks.notebook("nb.ipynb", json.loads(json.dumps(delta)), self.store, "nb.ipynb")
+        assert not missing and built is not None
         self.known |= sent_hashes(delta)
         # the server's session: what the previous request found, reused where nothing it depends on changed
-        return report(rebuilt, session="nb.ipynb")
+        return dict(check_notebook(built, checks="fast", session="nb.ipynb"))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -192,6 +199,31 @@ def test_session_rechecks_only_what_an_edit_touches() -> None:
     nb["cells"].insert(1, {"cell_type": "code", "metadata": {}, "source": "y = 0", "outputs": [], "execution_count": None})
     assert report(nb, key) == report(nb)
     assert last_run(key) == ("full", frozenset())  # cells inserted, deleted or moved: everything again
+
+
+def test_delta_notebook_of_an_edit_equals_the_whole_one() -> None:
+    """Only the edited cells are rebuilt; a repeated id stays on its first cell, as the whole notebook has it."""
+    nb = make_nb("x = 1", "print(x)", "y = 2")
+    nb["cells"][2]["id"] = nb["cells"][0]["id"]  # invalid nbformat that real notebooks have
+    store, notebooks = DeltaStore(), DeltaNotebooks()
+    first = client_delta(nb, set())
+    built, _ = notebooks.notebook("k", first, store, "nb.ipynb")
+    assert built is not None
+    nb["cells"][2]["source"] = "y = x"
+    second = client_delta(nb, sent_hashes(first))
+    again, missing = notebooks.notebook("k", second, store, "nb.ipynb")
+    assert again is not None and not missing
+    whole = notebook_from_dict(copy.deepcopy(nb), "nb.ipynb")
+    assert again.cells == whole.cells and again.cells[2].cell_id is None
+    assert again.cells[0] is built.cells[0]  # unchanged cells are not built again
+    bad = client_delta(nb, sent_hashes(first) | sent_hashes(second))
+    bad["cells"][1]["metadata"] = "not an object"
+    with pytest.raises(NotebookError, match="cell 1: 'metadata' must be an object"):
+        notebooks.notebook("k", bad, store, "nb.ipynb")
+    lying = client_delta(nb, sent_hashes(first) | sent_hashes(second))
+    lying["cells"][0]["source"] = "x = 99"  # sent again, but not the text its hash names
+    with pytest.raises(InputError, match="delta cell 0: 'source_hash' is not the sha256"):
+        notebooks.notebook("k", lying, store, "nb.ipynb")
 
 
 def test_duplicate_cells_keep_their_own_findings() -> None:

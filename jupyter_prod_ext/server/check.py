@@ -9,15 +9,17 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..checks.api import check_path
+from ..checks.api import check_notebook, check_path
 from ..checks.isolated import check_path_isolated
 from ..checks.registry import CHECKS
-from ..delta import DeltaStore, notebook_from_delta
+from ..delta import DeltaNotebooks, DeltaStore, notebook_from_delta
 from ..wire import CheckRequest
 from .base import ProdHandler, json_errors
 
 #: what delta requests sent, for every user of this server (bounded: see DeltaStore)
 DELTA_STORE = DeltaStore()
+#: the last notebook each editor's delta built (bounded: see DeltaNotebooks)
+DELTA_NOTEBOOKS = DeltaNotebooks()
 
 
 def fast_only(checks: object) -> object:
@@ -47,12 +49,14 @@ def has_slow(checks: object) -> bool:
 
 
 def _check_delta(delta: object, path: Path, **kwargs: Any) -> dict[str, Any]:
-    """A delta request's notebook rebuilt and checked in one go (one thread hop: a keystroke's request),
-    or ``{"missing": [...]}`` when the store lacks some of its sources or outputs."""
-    notebook, missing = notebook_from_delta(delta, DELTA_STORE)
-    if notebook is None:
+    """A delta request's notebook rebuilt (from the previous request's where its cells did not change)
+    and checked in one go, one thread hop (a keystroke's request); or ``{"missing": [...]}`` when the
+    store lacks some of its sources or outputs."""
+    display = kwargs.pop("display")
+    nb, missing = DELTA_NOTEBOOKS.notebook(kwargs["session"], delta, DELTA_STORE, display)
+    if nb is None:
         return {"missing": missing}
-    return dict(check_path(path, content=notebook, **kwargs))
+    return dict(check_notebook(nb, file=path, **kwargs))
 
 
 class CheckHandler(ProdHandler):
