@@ -158,14 +158,18 @@ def _daemon_pids(home: Path) -> list[int]:
     return pids
 
 
-def test_the_mypy_daemon_dies_with_a_sigkilled_server(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolate_mib", ["2", "0"], ids=["started-by-the-server", "started-by-a-check-child"])
+def test_the_mypy_daemon_dies_with_a_sigkilled_server(tmp_path: Path, isolate_mib: str) -> None:
+    """Also the daemon a large notebook's check child started: it watches the server, not the child."""
     root = tmp_path / "root"
     root.mkdir()
     (root / "nb.ipynb").write_text(json.dumps(nb_dict("y: int = 'a'")), encoding="utf-8")
     home = tmp_path / "home"
-    with live_server(root, home, "--JupyterProd.typecheck_backend=daemon") as srv:
+    args = ("--JupyterProd.typecheck_backend=daemon", f"--JupyterProd.isolate_notebook_mib={isolate_mib}")
+    with live_server(root, home, *args) as srv:
         status, answer, _ = srv.post("check", {"path": "nb.ipynb", "checks": ["type-error"]}, timeout=180)
         assert status == 200 and any("Incompatible" in f["message"] for f in answer["findings"]), answer
+        time.sleep(2.5)  # the daemon stays while the server lives (a check child is long gone by now)
         daemons = _daemon_pids(home)
         assert daemons and all(alive(p) for p in daemons), daemons
         os.kill(srv.proc.pid, signal.SIGKILL)
