@@ -7,6 +7,7 @@ per-module mtime care are all exercised against the reference layout.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -212,3 +213,32 @@ def test_unchanged_notebook_rewrites_nothing(places: tuple[Path, Path]) -> None:
     typecheck_cells(edited, project, config, name="nb.ipynb", settings=settings, cell_ids=ids)
     rewritten = [f for f, before in zip(files, stamps, strict=True) if f.stat().st_mtime_ns != before]
     assert len(rewritten) == 1 and "extra = 1" in rewritten[0].read_text(encoding="utf-8")
+
+
+def _daemon_pid(cache_root: Path) -> int:
+    (status,) = cache_root.glob("*/dmypy.json")
+    pid = json.loads(status.read_text(encoding="utf-8"))["pid"]
+    assert isinstance(pid, int)
+    return pid
+
+
+def test_another_notebook_gets_a_fresh_daemon(places: tuple[Path, Path]) -> None:
+    """Another notebook's modules would be added one update at a time: a fresh daemon builds them at once."""
+    project, cache_root = places
+    settings = TypecheckSettings(cache_root=cache_root, daemon_idle_timeout=120)
+    config = load_config(project)
+    first, ids = _notebook_cells(TRICKY, [f"c{i}" for i in range(len(TRICKY))])
+    other = [(i, f"v{i}: int = {i}\nw{i}: str = v{i}") for i in range(40)]
+
+    def check(cells: Cells, name: str, cell_ids: Sequence[str | None] | None) -> list[tuple[object, ...]]:
+        result = typecheck_cells(cells, project, config, name=name, settings=settings, cell_ids=cell_ids)
+        assert result.ran, result.message
+        return sorted(map(_key, result.errors), key=repr)
+
+    before = check(first, "a.ipynb", ids)
+    pid = _daemon_pid(cache_root)
+    check(first[:-1], "a.ipynb", ids[:-1])  # one cell fewer: the same daemon
+    assert _daemon_pid(cache_root) == pid
+    assert sorted((e[0], e[1]) for e in check(other, "b.ipynb", None)) == [(i, 2) for i in range(40)]
+    assert _daemon_pid(cache_root) != pid
+    assert check(first, "a.ipynb", ids) == before
