@@ -183,49 +183,110 @@ export function needsOutputs(checks: 'fast' | 'all' | string[]): boolean {
   return !Array.isArray(checks) || checks.some(c => OUTPUT_CHECKS.includes(c));
 }
 
-/** Most distinct texts (and characters) whose hash is remembered: a keystroke re-hashes only the edited cell. */
-const MEMO_LIMIT = 20000;
-const MEMO_CHARS = 32 * 1024 * 1024;
+/**
+ * One cell as a delta is built from it. The frontend reads it from the cell
+ * model (never from the notebook's `toJSON()`, which copies every output of
+ * every cell on every keystroke); `snapshotOf` makes one from nbformat JSON.
+ */
+export interface ICellSnapshot {
+  /** The cell's nbformat id: the key of the per-cell hash cache. */
+  id?: string;
+  cell_type: string;
+  source: string;
+  metadata: nbformat.IBaseCellMetadata | Record<string, unknown>;
+  /** Code cells only. */
+  execution_count?: number | null;
+  /**
+   * Changes whenever the cell's outputs may have changed; while it is the
+   * same, the outputs (and their hash) are not read again. Without it they
+   * are read and hashed on every build.
+   */
+  outputsStamp?: number;
+  /** The outputs (code cells), read only when a check needs them. */
+  outputs?: () => nbformat.IOutput[];
+}
+
+/** A notebook as a delta is built from it. */
+export interface INotebookSnapshot {
+  nbformat: number;
+  nbformat_minor: number;
+  metadata: nbformat.INotebookMetadata;
+  cells: ReadonlyArray<ICellSnapshot>;
+}
+
+/** The snapshot of nbformat JSON (the CLI-shaped full notebook, tests). */
+export function snapshotOf(
+  content: nbformat.INotebookContent
+): INotebookSnapshot {
+  return {
+    nbformat: content.nbformat,
+    nbformat_minor: content.nbformat_minor,
+    metadata: content.metadata,
+    cells: content.cells.map(cell => {
+      const snap: ICellSnapshot = {
+        cell_type: cell.cell_type,
+        source: joined(cell.source),
+        metadata: cell.metadata
+      };
+      if (typeof cell.id === 'string') {
+        snap.id = cell.id;
+      }
+      if (cell.cell_type === 'code') {
+        const code = cell as nbformat.ICodeCell;
+        snap.execution_count = code.execution_count ?? null;
+        snap.outputs = () => code.outputs ?? [];
+      }
+      return snap;
+    })
+  };
+}
 
 function joined(source: nbformat.MultilineString): string {
   return Array.isArray(source) ? source.join('') : source;
 }
 
+/** What the tracker remembers of one cell between two builds. */
+interface ICellMemo {
+  source: string;
+  sourceHash: string;
+  outputsStamp?: number;
+  outputs?: nbformat.IOutput[];
+  outputsHash?: string;
+}
+
 /**
  * What the server acknowledged for one notebook, and the requests that
  * send only the rest.
+ *
+ * A keystroke changes one cell: each cell's hash is remembered by cell id
+ * with the source it was computed from, so only the edited cell is hashed
+ * again, and outputs are read and hashed again only when their stamp moved.
  */
 export class DeltaTracker {
   /** Hashes of the sources and outputs the server answered a report for. */
   private _acknowledged = new Set<string>();
-  private _memo = new Map<string, string>();
-  private _memoChars = 0;
-
-  /** sha256 of `text`, computed once per distinct text. */
-  hash(text: string): string {
-    let h = this._memo.get(text);
-    if (h === undefined) {
-      if (this._memo.size >= MEMO_LIMIT || this._memoChars > MEMO_CHARS) {
-        this._memo.clear();
-        this._memoChars = 0;
-      }
-      this._memoChars += text.length;
-      h = sourceHash(text);
-      this._memo.set(text, h);
-    }
-    return h;
-  }
+  /** By cell id (or position for cells without one), the cells of the last build. */
+  private _cells = new Map<string, ICellMemo>();
 
   /**
-   * The delta of `content`: sources and outputs only where not acknowledged;
+   * The delta of `notebook`: sources and outputs only where not acknowledged;
    * without `outputs`, none at all (no selected check reads them).
    */
-  build(content: nbformat.INotebookContent, outputs = true): IDeltaNotebook {
-    const cells = content.cells.map(cell => this._cell(cell, outputs));
+  build(notebook: INotebookSnapshot, outputs = true): IDeltaNotebook {
+    const previous = this._cells;
+    const next = new Map<string, ICellMemo>();
+    const cells = notebook.cells.map((cell, index) => {
+      const key = cell.id ?? `#${index}`;
+      const memo = this._memo(previous.get(key), cell, outputs);
+      next.set(key, memo);
+      return this._cell(cell, memo, outputs);
+    });
+    // only the cells of this build are kept: the memory follows the notebook
+    this._cells = next;
     return {
-      nbformat: content.nbformat,
-      nbformat_minor: content.nbformat_minor,
-      metadata: content.metadata,
+      nbformat: notebook.nbformat,
+      nbformat_minor: notebook.nbformat_minor,
+      metadata: notebook.metadata,
       cells
     };
   }
@@ -253,27 +314,55 @@ export class DeltaTracker {
     }
   }
 
-  private _cell(cell: nbformat.ICell, withOutputs: boolean): IDeltaCell {
-    const source = joined(cell.source);
+  /** The cell's hashes: the remembered ones where source and outputs stamp are unchanged. */
+  private _memo(
+    old: ICellMemo | undefined,
+    cell: ICellSnapshot,
+    withOutputs: boolean
+  ): ICellMemo {
+    const memo: ICellMemo =
+      old && old.source === cell.source
+        ? { ...old }
+        : { ...old, source: cell.source, sourceHash: sourceHash(cell.source) };
+    if (!withOutputs || !cell.outputs) {
+      return memo;
+    }
+    const fresh =
+      memo.outputsHash !== undefined &&
+      cell.outputsStamp !== undefined &&
+      memo.outputsStamp === cell.outputsStamp;
+    if (!fresh) {
+      const outputs = cell.outputs();
+      memo.outputs = outputs;
+      memo.outputsStamp = cell.outputsStamp;
+      memo.outputsHash =
+        outputs.length > 0 ? sourceHash(JSON.stringify(outputs)) : '';
+    }
+    return memo;
+  }
+
+  private _cell(
+    cell: ICellSnapshot,
+    memo: ICellMemo,
+    withOutputs: boolean
+  ): IDeltaCell {
     const out: IDeltaCell = {
       cell_type: cell.cell_type,
       metadata: cell.metadata,
-      source_hash: this.hash(source)
+      source_hash: memo.sourceHash
     };
-    if (typeof cell.id === 'string') {
+    if (cell.id !== undefined) {
       out.id = cell.id;
     }
-    if (!this._acknowledged.has(out.source_hash)) {
-      out.source = source;
+    if (!this._acknowledged.has(memo.sourceHash)) {
+      out.source = cell.source;
     }
     if (cell.cell_type === 'code') {
-      const code = cell as nbformat.ICodeCell;
-      out.execution_count = code.execution_count ?? null;
-      const outputs = code.outputs ?? [];
-      if (withOutputs && outputs.length > 0) {
-        out.outputs_hash = this.hash(JSON.stringify(outputs));
-        if (!this._acknowledged.has(out.outputs_hash)) {
-          out.outputs = outputs;
+      out.execution_count = cell.execution_count ?? null;
+      if (withOutputs && memo.outputsHash && memo.outputs) {
+        out.outputs_hash = memo.outputsHash;
+        if (!this._acknowledged.has(memo.outputsHash)) {
+          out.outputs = memo.outputs;
         }
       }
     }

@@ -6,9 +6,11 @@
  * notebook through `INotebookSource` (see `sourceFromPanel`) so it can be
  * tested with plain objects.
  */
+import type { ICellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
-import type { NotebookPanel } from '@jupyterlab/notebook';
+import type { INotebookModel, NotebookPanel } from '@jupyterlab/notebook';
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
+import { Debouncer } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
@@ -22,7 +24,9 @@ import {
 } from './api';
 import {
   DeltaTracker,
+  ICellSnapshot,
   IMissingAnswer,
+  INotebookSnapshot,
   isMissingAnswer,
   needsOutputs
 } from './delta';
@@ -31,7 +35,15 @@ import {
 export interface INotebookSource {
   /** Path relative to the server root (`/`-separated). */
   readonly path: string;
-  /** The editor's current nbformat JSON (unsaved edits included). */
+  /**
+   * The editor's current cells (unsaved edits included), read from the cell
+   * models: what a keystroke's delta is built from.
+   */
+  getSnapshot(): INotebookSnapshot | null;
+  /**
+   * The editor's current nbformat JSON: only for the whole-notebook request
+   * the delta falls back to when the server still lacks sources.
+   */
   getContent(): nbformat.INotebookContent | null;
   /** Emitted on every edit of the notebook (sources, metadata, cells). */
   readonly contentChanged: ISignal<unknown, unknown>;
@@ -64,12 +76,25 @@ export const DEFAULT_MODEL_SETTINGS: IModelSettings = {
 };
 
 /**
- * The nbformat JSON of an open notebook, as the server should see it.
+ * Notebook metadata as the server should see it.
  *
  * JupyterLab writes `language_info: {name: ""}` until the kernel answered;
  * an empty name means "unknown", not "not Python", so it is dropped and the
  * server falls back to the kernelspec.
  */
+function serverMetadata(
+  metadata: nbformat.INotebookMetadata
+): nbformat.INotebookMetadata {
+  const info = metadata?.language_info as { name?: unknown } | undefined;
+  if (info && !info.name) {
+    const copy = { ...metadata };
+    delete copy.language_info;
+    return copy;
+  }
+  return metadata;
+}
+
+/** The nbformat JSON of an open notebook, as the server should see it. */
 export function notebookContent(
   panel: Pick<NotebookPanel, 'content' | 'context'>
 ): nbformat.INotebookContent | null {
@@ -78,14 +103,117 @@ export function notebookContent(
     return null;
   }
   const content = model.toJSON() as nbformat.INotebookContent;
-  const info = content.metadata?.language_info as
-    { name?: unknown } | undefined;
-  if (info && !info.name) {
-    const metadata = { ...content.metadata };
-    delete metadata.language_info;
-    return { ...content, metadata };
+  const metadata = serverMetadata(content.metadata);
+  return metadata === content.metadata ? content : { ...content, metadata };
+}
+
+/** The part of a Yjs shared type the cell reader observes. */
+interface IObservable {
+  observeDeep(f: (events: Array<{ path: unknown[] }>) => void): void;
+  unobserveDeep(f: (events: Array<{ path: unknown[] }>) => void): void;
+}
+
+/** What the reader keeps of one cell model. */
+interface ICellEntry {
+  /** The cell's Yjs map, observed for every change (silent ones included). */
+  ymodel: IObservable | null;
+  observer: (events: Array<{ path: unknown[] }>) => void;
+  /** The snapshot, dropped when the cell changes. */
+  snapshot: ICellSnapshot | null;
+  outputsStamp: number;
+}
+
+let nextStamp = 1;
+
+/**
+ * Snapshots of a notebook's cells, read from the cell models and kept until
+ * the cell changes.
+ *
+ * Each cell's Yjs map is observed deeply: unlike the cell model's signals,
+ * that also sees the changes JupyterLab makes silently (outputs arriving from
+ * the kernel, stream text, cleared execution). A keystroke thus re-reads
+ * only the edited cell, and a cell's outputs stamp moves only when something
+ * other than its source changed.
+ */
+export class CellReader {
+  /** The snapshot of `model`'s cells now. */
+  read(model: INotebookModel): INotebookSnapshot {
+    const seen = new Map<ICellModel, ICellEntry>();
+    const cells: ICellSnapshot[] = [];
+    for (const cell of model.cells) {
+      const entry = this._entries.get(cell) ?? this._watch(cell);
+      seen.set(cell, entry);
+      const snapshot = entry.snapshot ?? snapshotOfCell(cell, entry);
+      // a cell that cannot be observed is read again every time
+      entry.snapshot = entry.ymodel ? snapshot : null;
+      cells.push(snapshot);
+    }
+    for (const [cell, entry] of this._entries) {
+      if (!seen.has(cell)) {
+        entry.ymodel?.unobserveDeep(entry.observer);
+      }
+    }
+    this._entries = seen;
+    return {
+      nbformat: model.nbformat,
+      nbformat_minor: model.nbformatMinor,
+      metadata: serverMetadata(model.metadata),
+      cells
+    };
   }
-  return content;
+
+  dispose(): void {
+    for (const entry of this._entries.values()) {
+      entry.ymodel?.unobserveDeep(entry.observer);
+    }
+    this._entries.clear();
+  }
+
+  private _watch(cell: ICellModel): ICellEntry {
+    const ymodel =
+      ((cell.sharedModel as unknown as { ymodel?: IObservable }).ymodel ??
+        null) ||
+      null;
+    const entry: ICellEntry = {
+      ymodel:
+        ymodel && typeof ymodel.observeDeep === 'function' ? ymodel : null,
+      snapshot: null,
+      outputsStamp: nextStamp++,
+      observer: events => {
+        entry.snapshot = null;
+        if (!events.every(e => e.path[0] === 'source')) {
+          entry.outputsStamp = nextStamp++;
+        }
+      }
+    };
+    entry.ymodel?.observeDeep(entry.observer);
+    return entry;
+  }
+
+  private _entries = new Map<ICellModel, ICellEntry>();
+}
+
+/** One cell model as a snapshot. */
+function snapshotOfCell(cell: ICellModel, entry: ICellEntry): ICellSnapshot {
+  const shared = cell.sharedModel;
+  const snap: ICellSnapshot = {
+    id: shared.id,
+    cell_type: shared.cell_type,
+    source: shared.getSource(),
+    metadata: shared.getMetadata()
+  };
+  if (shared.cell_type === 'code') {
+    const code = shared as unknown as {
+      execution_count: number | null;
+      getOutputs(): nbformat.IOutput[];
+    };
+    snap.execution_count = code.execution_count ?? null;
+    snap.outputs = () => code.getOutputs();
+    if (entry.ymodel) {
+      snap.outputsStamp = entry.outputsStamp;
+    }
+  }
+  return snap;
 }
 
 /**
@@ -106,9 +234,14 @@ export function sourceFromPanel(
     }
   };
   panel.context.saveState.connect(onSaveState);
+  const reader = new CellReader();
   return {
     get path() {
       return panel.context.localPath;
+    },
+    getSnapshot() {
+      const model = panel.content.model ?? panel.context.model;
+      return model ? reader.read(model) : null;
     },
     getContent() {
       return notebookContent(panel);
@@ -117,6 +250,7 @@ export function sourceFromPanel(
     saved,
     dispose() {
       panel.context.saveState.disconnect(onSaveState);
+      reader.dispose();
       Signal.clearData(saved);
     }
   };
@@ -190,6 +324,7 @@ export class ReadinessModel {
     this._source = options.source;
     this._client = options.client;
     this._settings = { ...DEFAULT_MODEL_SETTINGS, ...(options.settings ?? {}) };
+    this._debouncer = this._makeDebouncer(this._settings.debounceMs);
     this._source.contentChanged.connect(this._onContentChanged, this);
     this._source.saved.connect(this._onSaved, this);
   }
@@ -263,7 +398,7 @@ export class ReadinessModel {
 
   /** Set when a debounced check is scheduled but not sent yet. */
   get scheduled(): boolean {
-    return this._timer !== null;
+    return this._scheduled;
   }
 
   /**
@@ -274,7 +409,7 @@ export class ReadinessModel {
     return (
       this._report !== null &&
       this._appliedVersion === this._contentVersion &&
-      this._timer === null
+      !this._scheduled
     );
   }
 
@@ -283,7 +418,16 @@ export class ReadinessModel {
   }
 
   set settings(value: Readonly<IModelSettings>) {
+    const debounceChanged = value.debounceMs !== this._settings.debounceMs;
     this._settings = { ...value };
+    if (debounceChanged && !this._isDisposed) {
+      const pending = this._scheduled;
+      this._stopDebouncers();
+      this._debouncer = this._makeDebouncer(value.debounceMs);
+      if (pending) {
+        this.schedule();
+      }
+    }
     this._stateChanged.emit();
   }
 
@@ -293,20 +437,27 @@ export class ReadinessModel {
 
   /**
    * Re-check with the fast checks after `debounceMs` of quiet (or `delay`).
-   * Every call restarts the timer, so typing sends one request.
+   * Every call restarts the wait, so typing sends one request.
    */
   schedule(delay?: number): void {
     if (this._isDisposed) {
       return;
     }
-    this._clearTimer();
-    this._timer = setTimeout(
-      () => {
-        this._timer = null;
-        this.check('fast').catch(error => this._reportAutoError(error));
-      },
-      Math.max(0, delay ?? this._settings.debounceMs)
-    );
+    const limit = Math.max(0, delay ?? this._settings.debounceMs);
+    let debouncer = this._debouncer;
+    if (limit !== debouncer.limit) {
+      // a one-off wait (e.g. 0 on open): its own debouncer, the default one stops
+      void this._debouncer.stop();
+      this._oneOff?.dispose();
+      debouncer = this._oneOff = this._makeDebouncer(limit);
+    } else if (this._oneOff) {
+      this._oneOff.dispose();
+      this._oneOff = null;
+    }
+    this._scheduled = true;
+    // the debounced function reports its own failures; this rejects only
+    // when the wait is stopped
+    debouncer.invoke().catch(() => undefined);
   }
 
   /**
@@ -322,9 +473,9 @@ export class ReadinessModel {
     }
     if (checks === 'all' || checks === 'fast') {
       // A full request supersedes a pending debounced one.
-      this._clearTimer();
+      this._stopDebouncers();
     }
-    const notebook = this._source.getContent();
+    const notebook = this._source.getSnapshot();
     const request: ICheckRequest = { path: this._source.path, checks };
     if (this._settings.select.length > 0) {
       request.select = [...this._settings.select];
@@ -356,15 +507,7 @@ export class ReadinessModel {
       this._revision += 1;
       return this._report;
     } catch (reason) {
-      const error =
-        reason instanceof ApiError
-          ? reason
-          : new ApiError(
-              reason instanceof Error ? reason.message : String(reason),
-              0,
-              'internal',
-              null
-            );
+      const error = ApiError.from(reason);
       if (isSuperseded(error)) {
         // A newer check of this notebook replaced this one on the server: no
         // error to show; the newer one's answer updates the report.
@@ -389,7 +532,7 @@ export class ReadinessModel {
    */
   private async _send(
     request: ICheckRequest,
-    notebook: nbformat.INotebookContent | null
+    notebook: INotebookSnapshot | null
   ): Promise<IReport> {
     if (!notebook) {
       return this._reportOf(await this._client.check(request));
@@ -406,7 +549,10 @@ export class ReadinessModel {
       }
       this._delta.forget(attempt === 0 ? answer.missing : undefined);
     }
-    return this._reportOf(await this._client.check({ ...request, notebook }));
+    const content = this._source.getContent() ?? undefined;
+    return this._reportOf(
+      await this._client.check({ ...request, notebook: content })
+    );
   }
 
   private _reportOf(answer: IReport | IMissingAnswer): IReport {
@@ -426,7 +572,8 @@ export class ReadinessModel {
       return;
     }
     this._isDisposed = true;
-    this._clearTimer();
+    this._stopDebouncers();
+    this._debouncer.dispose();
     this._source.contentChanged.disconnect(this._onContentChanged, this);
     this._source.saved.disconnect(this._onSaved, this);
     Signal.clearData(this);
@@ -451,11 +598,24 @@ export class ReadinessModel {
     }
   }
 
-  private _clearTimer(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
+  /** A debouncer of the fast re-check waiting `limit` ms. */
+  private _makeDebouncer(limit: number): Debouncer<void> {
+    return new Debouncer<void>(async () => {
+      this._scheduled = false;
+      try {
+        await this.check('fast');
+      } catch (error) {
+        this._reportAutoError(error);
+      }
+    }, limit);
+  }
+
+  /** Nothing scheduled any more (a check that started goes on). */
+  private _stopDebouncers(): void {
+    this._scheduled = false;
+    void this._debouncer.stop();
+    this._oneOff?.dispose();
+    this._oneOff = null;
   }
 
   private _source: INotebookSource;
@@ -466,7 +626,10 @@ export class ReadinessModel {
   private _error: ApiError | null = null;
   private _pending = 0;
   private _revision = 0;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _debouncer: Debouncer<void>;
+  /** The debouncer of a wait other than `debounceMs` (`schedule(0)`). */
+  private _oneOff: Debouncer<void> | null = null;
+  private _scheduled = false;
   private _contentVersion = 0;
   private _appliedVersion = -1;
   private _isDisposed = false;

@@ -1,6 +1,7 @@
 import { ProdApi } from '../api';
-import { DeltaTracker, sourceHash } from '../delta';
-import { INotebookSource, ReadinessModel } from '../model';
+import { DeltaTracker, snapshotOf, sourceHash } from '../delta';
+import { NotebookModel } from '@jupyterlab/notebook';
+import { CellReader, INotebookSource, ReadinessModel } from '../model';
 import { FetchMock, flushPromises } from './fetchMock';
 import { Signal } from '@lumino/signaling';
 
@@ -48,17 +49,131 @@ function notebook(sources: string[]): any {
 describe('DeltaTracker', () => {
   it('sends sources and outputs until the server acknowledged them', () => {
     const tracker = new DeltaTracker();
-    const first = tracker.build(notebook(['a = 1', 'b = a']));
+    const first = tracker.build(snapshotOf(notebook(['a = 1', 'b = a'])));
     expect(first.cells.map(c => c.source)).toEqual(['a = 1', 'b = a']);
     expect(first.cells[0].outputs).toHaveLength(1);
     expect(first.cells[1].outputs_hash).toBeUndefined();
     tracker.acknowledge(first);
-    const second = tracker.build(notebook(['a = 1', 'b = a + 1']));
+    const second = tracker.build(snapshotOf(notebook(['a = 1', 'b = a + 1'])));
     expect(second.cells.map(c => c.source)).toEqual([undefined, 'b = a + 1']);
     expect(second.cells[0].outputs).toBeUndefined();
     expect(second.cells[0].source_hash).toBe(sourceHash('a = 1'));
     tracker.forget([sourceHash('a = 1')]);
-    expect(tracker.build(notebook(['a = 1'])).cells[0].source).toBe('a = 1');
+    expect(tracker.build(snapshotOf(notebook(['a = 1']))).cells[0].source).toBe(
+      'a = 1'
+    );
+  });
+});
+
+describe('DeltaTracker per-cell cache', () => {
+  /** Snapshot cells whose outputs reads are counted. */
+  function cells(sources: string[], stamps: number[], reads: number[]) {
+    return {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: sources.map((source, i) => ({
+        id: `c${i}`,
+        cell_type: 'code',
+        source,
+        metadata: {},
+        execution_count: null,
+        outputsStamp: stamps[i],
+        outputs: () => {
+          reads[i] += 1;
+          return [{ output_type: 'stream', name: 'stdout', text: `o${i}` }];
+        }
+      }))
+    } as any;
+  }
+
+  it('reads outputs again only when their stamp moved, and keeps them out when no check needs them', () => {
+    const tracker = new DeltaTracker();
+    const reads = [0, 0];
+    tracker.build(cells(['a', 'b'], [1, 2], reads));
+    tracker.build(cells(['a', 'b!'], [1, 2], reads));
+    expect(reads).toEqual([1, 1]);
+    const moved = tracker.build(cells(['a', 'b!'], [1, 3], reads));
+    expect(reads).toEqual([1, 2]);
+    expect(moved.cells[1].outputs_hash).toBe(
+      sourceHash(
+        JSON.stringify([{ output_type: 'stream', name: 'stdout', text: 'o1' }])
+      )
+    );
+    const none = tracker.build(cells(['a', 'b!'], [4, 5], reads), false);
+    expect(reads).toEqual([1, 2]);
+    expect(none.cells[0].outputs_hash).toBeUndefined();
+  });
+
+  it('sends the hash a cell id had for the same source, a new one for a new source', () => {
+    const tracker = new DeltaTracker();
+    const reads = [0, 0];
+    const first = tracker.build(cells(['a', 'b'], [1, 2], reads));
+    const second = tracker.build(cells(['a', 'c'], [1, 2], reads));
+    expect(second.cells[0].source_hash).toBe(first.cells[0].source_hash);
+    expect(second.cells[1].source_hash).toBe(sourceHash('c'));
+  });
+});
+
+describe('CellReader', () => {
+  function model(): NotebookModel {
+    const nb = new NotebookModel();
+    nb.sharedModel.insertCells(0, [
+      { cell_type: 'markdown', id: 'm0', source: '# T', metadata: {} },
+      {
+        cell_type: 'code',
+        id: 'c1',
+        source: 'x = 1',
+        metadata: {},
+        outputs: [],
+        execution_count: null
+      }
+    ]);
+    return nb;
+  }
+
+  it('reads the cells from the models and re-reads only the changed one', () => {
+    const nb = model();
+    const reader = new CellReader();
+    const first = reader.read(nb);
+    expect(first.cells.map(c => [c.id, c.cell_type, c.source])).toEqual([
+      ['m0', 'markdown', '# T'],
+      ['c1', 'code', 'x = 1']
+    ]);
+    nb.sharedModel.cells[1].setSource('x = 2');
+    const second = reader.read(nb);
+    expect(second.cells[0]).toBe(first.cells[0]);
+    expect(second.cells[1].source).toBe('x = 2');
+    // a source edit leaves the outputs stamp alone
+    expect(second.cells[1].outputsStamp).toBe(first.cells[1].outputsStamp);
+    reader.dispose();
+  });
+
+  it('sees outputs JupyterLab writes silently (kernel output) and moves the stamp', () => {
+    const nb = model();
+    const reader = new CellReader();
+    const first = reader.read(nb);
+    const code = nb.cells.get(1) as any;
+    // what a kernel's stream output does: the output area model, synced to Yjs silently
+    code.outputs.add({ output_type: 'stream', name: 'stdout', text: 'hi\n' });
+    const second = reader.read(nb);
+    expect(second.cells[1].outputsStamp).not.toBe(first.cells[1].outputsStamp);
+    expect(second.cells[1].outputs!()).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'hi\n' }
+    ]);
+    reader.dispose();
+  });
+
+  it('drops the language_info JupyterLab writes before the kernel answered', () => {
+    const nb = model();
+    nb.setMetadata('language_info', { name: '' });
+    nb.setMetadata('kernelspec', { name: 'python3', display_name: 'P' });
+    const snap = new CellReader().read(nb);
+    expect(snap.metadata.language_info).toBeUndefined();
+    expect(snap.metadata.kernelspec).toEqual({
+      name: 'python3',
+      display_name: 'P'
+    });
   });
 });
 
@@ -69,6 +184,9 @@ class FakeNotebook implements INotebookSource {
   saved = new Signal<this, void>(this);
   getContent() {
     return notebook(this.sources);
+  }
+  getSnapshot() {
+    return snapshotOf(this.getContent());
   }
 }
 

@@ -1,6 +1,7 @@
 import { Signal } from '@lumino/signaling';
 
 import { ApiError, IFinding, IReport, ProdApi } from '../api';
+import { snapshotOf } from '../delta';
 import { INotebookSource, mergeReports, ReadinessModel } from '../model';
 import { FetchMock, flushPromises } from './fetchMock';
 
@@ -26,9 +27,15 @@ class FakeNotebook implements INotebookSource {
     } as any;
   }
 
-  edit(index: number, source: string) {
+  getSnapshot() {
+    return snapshotOf(this.getContent());
+  }
+
+  /** Edit a cell; resolves once the model scheduled its re-check (a microtask). */
+  async edit(index: number, source: string) {
     this.sources[index] = source;
     this.contentChanged.emit();
+    await flushPromises();
   }
 }
 
@@ -96,11 +103,11 @@ describe('ReadinessModel', () => {
 
   it('debounces edits and sends the current (unsaved) content with checks "fast"', async () => {
     mock.respondAlways(200, report([finding('undefined-name', 1)], FAST));
-    nb.edit(1, 'print(n)');
+    await nb.edit(1, 'print(n)');
     jest.advanceTimersByTime(100);
-    nb.edit(1, 'print(no)');
+    await nb.edit(1, 'print(no)');
     jest.advanceTimersByTime(100);
-    nb.edit(1, 'print(nowhere)');
+    await nb.edit(1, 'print(nowhere)');
     expect(model.scheduled).toBe(true);
     jest.advanceTimersByTime(299);
     expect(mock.requests).toHaveLength(0);
@@ -123,7 +130,7 @@ describe('ReadinessModel', () => {
     mock.respondAlways(200, report([finding('undefined-name', 1)], FAST));
     await model.check('fast');
     expect(model.revision).toBe(1);
-    nb.edit(1, 'print(y)');
+    await nb.edit(1, 'print(y)');
     jest.advanceTimersByTime(300);
     await flushPromises(10);
     expect(model.revision).toBe(2);
@@ -199,7 +206,7 @@ describe('ReadinessModel', () => {
     const errors: ApiError[] = [];
     model.autoCheckFailed.connect((_, e) => errors.push(e));
     mock.respond(404, '<html>not found</html>', 'text/html');
-    nb.edit(0, 'import sys');
+    await nb.edit(0, 'import sys');
     jest.advanceTimersByTime(300);
     await flushPromises(10);
     expect(errors).toHaveLength(1);
@@ -210,7 +217,7 @@ describe('ReadinessModel', () => {
     mock.hold = true;
     mock.respond(200, report([finding('undefined-name', 1)], FAST, 10));
     const first = model.check('fast');
-    nb.edit(1, 'print(1)');
+    await nb.edit(1, 'print(1)');
     mock.respond(200, report([], FAST, 100));
     const second = model.check('fast');
     // the newer answer arrives first...
@@ -237,7 +244,7 @@ describe('ReadinessModel', () => {
       )
     );
     const full = model.check('all');
-    nb.edit(1, 'print(1)');
+    await nb.edit(1, 'print(1)');
     mock.respond(200, report([], FAST, 90));
     const fast = model.check('fast');
     const held = (mock as any)._held as (() => void)[];
@@ -276,7 +283,7 @@ describe('ReadinessModel', () => {
   });
 
   it('does not send after dispose', async () => {
-    nb.edit(0, 'x = 1');
+    await nb.edit(0, 'x = 1');
     model.dispose();
     jest.advanceTimersByTime(1000);
     await flushPromises();
@@ -288,7 +295,7 @@ describe('ReadinessModel', () => {
     mock.respondAlways(200, report([], FAST, 100));
     await model.check('all');
     expect(model.upToDate).toBe(true);
-    nb.edit(0, 'import sys');
+    await nb.edit(0, 'import sys');
     expect(model.upToDate).toBe(false);
     jest.advanceTimersByTime(300);
     await flushPromises(10);

@@ -37,12 +37,14 @@ interface IFindingProps {
   trans: TranslationBundle;
   /** show the Fix and Waive buttons (default true) */
   editable?: boolean;
+  /** the model's report describes the editor's content (fixes can apply) */
+  upToDate: boolean;
 }
 
 /** Fix (or update the cell from its module), Promote again, and Waive. */
 function FindingButtons(props: IFindingProps): JSX.Element {
   const { model, finding, actions, trans } = props;
-  const canFix = !!finding.fix && model.upToDate;
+  const canFix = !!finding.fix && props.upToDate;
   return (
     <>
       {finding.fix && (
@@ -143,6 +145,40 @@ function FindingItem(props: IFindingProps): JSX.Element {
   );
 }
 
+/**
+ * An item renders again only when its finding's content (or what its buttons
+ * depend on) changed: a new report after a keystroke brings new objects for
+ * the same findings, and a busy flip re-renders the panel.
+ */
+const MemoFindingItem = React.memo(
+  FindingItem,
+  (a, b) =>
+    a.model === b.model &&
+    a.actions === b.actions &&
+    a.trans === b.trans &&
+    a.editable === b.editable &&
+    a.upToDate === b.upToDate &&
+    (a.finding === b.finding ||
+      JSON.stringify(a.finding) === JSON.stringify(b.finding))
+);
+
+/** Items shown at first; the rest behind "Show more" (a long list costs every render). */
+export const FINDINGS_SHOWN = 50;
+
+/**
+ * React keys that stay with a finding when others are added before it (an
+ * index would move every later key and rebuild their DOM).
+ */
+export function findingKeys(findings: ReadonlyArray<IFinding>): string[] {
+  const seen = new Map<string, number>();
+  return findings.map(f => {
+    const base = `${f.check}:${f.cell_id ?? f.cell}:${f.line}:${f.message}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return n ? `${base}:${n}` : base;
+  });
+}
+
 interface IFindingListProps {
   model: ReadinessModel;
   findings: ReadonlyArray<IFinding>;
@@ -155,7 +191,11 @@ interface IFindingListProps {
 }
 
 export function FindingList(props: IFindingListProps): JSX.Element {
-  const { findings, className, ...item } = props;
+  const { findings, className, model, ...item } = props;
+  const [limit, setLimit] = React.useState(FINDINGS_SHOWN);
+  const keys = findingKeys(findings);
+  const shown = findings.length > limit ? findings.slice(0, limit) : findings;
+  const upToDate = model.upToDate;
   return (
     <ul
       className={
@@ -164,13 +204,25 @@ export function FindingList(props: IFindingListProps): JSX.Element {
           : 'jp-ProdPanel-findings'
       }
     >
-      {findings.map((finding, i) => (
-        <FindingItem
-          key={`${finding.check}:${finding.cell}:${finding.line}:${i}`}
+      {shown.map((finding, i) => (
+        <MemoFindingItem
+          key={keys[i]}
           finding={finding}
+          model={model}
+          upToDate={upToDate}
           {...item}
         />
       ))}
+      {findings.length > shown.length && (
+        <li className="jp-ProdPanel-more">
+          <button
+            className="jp-ProdPanel-button jp-mod-more"
+            onClick={() => setLimit(findings.length)}
+          >
+            {props.trans.__('Show %1 more', findings.length - shown.length)}
+          </button>
+        </li>
+      )}
     </ul>
   );
 }

@@ -54,14 +54,24 @@ export class CellMarkers {
     if (this._isDisposed) {
       return;
     }
-    const notebook = this._panel.content;
     // Markers describe the last report: they are hidden after cells were
     // added, removed or moved (indices would point at the wrong cells) until
     // a report of the current content arrives.
     const cellsMoved =
       this._staleReport !== null && this._staleReport === this._model.report;
+    const findings = cellsMoved ? [] : this._model.findings;
+    const widgets = this._panel.content.widgets;
+    if (
+      findings.length === this._shown.findings.length &&
+      findings.every((f, i) => f === this._shown.findings[i]) &&
+      widgets.length === this._shown.cells
+    ) {
+      // busy flips, errors, settings that select the same findings: nothing to redraw
+      return;
+    }
+    this._shown = { findings, cells: widgets.length };
     const byCell = new Map<number, IFinding[]>();
-    for (const f of this._model.findings) {
+    for (const f of findings) {
       if (f.cell === null) {
         continue;
       }
@@ -69,34 +79,56 @@ export class CellMarkers {
       list.push(f);
       byCell.set(f.cell, list);
     }
-    notebook.widgets.forEach((cell, index) => {
-      const findings = cellsMoved ? undefined : byCell.get(index);
+    // only the cells whose badge changes are touched (a keystroke changes one)
+    const badges = new Map<Cell, string>();
+    widgets.forEach((cell, index) => {
+      const list = byCell.get(index);
+      const title = list?.length ? badgeTitle(list) : '';
+      const key = list?.length
+        ? `${index}\u0000${worstSeverity(list)}\u0000${list.length}\u0000${title}`
+        : '';
+      if ((this._badges.get(cell) ?? '') === key) {
+        if (key) {
+          badges.set(cell, key);
+        }
+        return;
+      }
       clearCell(cell);
-      if (!findings || findings.length === 0) {
-        return;
+      if (list?.length && this._addBadge(cell, index, list, title)) {
+        badges.set(cell, key);
       }
-      const host = cell.inputArea?.node;
-      if (!host) {
-        return;
-      }
-      const badge = document.createElement('div');
-      const severity = worstSeverity(findings);
-      badge.className = `${BADGE_CLASS} jp-mod-${severity}`;
-      badge.textContent = String(findings.length);
-      badge.title = badgeTitle(findings);
-      badge.dataset.cell = String(index);
-      badge.setAttribute('role', 'button');
-      badge.setAttribute(
-        'aria-label',
-        `${findings.length} readiness finding(s), worst: ${severity}`
-      );
-      badge.addEventListener('click', event => {
-        event.stopPropagation();
-        this._onClick?.(index);
-      });
-      cell.addClass(CELL_CLASS);
-      host.appendChild(badge);
     });
+    this._badges = badges;
+  }
+
+  private _addBadge(
+    cell: Cell,
+    index: number,
+    findings: IFinding[],
+    title: string
+  ): boolean {
+    const host = cell.inputArea?.node;
+    if (!host) {
+      return false;
+    }
+    const badge = document.createElement('div');
+    const severity = worstSeverity(findings);
+    badge.className = `${BADGE_CLASS} jp-mod-${severity}`;
+    badge.textContent = String(findings.length);
+    badge.title = title;
+    badge.dataset.cell = String(index);
+    badge.setAttribute('role', 'button');
+    badge.setAttribute(
+      'aria-label',
+      `${findings.length} readiness finding(s), worst: ${severity}`
+    );
+    badge.addEventListener('click', event => {
+      event.stopPropagation();
+      this._onClick?.(index);
+    });
+    cell.addClass(CELL_CLASS);
+    host.appendChild(badge);
+    return true;
   }
 
   dispose(): void {
@@ -122,5 +154,12 @@ export class CellMarkers {
   }
 
   private _staleReport: ReadinessModel['report'] = null;
+  /** The findings the badges show, and the number of cells they were drawn on. */
+  private _shown: { findings: ReadonlyArray<IFinding>; cells: number } = {
+    findings: [],
+    cells: -1
+  };
+  /** Each badged cell's badge (index, severity, count, title): unchanged ones stay. */
+  private _badges = new Map<Cell, string>();
   private _isDisposed = false;
 }
