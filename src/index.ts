@@ -19,6 +19,7 @@ import { API_VERSION, ApiError, ProdApi } from './api';
 // sidebar (restored with the layout), so they cannot load lazily.
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
 import { addCommands } from './commands';
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
 import { notifyError } from './flows/context';
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
 import { ReadinessManager } from './manager';
