@@ -620,6 +620,77 @@ def test_a_name_read_at_definition_time_cannot_become_a_parameter(tmp_path: Path
     assert pyflakes(root / "src/demo_pkg/features.py") == ""
 
 
+def _print_cells(root: Path, sources: list[str]) -> str:
+    """What the notebook's code prints when its cells run in order in a fresh Python, from the project
+    root with the project's ``src`` importable (as a kernel started there would)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "\n".join(sources)],
+        cwd=root,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root / "src")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_a_default_that_is_a_data_name_becomes_a_none_sentinel_parameter(tmp_path: Path) -> None:
+    cells = [
+        PRICES,
+        'def first(x, p=prices, *, scale=1):\n    """Doc."""\n    return (x + p[0]) * scale',
+        "print(first(1), first(1, [5.0]), first(1, p=[7.0], scale=2))",
+    ]
+    root, nb = make_project(tmp_path, *cells)
+    (root / "prices.txt").write_text("1.5\n2.5\n", encoding="utf-8")
+    before = _print_cells(root, cells)
+    assert before == "2.5 6.0 16.0\n"
+
+    r = run(root, nb, names=["first"], dry_run=True)
+    u = _unmoved(r, "prices")
+    assert u["choices"] == ["parameter", "move", "cancel"] and u["suggested"] == "parameter"
+    assert "The default `p=prices` of `first` becomes `p=None`" in u["consequences"]["parameter"]
+
+    r = run(root, nb, names=["first"], unmoved={"prices": "parameter"}, typecheck=True)
+    assert r["ok"] and r["typecheck"]["ran"], r["problems"]
+    module = root / "src/demo_pkg/features.py"
+    src = module.read_text(encoding="utf-8")
+    assert "def first(x, p=None, *, scale=1, prices):" in src
+    assert '"""Doc."""\n    if p is None:\n        p = prices\n' in src
+    assert pyflakes(module) == "" and black_check(module) == 0
+    first = _load(src)["first"]
+    assert first(1, prices=[2.0]) == 3.0 and first(1, [5.0], prices=[2.0]) == 6.0
+    after = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    assert after[-1] == (
+        "print(first(1, prices=prices), first(1, [5.0], prices=prices), first(1, p=[7.0], scale=2, prices=prices))"
+    )
+    assert _print_cells(root, after) == before  # the notebook computes what it did before
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        "def first(x, prices=prices):\n    return x + prices[0]",  # the parameter has the data's name
+        "def first(x, p=prices, q=prices[1]):\n    return x + p[0] + q",  # another default reads it too
+        "def first(x, p=prices) -> type(prices):\n    return x + p[0]",  # so does the annotation
+    ],
+    ids=["same-name", "other-default", "annotation"],
+)
+def test_a_default_sentinel_only_where_it_is_faithful(tmp_path: Path, definition: str) -> None:
+    root, nb = make_project(tmp_path, PRICES, definition, "first(1)")
+    r = run(root, nb, names=["first"], dry_run=True)
+    assert _unmoved(r, "prices")["choices"] == ["move", "cancel"]
+    r = run(root, nb, names=["first"], unmoved={"prices": "parameter"}, dry_run=True)
+    assert not r["ok"] and _reasons(r) == ["read-at-definition"]
+
+
+def test_no_default_sentinel_for_a_name_bound_twice(tmp_path: Path) -> None:
+    # the default holds the first list; a parameter read when called would see the second
+    root, nb = make_project(tmp_path, PRICES, "def first(x, p=prices):\n    return x + p[0]", "prices = [9.0]", "first(1)")
+    r = run(root, nb, names=["first"], dry_run=True)
+    assert _unmoved(r, "prices")["choices"] == ["move", "cancel"]
+
+
 def test_pure_expressions_over_constants_move_without_asking(tmp_path: Path) -> None:
     root, nb = make_project(
         tmp_path,

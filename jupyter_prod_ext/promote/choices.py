@@ -24,6 +24,10 @@ def unmoved_entry(u: Unmoved, chosen: str | None) -> UnmovedDict:
         consequences["parameter"] = (
             f"{quoted(u.users)} {'get' if len(u.users) > 1 else 'gets'} a `{u.name}` argument; "
             f"the notebook's calls pass `{u.name}={u.name}`."
+        ) + "".join(
+            f" The default `{param}={u.name}` of `{user}` becomes `{param}=None`, which means `{u.name}` "
+            "when called."
+            for user, param in u.sentinels
         )
     why = ""
     if u.at_definition:

@@ -111,14 +111,18 @@ def build_function(
 
 
 def add_parameters(
-    pieces: list[tuple[str, ast.stmt]], params: dict[str, list[str]]
+    pieces: list[tuple[str, ast.stmt]],
+    params: dict[str, list[str]],
+    sentinels: dict[str, dict[str, str]] | None = None,
 ) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Turn unmoved names into keyword-only parameters of the functions that read them.
 
     ``pieces``: (function name, def node) of the moved functions. A moved
     function that calls one which gained a parameter gains it too and passes it
     on (``helper(x, df=df)``), so the module never reads a global that is not
-    there. Returns (new source by function name, parameters by function name).
+    there. ``sentinels``: per function, parameters whose default was the name
+    (``chars=INPUT_CHARS``): the default becomes ``None``, resolved first thing
+    in the body. Returns (new source by function name, parameters by function name).
     """
     funcs = dict(pieces)
     takes: dict[str, list[str]] = {}
@@ -149,8 +153,34 @@ def add_parameters(
                 args.kwonlyargs.append(ast.arg(arg=p))
                 args.kw_defaults.append(None)
         _pass_keywords(node, takes)
+        _resolve_defaults_in_body(node, (sentinels or {}).get(fname, {}))
         texts[fname] = ast.unparse(node)
     return texts, takes
+
+
+def _resolve_defaults_in_body(node: ast.FunctionDef | ast.AsyncFunctionDef, defaults: dict[str, str]) -> None:
+    """``p=NAME`` becomes ``p=None`` and the body starts (after its docstring) with ``if p is None: p = NAME``."""
+    if not defaults:
+        return
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    pairs = list(zip(positional[len(positional) - len(a.defaults) :], range(len(a.defaults)), strict=True))
+    for arg, i in pairs:
+        if arg.arg in defaults:
+            a.defaults[i] = ast.Constant(value=None)
+    for i, arg in enumerate(a.kwonlyargs):
+        if arg.arg in defaults and a.kw_defaults[i] is not None:
+            a.kw_defaults[i] = ast.Constant(value=None)
+    resolve = [
+        ast.parse(f"if {param} is None:\n    {param} = {name}").body[0] for param, name in defaults.items()
+    ]
+    first = node.body[0] if node.body else None
+    docstring = (
+        isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+    )
+    at = 1 if docstring else 0
+    node.body = node.body[:at] + resolve + node.body[at:]
+    ast.fix_missing_locations(node)
 
 
 def _pass_keywords(node: ast.AST, takes: dict[str, list[str]]) -> None:

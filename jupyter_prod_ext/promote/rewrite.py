@@ -156,11 +156,11 @@ def pass_call_keywords(prog: Program, remaining: list[Stmt], takes: dict[str, li
             inserts.setdefault(stmt.cell, []).append((sub.end_lineno, sub.end_col_offset - 1, text))
     out: dict[int, str] = {}
     for cell, items in inserts.items():
-        source = prog.nb.cells[cell].source
-        lines = source.split("\n")
+        original = prog.nb.cells[cell].source.split("\n")
+        lines = list(original)
         python = prog.units[cell].python.split("\n")
         for line, col, text in sorted(items, reverse=True):
-            if line - 1 >= len(lines) or lines[line - 1] != python[line - 1]:
+            if line - 1 >= len(original) or original[line - 1] != python[line - 1]:
                 continue  # a line IPython rewrote: offsets do not match the source
             raw = lines[line - 1].encode("utf-8")
             if raw[col : col + 1] != b")":

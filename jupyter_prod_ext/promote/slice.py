@@ -95,6 +95,9 @@ class Unmoved:
     at_definition: list[str] = field(default_factory=list)
     #: labels of users that are not functions (only functions take parameters)
     not_functions: list[str] = field(default_factory=list)
+    #: (function label, parameter) whose default is exactly this name: as a parameter, the default
+    #: becomes ``None`` resolved in the body (a read when called, not when defined)
+    sentinels: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def can_be_parameter(self) -> bool:
@@ -118,6 +121,8 @@ class SliceResult:
     unmoved: list[Unmoved] = field(default_factory=list)
     #: name -> labels of the consumers that get it as a parameter
     parameters: dict[str, list[str]] = field(default_factory=dict)
+    #: function label -> {parameter: data name}: defaults rewritten to a ``None`` sentinel
+    sentinels: dict[str, dict[str, str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -408,12 +413,18 @@ class _Slicer:
             e.kind == "use" and e.name == name and not e.deferred for e in c.stmt.events
         ) and c.stmt.kind in ("def", "class")
         is_function = c.piece is not None and c.piece.kind == "function"
+        sentinel: list[str] = []
+        if at_definition and is_function and all(s is src for s, _ in self.prog.du.bindings.get(name, [])):
+            # bound once: the value read when called is the object the default held
+            sentinel = sentinel_defaults(c.stmt.node, name)
+            at_definition = not sentinel
         if c.label not in u.users:
             u.users.append(c.label)
             if at_definition:
                 u.at_definition.append(c.label)
             if not is_function:
                 u.not_functions.append(c.label)
+            u.sentinels += [(c.label, p) for p in sentinel]
         choice = self.choices.get(name)
         if choice == "move":
             if id(src) not in self.piece_of:
@@ -441,6 +452,8 @@ class _Slicer:
                 )
             else:
                 self.out.parameters.setdefault(name, []).append(c.label)
+                if sentinel:
+                    self.out.sentinels.setdefault(c.label, {}).update(dict.fromkeys(sentinel, name))
 
     def add_import(self, src: Stmt, name: str, reason: str) -> None:
         key = (id(src), name)
@@ -463,6 +476,29 @@ class _Slicer:
             for alias in node.names:
                 if (alias.asname or alias.name) == name:
                     self.out.imports.append(ImportNeed(src, name, base, alias.name, alias.asname, reason))
+
+
+def sentinel_defaults(node: ast.AST | None, name: str) -> list[str]:
+    """Parameters of the function ``node`` whose default is exactly ``name``, when those defaults are the
+    only reads of ``name`` at definition time (no decorator, annotation or other default reads it) and
+    no parameter is called ``name``; else none. Only then can ``p=None`` + ``if p is None: p = name``
+    in the body replace the read faithfully (the same object, read when called)."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    a = node.args
+    every = [*a.posonlyargs, *a.args, *a.kwonlyargs, *([a.vararg] if a.vararg else []), *([a.kwarg] if a.kwarg else [])]
+    if any(arg.arg == name for arg in every):
+        return []
+    positional = [*a.posonlyargs, *a.args]
+    defaults = list(zip(positional[len(positional) - len(a.defaults) :], a.defaults, strict=True))
+    defaults += [(arg, d) for arg, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None]
+    params = [arg.arg for arg, d in defaults if isinstance(d, ast.Name) and d.id == name]
+    evaluated: list[ast.expr | None] = [*node.decorator_list, *(d for _, d in defaults), node.returns]
+    evaluated += [arg.annotation for arg in every]
+    reads = sum(
+        1 for e in evaluated if e is not None for n in ast.walk(e) if isinstance(n, ast.Name) and n.id == name
+    )
+    return params if params and reads == len(params) else []
 
 
 def _decorator_and_called_names(node: ast.AST | None) -> tuple[set[str], set[str]]:

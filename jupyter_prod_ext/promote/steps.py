@@ -113,7 +113,7 @@ def _add_parameters(st: State) -> dict[str, str]:
     if not st.slice.parameters:
         return {}
     funcs = [(p.name, p.stmt.node) for p in st.slice.pieces if p.kind == "function" and p.stmt.node is not None]
-    texts, st.module.takes = add_parameters(funcs, st.slice.parameters)
+    texts, st.module.takes = add_parameters(funcs, st.slice.parameters, st.slice.sentinels)
     for fname, plist in st.module.takes.items():
         st.warnings.append(
             f"`{fname}` gains the keyword-only parameter{'s' if len(plist) > 1 else ''} "
