@@ -779,14 +779,21 @@ class Bench:
         second, rf = interleave([run([*cli, "."]), run([tool("ruff"), "check", "--no-cache", "--exit-zero", "."])], self.repeat)
         n = CLI_NOTEBOOKS
         note = f"--fast; {os.cpu_count()} cores, load average {loadavg()}"
-        start_cpu = min(run_proc([sys.executable, "-c", "import jupyter_prod_ext.cli.main"], repo, self.env).cpu for _ in range(3))
+        # what every run over this corpus imports before its work can be shared: the CLI, nbformat (its old
+        # v2/v3 notebooks) and IPython's token transformers (the magics)
+        imports = (
+            "import jupyter_prod_ext.cli.main; from jupyter_prod_ext.notebook import import_nbformat; "
+            "import_nbformat(); from IPython.core import inputtransformer2"
+        )
+        start_cpu = min(run_proc([sys.executable, "-c", imports], repo, self.env).cpu for _ in range(3))
         cpu1 = statistics.median(s.cpu or 0.0 for s in j1.samples)
         cpu2 = statistics.median(s.cpu or 0.0 for s in j2.samples)
         bound = cpu1 / (start_cpu + (cpu1 - start_cpu) / 2) if cpu1 > start_cpu else None
         self.res.note(
             sc,
             f"CPU time (user + system, workers included), medians: --jobs 1 {cpu1:.2f} s, --jobs 2 {cpu2:.2f} s; "
-            f"Python start-up and the package's imports alone {start_cpu:.2f} s, paid before any work can be "
+            f"Python start-up and the imports every run needs here (the CLI, nbformat for the old notebooks, "
+            f"IPython's transformers for the magics) {start_cpu:.2f} s, paid before the work can be "
             f"shared. Even with two idle cores and no cost of forking, 2 jobs could be at most "
             + (f"{bound:.2f}x" if bound else "?")
             + " faster than 1 (start-up serial, the rest halved); the wall-clock ratio also needs the second core free "

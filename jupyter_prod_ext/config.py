@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from black.const import DEFAULT_LINE_LENGTH
-from black.mode import Mode, TargetVersion
+if TYPE_CHECKING:
+    from black.mode import Mode
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,7 +50,7 @@ _cache: LockedLRU[tuple[str, int, int], _Parsed] = LockedLRU()
 
 @dataclass(frozen=True)
 class _Parsed:
-    black: Mode
+    black: Mode | None
     has_tool_mypy: bool
     prod: Mapping[str, Any] = field(hash=False, compare=False)
 
@@ -63,12 +63,22 @@ class ProjectConfig:
     root: Path
     #: the ``pyproject.toml`` found, or None
     pyproject: Path | None
-    #: ``[tool.black]`` as a black mode (``is_ipynb=False``; formatting derives the notebook variant)
-    black: Mode
+    #: ``[tool.black]`` as a black mode (``is_ipynb=False``; formatting derives the notebook variant);
+    #: None without options: black's defaults, see :attr:`black`
+    black_mode: Mode | None
     #: the file mypy should read (``--config-file``), or None when the project has no mypy config
     mypy_config_file: Path | None
     #: the raw ``[tool.jupyter-prod]`` table, validated for the keys we know
     prod: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False, compare=False)
+
+    @property
+    def black(self) -> Mode:
+        """The black mode formatting uses: the project's options, else black's defaults."""
+        if self.black_mode is not None:
+            return self.black_mode
+        from black.mode import Mode
+
+        return Mode()
 
     @property
     def select(self) -> tuple[str, ...] | None:
@@ -131,7 +141,7 @@ def load_config(start: Path | str, ceiling: Path | str | None = None) -> Project
         return ProjectConfig(
             root=start_dir,
             pyproject=None,
-            black=Mode(),
+            black_mode=None,
             mypy_config_file=_mypy_config_in(start_dir, None),
         )
     parsed = _parse_cached(pyproject, _shown(pyproject, Path(ceiling) if ceiling is not None else None))
@@ -139,7 +149,7 @@ def load_config(start: Path | str, ceiling: Path | str | None = None) -> Project
     return ProjectConfig(
         root=root,
         pyproject=pyproject,
-        black=parsed.black,
+        black_mode=parsed.black,
         mypy_config_file=_mypy_config_in(root, pyproject if parsed.has_tool_mypy else None),
         prod=parsed.prod,
     )
@@ -205,7 +215,17 @@ def _norm(key: str) -> str:
     return key.replace("_", "-")
 
 
-def _black_mode(table: dict[str, Any], pyproject: str) -> Mode:
+def _black_mode(table: dict[str, Any], pyproject: str) -> Mode | None:
+    """The ``[tool.black]`` options as a black mode, validated; None when there are none.
+
+    black is imported only then (or on first use of :attr:`ProjectConfig.black`): about 0.1 s of
+    start-up that ``jupyter-prod check --fast`` and every worker it starts would otherwise pay.
+    """
+    if not table:
+        return None
+    from black.const import DEFAULT_LINE_LENGTH
+    from black.mode import Mode, TargetVersion
+
     opts = {_norm(k): v for k, v in table.items()}
 
     def flag(name: str) -> bool:

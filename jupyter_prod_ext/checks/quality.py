@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ..config import ProjectConfig, load_config
 from ..errors import ProdError
-from ..formatting import format_cells
 from ..typecheck import TypecheckSettings, typecheck_cells
 from .base import Context, Finding
 from .registry import check
@@ -34,6 +33,8 @@ def _config(ctx: Context) -> ProjectConfig | None:
     slow=True,
 )
 def not_black_formatted(ctx: Context) -> Iterator[Finding]:
+    from ..formatting import format_cells  # black: imported when a formatting check runs, not at start-up
+
     cfg = _config(ctx)
     cells = [
         (u.cell.index, u.cell.source)

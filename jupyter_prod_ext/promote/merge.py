@@ -12,14 +12,16 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from black.mode import Mode
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, PathError
 from ..notebook import PARSE_ERRORS, parse_problem, parse_python
 from .module import Block, LineMap, all_line, find_nodes, format_text, import_lines, node_range
 from .slice import ImportNeed
 from .types import Problem, Reason
+
+if TYPE_CHECKING:
+    from black.mode import Mode
 
 
 @dataclass

@@ -13,12 +13,13 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from black.mode import Mode
-
-from ..formatting import format_module_text
 from ..notebook import parse_python
 from .slice import ImportNeed
+
+if TYPE_CHECKING:
+    from black.mode import Mode
 
 LineMap = list[tuple[int, int] | None]
 
@@ -196,6 +197,8 @@ def text_of(lines: list[str], node: ast.stmt) -> str:
 
 
 def format_text(text: str, mode: Mode) -> tuple[str, str | None]:
+    from ..formatting import format_module_text  # black: imported by a promotion, not at start-up
+
     result = format_module_text(text, mode)
     return result.source, result.error
 
