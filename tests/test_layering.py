@@ -59,10 +59,14 @@ def test_every_module_has_a_layer() -> None:
 
 
 def test_package_contracts_list_every_part() -> None:
-    """A package with its own layers contract (typecheck, gitops) names each of its modules in a layer."""
+    """A package with its own layers contract (typecheck, gitops, promote) names each of its modules in a layer."""
     config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["importlinter"]
     parts = [c for c in config["contracts"] if c["type"] == "layers" and c["containers"] != ["jupyter_prod_ext"]]
-    assert {c["containers"][0] for c in parts} >= {"jupyter_prod_ext.typecheck", "jupyter_prod_ext.gitops"}
+    assert {c["containers"][0] for c in parts} >= {
+        "jupyter_prod_ext.typecheck",
+        "jupyter_prod_ext.gitops",
+        "jupyter_prod_ext.promote",
+    }
     for contract in parts:
         package = importlib.import_module(contract["containers"][0])
         modules = {m.name for m in pkgutil.iter_modules(package.__path__)}
