@@ -93,7 +93,7 @@ def test_an_absurd_project_timeout_is_clamped_not_an_overflow(server: LiveServer
 
 
 def test_an_absurd_timeout_with_a_slow_mypy_answers_and_leaves_no_mypy_behind(tmp_path: Path) -> None:
-    """The issue's case: typecheck-timeout = 1e9 and a mypy plugin that sleeps (2 s here), several checks.
+    """The issue's case: typecheck-timeout = 1e9 and a mypy plugin that sleeps (1 s here), several checks.
 
     Clamped, every check answers; afterwards the only mypy left is the project's one warm daemon (none
     of the clients or one-shot runs), and it is gone once the server stops.
@@ -106,7 +106,7 @@ def test_an_absurd_timeout_with_a_slow_mypy_answers_and_leaves_no_mypy_behind(tm
     for name in ("a", "b"):
         (proj / f"{name}.ipynb").write_text(json.dumps(nb_dict(f"{name}: int = 'a'")), encoding="utf-8")
     home = tmp_path / "home"
-    slow_mypy_server_config(tmp_path / "tools", home, 2)
+    slow_mypy_server_config(tmp_path / "tools", home, 1)
     with live_server(root, home) as srv:
         answers: list[tuple[int, Any]] = []
 
@@ -169,7 +169,7 @@ def test_the_mypy_daemon_dies_with_a_sigkilled_server(tmp_path: Path, isolate_mi
     with live_server(root, home, *args) as srv:
         status, answer, _ = srv.post("check", {"path": "nb.ipynb", "checks": ["type-error"]}, timeout=180)
         assert status == 200 and any("Incompatible" in f["message"] for f in answer["findings"]), answer
-        time.sleep(2.5)  # the daemon stays while the server lives (a check child is long gone by now)
+        time.sleep(1.5)  # the daemon stays while the server lives (the watchdog polls every second)
         daemons = _daemon_pids(home)
         assert daemons and all(alive(p) for p in daemons), daemons
         os.kill(srv.proc.pid, signal.SIGKILL)
