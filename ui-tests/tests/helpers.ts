@@ -36,19 +36,34 @@ export async function promoteFromContextMenu(
   return page.locator('.jp-Dialog');
 }
 
+/** Kernel states in which JupyterLab is still connecting the current notebook's kernel. */
+const KERNEL_SETTLING =
+  /Starting|Connecting|Initializing|Restarting|Reconnecting/;
+
 /**
- * Run a command as a person does from the keyboard: open the command palette
+ * Run a command as a person does from the keyboard: wait until the current
+ * notebook's kernel is up (status bar), open the command palette
  * (Ctrl+Shift+C), type the command's label, check that it is the highlighted
- * item, press Enter. The palette is modal and closes when it loses focus (a
- * notebook that is still opening can take the focus back): then it is opened
- * again. Resolves once the palette has closed (not when the command's work
- * ends).
+ * item, press Enter. Resolves once the palette has closed (not when the
+ * command's work ends).
+ *
+ * Why the wait and the bounded steps: JupyterLab's modal palette closes as
+ * soon as *any* command runs, and JupyterLab runs commands by itself when a
+ * notebook's kernel comes up (the Help menu asks `helpmenu:get-kernel`, which
+ * runs `notebook:get-kernel`). Right after a notebook opens, that closed the
+ * palette between our focus check and typing, and `fill` then waited without
+ * a timeout for the hidden input until the test's 30 s ran out. Each step
+ * has its own short timeout, so a palette closed by something else is
+ * opened again.
  */
 export async function runFromPalette(
   page: IJupyterLabPageFixture,
   label: string
 ): Promise<void> {
-  const palette = page.locator('.lm-CommandPalette');
+  await expect(page.locator('#jp-main-statusbar')).not.toContainText(
+    KERNEL_SETTLING
+  );
+  const palette = page.locator('#modal-command-palette');
   const input = palette.locator('.lm-CommandPalette-input');
   const active = palette.locator(
     '.lm-CommandPalette-item.lm-mod-active .lm-CommandPalette-itemLabel'
@@ -58,9 +73,10 @@ export async function runFromPalette(
       await page.keyboard.press('Control+Shift+C');
     }
     await expect(input).toBeFocused({ timeout: 2000 });
-    await input.fill(label);
+    await input.fill(label, { timeout: 2000 });
     await expect(active).toHaveText(label, { timeout: 2000 });
+    await expect(input).toBeFocused({ timeout: 1000 });
   }).toPass({ timeout: 30000 });
-  await input.press('Enter');
+  await input.press('Enter', { timeout: 2000 });
   await expect(input).toBeHidden();
 }
