@@ -1482,6 +1482,13 @@ def evaluate_targets(res: Results, sizes: list[int]) -> None:
             ok,
         )
     )
+    for n in (100, 1000):  # issue 15
+        cmp(
+            f"type re-check after a one-cell edit at {n} cells >= 2x faster than `dmypy run` (issue 15)",
+            row("3. type check after a one-cell edit", n, "dmypy run (jupytext script, daemon warm)"),
+            2,
+            at=n,
+        )
     pr = row("4. promote one function", 100, "nbdev-export (no black, no mypy)")
     if 100 not in sizes:
         t.append(Target("promote at 100 cells <= 1.5 s", "size 100 not run", None))
@@ -1724,7 +1731,7 @@ def main(argv: list[str] | None = None) -> int:
             if r.scenario.startswith("3.")
             and r.peer.startswith("dmypy")
             and r.ratio is not None
-            and r.ratio < 1
+            and r.ratio < 2  # the issue 15 target
         ]
         if slow_types:
             n = max(slow_types)

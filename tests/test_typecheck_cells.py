@@ -195,6 +195,12 @@ def test_chain_names_follow_ids_not_positions() -> None:
     assert body == [(2, 1)]
 
 
+def test_repeated_or_missing_ids_still_give_distinct_modules() -> None:
+    cells = [(0, "a = 1"), (1, "b = 2"), (2, "c = 3"), (3, "a = 1")]
+    chain = build_cell_chain(cells, "_jpnb_0_", ["same", "same", None, None])
+    assert len({m.name for m in chain.modules}) == 4
+
+
 def test_partial_type_shares_a_module_with_its_completion() -> None:
     chain = build_cell_chain([(0, "items = []"), (1, "items.append(1)"), (2, "n = len(items)")], "_jpnb_0_", None)
     assert [[c for c, _ in filter(None, m.line_map)] for m in chain.modules] == [[0, 1], [2]]

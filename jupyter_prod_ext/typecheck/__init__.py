@@ -35,16 +35,16 @@ are here, one pipeline of named steps (:func:`_run_plan`).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import atomic_write_text
 from ..config import ProjectConfig
-from ..lru import LockedLRU
 from .cells import MODULE_PREFIX, CellChain, ChainModule, build_cell_chain
 from .daemon import (
     _BUSY,
@@ -190,10 +190,35 @@ def _write_modules(folder: Path, texts: dict[Path, str]) -> None:
 #: that pass (mypy/server/update.py ``reprocess_nodes``), which drops these findings from an unchanged
 #: cell's module. They depend on the module's own text, so they are remembered per module text.
 WHOLE_MODULE_CODES = frozenset({"used-before-def", "possibly-undefined", "unused-ignore", "ignore-without-code"})
-#: per notebook folder: module name -> (hash of its text, its whole-module findings); the notebooks
-#: last checked, so a server's memory does not grow with every notebook anyone opened
-_whole: LockedLRU[str, dict[str, tuple[str, list[TypeErrorItem]]]] = LockedLRU()
-_WHOLE_NOTEBOOKS = 64
+#: in a notebook's module folder: module name -> [hash of its text, its whole-module findings]; a file,
+#: not memory, because a large notebook is checked in a one-shot child process (checks/isolated.py)
+WHOLE_MODULE_FILE = "whole-module-findings.json"
+_Kept = list[list[object]]
+
+
+def _read_kept(path: Path) -> dict[str, tuple[str, _Kept]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): (str(v[0]), list(v[1])) for k, v in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+        return {}
+
+
+def _kept_item(row: list[object], where: tuple[int, int]) -> TypeErrorItem | None:
+    """A remembered finding at its module line's current cell and line (None if the row is damaged)."""
+    if len(row) != 6:
+        return None
+    line, column, severity, code, message, hint = row
+    return TypeErrorItem(
+        where[0],
+        where[1],
+        column if isinstance(column, int) else None,
+        str(severity),
+        str(code),
+        str(message),
+        str(hint) if hint else None,
+        line if isinstance(line, int) else None,
+    )
 
 
 def _keep_whole_module_findings(
@@ -201,23 +226,26 @@ def _keep_whole_module_findings(
 ) -> list[TypeErrorItem]:
     """Whole-module findings of a module whose text did not change come from when it last did."""
     module_of = {w[0]: m.name for m in modules for w in m.line_map if w is not None}
-    found: dict[str, list[TypeErrorItem]] = {}
+    found: dict[str, _Kept] = {}
     for item in items:
         if item.code in WHOLE_MODULE_CODES and item.cell is not None:
-            found.setdefault(module_of.get(item.cell, ""), []).append(item)
-    before = _whole.get(str(folder)) or {}
-    now: dict[str, tuple[str, list[TypeErrorItem]]] = {}
+            row: list[object] = [item.module_line, item.column, item.severity, item.code, item.message, item.hint]
+            found.setdefault(module_of.get(item.cell, ""), []).append(row)
+    before = _read_kept(folder / WHOLE_MODULE_FILE)
+    now: dict[str, tuple[str, _Kept]] = {}
     for m in modules:
         digest = hashlib.sha1(m.text.encode("utf-8", "surrogatepass")).hexdigest()
         kept_before = before.get(m.name)
         now[m.name] = kept_before if kept_before and kept_before[0] == digest else (digest, found.get(m.name, []))
-    _whole.put(str(folder), now, _WHOLE_NOTEBOOKS)
+    atomic_write_text(folder / WHOLE_MODULE_FILE, json.dumps(now), durable=False)
     kept = [i for i in items if i.code not in WHOLE_MODULE_CODES or i.cell is None]
     for module in modules:
-        for item in now[module.name][1]:
-            where = module.line_map[item.module_line - 1] if item.module_line else None
-            if where is not None:
-                kept.append(dataclasses.replace(item, cell=where[0], line=where[1]))
+        for row in now[module.name][1]:
+            line = row[0] if row and isinstance(row[0], int) else 0
+            where = module.line_map[line - 1] if 0 < line <= len(module.line_map) else None
+            again = _kept_item(row, where) if where is not None else None
+            if again is not None:
+                kept.append(again)
     return kept
 
 

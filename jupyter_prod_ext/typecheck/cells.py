@@ -313,13 +313,13 @@ def cell_facts(source: str) -> CellFacts:
 
 
 def _cell_keys(sources: Sequence[str], ids: Sequence[str | None] | None) -> list[str]:
-    """A stable key per cell: its id when every cell has a distinct one, else its source (and repeat)."""
-    if ids is not None and len(ids) == len(sources) and None not in ids and len(set(ids)) == len(ids):
-        return [hashlib.sha1(str(i).encode("utf-8")).hexdigest()[:10] for i in ids]
+    """A stable key per cell: from its id (an edit keeps it), else from its source; a repeat gets a suffix."""
     seen: dict[str, int] = {}
     keys = []
-    for source in sources:
-        digest = hashlib.sha1(source.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    for k, source in enumerate(sources):
+        cell_id = ids[k] if ids is not None and k < len(ids) else None
+        text = f"id:{cell_id}" if cell_id else f"source:{source}"
+        digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
         n = seen[digest] = seen.get(digest, 0) + 1
         keys.append(digest if n == 1 else f"{digest}_{n}")
     return keys

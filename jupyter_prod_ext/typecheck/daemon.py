@@ -302,21 +302,23 @@ def _run_mypy(
         return _run_backend(targets, project_root, config, settings, cache_dir)
 
 
-#: per daemon (its status file): the files it checked last
-_daemon_files: dict[str, frozenset[str]] = {}
-
-
 def _many_new_files(status: Path, files: Sequence[str]) -> bool:
     """Whether a fresh daemon checks ``files`` sooner than the running one would.
 
     dmypy adds or drops modules one update at a time, each paying for the whole graph: another
     notebook's thousand cell modules took 50 s that way, a fresh daemon's first build 10 s. So a
     change of more than a tenth of the files (at least 32) starts afresh; an inserted cell does not.
+    The files the daemon checked last are kept next to its status file (a large notebook is checked
+    in a one-shot child process, see checks/isolated.py).
     """
+    record = status.with_name("dmypy.files")
+    try:
+        before: frozenset[str] | None = frozenset(json.loads(record.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        before = None
     now = frozenset(files)
-    with _daemons_guard:
-        before = _daemon_files.get(str(status))
-        _daemon_files[str(status)] = now
+    if before != now:
+        record.write_text(json.dumps(sorted(now)), encoding="utf-8")
     return before is not None and len(before ^ now) > max(32, len(now) // 10)
 
 
