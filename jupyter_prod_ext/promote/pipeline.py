@@ -64,7 +64,9 @@ def promote(
     returns ``notebook_edits`` instead).
     """
     options.validate()
-    settings = RunSettings(write_notebook, typecheck_settings, run_typecheck)
+    settings = RunSettings(
+        write_notebook=write_notebook, typecheck=typecheck_settings, run_typecheck=run_typecheck
+    )
     root = Path(project_root).resolve()
     nb_path = Path(notebook_path).resolve()
     nb_rel = shown_path(root, nb_path)
