@@ -41,7 +41,8 @@ HEADER = [
     "notebooks are those of the precision measure (repositories, commits and licences in",
     "`bench/precision/RESULTS.md`), fetched as `<owner>+<name>/<path>`; `tests/data` is the vendored set the",
     "suite checks (`tests/test_promote_corpus.py`). Not counted as broken (listed in the JSON output): pyflakes",
-    "reports on a line the notebook's author marked `# noqa`, and names that occur only inside a string.",
+    "reports on a line the notebook's author marked `# noqa`, names that occur only inside a string, and an",
+    "undefined name pyflakes reports in the notebook itself too (the author's own bug, copied as written).",
     "",
     "| notebooks | readable | definitions | complete (after choices) | refused: notebook code | refused: other "
     "| share | broken | gained undefined | time |",

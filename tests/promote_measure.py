@@ -57,7 +57,8 @@ class Measure:
     refused: collections.Counter[str] = field(default_factory=collections.Counter)
     broken_modules: list[str] = field(default_factory=list)
     notebooks_gaining_undefined: list[str] = field(default_factory=list)
-    #: pyflakes reports on the author's own noqa lines or on names only inside strings (listed, not counted)
+    #: pyflakes reports on the author's own noqa lines, on names only inside strings, or on an undefined name
+    #: the notebook has too (listed, not counted)
     not_counted: list[str] = field(default_factory=list)
 
     #: definitions refused for at least one reason in the notebook's own code
@@ -149,6 +150,13 @@ def _not_ours(module: Path, report: str) -> bool:
     return not any(isinstance(n, ast.Name) and n.id == found.group(1) for n in ast.walk(tree))
 
 
+def _authors_own(report: str, notebook_undefined: set[str]) -> bool:
+    """An undefined name pyflakes reports in the notebook itself too (``x = [f(p) for p in x]`` in a
+    function, an UnboundLocalError the author wrote): copied as written, not broken by the promotion."""
+    found = re.search(r"undefined name '([^']+)'", report)
+    return found is not None and found.group(1) in notebook_undefined
+
+
 def measure(paths: list[Path], work: Path) -> Measure:
     """Promote every definition of every notebook in ``paths`` into a scratch project under ``work``."""
     root = work / "proj"
@@ -159,6 +167,8 @@ def measure(paths: list[Path], work: Path) -> Measure:
     books.mkdir()
     m = Measure()
     where: dict[str, str] = {}
+    #: module key -> the script of the notebook it came from
+    source_of: dict[str, str] = {}
     #: rewritten notebook script -> (original notebook script, what was promoted)
     rewrites: dict[str, tuple[str, str]] = {}
     for index, nb_path in enumerate(paths):
@@ -190,6 +200,7 @@ def measure(paths: list[Path], work: Path) -> Measure:
             m.with_choices += chose
             key = f"m{m.complete}"
             where[key] = f"{nb_path.name}:{name}"
+            source_of[key] = copy.stem
             (modules / f"{key}.py").write_text(result["module_source"], encoding="utf-8")
             if raw.get("nbformat") == 4:
                 after = notebook_from_dict(apply_edits(raw, result["notebook_edits"]), copy.name)
@@ -208,7 +219,7 @@ def measure(paths: list[Path], work: Path) -> Measure:
         if "undefined name" in line or "imported but unused" in line or "invalid syntax" in line:
             key = Path(line.split(":", 1)[0]).stem
             report = f"{where.get(key, key)}: {line.split(':', 3)[-1].strip()}"
-            if _not_ours(modules / f"{key}.py", line):
+            if _not_ours(modules / f"{key}.py", line) or _authors_own(line, undefined.get(source_of.get(key, ""), set())):
                 m.not_counted.append(report)
             else:
                 m.broken_modules.append(report)

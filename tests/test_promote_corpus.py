@@ -22,9 +22,23 @@ from jupyter_prod_ext.errors import ProdError
 from jupyter_prod_ext.notebook import load_notebook
 from jupyter_prod_ext.promote import PromoteOptions, promote
 
+from .nbutil import make_nb, write_nb
 from .promote_measure import measure
 
 TARGET_COMPLETE = 0.97
+
+
+def test_the_measure_tells_the_authors_own_undefined_name_from_a_broken_module(tmp_path: Path) -> None:
+    # the function reads `ys` before its own assignment (an UnboundLocalError the author wrote): the module
+    # carries it as written, which pyflakes reports in both; listed, not counted as a broken module
+    nb = write_nb(
+        tmp_path / "nbs" / "own_bug.ipynb",
+        make_nb("def tidy(xs):\n    for x in xs:\n        ys = [y.strip() for y in ys]\n    return xs", "tidy([])"),
+    )
+    m = measure([nb], tmp_path / "work")
+    assert m.complete == 1, m.as_dict()
+    assert m.broken_modules == []
+    assert m.not_counted == ["own_bug.ipynb:tidy: undefined name 'ys'"]
 
 
 def test_corpus_definitions_promote_completely_as_the_preview_suggests(
