@@ -189,6 +189,10 @@ def _write_modules(folder: Path, texts: dict[Path, str]) -> None:
 #: top level of every module that had errors last time (and of modules whose names changed) without
 #: that pass (mypy/server/update.py ``reprocess_nodes``), which drops these findings from an unchanged
 #: cell's module. They depend on the module's own text, so they are remembered per module text.
+#: Known gaps (the one-shot ``mypy`` backend has neither): a module rewritten in the same update as
+#: others (a moved, inserted or deleted cell changes several headers) that had errors before can
+#: still lose them until its text changes again; and whether a ``# type: ignore`` is unused depends
+#: on other cells, so after an edit elsewhere that finding is the one from the module's last rewrite.
 WHOLE_MODULE_CODES = frozenset({"used-before-def", "possibly-undefined", "unused-ignore", "ignore-without-code"})
 #: in a notebook's module folder: module name -> [hash of its text, its whole-module findings]; a file,
 #: not memory, because a large notebook is checked in a one-shot child process (checks/isolated.py)
