@@ -30,6 +30,12 @@ class _Raw:
     hint: str | None
 
 
+def _one_line(text: str) -> str:
+    """A finding's message and hint are one line; mypy's JSON hint for missing stubs spans three
+    ("Hint: ...pip install types-x", "(or run mypy --install-types ...)", "See https://...")."""
+    return " ".join(text.split())
+
+
 def _parse_line(line: str) -> _Raw | None:
     line = line.rstrip("\r")
     if line.startswith("{"):
@@ -47,8 +53,8 @@ def _parse_line(line: str) -> _Raw | None:
             column=int(column) + 1 if isinstance(column, int) and column >= 0 else None,
             severity=str(data.get("severity") or "error"),
             code=data.get("code") or None,
-            message=str(data.get("message", "")),
-            hint=data.get("hint") or None,
+            message=_one_line(str(data.get("message", ""))),
+            hint=_one_line(str(data.get("hint") or "")).removeprefix("Hint: ") or None,
         )
     match = _TEXT_RE.match(line)
     if match is None:

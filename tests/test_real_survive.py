@@ -1,0 +1,82 @@
+"""Constructs of public notebooks that once broke a command, restated in ``tests/data/real/survive.ipynb``.
+
+A sweep of 151 public notebooks through every check (black, mypy, git), the server's routes, promotion
+and commit found them; the notebooks themselves are not redistributed. Each answer a person reads
+(a finding's message and hint, a refusal) must be one line that names no absolute path, from the CLI
+and from the server alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from jupyter_prod_ext.cli.main import main
+
+from .gitutil import isolated_git_home
+
+SURVIVE = Path(__file__).resolve().parent / "data" / "real" / "survive.ipynb"
+
+
+def _repository(root: Path) -> Path:
+    """A git repository holding a committed copy of the notebook (the vcs checks need one)."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SURVIVE, root / "survive.ipynb")
+    for argv in (["init", "-q"], ["add", "survive.ipynb"], ["commit", "-q", "-m", "notebook"]):
+        subprocess.run(["git", *argv], cwd=root, check=True, capture_output=True, timeout=60)
+    return root / "survive.ipynb"
+
+
+def _unreadable(findings: list[dict[str, Any]], root: Path) -> list[tuple[str, str]]:
+    """(check, text) of every message or hint that spans lines or names the folder it ran in."""
+    return [
+        (f["check"], text)
+        for f in findings
+        for text in (f["message"], f["hint"] or "")
+        if "\n" in text or str(root) in text or str(root.resolve()) in text
+    ]
+
+
+def _stub_hint(findings: list[dict[str, Any]]) -> str:
+    """The hint of mypy's missing-stubs error for ``xmltodict`` (mypy's own hint spans three lines)."""
+    hints = [f["hint"] for f in findings if f["check"] == "type-error" and "xmltodict" in f["message"]]
+    assert hints, [f["message"] for f in findings]
+    return str(hints[0])
+
+
+def test_cli_all_checks_answer_one_line_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    isolated_git_home(tmp_path, monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    notebook = _repository(tmp_path / "project")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["check", "--format", "json", "--no-cache", "-j", "1", "--fail-on", "never", str(notebook)])
+    assert code == 0 and err.getvalue() == "", err.getvalue()
+    findings = json.loads(out.getvalue())["notebooks"][0]["findings"]
+    assert _unreadable(findings, notebook.parent) == []
+    assert _stub_hint(findings).startswith('"python3 -m pip install types-xmltodict"')
+
+
+async def test_server_all_checks_answer_one_line_each(
+    jp_fetch: Any, jp_root_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "git").mkdir()  # pytest-jupyter has its own tmp_path / "home"
+    isolated_git_home(tmp_path / "git", monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    notebook = _repository(jp_root_dir / "project")
+    body = json.dumps({"path": "project/survive.ipynb", "checks": "all"})
+    try:
+        response = await jp_fetch("jupyter-prod", "check", method="POST", body=body)
+    except HTTPClientError as exc:  # pragma: no cover - the message is the failure
+        raise AssertionError(exc.response.body if exc.response else exc) from exc
+    findings = json.loads(response.body)["findings"]
+    assert _unreadable(findings, notebook.parent) == []
+    assert "pip install types-xmltodict" in _stub_hint(findings)
