@@ -752,11 +752,12 @@ def source_hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _unit_bytes(unit: CodeUnit) -> int:
+def unit_bytes(unit: CodeUnit) -> int:
+    """Estimated memory a translated cell holds (its tree, statements, facts): what caches bound."""
     return 512 + _BYTES_PER_CHAR * (len(unit.cell.source) + len(unit.python))
 
 
-_UNITS: LockedLRU[str, CodeUnit] = LockedLRU(max_bytes=UNIT_CACHE_BYTES, sizeof=_unit_bytes)
+_UNITS: LockedLRU[str, CodeUnit] = LockedLRU(max_bytes=UNIT_CACHE_BYTES, sizeof=unit_bytes)
 
 
 def unit_cache() -> LockedLRU[str, CodeUnit]:
@@ -825,7 +826,7 @@ def fresh_caches() -> Iterator[None]:
     """Run with empty caches, then restore the warm ones: a from-scratch report next to an incremental one."""
     global _UNITS, _TEXT_FACTS
     saved = _UNITS, _TEXT_FACTS
-    _UNITS = LockedLRU(max_bytes=UNIT_CACHE_BYTES, sizeof=_unit_bytes)
+    _UNITS = LockedLRU(max_bytes=UNIT_CACHE_BYTES, sizeof=unit_bytes)
     _TEXT_FACTS = LockedLRU(max_bytes=saved[1].max_bytes, sizeof=lambda v: 256 + 2 * v[0])
     try:
         yield

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jupyter_prod_ext.checks import incremental
 from jupyter_prod_ext.checks.api import check_notebook
 from jupyter_prod_ext.checks.incremental import last_run
 from jupyter_prod_ext.delta import DeltaNotebooks, DeltaStore, client_delta, sent_hashes
@@ -199,6 +200,22 @@ def test_session_rechecks_only_what_an_edit_touches() -> None:
     nb["cells"].insert(1, {"cell_type": "code", "metadata": {}, "source": "y = 0", "outputs": [], "execution_count": None})
     assert report(nb, key) == report(nb)
     assert last_run(key) == ("full", frozenset())  # cells inserted, deleted or moved: everything again
+
+
+def test_sessions_are_bounded_by_the_memory_their_units_hold() -> None:
+    """A session keeps its cells' units alive: their estimated bytes count against the bound."""
+    sessions = incremental._SESSIONS
+    saved = sessions.max_bytes
+    try:
+        sessions.max_bytes = 1024 * 1024  # the small one fits; the large one's units alone do not
+        report(make_nb(*(f"a{i} = {i}" for i in range(20))), "small.ipynb")
+        assert last_run("small.ipynb") is not None
+        report(make_nb(*(f"b{i} = '{'x' * 2000}'" for i in range(20))), "large.ipynb")
+        assert last_run("small.ipynb") is None  # evicted to make room
+        assert sessions.bytes <= sessions.max_bytes or len(sessions) == 1
+    finally:
+        sessions.max_bytes = saved
+        incremental.clear_sessions()
 
 
 def test_delta_notebook_of_an_edit_equals_the_whole_one() -> None:

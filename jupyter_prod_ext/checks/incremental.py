@@ -28,14 +28,15 @@ from typing import Any
 
 from ..analysis import DefUse, Stmt, analyse, footprint
 from ..lru import LockedLRU
-from ..notebook import UNIT_CACHE_ITEMS, Cell, CodeUnit, Notebook, unit_of
+from ..notebook import UNIT_CACHE_ITEMS, Cell, CodeUnit, Notebook, unit_bytes, unit_of
 from .base import Context, Finding, Settings
 from .dataflow import unit_dataflow_text
 from .registry import CheckSpec, run_spec
 
-#: notebooks whose last check is kept (a server's users' open notebooks)
+#: notebooks whose last check is kept (a server's users' open notebooks), and about how much memory:
+#: a session keeps its cells' units alive, which the per-cell cache would otherwise be free to evict
 MAX_SESSIONS = 16
-SESSION_BYTES = 48 * 1024 * 1024
+SESSION_BYTES = 64 * 1024 * 1024
 #: more changed cells than this in one request (a paste, outputs of "run all"): a full run
 MAX_CHANGED = 32
 
@@ -66,10 +67,16 @@ class _Session:
     #: how this state was made: "full", or "incremental" with the names re-resolved (tests, bench)
     mode: str = "full"
     resolved: frozenset[str] = frozenset()
+    #: estimated memory: its units (as the per-cell cache counts them) and its cells and findings
+    size: int = 0
 
 
 def _session_bytes(s: _Session) -> int:
-    return 4096 + 1536 * len(s.cells)
+    return s.size
+
+
+def _size_of(cells: list[Cell], units: dict[int, CodeUnit]) -> int:
+    return 4096 + 1536 * len(cells) + sum(unit_bytes(u) for u in units.values())
 
 
 _SESSIONS: LockedLRU[str, _Session] = LockedLRU(max_bytes=SESSION_BYTES, sizeof=_session_bytes)
@@ -207,6 +214,7 @@ def _full(specs: list[CheckSpec], ctx: Context) -> tuple[list[Finding], _Session
         bound=bound,
         global_cells=frozenset(global_cells),
         dataflow=du is not None,
+        size=_size_of(ctx.nb.cells, {u.cell.index: u for u in units}),
     )
 
 
@@ -325,6 +333,7 @@ def _incremental(
         bound=_updated_bound(prev.bound, pairs) if pairs and du is not None else prev.bound,
         mode="incremental",
         resolved=frozenset(names),
+        size=prev.size + sum(unit_bytes(n) - unit_bytes(o) for o, n in pairs),
     )
     return findings, state
 
