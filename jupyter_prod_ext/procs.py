@@ -189,18 +189,29 @@ class CancelScope:
     it may be called from the server's event loop.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, parent: CancelScope | None = None) -> None:
         self._lock = threading.Lock()
         self._stoppers: dict[int, Callable[[], None]] = {}
         self._ids = itertools.count()
+        self.parent = parent
         self.cancelled = False
+        #: cancelled with ``at_once``: no :func:`stopped_after` grace either
+        self.at_once = False
 
-    def cancel(self) -> None:
+    def cancel(self, *, at_once: bool = False) -> None:
+        """Stop the processes; ``at_once`` also those a :func:`stopped_after` block would let finish
+        (a check child that exits now: whatever it leaves running would be orphaned)."""
         with self._lock:
             self.cancelled = True
+            self.at_once = at_once
             stoppers, self._stoppers = list(self._stoppers.values()), {}
         for stop in stoppers:
             stop()
+
+    @property
+    def refusing(self) -> bool:
+        """Whether a process the request would start now is refused: it or an enclosing scope was cancelled."""
+        return self.cancelled or (self.parent is not None and self.parent.refusing)
 
     def _add(self, stop: Callable[[], None]) -> int | None:
         with self._lock:
@@ -249,9 +260,72 @@ def stopped_on_cancel(stop: Callable[[], None]) -> Iterator[None]:
 
 
 def _refuse_if_cancelled(label: str, *, ran: bool = False) -> None:
+    """Cancelled before ``label`` started (``refusing``), or while it ran (its process was killed)."""
     scope = current_scope()
-    if scope is not None and scope.cancelled:
+    if scope is not None and (scope.cancelled if ran else scope.refusing):
         raise Cancelled(f"{label} was {'stopped' if ran else 'not started'}: a newer request replaced this one.")
+
+
+class _GraceScope(CancelScope):
+    """The scope of a :func:`stopped_after` block: cancelled only once the block has run its grace."""
+
+    def __init__(self, parent: CancelScope, grace: float, also: Callable[[], None] | None) -> None:
+        super().__init__(parent)
+        self._started = time.monotonic()
+        self._grace = grace
+        self._also = also
+        self._guard = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._closed = False
+
+    def cancel_later(self) -> None:
+        """The enclosing scope was cancelled: stop now if the block ran its grace, else when it has."""
+        assert self.parent is not None
+        delay = 0.0 if self.parent.at_once else self._grace - (time.monotonic() - self._started)
+        if delay <= 0:
+            self._stop_now()
+            return
+        with self._guard:
+            if not self._closed:
+                self._timer = threading.Timer(delay, self._stop_now)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _stop_now(self) -> None:
+        with self._guard:  # never after the block ended: the work stopped would be another request's
+            if self._closed:
+                return
+            self.cancel()
+            if self._also is not None:
+                self._also()
+
+    def close(self) -> None:
+        with self._guard:
+            self._closed = True
+            if self._timer is not None:
+                self._timer.cancel()
+
+
+@contextlib.contextmanager
+def stopped_after(grace: float, also: Callable[[], None] | None = None) -> Iterator[None]:
+    """A cancel of this thread's scope stops the block's processes (and calls ``also``: signals only)
+    only once the block has run ``grace`` seconds; until then the block runs on.
+
+    For work whose stop costs more than its end: a request to the warm mypy daemon killed on every
+    save would make the next check start cold (slower, so more likely to be cancelled in turn). Work
+    that is nearly done finishes (whoever cancelled drops its result); stuck work is still stopped.
+    A process the block would start after the cancel is refused as before.
+    """
+    outer = current_scope()
+    if outer is None:
+        yield
+        return
+    inner = _GraceScope(outer, grace, also)
+    try:
+        with stopped_on_cancel(inner.cancel_later), cancellable(inner):
+            yield
+    finally:
+        inner.close()
 
 
 def terminate_group(proc: subprocess.Popen[bytes], grace: float) -> None:

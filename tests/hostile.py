@@ -620,6 +620,17 @@ def mypy_processes(marker: Path) -> list[int]:
     return found
 
 
+def daemon_pids(home: Path) -> list[int]:
+    """The pids in the mypy daemons' status files under a test server's ``home`` cache."""
+    pids = []
+    for status in (home / ".cache" / "jupyter_prod").glob("*/dmypy.json"):
+        try:
+            pids.append(int(json.loads(status.read_text())["pid"]))
+        except (OSError, ValueError, KeyError):
+            continue
+    return pids
+
+
 def known_bug(owner: str, what: str) -> Any:
     """xfail(strict) for a bug reported to another module's owner: XPASS turns red once it is fixed,
     so the marker is removed and the test guards the fix from then on."""

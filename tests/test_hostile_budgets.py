@@ -22,9 +22,18 @@ import pytest
 
 from jupyter_prod_ext import formatting
 from jupyter_prod_ext.errors import ToolError
-from jupyter_prod_ext.procs import Cancelled, CancelScope, ProcessTimeout, Worker, WorkerFailed, cancellable
+from jupyter_prod_ext.procs import (
+    Cancelled,
+    CancelScope,
+    ProcessTimeout,
+    Worker,
+    WorkerFailed,
+    cancellable,
+    run_process,
+    stopped_after,
+)
 
-from .hostile import nb_dict, slow_mypy_server_config
+from .hostile import daemon_pids, nb_dict, slow_mypy_server_config
 from .live_server import LiveServer, alive, command, descendants, live_server
 
 FULL = os.environ.get("HOSTILE_FULL") == "1"
@@ -266,46 +275,96 @@ def _pids(path: Path) -> list[int]:
     return [int(x) for x in path.read_text(encoding="utf-8").split()] if path.exists() else []
 
 
+def _replace_a_running_check(
+    srv: LiveServer, pids: Path, tools: Path, *, plugin_sleeps_after: float | None = None
+) -> tuple[tuple[int, Any, float], tuple[int, Any, float], list[int]]:
+    """An older type check of a.ipynb, replaced by a newer one once mypy has loaded the slow plugin.
+
+    ``plugin_sleeps_after``: the plugin's sleep from then on (None: the newer check's mypy is quick).
+    Returns the older and newer answers and the pids of the mypy that loaded the plugin first.
+    """
+    answers: dict[str, tuple[int, Any, float]] = {}
+
+    def older() -> None:
+        answers["older"] = srv.post("check", {"path": "a.ipynb", "checks": ["type-error"]}, timeout=200)
+
+    thread = threading.Thread(target=older)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not _pids(pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first = _pids(pids)
+    assert first, "mypy never loaded the plugin"
+    if plugin_sleeps_after is None:
+        (tools / "plugin-sleeps").unlink()
+    else:
+        (tools / "plugin-sleeps").write_text(str(plugin_sleeps_after), encoding="utf-8")
+    newer = srv.post("check", {"path": "a.ipynb", "checks": ["type-error"]}, timeout=200)
+    thread.join(timeout=200)
+    old_status, old_body, _ = answers["older"]
+    assert old_status == 409 and old_body["kind"] == "conflict", old_body
+    assert old_body["details"] == {"reason": "superseded", "stage": "running"}, old_body
+    assert "while it ran" in old_body["error"] and "\n" not in old_body["error"]
+    status, body, _ = newer
+    assert status == 200 and any("Incompatible types" in f["message"] for f in body["findings"]), body
+    return answers["older"], newer, first
+
+
+def _one_notebook(tmp_path: Path) -> Path:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "a.ipynb").write_text(json.dumps(nb_dict("y: int = 'a'")), encoding="utf-8")
+    return root
+
+
 @pytest.mark.parametrize("isolate_mib", [2.0, 0.0], ids=["in-the-server", "in-a-child-process"])
 def test_a_newer_check_stops_the_running_one_and_its_mypy(tmp_path: Path, isolate_mib: float) -> None:
-    """The older check's mypy daemon sleeps 120 s in a plugin: the newer check kills it and answers.
+    """The older check's mypy daemon sleeps 120 s in a plugin: stuck past the grace (1 s here), it is
+    killed and the newer check answers.
 
     Also when the check runs in a child process (a large notebook, here every notebook): the child
     stops its own mypy when it is told to stop.
     """
-    root = tmp_path / "root"
-    root.mkdir()
-    (root / "a.ipynb").write_text(json.dumps(nb_dict("y: int = 'a'")), encoding="utf-8")
-    home = tmp_path / "home"
+    root = _one_notebook(tmp_path)
+    home, tools = tmp_path / "home", tmp_path / "tools"
     pids = slow_mypy_server_config(
-        tmp_path / "tools", home, 120, typecheck_timeout=300.0, isolate_notebook_mib=isolate_mib
+        tools, home, 120, typecheck_timeout=300.0, isolate_notebook_mib=isolate_mib, typecheck_cancel_grace=1.0
     )
     with live_server(root, home) as srv:
-        answers: dict[str, tuple[int, Any, float]] = {}
-
-        def older() -> None:
-            answers["older"] = srv.post("check", {"path": "a.ipynb", "checks": ["type-error"]}, timeout=200)
-
-        thread = threading.Thread(target=older)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not _pids(pids) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        sleeping = _pids(pids)
-        assert sleeping, "mypy never loaded the plugin"
-        (tmp_path / "tools" / "plugin-sleeps").unlink()  # the newer check's mypy is quick
         sent = time.monotonic()
-        status, body, seconds = srv.post("check", {"path": "a.ipynb", "checks": ["type-error"]}, timeout=200)
-        thread.join(timeout=200)
-        old_status, old_body, _ = answers["older"]
-        print(f"a newer check replaced a running one: the older answered {old_status}, the newer {status} "
-              f"in {seconds:.1f} s; the sleeping mypy {sleeping} gone: {not any(alive(p) for p in sleeping)}")  # fmt: skip
-        assert old_status == 409 and old_body["kind"] == "conflict", old_body
-        assert old_body["details"] == {"reason": "superseded", "stage": "running"}, old_body
-        assert "while it ran" in old_body["error"] and "\n" not in old_body["error"]
-        assert status == 200 and any("Incompatible types" in f["message"] for f in body["findings"]), body
+        _, (_, _, seconds), sleeping = _replace_a_running_check(srv, pids, tools)
+        print(f"a newer check replaced a running one stuck in mypy: the newer answered in {seconds:.1f} s; "
+              f"the sleeping mypy {sleeping} gone: {not any(alive(p) for p in sleeping)}")  # fmt: skip
         assert time.monotonic() - sent < 60  # not the 120 s the older mypy would have slept
         assert not any(alive(p) for p in sleeping), sleeping
+
+
+def test_a_newer_check_within_the_grace_keeps_the_warm_mypy_daemon(tmp_path: Path) -> None:
+    """A save while the daemon works (here its cold start: the plugin, loaded on every run, takes 1 s): the older run is within
+    the grace (default 10 s), so the daemon finishes it (its answer dropped) and the newer check runs on
+    the same daemon; two quick checks of the edited notebook after that keep it too.
+
+    Killing it instead would make every check after a save start cold (the plugin would load again).
+    """
+    root = _one_notebook(tmp_path)
+    home, tools = tmp_path / "home", tmp_path / "tools"
+    pids = slow_mypy_server_config(tools, home, 1.0, typecheck_timeout=60.0)
+    with live_server(root, home) as srv:
+        _, (_, _, seconds), first = _replace_a_running_check(srv, pids, tools, plugin_sleeps_after=0.3)
+        (root / "a.ipynb").write_text(json.dumps(nb_dict("y: int = 'a'", "z: str = 1")), encoding="utf-8")
+        answers: list[int] = []
+        quick = [threading.Thread(target=lambda: answers.append(srv.post("check", {"path": "a.ipynb", "checks": ["type-error"]})[0])) for _ in range(2)]  # fmt: skip
+        for t in quick:
+            t.start()
+            time.sleep(0.05)
+        for t in quick:
+            t.join(timeout=60)
+        loaded = _pids(pids)
+        print(f"a newer check within the grace: answered in {seconds:.1f} s; mypy daemons that loaded the "
+              f"plugin (once a run) {loaded}; quick checks after {answers}")  # fmt: skip
+        assert len(first) == 1 and set(loaded) == set(first) and alive(first[0]), loaded  # one daemon, never restarted
+        assert daemon_pids(home) == first
+        assert sorted(answers) in ([200, 200], [200, 409]), answers
 
 
 # --- the worker mechanism itself, with real processes ------------------------------------------
@@ -343,6 +402,50 @@ def test_a_cancelled_black_call_is_stopped_at_once_and_not_remembered() -> None:
     assert not alive(worker)
     with cancellable(scope), pytest.raises(Cancelled):  # not answered from a remembered failure
         formatting.format_cells([(0, src)])
+
+
+def _sleep(seconds: float) -> subprocess.CompletedProcess[bytes] | str:
+    """A real ``sleep`` through the package's runner: its result, or the Cancelled message."""
+    try:
+        res = run_process(["sleep", str(seconds)], cwd=Path.cwd(), env=dict(os.environ), timeout=30)
+    except Cancelled as exc:
+        return exc.message
+    return subprocess.CompletedProcess(res.argv, res.returncode)
+
+
+def _cancel_within(grace: float, seconds: float, *, at_once: bool = False) -> tuple[object, float, list[str]]:
+    """``sleep seconds`` in a stopped_after(grace) block, its scope cancelled 0.1 s in; what it gave, when
+    it ended (after the cancel), and whether ``also`` was called."""
+    scope, also, out = CancelScope(), [], {}
+
+    def work() -> None:
+        with cancellable(scope), stopped_after(grace, lambda: also.append("also")):
+            out["result"] = _sleep(seconds)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    time.sleep(0.1)
+    cancelled = time.monotonic()
+    scope.cancel(at_once=at_once)
+    thread.join(timeout=30)
+    return out["result"], time.monotonic() - cancelled, also
+
+
+def test_a_grace_lets_short_work_finish_and_stops_stuck_work_when_it_ends() -> None:
+    """stopped_after: a cancel stops the block's processes only once the block has run its grace."""
+    result, ended, also = _cancel_within(1.0, 0.3)
+    assert isinstance(result, subprocess.CompletedProcess) and result.returncode == 0, result
+    time.sleep(1.2 - ended)  # past the grace: no stop once the block ended (it would hit other work)
+    assert ended < 0.9 and also == [], (ended, also)
+    result, ended, also = _cancel_within(0.8, 20)
+    assert isinstance(result, str) and "newer request" in result, result
+    assert 0.5 < ended < 3 and also == ["also"], (ended, also)  # stopped at 0.8 s from its start
+    result, ended, also = _cancel_within(20, 20, at_once=True)
+    assert isinstance(result, str) and ended < 2 and also == ["also"], (result, ended, also)
+    scope = CancelScope()
+    scope.cancel()
+    with cancellable(scope), stopped_after(20):  # a process the block would start after the cancel
+        assert isinstance(_sleep(5), str)
 
 
 def test_worker_memory_ceiling_timeout_and_idle_exit(tmp_path: Path) -> None:

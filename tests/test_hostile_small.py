@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from .hostile import mypy_processes, nb_dict, slow_mypy_server_config
+from .hostile import daemon_pids, mypy_processes, nb_dict, slow_mypy_server_config
 from .live_server import LiveServer, alive, live_server, server_env
 
 TOKEN = "ghp_" + "M4g1cL1n3T0k3nAbCdEfGhIjKlMnOpQrStUv"
@@ -124,7 +124,7 @@ def test_an_absurd_timeout_with_a_slow_mypy_answers_and_leaves_no_mypy_behind(tm
         assert any(s == 200 and "Incompatible types" in json.dumps(b) for s, b in answers), answers
         time.sleep(1.0)
         left = mypy_processes(tmp_path)
-        daemons = _daemon_pids(home)
+        daemons = daemon_pids(home)
         print(f"typecheck-timeout 1e9, slow plugin: answers {sorted(s for s, _ in answers)}; mypy processes left "
               f"{left} (the warm daemon {daemons})")  # fmt: skip
         assert set(left) <= set(daemons) and len(left) <= 1, (left, daemons)
@@ -148,16 +148,6 @@ def test_no_absolute_server_path_in_a_mypy_failure(tmp_path: Path) -> None:
     assert str(tmp_path) not in text and str(root) not in text, text
 
 
-def _daemon_pids(home: Path) -> list[int]:
-    pids = []
-    for status in (home / ".cache" / "jupyter_prod").glob("*/dmypy.json"):
-        try:
-            pids.append(int(json.loads(status.read_text())["pid"]))
-        except (OSError, ValueError, KeyError):
-            continue
-    return pids
-
-
 @pytest.mark.parametrize("isolate_mib", ["2", "0"], ids=["started-by-the-server", "started-by-a-check-child"])
 def test_the_mypy_daemon_dies_with_a_sigkilled_server(tmp_path: Path, isolate_mib: str) -> None:
     """Also the daemon a large notebook's check child started: it watches the server, not the child."""
@@ -170,7 +160,7 @@ def test_the_mypy_daemon_dies_with_a_sigkilled_server(tmp_path: Path, isolate_mi
         status, answer, _ = srv.post("check", {"path": "nb.ipynb", "checks": ["type-error"]}, timeout=180)
         assert status == 200 and any("Incompatible" in f["message"] for f in answer["findings"]), answer
         time.sleep(1.5)  # the daemon stays while the server lives (the watchdog polls every second)
-        daemons = _daemon_pids(home)
+        daemons = daemon_pids(home)
         assert daemons and all(alive(p) for p in daemons), daemons
         os.kill(srv.proc.pid, signal.SIGKILL)
         srv.proc.wait(timeout=10)

@@ -63,6 +63,9 @@ def test_settings_from_config() -> None:
     c.JupyterProd.worker_memory_mib = 3000
     got = settings_from_config(c)
     assert got.isolate_bytes == 512 * 1024 and got.isolate_cells == 300 and got.isolated_memory_mib == 3000
+    assert got.typecheck.cancel_grace == 10.0  # a cancelled check's daemon run may go on that long
+    c.JupyterProd.typecheck_cancel_grace = 2.5
+    assert settings_from_config(c).typecheck.cancel_grace == 2.5
 
 
 async def test_configured_timeout_and_mypy_reach_the_type_check(
@@ -146,7 +149,8 @@ def test_budget_settings_reach_the_engine(monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("max_cell_kib", 0.5), ("worker_memory_mib", 10), ("max_body_mib", 0), ("slow_queue", 0), ("black_timeout", 0)],
+    [("max_cell_kib", 0.5), ("worker_memory_mib", 10), ("max_body_mib", 0), ("slow_queue", 0), ("black_timeout", 0),
+     ("typecheck_cancel_grace", -1)],
 )
 def test_a_setting_below_its_minimum_is_refused(name: str, value: float) -> None:
     from traitlets import TraitError

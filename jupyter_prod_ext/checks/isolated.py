@@ -160,9 +160,10 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
 def _stop(scope: CancelScope) -> None:
     """SIGTERM (the server cancelled this check, or it ran out of time): stop our tools, then ourselves.
 
-    mypy and black run in sessions of their own, so killing this process's group would leave them.
+    mypy and black run in sessions of their own, so killing this process's group would leave them;
+    ``at_once``: this process exits now, so nothing of it may wait out a grace (see procs.stopped_after).
     """
-    scope.cancel()
+    scope.cancel(at_once=True)
     os._exit(143)
 
 

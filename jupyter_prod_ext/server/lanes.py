@@ -9,7 +9,8 @@ tokens made ``GET /api/contents`` wait 33 s. So none of our work takes them:
   project: at most ``slow_per_project`` at once, at most ``slow_queue`` waiting in
   the whole server (more is a 503 "busy"), and a newer request for the same notebook
   replaces an older one, waiting or running: a running one's black and mypy are killed
-  with their process groups (``procs.CancelScope``), and it is answered 409 with
+  with their process groups (``procs.CancelScope``; the warm mypy daemon only after a
+  grace, see ``typecheck.daemon._run_mypy``), and it is answered 409 with
   ``details: {"reason": "superseded", "stage": "waiting" | "running"}``.
 """
 
@@ -43,7 +44,7 @@ class SupersededError(ConflictError):
     """A newer request for the same notebook arrived while this one waited or ran."""
 
     def __init__(self, stage: SupersededStage) -> None:
-        when = "before it ran" if stage == "waiting" else "while it ran (its black and mypy were stopped)"
+        when = "before it ran" if stage == "waiting" else "while it ran (its tools were stopped or their answer dropped)"
         super().__init__(f"A newer check of this notebook replaced this one {when}; its answer is the current one.")
         self.details = SupersededDetails(reason="superseded", stage=stage)
 

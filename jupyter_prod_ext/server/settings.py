@@ -27,7 +27,7 @@ from traitlets.config import Configurable
 from .. import formatting, notebook
 from ..checks import quality
 from ..config import clamp_timeout
-from ..typecheck import DEFAULT_TIMEOUT, TypecheckSettings
+from ..typecheck import DEFAULT_CANCEL_GRACE, DEFAULT_TIMEOUT, TypecheckSettings
 
 #: key of :class:`ServerSettings` in tornado's ``web_app.settings``
 SETTINGS_KEY = "jupyter_prod"
@@ -73,6 +73,14 @@ class JupyterProd(Configurable):
         DEFAULT_TIMEOUT,
         0.1,
         "Seconds one mypy call may take; a project's [tool.jupyter-prod] typecheck-timeout overrides it.",
+    )
+    typecheck_cancel_grace = _number(
+        Float,
+        DEFAULT_CANCEL_GRACE,
+        0.0,
+        "Seconds the mypy daemon's run for a check replaced by a newer one may go on before the daemon is "
+        "killed: a shorter run finishes (its answer is dropped) and the daemon stays warm for the newer check; "
+        "a longer one is taken as stuck. 0 kills it at once.",
     )
     max_body_mib = _limit(Float, 0.001, "Largest request body in MiB (default: 64).")
     max_cell_kib = _limit(
@@ -166,6 +174,7 @@ def settings_from_config(config: Any) -> ServerSettings:
         mypy_command=tuple(conf.mypy_command) or None,
         dmypy_command=tuple(conf.dmypy_command) or None,
         timeout=clamp_timeout(float(conf.typecheck_timeout)),
+        cancel_grace=clamp_timeout(float(conf.typecheck_cancel_grace)),
         trust_project_config=bool(conf.trust_project_config),
         plugins=tuple(conf.mypy_plugins),
         python_executable=conf.mypy_python_executable or None,

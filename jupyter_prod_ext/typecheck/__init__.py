@@ -64,6 +64,7 @@ from .daemon import cache_root as cache_root
 from .daemon import shutdown_workers as shutdown_workers
 from .output import LineMap, _failure_reason, _Mapper, _parse, cells_mapper, file_mapper
 from .output import without_paths as without_paths
+from .settings import DEFAULT_CANCEL_GRACE as DEFAULT_CANCEL_GRACE
 from .settings import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from .settings import IGNORED_CODES as IGNORED_CODES
 from .settings import IPYTHON_GLOBALS as IPYTHON_GLOBALS

@@ -19,7 +19,7 @@ from ..config import ProjectConfig
 from ..errors import ToolError
 from ..locks import LockTimeout, exclusive
 from ..mypy_config import effective_config
-from ..procs import PARENT_PID_ENV, ProcessTimeout, kill_group_id, run_process, stopped_on_cancel
+from ..procs import PARENT_PID_ENV, ProcessTimeout, kill_group_id, run_process, stopped_after
 from .output import _has_messages
 from .settings import TypecheckSettings
 
@@ -214,8 +214,8 @@ def _kill_daemon(status_file: Path, argv: list[str], cwd: Path, env: dict[str, s
 def _stop_daemon_now(status_file: Path) -> None:
     """SIGKILL the daemon named in ``status_file`` (signals only: safe from the server's event loop).
 
-    A cancelled check must stop the daemon's work, not only its client: the daemon answers one
-    request at a time, so the newer check would otherwise wait for the stale one. The next
+    A cancelled check past its grace must stop the daemon's work, not only its client: the daemon answers
+    one request at a time, so the newer check would otherwise wait for the stuck one. The next
     ``dmypy run`` finds the daemon dead and starts another.
     """
     try:
@@ -295,10 +295,17 @@ def _ipc_run(status_file: Path, args: list[str], timeout: float) -> tuple[int, s
 def _run_mypy(
     targets: Sequence[Path], project_root: Path, config: ProjectConfig, settings: TypecheckSettings, cache_dir: Path
 ) -> tuple[int, str, str]:
-    """mypy on ``targets``; a cancelled check (a newer one replaced it) stops the daemon's work too."""
+    """mypy on ``targets``. A cancelled check (a newer one replaced it) stops a one-shot mypy at once;
+    the warm daemon's run is stopped (the daemon killed) only once it has run ``settings.cancel_grace``
+    seconds.
+
+    Killing the daemon on every save would make the next check start cold, slower, and so more likely to
+    be cancelled in turn. A run within its grace finishes (the lane drops its answer) and the newer check
+    re-checks incrementally on the same daemon; a stuck one (a pathological plugin) is still stopped.
+    """
     if settings.backend == "mypy":
         return _run_backend(targets, project_root, config, settings, cache_dir)
-    with stopped_on_cancel(lambda: _stop_daemon_now(cache_dir / "dmypy.json")):
+    with stopped_after(settings.cancel_grace, lambda: _stop_daemon_now(cache_dir / "dmypy.json")):
         return _run_backend(targets, project_root, config, settings, cache_dir)
 
 

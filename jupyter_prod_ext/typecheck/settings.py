@@ -16,6 +16,7 @@ Backend = Literal["daemon", "mypy"]
 Layout = Literal["cells", "module"]
 
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_CANCEL_GRACE = 10.0
 #: mypy codes that are not problems in a notebook (IPython runs top-level ``await``).
 IGNORED_CODES = frozenset({"top-level-await"})
 #: Names IPython provides in every kernel; declared for mypy unless a cell binds them itself.
@@ -42,6 +43,9 @@ class TypecheckSettings:
     cache_root: Path | None = None
     #: the daemon exits after this many idle seconds
     daemon_idle_timeout: int = 1800
+    #: seconds a cancelled check's daemon run may go on before the daemon is killed (it is warm for the
+    #: next check; see daemon._run_mypy)
+    cancel_grace: float = DEFAULT_CANCEL_GRACE
     #: talk to a running daemon over its socket instead of starting a ``dmypy`` client process
     daemon_ipc: bool = True
     #: take the project's mypy configuration whole (plugins, python_executable: code the project
