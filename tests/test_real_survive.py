@@ -80,3 +80,25 @@ async def test_server_all_checks_answer_one_line_each(
     findings = json.loads(response.body)["findings"]
     assert _unreadable(findings, notebook.parent) == []
     assert "pip install types-xmltodict" in _stub_hint(findings)
+
+
+def test_commit_takes_the_package_promotion_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function promoted into a new package, then committed: the commit holds the package's
+    ``__init__.py`` too (it stayed behind, untracked), so a clone has the package the notebook imports."""
+    isolated_git_home(tmp_path, monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    notebook = _repository(tmp_path / "project")
+    root = notebook.parent
+    (root / "src" / "shared").mkdir(parents=True)
+    (root / "src" / "shared" / "__init__.py").write_text("", encoding="utf-8")  # the user's own, not promotion's
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["promote", str(notebook), "--names", "count_keys", "--to", "src/survive_pkg/keys.py"]) == 0
+        code = main(["commit", str(notebook), "-m", "Promote count_keys", "--allow-findings"])
+    assert code == 0, out.getvalue()
+    committed = subprocess.run(["git", "show", "--name-only", "--format=", "HEAD"], cwd=root, check=True,
+                               capture_output=True, text=True, timeout=60).stdout.split()  # fmt: skip
+    assert sorted(committed) == ["src/survive_pkg/__init__.py", "src/survive_pkg/keys.py", "survive.ipynb"]
+    untracked = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=root, check=True,
+                               capture_output=True, text=True, timeout=60).stdout.split("\n")  # fmt: skip
+    assert "?? src/shared/__init__.py" in untracked and not [line for line in untracked if "survive_pkg" in line]

@@ -29,7 +29,7 @@ def add_parser(sub: Any) -> None:
         "in one commit; whatever else is staged stays staged.",
     )
     p.add_argument("notebook", metavar="NOTEBOOK")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files to commit with the notebook (default: its promoted modules)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files to commit with the notebook (default: its promoted modules, with the __init__.py of new packages)")
     p.add_argument("-m", "--message", required=True, help="the commit message")
     group = p.add_mutually_exclusive_group()
     group.add_argument(

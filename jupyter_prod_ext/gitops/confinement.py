@@ -102,6 +102,31 @@ def metadata_module_paths(data: dict[str, Any], repo_top: Path, display_root: Pa
     return out
 
 
+def new_package_inits(repo: Repo, modules: Sequence[Path], confine_to: Path | None) -> list[Path]:
+    """The ``__init__.py`` files in the promoted modules' folders that git does not track yet.
+
+    Promotion writes an empty ``__init__.py`` into each package folder it creates; a commit of the
+    module without it would hold another package than the one on disk (a clone finds it only as a
+    namespace package). One git already tracks, or ignores, is left alone: its edits are the user's;
+    so is one above the server root (``confine_to``), which a commit from the server may not take.
+    """
+    found: dict[Path, None] = {}
+    stops = [repo.top] if confine_to is None else [repo.top, Path(os.path.realpath(confine_to))]
+    for module in modules:
+        here = Path(os.path.realpath(module.parent))
+        while all(here != stop and under(here, stop) for stop in stops):
+            if (here / "__init__.py").is_file():
+                found[here / "__init__.py"] = None
+            here = here.parent
+    if not found:
+        return []
+    rels = [repo.rel(path) for path in found]
+    res = git(["ls-files", "-z", "--others", "--exclude-standard", "--", *rels], repo.top,
+              env={"GIT_LITERAL_PATHSPECS": "1"}, read_only=True)  # fmt: skip
+    untracked = set(res.out.split("\0"))
+    return [path for path in found if repo.rel(path) in untracked]
+
+
 def confine(paths: Sequence[Path], repo: Repo, confine_to: Path | None, display_root: Path | None = None) -> list[Path]:
     """The real paths of ``paths``, each checked (see the module docstring), duplicates dropped."""
     out: list[Path] = []

@@ -22,7 +22,14 @@ from .. import notebook as nbmod
 from ..errors import ConflictError, NotebookError, ProdError, TooLargeError
 from ..jupytext_io import is_text_notebook_path, pair_of, paired_files, raw_from_bytes
 from ..notebook import human_size, notebook_from_dict, read_notebook_bytes
-from .confinement import confine, metadata_module_paths, metadata_path_problem, promoted_modules, read_file
+from .confinement import (
+    confine,
+    metadata_module_paths,
+    metadata_path_problem,
+    new_package_inits,
+    promoted_modules,
+    read_file,
+)
 from .repository import Repo, shown_path
 from .strip import strip_notebook_text
 
@@ -136,12 +143,14 @@ def _default_files(
     confine_to: Path | None,
     display_root: Path | None,
 ) -> list[Path]:
-    """Read the notebook's pair into ``entries``; the pair and the modules their metadata names, confined."""
+    """Read the notebook's pair into ``entries``; the pair, the modules their metadata names and the
+    ``__init__.py`` promotion wrote beside them (not yet in git), confined."""
     first = entries[0]
     for member in paired_files(notebook, first.data, first.fmt):
         real = confine([member], repo, confine_to, display_root)[0]
         entries.append(notebook_entry(repo, real, code_only, display_root))
     modules = [m for e in entries for m in metadata_module_paths(e.data, repo.top, display_root)]
+    modules += new_package_inits(repo, modules, confine_to)
     return confine([e.path for e in entries] + modules, repo, confine_to, display_root)
 
 
