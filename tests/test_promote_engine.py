@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import io
 import json
 import subprocess
 import sys
 import threading
+import tokenize
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from jupyter_prod_ext.notebook import notebook_from_dict
 from jupyter_prod_ext.promote import PromoteOptions, promote
 from jupyter_prod_ext.promote.rewrite import apply_edits, verify
 from jupyter_prod_ext.promote.select import Program
+from jupyter_prod_ext.promote.textedit import add_parameters_text
 from jupyter_prod_ext.promote.types import PromoteResultDict, Reason
 from jupyter_prod_ext.typecheck import TypecheckSettings
 
@@ -966,3 +970,134 @@ def test_mypy_name_defined_in_promoted_code_refuses(tmp_path: Path) -> None:
     assert r["typecheck"]["ran"], r["typecheck"]
     assert not r["ok"] and _reasons(r) == ["mypy-name-defined"] and r["written"] == []
     assert "Missing" in r["problems"][0] and not (root / "src/demo_pkg/features.py").exists()
+
+
+# -- a function that gains a parameter is edited as text: the user's comments stay ---------------
+
+
+def _comments(text: str) -> list[str]:
+    return [t.string for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type == tokenize.COMMENT]
+
+
+def test_a_function_that_gains_a_parameter_keeps_every_comment(tmp_path: Path) -> None:
+    helper = (
+        "def spread(\n"
+        "    low=0,  # the floor\n"
+        "    **options,  # passed on\n"
+        "):\n"
+        "    # widest gap\n"
+        "    return max(prices) - min(prices) + low  # range\n"
+    )
+    summary = (
+        "def price_summary(\n"
+        "    label,  # shown first\n"
+        "    digits=2,\n"
+        ") -> str:  # one line of text\n"
+        '    """The mean and spread of the prices."""\n'
+        "    # the mean of what was loaded\n"
+        "    mean = round(statistics.mean(prices), digits)\n"
+        "\n"
+        "    # how far apart they are\n"
+        "    gap = spread(\n"
+        "        low=0,  # no floor\n"
+        "    )\n"
+        "    return f'{label}: {mean} ± {gap}'  # done\n"
+    )
+    cells = ["import statistics", PRICES, helper, summary, "print(price_summary('all'))"]
+    root, nb = make_project(tmp_path, *cells)
+    r = run(root, nb, names=["price_summary"], unmoved={"prices": "parameter"}, typecheck=True)
+    assert r["ok"], r["problems"]
+    module = root / "src/demo_pkg/features.py"
+    src = module.read_text(encoding="utf-8")
+    kept = _comments(src)
+    assert all(c in kept for c in _comments(helper) + _comments(summary)), kept
+    assert "def spread(\n    low=0,  # the floor\n    *,\n    prices,\n    **options,  # passed on\n):" in src
+    assert '"""The mean and spread of the prices."""\n    # the mean of what was loaded\n' in src
+    assert "    gap = spread(low=0, prices=prices)  # no floor\n" in src
+    assert pyflakes(module) == "" and black_check(module) == 0
+    assert r["typecheck"]["ran"] and r["typecheck"]["errors"] == [], r["typecheck"]
+    namespace = _load(src)
+    assert namespace["price_summary"]("p", prices=[1.0, 3.0]) == "p: 2.0 ± 2.0"
+    assert namespace["spread"](1, prices=[1.0, 3.0], extra=True) == 3.0
+
+
+@pytest.mark.parametrize(
+    ("definition", "call", "expected"),
+    [
+        ("def f():  # none yet\n    return sum(prices)  # all", "f(prices=[1, 2])", 3),
+        ("def f(a, b,):\n    return a + b + sum(prices)", "f(1, 2, prices=[3])", 6),
+        ("def f(a, *args):  # varargs\n    return a + sum(args) + sum(prices)", "f(1, 2, prices=[3])", 6),
+        ("def f(a, *, k=1):\n    return a * k + sum(prices)", "f(1, k=2, prices=[1])", 3),
+        ("def f(a, /, b=1, **kw):\n    return a + b + len(kw) + sum(prices)", "f(1, x=0, prices=[1])", 4),
+        (
+            "def f(\n    a,  # first\n    *,\n    k=1,  # keyword\n    **kw,  # the rest\n):\n"
+            "    return a + k + sum(prices)",
+            "f(1, prices=[2])",
+            4,
+        ),
+        (
+            "@functools.wraps(len)  # keeps the name\ndef f(a, key=lambda x: x * 2):\n    return key(a) + sum(prices)",
+            "f(1, prices=[2]) if f.__name__ == 'len' else None",
+            4,
+        ),
+        (
+            "async def f(a) -> dict[str, int]:  # coroutine\n    return {'n': a + sum(prices)}",
+            "asyncio.run(f(1, prices=[2]))",
+            {"n": 3},
+        ),
+        ("def f(a): return a + sum(prices)  # one line", "f(1, prices=[2])", 3),
+    ],
+    ids=["empty", "trailing-comma", "varargs", "keyword-only", "kwargs", "multi-line", "decorator", "async", "one-line"],
+)
+def test_a_new_parameter_is_inserted_into_the_def_line_as_written(definition: str, call: str, expected: Any) -> None:
+    out = add_parameters_text(definition, ["prices"], {}, {})
+    assert _comments(out) == _comments(definition)
+    node = ast.parse(definition).body[0]
+    assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    lines = definition.split("\n")
+    body = "\n".join([lines[node.body[0].lineno - 1][node.body[0].col_offset :], *lines[node.body[0].lineno :]])
+    assert out.endswith(body) and len(out.split("\n")) == len(lines)  # only the header changed
+    assert eval(call, _load("import asyncio, functools\n" + out)) == expected
+
+
+@pytest.mark.parametrize(
+    ("definition", "header", "resolve"),
+    [
+        (
+            'def first(x: float, p: list[float] = prices) -> float:  # head\n    """Doc."""  # doc\n'
+            "    # first price\n    return x + p[0]",
+            "def first(x: float, p: list[float] | None = None) -> float:  # head",
+            '    """Doc."""  # doc\n    if p is None:\n        p = prices\n    # first price\n',
+        ),
+        (
+            "def first(x: float, *, p: 'list[float]' = prices) -> float:\n    return x + p[0]  # add",
+            "def first(x: float, *, p: 'list[float] | None' = None) -> float:",
+            "    if p is None:\n        p = prices\n    return x + p[0]  # add",
+        ),
+        (
+            "def first(x: float, p: list[float] | None = prices) -> float: return x + (p or [0.0])[0]",
+            "def first(x: float, p: list[float] | None = None) -> float:",
+            "    if p is None:\n        p = prices\n    return x",
+        ),
+    ],
+    ids=["docstring", "string-annotation", "one-line-already-optional"],
+)
+def test_an_annotated_default_sentinel_is_optional(definition: str, header: str, resolve: str) -> None:
+    out = add_parameters_text(definition, [], {}, {"p": "prices"})
+    assert out.startswith(header + "\n") and resolve in out, out
+    assert _comments(out) == _comments(definition)
+    assert _load(out + "\nprices = [2.0]")["first"](1.0) == 3.0
+
+
+def test_an_annotated_default_sentinel_passes_mypy(tmp_path: Path) -> None:
+    definition = "def first(x: float, p: list[float] = prices) -> float:\n    # the first one\n    return x + p[0]"
+    root, nb = make_project(tmp_path, PRICES, definition, "print(first(1))")
+    r = run(root, nb, names=["first"], unmoved={"prices": "parameter"}, typecheck=True)
+    assert r["ok"], r["problems"]
+    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    assert (
+        "def first(x: float, p: list[float] | None = None, *, prices) -> float:\n"
+        "    if p is None:\n        p = prices\n    # the first one\n" in src
+    ), src
+    assert r["typecheck"]["ran"] and r["typecheck"]["errors"] == [], r["typecheck"]
+    assert _load(src)["first"](1.0, prices=[2.0]) == 3.0

@@ -10,11 +10,11 @@ the cells.
 from __future__ import annotations
 
 import ast
-import copy
 from dataclasses import dataclass, field
 
 from ..analysis import Stmt
 from .select import Program
+from .textedit import add_parameters_text, apply_edits, call_keyword_edits
 
 
 @dataclass
@@ -111,20 +111,22 @@ def build_function(
 
 
 def add_parameters(
-    pieces: list[tuple[str, ast.stmt]],
+    pieces: list[tuple[str, ast.stmt, str]],
     params: dict[str, list[str]],
     sentinels: dict[str, dict[str, str]] | None = None,
 ) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Turn unmoved names into keyword-only parameters of the functions that read them.
 
-    ``pieces``: (function name, def node) of the moved functions. A moved
+    ``pieces``: (function name, def node, its text) of the moved functions. A moved
     function that calls one which gained a parameter gains it too and passes it
     on (``helper(x, df=df)``), so the module never reads a global that is not
     there. ``sentinels``: per function, parameters whose default was the name
     (``chars=INPUT_CHARS``): the default becomes ``None``, resolved first thing
-    in the body. Returns (new source by function name, parameters by function name).
+    in the body. The texts are edited, not re-rendered: comments and layout stay.
+    Returns (new source by function name, parameters by function name).
     """
-    funcs = dict(pieces)
+    funcs = {name: node for name, node, _ in pieces}
+    sources = {name: text for name, _, text in pieces}
     takes: dict[str, list[str]] = {}
     for pname, labels in params.items():
         users = {label for label in labels if label in funcs}
@@ -142,60 +144,13 @@ def add_parameters(
                     changed = True
         for user in sorted(users):
             takes.setdefault(user, []).append(pname)
-    texts: dict[str, str] = {}
-    for fname, plist in takes.items():
-        node = copy.deepcopy(funcs[fname])
-        assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        args = node.args
-        have = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-        for p in plist:
-            if p not in have:
-                args.kwonlyargs.append(ast.arg(arg=p))
-                args.kw_defaults.append(None)
-        _pass_keywords(node, takes)
-        _resolve_defaults_in_body(node, (sentinels or {}).get(fname, {}))
-        texts[fname] = ast.unparse(node)
+    texts = {
+        fname: add_parameters_text(sources[fname], plist, takes, (sentinels or {}).get(fname, {}))
+        for fname, plist in takes.items()
+    }
     return texts, takes
-
-
-def _resolve_defaults_in_body(node: ast.FunctionDef | ast.AsyncFunctionDef, defaults: dict[str, str]) -> None:
-    """``p=NAME`` becomes ``p=None`` and the body starts (after its docstring) with ``if p is None: p = NAME``."""
-    if not defaults:
-        return
-    a = node.args
-    positional = [*a.posonlyargs, *a.args]
-    pairs = list(zip(positional[len(positional) - len(a.defaults) :], range(len(a.defaults)), strict=True))
-    for arg, i in pairs:
-        if arg.arg in defaults:
-            a.defaults[i] = ast.Constant(value=None)
-    for i, arg in enumerate(a.kwonlyargs):
-        if arg.arg in defaults and a.kw_defaults[i] is not None:
-            a.kw_defaults[i] = ast.Constant(value=None)
-    resolve = [
-        ast.parse(f"if {param} is None:\n    {param} = {name}").body[0] for param, name in defaults.items()
-    ]
-    first = node.body[0] if node.body else None
-    docstring = (
-        isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
-    )
-    at = 1 if docstring else 0
-    node.body = node.body[:at] + resolve + node.body[at:]
-    ast.fix_missing_locations(node)
-
-
-def _pass_keywords(node: ast.AST, takes: dict[str, list[str]]) -> None:
-    """Calls of functions that gained parameters pass them on by keyword (``helper(x, df=df)``)."""
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in takes:
-            given = {k.arg for k in sub.keywords}
-            for p in takes[sub.func.id]:
-                if p not in given:
-                    sub.keywords.append(ast.keyword(arg=p, value=ast.Name(id=p, ctx=ast.Load())))
-    ast.fix_missing_locations(node)
 
 
 def pass_parameters(text: str, takes: dict[str, list[str]]) -> str:
     """``text`` (a function of cells) with its calls of functions that gained parameters passing them."""
-    tree = ast.parse(text)
-    _pass_keywords(tree, takes)
-    return ast.unparse(tree)
+    return apply_edits(text, list(call_keyword_edits(ast.parse(text), text, takes)))

@@ -19,6 +19,7 @@ from typing import Any
 from ..analysis import Stmt, analyse
 from ..notebook import notebook_from_dict
 from .select import Program
+from .textedit import call_keyword_edits
 from .types import EditDict, MetadataEdit, Problem, Reason
 
 _BAD = ("undefined", "deleted", "later", "star")
@@ -141,19 +142,9 @@ def pass_call_keywords(prog: Program, remaining: list[Stmt], takes: dict[str, li
         return {}
     inserts: dict[int, list[tuple[int, int, str]]] = {}
     for stmt in remaining:
-        if stmt.node is None:
-            continue
-        for sub in ast.walk(stmt.node):
-            if not (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in takes):
-                continue
-            given = {k.arg for k in sub.keywords}
-            extra = [f"{p}={p}" for p in takes[sub.func.id] if p not in given]
-            if not extra or sub.end_lineno is None or sub.end_col_offset is None:
-                continue
-            text = ", ".join(extra)
-            if (sub.args or sub.keywords) and not _trailing_comma(prog.units[stmt.cell].python, sub):
-                text = ", " + text
-            inserts.setdefault(stmt.cell, []).append((sub.end_lineno, sub.end_col_offset - 1, text))
+        if stmt.node is not None:
+            for e in call_keyword_edits(stmt.node, prog.units[stmt.cell].python, takes):
+                inserts.setdefault(stmt.cell, []).append((*e.start, e.text))
     out: dict[int, str] = {}
     for cell, items in inserts.items():
         original = prog.nb.cells[cell].source.split("\n")
@@ -168,24 +159,6 @@ def pass_call_keywords(prog: Program, remaining: list[Stmt], takes: dict[str, li
             lines[line - 1] = (raw[:col] + text.encode("utf-8") + raw[col:]).decode("utf-8")
         out[cell] = "\n".join(lines)
     return out
-
-
-def _trailing_comma(python: str, call: ast.Call) -> bool:
-    """Whether the call's last argument is followed by a comma (``f(\n    a=1,\n)``)."""
-    last = max(
-        [*call.args, *(k.value for k in call.keywords)],
-        key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0),
-    )
-    if last.end_lineno is None or last.end_col_offset is None or call.end_lineno is None:
-        return False
-    lines = python.split("\n")
-    if call.end_lineno > len(lines):
-        return False
-    between = [ln.encode("utf-8") for ln in lines[last.end_lineno - 1 : call.end_lineno]]
-    between[-1] = between[-1][: (call.end_col_offset or 1) - 1]
-    between[0] = between[0][last.end_col_offset :]
-    # only blanks, closing brackets, a comma and comments can sit there: a comment's commas do not count
-    return any(b"," in part.split(b"#", 1)[0] for part in between)
 
 
 def notebook_diff(prog: Program, sources: dict[int, str | None]) -> str:

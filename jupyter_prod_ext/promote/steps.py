@@ -112,7 +112,11 @@ def _add_parameters(st: State) -> dict[str, str]:
     """Functions that read data chosen as a parameter take it as keyword-only: their new texts."""
     if not st.slice.parameters:
         return {}
-    funcs = [(p.name, p.stmt.node) for p in st.slice.pieces if p.kind == "function" and p.stmt.node is not None]
+    funcs = [
+        (p.name, p.stmt.node, st.prog.stmt_text(p.stmt))
+        for p in st.slice.pieces
+        if p.kind == "function" and p.stmt.node is not None
+    ]
     texts, st.module.takes = add_parameters(funcs, st.slice.parameters, st.slice.sentinels)
     for fname, plist in st.module.takes.items():
         st.warnings.append(
