@@ -259,7 +259,9 @@ def _notebook_sources(prog: Program, names: list[str]) -> dict[str, str]:
 def verify(st: State) -> None:
     """The module is analysed as it would be written: what the promotion would break is refused."""
     if not st.blocked:
-        st.problems += verify_module(st.module.text, st.module.old, set(st.slice.parameters), st.target.rel)
+        body = {name for stmt, _ in st.plan.bodies for name in stmt.bound_names()}
+        in_function = (st.options.as_function, body) if st.options.as_function and body else None
+        st.problems += verify_module(st.module.text, st.module.old, set(st.slice.parameters), st.target.rel, in_function)
 
 
 # -- the notebook -------------------------------------------------------------------------------

@@ -83,8 +83,14 @@ def _findings(text: str) -> _Findings:
     return _Findings(frozenset(undefined), frozenset(unused))
 
 
-def verify_module(text: str, old: str | None, parameters: set[str], display: str) -> list[Problem]:
-    """Problems the promotion would introduce into the module ``text`` (``old``: what is there now)."""
+def verify_module(
+    text: str, old: str | None, parameters: set[str], display: str, in_function: tuple[str, set[str]] | None = None
+) -> list[Problem]:
+    """Problems the promotion would introduce into the module ``text`` (``old``: what is there now).
+
+    ``in_function``: the ``as_function`` name and the names its statements bind, which a definition
+    moved beside it cannot read when it is defined (they exist only inside the function).
+    """
     try:
         parse_python(text)
     except PARSE_ERRORS as exc:
@@ -103,7 +109,17 @@ def verify_module(text: str, old: str | None, parameters: set[str], display: str
     for name, at_import in sorted(found.undefined):
         if name in had:
             continue
-        if at_import and name in parameters:
+        if at_import and in_function is not None and name in in_function[1]:
+            problems.append(
+                Problem(
+                    Reason.READ_AT_DEFINITION,
+                    f"A definition in the selection reads `{name}` when it is defined (a default value, decorator "
+                    f"or base class), but the selected statements that assign it become the function "
+                    f"`{in_function[0]}`; promote the definition on its own (by name), or select the statements "
+                    "without it.",
+                )
+            )
+        elif at_import and name in parameters:
             problems.append(
                 Problem(
                     Reason.READ_AT_DEFINITION,
