@@ -169,8 +169,9 @@ class CheckListRow(TypedDict):
 
 class SupersededDetails(TypedDict):
     """``details`` of the 409 ``kind: "conflict"`` answer to a ``check``/``format`` replaced by a newer one
-    of the same notebook: before it ran (``waiting``), or while it ran (``running``: its black and mypy
-    were killed)."""
+    of the same notebook: before it ran (``waiting``), or while it ran (``running``: its black and one-shot
+    mypy were killed; its run on the warm mypy daemon finished, its answer dropped, unless stuck past
+    ``typecheck_cancel_grace``)."""
 
     reason: Literal["superseded"]
     stage: SupersededStage

@@ -1,5 +1,10 @@
-import { notebookContent } from '../model';
+import { Notification } from '@jupyterlab/apputils';
+
+import { ProdApi } from '../api';
+import { formatCells } from '../flows/format';
 import { defaultModulePath } from '../flows/promote';
+import { notebookContent } from '../model';
+import { FetchMock } from './fetchMock';
 
 describe('notebookContent', () => {
   const panel = (metadata: any) =>
@@ -50,5 +55,55 @@ describe('defaultModulePath', () => {
     expect(defaultModulePath('my-work/2024 sales.ipynb', '')).toBe(
       '_2024_sales.py'
     );
+  });
+});
+
+describe('formatCells', () => {
+  const trans = { __: (text: string) => text } as any;
+  const panel = {
+    content: {
+      model: {
+        toJSON: () => ({
+          cells: [],
+          metadata: {},
+          nbformat: 4,
+          nbformat_minor: 5
+        })
+      }
+    },
+    context: { localPath: 'a.ipynb' }
+  } as any;
+  let mock: FetchMock;
+  let shown: jest.SpyInstance;
+
+  beforeEach(() => {
+    mock = new FetchMock();
+    shown = jest.spyOn(Notification, 'error').mockImplementation(() => '');
+  });
+
+  afterEach(() => {
+    shown.mockRestore();
+  });
+
+  it('shows nothing when a newer format of the notebook replaced this one', async () => {
+    mock.respond(409, {
+      error:
+        'A newer check of this notebook replaced this one while it ran (its tools were stopped or their answer dropped); its answer is the current one.',
+      kind: 'conflict',
+      details: { reason: 'superseded', stage: 'running' }
+    });
+    const api = new ProdApi(mock.settings());
+    await expect(formatCells(api, trans, panel)).resolves.toBeNull();
+    expect(mock.requests.map(r => r.url)).toEqual([
+      'http://localhost:8888/lab-base/jupyter-prod/format'
+    ]);
+    expect(shown).not.toHaveBeenCalled();
+  });
+
+  it('still shows any other failure', async () => {
+    mock.respond(409, { error: 'Busy.', kind: 'conflict', details: null });
+    const api = new ProdApi(mock.settings());
+    await expect(formatCells(api, trans, panel)).resolves.toBeNull();
+    expect(shown).toHaveBeenCalledWith('Busy.', { autoClose: 10000 });
   });
 });

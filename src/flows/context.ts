@@ -10,7 +10,7 @@ import type { ICommandPalette } from '@jupyterlab/apputils';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { ApiError } from '../api';
+import { ApiError, isSuperseded } from '../api';
 import type { IReadinessManager, PanelSection } from '../tokens';
 
 export interface ICommandContext {
@@ -23,9 +23,17 @@ export interface ICommandContext {
   showSection(section: PanelSection): void;
 }
 
-/** Show an error of a request (or anything thrown) as a notification. */
+/**
+ * Show an error of a request (or anything thrown) as a notification; a
+ * request the server replaced by a newer one of the same notebook (a format
+ * sent again while the first ran) is no failure: the newer answer is the one
+ * that counts, so nothing is shown (as the panel does for its checks).
+ */
 export function notifyError(error: unknown): void {
-  Notification.error(ApiError.from(error).message, { autoClose: 10000 });
+  const failure = ApiError.from(error);
+  if (!isSuperseded(failure)) {
+    Notification.error(failure.message, { autoClose: 10000 });
+  }
 }
 
 /** Activate a notebook's tab (from the panel, the notebook is not focused). */
