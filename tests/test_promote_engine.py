@@ -1101,3 +1101,39 @@ def test_an_annotated_default_sentinel_passes_mypy(tmp_path: Path) -> None:
     ), src
     assert r["typecheck"]["ran"] and r["typecheck"]["errors"] == [], r["typecheck"]
     assert _load(src)["first"](1.0, prices=[2.0]) == 3.0
+
+
+def test_as_function_keeps_comments_and_multi_line_strings_as_written(tmp_path: Path) -> None:
+    body = (
+        'query = """\n'
+        "SELECT *\n"
+        "  FROM t\n"
+        '"""  # the query, as the database gets it\n'
+        "# count its lines\n"
+        "n = len(query.split('\\n')) + len(rows)  # with the rows\n"
+        "# done"
+    )
+    cells = ["rows = [1, 2]", body, "# next: more\nm = n + 1", "print(query, m)"]
+    root, nb = make_project(tmp_path, *cells)
+    r = run(root, nb, cells=[1, 2], as_function="count_lines", typecheck=True)
+    assert r["ok"], r["problems"]
+    module = root / "src/demo_pkg/features.py"
+    src = module.read_text(encoding="utf-8")
+    assert _comments(src) == [*_comments(body), "# next: more"]
+    assert '    query = """\nSELECT *\n  FROM t\n"""  # the query, as the database gets it\n    # count its lines\n' in src
+    assert _load(src)["count_lines"]([7]) == ("\nSELECT *\n  FROM t\n", 6)
+    assert pyflakes(module) == "" and black_check(module) == 0
+
+
+def test_a_statement_that_shares_a_line_moves_as_written(tmp_path: Path) -> None:
+    root, nb = make_project(
+        tmp_path,
+        "LOW = 1; HIGH = (2 +  # two\n    1)  # three",
+        "def within(x):\n    return LOW <= x <= HIGH",
+        "within(2)",
+    )
+    r = run(root, nb, names=["within"])
+    assert r["ok"], r["problems"]
+    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    assert "LOW = 1\nHIGH = 2 + 1  # two  # three\n" in src, src  # black joins the two comments
+    assert _load(src)["within"](2) is True

@@ -218,13 +218,14 @@ def test_parse_helpers_answer_deep_input_with_a_parse_error() -> None:
     assert isinstance(parse_expression("[1, 2]").body, ast.List)
 
 
-def test_promote_refuses_code_too_deep_to_re_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A statement that parses can still be too deep for ast.unparse/deepcopy: a 400, not a 500."""
+@pytest.mark.parametrize("sep", ["; ", "\n"], ids=["shared-line", "own-line"])
+def test_promote_refuses_code_too_deep_to_re_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sep: str) -> None:
+    """A statement that parses can still be too deep for the analysis, ast.unparse or deepcopy: a 400, not a 500."""
     from jupyter_prod_ext.errors import InputError
     from jupyter_prod_ext.promote import PromoteOptions, promote
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    (tmp_path / "nb.ipynb").write_text(json.dumps(nb_dict("y = 2; z = " + "1" + "+1" * 600)), "utf-8")
+    (tmp_path / "nb.ipynb").write_text(json.dumps(nb_dict(f"y = 2{sep}z = " + "1" + "+1" * 600)), "utf-8")
     with pytest.raises(InputError, match="nested too deeply"):
         promote(tmp_path / "nb.ipynb", PromoteOptions(to="src/m.py", cells=[0], dry_run=True), project_root=tmp_path)
 

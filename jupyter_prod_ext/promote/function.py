@@ -66,13 +66,35 @@ def returned_names(prog: Program, body: list[Stmt], cells: list[int]) -> list[st
     return list(dict.fromkeys(order))
 
 
-def _multiline_strings(node: ast.AST) -> bool:
-    return any(
-        isinstance(n, (ast.Constant, ast.JoinedStr))
-        and (isinstance(n, ast.JoinedStr) or isinstance(n.value, (str, bytes)))
-        and (getattr(n, "end_lineno", None) or 0) > getattr(n, "lineno", 0)
-        for n in ast.walk(node)
-    )
+def _string_continuation_rows(node: ast.AST) -> set[int]:
+    """Lines (of the statement's cell) that continue a string begun on an earlier line: indenting them
+    would change the string's value (a triple-quoted text), so they keep their place as written."""
+    rows: set[int] = set()
+    for n in ast.walk(node):
+        if isinstance(n, (ast.Constant, ast.JoinedStr)) and (
+            isinstance(n, ast.JoinedStr) or isinstance(n.value, (str, bytes))
+        ):
+            end = getattr(n, "end_lineno", None) or n.lineno
+            rows.update(range(n.lineno + 1, end + 1))
+    return rows
+
+
+def _append_comments(
+    prog: Program, lines: list[str], lmap: list[tuple[int, int] | None], cell: int, after: int, before: int = 0
+) -> None:
+    """Lines between ``after`` and ``before`` (0: the cell's end) of ``cell`` that hold only a comment and
+    lie outside every statement (a definition's own comments go with it) go into the body too."""
+    text = prog.cell_lines(cell)
+    covered = {r for s in prog.du.stmts_of_cell(cell) for r in range(prog.stmt_first_line(s), s.end_line + 1)}
+    for row in range(after + 1, before or len(text) + 1):
+        if row not in covered and text[row - 1].strip().startswith("#"):
+            lines.append("    " + text[row - 1].strip())
+            lmap.append((cell, row))
+
+
+def _last(done: dict[int, int]) -> tuple[int, int]:
+    cell = next(reversed(done))
+    return cell, done[cell]
 
 
 def build_function(
@@ -83,22 +105,23 @@ def build_function(
     head = (first.cell, first.line) if first is not None else (cells[0], 1)
     lines: list[str] = [f"def {name}({', '.join(params)}):"]
     lmap: list[tuple[int, int] | None] = [head]
+    done: dict[int, int] = {}  # cell -> last line emitted
     for stmt in body:
         node = stmt.node
         if node is None:
             continue
-        if _multiline_strings(node):
-            # indenting a triple-quoted string would change its value: re-render it
-            text_lines = ast.unparse(node).split("\n")
-            for i, ln in enumerate(text_lines):
-                lines.append("    " + ln)
-                lmap.append((stmt.cell, min(stmt.line + i, stmt.end_line)))
-            continue
-        text_lines = prog.stmt_text(stmt).split("\n")
+        if done and stmt.cell not in done:
+            _append_comments(prog, lines, lmap, *_last(done))
         first_line = prog.stmt_first_line(stmt)
+        _append_comments(prog, lines, lmap, stmt.cell, done.get(stmt.cell, 0), first_line)
+        text_lines = prog.stmt_text(stmt).split("\n")
+        verbatim = _string_continuation_rows(node)
         for i, ln in enumerate(text_lines):
-            lines.append(("    " + ln) if ln.strip() else "")
+            lines.append(ln if first_line + i in verbatim else ("    " + ln) if ln.strip() else "")
             lmap.append((stmt.cell, first_line + i))
+        done[stmt.cell] = stmt.end_line
+    if done:
+        _append_comments(prog, lines, lmap, *_last(done))
     if returns:
         lines.append(f"    return {', '.join(returns)}")
         lmap.append(lmap[-1])

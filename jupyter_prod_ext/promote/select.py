@@ -51,17 +51,30 @@ class Program:
         return first
 
     def stmt_text(self, stmt: Stmt) -> str:
-        """The statement's Python text (whole lines; ``ast.unparse`` when it shares a line)."""
+        """The statement's Python text: its whole lines, or, when it shares a line (``a = 1; b = 2``), its
+        own segment of them as written, with the line's comment when it ends the line."""
         first, last = self.stmt_first_line(stmt), stmt.end_line
         sharing = [
             s
             for s in self.du.stmts_of_cell(stmt.cell)
             if s is not stmt and s.node is not None and not (s.end_line < first or s.line > last)
         ]
-        if sharing and stmt.node is not None:
-            return ast.unparse(stmt.node)
         lines = self.cell_lines(stmt.cell)[first - 1 : last]
+        if sharing and stmt.node is not None:
+            return self._segment(stmt.node, lines)
         return "\n".join(lines).rstrip()
+
+    @staticmethod
+    def _segment(node: ast.AST, lines: list[str]) -> str:
+        """``node``'s own text in ``lines`` (its first to last line; ast columns are UTF-8 bytes)."""
+        start, end = getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None)
+        raw = [ln.encode("utf-8") for ln in lines]
+        tail = raw[-1][end:] if end is not None else b""
+        raw[-1] = raw[-1][:end] if end is not None else raw[-1]
+        raw[0] = raw[0][start:]
+        if tail.strip().startswith(b"#"):  # the line's comment is about the statement that ends it
+            raw[-1] += tail
+        return b"\n".join(raw).decode("utf-8").rstrip()
 
     def source_text(self, stmt: Stmt) -> str:
         """The statement's lines as the user wrote them (magics included), for messages."""

@@ -132,6 +132,10 @@ def _piece_blocks(st: State, texts: dict[str, str]) -> list[Block]:
     blocks: list[Block] = []
     names_seen: dict[str, int] = {}
     for piece in st.slice.pieces:
+        if not piece.names:
+            # the def-use analysis gave up on this statement (its own RecursionError): the pipeline
+            # answers as for any code too deep to handle, not with a block that has no name
+            raise RecursionError(f"cell {piece.stmt.cell} line {piece.stmt.line} is nested too deeply")
         block = _block_of_piece(st.prog, piece, texts.get(piece.name) if piece.kind == "function" else None)
         if block.name in names_seen:
             st.refuse(
