@@ -41,7 +41,7 @@ from black.report import NothingChanged
 
 from .errors import InputError, NotebookError, ToolError
 from .lru import LockedLRU
-from .notebook import PARSE_ERRORS, parse_problem, parse_python
+from .notebook import PARSE_ERRORS, automagic_python, parse_problem, parse_python
 from .procs import Cancelled, ProcessTimeout, Worker, serve_json_lines
 from .wire import CellFormatDict as CellFormatDict  # the shapes live in the wire contract
 from .wire import CellFormatErrorDict as CellFormatErrorDict
@@ -349,8 +349,20 @@ def _cell_syntax_problem(source: str) -> str | None:
     except (RecursionError, MemoryError) as exc:
         return f"cannot parse: {parse_problem(exc)}"
     except Exception as exc:  # noqa: BLE001 - SyntaxError; IPython's transformer raises tokenizer errors too
-        return _reason(exc)
+        return None if _is_automagic(source) else _reason(exc)
     return None
+
+
+def _is_automagic(source: str) -> bool:
+    """A one-line ``pip install x`` or ``cd ..``: IPython runs it as a magic, black leaves it as it is."""
+    python = automagic_python(source)
+    if python is None:
+        return False
+    try:
+        parse_python(python, top_level_await=True)
+    except PARSE_ERRORS:
+        return False
+    return True
 
 
 def _format_module_uncached(source: str, mode: Mode) -> FormatResult:

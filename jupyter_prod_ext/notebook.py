@@ -557,25 +557,36 @@ def _last_hint_line(lines: list[str], start: int) -> int | None:
     return None
 
 
-def _automagic(source: str, unit: CodeUnit) -> str | None:
-    """A one-line cell that is not Python but starts with a magic's name (``cd ..``, ``pip install x``).
+def _single_line(source: str) -> tuple[int, str] | None:
+    """(index, stripped text) of the one non-blank line of ``source``, or None."""
+    lines = source.split("\n")
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    return (filled[0], lines[filled[0]].strip()) if len(filled) == 1 else None
+
+
+def automagic_python(source: str) -> str | None:
+    """The Python our analysis reads for a one-line cell that is not Python but starts with a magic's
+    name (``cd ..``, ``pip install x``), line for line; None for any other cell.
 
     IPython runs such a line as ``%cd ..`` (automagic) at run time, in its prefilter, which
     needs the live namespace and is applied to single-line cells only; no transformer
-    of IPython's does it statically, so this is ours.
+    of IPython's does it statically, so this is ours (the analysis and black both need it).
     """
+    found = _single_line(source)
+    if found is None or _magic_name(found[1]) not in LINE_MAGICS:
+        return None
     lines = source.split("\n")
-    filled = [i for i, ln in enumerate(lines) if ln.strip()]
-    if len(filled) != 1:
-        return None
-    i = filled[0]
-    text = lines[i].strip()
-    name = _magic_name(text)
-    if name not in LINE_MAGICS:
-        return None
-    unit.magics.append(Magic(i + 1, "line", name, text))
-    lines[i] = _magic_python("%" + text, name)
+    lines[found[0]] = _magic_python("%" + found[1], _magic_name(found[1]))
     return "\n".join(lines)
+
+
+def _automagic(source: str, unit: CodeUnit) -> str | None:
+    """:func:`automagic_python`, with the magic recorded in ``unit``."""
+    python = automagic_python(source)
+    found = _single_line(source)
+    if python is not None and found is not None:
+        unit.magics.append(Magic(found[0] + 1, "line", _magic_name(found[1]), found[1]))
+    return python
 
 
 _AST_LOCK = threading.Lock()

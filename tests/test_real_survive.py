@@ -111,7 +111,7 @@ def test_cell_turned_into_a_function_says_why_its_definition_cannot_follow(tmp_p
     notebook = tmp_path / "survive.ipynb"
     shutil.copy(SURVIVE, notebook)
     out = io.StringIO()
-    argv = ["promote", str(notebook), "--cells", "4", "--as-function", "fetch", "--to", "pkg/data.py", "--dry-run"]
+    argv = ["promote", str(notebook), "--cells", "5", "--as-function", "fetch", "--to", "pkg/data.py", "--dry-run"]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         assert main([*argv, "--format", "json"]) == 1
     refusals = json.loads(out.getvalue())["refusals"]
@@ -120,3 +120,13 @@ def test_cell_turned_into_a_function_says_why_its_definition_cannot_follow(tmp_p
         ("read-at-definition", "DATA_ROOT"),
     ]
     assert all("`fetch`" in r["message"] and "\n" not in r["message"] for r in refusals)
+
+
+async def test_server_format_leaves_a_one_line_automagic_alone(jp_fetch: Any, jp_root_dir: Path) -> None:
+    """``pip install x`` alone in a cell is IPython (an automagic): black leaves it, no "cannot parse" error."""
+    shutil.copy(SURVIVE, jp_root_dir / "survive.ipynb")
+    response = await jp_fetch("jupyter-prod", "format", method="POST", body=json.dumps({"path": "survive.ipynb"}))
+    answer = json.loads(response.body)
+    assert answer["errors"] == []
+    automagic = next(c for c in answer["cells"] if c["cell_id"] == "cell-6")
+    assert (automagic["cell"], automagic["changed"], automagic["source"]) == (1, False, "pip install --quiet xmltodict")
