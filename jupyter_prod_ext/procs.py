@@ -259,6 +259,12 @@ def stopped_on_cancel(stop: Callable[[], None]) -> Iterator[None]:
             scope._remove(key)
 
 
+def request_cancelled() -> bool:
+    """Whether this thread works for a request a newer one replaced (its processes are being stopped)."""
+    scope = current_scope()
+    return scope is not None and scope.refusing
+
+
 def _refuse_if_cancelled(label: str, *, ran: bool = False) -> None:
     """Cancelled before ``label`` started (``refusing``), or while it ran (its process was killed)."""
     scope = current_scope()

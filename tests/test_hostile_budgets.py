@@ -7,7 +7,9 @@ HOSTILE_FULL=1 runs the full-size load (50 queued slow checks) instead of the su
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +23,10 @@ from typing import Any
 import pytest
 
 from jupyter_prod_ext import formatting
+from jupyter_prod_ext.checks.base import Context, Finding
+from jupyter_prod_ext.checks.registry import CheckSpec, run_spec
 from jupyter_prod_ext.errors import ToolError
+from jupyter_prod_ext.notebook import notebook_from_dict
 from jupyter_prod_ext.procs import (
     Cancelled,
     CancelScope,
@@ -365,6 +370,78 @@ def test_a_newer_check_within_the_grace_keeps_the_warm_mypy_daemon(tmp_path: Pat
         assert len(first) == 1 and set(loaded) == set(first) and alive(first[0]), loaded  # one daemon, never restarted
         assert daemon_pids(home) == first
         assert sorted(answers) in ([200, 200], [200, 409]), answers
+
+
+def _slow_git(folder: Path) -> Path:
+    """A ``git`` first on PATH that runs the real git, after 30 s of sleep while ``folder/git-sleeps`` exists
+    (noting its pid in ``folder/git-pids`` first): a read-only git query that is still running when a newer
+    check arrives. Returns its folder."""
+    real = shutil.which("git")
+    assert real is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    wrapper = folder / "git"
+    wrapper.write_text(
+        f"#!/bin/sh\nif [ -e '{folder}/git-sleeps' ]; then echo $$ >> '{folder}/git-pids'; sleep 30; fi\n"
+        f'exec \'{real}\' "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    return folder
+
+
+@pytest.mark.parametrize("isolate_mib", [2.0, 0.0], ids=["in-the-server", "in-a-child-process"])
+def test_a_cancelled_git_check_is_no_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolate_mib: float) -> None:
+    """The older check's git (the vcs checks) is stopped at once by a newer check: the server's log has no
+    traceback and no 'check ... crashed', and no answer has a 'could not run' finding."""
+    root = _one_notebook(tmp_path)
+    config = tmp_path / "home" / ".jupyter"
+    config.mkdir(parents=True)
+    (config / "jupyter_server_config.py").write_text(f"c.JupyterProd.isolate_notebook_mib = {isolate_mib}\n")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True, timeout=30)
+    tools = _slow_git(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    vcs = {"path": "a.ipynb", "checks": ["not-in-git", "uncommitted-changes"]}
+    with live_server(root, tmp_path / "home") as srv:
+        (tools / "git-sleeps").touch()
+        answers: dict[str, tuple[int, Any, float]] = {}
+        older = threading.Thread(target=lambda: answers.setdefault("older", srv.post("check", vcs, timeout=60)))
+        older.start()
+        deadline = time.monotonic() + 30
+        while not _pids(tools / "git-pids") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sleeping = _pids(tools / "git-pids")
+        assert sleeping, "the older check never ran git"
+        (tools / "git-sleeps").unlink()
+        status, body, seconds = srv.post("check", vcs, timeout=60)
+        older.join(timeout=60)
+        log = srv.log.read_text(encoding="utf-8", errors="replace")
+    old_status, old_body, _ = answers["older"]
+    assert old_status == 409 and old_body["details"] == {"reason": "superseded", "stage": "running"}, old_body
+    assert status == 200 and [f["check"] for f in body["findings"]] == ["not-in-git"], body  # untracked
+    assert "could not run" not in json.dumps(body), body
+    assert seconds < 10 and not any(alive(p) for p in sleeping), (seconds, sleeping)  # its git stopped at once
+    assert "Traceback" not in log and "crashed" not in log, log[-3000:]
+
+
+def test_whatever_a_cancelled_check_raises_is_no_crash(caplog: pytest.LogCaptureFixture) -> None:
+    """A check whose tools were stopped may fail in its own way (a parse of their cut-off output): while its
+    request is cancelled that is no crash; the same failure otherwise is one (logged, an info finding)."""
+
+    def cut_off(ctx: Context) -> Iterator[Finding]:
+        json.loads(_sleep(0.01) and "{")  # what a killed tool's partial output gives
+        yield from ()
+
+    spec = CheckSpec("cut-off", "vcs", "info", "a check whose tool was cut off", cut_off, slow=True)
+    ctx = Context(nb=notebook_from_dict(nb_dict("x = 1")))
+    scope = CancelScope()
+    scope.cancel()
+    with caplog.at_level(logging.ERROR), cancellable(scope):
+        assert run_spec(spec, ctx) == []
+    assert caplog.records == []
+    with caplog.at_level(logging.ERROR):
+        found = run_spec(spec, ctx)
+    assert [f.check for f in found] == ["cut-off"] and "could not run" in found[0].message
+    assert any("cut-off crashed" in r.getMessage() and r.exc_info for r in caplog.records)
 
 
 # --- the worker mechanism itself, with real processes ------------------------------------------

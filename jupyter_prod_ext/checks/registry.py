@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..notebook import CodeUnit
-from ..procs import Cancelled
+from ..procs import Cancelled, request_cancelled
 from ..types import FindingDict, Severity
 from ..wire import CommitGate, Family
 from .base import Context, Finding
@@ -139,9 +139,11 @@ def run_spec(spec: CheckSpec, ctx: Context) -> list[Finding]:
     """One check's findings, the project's severity overrides applied; a crash becomes an info finding."""
     try:
         found = list(spec.fn(ctx))
-    except Cancelled:
-        found = []  # a newer request replaced this one (its tools were stopped): its answer is dropped
     except Exception as exc:  # noqa: BLE001 - a broken check must not take the report down with it
+        if isinstance(exc, Cancelled) or request_cancelled():
+            # a newer request replaced this one and its tools were stopped: whatever that made the check
+            # raise is no crash (no traceback, no finding), and this answer is dropped anyway
+            return []
         log.exception("jupyter-prod: check %s crashed", spec.id)
         found = [
             ctx.finding(
