@@ -1137,3 +1137,31 @@ def test_a_statement_that_shares_a_line_moves_as_written(tmp_path: Path) -> None
     src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
     assert "LOW = 1\nHIGH = 2 + 1  # two  # three\n" in src, src  # black joins the two comments
     assert _load(src)["within"](2) is True
+
+
+@pytest.mark.parametrize(
+    ("target", "header", "typing_import"),
+    [
+        ('["py39", "py312"]', "def first(x: float, p: Optional[list[float]] = None, *, prices) -> float:", True),
+        ('["py310"]', "def first(x: float, p: list[float] | None = None, *, prices) -> float:", False),
+    ],
+    ids=["py39", "py310"],
+)
+def test_an_annotated_default_sentinel_follows_the_projects_target_version(
+    tmp_path: Path, target: str, header: str, typing_import: bool
+) -> None:
+    definition = "def first(x: float, p: list[float] = prices) -> float:\n    return x + p[0]  # first"
+    root, nb = make_project(tmp_path, PRICES, definition, "print(first(1))")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace("line-length = 100", f"line-length = 100\ntarget-version = {target}"),
+        encoding="utf-8",
+    )
+    r = run(root, nb, names=["first"], unmoved={"prices": "parameter"}, typecheck=True)
+    assert r["ok"], r["problems"]
+    module = root / "src/demo_pkg/features.py"
+    src = module.read_text(encoding="utf-8")
+    assert header in src and ("from typing import Optional\n" in src) == typing_import, src
+    assert r["typecheck"]["ran"] and r["typecheck"]["errors"] == [], r["typecheck"]
+    assert pyflakes(module) == "" and black_check(module) == 0
+    assert _load(src)["first"](1.0, prices=[2.0]) == 3.0

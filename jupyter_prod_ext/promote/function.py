@@ -137,6 +137,8 @@ def add_parameters(
     pieces: list[tuple[str, ast.stmt, str]],
     params: dict[str, list[str]],
     sentinels: dict[str, dict[str, str]] | None = None,
+    *,
+    legacy: bool = False,
 ) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Turn unmoved names into keyword-only parameters of the functions that read them.
 
@@ -145,7 +147,7 @@ def add_parameters(
     on (``helper(x, df=df)``), so the module never reads a global that is not
     there. ``sentinels``: per function, parameters whose default was the name
     (``chars=INPUT_CHARS``): the default becomes ``None``, resolved first thing
-    in the body. The texts are edited, not re-rendered: comments and layout stay.
+    in the body (``legacy``: its annotation as ``Optional[...]``). The texts are edited, not re-rendered: comments and layout stay.
     Returns (new source by function name, parameters by function name).
     """
     funcs = {name: node for name, node, _ in pieces}
@@ -168,7 +170,7 @@ def add_parameters(
         for user in sorted(users):
             takes.setdefault(user, []).append(pname)
     texts = {
-        fname: add_parameters_text(sources[fname], plist, takes, (sentinels or {}).get(fname, {}))
+        fname: add_parameters_text(sources[fname], plist, takes, (sentinels or {}).get(fname, {}), legacy=legacy)
         for fname, plist in takes.items()
     }
     return texts, takes

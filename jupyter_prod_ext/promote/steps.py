@@ -35,6 +35,7 @@ from .slice import ImportNeed, Piece, compute_slice
 from .state import State
 from .target import importability_warning
 from .testgen import MARKER, build_tests
+from .textedit import needs_optional_import
 from .types import EditDict, LedgerRecord, Problem, PromoteResultDict, Reason, SliceItemDict
 from .verify import verify_module
 
@@ -117,7 +118,10 @@ def _add_parameters(st: State) -> dict[str, str]:
         for p in st.slice.pieces
         if p.kind == "function" and p.stmt.node is not None
     ]
-    texts, st.module.takes = add_parameters(funcs, st.slice.parameters, st.slice.sentinels)
+    legacy = _before_union_syntax(st)
+    texts, st.module.takes = add_parameters(funcs, st.slice.parameters, st.slice.sentinels, legacy=legacy)
+    if legacy:
+        _import_optional(st, [p for p in st.slice.pieces if p.name in texts])
     for fname, plist in st.module.takes.items():
         st.warnings.append(
             f"`{fname}` gains the keyword-only parameter{'s' if len(plist) > 1 else ''} "
@@ -125,6 +129,26 @@ def _add_parameters(st: State) -> dict[str, str]:
             f"{', '.join(f'{p}={p}' for p in plist)}."
         )
     return texts
+
+
+def _before_union_syntax(st: State) -> bool:
+    """Whether the project targets a Python before 3.10 (black's ``target-version``, the one place a
+    project states it that promotion reads) and the module has no ``from __future__ import annotations``:
+    then a ``None`` default's annotation is ``Optional[T]``, not ``T | None`` (a TypeError there)."""
+    from black.mode import TargetVersion
+
+    targets = st.config.black.target_versions
+    future = any(i.module == "__future__" and i.name == "annotations" for i in st.slice.imports)
+    return bool(targets) and min(t.value for t in targets) < TargetVersion.PY310.value and not future
+
+
+def _import_optional(st: State, pieces: list[Piece]) -> None:
+    """``from typing import Optional`` for the sentinels that need it (merged with the user's own)."""
+    for p in pieces:
+        if needs_optional_import(p.stmt.node, st.slice.sentinels.get(p.name, {})):
+            need = ImportNeed(p.stmt, "Optional", "typing", "Optional", None, f"import used by {p.name}")
+            st.slice.imports.append(need)
+            return
 
 
 def _piece_blocks(st: State, texts: dict[str, str]) -> list[Block]:

@@ -158,14 +158,40 @@ def _already_optional(ann: ast.expr) -> bool:
     return isinstance(ann, ast.Name) and ann.id in ("Any", "object")
 
 
-def _optional_annotation(ann: ast.expr, text: str) -> Edit | None:
-    """``p: str = NAME`` becoming ``p = None`` needs ``str | None``: mypy has no implicit Optional."""
+def _sentinel_pairs(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[ast.arg, ast.expr | None]]:
+    """Each parameter with its default (None: it has none)."""
+    a = node.args
+    positional = [*a.posonlyargs, *a.args]
+    pairs: list[tuple[ast.arg, ast.expr | None]] = [(arg, None) for arg in positional[: len(positional) - len(a.defaults)]]
+    pairs += list(zip(positional[len(positional) - len(a.defaults) :], a.defaults, strict=True))
+    return pairs + list(zip(a.kwonlyargs, a.kw_defaults, strict=True))
+
+
+def needs_optional_import(node: ast.AST | None, defaults: dict[str, str]) -> bool:
+    """Whether making ``defaults`` ``None`` sentinels writes ``Optional[...]`` (``legacy``) for an annotation."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    return any(
+        arg.arg in defaults
+        and default is not None
+        and arg.annotation is not None
+        and not _already_optional(arg.annotation)
+        and not (isinstance(arg.annotation, ast.Constant) and isinstance(arg.annotation.value, str))
+        for arg, default in _sentinel_pairs(node)
+    )
+
+
+def _optional_annotation(ann: ast.expr, text: str, legacy: bool) -> Edit | None:
+    """``p: str = NAME`` becoming ``p = None`` needs ``str | None`` (``Optional[str]`` for a project that
+    targets Python before 3.10): mypy has no implicit Optional."""
     if ann.end_lineno is None or ann.end_col_offset is None or _already_optional(ann):
         return None
     start, end = (ann.lineno, ann.col_offset), (ann.end_lineno, ann.end_col_offset)
     if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
         # a forward reference stays a string: ``"Model" | None`` would fail when evaluated
         return Edit(start, end, repr(f"{ann.value} | None"))
+    if legacy:
+        return Edit(start, end, f"Optional[{ast.get_source_segment(text, ann)}]")
     simple = isinstance(ann, (ast.Name, ast.Attribute, ast.Subscript)) or (
         isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr)
     )
@@ -174,21 +200,17 @@ def _optional_annotation(ann: ast.expr, text: str) -> Edit | None:
     return Edit(start, end, f"({ast.get_source_segment(text, ann)}) | None")
 
 
-def _sentinel_default_edits(node: ast.FunctionDef | ast.AsyncFunctionDef, defaults: dict[str, str], text: str) -> list[Edit]:
+def _sentinel_default_edits(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, defaults: dict[str, str], text: str, legacy: bool
+) -> list[Edit]:
     """``p: T = NAME`` becomes ``p: T | None = None``, in place."""
-    a = node.args
-    positional = [*a.posonlyargs, *a.args]
-    pairs: list[tuple[ast.arg, ast.expr | None]] = list(
-        zip(positional[len(positional) - len(a.defaults) :], a.defaults, strict=True)
-    )
-    pairs += list(zip(a.kwonlyargs, a.kw_defaults, strict=True))
     edits: list[Edit] = []
-    for arg, default in pairs:
+    for arg, default in _sentinel_pairs(node):
         if arg.arg not in defaults or default is None or default.end_lineno is None or default.end_col_offset is None:
             continue
         edits.append(Edit((default.lineno, default.col_offset), (default.end_lineno, default.end_col_offset), "None"))
         if arg.annotation is not None:
-            optional = _optional_annotation(arg.annotation, text)
+            optional = _optional_annotation(arg.annotation, text, legacy)
             if optional is not None:
                 edits.append(optional)
     return edits
@@ -231,11 +253,12 @@ def _resolve_lines_edits(
 
 
 def add_parameters_text(
-    text: str, new: list[str], takes: dict[str, list[str]], defaults: dict[str, str]
+    text: str, new: list[str], takes: dict[str, list[str]], defaults: dict[str, str], *, legacy: bool = False
 ) -> str:
     """The definition ``text`` (starting at column 0, decorators included) with keyword-only parameters
     ``new``, its calls of functions in ``takes`` passing theirs, and ``defaults`` (parameter -> data
-    name) turned into ``None`` sentinels; comments and layout as the user wrote them."""
+    name) turned into ``None`` sentinels (``legacy``: annotations as ``Optional[...]``, for a project that
+    targets Python before 3.10); comments and layout as the user wrote them."""
     node = ast.parse(text).body[0]
     assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     sig = _signature(text, node)
@@ -245,6 +268,6 @@ def add_parameters_text(
     if missing:
         edits.append(_parameter_edit(sig, node, missing))
     if defaults:
-        edits += _sentinel_default_edits(node, defaults, text)
+        edits += _sentinel_default_edits(node, defaults, text, legacy)
         edits += _resolve_lines_edits(node, defaults, text, sig.colon)
     return apply_edits(text, edits)
