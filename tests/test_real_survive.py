@@ -104,22 +104,28 @@ def test_commit_takes_the_package_promotion_created(tmp_path: Path, monkeypatch:
     assert "?? src/shared/__init__.py" in untracked and not [line for line in untracked if "survive_pkg" in line]
 
 
-def test_cell_turned_into_a_function_says_why_its_definition_cannot_follow(tmp_path: Path) -> None:
-    """A cell of constants and a function whose default values read them, promoted as one function:
-    the constants become the function's locals, so the definition cannot read them; the refusal says
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        (5, [("read-at-definition", "ARCHIVE_URL"), ("read-at-definition", "DATA_ROOT")]),  # default values
+        (7, [("module-undefined-name", "labels_file")]),  # the function's body
+    ],
+)
+def test_cell_turned_into_a_function_says_why_its_definition_cannot_follow(
+    tmp_path: Path, cell: int, expected: list[tuple[str, str]]
+) -> None:
+    """A cell of statements and a function that reads what they assign, promoted as one function: the
+    statements' names become the function's locals, so the definition cannot read them; the refusal says
     that, instead of asking to promote what defines them (the very cell selected)."""
     notebook = tmp_path / "survive.ipynb"
     shutil.copy(SURVIVE, notebook)
     out = io.StringIO()
-    argv = ["promote", str(notebook), "--cells", "5", "--as-function", "fetch", "--to", "pkg/data.py", "--dry-run"]
+    argv = ["promote", str(notebook), "--cells", str(cell), "--as-function", "fetch", "--to", "pkg/data.py"]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        assert main([*argv, "--format", "json"]) == 1
+        assert main([*argv, "--dry-run", "--format", "json"]) == 1
     refusals = json.loads(out.getvalue())["refusals"]
-    assert [(r["reason"], r["message"].split("`")[1]) for r in refusals] == [
-        ("read-at-definition", "ARCHIVE_URL"),
-        ("read-at-definition", "DATA_ROOT"),
-    ]
-    assert all("`fetch`" in r["message"] and "\n" not in r["message"] for r in refusals)
+    assert [(r["reason"], r["message"].split("`")[1]) for r in refusals] == expected
+    assert all("function `fetch`" in r["message"] and "\n" not in r["message"] for r in refusals)
 
 
 async def test_server_format_leaves_a_one_line_automagic_alone(jp_fetch: Any, jp_root_dir: Path) -> None:

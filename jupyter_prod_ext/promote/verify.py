@@ -83,13 +83,38 @@ def _findings(text: str) -> _Findings:
     return _Findings(frozenset(undefined), frozenset(unused))
 
 
+def _undefined(
+    name: str, at_import: bool, parameters: set[str], display: str, in_function: tuple[str, set[str]] | None
+) -> Problem:
+    """Why the module would use ``name`` without defining it, said as the user can act on it."""
+    if in_function is not None and name in in_function[1]:
+        # the selected cells assign it, but as the function's statements: their names are its locals
+        when = " when it is defined (a default value, decorator or base class)" if at_import else ""
+        return Problem(
+            Reason.READ_AT_DEFINITION if at_import else Reason.MODULE_UNDEFINED_NAME,
+            f"A definition in the selection reads `{name}`{when}, but the selected statements that assign it "
+            f"become the function `{in_function[0]}` (its local names); promote the definition on its own "
+            "(by name), or select the statements without it.",
+        )
+    if at_import and name in parameters:
+        return Problem(
+            Reason.READ_AT_DEFINITION,
+            f"`{name}` is read when the promoted code is defined (a default value, decorator or base "
+            "class), so it cannot be a parameter; move its statement too, or cancel.",
+        )
+    return Problem(
+        Reason.MODULE_UNDEFINED_NAME,
+        f"{display} would use `{name}` without defining it; nothing was written (promote what defines it too).",
+    )
+
+
 def verify_module(
     text: str, old: str | None, parameters: set[str], display: str, in_function: tuple[str, set[str]] | None = None
 ) -> list[Problem]:
     """Problems the promotion would introduce into the module ``text`` (``old``: what is there now).
 
     ``in_function``: the ``as_function`` name and the names its statements bind, which a definition
-    moved beside it cannot read when it is defined (they exist only inside the function).
+    moved beside it cannot read (they exist only inside the function).
     """
     try:
         parse_python(text)
@@ -109,32 +134,7 @@ def verify_module(
     for name, at_import in sorted(found.undefined):
         if name in had:
             continue
-        if at_import and in_function is not None and name in in_function[1]:
-            problems.append(
-                Problem(
-                    Reason.READ_AT_DEFINITION,
-                    f"A definition in the selection reads `{name}` when it is defined (a default value, decorator "
-                    f"or base class), but the selected statements that assign it become the function "
-                    f"`{in_function[0]}`; promote the definition on its own (by name), or select the statements "
-                    "without it.",
-                )
-            )
-        elif at_import and name in parameters:
-            problems.append(
-                Problem(
-                    Reason.READ_AT_DEFINITION,
-                    f"`{name}` is read when the promoted code is defined (a default value, decorator or base "
-                    "class), so it cannot be a parameter; move its statement too, or cancel.",
-                )
-            )
-        else:
-            problems.append(
-                Problem(
-                    Reason.MODULE_UNDEFINED_NAME,
-                    f"{display} would use `{name}` without defining it; nothing was written "
-                    "(promote what defines it too).",
-                )
-            )
+        problems.append(_undefined(name, at_import, parameters, display, in_function))
     for name in sorted(found.unused_imports - before.unused_imports):
         problems.append(
             Problem(
