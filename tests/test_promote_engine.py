@@ -958,7 +958,7 @@ def test_notebook_calls_with_a_trailing_comma_get_the_parameter(tmp_path: Path) 
     r = run(root, nb, names=["total"], unmoved={"prices": "parameter"})
     assert r["ok"], r["problems"]
     assert "".join(json.loads(nb.read_text())["cells"][2]["source"]) == (
-        "total(\n    2,\n    label='y',  # the label, shown\nprices=prices)\ntotal(3, prices=prices)\n"
+        "total(\n    2,\n    label='y', prices=prices,  # the label, shown\n)\ntotal(3, prices=prices)\n"
         "total(4, prices=prices)"
     )
 
@@ -1013,7 +1013,7 @@ def test_a_function_that_gains_a_parameter_keeps_every_comment(tmp_path: Path) -
     assert all(c in kept for c in _comments(helper) + _comments(summary)), kept
     assert "def spread(\n    low=0,  # the floor\n    *,\n    prices,\n    **options,  # passed on\n):" in src
     assert '"""The mean and spread of the prices."""\n    # the mean of what was loaded\n' in src
-    assert "    gap = spread(low=0, prices=prices)  # no floor\n" in src
+    assert "    gap = spread(\n        low=0,\n        prices=prices,  # no floor\n    )\n" in src
     assert pyflakes(module) == "" and black_check(module) == 0
     assert r["typecheck"]["ran"] and r["typecheck"]["errors"] == [], r["typecheck"]
     namespace = _load(src)

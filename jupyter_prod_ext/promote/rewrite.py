@@ -154,7 +154,7 @@ def pass_call_keywords(prog: Program, remaining: list[Stmt], takes: dict[str, li
             if line - 1 >= len(original) or original[line - 1] != python[line - 1]:
                 continue  # a line IPython rewrote: offsets do not match the source
             raw = lines[line - 1].encode("utf-8")
-            if raw[col : col + 1] != b")":
+            if raw[col : col + 1] != b")" and raw[col - 1 : col] != b",":
                 continue
             lines[line - 1] = (raw[:col] + text.encode("utf-8") + raw[col:]).decode("utf-8")
         out[cell] = "\n".join(lines)

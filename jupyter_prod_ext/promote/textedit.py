@@ -45,7 +45,9 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
 
 def call_keyword_edits(node: ast.AST, python: str, takes: dict[str, list[str]]) -> Iterator[Edit]:
     """Calls in ``node`` of a function that gained parameters pass them: ``f(x, df=df)``, inserted before
-    the call's closing parenthesis (after its trailing comma if it has one), never as a new line."""
+    the call's closing parenthesis, or right after a trailing comma that ends a line
+    (``f(\n    a=1, df=df,\n)``: the user's layout and black's magic trailing comma stay), never as a
+    new line."""
     for sub in ast.walk(node):
         if not (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in takes):
             continue
@@ -54,28 +56,34 @@ def call_keyword_edits(node: ast.AST, python: str, takes: dict[str, list[str]]) 
         if not extra or sub.end_lineno is None or sub.end_col_offset is None:
             continue
         text = ", ".join(extra)
-        if (sub.args or sub.keywords) and not _trailing_comma(python, sub):
-            text = ", " + text
+        comma = _trailing_comma(python, sub) if sub.args or sub.keywords else None
+        if comma is not None and comma[0] < sub.end_lineno:  # the comma ends a line: keep the layout
+            yield Edit(comma, comma, f" {text},")
+            continue
         at = (sub.end_lineno, sub.end_col_offset - 1)
-        yield Edit(at, at, text)
+        yield Edit(at, at, ", " + text if (sub.args or sub.keywords) and comma is None else text)
 
 
-def _trailing_comma(python: str, call: ast.Call) -> bool:
-    """Whether the call's last argument is followed by a comma (``f(\n    a=1,\n)``)."""
+def _trailing_comma(python: str, call: ast.Call) -> Pos | None:
+    """Where the comma after the call's last argument ends (``f(\n    a=1,\n)``), if it has one."""
     last = max(
         [*call.args, *(k.value for k in call.keywords)],
         key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0),
     )
     if last.end_lineno is None or last.end_col_offset is None or call.end_lineno is None:
-        return False
+        return None
     lines = python.split("\n")
     if call.end_lineno > len(lines):
-        return False
-    between = [ln.encode("utf-8") for ln in lines[last.end_lineno - 1 : call.end_lineno]]
-    between[-1] = between[-1][: (call.end_col_offset or 1) - 1]
-    between[0] = between[0][last.end_col_offset :]
-    # only blanks, closing brackets, a comma and comments can sit there: a comment's commas do not count
-    return any(b"," in part.split(b"#", 1)[0] for part in between)
+        return None
+    for row in range(last.end_lineno, call.end_lineno + 1):
+        raw = lines[row - 1].encode("utf-8")
+        start = last.end_col_offset if row == last.end_lineno else 0
+        stop = (call.end_col_offset or 1) - 1 if row == call.end_lineno else len(raw)
+        # only blanks, closing brackets, a comma and comments can sit there: a comment's commas do not count
+        part = raw[start:stop].split(b"#", 1)[0]
+        if b"," in part:
+            return (row, start + part.index(b",") + 1)
+    return None
 
 
 @dataclass
