@@ -92,6 +92,31 @@ def test_secret_in_markdown_cell() -> None:
     assert [f["cell"] for f in run(data)] == [1]
 
 
+def test_images_embedded_as_base64_are_not_text_and_secrets_beside_them_keep_their_line() -> None:
+    """Real notebooks embed plots in markdown (``data:`` URIs) and in HTML outputs (matplotlib's animations).
+
+    They are blanked like image outputs: not scanned, and no longer quadratic for the assignment pattern (a
+    2 MB image took minutes). A secret after one is still found, on its own line.
+    """
+    image = base64.b64encode(bytes(range(256)) * 600).decode()
+    frames = "\\\n".join(image[i : i + 76] for i in range(0, len(image), 76))
+    data = make_nb(("anim", 1))
+    data["cells"][0]["outputs"] = [
+        v4.new_output(
+            "display_data", data={"text/html": f'<script>frames[0] = "data:image/png;base64,{frames}";</script>'}
+        )
+    ]
+    data["cells"].append(v4.new_markdown_cell(f"![plot](data:image/png;base64,{image})\n\nlog in with `{GH}`"))
+    found = run(data)
+    assert [(f["cell"], f["line"]) for f in found] == [(1, 3)], found
+
+
+def test_a_key_inside_a_long_run_of_name_characters_is_still_found() -> None:
+    """The assignment pattern starts where a run of name characters starts, so ``cfg.db_password`` still matches."""
+    found = run(make_nb('cfg.db_password = "hunter22!x"'))
+    assert len(found) == 1 and "cfg.db_password" in found[0]["message"], found
+
+
 def test_no_false_positives() -> None:
     png = base64.b64encode(bytes(range(256)) * 64).decode()
     sources = (

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import shutil
 import signal
+import string
 import subprocess
 import sys
 import threading
@@ -122,6 +124,29 @@ def test_a_5_mb_line_is_answered_quickly_and_in_bounded_memory(server: LiveServe
     after = _settle(server)
     print(f"5 MB line: RSS after {after / MIB:.0f} MiB (idle before {idle / MIB:.0f} MiB)")
     assert after - idle < 30 * MIB
+
+
+def test_embedded_images_and_long_runs_of_name_characters_are_answered_quickly(server: LiveServer) -> None:
+    """Found on public notebooks: a 2 MB base64 plot in markdown took the secret scan 26 s, quadratic in the
+    longest run of name characters; a 200 KB run of them did not finish in minutes."""
+    rng = random.Random(1)
+    b64 = "".join(rng.choice(string.ascii_letters + string.digits + "+/") for _ in range(2_000_000))
+    run_ = "".join(rng.choice(string.ascii_letters + string.digits + "._-") for _ in range(200_000))
+    frames = "\\\n".join(b64[i : i + 76] for i in range(0, 1_000_000, 76))
+    data = nb_dict("anim")
+    data["cells"][0]["outputs"] = [
+        {"output_type": "display_data", "metadata": {},
+         "data": {"text/html": f'<script>frames[0] = "data:image/png;base64,{frames}";</script>'}},
+    ]  # fmt: skip
+    data["cells"] += [
+        {"cell_type": "markdown", "id": "img", "metadata": {}, "source": f"![plot](data:image/png;base64,{b64})"},
+        {"cell_type": "markdown", "id": "run", "metadata": {}, "source": run_},
+    ]
+    (server.root / "images.ipynb").write_text(json.dumps(data), encoding="utf-8")
+    status, body, seconds = server.post("check", {"path": "images.ipynb", "checks": "fast"}, timeout=300)
+    print(f"2 MB base64 image, 1 MB animation, 200 KB run: fast checks {seconds:.2f} s")
+    assert status == 200, body
+    assert seconds < 10
 
 
 def test_50000_cells_are_answered_within_bounds_and_memory_returns_to_idle(server: LiveServer) -> None:

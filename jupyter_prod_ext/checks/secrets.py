@@ -52,8 +52,11 @@ _KINDS = {
 
 _SECRET_WORD = r"(?:password|passwd|pass_?phrase|secret|secret_?key|secret_?access_?key|token|api_?key|apikey|access_?key|auth_?token|private_?key|client_?secret|credentials?)"
 #: ``password = "…"``, ``API_KEY="…"``, ``{"token": "…"}``, ``token: "…"``, ``--password "…"``
+#: The key starts where a run of name characters starts (the lookbehind): a match found inside a run is also
+#: found from its start, and without it every position of a long run (a base64 image in markdown) would scan
+#: the rest of the run, quadratic in its length.
 _ASSIGN = re.compile(
-    r"(?P<key>[A-Za-z0-9_.-]*?" + _SECRET_WORD + r"\d*)['\"]?\]?\s*[:=]\s*[rRbBuU]?(?P<q>['\"])"
+    r"(?<![A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]*?" + _SECRET_WORD + r"\d*)['\"]?\]?\s*[:=]\s*[rRbBuU]?(?P<q>['\"])"
     r"(?P<val>[^'\"\n\\]{6,200})(?P=q)",
     re.IGNORECASE,
 )
@@ -185,8 +188,21 @@ def entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(value).values()) if n else 0.0
 
 
+#: an image embedded in markdown (``![x](data:image/png;base64,…)``), often megabytes
+#: or in a script of an HTML output (matplotlib's animations: lines of 76 characters ending in a backslash)
+_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+;base64,(?:[A-Za-z0-9+/=]|\\\n){64,}")
+
+
+def _blank_data_uris(text: str) -> str:
+    """``text`` with embedded base64 images blanked, offsets kept: like image outputs, they are not text."""
+    if "base64," not in text:
+        return text
+    return _DATA_URI.sub(lambda m: " " * (m.end() - m.start()), text)
+
+
 def scan_text(text: str, *, assignments: bool = True) -> Iterator[tuple[int, str, str]]:
     """(offset, kind, value) of every secret in ``text``."""
+    text = _blank_data_uris(text)
     if _TOKEN_PREFIX.search(text):
         for m in _TOKENS.finditer(text):
             kind, value = _token_value(m)
