@@ -194,19 +194,25 @@ class CancelScope:
         self._stoppers: dict[int, Callable[[], None]] = {}
         self._ids = itertools.count()
         self.parent = parent
+        #: the :func:`stopped_after` blocks running in this scope
+        self._graces: set[_GraceScope] = set()
         self.cancelled = False
         #: cancelled with ``at_once``: no :func:`stopped_after` grace either
         self.at_once = False
 
     def cancel(self, *, at_once: bool = False) -> None:
         """Stop the processes; ``at_once`` also those a :func:`stopped_after` block would let finish
-        (a check child that exits now: whatever it leaves running would be orphaned)."""
+        (a check child that exits now: whatever it leaves running would be orphaned), also after a
+        first cancel that let them run on."""
         with self._lock:
             self.cancelled = True
-            self.at_once = at_once
+            self.at_once = self.at_once or at_once
             stoppers, self._stoppers = list(self._stoppers.values()), {}
+            graces = list(self._graces)
         for stop in stoppers:
             stop()
+        for grace in graces:
+            grace.cancel_later()
 
     @property
     def refusing(self) -> bool:
@@ -226,6 +232,17 @@ class CancelScope:
         if key is not None:
             with self._lock:
                 self._stoppers.pop(key, None)
+
+    def _adopt(self, grace: _GraceScope) -> None:
+        with self._lock:
+            self._graces.add(grace)
+            cancelled = self.cancelled
+        if cancelled:  # cancelled before the block began: its grace counts from now
+            grace.cancel_later()
+
+    def _disown(self, grace: _GraceScope) -> None:
+        with self._lock:
+            self._graces.discard(grace)
 
 
 _scopes = threading.local()
@@ -292,14 +309,14 @@ class _GraceScope(CancelScope):
             self._stop_now()
             return
         with self._guard:
-            if not self._closed:
+            if not self._closed and self._timer is None:
                 self._timer = threading.Timer(delay, self._stop_now)
                 self._timer.daemon = True
                 self._timer.start()
 
     def _stop_now(self) -> None:
         with self._guard:  # never after the block ended: the work stopped would be another request's
-            if self._closed:
+            if self._closed or self.cancelled:
                 return
             self.cancel()
             if self._also is not None:
@@ -327,11 +344,13 @@ def stopped_after(grace: float, also: Callable[[], None] | None = None) -> Itera
         yield
         return
     inner = _GraceScope(outer, grace, also)
+    outer._adopt(inner)
     try:
-        with stopped_on_cancel(inner.cancel_later), cancellable(inner):
+        with cancellable(inner):
             yield
     finally:
         inner.close()
+        outer._disown(inner)
 
 
 def terminate_group(proc: subprocess.Popen[bytes], grace: float) -> None:

@@ -369,16 +369,18 @@ def test_a_newer_check_stops_the_running_one_and_its_mypy(tmp_path: Path, isolat
         assert not any(alive(p) for p in sleeping), sleeping
 
 
-def test_a_newer_check_within_the_grace_keeps_the_warm_mypy_daemon(tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolate_mib", [2.0, 0.0], ids=["in-the-server", "in-a-child-process"])
+def test_a_newer_check_within_the_grace_keeps_the_warm_mypy_daemon(tmp_path: Path, isolate_mib: float) -> None:
     """A save while the daemon works (here its cold start: the plugin, loaded on every run, takes 1 s): the older run is within
     the grace (default 10 s), so the daemon finishes it (its answer dropped) and the newer check runs on
     the same daemon; two quick checks of the edited notebook after that keep it too.
 
     Killing it instead would make every check after a save start cold (the plugin would load again).
+    Also when the check runs in a child process: told to stop, the child lets the daemon's run finish.
     """
     root = _one_notebook(tmp_path)
     home, tools = tmp_path / "home", tmp_path / "tools"
-    pids = slow_mypy_server_config(tools, home, 1.0, typecheck_timeout=60.0)
+    pids = slow_mypy_server_config(tools, home, 1.0, typecheck_timeout=60.0, isolate_notebook_mib=isolate_mib)
     with live_server(root, home) as srv:
         _, (_, _, seconds), first = _replace_a_running_check(srv, pids, tools, plugin_sleeps_after=0.3)
         (root / "a.ipynb").write_text(json.dumps(nb_dict("y: int = 'a'", "z: str = 1")), encoding="utf-8")
@@ -528,7 +530,10 @@ def _cancel_within(grace: float, seconds: float, *, at_once: bool = False) -> tu
     thread.start()
     time.sleep(0.1)
     cancelled = time.monotonic()
-    scope.cancel(at_once=at_once)
+    scope.cancel()
+    if at_once:  # a second cancel that lets nothing finish (a check child about to exit)
+        time.sleep(0.2)
+        scope.cancel(at_once=True)
     thread.join(timeout=30)
     return out["result"], time.monotonic() - cancelled, also
 
@@ -544,6 +549,11 @@ def test_a_grace_lets_short_work_finish_and_stops_stuck_work_when_it_ends() -> N
     assert 0.5 < ended < 3 and also == ["also"], (ended, also)  # stopped at 0.8 s from its start
     result, ended, also = _cancel_within(20, 20, at_once=True)
     assert isinstance(result, str) and ended < 2 and also == ["also"], (result, ended, also)
+    scope = CancelScope()
+    scope.cancel(at_once=True)
+    with cancellable(scope), stopped_after(20, lambda: also.append("at once")):
+        pass
+    assert also[-1] == "at once"  # begun after a cancel that lets nothing finish
     scope = CancelScope()
     scope.cancel()
     with cancellable(scope), stopped_after(20):  # a process the block would start after the cancel

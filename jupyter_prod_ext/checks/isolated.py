@@ -20,6 +20,8 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -160,11 +162,21 @@ def _serve(request: dict[str, Any]) -> dict[str, Any]:
 def _stop(scope: CancelScope) -> None:
     """SIGTERM (the server cancelled this check, or it ran out of time): stop our tools, then ourselves.
 
-    mypy and black run in sessions of their own, so killing this process's group would leave them;
-    ``at_once``: this process exits now, so nothing of it may wait out a grace (see procs.stopped_after).
+    mypy and black run in sessions of their own, so killing this process's group would leave them.
+    One-shot tools stop now; a run on the warm mypy daemon within its grace (procs.stopped_after) may
+    finish, so the daemon stays warm: the check then ends and this process exits as usual (the server
+    drops its answer). Otherwise everything is stopped at once, and this process exits, before the
+    server's SIGKILL (:data:`STOP_GRACE_SECONDS`). A thread of its own: the signal may arrive while the
+    main thread holds the scope's lock.
     """
-    scope.cancel(at_once=True)
-    os._exit(143)
+
+    def stop() -> None:
+        scope.cancel()
+        time.sleep(max(STOP_GRACE_SECONDS - 1.0, 0.0))
+        scope.cancel(at_once=True)
+        os._exit(143)
+
+    threading.Thread(target=stop, name="stop", daemon=True).start()
 
 
 def main() -> None:
