@@ -522,20 +522,35 @@ def serve_json_lines(handle: Callable[[dict[str, Any]], dict[str, Any]], idle_ti
 PARENT_PID_ENV = "JUPYTER_PROD_PARENT_PID"
 
 
-def _watch_parent(pid: int, poll: float = 1.0) -> None:
+def _watch_parent(pid: int, poll: float = 1.0, before_exit: Callable[[], None] | None = None) -> None:
     """End this process as soon as ``pid`` is gone (a SIGKILLed server leaves no daemon behind)."""
     while True:
         time.sleep(poll)
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
+            if before_exit is not None:
+                before_exit()
             os._exit(0)
         except PermissionError:
             pass  # alive, another user's: keep watching
 
 
-def _start_watchdog(pid: int) -> None:
-    threading.Thread(target=_watch_parent, args=(pid,), name="parent-watchdog", daemon=True).start()
+def _start_watchdog(pid: int, before_exit: Callable[[], None] | None = None) -> None:
+    threading.Thread(
+        target=_watch_parent, args=(pid, 1.0, before_exit), name="parent-watchdog", daemon=True
+    ).start()
+
+
+def die_with_parent(before_exit: Callable[[], None] | None = None) -> None:
+    """End this process (after ``before_exit``, e.g. stopping its own tools) once its parent is gone.
+
+    For a server's one-shot children: a server killed mid-request must not leave them working until
+    their timeout.
+    """
+    parent = os.getppid()
+    if parent > 1:
+        _start_watchdog(parent, before_exit)
 
 
 def dmypy_main(args: list[str]) -> None:

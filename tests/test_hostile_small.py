@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from .hostile import daemon_pids, mypy_processes, nb_dict, slow_mypy_server_config
-from .live_server import LiveServer, alive, live_server, server_env
+from .live_server import LiveServer, alive, command, descendants, live_server, server_env
 
 TOKEN = "ghp_" + "M4g1cL1n3T0k3nAbCdEfGhIjKlMnOpQrStUv"
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -168,3 +168,29 @@ def test_the_mypy_daemon_dies_with_a_sigkilled_server(tmp_path: Path, isolate_mi
         while time.monotonic() < deadline and any(alive(p) for p in daemons):
             time.sleep(0.2)
         assert not any(alive(p) for p in daemons), daemons
+
+
+def test_a_check_child_stops_with_a_sigkilled_server(tmp_path: Path) -> None:
+    """A large notebook's check runs in a child: a killed server must not leave it (and its mypy) working
+    until its timeout. Seen when a test's server was killed mid-check: the child ran on for minutes."""
+    root, home, tools = tmp_path / "root", tmp_path / "home", tmp_path / "tools"
+    root.mkdir()
+    (root / "nb.ipynb").write_text(json.dumps(nb_dict("y: int = 'a'")), encoding="utf-8")
+    pids_file = slow_mypy_server_config(tools, home, 120, typecheck_backend="mypy", isolate_notebook_mib=0.0)
+    with live_server(root, home) as srv:
+        request = threading.Thread(
+            target=lambda: srv.post("check", {"path": "nb.ipynb", "checks": ["type-error"]}, timeout=60), daemon=True
+        )
+        request.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (pids_file.exists() and pids_file.read_text().strip()):
+            time.sleep(0.2)  # mypy is in the plugin's sleep: the child is busy
+        children = [p for p in descendants(srv.proc.pid) if "jupyter_prod_ext.checks.isolated" in command(p)]
+        mypys = [int(p) for p in pids_file.read_text().split()]
+        assert children and mypys and all(alive(p) for p in children + mypys), (children, mypys)
+        os.kill(srv.proc.pid, signal.SIGKILL)
+        srv.proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(alive(p) for p in children + mypys):
+            time.sleep(0.2)
+        assert not any(alive(p) for p in children + mypys), (children, mypys)

@@ -28,7 +28,7 @@ from typing import Any
 from .. import formatting
 from .. import notebook as nbmod
 from ..errors import ProdError, ToolError
-from ..procs import PARENT_PID_ENV, CancelScope, cancellable, run_process
+from ..procs import PARENT_PID_ENV, CancelScope, cancellable, die_with_parent, run_process
 from ..typecheck import TypecheckSettings
 from ..types import ReportDict
 from . import quality
@@ -188,6 +188,7 @@ def main() -> None:
     """
     scope = CancelScope()
     signal.signal(signal.SIGTERM, lambda *_: _stop(scope))
+    die_with_parent(lambda: scope.cancel(at_once=True))  # a killed server's check stops with it
     with cancellable(scope):
         answer = _serve(json.loads(sys.stdin.buffer.read()))
     sys.stdout.write(json.dumps(answer))
