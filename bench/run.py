@@ -759,7 +759,10 @@ class Bench:
         sc = CLI
         print(f"\n{sc}", flush=True)
         repo = self.tmp / "cli200"
-        corpus = sorted((REPO / "tests" / "data" / "corpus").rglob("*.ipynb"))
+        real: Path | None = self.args.cli_corpus
+        corpus = sorted((real or REPO / "tests" / "data" / "corpus").rglob("*.ipynb"))
+        if real is not None:  # public notebooks (not in the repository): 200 of them, spread over the folder
+            corpus = corpus[:: max(1, len(corpus) // CLI_NOTEBOOKS)][:CLI_NOTEBOOKS]
         for i in range(CLI_NOTEBOOKS):
             src = corpus[i % len(corpus)]
             dest = repo / f"set{i // len(corpus)}" / f"{i:03d}_{src.name.replace(' ', '_')}"
@@ -778,7 +781,8 @@ class Bench:
         run([*cli, "."])(0)  # fills .jupyter_prod_cache
         second, rf = interleave([run([*cli, "."]), run([tool("ruff"), "check", "--no-cache", "--exit-zero", "."])], self.repeat)
         n = CLI_NOTEBOOKS
-        note = f"--fast; {os.cpu_count()} cores, load average {loadavg()}"
+        source = f"{len(corpus)} notebooks of {real.name}" if real is not None else "tests/data/corpus, repeated"
+        note = f"--fast over {source}; {os.cpu_count()} cores, load average {loadavg()}"
         # what every run over this corpus imports before its work can be shared: the CLI, nbformat (its old
         # v2/v3 notebooks) and IPython's token transformers (the magics)
         imports = (
@@ -1676,6 +1680,13 @@ def main(argv: list[str] | None = None) -> int:
         "--skip",
         default="",
         help="comma-separated scenarios to skip: fast,recheck,format,types,promote,commit,memory,cli,browser",
+    )
+    parser.add_argument(
+        "--cli-corpus",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="real notebooks for the CLI scenario (200 spread over DIR) instead of tests/data/corpus repeated",
     )
     parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args(argv)
