@@ -128,10 +128,13 @@ async def test_promote_commit_and_status_on_a_paired_script(jp_fetch: Any, jp_ro
 
     code, status = await call(jp_fetch, "jupyter-prod/status", path="analysis.py")
     assert code == 200, status
-    assert [f["path"] for f in status["files"]] == ["analysis.py", "analysis.ipynb", "src/pkg/geo.py"]
+    # what a commit would take: the pair, the module and the new package's __init__
+    assert [f["path"] for f in status["files"]] == [
+        "analysis.py", "analysis.ipynb", "src/pkg/geo.py", "src/pkg/__init__.py"
+    ]  # fmt: skip
     code, result = await call(jp_fetch, "jupyter-prod/commit", {"path": "analysis.py", "message": "Promote area"})
     assert code == 200, result
-    assert sorted(result["files"]) == ["analysis.ipynb", "analysis.py", "src/pkg/geo.py"]
+    assert sorted(result["files"]) == ["analysis.ipynb", "analysis.py", "src/pkg/__init__.py", "src/pkg/geo.py"]  # the new package's __init__ too
     assert sorted(sh(jp_root_dir, "show", "--name-only", "--format=", "HEAD").split()) == sorted(result["files"])
 
 

@@ -159,7 +159,7 @@ def test_promoted_modules_of_a_script_are_committed_with_it(capsys: pytest.Captu
     rc, _, err = cli(capsys, "commit", "analysis.py", "-m", "Promote area")
     assert rc == 0, err
     files = sorted(sh(pair, "show", "--name-only", "--format=", "HEAD").split())
-    assert files == ["analysis.ipynb", "analysis.py", "src/pkg/geo.py"]
+    assert files == ["analysis.ipynb", "analysis.py", "src/pkg/__init__.py", "src/pkg/geo.py"]  # the new package's __init__ too
 
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus" / "jupytext"

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import PathError, ProdError
+from ..jupytext_io import pair_of
 from ..wire import FileState as FileState
 from ..wire import FileStatusDict as FileStatusDict
 from ..wire import LogEntryDict as LogEntryDict
 from ..wire import StatusDict as StatusDict
+from .confinement import new_package_inits
 from .entries import default_paths
 from .repository import (
     Repo,
@@ -109,12 +111,19 @@ def notebook_log(repo: Repo, rel: str, limit: int = 10) -> list[LogEntryDict]:
     return out
 
 
+def _default_files(notebook: Path, repo: Repo, confine_to: Path | None) -> list[Path]:
+    """What a commit of the notebook would take by default: its pair, its modules and their new ``__init__.py``."""
+    wanted = default_paths(notebook, repo.top)
+    modules = wanted[1 + len(pair_of(notebook)) :]  # default_paths lists the notebook and its pair first
+    return wanted + new_package_inits(repo, modules, confine_to)
+
+
 def _shown_files(
     notebook: Path, repo: Repo, paths: Sequence[Path] | None, confine_to: Path | None, display_root: Path | None
 ) -> list[Path]:
     """The files to report (real paths in the repository): the request's, confined, or the defaults that are."""
     confine_real = Path(os.path.realpath(confine_to)) if confine_to is not None else None
-    wanted = list(paths) if paths is not None else default_paths(notebook, repo.top)
+    wanted = list(paths) if paths is not None else _default_files(notebook, repo, confine_to)
     files: list[Path] = []
     for p in wanted:
         real = Path(os.path.realpath(p))
