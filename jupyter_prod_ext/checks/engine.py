@@ -49,6 +49,8 @@ def resolve_selection(selection: Selection | str, ctx: Context) -> list[CheckSpe
 _gc_lock = threading.Lock()
 _gc_holders = 0
 _gc_was_enabled = False
+#: a pause that leaves at least this many new objects alive hands them to the oldest generation
+_PROMOTE_AT = 50_000
 
 
 @contextlib.contextmanager
@@ -74,7 +76,24 @@ def gc_paused() -> Iterator[None]:
         with _gc_lock:
             _gc_holders -= 1
             if _gc_holders == 0 and _gc_was_enabled:
+                _promote_survivors()
                 gc.enable()
+
+
+def _promote_survivors() -> None:
+    """Move what a large pause left alive to the oldest generation without scanning it.
+
+    What survives a report is the per-cell cache (trees, statements, facts: 226,000 objects at
+    1000 cells, none of them garbage; what died was freed by reference counting). The first
+    young collection after the pause would scan them all (30-45 ms at 1000 cells) only to find
+    them alive, and a second one would scan them again; ``freeze`` then ``unfreeze`` moves every
+    tracked object to the oldest generation as two list splices, where full collections look
+    at them as they would have anyway. Skipped when a small pause left little behind, and when
+    the process froze objects of its own (``unfreeze`` would thaw them).
+    """
+    if gc.get_count()[0] >= _PROMOTE_AT and gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _with_family(f: Finding, *, active: bool = False) -> FindingDict:
