@@ -53,6 +53,7 @@ class _Parsed:
     black: Mode | None
     has_tool_mypy: bool
     prod: Mapping[str, Any] = field(hash=False, compare=False)
+    requires_python: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class ProjectConfig:
     mypy_config_file: Path | None
     #: the raw ``[tool.jupyter-prod]`` table, validated for the keys we know
     prod: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False, compare=False)
+    #: ``[project] requires-python`` as written (a PEP 440 specifier), or None
+    requires_python: str | None = None
 
     @property
     def black(self) -> Mode:
@@ -79,6 +82,17 @@ class ProjectConfig:
         from black.mode import Mode
 
         return Mode()
+
+    @property
+    def oldest_python(self) -> tuple[int, int] | None:
+        """The oldest Python 3 the project supports: black's ``target-version``, else ``requires-python``.
+
+        black infers its targets from ``requires-python`` when ``target-version`` is not set, so
+        generated code follows the same rule. None when neither says.
+        """
+        if self.black_mode is not None and self.black_mode.target_versions:
+            return min((3, t.value) for t in self.black_mode.target_versions)
+        return oldest_python(self.requires_python) if self.requires_python else None
 
     @property
     def select(self) -> tuple[str, ...] | None:
@@ -152,7 +166,26 @@ def load_config(start: Path | str, ceiling: Path | str | None = None) -> Project
         black_mode=parsed.black,
         mypy_config_file=_mypy_config_in(root, pyproject if parsed.has_tool_mypy else None),
         prod=parsed.prod,
+        requires_python=parsed.requires_python,
     )
+
+
+def oldest_python(specifier: str) -> tuple[int, int] | None:
+    """The oldest ``3.x`` a ``requires-python`` specifier allows, or None (unparsable, or none allowed).
+
+    A malformed specifier is pip's to report, not ours: it only means we do not know.
+    """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        spec = SpecifierSet(specifier)
+    except InvalidSpecifier:
+        return None
+    for minor in range(0, 30):
+        # a minor version is allowed when some release of it is (``>=3.8.1`` allows 3.8)
+        if any(spec.contains(f"3.{minor}.{micro}", prereleases=True) for micro in (0, 99)):
+            return (3, minor)
+    return None
 
 
 def _shown(pyproject: Path, ceiling: Path | None) -> str:
@@ -197,10 +230,17 @@ def _parse(pyproject: Path, shown: str) -> _Parsed:
     black_table = _table(tool, "black", shown)
     prod_table = _table(tool, PROD_TABLE, shown)
     return _Parsed(
+        requires_python=_requires_python(data),
         black=_black_mode(black_table, shown),
         has_tool_mypy=isinstance(tool.get("mypy"), dict),
         prod=MappingProxyType(_validate_prod(prod_table, shown)),
     )
+
+
+def _requires_python(data: dict[str, Any]) -> str | None:
+    project = data.get("project")
+    value = project.get("requires-python") if isinstance(project, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _table(tool: dict[str, Any], name: str, pyproject: str) -> dict[str, Any]:

@@ -315,11 +315,27 @@ def _format_cell_uncached(source: str, mode: Mode) -> FormatResult:
         if problem is not None:
             return FormatResult(False, source, problem)
     except Exception as exc:  # noqa: BLE001 - any black failure is a per-cell finding, never a 500
-        return FormatResult(False, source, _reason(exc))
+        return FormatResult(False, source, _cell_failure(plain, exc))
     newline = _line_break(source)
     if newline != "\n":
         formatted = formatted.replace("\n", newline)
     return FormatResult(formatted != source, formatted)
+
+
+def _cell_failure(source: str, exc: Exception) -> str:
+    """Why black failed on a cell, in Python's own words when Python cannot parse it either.
+
+    black's tokenizer places an unclosed bracket at the end of input, one line past a one-line
+    cell ("EOF in multi-line statement (line 2)"); CPython's parser names the bracket and the
+    cell's own line ("'(' was never closed (line 1)"). Code only black cannot parse keeps black's
+    reason.
+    """
+    problem = _cell_syntax_problem(source) if _is_parse_failure(exc) else None
+    return problem if problem is not None else _reason(exc, last_line=max(len(source.splitlines()), 1))
+
+
+def _is_parse_failure(exc: Exception) -> bool:
+    return isinstance(exc, SyntaxError) or type(exc).__name__ in {"TokenError", "InvalidInput"}
 
 
 def _too_deep_for_black(source: str) -> str | None:
@@ -377,11 +393,13 @@ def _format_module_uncached(source: str, mode: Mode) -> FormatResult:
     return FormatResult(formatted != source, formatted)
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, last_line: int | None = None) -> str:
+    """black's failure in one line; ``last_line`` caps a line number placed past the end of input."""
     name = type(exc).__name__
     if name == "TokenError" and len(exc.args) >= 2 and isinstance(exc.args[1], tuple):
-        # tokenize: ('EOF in multi-line statement', (line, col))
-        text = f"cannot parse: {exc.args[0]} (line {exc.args[1][0]})"
+        # tokenize: ('EOF in multi-line statement', (line, col)), the line one past the last
+        line = exc.args[1][0] if last_line is None else min(exc.args[1][0], last_line)
+        text = f"cannot parse: {exc.args[0]} (line {line})"
     elif isinstance(exc, SyntaxError):
         where = f" (line {exc.lineno})" if exc.lineno else ""
         text = f"cannot parse: {exc.msg}{where}"

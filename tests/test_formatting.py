@@ -68,6 +68,20 @@ def test_unparseable_cell_gives_an_error_not_an_exception(source: str) -> None:
     assert result.source == source
 
 
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("x = (", "cannot parse: '(' was never closed (line 1)"),
+        ("rows = [1,\n  2,\n", "cannot parse: '[' was never closed (line 1)"),
+        # an IPython cell magic's body parses for Python as a string: black's reason, capped at the cell's last line
+        ("%%time\nx = (\n", "cannot parse: EOF in multi-line statement (line 2)"),
+    ],
+)
+def test_an_unclosed_bracket_is_reported_on_a_line_of_the_cell(source: str, reason: str) -> None:
+    """black's tokenizer puts an unclosed bracket one line past the end; the reason names a line the cell has."""
+    assert format_source(source).error == reason
+
+
 def test_already_formatted_and_empty_cells_are_unchanged() -> None:
     assert format_source("x = 1") == formatting.FormatResult(False, "x = 1", None)
     assert format_source("") == formatting.FormatResult(False, "", None)

@@ -1103,6 +1103,31 @@ def test_an_annotated_default_sentinel_passes_mypy(tmp_path: Path) -> None:
     assert _load(src)["first"](1.0, prices=[2.0]) == 3.0
 
 
+@pytest.mark.parametrize(
+    ("requires", "header"),
+    [
+        (">=3.8", "def first(x: float, p: Optional[list[float]] = None, *, prices) -> float:"),
+        ("~=3.9.2", "def first(x: float, p: Optional[list[float]] = None, *, prices) -> float:"),
+        (">=3.10,<4", "def first(x: float, p: list[float] | None = None, *, prices) -> float:"),
+        ("not a specifier", "def first(x: float, p: list[float] | None = None, *, prices) -> float:"),
+    ],
+)
+def test_without_a_black_target_the_sentinel_follows_requires_python(
+    tmp_path: Path, requires: str, header: str
+) -> None:
+    """black infers its targets from ``requires-python``; the ``None`` sentinel's annotation follows it too."""
+    definition = "def first(x: float, p: list[float] = prices) -> float:\n    return x + p[0]"
+    root, nb = make_project(tmp_path, PRICES, definition, "print(first(1))")
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text.replace('version = "0.1"', f'version = "0.1"\nrequires-python = "{requires}"'), encoding="utf-8")
+    r = run(root, nb, names=["first"], unmoved={"prices": "parameter"})
+    assert r["ok"], r["problems"]
+    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    assert header in src, src
+    assert _load(src)["first"](1.0, prices=[2.0]) == 3.0
+
+
 def test_as_function_keeps_comments_and_multi_line_strings_as_written(tmp_path: Path) -> None:
     body = (
         'query = """\n'

@@ -132,14 +132,13 @@ def _add_parameters(st: State) -> dict[str, str]:
 
 
 def _before_union_syntax(st: State) -> bool:
-    """Whether the project targets a Python before 3.10 (black's ``target-version``, the one place a
-    project states it that promotion reads) and the module has no ``from __future__ import annotations``:
-    then a ``None`` default's annotation is ``Optional[T]``, not ``T | None`` (a TypeError there)."""
-    from black.mode import TargetVersion
-
-    targets = st.config.black.target_versions
+    """Whether the project supports a Python before 3.10 (black's ``target-version``, else
+    ``requires-python``, as black reads them) and the module has no ``from __future__ import
+    annotations``: then a ``None`` default's annotation is ``Optional[T]``, not ``T | None`` (a
+    TypeError there)."""
+    oldest = st.config.oldest_python
     future = any(i.module == "__future__" and i.name == "annotations" for i in st.slice.imports)
-    return bool(targets) and min(t.value for t in targets) < TargetVersion.PY310.value and not future
+    return oldest is not None and oldest < (3, 10) and not future
 
 
 def _import_optional(st: State, pieces: list[Piece]) -> None:

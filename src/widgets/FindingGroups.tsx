@@ -47,7 +47,12 @@ export function groupFindings(
     // a family this build does not know (a newer server) still shows, under "Other"
     const family = finding.family;
     const group = family && order.includes(family) ? family : 'other';
-    groups.set(group, [...(groups.get(group) ?? []), finding]);
+    const members = groups.get(group);
+    if (members) {
+      members.push(finding); // no copy per finding: this runs on every report
+    } else {
+      groups.set(group, [finding]);
+    }
   }
   return order
     .filter(group => groups.has(group))

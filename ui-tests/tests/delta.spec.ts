@@ -1,5 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import { runFromPalette } from './helpers';
+import { codeNotebook, runFromPalette, uploadAndOpen } from './helpers';
 
 /**
  * The delta protocol end to end: after an edit of one cell of a 300-cell
@@ -10,48 +10,20 @@ const PANEL = '[id="jupyter-prod:panel"]';
 const CELLS = 300;
 
 function bigNotebook(): Record<string, unknown> {
-  const cells: Record<string, unknown>[] = [
-    {
-      cell_type: 'markdown',
-      id: 'title',
-      metadata: {},
-      source: '# Three hundred cells'
-    }
-  ];
-  for (let i = 0; i < CELLS; i++) {
-    cells.push({
-      cell_type: 'code',
-      id: `cell-${i}`,
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source: i === 0 ? 'total = 0' : `value_${i} = ${i}\ntotal += value_${i}`
-    });
-  }
-  return {
-    cells,
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
+  const sources = Array.from({ length: CELLS }, (_, i) =>
+    i === 0 ? 'total = 0' : `value_${i} = ${i}\ntotal += value_${i}`
+  );
+  const title = {
+    cell_type: 'markdown',
+    id: 'title',
+    metadata: {},
+    source: '# Three hundred cells'
   };
+  return codeNotebook(sources, [title]);
 }
 
 test('an edit sends only the edited cell source', async ({ page, tmpPath }) => {
-  const name = 'big.ipynb';
-  await page.contents.uploadContent(
-    JSON.stringify(bigNotebook()),
-    'text',
-    `${tmpPath}/${name}`
-  );
-  await page.filebrowser.openDirectory(tmpPath);
-  await page.notebook.openByPath(`${tmpPath}/${name}`);
-  await page.notebook.activate(name);
+  await uploadAndOpen(page, tmpPath, 'big.ipynb', bigNotebook());
 
   // open the panel from the command palette, as a person does
   await runFromPalette(page, 'Open Readiness Panel');

@@ -80,3 +80,47 @@ export async function runFromPalette(
   await input.press('Enter', { timeout: 2000 });
   await expect(input).toBeHidden();
 }
+
+/** An nbformat 4.5 Python notebook of code cells, ids `cell-<i>`, preceded by `extra` cells. */
+export function codeNotebook(
+  sources: ReadonlyArray<string>,
+  extra: Record<string, unknown>[] = []
+): Record<string, unknown> {
+  const cells = sources.map((source, i) => ({
+    cell_type: 'code',
+    id: `cell-${i}`,
+    metadata: {},
+    execution_count: null,
+    outputs: [],
+    source
+  }));
+  return {
+    cells: [...extra, ...cells],
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+}
+
+/** Upload a notebook into the test's folder and open it, as the file browser would. */
+export async function uploadAndOpen(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string,
+  notebook: Record<string, unknown>
+): Promise<void> {
+  await page.contents.uploadContent(
+    JSON.stringify(notebook),
+    'text',
+    `${tmpPath}/${name}`
+  );
+  await page.filebrowser.openDirectory(tmpPath);
+  await page.notebook.openByPath(`${tmpPath}/${name}`);
+  await page.notebook.activate(name);
+}

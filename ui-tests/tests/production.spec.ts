@@ -275,7 +275,9 @@ test('promotes a function that reads loaded data: choices in the preview, then c
       notebook
     );
   }
-  const module = `prices_mod${testInfo.retry ? `_${testInfo.retry}` : ''}`;
+  // a package git has never seen: the commit takes its new __init__.py too
+  const pkg = `prices_pkg${testInfo.retry ? `_${testInfo.retry}` : ''}`;
+  const module = `${pkg}/prices`;
   await openNotebook(page, notebook);
 
   // the user's path: context menu on the function's cell, the module path, the preview
@@ -317,12 +319,13 @@ test('promotes a function that reads loaded data: choices in the preview, then c
   // the module on disk, the cell now an import, the notebook's call passing the data
   const modulePath = path.join(ROOT, `${module}.py`);
   await expect.poll(() => fs.existsSync(modulePath)).toBe(true);
+  expect(fs.existsSync(path.join(ROOT, pkg, '__init__.py'))).toBe(true);
   const written = fs.readFileSync(modulePath, 'utf-8');
   expect(written).toContain('def price_summary(label, *, prices):');
   expect(written).not.toContain('open(');
   await expect
     .poll(async () => (await cellSources(page))[2])
-    .toBe(`from ${module} import price_summary`);
+    .toBe(`from ${pkg}.prices import price_summary`);
   expect((await cellSources(page))[3]).toBe(
     "print(price_summary('all', prices=prices))"
   );
@@ -343,6 +346,10 @@ test('promotes a function that reads loaded data: choices in the preview, then c
   );
   await expect(moduleFile).toBeVisible();
   await expect(moduleFile.locator('input[type="checkbox"]')).toBeChecked();
+  const initFile = panel.locator(
+    `.jp-ProdCommit-file[data-path="${pkg}/__init__.py"]`
+  );
+  await expect(initFile.locator('input[type="checkbox"]')).toBeChecked();
   await panel
     .locator('.jp-ProdCommit-message')
     .fill(`Promote price_summary to ${module}`);
@@ -352,6 +359,9 @@ test('promotes a function that reads loaded data: choices in the preview, then c
   const sha = (await result.getAttribute('data-commit')) as string;
   expect(git('show', `${sha}:${module}.py`)).toContain(
     'def price_summary(label, *, prices):'
+  );
+  expect(git('show', '--name-only', '--format=', sha).split('\n')).toContain(
+    `${pkg}/__init__.py`
   );
   const committed = JSON.parse(git('show', `${sha}:${notebook}`));
   expect(committed.cells[3].source.join('')).toBe(
