@@ -176,6 +176,8 @@ _new_event = object.__new__
 #: an event slot kept for a read inside a function until the function's locals are known
 _PENDING = Event("use", "", 0)
 
+#: the keywords of a call without any (most calls): one shared set
+_NO_KEYWORDS: frozenset[str | None] = frozenset()
 #: fields that never hold a node worth visiting (expression contexts, operators)
 _SKIP_FIELDS = frozenset(
     {"ctx", "op", "ops", "type_comment", "kind", "attr", "id", "arg", "module", "level", "is_async", "simple",
@@ -189,11 +191,20 @@ _LEAVES: frozenset[type] = frozenset(
 )
 
 
+class _Dispatch(dict[type, Callable[["_Collector", Any], None]]):
+    """Node type -> the collector's method for it (its ``visit_X``, else ``generic_visit``), filled on first use."""
+
+    def __missing__(self, cls: type) -> Callable[[_Collector, Any], None]:
+        method: Callable[[_Collector, Any], None] = getattr(_Collector, "visit_" + cls.__name__, _Collector.generic_visit)
+        self[cls] = method
+        return method
+
+
 class _Collector(ast.NodeVisitor):
     """Walks one top-level statement in evaluation order and records events."""
 
-    #: node type -> visit method, filled on first use (``NodeVisitor.visit`` does a getattr per node)
-    _dispatch: dict[type, Callable[[_Collector, Any], None] | None] = {}
+    #: ``NodeVisitor.visit`` does a getattr per node; one dict lookup instead, done inline by the hot visitors
+    _dispatch = _Dispatch()
 
     def __init__(self, stmt: Stmt) -> None:
         self.stmt = stmt
@@ -204,18 +215,7 @@ class _Collector(ast.NodeVisitor):
         self._functions = 0
 
     def visit(self, node: ast.AST) -> None:
-        cls = type(node)
-        if cls is ast.Name:  # a third of all nodes: skip the dispatch
-            self.visit_Name(node)  # type: ignore[arg-type]
-            return
-        try:
-            method = self._dispatch[cls]
-        except KeyError:
-            method = self._dispatch[cls] = getattr(type(self), "visit_" + cls.__name__, None)
-        if method is not None:
-            method(self, node)
-        else:
-            self.generic_visit(node)
+        self._dispatch[type(node)](self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
         # hot: runs for most nodes of every cell, on every keystroke
@@ -223,7 +223,7 @@ class _Collector(ast.NodeVisitor):
         fields = _CHILD_FIELDS.get(cls)
         if fields is None:
             fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
-        visit, leaves, AST = self.visit, _LEAVES, ast.AST
+        dispatch, leaves, AST = self._dispatch, _LEAVES, ast.AST
         for name in fields:
             value = getattr(node, name, None)
             if value is None:
@@ -233,29 +233,30 @@ class _Collector(ast.NodeVisitor):
                     # list items are nodes, None (dict ``**``, kw defaults) or names of Global/Nonlocal,
                     # which have their own visitors
                     if item is not None and type(item) not in leaves:
-                        visit(item)
+                        dispatch[type(item)](self, item)
             elif type(value) not in leaves and isinstance(value, AST):
-                visit(value)
+                dispatch[type(value)](self, value)
 
     # -- the commonest expressions, without generic_visit's field loop (same order as the fields) --
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        self.visit(node.value)
+        value = node.value
+        self._dispatch[type(value)](self, value)
 
     def visit_Call(self, node: ast.Call) -> None:
-        visit = self.visit
+        dispatch = self._dispatch
         func = node.func
-        visit(func)
+        dispatch[type(func)](self, func)
         for a in node.args:
-            visit(a)
+            dispatch[type(a)](self, a)
         for k in node.keywords:
-            visit(k.value)
+            dispatch[type(k.value)](self, k.value)
         parts: list[str] = []
         while type(func) is ast.Attribute:
             parts.append(func.attr)
             func = func.value
         if type(func) is ast.Name:
             bare = not node.args and not node.keywords
-            kw = frozenset(k.arg for k in node.keywords)
+            kw = frozenset(k.arg for k in node.keywords) if node.keywords else _NO_KEYWORDS
             self.stmt.calls.append((node.lineno, node.col_offset, func.id, tuple(reversed(parts)), bare, kw))
 
     def visit_Expr(self, node: ast.Expr) -> None:

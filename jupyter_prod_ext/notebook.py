@@ -432,6 +432,16 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 _IPYTHON_HINT = re.compile(
     r"^[ \t]*(?:[%!?,;/]|[A-Za-z_][\w ,()\[\]*.]*=[ \t]*[%!](?!=))|\?[ \t]*\r?$", re.MULTILINE
 )
+#: what is left of it for a source without ``%``, ``!`` or ``?`` (most cells): a line starting with ``,;/``
+_IPYTHON_HINT_REST = re.compile(r"^[ \t]*[,;/]", re.MULTILINE)
+
+
+def _may_be_ipython(source: str) -> bool:
+    """``_IPYTHON_HINT.search(source)`` as a yes/no: its cheap part alone when no ``%!?`` occurs."""
+    if "%" in source or "!" in source or "?" in source:
+        return _IPYTHON_HINT.search(source) is not None
+    return _IPYTHON_HINT_REST.search(source) is not None
+
 
 #: IPython's line magics and shell aliases (its defaults, see tests): the words automagic runs as ``%word``.
 LINE_MAGICS = frozenset(
@@ -719,7 +729,7 @@ def to_python(cell: Cell) -> CodeUnit:
     if source.lstrip("\r\n")[:1] in (" ", "\t"):
         # IPython's ``leading_indent`` cleanup: a cell indented as a whole runs (textwrap.dedent keeps lines)
         source = textwrap.dedent(source)
-    if _IPYTHON_HINT.search(source):
+    if _may_be_ipython(source):
         source = _ipython_to_python(source, unit)
     unit.python = source
     try:

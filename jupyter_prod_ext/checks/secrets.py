@@ -36,6 +36,21 @@ _TOKEN_PREFIXES = (
     "PRIVATE KEY", "eyJ", "://",
 )  # fmt: skip
 _TOKEN_PREFIX = re.compile("|".join(re.escape(p) for p in _TOKEN_PREFIXES) + "|(?i:aws_?secret)")
+_AWS_SECRET = re.compile("(?i:aws_?secret)")
+
+
+def _may_hold_token(text: str) -> bool:
+    """``_TOKEN_PREFIX.search(text)`` as a yes/no, in a third of its time (every cell and output, cold).
+
+    ``in`` per literal prefix; the case-insensitive ``aws_?secret`` only where the text has
+    ``ecret`` in some case (no other character folds to one of those letters).
+    """
+    for prefix in _TOKEN_PREFIXES:
+        if prefix in text:
+            return True
+    return "ecret" in text.lower() and _AWS_SECRET.search(text) is not None
+
+
 _SECRET_HINTS = re.compile("pass|secret|token|key|cred|pwd|auth|sig")
 _KINDS = {
     "aws": "an AWS access key id",
@@ -203,7 +218,7 @@ def _blank_data_uris(text: str) -> str:
 def scan_text(text: str, *, assignments: bool = True) -> Iterator[tuple[int, str, str]]:
     """(offset, kind, value) of every secret in ``text``."""
     text = _blank_data_uris(text)
-    if _TOKEN_PREFIX.search(text):
+    if _may_hold_token(text):
         for m in _TOKENS.finditer(text):
             kind, value = _token_value(m)
             if value:
