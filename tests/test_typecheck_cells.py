@@ -101,10 +101,11 @@ def _findings(
     cells: Cells, ids: Sequence[str | None], project: Path, cache_root: Path, layout: str, backend: str = "daemon"
 ) -> list[tuple[object, ...]]:
     settings = TypecheckSettings(
-        backend=backend,  # type: ignore[arg-type]
+        backend="daemon" if backend == "daemon-client" else backend,  # type: ignore[arg-type]
         layout=layout,  # type: ignore[arg-type]
         cache_root=cache_root / f"{layout}-{backend}",
         daemon_idle_timeout=120,
+        daemon_ipc=backend != "daemon-client",  # the daemon through its own client process
     )
     result = typecheck_cells(cells, project, load_config(project), name="nb.ipynb", settings=settings, cell_ids=ids)
     assert result.ran, result.message
@@ -167,6 +168,56 @@ def test_edit_sequence_keeps_both_layouts_equal(places: tuple[Path, Path], backe
         assert _findings(cells, cell_ids, project, cache_root, "cells", backend) == reference, what
         assert reference != previous, f"{what}: the step changes nothing, it tests nothing"
         previous = reference
+
+
+#: a cell each whose module has a finding only mypy's whole-module pass gives, all reading `a`
+WHOLE_MODULE_CELLS = [
+    "a = 1",
+    "print(a)\nprint(u1)\nu1 = 1",
+    "print(a)\nif a:\n    w = 1\nprint(w)",
+    "b: int = a  # type: ignore[assignment]",
+    "c: str = a  # type: ignore",
+    "d = a",
+]
+
+
+def _structural_edits() -> Iterator[tuple[str, list[str], list[str]]]:
+    """Each structural step rewrites the headers of several cells that have whole-module findings."""
+    sources, ids = list(WHOLE_MODULE_CELLS), [f"w{i}" for i in range(len(WHOLE_MODULE_CELLS))]
+    yield "start", list(sources), list(ids)
+    sources.insert(1, "a = 2")
+    ids.insert(1, "new")
+    yield "insert a cell every later cell reads from", list(sources), list(ids)
+    sources.insert(4, sources.pop(1))
+    ids.insert(4, ids.pop(1))
+    yield "move it between them", list(sources), list(ids)
+    del sources[4], ids[4]
+    yield "delete it", list(sources), list(ids)
+    sources[-1] = "d = a + 1"
+    yield "edit a cell elsewhere", list(sources), list(ids)
+
+
+@pytest.mark.parametrize("backend", ["daemon", "daemon-client"])
+def test_structural_changes_keep_whole_module_findings(places: tuple[Path, Path], backend: str) -> None:
+    """dmypy's fine-grained update gives only the module it updates last its whole-module pass.
+
+    An insert, a move and a delete rewrite the headers of several cells at once; each of their
+    modules must still have its used-before-def, possibly-undefined, unused-ignore and
+    ignore-without-code findings, then and after a later edit elsewhere (over the daemon's socket and
+    through its client process alike).
+    """
+    project, cache_root = places
+    (project / "pyproject.toml").write_text(
+        "[tool.mypy]\nwarn_unused_ignores = true\n"
+        "enable_error_code = ['possibly-undefined', 'ignore-without-code']\n",
+        encoding="utf-8",
+    )
+    whole = {"used-before-def", "possibly-undefined", "unused-ignore", "ignore-without-code"}
+    for what, sources, ids in _structural_edits():
+        cells, cell_ids = _notebook_cells(sources, ids)
+        reference = _findings(cells, cell_ids, project, cache_root, "module")
+        assert {f[4] for f in reference} >= whole, what  # the comparison means something
+        assert _findings(cells, cell_ids, project, cache_root, "cells", backend) == reference, what
 
 
 def test_real_notebooks_agree(places: tuple[Path, Path]) -> None:

@@ -39,7 +39,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +48,8 @@ from ..config import ProjectConfig
 from .cells import MODULE_PREFIX, CellChain, ChainModule, build_cell_chain
 from .daemon import (
     _BUSY,
+    MypyRun,
+    Rewritten,
     _Busy,
     _cache_path,
     _cache_problem,
@@ -77,9 +79,16 @@ from .settings import VirtualModule as VirtualModule
 from .virtual import build_virtual_module as build_virtual_module
 from .virtual import write_if_changed as write_if_changed
 
+#: findings of the modules the daemon was made to read whole again, by module file (daemon.MypyRun.whole)
+Whole = Mapping[Path, list[TypeErrorItem]]
 
-def _same(items: list[TypeErrorItem]) -> list[TypeErrorItem]:
+
+def _same(items: list[TypeErrorItem], _whole: Whole) -> list[TypeErrorItem]:
     return items
+
+
+def _nothing() -> list[Path]:
+    return []
 
 
 @dataclass
@@ -88,43 +97,52 @@ class _Plan:
 
     targets: list[Path]
     mapper: _Mapper
-    #: writes the generated files (under the project's lock); nothing for a file of the project
-    write: Callable[[], object] = lambda: None
+    #: writes the generated files (under the project's lock), answers those it rewrote; nothing for a
+    #: file of the project
+    write: Callable[[], Sequence[Path]] = _nothing
     skipped_cells: list[int] = field(default_factory=list)
     #: the findings once mypy ran, amended (the cell layout keeps dmypy's whole-module findings)
-    after: Callable[[list[TypeErrorItem]], list[TypeErrorItem]] = _same
+    after: Callable[[list[TypeErrorItem], Whole], list[TypeErrorItem]] = _same
+    #: writes a generated file again with the same code (see daemon.Rewritten)
+    again: Callable[[Path], object] = lambda _path: None
 
 
-def _check(plan: _Plan, project_root: Path, config: ProjectConfig, settings: TypecheckSettings, cache_dir: Path) -> tuple[bool, list[TypeErrorItem], str | None]:
+def _mypy_run(
+    plan: _Plan, rewritten: Sequence[Path], root: Path, config: ProjectConfig, settings: TypecheckSettings, cache: Path
+) -> MypyRun | str:
+    """mypy on the plan's targets, or why it could not run (one line)."""
+    timeout = config.typecheck_timeout or settings.timeout
+    try:
+        return _run_mypy(plan.targets, root, config, settings, cache, Rewritten(rewritten, plan.again))
+    except _Missing as exc:
+        return f"The type check could not run: mypy is not available ({exc})."
+    except _Timeout:
+        return f"The type check could not run: mypy took longer than {timeout:g} s and was stopped."
+    except _Unresponsive as exc:
+        return (
+            f"The type check could not run: mypy did not answer within {exc.waited:g} s last time; "
+            f"it is tried again in {max(exc.retry_in, 1):.0f} s or with a longer typecheck-timeout."
+        )
+
+
+def _check(
+    plan: _Plan, rewritten: Sequence[Path], root: Path, config: ProjectConfig, settings: TypecheckSettings, cache: Path
+) -> tuple[bool, list[TypeErrorItem], str | None]:
     """Run mypy on the plan's targets and map its messages; a tool problem is a one-line message."""
     if not plan.targets:  # every cell left out (syntax errors): nothing for mypy to read
         return True, [], None
-    timeout = config.typecheck_timeout or settings.timeout
-    try:
-        rc, out, err = _run_mypy(plan.targets, project_root, config, settings, cache_dir)
-    except _Missing as exc:
-        return False, [], f"The type check could not run: mypy is not available ({exc})."
-    except _Timeout:
-        return (
-            False,
-            [],
-            f"The type check could not run: mypy took longer than {timeout:g} s and was stopped.",
-        )
-    except _Unresponsive as exc:
-        return (
-            False,
-            [],
-            f"The type check could not run: mypy did not answer within {exc.waited:g} s last time; "
-            f"it is tried again in {max(exc.retry_in, 1):.0f} s or with a longer typecheck-timeout.",
-        )
-    raws = _parse(out)
-    if rc not in (0, 1) and not raws:
-        return False, [], "The type check could not run: " + _failure_reason(rc, out, err)
-    if rc == 1 and not raws:
+    run = _mypy_run(plan, rewritten, root, config, settings, cache)
+    if isinstance(run, str):
+        return False, [], run
+    raws = _parse(run.out)
+    if run.rc not in (0, 1) and not raws:
+        return False, [], "The type check could not run: " + _failure_reason(run.rc, run.out, run.err)
+    if run.rc == 1 and not raws:
         # e.g. "No module named mypy": exit 1 without a single message
-        return False, [], "The type check could not run: " + _failure_reason(rc, out, err)
+        return False, [], "The type check could not run: " + _failure_reason(run.rc, run.out, run.err)
     items = [item for raw in raws if raw.code not in IGNORED_CODES for item in plan.mapper(raw)]
-    return True, items, None
+    whole = {path: [item for raw in _parse(out) for item in plan.mapper(raw)] for path, out in run.whole}
+    return True, plan.after(items, whole), None
 
 
 def _run_plan(
@@ -141,10 +159,8 @@ def _run_plan(
         plan = plan_for(cache_dir)
         skipped = plan.skipped_cells
         with _project_lock(cache_dir, timeout):
-            plan.write()
-            ran, items, message = _check(plan, project_root, config, settings, cache_dir)
-            if ran:
-                items = plan.after(items)
+            rewritten = plan.write()
+            ran, items, message = _check(plan, rewritten, project_root, config, settings, cache_dir)
     except _Busy:
         ran, items, message = False, [], _BUSY
     except OSError as exc:
@@ -160,7 +176,7 @@ def _module_plan(cells: Sequence[tuple[int, str]], cache_dir: Path, digest: str,
     return _Plan(
         [target],
         cells_mapper({target: module.line_map}, project_root),
-        lambda: write_if_changed(target, module.text, durable=False),
+        lambda: [target] if write_if_changed(target, module.text, durable=False) else [],
         module.skipped_cells,
     )
 
@@ -170,11 +186,32 @@ def _module_plan(cells: Sequence[tuple[int, str]], cache_dir: Path, digest: str,
 _STALE_SECONDS = 2.0
 
 
-def _write_modules(folder: Path, texts: dict[Path, str]) -> None:
-    """Write the chain's modules that changed (each on its own mtime rule) and drop stale ones."""
+def _holds(path: Path, text: str) -> bool:
+    """Whether the module file holds ``text``, or the same with one more trailing blank line
+    (:func:`_write_again`)."""
+    try:
+        return path.read_text(encoding="utf-8") in (text, text + "\n")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _write_again(path: Path, text: str) -> None:
+    """The module with one trailing blank line more or less than the file holds: the same code and line
+    map in other bytes, which the mypy daemon reads whole again (daemon.Rewritten)."""
+    try:
+        again = text if path.read_text(encoding="utf-8") != text else text + "\n"
+    except (OSError, UnicodeDecodeError):
+        again = text
+    write_if_changed(path, again, durable=False)
+
+
+def _write_modules(folder: Path, texts: dict[Path, str]) -> list[Path]:
+    """Write the chain's modules that changed (each on its own mtime rule), drop stale ones, answer the
+    ones written."""
     folder.mkdir(exist_ok=True)
-    for path, text in texts.items():
-        write_if_changed(path, text, durable=False)
+    written = [path for path, text in texts.items() if not _holds(path, text)]
+    for path in written:
+        write_if_changed(path, texts[path], durable=False)
     horizon = time.time() - _STALE_SECONDS
     with os.scandir(folder) as entries:
         stale = [
@@ -184,15 +221,16 @@ def _write_modules(folder: Path, texts: dict[Path, str]) -> None:
         ]
     for path in stale:
         path.unlink(missing_ok=True)
+    return written
 
 
 #: codes mypy computes only when it reads a module whole. dmypy's fine-grained update re-checks the
 #: top level of every module that had errors last time (and of modules whose names changed) without
 #: that pass (mypy/server/update.py ``reprocess_nodes``), which drops these findings from an unchanged
-#: cell's module. They depend on the module's own text, so they are remembered per module text.
-#: Known gaps (the one-shot ``mypy`` backend has neither): a module rewritten in the same update as
-#: others (a moved, inserted or deleted cell changes several headers) that had errors before can
-#: still lose them until its text changes again; and whether a ``# type: ignore`` is unused depends
+#: cell's module. They depend on the module's own text, so they are remembered per module text. Of
+#: several modules rewritten at once (a moved, inserted or deleted cell changes several headers) one
+#: update keeps them for one module only: each is then read whole again alone (daemon._whole_passes).
+#: Known gap (the one-shot ``mypy`` backend has none): whether a ``# type: ignore`` is unused depends
 #: on other cells, so after an edit elsewhere that finding is the one from the module's last rewrite.
 WHOLE_MODULE_CODES = frozenset({"used-before-def", "possibly-undefined", "unused-ignore", "ignore-without-code"})
 #: in a notebook's module folder: module name -> [hash of its text, its whole-module findings]; a file,
@@ -226,22 +264,35 @@ def _kept_item(row: list[object], where: tuple[int, int]) -> TypeErrorItem | Non
     )
 
 
-def _keep_whole_module_findings(
-    folder: Path, modules: Sequence[ChainModule], items: list[TypeErrorItem]
-) -> list[TypeErrorItem]:
-    """Whole-module findings of a module whose text did not change come from when it last did."""
-    module_of = {w[0]: m.name for m in modules for w in m.line_map if w is not None}
+def _whole_rows(items: Sequence[TypeErrorItem], module_of: Mapping[int, str]) -> dict[str, _Kept]:
+    """The whole-module findings among ``items``, as rows by module name."""
     found: dict[str, _Kept] = {}
     for item in items:
         if item.code in WHOLE_MODULE_CODES and item.cell is not None:
             row: list[object] = [item.module_line, item.column, item.severity, item.code, item.message, item.hint]
             found.setdefault(module_of.get(item.cell, ""), []).append(row)
+    return found
+
+
+def _keep_whole_module_findings(
+    folder: Path, modules: Sequence[ChainModule], items: list[TypeErrorItem], whole: Whole
+) -> list[TypeErrorItem]:
+    """Whole-module findings of a module whose text did not change come from when it last did; those of
+    a module the daemon read whole again alone (``whole``) from that pass."""
+    module_of = {w[0]: m.name for m in modules for w in m.line_map if w is not None}
+    found = _whole_rows(items, module_of)
+    passes = {path.stem: _whole_rows(found_again, module_of).get(path.stem, []) for path, found_again in whole.items()}
     before = _read_kept(folder / WHOLE_MODULE_FILE)
     now: dict[str, tuple[str, _Kept]] = {}
     for m in modules:
         digest = hashlib.sha1(m.text.encode("utf-8", "surrogatepass")).hexdigest()
         kept_before = before.get(m.name)
-        now[m.name] = kept_before if kept_before and kept_before[0] == digest else (digest, found.get(m.name, []))
+        if m.name in passes:
+            now[m.name] = (digest, passes[m.name])
+        elif kept_before and kept_before[0] == digest:
+            now[m.name] = kept_before
+        else:
+            now[m.name] = (digest, found.get(m.name, []))
     atomic_write_text(folder / WHOLE_MODULE_FILE, json.dumps(now), durable=False)
     kept = [i for i in items if i.code not in WHOLE_MODULE_CODES or i.cell is None]
     for module in modules:
@@ -272,9 +323,10 @@ def _cells_plan(
         cells_mapper(line_maps, project_root),
         lambda: _write_modules(folder, texts),
         chain.skipped_cells,
-        lambda items: _with_early_reads(
-            _keep_whole_module_findings(folder, chain.modules, items) if backend == "daemon" else items, chain
+        lambda items, whole: _with_early_reads(
+            _keep_whole_module_findings(folder, chain.modules, items, whole) if backend == "daemon" else items, chain
         ),
+        lambda path: _write_again(path, texts[path]),
     )
 
 

@@ -12,8 +12,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from ..config import ProjectConfig
 from ..errors import ToolError
@@ -218,14 +219,11 @@ def _stop_daemon_now(status_file: Path) -> None:
     one request at a time, so the newer check would otherwise wait for the stuck one. The next
     ``dmypy run`` finds the daemon dead and starts another.
     """
-    try:
-        pid = json.loads(status_file.read_text(encoding="utf-8"))["pid"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    if isinstance(pid, int) and pid > 1:
-        kill_group_id(pid)  # the daemon leads a session of its own (dmypy daemonizes)
+    status = _status(status_file)
+    if status is not None:
+        kill_group_id(status[0])  # the daemon leads a session of its own (dmypy daemonizes)
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
+            os.kill(status[0], signal.SIGKILL)
 
 
 def shutdown_workers() -> None:
@@ -239,43 +237,39 @@ def shutdown_workers() -> None:
 atexit.register(shutdown_workers)
 
 
-def _ipc_run(status_file: Path, args: list[str], timeout: float) -> tuple[int, str, str] | None:
-    """``dmypy run`` without the client process: the same request over the daemon's socket.
+def _status(status_file: Path) -> tuple[int, str] | None:
+    """The daemon's pid and IPC connection name from its status file, if it is still running."""
+    try:
+        data = json.loads(status_file.read_text(encoding="utf-8"))
+        pid, name = data["pid"], data["connection_name"]
+        if not isinstance(pid, int) or pid <= 1 or not isinstance(name, str):
+            return None
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid, name
+
+
+def _ipc_request(status_file: Path, request: dict[str, object], timeout: float) -> tuple[int, str, str] | None:
+    """A ``dmypy`` command without the client process: the same request over the daemon's socket.
 
     Saves a Python start-up per check. Returns None whenever the client
     process should handle it instead: no daemon yet, a restart is needed (options,
     plugins or mypy version changed), or this mypy's IPC helpers are not importable.
     Never used for ``mypy.api``: nothing here touches this process's stdout.
     """
-    if not status_file.is_file():
+    status = _status(status_file)
+    if status is None:
         return None
     try:
         from mypy.dmypy_util import receive, send
         from mypy.ipc import IPCClient, IPCException
-        from mypy.version import __version__ as mypy_version
     except ImportError:
         return None
-    try:
-        data = json.loads(status_file.read_text(encoding="utf-8"))
-        name = data["connection_name"]
-        pid = data["pid"]
-        if not isinstance(name, str) or not isinstance(pid, int):
-            return None
-        os.kill(pid, 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    request = {
-        "command": "run",
-        "version": mypy_version,
-        "args": args,
-        "export_types": False,
-        "is_tty": False,
-        "terminal_width": 80,
-    }
     response: dict[str, object] = {}
     try:
-        with IPCClient(name, timeout) as client:
-            send(client, request)
+        with IPCClient(status[1], timeout) as client:
+            send(client, {**request, "is_tty": False, "terminal_width": 80})
             final = False
             while not final:
                 response = receive(client)
@@ -286,15 +280,52 @@ def _ipc_run(status_file: Path, args: list[str], timeout: float) -> tuple[int, s
         return None
     if "restart" in response or "error" in response:
         return None
-    out, err, status = response.get("out"), response.get("err"), response.get("status")
-    if not isinstance(out, str) or not isinstance(err, str) or not isinstance(status, int):
+    out, err, code = response.get("out"), response.get("err"), response.get("status")
+    if not isinstance(out, str) or not isinstance(err, str) or not isinstance(code, int):
         return None
-    return status, out, err
+    return code, out, err
+
+
+def _ipc_run(status_file: Path, args: list[str], timeout: float) -> tuple[int, str, str] | None:
+    """``dmypy run`` over the daemon's socket (see :func:`_ipc_request`)."""
+    try:
+        from mypy.version import __version__ as mypy_version
+    except ImportError:
+        return None
+    request: dict[str, object] = {"command": "run", "version": mypy_version, "args": args, "export_types": False}
+    return _ipc_request(status_file, request, timeout)
+
+
+class MypyRun(NamedTuple):
+    """What mypy answered; with the daemon, also each module it was made to read whole again."""
+
+    rc: int
+    out: str
+    err: str
+    #: (module file, dmypy's answer right after it re-read that module alone): see :func:`_whole_passes`
+    whole: tuple[tuple[Path, str], ...] = ()
+
+
+class Rewritten(NamedTuple):
+    """The generated modules this check rewrote, and how to rewrite one again with the same code."""
+
+    paths: Sequence[Path] = ()
+    #: writes the module again, different in bytes only (another trailing blank line), so dmypy re-reads it
+    again: Callable[[Path], object] = lambda _path: None
+
+
+#: most rewritten modules given a whole-module pass each on a warm daemon; more start a fresh one
+MAX_WHOLE_PASSES = 16
 
 
 def _run_mypy(
-    targets: Sequence[Path], project_root: Path, config: ProjectConfig, settings: TypecheckSettings, cache_dir: Path
-) -> tuple[int, str, str]:
+    targets: Sequence[Path],
+    project_root: Path,
+    config: ProjectConfig,
+    settings: TypecheckSettings,
+    cache_dir: Path,
+    rewritten: Rewritten | None = None,
+) -> MypyRun:
     """mypy on ``targets``. A cancelled check (a newer one replaced it) stops a one-shot mypy at once;
     the warm daemon's run is stopped (the daemon killed) only once it has run ``settings.cancel_grace``
     seconds.
@@ -303,20 +334,24 @@ def _run_mypy(
     be cancelled in turn. A run within its grace finishes (the lane drops its answer) and the newer check
     re-checks incrementally on the same daemon; a stuck one (a pathological plugin) is still stopped.
     """
+    env = _env(project_root)
+    timeout = config.typecheck_timeout or settings.timeout
+    json_output = _supports_json(settings, env, project_root, timeout)
+    flags = _flags(cache_dir, config, json_output, settings, project_root)
+    files = [str(t) for t in targets]
     if settings.backend == "mypy":
-        return _run_backend(targets, project_root, config, settings, cache_dir)
-    with stopped_after(settings.cancel_grace, lambda: _stop_daemon_now(cache_dir / "dmypy.json")):
-        return _run_backend(targets, project_root, config, settings, cache_dir)
+        argv = [*settings.mypy_argv(), *flags, *files]
+        return MypyRun(*_run(argv, cwd=project_root, env=env, timeout=timeout, memory_bytes=settings.memory_bytes))
+    daemon = _Daemon(settings.dmypy_argv(), cache_dir / "dmypy.json", project_root, env, timeout, settings)
+    with stopped_after(settings.cancel_grace, lambda: _stop_daemon_now(daemon.status)):
+        return _run_daemon(daemon, flags, files, rewritten or Rewritten())
 
 
-def _many_new_files(status: Path, files: Sequence[str]) -> bool:
-    """Whether a fresh daemon checks ``files`` sooner than the running one would.
+def _file_set_change(status: Path, files: Sequence[str]) -> tuple[int, int] | None:
+    """How many of ``files`` the daemon did not check last time, and how many it checked are gone.
 
-    dmypy adds or drops modules one update at a time, each paying for the whole graph: another
-    notebook's thousand cell modules took 50 s that way, a fresh daemon's first build 10 s. So a
-    change of more than a tenth of the files (at least 32) starts afresh; an inserted cell does not.
     The files the daemon checked last are kept next to its status file (a large notebook is checked
-    in a one-shot child process, see checks/isolated.py).
+    in a one-shot child process, see checks/isolated.py); None when there is no record.
     """
     record = status.with_name("dmypy.files")
     try:
@@ -326,74 +361,119 @@ def _many_new_files(status: Path, files: Sequence[str]) -> bool:
     now = frozenset(files)
     if before != now:
         record.write_text(json.dumps(sorted(now)), encoding="utf-8")
-    return before is not None and len(before ^ now) > max(32, len(now) // 10)
+    return None if before is None else (len(now - before), len(before - now))
 
 
-def _run_backend(
-    targets: Sequence[Path], project_root: Path, config: ProjectConfig, settings: TypecheckSettings, cache_dir: Path
-) -> tuple[int, str, str]:
-    env = _env(project_root)
-    files = [str(t) for t in targets]
-    timeout = config.typecheck_timeout or settings.timeout
-    flags = _flags(cache_dir, config, _supports_json(settings, env, project_root, timeout), settings, project_root)
-    if settings.backend == "mypy":
-        return _run(
-            [*settings.mypy_argv(), *flags, *files],
-            cwd=project_root,
-            env=env,
-            timeout=timeout,
-            memory_bytes=settings.memory_bytes,
-        )
-    argv = settings.dmypy_argv()
-    status = cache_dir / "dmypy.json"
-    sidecar = cache_dir / "dmypy.key"
-    key = _daemon_key(argv, project_root, env)
+def _many_new_files(change: tuple[int, int] | None, files: Sequence[str]) -> bool:
+    """Whether a fresh daemon checks ``files`` sooner than the running one would.
+
+    dmypy adds or drops modules one update at a time, each paying for the whole graph: another
+    notebook's thousand cell modules took 50 s that way, a fresh daemon's first build 10 s. So a
+    change of more than a tenth of the files (at least 32) starts afresh; an inserted cell does not.
+    """
+    return change is not None and sum(change) > max(32, len(files) // 10)
+
+
+def _run_daemon(daemon: _Daemon, flags: list[str], files: list[str], rewritten: Rewritten) -> MypyRun:
+    """``dmypy run`` on a daemon for these settings (restarted when it would be slower), then the
+    whole-module passes a change of several modules at once needs (:func:`_whole_passes`)."""
+    key = _daemon_key(daemon.argv, daemon.cwd, daemon.env)
     try:
-        previous = sidecar.read_text(encoding="utf-8")
+        previous = daemon.sidecar.read_text(encoding="utf-8")
     except OSError:
         previous = None
+    change = _file_set_change(daemon.status, files)
+    several = len(rewritten.paths) + (change[1] if change else 0) >= 2 and bool(rewritten.paths)
     if previous != key:
-        _kill_daemon(status, argv, project_root, env)
-        sidecar.write_text(key, encoding="utf-8")
-    elif _many_new_files(status, files):
-        _kill_daemon(status, argv, project_root, env)
-    run_argv = [
-        *argv,
-        "--status-file",
-        str(status),
-        "run",
-        "--timeout",
-        str(settings.daemon_idle_timeout),
-        "--log-file",
-        str(cache_dir / "dmypy.log"),
-        "--",
-        *flags,
-        *files,
-    ]
-    with _daemons_guard:
-        _daemons[str(status)] = (argv, project_root, env)
-    if settings.daemon_ipc and previous == key:
+        daemon.kill()
+        daemon.sidecar.write_text(key, encoding="utf-8")
+    elif _many_new_files(change, files) or (several and len(rewritten.paths) > MAX_WHOLE_PASSES):
+        daemon.kill()
+    warm = previous == key and _status(daemon.status) is not None
+    ran = MypyRun(*daemon.run(flags, files, ipc=previous == key))
+    if not (warm and several):
+        return ran
+    return ran._replace(whole=_whole_passes(daemon, rewritten))
+
+
+def _whole_passes(daemon: _Daemon, rewritten: Rewritten) -> tuple[tuple[Path, str], ...]:
+    """Each rewritten module read whole again by the daemon, alone, for its whole-module findings.
+
+    Why: a fine-grained update (mypy/server/update.py ``FineGrainedBuildManager.update``) handles the
+    changed modules one at a time, and ``update_module`` starts each with ``manager.errors.reset()``:
+    the errors of the modules updated before it are dropped. At the end it re-checks every target that
+    had errors (``previous_targets_with_errors``: module top levels and functions) through
+    ``reprocess_nodes``, which runs the type checker's passes on those nodes only, never the
+    whole-module passes ``update_module_isolated`` runs on a module it reads (used-before-def,
+    possibly-undefined, unused-ignore, ignore-without-code). So of the modules one update changed only
+    the last keeps those findings (and with imports followed, dmypy_server.py
+    ``fine_grained_increment_follow_imports`` runs deletions as an update of their own after it, so
+    none). The daemon reads again only a file whose size, mtime or hash changed, so each module is
+    written again with another trailing blank line (the same code and line map) and re-checked alone:
+    it is then the only module of its update.
+    """
+    passes = []
+    for path in rewritten.paths:
+        rewritten.again(path)
+        rc, out, _ = daemon.recheck()
+        if rc in (0, 1):  # else that module keeps what the run found (the daemon restarts next time)
+            passes.append((path, out))
+    return tuple(passes)
+
+
+class _Daemon:
+    """One project's mypy daemon: its client command, status file and environment."""
+
+    def __init__(
+        self, argv: list[str], status: Path, cwd: Path, env: dict[str, str], timeout: float, settings: TypecheckSettings
+    ) -> None:
+        self.argv, self.status, self.cwd, self.env, self.timeout = argv, status, cwd, env, timeout
+        self.sidecar = status.with_name("dmypy.key")
+        self.settings = settings
+
+    def kill(self) -> None:
+        _kill_daemon(self.status, self.argv, self.cwd, self.env)
+
+    def _client(self, args: list[str]) -> tuple[int, str, str]:
+        """The dmypy client process (starts the daemon when needed); a timed-out daemon is killed."""
+        with _daemons_guard:
+            _daemons[str(self.status)] = (self.argv, self.cwd, self.env)
+        argv = [*self.argv, "--status-file", str(self.status), *args]
         try:
-            fast = _ipc_run(status, [*flags, *files], timeout)
+            return _run(argv, cwd=self.cwd, env=self.env, timeout=self.timeout, memory_bytes=self.settings.memory_bytes)
         except _Timeout:
-            _kill_daemon(status, argv, project_root, env)
+            # The daemon may still be busy with the request: start afresh next time.
+            self.kill()
             raise
+
+    def _ipc(self, call: Callable[[], tuple[int, str, str] | None]) -> tuple[int, str, str] | None:
+        if not self.settings.daemon_ipc:
+            return None
+        with _daemons_guard:
+            _daemons[str(self.status)] = (self.argv, self.cwd, self.env)
+        try:
+            return call()
+        except _Timeout:
+            self.kill()
+            raise
+
+    def run(self, flags: list[str], files: list[str], *, ipc: bool) -> tuple[int, str, str]:
+        """``dmypy run``: over the socket when the daemon runs with these settings, else the client;
+        a crashed or unreachable daemon is restarted once."""
+        fast = self._ipc(lambda: _ipc_run(self.status, [*flags, *files], self.timeout)) if ipc else None
         if fast is not None:
             return fast
-    try:
-        rc, out, err = _run(run_argv, cwd=project_root, env=env, timeout=timeout, memory_bytes=settings.memory_bytes)
-    except _Timeout:
-        # The daemon may still be busy with the request: start afresh next time.
-        _kill_daemon(status, argv, project_root, env)
-        raise
-    if rc not in (0, 1) and not _has_messages(out):
-        # Crashed or unreachable daemon: one restart, then give up.
-        _kill_daemon(status, argv, project_root, env)
-        with _daemons_guard:
-            _daemons[str(status)] = (argv, project_root, env)
-        try:
-            rc, out, err = _run(run_argv, cwd=project_root, env=env, timeout=timeout, memory_bytes=settings.memory_bytes)
-        except _Timeout:
-            _kill_daemon(status, argv, project_root, env)
-            raise
-    return rc, out, err
+        log = str(self.status.with_name("dmypy.log"))
+        args = ["run", "--timeout", str(self.settings.daemon_idle_timeout), "--log-file", log, "--", *flags, *files]
+        rc, out, err = self._client(args)
+        if rc not in (0, 1) and not _has_messages(out):
+            self.kill()
+            rc, out, err = self._client(args)
+        return rc, out, err
+
+    def recheck(self) -> tuple[int, str, str]:
+        """``dmypy recheck``: the files of the last run again, those whose size, mtime or hash changed
+        read anew. Not ``--update FILE``: the daemon refuses it when it follows imports (mypy's default)."""
+        request: dict[str, object] = {"command": "recheck", "export_types": False}
+        fast = self._ipc(lambda: _ipc_request(self.status, request, self.timeout))
+        return fast if fast is not None else self._client(["recheck"])
