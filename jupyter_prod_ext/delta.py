@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import re
+import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .errors import InputError, NotebookError
 from .lru import LockedLRU
 from .notebook import Notebook, notebook_from_dict, source_hash
+from .wire import FindingDict, FindingsDeltaItem, ReportDeltaDict, ReportDict
 
 #: what the store keeps (sources and outputs)
 STORE_ITEMS = 200_000
@@ -262,6 +265,125 @@ def _from_previous(prev: _Previous, delta: Any, store: DeltaStore, path: str) ->
         # the id as the whole notebook gave it (a repeated id is kept on its first cell only)
         out[i] = dataclasses.replace(cell, index=i, cell_id=prev.notebook.cells[i].cell_id)
     return dataclasses.replace(prev.notebook, path=path, cells=out, _units=None, _code=None)
+
+
+# ---------------------------------------------------------------------------
+# The answer as a delta: the findings against the report the client holds
+#
+# A keystroke changes a cell's findings, or none; the full answer (at 1000 cells about 1,000
+# findings, 320 KB of JSON) was built, encoded, sent, parsed and rendered on each one.
+
+#: reports kept per notebook: the last, and the one before it (the base of a request sent before the
+#: last answer arrived: two checks in flight, e.g. a keystroke's and a save's)
+REPORTS_KEPT = 2
+#: notebooks whose reports are kept, and about how much memory they hold (a finding's dict is mostly
+#: shared with the notebook's session in checks/incremental.py)
+HELD_NOTEBOOKS = 16
+HELD_BYTES = 32 * 1024 * 1024
+_FINDING_BYTES = 512
+#: a report id: this process's prefix (an id from before a restart never matches) and a counter
+_ID_PREFIX = secrets.token_hex(4)
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class _Held:
+    report_id: str
+    findings: list[FindingDict]
+    waived: list[FindingDict]
+
+
+def _held_bytes(held: tuple[_Held, ...]) -> int:
+    return sum(256 + _FINDING_BYTES * (len(h.findings) + len(h.waived)) for h in held)
+
+
+def _key(f: FindingDict) -> tuple[Any, ...]:
+    return (f["check"], f["cell"], f["cell_id"], f["line"], f["message"])
+
+
+def findings_delta(base: list[FindingDict], new: list[FindingDict]) -> list[FindingsDeltaItem]:
+    """``new`` as ranges of ``base`` (``[start, stop]``) and the findings not in it, in order.
+
+    A finding of a cell the edit did not touch is usually the very dict of the last report (the
+    session keeps each finding's JSON), found by identity; else by a cheap key, then ``==``.
+    """
+    by_id = {id(f): i for i, f in enumerate(base)}
+    by_key: dict[tuple[Any, ...], list[int]] | None = None
+    out: list[FindingsDeltaItem] = []
+    for f in new:
+        i = by_id.get(id(f))
+        if i is None:
+            if by_key is None:
+                by_key = {}
+                for j, b in enumerate(base):
+                    by_key.setdefault(_key(b), []).append(j)
+            i = _take_equal(by_key.get(_key(f)), base, f)
+        if i is None:
+            out.append(f)
+            continue
+        last = out[-1] if out else None
+        if type(last) is list and last[1] == i:
+            last[1] = i + 1
+        else:
+            out.append([i, i + 1])
+    return out
+
+
+def _take_equal(candidates: list[int] | None, base: list[FindingDict], f: FindingDict) -> int | None:
+    """The first base position of a finding equal to ``f`` (then not offered again), or None."""
+    if not candidates:
+        return None
+    for n, j in enumerate(candidates):
+        if base[j] == f:
+            del candidates[n]
+            return j
+    return None
+
+
+def apply_findings_delta(base: list[FindingDict], delta: list[Any]) -> list[FindingDict]:
+    """The list a delta describes (the client's side, as src/delta.ts does it); InputError on a bad range."""
+    out: list[FindingDict] = []
+    for item in delta:
+        if isinstance(item, list):
+            start, stop = item
+            if not 0 <= start < stop <= len(base):
+                raise InputError(f"findings delta range {item} is outside the base report's {len(base)} findings.")
+            out.extend(base[start:stop])
+        else:
+            out.append(item)
+    return out
+
+
+class HeldReports:
+    """The last reports answered for each editor's notebook, so that the next answer can be a delta."""
+
+    def __init__(self, max_items: int = HELD_NOTEBOOKS, max_bytes: int = HELD_BYTES) -> None:
+        self._lru: LockedLRU[str, tuple[_Held, ...]] = LockedLRU(max_bytes=max_bytes, sizeof=_held_bytes)
+        self.max_items = max_items
+
+    def __len__(self) -> int:
+        return len(self._lru)
+
+    def clear(self) -> None:
+        self._lru.clear()
+
+    def answer(self, key: str, report: ReportDict, base: str | None) -> ReportDict | ReportDeltaDict:
+        """``report`` with its new id, kept under ``key``: as a delta against ``base`` when that is held."""
+        held = self._lru.get(key) or ()
+        report_id = f"{_ID_PREFIX}-{next(_ids)}"
+        self._lru.put(key, (_Held(report_id, report["findings"], report["waived"]), *held)[:REPORTS_KEPT], self.max_items)
+        old = next((h for h in held if h.report_id == base), None) if base else None
+        if old is None:
+            return cast(ReportDict, {**report, "report_id": report_id})
+        return {
+            "path": report["path"],
+            "score": report["score"],
+            "summary": report["summary"],
+            "report_id": report_id,
+            "findings_base": old.report_id,
+            "findings_delta": findings_delta(old.findings, report["findings"]),
+            "waived_delta": findings_delta(old.waived, report["waived"]),
+        }
 
 
 # ---------------------------------------------------------------------------

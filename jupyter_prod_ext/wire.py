@@ -124,6 +124,29 @@ class ReportDict(TypedDict):
     findings: list[FindingDict]
     waived: list[FindingDict]
     summary: ReportSummary
+    #: names this report in the server (``POST check`` of the editor's notebook, sent or as a delta): the
+    #: next request's ``findings_base`` (absent from the CLI's reports and from checks of the file on disk)
+    report_id: NotRequired[str]
+
+
+#: an item of a findings delta: ``[start, stop]``, the base list's findings ``start`` to ``stop - 1`` kept,
+#: or a finding not in the base
+FindingsDeltaItem = list[int] | FindingDict
+
+
+class ReportDeltaDict(TypedDict):
+    """``POST check``'s answer when the request named (``findings_base``) one of the last two reports the
+    server answered for this notebook: the new ``findings`` and ``waived`` are that report's lists with each
+    delta replayed in order (ranges of the base list, new findings); everything else as in a full report."""
+
+    path: str
+    score: int
+    summary: ReportSummary
+    report_id: str
+    #: the report this delta applies to (the request's ``findings_base``)
+    findings_base: str
+    findings_delta: list[FindingsDeltaItem]
+    waived_delta: list[FindingsDeltaItem]
 
 
 class FileErrorDict(TypedDict):
@@ -155,6 +178,8 @@ class CheckRequest(TypedDict):
     select: NotRequired[Annotated[list[str] | None, Wire(expect="a list of check ids")]]
     #: never report these check ids or families
     ignore: NotRequired[Annotated[list[str] | None, Wire(expect="a list of check ids")]]
+    #: the ``report_id`` of the report the client holds: the answer may then be a findings delta against it
+    findings_base: NotRequired[Annotated[str | None, Wire(expect="a report id (an answer's 'report_id')")]]
 
 
 class CheckListRow(TypedDict):
@@ -515,7 +540,7 @@ class VersionDict(TypedDict):
 
 #: route -> verb -> (request body or query, answer); the answer of an error is always :class:`ErrorBody`
 ROUTES: dict[str, dict[str, tuple[type | None, Any]]] = {
-    "check": {"POST": (CheckRequest, ReportDict | MissingAnswer)},
+    "check": {"POST": (CheckRequest, ReportDict | ReportDeltaDict | MissingAnswer)},
     "format": {"POST": (FormatRequest, FormatAnswerDict)},
     "promote": {"POST": (PromoteRequest, PromoteResultDict)},
     "commit": {"POST": (CommitRequest, CommitResultDict)},

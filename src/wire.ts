@@ -119,6 +119,7 @@ export interface IWireTypes {
   RefusalDict: IRefusal;
   RefusalReason: RefusalReason;
   ReplaceEdit: IReplaceEdit;
+  ReportDeltaDict: IReportDelta;
   ReportDict: IReport;
   ReportSummary: IReportSummary;
   RunInfo: IRunInfo;
@@ -178,6 +179,10 @@ export interface IReport {
   findings: IFinding[];
   waived: IFinding[];
   summary: IReportSummary;
+  /**
+   * names this report in the server (`POST check` of the editor's notebook, sent or as a delta): the next request's `findings_base` (absent from the CLI's reports and from checks of the file on disk)
+   */
+  report_id?: string;
 }
 export interface IFinding {
   check: string;
@@ -238,6 +243,10 @@ export interface ICheckRequest {
    * never report these check ids or families
    */
   ignore?: string[] | null;
+  /**
+   * the `report_id` of the report the client holds: the answer may then be a findings delta against it
+   */
+  findings_base?: string | null;
 }
 /**
  * `details` of a 409 `kind: "refused"` answer to `POST commit` (always these keys).
@@ -504,6 +513,21 @@ export interface IPulled {
   name: string;
   module: string;
   cell: number;
+}
+/**
+ * `POST check`'s answer when the request named (`findings_base`) one of the last two reports the server answered for this notebook: the new `findings` and `waived` are that report's lists with each delta replayed in order (ranges of the base list, new findings); everything else as in a full report.
+ */
+export interface IReportDelta {
+  path: string;
+  score: number;
+  summary: IReportSummary;
+  report_id: string;
+  /**
+   * the report this delta applies to (the request's `findings_base`)
+   */
+  findings_base: string;
+  findings_delta: (number[] | IFinding)[];
+  waived_delta: (number[] | IFinding)[];
 }
 export interface IRunInfo {
   /**

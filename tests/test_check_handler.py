@@ -40,7 +40,7 @@ async def test_checks_the_unsaved_content_not_the_disk(jp_fetch: Any, jp_root_di
     assert code == 200
     undefined = [f for f in report["findings"] if f["check"] == "undefined-name"]
     assert [(f["cell"], f["line"], f["cell_id"]) for f in undefined] == [(2, 1, edited["cells"][2]["id"])]
-    assert set(report) == {"path", "score", "findings", "waived", "summary"}
+    assert set(report) == {"path", "score", "findings", "waived", "summary", "report_id"}
     keys = {"check", "severity", "cell", "cell_id", "line", "message", "hint", "fix", "family", "commit_gate"}
     assert set(undefined[0]) == keys
     assert undefined[0]["family"] == "dataflow"

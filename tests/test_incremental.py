@@ -2,8 +2,9 @@
 
 Random edit sequences; after every edit the report computed with the warm caches from a delta
 request (what the server does on a keystroke: only unseen sources travel, evicted ones are sent
-again when the server asks) must equal the report computed from scratch, with empty caches,
-from the whole notebook.
+again when the server asks), and answered as a findings delta against the report the client holds
+(sometimes an older one: an answer the client dropped), must equal the report computed from
+scratch, with empty caches, from the whole notebook.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from hypothesis import strategies as st
 from jupyter_prod_ext.checks import incremental
 from jupyter_prod_ext.checks.api import check_notebook
 from jupyter_prod_ext.checks.incremental import last_run
-from jupyter_prod_ext.delta import DeltaNotebooks, DeltaStore, client_delta, sent_hashes
+from jupyter_prod_ext.delta import (
+    DeltaNotebooks,
+    DeltaStore,
+    HeldReports,
+    apply_findings_delta,
+    client_delta,
+    sent_hashes,
+)
 from jupyter_prod_ext.errors import InputError, NotebookError
 from jupyter_prod_ext.notebook import fresh_caches, notebook_from_dict, source_hash, unit_cache
 
@@ -147,8 +155,29 @@ class Client:
         self.store = store
         self.known: set[str] = set()
         self.notebooks = DeltaNotebooks()
+        self.held = HeldReports()
+        #: the last report the client applied (its base), and how many answers were deltas
+        self.base: dict[str, Any] | None = None
+        self.deltas = 0
 
-    def report(self, nb: dict[str, Any]) -> dict[str, Any]:
+    def report(self, nb: dict[str, Any], drop: bool = False) -> dict[str, Any]:
+        """The report the client shows after this request; ``drop``: the answer is not kept as its base
+        (overtaken by a newer one), so the next request names an older report."""
+        full = self._checked(nb)
+        base = self.base["report_id"] if self.base is not None else None
+        answer = json.loads(json.dumps(self.held.answer("nb.ipynb", full, base)))  # type: ignore[arg-type]
+        if "findings_delta" in answer:
+            assert self.base is not None and answer["findings_base"] == base
+            self.deltas += 1
+            answer["findings"] = apply_findings_delta(self.base["findings"], answer.pop("findings_delta"))
+            answer["waived"] = apply_findings_delta(self.base["waived"], answer.pop("waived_delta"))
+            del answer["findings_base"]
+        assert answer["report_id"] != base
+        if not drop:
+            self.base = answer
+        return {k: v for k, v in answer.items() if k != "report_id"}
+
+    def _checked(self, nb: dict[str, Any]) -> dict[str, Any]:
         delta = client_delta(nb, self.known)
         built, missing = self.notebooks.notebook("nb.ipynb", json.loads(json.dumps(delta)), self.store, "nb.ipynb")
         for fallback in (set(missing), self.known):  # the missing ones; if still short (a tiny store), all
@@ -166,23 +195,24 @@ class Client:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     start=st.lists(st.tuples(st.sampled_from(["code", "code", "markdown"]), st.sampled_from(SOURCES)), max_size=12),
-    steps=st.lists(st.tuples(edits, st.booleans()), min_size=1, max_size=12),
+    steps=st.lists(st.tuples(edits, st.booleans(), st.booleans()), min_size=1, max_size=12),
 )
 def test_incremental_report_equals_from_scratch(
-    start: list[tuple[str, str]], steps: list[tuple[tuple[Any, ...], bool]]
+    start: list[tuple[str, str]], steps: list[tuple[tuple[Any, ...], bool, bool]]
 ) -> None:
     nb = make_nb()
     nb["cells"] = [_cell(kind, src) for kind, src in start]
     client = Client(DeltaStore(max_items=8))  # small: evictions happen and are recovered from
     client.report(nb)  # warm the caches
-    for edit, evict in steps:
+    for edit, evict, drop in steps:
         apply(nb, edit)
         if evict:
             client.store.clear()
-        incremental = client.report(nb)
+        incremental = client.report(nb, drop)
         with fresh_caches():
             scratch = report(nb)
         assert json.dumps(incremental, sort_keys=True) == json.dumps(scratch, sort_keys=True), edit
+    assert client.deltas >= 1  # the first edit's answer is a delta against the warm-up's report
 
 
 def test_session_rechecks_only_what_an_edit_touches() -> None:

@@ -12,7 +12,7 @@ from tornado import web
 from ..checks.api import check_notebook, check_path
 from ..checks.isolated import check_path_isolated
 from ..checks.registry import CHECKS
-from ..delta import DeltaNotebooks, DeltaStore, notebook_from_delta
+from ..delta import DeltaNotebooks, DeltaStore, HeldReports, notebook_from_delta
 from ..wire import CheckRequest
 from .base import ProdHandler, json_errors
 
@@ -20,6 +20,8 @@ from .base import ProdHandler, json_errors
 DELTA_STORE = DeltaStore()
 #: the last notebook each editor's delta built (bounded: see DeltaNotebooks)
 DELTA_NOTEBOOKS = DeltaNotebooks()
+#: the last reports answered for each editor's notebook: the bases of findings deltas (bounded: see HeldReports)
+HELD_REPORTS = HeldReports()
 
 
 def fast_only(checks: object) -> object:
@@ -48,15 +50,16 @@ def has_slow(checks: object) -> bool:
     return isinstance(checks, list) and any(c in CHECKS and CHECKS[c].slow for c in checks)
 
 
-def _check_delta(delta: object, path: Path, **kwargs: Any) -> dict[str, Any]:
+def _check_delta(delta: object, path: Path, base: str | None, **kwargs: Any) -> dict[str, Any]:
     """A delta request's notebook rebuilt (from the previous request's where its cells did not change)
-    and checked in one go, one thread hop (a keystroke's request); or ``{"missing": [...]}`` when the
-    store lacks some of its sources or outputs."""
+    and checked in one go, one thread hop (a keystroke's request), answered as a delta against the
+    report ``base`` where the server holds it; or ``{"missing": [...]}`` when the store lacks some of
+    its sources or outputs."""
     display = kwargs.pop("display")
     nb, missing = DELTA_NOTEBOOKS.notebook(kwargs["session"], delta, DELTA_STORE, display)
     if nb is None:
         return {"missing": missing}
-    return dict(check_notebook(nb, file=path, **kwargs))
+    return dict(HELD_REPORTS.answer(kwargs["session"], check_notebook(nb, file=path, **kwargs), base))
 
 
 class CheckHandler(ProdHandler):
@@ -73,7 +76,8 @@ class CheckHandler(ProdHandler):
             rel = body["path"]
             path = self.resolve(rel, what="notebook path", must_exist=False)
             if not has_slow(checks) and not self._big(body, path):
-                answer = await self.in_thread(_check_delta, body["delta"], path, **self._options(body, rel, checks))
+                options = self._options(body, rel, checks)
+                answer = await self.in_thread(_check_delta, body["delta"], path, body.get("findings_base"), **options)
                 self.finish_json(answer)
                 return
             notebook, missing = await self.in_thread(notebook_from_delta, body["delta"], DELTA_STORE)
@@ -90,6 +94,10 @@ class CheckHandler(ProdHandler):
             report = await run(isolated, path, content=content, **options)
         else:
             report = await run(check_path, path, content=content, **options)
+        if content is not None:
+            # the editor's notebook: its report is held, the base of the next answer's delta
+            self.finish_json(dict(HELD_REPORTS.answer(rel, report, body.get("findings_base"))))
+            return
         self.finish_json(report)
 
     def _big(self, body: CheckRequest, path: Path) -> bool:
