@@ -684,7 +684,7 @@ class Bench:
     def recheck(self) -> None:
         """One cell edited, then the request the panel sends: a delta with that cell's source only."""
         from jupyter_prod_ext.checks.api import check_path
-        from jupyter_prod_ext.delta import client_delta, sent_hashes
+        from jupyter_prod_ext.delta import apply_findings_delta, client_delta, sent_hashes
 
         sc = RECHECK
         print(f"\n{sc}", flush=True)
@@ -701,6 +701,7 @@ class Bench:
             if status != 200 or "missing" in data:
                 raise RouteError(status, data)
             acknowledged |= sent_hashes(client_delta(nb, set()))
+            held: list[Any] = [data]  # the report the panel holds: the next request's findings_base
 
             def ours(
                 k: int,
@@ -708,13 +709,26 @@ class Bench:
                 nb: dict[str, Any] = nb,
                 acknowledged: set[str] = acknowledged,
                 last: list[Any] = last,
+                held: list[Any] = held,
             ) -> Sample:
                 delta = client_delta(edited_nb(nb, k + 1), acknowledged)
-                status, data, seconds = server.post("check", {"path": self.rel(path), "delta": delta, "checks": "fast"})
+                body = {"path": self.rel(path), "delta": delta, "checks": "fast", "findings_base": held[0]["report_id"]}
+                status, data, seconds = server.post("check", body)
                 if status != 200 or "missing" in data:
                     raise RouteError(status, data)
+                size = len(json.dumps(data))
+                started = time.perf_counter()
+                if "findings_delta" in data:  # what the panel does with it (src/findingsDelta.ts), timed too
+                    base = held[0]
+                    data = {
+                        **data,
+                        "findings": apply_findings_delta(base["findings"], data.pop("findings_delta")),
+                        "waived": apply_findings_delta(base["waived"], data.pop("waived_delta")),
+                    }
+                seconds += time.perf_counter() - started
+                held[0] = data
                 acknowledged |= sent_hashes(delta)
-                last[0] = (data, sum("source" in c for c in delta["cells"]))
+                last[0] = (data, sum("source" in c for c in delta["cells"]), size)
                 return Sample(seconds)
 
             def engine(k: int, path: Path = path, nb: dict[str, Any] = nb) -> Sample:
@@ -738,10 +752,11 @@ class Bench:
                 [ours, engine, session, self.peer([tool("ruff"), "check", "--no-cache", path.name], folder, write_edit)],
                 self.repeat,
             )
-            report, sources = last[0]
+            report, sources, size = last[0]
             note = (
                 f"{len(report['findings'])} findings; the request carries {sources} cell source(s) of "
-                f"{len(nb['cells'])} cells (delta protocol); ruff reads the same edited file"
+                f"{len(nb['cells'])} cells (delta protocol), the answer {size:,} bytes (findings delta); "
+                "ruff reads the same edited file"
             )
             self.res.add(Row(sc, n, m.median, "ruff check --no-cache (native .ipynb)", nat.median, None, nat.peak_kib, note, runs(nat)))
             self.res.add(Row(sc, n, m.median, "in-process engine (check_path, warm caches)", eng.median, None, None, "no session: every check over every cell", runs(eng)))

@@ -40,6 +40,7 @@ export type {
   IPromoteRequest,
   IPromoteResult,
   IReport,
+  IReportDelta,
   IReportSummary,
   IRunReport,
   IRunRequest,
@@ -62,6 +63,7 @@ import type {
   IPromoteResult,
   IPublicProgress,
   IReport,
+  IReportDelta,
   IRunReport,
   IRunRequest,
   IStatus,
@@ -256,9 +258,14 @@ export class ProdApi {
     readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
   ) {}
 
-  /** A report; for a `delta` request, possibly the hashes to send again. */
-  check(request: ICheckRequest): Promise<IReport | IMissingAnswer> {
-    return post<IReport | IMissingAnswer>(
+  /**
+   * A report; for a `delta` request, possibly the hashes to send again; for a
+   * request naming `findings_base`, possibly the findings as a delta.
+   */
+  check(
+    request: ICheckRequest
+  ): Promise<IReport | IReportDelta | IMissingAnswer> {
+    return post<IReport | IReportDelta | IMissingAnswer>(
       'check',
       request,
       this.serverSettings

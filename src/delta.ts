@@ -7,6 +7,9 @@
  * the server. One hash definition on both sides: `sourceHash` here and
  * `jupyter_prod_ext.notebook.source_hash` in Python, tested against the same
  * samples (tests/data/source_hashes.json).
+ *
+ * The answer's mirror, findings sent as a delta against the report the client
+ * holds, is in ./findingsDelta.
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 

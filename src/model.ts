@@ -19,6 +19,7 @@ import {
   ICheckRequest,
   IFinding,
   IReport,
+  IReportDelta,
   isSuperseded,
   Severity
 } from './api';
@@ -30,6 +31,7 @@ import {
   isMissingAnswer,
   needsOutputs
 } from './delta';
+import { HeldReports } from './findingsDelta';
 
 /** What the model needs from an open notebook. */
 export interface INotebookSource {
@@ -53,7 +55,9 @@ export interface INotebookSource {
 
 /** The part of `ProdApi` the model uses (a seam for tests). */
 export interface ICheckClient {
-  check(request: ICheckRequest): Promise<IReport | IMissingAnswer>;
+  check(
+    request: ICheckRequest
+  ): Promise<IReport | IReportDelta | IMissingAnswer>;
 }
 
 /** Settings that change what the model does or shows. */
@@ -526,14 +530,49 @@ export class ReadinessModel {
   }
 
   /**
-   * Send `request` with the notebook as a delta (only what the server has not
-   * acknowledged); when the server lacks some hashes, send those again, and
-   * if it still lacks some, the whole notebook.
+   * Send `request` naming the report held last (`findings_base`), so that the
+   * answer may be a findings delta; when that delta cannot be applied (its
+   * base is no longer held, a range does not fit), ask once more for the
+   * full report.
    */
   private async _send(
     request: ICheckRequest,
     notebook: INotebookSnapshot | null
   ): Promise<IReport> {
+    const base = this._held.baseId;
+    if (base !== undefined) {
+      const answer = await this._sendNotebook(
+        { ...request, findings_base: base },
+        notebook
+      );
+      const report = this._held.receive(answer);
+      if (report) {
+        return report;
+      }
+    }
+    const full = this._held.receive(
+      await this._sendNotebook(request, notebook)
+    );
+    if (!full) {
+      throw new ApiError(
+        'The server answered a findings delta to a request that named no report; reload the page and try again.',
+        200,
+        'http',
+        null
+      );
+    }
+    return full;
+  }
+
+  /**
+   * Send `request` with the notebook as a delta (only what the server has not
+   * acknowledged); when the server lacks some hashes, send those again, and
+   * if it still lacks some, the whole notebook.
+   */
+  private async _sendNotebook(
+    request: ICheckRequest,
+    notebook: INotebookSnapshot | null
+  ): Promise<IReport | IReportDelta> {
     if (!notebook) {
       return this._reportOf(await this._client.check(request));
     }
@@ -555,7 +594,9 @@ export class ReadinessModel {
     );
   }
 
-  private _reportOf(answer: IReport | IMissingAnswer): IReport {
+  private _reportOf(
+    answer: IReport | IReportDelta | IMissingAnswer
+  ): IReport | IReportDelta {
     if (isMissingAnswer(answer)) {
       throw new ApiError(
         'The server asked for cell sources the request already carried; reload the page and try again.',
@@ -621,6 +662,8 @@ export class ReadinessModel {
   private _source: INotebookSource;
   private _client: ICheckClient;
   private _delta = new DeltaTracker();
+  /** The server's last reports of this notebook: the bases of findings deltas. */
+  private _held = new HeldReports();
   private _settings: IModelSettings;
   private _report: IReport | null = null;
   private _error: ApiError | null = null;

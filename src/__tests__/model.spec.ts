@@ -125,6 +125,51 @@ describe('ReadinessModel', () => {
     expect(model.upToDate).toBe(true);
   });
 
+  it('names the report it holds, rebuilds a findings delta from it, and falls back to one full request', async () => {
+    const kept = finding('undefined-name', 0);
+    const gone = finding('undefined-name', 1);
+    mock.respond(200, { ...report([kept, gone], FAST), report_id: 'r1' });
+    await model.check('fast');
+    expect(mock.requests[0].body.findings_base).toBeUndefined();
+    const shown = model.findings[0];
+    const fresh = finding('out-of-order-execution', 1);
+    const { findings: _f, waived: _w, ...rest } = report([kept, fresh], FAST);
+    void _f;
+    void _w;
+    mock.respond(200, {
+      ...rest,
+      report_id: 'r2',
+      findings_base: 'r1',
+      findings_delta: [[0, 1], fresh],
+      waived_delta: []
+    });
+    await model.check('fast');
+    expect(mock.requests[1].body.findings_base).toBe('r1');
+    expect(model.findings.map(f => f.message)).toEqual([
+      kept.message,
+      fresh.message
+    ]);
+    expect(model.findings[0]).toBe(shown); // the same object: the row is not rebuilt
+    expect(model.report!.summary.errors).toBe(2);
+    // a range the base cannot hold: one more request, without findings_base
+    mock.respond(200, {
+      ...rest,
+      report_id: 'r3',
+      findings_base: 'r2',
+      findings_delta: [[0, 5]],
+      waived_delta: []
+    });
+    mock.respond(200, { ...report([gone], FAST), report_id: 'r4' });
+    await model.check('fast');
+    expect(mock.requests).toHaveLength(4);
+    expect(mock.requests[2].body.findings_base).toBe('r2');
+    expect(mock.requests[3].body.findings_base).toBeUndefined();
+    expect(model.findings.map(f => f.message)).toEqual([gone.message]);
+    mock.respond(200, { ...report([gone], FAST), report_id: 'r5' });
+    await model.check('fast');
+    expect(mock.requests[4].body.findings_base).toBe('r4');
+  });
+
   it('counts the applied answers in revision', async () => {
     expect(model.revision).toBe(0);
     mock.respondAlways(200, report([finding('undefined-name', 1)], FAST));
