@@ -3,10 +3,14 @@ import { codeNotebook, runFromPalette, uploadAndOpen } from './helpers';
 
 /**
  * The delta protocol end to end: after an edit of one cell of a 300-cell
- * notebook, the check request carries that cell's source and no other.
+ * notebook, the check request carries that cell's source and no other, the
+ * answer is a findings delta against the report the panel holds, and the
+ * panel's counts are those of the full report.
  */
 
 const PANEL = '[id="jupyter-prod:panel"]';
+const COUNT = (severity: string) =>
+  `.jp-ProdPanel-filterButton[data-severity="${severity}"] .jp-ProdPanel-count`;
 const CELLS = 300;
 
 function bigNotebook(): Record<string, unknown> {
@@ -22,7 +26,10 @@ function bigNotebook(): Record<string, unknown> {
   return codeNotebook(sources, [title]);
 }
 
-test('an edit sends only the edited cell source', async ({ page, tmpPath }) => {
+test('an edit sends only the edited cell source and gets a findings delta', async ({
+  page,
+  tmpPath
+}) => {
   await uploadAndOpen(page, tmpPath, 'big.ipynb', bigNotebook());
 
   // open the panel from the command palette, as a person does
@@ -31,22 +38,32 @@ test('an edit sends only the edited cell source', async ({ page, tmpPath }) => {
   await expect(panel).toBeVisible();
   await expect(panel.locator('.jp-ProdPanel-scoreValue')).toHaveText(/^\d+$/);
 
+  const count = async (severity: string) =>
+    Number(await panel.locator(COUNT(severity)).innerText());
+  const allBefore = await count('all');
+  const errorsBefore = await count('error');
+
   const bodies: any[] = [];
-  page.on('request', request => {
+  const answers: { request: any; text: string }[] = [];
+  page.on('response', async response => {
+    const request = response.request();
     if (
       request.method() === 'POST' &&
       request.url().includes('jupyter-prod/check')
     ) {
-      bodies.push(JSON.parse(request.postData() ?? '{}'));
+      const body = JSON.parse(request.postData() ?? '{}');
+      bodies.push(body);
+      answers.push({ request: body, text: await response.text() });
     }
   });
 
-  // edit the sixth code cell: click at the end of its first line and type
+  // edit the sixth code cell: click at the end of its first line and type a
+  // name nothing defines (one more error)
   const cell = page.locator('.jp-Cell').nth(6);
   await cell.locator('.cm-line').first().click();
   await page.keyboard.press('End');
-  await page.keyboard.type(' + 1');
-  const edited = 'value_5 = 5 + 1\ntotal += value_5';
+  await page.keyboard.type(' + nowhere');
+  const edited = 'value_5 = 5 + nowhere\ntotal += value_5';
 
   await expect
     .poll(
@@ -70,4 +87,24 @@ test('an edit sends only the edited cell source', async ({ page, tmpPath }) => {
   expect(
     last.delta.cells.filter((c: any) => 'source' in c).map((c: any) => c.source)
   ).toEqual([edited]);
+
+  // the answer to the edit: the findings as a delta against the held report
+  await expect
+    .poll(() => answers.some(a => a.request === last), { timeout: 20000 })
+    .toBe(true);
+  const answer = answers.find(a => a.request === last)!;
+  const data = JSON.parse(answer.text);
+  expect(last.findings_base).toEqual(expect.any(String));
+  expect(data.findings_base).toBe(last.findings_base);
+  expect(data.findings).toBeUndefined();
+  expect(answer.text.length).toBeLessThan(2500);
+  const added = data.findings_delta.filter((i: any) => !Array.isArray(i));
+  expect(added.map((f: any) => f.message).join(' ')).toContain('nowhere');
+
+  // the panel shows the full report's counts: one error more
+  await expect(panel.locator(COUNT('all'))).toHaveText(String(allBefore + 1));
+  await expect(panel.locator(COUNT('error'))).toHaveText(
+    String(errorsBefore + 1)
+  );
+  expect(data.summary.errors).toBe(errorsBefore + 1);
 });
