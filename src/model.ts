@@ -360,17 +360,27 @@ export class ReadinessModel {
     return this._report ? this._report.score : null;
   }
 
-  /** Findings the user wants to see (settings `select` / `ignore` applied). */
+  /**
+   * Findings the user wants to see (settings `select` / `ignore` applied).
+   * The same array until the report or the settings change: the views compare
+   * it by identity (a busy flip redraws nothing).
+   */
   get findings(): IFinding[] {
-    if (!this._report) {
-      return [];
+    const report = this._report;
+    const memo = this._visible;
+    if (memo && memo.report === report && memo.settings === this._settings) {
+      return memo.findings;
     }
     const { select, ignore } = this._settings;
-    return this._report.findings.filter(
-      f =>
-        (select.length === 0 || select.includes(f.check)) &&
-        !ignore.includes(f.check)
-    );
+    const findings = report
+      ? report.findings.filter(
+          f =>
+            (select.length === 0 || select.includes(f.check)) &&
+            !ignore.includes(f.check)
+        )
+      : [];
+    this._visible = { report, settings: this._settings, findings };
+    return findings;
   }
 
   /** Visible findings of one cell. */
@@ -665,6 +675,12 @@ export class ReadinessModel {
   /** The server's last reports of this notebook: the bases of findings deltas. */
   private _held = new HeldReports();
   private _settings: IModelSettings;
+  /** `findings` of the last report and settings it was computed for. */
+  private _visible: {
+    report: IReport | null;
+    settings: IModelSettings;
+    findings: IFinding[];
+  } | null = null;
   private _report: IReport | null = null;
   private _error: ApiError | null = null;
   private _pending = 0;

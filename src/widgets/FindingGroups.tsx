@@ -106,10 +106,14 @@ function GroupHeader(props: {
 export function FindingGroups(props: IFindingGroupsProps): JSX.Element {
   const { model, actions, trans, collapsed, toggle } = props;
   const labels = groupLabels(trans);
-  const order = Object.keys(labels) as FindingGroup[];
+  // grouped again only for another list (the model keeps it while the report stays)
+  const groups = React.useMemo(
+    () => groupFindings(props.findings, Object.keys(labels) as FindingGroup[]),
+    [props.findings]
+  );
   return (
     <div className="jp-ProdPanel-groups">
-      {groupFindings(props.findings, order).map(({ group, findings }) => (
+      {groups.map(({ group, findings }) => (
         <section key={group} className="jp-ProdPanel-group" data-family={group}>
           <GroupHeader
             label={labels[group]}

@@ -147,8 +147,9 @@ function FindingItem(props: IFindingProps): JSX.Element {
 
 /**
  * An item renders again only when its finding's content (or what its buttons
- * depend on) changed: a new report after a keystroke brings new objects for
- * the same findings, and a busy flip re-renders the panel.
+ * depend on) changed: a findings delta keeps the objects of the findings it
+ * kept, a full report brings new objects for the same findings, and a busy
+ * flip re-renders the panel.
  */
 const MemoFindingItem = React.memo(
   FindingItem,
@@ -157,7 +158,9 @@ const MemoFindingItem = React.memo(
     a.actions === b.actions &&
     a.trans === b.trans &&
     a.editable === b.editable &&
-    a.upToDate === b.upToDate &&
+    // only the Fix button reads upToDate: a keystroke flips it, and every
+    // other row stays as it is
+    (a.upToDate === b.upToDate || !b.finding.fix) &&
     (a.finding === b.finding ||
       JSON.stringify(a.finding) === JSON.stringify(b.finding))
 );
@@ -193,8 +196,9 @@ interface IFindingListProps {
 export function FindingList(props: IFindingListProps): JSX.Element {
   const { findings, className, model, ...item } = props;
   const [limit, setLimit] = React.useState(FINDINGS_SHOWN);
-  const keys = findingKeys(findings);
   const shown = findings.length > limit ? findings.slice(0, limit) : findings;
+  // a key depends only on the findings before it: the shown ones suffice
+  const keys = findingKeys(shown);
   const upToDate = model.upToDate;
   return (
     <ul

@@ -11,6 +11,15 @@ import type { ReadinessModel } from '../model';
 const BADGE_CLASS = 'jp-ProdCellBadge';
 const CELL_CLASS = 'jp-mod-prodFindings';
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+const NONE: IFinding[] = [];
+
+/** What a cell's badge shows: its findings, and its text as one key. */
+interface IBadge {
+  index: number;
+  list: IFinding[];
+  title: string;
+  key: string;
+}
 
 /** The worst severity among findings. */
 export function worstSeverity(findings: ReadonlyArray<IFinding>): Severity {
@@ -80,25 +89,51 @@ export class CellMarkers {
       byCell.set(f.cell, list);
     }
     // only the cells whose badge changes are touched (a keystroke changes one)
-    const badges = new Map<Cell, string>();
+    const badges = new Map<Cell, IBadge>();
     widgets.forEach((cell, index) => {
-      const list = byCell.get(index);
-      const title = list?.length ? badgeTitle(list) : '';
-      const key = list?.length
-        ? `${index}\u0000${worstSeverity(list)}\u0000${list.length}\u0000${title}`
-        : '';
-      if ((this._badges.get(cell) ?? '') === key) {
-        if (key) {
-          badges.set(cell, key);
-        }
+      const list = byCell.get(index) ?? NONE;
+      const old = this._badges.get(cell);
+      if (!old && list.length === 0) {
         return;
       }
-      clearCell(cell);
-      if (list?.length && this._addBadge(cell, index, list, title)) {
-        badges.set(cell, key);
+      const [badge, changed] = this._badgeOf(old, index, list);
+      if (changed) {
+        clearCell(cell);
+        if (!list.length || !this._addBadge(cell, index, list, badge.title)) {
+          return;
+        }
       }
+      badges.set(cell, badge);
     });
     this._badges = badges;
+  }
+
+  /**
+   * The badge a cell's findings give: the old one when they are the same
+   * finding objects at the same index (a findings delta keeps them), else
+   * built again, and whether its text changed (its DOM is then redrawn).
+   */
+  private _badgeOf(
+    old: IBadge | undefined,
+    index: number,
+    list: IFinding[]
+  ): [IBadge, boolean] {
+    if (
+      old &&
+      old.index === index &&
+      old.list.length === list.length &&
+      old.list.every((f, i) => f === list[i])
+    ) {
+      return [old, false];
+    }
+    const title = list.length ? badgeTitle(list) : '';
+    const key = list.length
+      ? `${index}\u0000${worstSeverity(list)}\u0000${list.length}\u0000${title}`
+      : '';
+    if (old && old.key === key) {
+      return [{ ...old, list }, false]; // same text: the DOM stays
+    }
+    return [{ index, list, title, key }, true];
   }
 
   private _addBadge(
@@ -159,7 +194,7 @@ export class CellMarkers {
     findings: [],
     cells: -1
   };
-  /** Each badged cell's badge (index, severity, count, title): unchanged ones stay. */
-  private _badges = new Map<Cell, string>();
+  /** Each badged cell's badge: unchanged ones stay. */
+  private _badges = new Map<Cell, IBadge>();
   private _isDisposed = false;
 }

@@ -107,4 +107,6 @@ test('an edit sends only the edited cell source and gets a findings delta', asyn
     String(errorsBefore + 1)
   );
   expect(data.summary.errors).toBe(errorsBefore + 1);
+  // and the edited cell's badge (the only one the delta touched) counts it
+  await expect(cell.locator('.jp-ProdCellBadge.jp-mod-error')).toHaveText('1');
 });
