@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from typing import Any
 
@@ -227,3 +228,12 @@ def test_mask_secrets_keeps_the_line_and_hides_the_value() -> None:
     shown = mask_secrets(line)
     assert GH not in shown and mask(GH) in shown and shown.startswith("!curl -H 'Authorization: token ")
     assert mask_secrets("%env MODEL=small") == "%env MODEL=small"
+
+
+def test_a_long_lower_case_value_is_judged_at_once() -> None:
+    """A run of lower case then a digit once took 2**n regex steps (26 letters: seconds; 30: minutes)."""
+    value = "abcdefghijklmnopqrstuvwxyz" + "1"
+    started = time.perf_counter()
+    masked = mask_secrets(f'password = "{value}"')
+    assert time.perf_counter() - started < 0.5
+    assert value not in masked  # a password someone chose: found, and masked

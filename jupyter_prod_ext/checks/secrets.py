@@ -82,6 +82,10 @@ _LOOSE = re.compile(
     r"(?P<val>[A-Za-z0-9+/=_\-.]{20,200})(?P=q)",
     re.IGNORECASE,
 )
+#: what every match of both patterns above holds: ``=`` or ``:``, then a quote. Most code with a word
+#: like ``key`` has none (``sort(key=len)``), and this finds that far faster than they do (0.3 ms against
+#: 7 ms for the 152 such cells of a generated 1000-cell notebook)
+_QUOTED_VALUE = re.compile(r"[:=]\s*[rRbBuU]?['\"]")
 _PLACEHOLDER = re.compile(
     r"^(?:x+|\*+|\.+|-+|#+|_+|0+|<.*>|\{.*\}|\[.*\]|\(.*\)|.*(?:example|placeholder|changeme|change_me|change-me|"
     r"your[_ -]?|my[_ -]?(?:password|token|key|secret|api)|dummy|redacted|fixme|todo|replace|insert|enter[_ -]|"
@@ -104,8 +108,11 @@ _FILE = re.compile(
     re.IGNORECASE,
 )
 _PATH = re.compile(r"^(?:[A-Za-z]:)?(?:~|\.{1,2})?[\\/]?(?:[\w .@+-]+[\\/])+[\w .@+-]*$")
-#: words joined by ``_``, ``-``, ``.`` or spaces, each lower case or capitalised: ``validation_matched``
-_WORDS = re.compile(r"^[A-Za-z][a-z]*(?:[_.\- ]?[A-Z]?[a-z]+)*$")
+#: words joined by ``_``, ``-``, ``.`` or spaces, each lower case or capitalised: ``validation_matched``.
+#: Each repeated group starts with a separator or a capital, so a run of lower case splits one way only
+#: (``(?:[_.\- ]?[A-Z]?[a-z]+)*``, the same words, tried every split of the run: 2**n steps, minutes for a
+#: 30-letter value followed by a digit)
+_WORDS = re.compile(r"^[A-Za-z][a-z]*(?:(?:[_.\- ][A-Z]?|[A-Z])[a-z]+)*$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _CLASSES = (re.compile("[a-z]"), re.compile("[A-Z]"), re.compile("[0-9]"), re.compile(r"[^A-Za-z0-9]"))
@@ -225,7 +232,7 @@ def scan_text(text: str, *, assignments: bool = True) -> Iterator[tuple[int, str
                 yield m.start(), kind, value
     if not assignments:
         return
-    if not _SECRET_HINTS.search(text.lower()):
+    if not _SECRET_HINTS.search(text.lower()) or not _QUOTED_VALUE.search(text):
         return
     seen: set[int] = set()
     for m in _ASSIGN.finditer(text):
