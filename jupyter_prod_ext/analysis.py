@@ -293,9 +293,8 @@ class _Collector(ast.NodeVisitor):
     def _emit(self, kind: EventKind, name: str, line: int, how: str = "", module: str | None = None) -> None:
         # Event(...) without the frozen dataclass's six object.__setattr__ calls (hot: every name in a cell)
         event: Event = _new_event(Event)
-        event.__dict__.update(
-            kind=kind, name=name, line=line, deferred=self._functions > 0, how=how, module=module
-        )
+        d = event.__dict__  # item by item: no keyword dict built and copied
+        d["kind"], d["name"], d["line"], d["deferred"], d["how"], d["module"] = kind, name, line, self._functions > 0, how, module
         self.stmt.events.append(event)
 
     def _load(self, name: str, line: int) -> None:
@@ -389,8 +388,11 @@ class _Collector(ast.NodeVisitor):
     # -- names -----------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
         if type(node.ctx) is ast.Load:
-            if len(self.scopes) == 1:  # the common case, a read at module level: no scope walk
-                self._emit("use", node.id, node.lineno)
+            if len(self.scopes) == 1:  # the common case, a read at module level: no scope walk, _emit inline
+                event: Event = _new_event(Event)
+                d = event.__dict__
+                d["kind"], d["name"], d["line"], d["deferred"], d["how"], d["module"] = "use", node.id, node.lineno, False, "", None
+                self.stmt.events.append(event)
             else:
                 self._load(node.id, node.lineno)
         elif isinstance(node.ctx, ast.Store):
