@@ -209,13 +209,19 @@ class DeltaNotebooks:
     def notebook(self, key: str, delta: Any, store: DeltaStore, path: str) -> tuple[Notebook | None, list[str]]:
         """(the notebook, []) or (None, the hashes the client must send again)."""
         prev = self._lru.get(key)
-        built = _from_previous(prev, delta, store, path) if prev is not None else None
-        if built is None:
+        again = _from_previous(prev, delta, store, path) if prev is not None else None
+        if again is not None and prev is not None:
+            built, changed = again
+            sent = list(prev.cells)  # the unchanged cells are equal to those sent before
+            for i in changed:
+                sent[i] = _by_hash(delta["cells"][i])
+        else:
             content, missing = notebook_from_delta(delta, store)
             if content is None:
                 return None, missing
             built = notebook_from_dict(content, path)
-        self._lru.put(key, _Previous([_by_hash(c) for c in delta["cells"]], _head(delta), built), self.max_items)
+            sent = [_by_hash(c) for c in delta["cells"]]
+        self._lru.put(key, _Previous(sent, _head(delta), built), self.max_items)
         return built, []
 
 
@@ -241,15 +247,18 @@ def _head(delta: dict[str, Any]) -> tuple[Any, Any, Any]:
     return delta.get("metadata", {}), delta.get("nbformat", 4), delta.get("nbformat_minor", 5)
 
 
-def _from_previous(prev: _Previous, delta: Any, store: DeltaStore, path: str) -> Notebook | None:
+def _from_previous(prev: _Previous, delta: Any, store: DeltaStore, path: str) -> tuple[Notebook, list[int]] | None:
+    """The notebook of ``delta`` built from ``prev``'s, and the indexes of the cells that changed."""
     if not isinstance(delta, dict) or not isinstance(delta.get("cells"), list):
         return None  # notebook_from_delta says what is wrong
     cells = delta["cells"]
     if len(cells) != len(prev.cells) or _head(delta) != prev.head:
         return None
-    changed = [i for i, (new, old) in enumerate(zip(cells, prev.cells, strict=True)) if not _same(new, old)]
+    # a C-level ``!=`` first: a cell sent as before (no source: its hash acknowledged) is equal
+    pairs = zip(cells, prev.cells, strict=True)
+    changed = [i for i, (new, old) in enumerate(pairs) if new != old and not _same(new, old)]
     if not changed:
-        return dataclasses.replace(prev.notebook, path=path, _units=None, _code=None)
+        return dataclasses.replace(prev.notebook, path=path, _units=None, _code=None), changed
     if any(not isinstance(cells[i], dict) or cells[i].get("id") != prev.cells[i].get("id") for i in changed):
         return None  # ids are unique across the notebook: the whole notebook decides
     sub = {**delta, "cells": [cells[i] for i in changed]}
@@ -264,7 +273,7 @@ def _from_previous(prev: _Previous, delta: Any, store: DeltaStore, path: str) ->
     for i, cell in zip(changed, fresh, strict=True):
         # the id as the whole notebook gave it (a repeated id is kept on its first cell only)
         out[i] = dataclasses.replace(cell, index=i, cell_id=prev.notebook.cells[i].cell_id)
-    return dataclasses.replace(prev.notebook, path=path, cells=out, _units=None, _code=None)
+    return dataclasses.replace(prev.notebook, path=path, cells=out, _units=None, _code=None), changed
 
 
 # ---------------------------------------------------------------------------
@@ -304,15 +313,18 @@ def _key(f: FindingDict) -> tuple[Any, ...]:
 def findings_delta(base: list[FindingDict], new: list[FindingDict]) -> list[FindingsDeltaItem]:
     """``new`` as ranges of ``base`` (``[start, stop]``) and the findings not in it, in order.
 
-    A finding of a cell the edit did not touch is usually the very dict of the last report (the
-    session keeps each finding's JSON), found by identity; else by a cheap key, then ``==``.
+    Both lists are sorted, and a keystroke changes the findings of a cell or two: a finding is most
+    often the base's next one, usually the very dict (the session keeps each finding's JSON), else
+    equal to it (a check that ran again). Only past a change is it looked up, by a cheap key, then
+    ``==``; no finding is encoded to compare it.
     """
-    by_id = {id(f): i for i, f in enumerate(base)}
     by_key: dict[tuple[Any, ...], list[int]] | None = None
     out: list[FindingsDeltaItem] = []
+    nxt = 0  # the base position after the last one kept
     for f in new:
-        i = by_id.get(id(f))
-        if i is None:
+        if nxt < len(base) and (base[nxt] is f or base[nxt] == f):
+            i: int | None = nxt
+        else:
             if by_key is None:
                 by_key = {}
                 for j, b in enumerate(base):
@@ -321,6 +333,7 @@ def findings_delta(base: list[FindingDict], new: list[FindingDict]) -> list[Find
         if i is None:
             out.append(f)
             continue
+        nxt = i + 1
         last = out[-1] if out else None
         if type(last) is list and last[1] == i:
             last[1] = i + 1
