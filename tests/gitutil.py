@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,3 +23,13 @@ def isolated_git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                 "GIT_CONFIG_GLOBAL", "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"):
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+def committed_copy(notebook: Path, root: Path) -> Path:
+    """A new repository at ``root`` whose one commit holds a copy of ``notebook`` (the vcs checks and
+    commits need one); the copy's path."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(notebook, root / notebook.name)
+    for argv in (["init", "-q"], ["add", notebook.name], ["commit", "-q", "-m", "notebook"]):
+        subprocess.run(["git", *argv], cwd=root, check=True, capture_output=True, timeout=60)
+    return root / notebook.name

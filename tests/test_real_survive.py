@@ -21,18 +21,14 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_prod_ext.cli.main import main
 
-from .gitutil import isolated_git_home
+from .gitutil import committed_copy, isolated_git_home
 
 SURVIVE = Path(__file__).resolve().parent / "data" / "real" / "survive.ipynb"
 
 
 def _repository(root: Path) -> Path:
     """A git repository holding a committed copy of the notebook (the vcs checks need one)."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(SURVIVE, root / "survive.ipynb")
-    for argv in (["init", "-q"], ["add", "survive.ipynb"], ["commit", "-q", "-m", "notebook"]):
-        subprocess.run(["git", *argv], cwd=root, check=True, capture_output=True, timeout=60)
-    return root / "survive.ipynb"
+    return committed_copy(SURVIVE, root)
 
 
 def _unreadable(findings: list[dict[str, Any]], root: Path) -> list[tuple[str, str]]:

@@ -100,7 +100,9 @@ def plan_rewrite(
         )
     if call is not None:
         cell, text = call
-        kept = sources.get(cell, prog.nb.cells[cell].source) if cell in ranges else None
+        # a selected cell nothing was taken from (its imports stay: later cells read them) keeps its
+        # source, with the call after it
+        kept = sources[cell] if cell in ranges else prog.nb.cells[cell].source
         sources[cell] = f"{kept}\n{text}" if kept else text
     first_promoted = min([*ranges.keys(), *([call[0]] if call else [])], default=None)
     if import_line:
