@@ -220,6 +220,25 @@ def test_structural_changes_keep_whole_module_findings(places: tuple[Path, Path]
         assert _findings(cells, cell_ids, project, cache_root, "cells", backend) == reference, what
 
 
+def test_a_new_binding_many_cells_read_keeps_the_warm_daemon(places: tuple[Path, Path]) -> None:
+    """An inserted cell that binds what 20 later cells read rewrites their 20 headers, but only where
+    they import it from: their whole-module findings stay known, so no module is read whole again
+    (more than MAX_WHOLE_PASSES would start a fresh daemon: a cold build)."""
+    project, cache_root = places
+    sources = ["a = 1", *[f"print(u{i})\nu{i} = a + {i}" for i in range(20)]]
+    ids = [f"r{i}" for i in range(len(sources))]
+    pids = []
+    for step in range(2):
+        cells, cell_ids = _notebook_cells(sources, ids)
+        reference = _findings(cells, cell_ids, project, cache_root, "module")
+        assert len([f for f in reference if f[4] == "used-before-def"]) == 20
+        assert _findings(cells, cell_ids, project, cache_root, "cells") == reference, step
+        pids.append(_daemon_pid(cache_root / "cells-daemon"))
+        sources.insert(1, "a = 2")
+        ids.insert(1, "new")
+    assert pids[0] == pids[1], "the daemon was restarted"
+
+
 def test_real_notebooks_agree(places: tuple[Path, Path]) -> None:
     project, cache_root = places
     paths = [DATA / "real" / "patterns.ipynb", *sorted((DATA / "corpus" / "jupytext").glob("*.ipynb"))[:3]]

@@ -87,10 +87,6 @@ def _same(items: list[TypeErrorItem], _whole: Whole) -> list[TypeErrorItem]:
     return items
 
 
-def _nothing() -> list[Path]:
-    return []
-
-
 @dataclass
 class _Plan:
     """One type check: the files mypy checks, how they are written, how its messages are read."""
@@ -99,21 +95,19 @@ class _Plan:
     mapper: _Mapper
     #: writes the generated files (under the project's lock), answers those it rewrote; nothing for a
     #: file of the project
-    write: Callable[[], Sequence[Path]] = _nothing
+    write: Callable[[], Rewritten] = Rewritten
     skipped_cells: list[int] = field(default_factory=list)
     #: the findings once mypy ran, amended (the cell layout keeps dmypy's whole-module findings)
     after: Callable[[list[TypeErrorItem], Whole], list[TypeErrorItem]] = _same
-    #: writes a generated file again with the same code (see daemon.Rewritten)
-    again: Callable[[Path], object] = lambda _path: None
 
 
 def _mypy_run(
-    plan: _Plan, rewritten: Sequence[Path], root: Path, config: ProjectConfig, settings: TypecheckSettings, cache: Path
+    plan: _Plan, rewritten: Rewritten, root: Path, config: ProjectConfig, settings: TypecheckSettings, cache: Path
 ) -> MypyRun | str:
     """mypy on the plan's targets, or why it could not run (one line)."""
     timeout = config.typecheck_timeout or settings.timeout
     try:
-        return _run_mypy(plan.targets, root, config, settings, cache, Rewritten(rewritten, plan.again))
+        return _run_mypy(plan.targets, root, config, settings, cache, rewritten)
     except _Missing as exc:
         return f"The type check could not run: mypy is not available ({exc})."
     except _Timeout:
@@ -126,7 +120,7 @@ def _mypy_run(
 
 
 def _check(
-    plan: _Plan, rewritten: Sequence[Path], root: Path, config: ProjectConfig, settings: TypecheckSettings, cache: Path
+    plan: _Plan, rewritten: Rewritten, root: Path, config: ProjectConfig, settings: TypecheckSettings, cache: Path
 ) -> tuple[bool, list[TypeErrorItem], str | None]:
     """Run mypy on the plan's targets and map its messages; a tool problem is a one-line message."""
     if not plan.targets:  # every cell left out (syntax errors): nothing for mypy to read
@@ -176,7 +170,7 @@ def _module_plan(cells: Sequence[tuple[int, str]], cache_dir: Path, digest: str,
     return _Plan(
         [target],
         cells_mapper({target: module.line_map}, project_root),
-        lambda: [target] if write_if_changed(target, module.text, durable=False) else [],
+        lambda: Rewritten([target] if write_if_changed(target, module.text, durable=False) else []),
         module.skipped_cells,
     )
 
@@ -274,18 +268,36 @@ def _whole_rows(items: Sequence[TypeErrorItem], module_of: Mapping[int, str]) ->
     return found
 
 
+def _whole_key(module: ChainModule) -> str:
+    """What a module's whole-module findings depend on: its text, without the names of the modules its
+    header imports from unless it has a ``# type: ignore`` (whether one is used depends on their types).
+
+    So a moved, inserted or deleted cell that only changes where later cells import a name from (the
+    usual case) leaves their findings known: they need no whole-module pass (daemon._whole_passes).
+    used-before-def and possibly-undefined follow from the module's own statements alone.
+    """
+    text = module.text
+    if "ignore" not in text:
+        lines = text.split("\n")
+        for i, where in enumerate(module.line_map):
+            if where is None and lines[i].startswith(f"from {MODULE_PREFIX}"):
+                lines[i] = "from _ import " + lines[i].split(" import ", 1)[1]
+        text = "\n".join(lines)
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _keep_whole_module_findings(
-    folder: Path, modules: Sequence[ChainModule], items: list[TypeErrorItem], whole: Whole
+    folder: Path, modules: Sequence[ChainModule], keys: Mapping[str, str], items: list[TypeErrorItem], whole: Whole
 ) -> list[TypeErrorItem]:
-    """Whole-module findings of a module whose text did not change come from when it last did; those of
-    a module the daemon read whole again alone (``whole``) from that pass."""
+    """Whole-module findings of a module whose :func:`_whole_key` did not change come from when it last
+    did; those of a module the daemon read whole again alone (``whole``) from that pass."""
     module_of = {w[0]: m.name for m in modules for w in m.line_map if w is not None}
     found = _whole_rows(items, module_of)
     passes = {path.stem: _whole_rows(found_again, module_of).get(path.stem, []) for path, found_again in whole.items()}
     before = _read_kept(folder / WHOLE_MODULE_FILE)
     now: dict[str, tuple[str, _Kept]] = {}
     for m in modules:
-        digest = hashlib.sha1(m.text.encode("utf-8", "surrogatepass")).hexdigest()
+        digest = keys[m.name]
         kept_before = before.get(m.name)
         if m.name in passes:
             now[m.name] = (digest, passes[m.name])
@@ -318,15 +330,23 @@ def _cells_plan(
     chain = build_cell_chain(cells, f"{MODULE_PREFIX}{digest[:10]}_", cell_ids)
     texts = {folder / f"{m.name}.py": m.text for m in chain.modules}
     line_maps: dict[Path, LineMap] = {folder / f"{m.name}.py": m.line_map for m in chain.modules}
+    keys = {m.name: _whole_key(m) for m in chain.modules} if backend == "daemon" else {}
+
+    def write() -> Rewritten:
+        written = _write_modules(folder, texts)
+        known = _read_kept(folder / WHOLE_MODULE_FILE) if backend == "daemon" and written else {}
+        unknown = [path for path in written if known.get(path.stem, ("",))[0] != keys.get(path.stem)]
+        return Rewritten(written, unknown, lambda path: _write_again(path, texts[path]))
+
     return _Plan(
         list(texts),
         cells_mapper(line_maps, project_root),
-        lambda: _write_modules(folder, texts),
+        write,
         chain.skipped_cells,
         lambda items, whole: _with_early_reads(
-            _keep_whole_module_findings(folder, chain.modules, items, whole) if backend == "daemon" else items, chain
+            _keep_whole_module_findings(folder, chain.modules, keys, items, whole) if backend == "daemon" else items,
+            chain,
         ),
-        lambda path: _write_again(path, texts[path]),
     )
 
 

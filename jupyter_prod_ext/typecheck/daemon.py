@@ -310,11 +310,13 @@ class Rewritten(NamedTuple):
     """The generated modules this check rewrote, and how to rewrite one again with the same code."""
 
     paths: Sequence[Path] = ()
+    #: those of them whose whole-module findings are not known yet (the others' are remembered)
+    passes: Sequence[Path] = ()
     #: writes the module again, different in bytes only (another trailing blank line), so dmypy re-reads it
     again: Callable[[Path], object] = lambda _path: None
 
 
-#: most rewritten modules given a whole-module pass each on a warm daemon; more start a fresh one
+#: most modules given a whole-module pass each on a warm daemon in one check; more start a fresh one
 MAX_WHOLE_PASSES = 16
 
 
@@ -383,11 +385,11 @@ def _run_daemon(daemon: _Daemon, flags: list[str], files: list[str], rewritten: 
     except OSError:
         previous = None
     change = _file_set_change(daemon.status, files)
-    several = len(rewritten.paths) + (change[1] if change else 0) >= 2 and bool(rewritten.paths)
+    several = len(rewritten.paths) + (change[1] if change else 0) >= 2 and bool(rewritten.passes)
     if previous != key:
         daemon.kill()
         daemon.sidecar.write_text(key, encoding="utf-8")
-    elif _many_new_files(change, files) or (several and len(rewritten.paths) > MAX_WHOLE_PASSES):
+    elif _many_new_files(change, files) or (several and len(rewritten.passes) > MAX_WHOLE_PASSES):
         daemon.kill()
     warm = previous == key and _status(daemon.status) is not None
     ran = MypyRun(*daemon.run(flags, files, ipc=previous == key))
@@ -397,7 +399,7 @@ def _run_daemon(daemon: _Daemon, flags: list[str], files: list[str], rewritten: 
 
 
 def _whole_passes(daemon: _Daemon, rewritten: Rewritten) -> tuple[tuple[Path, str], ...]:
-    """Each rewritten module read whole again by the daemon, alone, for its whole-module findings.
+    """Each rewritten module whose findings are not known read whole again by the daemon, alone.
 
     Why: a fine-grained update (mypy/server/update.py ``FineGrainedBuildManager.update``) handles the
     changed modules one at a time, and ``update_module`` starts each with ``manager.errors.reset()``:
@@ -413,7 +415,7 @@ def _whole_passes(daemon: _Daemon, rewritten: Rewritten) -> tuple[tuple[Path, st
     it is then the only module of its update.
     """
     passes = []
-    for path in rewritten.paths:
+    for path in rewritten.passes:
         rewritten.again(path)
         rc, out, _ = daemon.recheck()
         if rc in (0, 1):  # else that module keeps what the run found (the daemon restarts next time)
