@@ -7,6 +7,14 @@ module per cell it re-checks that cell, its dependents whose names changed type,
 with errors. Module names come from cell ids (or sources), not positions: moving or deleting a cell
 changes only the headers of the cells whose names now come from elsewhere.
 
+Why not fewer, larger modules (measured at 1000 cells, bench/generate.py's notebook, 106 errors):
+the first check costs mypy about 0.4 ms of CPU per module (the daemon's first build: 2.0 s for 1000
+modules, 1.55 s for one), and four cells per module would save 0.2 s of it; but every re-check
+re-processes the top level of each module that had errors (mypy/server/update.py
+``previous_targets_with_errors``), so with four cells per module a one-cell edit's re-check took
+2.3x as long (0.81 s vs 0.35 s; without errors it was faster). Grouping only cells whose names no
+later cell reads did the same (0.81 s vs 0.22 s).
+
 How a cell sees earlier cells: its module starts with a *header* that binds every name the cell
 mentions and an earlier cell bound at module level, from the last cell that bound it:
 ``from <that module> import x as x`` (the ``as`` form is an explicit re-export, which
