@@ -154,6 +154,12 @@ async def test_route_answers_a_keystroke_with_a_findings_delta(jp_fetch: Any, jp
         assert code == 200 and _unnamed(full) == _unnamed(expected) and "findings_delta" not in full
     code, other = await post(jp_fetch, {"path": "other.ipynb", "delta": delta, "findings_base": full["report_id"]})
     assert code == 200 and "findings" in other
+    # the whole notebook sent (no delta) is answered as a delta too; the file on disk has no report id
+    code, again = await post(jp_fetch, {"path": "many.ipynb", "notebook": edited, "findings_base": full["report_id"]})
+    assert code == 200 and again["findings_delta"] == [[0, len(expected["findings"])]]
+    write_nb(jp_root_dir / "many.ipynb", edited)
+    code, disk = await post(jp_fetch, {"path": "many.ipynb", "findings_base": again["report_id"]})
+    assert code == 200 and "report_id" not in disk and _unnamed(disk) == _unnamed(expected)
 
 
 def test_findings_delta_keeps_ranges_and_sends_the_rest() -> None:
