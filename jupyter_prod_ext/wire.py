@@ -16,6 +16,7 @@ This module sits at the bottom of the layers (it imports only ``errors``): every
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import re
@@ -611,8 +612,12 @@ def _unwrap_required(tp: Any) -> tuple[Any, bool]:
     return tp, True
 
 
+@functools.cache
 def fields(td: type) -> dict[str, tuple[Any, bool]]:
-    """A TypedDict's fields: name -> (type, required), inherited ones included."""
+    """A TypedDict's fields: name -> (type, required), inherited ones included.
+
+    Computed once per TypedDict (``get_type_hints`` was most of a request's validation); callers only read it.
+    """
     hints = get_type_hints(td, include_extras=True)
     out: dict[str, tuple[Any, bool]] = {}
     for name, tp in hints.items():
