@@ -42,6 +42,12 @@ class NotebookError(ProdError):
 class NotPythonError(NotebookError):
     """A notebook whose language is not Python: skipped with a note when a folder is searched."""
 
+    @property
+    def details(self) -> dict[str, str]:
+        """The reason the panel reads: a note that the checks do not apply, not an error toast on every
+        R or Julia notebook opened (``wire.NotPythonDetails``)."""
+        return {"reason": "not-python"}
+
 
 class PathError(ProdError):
     """A path leaves the allowed root, is hidden, or is not a valid target."""

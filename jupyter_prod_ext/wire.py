@@ -208,8 +208,8 @@ class ErrorBody(TypedDict):
 
     error: str
     kind: ErrorKind
-    #: structured reason: a commit refusal, "no-repo", "superseded", or null
-    details: CommitRefusalDetails | NoRepoDetails | SupersededDetails | None
+    #: structured reason: a commit refusal, "no-repo", "superseded", "not-python", or null
+    details: CommitRefusalDetails | NoRepoDetails | SupersededDetails | NotPythonDetails | None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -442,6 +442,13 @@ class NoRepoDetails(TypedDict):
     """``details`` of the 404 when the notebook is in no git repository."""
 
     reason: Literal["no-repo"]
+
+
+class NotPythonDetails(TypedDict):
+    """``details`` of the 422 ``kind: "notebook"`` answer about a notebook in another language (R, Julia,
+    ...): not a broken notebook but one the checks do not apply to, so the panel shows a note, not an error."""
+
+    reason: Literal["not-python"]
 
 
 class FileStatusDict(TypedDict):

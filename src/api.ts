@@ -131,6 +131,16 @@ export function isSuperseded(error: ApiError): boolean {
   return error.status === 409 && details?.reason === 'superseded';
 }
 
+/**
+ * Whether the notebook is in another language (R, Julia, ...): 422 with
+ * `details.reason` "not-python". The checks do not apply to it, so the panel
+ * shows the server's line as a note and no error pops up on opening it.
+ */
+export function isNotPython(error: ApiError): boolean {
+  const details = error.details as { reason?: unknown } | null;
+  return details?.reason === 'not-python';
+}
+
 function isErrorBody(data: unknown): data is IErrorBody {
   return (
     typeof data === 'object' &&

@@ -20,6 +20,7 @@ import {
   IFinding,
   IReport,
   IReportDelta,
+  isNotPython,
   isSuperseded,
   Severity
 } from './api';
@@ -644,7 +645,8 @@ export class ReadinessModel {
     if (this._isDisposed) {
       return;
     }
-    if (error instanceof ApiError) {
+    // a notebook in another language is no failure: the panel shows the note
+    if (error instanceof ApiError && !isNotPython(error)) {
       this._autoCheckFailed.emit(error);
     }
   }

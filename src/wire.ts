@@ -111,6 +111,7 @@ export interface IWireTypes {
   MissingAnswer: IMissingAnswer;
   NoRepoDetails: INoRepoDetails;
   Normalization: Normalization;
+  NotPythonDetails: INotPythonDetails;
   PromoteRequest: IPromoteRequest;
   PromoteResultDict: IPromoteResult;
   PublicProgress: IPublicProgress;
@@ -333,9 +334,14 @@ export interface IErrorBody {
   error: string;
   kind: ErrorKind;
   /**
-   * structured reason: a commit refusal, "no-repo", "superseded", or null
+   * structured reason: a commit refusal, "no-repo", "superseded", "not-python", or null
    */
-  details: ICommitRefusalDetails | INoRepoDetails | ISupersededDetails | null;
+  details:
+    | ICommitRefusalDetails
+    | INoRepoDetails
+    | ISupersededDetails
+    | INotPythonDetails
+    | null;
 }
 /**
  * `details` of the 404 when the notebook is in no git repository.
@@ -349,6 +355,12 @@ export interface INoRepoDetails {
 export interface ISupersededDetails {
   reason: 'superseded';
   stage: 'waiting' | 'running';
+}
+/**
+ * `details` of the 422 `kind: "notebook"` answer about a notebook in another language (R, Julia, ...): not a broken notebook but one the checks do not apply to, so the panel shows a note, not an error.
+ */
+export interface INotPythonDetails {
+  reason: 'not-python';
 }
 export interface IFileStatus {
   path: string;

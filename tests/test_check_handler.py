@@ -97,6 +97,8 @@ async def test_non_python_notebook_is_422(jp_fetch: Any, jp_root_dir: Path) -> N
     write_nb(jp_root_dir / "r.ipynb", data)
     code, answer = await post(jp_fetch, {"path": "r.ipynb"})
     assert code == 422 and "not a Python notebook" in answer["error"]
+    # the panel tells it from an unreadable notebook by this reason: a note, not an error toast
+    assert answer["details"] == {"reason": "not-python"}
 
 
 async def test_unauthenticated_is_403(

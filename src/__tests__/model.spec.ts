@@ -1,6 +1,6 @@
 import { Signal } from '@lumino/signaling';
 
-import { ApiError, IFinding, IReport, ProdApi } from '../api';
+import { ApiError, IFinding, IReport, isNotPython, ProdApi } from '../api';
 import { snapshotOf } from '../delta';
 import { INotebookSource, mergeReports, ReadinessModel } from '../model';
 import { FetchMock, flushPromises } from './fetchMock';
@@ -245,6 +245,30 @@ describe('ReadinessModel', () => {
     mock.respond(409, { error: 'Busy.', kind: 'conflict', details: null });
     await expect(model.check('all')).rejects.toBeInstanceOf(ApiError);
     expect(model.error?.message).toBe('Busy.');
+  });
+
+  it('keeps a notebook in another language as a note, not an automatic-check failure', async () => {
+    const errors: ApiError[] = [];
+    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    mock.respond(422, {
+      error:
+        "analysis.ipynb: not a Python notebook (its language is 'r'); jupyter-prod checks Python notebooks only.",
+      kind: 'notebook',
+      details: { reason: 'not-python' }
+    });
+    nb.saved.emit();
+    await flushPromises(10);
+    expect(errors).toEqual([]);
+    expect(model.error && isNotPython(model.error)).toBe(true);
+    // an unreadable notebook is still a failure the user is told about
+    mock.respond(422, {
+      error: 'Cell 3 is not valid.',
+      kind: 'notebook',
+      details: null
+    });
+    nb.saved.emit();
+    await flushPromises(10);
+    expect(errors.map(e => e.message)).toEqual(['Cell 3 is not valid.']);
   });
 
   it('reports failures of automatic checks through autoCheckFailed', async () => {

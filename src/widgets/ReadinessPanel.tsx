@@ -9,7 +9,7 @@ import * as React from 'react';
 
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IFinding, Severity, SEVERITIES } from '../api';
+import { IFinding, isNotPython, Severity, SEVERITIES } from '../api';
 import { countBySeverity, ReadinessModel } from '../model';
 import { IReadinessManager, PANEL_ID, PanelSection } from '../tokens';
 import { CommitView } from './CommitView';
@@ -142,11 +142,16 @@ function ModelView(props: IBodyProps): JSX.Element {
   return (
     <div className="jp-ProdPanel-body">
       <Summary model={model} actions={actions} trans={trans} />
-      {model.error && (
-        <div className="jp-ProdPanel-error" role="alert">
-          {model.error.message}
-        </div>
-      )}
+      {model.error &&
+        (isNotPython(model.error) ? (
+          <div className="jp-ProdPanel-empty jp-ProdPanel-notPython">
+            {model.error.message}
+          </div>
+        ) : (
+          <div className="jp-ProdPanel-error" role="alert">
+            {model.error.message}
+          </div>
+        ))}
       <SeverityFilterBar
         findings={findings}
         filter={filter}
