@@ -684,7 +684,13 @@ class Bench:
     def recheck(self) -> None:
         """One cell edited, then the request the panel sends: a delta with that cell's source only."""
         from jupyter_prod_ext.checks.api import check_path
-        from jupyter_prod_ext.delta import apply_findings_delta, client_delta, sent_hashes
+        from jupyter_prod_ext.delta import (
+            apply_findings_delta,
+            client_delta,
+            held_cells,
+            ranged_delta,
+            sent_hashes,
+        )
 
         sc = RECHECK
         print(f"\n{sc}", flush=True)
@@ -697,11 +703,14 @@ class Bench:
             acknowledged: set[str] = set()
             last: list[Any] = [None]
             # the first request of a session carries every source (the warm-up of the route)
-            status, data, _ = server.post("check", {"path": self.rel(path), "delta": client_delta(nb, set())})
+            first = client_delta(nb, set())
+            status, data, _ = server.post("check", {"path": self.rel(path), "delta": first})
             if status != 200 or "missing" in data:
                 raise RouteError(status, data)
-            acknowledged |= sent_hashes(client_delta(nb, set()))
+            acknowledged |= sent_hashes(first)
             held: list[Any] = [data]  # the report the panel holds: the next request's findings_base
+            # the cells list the server named: the next request sends ranges of it (cells_base)
+            cells_base: list[Any] = [(data["cells_id"], held_cells(first))]
 
             def ours(
                 k: int,
@@ -710,12 +719,15 @@ class Bench:
                 acknowledged: set[str] = acknowledged,
                 last: list[Any] = last,
                 held: list[Any] = held,
+                cells_base: list[Any] = cells_base,
             ) -> Sample:
                 delta = client_delta(edited_nb(nb, k + 1), acknowledged)
-                body = {"path": self.rel(path), "delta": delta, "checks": "fast", "findings_base": held[0]["report_id"]}
+                body = {"path": self.rel(path), "delta": ranged_delta(delta, *cells_base[0]), "checks": "fast", "findings_base": held[0]["report_id"]}
                 status, data, seconds = server.post("check", body)
-                if status != 200 or "missing" in data:
+                if status != 200 or "missing" in data or "missing_cells_base" in data:
                     raise RouteError(status, data)
+                cells_base[0] = (data["cells_id"], held_cells(delta))
+                sizes = (len(json.dumps(body)), len(json.dumps({**body, "delta": delta})))
                 size = len(json.dumps(data))
                 started = time.perf_counter()
                 if "findings_delta" in data:  # what the panel does with it (src/findingsDelta.ts), timed too
@@ -728,7 +740,7 @@ class Bench:
                 seconds += time.perf_counter() - started
                 held[0] = data
                 acknowledged |= sent_hashes(delta)
-                last[0] = (data, sum("source" in c for c in delta["cells"]), size)
+                last[0] = (data, sum("source" in c for c in delta["cells"]), size, sizes)
                 return Sample(seconds)
 
             def engine(k: int, path: Path = path, nb: dict[str, Any] = nb) -> Sample:
@@ -752,11 +764,11 @@ class Bench:
                 [ours, engine, session, self.peer([tool("ruff"), "check", "--no-cache", path.name], folder, write_edit)],
                 self.repeat,
             )
-            report, sources, size = last[0]
+            report, sources, size, (request, unranged) = last[0]
             note = (
                 f"{len(report['findings'])} findings; the request carries {sources} cell source(s) of "
-                f"{len(nb['cells'])} cells (delta protocol), the answer {size:,} bytes (findings delta); "
-                "ruff reads the same edited file"
+                f"{len(nb['cells'])} cells (delta protocol), {request:,} bytes (cells ranges; {unranged:,} "
+                f"with every cell listed), the answer {size:,} bytes (findings delta); ruff reads the same edited file"
             )
             self.res.add(Row(sc, n, m.median, "ruff check --no-cache (native .ipynb)", nat.median, None, nat.peak_kib, note, runs(nat)))
             self.res.add(Row(sc, n, m.median, "in-process engine (check_path, warm caches)", eng.median, None, None, "no session: every check over every cell", runs(eng)))

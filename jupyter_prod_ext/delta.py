@@ -20,8 +20,9 @@ import itertools
 import json
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from .errors import InputError, NotebookError
 from .lru import LockedLRU
@@ -156,6 +157,8 @@ def notebook_from_delta(delta: Any, store: DeltaStore) -> tuple[dict[str, Any] |
     fresh: list[_Entry] = []
     known = _Known(delta["cells"], store)
     for i, cell in enumerate(delta["cells"]):
+        if isinstance(cell, list):
+            raise InputError(f"{_where(i)}: a [start, stop] range needs the delta's 'cells_base' (see docs/API.md).")
         if not isinstance(cell, dict) or cell.get("cell_type") not in _CELL_TYPES:
             raise InputError(f"{_where(i)}: an object with 'cell_type' code, markdown or raw is expected.")
         out = {k: cell[k] for k in _PLAIN_KEYS if k in cell}
@@ -256,7 +259,8 @@ def _from_previous(prev: _Previous, delta: Any, store: DeltaStore, path: str) ->
         return None
     # a C-level ``!=`` first: a cell sent as before (no source: its hash acknowledged) is equal
     pairs = zip(cells, prev.cells, strict=True)
-    changed = [i for i, (new, old) in enumerate(pairs) if new != old and not _same(new, old)]
+    # (a cell of a ``[start, stop]`` range of the held cells list is the very object held before)
+    changed = [i for i, (new, old) in enumerate(pairs) if new is not old and new != old and not _same(new, old)]
     if not changed:
         return dataclasses.replace(prev.notebook, path=path, _units=None, _code=None), changed
     if any(not isinstance(cells[i], dict) or cells[i].get("id") != prev.cells[i].get("id") for i in changed):
@@ -367,11 +371,14 @@ def apply_findings_delta(base: list[FindingDict], delta: list[Any]) -> list[Find
     return out
 
 
-class HeldReports:
-    """The last reports answered for each editor's notebook, so that the next answer can be a delta."""
+_T = TypeVar("_T")
 
-    def __init__(self, max_items: int = HELD_NOTEBOOKS, max_bytes: int = HELD_BYTES) -> None:
-        self._lru: LockedLRU[str, tuple[_Held, ...]] = LockedLRU(max_bytes=max_bytes, sizeof=_held_bytes)
+
+class _LastPerNotebook(Generic[_T]):
+    """The last few things (newest first) of each editor's notebook, bounded by notebooks and estimated bytes."""
+
+    def __init__(self, sizeof: Callable[[tuple[_T, ...]], int], max_items: int, max_bytes: int) -> None:
+        self._lru: LockedLRU[str, tuple[_T, ...]] = LockedLRU(max_bytes=max_bytes, sizeof=sizeof)
         self.max_items = max_items
 
     def __len__(self) -> int:
@@ -380,11 +387,24 @@ class HeldReports:
     def clear(self) -> None:
         self._lru.clear()
 
+    def _kept(self, key: str) -> tuple[_T, ...]:
+        return self._lru.get(key) or ()
+
+    def _keep(self, key: str, item: _T, before: tuple[_T, ...], count: int) -> None:
+        self._lru.put(key, (item, *before)[:count], self.max_items)
+
+
+class HeldReports(_LastPerNotebook[_Held]):
+    """The last reports answered for each editor's notebook, so that the next answer can be a delta."""
+
+    def __init__(self, max_items: int = HELD_NOTEBOOKS, max_bytes: int = HELD_BYTES) -> None:
+        super().__init__(_held_bytes, max_items, max_bytes)
+
     def answer(self, key: str, report: ReportDict, base: str | None) -> ReportDict | ReportDeltaDict:
         """``report`` with its new id, kept under ``key``: as a delta against ``base`` when that is held."""
-        held = self._lru.get(key) or ()
+        held = self._kept(key)
         report_id = f"{_ID_PREFIX}-{next(_ids)}"
-        self._lru.put(key, (_Held(report_id, report["findings"], report["waived"]), *held)[:REPORTS_KEPT], self.max_items)
+        self._keep(key, _Held(report_id, report["findings"], report["waived"]), held, REPORTS_KEPT)
         old = next((h for h in held if h.report_id == base), None) if base else None
         if old is None:
             return cast(ReportDict, {**report, "report_id": report_id})
@@ -397,6 +417,81 @@ class HeldReports:
             "findings_delta": findings_delta(old.findings, report["findings"]),
             "waived_delta": findings_delta(old.waived, report["waived"]),
         }
+
+
+# ---------------------------------------------------------------------------
+# The request's cells as ranges of a cells list the server holds
+#
+# A keystroke's delta lists every cell (id, type, metadata, hashes): ~228 KB of JSON at 1000 cells,
+# built and encoded by the browser and parsed here on every keystroke. The server holds the cells
+# list of its last answered delta requests per notebook, by id; the next request sends
+# ``[start, stop]`` for runs of cells unchanged since one of them.
+
+#: cells lists kept per notebook (as for reports: the last, and the one before, for two requests in flight)
+CELLS_KEPT = 2
+_CELL_BYTES = 256
+_cells_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class _HeldCells:
+    cells_id: str
+    cells: list[Any]
+
+
+def _cells_bytes(held: tuple[_HeldCells, ...]) -> int:
+    return sum(256 + _CELL_BYTES * len(h.cells) for h in held)
+
+
+class HeldCells(_LastPerNotebook[_HeldCells]):
+    """The cells lists (sources and outputs by hash alone) of each notebook's last delta requests."""
+
+    def __init__(self, max_items: int = HELD_NOTEBOOKS, max_bytes: int = HELD_BYTES) -> None:
+        super().__init__(_cells_bytes, max_items, max_bytes)
+
+    def expand(self, key: str, delta: Any) -> tuple[Any, list[Any]] | None:
+        """(the delta with every cell, its cells as held), or None when its ``cells_base`` is not held.
+
+        A delta without ``cells_base`` is returned as it is (its errors are said where it is read).
+        """
+        if not isinstance(delta, dict) or not isinstance(delta.get("cells"), list):
+            return delta, []
+        if "cells_base" not in delta:
+            return delta, [_by_hash(c) for c in delta["cells"]]
+        base_id = delta["cells_base"]
+        if not isinstance(base_id, str):
+            raise InputError("'delta.cells_base' must be a string: an answer's 'cells_id'.")
+        base = next((h.cells for h in self._kept(key) if h.cells_id == base_id), None)
+        if base is None:
+            return None
+        cells: list[Any] = []
+        held: list[Any] = []
+        for i, item in enumerate(delta["cells"]):
+            if type(item) is list:
+                start, stop = _cells_range(item, i, len(base))
+                cells.extend(base[start:stop])
+                held.extend(base[start:stop])
+            else:
+                cells.append(item)
+                held.append(_by_hash(item))
+        return {k: v for k, v in delta.items() if k != "cells_base"} | {"cells": cells}, held
+
+    def hold(self, key: str, cells: list[Any]) -> str:
+        """Keep ``cells`` (as :meth:`expand` gave them) for ``key``; the id the next request names."""
+        cells_id = f"{_ID_PREFIX}-c{next(_cells_ids)}"
+        self._keep(key, _HeldCells(cells_id, cells), self._kept(key), CELLS_KEPT)
+        return cells_id
+
+
+def _cells_range(item: list[Any], i: int, size: int) -> tuple[int, int]:
+    """A ``[start, stop]`` item's bounds; InputError unless it is inside the base's ``size`` cells."""
+    ok = len(item) == 2 and all(type(v) is int for v in item)
+    if not ok or not 0 <= item[0] < item[1] <= size:
+        raise InputError(
+            f"{_where(i)}: the range {json.dumps(item)} is not [start, stop] inside the {size} cells of "
+            "'cells_base'; send ranges of that cells list, or every cell without 'cells_base'."
+        )
+    return item[0], item[1]
 
 
 # ---------------------------------------------------------------------------
@@ -430,3 +525,30 @@ def sent_hashes(delta: dict[str, Any]) -> set[str]:
     """What a delta carried: acknowledged by the server once it answers with a report."""
     cells = delta["cells"]
     return {c["source_hash"] for c in cells if "source" in c} | {c["outputs_hash"] for c in cells if "outputs" in c}
+
+
+def held_cells(delta: dict[str, Any]) -> list[dict[str, Any]]:
+    """A delta's cells as the server holds them once it answers (sources and outputs by hash alone)."""
+    return [cast(dict[str, Any], _by_hash(c)) for c in delta["cells"]]
+
+
+def ranged_delta(delta: dict[str, Any], cells_id: str, base: list[dict[str, Any]]) -> dict[str, Any]:
+    """``delta`` against the held cells list ``base`` (named ``cells_id``): each run of cells equal to
+    consecutive cells of ``base``, and sending no source or outputs, becomes ``[start, stop]``."""
+    by_id: dict[Any, int] = {}
+    for j, b in enumerate(base):
+        by_id.setdefault(b.get("id"), j)
+    items: list[Any] = []
+    nxt = 0
+    for cell in delta["cells"]:
+        j = nxt if nxt < len(base) and base[nxt] == cell else by_id.get(cell.get("id"), -1)
+        if j < 0 or "source" in cell or "outputs" in cell or base[j] != cell:
+            items.append(cell)
+            continue
+        last = items[-1] if items else None
+        if type(last) is list and last[1] == j:
+            last[1] = j + 1
+        else:
+            items.append([j, j + 1])
+        nxt = j + 1
+    return {**delta, "cells_base": cells_id, "cells": items}

@@ -128,6 +128,9 @@ class ReportDict(TypedDict):
     #: names this report in the server (``POST check`` of the editor's notebook, sent or as a delta): the
     #: next request's ``findings_base`` (absent from the CLI's reports and from checks of the file on disk)
     report_id: NotRequired[str]
+    #: names the cells list of this delta request, held by the server: the next request's ``cells_base``
+    #: (only in answers to a ``delta`` request)
+    cells_id: NotRequired[str]
 
 
 #: an item of a findings delta: ``[start, stop]``, the base list's findings ``start`` to ``stop - 1`` kept,
@@ -148,6 +151,8 @@ class ReportDeltaDict(TypedDict):
     findings_base: str
     findings_delta: list[FindingsDeltaItem]
     waived_delta: list[FindingsDeltaItem]
+    #: names the cells list of this delta request, held by the server: the next request's ``cells_base``
+    cells_id: NotRequired[str]
 
 
 class FileErrorDict(TypedDict):
@@ -165,6 +170,15 @@ class MissingAnswer(TypedDict):
     """``POST check`` to a delta whose hashes the server lacks: send again with these sources."""
 
     missing: list[str]
+    #: names the cells list of this delta request, held by the server: the next request's ``cells_base``
+    cells_id: NotRequired[str]
+
+
+class MissingCellsBaseAnswer(TypedDict):
+    """``POST check`` to a delta whose ``cells_base`` the server no longer holds (evicted, another tab's
+    requests, a restarted server): send the request again with every cell (no ``cells_base``, no ranges)."""
+
+    missing_cells_base: Literal[True]
 
 
 class CheckRequest(TypedDict):
@@ -548,7 +562,7 @@ class VersionDict(TypedDict):
 
 #: route -> verb -> (request body or query, answer); the answer of an error is always :class:`ErrorBody`
 ROUTES: dict[str, dict[str, tuple[type | None, Any]]] = {
-    "check": {"POST": (CheckRequest, ReportDict | ReportDeltaDict | MissingAnswer)},
+    "check": {"POST": (CheckRequest, ReportDict | ReportDeltaDict | MissingAnswer | MissingCellsBaseAnswer)},
     "format": {"POST": (FormatRequest, FormatAnswerDict)},
     "promote": {"POST": (PromoteRequest, PromoteResultDict)},
     "commit": {"POST": (CommitRequest, CommitResultDict)},

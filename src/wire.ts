@@ -109,6 +109,7 @@ export interface IWireTypes {
   LogEntryDict: ILogEntry;
   MetadataEdit: IMetadataEdit;
   MissingAnswer: IMissingAnswer;
+  MissingCellsBaseAnswer: IMissingCellsBaseAnswer;
   NoRepoDetails: INoRepoDetails;
   Normalization: Normalization;
   NotPythonDetails: INotPythonDetails;
@@ -184,6 +185,10 @@ export interface IReport {
    * names this report in the server (`POST check` of the editor's notebook, sent or as a delta): the next request's `findings_base` (absent from the CLI's reports and from checks of the file on disk)
    */
   report_id?: string;
+  /**
+   * names the cells list of this delta request, held by the server: the next request's `cells_base` (only in answers to a `delta` request)
+   */
+  cells_id?: string;
 }
 export interface IFinding {
   check: string;
@@ -403,6 +408,16 @@ export interface ILogEntry {
  */
 export interface IMissingAnswer {
   missing: string[];
+  /**
+   * names the cells list of this delta request, held by the server: the next request's `cells_base`
+   */
+  cells_id?: string;
+}
+/**
+ * `POST check` to a delta whose `cells_base` the server no longer holds (evicted, another tab's requests, a restarted server): send the request again with every cell (no `cells_base`, no ranges).
+ */
+export interface IMissingCellsBaseAnswer {
+  missing_cells_base: true;
 }
 export interface IPromoteRequest {
   path: string;
@@ -540,6 +555,10 @@ export interface IReportDelta {
   findings_base: string;
   findings_delta: (number[] | IFinding)[];
   waived_delta: (number[] | IFinding)[];
+  /**
+   * names the cells list of this delta request, held by the server: the next request's `cells_base`
+   */
+  cells_id?: string;
 }
 export interface IRunInfo {
   /**

@@ -17,18 +17,22 @@ import pytest
 
 from jupyter_prod_ext.checks import CHECKS
 from jupyter_prod_ext.delta import (
+    CELLS_KEPT,
     REPORTS_KEPT,
     DeltaStore,
+    HeldCells,
     HeldReports,
     apply_findings_delta,
     client_delta,
     findings_delta,
+    held_cells,
     notebook_from_delta,
+    ranged_delta,
     sent_hashes,
 )
 from jupyter_prod_ext.errors import InputError
 from jupyter_prod_ext.notebook import source_hash
-from jupyter_prod_ext.server.check import DELTA_NOTEBOOKS, DELTA_STORE, HELD_REPORTS
+from jupyter_prod_ext.server.check import DELTA_NOTEBOOKS, DELTA_STORE, HELD_CELLS, HELD_REPORTS
 
 from .nbutil import make_nb, write_nb
 from .test_check_handler import post
@@ -87,7 +91,7 @@ async def test_route_answers_delta_requests_like_full_ones(jp_fetch: Any, jp_roo
     assert code == 200
     first = client_delta(nb, set())
     code, answer = await post(jp_fetch, {"path": "d.ipynb", "delta": first})
-    assert code == 200 and answer == {**full, "report_id": answer["report_id"]}
+    assert code == 200 and _unnamed(answer) == _unnamed(full) and answer["cells_id"]
     edited = copy.deepcopy(nb)
     edited["cells"][3]["source"] = "print(x)"
     delta = client_delta(edited, sent_hashes(first))
@@ -101,7 +105,7 @@ async def test_route_answers_delta_requests_like_full_ones(jp_fetch: Any, jp_roo
     assert code == 200 and _unnamed(answer) == _unnamed(expected)
     DELTA_NOTEBOOKS.clear()  # both evicted: the server names what it lacks, the client sends it again
     code, answer = await post(jp_fetch, {"path": "d.ipynb", "delta": delta})
-    assert code == 200 and set(answer) == {"missing"}
+    assert code == 200 and set(answer) == {"missing", "cells_id"}
     referenced = {c["source_hash"] for c in delta["cells"]} | {c["outputs_hash"] for c in delta["cells"] if "outputs_hash" in c}
     assert set(answer["missing"]) == referenced - sent_hashes(delta)
     code, answer = await post(jp_fetch, {"path": "d.ipynb", "delta": client_delta(edited, set())})
@@ -111,8 +115,8 @@ async def test_route_answers_delta_requests_like_full_ones(jp_fetch: Any, jp_roo
 
 
 def _unnamed(report: dict[str, Any]) -> dict[str, Any]:
-    """A report without its id: two answers of one notebook are equal but for that."""
-    return {k: v for k, v in report.items() if k != "report_id"}
+    """A report without its ids: two answers of one notebook are equal but for them."""
+    return {k: v for k, v in report.items() if k not in ("report_id", "cells_id")}
 
 
 def _applied(base: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
@@ -204,3 +208,60 @@ def test_frontend_knows_which_checks_read_outputs() -> None:
     block = re.search(r"OUTPUT_CHECKS: ReadonlyArray<string> = \[(.*?)\]", text, re.S)
     assert block is not None
     assert set(re.findall(r"'([a-z-]+)'", block.group(1))) == {s.id for s in CHECKS.values() if s.outputs}
+
+
+async def test_route_reads_cells_as_ranges_of_the_held_cells_list(jp_fetch: Any, jp_root_dir: Path) -> None:
+    """A one-cell edit of 300 cells sends 3 items; an unknown base asks for every cell; a bad range is a 400."""
+    nb = make_nb(*(f"v{i} = {i}\nprint(v{i}, w{i})" for i in range(300)), markdown_title="Ranges")
+    for store in (DELTA_STORE, DELTA_NOTEBOOKS, HELD_REPORTS, HELD_CELLS):
+        store.clear()
+    first = client_delta(nb, set())
+    code, base = await post(jp_fetch, {"path": "r.ipynb", "delta": first})
+    assert code == 200 and isinstance(base["cells_id"], str)
+    edited = copy.deepcopy(nb)
+    edited["cells"][150]["source"] = "v149 = 0\nprint(v149)"
+    delta = ranged_delta(client_delta(edited, sent_hashes(first)), base["cells_id"], held_cells(first))
+    assert delta["cells"][0] == [0, 150] and delta["cells"][2] == [151, 301] and len(delta["cells"]) == 3
+    assert delta["cells"][1]["source"] == "v149 = 0\nprint(v149)"
+    response = await jp_fetch("jupyter-prod", "check", method="POST", body=json.dumps({"path": "r.ipynb", "delta": delta}))
+    assert len(response.body) > 10 * len(json.dumps(delta))  # the request is now the small side
+    answer = json.loads(response.body)
+    code, expected = await post(jp_fetch, {"path": "r.ipynb", "notebook": edited})
+    assert _unnamed(answer) == _unnamed(expected) and answer["cells_id"] != base["cells_id"]
+    # the base of two requests before is still held; the server's cells, sent in full, equal the ranges'
+    again = ranged_delta(client_delta(edited, sent_hashes(first) | sent_hashes(delta)), base["cells_id"], held_cells(first))
+    code, answer = await post(jp_fetch, {"path": "r.ipynb", "delta": again})
+    assert code == 200 and _unnamed(answer) == _unnamed(expected)
+    # an id not held (never given, evicted, another notebook's, a restarted server's): send every cell
+    for unknown_path, unknown in (("r.ipynb", "nope"), ("r.ipynb", base["cells_id"]), ("s.ipynb", answer["cells_id"])):
+        code, asked = await post(jp_fetch, {"path": unknown_path, "delta": {**again, "cells_base": unknown}})
+        assert code == 200 and asked == {"missing_cells_base": True}
+    for bad in ([[0, 302]], [[5, 5]], [[-1, 3]], [[0, True]], [[0, 1, 2]]):
+        code, error = await post(jp_fetch, {"path": "r.ipynb", "delta": {**again, "cells_base": answer["cells_id"], "cells": bad}})
+        assert code == 400 and error["kind"] == "input" and "inside the 301 cells of 'cells_base'" in error["error"], error
+    code, error = await post(jp_fetch, {"path": "r.ipynb", "delta": {**again, "cells_base": 3}})
+    assert code == 400 and "'delta.cells_base' must be a string" in error["error"]
+    code, error = await post(jp_fetch, {"path": "r.ipynb", "delta": {**again, "cells": [[0, 1]], "cells_base": None}})
+    assert code == 400
+    plain = {k: v for k, v in again.items() if k != "cells_base"}
+    code, error = await post(jp_fetch, {"path": "r.ipynb", "delta": plain})
+    assert code == 400 and "a [start, stop] range needs the delta's 'cells_base'" in error["error"], error
+
+
+def test_held_cells_are_bounded() -> None:
+    """A notebook keeps its last CELLS_KEPT cells lists; the store keeps at most max_items notebooks and bytes."""
+    held = HeldCells(max_items=2)
+    delta = client_delta(make_nb("x = 1", "y = 2"), set())
+    ids = [held.hold("a", held_cells(delta)) for _ in range(CELLS_KEPT + 1)]
+    assert len(set(ids)) == len(ids)
+    expanded = held.expand("a", {**delta, "cells_base": ids[-CELLS_KEPT], "cells": [[0, 2]]})
+    assert expanded is not None and expanded[0]["cells"] == held_cells(delta) and "cells_base" not in expanded[0]
+    assert held.expand("a", {**delta, "cells_base": ids[0], "cells": [[0, 1]]}) is None  # older than the kept ones
+    held.hold("b", [])
+    last_a = held.hold("a", held_cells(delta))
+    held.hold("c", [])  # evicts b, the least recently used
+    assert len(held) == 2 and held.expand("a", {"cells_base": last_a, "cells": []}) is not None
+    small = HeldCells(max_bytes=10_000)
+    small.hold("x", [{}] * 30)
+    small.hold("y", [{}] * 30)
+    assert len(small) == 1  # bounded by estimated bytes too

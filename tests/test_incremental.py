@@ -2,7 +2,8 @@
 
 Random edit sequences; after every edit the report computed with the warm caches from a delta
 request (what the server does on a keystroke: only unseen sources travel, evicted ones are sent
-again when the server asks), and answered as a findings delta against the report the client holds
+again when the server asks; unchanged cells as ranges of the cells list the server named last, all
+cells again when it no longer holds it), and answered as a findings delta against the report the client holds
 (sometimes an older one: an answer the client dropped), must equal the report computed from
 scratch, with empty caches, from the whole notebook.
 """
@@ -23,9 +24,12 @@ from jupyter_prod_ext.checks.incremental import last_run
 from jupyter_prod_ext.delta import (
     DeltaNotebooks,
     DeltaStore,
+    HeldCells,
     HeldReports,
     apply_findings_delta,
     client_delta,
+    held_cells,
+    ranged_delta,
     sent_hashes,
 )
 from jupyter_prod_ext.errors import InputError, NotebookError
@@ -156,14 +160,20 @@ class Client:
         self.known: set[str] = set()
         self.notebooks = DeltaNotebooks()
         self.held = HeldReports()
+        #: the server's cells lists, and the one the client names next (id, its cells): only answered ones
+        self.cells = HeldCells()
+        self.cells_base: tuple[str, list[dict[str, Any]]] | None = None
         #: the last report the client applied (its base), and how many answers were deltas
         self.base: dict[str, Any] | None = None
         self.deltas = 0
+        #: requests sent with cells ranges, and those the server asked to send again in full
+        self.ranged = 0
+        self.fallbacks = 0
 
     def report(self, nb: dict[str, Any], drop: bool = False) -> dict[str, Any]:
         """The report the client shows after this request; ``drop``: the answer is not kept as its base
-        (overtaken by a newer one), so the next request names an older report."""
-        full = self._checked(nb)
+        (overtaken by a newer one), so the next request names an older report and cells list."""
+        full = self._checked(nb, drop)
         base = self.base["report_id"] if self.base is not None else None
         answer = json.loads(json.dumps(self.held.answer("nb.ipynb", full, base)))  # type: ignore[arg-type]
         if "findings_delta" in answer:
@@ -177,42 +187,60 @@ class Client:
             self.base = answer
         return {k: v for k, v in answer.items() if k != "report_id"}
 
-    def _checked(self, nb: dict[str, Any]) -> dict[str, Any]:
-        delta = client_delta(nb, self.known)
-        built, missing = self.notebooks.notebook("nb.ipynb", json.loads(json.dumps(delta)), self.store, "nb.ipynb")
+    def _checked(self, nb: dict[str, Any], drop: bool) -> dict[str, Any]:
+        built, missing, delta = self._sent(nb, drop)
         for fallback in (set(missing), self.known):  # the missing ones; if still short (a tiny store), all
             if not missing:
                 break
             self.known -= fallback
-            delta = client_delta(nb, self.known)
-            built, missing = self.notebooks.notebook("nb.ipynb", json.loads(json.dumps(delta)), self.store, "nb.ipynb")
+            built, missing, delta = self._sent(nb, drop)
         assert not missing and built is not None
         self.known |= sent_hashes(delta)
         # the server's session: what the previous request found, reused where nothing it depends on changed
         return dict(check_notebook(built, checks="fast", session="nb.ipynb"))
 
+    def _sent(self, nb: dict[str, Any], drop: bool) -> tuple[Any, list[str], dict[str, Any]]:
+        """One request as the check route reads it: unchanged cells as ranges of the cells list named
+        last, sent again in full when the server no longer holds that list."""
+        delta = client_delta(nb, self.known)
+        sent = ranged_delta(delta, *self.cells_base) if self.cells_base is not None else delta
+        self.ranged += sent is not delta
+        expanded = self.cells.expand("nb.ipynb", json.loads(json.dumps(sent)))
+        if expanded is None:
+            self.fallbacks += 1
+            expanded = self.cells.expand("nb.ipynb", json.loads(json.dumps(delta)))
+        assert expanded is not None and held_cells(expanded[0]) == held_cells(delta) == expanded[1]
+        built, missing = self.notebooks.notebook("nb.ipynb", expanded[0], self.store, "nb.ipynb")
+        cells_id = self.cells.hold("nb.ipynb", expanded[1])
+        if not drop:  # an answer dropped: its cells id is never named
+            self.cells_base = (cells_id, held_cells(delta))
+        return built, missing, delta
+
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     start=st.lists(st.tuples(st.sampled_from(["code", "code", "markdown"]), st.sampled_from(SOURCES)), max_size=12),
-    steps=st.lists(st.tuples(edits, st.booleans(), st.booleans()), min_size=1, max_size=12),
+    steps=st.lists(st.tuples(edits, st.booleans(), st.booleans(), st.booleans()), min_size=1, max_size=12),
 )
 def test_incremental_report_equals_from_scratch(
-    start: list[tuple[str, str]], steps: list[tuple[tuple[Any, ...], bool, bool]]
+    start: list[tuple[str, str]], steps: list[tuple[tuple[Any, ...], bool, bool, bool]]
 ) -> None:
     nb = make_nb()
     nb["cells"] = [_cell(kind, src) for kind, src in start]
     client = Client(DeltaStore(max_items=8))  # small: evictions happen and are recovered from
     client.report(nb)  # warm the caches
-    for edit, evict, drop in steps:
+    for edit, evict, drop, lose_cells in steps:
         apply(nb, edit)
         if evict:
             client.store.clear()
+        if lose_cells:  # the server's cells lists evicted (or restarted): the next request is sent again
+            client.cells.clear()
         incremental = client.report(nb, drop)
         with fresh_caches():
             scratch = report(nb)
         assert json.dumps(incremental, sort_keys=True) == json.dumps(scratch, sort_keys=True), edit
     assert client.deltas >= 1  # the first edit's answer is a delta against the warm-up's report
+    assert client.ranged >= 1  # the first edit's request names the warm-up's cells list
 
 
 def test_session_rechecks_only_what_an_edit_touches() -> None:

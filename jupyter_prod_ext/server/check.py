@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -12,7 +12,7 @@ from tornado import web
 from ..checks.api import check_notebook, check_path
 from ..checks.isolated import check_path_isolated
 from ..checks.registry import CHECKS
-from ..delta import DeltaNotebooks, DeltaStore, HeldReports, notebook_from_delta
+from ..delta import DeltaNotebooks, DeltaStore, HeldCells, HeldReports, notebook_from_delta
 from ..wire import CheckRequest
 from .base import ProdHandler, json_errors
 
@@ -22,6 +22,8 @@ DELTA_STORE = DeltaStore()
 DELTA_NOTEBOOKS = DeltaNotebooks()
 #: the last reports answered for each editor's notebook: the bases of findings deltas (bounded: see HeldReports)
 HELD_REPORTS = HeldReports()
+#: the cells lists of each editor's last delta requests: the bases of cells ranges (bounded: see HeldCells)
+HELD_CELLS = HeldCells()
 
 
 def fast_only(checks: object) -> object:
@@ -62,6 +64,12 @@ def _check_delta(delta: object, path: Path, base: str | None, **kwargs: Any) -> 
     return dict(HELD_REPORTS.answer(kwargs["session"], check_notebook(nb, file=path, **kwargs), base))
 
 
+def _with_cells(answer: dict[str, Any], rel: str, cells: list[Any]) -> dict[str, Any]:
+    """A delta request's answer naming its cells list, now held: the next request's ``cells_base``."""
+    answer["cells_id"] = HELD_CELLS.hold(rel, cells)
+    return answer
+
+
 class CheckHandler(ProdHandler):
     @web.authenticated
     @authorized(action="read")
@@ -71,18 +79,25 @@ class CheckHandler(ProdHandler):
         checks: object = body.get("checks", "fast")
         if not self.may("write"):
             checks = fast_only(checks)
+        cells: list[Any] | None = None  # a delta request's cells, held once answered
         if "delta" in body and "notebook" not in body:
             # the cells' sources come from the store: the file itself need not exist (a new notebook)
             rel = body["path"]
             path = self.resolve(rel, what="notebook path", must_exist=False)
+            expanded = HELD_CELLS.expand(rel, body["delta"])
+            if expanded is None:
+                self.finish_json({"missing_cells_base": True})
+                return
+            body = cast(CheckRequest, {**body, "delta": expanded[0]})
+            cells = expanded[1]
             if not has_slow(checks) and not self._big(body, path):
                 options = self._options(body, rel, checks)
                 answer = await self.in_thread(_check_delta, body["delta"], path, body.get("findings_base"), **options)
-                self.finish_json(answer)
+                self.finish_json(_with_cells(answer, rel, cells))
                 return
             notebook, missing = await self.in_thread(notebook_from_delta, body["delta"], DELTA_STORE)
             if notebook is None:
-                self.finish_json({"missing": missing})
+                self.finish_json(_with_cells({"missing": missing}, rel, cells))
                 return
             body = CheckRequest(**body, notebook=notebook)
         rel, path, content = self.notebook_target(body)
@@ -96,7 +111,8 @@ class CheckHandler(ProdHandler):
             report = await run(check_path, path, content=content, **options)
         if content is not None:
             # the editor's notebook: its report is held, the base of the next answer's delta
-            self.finish_json(dict(HELD_REPORTS.answer(rel, report, body.get("findings_base"))))
+            answer = dict(HELD_REPORTS.answer(rel, report, body.get("findings_base")))
+            self.finish_json(answer if cells is None else _with_cells(answer, rel, cells))
             return
         self.finish_json(report)
 
