@@ -8,6 +8,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import type { IMissingAnswer } from './delta';
+import type { IMissingCellsBaseAnswer } from './wire';
 
 /** URL namespace of every route of the server extension. */
 export const API_NAMESPACE = 'jupyter-prod';
@@ -270,16 +271,18 @@ export class ProdApi {
 
   /**
    * A report; for a `delta` request, possibly the hashes to send again; for a
-   * request naming `findings_base`, possibly the findings as a delta.
+   * request naming `findings_base`, possibly the findings as a delta; for a
+   * delta naming a `cells_base` the server no longer holds, a request to send
+   * every cell.
    */
   check(
     request: ICheckRequest
-  ): Promise<IReport | IReportDelta | IMissingAnswer> {
-    return post<IReport | IReportDelta | IMissingAnswer>(
-      'check',
-      request,
-      this.serverSettings
-    );
+  ): Promise<
+    IReport | IReportDelta | IMissingAnswer | IMissingCellsBaseAnswer
+  > {
+    return post<
+      IReport | IReportDelta | IMissingAnswer | IMissingCellsBaseAnswer
+    >('check', request, this.serverSettings);
   }
 
   format(request: IFormatRequest): Promise<IFormatResult> {

@@ -149,16 +149,28 @@ export interface IDeltaCell {
   outputs?: nbformat.IOutput[];
 }
 
+/** `[start, stop]`: the cells `start` to `stop - 1` of the held cells list `cells_base` names. */
+export type CellsRange = [number, number];
+
 export interface IDeltaNotebook {
   nbformat: number;
   nbformat_minor: number;
   metadata: nbformat.INotebookMetadata;
+  /** The `cells_id` of an answer: `cells` may then hold ranges of that list (./cellsRanges). */
+  cells_base?: string;
+  cells: Array<IDeltaCell | CellsRange>;
+}
+
+/** A delta with every cell listed (what `DeltaTracker.build` makes). */
+export interface IFullDelta extends IDeltaNotebook {
+  cells_base?: undefined;
   cells: IDeltaCell[];
 }
 
 /** The answer of `POST check` to a delta whose hashes the server lacks. */
 export interface IMissingAnswer {
   missing: string[];
+  cells_id?: string;
 }
 
 export function isMissingAnswer(value: unknown): value is IMissingAnswer {
@@ -275,7 +287,7 @@ export class DeltaTracker {
    * The delta of `notebook`: sources and outputs only where not acknowledged;
    * without `outputs`, none at all (no selected check reads them).
    */
-  build(notebook: INotebookSnapshot, outputs = true): IDeltaNotebook {
+  build(notebook: INotebookSnapshot, outputs = true): IFullDelta {
     const previous = this._cells;
     const next = new Map<string, ICellMemo>();
     const cells = notebook.cells.map((cell, index) => {
@@ -295,7 +307,7 @@ export class DeltaTracker {
   }
 
   /** The server answered a report for `delta`: it has everything `delta` sent. */
-  acknowledge(delta: IDeltaNotebook): void {
+  acknowledge(delta: IFullDelta): void {
     for (const cell of delta.cells) {
       if (cell.source !== undefined) {
         this._acknowledged.add(cell.source_hash);

@@ -24,15 +24,18 @@ import {
   isSuperseded,
   Severity
 } from './api';
+import { HeldCells, isMissingCellsBase } from './cellsRanges';
 import {
   DeltaTracker,
   ICellSnapshot,
+  IFullDelta,
   IMissingAnswer,
   INotebookSnapshot,
   isMissingAnswer,
   needsOutputs
 } from './delta';
 import { HeldReports } from './findingsDelta';
+import type { IMissingCellsBaseAnswer } from './wire';
 
 /** What the model needs from an open notebook. */
 export interface INotebookSource {
@@ -58,7 +61,7 @@ export interface INotebookSource {
 export interface ICheckClient {
   check(
     request: ICheckRequest
-  ): Promise<IReport | IReportDelta | IMissingAnswer>;
+  ): Promise<IReport | IReportDelta | IMissingAnswer | IMissingCellsBaseAnswer>;
 }
 
 /** Settings that change what the model does or shows. */
@@ -592,7 +595,7 @@ export class ReadinessModel {
         notebook,
         needsOutputs(request.checks ?? 'all')
       );
-      const answer = await this._client.check({ ...request, delta });
+      const answer = await this._sendDelta(request, delta);
       if (!isMissingAnswer(answer)) {
         this._delta.acknowledge(delta);
         return answer;
@@ -605,18 +608,51 @@ export class ReadinessModel {
     );
   }
 
+  /**
+   * Send `delta` with its unchanged cells as ranges of the cells list the
+   * server named last; when the server no longer holds that list, once more
+   * with every cell. The list the server names in its answer is the next
+   * request's base.
+   */
+  private async _sendDelta(
+    request: ICheckRequest,
+    delta: IFullDelta
+  ): Promise<IReport | IReportDelta | IMissingAnswer> {
+    let answer = await this._client.check({
+      ...request,
+      delta: this._cells.ranged(delta)
+    });
+    if (isMissingCellsBase(answer)) {
+      this._cells.clear();
+      answer = await this._client.check({ ...request, delta });
+    }
+    if (isMissingCellsBase(answer)) {
+      throw this._unexpected('every cell of a request that listed them all');
+    }
+    this._cells.answered(answer.cells_id, delta);
+    return answer;
+  }
+
   private _reportOf(
-    answer: IReport | IReportDelta | IMissingAnswer
+    answer: IReport | IReportDelta | IMissingAnswer | IMissingCellsBaseAnswer
   ): IReport | IReportDelta {
+    if (isMissingCellsBase(answer)) {
+      throw this._unexpected('every cell of a request that sent no delta');
+    }
     if (isMissingAnswer(answer)) {
-      throw new ApiError(
-        'The server asked for cell sources the request already carried; reload the page and try again.',
-        200,
-        'http',
-        null
-      );
+      throw this._unexpected('cell sources the request already carried');
     }
     return answer;
+  }
+
+  /** The error of an answer asking for what the request already sent. */
+  private _unexpected(what: string): ApiError {
+    return new ApiError(
+      `The server asked for ${what}; reload the page and try again.`,
+      200,
+      'http',
+      null
+    );
   }
 
   dispose(): void {
@@ -674,6 +710,8 @@ export class ReadinessModel {
   private _source: INotebookSource;
   private _client: ICheckClient;
   private _delta = new DeltaTracker();
+  /** The cells lists the server named: the bases of the next request's ranges. */
+  private _cells = new HeldCells();
   /** The server's last reports of this notebook: the bases of findings deltas. */
   private _held = new HeldReports();
   private _settings: IModelSettings;

@@ -270,4 +270,69 @@ describe('ReadinessModel with the delta protocol', () => {
     expect(last.delta).toBeUndefined();
     expect(model.score).toBe(90);
   });
+
+  describe('with cells ranges', () => {
+    beforeEach(() => {
+      nb.sources = Array.from({ length: 1000 }, (_, i) => `v${i} = ${i}`);
+    });
+
+    it('sends ranges of the cells list the server named, and the edited cell', async () => {
+      mock.respond(200, { ...REPORT, cells_id: 'L1' });
+      await model.check('fast');
+      expect(mock.requests[0].body.delta.cells_base).toBeUndefined();
+      nb.sources[500] = 'v500 = 0';
+      mock.respond(200, { ...REPORT, cells_id: 'L2' });
+      await model.check('fast');
+      const second = mock.requests[1].body.delta;
+      expect(second.cells_base).toBe('L1');
+      expect(second.cells).toHaveLength(3);
+      expect(second.cells[0]).toEqual([0, 500]);
+      expect(second.cells[1].source).toBe('v500 = 0');
+      expect(second.cells[2]).toEqual([501, 1000]);
+      mock.respond(200, REPORT);
+      await model.check('fast');
+      expect(mock.requests[2].body.delta).toMatchObject({
+        cells_base: 'L2',
+        cells: [[0, 1000]]
+      });
+    });
+
+    it('sends every cell once when the server no longer holds the list', async () => {
+      mock.respond(200, { ...REPORT, cells_id: 'L1' });
+      await model.check('fast');
+      nb.sources[3] = 'v3 = 0';
+      mock.respond(200, { missing_cells_base: true });
+      mock.respond(200, { ...REPORT, cells_id: 'L2' });
+      await model.check('fast');
+      const [, ranged, again] = mock.requests.map(r => r.body.delta);
+      expect(ranged.cells_base).toBe('L1');
+      expect(again.cells_base).toBeUndefined();
+      expect(again.cells).toHaveLength(1000);
+      expect(again.cells.filter((c: any) => 'source' in c)).toHaveLength(1);
+      expect(model.score).toBe(90);
+      mock.respond(200, { missing_cells_base: true });
+      mock.respond(200, { missing_cells_base: true });
+      await expect(model.check('fast')).rejects.toThrow(
+        'asked for every cell of a request that listed them all'
+      );
+    });
+
+    it('never names the list of a request that got no answer', async () => {
+      mock.respond(200, { ...REPORT, cells_id: 'L1' });
+      await model.check('fast');
+      nb.sources[0] = 'v0 = 9';
+      mock.respond(409, {
+        error: 'A newer check of this notebook replaced this one.',
+        kind: 'conflict',
+        details: { reason: 'superseded', stage: 'waiting' }
+      });
+      await model.check('fast');
+      mock.respond(200, { ...REPORT, cells_id: 'L3' });
+      await model.check('fast');
+      const last = mock.requests[2].body.delta;
+      expect(last.cells_base).toBe('L1');
+      expect(last.cells[0].source).toBe('v0 = 9');
+      expect(last.cells[1]).toEqual([1, 1000]);
+    });
+  });
 });

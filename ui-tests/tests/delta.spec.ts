@@ -4,14 +4,24 @@ import { codeNotebook, runFromPalette, uploadAndOpen } from './helpers';
 /**
  * The delta protocol end to end: after an edit of one cell of a 300-cell
  * notebook, the check request carries that cell's source and no other, the
- * answer is a findings delta against the report the panel holds, and the
- * panel's counts are those of the full report.
+ * other cells as ranges of the cells list the server named in its previous
+ * answer (a few items, not one per cell), the answer is a findings delta
+ * against the report the panel holds, and the panel's counts are those of
+ * the full report.
  */
 
 const PANEL = '[id="jupyter-prod:panel"]';
 const COUNT = (severity: string) =>
   `.jp-ProdPanel-filterButton[data-severity="${severity}"] .jp-ProdPanel-count`;
 const CELLS = 300;
+
+/** How many cells a delta's items stand for (`[start, stop]` ranges and cells). */
+function listed(items: any[]): number {
+  return items.reduce(
+    (n: number, item: any) => n + (Array.isArray(item) ? item[1] - item[0] : 1),
+    0
+  );
+}
 
 function bigNotebook(): Record<string, unknown> {
   const sources = Array.from({ length: CELLS }, (_, i) =>
@@ -76,7 +86,10 @@ test('an edit sends only the edited cell source and gets a findings delta', asyn
     .toBe(true);
   for (const body of bodies) {
     expect(body.notebook).toBeUndefined();
-    expect(body.delta.cells).toHaveLength(CELLS + 1);
+    // after the first exchange: ranges of the list the server holds, and the edited cell
+    expect(body.delta.cells_base).toEqual(expect.any(String));
+    expect(body.delta.cells.length).toBeLessThanOrEqual(3);
+    expect(listed(body.delta.cells)).toBe(CELLS + 1);
     const sent = body.delta.cells.filter((c: any) => 'source' in c);
     expect(sent.length).toBeLessThanOrEqual(1);
     if (sent.length === 1) {
@@ -94,6 +107,14 @@ test('an edit sends only the edited cell source and gets a findings delta', asyn
     .toBe(true);
   const answer = answers.find(a => a.request === last)!;
   const data = JSON.parse(answer.text);
+  expect(data.cells_id).toEqual(expect.any(String));
+  expect(data.cells_id).not.toBe(last.delta.cells_base);
+  expect(last.delta.cells).toEqual([
+    [0, 6],
+    expect.any(Object),
+    [7, CELLS + 1]
+  ]);
+  expect(JSON.stringify(last).length).toBeLessThan(2000);
   expect(last.findings_base).toEqual(expect.any(String));
   expect(data.findings_base).toBe(last.findings_base);
   expect(data.findings).toBeUndefined();
