@@ -265,3 +265,26 @@ def test_held_cells_are_bounded() -> None:
     small.hold("x", [{}] * 30)
     small.hold("y", [{}] * 30)
     assert len(small) == 1  # bounded by estimated bytes too
+
+
+async def test_slow_checks_read_ranges_too(jp_fetch: Any, jp_root_dir: Path) -> None:
+    """A request that runs a tool (black) takes the whole-notebook path: ranges, cells_id and missing alike."""
+    nb = make_nb("x=1", "y = 2", "print(x,y)")
+    for store in (DELTA_STORE, DELTA_NOTEBOOKS, HELD_REPORTS, HELD_CELLS):
+        store.clear()
+    checks = ["not-black-formatted", "undefined-name"]
+    first = client_delta(nb, set())
+    code, base = await post(jp_fetch, {"path": "slow.ipynb", "delta": first, "checks": checks})
+    assert code == 200 and base["cells_id"], base
+    edited = copy.deepcopy(nb)
+    edited["cells"][1]["source"] = "y = z"
+    delta = ranged_delta(client_delta(edited, sent_hashes(first)), base["cells_id"], held_cells(first))
+    assert len(delta["cells"]) == 3
+    code, answer = await post(jp_fetch, {"path": "slow.ipynb", "delta": delta, "checks": checks})
+    code, expected = await post(jp_fetch, {"path": "slow.ipynb", "notebook": edited, "checks": checks})
+    assert code == 200 and _unnamed(answer) == _unnamed(expected)
+    assert {f["check"] for f in answer["findings"]} == {"not-black-formatted", "undefined-name"}
+    DELTA_STORE.clear()
+    unchanged = {**delta, "cells_base": answer["cells_id"], "cells": [[0, 3]]}  # every cell as the server holds it
+    code, asked = await post(jp_fetch, {"path": "slow.ipynb", "delta": unchanged, "checks": checks})
+    assert code == 200 and set(asked) == {"missing", "cells_id"} and len(asked["missing"]) == 3, asked
