@@ -43,7 +43,7 @@ class NotPythonError(NotebookError):
     """A notebook whose language is not Python: skipped with a note when a folder is searched."""
 
     @property
-    def details(self) -> dict[str, str]:
+    def details(self) -> dict[str, str] | None:
         """The reason the panel reads: a note that the checks do not apply, not an error toast on every
         R or Julia notebook opened (``wire.NotPythonDetails``)."""
         return {"reason": "not-python"}

@@ -135,6 +135,12 @@ class MissingJupytextError(NotPythonError):
     explicitly is still an error.
     """
 
+    @property
+    def details(self) -> dict[str, str] | None:
+        """No ``not-python`` reason: the panel shows it as the error it is (install jupytext), not
+        as the quiet note of a notebook in another language."""
+        return None
+
 
 def require_jupytext(name: str) -> ModuleType:
     """``jupytext``, imported on first use; without it, the one-line error that says what to install."""
