@@ -320,3 +320,24 @@ def test_another_notebook_gets_a_fresh_daemon(places: tuple[Path, Path]) -> None
     assert sorted((e[0], e[1]) for e in check(other, "b.ipynb", None)) == [(i, 2) for i in range(40)]
     assert _daemon_pid(cache_root) != pid
     assert check(first, "a.ipynb", ids) == before
+
+
+def test_a_small_other_notebook_gets_a_fresh_daemon_too(places: tuple[Path, Path]) -> None:
+    """A one-cell notebook checked after another: none of the warm daemon's modules is its own, and each
+    module update would pay for the other notebook's graph (its imports'); a fresh daemon is sooner."""
+    project, cache_root = places
+    settings = TypecheckSettings(cache_root=cache_root, daemon_idle_timeout=120)
+    config = load_config(project)
+    first, ids = _notebook_cells(TRICKY[:6], [f"c{i}" for i in range(6)])
+
+    def check(cells: Cells, name: str, cell_ids: Sequence[str | None] | None) -> list[tuple[object, ...]]:
+        result = typecheck_cells(cells, project, config, name=name, settings=settings, cell_ids=cell_ids)
+        assert result.ran, result.message
+        return sorted(map(_key, result.errors), key=repr)
+
+    check(first, "a.ipynb", ids)
+    pid = _daemon_pid(cache_root)
+    check([*first, (6, "extra: int = 1")], "a.ipynb", [*ids, "c6"])  # an added cell: the same daemon
+    assert _daemon_pid(cache_root) == pid
+    assert [(e[0], e[1]) for e in check([(0, 'label: int = "one"')], "b.ipynb", ["only"])] == [(0, 1)]
+    assert _daemon_pid(cache_root) != pid
