@@ -268,10 +268,6 @@ def _validate_v4(data: dict[str, Any]) -> None:
         _join_source(cell["source"], where)
         if not isinstance(cell.get("metadata", {}), dict):
             raise NotebookError(f"{where}: 'metadata' must be an object.")
-        cid = cell.get("id")
-        if cid is not None:
-            if not isinstance(cid, str) or not _CELL_ID.match(cid) or len(cid) > 64:
-                raise NotebookError(f"{where}: cell id {cid!r} is invalid (1-64 letters, digits, '-' or '_').")
         if ctype == "code":
             outputs = cell.get("outputs", [])
             if not isinstance(outputs, list):
@@ -287,18 +283,20 @@ def _validate_v4(data: dict[str, Any]) -> None:
 
 
 def _unique_ids(cells: list[dict[str, Any]]) -> list[str | None]:
-    """Each cell's id, with a repeated id kept only on its first cell.
+    """Each cell's id, with a repeated id kept only on its first cell and an invalid one not kept.
 
-    Repeated ids are invalid nbformat, yet such notebooks exist in real repositories and JupyterLab opens them
-    (nbformat repairs the ids on read). Refusing them would leave CI with no report for a notebook the user can
-    edit; the later cells are addressed by their index instead, as cells of notebooks without ids are.
+    Repeated ids and ids outside nbformat's 1-64 letters, digits, '-' and '_' are invalid nbformat, yet such
+    notebooks exist in real repositories (nbformat's own test files have both) and JupyterLab opens them, with
+    no way for the user to edit a cell's id. Refusing them would leave the panel and CI with no report; those
+    cells are addressed by their index instead, as cells of notebooks without ids are.
     """
     seen: set[str] = set()
     ids: list[str | None] = []
     for raw in cells:
         cid = raw.get("id")
-        ids.append(cid if cid is not None and cid not in seen else None)
-        if cid is not None:
+        valid = isinstance(cid, str) and len(cid) <= 64 and _CELL_ID.match(cid) is not None
+        ids.append(cid if valid and cid not in seen else None)
+        if valid:
             seen.add(cid)
     return ids
 

@@ -37,7 +37,6 @@ def test_reads_v4_minor_versions(corpus_dir: Path) -> None:
     "name, fragment",
     [
         ("invalid.ipynb", "'source' is a required property"),
-        ("invalid_cell_id.ipynb", "cell id '$illegal_chars' is invalid"),
         ("v4_5_invalid_metadata.ipynb", "metadata.kernelspec"),
         ("no_min_version.ipynb", "nbformat_minor"),
     ],
@@ -74,6 +73,17 @@ def test_repeated_cell_ids_are_read_with_the_later_cells_addressed_by_index(corp
     ids = [c.cell_id for c in nb.cells]
     assert ids.count("dup") == 1 and ids[ids.index("dup") + 1 :].count(None) >= 1
     assert [c.index for c in nb.cells] == list(range(len(nb.cells)))
+
+
+def test_an_invalid_cell_id_is_read_and_its_cell_addressed_by_index(corpus_dir: Path) -> None:
+    """JupyterLab opens it and the user cannot edit a cell id there: the checks report on it by index."""
+    nb = load_notebook(corpus_dir / "nbformat" / "invalid_cell_id.ipynb")
+    ids = [c.cell_id for c in nb.cells]
+    assert ids and "$illegal_chars" not in ids and None in ids
+    for bad in (42, "", "x" * 65, "a b"):
+        data = make_nb("a = 1", "b = a")
+        data["cells"][0]["id"] = bad
+        assert [c.cell_id for c in notebook_from_dict(data).cells][0] is None
 
 
 def test_missing_file_is_not_found(tmp_path: Path) -> None:
