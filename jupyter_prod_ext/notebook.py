@@ -294,10 +294,11 @@ def _unique_ids(cells: list[dict[str, Any]]) -> list[str | None]:
     ids: list[str | None] = []
     for raw in cells:
         cid = raw.get("id")
-        valid = isinstance(cid, str) and len(cid) <= 64 and _CELL_ID.match(cid) is not None
-        ids.append(cid if valid and cid not in seen else None)
-        if valid:
-            seen.add(cid)
+        if not isinstance(cid, str) or len(cid) > 64 or _CELL_ID.match(cid) is None:
+            ids.append(None)
+            continue
+        ids.append(cid if cid not in seen else None)
+        seen.add(cid)
     return ids
 
 
