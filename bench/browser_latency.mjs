@@ -215,7 +215,8 @@ console.log(
         'One keystroke ("q" on an empty last line of the first code cell, then Backspace) to the change of the ' +
         "Readiness panel's All-findings count, timed in the page (keydown to DOM mutation). Includes the " +
         'frontend debounce (settings debounceMs, default 300 ms), POST /jupyter-prod/check with the notebook ' +
-        "as a delta (every cell's hash, the edited cell's source), and the render. Median of the timed " +
+        "as a delta (the edited cell's source, the other cells as ranges of the last request), answered as " +
+        'a findings delta, and the render. Median of the timed ' +
         'keystrokes after one warm-up pair.'
     })
 );
