@@ -26,8 +26,8 @@ def _oldest() -> set[int]:
 
 
 def test_what_a_large_pause_leaves_alive_goes_to_the_oldest_generation_unscanned() -> None:
-    # CPython 3.12 starts with objects of its own frozen (static types' tuples): then nothing moves
-    promotes = gc.get_freeze_count() == 0
+    # CPython 3.12 starts with objects of its own frozen (static types' tuples), 3.13 does not promote: nothing moves
+    promotes = engine.can_promote()
     frozen = gc.get_freeze_count()
     with gc_paused():
         assert not gc.isenabled()
@@ -75,7 +75,7 @@ def test_objects_the_process_froze_stay_frozen() -> None:
 
 
 def test_nested_pauses_promote_once_when_the_last_ends() -> None:
-    promotes = gc.get_freeze_count() == 0
+    promotes = engine.can_promote()
     with gc_paused():
         with gc_paused():
             kept = [[i] for i in range(engine._PROMOTE_AT)]
