@@ -22,7 +22,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from .errors import InputError, NotebookError
 from .lru import LockedLRU
@@ -294,9 +294,6 @@ REPORTS_KEPT = 2
 HELD_NOTEBOOKS = 16
 HELD_BYTES = 32 * 1024 * 1024
 _FINDING_BYTES = 512
-#: a report id: this process's prefix (an id from before a restart never matches) and a counter
-_ID_PREFIX = secrets.token_hex(4)
-_ids = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -373,6 +370,19 @@ def apply_findings_delta(base: list[FindingDict], delta: list[Any]) -> list[Find
 
 _T = TypeVar("_T")
 
+#: what a held thing's id names: a report (``report_id``) or a request's cells list (``cells_id``)
+_IdKind = Literal["report", "cells"]
+#: an id: this process's prefix (an id from before a restart never matches), the kind's tag (so a
+#: report id never names a cells list) and the kind's counter
+_ID_PREFIX = secrets.token_hex(4)
+_ID_TAGS: dict[_IdKind, str] = {"report": "", "cells": "c"}
+_ID_COUNTERS = {kind: itertools.count(1) for kind in _ID_TAGS}
+
+
+def _new_id(kind: _IdKind) -> str:
+    """A new id of ``kind``, never given before by this process: the name a client sends back."""
+    return f"{_ID_PREFIX}-{_ID_TAGS[kind]}{next(_ID_COUNTERS[kind])}"
+
 
 class _LastPerNotebook(Generic[_T]):
     """The last few things (newest first) of each editor's notebook, bounded by notebooks and estimated bytes."""
@@ -403,7 +413,7 @@ class HeldReports(_LastPerNotebook[_Held]):
     def answer(self, key: str, report: ReportDict, base: str | None) -> ReportDict | ReportDeltaDict:
         """``report`` with its new id, kept under ``key``: as a delta against ``base`` when that is held."""
         held = self._kept(key)
-        report_id = f"{_ID_PREFIX}-{next(_ids)}"
+        report_id = _new_id("report")
         self._keep(key, _Held(report_id, report["findings"], report["waived"]), held, REPORTS_KEPT)
         old = next((h for h in held if h.report_id == base), None) if base else None
         if old is None:
@@ -430,7 +440,6 @@ class HeldReports(_LastPerNotebook[_Held]):
 #: cells lists kept per notebook (as for reports: the last, and the one before, for two requests in flight)
 CELLS_KEPT = 2
 _CELL_BYTES = 256
-_cells_ids = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -478,7 +487,7 @@ class HeldCells(_LastPerNotebook[_HeldCells]):
 
     def hold(self, key: str, cells: list[Any]) -> str:
         """Keep ``cells`` (as :meth:`expand` gave them) for ``key``; the id the next request names."""
-        cells_id = f"{_ID_PREFIX}-c{next(_cells_ids)}"
+        cells_id = _new_id("cells")
         self._keep(key, _HeldCells(cells_id, cells), self._kept(key), CELLS_KEPT)
         return cells_id
 

@@ -22,6 +22,7 @@ from jupyter_prod_ext.delta import (
     DeltaStore,
     HeldCells,
     HeldReports,
+    _new_id,
     apply_findings_delta,
     client_delta,
     findings_delta,
@@ -265,6 +266,22 @@ def test_held_cells_are_bounded() -> None:
     small.hold("x", [{}] * 30)
     small.hold("y", [{}] * 30)
     assert len(small) == 1  # bounded by estimated bytes too
+
+
+def test_report_and_cells_ids_come_from_one_minter() -> None:
+    """Both kinds of id are delta._new_id's: this process's prefix, the kind's tag, the kind's own counter."""
+    report: Any = {"path": "p", "score": 100, "findings": [], "waived": [], "summary": {}}
+    reports, cells = HeldReports(), HeldCells()
+    report_ids = [reports.answer("a", report, None)["report_id"] for _ in range(3)] + [_new_id("report")]
+    cells_ids = [cells.hold("a", []) for _ in range(3)] + [_new_id("cells")]
+    prefix = report_ids[0].split("-")[0]
+    assert re.fullmatch(r"[0-9a-f]{8}", prefix)
+    assert all(re.fullmatch(rf"{prefix}-[0-9]+", i) for i in report_ids), report_ids
+    assert all(re.fullmatch(rf"{prefix}-c[0-9]+", i) for i in cells_ids), cells_ids
+    for ids in (report_ids, cells_ids):
+        counts = [int(i.rsplit("-", 1)[1].lstrip("c")) for i in ids]
+        assert counts == list(range(counts[0], counts[0] + 4))  # one counter per kind, shared by its store
+    assert len(set(report_ids) | set(cells_ids)) == 8
 
 
 async def test_slow_checks_read_ranges_too(jp_fetch: Any, jp_root_dir: Path) -> None:
