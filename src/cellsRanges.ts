@@ -11,6 +11,7 @@ import type {
   IDeltaNotebook,
   IFullDelta
 } from './delta';
+import { jsonEqual } from './jsonEqual';
 import type { IMissingCellsBaseAnswer } from './wire';
 
 /** Cells lists the client keeps by id: the server keeps two per notebook, one more here. */
@@ -36,7 +37,7 @@ export function heldCell(cell: IDeltaCell): IDeltaCell {
   return held;
 }
 
-/** Whether two cells are sent as the same JSON (sources and outputs left out). */
+/** Whether two cells are sent as the same JSON (sources and outputs left out; metadata keys in any order). */
 export function sameCell(a: IDeltaCell, b: IDeltaCell): boolean {
   return (
     a.cell_type === b.cell_type &&
@@ -44,8 +45,7 @@ export function sameCell(a: IDeltaCell, b: IDeltaCell): boolean {
     a.source_hash === b.source_hash &&
     a.outputs_hash === b.outputs_hash &&
     a.execution_count === b.execution_count &&
-    (a.metadata === b.metadata ||
-      JSON.stringify(a.metadata) === JSON.stringify(b.metadata))
+    jsonEqual(a.metadata, b.metadata)
   );
 }
 

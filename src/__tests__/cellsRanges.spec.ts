@@ -54,6 +54,20 @@ describe('cellsRanges', () => {
     expect(cellsRanges(changed, BASE.slice(0, 6))).toEqual(changed);
   });
 
+  it('compares metadata as data: keys in any order, arrays in order', () => {
+    const base = [
+      cell(0, {
+        metadata: { tags: ['a', 'b'], jupyter: { outputs_hidden: true } }
+      }),
+      cell(1, { metadata: { tags: ['a', 'b'] } })
+    ];
+    const reordered = cell(0, {
+      metadata: { jupyter: { outputs_hidden: true }, tags: ['a', 'b'] }
+    });
+    const swapped = cell(1, { metadata: { tags: ['b', 'a'] } });
+    expect(cellsRanges([reordered, swapped], base)).toEqual([[0, 1], swapped]);
+  });
+
   it('matches cells without ids by position only', () => {
     const bare = BASE.slice(0, 3).map(c => heldCell({ ...c, id: undefined }));
     const cells = [bare[1], bare[2]];

@@ -1,5 +1,11 @@
 import { IFinding } from '../api';
+import type { ReadinessModel } from '../model';
 import { groupFindings } from '../widgets/FindingGroups';
+import {
+  type IFindingProps,
+  type IPanelActions,
+  sameItemProps
+} from '../widgets/FindingList';
 
 function f(check: string, extra: Partial<IFinding> = {}) {
   return {
@@ -51,5 +57,50 @@ describe('groupFindings', () => {
       'secret',
       'zzz'
     ]);
+  });
+});
+
+describe('sameItemProps', () => {
+  // the comparison reads these by identity only
+  const model = {} as ReadinessModel;
+  const actions = {} as IPanelActions;
+  const trans = {} as IFindingProps['trans'];
+  const item = (finding: IFinding, upToDate = true): IFindingProps => ({
+    model,
+    actions,
+    trans,
+    finding,
+    upToDate
+  });
+
+  it('keeps an item whose finding is a new object of the same data, in any key order', () => {
+    const finding = f('undefined-name', { cell: 2, line: 3, message: 'x?' });
+    const reordered: IFinding = {
+      fix: null,
+      hint: '',
+      message: 'x?',
+      line: 3,
+      cell_id: null,
+      cell: 2,
+      severity: 'warning',
+      check: 'undefined-name'
+    };
+    expect(Object.keys(reordered)).not.toEqual(Object.keys(finding));
+    expect(sameItemProps(item(finding), item(reordered))).toBe(true);
+  });
+
+  it('renders an item again when its finding changed, or the state of its Fix button', () => {
+    const finding = f('undefined-name', { cell: 2, line: 3 });
+    const moved = { ...finding, line: 4 };
+    expect(sameItemProps(item(finding), item(moved))).toBe(false);
+    const fixable = f('unused-import', {
+      fix: { description: 'drop it', cells: { '0': '' } }
+    });
+    expect(
+      sameItemProps(item(fixable, true), item({ ...fixable }, false))
+    ).toBe(false);
+    expect(
+      sameItemProps(item(finding, true), item({ ...finding }, false))
+    ).toBe(true);
   });
 });

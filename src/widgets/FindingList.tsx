@@ -7,6 +7,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import type { IFinding } from '../api';
+import { jsonEqual } from '../jsonEqual';
 import type { ReadinessModel } from '../model';
 
 /** The check of a promoted definition that differs between its cell and its module. */
@@ -30,7 +31,7 @@ export interface IPanelActions {
   cancelRun(model: ReadinessModel): void;
 }
 
-interface IFindingProps {
+export interface IFindingProps {
   model: ReadinessModel;
   finding: IFinding;
   actions: IPanelActions;
@@ -146,14 +147,13 @@ function FindingItem(props: IFindingProps): JSX.Element {
 }
 
 /**
- * An item renders again only when its finding's content (or what its buttons
- * depend on) changed: a findings delta keeps the objects of the findings it
- * kept, a full report brings new objects for the same findings, and a busy
- * flip re-renders the panel.
+ * Whether an item renders as before: only when its finding's content (or
+ * what its buttons depend on) changed does it render again. A findings delta
+ * keeps the objects of the findings it kept, a full report brings new objects
+ * for the same findings, and a busy flip re-renders the panel.
  */
-const MemoFindingItem = React.memo(
-  FindingItem,
-  (a, b) =>
+export function sameItemProps(a: IFindingProps, b: IFindingProps): boolean {
+  return (
     a.model === b.model &&
     a.actions === b.actions &&
     a.trans === b.trans &&
@@ -161,9 +161,11 @@ const MemoFindingItem = React.memo(
     // only the Fix button reads upToDate: a keystroke flips it, and every
     // other row stays as it is
     (a.upToDate === b.upToDate || !b.finding.fix) &&
-    (a.finding === b.finding ||
-      JSON.stringify(a.finding) === JSON.stringify(b.finding))
-);
+    jsonEqual(a.finding, b.finding)
+  );
+}
+
+const MemoFindingItem = React.memo(FindingItem, sameItemProps);
 
 /** Items shown at first; the rest behind "Show more" (a long list costs every render). */
 export const FINDINGS_SHOWN = 50;
