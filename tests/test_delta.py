@@ -249,6 +249,22 @@ async def test_route_reads_cells_as_ranges_of_the_held_cells_list(jp_fetch: Any,
     assert code == 400 and "a [start, stop] range needs the delta's 'cells_base'" in error["error"], error
 
 
+async def test_only_delta_requests_hold_cells(jp_fetch: Any, jp_root_dir: Path) -> None:
+    """A check of the file on disk (no session) or of a whole notebook sent (older clients) holds no cells list:
+    only a delta request's answer names one (``cells_id``), the base of the next request's ranges."""
+    nb = make_nb("import os", "print(os.getcwd())", markdown_title="Held")
+    write_nb(jp_root_dir / "h.ipynb", nb)
+    for store in (DELTA_STORE, DELTA_NOTEBOOKS, HELD_REPORTS, HELD_CELLS):
+        store.clear()
+    code, disk = await post(jp_fetch, {"path": "h.ipynb"})
+    assert code == 200 and "cells_id" not in disk and "report_id" not in disk
+    code, whole = await post(jp_fetch, {"path": "h.ipynb", "notebook": nb})
+    assert code == 200 and "cells_id" not in whole and "report_id" in whole
+    assert len(HELD_CELLS) == 0
+    code, answer = await post(jp_fetch, {"path": "h.ipynb", "delta": client_delta(nb, set())})
+    assert code == 200 and isinstance(answer["cells_id"], str) and len(HELD_CELLS) == 1
+
+
 def test_held_cells_are_bounded() -> None:
     """A notebook keeps its last CELLS_KEPT cells lists; the store keeps at most max_items notebooks and bytes."""
     held = HeldCells(max_items=2)
