@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .notebook import CodeUnit, Notebook, unit_fact
 
@@ -53,8 +52,14 @@ def is_provided(name: str) -> bool:
     return name.startswith("_") and name[1:].isdigit()
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """One read, binding or deletion of a module-level name.
+
+    A named tuple, not a dataclass: a 1000-cell notebook makes about 25,000 of them on its first
+    check, and a tuple costs half the time and memory to make. Identity matters (``DefUse.used_bindings``
+    holds ``id(event)``): every event is its own object, even when equal to another.
+    """
+
     kind: EventKind
     name: str
     line: int  # 1-based line in the cell
@@ -173,6 +178,8 @@ class _Scope:
 
 
 _new_event = object.__new__
+#: ``Event(...)`` without the named tuple's Python-level ``__new__`` (hot: every name in a cell)
+_new_tuple = tuple.__new__
 #: an event slot kept for a read inside a function until the function's locals are known
 _PENDING = Event("use", "", 0)
 
@@ -189,6 +196,12 @@ _LEAVES: frozenset[type] = frozenset(
     {ast.Constant}
     | {c for base in (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop) for c in base.__subclasses__()}
 )
+
+
+def _call(node: ast.Call, root: str, chain: tuple[str, ...], args: list[ast.expr], keywords: list[ast.keyword]) -> Call:
+    """The :data:`Call` record of ``root.chain(...)``."""
+    kw = frozenset(k.arg for k in keywords) if keywords else _NO_KEYWORDS
+    return (node.lineno, node.col_offset, root, chain, not args and not keywords, kw)
 
 
 class _Dispatch(dict[type, Callable[["_Collector", Any], None]]):
@@ -244,20 +257,23 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         dispatch = self._dispatch
-        func = node.func
+        func, args, keywords = node.func, node.args, node.keywords
         dispatch[type(func)](self, func)
-        for a in node.args:
+        for a in args:
             dispatch[type(a)](self, a)
-        for k in node.keywords:
-            dispatch[type(k.value)](self, k.value)
-        parts: list[str] = []
-        while type(func) is ast.Attribute:
-            parts.append(func.attr)
-            func = func.value
-        if type(func) is ast.Name:
-            bare = not node.args and not node.keywords
-            kw = frozenset(k.arg for k in node.keywords) if node.keywords else _NO_KEYWORDS
-            self.stmt.calls.append((node.lineno, node.col_offset, func.id, tuple(reversed(parts)), bare, kw))
+        if keywords:
+            for k in keywords:
+                dispatch[type(k.value)](self, k.value)
+        if type(func) is ast.Name:  # ``f(x)``: the commonest call, no attribute chain to follow
+            self.stmt.calls.append(_call(node, func.id, (), args, keywords))
+        elif type(func) is ast.Attribute:
+            parts: list[str] = []
+            while type(func) is ast.Attribute:
+                parts.append(func.attr)
+                func = func.value
+            if type(func) is ast.Name:
+                parts.reverse()
+                self.stmt.calls.append(_call(node, func.id, tuple(parts), args, keywords))
 
     def visit_Expr(self, node: ast.Expr) -> None:
         self.visit(node.value)
@@ -291,11 +307,7 @@ class _Collector(ast.NodeVisitor):
         return self._functions > 0
 
     def _emit(self, kind: EventKind, name: str, line: int, how: str = "", module: str | None = None) -> None:
-        # Event(...) without the frozen dataclass's six object.__setattr__ calls (hot: every name in a cell)
-        event: Event = _new_event(Event)
-        d = event.__dict__  # item by item: no keyword dict built and copied
-        d["kind"], d["name"], d["line"], d["deferred"], d["how"], d["module"] = kind, name, line, self._functions > 0, how, module
-        self.stmt.events.append(event)
+        self.stmt.events.append(_new_tuple(Event, (kind, name, line, self._functions > 0, how, module)))
 
     def _load(self, name: str, line: int) -> None:
         scopes = self.scopes
@@ -389,10 +401,7 @@ class _Collector(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if type(node.ctx) is ast.Load:
             if len(self.scopes) == 1:  # the common case, a read at module level: no scope walk, _emit inline
-                event: Event = _new_event(Event)
-                d = event.__dict__
-                d["kind"], d["name"], d["line"], d["deferred"], d["how"], d["module"] = "use", node.id, node.lineno, False, "", None
-                self.stmt.events.append(event)
+                self.stmt.events.append(_new_tuple(Event, ("use", node.id, node.lineno, False, "", None)))
             else:
                 self._load(node.id, node.lineno)
         elif isinstance(node.ctx, ast.Store):
@@ -802,7 +811,7 @@ class _Resolver:
 def _own_events(stmts: list[Stmt]) -> None:
     """Fresh event objects for a second cell with the same source: uses are tracked by event identity."""
     for s in stmts:
-        s.events = [copy.copy(e) for e in s.events]
+        s.events = [_new_tuple(Event, e) for e in s.events]
 
 
 def _is_automagic(stmt: Stmt, name: str) -> bool:
@@ -851,7 +860,7 @@ def _footprint(unit: CodeUnit) -> Footprint:
                 type(node),
                 s.line,
                 s.end_line,
-                tuple((e.kind, e.name, e.line, e.deferred, e.how, e.module) for e in s.events),
+                tuple(s.events),
                 tuple(s.star_imports),
                 bool(getattr(node, "decorator_list", None)),
                 _shape(node),
