@@ -1,5 +1,10 @@
 import { expect, test } from '@jupyterlab/galata';
-import { codeNotebook, runFromPalette, uploadAndOpen } from './helpers';
+import {
+  activeCell,
+  codeNotebook,
+  runFromPalette,
+  uploadAndOpen
+} from './helpers';
 
 /**
  * A long finding list: a group shows its first 50 findings and a
@@ -40,12 +45,5 @@ test('shows more findings of a long group and reveals one beyond the first 50', 
   await expect(late).toContainText('missing_55');
   await page.notebook.selectCells(0);
   await late.locator('.jp-ProdPanel-findingMain').click();
-  await expect
-    .poll(() =>
-      page.evaluate(
-        () =>
-          (window.jupyterapp.shell.currentWidget as any).content.activeCellIndex
-      )
-    )
-    .toBe(55);
+  await expect.poll(async () => (await activeCell(page)).index).toBe(55);
 });

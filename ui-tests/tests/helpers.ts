@@ -124,3 +124,19 @@ export async function uploadAndOpen(
   await page.notebook.openByPath(`${tmpPath}/${name}`);
   await page.notebook.activate(name);
 }
+
+/** The current notebook's active cell: its index, the cursor's line (0-based) and the notebook's path. */
+export async function activeCell(
+  page: IJupyterLabPageFixture
+): Promise<{ index: number; line: number | null; path: string }> {
+  return page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as any;
+    const notebook = widget.content;
+    const editor = notebook.activeCell?.editor;
+    return {
+      index: notebook.activeCellIndex,
+      line: editor ? editor.getCursorPosition().line : null,
+      path: widget.context.path
+    };
+  });
+}

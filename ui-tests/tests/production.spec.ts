@@ -1,7 +1,13 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, promoteFromContextMenu, ROOT, runFromPalette } from './helpers';
+import {
+  activeCell,
+  git,
+  promoteFromContextMenu,
+  ROOT,
+  runFromPalette
+} from './helpers';
 
 /**
  * End-to-end tests of the production paths (commit, clean run, promote and
@@ -177,14 +183,7 @@ test('refuses to commit a secret and lists it', async ({ page, tmpPath }) => {
   // clicking a finding goes to its cell
   await page.notebook.selectCells(0);
   await secrets.first().locator('.jp-ProdPanel-findingMain').click();
-  await expect
-    .poll(() =>
-      page.evaluate(
-        () =>
-          (window.jupyterapp.shell.currentWidget as any).content.activeCellIndex
-      )
-    )
-    .toBe(1);
+  await expect.poll(async () => (await activeCell(page)).index).toBe(1);
   expect(git('log', '--format=%H', '--', notebook).trim()).toBe('');
 });
 
@@ -530,14 +529,7 @@ test('runs the notebook in a clean kernel with progress and findings', async ({
   await expect(finding).toContainText('undefined_in_clean_kernel');
   await page.notebook.selectCells(0);
   await finding.locator('.jp-ProdPanel-findingMain').click();
-  await expect
-    .poll(() =>
-      page.evaluate(
-        () =>
-          (window.jupyterapp.shell.currentWidget as any).content.activeCellIndex
-      )
-    )
-    .toBe(3);
+  await expect.poll(async () => (await activeCell(page)).index).toBe(3);
 });
 
 test('screenshot of the panel in the dark theme', async ({ page, tmpPath }) => {

@@ -1,6 +1,6 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { runFromPalette } from './helpers';
+import { activeCell, runFromPalette } from './helpers';
 
 /**
  * End-to-end tests of the readiness panel against the real server extension:
@@ -28,22 +28,6 @@ async function openNotebook(
 async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
   await runFromPalette(page, 'Open Readiness Panel');
   await expect(page.locator(PANEL)).toBeVisible();
-}
-
-/** Active cell index and cursor line (0-based) of the current notebook. */
-async function activeCell(
-  page: IJupyterLabPageFixture
-): Promise<{ index: number; line: number | null; path: string }> {
-  return page.evaluate(() => {
-    const widget = window.jupyterapp.shell.currentWidget as any;
-    const notebook = widget.content;
-    const editor = notebook.activeCell?.editor;
-    return {
-      index: notebook.activeCellIndex,
-      line: editor ? editor.getCursorPosition().line : null,
-      path: widget.context.path
-    };
-  });
 }
 
 test('shows the findings of a notebook and reveals a finding in its cell', async ({
