@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from .notebook import CodeUnit, Notebook, unit_fact
+from .notebook import CodeUnit, Magic, Notebook, unit_fact
 
 EventKind = Literal["use", "bind", "del"]
 
@@ -619,10 +619,10 @@ def _collect_statements(unit: CodeUnit) -> list[Stmt]:
             stmt.events = [e for e in stmt.events if e is not _PENDING]
         stmts.append(stmt)
     for magic in unit.magics:
-        if magic.name == "pylab":
-            # %pylab star-imports numpy and matplotlib into the namespace
+        star = _magic_star(magic)
+        if star is not None:
             pseudo = Stmt(cell.index, cell.cell_id, None, magic.line, magic.line)
-            pseudo.star_imports.append("pylab")
+            pseudo.star_imports.append(star)
             stmts.append(pseudo)
             stmts.sort(key=lambda s: s.line)
     if unit.magic_bindings:
@@ -633,6 +633,29 @@ def _collect_statements(unit: CodeUnit) -> list[Stmt]:
         stmts.append(binder)
         stmts.sort(key=lambda s: s.line)
     return stmts
+
+
+def _magic_star(magic: Magic) -> str | None:
+    """What a magic star-imports into the namespace, as :func:`star_phrase` names it; None if nothing.
+
+    ``%pylab`` brings in numpy and matplotlib; ``%run script.py`` runs the script in the user
+    namespace, so every name it binds is defined afterwards (a notebook reading ``votes`` after
+    ``%run fetch.py`` was told ``votes`` is undefined). Neither list of names is knowable here.
+    """
+    if magic.kind != "line":
+        return None
+    if magic.name == "pylab":
+        return "pylab"
+    if magic.name == "run":
+        return "%" + magic.text.lstrip("%").strip().rstrip(";").strip()
+    return None
+
+
+def star_phrase(module: str) -> str:
+    """How the user wrote a star import: ``from numpy import *``, ``%pylab`` or ``%run script.py``."""
+    if module.startswith("%"):
+        return module
+    return f"from {module} import *"
 
 
 # ---------------------------------------------------------------------------

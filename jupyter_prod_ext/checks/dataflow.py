@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 
-from ..analysis import Event, Stmt
+from ..analysis import Event, Stmt, star_phrase
 from ..notebook import CodeUnit
 from .base import Context, Finding
 from .registry import check
@@ -97,14 +97,15 @@ def use_before_definition(ctx: Context) -> Iterator[Finding]:
     "star-import",
     "dataflow",
     "info",
-    "After `from x import *` or `%pylab` the name analysis cannot know every name: results are inexact.",
+    "After `from x import *`, `%pylab` or `%run script.py` the name analysis cannot know every name: "
+    "results are inexact.",
 )
 def star_import(ctx: Context) -> Iterator[Finding]:
     stars = ctx.defuse.star_imports
     if not stars:
         return
     stmt, module = stars[0]
-    what = "%pylab" if module == "pylab" and stmt.node is None else f"from {module} import *"
+    what = "%pylab" if module == "pylab" and stmt.node is None else star_phrase(module)
     yield ctx.finding(
         "star-import",
         "info",

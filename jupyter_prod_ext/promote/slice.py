@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..analysis import BUILTIN_NAMES, Stmt, is_provided
+from ..analysis import BUILTIN_NAMES, Stmt, is_provided, star_phrase
 from ..wire import SliceKind
 from .select import Program, stmt_label
 from .types import Problem, Reason
@@ -352,11 +352,11 @@ class _Slicer:
                 )
             return True
         if status == "star":
-            mods = ", ".join(sorted({m for _, m in self.prog.du.star_imports})) or "*"
+            mods = ", ".join(f"`{star_phrase(m)}`" for m in sorted({m for _, m in self.prog.du.star_imports}))
             self.out.problems.append(
                 Problem(
                     Reason.STAR_IMPORT,
-                    f"{c.label} uses `{name}`, which only a star import (`from {mods} import *`) can provide; "
+                    f"{c.label} uses `{name}`, which only a star import ({mods or '`*`'}) can provide; "
                     "import the names you use explicitly, then promote again.",
                 )
             )
