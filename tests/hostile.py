@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import strategies as st
 
 # ---------------------------------------------------------------------------------------------
@@ -589,6 +590,24 @@ def plugin(version: str) -> type[Plugin]:
         time.sleep(float(gate.read_text(encoding="utf-8")))
     return Plugin
 """
+
+
+def use_mypy(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    """Every check from now on runs ``argv`` as mypy and as dmypy: a stand-in, where the test is about our
+    code (its faults, its load), not mypy's."""
+    from jupyter_prod_ext.typecheck import TypecheckSettings
+
+    monkeypatch.setattr(TypecheckSettings, "mypy_argv", lambda self: list(argv))
+    monkeypatch.setattr(TypecheckSettings, "dmypy_argv", lambda self: list(argv))
+
+
+def fake_mypy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str = "exit 0\n") -> Path:
+    """A shell script running ``body`` (by default: no errors, at once) used as mypy (see :func:`use_mypy`)."""
+    script = tmp_path / "fake-mypy"
+    script.write_text("#!/bin/sh\n" + body, "utf-8")
+    script.chmod(0o755)
+    use_mypy(monkeypatch, [str(script)])
+    return script
 
 
 def slow_mypy_server_config(tools: Path, home: Path, seconds: float, **settings: object) -> Path:

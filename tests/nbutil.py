@@ -28,6 +28,17 @@ def make_nb(*sources: str | tuple[str, int | None], markdown_title: str | None =
     return data
 
 
+def kernel_nb(*cells: Any, kernel: str = "python3") -> dict[str, Any]:
+    """A v4 notebook dict of ``cells`` (nbformat's cell objects) whose kernelspec names ``kernel``, the one
+    a Clean Run starts."""
+    nb = v4.new_notebook(
+        cells=list(cells),
+        metadata={"kernelspec": {"name": kernel, "display_name": kernel, "language": "python"}},
+    )
+    data: dict[str, Any] = json.loads(json.dumps(nb))
+    return data
+
+
 def write_nb(path: Path, data: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

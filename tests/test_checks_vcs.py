@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,15 +9,15 @@ import pytest
 from jupyter_prod_ext.checks.api import check_notebook, check_path
 from jupyter_prod_ext.notebook import notebook_from_dict
 
+from .gitutil import git, isolated_git_home
 from .nbutil import make_nb, write_nb
 
 IDS = ["not-in-git", "uncommitted-changes"]
 
 
-def git(cwd: Path, *args: str) -> None:
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")  # fmt: skip
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, timeout=30, env=env)
+@pytest.fixture(autouse=True)
+def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return isolated_git_home(tmp_path, monkeypatch)
 
 
 @pytest.fixture

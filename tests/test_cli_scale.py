@@ -17,7 +17,7 @@ import pytest
 from jupyter_prod_ext.cli.main import main
 from jupyter_prod_ext.resultcache import DEFAULT_DIR
 
-from .gitutil import isolated_git_home
+from .gitutil import git, isolated_git_home
 from .nbutil import make_nb, write_nb
 
 
@@ -85,19 +85,15 @@ def test_cache_follows_git_state(
     capsys: pytest.CaptureFixture[str], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     isolated_git_home(tmp_path, monkeypatch)
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, timeout=60)
-
-    git("init", "-q")
+    git(project, "init", "-q")
     vcs = ["--select", "not-in-git,uncommitted-changes", "nb0.ipynb"]
     assert [f["check"] for f in cli(capsys, *vcs)[1]["notebooks"][0]["findings"]] == ["not-in-git"]
-    git("add", "nb0.ipynb")
-    git("commit", "-qm", "add")
+    git(project, "add", "nb0.ipynb")
+    git(project, "commit", "-qm", "add")
     assert cli(capsys, *vcs)[1]["notebooks"][0]["findings"] == []
     write_nb(project / "nb0.ipynb", make_nb(("z = 3", 1)))
     assert [f["check"] for f in cli(capsys, *vcs)[1]["notebooks"][0]["findings"]] == ["uncommitted-changes"]
-    git("checkout", "--", "nb0.ipynb")
+    git(project, "checkout", "--", "nb0.ipynb")
     assert cli(capsys, *vcs)[1]["notebooks"][0]["findings"] == []
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -22,36 +21,13 @@ from typing import Any
 import pytest
 
 from jupyter_prod_ext.server.routes import ROUTES
-from jupyter_prod_ext.typecheck import TypecheckSettings
 
-from .hostile import call, count_case, nb_dict
+from .gitutil import first_commit, git, server_git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
+from .hostile import call, count_case, fake_mypy, nb_dict
 
 ROUTE_NAMES = {name for name, _ in ROUTES}
 N_PROMOTE = 25
 N_COMMIT = 25
-
-
-def git(cwd: Path, *args: str) -> str:
-    res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0, res.stderr
-    return res.stdout
-
-
-@pytest.fixture(autouse=True)
-def git_identity(jp_home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (jp_home_dir / ".gitconfig").write_text(
-        "[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n", encoding="utf-8"
-    )
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-
-
-def _fake_mypy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> Path:
-    script = tmp_path / "fake-mypy"
-    script.write_text("#!/bin/sh\n" + body, "utf-8")
-    script.chmod(0o755)
-    monkeypatch.setattr(TypecheckSettings, "mypy_argv", lambda self: [str(script)])
-    monkeypatch.setattr(TypecheckSettings, "dmypy_argv", lambda self: [str(script)])
-    return script
 
 
 @pytest.fixture
@@ -62,9 +38,7 @@ def repo(jp_root_dir: Path) -> Path:
     for i in range(N_COMMIT):
         (root / f"c{i}.ipynb").write_text(json.dumps(nb_dict(f"# Note {i}\nvalue = {i}", "print(value)")), "utf-8")
     (root / "README.md").write_text("r\n", "utf-8")
-    git(root, "init", "-q")
-    git(root, "add", "README.md", "lib.ipynb")
-    git(root, "commit", "-q", "-m", "init")
+    first_commit(root, "README.md", "lib.ipynb")
     return root
 
 
@@ -74,7 +48,7 @@ async def test_fifty_concurrent_promotes_and_commits(
     if "promote" not in ROUTE_NAMES or "commit" not in ROUTE_NAMES:
         pytest.skip("promote/commit not routed yet")
     # mypy is not what is under test here: a stand-in answers at once (the lock still serialises it)
-    _fake_mypy(tmp_path, monkeypatch, "exit 0\n")
+    fake_mypy(tmp_path, monkeypatch)
     requests = []
     for i in range(max(N_PROMOTE, N_COMMIT)):
         if i < N_PROMOTE:
@@ -134,7 +108,7 @@ async def test_concurrent_commits_of_the_same_notebook(jp_fetch: Any, repo: Path
 async def test_event_loop_stays_responsive_during_a_slow_type_check(
     jp_fetch: Any, repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _fake_mypy(tmp_path, monkeypatch, 'case "$*" in *--help*) exit 0;; esac\nsleep 4\nexit 0\n')
+    fake_mypy(tmp_path, monkeypatch, 'case "$*" in *--help*) exit 0;; esac\nsleep 4\nexit 0\n')
     slow = asyncio.ensure_future(
         call(jp_fetch, "check", body={"path": "lib.ipynb", "checks": "all"}, timeout=120)
     )

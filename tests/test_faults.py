@@ -30,7 +30,8 @@ from jupyter_prod_ext.notebook import notebook_from_dict
 from jupyter_prod_ext.server.routes import ROUTES
 from jupyter_prod_ext.typecheck import TypecheckSettings
 
-from .hostile import assert_answer, assert_refused, call, count_case, nb_dict
+from .gitutil import first_commit, git, head_commit, server_git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
+from .hostile import assert_answer, assert_refused, call, count_case, fake_mypy, nb_dict, use_mypy
 from .installed import child_env
 
 ROUTE_NAMES = {name for name, _ in ROUTES}
@@ -42,27 +43,11 @@ def fault(name: str) -> None:
     count_case("fault")
 
 
-def git(cwd: Path, *args: str) -> str:
-    res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0, res.stderr
-    return res.stdout.strip()
-
-
-@pytest.fixture(autouse=True)
-def git_identity(jp_home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (jp_home_dir / ".gitconfig").write_text(
-        "[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n", encoding="utf-8"
-    )
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-
-
 @pytest.fixture
 def repo(jp_root_dir: Path) -> Path:
     root = jp_root_dir
     (root / "nb.ipynb").write_text(json.dumps(nb_dict("# Title\nx = 1", "print(x)")), "utf-8")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "init")
+    first_commit(root)
     (root / "nb.ipynb").write_text(json.dumps(nb_dict("# Title\nx = 2", "print(x)")), "utf-8")
     return root
 
@@ -83,12 +68,12 @@ COMMIT = {"path": "nb.ipynb", "message": "change x", "allow_findings": True}
 async def test_failing_hook_refuses_and_loses_nothing(jp_fetch: Any, repo: Path) -> None:
     fault("hook-fails")
     _hook(repo, "pre-commit", 'echo "lint: 3 problems" >&2\nexit 1\n')
-    head, disk = git(repo, "rev-parse", "HEAD"), (repo / "nb.ipynb").read_bytes()
+    head, disk = head_commit(repo), (repo / "nb.ipynb").read_bytes()
     code, data = await call(jp_fetch, "commit", body=COMMIT)
     data = assert_refused(code, data, expect=(409,))
     assert data["kind"] == "refused" and data["details"]["reason"] == "hook", data
     assert "lint: 3 problems" in data["details"]["output"]
-    assert git(repo, "rev-parse", "HEAD") == head
+    assert head_commit(repo) == head
     assert (repo / "nb.ipynb").read_bytes() == disk
     assert not (repo / ".git" / "index.lock").exists()
 
@@ -96,12 +81,12 @@ async def test_failing_hook_refuses_and_loses_nothing(jp_fetch: Any, repo: Path)
 async def test_hook_that_rewrites_files_refuses(jp_fetch: Any, repo: Path) -> None:
     fault("hook-rewrites")
     _hook(repo, "pre-commit", "printf ' ' >> nb.ipynb\nexit 0\n")
-    head = git(repo, "rev-parse", "HEAD")
+    head = head_commit(repo)
     before = (repo / "nb.ipynb").read_bytes()
     code, data = await call(jp_fetch, "commit", body=COMMIT)
     data = assert_refused(code, data, expect=(409,))
     assert data["details"]["reason"] == "hook-modified" and "nb.ipynb" in data["details"]["modified"], data
-    assert git(repo, "rev-parse", "HEAD") == head
+    assert head_commit(repo) == head
     # the hook's change is on disk for the user to review; the user's own content is all still there
     assert (repo / "nb.ipynb").read_bytes() == before + b" "
 
@@ -113,13 +98,13 @@ def test_hanging_hook_is_stopped_with_its_children(repo: Path) -> None:
     fault("hook-hangs")
     pidfile = repo / "hook.pid"
     _hook(repo, "pre-commit", f"sleep 300 &\necho $! > {pidfile}\nwait\n")
-    head = git(repo, "rev-parse", "HEAD")
+    head = head_commit(repo)
     started = time.monotonic()
     with pytest.raises(RefusedError) as exc:
         commit_notebook(repo / "nb.ipynb", "x", hook_timeout=1.0, gate_report=None)
     assert time.monotonic() - started < 15
     assert "did not finish within 1 s" in exc.value.message
-    assert git(repo, "rev-parse", "HEAD") == head
+    assert head_commit(repo) == head
     pid = int(pidfile.read_text())
     assert _dead(pid), "the hook's child outlived the hook"
 
@@ -154,7 +139,7 @@ def _hold_index_lock(repo: Path, seconds: float) -> subprocess.Popen[bytes]:
 
 async def test_index_lock_held_by_another_process(jp_fetch: Any, repo: Path) -> None:
     fault("index-lock-held")
-    head = git(repo, "rev-parse", "HEAD")
+    head = head_commit(repo)
     holder = _hold_index_lock(repo, 30)
     try:
         started = time.monotonic()
@@ -163,7 +148,7 @@ async def test_index_lock_held_by_another_process(jp_fetch: Any, repo: Path) -> 
         data = assert_refused(code, data, expect=(409,))
         assert "index.lock" in data["error"] and data["kind"] == "conflict", data
         assert 3 < waited < 20, waited
-        assert git(repo, "rev-parse", "HEAD") == head
+        assert head_commit(repo) == head
         assert (repo / ".git" / "index.lock").exists(), "someone else's lock must not be deleted"
     finally:
         holder.kill()
@@ -171,7 +156,7 @@ async def test_index_lock_held_by_another_process(jp_fetch: Any, repo: Path) -> 
     (repo / ".git" / "index.lock").unlink(missing_ok=True)
     code, data = await call(jp_fetch, "commit", body=COMMIT)
     assert code == 200, data
-    assert git(repo, "rev-parse", "HEAD") == data["commit"]
+    assert head_commit(repo) == data["commit"]
 
 
 async def test_index_lock_released_while_waiting(jp_fetch: Any, repo: Path) -> None:
@@ -182,7 +167,7 @@ async def test_index_lock_released_while_waiting(jp_fetch: Any, repo: Path) -> N
     finally:
         holder.wait(timeout=30)
     assert code == 200, data
-    assert git(repo, "log", "-1", "--format=%s") == "change x"
+    assert git(repo, "log", "-1", "--format=%s").strip() == "change x"
 
 
 # --- write targets ------------------------------------------------------------------------------
@@ -196,11 +181,7 @@ def promote_project(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     if "promote" not in ROUTE_NAMES:
         pytest.skip("promote is not routed yet")
     (repo / "nb.ipynb").write_text(json.dumps(nb_dict("def f(x: int) -> int:\n    return x + 1")), "utf-8")
-    fake = tmp_path / "ok-mypy"
-    fake.write_text("#!/bin/sh\nexit 0\n", "utf-8")
-    fake.chmod(0o755)
-    monkeypatch.setattr(TypecheckSettings, "mypy_argv", lambda self: [str(fake)])
-    monkeypatch.setattr(TypecheckSettings, "dmypy_argv", lambda self: [str(fake)])
+    fake_mypy(tmp_path, monkeypatch)
     return repo
 
 
@@ -270,8 +251,7 @@ def test_mypy_faults_leave_the_other_checks_answering(
 ) -> None:
     fault(f"mypy-{kind}-{backend}")
     argv = _fake_mypy(tmp_path, kind)
-    monkeypatch.setattr(TypecheckSettings, "mypy_argv", lambda self: list(argv))
-    monkeypatch.setattr(TypecheckSettings, "dmypy_argv", lambda self: list(argv))
+    use_mypy(monkeypatch, argv)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     project = tmp_path / "proj"
     project.mkdir()
@@ -319,8 +299,7 @@ async def test_mypy_missing_over_http_and_in_promote(
 ) -> None:
     fault("mypy-missing-http")
     argv = _fake_mypy(tmp_path, "missing")
-    monkeypatch.setattr(TypecheckSettings, "mypy_argv", lambda self: list(argv))
-    monkeypatch.setattr(TypecheckSettings, "dmypy_argv", lambda self: list(argv))
+    use_mypy(monkeypatch, argv)
     (repo / "nb.ipynb").write_text(json.dumps(SEEDED), "utf-8")
     code, data = await call(jp_fetch, "check", body={"path": "nb.ipynb", "checks": "all"})
     assert code == 200, data

@@ -28,7 +28,7 @@ from jupyter_prod_ext.gitops.commit import commit_notebook, strip_notebook_text
 from jupyter_prod_ext.gitops.gate import gate
 from jupyter_prod_ext.types import FindingDict, ReportDict
 
-from .gitutil import isolated_git_home
+from .gitutil import git, head_commit, isolated_git_home
 from .installed import child_env
 
 # --- helpers -------------------------------------------------------------------------
@@ -37,16 +37,6 @@ from .installed import child_env
 @pytest.fixture(autouse=True)
 def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return isolated_git_home(tmp_path, monkeypatch)
-
-
-def sh(cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
-    res = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False,
-        env={**os.environ, **(env or {})}, timeout=60,
-    )
-    if check and res.returncode != 0:
-        raise AssertionError(f"git {args} failed: {res.stderr}")
-    return res.stdout
 
 
 def write_nb(path: Path, source: str = "x = 1\nprint(x)", *, outputs: bool = True, modules: list[str] | None = None) -> Path:
@@ -74,24 +64,24 @@ def write_nb(path: Path, source: str = "x = 1\nprint(x)", *, outputs: bool = Tru
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
-    sh(root, "init", "-q")
+    git(root, "init", "-q")
     (root / "README.md").write_text("readme\n", encoding="utf-8")
-    sh(root, "add", "README.md")
-    sh(root, "commit", "-q", "-m", "initial")
+    git(root, "add", "README.md")
+    git(root, "commit", "-q", "-m", "initial")
     return root
 
 
 def head_files(root: Path, rev: str = "HEAD") -> list[str]:
-    return [p for p in sh(root, "ls-tree", "-r", "--name-only", "-z", rev).split("\0") if p]
+    return [p for p in git(root, "ls-tree", "-r", "--name-only", "-z", rev).split("\0") if p]
 
 
 def changed_in(root: Path, rev: str = "HEAD") -> list[str]:
-    out = sh(root, "show", "--name-only", "-z", "--format=", rev)
+    out = git(root, "show", "--name-only", "-z", "--format=", rev)
     return sorted(p for p in out.split("\0") if p.strip())
 
 
 def porcelain(root: Path) -> dict[str, str]:
-    out = sh(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+    out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
     return {rec[3:]: rec[:2] for rec in out.split("\0") if rec}
 
 
@@ -133,24 +123,24 @@ def project(repo: Path) -> tuple[Path, Path, Path]:
 def test_commits_notebook_and_promoted_modules_only(repo: Path) -> None:
     nb, m1, m2 = project(repo)
     (repo / "other.txt").write_text("staged by the user\n", encoding="utf-8")
-    sh(repo, "add", "other.txt")
+    git(repo, "add", "other.txt")
     (repo / "README.md").write_text("readme, edited and staged\n", encoding="utf-8")
-    sh(repo, "add", "README.md")
+    git(repo, "add", "README.md")
     (repo / "scratch.txt").write_text("untracked\n", encoding="utf-8")
     before = {p: p.read_bytes() for p in (nb, m1, m2, repo / "other.txt", repo / "README.md", repo / "scratch.txt")}
 
     result = commit_notebook(nb, "Add analysis")
 
     assert changed_in(repo) == ["analysis/nb.ipynb", "src/pkg/clean.py", "src/pkg/io.py"]
-    assert sh(repo, "rev-parse", "HEAD").strip() == result["commit"]
+    assert head_commit(repo) == result["commit"]
     assert result["short"] == result["commit"][:7]
     assert result["branch"] == "main"
     assert result["files"] == ["analysis/nb.ipynb", "src/pkg/clean.py", "src/pkg/io.py"]
     assert result["code_only"] is True
-    assert sh(repo, "log", "-1", "--format=%s%n%an <%ae>").splitlines() == ["Add analysis", "Test User <test@example.com>"]
+    assert git(repo, "log", "-1", "--format=%s%n%an <%ae>").splitlines() == ["Add analysis", "Test User <test@example.com>"]
     # the user's other staged changes: still staged, not in the commit
     assert "other.txt" not in head_files(repo)
-    assert sh(repo, "show", "HEAD:README.md") == "readme\n"
+    assert git(repo, "show", "HEAD:README.md") == "readme\n"
     status = porcelain(repo)
     assert status["other.txt"] == "A "
     assert status["README.md"] == "M "
@@ -164,7 +154,7 @@ def test_commits_notebook_and_promoted_modules_only(repo: Path) -> None:
 def test_code_only_strips_outputs_but_disk_keeps_them(repo: Path) -> None:
     nb = write_nb(repo / "nb.ipynb")
     result = commit_notebook(nb, "nb")
-    committed = json.loads(sh(repo, "show", "HEAD:nb.ipynb"))
+    committed = json.loads(git(repo, "show", "HEAD:nb.ipynb"))
     code = committed["cells"][1]
     assert code["outputs"] == [] and code["execution_count"] is None
     assert code["metadata"] == {"tags": ["keep-me"]}
@@ -175,8 +165,8 @@ def test_code_only_strips_outputs_but_disk_keeps_them(repo: Path) -> None:
     assert "without outputs; the file on disk keeps its outputs" in result["message"]
     assert porcelain(repo) == {"nb.ipynb": " M"}
     # git diff shows exactly the outputs as the uncommitted difference
-    assert '"outputs": []' in sh(repo, "diff", "nb.ipynb")
-    assert sh(repo, "diff", "--cached") == ""
+    assert '"outputs": []' in git(repo, "diff", "nb.ipynb")
+    assert git(repo, "diff", "--cached") == ""
 
 
 def test_stripped_format_matches_nbformat_and_clean_notebook_stays_clean(repo: Path) -> None:
@@ -186,7 +176,7 @@ def test_stripped_format_matches_nbformat_and_clean_notebook_stays_clean(repo: P
     result = commit_notebook(nb, "clean nb")
     assert "without outputs" not in result["message"]
     assert porcelain(repo) == {}
-    assert sh(repo, "show", "HEAD:nb.ipynb") == text
+    assert git(repo, "show", "HEAD:nb.ipynb") == text
     uni = strip_notebook_text(text.replace("x = 1", "x = 'é ü 日本'"))
     assert "日本" in uni and uni.endswith("}\n") and '\n "cells": [' in uni
 
@@ -195,7 +185,7 @@ def test_with_outputs_commits_the_file_as_is(repo: Path) -> None:
     nb = write_nb(repo / "nb.ipynb")
     result = commit_notebook(nb, "with outputs", code_only=False)
     assert result["code_only"] is False
-    assert sh(repo, "show", "HEAD:nb.ipynb") == nb.read_text(encoding="utf-8")
+    assert git(repo, "show", "HEAD:nb.ipynb") == nb.read_text(encoding="utf-8")
     assert porcelain(repo) == {}
 
 
@@ -226,7 +216,7 @@ def test_empty_message_and_nothing_to_commit(repo: Path) -> None:
 def test_message_whitespace_cleanup(repo: Path) -> None:
     nb = write_nb(repo / "nb.ipynb")
     commit_notebook(nb, "\n\nSubject line   \n\n\n\nBody  \n\n")
-    assert sh(repo, "log", "-1", "--format=%B") == "Subject line\n\nBody\n\n"
+    assert git(repo, "log", "-1", "--format=%B") == "Subject line\n\nBody\n\n"
 
 
 def test_executable_bit_is_kept(repo: Path) -> None:
@@ -235,7 +225,7 @@ def test_executable_bit_is_kept(repo: Path) -> None:
     script.write_text("#!/bin/sh\necho hi\n", encoding="utf-8")
     script.chmod(0o755)
     commit_notebook(nb, "x", paths=[nb, script])
-    assert sh(repo, "ls-tree", "HEAD", "run.sh").startswith("100755 ")
+    assert git(repo, "ls-tree", "HEAD", "run.sh").startswith("100755 ")
 
 
 # --- repository states -------------------------------------------------------------------
@@ -254,22 +244,22 @@ def test_init_creates_repository_and_first_commit_has_no_parent(tmp_path: Path) 
     nb = write_nb(folder / "nb.ipynb")
     result = commit_notebook(nb, "first", init=True)
     assert (folder / ".git").is_dir()
-    assert sh(folder, "rev-list", "--count", "HEAD").strip() == "1"
-    assert sh(folder, "log", "-1", "--format=%P").strip() == ""
+    assert git(folder, "rev-list", "--count", "HEAD").strip() == "1"
+    assert git(folder, "log", "-1", "--format=%P").strip() == ""
     assert result["branch"] == "main"
-    assert "commit (initial): first" in sh(folder, "reflog", "-1", "--format=%gs")
+    assert "commit (initial): first" in git(folder, "reflog", "-1", "--format=%gs")
     write_nb(nb, "x = 2")
     second = commit_notebook(nb, "second")
-    assert sh(folder, "log", "-1", "--format=%P").strip() == result["commit"]
+    assert git(folder, "log", "-1", "--format=%P").strip() == result["commit"]
     assert second["commit"] != result["commit"]
 
 
 def test_unborn_branch_keeps_other_staged_files(tmp_path: Path) -> None:
     root = tmp_path / "unborn"
     root.mkdir()
-    sh(root, "init", "-q")
+    git(root, "init", "-q")
     (root / "staged.txt").write_text("s\n", encoding="utf-8")
-    sh(root, "add", "staged.txt")
+    git(root, "add", "staged.txt")
     nb = write_nb(root / "nb.ipynb")
     commit_notebook(nb, "first")
     assert head_files(root) == ["nb.ipynb"]
@@ -283,7 +273,7 @@ def test_init_root_must_hold_the_notebook(tmp_path: Path) -> None:
 
 
 def test_detached_head_is_refused(repo: Path) -> None:
-    sh(repo, "checkout", "-q", "--detach", "HEAD")
+    git(repo, "checkout", "-q", "--detach", "HEAD")
     nb = write_nb(repo / "nb.ipynb")
     with pytest.raises(GitError, match="detached") as info:
         commit_notebook(nb, "x")
@@ -292,30 +282,30 @@ def test_detached_head_is_refused(repo: Path) -> None:
 
 
 def test_merge_in_progress_is_refused(repo: Path) -> None:
-    sh(repo, "checkout", "-q", "-b", "side")
+    git(repo, "checkout", "-q", "-b", "side")
     (repo / "README.md").write_text("side\n", encoding="utf-8")
-    sh(repo, "commit", "-q", "-am", "side")
-    sh(repo, "checkout", "-q", "main")
+    git(repo, "commit", "-q", "-am", "side")
+    git(repo, "checkout", "-q", "main")
     (repo / "README.md").write_text("main\n", encoding="utf-8")
-    sh(repo, "commit", "-q", "-am", "main")
-    sh(repo, "merge", "side", check=False)
+    git(repo, "commit", "-q", "-am", "main")
+    git(repo, "merge", "side", check=False)
     assert (repo / ".git" / "MERGE_HEAD").exists()
     nb = write_nb(repo / "nb.ipynb")
-    head = sh(repo, "rev-parse", "HEAD")
+    head = head_commit(repo)
     with pytest.raises(GitError, match="merge is in progress") as info:
         commit_notebook(nb, "x")
     assert "git merge --abort" in info.value.message
-    assert sh(repo, "rev-parse", "HEAD") == head
+    assert head_commit(repo) == head
 
 
 def test_cherry_pick_in_progress_is_refused(repo: Path) -> None:
-    sh(repo, "checkout", "-q", "-b", "side")
+    git(repo, "checkout", "-q", "-b", "side")
     (repo / "README.md").write_text("side\n", encoding="utf-8")
-    sh(repo, "commit", "-q", "-am", "side")
-    sh(repo, "checkout", "-q", "main")
+    git(repo, "commit", "-q", "-am", "side")
+    git(repo, "checkout", "-q", "main")
     (repo / "README.md").write_text("main\n", encoding="utf-8")
-    sh(repo, "commit", "-q", "-am", "main")
-    sh(repo, "cherry-pick", "side", check=False)
+    git(repo, "commit", "-q", "-am", "main")
+    git(repo, "cherry-pick", "side", check=False)
     nb = write_nb(repo / "nb.ipynb")
     with pytest.raises(GitError, match="cherry-pick is in progress"):
         commit_notebook(nb, "x")
@@ -326,7 +316,7 @@ def test_missing_identity_names_the_commands(repo: Path, tmp_path: Path, monkeyp
     empty.mkdir()
     monkeypatch.setenv("HOME", str(empty))
     # git may guess an identity from the host name; make "configured or nothing" explicit
-    sh(repo, "config", "user.useConfigOnly", "true")
+    git(repo, "config", "user.useConfigOnly", "true")
     nb = write_nb(repo / "nb.ipynb")
     with pytest.raises(GitError) as info:
         commit_notebook(nb, "x")
@@ -411,7 +401,7 @@ def test_gate_function() -> None:
 def test_secret_blocks_even_with_allow_findings(repo: Path) -> None:
     nb = write_nb(repo / "nb.ipynb")
     (repo / "x.txt").write_text("x\n", encoding="utf-8")
-    sh(repo, "add", "x.txt")
+    git(repo, "add", "x.txt")
     index_before = (repo / ".git" / "index").read_bytes()
     with pytest.raises(RefusedError) as info:
         commit_notebook(nb, "x", gate_report=report(finding("secret")), allow_findings=True)
@@ -454,7 +444,7 @@ def test_failing_pre_commit_hook_output_verbatim(repo: Path) -> None:
     hook(repo, "pre-commit", 'echo "line one"\necho "  indented two"\necho "err three" >&2\nexit 3\n')
     nb = write_nb(repo / "nb.ipynb")
     (repo / "x.txt").write_text("x\n", encoding="utf-8")
-    sh(repo, "add", "x.txt")
+    git(repo, "add", "x.txt")
     index_before = (repo / ".git" / "index").read_bytes()
     with pytest.raises(RefusedError) as info:
         commit_notebook(nb, "x")
@@ -471,7 +461,7 @@ def test_pre_commit_hook_sees_only_the_commit(repo: Path) -> None:
     hook(repo, "pre-commit", 'echo "cwd=$(pwd)"\ngit diff --cached --name-only\n')
     nb = write_nb(repo / "nb.ipynb")
     (repo / "x.txt").write_text("x\n", encoding="utf-8")
-    sh(repo, "add", "x.txt")
+    git(repo, "add", "x.txt")
     result = commit_notebook(nb, "x")
     assert result["hook_output"] == f"cwd={repo}\nnb.ipynb\n"
     assert porcelain(repo)["x.txt"] == "A "
@@ -515,7 +505,7 @@ def test_commit_msg_hooks_and_post_commit(repo: Path) -> None:
     hook(repo, "post-commit", 'echo "posted $(git rev-parse --short HEAD)"\nexit 9\n')
     nb = write_nb(repo / "nb.ipynb")
     result = commit_notebook(nb, "Subject")
-    assert sh(repo, "log", "-1", "--format=%B") == "Subject\n\nTicket: ABC-1\n\n"
+    assert git(repo, "log", "-1", "--format=%B") == "Subject\n\nTicket: ABC-1\n\n"
     assert result["hook_output"] == f"prepare message\nmsg ok\nposted {result['short']}\n"
 
 
@@ -533,7 +523,7 @@ def test_core_hooks_path_is_honoured(repo: Path) -> None:
     hooks.mkdir()
     (hooks / "pre-commit").write_text("#!/bin/sh\necho from-hooks-path\nexit 1\n", encoding="utf-8")
     (hooks / "pre-commit").chmod(0o755)
-    sh(repo, "config", "core.hooksPath", "githooks")
+    git(repo, "config", "core.hooksPath", "githooks")
     nb = write_nb(repo / "nb.ipynb")
     with pytest.raises(RefusedError) as info:
         commit_notebook(nb, "x", paths=[nb])
@@ -557,7 +547,7 @@ def test_branch_moved_during_commit_loses_nothing(repo: Path) -> None:
     nb = write_nb(repo / "nb.ipynb")
     with pytest.raises(ConflictError, match="moved"):
         commit_notebook(nb, "x")
-    assert sh(repo, "log", "-1", "--format=%s").strip() == "sneaky"
+    assert git(repo, "log", "-1", "--format=%s").strip() == "sneaky"
 
 
 # --- locking and concurrency ---------------------------------------------------------------------
@@ -609,7 +599,7 @@ def test_concurrent_commits_from_threads(repo: Path) -> None:
     for t in threads:
         t.join(timeout=120)
     assert errors == []
-    subjects = sh(repo, "log", "--format=%s").splitlines()
+    subjects = git(repo, "log", "--format=%s").splitlines()
     assert sorted(s for s in subjects if s.startswith("commit ")) == sorted(f"commit {nb.name}" for nb in notebooks)
     assert len(subjects) == 21
     assert sorted(f for f in head_files(repo) if f.endswith(".ipynb")) == sorted(nb.name for nb in notebooks)
@@ -674,7 +664,7 @@ def test_cli_commit_exit_codes(repo: Path, monkeypatch: pytest.MonkeyPatch, caps
     nb, m1, m2 = project(repo)
     assert _cli(["commit", "analysis/nb.ipynb", "-m", "cli commit"], monkeypatch, repo) == 0
     out, err = capsys.readouterr()
-    assert out.strip() == sh(repo, "rev-parse", "HEAD").strip()
+    assert out.strip() == head_commit(repo)
     assert "without outputs" in err
     assert changed_in(repo) == ["analysis/nb.ipynb", "src/pkg/clean.py", "src/pkg/io.py"]
 
@@ -718,26 +708,26 @@ def test_cli_no_repo_and_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, c
 def test_conflicted_notebook_mid_merge_reports_the_merge(repo: Path) -> None:
     nb = write_nb(repo / "nb.ipynb", "x = 0", outputs=False)
     commit_notebook(nb, "base")
-    sh(repo, "checkout", "-q", "-b", "side")
+    git(repo, "checkout", "-q", "-b", "side")
     write_nb(nb, "x = 'side'", outputs=False)
     commit_notebook(nb, "side")
-    sh(repo, "checkout", "-q", "main")
+    git(repo, "checkout", "-q", "main")
     write_nb(nb, "x = 'main'", outputs=False)
     commit_notebook(nb, "main")
-    sh(repo, "merge", "side", check=False)
+    git(repo, "merge", "side", check=False)
     assert "<<<<<<<" in nb.read_text(encoding="utf-8")
     with pytest.raises(GitError, match="merge is in progress"):
         commit_notebook(nb, "x")
 
 
 def test_rebase_in_progress_is_refused(repo: Path) -> None:
-    sh(repo, "checkout", "-q", "-b", "side")
+    git(repo, "checkout", "-q", "-b", "side")
     (repo / "README.md").write_text("side\n", encoding="utf-8")
-    sh(repo, "commit", "-q", "-am", "side")
-    sh(repo, "checkout", "-q", "main")
+    git(repo, "commit", "-q", "-am", "side")
+    git(repo, "checkout", "-q", "main")
     (repo / "README.md").write_text("main\n", encoding="utf-8")
-    sh(repo, "commit", "-q", "-am", "main")
-    sh(repo, "rebase", "side", check=False)
+    git(repo, "commit", "-q", "-am", "main")
+    git(repo, "rebase", "side", check=False)
     nb = write_nb(repo / "nb.ipynb")
     with pytest.raises(GitError, match="rebase is in progress") as info:
         commit_notebook(nb, "x")
@@ -756,16 +746,16 @@ def test_hook_without_shebang_runs_in_sh(repo: Path) -> None:
 
 def test_clean_filters_apply_like_git_add(repo: Path) -> None:
     (repo / ".gitattributes").write_text("*.up filter=upper\n", encoding="utf-8")
-    sh(repo, "config", "filter.upper.clean", "tr a-z A-Z")
+    git(repo, "config", "filter.upper.clean", "tr a-z A-Z")
     nb = write_nb(repo / "nb.ipynb")
     a, b, c = repo / "a.up", repo / "b.up", repo / "c.py"
     a.write_text("hello\n", encoding="utf-8")
     b.write_text("world\n", encoding="utf-8")
     c.write_text("plain\n", encoding="utf-8")
     commit_notebook(nb, "filters", paths=[nb, a, b, c])
-    assert sh(repo, "show", "HEAD:a.up") == "HELLO\n" and sh(repo, "show", "HEAD:b.up") == "WORLD\n"
-    assert sh(repo, "show", "HEAD:c.py") == "plain\n"
-    assert sh(repo, "status", "--porcelain", "--", "a.up", "b.up", "c.py") == ""
+    assert git(repo, "show", "HEAD:a.up") == "HELLO\n" and git(repo, "show", "HEAD:b.up") == "WORLD\n"
+    assert git(repo, "show", "HEAD:c.py") == "plain\n"
+    assert git(repo, "status", "--porcelain", "--", "a.up", "b.up", "c.py") == ""
 
 
 def test_special_and_oversized_files(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

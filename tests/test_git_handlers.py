@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,25 +12,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_prod_ext.checks.registry import CHECKS
 
-
-@pytest.fixture(autouse=True)
-def git_identity(jp_home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """pytest-jupyter points HOME at ``jp_home_dir``: give git an identity there."""
-    (jp_home_dir / ".gitconfig").write_text(
-        "[user]\n\tname = Server User\n\temail = server@example.com\n[init]\n\tdefaultBranch = main\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("EMAIL", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-                "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"):
-        monkeypatch.delenv(var, raising=False)
-
-
-def sh(cwd: Path, *args: str, check: bool = True) -> str:
-    res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=60)
-    if check and res.returncode != 0:
-        raise AssertionError(f"git {args} failed: {res.stderr}")
-    return res.stdout
+from .gitutil import git, head_commit, server_git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
 
 
 def write_nb(path: Path, source: str = "x = 1\nprint(x)", modules: list[str] | None = None) -> Path:
@@ -69,10 +50,10 @@ async def status(jp_fetch: Any, path: str) -> tuple[int, dict[str, Any]]:
 @pytest.fixture
 def project(jp_root_dir: Path) -> Path:
     """The server root is a repository holding a notebook and two promoted modules."""
-    sh(jp_root_dir, "init", "-q")
+    git(jp_root_dir, "init", "-q")
     (jp_root_dir / "README.md").write_text("r\n", encoding="utf-8")
-    sh(jp_root_dir, "add", "README.md")
-    sh(jp_root_dir, "commit", "-q", "-m", "initial")
+    git(jp_root_dir, "add", "README.md")
+    git(jp_root_dir, "commit", "-q", "-m", "initial")
     pkg = jp_root_dir / "src" / "pkg"
     pkg.mkdir(parents=True)
     (pkg / "a.py").write_text("A = 1\n", encoding="utf-8")
@@ -83,17 +64,17 @@ def project(jp_root_dir: Path) -> Path:
 
 async def test_commit_and_status(jp_fetch: Any, project: Path) -> None:
     (project / "other.txt").write_text("o\n", encoding="utf-8")
-    sh(project, "add", "other.txt")
+    git(project, "add", "other.txt")
     code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "From the UI"})
     assert code == 200, body
     assert body["files"] == ["notebooks/nb.ipynb", "src/pkg/a.py", "src/pkg/b.py"]
-    assert body["commit"] == sh(project, "rev-parse", "HEAD").strip()
+    assert body["commit"] == head_commit(project)
     assert body["branch"] == "main" and body["code_only"] is True and body["hook_output"] == ""
     assert body["gate"]["blocked"] is False
     assert all(f["severity"] != "error" for f in body["gate"]["findings"])
     assert "without outputs" in body["message"]
-    assert json.loads(sh(project, "show", "HEAD:notebooks/nb.ipynb"))["cells"][0]["outputs"] == []
-    assert "other.txt" not in sh(project, "show", "--name-only", "--format=", "HEAD")
+    assert json.loads(git(project, "show", "HEAD:notebooks/nb.ipynb"))["cells"][0]["outputs"] == []
+    assert "other.txt" not in git(project, "show", "--name-only", "--format=", "HEAD")
 
     code, st = await status(jp_fetch, "notebooks/nb.ipynb")
     assert code == 200, st
@@ -116,7 +97,7 @@ async def test_explicit_paths_and_with_outputs(jp_fetch: Any, project: Path) -> 
     )
     assert code == 200, body
     assert body["files"] == ["notebooks/nb.ipynb", "src/pkg/b.py"] and body["code_only"] is False
-    assert sh(project, "status", "--porcelain", "--", "notebooks") == ""
+    assert git(project, "status", "--porcelain", "--", "notebooks") == ""
 
 
 async def test_gate_findings_refused_then_allowed(jp_fetch: Any, project: Path) -> None:
@@ -191,14 +172,14 @@ async def test_bad_bodies(jp_fetch: Any, project: Path) -> None:
 
 
 async def test_git_state_errors_are_409_git(jp_fetch: Any, project: Path, jp_home_dir: Path) -> None:
-    sh(project, "checkout", "-q", "--detach")
+    git(project, "checkout", "-q", "--detach")
     code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m"})
     assert code == 409 and body["kind"] == "git" and "detached" in body["error"]
     code, st = await status(jp_fetch, "notebooks/nb.ipynb")
     assert st["detached"] is True and st["branch"] is None
-    sh(project, "checkout", "-q", "main")
+    git(project, "checkout", "-q", "main")
     (jp_home_dir / ".gitconfig").unlink()
-    sh(project, "config", "user.useConfigOnly", "true")
+    git(project, "config", "user.useConfigOnly", "true")
     code, body = await post(jp_fetch, {"path": "notebooks/nb.ipynb", "message": "m"})
     assert code == 409 and body["kind"] == "git"
     assert 'git config --global user.name "Your Name"' in body["error"]
@@ -211,4 +192,4 @@ async def test_requires_authentication(jp_fetch: Any, project: Path) -> None:
             headers={"Authorization": ""},
         )
     assert info.value.code in (401, 403)
-    assert sh(project, "log", "--format=%s").splitlines() == ["initial"]
+    assert git(project, "log", "--format=%s").splitlines() == ["initial"]

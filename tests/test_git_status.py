@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import nbformat
@@ -15,19 +14,12 @@ from jupyter_prod_ext.errors import NotFoundError, PathError
 from jupyter_prod_ext.gitops.commit import commit_notebook
 from jupyter_prod_ext.gitops.status import repo_status
 
-from .gitutil import isolated_git_home
+from .gitutil import git, isolated_git_home
 
 
 @pytest.fixture(autouse=True)
 def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return isolated_git_home(tmp_path, monkeypatch)
-
-
-def sh(cwd: Path, *args: str, check: bool = True) -> str:
-    res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=60)
-    if check and res.returncode != 0:
-        raise AssertionError(f"git {args} failed: {res.stderr}")
-    return res.stdout
 
 
 def write_nb(path: Path, source: str = "x = 1", modules: list[str] | None = None) -> Path:
@@ -44,7 +36,7 @@ def write_nb(path: Path, source: str = "x = 1", modules: list[str] | None = None
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
-    sh(root, "init", "-q")
+    git(root, "init", "-q")
     return root
 
 
@@ -78,13 +70,13 @@ def test_every_file_state(repo: Path) -> None:
     (repo / ".gitignore").write_text("ignored.py\n", encoding="utf-8")
     for n in names:
         (repo / n).write_text("v1\n", encoding="utf-8")
-    sh(repo, "add", "nb.ipynb", ".gitignore", "clean.py", "modified.py", "staged.py", "partly.py")
-    sh(repo, "commit", "-q", "-m", "base")
+    git(repo, "add", "nb.ipynb", ".gitignore", "clean.py", "modified.py", "staged.py", "partly.py")
+    git(repo, "commit", "-q", "-m", "base")
     (repo / "modified.py").write_text("v2\n", encoding="utf-8")
     (repo / "staged.py").write_text("v2\n", encoding="utf-8")
-    sh(repo, "add", "staged.py")
+    git(repo, "add", "staged.py")
     (repo / "partly.py").write_text("v2\n", encoding="utf-8")
-    sh(repo, "add", "partly.py")
+    git(repo, "add", "partly.py")
     (repo / "partly.py").write_text("v3\n", encoding="utf-8")
     st = repo_status(nb)
     assert states(st) == {
@@ -101,7 +93,7 @@ def test_after_code_only_commit_and_log(repo: Path) -> None:
     data["cells"][0]["execution_count"] = 1
     nb.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     first = commit_notebook(nb, "First: add nb — with ünïcode")
-    sh(repo, "commit", "-q", "--allow-empty", "-m", "unrelated")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "unrelated")
     write_nb(nb, "x = 2")
     second = commit_notebook(nb, "Second")
     st = repo_status(nb)
@@ -126,22 +118,22 @@ def test_log_limit(repo: Path) -> None:
 def test_detached_and_operation(repo: Path) -> None:
     nb = write_nb(repo / "nb.ipynb")
     commit_notebook(nb, "base")
-    sh(repo, "checkout", "-q", "--detach")
+    git(repo, "checkout", "-q", "--detach")
     st = repo_status(nb)
     assert st["detached"] and st["branch"] is None and st["head"]
-    sh(repo, "checkout", "-q", "main")
-    sh(repo, "checkout", "-q", "-b", "side")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "checkout", "-q", "-b", "side")
     write_nb(nb, "x = 'side'")
-    sh(repo, "commit", "-q", "-am", "side")
-    sh(repo, "checkout", "-q", "main")
+    git(repo, "commit", "-q", "-am", "side")
+    git(repo, "checkout", "-q", "main")
     write_nb(nb, "x = 'main'")
-    sh(repo, "commit", "-q", "-am", "main")
-    sh(repo, "merge", "side", check=False)
+    git(repo, "commit", "-q", "-am", "main")
+    git(repo, "merge", "side", check=False)
     st = repo_status(nb)
     assert st["operation"] == "merge"
     assert states(st) == {"nb.ipynb": "modified"}  # unmerged shows as modified
-    sh(repo, "merge", "--abort")
-    sh(repo, "rebase", "side", check=False)
+    git(repo, "merge", "--abort")
+    git(repo, "rebase", "side", check=False)
     assert repo_status(nb)["operation"] == "rebase"
 
 
@@ -189,7 +181,7 @@ def test_code_only_commit_leaves_the_notebook_clean_until_its_code_changes(repo:
     data["cells"][0]["execution_count"] = 3
     nb.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     commit_notebook(nb, "code only")
-    assert "nb.ipynb" in sh(repo, "status", "--porcelain")  # git itself sees the outputs
+    assert "nb.ipynb" in git(repo, "status", "--porcelain")  # git itself sees the outputs
     assert states(repo_status(nb)) == {"nb.ipynb": "clean"}
     data["cells"][0]["source"] = "y = 2"
     nb.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

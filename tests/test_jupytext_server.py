@@ -24,7 +24,7 @@ from tornado.httpclient import HTTPClientError
 from jupyter_prod_ext.jupytext_io import read_text_notebook
 from jupyter_prod_ext.promote.rewrite import apply_edits
 
-from .test_git_handlers import git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
+from .gitutil import git, server_git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
 from .test_jupytext_cli import ANALYSIS, _without_jupytext
 
 SCRIPT = """\
@@ -46,12 +46,6 @@ def jp_server_config(jp_server_config):  # type: ignore[no-untyped-def]
     """The suite's server, with jupytext's contents manager as JupyterLab has it when jupytext is installed."""
     server = dict(jp_server_config["ServerApp"], contents_manager_class="jupytext.AsyncTextFileContentsManager")
     return {**jp_server_config, "ServerApp": server}
-
-
-def sh(cwd: Path, *args: str) -> str:
-    res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=60)
-    assert res.returncode == 0, res.stderr
-    return res.stdout
 
 
 async def call(jp_fetch: Any, route: str, body: dict[str, Any] | None = None, **params: str) -> tuple[int, Any]:
@@ -111,7 +105,7 @@ async def test_the_panel_checks_a_script_opened_as_a_notebook(jp_fetch: Any, jp_
 
 
 async def test_promote_commit_and_status_on_a_paired_script(jp_fetch: Any, jp_root_dir: Path) -> None:
-    sh(jp_root_dir, "init", "-q")
+    git(jp_root_dir, "init", "-q")
     _paired(jp_root_dir)
     content = await open_as_notebook(jp_fetch, "analysis.py")
     body = {"path": "analysis.py", "notebook": content, "names": ["area"], "to": "src/pkg/geo.py"}
@@ -135,7 +129,7 @@ async def test_promote_commit_and_status_on_a_paired_script(jp_fetch: Any, jp_ro
     code, result = await call(jp_fetch, "jupyter-prod/commit", {"path": "analysis.py", "message": "Promote area"})
     assert code == 200, result
     assert sorted(result["files"]) == ["analysis.ipynb", "analysis.py", "src/pkg/__init__.py", "src/pkg/geo.py"]  # the new package's __init__ too
-    assert sorted(sh(jp_root_dir, "show", "--name-only", "--format=", "HEAD").split()) == sorted(result["files"])
+    assert sorted(git(jp_root_dir, "show", "--name-only", "--format=", "HEAD").split()) == sorted(result["files"])
 
 
 async def test_promote_route_on_a_script_from_disk(jp_fetch: Any, jp_root_dir: Path) -> None:
@@ -147,14 +141,14 @@ async def test_promote_route_on_a_script_from_disk(jp_fetch: Any, jp_root_dir: P
 
 
 async def test_commit_route_refuses_a_pair_out_of_step(jp_fetch: Any, jp_root_dir: Path) -> None:
-    sh(jp_root_dir, "init", "-q")
+    git(jp_root_dir, "init", "-q")
     _paired(jp_root_dir)
     with open(jp_root_dir / "analysis.py", "a", encoding="utf-8") as fh:
         fh.write("total = area(1, 1)\n")
     code, body = await call(jp_fetch, "jupyter-prod/commit", {"path": "analysis.py", "message": "m"})
     assert code == 409 and body["kind"] == "conflict"
     assert "are a jupytext pair but differ in code" in body["error"] and "\n" not in body["error"]
-    assert sh(jp_root_dir, "status", "--porcelain").count("??") == 2  # nothing committed
+    assert git(jp_root_dir, "status", "--porcelain").count("??") == 2  # nothing committed
 
 
 def test_a_server_without_jupytext_answers_one_line_4xx(tmp_path: Path) -> None:

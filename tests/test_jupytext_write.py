@@ -7,7 +7,6 @@ Real jupytext, real git, the real CLI (``main``): a percent script paired with a
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import jupytext
@@ -17,7 +16,7 @@ import pytest
 from jupyter_prod_ext.cli.main import main
 from jupyter_prod_ext.jupytext_io import read_text_notebook
 
-from .gitutil import isolated_git_home
+from .gitutil import git, isolated_git_home
 
 SCRIPT = """\
 # %% [markdown]
@@ -38,12 +37,6 @@ def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return isolated_git_home(tmp_path, monkeypatch)
 
 
-def sh(cwd: Path, *args: str) -> str:
-    res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=60)
-    assert res.returncode == 0, res.stderr
-    return res.stdout
-
-
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     rc = main(list(argv))
     out, err = capsys.readouterr()
@@ -60,7 +53,7 @@ def pair(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project with analysis.py + analysis.ipynb paired; the .ipynb has an output."""
     proj = tmp_path / "proj"
     proj.mkdir()
-    sh(proj, "init", "-q")
+    git(proj, "init", "-q")
     nb = _kernel(jupytext.reads(SCRIPT, fmt="py:percent"))
     nb.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
     jupytext.write(nb, proj / "analysis.py", fmt="py:percent")
@@ -134,15 +127,15 @@ def test_commit_takes_both_files_of_the_pair(capsys: pytest.CaptureFixture[str],
     assert [f["path"] for f in json.loads(out)["files"]] == ["analysis.py", "analysis.ipynb"]
     rc, out, err = cli(capsys, "commit", "analysis.py", "-m", "Areas")
     assert rc == 0, err
-    assert sorted(sh(pair, "show", "--name-only", "--format=", "HEAD").split()) == ["analysis.ipynb", "analysis.py"]
-    assert sh(pair, "show", "HEAD:analysis.py") == (pair / "analysis.py").read_text()  # the script as it is
-    committed = json.loads(sh(pair, "show", "HEAD:analysis.ipynb"))
+    assert sorted(git(pair, "show", "--name-only", "--format=", "HEAD").split()) == ["analysis.ipynb", "analysis.py"]
+    assert git(pair, "show", "HEAD:analysis.py") == (pair / "analysis.py").read_text()  # the script as it is
+    committed = json.loads(git(pair, "show", "HEAD:analysis.ipynb"))
     assert all(c.get("outputs", []) == [] for c in committed["cells"])  # the .ipynb code-only
     assert nbformat.read(pair / "analysis.ipynb", as_version=4).cells[2].outputs  # the disk keeps outputs
 
 
 def test_commit_refuses_a_pair_that_disagrees_in_code(capsys: pytest.CaptureFixture[str], pair: Path) -> None:
-    sh(pair, "commit", "-q", "--allow-empty", "-m", "start")
+    git(pair, "commit", "-q", "--allow-empty", "-m", "start")
     with open(pair / "analysis.py", "a", encoding="utf-8") as fh:
         fh.write("total = area(1, 1)\n")
     for name in ("analysis.py", "analysis.ipynb"):
@@ -150,7 +143,7 @@ def test_commit_refuses_a_pair_that_disagrees_in_code(capsys: pytest.CaptureFixt
         assert rc == 2
         assert err.count("\n") == 1 and "are a jupytext pair but differ in code (cell 2 of" in err
         assert "jupytext --sync" in err
-    assert sh(pair, "log", "--format=%s") == "start\n"
+    assert git(pair, "log", "--format=%s") == "start\n"
 
 
 def test_promoted_modules_of_a_script_are_committed_with_it(capsys: pytest.CaptureFixture[str], pair: Path) -> None:
@@ -158,7 +151,7 @@ def test_promoted_modules_of_a_script_are_committed_with_it(capsys: pytest.Captu
     assert rc == 0, out + err
     rc, _, err = cli(capsys, "commit", "analysis.py", "-m", "Promote area")
     assert rc == 0, err
-    files = sorted(sh(pair, "show", "--name-only", "--format=", "HEAD").split())
+    files = sorted(git(pair, "show", "--name-only", "--format=", "HEAD").split())
     assert files == ["analysis.ipynb", "analysis.py", "src/pkg/__init__.py", "src/pkg/geo.py"]  # the new package's __init__ too
 
 

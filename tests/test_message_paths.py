@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,8 @@ from jupyter_prod_ext.errors import ConfigError, NotFoundError
 from jupyter_prod_ext.gitops.commit import commit_notebook
 from jupyter_prod_ext.server.base import redact_root
 
+from .gitutil import first_commit, server_git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
 from .hostile import call, nb_dict
-
-
-@pytest.fixture(autouse=True)
-def git_identity(jp_home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (jp_home_dir / ".gitconfig").write_text(
-        "[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n", encoding="utf-8"
-    )
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
 
 def test_redact_root() -> None:
@@ -53,12 +45,8 @@ async def test_config_error_over_http_has_no_absolute_path(jp_fetch: Any, jp_roo
 
 async def test_git_state_error_over_http_has_no_absolute_path(jp_fetch: Any, jp_root_dir: Path) -> None:
     (jp_root_dir / "nb.ipynb").write_text(json.dumps(nb_dict("x = 1")), "utf-8")
-    subprocess.run(["git", "init", "-q"], cwd=jp_root_dir, check=True, timeout=60)
-    subprocess.run(["git", "add", "-A"], cwd=jp_root_dir, check=True, timeout=60)
-    subprocess.run(["git", "commit", "-q", "-m", "i"], cwd=jp_root_dir, check=True, timeout=60)
+    head = first_commit(jp_root_dir)
     (jp_root_dir / "nb.ipynb").write_text(json.dumps(nb_dict("x = 2")), "utf-8")
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=jp_root_dir, capture_output=True, text=True,
-                          check=True, timeout=60).stdout.strip()  # fmt: skip
     (jp_root_dir / ".git" / "MERGE_HEAD").write_text(head + "\n", "utf-8")
     code, data = await call(
         jp_fetch, "commit", body={"path": "nb.ipynb", "message": "m", "allow_findings": True}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,14 @@ from jupyter_prod_ext.notebook import notebook_from_dict
 from jupyter_prod_ext.server.routes import ROUTES
 
 from . import hostile
+from .gitutil import first_commit, server_git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
 from .hostile import (
     assert_answer,
     assert_refused,
     call,
     count_case,
     draw_examples,
+    fake_mypy,
     json_values,
     named_hostile_notebooks,
     nb_dict,
@@ -38,25 +39,10 @@ ROUTE_NAMES = {name for name, _ in ROUTES}
 POST_ROUTES = [r for r in ("check", "format", "promote", "commit", "run") if r in ROUTE_NAMES]
 
 
-@pytest.fixture(autouse=True)
-def git_identity(jp_home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (jp_home_dir / ".gitconfig").write_text(
-        "[user]\n\tname = Fuzz\n\temail = fuzz@example.com\n[init]\n\tdefaultBranch = main\n", encoding="utf-8"
-    )
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-
-
 @pytest.fixture
 def fast_mypy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A stand-in mypy that answers 'no errors' at once: the fuzz is about our code, not mypy's speed."""
-    from jupyter_prod_ext.typecheck import TypecheckSettings
-
-    script = tmp_path / "fake-mypy"
-    script.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
-    script.chmod(0o755)
-    monkeypatch.setattr(TypecheckSettings, "mypy_argv", lambda self: [str(script)])
-    monkeypatch.setattr(TypecheckSettings, "dmypy_argv", lambda self: [str(script)])
-    return script
+    return fake_mypy(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -67,9 +53,7 @@ def project(jp_root_dir: Path) -> Path:
     (root / "r.ipynb").write_text(json.dumps(nb_dict("x <- 1", language="R")), "utf-8")
     (root / "src" / "pkg").mkdir(parents=True)
     (root / "src" / "pkg" / "__init__.py").write_text("", "utf-8")
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True, timeout=30)
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, timeout=30)
-    subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=root, check=True, timeout=30)
+    first_commit(root)
     return root
 
 

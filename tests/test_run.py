@@ -21,18 +21,9 @@ from jupyter_prod_ext.execution.registry import RunRegistry
 from jupyter_prod_ext.execution.runner import RunProgress, run_file, run_notebook
 
 from .installed import child_env
-from .nbutil import write_nb
+from .nbutil import kernel_nb, write_nb
 
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-
-
-def notebook(*cells: Any, kernel: str = "python3") -> dict[str, Any]:
-    nb = v4.new_notebook(
-        cells=list(cells),
-        metadata={"kernelspec": {"name": kernel, "display_name": kernel, "language": "python"}},
-    )
-    data: dict[str, Any] = json.loads(json.dumps(nb))
-    return data
 
 
 def code(source: str, *outputs: dict[str, Any], count: int | None = None) -> Any:
@@ -116,7 +107,7 @@ def test_reproducible_notebook(tmp_path: Path) -> None:
     folder = tmp_path / "proj"
     folder.mkdir()
     (folder / "data.txt").write_text("hello\n")
-    nb = notebook(
+    nb = kernel_nb(
         v4.new_markdown_cell("# Title"),
         code("import os, sys\nprint(sys.executable)", stdout(sys.executable + "\n")),
         code("print(open('data.txt').read().strip(), os.path.basename(os.getcwd()))", stdout("hello proj\n")),
@@ -157,7 +148,7 @@ def test_reproducible_notebook(tmp_path: Path) -> None:
 
 
 def test_failing_cell_is_reported_with_its_line(tmp_path: Path) -> None:
-    nb = notebook(
+    nb = kernel_nb(
         code("x = 1", count=1),
         code("def ratio(a, b):\n    return a / b", count=2),
         v4.new_markdown_cell("text"),
@@ -182,7 +173,7 @@ def test_failing_cell_is_reported_with_its_line(tmp_path: Path) -> None:
 
 def test_hidden_state_fails_the_run(tmp_path: Path) -> None:
     # Saved after running cell 1 first, then cell 0: works only out of order.
-    nb = notebook(
+    nb = kernel_nb(
         code("print(total)", stdout("42\n"), count=2),
         code("total = 41 + 1", count=1),
     )
@@ -195,7 +186,7 @@ def test_hidden_state_fails_the_run(tmp_path: Path) -> None:
 
 
 def test_volatile_output_is_normalised_but_unseeded_randomness_is_flagged(tmp_path: Path) -> None:
-    nb = notebook(
+    nb = kernel_nb(
         code("import datetime, time, random", count=1),
         code("print(datetime.datetime.now())", stdout("2020-01-01 00:00:00.000001\n"), count=2),
         code("object()", result("<object at 0x7f0000000000>"), count=3),
@@ -243,7 +234,7 @@ def test_the_worker_starts_through_the_one_process_helper(tmp_path: Path) -> Non
 
 def test_infinite_loop_times_out_and_leaves_no_process(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
-    nb = notebook(
+    nb = kernel_nb(
         code(
             "import subprocess\n"
             f"child = subprocess.Popen(['sleep', '600'])\nopen({str(pidfile)!r}, 'w').write(str(child.pid))"
@@ -267,7 +258,7 @@ def test_infinite_loop_times_out_and_leaves_no_process(tmp_path: Path) -> None:
 
 
 def test_overall_timeout_kills_worker_and_kernel(tmp_path: Path) -> None:
-    nb = notebook(code("x = 1"), code("while True:\n    pass"))
+    nb = kernel_nb(code("x = 1"), code("while True:\n    pass"))
     seen = Recorder()
     started = time.monotonic()
     report = run_notebook(nb, cwd=tmp_path, timeout=8, cell_timeout=60, on_progress=seen)
@@ -284,7 +275,7 @@ def test_overall_timeout_kills_worker_and_kernel(tmp_path: Path) -> None:
 
 
 def test_cancel_event_stops_the_run(tmp_path: Path) -> None:
-    nb = notebook(code("x = 1"), code("while True:\n    pass"))
+    nb = kernel_nb(code("x = 1"), code("while True:\n    pass"))
     cancel = threading.Event()
     seen = Recorder()
 
@@ -304,7 +295,7 @@ def test_cancel_event_stops_the_run(tmp_path: Path) -> None:
 
 
 def test_missing_kernelspec_is_one_clear_line(tmp_path: Path) -> None:
-    nb = notebook(code("1 + 1"), kernel="ir")
+    nb = kernel_nb(code("1 + 1"), kernel="ir")
     with pytest.raises(ToolError) as err:
         run_notebook(nb, cwd=tmp_path, timeout=10, cell_timeout=10)
     assert err.value.message == "kernel 'ir' is not installed: install it or change the notebook's kernel"
@@ -320,7 +311,7 @@ def test_registry_refuses_a_second_run_and_cancels_queued_ones(tmp_path: Path) -
     queued = registry.claim("/nb/b.ipynb")
     answer: dict[str, Any] = {}
     thread = threading.Thread(
-        target=lambda: answer.update(registry.run(queued, notebook(code("1")), cwd=tmp_path, path="b.ipynb"))
+        target=lambda: answer.update(registry.run(queued, kernel_nb(code("1")), cwd=tmp_path, path="b.ipynb"))
     )
     thread.start()
     time.sleep(0.3)
@@ -352,9 +343,9 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_json_and_exit_codes(tmp_path: Path) -> None:
-    write_nb(tmp_path / "ok.ipynb", notebook(code("print(6 * 7)", stdout("42\n"))))
-    write_nb(tmp_path / "rand.ipynb", notebook(code("import random\nrandom.random()", result("0.5"))))
-    write_nb(tmp_path / "r.ipynb", notebook(code("1 + 1"), kernel="ir"))
+    write_nb(tmp_path / "ok.ipynb", kernel_nb(code("print(6 * 7)", stdout("42\n"))))
+    write_nb(tmp_path / "rand.ipynb", kernel_nb(code("import random\nrandom.random()", result("0.5"))))
+    write_nb(tmp_path / "r.ipynb", kernel_nb(code("1 + 1"), kernel="ir"))
     done = cli(
         "ok.ipynb", "rand.ipynb", "--timeout", "60", "--cell-timeout", "30", "--format", "json", cwd=tmp_path
     )

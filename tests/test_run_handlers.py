@@ -14,16 +14,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_prod_ext.server.run import RunHandler
 
-from .nbutil import write_nb
-
-
-def notebook(*cells: Any, kernel: str = "python3") -> dict[str, Any]:
-    nb = v4.new_notebook(
-        cells=list(cells),
-        metadata={"kernelspec": {"name": kernel, "display_name": kernel, "language": "python"}},
-    )
-    data: dict[str, Any] = json.loads(json.dumps(nb))
-    return data
+from .nbutil import kernel_nb, write_nb
 
 
 def code(source: str, text: str | None = None) -> Any:
@@ -51,9 +42,9 @@ async def error_of(jp_fetch: Any, body: dict[str, Any]) -> tuple[int, dict[str, 
 async def test_post_runs_the_editor_content(jp_fetch: Any, jp_root_dir: Path) -> None:
     folder = jp_root_dir / "sub"
     # on disk the notebook fails; the editor's unsaved content is what must run
-    write_nb(folder / "nb.ipynb", notebook(code("1 / 0")))
+    write_nb(folder / "nb.ipynb", kernel_nb(code("1 / 0")))
     before = sorted(p.name for p in folder.iterdir())
-    editor = notebook(code("import os\nprint(os.path.basename(os.getcwd()))", "sub\n"), code("x = 2"))
+    editor = kernel_nb(code("import os\nprint(os.path.basename(os.getcwd()))", "sub\n"), code("x = 2"))
     report = await post(
         jp_fetch, {"path": "sub/nb.ipynb", "notebook": editor, "timeout": 60, "cell_timeout": 30}
     )
@@ -67,14 +58,14 @@ async def test_post_runs_the_editor_content(jp_fetch: Any, jp_root_dir: Path) ->
 
 
 async def test_post_errors(jp_fetch: Any, jp_root_dir: Path) -> None:
-    write_nb(jp_root_dir / "r.ipynb", notebook(code("1 + 1"), kernel="ir"))
+    write_nb(jp_root_dir / "r.ipynb", kernel_nb(code("1 + 1"), kernel="ir"))
     code_, body = await error_of(jp_fetch, {"path": "r.ipynb"})
     assert (code_, body["kind"]) == (503, "tool")
     assert body["error"] == "kernel 'ir' is not installed: install it or change the notebook's kernel"
 
     code_, body = await error_of(jp_fetch, {"path": "x.ipynb", "notebook": {"cells": "nope"}})
     assert (code_, body["kind"]) == (422, "notebook") and "\n" not in body["error"]
-    code_, body = await error_of(jp_fetch, {"path": "../outside.ipynb", "notebook": notebook()})
+    code_, body = await error_of(jp_fetch, {"path": "../outside.ipynb", "notebook": kernel_nb()})
     assert (code_, body["kind"]) == (403, "path")
     code_, body = await error_of(jp_fetch, {"path": "missing.ipynb"})
     assert (code_, body["kind"]) == (404, "not-found")
@@ -90,7 +81,7 @@ async def test_post_errors(jp_fetch: Any, jp_root_dir: Path) -> None:
 
 
 async def test_cancel_through_the_api(jp_fetch: Any, jp_root_dir: Path) -> None:
-    write_nb(jp_root_dir / "loop.ipynb", notebook(code("x = 1"), code("while True:\n    pass")))
+    write_nb(jp_root_dir / "loop.ipynb", kernel_nb(code("x = 1"), code("while True:\n    pass")))
     body = {"path": "loop.ipynb", "timeout": 120, "cell_timeout": 120}
     task = asyncio.ensure_future(post(jp_fetch, body))
 
@@ -125,7 +116,7 @@ async def test_cancel_through_the_api(jp_fetch: Any, jp_root_dir: Path) -> None:
 
 
 async def test_client_disconnect_cancels_the_run(jp_fetch: Any, jp_root_dir: Path) -> None:
-    write_nb(jp_root_dir / "spin.ipynb", notebook(code("while True:\n    pass")))
+    write_nb(jp_root_dir / "spin.ipynb", kernel_nb(code("while True:\n    pass")))
     with pytest.raises(HTTPClientError) as err:  # the client gives up (599 timeout) and closes the connection
         await jp_fetch(
             "jupyter-prod",

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from jupyter_server.auth import Authorizer
 
 from jupyter_prod_ext.server.routes import ROUTES
 
+from .gitutil import first_commit, git_identity, head_commit
 from .hostile import assert_refused, call, nb_dict
 
 ROUTE_NAMES = {name for name, _ in ROUTES}
@@ -58,16 +58,11 @@ def _body(route: str) -> dict[str, Any]:
 
 @pytest.fixture
 def project(jp_root_dir: Path, jp_home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (jp_home_dir / ".gitconfig").write_text(
-        "[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n", encoding="utf-8"
-    )
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    git_identity(jp_home_dir, monkeypatch)
     root = jp_root_dir
     (root / "nb.ipynb").write_text(json.dumps(nb_dict("def f(x):\n    return x + 1\n", "print(f(1))")), "utf-8")
     (root / "src" / "pkg").mkdir(parents=True)
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True, timeout=30)
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, timeout=30)
-    subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=root, check=True, timeout=30)
+    first_commit(root)
     return root
 
 
@@ -76,18 +71,13 @@ def _url(base: str, route: str, method: str) -> str:
     return f"{base}jupyter-prod/{route}{query}"
 
 
-def _head(root: Path) -> str:
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                          timeout=30).stdout.strip()
-
-
 @pytest.mark.parametrize("route,method", VERBS)
 async def test_no_token_is_403(
     route: str, method: str, jp_serverapp: Any, http_server_client: Any, jp_base_url: str, project: Path
 ) -> None:
     if route not in ROUTE_NAMES:
         pytest.skip(f"{route} not routed yet")
-    before = _head(project)
+    before = head_commit(project)
     kwargs: dict[str, Any] = {"method": method, "raise_error": False}
     if method == "POST":
         kwargs["body"] = json.dumps(_body(route))
@@ -98,7 +88,7 @@ async def test_no_token_is_403(
         _url(jp_base_url, route, method), headers={"Authorization": "token wrong"}, **kwargs
     )
     assert resp.code == 403, (route, method, resp.code)
-    assert _head(project) == before
+    assert head_commit(project) == before
     assert not (project / "src" / "pkg" / "mod.py").exists()
 
 
@@ -134,7 +124,7 @@ async def test_cookie_post_without_xsrf_is_403(
     login = {k: v for k, v in cookies.items() if k.startswith("username-")}
     assert login, f"could not obtain a login cookie: {cookies}"
     cookie_header = "; ".join(f"{k}={v}" for k, v in login.items())
-    before = _head(project)
+    before = head_commit(project)
     kwargs: dict[str, Any] = {"method": method, "raise_error": False}
     if method == "POST":
         kwargs["body"] = json.dumps(_body(route))
@@ -142,7 +132,7 @@ async def test_cookie_post_without_xsrf_is_403(
     resp = await http_server_client.fetch(url, headers={"Cookie": cookie_header}, **kwargs)
     assert resp.code == 403, (route, method, resp.code, resp.body[:300])
     assert b"XSRF" in resp.body or b"xsrf" in resp.body, resp.body[:300]
-    assert _head(project) == before
+    assert head_commit(project) == before
     assert not (project / "src" / "pkg" / "mod.py").exists()
     # control: the same session with the XSRF token (cookie + header, as JupyterLab sends it) is let in
     if route in ("check",) and method == "POST":
@@ -172,7 +162,7 @@ class TestReadOnly:
     async def test_read_only_user(self, route: str, method: str, jp_fetch: Any, project: Path) -> None:
         if route not in ROUTE_NAMES:
             pytest.skip(f"{route} not routed yet")
-        before = _head(project)
+        before = head_commit(project)
         params = {"path": "nb.ipynb"} if method in ("GET", "DELETE") and route != "version" else None
         code, data = await call(jp_fetch, route, method=method, body=_body(route), params=params)
         if (route, method) in READ_VERBS:
@@ -180,5 +170,5 @@ class TestReadOnly:
         else:
             assert code == 403, (route, method, code, data)
             assert_refused(code, data)
-        assert _head(project) == before
+        assert head_commit(project) == before
         assert not (project / "src" / "pkg" / "mod.py").exists()

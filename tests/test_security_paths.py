@@ -14,7 +14,6 @@ Not covered here, by design: the type checker's cache lives outside the root
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from jupyter_prod_ext.paths import resolve_under
 from jupyter_prod_ext.server.routes import ROUTES
 
 from . import hostile
+from .gitutil import first_commit, git, server_git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
 from .hostile import (
     BAD_MODULE_TARGETS,
     GOOD_MODULE_TARGETS,
@@ -86,25 +86,15 @@ def _request(slot: str, hostile_path: str) -> tuple[dict[str, Any] | None, dict[
     return None, {"path": hostile_path}
 
 
-@pytest.fixture(autouse=True)
-def git_identity(jp_home_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (jp_home_dir / ".gitconfig").write_text(
-        "[user]\n\tname = T\n\temail = t@example.com\n[init]\n\tdefaultBranch = main\n", encoding="utf-8"
-    )
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-
-
 @pytest.fixture
 def world(jp_root_dir: Path) -> OutsideWorld:
     root = jp_root_dir
     (root / "nb.ipynb").write_text(json.dumps(nb_dict("def f(x):\n    return x + 1")), "utf-8")
     (root / "src" / "pkg").mkdir(parents=True)
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True, timeout=30)
-    subprocess.run(["git", "add", "nb.ipynb"], cwd=root, check=True, timeout=30)
-    subprocess.run(["git", "commit", "-q", "-m", "init"], cwd=root, check=True, timeout=30)
+    first_commit(root, "nb.ipynb")
     w = OutsideWorld.install(root)
     # the outside folder is a git repository too: a commit that escaped would land there
-    subprocess.run(["git", "init", "-q"], cwd=w.dir, check=True, timeout=30)
+    git(w.dir, "init", "-q")
     w.snapshot()
     return w
 
