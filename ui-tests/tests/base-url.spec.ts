@@ -1,13 +1,11 @@
 import { expect, test } from '@jupyterlab/galata';
-import { runFromPalette } from './helpers';
+import { openNotebook, openPanel, runFromPalette } from './helpers';
 
 /**
  * Smoke test under a JupyterHub-like base_url (`/jhub/user/test/`, the
  * `base-url` project of playwright.config.js): every request of the
  * extension must go through the server's base URL.
  */
-
-const PANEL = '[id="jupyter-prod:panel"]';
 
 // galata's temporary folder is created through `/api/contents` at the origin
 // (not under the base URL): work in smoke/, where the server config copied
@@ -23,11 +21,8 @@ test('shows the findings of a notebook under a base_url', async ({ page }) => {
     }
   });
   // the server config copied the test notebooks to its root
-  await page.notebook.openByPath('smoke/readiness.ipynb');
-  await page.notebook.activate('readiness.ipynb');
-  await runFromPalette(page, 'Open Readiness Panel');
-  const panel = page.locator(PANEL);
-  await expect(panel).toBeVisible();
+  await openNotebook(page, 'smoke/readiness.ipynb');
+  const panel = await openPanel(page);
   await expect(
     panel.locator('.jp-ProdPanel-finding[data-check="undefined-name"]')
   ).toHaveCount(1);

@@ -1,5 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import { codeNotebook, runFromPalette, uploadAndOpen } from './helpers';
+import { codeNotebook, openPanel, uploadAndOpen } from './helpers';
 
 /**
  * The delta protocol end to end: after an edit of one cell of a 300-cell
@@ -10,7 +10,6 @@ import { codeNotebook, runFromPalette, uploadAndOpen } from './helpers';
  * the full report.
  */
 
-const PANEL = '[id="jupyter-prod:panel"]';
 const COUNT = (severity: string) =>
   `.jp-ProdPanel-filterButton[data-severity="${severity}"] .jp-ProdPanel-count`;
 const CELLS = 300;
@@ -43,9 +42,7 @@ test('an edit sends only the edited cell source and gets a findings delta', asyn
   await uploadAndOpen(page, tmpPath, 'big.ipynb', bigNotebook());
 
   // open the panel from the command palette, as a person does
-  await runFromPalette(page, 'Open Readiness Panel');
-  const panel = page.locator(PANEL);
-  await expect(panel).toBeVisible();
+  const panel = await openPanel(page);
   await expect(panel.locator('.jp-ProdPanel-scoreValue')).toHaveText(/^\d+$/);
 
   const count = async (severity: string) =>

@@ -1,10 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import {
-  activeCell,
-  codeNotebook,
-  runFromPalette,
-  uploadAndOpen
-} from './helpers';
+import { activeCell, codeNotebook, openPanel, uploadAndOpen } from './helpers';
 
 /**
  * A long finding list: a group shows its first 50 findings and a
@@ -12,7 +7,6 @@ import {
  * first 50 still reveals its cell.
  */
 
-const PANEL = '[id="jupyter-prod:panel"]';
 const UNDEFINED = 60;
 
 test('shows more findings of a long group and reveals one beyond the first 50', async ({
@@ -25,9 +19,8 @@ test('shows more findings of a long group and reveals one beyond the first 50', 
     (_, i) => `print(missing_${i})`
   );
   await uploadAndOpen(page, tmpPath, 'long.ipynb', codeNotebook(sources));
-  await runFromPalette(page, 'Open Readiness Panel');
+  const panel = await openPanel(page);
 
-  const panel = page.locator(PANEL);
   const group = panel.locator('.jp-ProdPanel-group[data-family="dataflow"]');
   const undefinedName = group.locator(
     '.jp-ProdPanel-finding[data-check="undefined-name"]'

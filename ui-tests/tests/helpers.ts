@@ -1,7 +1,21 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
+import * as path from 'path';
 
-/** Helpers shared by the galata specs that work in the server root's git repository. */
+/** Helpers shared by the galata specs. */
+
+/** the Readiness panel */
+export const PANEL = '[id="jupyter-prod:panel"]';
+/** the test notebooks (ui-tests/notebooks), uploaded into each test's folder */
+export const NOTEBOOKS = path.resolve(__dirname, '..', 'notebooks');
+/** where the README's screenshots are written */
+export const SCREENSHOTS = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'docs',
+  'screenshots'
+);
 
 /** the server root (a git repository), set by playwright.config.js */
 export const ROOT = process.env.JP_PROD_UI_ROOT as string;
@@ -121,8 +135,39 @@ export async function uploadAndOpen(
     `${tmpPath}/${name}`
   );
   await page.filebrowser.openDirectory(tmpPath);
-  await page.notebook.openByPath(`${tmpPath}/${name}`);
-  await page.notebook.activate(name);
+  await openNotebook(page, `${tmpPath}/${name}`);
+}
+
+/** Open the notebook at `notebookPath` (from the server root) and make it the current widget. */
+export async function openNotebook(
+  page: IJupyterLabPageFixture,
+  notebookPath: string
+): Promise<void> {
+  await page.notebook.openByPath(notebookPath);
+  await page.notebook.activate(path.basename(notebookPath));
+}
+
+/** Open the Readiness panel from the command palette; the panel. */
+export async function openPanel(page: IJupyterLabPageFixture) {
+  await runFromPalette(page, 'Open Readiness Panel');
+  const panel = page.locator(PANEL);
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+/** The sources of the current notebook's cells, in order. */
+export async function cellSources(
+  page: IJupyterLabPageFixture
+): Promise<string[]> {
+  return page.evaluate(() => {
+    const cells = (window.jupyterapp.shell.currentWidget as any).content.model
+      .cells;
+    const out: string[] = [];
+    for (let i = 0; i < cells.length; i++) {
+      out.push(cells.get(i).sharedModel.getSource());
+    }
+    return out;
+  });
 }
 
 /** The current notebook's active cell: its index, the cursor's line (0-based) and the notebook's path. */

@@ -1,7 +1,7 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, promoteFromContextMenu, ROOT } from './helpers';
+import { git, PANEL, promoteFromContextMenu, ROOT } from './helpers';
 
 /**
  * A percent script (jupytext) opened as a notebook, the way a person does it:
@@ -9,7 +9,6 @@ import { git, promoteFromContextMenu, ROOT } from './helpers';
  * panel then works on it as on an .ipynb.
  */
 
-const PANEL = '[id="jupyter-prod:panel"]';
 const SCRIPTS = path.resolve(__dirname, '..', 'jupytext');
 /** Right-click the script in the file browser, Open With > Jupytext Notebook. */
 async function openAsNotebook(

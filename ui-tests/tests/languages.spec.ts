@@ -1,5 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
+import { PANEL } from './helpers';
 
 /**
  * A notebook in another language (here R, a kernel this server does not have)
@@ -9,7 +10,6 @@ import * as path from 'path';
  * toast per notebook opened.
  */
 
-const PANEL = '[id="jupyter-prod:panel"]';
 const NOTEBOOKS = path.resolve(__dirname, '..', 'languages');
 const NOT_PYTHON = /not a Python notebook \(its language is 'r'\)/;
 

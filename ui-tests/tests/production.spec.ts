@@ -3,10 +3,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   activeCell,
+  cellSources,
+  codeNotebook,
   git,
+  NOTEBOOKS,
+  openNotebook,
+  openPanel,
+  PANEL,
   promoteFromContextMenu,
   ROOT,
-  runFromPalette
+  runFromPalette,
+  SCREENSHOTS,
+  uploadAndOpen
 } from './helpers';
 
 /**
@@ -16,9 +24,6 @@ import {
  * copy of ui-tests/notebooks in its own folder of that repository.
  */
 
-const PANEL = '[id="jupyter-prod:panel"]';
-const NOTEBOOKS = path.resolve(__dirname, '..', 'notebooks');
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
 const RESULTS = path.resolve(__dirname, '..', 'test-results');
 
 test.beforeEach(async ({ page, tmpPath }) => {
@@ -26,14 +31,6 @@ test.beforeEach(async ({ page, tmpPath }) => {
   await page.contents.uploadDirectory(NOTEBOOKS, tmpPath);
   await page.filebrowser.openDirectory(tmpPath);
 });
-
-async function openNotebook(
-  page: IJupyterLabPageFixture,
-  notebookPath: string
-): Promise<void> {
-  await page.notebook.openByPath(notebookPath);
-  await page.notebook.activate(path.basename(notebookPath));
-}
 
 async function openCommit(page: IJupyterLabPageFixture) {
   await runFromPalette(page, 'Commit Notebook and Modules…');
@@ -43,18 +40,6 @@ async function openCommit(page: IJupyterLabPageFixture) {
     panel.locator('.jp-ProdPanel-tab[data-section="commit"]')
   ).toHaveAttribute('aria-selected', 'true');
   return panel;
-}
-
-async function cellSources(page: IJupyterLabPageFixture): Promise<string[]> {
-  return page.evaluate(() => {
-    const cells = (window.jupyterapp.shell.currentWidget as any).content.model
-      .cells;
-    const out: string[] = [];
-    for (let i = 0; i < cells.length; i++) {
-      out.push(cells.get(i).sharedModel.getSource());
-    }
-    return out;
-  });
 }
 
 test('commits the notebook from the panel and lists the commit', async ({
@@ -123,39 +108,21 @@ test('commits the notebook from the panel and lists the commit', async ({
 function secretNotebook(): string {
   const keyId = ['AKIA', 'Q3EGRTLMZ7W4X5YP'].join('');
   const secret = ['wJalrXUtnFEMI', 'K7MDENG', 'bPxRfiCYzq8Lm2Tv9Q'].join('/');
-  const code = (id: string, source: string) => ({
-    cell_type: 'code',
-    execution_count: null,
-    id,
+  const title = {
+    cell_type: 'markdown',
+    id: 'md-0',
     metadata: {},
-    outputs: [],
-    source
-  });
-  return JSON.stringify({
-    cells: [
-      {
-        cell_type: 'markdown',
-        id: 'md-0',
-        metadata: {},
-        source: '# Upload report'
-      },
-      code(
-        'sec-1',
-        `AWS_ACCESS_KEY_ID = "${keyId}"\nAWS_SECRET_ACCESS_KEY = "${secret}"`
-      ),
-      code('sec-2', 'print(len(AWS_ACCESS_KEY_ID))')
-    ],
-    metadata: {
-      kernelspec: {
-        display_name: 'Python 3',
-        language: 'python',
-        name: 'python3'
-      },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
+    source: '# Upload report'
+  };
+  return JSON.stringify(
+    codeNotebook(
+      [
+        `AWS_ACCESS_KEY_ID = "${keyId}"\nAWS_SECRET_ACCESS_KEY = "${secret}"`,
+        'print(len(AWS_ACCESS_KEY_ID))'
+      ],
+      [title]
+    )
+  );
 }
 
 test('refuses to commit a secret and lists it', async ({ page, tmpPath }) => {
@@ -540,8 +507,7 @@ test('screenshot of the panel in the dark theme', async ({ page, tmpPath }) => {
     'JupyterLab Dark'
   );
   await openNotebook(page, `${tmpPath}/readiness.ipynb`);
-  await runFromPalette(page, 'Open Readiness Panel');
-  const panel = page.locator(PANEL);
+  const panel = await openPanel(page);
   await expect(
     panel.locator('.jp-ProdPanel-finding[data-check="undefined-name"]')
   ).toHaveCount(1);
@@ -554,39 +520,14 @@ test('measures the keystroke-to-panel latency on a 200-cell notebook', async ({
   tmpPath
 }) => {
   const CELLS = 200;
-  const cells = Array.from({ length: CELLS }, (_, i) => ({
-    cell_type: 'code',
-    execution_count: null,
-    id: `big-${i}`,
-    metadata: {},
-    outputs: [],
-    source:
-      i === 0
-        ? 'import math'
-        : `value_${i} = math.sqrt(${i}) + value_${i - 1 || 1}\nprint(value_${i})`
-  }));
-  cells[1].source = 'value_1 = 1.0';
-  const notebook = {
-    cells,
-    metadata: {
-      kernelspec: {
-        display_name: 'Python 3',
-        language: 'python',
-        name: 'python3'
-      },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  };
-  await page.contents.uploadContent(
-    JSON.stringify(notebook),
-    'text',
-    `${tmpPath}/big.ipynb`
+  const sources = Array.from({ length: CELLS }, (_, i) =>
+    i === 0
+      ? 'import math'
+      : `value_${i} = math.sqrt(${i}) + value_${i - 1 || 1}\nprint(value_${i})`
   );
-  await openNotebook(page, `${tmpPath}/big.ipynb`);
-  await runFromPalette(page, 'Open Readiness Panel');
-  const panel = page.locator(PANEL);
+  sources[1] = 'value_1 = 1.0';
+  await uploadAndOpen(page, tmpPath, 'big.ipynb', codeNotebook(sources));
+  const panel = await openPanel(page);
   const root = panel.locator('.jp-ProdPanel-model');
   await expect(root).toHaveAttribute('data-jp-prod-revision', /^[1-9]/);
   await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');

@@ -1,40 +1,31 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
-import { activeCell, runFromPalette } from './helpers';
+import {
+  activeCell,
+  cellSources,
+  NOTEBOOKS,
+  openNotebook,
+  openPanel,
+  PANEL,
+  runFromPalette,
+  SCREENSHOTS
+} from './helpers';
 
 /**
  * End-to-end tests of the readiness panel against the real server extension:
  * each test gets a fresh copy of ui-tests/notebooks in its own folder.
  */
 
-const PANEL = '[id="jupyter-prod:panel"]';
-const NOTEBOOKS = path.resolve(__dirname, '..', 'notebooks');
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
-
 test.beforeEach(async ({ page, tmpPath }) => {
   await page.contents.uploadDirectory(NOTEBOOKS, tmpPath);
   await page.filebrowser.openDirectory(tmpPath);
 });
 
-async function openNotebook(
-  page: IJupyterLabPageFixture,
-  tmpPath: string,
-  name: string
-): Promise<void> {
-  await page.notebook.openByPath(`${tmpPath}/${name}`);
-  await page.notebook.activate(name);
-}
-
-async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await runFromPalette(page, 'Open Readiness Panel');
-  await expect(page.locator(PANEL)).toBeVisible();
-}
-
 test('shows the findings of a notebook and reveals a finding in its cell', async ({
   page,
   tmpPath
 }) => {
-  await openNotebook(page, tmpPath, 'readiness.ipynb');
+  await openNotebook(page, `${tmpPath}/readiness.ipynb`);
   await openPanel(page);
 
   const panel = page.locator(PANEL);
@@ -84,9 +75,8 @@ test('re-checks the unsaved content while typing', async ({
   page,
   tmpPath
 }) => {
-  await openNotebook(page, tmpPath, 'scratch.ipynb');
-  await openPanel(page);
-  const panel = page.locator(PANEL);
+  await openNotebook(page, `${tmpPath}/scratch.ipynb`);
+  const panel = await openPanel(page);
   await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
   await expect(
     panel.locator('.jp-ProdPanel-finding[data-check="undefined-name"]')
@@ -107,9 +97,8 @@ test('re-checks the unsaved content while typing', async ({
 });
 
 test('waives a finding in the cell metadata', async ({ page, tmpPath }) => {
-  await openNotebook(page, tmpPath, 'readiness.ipynb');
-  await openPanel(page);
-  const panel = page.locator(PANEL);
+  await openNotebook(page, `${tmpPath}/readiness.ipynb`);
+  const panel = await openPanel(page);
   const finding = panel.locator(
     '.jp-ProdPanel-finding[data-check="undefined-name"]'
   );
@@ -128,7 +117,7 @@ test('offers the production commands in the code cell context menu', async ({
   page,
   tmpPath
 }) => {
-  await openNotebook(page, tmpPath, 'readiness.ipynb');
+  await openNotebook(page, `${tmpPath}/readiness.ipynb`);
   await (await page.notebook.getCellLocator(1))!.click({ button: 'right' });
   const menu = page.locator('.lm-Menu');
   await expect(
@@ -141,7 +130,7 @@ test('offers the production commands in the code cell context menu', async ({
 });
 
 test('strips outputs and execution counts', async ({ page, tmpPath }) => {
-  await openNotebook(page, tmpPath, 'readiness.ipynb');
+  await openNotebook(page, `${tmpPath}/readiness.ipynb`);
   await runFromPalette(page, 'Strip Outputs');
   // the outputs leave the page, then the model holds neither outputs nor counts
   await expect(page.locator('.jp-OutputArea-output')).toHaveCount(0);
@@ -169,9 +158,8 @@ test('screenshot of the readiness panel for the README', async ({
   tmpPath
 }) => {
   await page.setViewportSize({ width: 1280, height: 720 });
-  await openNotebook(page, tmpPath, 'readiness.ipynb');
-  await openPanel(page);
-  const panel = page.locator(PANEL);
+  await openNotebook(page, `${tmpPath}/readiness.ipynb`);
+  const panel = await openPanel(page);
   await expect(
     panel.locator('.jp-ProdPanel-finding[data-check="undefined-name"]')
   ).toHaveCount(1);
@@ -185,9 +173,8 @@ test('applies the black fix of a finding to the open notebook', async ({
   page,
   tmpPath
 }) => {
-  await openNotebook(page, tmpPath, 'format.ipynb');
-  await openPanel(page);
-  const panel = page.locator(PANEL);
+  await openNotebook(page, `${tmpPath}/format.ipynb`);
+  const panel = await openPanel(page);
   // black is a slow check: run every check on demand
   await runFromPalette(page, 'Check Notebook Readiness');
   const finding = panel
@@ -198,33 +185,21 @@ test('applies the black fix of a finding to the open notebook', async ({
   await expect(fix).toBeEnabled();
   await fix.click();
   await expect
-    .poll(() =>
-      page.evaluate(() =>
-        (window.jupyterapp.shell.currentWidget as any).content.model.cells
-          .get(1)
-          .sharedModel.getSource()
-      )
-    )
+    .poll(async () => (await cellSources(page))[1])
     .toBe('values = [1, 2, 3]\ntotal = sum(values)');
 });
 
 test('formats the notebook with black', async ({ page, tmpPath }) => {
-  await openNotebook(page, tmpPath, 'format.ipynb');
+  await openNotebook(page, `${tmpPath}/format.ipynb`);
   await runFromPalette(page, 'Format Notebook with Black');
   // the command returns before black answers: wait for the cells to change
   await expect
-    .poll(() =>
-      page.evaluate(() => {
-        const cells = (window.jupyterapp.shell.currentWidget as any).content
-          .model.cells;
-        return [1, 2].map(i => cells.get(i).sharedModel.getSource());
-      })
-    )
+    .poll(async () => (await cellSources(page)).slice(1, 3))
     .toEqual(['values = [1, 2, 3]\ntotal = sum(values)', 'print(total)']);
 });
 
 test('runs the type check on demand', async ({ page, tmpPath }) => {
-  await openNotebook(page, tmpPath, 'types.ipynb');
+  await openNotebook(page, `${tmpPath}/types.ipynb`);
   await openPanel(page);
   await runFromPalette(page, 'Run Type Check');
   const finding = page
@@ -238,9 +213,8 @@ test('saving runs the slow checks (black) on the saved notebook', async ({
   page,
   tmpPath
 }) => {
-  await openNotebook(page, tmpPath, 'format.ipynb');
-  await openPanel(page);
-  const panel = page.locator(PANEL);
+  await openNotebook(page, `${tmpPath}/format.ipynb`);
+  const panel = await openPanel(page);
   await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
   await expect(
     panel.locator('.jp-ProdPanel-finding[data-check="not-black-formatted"]')
@@ -285,7 +259,7 @@ test('promotes a cell to a module after a preview', async ({
   page,
   tmpPath
 }, testInfo) => {
-  await openNotebook(page, tmpPath, 'readiness.ipynb');
+  await openNotebook(page, `${tmpPath}/readiness.ipynb`);
   await page.notebook.selectCells(2);
   await runFromPalette(page, 'Promote Cells to Module…');
   const input = page.locator('.jp-Dialog input');
@@ -306,13 +280,7 @@ test('promotes a cell to a module after a preview', async ({
     .screenshot({ path: path.join(SCREENSHOTS, 'promote.png') });
   await dialog.getByRole('button', { name: 'Promote' }).click();
   await expect
-    .poll(() =>
-      page.evaluate(() =>
-        (window.jupyterapp.shell.currentWidget as any).content.model.cells
-          .get(2)
-          .sharedModel.getSource()
-      )
-    )
+    .poll(async () => (await cellSources(page))[2])
     .toBe(`from ${module} import area\nprint(area)`);
   expect(await page.contents.fileExists(`${module}.py`)).toBe(true);
   await page.contents.deleteFile(`${module}.py`);
