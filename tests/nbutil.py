@@ -43,3 +43,8 @@ def write_nb(path: Path, data: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return path
+
+
+def cell_sources(path: Path) -> list[str]:
+    """The sources of the notebook file's cells, each as one string: what a test reads back after a write."""
+    return ["".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]

@@ -24,7 +24,7 @@ from jupyter_prod_ext.promote.textedit import add_parameters_text
 from jupyter_prod_ext.promote.types import PromoteResultDict, Reason
 from jupyter_prod_ext.typecheck import TypecheckSettings
 
-from .nbutil import make_nb, write_nb
+from .nbutil import cell_sources, make_nb, write_nb
 
 PYPROJECT = """\
 [project]
@@ -60,10 +60,19 @@ def make_project(tmp_path: Path, *sources: str, outputs: dict[int, str] | None =
     return root, path
 
 
+#: where :func:`run` promotes to unless told otherwise
+FEATURES = "src/demo_pkg/features.py"
+
+
+def features(root: Path) -> str:
+    """The text of the module :func:`run` promotes to by default."""
+    return (root / FEATURES).read_text(encoding="utf-8")
+
+
 def run(
     root: Path, nb: Path, *, typecheck: bool = False, write_notebook: bool = True, **kw: Any
 ) -> PromoteResultDict:
-    kw.setdefault("to", "src/demo_pkg/features.py")
+    kw.setdefault("to", FEATURES)
     return promote(
         nb,
         PromoteOptions(**kw),
@@ -611,7 +620,7 @@ def test_a_name_read_at_definition_time_cannot_become_a_parameter(tmp_path: Path
 
     r = run(root, nb, names=["first"], unmoved={"prices": "move"})
     assert r["ok"], r["problems"]
-    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    src = features(root)
     assert PRICES.replace("'", '"') in src
     import os
 
@@ -664,7 +673,7 @@ def test_a_default_that_is_a_data_name_becomes_a_none_sentinel_parameter(tmp_pat
     assert pyflakes(module) == "" and black_check(module) == 0
     first = _load(src)["first"]
     assert first(1, prices=[2.0]) == 3.0 and first(1, [5.0], prices=[2.0]) == 6.0
-    after = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    after = cell_sources(nb)
     assert after[-1] == (
         "print(first(1, prices=prices), first(1, [5.0], prices=prices), first(1, p=[7.0], scale=2, prices=prices))"
     )
@@ -708,7 +717,7 @@ def test_pure_expressions_over_constants_move_without_asking(tmp_path: Path) -> 
     assert r["ok"] and r["unmoved"] == [], r["problems"]
     kinds = {s["name"]: s["kind"] for s in r["slice"]}
     assert kinds["MONTHS"] == kinds["INPUT_CHARS"] == kinds["SIZES"] == kinds["RANGE"] == "constant"
-    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    src = features(root)
     chars = "".join(sorted(set("janfebmar0123456789")))
     assert _load(src)["date_str_to_ids"]("jan1") == [chars.index(c) for c in "jan1"] + [0, 1, 2]
     assert pyflakes(root / "src/demo_pkg/features.py") == ""
@@ -731,10 +740,10 @@ def test_a_helper_that_also_reads_the_name_and_the_notebook_calls_pass_it(tmp_pa
     )
     r = run(root, nb, names=["price_summary"], unmoved={"prices": "parameter"})
     assert r["ok"], r["problems"]
-    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    src = features(root)
     assert "def price_summary(label, *, prices):" in src and "spread(prices=prices)" in src
     assert _load(src)["price_summary"]("p", prices=[1.0, 3.0]) == "p: 2.0 ± 2.0"
-    cells = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    cells = cell_sources(nb)
     assert "print(price_summary('all', prices=prices))" in cells
     assert any("from demo_pkg.features import price_summary" in c and "import statistics" in c for c in cells)
     assert PRICES in cells  # the data stays where it is
@@ -749,9 +758,9 @@ def test_a_name_read_only_in_a_nested_function_becomes_a_parameter(tmp_path: Pat
     )
     r = run(root, nb, names=["outer"], unmoved={"prices": "parameter"})
     assert r["ok"], r["problems"]
-    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    src = features(root)
     assert _load(src)["outer"](1, prices=[4.0, 5.0]) == [4.0]
-    assert "".join(json.loads(nb.read_text())["cells"][2]["source"]) == "outer(1, prices=prices)"
+    assert cell_sources(nb)[2] == "outer(1, prices=prices)"
 
 
 def test_the_module_is_verified_before_it_is_written() -> None:
@@ -824,7 +833,7 @@ def test_round_trip_a_hand_edit_goes_back_to_the_cell(
     assert "`volume` was not promoted from this notebook" in capsys.readouterr().err
     assert main(["promote", str(nb), "--pull", "area"]) == 0
     assert "pulled area from src/demo_pkg/features.py into cell 1" in capsys.readouterr().out
-    cells = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    cells = cell_sources(nb)
     assert cells[1] == "def area(r):\n    return math.pi * r * r" and cells[2] == "print(area(2))"
     assert drift() == []
     # promoting again is a plain re-promotion now (no hand edit to protect)
@@ -902,7 +911,7 @@ def test_update_from_module_keeps_calls_valid_when_a_keyword_only_parameter_is_g
     # the CLI's way back writes the same cells; the notebook on disk runs
     assert main(["promote", str(nb), "--pull", "area"]) == 0
     assert "pulled area from src/demo_pkg/features.py into cell 1" in capsys.readouterr().out
-    written = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    written = cell_sources(nb)
     assert written == fixed
     assert _run_cells(written) == "37.699\n18.85\n"
     assert _drift_findings(nb, root) == []
@@ -942,10 +951,10 @@ def test_as_function_passes_a_parameter_to_a_helper_that_reads_data(tmp_path: Pa
     assert not r["ok"] and _unmoved(r, "prices")["suggested"] == "parameter"
     r = run(root, nb, cells=[2], as_function="report", unmoved={"prices": "parameter"})
     assert r["ok"], r["problems"]
-    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    src = features(root)
     assert "def report(prices):" in src and 'price_summary("all", prices=prices)' in src
     assert "def price_summary(label, *, prices):" in src
-    assert "".join(json.loads(nb.read_text())["cells"][2]["source"]).endswith("report(prices)")
+    assert cell_sources(nb)[2].endswith("report(prices)")
 
 
 def test_notebook_calls_with_a_trailing_comma_get_the_parameter(tmp_path: Path) -> None:
@@ -957,7 +966,7 @@ def test_notebook_calls_with_a_trailing_comma_get_the_parameter(tmp_path: Path) 
     )
     r = run(root, nb, names=["total"], unmoved={"prices": "parameter"})
     assert r["ok"], r["problems"]
-    assert "".join(json.loads(nb.read_text())["cells"][2]["source"]) == (
+    assert cell_sources(nb)[2] == (
         "total(\n    2,\n    label='y', prices=prices,  # the label, shown\n)\ntotal(3, prices=prices)\n"
         "total(4, prices=prices)"
     )
@@ -1094,7 +1103,7 @@ def test_an_annotated_default_sentinel_passes_mypy(tmp_path: Path) -> None:
     root, nb = make_project(tmp_path, PRICES, definition, "print(first(1))")
     r = run(root, nb, names=["first"], unmoved={"prices": "parameter"}, typecheck=True)
     assert r["ok"], r["problems"]
-    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    src = features(root)
     assert (
         "def first(x: float, p: list[float] | None = None, *, prices) -> float:\n"
         "    if p is None:\n        p = prices\n    # the first one\n" in src
@@ -1123,7 +1132,7 @@ def test_without_a_black_target_the_sentinel_follows_requires_python(
     pyproject.write_text(text.replace('version = "0.1"', f'version = "0.1"\nrequires-python = "{requires}"'), encoding="utf-8")
     r = run(root, nb, names=["first"], unmoved={"prices": "parameter"})
     assert r["ok"], r["problems"]
-    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    src = features(root)
     assert header in src, src
     assert _load(src)["first"](1.0, prices=[2.0]) == 3.0
 
@@ -1159,7 +1168,7 @@ def test_a_statement_that_shares_a_line_moves_as_written(tmp_path: Path) -> None
     )
     r = run(root, nb, names=["within"])
     assert r["ok"], r["problems"]
-    src = (root / "src/demo_pkg/features.py").read_text(encoding="utf-8")
+    src = features(root)
     assert "LOW = 1\nHIGH = 2 + 1  # two  # three\n" in src, src  # black joins the two comments
     assert _load(src)["within"](2) is True
 

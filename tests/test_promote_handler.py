@@ -13,7 +13,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_prod_ext.cli.main import main
 
-from .nbutil import make_nb, write_nb
+from .nbutil import cell_sources, make_nb, write_nb
 
 SOURCES = (
     "import math\nimport pandas as pd",
@@ -199,7 +199,7 @@ def test_cli_as_function_and_tests(tmp_path: Path, capsys: pytest.CaptureFixture
     capsys.readouterr()
     text = (root / "geo" / "shapes.py").read_text()
     assert "def longest_side():" in text and "return longest" in text and "def hyp(a, b):" in text
-    cells = ["".join(c["source"]) for c in json.loads(nb.read_text())["cells"]]
+    cells = cell_sources(nb)
     assert "longest = longest_side()" in cells
 
 
