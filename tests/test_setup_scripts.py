@@ -1,0 +1,93 @@
+"""What scripts/setup.sh decides before it installs anything, on machines unlike the developer's.
+
+A new user's `python3` may be too old or too new while a supported CPython sits beside it, and
+their npm may reach the registry only through a private CA or a proxy that yarn (jlpm) does not
+read from npm's configuration. Both used to fail late and obscurely (pip's "requires a different
+Python" after minutes of installs; thousands of yarn "self-signed certificate" traces).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FIND_PYTHON = REPO / "scripts" / "find-python.sh"
+
+
+def executable(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def find_python(path: str, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": path, "HOME": os.environ.get("HOME", "/tmp"), **(extra or {})}
+    return subprocess.run(["/bin/bash", str(FIND_PYTHON), *args], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+
+
+def tools(tmp_path: Path) -> Path:
+    """A PATH folder whose python3 does not run (as one too old to parse our probe would not)."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    executable(folder / "python3", "#!/bin/sh\nexit 1\n")
+    return folder
+
+
+def test_a_bad_python3_is_passed_over_for_a_supported_python3_x(tmp_path: Path) -> None:
+    folder = tools(tmp_path)
+    good = folder / f"python3.{sys.version_info[1]}"
+    good.symlink_to(sys.executable)
+    found = find_python(str(folder))
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == str(good)
+
+
+def test_without_a_supported_python_setup_says_what_is_needed_in_one_line(tmp_path: Path) -> None:
+    found = find_python(str(tools(tmp_path)))
+    assert found.returncode == 2 and found.stdout == ""
+    lines = found.stderr.splitlines()
+    assert len(lines) == 1, found.stderr
+    assert "needs CPython 3.10 to 3.13" in lines[0] and "JUPYTER_PROD_PYTHON" in lines[0]
+
+
+def test_jupyter_prod_python_is_the_only_candidate_when_set(tmp_path: Path) -> None:
+    folder = tools(tmp_path)
+    (folder / f"python3.{sys.version_info[1]}").symlink_to(sys.executable)
+    chosen = find_python(str(folder), extra={"JUPYTER_PROD_PYTHON": sys.executable})
+    assert chosen.returncode == 0 and chosen.stdout.strip() == sys.executable
+    refused = find_python(str(folder), extra={"JUPYTER_PROD_PYTHON": str(folder / "python3")})
+    assert refused.returncode == 2 and "python3 does not run" in refused.stderr
+
+
+def yarn_env(tmp_path: Path, npm_config: str, **env: str) -> dict[str, str]:
+    """The YARN_* variables scripts/yarn-env.sh exports, given what `npm config get` prints."""
+    folder = tmp_path / "npmbin"
+    folder.mkdir()
+    executable(folder / "npm", "#!/bin/sh\ncat <<'END'\n" + npm_config + "END\n")
+    script = f"source {REPO / 'scripts' / 'yarn-env.sh'} && env"
+    out = subprocess.run(["/bin/bash", "-c", script], env={"PATH": f"{folder}:/usr/bin:/bin", **env},
+                         capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
+    return dict(line.split("=", 1) for line in out.splitlines() if line.startswith("YARN_"))
+
+
+def test_jlpm_gets_npms_registry_ca_file_and_proxies(tmp_path: Path) -> None:
+    cafile = tmp_path / "corp-ca.pem"
+    cafile.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    got = yarn_env(tmp_path, f"registry=https://npm.example.test/\ncafile={cafile}\n"
+                   "https-proxy=http://proxy.test:3128\nproxy=null\n")  # fmt: skip
+    assert got["YARN_NPM_REGISTRY_SERVER"] == "https://npm.example.test"
+    assert got["YARN_CA_FILE_PATH"] == str(cafile)
+    assert got["YARN_HTTPS_PROXY"] == "http://proxy.test:3128"
+    assert "YARN_HTTP_PROXY" not in got
+
+
+def test_the_users_own_yarn_settings_win(tmp_path: Path) -> None:
+    got = yarn_env(tmp_path, "registry=https://npm.example.test/\ncafile=/nonexistent.pem\n",
+                   YARN_NPM_REGISTRY_SERVER="https://mine.test")  # fmt: skip
+    assert got["YARN_NPM_REGISTRY_SERVER"] == "https://mine.test"
+    assert "YARN_CA_FILE_PATH" not in got  # an unreadable CA file would break every fetch
