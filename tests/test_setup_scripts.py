@@ -91,3 +91,41 @@ def test_the_users_own_yarn_settings_win(tmp_path: Path) -> None:
                    YARN_NPM_REGISTRY_SERVER="https://mine.test")  # fmt: skip
     assert got["YARN_NPM_REGISTRY_SERVER"] == "https://mine.test"
     assert "YARN_CA_FILE_PATH" not in got  # an unreadable CA file would break every fetch
+
+
+def demo_copy(folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(REPO / "scripts" / "demo-copy.sh"), str(folder)], capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+
+
+def git_out(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=30,
+                          check=True).stdout  # fmt: skip
+
+
+def test_a_second_demo_run_reopens_the_users_copy_with_their_changes(tmp_path: Path) -> None:
+    work = tmp_path / "demo"
+    first = demo_copy(work)
+    assert first.returncode == 0, first.stderr
+    assert git_out(work, "log", "--format=%s").splitlines() == ["Demo project: exploration notebook"]
+    assert git_out(work, "status", "--porcelain") == ""
+    notebook = work / "churn_analysis.ipynb"
+    notebook.write_text(notebook.read_text(encoding="utf-8").replace("churn", "CHURN", 1), encoding="utf-8")
+    (work / "mine.py").write_text("x = 1\n", encoding="utf-8")
+    again = demo_copy(work)
+    assert again.returncode == 0 and "reopening your copy" in again.stdout, again.stderr
+    assert git_out(work, "status", "--porcelain").splitlines() == [" M churn_analysis.ipynb", "?? mine.py"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".demo-draft")]
+
+
+def test_the_demo_never_copies_over_a_folder_that_is_not_its_copy(tmp_path: Path) -> None:
+    work = tmp_path / "notes"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine\n", encoding="utf-8")
+    refused = demo_copy(work)
+    assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1, refused.stderr
+    assert "not empty and not a demo copy" in refused.stderr
+    assert sorted(p.name for p in work.iterdir()) == ["notes.txt"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert demo_copy(empty).returncode == 0 and (empty / "churn_analysis.ipynb").is_file()
