@@ -12,6 +12,12 @@ if ! command -v node >/dev/null 2>&1; then
   exit 2
 fi
 
+# the checkout holds what setup makes (node_modules, the built frontend, and .venv by default)
+if [ ! -w "$ROOT" ] || { [ -e "$ROOT/jupyter_prod_ext" ] && [ ! -w "$ROOT/jupyter_prod_ext" ]; }; then
+  echo "setup: cannot write in $ROOT (setup builds there); clone the repository where you can write, or give yourself write access" >&2
+  exit 2
+fi
+
 if [ -x "$VENV/bin/python" ]; then
   bash scripts/find-python.sh "$VENV/bin/python" >/dev/null 2>&1 || {
     echo "setup: $VENV was made by a Python this project does not support ($("$VENV/bin/python" -V 2>&1 || true)); remove it (rm -rf $VENV) and run again" >&2
