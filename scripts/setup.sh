@@ -45,7 +45,12 @@ else
   bash scripts/build-frontend.sh
 fi
 
-# the development copy of the frontend is what JupyterLab loads
-"$VENV/bin/jupyter" labextension develop --overwrite . >/dev/null
-"$VENV/bin/jupyter" server extension enable --sys-prefix jupyter_prod_ext >/dev/null 2>&1 || true
+# the development copy of the frontend is what JupyterLab loads (each step only when not done yet:
+# both start a Python that imports JupyterLab)
+if [ "$(readlink "$VENV/share/jupyter/labextensions/jupyter-prod-ext" 2>/dev/null)" != "$ROOT/jupyter_prod_ext/labextension" ]; then
+  "$VENV/bin/jupyter" labextension develop --overwrite . >/dev/null
+fi
+if ! grep -qs '"jupyter_prod_ext": true' "$VENV/etc/jupyter/jupyter_server_config.d/jupyter_prod_ext.json"; then
+  "$VENV/bin/jupyter" server extension enable --sys-prefix jupyter_prod_ext >/dev/null
+fi
 echo "setup: ready ($("$PY" -c 'import jupyter_prod_ext; print(jupyter_prod_ext.__version__)'))"

@@ -12,6 +12,9 @@ export PATH="$VENV/bin:$PATH"
 step() { printf '\n==== %s ====\n' "$*"; }
 
 step "extension enabled"
+# setup.sh just built the frontend: a second build must see nothing changed (demo.sh's re-run relies on it)
+bash scripts/build-frontend.sh | grep -q "is up to date" \
+  || { echo "build-frontend rebuilt an unchanged frontend" >&2; exit 1; }
 jupyter server extension list 2>&1 | grep -E "jupyter_prod_ext.*OK" >/dev/null \
   || { jupyter server extension list; echo "server extension not enabled/OK" >&2; exit 1; }
 jupyter labextension list 2>&1 | grep -E "jupyter-prod-ext.*enabled.*OK" >/dev/null \
