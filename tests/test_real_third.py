@@ -55,3 +55,19 @@ def test_names_a_run_script_defines_are_not_reported_undefined(
     refusals = json.loads(out)["refusals"]
     assert code == 1 and [r["reason"] for r in refusals] == ["star-import"], (out, err)
     assert "`%run fetch_votes.py 2`" in refusals[0]["message"], refusals
+
+
+def test_top_level_async_with_and_for_are_not_type_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """IPython runs a cell's top-level ``async with`` / ``async for`` (as it runs a top-level ``await``):
+    mypy's "outside async function" errors there are not reported (a public notebook got one per line
+    of three nested ``async with``); the same statement in a plain ``def``, which Python refuses, is."""
+    isolated_git_home(tmp_path, monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    notebook = committed_copy(THIRD, tmp_path / "project")
+    code, out, err = _cli(["check", str(notebook), "--format", "json", "--no-cache"])
+    assert code in (0, 1) and err == "", (out, err)
+    findings = json.loads(out)["notebooks"][0]["findings"]
+    typed = [(f["cell"], f["line"], f["message"]) for f in findings if f["check"] == "type-error"]
+    assert [t for t in typed if "outside async function" in t[2]] == [
+        (4, 2, '"async with" outside async function [syntax]')
+    ], typed

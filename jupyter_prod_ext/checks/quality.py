@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..config import ProjectConfig, load_config
 from ..errors import ProdError
-from ..typecheck import TypecheckSettings, typecheck_cells
+from ..typecheck import TypecheckSettings, TypeErrorItem, typecheck_cells
 from .base import Context, Finding
 from .registry import check
 
@@ -147,7 +148,7 @@ def type_error(ctx: Context) -> Iterator[Finding]:
         yield _could_not_run(ctx, result.message or "mypy did not run.")
         return
     for item in result.errors:
-        if item.cell is None or item.severity != "error":
+        if item.cell is None or item.severity != "error" or _ipython_runs_it(ctx, item):
             continue
         code = f" [{item.code}]" if item.code else ""
         yield ctx.finding(
@@ -158,3 +159,27 @@ def type_error(ctx: Context) -> Iterator[Finding]:
             f"{item.message}{code}",
             item.hint or "Fix the types, or add `# type: ignore[code]` with a reason.",
         )
+
+
+#: mypy's errors for ``async with`` / ``async for`` (statement or comprehension) outside a coroutine
+_ASYNC_OUTSIDE = frozenset({'"async with" outside async function', '"async for" outside async function'})
+_NOT_TOP_LEVEL = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _ipython_runs_it(ctx: Context, item: TypeErrorItem) -> bool:
+    """mypy's "async with/for outside async function" on a cell's top level, which IPython runs.
+
+    IPython runs a cell's top-level ``async with`` and ``async for`` as it runs a top-level ``await``
+    (autoawait; that one's mypy code, ``top-level-await``, the type check ignores); mypy reports them
+    as syntax errors with no code of their own (a public notebook got one per line of a nested
+    ``async with``). Inside a ``def`` or a class body Python refuses them, so there they stay.
+    """
+    if item.code != "syntax" or item.message not in _ASYNC_OUTSIDE:
+        return False
+    tree = next((u.tree for u in ctx.units if u.cell.index == item.cell), None)
+    if tree is None:
+        return False
+    return not any(
+        isinstance(node, _NOT_TOP_LEVEL) and node.lineno <= item.line <= (node.end_lineno or node.lineno)
+        for node in ast.walk(tree)
+    )
