@@ -145,7 +145,7 @@ def wait_until_up(base: str, token: str, proc: subprocess.Popen[bytes], log: Pat
 
 
 def test_wheel_installs_and_serves_without_node(
-    installed: tuple[Path, dict[str, str]], lab: tuple[str, str]
+    installed: tuple[Path, dict[str, str]], lab: tuple[str, str], tmp_path: Path
 ) -> None:
     venv, env = installed
     jupyter = str(venv / "bin" / "jupyter")
@@ -164,3 +164,30 @@ def test_wheel_installs_and_serves_without_node(
     assert [f["check"] for f in report["findings"] if f["severity"] == "error"] == ["undefined-name"]
     status, _ = request(base + "jupyter-prod/check", "wrong-token", {"path": "nb.ipynb"})
     assert status == 403
+
+    cli_checks_the_demo(venv, env, tmp_path)
+    uninstall_leaves_nothing(venv, env)
+
+
+def cli_checks_the_demo(venv: Path, env: dict[str, str], tmp_path: Path) -> None:
+    """The installed `jupyter-prod` helps and checks the README's demo notebook, in a copy of demo/."""
+    assert "usage: jupyter-prod" in run([str(venv / "bin" / "jupyter-prod"), "--help"], env)
+    project = tmp_path / "demo"
+    shutil.copytree(REPO / "demo", project)
+    env = {**env, "XDG_CACHE_HOME": str(Path(env["HOME"]) / ".cache")}  # the type checker's cache: the user's
+    check = subprocess.run([str(venv / "bin" / "jupyter-prod"), "check", "churn_analysis.ipynb", "--format", "json",
+                            "--no-cache"], cwd=project, env=env, capture_output=True, text=True, timeout=300,
+                           check=False)  # fmt: skip
+    assert check.returncode == 1, f"findings expected (exit 1):\n{check.stderr}"
+    (report,) = json.loads(check.stdout)["notebooks"]
+    errors = {f["check"] for f in report["findings"] if f["severity"] == "error"}
+    assert "use-before-definition" in errors, report
+
+
+def uninstall_leaves_nothing(venv: Path, env: dict[str, str]) -> None:
+    """`pip uninstall` takes the package, its command, the labextension and the server config with it."""
+    run([str(venv / "bin" / "python"), "-m", "pip", "uninstall", "-y", "-q", "jupyter_prod_ext"], env)
+    left = [str(p.relative_to(venv)) for p in venv.rglob("*") if re.search(r"jupyter[-_]prod", p.name)]
+    assert left == [], left
+    assert "jupyter-prod-ext" not in run([str(venv / "bin" / "jupyter"), "labextension", "list"], env)
+    assert "jupyter_prod_ext" not in run([str(venv / "bin" / "jupyter"), "server", "extension", "list"], env)
