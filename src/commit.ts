@@ -292,33 +292,18 @@ export class CommitModel {
       return null;
     }
     if (!this._message.trim()) {
-      this._failure = {
-        kind: 'other',
-        message: 'The commit message is empty: say what changed.',
-        error: new ApiError(
-          'The commit message is empty: say what changed.',
-          400,
-          'input',
-          null
-        )
-      };
-      this._changed.emit();
-      return null;
+      return this._refuse('The commit message is empty: say what changed.');
     }
     const request = this.request(options);
     if (request.paths && request.paths.length === 0) {
-      this._failure = {
-        kind: 'other',
-        message: 'Nothing to commit: tick at least one file.',
-        error: new ApiError(
-          'Nothing to commit: tick at least one file.',
-          400,
-          'input',
-          null
-        )
-      };
-      this._changed.emit();
-      return null;
+      const changed = (this._status?.files ?? []).some(f =>
+        isChangedState(f.state)
+      );
+      return this._refuse(
+        changed
+          ? 'Nothing to commit: tick at least one file.'
+          : 'Nothing to commit: no file changed since the last commit.'
+      );
     }
     this._committing = true;
     this._failure = null;
@@ -341,6 +326,17 @@ export class CommitModel {
 
   dispose(): void {
     Signal.clearData(this);
+  }
+
+  /** Refuse a commit before asking the server (an input problem): `failure` says why. */
+  private _refuse(message: string): null {
+    this._failure = {
+      kind: 'other',
+      message,
+      error: new ApiError(message, 400, 'input', null)
+    };
+    this._changed.emit();
+    return null;
   }
 
   private _client: ICommitClient;

@@ -252,6 +252,37 @@ describe('CommitModel', () => {
     expect(model.failure?.message).toContain('empty');
   });
 
+  it('says why nothing is sent: no file ticked, or no file changed', async () => {
+    mock.respond(
+      200,
+      status([
+        { path: 'work/a.ipynb', state: 'modified' },
+        { path: 'src/pkg/mod.py', state: 'clean' }
+      ])
+    );
+    await model.refresh();
+    model.setSelected('work/a.ipynb', false);
+    model.message = 'Change';
+    expect(await model.commit()).toBeNull();
+    expect(model.failure?.message).toBe(
+      'Nothing to commit: tick at least one file.'
+    );
+
+    mock.respond(
+      200,
+      status([
+        { path: 'work/a.ipynb', state: 'clean' },
+        { path: 'src/pkg/mod.py', state: 'clean' }
+      ])
+    );
+    await model.refresh();
+    expect(await model.commit()).toBeNull();
+    expect(model.failure?.message).toBe(
+      'Nothing to commit: no file changed since the last commit.'
+    );
+    expect(mock.requests.every(r => r.method === 'GET')).toBe(true);
+  });
+
   it('keeps a status error and emits changes', async () => {
     let changes = 0;
     model.changed.connect(() => (changes += 1));

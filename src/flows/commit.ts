@@ -44,6 +44,8 @@ export async function commitNotebook(
     notifyError(error);
     return null;
   }
+  // the save may have changed the file: tick it as the status now says, not as it was before the save
+  await commit.refresh();
   const subject = subjectOf(commit.message);
   const result = await commit.commit(options);
   if (result) {

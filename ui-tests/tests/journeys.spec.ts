@@ -1,0 +1,134 @@
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  codeNotebook,
+  git,
+  promoteFromContextMenu,
+  ROOT,
+  uploadAndOpen
+} from './helpers';
+
+/**
+ * A new user's journeys through the panel and the dialogs, each a defect
+ * found by trying the product on notebooks that are not the demo: what the
+ * user does (clicks, typing), and what must then be on screen and on disk.
+ */
+
+const PANEL = '[id="jupyter-prod:panel"]';
+
+const TITLE = [
+  {
+    cell_type: 'markdown',
+    id: 'title',
+    metadata: {},
+    source: '# Journey\n\nA notebook of the journeys spec.'
+  }
+];
+
+/** Open the Readiness panel from the left sidebar, then one of its sections by its tab. */
+async function openSection(
+  page: IJupyterLabPageFixture,
+  section: 'findings' | 'commit' | 'run'
+) {
+  const panel = page.locator(PANEL);
+  if (!(await panel.isVisible())) {
+    await page.locator('.lm-TabBar-tab[data-id="jupyter-prod:panel"]').click();
+  }
+  await panel.locator(`.jp-ProdPanel-tab[data-section="${section}"]`).click();
+  return panel;
+}
+
+test('commits what was typed after the panel read the git status', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const name = `typed-${testInfo.retry}.ipynb`;
+  const notebook = `${tmpPath}/${name}`;
+  await uploadAndOpen(page, tmpPath, name, codeNotebook(['x = 1'], TITLE));
+  git('add', notebook);
+  git('commit', '-q', '-m', 'Add the notebook', '--', notebook);
+
+  // the saved notebook is committed: the panel lists it unchanged, not ticked
+  const panel = await openSection(page, 'commit');
+  const file = panel.locator(`.jp-ProdCommit-file[data-path="${notebook}"]`);
+  await expect(file).toHaveAttribute('data-state', 'clean');
+  await expect(file.locator('input[type="checkbox"]')).not.toBeChecked();
+
+  // then the user types in the cell (not saved) and commits
+  await (await page.notebook.getCellLocator(1))!.locator('.cm-content').click();
+  await page.keyboard.press('End');
+  await page.keyboard.type('\nprint(x)');
+  await panel.locator('.jp-ProdCommit-message').fill('Print x');
+  await panel.locator('.jp-ProdCommit-commit').click();
+
+  // Commit saves first, and commits the saved edit (not "Nothing to commit")
+  await expect(
+    page.locator('.Toastify__toast', { hasText: 'Print x' })
+  ).toBeVisible();
+  await expect(panel.locator('.jp-ProdCommit-failure')).toHaveCount(0);
+  expect(git('log', '-1', '--format=%s', '--', notebook).trim()).toBe(
+    'Print x'
+  );
+  const committed = JSON.parse(git('show', `HEAD:${notebook}`));
+  expect([committed.cells[1].source].flat().join('')).toBe('x = 1\nprint(x)');
+});
+
+test('a cell that does not parse: the preview says so and offers nothing else', async ({
+  page,
+  tmpPath
+}) => {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'broken.ipynb',
+    codeNotebook(['def broken(:\n    pass', 'x = 1'])
+  );
+  const dialog = await promoteFromContextMenu(page, 0, 'broken_module.py');
+  await expect(dialog.locator('.jp-ProdPromote-problems')).toContainText(
+    'does not parse'
+  );
+  // one problem, no choice of definitions or function, and only Close
+  await expect(dialog.locator('.jp-ProdPromote-problems li')).toHaveCount(1);
+  await expect(dialog.locator('input[type="radio"]')).toHaveCount(0);
+  await expect(dialog.getByRole('button', { name: 'Promote' })).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toHaveCount(0);
+  expect(fs.existsSync(path.join(ROOT, 'broken_module.py'))).toBe(false);
+});
+
+test('a module that already defines the name: Force previews the replacement, then promotes', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const module = `taken_${testInfo.retry}`;
+  const file = path.join(ROOT, `${module}.py`);
+  fs.writeFileSync(
+    file,
+    '"""Written by hand."""\n\n\ndef existing() -> int:\n    return 1\n'
+  );
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'taken.ipynb',
+    codeNotebook(['def existing() -> int:\n    return 2', 'print(existing())'])
+  );
+  const dialog = await promoteFromContextMenu(page, 0, `${module}.py`);
+  await expect(dialog.locator('.jp-ProdPromote-problems')).toContainText(
+    'already defines `existing`'
+  );
+  // the message says "force the promotion": the dialog offers it
+  await dialog.getByRole('button', { name: 'Force' }).click();
+  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+    '+    return 2'
+  );
+  expect(fs.readFileSync(file, 'utf-8')).toContain('return 1');
+  await dialog.getByRole('button', { name: 'Promote' }).click();
+
+  await expect.poll(() => fs.readFileSync(file, 'utf-8')).toContain('return 2');
+  expect(fs.readFileSync(file, 'utf-8')).not.toContain('return 1');
+  await expect(
+    (await page.notebook.getCellLocator(0))!.locator('.cm-content')
+  ).toHaveText(`from ${module} import existing`);
+  fs.rmSync(file, { force: true });
+});
