@@ -319,6 +319,20 @@ def test_cells_selection_keeps_statements_that_are_not_definitions(tmp_path: Pat
     assert run(root3, nb3, cells=[0], dry_run=True)["function_offer"] is None
 
 
+def test_a_cell_that_does_not_parse_is_its_only_problem(tmp_path: Path) -> None:
+    """No choice helps a cell that does not parse: the preview says so, and offers no function of it."""
+    root, nb = make_project(tmp_path, "def broken(:\n    pass", "x = 1")
+    r = run(root, nb, cells=[0], dry_run=True)
+    assert not r["ok"]
+    assert [x["reason"] for x in r["refusals"]] == ["does-not-parse"], r["problems"]
+    assert r["function_offer"] is None
+    root2, nb2 = make_project(tmp_path / "b", "import math")
+    lone = run(root2, nb2, cells=[0], dry_run=True)
+    assert lone["problems"] == [
+        "Cell 0 defines no function, class or constant; promote the selection as a function to make a function of its statements."
+    ]
+
+
 def test_rewrite_verification_refuses_lost_names(tmp_path: Path) -> None:
     root, nb_path = make_project(tmp_path, "def f():\n    return 1", "x = f()")
     raw = json.loads(nb_path.read_text())

@@ -40,6 +40,8 @@ def plan_selection(prog: Program, opts: PromoteOptions) -> Plan:
         problem = _unpromotable(prog, cell)
         if problem is not None:
             plan.problems.append(problem)
+    if plan.problems:
+        return plan  # a cell that cannot be promoted at all: no choice (definitions, a function) would help
     if opts.as_function:
         _plan_function(prog, plan, opts.as_function)
     else:
@@ -112,8 +114,8 @@ def _plan_definitions(prog: Program, plan: Plan) -> None:
         plan.problems.append(
             Problem(
                 Reason.NOTHING_TO_PROMOTE,
-                f"Cells {', '.join(map(str, plan.cells))} define no function, class or constant; "
-                "promote them as a function to make a function of their statements.",
+                f"{_cells_phrase(plan.cells)} no function, class or constant; "
+                "promote the selection as a function to make a function of its statements.",
             )
         )
 
@@ -133,6 +135,13 @@ def _plan_names(prog: Program, plan: Plan, names: list[str]) -> None:
             continue
         if all(s is not stmt for s, _ in plan.roots):
             plan.roots.append((stmt, "selected"))
+
+
+def _cells_phrase(cells: list[int]) -> str:
+    """The subject of a sentence about the selected cells, in the right number ("Cell 3 defines")."""
+    if len(cells) == 1:
+        return f"Cell {cells[0]} defines"
+    return f"Cells {', '.join(map(str, cells))} define"
 
 
 def _function_name(prog: Program, cells: list[int]) -> str:

@@ -117,7 +117,7 @@ function previewButtons(
       Dialog.warnButton({
         label: trans.__('Force'),
         caption: trans.__(
-          'Overwrite the hand edits in the module with the cells'
+          'Replace what the module defines under these names with the cells'
         )
       })
     ];
@@ -134,6 +134,22 @@ function previewButtons(
     ];
   }
   return [Dialog.cancelButton({ label: trans.__('Close') })];
+}
+
+/**
+ * Whether Force may clear the preview's refusals: a definition edited by hand
+ * since it was promoted, or a module that already defines a promoted name
+ * (both say "force the promotion"). The forced preview is shown before
+ * anything is written.
+ */
+function forceMayHelp(preview: IPromoteResult): boolean {
+  if (preview.ok && preview.problems.length === 0) {
+    return false;
+  }
+  return (
+    preview.drift.some(d => d.state === 'module-edited') ||
+    preview.refusals.some(r => r.reason === 'module-conflict')
+  );
 }
 
 /** What the user approved in the preview dialog. */
@@ -168,10 +184,7 @@ async function previewUntilDecided(
       notifyError(error);
       return null;
     }
-    const canForce =
-      !(preview.ok && preview.problems.length === 0) &&
-      !request.force &&
-      preview.drift.some(d => d.state === 'module-edited');
+    const canForce = forceMayHelp(preview) && !request.force;
     const body = new PromotePreview(preview, trans, { ...choices }, dryRun);
     const answer = await showDialog<UnmovedChoices>({
       title: trans.__('Promote to %1', preview.module_path || request.to),
