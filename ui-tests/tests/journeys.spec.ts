@@ -4,6 +4,7 @@ import * as path from 'path';
 import {
   codeNotebook,
   git,
+  PANEL,
   promoteFromContextMenu,
   ROOT,
   uploadAndOpen
@@ -14,8 +15,6 @@ import {
  * found by trying the product on notebooks that are not the demo: what the
  * user does (clicks, typing), and what must then be on screen and on disk.
  */
-
-const PANEL = '[id="jupyter-prod:panel"]';
 
 const TITLE = [
   {
