@@ -18,6 +18,11 @@ if [ -e "$WORK" ] && { [ ! -d "$WORK" ] || [ -n "$(ls -A "$WORK")" ]; }; then
   exit 2
 fi
 
+if ! command -v git >/dev/null 2>&1; then
+  echo "demo: git is needed (the demo is a git repository, for Commit); install it (e.g. 'apt-get install git')" >&2
+  exit 2
+fi
+
 # built beside DIR and moved into place whole: an interrupted run leaves no half-made copy to reopen
 parent=$(dirname "$WORK")
 mkdir -p "$parent"

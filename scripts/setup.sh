@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 VENV=${JUPYTER_PROD_VENV:-$ROOT/.venv}
 
-if ! command -v node >/dev/null 2>&1; then
-  echo "setup: Node.js 18+ is needed to build the JupyterLab extension; install it (e.g. 'apt-get install nodejs npm')." >&2
+node_version=$( (command -v node >/dev/null 2>&1 && node --version) 2>/dev/null || true)
+node_major=${node_version#v}
+node_major=${node_major%%.*}
+if ! [ "${node_major:-0}" -ge 18 ] 2>/dev/null; then
+  echo "setup: Node.js 18+ is needed to build the JupyterLab extension (found ${node_version:-none}); install it (e.g. 'apt-get install nodejs npm')." >&2
   exit 2
 fi
 

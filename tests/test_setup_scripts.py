@@ -129,3 +129,18 @@ def test_the_demo_never_copies_over_a_folder_that_is_not_its_copy(tmp_path: Path
     empty = tmp_path / "empty"
     empty.mkdir()
     assert demo_copy(empty).returncode == 0 and (empty / "churn_analysis.ipynb").is_file()
+
+
+def test_setup_refuses_a_nodejs_older_than_18_in_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    executable(folder / "node", "#!/bin/sh\necho v16.20.2\n")
+    setup = subprocess.run(["/bin/bash", str(REPO / "scripts" / "setup.sh")], capture_output=True, text=True,
+                           env={"PATH": f"{folder}:/usr/bin:/bin", "HOME": str(tmp_path),
+                                "JUPYTER_PROD_VENV": str(tmp_path / "venv")}, timeout=60, check=False)  # fmt: skip
+    assert setup.returncode == 2 and setup.stdout == "", setup.stdout
+    assert setup.stderr.splitlines() == [
+        "setup: Node.js 18+ is needed to build the JupyterLab extension (found v16.20.2); "
+        "install it (e.g. 'apt-get install nodejs npm')."
+    ]
+    assert not (tmp_path / "venv").exists()
