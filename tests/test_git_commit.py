@@ -71,6 +71,17 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
+def conflicting_branches(repo: Path) -> None:
+    """Branches ``side`` and ``main`` (checked out) each change README.md: a merge, cherry-pick or rebase
+    of ``side`` stops on the conflict, with that operation in progress."""
+    git(repo, "checkout", "-q", "-b", "side")
+    (repo / "README.md").write_text("side\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "side")
+    git(repo, "checkout", "-q", "main")
+    (repo / "README.md").write_text("main\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "main")
+
+
 def head_files(root: Path, rev: str = "HEAD") -> list[str]:
     return [p for p in git(root, "ls-tree", "-r", "--name-only", "-z", rev).split("\0") if p]
 
@@ -282,12 +293,7 @@ def test_detached_head_is_refused(repo: Path) -> None:
 
 
 def test_merge_in_progress_is_refused(repo: Path) -> None:
-    git(repo, "checkout", "-q", "-b", "side")
-    (repo / "README.md").write_text("side\n", encoding="utf-8")
-    git(repo, "commit", "-q", "-am", "side")
-    git(repo, "checkout", "-q", "main")
-    (repo / "README.md").write_text("main\n", encoding="utf-8")
-    git(repo, "commit", "-q", "-am", "main")
+    conflicting_branches(repo)
     git(repo, "merge", "side", check=False)
     assert (repo / ".git" / "MERGE_HEAD").exists()
     nb = write_nb(repo / "nb.ipynb")
@@ -299,12 +305,7 @@ def test_merge_in_progress_is_refused(repo: Path) -> None:
 
 
 def test_cherry_pick_in_progress_is_refused(repo: Path) -> None:
-    git(repo, "checkout", "-q", "-b", "side")
-    (repo / "README.md").write_text("side\n", encoding="utf-8")
-    git(repo, "commit", "-q", "-am", "side")
-    git(repo, "checkout", "-q", "main")
-    (repo / "README.md").write_text("main\n", encoding="utf-8")
-    git(repo, "commit", "-q", "-am", "main")
+    conflicting_branches(repo)
     git(repo, "cherry-pick", "side", check=False)
     nb = write_nb(repo / "nb.ipynb")
     with pytest.raises(GitError, match="cherry-pick is in progress"):
@@ -721,12 +722,7 @@ def test_conflicted_notebook_mid_merge_reports_the_merge(repo: Path) -> None:
 
 
 def test_rebase_in_progress_is_refused(repo: Path) -> None:
-    git(repo, "checkout", "-q", "-b", "side")
-    (repo / "README.md").write_text("side\n", encoding="utf-8")
-    git(repo, "commit", "-q", "-am", "side")
-    git(repo, "checkout", "-q", "main")
-    (repo / "README.md").write_text("main\n", encoding="utf-8")
-    git(repo, "commit", "-q", "-am", "main")
+    conflicting_branches(repo)
     git(repo, "rebase", "side", check=False)
     nb = write_nb(repo / "nb.ipynb")
     with pytest.raises(GitError, match="rebase is in progress") as info:
