@@ -39,6 +39,16 @@ def kernel_nb(*cells: Any, kernel: str = "python3") -> dict[str, Any]:
     return data
 
 
+def save_nb(path: Path, nb: nbformat.NotebookNode, modules: list[str] | None = None) -> Path:
+    """``nb`` written as Jupyter saves it; ``modules``: the modules promoted from it, in its metadata
+    (what a commit takes along)."""
+    if modules is not None:
+        nb.metadata["jupyter_prod"] = {"modules": modules}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    return path
+
+
 def write_nb(path: Path, data: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

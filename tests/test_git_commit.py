@@ -30,6 +30,7 @@ from jupyter_prod_ext.types import FindingDict, ReportDict
 
 from .gitutil import git, head_commit, isolated_git_home
 from .installed import child_env
+from .nbutil import save_nb
 
 # --- helpers -------------------------------------------------------------------------
 
@@ -53,11 +54,7 @@ def write_nb(path: Path, source: str = "x = 1\nprint(x)", *, outputs: bool = Tru
         nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     nb.cells = [nbformat.v4.new_markdown_cell("# Title"), cell]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    if modules is not None:
-        nb.metadata["jupyter_prod"] = {"modules": modules}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-    return path
+    return save_nb(path, nb, modules)
 
 
 @pytest.fixture

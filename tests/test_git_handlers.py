@@ -13,6 +13,7 @@ from tornado.httpclient import HTTPClientError
 from jupyter_prod_ext.checks.registry import CHECKS
 
 from .gitutil import git, head_commit, server_git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
+from .nbutil import save_nb
 
 
 def write_nb(path: Path, source: str = "x = 1\nprint(x)", modules: list[str] | None = None) -> Path:
@@ -22,11 +23,7 @@ def write_nb(path: Path, source: str = "x = 1\nprint(x)", modules: list[str] | N
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
     nb.cells = [cell]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    if modules is not None:
-        nb.metadata["jupyter_prod"] = {"modules": modules}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-    return path
+    return save_nb(path, nb, modules)
 
 
 async def post(jp_fetch: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -15,6 +15,7 @@ from jupyter_prod_ext.gitops.commit import commit_notebook
 from jupyter_prod_ext.gitops.status import repo_status
 
 from .gitutil import git, isolated_git_home
+from .nbutil import save_nb
 
 
 @pytest.fixture(autouse=True)
@@ -25,11 +26,7 @@ def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def write_nb(path: Path, source: str = "x = 1", modules: list[str] | None = None) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source)]
-    if modules is not None:
-        nb.metadata["jupyter_prod"] = {"modules": modules}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
-    return path
+    return save_nb(path, nb, modules)
 
 
 @pytest.fixture
