@@ -40,14 +40,20 @@ export async function promoteFromContextMenu(
     .locator('.lm-Menu')
     .getByText('Promote to Module…', { exact: true })
     .click();
-  const input = page.locator('.jp-Dialog input');
+  return previewPromotion(page, modulePath);
+}
+
+/** In the open Promote dialog: give the module path, press Preview; the dialog. */
+export async function previewPromotion(
+  page: IJupyterLabPageFixture,
+  modulePath: string
+) {
+  const dialog = page.locator('.jp-Dialog');
+  const input = dialog.locator('input');
   await expect(input).toBeVisible();
   await input.fill(modulePath);
-  await page
-    .locator('.jp-Dialog')
-    .getByRole('button', { name: 'Preview' })
-    .click();
-  return page.locator('.jp-Dialog');
+  await dialog.getByRole('button', { name: 'Preview' }).click();
+  return dialog;
 }
 
 /** Kernel states in which JupyterLab is still connecting the current notebook's kernel. */

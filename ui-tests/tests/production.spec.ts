@@ -10,6 +10,7 @@ import {
   openNotebook,
   openPanel,
   PANEL,
+  previewPromotion,
   promoteFromContextMenu,
   ROOT,
   runFromPalette,
@@ -424,12 +425,7 @@ test('shows a hand edit of a promoted definition and promotes over it with Force
     await page.notebook.selectCells(2);
     // the promotion shortcut, in command mode on the selected cell
     await page.keyboard.press('Alt+P');
-    const input = page.locator('.jp-Dialog input');
-    await input.fill(`${module}.py`);
-    await page
-      .locator('.jp-Dialog')
-      .getByRole('button', { name: 'Preview' })
-      .click();
+    await previewPromotion(page, `${module}.py`);
   };
   const dialog = page.locator('.jp-Dialog');
 

@@ -7,6 +7,7 @@ import {
   openNotebook,
   openPanel,
   PANEL,
+  previewPromotion,
   runFromPalette,
   SCREENSHOTS
 } from './helpers';
@@ -266,12 +267,7 @@ test('promotes a cell to a module after a preview', async ({
   // the test folder is not a package name: the default is at the root
   await expect(input).toHaveValue('readiness.py');
   const module = testInfo.retry ? `geometry_${testInfo.retry}` : 'geometry';
-  await input.fill(`${module}.py`);
-  await page
-    .locator('.jp-Dialog')
-    .getByRole('button', { name: 'Preview' })
-    .click();
-  const dialog = page.locator('.jp-Dialog');
+  const dialog = await previewPromotion(page, `${module}.py`);
   await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
     'area = math.pi'
   );
