@@ -10,6 +10,14 @@ ROOT=$PWD
 WORK=${WORK:-$ROOT/.demo}
 bash scripts/setup.sh
 VENV=${JUPYTER_PROD_VENV:-$ROOT/.venv}
+# Jupyter keeps its runtime files (server info, kernel connection files) under $HOME: say so in
+# one line when it cannot write there, rather than let jupyter lab stop on a traceback
+runtime=$("$VENV/bin/jupyter" --runtime-dir)
+if ! mkdir -p "$runtime" 2>/dev/null || [ ! -w "$runtime" ]; then
+  echo "demo: Jupyter cannot write its runtime folder $runtime; make HOME writable or set JUPYTER_RUNTIME_DIR and JUPYTER_DATA_DIR to writable folders" >&2
+  exit 2
+fi
+
 bash scripts/demo-copy.sh "$WORK"
 
 args=(--ip 127.0.0.1 --port "${PORT:-8888}" --ServerApp.root_dir="$WORK")
