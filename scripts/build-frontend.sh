@@ -42,10 +42,13 @@ fi
 # shellcheck source=scripts/yarn-env.sh
 source scripts/yarn-env.sh
 
+# yarn names every package it fetches (YN0013) and every peer mismatch upstream (YN0002): on a first
+# run that is thousands of lines burying the ones that matter; the rest of its output is kept
+quiet_yarn() { "$@" | { grep -v -E '(YN0013|YN0002):' || true; }; }
 if [ -s yarn.lock ]; then
-  jlpm install --immutable
+  quiet_yarn jlpm install --immutable
 else
-  jlpm install
+  quiet_yarn jlpm install
 fi
 jlpm build:prod
 
