@@ -71,3 +71,25 @@ def test_top_level_async_with_and_for_are_not_type_errors(tmp_path: Path, monkey
     assert [t for t in typed if "outside async function" in t[2]] == [
         (4, 2, '"async with" outside async function [syntax]')
     ], typed
+
+
+def test_promoting_a_redefined_name_never_leaves_cells_reading_the_other_definition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``inc`` is defined in two cells; promoting ``double`` and ``inc`` (the later one) put the import in
+    the first cell, above the earlier ``inc``, so the last cell silently read that one (it printed 2, not
+    101). The promotion is refused, naming both cells, and nothing is written; ``double`` alone goes."""
+    isolated_git_home(tmp_path, monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    notebook = committed_copy(THIRD, tmp_path / "project")
+    before = notebook.read_bytes()
+    code, out, err = _cli(["promote", str(notebook), "--names", "double,inc", "--to", "calc/ops.py", "--format",
+                           "json"])  # fmt: skip
+    answer = json.loads(out)
+    assert code == 1 and [r["reason"] for r in answer["refusals"]] == ["name-conflict"], (out, err)
+    assert "cell 7 would read `inc` from cell 5" in answer["refusals"][0]["message"], answer["refusals"]
+    assert notebook.read_bytes() == before and not (notebook.parent / "calc").exists()
+    code, out, err = _cli(["promote", str(notebook), "--names", "double", "--to", "calc/ops.py", "--format", "json"])
+    assert code == 0 and json.loads(out)["ok"], (out, err)
+    cells = ["".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]]
+    assert cells[5] == "from calc.ops import double\ndef inc(x):\n    return x + 1", cells[5]

@@ -13,10 +13,11 @@ import ast
 import copy
 import difflib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..analysis import Stmt, analyse
+from ..analysis import Resolution, Stmt, analyse
 from ..notebook import notebook_from_dict
 from .select import Program
 from .textedit import call_keyword_edits
@@ -218,8 +219,11 @@ def apply_edits(raw: dict[str, Any], edits: list[EditDict]) -> dict[str, Any]:
     return data
 
 
-def verify(prog: Program, raw: dict[str, Any], edits: list[EditDict], path: str) -> list[Problem]:
-    """Problems if the rewritten notebook gains an undefined name (re-runs the analysis).
+def verify(
+    prog: Program, raw: dict[str, Any], edits: list[EditDict], path: str, removed: Sequence[Stmt] = ()
+) -> list[Problem]:
+    """Problems if the rewritten notebook gains an undefined name, or reads another definition where it
+    read a promoted one (``removed``) (re-runs the analysis).
 
     A name a cell could not resolve before (the user's own undefined name) is not ours to report;
     any other unresolved use afterwards, in a statement or a function body, is.
@@ -246,8 +250,10 @@ def verify(prog: Program, raw: dict[str, Any], edits: list[EditDict], path: str)
                         "promote without rewriting the notebook and edit it yourself.",
                     )
                 )
+    resolutions = analyse(nb2).resolutions
+    problems += _shadowed(prog, resolutions, order, {id(s) for s in removed})
     seen: set[tuple[int, str]] = set()
-    for r in analyse(nb2).resolutions:
+    for r in resolutions:
         if r.status not in _BAD:
             continue
         cell = order[r.stmt.cell]
@@ -262,3 +268,47 @@ def verify(prog: Program, raw: dict[str, Any], edits: list[EditDict], path: str)
                 )
             )
     return problems
+
+
+def _shadowed(prog: Program, after: list[Resolution], order: list[int], removed: set[int]) -> list[Problem]:
+    """Uses that read a promoted definition and, once rewritten, would read one the notebook keeps.
+
+    The import goes to one cell (the first promoted, or an imports cell above it); a name defined
+    twice, its later definition promoted, has the earlier one after that import, so the cells that
+    read the promoted one would silently get the other (a public notebook's ``inc``, defined in two
+    cells, promoted with ``double``: the rewritten notebook printed 2 where it had printed 101).
+    """
+    wanted: set[tuple[int, str]] = set()
+    before: set[tuple[int, str, int]] = set()  # (cell, name, cell of the definition read) kept ones
+    for r in prog.du.resolutions:
+        if r.status != "ok" or r.source is None or id(r.stmt) in removed:
+            continue
+        if id(r.source) in removed:
+            wanted.add((r.stmt.cell, r.event.name))
+        else:
+            before.add((r.stmt.cell, r.event.name, r.source.cell))
+    problems: list[Problem] = []
+    for r in after:
+        if r.status != "ok" or r.source is None or r.source.node is None:
+            continue
+        cell, name, source = order[r.stmt.cell], r.event.name, order[r.source.cell]
+        if (cell, name) in wanted and (cell, name, source) not in before and _kept(prog, source, r.source, removed):
+            wanted.discard((cell, name))
+            problems.append(
+                Problem(
+                    Reason.NAME_CONFLICT,
+                    f"After the rewrite, cell {cell} would read `{name}` from cell {source}, which defines it "
+                    "too and stays in the notebook, instead of the promoted one; rename one of the two definitions "
+                    "(or delete the one you no longer use), then promote again.",
+                )
+            )
+    return problems
+
+
+def _kept(prog: Program, cell: int, stmt: Stmt, removed: set[int]) -> bool:
+    """``stmt`` (of the rewritten notebook) is one of cell ``cell``'s own that stays, not one the rewrite
+    wrote (the call of a cells-turned-function, an import): those read the promoted code as intended."""
+    dump = ast.dump(stmt.node) if stmt.node is not None else None
+    return any(
+        s.node is not None and id(s) not in removed and ast.dump(s.node) == dump for s in prog.du.stmts_of_cell(cell)
+    )

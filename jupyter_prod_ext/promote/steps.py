@@ -311,7 +311,7 @@ def rewrite(st: State) -> None:
         selected_cells=st.plan.cells,
         call_params=st.module.takes,
     )
-    st.problems += verify_notebook(st.prog, st.source.raw, rw.edits, st.source.rel)
+    st.problems += verify_notebook(st.prog, st.source.raw, rw.edits, st.source.rel, removed)
     st.notebook.edits, st.notebook.diff = rw.edits, rw.diff
     hint = importability_warning(st.target, st.source.path.parent)
     if hint:
