@@ -127,6 +127,13 @@ export class ReadinessManager implements IReadinessManager {
     const run = new RunModel({ client: this.api, path });
     this._commits.set(model, commit);
     this._runs.set(model, run);
+    // a rename changes what is checked (the file name, the nearest project) and what git lists
+    panel.context.pathChanged.connect(() => {
+      model.schedule(0);
+      if (commit.status) {
+        void commit.refresh();
+      }
+    });
     panel.disposed.connect(() => {
       this._models.delete(panel);
       this._commits.delete(model);

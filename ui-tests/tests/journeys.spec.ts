@@ -131,3 +131,42 @@ test('a module that already defines the name: Force previews the replacement, th
   ).toHaveText(`from ${module} import existing`);
   fs.rmSync(file, { force: true });
 });
+
+test('renaming the notebook with the panel open re-checks it under its new name', async ({
+  page,
+  tmpPath
+}) => {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'report.ipynb',
+    codeNotebook(['x = 1'], TITLE)
+  );
+  const panel = await openSection(page, 'commit');
+  await expect(
+    panel.locator(`.jp-ProdCommit-file[data-path="${tmpPath}/report.ipynb"]`)
+  ).toBeVisible();
+
+  await page.menu.clickMenuItem('File>Rename Notebook…');
+  const input = page.locator('.jp-Dialog input');
+  await input.fill('Final Report.ipynb');
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Rename' })
+    .click();
+
+  // the commit section lists the file under its new path
+  await expect(
+    panel.locator(
+      `.jp-ProdCommit-file[data-path="${tmpPath}/Final Report.ipynb"]`
+    )
+  ).toBeVisible();
+  // the findings are those of the new name (a space in it), under that name
+  await panel.locator('.jp-ProdPanel-tab[data-section="findings"]').click();
+  await expect(panel.locator('.jp-ProdPanel-path')).toHaveText(
+    'Final Report.ipynb'
+  );
+  await expect(
+    panel.locator('.jp-ProdPanel-finding[data-check="non-portable-name"]')
+  ).toContainText('Final Report.ipynb');
+});
