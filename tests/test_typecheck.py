@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from jupyter_prod_ext import typecheck
 from jupyter_prod_ext.config import load_config
+from jupyter_prod_ext.promote.mypy_check import check_module
 from jupyter_prod_ext.typecheck import (
     TypecheckSettings,
     build_virtual_module,
@@ -303,3 +305,34 @@ def test_unwritable_cache_is_reported_not_raised(project: Path, tmp_path: Path) 
     result = typecheck_cells(CLEAN, project, load_config(project), settings=settings)
     assert not result.ran
     assert result.message is not None and "cache folder" in result.message
+
+
+def _daemon_pid(cache_root: Path) -> int:
+    (status,) = cache_root.glob("*/dmypy.json")
+    pid = json.loads(status.read_text(encoding="utf-8"))["pid"]
+    assert isinstance(pid, int)
+    return pid
+
+
+def test_promotion_preview_reuses_the_notebooks_warm_daemon(project: Path, cache_root: Path) -> None:
+    # Run alone, a preview's module was another file set for the daemon: a fresh daemon, a cold build of
+    # every library it imports (IPython: 5 s), and the next readiness check cold again. Checked beside the
+    # notebook's loaded modules, both are incremental updates of one daemon.
+    settings = settings_for("daemon", cache_root)
+    config = load_config(project)
+    cells = [(0, "import json"), (1, "bad: int = json.dumps(1)")]
+    first = typecheck_cells(cells, project, config, name="nb.ipynb", settings=settings)
+    assert [(e.cell, e.code) for e in first.errors] == [(1, "assignment")]
+    pid = _daemon_pid(cache_root)
+    module = 'import json\n\n\ndef load(text: str) -> int:\n    return json.dumps(text)\n'
+    lmap: list[tuple[int, int] | None] = [(0, 1), None, None, (1, 1), (1, 2)]
+    for target in ("pkg/a.py", "pkg/b.py", "pkg/a.py"):
+        answer, ours = check_module(module, target, project, config, lmap, settings)
+        assert answer["ran"], answer["message"]
+        assert [(e["module_line"], e["cell"]) for e in answer["errors"]] == [(5, 1)], answer["errors"]
+        assert ours == []
+        assert _daemon_pid(cache_root) == pid, f"the daemon was restarted for the preview of {target}"
+    again = typecheck_cells(cells, project, config, name="nb.ipynb", settings=settings)
+    assert [(e.cell, e.code) for e in again.errors] == [(1, "assignment")]
+    assert not any(e.file for e in again.errors), again.errors
+    assert _daemon_pid(cache_root) == pid, "the daemon was restarted for the readiness check after the previews"

@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 
 from ..config import ProjectConfig
-from ..typecheck import TypecheckSettings, cache_dir_for, check_module_file, write_if_changed
+from ..typecheck import PROMOTE_PREFIX, TypecheckSettings, cache_dir_for, check_module_file, write_if_changed
 from .module import LineMap
 from .types import Problem, Reason, TypecheckDict, TypeErrorDict
 
@@ -32,7 +32,7 @@ def check_module(
     """mypy's answer on ``text`` (as ``target_rel``), and the ``name-defined`` errors in our lines."""
     cache = cache_dir_for(root, settings)
     digest = hashlib.sha256(target_rel.encode("utf-8")).hexdigest()[:16]
-    candidate = cache / f"jupyter_prod_promote_{digest}.py"
+    candidate = cache / f"{PROMOTE_PREFIX}{digest}.py"
     write_if_changed(candidate, text)
     result = check_module_file(candidate, root, config, settings=settings)
     if not result.ran:

@@ -59,6 +59,7 @@ from .daemon import (
     _run_mypy,
     _Timeout,
     _Unresponsive,
+    loaded_files,
 )
 from .daemon import UNRESPONSIVE_RETRY_SECONDS as UNRESPONSIVE_RETRY_SECONDS
 from .daemon import cache_dir_for as cache_dir_for
@@ -383,6 +384,27 @@ def typecheck_cells(
     return _run_plan(lambda cache_dir: _cells_plan(cells, cell_ids, cache_dir, digest, root, settings.backend), root, config, settings)
 
 
+#: name prefix of the generated module a promotion preview checks (promote.mypy_check), one per target
+PROMOTE_PREFIX = "jupyter_prod_promote_"
+
+
+def _beside(cache_dir: Path, target: Path, settings: TypecheckSettings) -> list[Path]:
+    """The files the warm daemon has loaded (a notebook's cell modules), which a check of ``target``
+    keeps so that it is an incremental update, not a fresh daemon's cold build (daemon.loaded_files).
+
+    Not another preview's module (previews of several targets would pile up), not ``target`` itself.
+    """
+    if settings.backend != "daemon":
+        return []
+    return [p for p in loaded_files(cache_dir) if p != target and not p.name.startswith(PROMOTE_PREFIX)]
+
+
+def _only_target(mapper: _Mapper, beside: Sequence[Path]) -> _Mapper:
+    """Messages about the files checked beside the target are not its answer: dropped."""
+    skip = {str(path) for path in beside}
+    return lambda raw: [] if raw.file in skip or str(Path(raw.file).resolve()) in skip else mapper(raw)
+
+
 def check_module_file(
     path: Path,
     project_root: Path,
@@ -393,9 +415,15 @@ def check_module_file(
     """Type-check one ``.py`` file of the project (promotion's generated module).
 
     Messages about ``path`` have ``cell=None``, ``line`` = ``module_line`` and
-    ``file`` = its path relative to the project root.
+    ``file`` = its path relative to the project root. On the daemon backend it is checked beside the
+    files the daemon has loaded (:func:`_beside`), whose messages are dropped.
     """
     settings = settings or TypecheckSettings()
     root = Path(project_root).resolve()
     target = Path(path).resolve()
-    return _run_plan(lambda _cache: _Plan([target], file_mapper(target, root)), root, config, settings)
+
+    def plan(cache_dir: Path) -> _Plan:
+        beside = _beside(cache_dir, target, settings)
+        return _Plan([target, *beside], _only_target(file_mapper(target, root), beside))
+
+    return _run_plan(plan, root, config, settings)
