@@ -77,7 +77,7 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   git ls-files -z -co --exclude-standard -- . ':(exclude)jupyter_prod_ext' \
     | tar --null --no-recursion --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$SUITE"
 else  # an unpacked source archive: everything but the package and what builds or runs it
-  tar --exclude=./jupyter_prod_ext --exclude=./.venv --exclude=./.venvs --exclude=./build \
+  tar --exclude=./jupyter_prod_ext --exclude=./.venv --exclude=./.venvs --exclude=./.demo --exclude=./build \
     --exclude=node_modules -cf - . | tar -xf - -C "$SUITE"
 fi
 

@@ -66,9 +66,13 @@ def wait_gone(pred: Any, seconds: float = 5.0) -> bool:
 class Recorder:
     def __init__(self) -> None:
         self.events: list[RunProgress] = []
+        #: the kernel's connection file, read from its command line once it runs a cell
+        self.connection_file: Path | None = None
 
     def __call__(self, progress: RunProgress) -> None:
         self.events.append(progress)
+        if self.connection_file is None and progress["kernel_pid"] and progress["cell"] is not None:
+            self.connection_file = connection_file(progress["kernel_pid"])
 
     def pid(self, key: str) -> int | None:
         return next((e[key] for e in reversed(self.events) if e[key]), None)  # type: ignore[literal-required]
@@ -292,6 +296,47 @@ def test_cancel_event_stops_the_run(tmp_path: Path) -> None:
     worker, kernel = seen.pid("worker_pid"), seen.pid("kernel_pid")
     assert worker and kernel
     assert wait_gone(lambda: exists(worker) or exists(kernel))
+    # the stopped kernel's connection file (it holds the kernel's key) went with the run's folder
+    assert seen.connection_file is not None and not seen.connection_file.exists()
+
+
+def connection_file(kernel_pid: int) -> Path | None:
+    """The connection file a running kernel was started with (its ``-f`` argument)."""
+    try:
+        argv = Path(f"/proc/{kernel_pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    return Path(argv[argv.index(b"-f") + 1].decode()) if b"-f" in argv else None
+
+
+def test_a_worker_whose_parent_dies_leaves_no_file(tmp_path: Path) -> None:
+    """The server killed (kill -9) mid-run: the worker sees its stdin close, stops the kernel and removes
+    the run's private folder, connection file included, which the dead server cannot."""
+    from jupyter_prod_ext.execution.runner import _BOOT, _package_root
+
+    private = tmp_path / "jupyter-prod-run-x"
+    private.mkdir()
+    (private / "notebook.ipynb").write_text(json.dumps(kernel_nb(code("import time\ntime.sleep(120)"))))
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _BOOT, _package_root(), "--input", str(private / "notebook.ipynb"),
+         "--cwd", str(tmp_path), "--kernel", "python3", "--cell-timeout", "120"],
+        cwd=private, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), start_new_session=True,
+    )  # fmt: skip
+    assert worker.stdin is not None and worker.stdout is not None
+    kernel, running_cell = None, False
+    for line in worker.stdout:
+        event = json.loads(line)
+        kernel = event["pid"] if event["event"] == "kernel" else kernel
+        running_cell = running_cell or event["event"] == "cell"
+        if kernel is not None and running_cell:
+            break
+    assert kernel is not None
+    started_with = connection_file(kernel)
+    assert started_with is not None and started_with.parent == private and started_with.exists()
+    worker.stdin.close()  # what the parent's death does
+    assert worker.wait(timeout=30) == 3
+    assert wait_gone(lambda: exists(kernel))
+    assert not private.exists()
 
 
 def test_missing_kernelspec_is_one_clear_line(tmp_path: Path) -> None:

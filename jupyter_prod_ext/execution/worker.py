@@ -15,7 +15,11 @@ Protocol with :mod:`jupyter_prod_ext.execution.runner`:
   where status is ``ok``, ``error``, ``timeout``, ``dead``, ``no-kernel``,
   ``stopped`` or ``crash``;
 * a line ``stop`` on stdin, or stdin closing (the parent died), kills the
-  kernel's process group, reaps the kernel and exits 3: nothing outlives the run.
+  kernel's process group, reaps the kernel and exits 3: nothing outlives the run;
+* the folder of ``--input`` is the run's private folder: the kernel's connection
+  file (it holds the kernel's key) is written there, so the runner's removal of the
+  folder takes it whatever way the run ends; when stdin closes without ``stop`` (the
+  parent was killed and cannot remove it), the worker removes the folder itself.
 
 File descriptor 1 is pointed at ``/dev/null`` before the kernel starts, so a
 kernel (or a C extension in it) writing to its stdout cannot corrupt the
@@ -29,10 +33,12 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import sys
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO, Any
 
 from ..notebook import import_nbformat
@@ -97,13 +103,17 @@ def _kernel_pid(client: Any, state: _State) -> int | None:
     return pid if isinstance(pid, int) else state.kernel_pid
 
 
-def _watch_stdin(progress: _Progress, client_ref: list[Any], state: _State) -> None:
-    """Stop on request or when the parent goes away (stdin closes)."""
+def _watch_stdin(progress: _Progress, client_ref: list[Any], state: _State, private: Path) -> None:
+    """Stop on request or when the parent goes away (stdin closes): then its private folder goes too."""
+    orphaned = True
     for line in sys.stdin:
         if line.strip() == "stop":
+            orphaned = False
             break
     pid = _kernel_pid(client_ref[0], state) if client_ref else state.kernel_pid
     _kill_and_reap(pid)
+    if orphaned:
+        shutil.rmtree(private, ignore_errors=True)
     progress.emit({"event": "end", "status": "stopped", "cell": state.cell})
     os._exit(EXIT_STOPPED)
 
@@ -124,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress.emit({"event": "started", "pid": os.getpid()})
     state = _State()
     client_ref: list[Any] = []
-    threading.Thread(target=_watch_stdin, args=(progress, client_ref, state), daemon=True).start()
+    private = Path(args.input).resolve().parent
+    threading.Thread(target=_watch_stdin, args=(progress, client_ref, state, private), daemon=True).start()
     client = _notebook_client(args, state, progress)
     client_ref.append(client)
     threading.Thread(target=_announce_kernel, args=(client, state, progress), daemon=True).start()
@@ -148,6 +159,7 @@ def _notebook_client(args: argparse.Namespace, state: _State, progress: _Progres
     """nbclient's client on the notebook, its cell hooks reporting progress and keeping the error."""
     nbformat = import_nbformat()
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
     def on_cell_execute(cell: Any, cell_index: int) -> None:
         state.cell = cell_index
@@ -161,8 +173,13 @@ def _notebook_client(args: argparse.Namespace, state: _State, progress: _Progres
     def on_cell_error(cell: Any, cell_index: int, execute_reply: Any) -> None:
         state.error = _error_of(cell_index, execute_reply)
 
+    # the connection file in the run's private folder, not a mkstemp file in /tmp that a
+    # stopped kernel (os._exit skips jupyter_client's cleanup) would leave behind with its key
+    config = Config()
+    config.KernelManager.connection_file = str(Path(args.input).resolve().parent / "kernel.json")
     return NotebookClient(
         nbformat.read(args.input, as_version=4),
+        config=config,
         kernel_name=args.kernel,
         timeout=args.cell_timeout,
         startup_timeout=int(args.startup_timeout),
