@@ -93,3 +93,22 @@ def test_promoting_a_redefined_name_never_leaves_cells_reading_the_other_definit
     assert code == 0 and json.loads(out)["ok"], (out, err)
     cells = ["".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]]
     assert cells[5] == "from calc.ops import double\ndef inc(x):\n    return x + 1", cells[5]
+
+
+@pytest.mark.parametrize("selection", [["--names", "area"], ["--cells", "future-area"]])
+def test_promotion_keeps_a_future_import_first_in_its_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, selection: list[str]
+) -> None:
+    """A cell starting with ``from __future__ import annotations``: the promotion's import went above it
+    (the cell then fails to compile: future imports must come first; ``ast.parse`` accepts it, so the
+    rewrite's own check did not see it), and a cells selection dropped the future import as unused,
+    changing how every later cell compiles (a public JAX notebook). It stays first, the import after it."""
+    isolated_git_home(tmp_path, monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    notebook = committed_copy(THIRD, tmp_path / "project")
+    code, out, err = _cli(["promote", str(notebook), *selection, "--to", "geometry/shapes.py", "--format", "json"])
+    assert code == 0 and json.loads(out)["ok"], (out, err)
+    cells = {c["id"]: "".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]}
+    rewritten = cells["future-area"]
+    assert rewritten.startswith("from __future__ import annotations\nfrom geometry.shapes import area\n"), rewritten
+    compile(rewritten, "future-area", "exec")  # a SyntaxError if an import came before the future one

@@ -13,6 +13,7 @@ import ast
 import copy
 import difflib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,29 @@ def _drop_lines(source: str, ranges: list[tuple[int, int]]) -> str:
     return "\n".join(kept)
 
 
+def _is_future(node: ast.stmt | None) -> bool:
+    return isinstance(node, ast.ImportFrom) and node.module == "__future__"
+
+
+_FUTURE_LINE = re.compile(r"from\s+__future__\s+import\b")
+
+
+def _with_import(source: str | None, import_line: str) -> str:
+    """``import_line`` at the top of a cell, after its ``from __future__`` imports, which must come first:
+    an import above them makes the cell a SyntaxError when it runs (``ast.parse`` does not notice)."""
+    if not source:
+        return import_line
+    lines = source.split("\n")
+    after = 0
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if _FUTURE_LINE.match(text):
+            after = i + 1
+        elif text and not text.startswith("#"):
+            break
+    return "\n".join([*lines[:after], import_line, *lines[after:]])
+
+
 def _import_only(prog: Program, cell: int) -> bool:
     """A cell of imports (IPython magic lines such as ``%matplotlib inline`` allowed next to them)."""
     magic_lines = {m.line for m in prog.units[cell].magics}
@@ -81,6 +105,8 @@ def plan_rewrite(
     remaining = [s for s in prog.du.stmts if id(s) not in removed_ids]
     # an import of a promoted cell stays when code left in the notebook uses one of its names
     for imp in removable_imports:
+        if _is_future(imp.node):
+            continue  # binds no name the cells read, yet changes how every later cell compiles
         names = set(imp.bound_names())
         users = [s for s in remaining if s is not imp and names & set(s.free_names())]
         if not users:
@@ -121,8 +147,7 @@ def plan_rewrite(
             base = sources.get(target, prog.nb.cells[target].source)
             sources[target] = (str(base).rstrip("\n") + "\n" + import_line) if base else import_line
         elif first_promoted is not None:
-            base = sources.get(first_promoted)
-            sources[first_promoted] = import_line + ("\n" + base if base else "")
+            sources[first_promoted] = _with_import(sources.get(first_promoted), import_line)
     rw = Rewrite(sources=sources)
     for cell in sorted(c for c, s in sources.items() if s is not None):
         src = sources[cell]
