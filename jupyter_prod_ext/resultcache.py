@@ -143,7 +143,7 @@ class ResultCache:
     def put(self, key: str, report: ReportDict) -> None:
         try:
             atomic_write_text(self._file(key), json.dumps(report, separators=(",", ":")))
-        except OSError:
+        except (OSError, ProdError):  # atomic_write_text's one-line PathError for what cannot be written
             pass  # a read-only checkout still gets its reports, just not cached
 
 
@@ -153,5 +153,5 @@ def ensure_ignored(folder: Path) -> None:
     if not marker.exists():
         try:
             atomic_write_text(marker, "# created by jupyter-prod\n*\n")
-        except OSError:
-            pass
+        except (OSError, ProdError):
+            pass  # a folder that cannot be written gets no cache (ResultCache.put), not a failed check

@@ -133,3 +133,13 @@ def test_an_edit_of_the_engine_itself_invalidates_the_cache(tmp_path: Path) -> N
     check.write_text(check.read_text(encoding="utf-8") + "\n# edited by hand\n", encoding="utf-8")
     run()
     assert len(entries(cache)) == 2  # the edited engine made a report of its own
+
+
+def test_a_cache_that_cannot_be_written_only_costs_the_cache(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    """A folder where the cache cannot go (read-only checkout, `/`; here a file in its way, which stops root
+    too) still gets its reports: the cache is an optimisation (was exit 2, "Cannot write '.gitignore'")."""
+    (project / DEFAULT_DIR).write_text("not a folder\n", encoding="utf-8")
+    rc, report = cli(capsys, "--fast", "nb0.ipynb")
+    assert rc == 1 and [r["path"] for r in report["notebooks"]] == ["nb0.ipynb"]
+    assert report["errors"] == []
+    assert (project / DEFAULT_DIR).read_text(encoding="utf-8") == "not a folder\n"
