@@ -309,6 +309,19 @@ class _Collector(ast.NodeVisitor):
     def _emit(self, kind: EventKind, name: str, line: int, how: str = "", module: str | None = None) -> None:
         self.stmt.events.append(_new_tuple(Event, (kind, name, line, self._functions > 0, how, module)))
 
+    def _visit_annotation(self, node: ast.expr) -> None:
+        """An annotation's reads, marked ``how="annotation"``: after ``from __future__ import annotations``
+        (in any earlier cell: IPython keeps the flag) they are never evaluated, so the notebook pass
+        resolves them as it does a function body's (a class annotated with a class defined below it
+        was reported as used before its definition)."""
+        events = self.stmt.events
+        start = len(events)
+        self.visit(node)
+        for i in range(start, len(events)):
+            e = events[i]
+            if e is not _PENDING and e.kind == "use" and not e.deferred:
+                events[i] = e._replace(how="annotation")
+
     def _load(self, name: str, line: int) -> None:
         scopes = self.scopes
         for i in range(len(scopes) - 1, -1, -1):
@@ -418,7 +431,7 @@ class _Collector(ast.NodeVisitor):
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self.visit(node.value)
-        self.visit(node.annotation)
+        self._visit_annotation(node.annotation)
         if node.value is not None or not isinstance(node.target, ast.Name):
             self._bind_target(node.target, "assign")
         elif self.scopes[-1].kind == "function":
@@ -495,14 +508,14 @@ class _Collector(ast.NodeVisitor):
             self.visit(d)
         for a in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
             if a is not None and a.annotation is not None:
-                self.visit(a.annotation)
+                self._visit_annotation(a.annotation)
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for d in node.decorator_list:
             self.visit(d)
         self._visit_args_outside(node.args)
         if node.returns is not None:
-            self.visit(node.returns)
+            self._visit_annotation(node.returns)
         self._open_function(node.args)
         for s in node.body:
             self.visit(s)
@@ -651,6 +664,11 @@ def _magic_star(magic: Magic) -> str | None:
     return None
 
 
+def future_annotations(node: ast.ImportFrom) -> bool:
+    """``from __future__ import annotations``: from then on no annotation is evaluated (PEP 563)."""
+    return node.module == "__future__" and any(a.name == "annotations" for a in node.names)
+
+
 def star_phrase(module: str) -> str:
     """How the user wrote a star import: ``from numpy import *``, ``%pylab`` or ``%run script.py``."""
     if module.startswith("%"):
@@ -759,9 +777,12 @@ class _Resolver:
         current: dict[str, tuple[Stmt, Event]] = {}
         deferred: list[tuple[Stmt, Event]] = []
         current_get, add_used, resolved = current.get, self.used.add, self.resolutions.append
+        lazy = False  # after ``from __future__ import annotations``: annotations are never evaluated
         for s in stmts:
             if s.star_imports:
                 self.star_seen = True
+            if type(s.node) is ast.ImportFrom and not lazy:
+                lazy = future_annotations(s.node)
             for e in s.events:
                 if e.kind == "bind":
                     if e.deferred:
@@ -770,7 +791,7 @@ class _Resolver:
                     if deleted:
                         deleted.discard(e.name)
                     continue
-                if e.deferred:
+                if e.deferred or (lazy and e.how == "annotation"):
                     deferred.append((s, e))
                     continue
                 src = current_get(e.name)

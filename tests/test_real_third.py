@@ -112,3 +112,24 @@ def test_promotion_keeps_a_future_import_first_in_its_cell(
     rewritten = cells["future-area"]
     assert rewritten.startswith("from __future__ import annotations\nfrom geometry.shapes import area\n"), rewritten
     compile(rewritten, "future-area", "exec")  # a SyntaxError if an import came before the future one
+
+
+def test_annotations_after_a_future_import_may_name_later_definitions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``from __future__ import annotations`` (an earlier cell's: IPython keeps the flag) no
+    annotation is evaluated, so a class annotated with a class defined below it runs on a fresh kernel:
+    no use-before-definition (a public JAX notebook got one). Without the future import it is one."""
+    isolated_git_home(tmp_path, monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    notebook = committed_copy(THIRD, tmp_path / "project")
+    early = [f for f in _fast_findings(notebook) if f["check"] in ("use-before-definition", "undefined-name")]
+    assert early == [], early
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in data["cells"]:
+        if cell["id"] == "future-area":
+            cell["source"] = [line for line in cell["source"] if "__future__" not in line]
+    notebook.write_text(json.dumps(data), encoding="utf-8")
+    early = [(f["check"], f["cell_id"], f["line"]) for f in _fast_findings(notebook) if f["check"] in (
+        "use-before-definition", "undefined-name")]  # fmt: skip
+    assert sorted(early) == [("use-before-definition", "mesh", n) for n in (2, 4, 4)], early

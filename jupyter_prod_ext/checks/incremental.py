@@ -198,6 +198,8 @@ def _full(specs: list[CheckSpec], ctx: Context) -> tuple[list[Finding], _Session
             bound[name] = len({s.cell for s, _ in binds})
         global_cells.update(s.cell for s, _ in du.star_imports)
         global_cells.update(s.cell for s, _ in du.bindings.get("__all__", ()))
+        # ``from __future__ import annotations`` binds ``annotations`` and changes how later annotations resolve
+        global_cells.update(s.cell for s, _ in du.bindings.get("annotations", ()))
         global_cells.update(s.cell for s, _ in du.uses.get("__all__", ()))
     return findings, _Session(
         specs=tuple(s.id for s in specs),
@@ -340,7 +342,7 @@ def _incremental(
 
 def _is_global(unit: CodeUnit) -> bool:
     fp = footprint(unit)
-    return fp.star or "__all__" in fp.names
+    return fp.star or "__all__" in fp.names or "annotations" in fp.binds
 
 
 def _rerun_cells(
