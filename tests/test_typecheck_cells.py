@@ -341,3 +341,36 @@ def test_a_small_other_notebook_gets_a_fresh_daemon_too(places: tuple[Path, Path
     assert _daemon_pid(cache_root) == pid
     assert [(e[0], e[1]) for e in check([(0, 'label: int = "one"')], "b.ipynb", ["only"])] == [(0, 1)]
     assert _daemon_pid(cache_root) != pid
+
+
+def _ignore_edits() -> Iterator[tuple[str, list[str], list[str], str]]:
+    """Edits of a cell that a `# type: ignore` in another cell depends on (that cell itself unchanged):
+    (what, sources, ids, the code of the two findings then)."""
+    sources = [
+        "def f() -> str:\n    return ''",
+        "x: int = f()  # type: ignore[assignment]\ny: int = f()  # type: ignore",
+        "z = 1",
+    ]
+    ids = ["def", "ignores", "other"]
+    yield "start: both ignores used", list(sources), list(ids), "ignore-without-code"
+    sources[0] = "def f() -> int:\n    return 0"
+    yield "f returns int: both ignores unused", list(sources), list(ids), "unused-ignore"
+    sources[2] = "z = 2"
+    yield "an edit elsewhere", list(sources), list(ids), "unused-ignore"
+    sources[0] = "def f() -> str:\n    return ''"
+    yield "f returns str again: both used", list(sources), list(ids), "ignore-without-code"
+
+
+@pytest.mark.parametrize("backend", ["daemon", "daemon-client"])
+def test_unused_ignore_follows_an_edit_of_the_cell_it_depends_on(places: tuple[Path, Path], backend: str) -> None:
+    """Whether a `# type: ignore` is used depends on other cells' types: after an edit of the cell
+    defining `f`, the unchanged cell's unused-ignore and ignore-without-code findings are current."""
+    project, cache_root = places
+    (project / "pyproject.toml").write_text(
+        "[tool.mypy]\nwarn_unused_ignores = true\nenable_error_code = ['ignore-without-code']\n", encoding="utf-8"
+    )
+    for what, sources, ids, code in _ignore_edits():
+        cells, cell_ids = _notebook_cells(sources, ids)
+        reference = _findings(cells, cell_ids, project, cache_root, "module")
+        assert {f[4] for f in reference} == {code}, (what, reference)  # the comparison means something
+        assert _findings(cells, cell_ids, project, cache_root, "cells", backend) == reference, what

@@ -225,8 +225,8 @@ def _write_modules(folder: Path, texts: dict[Path, str]) -> list[Path]:
 #: cell's module. They depend on the module's own text, so they are remembered per module text. Of
 #: several modules rewritten at once (a moved, inserted or deleted cell changes several headers) one
 #: update keeps them for one module only: each is then read whole again alone (daemon._whole_passes).
-#: Known gap (the one-shot ``mypy`` backend has none): whether a ``# type: ignore`` is unused depends
-#: on other cells, so after an edit elsewhere that finding is the one from the module's last rewrite.
+#: Whether a ``# type: ignore`` is used depends on other cells: such a module's key covers the modules
+#: it imports from (:func:`_whole_keys`), so an edit of one of them reads it whole again too.
 WHOLE_MODULE_CODES = frozenset({"used-before-def", "possibly-undefined", "unused-ignore", "ignore-without-code"})
 #: in a notebook's module folder: module name -> [hash of its text, its whole-module findings]; a file,
 #: not memory, because a large notebook is checked in a one-shot child process (checks/isolated.py)
@@ -287,6 +287,45 @@ def _whole_key(module: ChainModule) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _imports_from(module: ChainModule) -> list[str]:
+    """The cell modules whose names the module's header imports."""
+    lines = module.text.split("\n")
+    return [
+        lines[i].split()[1]
+        for i, where in enumerate(module.line_map[: len(lines)])
+        if where is None and lines[i].startswith(f"from {MODULE_PREFIX}")
+    ]
+
+
+def _whole_keys(modules: Sequence[ChainModule]) -> dict[str, str]:
+    """Each module's :func:`_whole_key`; for a module with a ``# type: ignore``, also the texts of the
+    modules it imports from, directly or through others.
+
+    Whether its ignore is used (unused-ignore, ignore-without-code) depends on the types of the names
+    it imports: an edit of the cell defining ``f`` decides whether ``x: int = f()  # type: ignore``
+    still ignores an error, though that module's text is unchanged. With the key changed it is read
+    whole again (daemon._whole_passes); an edit no such module depends on changes no other key.
+    """
+    keys = {m.name: _whole_key(m) for m in modules}
+    by_name = {m.name: m for m in modules}
+    imports: dict[str, list[str]] = {}
+    for module in modules:
+        if "ignore" not in module.text:
+            continue
+        seen: set[str] = set()
+        todo = [module.name]
+        while todo:
+            name = todo.pop()
+            if name not in imports:
+                imports[name] = _imports_from(by_name[name])
+            todo += [d for d in imports[name] if d in by_name and d not in seen and d != module.name]
+            seen.update(imports[name])
+        texts = [by_name[d].text for d in sorted(seen) if d in by_name and d != module.name]
+        digest = hashlib.sha1("\0".join([keys[module.name], *texts]).encode("utf-8", "surrogatepass"))
+        keys[module.name] = digest.hexdigest()
+    return keys
+
+
 def _keep_whole_module_findings(
     folder: Path, modules: Sequence[ChainModule], keys: Mapping[str, str], items: list[TypeErrorItem], whole: Whole
 ) -> list[TypeErrorItem]:
@@ -331,12 +370,17 @@ def _cells_plan(
     chain = build_cell_chain(cells, f"{MODULE_PREFIX}{digest[:10]}_", cell_ids)
     texts = {folder / f"{m.name}.py": m.text for m in chain.modules}
     line_maps: dict[Path, LineMap] = {folder / f"{m.name}.py": m.line_map for m in chain.modules}
-    keys = {m.name: _whole_key(m) for m in chain.modules} if backend == "daemon" else {}
+    keys = _whole_keys(chain.modules) if backend == "daemon" else {}
 
     def write() -> Rewritten:
         written = _write_modules(folder, texts)
         known = _read_kept(folder / WHOLE_MODULE_FILE) if backend == "daemon" and written else {}
-        unknown = [path for path in written if known.get(path.stem, ("",))[0] != keys.get(path.stem)]
+        # a module not rewritten whose key changed: one with an ignore, after an edit of a module it reads
+        unknown = [
+            path
+            for path in texts
+            if (path in written or path.stem in known) and known.get(path.stem, ("",))[0] != keys.get(path.stem)
+        ]
         return Rewritten(written, unknown, lambda path: _write_again(path, texts[path]))
 
     return _Plan(

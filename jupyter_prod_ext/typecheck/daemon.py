@@ -410,17 +410,26 @@ def _run_daemon(daemon: _Daemon, flags: list[str], files: list[str], rewritten: 
     except OSError:
         previous = None
     change = _file_set_change(daemon.status, files)
-    several = len(rewritten.paths) + (change[1] if change else 0) >= 2 and bool(rewritten.passes)
+    rewritten = _passes_needed(rewritten, len(rewritten.paths) + (change[1] if change else 0))
     if previous != key:
         daemon.kill()
         daemon.sidecar.write_text(key, encoding="utf-8")
-    elif _many_new_files(change, files) or (several and len(rewritten.passes) > MAX_WHOLE_PASSES):
+    elif _many_new_files(change, files) or len(rewritten.passes) > MAX_WHOLE_PASSES:
         daemon.kill()
     warm = previous == key and _status(daemon.status) is not None
     ran = MypyRun(*daemon.run(flags, files, ipc=previous == key))
-    if not (warm and several):
+    if not (warm and rewritten.passes):
         return ran
     return ran._replace(whole=_whole_passes(daemon, rewritten))
+
+
+def _passes_needed(rewritten: Rewritten, changed: int) -> Rewritten:
+    """The whole-module passes the update itself does not give: none when it changes one module only
+    (it reads that one whole), except for modules it did not rewrite (a ``# type: ignore`` whose answer
+    depends on the rewritten one: typecheck._whole_keys)."""
+    if changed >= 2:
+        return rewritten
+    return rewritten._replace(passes=[path for path in rewritten.passes if path not in rewritten.paths])
 
 
 def _whole_passes(daemon: _Daemon, rewritten: Rewritten) -> tuple[tuple[Path, str], ...]:
