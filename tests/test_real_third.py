@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import pytest
 from jupyter_prod_ext.cli.main import main
 
 from .gitutil import committed_copy, isolated_git_home
+from .installed import child_env
 
 THIRD = Path(__file__).resolve().parent / "data" / "real" / "thirdsweep.ipynb"
 
@@ -133,3 +136,40 @@ def test_annotations_after_a_future_import_may_name_later_definitions(
     early = [(f["check"], f["cell_id"], f["line"]) for f in _fast_findings(notebook) if f["check"] in (
         "use-before-definition", "undefined-name")]  # fmt: skip
     assert sorted(early) == [("use-before-definition", "mesh", n) for n in (2, 4, 4)], early
+
+
+def test_an_import_nothing_reads_stays_in_the_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``import logging.handlers`` is there for what importing it does (a public geopandas notebook's
+    ``import geopandas.accessors`` registers pandas' ``.geo``): cells promoted as a function dropped it
+    from the notebook, as unused, though nothing moved uses it either. It stays; ``os``, which the
+    function reads and no cell left does, moves."""
+    isolated_git_home(tmp_path, monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    notebook = committed_copy(THIRD, tmp_path / "project")
+    code, out, err = _cli(["promote", str(notebook), "--cells", "side-effect,where", "--as-function", "where_am_i",
+                           "--to", "places/here.py", "--format", "json"])  # fmt: skip
+    answer = json.loads(out)
+    assert code == 0 and answer["ok"], (out, err)
+    cells = {c["id"]: "".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]}
+    assert "import logging.handlers  # noqa: F401" in cells["side-effect"], cells["side-effect"]
+    assert "import os" not in cells["side-effect"] and "import os" in answer["module_source"], cells
+
+
+def test_a_class_with_lazy_annotations_promotes_to_a_module_that_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Mesh`` ran after ``from __future__ import annotations`` and names ``Kind``, defined below it, in
+    an annotation: the module was refused (``Kind`` undefined where the class is defined). It starts
+    with the future import, and it imports and runs."""
+    isolated_git_home(tmp_path, monkeypatch)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    notebook = committed_copy(THIRD, tmp_path / "project")
+    code, out, err = _cli(["promote", str(notebook), "--names", "Mesh", "--to", "geometry/mesh.py", "--format",
+                           "json"])  # fmt: skip
+    answer = json.loads(out)
+    assert code == 0 and answer["ok"], (out, err)
+    assert '"""\n\nfrom __future__ import annotations\n\nimport enum\n' in answer["module_source"]
+    probe = "import geometry.mesh as m; print(m.Mesh().area(2), m.Kind.A.value)"
+    ran = subprocess.run([sys.executable, "-c", probe], cwd=notebook.parent, env=child_env(), capture_output=True,
+                         text=True, timeout=60)  # fmt: skip
+    assert ran.returncode == 0 and ran.stdout.split() == ["12", "1"], ran.stderr

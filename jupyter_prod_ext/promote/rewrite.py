@@ -103,13 +103,15 @@ def plan_rewrite(
     """New cell sources: ``removed`` statements out, ``import_line`` in, the ``call`` (cell, source) placed."""
     removed_ids = {id(s) for s in removed}
     remaining = [s for s in prog.du.stmts if id(s) not in removed_ids]
-    # an import of a promoted cell stays when code left in the notebook uses one of its names
+    # an import of a promoted cell stays when code left in the notebook uses one of its names, and when
+    # nothing uses them: it is there for what importing does (``import geopandas.accessors`` registers
+    # pandas' ``.geo``; a public notebook lost it), or it is the user's to remove, not ours
     for imp in removable_imports:
         if _is_future(imp.node):
             continue  # binds no name the cells read, yet changes how every later cell compiles
         names = set(imp.bound_names())
         users = [s for s in remaining if s is not imp and names & set(s.free_names())]
-        if not users:
+        if not users and any(names & set(s.free_names()) for s in removed):
             removed_ids.add(id(imp))
     ranges: dict[int, list[tuple[int, int]]] = {}
     for s in prog.du.stmts:

@@ -15,7 +15,7 @@ import difflib
 import hashlib
 import json
 
-from ..analysis import Stmt
+from ..analysis import Stmt, future_annotations
 from ..atomic import atomic_write_text, sha256_text
 from ..errors import ConflictError, InputError
 from ..jupytext_io import dumps_notebook, update_pair
@@ -216,10 +216,26 @@ def _function_block(st: State, name: str) -> None:
     )
 
 
+def _lazy_annotations(st: State) -> bool:
+    """The selection ran after ``from __future__ import annotations``: its annotations were never
+    evaluated, and may name what is defined below them (a class annotated with a later class, which the
+    module then refused as undefined), so the module starts with that import too."""
+    selected = [s for s, _ in st.plan.roots] + [s for s, _ in st.plan.bodies]
+    if not selected:
+        return False
+    first = min((s.cell, s.line) for s in selected)
+    return any(
+        isinstance(s.node, ast.ImportFrom) and future_annotations(s.node) and (s.cell, s.line) < first
+        for s in st.prog.du.stmts
+    )
+
+
 def _module_text(st: State) -> None:
     """A fresh module of the blocks, formatted by black with the project's settings and mapped to cells."""
     m, config = st.module, st.config
     imports = import_lines(st.slice.imports, st.local)
+    if _lazy_annotations(st):
+        imports = ["from __future__ import annotations", *([""] + imports if imports else [])]
     fresh = build_module(f"Promoted from {st.source.rel} by jupyter-prod.", imports, m.exported, m.blocks)
     m.text, m.line_map = fresh.text, fresh.line_map
     formatted, m.black_error = format_text(fresh.text, config.black)
