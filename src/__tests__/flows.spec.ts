@@ -2,7 +2,7 @@ import { Notification } from '@jupyterlab/apputils';
 
 import { ProdApi } from '../api';
 import { formatCells } from '../flows/format';
-import { defaultModulePath } from '../flows/promote';
+import { defaultModulePath, warmTypeCheck } from '../flows/promote';
 import { notebookContent } from '../model';
 import { FetchMock } from './fetchMock';
 
@@ -105,5 +105,27 @@ describe('formatCells', () => {
     const api = new ProdApi(mock.settings());
     await expect(formatCells(api, trans, panel)).resolves.toBeNull();
     expect(shown).toHaveBeenCalledWith('Busy.', { autoClose: 10000 });
+  });
+});
+
+describe('warmTypeCheck', () => {
+  const model = (checksRun: string[] | null) => {
+    const check = jest.fn(() => Promise.resolve(null));
+    const report = checksRun ? { summary: { checks_run: checksRun } } : null;
+    return { model: { report, check } as any, check };
+  };
+
+  it('starts the type check when none ran since the notebook opened', () => {
+    for (const ran of [null, ['secret', 'syntax-error']]) {
+      const { model: m, check } = model(ran);
+      warmTypeCheck(m);
+      expect(check).toHaveBeenCalledWith(['type-error']);
+    }
+  });
+
+  it('leaves a notebook that was type-checked alone (its mypy daemon is warm)', () => {
+    const { model: m, check } = model(['secret', 'type-error']);
+    warmTypeCheck(m);
+    expect(check).not.toHaveBeenCalled();
   });
 });

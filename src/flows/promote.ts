@@ -253,6 +253,22 @@ async function applyPromotion(
 }
 
 /**
+ * Start the notebook's type check while the user gives the module path, unless one ran already.
+ *
+ * The preview's mypy run goes beside the notebook's on the project's warm mypy daemon, so a daemon
+ * that has loaded the notebook's imports answers it in a fraction of a second; without one the
+ * preview waits for a cold build of every library the module imports (IPython: 5 s). Its answer
+ * updates the Readiness panel like any type check; a failure is the preview's to report.
+ */
+export function warmTypeCheck(
+  model: Pick<ReadinessModel, 'report' | 'check'>
+): void {
+  if (!(model.report?.summary?.checks_run ?? []).includes('type-error')) {
+    model.check(['type-error']).catch(() => undefined);
+  }
+}
+
+/**
  * Promote the selected code cells of a notebook: module path, preview, apply.
  * Resolves with the server's answer (null when nothing was sent or it failed).
  */
@@ -266,6 +282,7 @@ export async function promoteCells(
   if (cells.length === 0) {
     return null;
   }
+  warmTypeCheck(model);
   const to = await askModulePath(ctx, panel, cells);
   if (!to) {
     return null;

@@ -170,3 +170,47 @@ test('renaming the notebook with the panel open re-checks it under its new name'
     panel.locator('.jp-ProdPanel-finding[data-check="non-portable-name"]')
   ).toContainText('Final Report.ipynb');
 });
+
+test('Promote to Module type-checks the notebook while the module path is asked', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const module = `warm_${testInfo.retry}`;
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'warm.ipynb',
+    codeNotebook([
+      'import json\n\n\ndef dump(value: int) -> int:\n    return json.dumps(value)',
+      'print(dump(1))'
+    ])
+  );
+  const panel = await openSection(page, 'findings');
+  const typeErrors = panel.locator(
+    '.jp-ProdPanel-finding[data-check="type-error"]'
+  );
+  // opening the notebook runs the fast checks only: no type check yet
+  await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
+  await expect(typeErrors).toHaveCount(0);
+
+  await page.notebook.selectCells(0);
+  await (await page.notebook.getCellLocator(0))!.click({ button: 'right' });
+  await page
+    .locator('.lm-Menu')
+    .getByText('Promote to Module…', { exact: true })
+    .click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('input')).toBeVisible();
+  // while the user gives the path, the notebook is type-checked (mypy's daemon warms up for the preview)
+  await expect(typeErrors).toHaveCount(1);
+  await expect(typeErrors.first()).toHaveAttribute('data-cell', '0');
+
+  await dialog.locator('input').fill(`${module}.py`);
+  await dialog.getByRole('button', { name: 'Preview' }).click();
+  await expect(dialog.locator('.jp-ProdPromote-typecheck')).toHaveText(
+    'mypy: 1 error.'
+  );
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  expect(fs.existsSync(path.join(ROOT, `${module}.py`))).toBe(false);
+});
