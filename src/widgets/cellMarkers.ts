@@ -99,7 +99,11 @@ export class CellMarkers {
       const [badge, changed] = this._badgeOf(old, index, list);
       if (changed) {
         clearCell(cell);
-        if (!list.length || !this._addBadge(cell, index, list, badge.title)) {
+        if (!list.length) {
+          return;
+        }
+        if (!this._addBadge(cell, index, list, badge.title)) {
+          this._whenRendered(cell);
           return;
         }
       }
@@ -181,6 +185,31 @@ export class CellMarkers {
     }
   }
 
+  /**
+   * A cell JupyterLab has not rendered yet (a placeholder: the notebook
+   * renders cells out of view lazily) has no input area for its badge: draw
+   * the badges again once it is rendered. Cells rendered together are drawn
+   * in one pass.
+   */
+  private _whenRendered(cell: Cell): void {
+    if (this._waiting.has(cell)) {
+      return;
+    }
+    this._waiting.add(cell);
+    void cell.ready.then(() => {
+      this._waiting.delete(cell);
+      if (this._redrawQueued) {
+        return;
+      }
+      this._redrawQueued = true;
+      requestAnimationFrame(() => {
+        this._redrawQueued = false;
+        this._shown = { findings: [], cells: -1 }; // not the findings drawn: update() redraws
+        this.update();
+      });
+    });
+  }
+
   private _onCellsChanged(): void {
     // Cells were added, removed or moved: indices of the last report are off
     // until the next check answers.
@@ -197,4 +226,7 @@ export class CellMarkers {
   /** Each badged cell's badge: unchanged ones stay. */
   private _badges = new Map<Cell, IBadge>();
   private _isDisposed = false;
+  /** cells waiting to be rendered before their badge can be drawn */
+  private _waiting = new Set<Cell>();
+  private _redrawQueued = false;
 }

@@ -214,3 +214,28 @@ test('Promote to Module type-checks the notebook while the module path is asked'
   await expect(dialog).toHaveCount(0);
   expect(fs.existsSync(path.join(ROOT, `${module}.py`))).toBe(false);
 });
+
+test('a finding far down a long notebook: a click reaches its cell, which shows its badge', async ({
+  page,
+  tmpPath
+}) => {
+  // JupyterLab renders the cells out of view lazily, a few at a time: the last
+  // one is not rendered yet when the report arrives, nor when the user clicks
+  const sources = Array.from({ length: 600 }, (_, i) => `x${i} = ${i}`);
+  sources.push('print(undefined_at_the_end)');
+  await uploadAndOpen(page, tmpPath, 'long.ipynb', codeNotebook(sources));
+  const panel = await openSection(page, 'findings');
+  const finding = panel.locator(
+    '.jp-ProdPanel-finding[data-check="undefined-name"]'
+  );
+  await expect(finding).toContainText('undefined_at_the_end');
+
+  await finding.locator('.jp-ProdPanel-findingMain').click();
+  const cell = page.locator(
+    '.jp-Notebook .jp-Cell[data-windowed-list-index="600"]'
+  );
+  await expect(cell).toBeInViewport({ timeout: 60000 });
+  const badge = cell.locator('.jp-ProdCellBadge');
+  await expect(badge).toBeVisible();
+  await expect(badge).toHaveAttribute('title', /undefined_at_the_end/);
+});
