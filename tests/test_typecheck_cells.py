@@ -374,3 +374,25 @@ def test_unused_ignore_follows_an_edit_of_the_cell_it_depends_on(places: tuple[P
         reference = _findings(cells, cell_ids, project, cache_root, "module")
         assert {f[4] for f in reference} == {code}, (what, reference)  # the comparison means something
         assert _findings(cells, cell_ids, project, cache_root, "cells", backend) == reference, what
+
+
+def test_a_body_edit_read_by_many_ignores_keeps_the_warm_daemon(places: tuple[Path, Path]) -> None:
+    """20 cells with a `# type: ignore` read `f`: an edit of its body cannot change whether they ignore
+    anything, so none is read whole again (more than MAX_WHOLE_PASSES would start a fresh daemon)."""
+    project, cache_root = places
+    sources = ["def f() -> str:\n    return ''", *[f"x{i}: int = f()  # type: ignore[assignment]" for i in range(20)]]
+    ids = [f"i{i}" for i in range(len(sources))]
+    pids = []
+    for body in ("''", "'changed'", "'again'"):
+        sources[0] = f"def f() -> str:\n    return {body}"
+        cells, cell_ids = _notebook_cells(sources, ids)
+        reference = _findings(cells, cell_ids, project, cache_root, "module")
+        assert reference == [], body  # every ignore is used
+        assert _findings(cells, cell_ids, project, cache_root, "cells") == reference, body
+        pids.append(_daemon_pid(cache_root / "cells-daemon"))
+    assert pids[0] == pids[1] == pids[2], "the daemon was restarted"
+    sources[0] = "def f() -> int:\n    return 0"  # now every ignore is unused
+    cells, cell_ids = _notebook_cells(sources, ids)
+    reference = _findings(cells, cell_ids, project, cache_root, "module")
+    assert [f[4] for f in reference] == ["unused-ignore"] * 20
+    assert _findings(cells, cell_ids, project, cache_root, "cells") == reference

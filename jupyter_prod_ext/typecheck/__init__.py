@@ -35,6 +35,7 @@ are here, one pipeline of named steps (:func:`_run_plan`).
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -45,6 +46,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write_text
 from ..config import ProjectConfig
+from ..lru import LockedLRU
 from .cells import MODULE_PREFIX, CellChain, ChainModule, build_cell_chain
 from .daemon import (
     _BUSY,
@@ -297,6 +299,38 @@ def _imports_from(module: ChainModule) -> list[str]:
     ]
 
 
+class _WithoutBodies(ast.NodeTransformer):
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        node.body = [ast.Expr(ast.Constant(Ellipsis))]
+        return node
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AsyncFunctionDef:
+        node.body = [ast.Expr(ast.Constant(Ellipsis))]
+        return node
+
+
+#: digest of a module's text -> digest of its interface (:func:`_interface`)
+_interfaces: LockedLRU[str, str] = LockedLRU()
+
+
+def _interface(text: str) -> str:
+    """A digest of what other modules see of a module: its text without function bodies (signatures,
+    decorators, type comments, module and class level statements kept), so that editing a function's
+    body, or only the layout, changes no dependent's key. mypy types a function by its signature alone.
+    """
+
+    def compute() -> str:
+        try:
+            tree = _WithoutBodies().visit(ast.parse(text, type_comments=True))
+            shown = ast.unparse(tree)
+        except (SyntaxError, ValueError, RecursionError):
+            shown = text
+        return hashlib.sha1(shown.encode("utf-8", "surrogatepass")).hexdigest()
+
+    key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return _interfaces.get_or_compute(key, compute, 4096)
+
+
 def _whole_keys(modules: Sequence[ChainModule]) -> dict[str, str]:
     """Each module's :func:`_whole_key`; for a module with a ``# type: ignore``, also the texts of the
     modules it imports from, directly or through others.
@@ -304,7 +338,9 @@ def _whole_keys(modules: Sequence[ChainModule]) -> dict[str, str]:
     Whether its ignore is used (unused-ignore, ignore-without-code) depends on the types of the names
     it imports: an edit of the cell defining ``f`` decides whether ``x: int = f()  # type: ignore``
     still ignores an error, though that module's text is unchanged. With the key changed it is read
-    whole again (daemon._whole_passes); an edit no such module depends on changes no other key.
+    whole again (daemon._whole_passes); an edit no such module depends on changes no other key, nor
+    does an edit of a function body (:func:`_interface`): more such modules than
+    daemon.MAX_WHOLE_PASSES start a fresh daemon.
     """
     keys = {m.name: _whole_key(m) for m in modules}
     by_name = {m.name: m for m in modules}
@@ -320,7 +356,7 @@ def _whole_keys(modules: Sequence[ChainModule]) -> dict[str, str]:
                 imports[name] = _imports_from(by_name[name])
             todo += [d for d in imports[name] if d in by_name and d not in seen and d != module.name]
             seen.update(imports[name])
-        texts = [by_name[d].text for d in sorted(seen) if d in by_name and d != module.name]
+        texts = [_interface(by_name[d].text) for d in sorted(seen) if d in by_name and d != module.name]
         digest = hashlib.sha1("\0".join([keys[module.name], *texts]).encode("utf-8", "surrogatepass"))
         keys[module.name] = digest.hexdigest()
     return keys
