@@ -189,6 +189,17 @@ def test_hidden_state_fails_the_run(tmp_path: Path) -> None:
     assert report["run"]["reproduced"] is False
 
 
+def test_a_cell_asking_for_input_says_so(tmp_path: Path) -> None:
+    """input() cannot be answered in a clean run: the finding names the cause, not "reproduce it"."""
+    nb = kernel_nb(code("x = 1", count=1), code("name = input('Your name? ')\nprint(name)", count=2))
+    report = run_notebook(nb, cwd=tmp_path, timeout=60, cell_timeout=30)
+    [finding] = report["findings"]
+    assert finding["check"] == "run-error" and finding["cell"] == 1 and finding["line"] == 1
+    assert finding["message"].startswith("Asks for input (input(), getpass.getpass())")
+    assert "StdinNotImplementedError" in finding["message"]
+    assert "environment variable" in finding["hint"] and "reproduce" not in finding["hint"]
+
+
 def test_volatile_output_is_normalised_but_unseeded_randomness_is_flagged(tmp_path: Path) -> None:
     nb = kernel_nb(
         code("import datetime, time, random", count=1),

@@ -266,6 +266,9 @@ def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
     raised = f"{ename}: {evalue}" if evalue else ename
     message = f"Raised {raised} when run top to bottom in a fresh kernel."
     hint = "Restart the kernel and run all cells to reproduce it, then fix the cell."
+    if ename == "StdinNotImplementedError":  # input(), getpass(): nobody answers in a clean run
+        message = f"Asks for input (input(), getpass.getpass()), which a run in a fresh kernel cannot answer ({ename})."
+        hint = "Read the value from a parameter, an environment variable (os.environ) or a file instead of asking for it."
     name = _NAME_ERROR.search(evalue) if ename == "NameError" else None
     if name and cell is not None:
         later = next(

@@ -239,3 +239,24 @@ test('a finding far down a long notebook: a click reaches its cell, which shows 
   await expect(badge).toBeVisible();
   await expect(badge).toHaveAttribute('title', /undefined_at_the_end/);
 });
+
+test('a clean run of a notebook that asks for input says so, with what to do', async ({
+  page,
+  tmpPath
+}) => {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'asks.ipynb',
+    codeNotebook(['x = 1', "name = input('Your name? ')\nprint(name)"], TITLE)
+  );
+  const panel = await openSection(page, 'run');
+  await panel.getByRole('button', { name: 'Run in Clean Kernel' }).click();
+  const finding = panel.locator(
+    '.jp-ProdRun-findings .jp-ProdPanel-finding[data-check="run-error"]'
+  );
+  await expect(finding).toContainText('Asks for input', { timeout: 60000 });
+  await expect(finding).toContainText('Cell 3, line 1');
+  await expect(finding).toContainText('environment variable');
+  await expect(finding).not.toContainText('reproduce it');
+});
