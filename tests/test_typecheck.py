@@ -336,3 +336,19 @@ def test_promotion_preview_reuses_the_notebooks_warm_daemon(project: Path, cache
     assert [(e.cell, e.code) for e in again.errors] == [(1, "assignment")]
     assert not any(e.file for e in again.errors), again.errors
     assert _daemon_pid(cache_root) == pid, "the daemon was restarted for the readiness check after the previews"
+
+
+def test_a_syntax_error_beside_the_preview_checks_it_alone(project: Path, cache_root: Path) -> None:
+    """mypy stops at a file it cannot parse: a preview checked beside such a module is checked again alone,
+    never answered "no errors" unchecked (a cell module is damaged on disk to make one)."""
+    settings = settings_for("daemon", cache_root)
+    config = load_config(project)
+    first = typecheck_cells([(0, "a = 1"), (1, "b = a + 1")], project, config, name="nb.ipynb", settings=settings)
+    assert first.ran and first.errors == []
+    (module,) = [p for p in cache_root.glob("*/nb_*/*.py") if "b = a + 1" in p.read_text(encoding="utf-8")]
+    module.write_text("b = (\n", encoding="utf-8")
+    answer, _ = check_module("def load() -> int:\n    return 'x'\n", "pkg/a.py", project, config, [None, None], settings)
+    assert answer["ran"], answer["message"]
+    assert [(e["module_line"], e["message"]) for e in answer["errors"]] == [
+        (2, 'Incompatible return value type (got "str", expected "int")  [return-value]')
+    ]

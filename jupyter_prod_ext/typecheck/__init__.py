@@ -67,7 +67,7 @@ from .daemon import UNRESPONSIVE_RETRY_SECONDS as UNRESPONSIVE_RETRY_SECONDS
 from .daemon import cache_dir_for as cache_dir_for
 from .daemon import cache_root as cache_root
 from .daemon import shutdown_workers as shutdown_workers
-from .output import LineMap, _failure_reason, _Mapper, _parse, cells_mapper, file_mapper
+from .output import LineMap, _failure_reason, _Mapper, _parse, _Raw, cells_mapper, file_mapper
 from .output import without_paths as without_paths
 from .settings import DEFAULT_CANCEL_GRACE as DEFAULT_CANCEL_GRACE
 from .settings import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
@@ -479,10 +479,19 @@ def _beside(cache_dir: Path, target: Path, settings: TypecheckSettings) -> list[
     return [p for p in loaded_files(cache_dir) if p != target and not p.name.startswith(PROMOTE_PREFIX)]
 
 
-def _only_target(mapper: _Mapper, beside: Sequence[Path]) -> _Mapper:
-    """Messages about the files checked beside the target are not its answer: dropped."""
+def _only_target(mapper: _Mapper, beside: Sequence[Path], blocked: list[str]) -> _Mapper:
+    """Messages about the files checked beside the target are not its answer: dropped. A syntax error
+    among them is noted in ``blocked``: mypy stops there, perhaps before it checked the target."""
     skip = {str(path) for path in beside}
-    return lambda raw: [] if raw.file in skip or str(Path(raw.file).resolve()) in skip else mapper(raw)
+
+    def mapper_beside(raw: _Raw) -> list[TypeErrorItem]:
+        if raw.file not in skip and str(Path(raw.file).resolve()) not in skip:
+            return mapper(raw)
+        if raw.code == "syntax":
+            blocked.append(raw.file)
+        return []
+
+    return mapper_beside
 
 
 def check_module_file(
@@ -502,8 +511,13 @@ def check_module_file(
     root = Path(project_root).resolve()
     target = Path(path).resolve()
 
+    blocked: list[str] = []
+
     def plan(cache_dir: Path) -> _Plan:
         beside = _beside(cache_dir, target, settings)
-        return _Plan([target, *beside], _only_target(file_mapper(target, root), beside))
+        return _Plan([target, *beside], _only_target(file_mapper(target, root), beside, blocked))
 
-    return _run_plan(plan, root, config, settings)
+    result = _run_plan(plan, root, config, settings)
+    if blocked:  # never an answer mypy may not have reached: the target alone (a fresh daemon)
+        result = _run_plan(lambda _cache: _Plan([target], file_mapper(target, root)), root, config, settings)
+    return result
