@@ -77,7 +77,9 @@ function Summary(props: {
                 (model.waived.length
                   ? ' · ' + trans.__('%1 waived', model.waived.length)
                   : '')
-              : trans.__('Not checked yet')}
+              : model.error && isNotPython(model.error)
+                ? trans.__('Not a Python notebook')
+                : trans.__('Not checked yet')}
         </div>
       </div>
       <button
@@ -152,13 +154,15 @@ function ModelView(props: IBodyProps): JSX.Element {
             {model.error.message}
           </div>
         ))}
-      <SeverityFilterBar
-        findings={findings}
-        filter={filter}
-        setFilter={setFilter}
-        severityLabels={severityLabels}
-        trans={trans}
-      />
+      {(model.report || !model.error || !isNotPython(model.error)) && (
+        <SeverityFilterBar
+          findings={findings}
+          filter={filter}
+          setFilter={setFilter}
+          severityLabels={severityLabels}
+          trans={trans}
+        />
+      )}
       {model.report && shown.length === 0 && (
         <div className="jp-ProdPanel-empty">
           {findings.length === 0

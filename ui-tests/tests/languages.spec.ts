@@ -31,6 +31,11 @@ test('an R notebook gets a note in the panel and no error notification', async (
   const panel = page.locator(PANEL);
   await expect(panel.locator('.jp-ProdPanel-notPython')).toHaveText(NOT_PYTHON);
   await expect(panel.locator('.jp-ProdPanel-error')).toHaveCount(0);
+  // it says why there is no score, with no severity filter of zero findings
+  await expect(panel.locator('.jp-ProdPanel-status')).toHaveText(
+    'Not a Python notebook'
+  );
+  await expect(panel.locator('.jp-ProdPanel-filter')).toHaveCount(0);
 
   // a notification would show as the answer came
   const toasts = page.locator('.Toastify__toast', {
