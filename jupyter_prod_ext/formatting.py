@@ -432,7 +432,7 @@ def format_notebook(
     is never written: the frontend applies the new sources to the editor.
     """
     from .config import load_config
-    from .notebook import is_python_language, load_notebook, notebook_from_dict
+    from .notebook import cell_number, is_python_language, load_notebook, no_cell_index, notebook_from_dict
 
     name = display or str(path)
     nb = notebook_from_dict(content, name) if content is not None else load_notebook(path, name)
@@ -445,14 +445,15 @@ def format_notebook(
         chosen = []
         for index in cells:
             if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(nb.cells):
-                raise InputError(f"Cell {index!r} does not exist: the notebook has {len(nb.cells)} cells.")
+                raise InputError(no_cell_index(index, len(nb.cells)))
             if nb.cells[index].cell_type != "code":
                 raise InputError(
-                    f"Cell {index} is a {nb.cells[index].cell_type} cell; only code cells are formatted."
+                    f"Cell {cell_number(index)} (index {index}) is a {nb.cells[index].cell_type} cell; "
+                    "only code cells are formatted."
                 )
             language = nb.cells[index].language
             if language is not None and not is_python_language(language):
-                raise InputError(f"Cell {index} is a {language} cell; only Python cells are formatted.")
+                raise InputError(f"Cell {cell_number(index)} (index {index}) is a {language} cell; only Python cells are formatted.")
             chosen.append(nb.cells[index])
     config = load_config(Path(path).parent, server_root)
     results = format_cells([(c.index, c.source) for c in chosen], config.black)

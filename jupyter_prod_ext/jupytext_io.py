@@ -37,6 +37,7 @@ from .errors import ConflictError, NotebookError, NotPythonError, ProdError
 from .notebook import (
     Cell,
     Notebook,
+    cell_number,
     import_nbformat,
     notebook_from_dict,
     notebook_from_text,
@@ -438,7 +439,7 @@ def check_pair_agrees(notebook: Path, contents: dict[Path, bytes]) -> None:
         if theirs != mine:
             pairs = zip(mine, theirs, strict=False)
             k = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(mine), len(theirs)))
-            where = f"cell {cells[k].index} of {notebook.name}" if k < len(cells) else "the number of code cells"
+            where = f"cell {cell_number(cells[k].index)} of {notebook.name}" if k < len(cells) else "the number of code cells"
             raise ConflictError(
                 f"{notebook.name} and {other.name} are a jupytext pair but differ in code ({where}); "
                 f"nothing was committed: sync them (jupytext --sync {notebook.name}, or save the notebook in "

@@ -27,7 +27,7 @@ import sys
 import textwrap
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -181,6 +181,26 @@ class Notebook:
 # Reading and validation
 
 
+def cell_number(index: int) -> int:
+    """The number people see for the cell at ``index``: 1-based, every cell type counted.
+
+    JupyterLab, the Readiness panel, ruff and nbQA number cells so; every "cell N" in a message goes
+    through here. JSON ``cell`` values and the ``cells`` inputs stay 0-based indexes.
+    """
+    return index + 1
+
+
+def cell_numbers(indexes: Iterable[int]) -> str:
+    """The :func:`cell_number` of each index, comma-separated, for "cells 3, 5" in a message."""
+    return ", ".join(str(cell_number(i)) for i in indexes)
+
+
+def no_cell_index(ref: object, count: int) -> str:
+    """The message for a ``cells`` index outside the notebook: said in index terms, as the input is."""
+    span = f" (indexes 0-{count - 1})" if count > 1 else " (index 0)" if count == 1 else ""
+    return f"There is no cell index {ref!r}: the notebook has {count} cell{'' if count == 1 else 's'}{span}."
+
+
 def _join_source(value: Any, where: str) -> str:
     if isinstance(value, str):
         return value
@@ -254,7 +274,7 @@ def _validate_v4(data: dict[str, Any]) -> None:
     if not isinstance(cells, list):
         raise NotebookError("'cells' is missing or not a list.")
     for i, cell in enumerate(cells):
-        where = f"cell {i}"
+        where = f"cell {cell_number(i)}"
         if not isinstance(cell, dict):
             raise NotebookError(f"{where} is not an object.")
         ctype = cell.get("cell_type")
@@ -323,7 +343,7 @@ def notebook_from_dict(data: Any, path: str = "<notebook>") -> Notebook:
         code = raw["cell_type"] == "code"
         source = raw.get("source", "")
         if type(source) is not str:
-            source = _join_source(source, f"cell {i}")
+            source = _join_source(source, f"cell {cell_number(i)}")
         # Cell(...) without the frozen dataclass's seven object.__setattr__ calls (every cell, every keystroke)
         cell: Cell = new(Cell)
         cell.__dict__.update(

@@ -81,7 +81,7 @@ def test_use_before_definition_names_later_cell() -> None:
     found = run(("print(total)", "x = 1", "total = 3"), "use-before-definition")
     assert len(found) == 1
     f = found[0]
-    assert f["cell"] == 0 and f["severity"] == "error" and "cell 2" in f["message"]
+    assert f["cell"] == 0 and f["severity"] == "error" and "cell 3" in f["message"]
     assert run(("print(total)", "total = 3"), "undefined-name") == []  # not both
 
 
@@ -169,7 +169,7 @@ def test_an_import_repeated_before_its_use_is_called_redundant_not_unused() -> N
     found = run(("import matplotlib.pyplot as plt\nimport os", "x = 1", "import matplotlib.pyplot as plt\nplt.plot([x])"), "unused-import")
     messages = {f["message"] for f in found}
     assert messages == {
-        "'plt' is imported here and again in cell 2 before any use: this import is redundant.",
+        "'plt' is imported here and again in cell 3 before any use: this import is redundant.",
         "'os' is imported but never used.",
     }
 

@@ -33,7 +33,7 @@ def test_imports_not_at_top() -> None:
     found = run(data, "imports-not-at-top")
     assert len(found) == 1
     f = found[0]
-    assert f["cell"] == 3 and f["line"] == 1 and "json, Path" in f["message"] and "cell 2" in f["message"]
+    assert f["cell"] == 3 and f["line"] == 1 and "json, Path" in f["message"] and "cell 3" in f["message"]
 
 
 def test_imports_only_at_top_is_clean() -> None:

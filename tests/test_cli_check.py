@@ -88,7 +88,7 @@ def test_github_annotations(capsys: pytest.CaptureFixture[str], nbs: dict[str, P
     assert len(lines) == 1
     line = lines[0]
     assert line.startswith("::error file=") and ",line=1,title=undefined-name::" in line
-    assert "cell 1, line 1: 'nowhere' is not defined" in line
+    assert "cell 2, line 1: 'nowhere' is not defined" in line
     assert "\n" not in line.split("::", 2)[2]
 
 

@@ -173,7 +173,7 @@ def test_cells_of_another_language_are_not_formatted(tmp_path: Path) -> None:
     nbformat.write(nb, str(path))
     answer = format_notebook(path, display="n.ipynb", server_root=tmp_path)
     assert [c["cell"] for c in answer["cells"]] == [1] and answer["errors"] == []
-    with pytest.raises(InputError, match="Cell 0 is a sql cell; only Python cells are formatted"):
+    with pytest.raises(InputError, match=r"Cell 1 \(index 0\) is a sql cell; only Python cells are formatted"):
         format_notebook(path, display="n.ipynb", server_root=tmp_path, cells=[0])
 
 

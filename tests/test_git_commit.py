@@ -393,7 +393,7 @@ def test_gate_function() -> None:
     details = info.value.details
     assert isinstance(details, dict) and details["reason"] == "secrets"
     assert [f["check"] for f in details["findings"]] == ["secret"]
-    assert "cell 3" in info.value.message and "\n" not in info.value.message
+    assert "cell 4" in info.value.message and "\n" not in info.value.message
 
 
 def test_secret_blocks_even_with_allow_findings(repo: Path) -> None:

@@ -293,7 +293,7 @@ def test_delta_notebook_of_an_edit_equals_the_whole_one() -> None:
     assert again.cells[0] is built.cells[0]  # unchanged cells are not built again
     bad = client_delta(nb, sent_hashes(first) | sent_hashes(second))
     bad["cells"][1]["metadata"] = "not an object"
-    with pytest.raises(NotebookError, match="cell 1: 'metadata' must be an object"):
+    with pytest.raises(NotebookError, match="cell 2: 'metadata' must be an object"):
         notebooks.notebook("k", bad, store, "nb.ipynb")
     lying = client_delta(nb, sent_hashes(first) | sent_hashes(second))
     lying["cells"][0]["source"] = "x = 99"  # sent again, but not the text its hash names

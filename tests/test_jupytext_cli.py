@@ -139,7 +139,7 @@ def test_percent_script_is_checked_with_file_lines(
     assert undefined["properties"]["cell"] == 2 and undefined["properties"]["line"] == 3
 
     rc, out, _ = cli(capsys, "check", "--fast", "analysis.py")
-    assert f"cell 2, line 3 (analysis.py:{_line_of(analysis, 'undefined_name')}): 'undefined_name'" in out
+    assert f"cell 3, line 3 (analysis.py:{_line_of(analysis, 'undefined_name')}): 'undefined_name'" in out
 
 
 def test_markdown_and_myst_notebooks_map_to_their_lines(tmp_path: Path) -> None:

@@ -141,7 +141,7 @@ def test_commit_refuses_a_pair_that_disagrees_in_code(capsys: pytest.CaptureFixt
     for name in ("analysis.py", "analysis.ipynb"):
         rc, _, err = cli(capsys, "commit", name, "-m", "Areas")
         assert rc == 2
-        assert err.count("\n") == 1 and "are a jupytext pair but differ in code (cell 2 of" in err
+        assert err.count("\n") == 1 and "are a jupytext pair but differ in code (cell 3 of" in err
         assert "jupytext --sync" in err
     assert git(pair, "log", "--format=%s") == "start\n"
 

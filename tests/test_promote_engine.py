@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import io
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -329,7 +330,7 @@ def test_a_cell_that_does_not_parse_is_its_only_problem(tmp_path: Path) -> None:
     root2, nb2 = make_project(tmp_path / "b", "import math")
     lone = run(root2, nb2, cells=[0], dry_run=True)
     assert lone["problems"] == [
-        "Cell 0 defines no function, class or constant; promote the selection as a function to make a function of its statements."
+        "Cell 1 defines no function, class or constant; promote the selection as a function to make a function of its statements."
     ]
 
 
@@ -340,7 +341,7 @@ def test_rewrite_verification_refuses_lost_names(tmp_path: Path) -> None:
     prog = Program.build(nb, analyse(nb))
     problems = verify(prog, raw, [{"op": "delete", "cell": 0, "cell_id": nb.cells[0].cell_id}], "n.ipynb")
     assert problems and problems[0].reason is Reason.NOTEBOOK_LOSES_NAME
-    assert "`f`" in problems[0].message and "cell 1" in problems[0].message
+    assert "`f`" in problems[0].message and "cell 2" in problems[0].message
     assert verify(prog, raw, [], "n.ipynb") == []
 
 
@@ -465,7 +466,7 @@ def test_input_errors(tmp_path: Path) -> None:
     root, nb = make_project(tmp_path, "def f():\n    return 1", "x = f()")
     with pytest.raises(InputError, match="No top-level"):
         run(root, nb, names=["nope"])
-    with pytest.raises(InputError, match="no cell 7"):
+    with pytest.raises(InputError, match=re.escape("There is no cell index 7: the notebook has 2 cells (indexes 0-1).")):
         run(root, nb, cells=[7])
     with pytest.raises(InputError, match="Nothing selected"):
         run(root, nb)
@@ -811,7 +812,7 @@ def test_a_cell_of_another_language_is_refused_by_name(tmp_path: Path) -> None:
     data["cells"][1]["metadata"]["vscode"] = {"languageId": "sql"}
     nb.write_text(json.dumps(data), encoding="utf-8")
     r = run(root, nb, cells=[1], as_function="query", dry_run=True)
-    assert not r["ok"] and any("Cell 1 is a `sql` cell (not Python)" in p for p in r["problems"]), r[
+    assert not r["ok"] and any("Cell 2 is a `sql` cell (not Python)" in p for p in r["problems"]), r[
         "problems"
     ]
 
@@ -846,7 +847,7 @@ def test_round_trip_a_hand_edit_goes_back_to_the_cell(
     assert main(["promote", str(nb), "--pull", "volume"]) == 2
     assert "`volume` was not promoted from this notebook" in capsys.readouterr().err
     assert main(["promote", str(nb), "--pull", "area"]) == 0
-    assert "pulled area from src/demo_pkg/features.py into cell 1" in capsys.readouterr().out
+    assert "pulled area from src/demo_pkg/features.py into cell 2" in capsys.readouterr().out
     cells = cell_sources(nb)
     assert cells[1] == "def area(r):\n    return math.pi * r * r" and cells[2] == "print(area(2))"
     assert drift() == []
@@ -924,7 +925,7 @@ def test_update_from_module_keeps_calls_valid_when_a_keyword_only_parameter_is_g
 
     # the CLI's way back writes the same cells; the notebook on disk runs
     assert main(["promote", str(nb), "--pull", "area"]) == 0
-    assert "pulled area from src/demo_pkg/features.py into cell 1" in capsys.readouterr().out
+    assert "pulled area from src/demo_pkg/features.py into cell 2" in capsys.readouterr().out
     written = cell_sources(nb)
     assert written == fixed
     assert _run_cells(written) == "37.699\n18.85\n"
@@ -940,7 +941,7 @@ def test_update_from_module_is_refused_when_the_notebook_has_no_value_for_a_gain
     assert run(root, nb, names=["area"], rewrite=False)["ok"]
     _gain_scale(root / "src/demo_pkg/features.py")
     reason = (
-        "`area` in src/demo_pkg/features.py now needs the keyword-only `scale`, and cell 2 calls it with no "
+        "`area` in src/demo_pkg/features.py now needs the keyword-only `scale`, and cell 3 calls it with no "
         "`scale` defined before; define it or pass a value there, then update the cell from the module again."
     )
     (found,) = _drift_findings(nb, root)

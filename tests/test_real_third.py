@@ -90,7 +90,7 @@ def test_promoting_a_redefined_name_never_leaves_cells_reading_the_other_definit
                            "json"])  # fmt: skip
     answer = json.loads(out)
     assert code == 1 and [r["reason"] for r in answer["refusals"]] == ["name-conflict"], (out, err)
-    assert "cell 7 would read `inc` from cell 5" in answer["refusals"][0]["message"], answer["refusals"]
+    assert "cell 8 would read `inc` from cell 6" in answer["refusals"][0]["message"], answer["refusals"]
     assert notebook.read_bytes() == before and not (notebook.parent / "calc").exists()
     code, out, err = _cli(["promote", str(notebook), "--names", "double", "--to", "calc/ops.py", "--format", "json"])
     assert code == 0 and json.loads(out)["ok"], (out, err)

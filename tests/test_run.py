@@ -176,7 +176,7 @@ def test_failing_cell_is_reported_with_its_line(tmp_path: Path) -> None:
 
 
 def test_hidden_state_fails_the_run(tmp_path: Path) -> None:
-    # Saved after running cell 1 first, then cell 0: works only out of order.
+    # Saved after running the second cell first, then the first: works only out of order.
     nb = kernel_nb(
         code("print(total)", stdout("42\n"), count=2),
         code("total = 41 + 1", count=1),
@@ -185,7 +185,7 @@ def test_hidden_state_fails_the_run(tmp_path: Path) -> None:
     [finding] = report["findings"]
     assert finding["check"] == "run-error" and finding["cell"] == 0 and finding["line"] == 1
     assert "NameError" in finding["message"]
-    assert "Hidden state" in finding["hint"] and "cell 1" in finding["hint"]
+    assert "Hidden state" in finding["hint"] and "cell 2" in finding["hint"]
     assert report["run"]["reproduced"] is False
 
 

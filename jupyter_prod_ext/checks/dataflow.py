@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..analysis import Event, Stmt, star_phrase
-from ..notebook import CodeUnit
+from ..notebook import CodeUnit, cell_number
 from .base import Context, Finding
 from .registry import check
 
@@ -86,7 +86,7 @@ def use_before_definition(ctx: Context) -> Iterator[Finding]:
             "error",
             r.stmt.cell,
             r.event.line,
-            f"'{r.event.name}' is used here but only defined later, in cell {r.source.cell} "
+            f"'{r.event.name}' is used here but only defined later, in cell {cell_number(r.source.cell)} "
             f"(line {r.source.line}); it works only because that cell ran first in this kernel.",
             "Move the definition above its first use; on a fresh kernel this raises NameError.",
             subject=r.event.name,
@@ -181,7 +181,7 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
                 "warning",
                 s.cell,
                 e.line,
-                f"'{e.name}' is imported here and again in cell {again} before any use: this import is redundant."
+                f"'{e.name}' is imported here and again in cell {cell_number(again)} before any use: this import is redundant."
                 if again is not None
                 else f"'{e.name}' is imported but never used" + (f" (from {shown})." if shown and shown != e.name else "."),
                 "Remove the import; a module carries only what it uses.",

@@ -57,7 +57,7 @@ def out_of_order(ctx: Context) -> Iterator[Finding]:
                 "warning",
                 cell.index,
                 None,
-                f"Executed as [{count}] after cell {last[1]} ran as [{last[0]}]: the outputs come from "
+                f"Executed as [{count}] after cell {nbmod.cell_number(last[1])} ran as [{last[0]}]: the outputs come from "
                 "an order other than top to bottom.",
                 "Restart the kernel and run all cells from the top before committing.",
             )

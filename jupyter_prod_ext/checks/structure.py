@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from ..notebook import CodeUnit, unit_fact
+from ..notebook import CodeUnit, cell_number, unit_fact
 from .base import Context, Finding
 from .registry import check
 
@@ -90,7 +90,7 @@ def _late_imports(ctx: Context, cell: int, late: list[ast.stmt], code_cell: int)
         "warning",
         cell,
         late[0].lineno,
-        f"Import of {shown} after cell {code_cell} already ran code.",
+        f"Import of {shown} after cell {cell_number(code_cell)} already ran code.",
         "Move imports to the first code cell so the notebook's dependencies are visible in one place.",
     )
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..checks.api import check_path
 from ..errors import RefusedError
 from ..gitops.commit import commit_notebook
+from ..notebook import cell_number
 from ..types import ReportDict
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             sys.stderr.write(f"jupyter-prod: {exc.message}\n")
             for f in details.get("findings", []):
-                where = f"cell {f['cell']}" if f.get("cell") is not None else "notebook"
+                where = f"cell {cell_number(f['cell'])}" if f.get("cell") is not None else "notebook"
                 line = f", line {f['line']}" if f.get("line") is not None else ""
                 sys.stderr.write(f"  {where}{line}: [{f['check']}] {f['message']}\n")
             output = details.get("output", "")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, PathError
+from ..notebook import cell_number
 from ..paths import project_root
 from ..promote import PromoteOptions, promote
 from ..promote.roundtrip import pull
@@ -80,10 +81,10 @@ def render_text(result: PromoteResultDict) -> str:
         head = f"ok: {'would promote' if result['dry_run'] else 'promoted'} into {result['module_path']}"
     lines.append(head)
     for item in result["slice"]:
-        lines.append(f"  {item['kind']:<10} {item['name']:<24} cell {item['cell']:<4} {item['reason']}")
+        lines.append(f"  {item['kind']:<10} {item['name']:<24} cell {cell_number(item['cell']):<4} {item['reason']}")
     for u in result["unmoved"]:
         lines.append(
-            f"  unmoved: {u['name']} (cell {u['cell']}): {u['reason']}  "
+            f"  unmoved: {u['name']} (cell {cell_number(u['cell'])}): {u['reason']}  "
             f"--unmoved {u['name']}={'|'.join(c for c in u['choices'] if c != 'cancel')}"
         )
     for p in result["problems"]:
@@ -95,7 +96,7 @@ def render_text(result: PromoteResultDict) -> str:
     tc = result["typecheck"]
     lines.append(f"typecheck: {tc['message']}")
     for e in tc["errors"]:
-        where = f" (cell {e['cell']}, line {e['cell_line']})" if e["cell"] is not None else ""
+        where = f" (cell {cell_number(e['cell'])}, line {e['cell_line']})" if e["cell"] is not None else ""
         lines.append(f"  {result['module_path']}:{e['module_line']}{where}: {e['message']}")
     if result["tests_path"]:
         lines.append(f"tests: {result['tests_path']}")
@@ -122,7 +123,7 @@ def run_pull(args: argparse.Namespace, nb_path: Path) -> int:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return EXIT_OK
     lines = [
-        f"{'would pull' if args.dry_run else 'pulled'} {p['name']} from {p['module']} into cell {p['cell']}"
+        f"{'would pull' if args.dry_run else 'pulled'} {p['name']} from {p['module']} into cell {cell_number(p['cell'])}"
         for p in result["pulled"]
     ]
     lines += [f"wrote {w}" for w in result["written"]]

@@ -8,13 +8,14 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
+from ..notebook import cell_number
 from ..types import CheckOutputDict, FindingDict
 
 
 def _where(f: FindingDict) -> str:
     if f["cell"] is None:
         return ""
-    return f"cell {f['cell']}" + (f", line {f['line']}" if f["line"] else "")
+    return f"cell {cell_number(f['cell'])}" + (f", line {f['line']}" if f["line"] else "")
 
 
 def _file_line(f: FindingDict) -> int:

@@ -23,6 +23,7 @@ from ..execution.runner import (
     RunReport,
     run_file,
 )
+from ..notebook import cell_number
 from ..types import FileErrorDict
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -84,7 +85,7 @@ def _render(report: RunReport) -> str:
     ]
     for f in report["findings"]:
         where = (
-            "" if f["cell"] is None else f"cell {f['cell']}" + (f", line {f['line']}" if f["line"] else "")
+            "" if f["cell"] is None else f"cell {cell_number(f['cell'])}" + (f", line {f['line']}" if f["line"] else "")
         )
         first, *rest = f["message"].split("\n")
         lines.append(f"  {f['severity']:<7} {f['check']:<14} {where + ': ' if where else ''}{first}")
@@ -100,7 +101,7 @@ def _progress_printer(name: str) -> Any:
 
     def show(p: RunProgress) -> None:
         if p["state"] == "running" and p["cell"] is not None:
-            sys.stderr.write(f"\r{name}: cell {p['cell']} ({p['cells_run']}/{p['total']} done)   ")
+            sys.stderr.write(f"\r{name}: cell {cell_number(p['cell'])} ({p['cells_run']}/{p['total']} done)   ")
         elif p["state"] != "running":
             sys.stderr.write("\r\033[K")
         sys.stderr.flush()

@@ -54,7 +54,7 @@ from typing import IO, Any, Literal, TypedDict
 
 from ..checks.registry import CheckSpec, describe, produced_by_run
 from ..errors import InputError, NotFoundError, ToolError
-from ..notebook import PARSE_ERRORS, Notebook, load_notebook, notebook_from_dict, parse_python
+from ..notebook import PARSE_ERRORS, Notebook, cell_number, load_notebook, notebook_from_dict, parse_python
 from ..procs import kill_group_id, start_process
 from ..types import FindingDict, ReportSummary
 from ..wire import RunInfo as RunInfo
@@ -235,8 +235,7 @@ def _finding(
 
 
 def _label(cell: int | None) -> str:
-    # 0-based like ``Finding.cell`` and the other checks' messages.
-    return "the kernel start" if cell is None else f"cell {cell}"
+    return "the kernel start" if cell is None else f"cell {cell_number(cell)}"
 
 
 def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:

@@ -17,6 +17,7 @@ import re
 from ..checks.registry import SECRET_CHECK, commit_gate
 from ..checks.secrets import mask, scan_text
 from ..errors import RefusedError
+from ..notebook import cell_numbers
 from ..types import FindingDict, ReportDict
 from ..wire import CommitGate, CommitRefusalDetails, CommitRefusalReason
 
@@ -37,10 +38,10 @@ def _gated(findings: list[FindingDict], how: CommitGate) -> list[FindingDict]:
 
 
 def _cells(findings: list[FindingDict]) -> str:
-    cells = sorted({f["cell"] for f in findings if f.get("cell") is not None})  # type: ignore[type-var]
+    cells = sorted({c for f in findings if (c := f.get("cell")) is not None})
     if not cells:
         return ""
-    shown = ", ".join(str(c) for c in cells[:8]) + (", ..." if len(cells) > 8 else "")
+    shown = cell_numbers(cells[:8]) + (", ..." if len(cells) > 8 else "")
     return f" (cell{'s' if len(cells) > 1 else ''} {shown})"
 
 

@@ -55,20 +55,20 @@ def _unpromotable(prog: Program, cell: int) -> Problem | None:
     if unit.foreign:
         return Problem(
             Reason.NOT_PYTHON,
-            f"Cell {cell} is a `{unit.magics[0].text if unit.magics else unit.language}` cell (not Python); "
+            f"Cell {nbmod.cell_number(cell)} is a `{unit.magics[0].text if unit.magics else unit.language}` cell (not Python); "
             "it cannot be promoted.",
         )
     if unit.too_large:  # over the analysis budget: never parsed (see notebook.MAX_ANALYSED_CELL_CHARS)
         return Problem(
             Reason.DOES_NOT_PARSE,
-            f"Cell {cell} is too large to promote ({len(unit.cell.source):,} characters; the limit is "
+            f"Cell {nbmod.cell_number(cell)} is too large to promote ({len(unit.cell.source):,} characters; the limit is "
             f"{nbmod.MAX_ANALYSED_CELL_CHARS:,}); load its data from a file at run time instead.",
         )
     if unit.syntax_error is not None:
         line, msg = unit.syntax_error
         return Problem(
             Reason.DOES_NOT_PARSE,
-            f"Cell {cell} does not parse (line {line}: {msg}); fix it before promoting.",
+            f"Cell {nbmod.cell_number(cell)} does not parse (line {line}: {msg}); fix it before promoting.",
         )
     return None
 
@@ -81,7 +81,7 @@ def _plan_function(prog: Program, plan: Plan, name: str) -> None:
         if stmt.kind == "import":
             plan.removable_imports.append(stmt)
         else:
-            plan.roots.append((stmt, f"defined in selected cell {stmt.cell}"))
+            plan.roots.append((stmt, f"defined in selected cell {nbmod.cell_number(stmt.cell)}"))
     plan.bodies = [(s, name) for s in body]
     if not body:
         plan.problems.append(
@@ -98,7 +98,7 @@ def _plan_definitions(prog: Program, plan: Plan) -> None:
         kept: list[str] = []
         for stmt in prog.du.stmts_of_cell(cell):
             if stmt.kind in ("def", "class") or (stmt.kind == "assign" and is_static(prog, stmt)):
-                plan.roots.append((stmt, f"selected (cell {cell})"))
+                plan.roots.append((stmt, f"selected (cell {nbmod.cell_number(cell)})"))
             elif stmt.kind == "import":
                 plan.removable_imports.append(stmt)
             elif stmt.node is not None:
@@ -106,7 +106,7 @@ def _plan_definitions(prog: Program, plan: Plan) -> None:
         if kept:
             plan.function_offer = _function_name(prog, plan.cells)
             plan.warnings.append(
-                f"Cell {cell}: statements that are not definitions stay in the notebook ({'; '.join(kept)}); "
+                f"Cell {nbmod.cell_number(cell)}: statements that are not definitions stay in the notebook ({'; '.join(kept)}); "
                 "promote the cells as a function to move them too."
             )
     if plan.cells and not plan.roots:
@@ -128,7 +128,7 @@ def _plan_names(prog: Program, plan: Plan, names: list[str]) -> None:
             plan.problems.append(
                 Problem(
                     Reason.COMPUTED_WITH_EFFECTS,
-                    f"`{name}` (cell {stmt.cell}) is computed by code with effects, not a definition; "
+                    f"`{name}` (cell {nbmod.cell_number(stmt.cell)}) is computed by code with effects, not a definition; "
                     "promote the cells that compute it as a function instead.",
                 )
             )
@@ -140,8 +140,8 @@ def _plan_names(prog: Program, plan: Plan, names: list[str]) -> None:
 def _cells_phrase(cells: list[int]) -> str:
     """The subject of a sentence about the selected cells, in the right number ("Cell 3 defines")."""
     if len(cells) == 1:
-        return f"Cell {cells[0]} defines"
-    return f"Cells {', '.join(map(str, cells))} define"
+        return f"Cell {nbmod.cell_number(cells[0])} defines"
+    return f"Cells {nbmod.cell_numbers(cells)} define"
 
 
 def _function_name(prog: Program, cells: list[int]) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis import Resolution, Stmt, analyse
-from ..notebook import notebook_from_dict
+from ..notebook import cell_number, notebook_from_dict
 from .select import Program
 from .textedit import call_keyword_edits
 from .types import EditDict, MetadataEdit, Problem, Reason
@@ -198,7 +198,7 @@ def notebook_diff(prog: Program, sources: dict[int, str | None]) -> str:
         new = sources[cell] or ""
         if old == new and sources[cell] is not None:
             continue
-        label = f"cell {cell}" + (f" ({prog.nb.cells[cell].cell_id})" if prog.nb.cells[cell].cell_id else "")
+        label = f"cell {cell_number(cell)}" + (f" ({prog.nb.cells[cell].cell_id})" if prog.nb.cells[cell].cell_id else "")
         chunks.extend(
             difflib.unified_diff(
                 _lines(old),
@@ -273,7 +273,7 @@ def verify(
                 problems.append(
                     Problem(
                         Reason.NOTEBOOK_INVALID,
-                        f"Rewriting cell {order[unit.cell.index]} would leave invalid Python ({unit.syntax_error[1]}); "
+                        f"Rewriting cell {cell_number(order[unit.cell.index])} would leave invalid Python ({unit.syntax_error[1]}); "
                         "promote without rewriting the notebook and edit it yourself.",
                     )
                 )
@@ -290,7 +290,7 @@ def verify(
             problems.append(
                 Problem(
                     Reason.NOTEBOOK_LOSES_NAME,
-                    f"After the rewrite, cell {cell} would use `{r.event.name}` before anything defines it; "
+                    f"After the rewrite, cell {cell_number(cell)} would use `{r.event.name}` before anything defines it; "
                     "promote the cell that defines it too, or promote without rewriting the notebook.",
                 )
             )
@@ -324,7 +324,7 @@ def _shadowed(prog: Program, after: list[Resolution], order: list[int], removed:
             problems.append(
                 Problem(
                     Reason.NAME_CONFLICT,
-                    f"After the rewrite, cell {cell} would read `{name}` from cell {source}, which defines it "
+                    f"After the rewrite, cell {cell_number(cell)} would read `{name}` from cell {cell_number(source)}, which defines it "
                     "too and stays in the notebook, instead of the promoted one; rename one of the two definitions "
                     "(or delete the one you no longer use), then promote again.",
                 )

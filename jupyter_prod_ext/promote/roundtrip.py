@@ -24,7 +24,7 @@ from typing import Any
 
 from ..analysis import analyse
 from ..errors import InputError, ProdError
-from ..notebook import PARSE_ERRORS, Notebook, parse_python
+from ..notebook import PARSE_ERRORS, Notebook, cell_number, parse_python
 from ..paths import resolve_under
 from . import ledger
 from .merge import read_existing
@@ -182,7 +182,7 @@ def _check_calls(nb: Notebook, sources: dict[int, str], drifts: list[CellDrift])
         owner = names.get(r.event.name)
         if owner is not None and r.status in bad and (r.stmt.cell, r.event.name) not in before:
             raise InputError(
-                f"`{owner.name}` in {owner.module} now needs the keyword-only `{r.event.name}`, and cell {r.stmt.cell} "
+                f"`{owner.name}` in {owner.module} now needs the keyword-only `{r.event.name}`, and cell {cell_number(r.stmt.cell)} "
                 f"calls it with no `{r.event.name}` defined before; define it or pass a value there, then update "
                 "the cell from the module again."
             )
@@ -194,7 +194,7 @@ def _check_call(call: ast.Call, d: CellDrift, cell: int) -> None:
     missing = [p for p in d.gained if p not in given and None not in given]
     if missing:
         raise InputError(
-            f"`{d.name}` in {d.module} now needs {_keywords(missing)} and cell {cell} calls it in a line "
+            f"`{d.name}` in {d.module} now needs {_keywords(missing)} and cell {cell_number(cell)} calls it in a line "
             "that cannot be updated; pass it there, then update the cell from the module again."
         )
 
@@ -222,7 +222,7 @@ def pull_edits(nb: Notebook, root: Path, names: list[str]) -> tuple[dict[int, st
         if d.cell in cells:
             # a second definition in the same cell: apply to the already pulled text
             raise InputError(
-                f"`{name}` shares cell {d.cell} with another name being pulled; pull them one at a time."
+                f"`{name}` shares cell {cell_number(d.cell)} with another name being pulled; pull them one at a time."
             )
         cells.add(d.cell)
         text_hash = ledger.text_hash(d.module_text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..analysis import DefUse, Stmt
 from ..errors import InputError
-from ..notebook import CodeUnit, Notebook
+from ..notebook import CodeUnit, Notebook, cell_number, no_cell_index
 
 
 @dataclass
@@ -86,9 +86,7 @@ class Program:
             raise InputError("'cells' must hold cell indexes (numbers) or cell ids (strings).")
         if isinstance(ref, int):
             if not 0 <= ref < len(self.nb.cells):
-                raise InputError(
-                    f"There is no cell {ref}: the notebook has {len(self.nb.cells)} cells (0-based)."
-                )
+                raise InputError(no_cell_index(ref, len(self.nb.cells)))
             index = ref
         else:
             found = [c.index for c in self.nb.cells if c.cell_id == ref]
@@ -99,7 +97,8 @@ class Program:
             index = found[0]
         if self.nb.cells[index].cell_type != "code":
             raise InputError(
-                f"Cell {index} is a {self.nb.cells[index].cell_type} cell; only code cells can be promoted."
+                f"Cell {cell_number(index)} (index {index}) is a {self.nb.cells[index].cell_type} cell; "
+                "only code cells can be promoted."
             )
         return index
 
@@ -123,4 +122,4 @@ def stmt_label(stmt: Stmt) -> str:
     names = stmt.bound_names()
     if stmt.kind in ("def", "class") and names:
         return names[-1]
-    return ", ".join(names) if names else f"cell {stmt.cell}"
+    return ", ".join(names) if names else f"cell {cell_number(stmt.cell)}"

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..analysis import BUILTIN_NAMES, Stmt, is_provided, star_phrase
+from ..notebook import cell_number
 from ..wire import SliceKind
 from .select import Program, stmt_label
 from .types import Problem, Reason
@@ -290,7 +291,7 @@ class _Slicer:
                     self.out.problems.append(
                         Problem(
                             Reason.MAGIC,
-                            f"{c.label} (cell {stmt.cell}, line {m.line}) uses the IPython syntax `{m.text}`, "
+                            f"{c.label} (cell {cell_number(stmt.cell)}, line {m.line}) uses the IPython syntax `{m.text}`, "
                             "which a Python module cannot contain; rewrite it in plain Python first.",
                         )
                     )
@@ -299,7 +300,7 @@ class _Slicer:
             self.out.problems.append(
                 Problem(
                     Reason.MAGIC,
-                    f"{c.label} is bound by an IPython magic in cell {stmt.cell}; it cannot move.",
+                    f"{c.label} is bound by an IPython magic in cell {cell_number(stmt.cell)}; it cannot move.",
                 )
             )
         for e in stmt.events:
@@ -307,7 +308,7 @@ class _Slicer:
                 self.out.problems.append(
                     Problem(
                         Reason.GLOBAL_STATEMENT,
-                        f"{c.label} (cell {stmt.cell}) assigns the global `{e.name}` (a `global` statement): in a "
+                        f"{c.label} (cell {cell_number(stmt.cell)}) assigns the global `{e.name}` (a `global` statement): in a "
                         f"module it would change the module's `{e.name}`, not the notebook's; make it return the new "
                         "value instead.",
                     )
@@ -377,7 +378,7 @@ class _Slicer:
             self.out.problems.append(
                 Problem(
                     Reason.MAGIC,
-                    f"{c.label} uses `{name}`, bound by an IPython magic in cell {src.cell}; a module cannot "
+                    f"{c.label} uses `{name}`, bound by an IPython magic in cell {cell_number(src.cell)}; a module cannot "
                     "run magics.",
                 )
             )
@@ -392,7 +393,7 @@ class _Slicer:
             if others and src.kind not in ("def", "class"):
                 self.out.warnings.append(
                     f"`{name}` is assigned more than once in the notebook; the module keeps the value from "
-                    f"cell {src.cell}."
+                    f"cell {cell_number(src.cell)}."
                 )
         else:
             self.unmoved(c, name, src)
@@ -404,7 +405,7 @@ class _Slicer:
             u = self.unmoved_of[name] = Unmoved(
                 name,
                 src,
-                f"`{name}` (cell {src.cell}) is data the notebook computes "
+                f"`{name}` (cell {cell_number(src.cell)}) is data the notebook computes "
                 f"(`{short(self.prog.source_text(src))}`)",
                 self.prog.source_text(src),
             )
@@ -430,7 +431,7 @@ class _Slicer:
             if id(src) not in self.piece_of:
                 self.add_piece(src, f"moved on request, used by {c.label}", False)
                 self.out.warnings.append(
-                    f"`{name}` moved on request: its statement (cell {src.cell}) now runs when the module "
+                    f"`{name}` moved on request: its statement (cell {cell_number(src.cell)}) now runs when the module "
                     "is imported."
                 )
         elif choice == "parameter":
@@ -470,7 +471,7 @@ class _Slicer:
             base = "." * node.level + (node.module or "")
             if node.level:
                 self.out.warnings.append(
-                    f"`{name}` comes from the relative import `from {base} import ...` (cell {src.cell}); "
+                    f"`{name}` comes from the relative import `from {base} import ...` (cell {cell_number(src.cell)}); "
                     "check that it resolves from the module's package."
                 )
             for alias in node.names:

@@ -19,7 +19,7 @@ from ..analysis import Stmt, future_annotations
 from ..atomic import atomic_write_text, sha256_text
 from ..errors import ConflictError, InputError
 from ..jupytext_io import dumps_notebook, update_pair
-from ..notebook import PARSE_ERRORS, parse_problem, parse_python
+from ..notebook import PARSE_ERRORS, cell_number, cell_numbers, parse_problem, parse_python
 from ..paths import relative_to_root
 from . import ledger
 from .choices import unmoved_entry, unmoved_problems
@@ -158,12 +158,12 @@ def _piece_blocks(st: State, texts: dict[str, str]) -> list[Block]:
         if not piece.names:
             # the def-use analysis gave up on this statement (its own RecursionError): the pipeline
             # answers as for any code too deep to handle, not with a block that has no name
-            raise RecursionError(f"cell {piece.stmt.cell} line {piece.stmt.line} is nested too deeply")
+            raise RecursionError(f"cell {cell_number(piece.stmt.cell)} line {piece.stmt.line} is nested too deeply")
         block = _block_of_piece(st.prog, piece, texts.get(piece.name) if piece.kind == "function" else None)
         if block.name in names_seen:
             st.refuse(
                 Reason.NAME_CONFLICT,
-                f"`{block.name}` is defined in cell {names_seen[block.name]} and again in cell {block.cell}, and "
+                f"`{block.name}` is defined in cell {cell_number(names_seen[block.name])} and again in cell {cell_number(block.cell)}, and "
                 "the selection needs both; give them different names.",
             )
             continue
@@ -558,7 +558,7 @@ def _slice_items(st: State) -> list[SliceItemDict]:
                 "cell": cells[0],
                 "cell_id": st.source.nb.cells[cells[0]].cell_id,
                 "reason": (
-                    f"cells {', '.join(map(str, cells))} as a function"
+                    f"cells {cell_numbers(cells)} as a function"
                     + (f" of {', '.join(fpiece.params)}" if fpiece.params else "")
                     + (f" returning {', '.join(fpiece.returns)}" if fpiece.returns else "")
                 ),
