@@ -657,7 +657,7 @@ def _parse(source: str, mode: str, flags: int) -> ast.AST:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def parse_python(source: str, *, top_level_await: bool = False) -> ast.Module:
+def parse_python(source: str, *, top_level_await: bool = False, type_comments: bool = False) -> ast.Module:
     """``ast.parse``, serialised across threads and retried on CPython's spurious ``SystemError``.
 
     CPython 3.11 keeps the AST constructor's recursion counter per interpreter, not per
@@ -665,9 +665,12 @@ def parse_python(source: str, *, top_level_await: bool = False) -> ast.Module:
     fail with "AST constructor recursion depth mismatch" (python/cpython#106905). The
     lock keeps our own parses apart; the retry absorbs a collision with another
     library's parse (black's). ``top_level_await`` accepts ``await`` outside a function,
-    as IPython does. Raises what ``ast.parse`` raises: one of :data:`PARSE_ERRORS`.
+    as IPython does; ``type_comments`` keeps ``# type:`` comments, as ``ast.parse`` does with it.
+    Raises what ``ast.parse`` raises: one of :data:`PARSE_ERRORS`.
     """
     flags = _TOP_LEVEL_AWAIT_FLAGS if top_level_await else ast.PyCF_ONLY_AST
+    if type_comments:
+        flags |= ast.PyCF_TYPE_COMMENTS
     tree = _parse(source, "exec", flags)
     assert isinstance(tree, ast.Module)
     return tree

@@ -47,6 +47,7 @@ from pathlib import Path
 from ..atomic import atomic_write_text
 from ..config import ProjectConfig
 from ..lru import LockedLRU
+from ..notebook import PARSE_ERRORS, parse_python
 from .cells import MODULE_PREFIX, CellChain, ChainModule, build_cell_chain
 from .daemon import (
     _BUSY,
@@ -286,6 +287,11 @@ def _whole_key(module: ChainModule) -> str:
             if where is None and lines[i].startswith(f"from {MODULE_PREFIX}"):
                 lines[i] = "from _ import " + lines[i].split(" import ", 1)[1]
         text = "\n".join(lines)
+    return _digest(text)
+
+
+def _digest(text: str) -> str:
+    """The sha1 of a module's text (or of several joined): the keys of its remembered findings."""
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -321,14 +327,13 @@ def _interface(text: str) -> str:
 
     def compute() -> str:
         try:
-            tree = _WithoutBodies().visit(ast.parse(text, type_comments=True))
+            tree = _WithoutBodies().visit(parse_python(text, type_comments=True))
             shown = ast.unparse(tree)
-        except (SyntaxError, ValueError, RecursionError):
+        except PARSE_ERRORS:
             shown = text
-        return hashlib.sha1(shown.encode("utf-8", "surrogatepass")).hexdigest()
+        return _digest(shown)
 
-    key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return _interfaces.get_or_compute(key, compute, 4096)
+    return _interfaces.get_or_compute(_digest(text), compute, 4096)
 
 
 def _whole_keys(modules: Sequence[ChainModule]) -> dict[str, str]:
@@ -357,8 +362,7 @@ def _whole_keys(modules: Sequence[ChainModule]) -> dict[str, str]:
             todo += [d for d in imports[name] if d in by_name and d not in seen and d != module.name]
             seen.update(imports[name])
         texts = [_interface(by_name[d].text) for d in sorted(seen) if d in by_name and d != module.name]
-        digest = hashlib.sha1("\0".join([keys[module.name], *texts]).encode("utf-8", "surrogatepass"))
-        keys[module.name] = digest.hexdigest()
+        keys[module.name] = _digest("\0".join([keys[module.name], *texts]))
     return keys
 
 
