@@ -43,6 +43,45 @@ AUTOMAGIC_NAMES = frozenset(
 )
 
 
+#: Modules imported for what importing them does, not for a name (module, what the import registers).
+#: Nothing reads the name such an import binds, yet removing it breaks the code that relies on the
+#: registration (``projection='3d'``, ``df.hvplot``). The unused-import check counts them as used,
+#: as promotion keeps every import nothing reads in the notebook (``promote/rewrite.py``). A module
+#: matches itself and its submodules; add one only when importing it is the documented way to register.
+SIDE_EFFECT_IMPORTS: dict[str, str] = {
+    "mpl_toolkits.mplot3d": "Matplotlib's '3d' projection (`projection='3d'`)",
+    "sklearn.experimental": "scikit-learn's experimental estimators",
+    "hvplot.pandas": "the `.hvplot` plotting accessor",
+    "hvplot.polars": "the `.hvplot` plotting accessor",
+    "hvplot.xarray": "the `.hvplot` plotting accessor",
+    "hvplot.dask": "the `.hvplot` plotting accessor",
+    "geopandas.accessors": "pandas' `.geo` accessor",
+    "rioxarray": "xarray's `.rio` accessor",
+    "cf_xarray": "xarray's `.cf` accessor",
+    "pint_xarray": "xarray's `.pint` accessor",
+    "pint_pandas": "pandas' `pint[...]` dtypes",
+    "janitor": "pyjanitor's DataFrame methods",
+    "swifter": "pandas' `.swifter` accessor",
+    "pandas_ta": "pandas' `.ta` accessor",
+    "ydata_profiling": "`DataFrame.profile_report`",
+    "pandas_profiling": "`DataFrame.profile_report`",
+    "ipympl": "the `%matplotlib widget` backend",
+    "scienceplots": "Matplotlib's 'science' styles",
+}
+
+
+def side_effect_of(module: str | None) -> str | None:
+    """What importing ``module`` registers, when it is a known side-effect import (else None)."""
+    if not module:
+        return None
+    parts = module.split(".")
+    for n in range(len(parts), 0, -1):
+        found = SIDE_EFFECT_IMPORTS.get(".".join(parts[:n]))
+        if found is not None:
+            return found
+    return None
+
+
 def is_provided(name: str) -> bool:
     """True for builtins and names IPython provides (``_5``, ``_i3`` included)."""
     if name in BUILTIN_NAMES:

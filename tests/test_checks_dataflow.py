@@ -134,6 +134,23 @@ def test_unused_import_exceptions() -> None:
     assert run(cells, "unused-import") == []
 
 
+def test_side_effect_imports_are_not_unused() -> None:
+    """``Axes3D`` is never read, yet deleting its import breaks ``projection='3d'`` (a public notebook's
+    pattern, restated); other registration imports likewise. An ordinary unused import still is, and its
+    hint says how to keep one imported for its side effect."""
+    cells = (
+        "import matplotlib.pyplot as plt\nfrom mpl_toolkits.mplot3d import Axes3D\nimport os",
+        "fig = plt.figure()\nax = fig.add_subplot(111, projection='3d')",
+        "import hvplot.pandas\nfrom sklearn.experimental import enable_iterative_imputer\nimport mpl_toolkits.mplot3d",
+        "from sklearn.impute import IterativeImputer\nimputer = IterativeImputer()",
+    )
+    found = run(cells, "unused-import")
+    assert [(f["cell"], f["line"]) for f in found] == [(0, 3)]
+    assert "'os' is imported but never used" in found[0]["message"]
+    assert "# prod: ignore[unused-import]" in found[0]["hint"]
+    assert found[0]["fix"] is None
+
+
 def test_unused_definition() -> None:
     cells = (
         "def used():\n    return 1",

@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 
-from ..analysis import Event, Stmt, star_phrase
+from ..analysis import Event, Stmt, side_effect_of, star_phrase
 from ..notebook import CodeUnit, cell_number
 from .base import Context, Finding
 from .registry import check
@@ -155,8 +155,24 @@ _MAY_IMPORT = frozenset(
 )  # fmt: skip
 
 
-@check("unused-import", "dataflow", "warning", "A module-level import is never used.", scope="names")
+@check(
+    "unused-import",
+    "dataflow",
+    "warning",
+    "A module-level import is never used (imports known to register something, such as "
+    "`mpl_toolkits.mplot3d`'s '3d' projection, count as used).",
+    scope="names",
+)
 def unused_import(ctx: Context) -> Iterator[Finding]:
+    """Imports whose names nothing reads.
+
+    Not reported: ``__future__``, names in ``__all__``, ``_``, guarded imports (``try/except
+    ImportError``, ``if TYPE_CHECKING``), and the known side-effect imports of
+    ``analysis.SIDE_EFFECT_IMPORTS`` (``from mpl_toolkits.mplot3d import Axes3D`` registers the '3d'
+    projection: nothing reads ``Axes3D``, yet removing it breaks ``projection='3d'``). Promotion keeps
+    every import nothing reads in the notebook for the same reason; for another module imported for its
+    side effect the hint says to keep it and waive the finding rather than delete it.
+    """
     du = ctx.defuse
     exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
     for s in du.stmts:
@@ -168,7 +184,7 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
         for e in s.events:
             if e.kind != "bind" or e.how != "import" or e.deferred or id(e) in du.used_bindings:
                 continue
-            if e.name in exported or e.name == "_":
+            if e.name in exported or e.name == "_" or side_effect_of(e.module) is not None:
                 continue
             if guarded is None:
                 guarded = _guarded_import(s.node)
@@ -184,9 +200,15 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
                 f"'{e.name}' is imported here and again in cell {cell_number(again)} before any use: this import is redundant."
                 if again is not None
                 else f"'{e.name}' is imported but never used" + (f" (from {shown})." if shown and shown != e.name else "."),
-                "Remove the import; a module carries only what it uses.",
+                _UNUSED_HINT,
                 subject=e.name,
             )
+
+
+_UNUSED_HINT = (
+    "Remove the import; a module carries only what it uses. If it is imported for what importing does "
+    "(it registers a plot projection or a pandas accessor), keep it and add `# prod: ignore[unused-import]`."
+)
 
 
 def _imported_again(binds: Iterable[tuple[Stmt, Event]], stmt: Stmt, event: Event) -> int | None:
