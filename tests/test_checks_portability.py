@@ -53,6 +53,28 @@ def test_absolute_paths() -> None:
     assert "/home/alice/data.csv" in found[0]["message"]
 
 
+def test_absolute_path_quotes_exactly_the_path() -> None:
+    """A Windows folder ending in a backslash, in a plain string and inside another string's escaped
+    quotes (restated from public notebooks): the message quotes the path the string holds, never the
+    backslash that escapes the closing quote, on the line the path is on."""
+    cells = (
+        'p = "C:\\\\data\\\\"',
+        'x = 1\ncmd = "open(\\"D:\\\\out\\\\\\")"',
+        "cfg = '{\\\"root\\\": \\\"/home/ann/proj\\\"}'",
+        'q = r"C:\\Users\\bob\\\\"',  # raw: as written
+    )
+    for source in cells:
+        compile(source, "<cell>", "exec")  # each is valid Python
+    found = run(cells, "absolute-path")
+    quoted = [(f["cell"], f["line"], f["message"].split("' is a path")[0][1:]) for f in found]
+    assert quoted == [
+        (0, 1, "C:\\data\\"),
+        (1, 2, "D:\\out\\"),
+        (2, 1, "/home/ann/proj"),
+        (3, 1, "C:\\Users\\bob\\\\"),
+    ]
+
+
 # -- unseeded-randomness ------------------------------------------------------------------------------
 
 

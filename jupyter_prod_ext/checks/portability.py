@@ -71,11 +71,22 @@ def ipython_magic(ctx: Context) -> Iterator[Finding]:
         )
 
 
+#: a quote (``"``, or ``\"`` inside another string) and a path up to the closing quote; an escape pair
+#: (``\\``) is part of the path, an escaped quote (``\"``) ends it: ``"open(\"C:\\data\\\")"``
+#: holds the path ``C:\data\`` and no more
 _PATH = re.compile(
-    r"""(?<![\w'"])[rRbBuUfF]{0,2}(['"])"""
+    r"""(?<![\w'"])(?P<prefix>[rRbBuUfF]{0,2})(['"])"""
     r"""(?P<path>(?:/(?:home|Users|root|mnt|media|Volumes|opt|srv|data|scratch|gpfs|content|kaggle|tmp|var/folders)/"""
-    r"""|[A-Za-z]:(?:\\\\|\\|/)(?=[\w .$-])|~[/\\])[^'"\n]*)"""
+    r"""|[A-Za-z]:(?:\\\\|\\|/)(?=[\w .$-])|~[/\\])(?:[^'"\\\n]|\\[^'"\n])*)"""
 )
+_ESCAPED = re.compile(r"""\\([\\'"])""")
+
+
+def _path_value(m: re.Match[str]) -> str:
+    r"""The path as the string holds it: ``"C:\\data\\"`` is ``C:\data\`` (a raw string is as written;
+    escapes other than a backslash or a quote are left as written, which is what a Windows path meant)."""
+    path = m.group("path")
+    return path if "r" in m.group("prefix").lower() else _ESCAPED.sub(r"\1", path)
 
 
 _MOUNT = re.compile(r"\.mount\(\s*$")
@@ -121,8 +132,8 @@ def absolute_path(ctx: Context) -> Iterator[Finding]:
             continue  # no quote followed by a path start: skip the regex (runs on every keystroke)
         elsewhere = _heredocs(src) if "<<" in src else []
         for m in _PATH.finditer(src):
-            path = m.group("path")
-            line = src.count("\n", 0, m.start()) + 1
+            path = _path_value(m)
+            line = src.count("\n", 0, m.start("path")) + 1
             shown = path if len(path) <= 60 else path[:59] + "…"
             if _not_this_machine(src, m, path) or any(a <= m.start() < b for a, b in elsewhere):
                 continue
