@@ -16,6 +16,9 @@ from ..notebook import text_fact
 from .base import Context, Finding
 from .registry import check
 
+#: ``sk-`` and a UUID, alone: the element id scikit-learn's HTML repr of an estimator gives its ``<style>`` and
+#: ``<div>`` (``#sk-9c2bbf5d-93db-4d45-986c-fcb5e871f8f2``, in every saved output of a fitted pipeline), not a key
+_SK_UUID = r"[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}(?![A-Za-z0-9_-])"
 #: fixed-format tokens: (kind, pattern). Each needs a literal prefix, so a search is cheap.
 _TOKENS = re.compile(
     r"(?P<aws>(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9]))"
@@ -23,7 +26,7 @@ _TOKENS = re.compile(
     r"|(?P<slack>(?<![A-Za-z0-9])xox[bapors]-[A-Za-z0-9-]{10,})"
     r"|(?P<google>(?<![A-Za-z0-9_])AIza[0-9A-Za-z_-]{35})"
     r"|(?P<stripe>(?<![A-Za-z0-9])[rs]k_live_[0-9A-Za-z]{20,})"
-    r"|(?P<openai>(?<![A-Za-z0-9_-])sk-(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{32,})"
+    r"|(?P<openai>(?<![A-Za-z0-9_-])sk-(?!" + _SK_UUID + r")(?:proj-|ant-|svcacct-)?[A-Za-z0-9_-]{32,})"
     r"|(?P<pkey>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)"
     r"|(?P<jwt>(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"
     r"|(?P<awssecret>(?i:aws_?secret_?(?:access_?)?key)['\"]?\]?(?:\s*[:=]\s*|\s+)['\"]?(?P<awsval>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=]))"
