@@ -330,8 +330,31 @@ def test_a_cell_that_does_not_parse_is_its_only_problem(tmp_path: Path) -> None:
     root2, nb2 = make_project(tmp_path / "b", "import math")
     lone = run(root2, nb2, cells=[0], dry_run=True)
     assert lone["problems"] == [
-        "Cell 1 defines no function, class or constant; promote the selection as a function to make a function of its statements."
+        "Cell 1 defines no function, class or constant, so promoting the definitions only would write an empty "
+        "module; make a function of the cells instead ('Make a function of the cells' in the dialog, "
+        "--as-function NAME on the command line)."
     ]
+
+
+def test_definitions_only_of_a_cell_without_definitions_previews_no_module(tmp_path: Path) -> None:
+    """'Definitions only' on cells of plain statements previewed a module of a docstring alone, which
+    the dialog offered to write: now the one line says what to do, the module is shown unchanged (no
+    diff), and no warning repeats the problem."""
+    root, nb = make_project(tmp_path, "x = 1", "print(x)\nx")
+    r = run(root, nb, cells=[1], dry_run=True)
+    assert [x["reason"] for x in r["refusals"]] == ["nothing-to-promote"], r["problems"]
+    assert r["problems"][0].startswith("Cell 2 defines no function, class or constant")
+    assert r["module_source"] == "" and r["module_diff"] == "" and r["slice"] == []
+    assert r["warnings"] == [] and r["function_offer"] == "cell_1"
+    existing = root / FEATURES
+    existing.parent.mkdir(parents=True)
+    existing.write_text('"""Mine."""\n\n\ndef kept() -> int:\n    return 1\n', encoding="utf-8")
+    again = run(root, nb, cells=[1], dry_run=True)
+    assert again["module_source"] == existing.read_text(encoding="utf-8") and again["module_diff"] == ""
+    # the function of the cells is what it offers, and that promotes
+    done = run(root, nb, cells=[1], as_function="cell_1")
+    assert done["ok"], done["problems"]
+    assert "def kept()" in features(root) and "def cell_1(x):" in features(root)
 
 
 def test_rewrite_verification_refuses_lost_names(tmp_path: Path) -> None:

@@ -94,6 +94,7 @@ def _plan_function(prog: Program, plan: Plan, name: str) -> None:
 
 def _plan_definitions(prog: Program, plan: Plan) -> None:
     """Selected cells: their definitions move; other statements stay (and a function is offered)."""
+    warnings: list[str] = []
     for cell in plan.cells:
         kept: list[str] = []
         for stmt in prog.du.stmts_of_cell(cell):
@@ -105,19 +106,23 @@ def _plan_definitions(prog: Program, plan: Plan) -> None:
                 kept.append(short(prog.source_text(stmt), 50))
         if kept:
             plan.function_offer = _function_name(prog, plan.cells)
-            plan.warnings.append(
+            warnings.append(
                 f"Cell {nbmod.cell_number(cell)}: statements that are not definitions stay in the notebook ({'; '.join(kept)}); "
                 "promote the cells as a function to move them too."
             )
     if plan.cells and not plan.roots:
+        # the one line says it all: no module to preview, and no warning that repeats it
         plan.function_offer = _function_name(prog, plan.cells)
         plan.problems.append(
             Problem(
                 Reason.NOTHING_TO_PROMOTE,
-                f"{_cells_phrase(plan.cells)} no function, class or constant; "
-                "promote the selection as a function to make a function of its statements.",
+                f"{_cells_phrase(plan.cells)} no function, class or constant, so promoting the definitions only "
+                "would write an empty module; make a function of the cells instead ('Make a function of the "
+                "cells' in the dialog, --as-function NAME on the command line).",
             )
         )
+        return
+    plan.warnings += warnings
 
 
 def _plan_names(prog: Program, plan: Plan, names: list[str]) -> None:

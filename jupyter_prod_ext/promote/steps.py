@@ -98,6 +98,8 @@ def _own_imports(st: State) -> None:
 
 def render(st: State) -> None:
     """The module's blocks (functions gain the parameters chosen), then its text as black writes it."""
+    if _nothing_moves(st):
+        return  # no module to preview: the module stays as it is (see merge)
     texts = _add_parameters(st)
     st.module.blocks = _piece_blocks(st, texts)
     if st.options.as_function and st.plan.bodies:
@@ -107,6 +109,12 @@ def render(st: State) -> None:
         if b.selected:
             exported.extend(n for n in b.names if not n.startswith("_") and n not in exported)
     _module_text(st)
+
+
+def _nothing_moves(st: State) -> bool:
+    """The selection names nothing that can move (its one-line problem says why): previewing a module of
+    a docstring alone would offer to write an empty module."""
+    return not st.plan.roots and not st.plan.bodies
 
 
 def _add_parameters(st: State) -> dict[str, str]:
@@ -259,6 +267,9 @@ def merge(st: State) -> None:
     since the last promotion are refused unless forced."""
     m, target = st.module, st.target
     m.old = read_existing(target.path)
+    if _nothing_moves(st):
+        m.text = m.old or ""
+        return
     if m.old is None or not m.old.strip() or m.black_error is not None:
         return
     recs = ledger.records(st.source.nb.metadata)

@@ -81,6 +81,11 @@ export async function previewWithSuggestions(
   return { result, unmoved };
 }
 
+/** Whether a preview of the definitions only found none: that choice would write an empty module. */
+function definesNothing(result: IPromoteResult): boolean {
+  return result.refusals.some(r => r.reason === 'nothing-to-promote');
+}
+
 function choiceLabel(choice: UnmovedChoice, trans: TranslationBundle): string {
   switch (choice) {
     case 'parameter':
@@ -249,6 +254,7 @@ export class PromotePreview extends ReactWidget {
     super();
     this.addClass('jp-ProdPromote');
     this._functionName = _asFunction ?? _result.function_offer ?? '';
+    this._definesNothing = _asFunction === null && definesNothing(_result);
   }
 
   /** The function name the shown preview was made with (null: the definitions only). */
@@ -317,6 +323,9 @@ export class PromotePreview extends ReactWidget {
       });
       this._result = next.result;
       this._choices = next.unmoved;
+      if (asFunction === null) {
+        this._definesNothing = definesNothing(next.result);
+      }
     } catch (error) {
       this._choices = previous.choices;
       this._asFunction = previous.asFunction;
@@ -334,19 +343,23 @@ export class PromotePreview extends ReactWidget {
       return null;
     }
     const asFunction = this._asFunction !== null;
+    const nothing = this._definesNothing;
     return (
       <fieldset
         className="jp-ProdPromote-asFunction"
         disabled={this._busy || !this._rerun}
       >
         <legend>
-          {trans.__('The selected cells also hold other statements:')}
+          {nothing
+            ? trans.__('The selected cells hold statements only:')
+            : trans.__('The selected cells also hold other statements:')}
         </legend>
         <label className="jp-ProdPromote-option">
           <input
             type="radio"
             name="jp-ProdPromote-asFunction"
             checked={!asFunction}
+            disabled={nothing}
             onChange={() => void this._chooseFunction(null)}
           />
           <span className="jp-ProdPromote-optionLabel">
@@ -354,7 +367,11 @@ export class PromotePreview extends ReactWidget {
           </span>
           <span className="jp-ProdPromote-consequence">
             {' — '}
-            {trans.__('the other statements stay in the notebook.')}
+            {nothing
+              ? trans.__(
+                  'there are none: the module would be empty, so this cannot be promoted.'
+                )
+              : trans.__('the other statements stay in the notebook.')}
           </span>
         </label>
         <label className="jp-ProdPromote-option">
@@ -440,4 +457,6 @@ export class PromotePreview extends ReactWidget {
   private _busy = false;
   private _error = '';
   private _functionName: string;
+  /** the definitions only were previewed and there are none (that choice is then disabled) */
+  private _definesNothing: boolean;
 }

@@ -1,0 +1,63 @@
+import { expect, test } from '@jupyterlab/galata';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  codeNotebook,
+  promoteFromContextMenu,
+  ROOT,
+  uploadAndOpen
+} from './helpers';
+
+/**
+ * Promote to Module as a person uses it: the right-click menu of a cell, the
+ * preview dialog's choices and buttons, and what is then in the notebook and
+ * on disk.
+ */
+
+test('definitions only of a cell without definitions: one line says what to do, no empty module is offered', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const module = `statements_${testInfo.retry}`;
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'statements.ipynb',
+    codeNotebook(['import math', 'print(math.pi)\nmath.tau'])
+  );
+  const dialog = await promoteFromContextMenu(page, 1, `${module}.py`);
+
+  // one line: what is wrong and what to do; no module shown, no warning repeating it
+  const problems = dialog.locator('.jp-ProdPromote-problems li');
+  await expect(problems).toHaveCount(1);
+  await expect(problems).toContainText(
+    'Cell 2 defines no function, class or constant'
+  );
+  await expect(problems).toContainText("'Make a function of the cells'");
+  await expect(dialog.locator('.jp-ProdPromote-diff')).toHaveCount(0);
+  await expect(dialog.locator('.jp-ProdPromote-warnings')).toHaveCount(0);
+  // the definitions only cannot be chosen, and nothing can be promoted as it is
+  const offer = dialog.locator('.jp-ProdPromote-asFunction');
+  await expect(
+    offer.getByRole('radio', { name: /Promote the definitions only/ })
+  ).toBeDisabled();
+  const promote = dialog.getByRole('button', { name: 'Promote' });
+  await expect(promote).toBeDisabled();
+
+  // what the line says to do: a function of the cell, which can be promoted
+  await offer
+    .getByRole('radio', { name: /Make a function of the cells/ })
+    .check();
+  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+    'def cell_1('
+  );
+  await expect(dialog.locator('.jp-ProdPromote-problems')).toHaveCount(0);
+  await expect(promote).toBeEnabled();
+  // the definitions only stay disabled: the preview of them found none
+  await expect(
+    offer.getByRole('radio', { name: /Promote the definitions only/ })
+  ).toBeDisabled();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  expect(fs.existsSync(path.join(ROOT, `${module}.py`))).toBe(false);
+});
