@@ -858,6 +858,12 @@ class _Resolver:
             return
         here = (s.cell, s.line)
         sites = self.bindings.get(e.name, [])
+        earlier_global = next((b for b in sites if b[1].deferred and (b[0].cell, b[0].line) < here), None)
+        if earlier_global is not None and e.name not in self.deleted:
+            # ``def initialize(): global svi; svi = SVI(...)`` above, called before this use: a later
+            # ``svi = ...`` is not the only way it exists (whether the call ran is not known; it is trusted)
+            self.resolutions.append(_resolution(s, e, "ok", earlier_global[0]))
+            return
         later = next((b for b in sites if not b[1].deferred and (b[0].cell, b[0].line) > here), None)
         if later is not None:
             self.used.add(id(later[1]))

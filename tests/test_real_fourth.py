@@ -46,3 +46,13 @@ def test_scikit_learn_html_repr_ids_are_not_api_keys(tmp_path: Path, monkeypatch
     findings = _fast_findings(tmp_path, monkeypatch)
     assert [f for f in findings if f["check"] == "secret"] == []
 
+
+def test_a_global_an_earlier_function_binds_is_not_used_before_definition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``def initialize(): global trainer; trainer = ...``, called in its cell, binds ``trainer`` for the cells
+    below: reading it there is not "used before definition" because a later cell assigns it again (a public
+    notebook got that error on its training loop), nor undefined."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    dataflow = [f for f in findings if f["check"] in ("use-before-definition", "undefined-name")]
+    assert dataflow == [], dataflow
