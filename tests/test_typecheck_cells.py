@@ -223,7 +223,7 @@ def test_structural_changes_keep_whole_module_findings(places: tuple[Path, Path]
 def test_a_new_binding_many_cells_read_keeps_the_warm_daemon(places: tuple[Path, Path]) -> None:
     """An inserted cell that binds what 20 later cells read rewrites their 20 headers, but only where
     they import it from: their whole-module findings stay known, so no module is read whole again
-    (more than MAX_WHOLE_PASSES would start a fresh daemon: a cold build)."""
+    (so many passes may cost more than a fresh daemon: a cold build)."""
     project, cache_root = places
     sources = ["a = 1", *[f"print(u{i})\nu{i} = a + {i}" for i in range(20)]]
     ids = [f"r{i}" for i in range(len(sources))]
@@ -378,7 +378,7 @@ def test_unused_ignore_follows_an_edit_of_the_cell_it_depends_on(places: tuple[P
 
 def test_a_body_edit_read_by_many_ignores_keeps_the_warm_daemon(places: tuple[Path, Path]) -> None:
     """20 cells with a `# type: ignore` read `f`: an edit of its body cannot change whether they ignore
-    anything, so none is read whole again (more than MAX_WHOLE_PASSES would start a fresh daemon)."""
+    anything, so none is read whole again (so many passes may cost more than a fresh daemon)."""
     project, cache_root = places
     sources = ["def f() -> str:\n    return ''", *[f"x{i}: int = f()  # type: ignore[assignment]" for i in range(20)]]
     ids = [f"i{i}" for i in range(len(sources))]
@@ -396,3 +396,46 @@ def test_a_body_edit_read_by_many_ignores_keeps_the_warm_daemon(places: tuple[Pa
     reference = _findings(cells, cell_ids, project, cache_root, "module")
     assert [f[4] for f in reference] == ["unused-ignore"] * 20
     assert _findings(cells, cell_ids, project, cache_root, "cells") == reference
+
+
+def _costs_file(cache_root: Path) -> Path:
+    (status,) = cache_root.glob("*/dmypy.json")
+    return status.with_name("dmypy.costs")
+
+
+def test_a_signature_edit_read_by_many_ignores_takes_the_sooner_way(places: tuple[Path, Path]) -> None:
+    """24 cells with a `# type: ignore` read `f`; each edit of its return type decides anew whether they
+    ignore anything, so each must be read whole again: 24 `dmypy recheck`s on the warm daemon or one
+    fresh daemon, whichever the measured costs (daemon._Costs) say is sooner. Either way the answer is
+    a from-scratch check's (one-shot mypy, one module, an empty cache); the daemon's pid shows which
+    way was taken."""
+    project, cache_root = places
+    sources = ["def f() -> str:\n    return ''", *[f"x{i}: int = f()  # type: ignore[assignment]" for i in range(24)]]
+    ids = [f"i{i}" for i in range(len(sources))]
+    scratch: dict[str, list[tuple[object, ...]]] = {}
+    for returns, value in (("str", "''"), ("int", "0")):
+        cells, _ = _notebook_cells([f"def f() -> {returns}:\n    return {value}", *sources[1:]], ids)
+        scratch[returns] = _findings(cells, ids, project, cache_root / f"scratch-{returns}", "module", "mypy")
+    assert scratch["str"] == [] and [f[4] for f in scratch["int"]] == ["unused-ignore"] * 24
+    cells, _ = _notebook_cells(sources, ids)
+    assert _findings(cells, ids, project, cache_root, "cells") == scratch["str"]  # the daemon's cold build
+    daemon_root = cache_root / "cells-daemon"
+    measured = json.loads(_costs_file(daemon_root).read_text(encoding="utf-8"))
+    assert measured["build"] > 0 and measured["per_pass"] is None, measured
+    # a fresh build measured as slow as a notebook importing a large library's (passes sooner), as quick
+    # as a tiny notebook's (the passes are stopped after two), passes measured slower than a build
+    ways = [({"build": 60.0, "per_pass": None}, True), ({"build": 0.001, "per_pass": None}, False)]
+    ways.append(({"build": 0.5, "per_pass": 1.0}, False))
+    for costs, kept in ways:
+        for returns in ("int", "str"):
+            _costs_file(daemon_root).write_text(json.dumps(costs), encoding="utf-8")
+            pid = _daemon_pid(daemon_root)
+            value = "''" if returns == "str" else "0"
+            cells, _ = _notebook_cells([f"def f() -> {returns}:\n    return {value}", *sources[1:]], ids)
+            assert _findings(cells, ids, project, cache_root, "cells") == scratch[returns], (costs, returns)
+            assert (_daemon_pid(daemon_root) == pid) == kept, (costs, returns)
+            after = json.loads(_costs_file(daemon_root).read_text(encoding="utf-8"))
+            if kept:  # the passes' mean was measured
+                assert after["per_pass"] > 0, after
+            else:  # the fresh daemon's build was measured
+                assert after["build"] != costs["build"], after

@@ -344,8 +344,8 @@ def _whole_keys(modules: Sequence[ChainModule]) -> dict[str, str]:
     it imports: an edit of the cell defining ``f`` decides whether ``x: int = f()  # type: ignore``
     still ignores an error, though that module's text is unchanged. With the key changed it is read
     whole again (daemon._whole_passes); an edit no such module depends on changes no other key, nor
-    does an edit of a function body (:func:`_interface`): more such modules than
-    daemon.MAX_WHOLE_PASSES start a fresh daemon.
+    does an edit of a function body (:func:`_interface`). Each is one ``dmypy recheck``; when those are
+    measured to cost more than a fresh daemon's build, a fresh daemon reads them all (daemon._Costs).
     """
     keys = {m.name: _whole_key(m) for m in modules}
     by_name = {m.name: m for m in modules}

@@ -316,8 +316,45 @@ class Rewritten(NamedTuple):
     again: Callable[[Path], object] = lambda _path: None
 
 
-#: most modules given a whole-module pass each on a warm daemon in one check; more start a fresh one
-MAX_WHOLE_PASSES = 16
+#: seconds a fresh daemon's first run is assumed to take before one was measured (a notebook of 50 cells
+#: importing the standard library on 2 cores: 1.4-1.8 s)
+DEFAULT_BUILD_SECONDS = 1.5
+#: whole-module passes measured in one check before their mean may stop them for a fresh daemon
+_PASSES_BEFORE_ESTIMATE = 2
+
+
+class _Costs:
+    """What this project's daemon was measured to cost (``dmypy.costs`` beside its status file): a fresh
+    daemon's first run (``build``: its start and cold build of the notebook and what it imports) and the
+    mean of one whole-module pass (``per_pass``, None until one ran).
+
+    Why: the modules a check must read whole again (:func:`_whole_passes`) cost one ``dmypy recheck``
+    each, 10-25 ms on a warm daemon, while a fresh daemon reads every module whole in one build, 1.5 s
+    for a small notebook and much more for one that imports a large library. Which is sooner depends on
+    the notebook, so it is measured, not fixed (:meth:`restart_sooner`).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.build, self.per_pass = DEFAULT_BUILD_SECONDS, None
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            build, per_pass = data["build"], data["per_pass"]
+            if isinstance(build, (int, float)) and build > 0:
+                self.build = float(build)
+            if isinstance(per_pass, (int, float)) and per_pass > 0:
+                self.per_pass = float(per_pass)
+
+    def restart_sooner(self, passes: int, per_pass: float | None = None) -> bool:
+        """Whether a fresh daemon answers sooner than ``passes`` more whole-module passes would."""
+        each = per_pass if per_pass is not None else self.per_pass
+        return passes >= 2 and each is not None and passes * each > self.build
+
+    def record(self, *, build: float | None = None, per_pass: float | None = None) -> None:
+        self.build = build if build is not None else self.build
+        self.per_pass = per_pass if per_pass is not None else self.per_pass
+        with contextlib.suppress(OSError):
+            self.path.write_text(json.dumps({"build": self.build, "per_pass": self.per_pass}), encoding="utf-8")
 
 
 def _run_mypy(
@@ -403,7 +440,8 @@ def _many_new_files(change: tuple[int, int] | None, files: Sequence[str]) -> boo
 
 def _run_daemon(daemon: _Daemon, flags: list[str], files: list[str], rewritten: Rewritten) -> MypyRun:
     """``dmypy run`` on a daemon for these settings (restarted when it would be slower), then the
-    whole-module passes a change of several modules at once needs (:func:`_whole_passes`)."""
+    whole-module passes a change of several modules at once needs (:func:`_whole_passes`), unless a
+    fresh daemon, which reads every module whole, is measured to answer sooner (:class:`_Costs`)."""
     key = _daemon_key(daemon.argv, daemon.cwd, daemon.env)
     try:
         previous = daemon.sidecar.read_text(encoding="utf-8")
@@ -411,16 +449,30 @@ def _run_daemon(daemon: _Daemon, flags: list[str], files: list[str], rewritten: 
         previous = None
     change = _file_set_change(daemon.status, files)
     rewritten = _passes_needed(rewritten, len(rewritten.paths) + (change[1] if change else 0))
+    costs = _Costs(daemon.status.with_name("dmypy.costs"))
     if previous != key:
         daemon.kill()
         daemon.sidecar.write_text(key, encoding="utf-8")
-    elif _many_new_files(change, files) or len(rewritten.passes) > MAX_WHOLE_PASSES:
+    elif _many_new_files(change, files) or costs.restart_sooner(len(rewritten.passes)):
         daemon.kill()
     warm = previous == key and _status(daemon.status) is not None
-    ran = MypyRun(*daemon.run(flags, files, ipc=previous == key))
+    ran = _timed_run(daemon, flags, files, costs, ipc=previous == key, fresh=not warm)
     if not (warm and rewritten.passes):
         return ran
-    return ran._replace(whole=_whole_passes(daemon, rewritten))
+    whole = _whole_passes(daemon, rewritten, costs)
+    if whole is None:  # the passes were measured slower than a fresh daemon: one reads every module whole
+        daemon.kill()
+        return _timed_run(daemon, flags, files, costs, ipc=False, fresh=True)
+    return ran._replace(whole=whole)
+
+
+def _timed_run(daemon: _Daemon, flags: list[str], files: list[str], costs: _Costs, *, ipc: bool, fresh: bool) -> MypyRun:
+    """``dmypy run``; a fresh daemon's run is measured, the cost of the next restart (:class:`_Costs`)."""
+    started = time.monotonic()
+    ran = MypyRun(*daemon.run(flags, files, ipc=ipc))
+    if fresh and ran.rc in (0, 1):
+        costs.record(build=time.monotonic() - started)
+    return ran
 
 
 def _passes_needed(rewritten: Rewritten, changed: int) -> Rewritten:
@@ -432,7 +484,7 @@ def _passes_needed(rewritten: Rewritten, changed: int) -> Rewritten:
     return rewritten._replace(passes=[path for path in rewritten.passes if path not in rewritten.paths])
 
 
-def _whole_passes(daemon: _Daemon, rewritten: Rewritten) -> tuple[tuple[Path, str], ...]:
+def _whole_passes(daemon: _Daemon, rewritten: Rewritten, costs: _Costs) -> tuple[tuple[Path, str], ...] | None:
     """Each rewritten module whose findings are not known read whole again by the daemon, alone.
 
     Why: a fine-grained update (mypy/server/update.py ``FineGrainedBuildManager.update``) handles the
@@ -447,13 +499,22 @@ def _whole_passes(daemon: _Daemon, rewritten: Rewritten) -> tuple[tuple[Path, st
     none). The daemon reads again only a file whose size, mtime or hash changed, so each module is
     written again with another trailing blank line (the same code and line map) and re-checked alone:
     it is then the only module of its update.
+
+    Each pass is timed: None (passes stopped) once the remaining ones, at the mean so far, would cost
+    more than a fresh daemon's build (:meth:`_Costs.restart_sooner`).
     """
     passes = []
-    for path in rewritten.passes:
+    started = time.monotonic()
+    for done, path in enumerate(rewritten.passes):
+        mean = (time.monotonic() - started) / done if done else None
+        if done >= _PASSES_BEFORE_ESTIMATE and costs.restart_sooner(len(rewritten.passes) - done, mean):
+            costs.record(per_pass=mean)
+            return None
         rewritten.again(path)
         rc, out, _ = daemon.recheck()
         if rc in (0, 1):  # else that module keeps what the run found (the daemon restarts next time)
             passes.append((path, out))
+    costs.record(per_pass=(time.monotonic() - started) / max(len(rewritten.passes), 1))
     return tuple(passes)
 
 
