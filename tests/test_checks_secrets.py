@@ -237,3 +237,80 @@ def test_a_long_lower_case_value_is_judged_at_once() -> None:
     masked = mask_secrets(f'password = "{value}"')
     assert time.perf_counter() - started < 0.5
     assert value not in masked  # a password someone chose: found, and masked
+
+
+# Random-looking ids are not credentials: a secret is a known provider format anywhere, or a value that
+# looks like one under a name whose words say it is one (restated from public notebooks' outputs).
+
+MTURK_ASSIGNMENT = "3ZV9H2YQQD63HS6CW0EZ3Y983PQ3WF"
+MTURK_HIT = "3PIOQ99R7YNUYH0DA8DCMD5ZKQ9UN8"
+SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+GIT_SHA = "9fceb02d0ae598e95dc970b74767f19372d61af8"
+RANDOM = "Zq8Lk3Vb7Nm2Xc5Rt9YwQ3xJ"
+GITLAB = "glpat-" + "xR4sT9uV2wY5zA8bC1dE"
+HF = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGhIj"
+
+
+def test_ids_hashes_and_image_data_in_sources_and_outputs_are_not_secrets() -> None:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4).decode()  # an image's bytes
+    sources = (
+        f"assignment = client.get_assignment(AssignmentId='{MTURK_ASSIGNMENT}')",
+        f"hits = {{'HITId': '{MTURK_HIT}', 'HITTypeId': '{MTURK_ASSIGNMENT}'}}",
+        f"design_id = '{RANDOM}'\nsignal_name = '{RANDOM}'\nauthor_id = '{RANDOM}'\nkeywords = '{RANDOM}'",
+        f"key_id = '{RANDOM}'\nauth_url = '{RANDOM}'\nsort_key = '{RANDOM}'\nprimary_key = '{uuid.UUID(int=42)}'",
+        f"session_key = '{uuid.UUID(int=7)}'\ntoken_hash = '{SHA256}'\nchecksum_key = '{SHA256}'",
+        f"revision = '{GIT_SHA}'\ndigest = {{'sha256': '{SHA256}'}}",
+        f"thumbnail_key = '{png[:80]}'",
+        "resp",
+    )
+    data = make_nb(*[(s, i + 1) for i, s in enumerate(sources)])
+    frame = (
+        "   AssignmentId                    HITId                           WorkerId\n"
+        f"0  {MTURK_ASSIGNMENT}  {MTURK_HIT}  A3QSFE6GKO157S\n"
+    )
+    html = f"<table><tr><th>AssignmentId</th><th>HITId</th></tr><tr><td>{MTURK_ASSIGNMENT}</td><td>{MTURK_HIT}</td></tr></table>"
+    data["cells"][0]["outputs"] = [
+        v4.new_output("execute_result", data={"text/plain": frame, "text/html": html}, execution_count=1)
+    ]
+    listed = {
+        "Assignments": [{"AssignmentId": MTURK_ASSIGNMENT, "HITId": MTURK_HIT, "AssignmentStatus": "Submitted"}],
+        "NextToken": "p2:" + base64.b64encode(RANDOM.encode()).decode(),
+        "ResponseMetadata": {"RequestId": str(uuid.UUID(int=99)), "HTTPHeaders": {"x-amz-id-2": SHA256}},
+    }
+    data["cells"][7]["outputs"] = [
+        v4.new_output("execute_result", data={"text/plain": repr(listed)}, execution_count=8),
+        v4.new_output("display_data", data={"application/json": {"image_b64": png, "etag": SHA256}}),
+        v4.new_output("stream", name="stdout", text=f"[main {GIT_SHA[:7]}] {GIT_SHA}\nrun {uuid.UUID(int=5)}\n"),
+    ]
+    assert run(data) == []
+
+
+@pytest.mark.parametrize(
+    "source, kind",
+    [
+        (f"gl = gitlab.Gitlab(url, private_token='{GITLAB}')", "GitLab token"),
+        (f"login('{HF}')", "Hugging Face token"),
+        (f"headers = {{'Authorization': 'Bearer {RANDOM}'}}", "bearer token"),
+        (
+            "cs = 'Driver={ODBC Driver 18};Server=tcp:db.example.net;Uid=app;Pwd=" + "Sup3rS3cret!" + ";'",
+            "password in a connection string",
+        ),
+        (f"cfg = {{'apiKey': '{RANDOM}'}}", "'apiKey'"),
+        (f"SIGNING_SECRET = '{RANDOM}'", "SIGNING_SECRET"),
+        (f"token = '{MTURK_ASSIGNMENT}'", "'token'"),  # an id's shape, under a secret's name
+        (f"api_key = '{SHA256[:32]}'", "'api_key'"),  # hex, under a secret's name
+        (f"creds = dict(auth_token='{RANDOM}')", "auth_token"),
+    ],
+)
+def test_provider_formats_and_secret_names_are_still_found(source: str, kind: str) -> None:
+    found = run(make_nb(source))
+    assert len(found) == 1 and kind in found[0]["message"], found
+
+
+def test_a_bearer_token_printed_in_an_output_is_found() -> None:
+    data = make_nb(("r = session.get(url)", 1))
+    log = f"send: b'GET /v1/items HTTP/1.1\\r\\nAuthorization: Bearer {RANDOM}{SHA256[:16]}\\r\\n'\n"
+    data["cells"][0]["outputs"] = [v4.new_output("stream", name="stdout", text=log)]
+    found = run(data)
+    assert len(found) == 1 and "bearer token" in found[0]["message"] and RANDOM not in json.dumps(found)
+    assert run(make_nb("h = {'Authorization': 'Bearer ' + os.environ['TOKEN']}", "h2 = 'Bearer YOUR_TOKEN_HERE'")) == []

@@ -394,6 +394,7 @@ def test_gate_function() -> None:
     assert isinstance(details, dict) and details["reason"] == "secrets"
     assert [f["check"] for f in details["findings"]] == ["secret"]
     assert "cell 4" in info.value.message and "\n" not in info.value.message
+    assert "waive a false positive (Waive in the panel, or # prod: ignore[secret] on its line)" in info.value.message
 
 
 def test_secret_blocks_even_with_allow_findings(repo: Path) -> None:

@@ -3,6 +3,18 @@
 Every message masks the value (first four characters, an ellipsis and the length):
 a report is shown in CI logs and pull requests, it must not leak what it found.
 Image outputs (base64) are never scanned: they are not text and match by chance.
+
+How a value is judged, as detect-secrets and gitleaks do: a known provider format (AWS, GitHub,
+GitLab, Slack, OpenAI, Hugging Face, private key blocks, JWTs, ``Bearer`` tokens, passwords in
+URLs and connection strings) is a secret wherever it appears; any other value needs a name that
+says it is one (``password = "…"``, ``api_key: '…'``) and must itself look like one (not a
+placeholder, path, sentence, UUID or image data; random-looking enough for the looser names).
+A name says so by one of its words (``api_key``, ``apiKey``, ``SIGNING_SECRET``), not by letters
+inside a word (``AssignmentId`` holds "sig", ``design`` too), and not when it names something
+about a secret that is no secret (``key_id``, ``token_type``, ``auth_url``), a key of a data
+structure (``sort_key``, ``primary_key``) or a pagination cursor (``NextToken``). So the random-
+looking ids of printed records (an MTurk ``AssignmentId``, a ``HITId``), UUIDs, hashes and git
+SHAs are not flagged, while a random value under a secret's name still is.
 """
 
 from __future__ import annotations
@@ -38,8 +50,30 @@ _TOKEN_PREFIXES = (
     "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "AIza", "k_live_", "sk-",
     "PRIVATE KEY", "eyJ", "://",
 )  # fmt: skip
-_TOKEN_PREFIX = re.compile("|".join(re.escape(p) for p in _TOKEN_PREFIXES) + "|(?i:aws_?secret)")
+#: the prefixes of the values of ``_MORE_TOKENS``, then of the words before the others' values
+_MORE_VALUE_PREFIXES = ("glpat-", "gldt-", "glrt-", "glptt-", "gloas-", "hf_")
+_MORE_PREFIXES = (*_MORE_VALUE_PREFIXES, "earer", "EARER", "word", "WORD", "wd", "WD", "Wd")
+#: the formats found since, in a second pattern tried only where its own prefixes occur: one alternation
+#: tried at every position of a long output costs per alternative (a 2 MB base64 text: +50 %)
+_MORE_TOKENS = re.compile(
+    r"(?P<gitlab>\bgl(?:pat|dt|rt|ptt|oas)-[0-9A-Za-z_-]{20,})"
+    r"|(?P<huggingface>\bhf_[A-Za-z]{34,})"
+    r"|(?P<bearer>\b(?:Bearer|bearer|BEARER)\s+(?P<bearerval>[A-Za-z0-9._~+/-]{20,}=*))"
+    r"|(?P<connstr>[;&'\"]\s*(?i:password|pwd)\s*=\s*(?P<connval>[^;&'\"\s{}$%<>()\[\]]{4,128})(?=\s*(?:[;&'\"]|$)))"
+)
+
+_TOKEN_PREFIX = re.compile(
+    "|".join(re.escape(p) for p in (*_TOKEN_PREFIXES, *_MORE_VALUE_PREFIXES)) + "|(?i:aws_?secret)"
+)
 _AWS_SECRET = re.compile("(?i:aws_?secret)")
+
+
+def token_matches(text: str) -> Iterator[re.Match[str]]:
+    """Every match of a fixed format in ``text``, each pattern tried only where one of its prefixes occurs."""
+    if _may_hold_token(text):
+        yield from _TOKENS.finditer(text)
+    if any(prefix in text for prefix in _MORE_PREFIXES):
+        yield from _MORE_TOKENS.finditer(text)
 
 
 def _may_hold_token(text: str) -> bool:
@@ -66,6 +100,10 @@ _KINDS = {
     "pkey": "a private key",
     "jwt": "a JSON Web Token",
     "url": "a password in a URL",
+    "gitlab": "a GitLab token",
+    "huggingface": "a Hugging Face token",
+    "bearer": "a bearer token",
+    "connstr": "a password in a connection string",
 }
 
 _SECRET_WORD = r"(?:password|passwd|pass_?phrase|secret|secret_?key|secret_?access_?key|token|api_?key|apikey|access_?key|auth_?token|private_?key|client_?secret|credentials?)"
@@ -116,6 +154,46 @@ _PATH = re.compile(r"^(?:[A-Za-z]:)?(?:~|\.{1,2})?[\\/]?(?:[\w .@+-]+[\\/])+[\w 
 #: (``(?:[_.\- ]?[A-Z]?[a-z]+)*``, the same words, tried every split of the run: 2**n steps, minutes for a
 #: 30-letter value followed by a digit)
 _WORDS = re.compile(r"^[A-Za-z][a-z]*(?:(?:[_.\- ][A-Z]?|[A-Z])[a-z]+)*$")
+#: the words of a name: ``AssignmentId`` is assignment, id; ``SIGNING_SECRET`` signing, secret; ``apiKey`` api, key
+_NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+#: a word that makes a name a secret's (for the looser entropy rule: the assignment rule's name ends in one)
+_SECRET_NAME_WORDS = frozenset(
+    {"key", "keys", "token", "tokens", "secret", "secrets", "auth", "cred", "creds", "credential", "credentials",
+     "pwd", "passwd", "password", "passphrase", "sig", "signing", "signature", "apikey", "bearer"}
+)  # fmt: skip
+#: ``apitoken``, ``accesskey``: one lower-case word ending in a secret's
+_SECRET_WORD_ENDS = ("token", "secret", "password", "passwd", "apikey", "accesskey", "authkey", "secretkey", "privatekey")
+#: the last word of a name about a secret that is not the secret: ``key_id``, ``token_type``, ``auth_url``
+_ABOUT_WORDS = frozenset(
+    {"id", "ids", "name", "names", "type", "types", "url", "uri", "path", "file", "filename", "dir", "field",
+     "column", "col", "len", "length", "size", "count", "index", "idx", "prefix", "suffix", "hash", "digest",
+     "sha", "md5", "version", "format", "expires", "expiry", "ttl", "region", "label", "title", "header", "env"}
+)  # fmt: skip
+#: a word that makes a key or token data: a data structure's key (``sort_key``, ``primary_key``) or a
+#: pagination cursor (``NextToken``, ``continuation_token``)
+_DATA_WORDS = frozenset(
+    {"sort", "primary", "foreign", "partition", "cache", "dict", "group", "join", "row", "map", "lookup",
+     "object", "unique", "composite", "range", "idempotency", "next", "prev", "previous", "page",
+     "continuation", "pagination", "cursor", "sync", "marker", "resume"}
+)  # fmt: skip
+
+
+def names_a_secret(name: str, *, ends_in_secret_word: bool = False) -> bool:
+    """Whether a name says its value is a credential, by its words (``apiKey``, ``DB_PASSWORD``).
+
+    Letters inside a word do not count (``AssignmentId`` holds "sig", ``design`` too, ``monkey``
+    "key"); neither does a name about a secret (``key_id``, ``token_type``), a data structure's key
+    (``sort_key``) or a pagination cursor (``NextToken``). ``ends_in_secret_word``: the caller's pattern
+    already ended the name with a secret's word (``password``, ``api_key``): only the exceptions apply.
+    """
+    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    if not words or words[-1] in _ABOUT_WORDS or any(w in _DATA_WORDS for w in words):
+        return False
+    return ends_in_secret_word or any(w in _SECRET_NAME_WORDS or w.endswith(_SECRET_WORD_ENDS) for w in words)
+
+
+#: base64 of an image (PNG, JPEG, GIF, WebP, SVG) in a JSON field or a variable: data, not a credential
+_IMAGE_BASE64 = ("iVBORw0KGgo", "/9j/", "R0lGOD", "UklGR", "PHN2Zy")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _CLASSES = (re.compile("[a-z]"), re.compile("[A-Z]"), re.compile("[0-9]"), re.compile(r"[^A-Za-z0-9]"))
@@ -165,11 +243,11 @@ def looks_like_credential(value: str) -> bool:
     random-looking string).
     """
     v = value.strip()
-    if _TOKEN_PREFIX.search(v) and any(_token_value(m)[1] for m in _TOKENS.finditer(v)):
+    if _TOKEN_PREFIX.search(v) and any(_token_value(m)[1] for m in token_matches(v)):
         return True
     if "://" in v:
         return False  # a URL's only secret is a password in it, which the formats above judged
-    if len(v) < 6 or is_placeholder(v) or is_path_or_file(v) or _UUID.match(v):
+    if len(v) < 6 or is_placeholder(v) or is_path_or_file(v) or _UUID.match(v) or v.startswith(_IMAGE_BASE64):
         return False
     if " " in v and len(v.split()) > 2:
         return False  # a sentence: a prompt, a label, a description
@@ -193,10 +271,26 @@ def _token_value(m: re.Match[str]) -> tuple[str, str]:
     if kind == "awssecret":
         value = m.group("awsval")
         return kind, value if character_classes(value) >= 3 else ""
+    if kind in ("bearer", "bearerval"):
+        return _bearer_value(m.group("bearerval"))
+    if kind in ("connstr", "connval"):
+        value = m.group("connval")
+        return "connstr", "" if is_placeholder(value) else value
     value = m.group(0)
     if kind == "aws" and "EXAMPLE" in value:
         return kind, ""
     return kind, value
+
+
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}$")
+
+
+def _bearer_value(value: str) -> tuple[str, str]:
+    """``Authorization: Bearer …``: counts when the value looks random (a JWT is found as one already)."""
+    if _JWT.match(value):
+        return "jwt", ""
+    plain = is_placeholder(value) or bool(_WORDS.match(value)) or character_classes(value) < 2
+    return "bearer", "" if plain or entropy(value) < 3.5 else value
 
 
 _TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json", "application/javascript")
@@ -228,25 +322,29 @@ def _blank_data_uris(text: str) -> str:
 def scan_text(text: str, *, assignments: bool = True) -> Iterator[tuple[int, str, str]]:
     """(offset, kind, value) of every secret in ``text``."""
     text = _blank_data_uris(text)
-    if _may_hold_token(text):
-        for m in _TOKENS.finditer(text):
-            kind, value = _token_value(m)
-            if value:
-                yield m.start(), kind, value
+    seen: set[int] = set()  # where a value already reported starts: one finding per value
+    for m in token_matches(text):
+        kind, value = _token_value(m)
+        if value:
+            seen.add(m.start())
+            yield m.start(), kind, value
     if not assignments:
         return
     if not _SECRET_HINTS.search(text.lower()) or not _QUOTED_VALUE.search(text):
         return
-    seen: set[int] = set()
     for m in _ASSIGN.finditer(text):
         value = m.group("val")
+        if not names_a_secret(m.group("key"), ends_in_secret_word=True):
+            continue
         if looks_like_credential(value) and not _TOKEN_PREFIX.match(value):
             seen.add(m.start("val"))
             yield m.start(), f"assign:{m.group('key')}", value
     for m in _LOOSE.finditer(text):
         value = m.group("val")
-        if m.start("val") in seen or _HEX.match(value) or not looks_like_credential(value):
+        if m.start("val") in seen or _HEX.match(value) or not names_a_secret(m.group("key")):
             continue  # hex strings are hashes and ids far more often than keys
+        if not looks_like_credential(value):
+            continue
         if character_classes(value) >= 2 and entropy(value) >= 3.5:
             yield m.start(), f"entropy:{m.group('key')}", value
 
@@ -302,7 +400,8 @@ def _output_texts(outputs: tuple[dict[str, object], ...]) -> Iterator[str]:
 
 _HINT = (
     "Remove it from the notebook and its outputs, rotate it (it may already be in history), and read it at run time "
-    "from an environment variable or a secrets manager (os.environ['NAME'], getpass.getpass())."
+    "from an environment variable or a secrets manager (os.environ['NAME'], getpass.getpass()). "
+    "Not a secret? Waive it: # prod: ignore[secret] on its line."
 )
 
 

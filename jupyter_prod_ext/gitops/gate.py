@@ -56,7 +56,8 @@ def gate(report: ReportDict | None, allow_findings: bool) -> None:
         n = len(secrets)
         raise RefusedError(
             f"Commit refused: {n} possible secret{'s' if n > 1 else ''} in {name}{_cells(secrets)}; "
-            "remove them (or waive a false positive in its cell) and commit again.",
+            "remove them, or waive a false positive (Waive in the panel, or # prod: ignore[secret] on its line) "
+            "and commit again.",
             refusal_details("secrets", findings=secrets),
         )
     errors = _gated(findings, "unless-allowed")
