@@ -83,6 +83,10 @@ SOURCES = [
     "for k in range(2):\n    if k:\n        print(path)\n    path = 'p'",
     "x = (1 +",
     "late = (",
+    "@register_cell_magic\ndef backend(line, cell):\n    get_ipython().run_cell(cell)",
+    "%%backend torch\nstep = 1",
+    "%%cython\ndef fib(int n):\n    return n",
+    "print(step, fib)",
 ]
 
 #: outputs a cell may get (an error, a stream that leaks a token, none)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..analysis import Event, Stmt, side_effect_of, star_phrase
-from ..notebook import CodeUnit, cell_number
+from ..notebook import CodeUnit, cell_number, unit_fact
 from .base import Context, Finding
 from .registry import check
 
@@ -48,21 +48,69 @@ _GUARDED = re.compile(r"""["']([A-Za-z_]\w*)["']\s+(?:not\s+)?in\s+(?:globals|lo
 
 
 def unit_dataflow_text(unit: CodeUnit) -> tuple[frozenset[str], frozenset[str]]:
-    """What of a cell's text (not its events) undefined-name reads: its words when it does not parse,
-    the names it tests with ``in globals()``."""
-    broken = unit.syntax_error is not None or unit.too_large
-    words = frozenset(_WORD.findall(unit.cell.source)) if broken else frozenset()
+    """What of a cell's text (not its events) undefined-name reads: its words when it does not parse or is
+    a cell magic's body (:func:`_words_of_unparsed_cells`), the names it tests with ``in globals()``."""
+    unread = unit.syntax_error is not None or unit.too_large or _cell_magic_of(unit) is not None
+    words = frozenset(_WORD.findall(unit.cell.source)) if unread else frozenset()
     return words, frozenset(m.group(1) for m in _GUARDED.finditer(unit.cell.source))
+
+
+#: cell magics whose body binds Python names the analysis cannot read (``%%cython`` compiles its ``def``s
+#: into the notebook's namespace)
+_BINDING_CELL_MAGICS = frozenset({"cython"})
+#: IPython's decorators that make a function of the notebook a magic (``@register_cell_magic``); a cell that
+#: reads one bears on the names of every cell running that magic (``checks.incremental`` re-checks them all)
+MAGIC_REGISTRARS = frozenset({"register_cell_magic", "register_line_cell_magic"})
 
 
 def _words_of_unparsed_cells(ctx: Context) -> frozenset[str]:
     """Every name written in a cell that is not valid Python: it may bind them, nobody can tell.
 
     ``invalid-syntax`` reports the cell; a name it defines must not be reported again as
-    undefined in every cell that uses it.
+    undefined in every cell that uses it. So for the body of a cell magic that defines Python names:
+    ``%%cython``, and a magic the notebook registers itself (``%%backend torch`` whose function runs the
+    cell with ``get_ipython().run_cell(cell)``).
     """
-    broken = [u.cell.source for u in ctx.units if u.syntax_error is not None or u.too_large]
-    return frozenset(_WORD.findall("\n".join(broken))) if broken else frozenset()
+    registered: frozenset[str] | None = None
+    unread: list[str] = []
+    for u in ctx.units:
+        magic = _cell_magic_of(u)
+        if magic is not None and magic not in _BINDING_CELL_MAGICS:
+            if registered is None:
+                registered = frozenset().union(*(registered_magics(v) for v in ctx.units))
+            if magic not in registered:
+                continue
+        if magic is not None or u.syntax_error is not None or u.too_large:
+            unread.append(u.cell.source)
+    return frozenset(_WORD.findall("\n".join(unread))) if unread else frozenset()
+
+
+def _cell_magic_of(unit: CodeUnit) -> str | None:
+    """The name of the cell magic that runs the cell as another tool (``backend`` for ``%%backend torch``)."""
+    if unit.foreign and unit.magics and unit.magics[0].kind == "cell":
+        return unit.magics[0].name
+    return None
+
+
+def registered_magics(unit: CodeUnit) -> frozenset[str]:
+    """The magics the cell defines with a :data:`MAGIC_REGISTRARS` decorator, a fact of its source."""
+    return unit_fact(unit, "registered-magics", _registered_magics)
+
+
+def _registered_magics(unit: CodeUnit) -> frozenset[str]:
+    if unit.tree is None or "register_" not in unit.python:
+        return frozenset()
+    names: set[str] = set()
+    for node in unit.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for dec in node.decorator_list:
+                call = dec if isinstance(dec, ast.Call) else None
+                func = call.func if call is not None else dec
+                if (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)) not in MAGIC_REGISTRARS:
+                    continue
+                arg = call.args[0] if call is not None and call.args else None
+                names.add(arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else node.name)
+    return frozenset(names)
 
 
 @check(

@@ -30,7 +30,7 @@ from ..analysis import DefUse, Stmt, analyse, footprint
 from ..lru import LockedLRU
 from ..notebook import UNIT_CACHE_ITEMS, Cell, CodeUnit, Notebook, unit_bytes, unit_of
 from .base import Context, Finding, Settings
-from .dataflow import unit_dataflow_text
+from .dataflow import MAGIC_REGISTRARS, unit_dataflow_text
 from .registry import CheckSpec, run_spec
 
 #: notebooks whose last check is kept (a server's users' open notebooks), and about how much memory:
@@ -201,6 +201,7 @@ def _full(specs: list[CheckSpec], ctx: Context) -> tuple[list[Finding], _Session
         # ``from __future__ import annotations`` binds ``annotations`` and changes how later annotations resolve
         global_cells.update(s.cell for s, _ in du.bindings.get("annotations", ()))
         global_cells.update(s.cell for s, _ in du.uses.get("__all__", ()))
+        global_cells.update(s.cell for name in MAGIC_REGISTRARS for s, _ in du.uses.get(name, ()))
     return findings, _Session(
         specs=tuple(s.id for s in specs),
         settings=ctx.settings,
@@ -342,7 +343,7 @@ def _incremental(
 
 def _is_global(unit: CodeUnit) -> bool:
     fp = footprint(unit)
-    return fp.star or "__all__" in fp.names or "annotations" in fp.binds
+    return fp.star or "__all__" in fp.names or "annotations" in fp.binds or not MAGIC_REGISTRARS.isdisjoint(fp.uses)
 
 
 def _rerun_cells(
