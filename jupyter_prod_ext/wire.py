@@ -422,6 +422,8 @@ class CommitRequest(TypedDict):
     code_only: NotRequired[bool]
     allow_findings: NotRequired[bool]
     init: NotRequired[bool]
+    #: the notebook's earlier paths (it was renamed): a tracked one gone from disk has its removal committed
+    renamed_from: NotRequired[Annotated[list[str], Wire(expect="a list of paths relative to the server root")]]
 
 
 class GateResultDict(TypedDict):

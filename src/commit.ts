@@ -207,6 +207,15 @@ export class CommitModel {
     this._changed.emit();
   }
 
+  /**
+   * The notebook was renamed away from `oldPath`: the next commit asks the
+   * server to commit that name's removal with the notebook (git then records a
+   * rename; the server leaves alone a name that is untracked or back on disk).
+   */
+  renamed(oldPath: string): void {
+    this._renamedFrom.add(oldPath);
+  }
+
   /** Forget the outcome of the last attempt (e.g. the user edited again). */
   clearFailure(): void {
     if (this._failure) {
@@ -224,7 +233,12 @@ export class CommitModel {
     this._refreshing += 1;
     this._changed.emit();
     try {
-      const status = await this._client.status(this.path);
+      const asked = this.path;
+      const status = await this._client.status(asked);
+      if (asked !== this.path) {
+        // renamed meanwhile: this answer is about the old name (the rename's own refresh follows)
+        return this._status;
+      }
       this._status = status;
       this._statusError = null;
       const paths = new Set(status.files.map(f => f.path));
@@ -271,6 +285,12 @@ export class CommitModel {
     ) {
       request.paths = files.map(f => f.path).filter(p => this._selected.has(p));
     }
+    const renamedFrom = Array.from(this._renamedFrom).filter(
+      p => p !== this.path
+    );
+    if (renamedFrom.length > 0) {
+      request.renamed_from = renamedFrom;
+    }
     if (options.allowFindings) {
       request.allow_findings = true;
     }
@@ -313,6 +333,9 @@ export class CommitModel {
       this._lastResult = result;
       this._message = '';
       this._touched.clear();
+      if (!request.paths || request.paths.includes(request.path)) {
+        this._renamedFrom.clear(); // the rename is in git now
+      }
       return result;
     } catch (error) {
       this._failure = commitFailure(error);
@@ -352,6 +375,8 @@ export class CommitModel {
   private _selected = new Set<string>();
   /** paths whose box the user clicked since the last commit */
   private _touched = new Set<string>();
+  /** the notebook's earlier paths, since its last commit (see `renamed`) */
+  private _renamedFrom = new Set<string>();
   private _changed = new Signal<this, void>(this);
 }
 

@@ -127,10 +127,14 @@ export class ReadinessManager implements IReadinessManager {
     const run = new RunModel({ client: this.api, path });
     this._commits.set(model, commit);
     this._runs.set(model, run);
-    // a rename changes what is checked (the file name, the nearest project) and what git lists
+    // a rename changes what is checked (the file name, the nearest project) and what git lists;
+    // the commit records the old name's removal with the notebook
+    let before = path();
     panel.context.pathChanged.connect(() => {
+      commit.renamed(before);
+      before = path();
       model.schedule(0);
-      if (commit.status) {
+      if (commit.status || commit.refreshing) {
         void commit.refresh();
       }
     });

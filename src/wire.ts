@@ -276,6 +276,10 @@ export interface ICommitRequest {
   code_only?: boolean;
   allow_findings?: boolean;
   init?: boolean;
+  /**
+   * the notebook's earlier paths (it was renamed): a tracked one gone from disk has its removal committed
+   */
+  renamed_from?: string[];
 }
 export interface ICommitResult {
   commit: string;

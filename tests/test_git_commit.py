@@ -767,3 +767,68 @@ def test_special_and_oversized_files(repo: Path, monkeypatch: pytest.MonkeyPatch
     with pytest.raises(TooLargeError):
         commit_notebook(nb, "x", paths=[nb, big])
     assert changed_in(repo) == ["README.md"]
+
+
+# --- a renamed notebook ----------------------------------------------------------------
+
+
+def renamed_notebook(repo: Path) -> Path:
+    """``old.ipynb`` committed, then renamed on disk to ``new.ipynb`` as JupyterLab does (git sees a deletion)."""
+    write_nb(repo / "old.ipynb")
+    git(repo, "add", "old.ipynb")
+    git(repo, "commit", "-q", "-m", "old")
+    (repo / "old.ipynb").rename(repo / "new.ipynb")
+    return repo / "new.ipynb"
+
+
+def test_rename_commits_the_old_names_removal_and_nothing_else(repo: Path) -> None:
+    for name in ("gone.txt", "staged.txt"):
+        (repo / name).write_text(f"{name}\n", encoding="utf-8")
+    git(repo, "add", "gone.txt", "staged.txt")
+    git(repo, "commit", "-q", "-m", "others")
+    new = renamed_notebook(repo)
+    (repo / "gone.txt").unlink()  # the user's own deletion, not staged
+    (repo / "staged.txt").write_text("changed\n", encoding="utf-8")
+    git(repo, "add", "staged.txt")  # the user's own staged change
+
+    result = commit_notebook(new, "rename", renamed_from=[repo / "old.ipynb"], confine_to=repo)
+
+    status, *names = git(repo, "diff", "--name-status", "-M", "HEAD~1", "HEAD").split()
+    assert status.startswith("R") and names == ["old.ipynb", "new.ipynb"]  # R51: committed without outputs
+    assert "Renamed from old.ipynb" in result["message"]
+    assert result["files"] == ["new.ipynb"]
+    # the removal is staged in the real index too; the user's other work is as it was
+    # (new.ipynb keeps its outputs on disk: modified against the code-only commit)
+    assert sorted(git(repo, "status", "--porcelain").splitlines()) == [" D gone.txt", " M new.ipynb", "M  staged.txt"]
+
+
+def test_rename_leaves_alone_what_is_not_a_tracked_file_gone_from_disk(repo: Path, tmp_path: Path) -> None:
+    new = renamed_notebook(repo)
+    outside = tmp_path / "outside.ipynb"  # outside the server root (and the repository)
+    (repo / "README.md").unlink()  # tracked and gone, but the user's deletion: only named paths count
+    commit_notebook(
+        new,
+        "m",
+        renamed_from=[repo / "untracked-old.ipynb", outside, repo / ".git" / "HEAD", repo / "new.ipynb", repo],
+        confine_to=repo,
+    )
+    assert git(repo, "show", "--name-status", "--format=", "HEAD").split() == ["A", "new.ipynb"]
+    assert sorted(git(repo, "status", "--porcelain").splitlines()) == [" D README.md", " D old.ipynb", " M new.ipynb"]
+
+
+def test_rename_is_not_committed_without_the_notebook(repo: Path) -> None:
+    new = renamed_notebook(repo)
+    (repo / "mod.py").write_text("A = 1\n", encoding="utf-8")
+    commit_notebook(new, "m", paths=[repo / "mod.py"], renamed_from=[repo / "old.ipynb"], confine_to=repo)
+    assert git(repo, "show", "--name-status", "--format=", "HEAD").split() == ["A", "mod.py"]
+    assert " D old.ipynb" in git(repo, "status", "--porcelain").splitlines()
+
+
+def test_rename_out_of_a_folder_outside_the_server_root_is_not_committed(repo: Path) -> None:
+    root = repo / "served"
+    root.mkdir()
+    new = renamed_notebook(repo)
+    (repo / "new.ipynb").rename(root / "new.ipynb")
+    commit_notebook(root / "new.ipynb", "m", renamed_from=[repo / "old.ipynb"], confine_to=root)
+    assert new.exists() is False
+    assert git(repo, "show", "--name-status", "--format=", "HEAD").split() == ["A", "served/new.ipynb"]

@@ -190,3 +190,20 @@ async def test_requires_authentication(jp_fetch: Any, project: Path) -> None:
         )
     assert info.value.code in (401, 403)
     assert git(project, "log", "--format=%s").splitlines() == ["initial"]
+
+
+async def test_commit_records_a_rename(jp_fetch: Any, project: Path) -> None:
+    git(project, "add", "notebooks/nb.ipynb")
+    git(project, "commit", "-q", "-m", "nb")
+    (project / "notebooks" / "nb.ipynb").rename(project / "notebooks" / "renamed.ipynb")
+    body = {"path": "notebooks/renamed.ipynb", "paths": ["notebooks/renamed.ipynb"], "message": "m"}
+    code, answer = await post(jp_fetch, {**body, "renamed_from": ["../nb.ipynb"]})
+    assert code == 403 and answer["kind"] == "path"  # confined like every path of the request
+    code, answer = await post(jp_fetch, {**body, "renamed_from": "notebooks/nb.ipynb"})
+    assert code == 400 and answer["kind"] == "input"
+    code, answer = await post(jp_fetch, {**body, "renamed_from": ["notebooks/nb.ipynb"]})
+    assert code == 200, answer
+    status, *names = git(project, "show", "-M", "--name-status", "--format=", "HEAD").split()
+    assert status.startswith("R") and names == ["notebooks/nb.ipynb", "notebooks/renamed.ipynb"]
+    # the old name's removal is committed; the file on disk keeps its outputs (code-only commit)
+    assert git(project, "status", "--porcelain", "--", "notebooks") == " M notebooks/renamed.ipynb\n"

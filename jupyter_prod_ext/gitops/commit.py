@@ -26,7 +26,7 @@ from ..types import FindingDict, ReportDict
 from ..wire import CommitResultDict as CommitResultDict
 from ..wire import GateResultDict as GateResultDict
 from .confinement import MAX_FILE_BYTES as MAX_FILE_BYTES
-from .confinement import check_not_ignored, confine, read_file
+from .confinement import check_not_ignored, confine, read_file, renamed_away
 from .confinement import metadata_module_paths as metadata_module_paths
 from .confinement import promoted_modules as promoted_modules
 from .entries import CHANGED_WHILE_COMMITTING as CHANGED_WHILE_COMMITTING
@@ -63,6 +63,7 @@ def commit_notebook(
     message: str,
     *,
     paths: Sequence[Path] | None = None,
+    renamed_from: Sequence[Path] = (),
     code_only: bool = True,
     gate_report: ReportDict | None = None,
     gate_check: GateCheck | None = None,
@@ -86,7 +87,10 @@ def commit_notebook(
     ``git init`` in ``init_root`` (default the notebook's folder) when there is no
     repository. ``confine_to`` (the server root) bounds every path;
     ``display_root`` is what the answer's paths are relative to (default the
-    repository's top level).
+    repository's top level). ``renamed_from``: the notebook's names before a rename
+    (JupyterLab renames the file, git sees a deletion and a new file); when the
+    notebook is committed, the removal of each that git tracks and that is gone
+    from disk is committed with it, so git records the rename (see :func:`renamed_away`).
     """
     notebook = existing_notebook(notebook, display_root)
     body = _required_message(message, "The commit message is empty: say what changed.")
@@ -97,9 +101,10 @@ def commit_notebook(
         entries = read_entries(repo, notebook, files, code_only, confine_to, display_root)
         report = _gate_entries(notebook, entries, gate_check, gate_report, allow_findings)
         _prepare_blobs(repo, notebook, entries)
+        removed = _removed_names(repo, notebook, entries, renamed_from, confine_to)
         with _scratch() as scratch:
-            new, outputs = _commit_in(repo, head, entries, body, scratch, hook_timeout)
-    return _result(repo, head, entries, new, outputs, code_only, report, display_root)
+            new, outputs = _commit_in(repo, head, entries, removed, body, scratch, hook_timeout)
+    return _result(repo, head, entries, removed, new, outputs, code_only, report, display_root)
 
 
 def _required_message(text: str, empty: str) -> str:
@@ -190,6 +195,15 @@ def _prepare_blobs(repo: Repo, notebook: Path, entries: list[Entry]) -> None:
     hash_blobs(repo, entries)
 
 
+def _removed_names(
+    repo: Repo, notebook: Path, entries: list[Entry], renamed_from: Sequence[Path], confine_to: Path | None
+) -> list[str]:
+    """The old names whose removal goes in: only with the notebook itself, never a deletion on its own."""
+    if not renamed_from or all(e.path != notebook for e in entries):
+        return []
+    return renamed_away(repo, renamed_from, confine_to)
+
+
 @contextmanager
 def _scratch() -> Iterator[Path]:
     """A private folder for the scratch index and the message file, removed afterwards."""
@@ -201,10 +215,10 @@ def _scratch() -> Iterator[Path]:
 
 
 def _commit_in(
-    repo: Repo, head: Head, entries: list[Entry], body: str, scratch: Path, hook_timeout: float
+    repo: Repo, head: Head, entries: list[Entry], removed: list[str], body: str, scratch: Path, hook_timeout: float
 ) -> tuple[str, list[str]]:
     """Tree, hooks, commit object, branch moved, real index synced: the new commit and the hooks' outputs."""
-    info = index_info(entries)
+    info = index_info(entries, removed)
     index = ScratchIndex(repo, scratch / "index")
     tree = index.build(head, info, entries)
     msg_file = scratch / "COMMIT_EDITMSG"
@@ -218,7 +232,7 @@ def _commit_in(
     refuse_if_changed(entries)
     new = commit_tree(repo, head, tree, msg_file)
     publish(repo, head, new, body.splitlines()[0])
-    sync_real_index(repo, info, new, [e.rel for e in entries])
+    sync_real_index(repo, info, new, [e.rel for e in entries] + removed)
     outputs.append(run_post_commit(repo, hook_timeout))
     return new, outputs
 
@@ -227,6 +241,7 @@ def _result(
     repo: Repo,
     head: Head,
     entries: list[Entry],
+    removed: list[str],
     new: str,
     outputs: list[str],
     code_only: bool,
@@ -238,6 +253,9 @@ def _result(
     stripped = [s for s, e in zip(shown, entries, strict=True) if e.stripped]
     short = new[:7]
     summary = f"Committed {short} on {head.branch}: {', '.join(shown)}."
+    if removed:
+        gone = [Path(os.path.relpath(repo.top / r, shown_root)).as_posix() for r in removed]
+        summary += f" Renamed from {', '.join(gone)} (its removal is committed too)."
     if stripped:
         summary += (
             f" {', '.join(stripped)} {'was' if len(stripped) == 1 else 'were'} committed without outputs; "

@@ -160,6 +160,38 @@ def _check_committable(
     check_size(real.stat().st_size, shown)
 
 
+def renamed_away(repo: Repo, paths: Sequence[Path], confine_to: Path | None) -> list[str]:
+    """The repository paths among ``paths`` (a notebook's names before a rename) whose removal a commit records.
+
+    Only a path inside the server root and the repository, outside ``.git``, gone from the
+    working tree and tracked (in HEAD or the index): a name that exists again, was never
+    tracked or is a folder is left alone, and nothing else the user deleted is swept in.
+    The path need not exist, so its folder is resolved (symlinks there cannot lead out).
+    """
+    stops = [repo.top] if confine_to is None else [repo.top, Path(os.path.realpath(confine_to))]
+    candidates: dict[str, None] = {}
+    for path in paths:
+        real = Path(os.path.realpath(path.parent)) / path.name
+        if os.path.lexists(real) or not all(under(real, stop) and real != stop for stop in stops):
+            continue
+        rel = repo.rel(real)
+        if ".git" not in Path(rel).parts:
+            candidates[rel] = None
+    if not candidates:
+        return []
+    return [rel for rel in candidates if rel in _tracked(repo, list(candidates))]
+
+
+def _tracked(repo: Repo, rels: list[str]) -> set[str]:
+    """Which of ``rels`` git tracks as files, in HEAD's tree or in the index."""
+    env = {"GIT_LITERAL_PATHSPECS": "1"}
+    index = git(["ls-files", "-z", "--cached", "--", *rels], repo.top, env=env, read_only=True).out
+    head = git(["ls-tree", "-z", "--full-tree", "HEAD", "--", *rels], repo.top, env=env, check=False, read_only=True)
+    blobs = [line.split("\t", 1)[1] for line in head.out.split("\0") if " blob " in line.split("\t", 1)[0]]
+    names = index.split("\0") + (blobs if head.returncode == 0 else [])
+    return {n for n in names if n}
+
+
 def check_not_ignored(repo: Repo, rels: list[str]) -> None:
     """Refuse files git ignores: committing them from here would hide the rule's intent from the user."""
     stdin = b"".join(r.encode("utf-8") + b"\0" for r in rels)

@@ -34,9 +34,14 @@ def hash_blobs(repo: Repo, entries: list[Entry]) -> None:
         e.blob = git(["hash-object", "-w", "--stdin", f"--path={e.rel}"], repo.top, input=e.content).out.strip()
 
 
-def index_info(entries: list[Entry]) -> bytes:
-    """``update-index -z --index-info`` input that points each entry's path at its blob."""
-    return b"".join(f"{e.mode} {e.blob}\t{e.rel}".encode() + b"\0" for e in entries)
+def index_info(entries: list[Entry], removed: list[str]) -> bytes:
+    """``update-index -z --index-info`` input that points each entry's path at its blob and drops ``removed``.
+
+    Mode 0 with the null object id removes a path (its width follows the repository's hash: SHA-1 or SHA-256).
+    """
+    null = "0" * (len(entries[0].blob) if entries else 40)
+    lines = [f"{e.mode} {e.blob}\t{e.rel}" for e in entries] + [f"0 {null}\t{rel}" for rel in removed]
+    return b"".join(line.encode() + b"\0" for line in lines)
 
 
 @dataclass(frozen=True)

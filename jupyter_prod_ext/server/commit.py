@@ -30,6 +30,7 @@ class CommitHandler(ProdHandler):
         notebook = self.resolve(rel, what="notebook path", must_exist=True)
         raw_paths = body.get("paths")
         paths = None if raw_paths is None else [self.resolve(p, what="path", must_exist=True) for p in raw_paths]
+        renamed_from = [self.resolve(p, what="earlier path") for p in body.get("renamed_from", [])]
         root = self.root_dir
         result: CommitResultDict = await self.in_thread(
             _gate_and_commit,
@@ -38,6 +39,7 @@ class CommitHandler(ProdHandler):
             root,
             body["message"],
             paths,
+            renamed_from,
             body.get("code_only", True),
             body.get("allow_findings", False),
             body.get("init", False),
@@ -51,6 +53,7 @@ def _gate_and_commit(
     root: Path,
     message: str,
     paths: list[Path] | None,
+    renamed_from: list[Path],
     code_only: bool,
     allow_findings: bool,
     init: bool,
@@ -64,6 +67,7 @@ def _gate_and_commit(
         notebook,
         message,
         paths=paths,
+        renamed_from=renamed_from,
         code_only=code_only,
         gate_check=gate_check,
         allow_findings=allow_findings,

@@ -210,6 +210,49 @@ describe('CommitModel', () => {
     });
   });
 
+  it("sends the notebook's earlier names until a commit takes the notebook", async () => {
+    let current = 'work/a.ipynb';
+    const renamedModel = new CommitModel({
+      client: new ProdApi(mock.settings()),
+      path: () => current
+    });
+    renamedModel.renamed('work/old.ipynb');
+    renamedModel.renamed('work/a.ipynb'); // renamed back and forth: the current name is never sent
+    current = 'work/b.ipynb';
+    renamedModel.message = 'Rename';
+    expect(renamedModel.request().renamed_from).toEqual([
+      'work/old.ipynb',
+      'work/a.ipynb'
+    ]);
+    mock.respondAlways(200, RESULT);
+    await renamedModel.commit();
+    expect(mock.requests[0].body).toEqual(
+      expect.objectContaining({
+        path: 'work/b.ipynb',
+        renamed_from: ['work/old.ipynb', 'work/a.ipynb']
+      })
+    );
+    expect(renamedModel.request().renamed_from).toBeUndefined();
+    renamedModel.dispose();
+  });
+
+  it('drops a status answer about the name the notebook had before a rename', async () => {
+    let current = 'work/a.ipynb';
+    const renamedModel = new CommitModel({
+      client: new ProdApi(mock.settings()),
+      path: () => current
+    });
+    mock.respond(200, status([{ path: 'work/a.ipynb', state: 'modified' }]));
+    const stale = renamedModel.refresh();
+    current = 'work/b.ipynb';
+    await stale;
+    expect(renamedModel.status).toBeNull();
+    mock.respond(200, status([{ path: 'work/b.ipynb', state: 'untracked' }]));
+    await renamedModel.refresh();
+    expect(renamedModel.status?.files[0].path).toBe('work/b.ipynb');
+    renamedModel.dispose();
+  });
+
   it('keeps a secret refusal with its findings, and a git problem', async () => {
     model.message = 'Add keys';
     mock.respond(409, {

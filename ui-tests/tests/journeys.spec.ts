@@ -171,6 +171,63 @@ test('renaming the notebook with the panel open re-checks it under its new name'
   ).toContainText('Final Report.ipynb');
 });
 
+test('a commit after renaming the notebook records the rename, not a deletion left behind', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const old = `${tmpPath}/draft-${testInfo.retry}.ipynb`;
+  const renamed = `${tmpPath}/final-${testInfo.retry}.ipynb`;
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    path.basename(old),
+    codeNotebook(['x = 1'], TITLE)
+  );
+  git('add', old);
+  git('commit', '-q', '-m', 'Add the draft', '--', old);
+  // the user's own change elsewhere, which the commit must leave alone
+  fs.writeFileSync(path.join(ROOT, tmpPath, 'notes.txt'), 'notes\n');
+  git('add', `${tmpPath}/notes.txt`);
+
+  // right-click the notebook's tab, Rename Notebook…
+  await page
+    .locator('.jp-mod-current.lm-TabBar-tab', {
+      hasText: path.basename(old)
+    })
+    .click({ button: 'right' });
+  await page
+    .locator('.lm-Menu')
+    .getByText('Rename Notebook…', { exact: true })
+    .click();
+  await page.locator('.jp-Dialog input').fill(path.basename(renamed));
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Rename' })
+    .click();
+
+  const panel = await openSection(page, 'commit');
+  await expect(
+    panel.locator(`.jp-ProdCommit-file[data-path="${renamed}"]`)
+  ).toBeVisible();
+  await panel.locator('.jp-ProdCommit-message').fill('Rename the draft');
+  await panel.locator('.jp-ProdCommit-commit').click();
+  await expect(
+    page.locator('.Toastify__toast', { hasText: 'Rename the draft' })
+  ).toBeVisible();
+
+  // the commit removes the old name and adds the new one (a rename to git); nothing is left uncommitted
+  const changes = git('show', '--name-status', '--format=', 'HEAD');
+  expect(changes.trim().split('\n').sort()).toEqual([
+    `A\t${renamed}`,
+    `D\t${old}`
+  ]);
+  expect(git('status', '--porcelain', '--', old)).toBe('');
+  // the user's staged file stays staged and out of the commit
+  expect(git('status', '--porcelain', '--', `${tmpPath}/notes.txt`)).toBe(
+    `A  ${tmpPath}/notes.txt\n`
+  );
+});
+
 test('Promote to Module type-checks the notebook while the module path is asked', async ({
   page,
   tmpPath
