@@ -65,3 +65,17 @@ def test_names_a_python_cell_magic_defines_are_not_undefined(tmp_path: Path, mon
     findings = _fast_findings(tmp_path, monkeypatch)
     undefined = [(f["cell_id"], f["message"]) for f in findings if f["check"] == "undefined-name"]
     assert undefined == [("use-steps", "'undefined_rate' is not defined anywhere in the notebook.")], undefined
+
+
+def test_counts_that_start_late_are_not_said_to_jump_from_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook whose first saved count is [13] (twelve runs of cells since deleted): no cell ran as [0], so
+    the finding says where the counts start (a public notebook read "jump from [0] to [13]")."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    skipped = [(f["cell_id"], f["message"]) for f in findings if f["check"] == "skipped-execution-count"]
+    assert skipped == [
+        (
+            "fit",
+            "Execution counts start at [13], not [1]; 12 execution(s) in all are not in the notebook: cells that "
+            "were deleted or re-run may have left state the saved code does not create.",
+        )
+    ], skipped

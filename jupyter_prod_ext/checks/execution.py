@@ -84,12 +84,14 @@ def skipped_counts(ctx: Context) -> Iterator[Finding]:
     if first_gap is None:
         return
     before, after, cell = first_gap
+    # no cell ran as [0]: counts that start late are said so (the kernel ran code before the first saved cell)
+    jump = f"start at [{after}], not [1]" if before == 0 else f"jump from [{before}] to [{after}]"
     yield ctx.finding(
         "skipped-execution-count",
         "warning",
         cell,
         None,
-        f"Execution counts jump from [{before}] to [{after}]; {missing} execution(s) in all are not in the "
+        f"Execution counts {jump}; {missing} execution(s) in all are not in the "
         "notebook: cells that were deleted or re-run may have left state the saved code does not create.",
         "Restart the kernel and run all cells from the top before committing.",
     )
