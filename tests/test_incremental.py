@@ -87,6 +87,8 @@ SOURCES = [
     "%%backend torch\nstep = 1",
     "%%cython\ndef fib(int n):\n    return n",
     "print(step, fib)",
+    "def double_it(x):\n    return 2 * x",
+    "fit = ols('y ~ double_it(x) + np.log(z)', data)",
 ]
 
 #: outputs a cell may get (an error, a stream that leaks a token, none)

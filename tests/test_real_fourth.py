@@ -79,3 +79,16 @@ def test_counts_that_start_late_are_not_said_to_jump_from_zero(tmp_path: Path, m
             "were deleted or re-run may have left state the saved code does not create.",
         )
     ], skipped
+
+
+def test_names_a_model_formula_calls_are_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``smf.ols("air ~ double_it(lat) + np.log(lon)", data=frame)``: the formula calls ``double_it`` and reads
+    ``np`` from the notebook's namespace, so neither is unused (a public notebook was told its formula's
+    function is never used); a function nothing calls, in a formula or elsewhere, still is."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    unused = [
+        (f["cell_id"], f["message"]) for f in findings if f["check"] in ("unused-import", "unused-definition")
+    ]
+    assert [u for u in unused if u[0] == "formula-imports"] == [
+        ("formula-imports", "The function 'halve_it' is defined but never used in the notebook.")
+    ], unused

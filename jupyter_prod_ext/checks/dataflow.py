@@ -47,12 +47,34 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 _GUARDED = re.compile(r"""["']([A-Za-z_]\w*)["']\s+(?:not\s+)?in\s+(?:globals|locals|vars|dir)\(\)""")
 
 
-def unit_dataflow_text(unit: CodeUnit) -> tuple[frozenset[str], frozenset[str]]:
-    """What of a cell's text (not its events) undefined-name reads: its words when it does not parse or is
-    a cell magic's body (:func:`_words_of_unparsed_cells`), the names it tests with ``in globals()``."""
+def unit_dataflow_text(unit: CodeUnit) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """What of a cell's text (not its events) the name checks read: its words when it does not parse or is
+    a cell magic's body (:func:`_words_of_unparsed_cells`), the names it tests with ``in globals()``, the
+    names its model formulas call (:func:`formula_names`)."""
     unread = unit.syntax_error is not None or unit.too_large or _cell_magic_of(unit) is not None
     words = frozenset(_WORD.findall(unit.cell.source)) if unread else frozenset()
-    return words, frozenset(m.group(1) for m in _GUARDED.finditer(unit.cell.source))
+    return words, frozenset(m.group(1) for m in _GUARDED.finditer(unit.cell.source)), formula_names(unit)
+
+
+#: ``name(`` or ``name.`` in a formula: what patsy and formulaic evaluate in the caller's namespace
+_FORMULA_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*[.(]")
+
+
+def formula_names(unit: CodeUnit) -> frozenset[str]:
+    """Names the cell's model formulas call: ``smf.ols("y ~ np.log(x) + double_it(z)", df)`` reads ``np`` and
+    ``double_it`` when the model is built, from a string; a fact of the cell's source."""
+    return unit_fact(unit, "formula-names", _formula_names)
+
+
+def _formula_names(unit: CodeUnit) -> frozenset[str]:
+    if unit.tree is None or "~" not in unit.python:
+        return frozenset()
+    strings = (n.value for n in ast.walk(unit.tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    return frozenset(name for text in strings if "~" in text for name in _FORMULA_CALL.findall(text))
+
+
+def _all_formula_names(ctx: Context) -> frozenset[str]:
+    return frozenset().union(*(formula_names(u) for u in ctx.units))
 
 
 #: cell magics whose body binds Python names the analysis cannot read (``%%cython`` compiles its ``def``s
@@ -223,6 +245,7 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
     """
     du = ctx.defuse
     exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
+    in_formulas: frozenset[str] | None = None
     for s in du.stmts:
         if type(s.node) not in _MAY_IMPORT:
             continue  # a def, class, expression or assignment binds no module-level import
@@ -234,6 +257,10 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
                 continue
             if e.name in exported or e.name == "_" or side_effect_of(e.module) is not None:
                 continue
+            if in_formulas is None:
+                in_formulas = _all_formula_names(ctx)
+            if e.name in in_formulas:
+                continue  # ``import numpy as np`` read by ``"y ~ np.log(x)"``
             if guarded is None:
                 guarded = _guarded_import(s.node)
             if guarded:
@@ -276,6 +303,7 @@ def _imported_again(binds: Iterable[tuple[Stmt, Event]], stmt: Stmt, event: Even
 def unused_definition(ctx: Context) -> Iterator[Finding]:
     du = ctx.defuse
     exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
+    in_formulas: frozenset[str] | None = None
     for s in du.stmts:
         node = s.node
         if type(node) not in _DEFS:
@@ -288,6 +316,10 @@ def unused_definition(ctx: Context) -> Iterator[Finding]:
         bind = next((e for e in s.events if e.kind == "bind" and e.name == node.name and not e.deferred), None)
         if bind is None or id(bind) in du.used_bindings:
             continue
+        if in_formulas is None:
+            in_formulas = _all_formula_names(ctx)
+        if node.name in in_formulas:
+            continue  # called by a model formula (``"y ~ double_it(x)"``)
         if len(du.bindings.get(node.name, ())) > 1 and du.uses.get(node.name):
             continue  # redefined and used elsewhere: redefined-name speaks about it
         kind = "class" if isinstance(node, ast.ClassDef) else "function"
