@@ -99,14 +99,20 @@ def find_git_top(start: Path, ceiling: Path | None = None) -> Path | None:
         here = here.parent
 
 
+def project_ceiling(notebook: Path, server_root: Path | None = None) -> Path | None:
+    """The highest folder a notebook's project files are looked for in: its git top level (a clone has
+    nothing above it), else the server root (nothing above it is served); None for the CLI outside a
+    repository, which looks as far up as there are folders."""
+    top = find_git_top(notebook, server_root)
+    if top is not None:
+        return top
+    return server_root.resolve() if server_root is not None else None
+
+
 def project_root(notebook: Path, server_root: Path | None = None) -> Path:
     """The project a notebook belongs to: its git top level, else the server root.
 
     Without a server root (the CLI), the notebook's own folder is the fallback.
     """
-    top = find_git_top(notebook, server_root)
-    if top is not None:
-        return top
-    if server_root is not None:
-        return server_root.resolve()
-    return notebook.resolve().parent
+    ceiling = project_ceiling(notebook, server_root)
+    return ceiling if ceiling is not None else notebook.resolve().parent

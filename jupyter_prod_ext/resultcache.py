@@ -30,6 +30,7 @@ from typing import Any
 
 from . import __version__
 from .atomic import atomic_write_text
+from .checks.deps import declaring_folder
 from .config import find_pyproject
 from .errors import ProdError
 from .gitops.runner import git
@@ -102,6 +103,22 @@ def git_states(top: Path) -> dict[str, str]:
     return states
 
 
+def _declaration_stamp(path: Path, git_top: Path | None) -> str:
+    """Stamps of the dependency files missing-dependency reads for ``path``: they may be above the
+    project folder whose files the fingerprint covers (the CLI outside a repository looks up)."""
+    found = declaring_folder(path.parent, git_top)
+    if found is None:
+        return ""
+    out = []
+    for name in found[1].files:
+        try:
+            st = (found[0] / name).stat()
+        except OSError:
+            continue
+        out.append(f"\0{found[0] / name}\0{st.st_size}\0{st.st_mtime_ns}")
+    return "".join(out)
+
+
 class ResultCache:
     """One cache folder; fingerprints of projects and repositories are computed once per run."""
 
@@ -119,6 +136,7 @@ class ResultCache:
         if pyproject is not None:
             st = pyproject.stat()
             stamp = f"{pyproject}\0{st.st_size}\0{st.st_mtime_ns}"
+        stamp += _declaration_stamp(path, git_top)
         git = "no git"
         if git_top is not None:
             if git_top not in self._repos:

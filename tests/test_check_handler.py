@@ -124,3 +124,38 @@ async def post_without_token(jp_fetch: Any, body: dict[str, Any]) -> tuple[int, 
     except HTTPClientError as exc:
         return exc.code, exc.response.body if exc.response is not None else b""
     return response.code, response.body
+
+
+async def test_missing_dependency_says_the_same_from_the_cli_and_the_server(
+    jp_fetch: Any, jp_root_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI named the notebook's folder and the server the server root's own name for the same
+    nested notebook (and looked in different places): both now look from the notebook's folder up and
+    name the declaring file as the notebook reaches it, never an absolute path."""
+    from jupyter_prod_ext.cli.main import main
+
+    rel = "analysis/deep/nb.ipynb"
+    write_nb(jp_root_dir / rel, make_nb("import numpy\nimport pandas", markdown_title="Deep"))
+    monkeypatch.chdir(jp_root_dir)
+
+    async def both() -> tuple[list[str], list[str]]:
+        code, report = await post(jp_fetch, {"path": rel, "checks": ["missing-dependency"]})
+        assert code == 200, report
+        main(["check", "--no-cache", "--select", "missing-dependency", "--format", "json", rel])
+        (cli_report,) = json.loads(capsys.readouterr().out)["notebooks"]
+        return [f["message"] for f in report["findings"]], [f["message"] for f in cli_report["findings"]]
+
+    (jp_root_dir / "requirements.txt").write_text("numpy>=1.26\n", encoding="utf-8")
+    server, cli = await both()
+    assert server == cli == ["'pandas' is imported but 'pandas' is not declared in ../../requirements.txt."]
+
+    (jp_root_dir / "analysis" / "requirements.txt").write_text("pandas\n", encoding="utf-8")
+    server, cli = await both()  # the nearest declaration is the notebook's
+    assert server == cli == ["'numpy' is imported but 'numpy' is not declared in ../requirements.txt."]
+
+    (jp_root_dir / "requirements.txt").unlink()
+    (jp_root_dir / "analysis" / "requirements.txt").unlink()
+    (jp_root_dir / ".git").mkdir()  # a repository bounds the CLI's search as the server root bounds the server's
+    server, cli = await both()
+    assert server == cli and len(server) == 1
+    assert "in the notebook's folder or a folder above it" in server[0] and str(jp_root_dir) not in server[0]

@@ -277,3 +277,24 @@ def test_cells_of_another_language_are_not_python(capsys: pytest.CaptureFixture[
     assert [f for f in found if f["check"] == "invalid-syntax"] == []
     assert not any(f["severity"] == "error" for f in found), found
     assert rc == 0
+
+
+def test_cached_report_follows_a_dependency_file_above_the_notebook(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside a repository the CLI reads requirements.txt from above the notebook's folder, which the
+    project fingerprint does not cover: declaring the dependency there must not answer the old report."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    nb = write_nb(tmp_path / "proj" / "sub" / "nb.ipynb", make_nb(("import numpy\nimport pandas", 1)))
+    requirements = tmp_path / "proj" / "requirements.txt"
+    requirements.write_text("numpy\n", encoding="utf-8")
+    argv = ("check", "--select", "missing-dependency", "--format", "json", str(nb))
+
+    def messages() -> list[str]:
+        _, out, _ = cli(capsys, *argv)
+        return [f["message"] for f in json.loads(out)["notebooks"][0]["findings"]]
+
+    assert messages() == ["'pandas' is imported but 'pandas' is not declared in ../requirements.txt."]
+    assert messages() == ["'pandas' is imported but 'pandas' is not declared in ../requirements.txt."]  # cached
+    requirements.write_text("numpy\npandas\n", encoding="utf-8")
+    assert messages() == []

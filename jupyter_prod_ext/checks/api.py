@@ -15,7 +15,7 @@ from ..jupytext_io import (
     with_file_lines,
 )
 from ..notebook import Notebook, load_notebook, notebook_from_dict, notebook_from_text
-from ..paths import project_root as find_project_root
+from ..paths import project_ceiling
 from ..typecheck import TypecheckSettings
 from ..types import ReportDict
 from .base import Context, Settings
@@ -73,7 +73,8 @@ def check_notebook(
         raise NotPythonError(
             f"{nb.path}: not a Python notebook (its language is '{nb.language}'); jupyter-prod checks Python notebooks only."
         )
-    project = find_project_root(file, server_root) if file is not None else server_root
+    ceiling = project_ceiling(file, server_root) if file is not None else server_root
+    project = file.resolve().parent if ceiling is None and file is not None else ceiling
     folder = file.parent if file is not None else project
     settings = settings_for(folder, server_root, select=select, ignore=ignore)
     settings.typecheck_backend = typecheck_backend or (typecheck_settings.backend if typecheck_settings else "daemon")
@@ -81,7 +82,7 @@ def check_notebook(
     with gc_paused():
         cached = nb._units is not None
         try:
-            ctx = Context(nb=nb, settings=settings, file=file, project_root=project)
+            ctx = Context(nb=nb, settings=settings, file=file, project_root=project, ceiling=ceiling)
             return run_checks(ctx, checks, session=session)
         finally:
             if not cached:

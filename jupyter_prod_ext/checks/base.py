@@ -79,6 +79,9 @@ class Context:
     file: Path | None = None
     #: the project root (git top level or server root), for config and dependency files
     project_root: Path | None = None
+    #: the highest folder dependency files are looked for in (``paths.project_ceiling``): the git top
+    #: level, else the server root; None: no bound (the CLI outside a repository)
+    ceiling: Path | None = None
 
     @cached_property
     def units(self) -> list[CodeUnit]:

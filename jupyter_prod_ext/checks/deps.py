@@ -1,6 +1,8 @@
 """What a project declares it depends on, and which distribution provides an import.
 
-Read from the project root only: ``pyproject.toml`` (``[project]`` dependencies and
+Read from the nearest folder at or above the notebook's that declares any (``declaring_folder``;
+never above the git top level or the server root, as pip and uv find a project by its nearest
+``pyproject.toml``): ``pyproject.toml`` (``[project]`` dependencies and
 optional dependencies, ``[dependency-groups]``, Poetry's tables), ``requirements*.txt``
 and ``environment.yml``/``.yaml``. Parsed results are cached by file stamps because
 the fast checks run on every keystroke.
@@ -93,6 +95,7 @@ def normalize(name: str) -> str:
 class Declared:
     names: frozenset[str]  # normalized distribution names
     sources: str  # "pyproject.toml and requirements.txt"
+    files: tuple[str, ...] = ()  # ("pyproject.toml", "requirements.txt")
 
 
 _lock = threading.Lock()
@@ -150,7 +153,26 @@ def _parse_all(files: list[Path]) -> Declared | None:
         sources.append(p.name)
     if not sources:
         return None
-    return Declared(frozenset(normalize(n) for n in names), " and ".join(sources))
+    return Declared(frozenset(normalize(n) for n in names), " and ".join(sources), tuple(sources))
+
+
+def declaring_folder(start: Path, ceiling: Path | None) -> tuple[Path, Declared] | None:
+    """The nearest folder at or above ``start`` that declares dependencies, and what it declares.
+
+    Never above ``ceiling`` (inclusive; None: no bound), and only ``start`` itself when it is not
+    under ``ceiling``. A few stats and one listing per folder (the fast checks run per keystroke).
+    """
+    here = start.resolve()
+    stop = ceiling.resolve() if ceiling is not None else None
+    if stop is not None and not here.is_relative_to(stop):
+        stop = here
+    while True:
+        found = declared(here)
+        if found is not None:
+            return here, found
+        if here == stop or here.parent == here:
+            return None
+        here = here.parent
 
 
 def _req_name(spec: Any) -> str | None:

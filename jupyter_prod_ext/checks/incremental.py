@@ -280,7 +280,7 @@ def _sub_context(ctx: Context, changed: list[int], units: dict[int, CodeUnit]) -
         nbformat_minor=nb.nbformat_minor,
         _units=[units[i] for i in changed if i in units],
     )
-    return Context(nb=sub, settings=ctx.settings, file=ctx.file, project_root=ctx.project_root)
+    return Context(nb=sub, settings=ctx.settings, file=ctx.file, project_root=ctx.project_root, ceiling=ctx.ceiling)
 
 
 def _incremental(

@@ -6,7 +6,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterator
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from ..analysis import import_binds
 from ..notebook import PYTHON_CELL_MAGICS, Magic
@@ -184,23 +184,28 @@ def missing_dependency(ctx: Context) -> Iterator[Finding]:
     if not first:
         return
     nb_dir = ctx.file.parent if ctx.file is not None else None
-    candidates = {m: w for m, w in first.items() if not deps.is_local(m, root, nb_dir)}
+    start = nb_dir.resolve() if nb_dir is not None else root
+    found = deps.declaring_folder(start, ctx.ceiling if nb_dir is not None else root)
+    local = (root,) if found is None or found[0] == root else (root, found[0])
+    candidates = {m: w for m, w in first.items() if not any(deps.is_local(m, r, nb_dir) for r in local)}
     if not candidates:
         return
-    declared = deps.declared(root)
-    if declared is None:
+    if found is None:
         cell, line = min(candidates.values())
         yield ctx.finding(
             "missing-dependency",
             "info",
             cell,
             line,
-            f"The project declares no dependencies (no pyproject [project] dependencies, requirements*.txt or "
-            f"environment.yml in {root.name or root}), so nobody can install what this notebook imports "
-            f"({', '.join(sorted(candidates)[:5])}{', …' if len(candidates) > 5 else ''}).",
-            "Add a requirements.txt or a [project] dependencies list to pyproject.toml.",
+            "The project declares no dependencies (no pyproject [project] dependencies, requirements*.txt or "
+            "environment.yml in the notebook's folder or a folder above it), so nobody can install what this "
+            f"notebook imports ({', '.join(sorted(candidates)[:5])}{', …' if len(candidates) > 5 else ''}).",
+            "Add a requirements.txt or a [project] dependencies list to pyproject.toml beside the notebook "
+            "or in the project's root folder.",
         )
         return
+    folder, declared = found
+    sources = _declared_in(folder, start, declared)
     for module, (cell, line) in sorted(candidates.items(), key=lambda kv: kv[1]):
         if deps.is_declared(module, declared):
             continue
@@ -210,9 +215,16 @@ def missing_dependency(ctx: Context) -> Iterator[Finding]:
             "warning",
             cell,
             line,
-            f"'{module}' is imported but '{dist}' is not declared in {declared.sources}.",
+            f"'{module}' is imported but '{dist}' is not declared in {sources}.",
             f"Add '{dist}' to the project's dependencies.",
         )
+
+
+def _declared_in(folder: Path, start: Path, declared: deps.Declared) -> str:
+    """The declaring files as the notebook's folder reaches them (``../requirements.txt``): the same
+    words from the CLI and the server, and never an absolute path."""
+    up = "../" * (len(start.parts) - len(folder.parts)) if start.is_relative_to(folder) else ""
+    return " and ".join(f"{up}{name}" for name in declared.files)
 
 
 # -- file name ----------------------------------------------------------------------------------------
