@@ -4,17 +4,27 @@ Parameters are the data the cells read from earlier cells (names that cannot
 move: a loaded frame, a fitted model); imports, functions and constants they use
 move along instead. Return values are the names the cells bind that *later*
 cells read, so the notebook keeps working with ``a, b = NAME(df)`` in place of
-the cells.
+the cells. Without those, the function returns the value the cells' last line
+showed (IPython displays a cell's last expression), and the call, the last line
+of the cell that replaces them, shows it again; a shown value the call cannot
+show is said in a warning, never dropped silently.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from dataclasses import dataclass, field
 
 from ..analysis import Stmt
+from ..notebook import cell_number
 from .select import Program
+from .slice import short
 from .textedit import add_parameters_text, apply_edits, call_keyword_edits
+
+#: calls that show nothing (they return None): a last line of one is a statement, not a value to return
+_SHOW_NOTHING = frozenset({"print", "display"})
 
 
 @dataclass
@@ -28,6 +38,8 @@ class FunctionPiece:
     text: str = ""
     #: per line of ``text``: (cell, line in cell)
     line_map: list[tuple[int, int] | None] = field(default_factory=list)
+    #: the function returns the value its cells' last line showed (the call shows it)
+    shows: bool = False
 
     def call_source(self) -> str:
         call = f"{self.name}({', '.join(self.params)})"
@@ -66,6 +78,54 @@ def returned_names(prog: Program, body: list[Stmt], cells: list[int]) -> list[st
     return list(dict.fromkeys(order))
 
 
+def shown_values(prog: Program, cells: list[int]) -> list[Stmt]:
+    """The selected cells' last lines that showed a value: an expression ends the cell (IPython's
+    ``last_expr``), no ``;`` ends it, and it is not a call that shows nothing (``print``)."""
+    out: list[Stmt] = []
+    for cell in cells:
+        stmts = [s for s in prog.du.stmts_of_cell(cell) if s.node is not None]
+        last = stmts[-1].node if stmts else None
+        if isinstance(last, ast.Expr) and not _shows_nothing(last.value) and not _quiet(prog.units[cell].python):
+            out.append(stmts[-1])
+    return out
+
+
+def _shows_nothing(value: ast.expr) -> bool:
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _SHOW_NOTHING
+
+
+def _quiet(python: str) -> bool:
+    """A cell that ends with ``;`` shows nothing (the test IPython's ``DisplayHook.quiet`` makes)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(python).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    skip = (tokenize.ENDMARKER, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT)
+    last = next((t for t in reversed(tokens) if t.type not in skip), None)
+    return last is not None and last.type == tokenize.OP and last.string == ";"
+
+
+def returned_value(shown: list[Stmt], body: list[Stmt], returns: list[str]) -> Stmt | None:
+    """The shown value the function can return so its call shows it: the body's last statement, when
+    no later cell needs names returned instead."""
+    if returns or not shown or not body or shown[-1] is not body[-1]:
+        return None
+    return shown[-1]
+
+
+def lost_display(prog: Program, stmt: Stmt, name: str, returns: list[str]) -> str:
+    """The one line that says a value a cell showed will not show after the promotion, and what to do."""
+    why = (
+        f"`{name}` returns {', '.join(returns)} for later cells"
+        if returns
+        else "one call shows one value, the last cell's"
+    )
+    return (
+        f"Cell {cell_number(stmt.cell)} showed the value of its last line `{short(prog.stmt_text(stmt), 40)}`; "
+        f"the call of `{name}` will not show it ({why}): display it in a cell after the call."
+    )
+
+
 def _string_continuation_rows(node: ast.AST) -> set[int]:
     """Lines (of the statement's cell) that continue a string begun on an earlier line: indenting them
     would change the string's value (a triple-quoted text), so they keep their place as written."""
@@ -98,9 +158,17 @@ def _last(done: dict[int, int]) -> tuple[int, int]:
 
 
 def build_function(
-    prog: Program, name: str, body: list[Stmt], cells: list[int], params: list[str], returns: list[str]
+    prog: Program,
+    name: str,
+    body: list[Stmt],
+    cells: list[int],
+    params: list[str],
+    returns: list[str],
+    shown: Stmt | None = None,
 ) -> FunctionPiece:
-    piece = FunctionPiece(name, params, returns, body, cells)
+    """The function's text and line map; ``shown``: the body's last statement, an expression whose value
+    the function returns (see :func:`returned_value`)."""
+    piece = FunctionPiece(name, params, returns, body, cells, shows=shown is not None)
     first = body[0] if body else None
     head = (first.cell, first.line) if first is not None else (cells[0], 1)
     lines: list[str] = [f"def {name}({', '.join(params)}):"]
@@ -116,6 +184,8 @@ def build_function(
         _append_comments(prog, lines, lmap, stmt.cell, done.get(stmt.cell, 0), first_line)
         text_lines = prog.stmt_text(stmt).split("\n")
         verbatim = _string_continuation_rows(node)
+        if stmt is shown:
+            text_lines[0] = "return " + text_lines[0]
         for i, ln in enumerate(text_lines):
             lines.append(ln if first_line + i in verbatim else ("    " + ln) if ln.strip() else "")
             lmap.append((stmt.cell, first_line + i))

@@ -23,7 +23,15 @@ from ..notebook import PARSE_ERRORS, cell_number, cell_numbers, parse_problem, p
 from ..paths import relative_to_root
 from . import ledger
 from .choices import unmoved_entry, unmoved_problems
-from .function import add_parameters, build_function, pass_parameters, returned_names
+from .function import (
+    add_parameters,
+    build_function,
+    lost_display,
+    pass_parameters,
+    returned_names,
+    returned_value,
+    shown_values,
+)
 from .merge import merge_module, read_existing
 from .module import Block, LineMap, attach_formatted, build_module, format_text, import_lines
 from .mypy_check import check_module, not_run
@@ -204,7 +212,10 @@ def _function_block(st: State, name: str) -> None:
     plan, takes = st.plan, st.module.takes
     body = [s for s, _ in plan.bodies]
     returns = returned_names(st.prog, body, plan.cells)
-    fpiece = build_function(st.prog, name, body, plan.cells, list(st.slice.parameters), returns)
+    shown = shown_values(st.prog, plan.cells)
+    kept = returned_value(shown, body, returns)
+    st.warnings += [lost_display(st.prog, s, name, returns) for s in shown if s is not kept]
+    fpiece = build_function(st.prog, name, body, plan.cells, list(st.slice.parameters), returns, kept)
     if takes:  # moved helpers that gained parameters get them from the function's own
         fpiece.text = pass_parameters(fpiece.text, takes)
     if name in {b.name for b in st.module.blocks}:
@@ -572,6 +583,7 @@ def _slice_items(st: State) -> list[SliceItemDict]:
                     f"cells {cell_numbers(cells)} as a function"
                     + (f" of {', '.join(fpiece.params)}" if fpiece.params else "")
                     + (f" returning {', '.join(fpiece.returns)}" if fpiece.returns else "")
+                    + (" returning the value its last line showed" if fpiece.shows else "")
                 ),
             }
         )

@@ -1,0 +1,86 @@
+"""Cells promoted as a function keep what their last line showed (real black, a real kernel)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import nbformat.v4 as v4
+
+from jupyter_prod_ext.execution.runner import run_file
+from jupyter_prod_ext.promote import PromoteOptions, promote
+from jupyter_prod_ext.promote.types import PromoteResultDict
+
+from .nbutil import kernel_nb, make_nb, write_nb
+
+
+def project(tmp_path: Path, nb: dict[str, Any]) -> tuple[Path, Path]:
+    """A git project whose root holds the notebook (its kernel imports modules written beside it)."""
+    root = tmp_path / "proj"
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0.1"\n', encoding="utf-8")
+    return root, write_nb(root / "analysis.ipynb", nb)
+
+
+def as_function(root: Path, nb: Path, cells: list[int], *, dry_run: bool = False) -> PromoteResultDict:
+    return promote(
+        nb,
+        PromoteOptions(to="shapes.py", cells=list(cells), as_function="area_of", dry_run=dry_run),
+        project_root=root,
+        write_notebook=True,
+        run_typecheck=False,
+    )
+
+
+def test_the_call_shows_what_the_cells_last_line_showed_in_a_clean_kernel(tmp_path: Path) -> None:
+    """The cell's last expression was its output; as a function it was a statement, and the call that
+    replaced the cell showed nothing. The function returns it, and a clean run of the promoted notebook
+    reproduces the output the cell had."""
+    shown = v4.new_output("execute_result", data={"text/plain": "12.57"}, execution_count=2)
+    cell = v4.new_code_cell("r = 2\narea = math.pi * r ** 2\nround(area, 2)", execution_count=2)
+    cell.outputs = [shown]
+    root, nb = project(tmp_path, kernel_nb(v4.new_code_cell("import math", execution_count=1), cell))
+    assert run_file(nb, timeout=120, cell_timeout=60)["run"]["reproduced"] is True  # as saved, before
+
+    answer = as_function(root, nb, [1])
+    assert answer["ok"], answer["problems"]
+    assert "    return round(area, 2)\n" in answer["module_source"]
+    assert answer["warnings"] == []
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    [call] = [c for c in data["cells"] if c["id"] == cell["id"]]
+    assert "".join(call["source"]).splitlines()[-1] == "area_of()"
+    call["outputs"], call["execution_count"] = [shown], 2  # what the person saw in that cell
+    nb.write_text(json.dumps(data), encoding="utf-8")
+
+    report = run_file(nb, timeout=120, cell_timeout=60)
+    assert report["findings"] == [], report["findings"]
+    assert report["run"]["reproduced"] is True and report["run"]["changed"] == []
+
+
+def test_a_shown_value_the_call_cannot_show_is_said_in_one_line(tmp_path: Path) -> None:
+    """Only the last value can be the call's: another cell's shown value, or one when later cells need
+    the function's names, is a warning; a last line ending in ``;`` or a ``print`` showed no value."""
+    root, nb = project(tmp_path, make_nb("import math", "r = 2\nr", "area = math.pi * r ** 2\narea", "print(area)"))
+    lost = as_function(root, nb, [1, 2], dry_run=True)
+    assert lost["ok"], lost["problems"]
+    assert lost["warnings"] == [
+        f"Cell {n} showed the value of its last line `{line}`; the call of `area_of` will not show it "
+        "(`area_of` returns area for later cells): display it in a cell after the call."
+        for n, line in ((2, "r"), (3, "area"))
+    ]
+    assert "    return area\n" in lost["module_source"]
+    root2, nb2 = project(tmp_path / "b", make_nb("import math", "r = 2\nr", "area = math.pi * r ** 2\narea"))
+    last = as_function(root2, nb2, [1, 2], dry_run=True)
+    assert "    r\n" in last["module_source"] and "    return area\n" in last["module_source"]
+    assert [w for w in last["warnings"] if "showed" in w] == [
+        "Cell 2 showed the value of its last line `r`; the call of `area_of` will not show it (one call "
+        "shows one value, the last cell's): display it in a cell after the call."
+    ]
+    for quiet in ("r = 2\nround(r * 1.5);  # no output", "r = 2\nprint(r)"):
+        root3, nb3 = project(tmp_path / str(len(quiet)), make_nb(quiet))
+        silent = as_function(root3, nb3, [0], dry_run=True)
+        assert silent["ok"] and "return" not in silent["module_source"], silent["module_source"]
+        assert not [w for w in silent["warnings"] if "showed" in w]
