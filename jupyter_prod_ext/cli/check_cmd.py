@@ -25,6 +25,7 @@ from ..jupytext_io import discover_notebooks, is_text_notebook_path
 from ..notebook import import_nbformat, read_notebook_bytes
 from ..paths import find_git_top, project_root
 from ..resultcache import DEFAULT_DIR, ResultCache, ensure_ignored
+from ..typecheck import batch, typecheck_notebooks
 from ..types import CheckOutputDict, FileErrorDict, ReportDict
 from . import add_typecheck_options, report_formats, typecheck_settings
 
@@ -142,6 +143,31 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     return {"fast": args.fast, "select": args.select, "ignore": args.ignore, "typecheck": typecheck_settings(args)}
 
 
+def _check_types_together(paths: list[Path], options: dict[str, Any]) -> None:
+    """The notebooks' type checks in one mypy run before their reports are made, which take their
+    answers from it (typecheck.batch: one mypy start-up per invocation, not one per notebook).
+
+    What each notebook's type check would ask is collected by checking it for type errors alone (the
+    reports of that pass are dropped; the notebook, its cells and project are read as the real
+    check reads them). Skipped when ``--select`` leaves the type check out.
+    """
+    select = options["select"]
+    if select is not None and not {"type-error", "quality"} & set(select):
+        return
+    with batch.collecting() as requests:
+        for path in paths:
+            with contextlib.suppress(ProdError, ValueError, OSError):
+                check_path(
+                    path.resolve(),
+                    display=str(path),
+                    checks=["type-error"],
+                    ignore=options["ignore"],
+                    typecheck_backend="mypy",
+                    typecheck_settings=options["typecheck"],
+                )
+    typecheck_notebooks(requests)
+
+
 def _cache(args: argparse.Namespace, options: dict[str, Any]) -> ResultCache | None:
     if args.no_cache:
         return None
@@ -172,6 +198,8 @@ def _check_all(paths: list[Path], args: argparse.Namespace) -> list[Outcome]:
             outcomes[i] = ("report", hit)
         else:
             todo.append((i, data, key))
+    if not options["fast"] and len(todo) >= 2:
+        _check_types_together([paths[i] for i, _, _ in todo], options)
     jobs = min(args.jobs or cores(), len(todo))
     if jobs <= 1:
         results = [check_one(paths[i], options) for i, _, _ in todo]

@@ -29,8 +29,9 @@ module on its own.
 
 The package: :mod:`.settings` (what a check is told and answers), :mod:`.virtual` (the notebook as
 one module), :mod:`.cells` (the notebook as a chain of cell modules), :mod:`.daemon` (running mypy:
-cache, lock, daemon, one-shot), :mod:`.output` (mapping its messages back to cells); the entry points
-are here, one pipeline of named steps (:func:`_run_plan`).
+cache, lock, daemon, one-shot), :mod:`.output` (mapping its messages back to cells), :mod:`.batch` (the
+CLI's notebooks answered by one mypy run, :func:`typecheck_notebooks`); the entry points are here, one
+pipeline of named steps (:func:`_run_plan`).
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ from pathlib import Path
 
 from ..atomic import atomic_write_text
 from ..config import ProjectConfig
+from ..errors import ProdError
 from ..lru import LockedLRU
 from ..notebook import PARSE_ERRORS, parse_python
+from . import batch
 from .cells import MODULE_PREFIX, CellChain, ChainModule, build_cell_chain
 from .daemon import (
     _BUSY,
@@ -458,14 +461,108 @@ def typecheck_cells(
     ``name`` identifies the notebook inside the project (its relative path), so
     two notebooks keep two sets of modules; ``cell_ids`` (the cells' ids, same order)
     keep a cell's module name when cells move. Never raises for tool problems:
-    ``ran=False`` with a one-line ``message`` instead.
+    ``ran=False`` with a one-line ``message`` instead. The answer of a run over several notebooks
+    (:func:`typecheck_notebooks`) is taken when there is one for exactly this request.
     """
     settings = settings or TypecheckSettings()
     root = Path(project_root).resolve()
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+    request = batch.Request(tuple(cells), root, config, name, settings, None if cell_ids is None else tuple(cell_ids))
+    answer = batch.take(request)
+    if answer is not None:
+        return answer
+    if batch.collect(request):
+        return batch.COLLECTED
+    return _run_plan(lambda cache_dir: _request_plan(request, cache_dir), root, config, settings)
+
+
+def _request_plan(request: batch.Request, cache_dir: Path) -> _Plan:
+    """The plan of one notebook's check, in the layout its settings name."""
+    digest = hashlib.sha256(request.name.encode("utf-8")).hexdigest()[:16]
+    root, settings = request.project_root, request.settings
     if settings.layout == "module":
-        return _run_plan(lambda cache_dir: _module_plan(cells, cache_dir, digest, root), root, config, settings)
-    return _run_plan(lambda cache_dir: _cells_plan(cells, cell_ids, cache_dir, digest, root, settings.backend), root, config, settings)
+        return _module_plan(request.cells, cache_dir, digest, root)
+    return _cells_plan(request.cells, request.cell_ids, cache_dir, digest, root, settings.backend)
+
+
+#: most notebooks, and most cells, one joint mypy run checks (its memory grows with them)
+BATCH_NOTEBOOKS, BATCH_CELLS = 50, 2000
+
+
+def typecheck_notebooks(requests: Sequence[batch.Request]) -> None:
+    """Check the notebooks of ``requests`` with one-shot mypy runs over several notebooks' modules at
+    once (those of one project, configuration and settings; :func:`_batches`), and keep each
+    notebook's answer for its own check to take (:mod:`.batch`).
+
+    Why: each one-shot mypy pays its start-up and cache load, most of a small notebook's check. The
+    notebooks' modules have names of their own (a digest of the notebook's name) and import nothing
+    of each other, so mypy's messages about one notebook's modules are what it says checking them
+    alone. Not kept (the notebook's check runs mypy alone): any run where mypy stopped short (a
+    blocking error such as a syntax error in a module they import, a timeout, a crash). Messages
+    about other files (a project module a notebook imports) are not attributed to a notebook: the
+    answers carry the notebook's cells' findings only, all the type-error check reads.
+    """
+    groups: dict[tuple[str, str, TypecheckSettings], list[batch.Request]] = {}
+    for request in requests:
+        if request.settings.backend == "mypy":  # the daemon keeps one file set of its own
+            key = (str(request.project_root), repr(request.config), request.settings)
+            groups.setdefault(key, []).append(request)
+    for group in groups.values():
+        for part in _batches(group):
+            if len(part) >= 2:
+                _check_together(part)
+
+
+def _batches(group: Sequence[batch.Request]) -> list[list[batch.Request]]:
+    """The group in runs of at most :data:`BATCH_NOTEBOOKS` notebooks and :data:`BATCH_CELLS` cells."""
+    parts: list[list[batch.Request]] = [[]]
+    cells = 0
+    for request in group:
+        if parts[-1] and (len(parts[-1]) >= BATCH_NOTEBOOKS or cells + len(request.cells) > BATCH_CELLS):
+            parts.append([])
+            cells = 0
+        parts[-1].append(request)
+        cells += len(request.cells)
+    return parts
+
+
+def _check_together(group: Sequence[batch.Request]) -> None:
+    """One mypy run over the group's notebooks; each answer kept when mypy ran to its end."""
+    started = time.monotonic()
+    first = group[0]
+    root, config, settings = first.project_root, first.config, first.settings
+    cache_dir = _cache_path(root, settings)
+    timeout = (config.typecheck_timeout or settings.timeout) * len(group)
+    try:
+        _prepare_cache(cache_dir, root)
+        plans = [_request_plan(request, cache_dir) for request in group]
+        with _project_lock(cache_dir, timeout):
+            for plan in plans:
+                plan.write()
+            targets = [target for plan in plans for target in plan.targets]
+            run = _run_mypy(targets, root, config, settings, cache_dir, scale=len(group)) if targets else None
+    except (_Busy, OSError, _Missing, _Timeout, _Unresponsive, ProdError, RecursionError, MemoryError, ValueError):
+        return  # each notebook's own check meets the problem again and says it (checks/quality.type_error)
+    raws = _parse(run.out) if run is not None else []
+    if run is not None and (run.rc not in (0, 1) or (run.rc == 1 and not raws)):
+        return
+    by_file = _by_file(raws, root)
+    for request, plan in zip(group, plans, strict=True):
+        own = [raw for target in plan.targets for raw in by_file.get(target, []) if raw.code not in IGNORED_CODES]
+        items = plan.after([item for raw in own for item in plan.mapper(raw)], {}) if plan.targets else []
+        batch.keep(request, TypeCheckResult(True, items, None, plan.skipped_cells, time.monotonic() - started))
+
+
+def _by_file(raws: Sequence[_Raw], root: Path) -> dict[Path, list[_Raw]]:
+    """mypy's messages by the resolved path of the file they are about (it prints the paths it was given)."""
+    found: dict[Path, list[_Raw]] = {}
+    for raw in raws:
+        path = Path(raw.file)
+        try:
+            path = path if path.is_absolute() else (root / path).resolve()
+        except OSError:
+            continue
+        found.setdefault(path, []).append(raw)
+    return found
 
 
 #: name prefix of the generated module a promotion preview checks (promote.mypy_check), one per target

@@ -364,8 +364,10 @@ def _run_mypy(
     settings: TypecheckSettings,
     cache_dir: Path,
     rewritten: Rewritten | None = None,
+    *,
+    scale: int = 1,
 ) -> MypyRun:
-    """mypy on ``targets``. A cancelled check (a newer one replaced it) stops a one-shot mypy at once;
+    """mypy on ``targets`` (``scale`` notebooks' modules at once: their timeouts added up). A cancelled check (a newer one replaced it) stops a one-shot mypy at once;
     the warm daemon's run is stopped (the daemon killed) only once it has run ``settings.cancel_grace``
     seconds.
 
@@ -374,7 +376,7 @@ def _run_mypy(
     re-checks incrementally on the same daemon; a stuck one (a pathological plugin) is still stopped.
     """
     env = _env(project_root)
-    timeout = config.typecheck_timeout or settings.timeout
+    timeout = (config.typecheck_timeout or settings.timeout) * scale
     json_output = _supports_json(settings, env, project_root, timeout)
     flags = _flags(cache_dir, config, json_output, settings, project_root)
     files = [str(t) for t in targets]
