@@ -94,9 +94,7 @@ def check_normalize(names: Iterable[str]) -> frozenset[str]:
 
 def normalize_text(text: str, normalize: Iterable[str] = DEFAULT_NORMALIZE) -> str:
     """``text`` with ANSI colours removed and the chosen volatile parts replaced."""
-    out = _ANSI.sub("", text).replace("\r\n", "\n")
-    # A carriage return redraws the line (progress bars): keep what stays visible.
-    out = "\n".join(line.rsplit("\r", 1)[-1] for line in out.split("\n"))
+    out = as_displayed(_ANSI.sub("", text))
     chosen = set(normalize)
     # Durations before timestamps: "Wall time: 1.2 s" must not become a clock first.
     for name in ("durations", "addresses", "timestamps"):
@@ -104,6 +102,14 @@ def normalize_text(text: str, normalize: Iterable[str] = DEFAULT_NORMALIZE) -> s
             for pattern, repl in _RULES[name]:
                 out = pattern.sub(repl, out)
     return out
+
+
+def as_displayed(text: str) -> str:
+    """``text`` as a terminal or the notebook shows it: CRLF line ends (``ls`` in IPython, Windows
+    programs) are plain line ends, and a bare carriage return redraws its line (progress bars), so only
+    what follows the last one stays visible."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
 
 
 def _text(value: object) -> str:
@@ -125,7 +131,7 @@ def visible_lines(outputs: Sequence[Mapping[str, Any]]) -> list[str]:
 
     def flush() -> None:
         for name in sorted(streams, key=lambda n: (n != "stdout", n)):
-            text = "".join(streams[name]).rstrip("\n")
+            text = as_displayed("".join(streams[name])).rstrip("\n")
             parts.extend(f"[{name}] {line}" for line in text.split("\n"))
         streams.clear()
 
