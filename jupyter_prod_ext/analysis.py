@@ -864,7 +864,10 @@ class _Resolver:
             # ``svi = ...`` is not the only way it exists (whether the call ran is not known; it is trusted)
             self.resolutions.append(_resolution(s, e, "ok", earlier_global[0]))
             return
-        later = next((b for b in sites if not b[1].deferred and (b[0].cell, b[0].line) > here), None)
+        # ``x *= 0.5`` below reads x first: it cannot be where x comes from
+        later = next(
+            (b for b in sites if not b[1].deferred and b[1].how != "augassign" and (b[0].cell, b[0].line) > here), None
+        )
         if later is not None:
             self.used.add(id(later[1]))
             self.resolutions.append(_resolution(s, e, "later", later[0]))

@@ -151,13 +151,15 @@ def use_before_definition(ctx: Context) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
+        same = r.source.cell == r.stmt.cell  # ``print(loss(y))`` ... ``loss = ...`` below, in one cell
+        where = "in this cell" if same else f"in cell {cell_number(r.source.cell)}"
         yield ctx.finding(
             "use-before-definition",
             "error",
             r.stmt.cell,
             r.event.line,
-            f"'{r.event.name}' is used here but only defined later, in cell {cell_number(r.source.cell)} "
-            f"(line {r.source.line}); it works only because that cell ran first in this kernel.",
+            f"'{r.event.name}' is used here but only defined later, {where} (line {r.source.line}); it works only "
+            f"because {'the cell ran before' if same else 'that cell ran first'} in this kernel.",
             "Move the definition above its first use; on a fresh kernel this raises NameError.",
             subject=r.event.name,
         )
