@@ -49,6 +49,16 @@ def _import_bindings(tree: ast.Module) -> dict[str, tuple[str, str | None]]:
     return out
 
 
+def _imported_modules(tree: ast.Module) -> set[tuple[str, str | None]]:
+    out: set[tuple[str, str | None]] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            out.update((a.name, None) for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            out.update(("." * node.level + (node.module or ""), a.name) for a in node.names)
+    return out
+
+
 def _need_key(need: ImportNeed) -> tuple[str, str | None]:
     if need.name is None:
         return (need.module if need.asname else need.module.split(".")[0], None)
@@ -99,6 +109,8 @@ class _Splices:
     nl: str
     nodes: dict[str, ast.stmt]
     imported: dict[str, tuple[str, str | None]]
+    #: (module, imported name or None) of every top-level import, as written (``import a.b``: ("a.b", None))
+    modules: set[tuple[str, str | None]]
     #: (first line, last line, replacement lines); last < first means "insert before first"
     splices: list[tuple[int, int, list[str]]] = field(default_factory=list)
     #: formatted blocks of new definitions, appended at the end
@@ -154,7 +166,7 @@ def merge_module(
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += "\n"
     nl = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    edit = _Splices(lines, nl, find_nodes(tree), _import_bindings(tree))
+    edit = _Splices(lines, nl, find_nodes(tree), _import_bindings(tree), _imported_modules(tree))
     _place_blocks(edit, blocks, replaceable, display, result)
     new_needs = _missing_imports(edit, needs, display, result)
     if new_needs:
@@ -206,6 +218,10 @@ def _missing_imports(
     """The imports the old module lacks; one bound to something else there is a conflict."""
     new_needs: list[ImportNeed] = []
     for need in needs:
+        if need.side_effect:  # binds nothing the code reads: only whether the module imports it matters
+            if (need.module, need.name) not in edit.modules:
+                new_needs.append(need)
+            continue
         have = edit.imported.get(need.bound)
         if have is not None:
             if have != _need_key(need):

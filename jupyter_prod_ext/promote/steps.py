@@ -39,7 +39,7 @@ from .plan import plan_selection
 from .rewrite import apply_edits, plan_rewrite
 from .rewrite import verify as verify_notebook
 from .select import Program
-from .slice import ImportNeed, Piece, compute_slice
+from .slice import ImportNeed, Piece, compute_slice, side_effect_imports
 from .state import State
 from .target import importability_warning
 from .testgen import MARKER, build_tests
@@ -65,6 +65,7 @@ def slice_selection(st: State) -> None:
     st.warnings += st.slice.warnings
     st.problems += _import_conflicts(st.slice.imports)
     _own_imports(st)
+    st.slice.imports += _side_effect_imports(st)
     st.unmoved = [unmoved_entry(u, st.options.unmoved.get(u.name)) for u in st.slice.unmoved]
     st.problems += unmoved_problems(st.unmoved, st.options.unmoved)
 
@@ -84,6 +85,18 @@ def _import_conflicts(imports: list[ImportNeed]) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _side_effect_imports(st: State) -> list[ImportNeed]:
+    """Imports nothing reads that ran before the selection: the module carries them, so that imported
+    alone it runs under what they registered, as the promoted code did in the notebook."""
+    selected = [s for s, _ in st.plan.roots] + [s for s, _ in st.plan.bodies]
+    have = {(i.module, i.name) for i in st.slice.imports}
+    return [
+        i
+        for i in side_effect_imports(st.prog, selected)
+        if (i.module, i.name) not in have and i.module != st.target.dotted
+    ]
 
 
 def _own_imports(st: State) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from dataclasses import dataclass
 
 from ..analysis import DefUse, analyse
@@ -23,6 +24,8 @@ MODULE_NAMES = frozenset(
      "__annotations__", "__path__", "__dict__"}
 )  # fmt: skip
 _BUILTINS = frozenset(dir(builtins)) | MODULE_NAMES
+#: a noqa comment, bare or naming F401, as ruff and flake8 read it: an import meant to be unused
+_NOQA_UNUSED = re.compile(r"#\s*noqa(?!:)|#\s*noqa:[^#]*\bF401\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,11 @@ def _findings(text: str) -> _Findings:
         ):
             undefined.add((name, not r.event.deferred))
     exported = _exported(du)
+    lines = text.split("\n")
     unused: set[str] = set()
     for stmt in du.stmts:
-        if stmt.kind != "import":
-            continue
+        if stmt.kind != "import" or _NOQA_UNUSED.search(lines[stmt.line - 1]):
+            continue  # an import kept for what importing does says so, as ruff reads it
         for e in stmt.events:
             if e.kind != "bind" or (e.module or "").startswith("__future__"):
                 continue

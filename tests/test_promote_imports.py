@@ -1,0 +1,92 @@
+"""A module made by Promote carries the imports the notebook keeps only for what importing does
+(real black, a fresh interpreter importing the written module)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from jupyter_prod_ext.promote import PromoteOptions, promote
+from jupyter_prod_ext.promote.types import PromoteResultDict
+
+from .installed import child_env
+from .nbutil import cell_sources, make_nb, write_nb
+
+#: registers a handler when imported; nothing reads its name (as ``import geopandas.accessors``)
+PLUGINS = 'from demo_pkg import registry\n\nregistry.HANDLERS["shout"] = str.upper\n'
+EFFECT = "import demo_pkg.plugins  # registers the handlers"
+
+
+def project(tmp_path: Path, *sources: str) -> tuple[Path, Path]:
+    root = tmp_path / "proj"
+    pkg = root / "src" / "demo_pkg"
+    pkg.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0.1"\n', encoding="utf-8")
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "registry.py").write_text("HANDLERS: dict[str, object] = {}\n", encoding="utf-8")
+    (pkg / "plugins.py").write_text(PLUGINS, encoding="utf-8")
+    return root, write_nb(root / "analysis.ipynb", make_nb(*sources))
+
+
+def run(root: Path, nb: Path, **kw: object) -> PromoteResultDict:
+    return promote(
+        nb,
+        PromoteOptions(to="src/demo_pkg/speech.py", **kw),  # type: ignore[arg-type]
+        project_root=root,
+        write_notebook=True,
+        run_typecheck=False,
+    )
+
+
+def import_alone(root: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh interpreter that sees the project's ``src`` only."""
+    env = child_env()
+    env["PYTHONPATH"] = str(root / "src")
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=root, env=env
+    )
+
+
+SHOUT = 'def shout(text):\n    return registry.HANDLERS["shout"](text)'
+
+
+def test_a_new_module_carries_an_import_kept_for_its_side_effect(tmp_path: Path) -> None:
+    """The function ran after ``import demo_pkg.plugins`` registered its handler; the module lacked that
+    import, so imported alone it failed (KeyError). It carries it now, marked for ruff, and the notebook
+    keeps it too."""
+    root, nb = project(tmp_path, f"{EFFECT}\nfrom demo_pkg import registry", SHOUT, "shout('hi')")
+    answer = run(root, nb, cells=[1])
+    assert answer["ok"], answer["problems"]
+    module = (root / "src/demo_pkg/speech.py").read_text(encoding="utf-8")
+    assert "import demo_pkg.plugins  # noqa: F401\n" in module, module
+    assert [(i["name"], i["cell"]) for i in answer["slice"] if i["reason"] == "imported for its side effect (cell 1)"] == [
+        ("demo_pkg", 0)
+    ]
+    assert cell_sources(nb)[0].startswith(EFFECT)
+    alone = import_alone(root, "from demo_pkg.speech import shout; print(shout('hi'))")
+    assert alone.returncode == 0 and alone.stdout == "HI\n", alone.stderr
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F", "--no-cache", "-q", str(root / "src")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_only_imports_that_ran_before_and_that_nothing_reads(tmp_path: Path) -> None:
+    """An import the notebook reads is not a side effect (the code takes what it uses); one after the
+    promoted code did not run under it; a module that already imports it gets no second one."""
+    root, nb = project(
+        tmp_path, "import json\nfrom demo_pkg import registry", SHOUT, EFFECT, "print(json.dumps(shout('hi')))"
+    )
+    answer = run(root, nb, cells=[1], dry_run=True)
+    assert answer["ok"], answer["problems"]
+    assert "plugins" not in answer["module_source"] and "json" not in answer["module_source"]
+    for have in ("", "import demo_pkg.plugins  # noqa: F401\n"):
+        root2, nb2 = project(tmp_path / str(len(have)), f"{EFFECT}\nfrom demo_pkg import registry", SHOUT)
+        speech = root2 / "src/demo_pkg/speech.py"
+        speech.write_text(f'"""Mine."""\n\n{have}', encoding="utf-8")
+        merged = run(root2, nb2, cells=[1])
+        assert merged["ok"], merged["problems"]
+        assert speech.read_text(encoding="utf-8").count("import demo_pkg.plugins") == 1, merged["module_source"]
+        alone = import_alone(root2, "from demo_pkg.speech import shout; print(shout('hi'))")
+        assert alone.stdout == "HI\n", alone.stderr
