@@ -61,7 +61,8 @@ async def test_post_errors(jp_fetch: Any, jp_root_dir: Path) -> None:
     write_nb(jp_root_dir / "r.ipynb", kernel_nb(code("1 + 1"), kernel="ir"))
     code_, body = await error_of(jp_fetch, {"path": "r.ipynb"})
     assert (code_, body["kind"]) == (503, "tool")
-    assert body["error"] == "kernel 'ir' is not installed: install it or change the notebook's kernel"
+    assert body["error"].startswith("kernel 'ir' is not installed: install it or change the notebook's kernel")
+    assert "(installed: " in body["error"] and "python3" in body["error"]
 
     code_, body = await error_of(jp_fetch, {"path": "x.ipynb", "notebook": {"cells": "nope"}})
     assert (code_, body["kind"]) == (422, "notebook") and "\n" not in body["error"]

@@ -109,6 +109,11 @@ def _progress_printer(name: str) -> Any:
     return show
 
 
+def _naming(path: Path, message: str) -> str:
+    """The error line names the notebook (a missing kernel's message does not; several may be run)."""
+    return message if str(path) in message else f"{path}: {message}"
+
+
 def run(args: argparse.Namespace) -> int:
     reports: list[RunReport] = []
     errors: list[FileErrorDict] = []
@@ -125,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             )
         except ProdError as exc:
             errors.append({"path": str(path), "message": exc.message})
-            sys.stderr.write(f"jupyter-prod: {exc.message}\n")
+            sys.stderr.write(f"jupyter-prod: {_naming(path, exc.message)}\n")
             continue
         reports.append(report)
         if args.format == "text":

@@ -146,12 +146,18 @@ def check_kernel(name: str) -> None:
     """Fail early, in one line, when the notebook's kernel is not installed."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
+    manager = KernelSpecManager()
     try:
-        KernelSpecManager().get_kernel_spec(name)
+        manager.get_kernel_spec(name)
     except NoSuchKernel:
-        raise ToolError(
-            f"kernel '{name}' is not installed: install it or change the notebook's kernel"
-        ) from None
+        raise ToolError(missing_kernel(name, sorted(manager.find_kernel_specs()))) from None
+
+
+def missing_kernel(name: str, installed: list[str]) -> str:
+    """The one line for a kernelspec that is not installed, naming those that are (notebooks saved
+    elsewhere name kernels such as ``conda-base-py`` or ``python2``: the user picks one of these)."""
+    choice = f" (installed: {', '.join(installed)})" if installed else ""
+    return f"kernel '{name}' is not installed: install it or change the notebook's kernel{choice}"
 
 
 def check_timeouts(timeout: float, cell_timeout: float) -> None:
@@ -690,7 +696,8 @@ def _release(run: _Run, proc: subprocess.Popen[bytes] | None, reader: threading.
 def _raise_without_result(run: _Run, worker_log: str, exit_code: int | None) -> None:
     """A worker that found no kernel, or exited without its ``end`` event, is a tool failure, not a finding."""
     if run.end is not None and run.end.get("status") == "no-kernel":
-        raise ToolError(f"kernel '{run.kernel}' is not installed: install it or change the notebook's kernel")
+        check_kernel(run.kernel)  # names the installed kernels
+        raise ToolError(missing_kernel(run.kernel, []))
     if run.stopped is None and run.end is None:
         raise ToolError(f"The run worker exited without a result (exit {exit_code}): {worker_log}")
 
