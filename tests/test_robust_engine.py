@@ -218,6 +218,24 @@ def test_parse_helpers_answer_deep_input_with_a_parse_error() -> None:
     assert isinstance(parse_expression("[1, 2]").body, ast.List)
 
 
+def test_no_module_parses_around_parse_python() -> None:
+    """``ast.parse`` directly skips parse_python's lock and retry: two threads parsing at once (the server
+    answering two requests) can fail with CPython's spurious SystemError (python/cpython#106905). The
+    promotion's text edits (promote/textedit.py, promote/function.py) parsed generated text that way."""
+    package = Path(__file__).resolve().parent.parent / "jupyter_prod_ext"
+    direct = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "notebook.py" and path.parent == package:
+            continue  # parse_python itself
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = node.func if isinstance(node, ast.Call) else None
+            if isinstance(func, ast.Attribute) and func.attr == "parse" and isinstance(func.value, ast.Name) and (
+                func.value.id == "ast"
+            ):
+                direct.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert direct == [], "parse through notebook.parse_python (or parse_expression) instead"
+
+
 @pytest.mark.parametrize("sep", ["; ", "\n"], ids=["shared-line", "own-line"])
 def test_promote_refuses_code_too_deep_to_re_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sep: str) -> None:
     """A statement that parses can still be too deep for the analysis, ast.unparse or deepcopy: a 400, not a 500."""

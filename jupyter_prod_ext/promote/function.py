@@ -18,7 +18,7 @@ import tokenize
 from dataclasses import dataclass, field
 
 from ..analysis import Stmt
-from ..notebook import cell_number
+from ..notebook import cell_number, parse_python
 from .select import Program
 from .slice import short
 from .textedit import add_parameters_text, apply_edits, call_keyword_edits
@@ -248,4 +248,4 @@ def add_parameters(
 
 def pass_parameters(text: str, takes: dict[str, list[str]]) -> str:
     """``text`` (a function of cells) with its calls of functions that gained parameters passing them."""
-    return apply_edits(text, list(call_keyword_edits(ast.parse(text), text, takes)))
+    return apply_edits(text, list(call_keyword_edits(parse_python(text), text, takes)))

@@ -16,6 +16,8 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..notebook import parse_python
+
 #: (line, byte column) of ``text``, both as the ast gives them
 Pos = tuple[int, int]
 
@@ -267,7 +269,7 @@ def add_parameters_text(
     ``new``, its calls of functions in ``takes`` passing theirs, and ``defaults`` (parameter -> data
     name) turned into ``None`` sentinels (``legacy``: annotations as ``Optional[...]``, for a project that
     targets Python before 3.10); comments and layout as the user wrote them."""
-    node = ast.parse(text).body[0]
+    node = parse_python(text).body[0]
     assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     sig = _signature(text, node)
     edits = list(call_keyword_edits(node, text, takes))
