@@ -118,3 +118,14 @@ def test_a_name_only_augmented_later_is_undefined_and_a_later_line_is_in_this_ce
             "cell ran before in this kernel.",
         ),
     ], dataflow
+
+
+def test_a_framework_seed_call_seeds_torch_and_numpy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pyro.set_rng_seed(1)`` seeds PyTorch's, NumPy's and Python's generators (as lightning's
+    ``seed_everything`` and ``transformers.set_seed`` do): draws after it are seeded (a public notebook was told
+    its ``torch.randn`` was not); the NumPy draw in a cell above the seed still is reported."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    unseeded = [(f["cell_id"], f["message"]) for f in findings if f["check"] == "unseeded-randomness"]
+    assert unseeded == [
+        ("dropout-train", "`randint(...)` draws from NumPy's legacy global generator: results differ on every run.")
+    ], unseeded

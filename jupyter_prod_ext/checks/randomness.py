@@ -17,25 +17,33 @@ from .base import Context, Finding
 from .registry import check
 
 _RANDOM_HINT = re.compile(
-    r"random|rand|shuffle|Forest|KMeans|train_test_split|Boost|Tree|MLP|SGD|TSNE|Bagging|Isolation|ShuffleSplit|make_"
+    r"random|rand|seed|shuffle|Forest|KMeans|train_test_split|Boost|Tree|MLP|SGD|TSNE|Bagging|Isolation|ShuffleSplit|make_"
 )
-_SEEDS = frozenset(
-    {
-        "random.seed",
-        "numpy.random.seed",
-        "torch.manual_seed",
-        "torch.cuda.manual_seed",
-        "torch.cuda.manual_seed_all",
-        "tensorflow.random.set_seed",
-        "tensorflow.set_random_seed",
-        "transformers.set_seed",
-        "lightning.seed_everything",
-        "pytorch_lightning.seed_everything",
-        "lightning.pytorch.seed_everything",
-        "keras.utils.set_random_seed",
-        "tensorflow.keras.utils.set_random_seed",
-    }
-)
+#: the generators a framework's "seed everything" call seeds together: Python's, NumPy's and PyTorch's
+#: (``pyro.set_rng_seed``, lightning's ``seed_everything``, ``transformers.set_seed``, keras' ``set_random_seed``)
+_EVERY_FAMILY = frozenset({"random", "numpy", "torch"})
+#: calls that seed one framework's own generator only
+_OWN_SEEDS = {
+    "random.seed": frozenset({"random"}),
+    "numpy.random.seed": frozenset({"numpy"}),
+    "tensorflow.random.set_seed": frozenset({"tensorflow"}),
+    "tensorflow.set_random_seed": frozenset({"tensorflow"}),
+}
+
+
+def _seeded_by(name: str) -> frozenset[str]:
+    """The RNG families the call ``name`` seeds (none for a call that seeds nothing)."""
+    own = _OWN_SEEDS.get(name)
+    if own is not None:
+        return own
+    last = name.rpartition(".")[2]
+    if last in ("manual_seed", "manual_seed_all"):  # torch.manual_seed, torch.cuda.manual_seed_all
+        return frozenset({"torch"})
+    if last in ("seed_everything", "set_seed", "set_random_seed", "set_rng_seed"):
+        return _EVERY_FAMILY
+    return frozenset()
+
+
 _PY_RANDOM = frozenset(
     "random randint randrange choice choices sample shuffle uniform gauss normalvariate triangular betavariate "
     "expovariate gammavariate lognormvariate vonmisesvariate paretovariate weibullvariate getrandbits randbytes".split()
@@ -82,7 +90,7 @@ def _dotted(call: Call, aliases: dict[str, str]) -> str:
 def _classify(call: Call, name: str) -> str | None:
     """The RNG family an unseeded call draws from ("random", "numpy", "torch", "sklearn"), else None."""
     head, _, last = name.rpartition(".")
-    if name in _SEEDS or last in ("seed_everything", "set_seed", "manual_seed"):
+    if _seeded_by(name):
         return "seed"
     if head == "random" and last in _PY_RANDOM:
         return "random"
@@ -136,13 +144,12 @@ def unseeded_randomness(ctx: Context) -> Iterator[Finding]:
             if family is None:
                 continue
             if family == "seed":
-                seeded.add(name.split(".")[0])
+                seeded |= _seeded_by(name)
                 continue
             if family == "sklearn" and "numpy" in seeded:
                 continue
             if family in ("random", "numpy", "torch"):
-                root = {"random": "random", "numpy": "numpy", "torch": "torch"}[family]
-                if root in seeded or family in reported:
+                if family in seeded or family in reported:
                     continue
                 reported.add(family)
             what, hint = _ADVICE[family]
