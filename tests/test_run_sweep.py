@@ -33,3 +33,22 @@ def test_crlf_output_is_compared_as_displayed(tmp_path: Path) -> None:
     assert report["findings"][0]["message"].splitlines()[1:] == ["-[stdout] old value", "+[stdout] new value"]
     assert report["run"]["changed"] == [3] and report["run"]["cells_run"] == 3
     assert digest(nb) == before
+
+
+def test_an_error_the_saved_output_shows_is_called_meant(tmp_path: Path) -> None:
+    """Teaching notebooks (WhirlwindTourOfPython) raise on purpose and save the error: the hint said
+    'fix the cell' or 'hidden state'; it names the tag that lets the run go on, which the run honours."""
+    report = run_file(copied("intended_error.ipynb", tmp_path), timeout=60, cell_timeout=30)
+    [finding] = report["findings"]
+    assert (finding["check"], finding["cell"], finding["line"]) == ("run-error", 2, 1)
+    assert finding["message"] == (
+        "Raised TypeError: 'tuple' object does not support item assignment when run top to bottom in a fresh "
+        "kernel, as its saved output shows; the run stopped there."
+    )
+    assert "'raises-exception'" in finding["hint"] and "reproduce it" not in finding["hint"]
+
+    tagged = run_file(copied("intended_error_tagged.ipynb", tmp_path), timeout=60, cell_timeout=30)
+    [finding] = tagged["findings"]  # went past the tagged cell 3; cell 4's NameError is shown on purpose
+    assert (finding["check"], finding["cell"]) == ("run-error", 3)
+    assert "as its saved output shows" in finding["message"] and "Hidden state" not in finding["hint"]
+    assert tagged["run"]["cells_run"] == 3 and tagged["run"]["changed"] == []

@@ -265,6 +265,11 @@ def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
             f"The reproducibility run failed ({end.get('message', 'unknown error')}).",
             "Check that the kernel starts in a terminal (jupyter kernelspec list) and try again.",
         )
+    return _raised_finding(cells, cell, end)
+
+
+def _raised_finding(cells: list[Any], cell: int | None, end: Mapping[str, Any]) -> FindingDict:
+    """A cell that raised: why (input, hidden state, an error its saved output shows) and what to do."""
     ename = str(end.get("ename") or "Error")
     evalue = str(end.get("evalue") or "")
     line = _line_in_cell(end.get("traceback") or [], end.get("execution_count"))
@@ -274,28 +279,50 @@ def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
     if ename == "StdinNotImplementedError":  # input(), getpass(): nobody answers in a clean run
         message = f"Asks for input (input(), getpass.getpass()), which a run in a fresh kernel cannot answer ({ename})."
         hint = "Read the value from a parameter, an environment variable (os.environ) or a file instead of asking for it."
-    name = _NAME_ERROR.search(evalue) if ename == "NameError" else None
-    if name and cell is not None:
-        later = next(
-            (
-                i
-                for i in range(cell + 1, len(cells))
-                if cells[i].get("cell_type") == "code"
-                and _binds(str(cells[i].get("source", "")), name.group(1))
-            ),
-            None,
+    elif _saved_error(cells, cell) == ename:
+        # teaching notebooks show errors on purpose (t[1] = 4 on a tuple): the run stops there
+        message = f"Raised {raised} when run top to bottom in a fresh kernel, as its saved output shows; the run stopped there."
+        hint = (
+            "If the error is meant (a demonstration), add the tag 'raises-exception' to the cell so that a clean "
+            "run goes on past it; otherwise fix the cell."
         )
-        if later is not None:
-            hint = (
-                f"Hidden state: '{name.group(1)}' is only defined in {_label(later)}, which runs later; "
-                "the notebook worked because cells were run out of order. Move that definition up."
-            )
-        else:
-            hint = (
-                f"Hidden state: nothing in the notebook defines '{name.group(1)}' before it is used; it came "
-                "from a deleted or edited cell. Define it in the notebook."
-            )
+    elif ename == "NameError" and cell is not None:
+        hint = _hidden_state_hint(cells, cell, evalue) or hint
     return _finding(RUN_ERROR, cells, cell, line, message, hint)
+
+
+def _saved_error(cells: list[Any], cell: int | None) -> str | None:
+    """The exception name in the cell's saved outputs, if the notebook was saved with the cell failing."""
+    if cell is None or not 0 <= cell < len(cells):
+        return None
+    for out in cells[cell].get("outputs") or []:
+        if isinstance(out, Mapping) and out.get("output_type") == "error":
+            return str(out.get("ename") or "")
+    return None
+
+
+def _hidden_state_hint(cells: list[Any], cell: int, evalue: str) -> str | None:
+    """A ``NameError`` on a name that a later cell binds, or that nothing binds: the notebook's hidden state."""
+    name = _NAME_ERROR.search(evalue)
+    if name is None:
+        return None
+    later = next(
+        (
+            i
+            for i in range(cell + 1, len(cells))
+            if cells[i].get("cell_type") == "code" and _binds(str(cells[i].get("source", "")), name.group(1))
+        ),
+        None,
+    )
+    if later is not None:
+        return (
+            f"Hidden state: '{name.group(1)}' is only defined in {_label(later)}, which runs later; "
+            "the notebook worked because cells were run out of order. Move that definition up."
+        )
+    return (
+        f"Hidden state: nothing in the notebook defines '{name.group(1)}' before it is used; it came "
+        "from a deleted or edited cell. Define it in the notebook."
+    )
 
 
 def _timeout_finding(cells: list[Any], cell: int | None, seconds: float, overall: bool) -> FindingDict:
