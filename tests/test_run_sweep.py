@@ -52,3 +52,14 @@ def test_an_error_the_saved_output_shows_is_called_meant(tmp_path: Path) -> None
     assert (finding["check"], finding["cell"]) == ("run-error", 3)
     assert "as its saved output shows" in finding["message"] and "Hidden state" not in finding["hint"]
     assert tagged["run"]["cells_run"] == 3 and tagged["run"]["changed"] == []
+
+
+def test_a_long_exception_message_is_one_short_line(tmp_path: Path) -> None:
+    """An exception carrying megabytes (or a %%bash script's many lines) once went whole into the
+    one-line finding and the answer."""
+    report = run_file(copied("long_error.ipynb", tmp_path), timeout=60, cell_timeout=30)
+    [finding] = report["findings"]
+    assert (finding["check"], finding["cell"], finding["line"]) == ("run-error", 2, 2)
+    assert finding["message"].startswith("Raised Boom: boom boom ")
+    assert "…" in finding["message"] and "\n" not in finding["message"]
+    assert len(finding["message"]) < 300

@@ -273,7 +273,7 @@ def _raised_finding(cells: list[Any], cell: int | None, end: Mapping[str, Any]) 
     ename = str(end.get("ename") or "Error")
     evalue = str(end.get("evalue") or "")
     line = _line_in_cell(end.get("traceback") or [], end.get("execution_count"))
-    raised = f"{ename}: {evalue}" if evalue else ename
+    raised = f"{ename}: {_short(evalue)}" if evalue.strip() else ename
     message = f"Raised {raised} when run top to bottom in a fresh kernel."
     hint = "Restart the kernel and run all cells to reproduce it, then fix the cell."
     if ename == "StdinNotImplementedError":  # input(), getpass(): nobody answers in a clean run
@@ -289,6 +289,20 @@ def _raised_finding(cells: list[Any], cell: int | None, end: Mapping[str, Any]) 
     elif ename == "NameError" and cell is not None:
         hint = _hidden_state_hint(cells, cell, evalue) or hint
     return _finding(RUN_ERROR, cells, cell, line, message, hint)
+
+
+#: Characters of an exception's value quoted in a finding (the cell's output has all of it).
+_EVALUE_CHARS = 200
+
+
+def _short(evalue: str) -> str:
+    """The exception's value on one short line: a message of megabytes, or of many lines (a failed
+    ``%%bash`` script), stays in the cell's output, not in a one-line finding."""
+    lines = [ln.strip() for ln in evalue.strip().splitlines() if ln.strip()]
+    first = lines[0] if lines else ""
+    if len(first) > _EVALUE_CHARS:
+        return first[: _EVALUE_CHARS - 1].rstrip() + "…"
+    return first + (" …" if len(lines) > 1 else "")
 
 
 def _saved_error(cells: list[Any], cell: int | None) -> str | None:
