@@ -90,3 +90,43 @@ def test_only_imports_that_ran_before_and_that_nothing_reads(tmp_path: Path) -> 
         assert speech.read_text(encoding="utf-8").count("import demo_pkg.plugins") == 1, merged["module_source"]
         alone = import_alone(root2, "from demo_pkg.speech import shout; print(shout('hi'))")
         assert alone.stdout == "HI\n", alone.stderr
+
+
+FUTURE = "from __future__ import annotations"
+LATER = "def area(s: Shape) -> float:\n    return s.w * s.h\n\n\nclass Shape:\n    w = 2.0\n    h = 3.0"
+
+
+def test_an_existing_module_without_annotations_gains_the_future_import(tmp_path: Path) -> None:
+    """``area`` is annotated with ``Shape``, defined below it, which the notebook allowed under the future
+    import. A new module gets that import; an existing one without it was refused with 'promote what
+    defines it too' (it was promoted). One with no annotations of its own gains it: nothing of it
+    changes meaning, and the module imports alone."""
+    root, nb = project(tmp_path, FUTURE, LATER, "area(Shape())")
+    speech = root / "src/demo_pkg/speech.py"
+    speech.write_text('"""Mine."""\n\n# helpers\ndef twice(x):\n    return 2 * x\n', encoding="utf-8")
+    answer = run(root, nb, cells=[1])
+    assert answer["ok"], answer["problems"]
+    text = speech.read_text(encoding="utf-8")
+    assert text.startswith(f'"""Mine."""\n\n{FUTURE}\n\n# helpers\ndef twice(x):\n'), text
+    alone = import_alone(root, "from demo_pkg.speech import Shape, area, twice; print(area(Shape()), twice(2))")
+    assert alone.stdout == "6.0 4\n", alone.stderr
+
+
+def test_an_existing_module_with_annotations_says_what_to_do(tmp_path: Path) -> None:
+    """The future import would turn the module's own annotations into strings (a dataclass's ``ClassVar``,
+    a pydantic model): not ours to decide, so the refusal says what to do, and nothing is written."""
+    root, nb = project(tmp_path, FUTURE, LATER)
+    speech = root / "src/demo_pkg/speech.py"
+    mine = '"""Mine."""\n\nimport dataclasses\n\n\n@dataclasses.dataclass\nclass Point:\n    x: int\n'
+    speech.write_text(mine, encoding="utf-8")
+    answer = run(root, nb, cells=[1])
+    assert answer["problems"] == [
+        "The promoted annotations read `Shape` before it is defined, as the notebook allows under `from "
+        "__future__ import annotations`, but src/demo_pkg/speech.py lacks that import and has annotations of "
+        "its own, so it was not added; add it at the top of src/demo_pkg/speech.py (then check that its own "
+        "annotations still work as strings, e.g. dataclasses, pydantic) and promote again, or promote into a "
+        "new module."
+    ]
+    assert speech.read_text(encoding="utf-8") == mine
+    speech.write_text(mine.replace("import dataclasses", f"{FUTURE}\n\nimport dataclasses"), encoding="utf-8")
+    assert run(root, nb, cells=[1])["ok"]  # as the line says

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..analysis import future_annotations
 from ..errors import InputError, PathError
 from ..notebook import PARSE_ERRORS, parse_problem, parse_python
 from .module import Block, LineMap, all_line, find_nodes, format_text, import_lines, node_range
@@ -142,11 +143,14 @@ def merge_module(
     local: set[str],
     mode: Mode,
     display: str,
+    lazy_annotations: bool = False,
 ) -> MergeResult:
     """Splice ``blocks`` (already formatted) and ``needs`` into ``old``.
 
     ``replaceable``: names whose existing definition may be replaced (promoted
     from this notebook and not edited by hand since, or ``force``).
+    ``lazy_annotations``: the blocks ran under ``from __future__ import annotations``; a module
+    without it gains it when it has no annotations of its own (nothing of it changes meaning).
     """
     try:
         tree = parse_python(old)
@@ -171,6 +175,8 @@ def merge_module(
     new_needs = _missing_imports(edit, needs, display, result)
     if new_needs:
         _add_imports(edit, tree, [ln + nl for ln in import_lines(new_needs, local) if ln])
+    if lazy_annotations and not has_future_annotations(tree) and not annotated(tree):
+        _add_future_annotations(edit, tree)  # after _add_imports: at the same line, it goes above them
     _extend_all(edit, tree, exported, mode, display, result)
     if result.problems:
         return MergeResult(old, [], result.problems, result.warnings)
@@ -258,6 +264,37 @@ def _add_imports(edit: _Splices, tree: ast.Module, new_lines: list[str]) -> None
         edit.splices.append((after + 1, after, [edit.nl, *new_lines]))
     else:
         edit.splices.append((1, 0, [*new_lines, edit.nl]))
+
+
+def has_future_annotations(tree: ast.Module) -> bool:
+    return any(isinstance(n, ast.ImportFrom) and future_annotations(n) for n in tree.body)
+
+
+def annotated(tree: ast.Module) -> bool:
+    """Whether the module has an annotation anywhere: ``from __future__ import annotations`` would turn
+    it into a string, which code reading annotations at run time (dataclasses' ``ClassVar``, pydantic,
+    ``functools.singledispatch``) may then fail to resolve."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AnnAssign) or (isinstance(node, ast.arg) and node.annotation is not None):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+            return True
+    return False
+
+
+def _add_future_annotations(edit: _Splices, tree: ast.Module) -> None:
+    """The future import right after the docstring, else before the first statement (a header of
+    comments stays first)."""
+    body = tree.body
+    line = "from __future__ import annotations" + edit.nl
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        after = body[0].end_lineno or body[0].lineno
+        edit.splices.append((after + 1, after, [edit.nl, line]))
+    elif body:
+        at = node_range(body[0])[0]
+        edit.splices.append((at, at - 1, [line, edit.nl]))
+    else:
+        edit.splices.append((1, 0, [line]))
 
 
 def _extend_all(

@@ -32,7 +32,7 @@ from .function import (
     returned_value,
     shown_values,
 )
-from .merge import merge_module, read_existing
+from .merge import has_future_annotations, merge_module, read_existing
 from .module import Block, LineMap, attach_formatted, build_module, format_text, import_lines
 from .mypy_check import check_module, not_run
 from .plan import plan_selection
@@ -317,6 +317,7 @@ def merge(st: State) -> None:
         local=st.local,
         mode=st.config.black,
         display=target.rel,
+        lazy_annotations=_lazy_annotations(st),
     )
     st.problems += merged.problems
     st.warnings += merged.warnings
@@ -339,7 +340,29 @@ def verify(st: State) -> None:
     if not st.blocked:
         body = {name for stmt, _ in st.plan.bodies for name in stmt.bound_names()}
         in_function = (st.options.as_function, body) if st.options.as_function and body else None
-        st.problems += verify_module(st.module.text, st.module.old, set(st.slice.parameters), st.target.rel, in_function)
+        lazy = _lazy_annotation_names(st)
+        st.problems += verify_module(
+            st.module.text, st.module.old, set(st.slice.parameters), st.target.rel, in_function, lazy
+        )
+
+
+def _lazy_annotation_names(st: State) -> frozenset[str]:
+    """Names the moved code's annotations read, when the notebook never evaluated them (they ran under
+    ``from __future__ import annotations``) and the module as written will (it lacks that import)."""
+    if not _lazy_annotations(st):
+        return frozenset()
+    try:
+        if has_future_annotations(parse_python(st.module.text)):
+            return frozenset()
+    except PARSE_ERRORS:
+        return frozenset()  # verify_module says that the module does not parse
+    names: set[str] = set()
+    for piece in st.slice.pieces:
+        for node in ast.walk(piece.stmt.node) if piece.stmt.node is not None else ():
+            notes = [node.annotation] if isinstance(node, (ast.arg, ast.AnnAssign)) else []
+            notes += [node.returns] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+            names.update(n.id for note in notes if note is not None for n in ast.walk(note) if isinstance(n, ast.Name))
+    return frozenset(names)
 
 
 # -- the notebook -------------------------------------------------------------------------------

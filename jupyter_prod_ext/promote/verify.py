@@ -88,9 +88,22 @@ def _findings(text: str) -> _Findings:
 
 
 def _undefined(
-    name: str, at_import: bool, parameters: set[str], display: str, in_function: tuple[str, set[str]] | None
+    name: str,
+    at_import: bool,
+    parameters: set[str],
+    display: str,
+    in_function: tuple[str, set[str]] | None,
+    lazy: frozenset[str] = frozenset(),
 ) -> Problem:
     """Why the module would use ``name`` without defining it, said as the user can act on it."""
+    if at_import and name in lazy:
+        return Problem(
+            Reason.MODULE_UNDEFINED_NAME,
+            f"The promoted annotations read `{name}` before it is defined, as the notebook allows under `from "
+            f"__future__ import annotations`, but {display} lacks that import and has annotations of its own, so "
+            f"it was not added; add it at the top of {display} (then check that its own annotations still work "
+            "as strings, e.g. dataclasses, pydantic) and promote again, or promote into a new module.",
+        )
     if in_function is not None and name in in_function[1]:
         # the selected cells assign it, but as the function's statements: their names are its locals
         when = " when it is defined (a default value, decorator or base class)" if at_import else ""
@@ -113,12 +126,18 @@ def _undefined(
 
 
 def verify_module(
-    text: str, old: str | None, parameters: set[str], display: str, in_function: tuple[str, set[str]] | None = None
+    text: str,
+    old: str | None,
+    parameters: set[str],
+    display: str,
+    in_function: tuple[str, set[str]] | None = None,
+    lazy: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     """Problems the promotion would introduce into the module ``text`` (``old``: what is there now).
 
     ``in_function``: the ``as_function`` name and the names its statements bind, which a definition
-    moved beside it cannot read (they exist only inside the function).
+    moved beside it cannot read (they exist only inside the function). ``lazy``: names the promoted
+    annotations read, which the notebook never evaluated and the module (without the future import) does.
     """
     try:
         parse_python(text)
@@ -138,7 +157,7 @@ def verify_module(
     for name, at_import in sorted(found.undefined):
         if name in had:
             continue
-        problems.append(_undefined(name, at_import, parameters, display, in_function))
+        problems.append(_undefined(name, at_import, parameters, display, in_function, lazy))
     for name in sorted(found.unused_imports - before.unused_imports):
         problems.append(
             Problem(
