@@ -643,12 +643,13 @@ def _refuse_too_deep(tree: ast.AST) -> None:
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
-def _parse(source: str, mode: str, flags: int) -> ast.AST:
+def _parse(source: str, mode: str, flags: int) -> Any:
+    """``compile`` under the lock, retried; an AST with ``PyCF_ONLY_AST`` in ``flags``, else bytecode."""
     for attempt in range(3):
         try:
             with _AST_LOCK:
-                tree: ast.AST = compile(source, "<unknown>", mode, flags=flags, dont_inherit=True)
-            if sys.version_info < (3, 11):
+                tree = compile(source, "<unknown>", mode, flags=flags, dont_inherit=True)
+            if sys.version_info < (3, 11) and isinstance(tree, ast.AST):
                 _refuse_too_deep(tree)
             return tree
         except SystemError as exc:
@@ -674,6 +675,15 @@ def parse_python(source: str, *, top_level_await: bool = False, type_comments: b
     tree = _parse(source, "exec", flags)
     assert isinstance(tree, ast.Module)
     return tree
+
+
+def compile_python(source: str, *, top_level_await: bool = False) -> None:
+    """Compile ``source`` to bytecode as importing it does (``top_level_await``: as IPython runs a cell),
+    with :func:`parse_python`'s lock and retry: the compiler refuses what the parser accepts (``await``
+    outside an async function, ``return`` outside a function, ``nonlocal`` at module level). Raises one
+    of :data:`PARSE_ERRORS`."""
+    parse_python(source, top_level_await=top_level_await)  # its depth limit first
+    _parse(source, "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if top_level_await else 0)
 
 
 def parse_expression(source: str) -> ast.Expression:

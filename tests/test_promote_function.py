@@ -11,7 +11,8 @@ import nbformat.v4 as v4
 
 from jupyter_prod_ext.execution.runner import run_file
 from jupyter_prod_ext.promote import PromoteOptions, promote
-from jupyter_prod_ext.promote.types import PromoteResultDict
+from jupyter_prod_ext.promote.types import PromoteResultDict, Reason
+from jupyter_prod_ext.promote.verify import verify_module
 
 from .nbutil import kernel_nb, make_nb, write_nb
 
@@ -25,10 +26,12 @@ def project(tmp_path: Path, nb: dict[str, Any]) -> tuple[Path, Path]:
     return root, write_nb(root / "analysis.ipynb", nb)
 
 
-def as_function(root: Path, nb: Path, cells: list[int], *, dry_run: bool = False) -> PromoteResultDict:
+def as_function(
+    root: Path, nb: Path, cells: list[int], *, dry_run: bool = False, name: str = "area_of"
+) -> PromoteResultDict:
     return promote(
         nb,
-        PromoteOptions(to="shapes.py", cells=list(cells), as_function="area_of", dry_run=dry_run),
+        PromoteOptions(to="shapes.py", cells=list(cells), as_function=name, dry_run=dry_run),
         project_root=root,
         write_notebook=True,
         run_typecheck=False,
@@ -58,6 +61,39 @@ def test_the_call_shows_what_the_cells_last_line_showed_in_a_clean_kernel(tmp_pa
     report = run_file(nb, timeout=120, cell_timeout=60)
     assert report["findings"] == [], report["findings"]
     assert report["run"]["reproduced"] is True and report["run"]["changed"] == []
+
+
+def test_cells_that_await_become_an_async_function_whose_call_is_awaited(tmp_path: Path) -> None:
+    """IPython runs a cell's top-level ``await``; as the body of a plain ``def`` it parsed (``ast.parse``
+    accepts it) but failed to compile, so the written module raised SyntaxError when imported. The
+    function is ``async def`` and the cell awaits its call, which a clean kernel runs and shows."""
+    shown = v4.new_output("execute_result", data={"text/plain": "42"}, execution_count=2)
+    cell = v4.new_code_cell("await asyncio.sleep(0)\nvalue = 6 * 7\nvalue", execution_count=2)
+    cell.outputs = [shown]
+    root, nb = project(tmp_path, kernel_nb(v4.new_code_cell("import asyncio", execution_count=1), cell))
+    answer = as_function(root, nb, [1], name="answer")
+    assert answer["ok"], answer["problems"]
+    assert "async def answer():\n    await asyncio.sleep(0)\n" in answer["module_source"]
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    [call] = [c for c in data["cells"] if c["id"] == cell["id"]]
+    assert "".join(call["source"]).splitlines()[-1] == "await answer()"
+    call["outputs"], call["execution_count"] = [shown], 2
+    nb.write_text(json.dumps(data), encoding="utf-8")
+    report = run_file(nb, timeout=120, cell_timeout=60)
+    assert report["findings"] == [], report["findings"]
+    assert report["run"]["reproduced"] is True
+
+
+def test_a_module_that_parses_but_does_not_compile_is_refused() -> None:
+    """The module is compiled as importing it would be, not only parsed: what only the compiler refuses
+    is refused before anything is written, unless the module already failed so (not the promotion's)."""
+    text = "def f():\n    await g()\n"
+    [problem] = verify_module(text, None, set(), "m.py")
+    assert problem.reason is Reason.MODULE_DOES_NOT_PARSE
+    assert problem.message == (
+        "The module would not compile (line 2: 'await' outside async function); nothing was written."
+    )
+    assert verify_module(text + "\n\ndef g():\n    return 1\n", text, set(), "m.py") == []
 
 
 def test_a_shown_value_the_call_cannot_show_is_said_in_one_line(tmp_path: Path) -> None:

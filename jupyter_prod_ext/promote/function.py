@@ -40,9 +40,11 @@ class FunctionPiece:
     line_map: list[tuple[int, int] | None] = field(default_factory=list)
     #: the function returns the value its cells' last line showed (the call shows it)
     shows: bool = False
+    #: the cells await at top level (IPython runs that): the function is ``async def``, its call awaited
+    awaits: bool = False
 
     def call_source(self) -> str:
-        call = f"{self.name}({', '.join(self.params)})"
+        call = f"{'await ' if self.awaits else ''}{self.name}({', '.join(self.params)})"
         if not self.returns:
             return call
         return f"{', '.join(self.returns)} = {call}"
@@ -126,6 +128,21 @@ def lost_display(prog: Program, stmt: Stmt, name: str, returns: list[str]) -> st
     )
 
 
+def awaits_at_top_level(body: list[Stmt]) -> bool:
+    """Whether the statements ``await`` (or ``async for``/``async with``) outside any function of their own,
+    as IPython lets a cell do: as the body of a plain ``def`` they would not compile."""
+    stack: list[ast.AST] = [s.node for s in body if s.node is not None]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
+            return True
+        if isinstance(node, (ast.comprehension)) and node.is_async:
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
 def _string_continuation_rows(node: ast.AST) -> set[int]:
     """Lines (of the statement's cell) that continue a string begun on an earlier line: indenting them
     would change the string's value (a triple-quoted text), so they keep their place as written."""
@@ -169,9 +186,10 @@ def build_function(
     """The function's text and line map; ``shown``: the body's last statement, an expression whose value
     the function returns (see :func:`returned_value`)."""
     piece = FunctionPiece(name, params, returns, body, cells, shows=shown is not None)
+    piece.awaits = awaits_at_top_level(body)
     first = body[0] if body else None
     head = (first.cell, first.line) if first is not None else (cells[0], 1)
-    lines: list[str] = [f"def {name}({', '.join(params)}):"]
+    lines: list[str] = [f"{'async ' if piece.awaits else ''}def {name}({', '.join(params)}):"]
     lmap: list[tuple[int, int] | None] = [head]
     done: dict[int, int] = {}  # cell -> last line emitted
     for stmt in body:

@@ -19,7 +19,7 @@ from ..analysis import Stmt, future_annotations
 from ..atomic import atomic_write_text, sha256_text
 from ..errors import ConflictError, InputError
 from ..jupytext_io import dumps_notebook, update_pair
-from ..notebook import PARSE_ERRORS, cell_number, cell_numbers, parse_problem, parse_python
+from ..notebook import PARSE_ERRORS, cell_number, cell_numbers, compile_python, parse_problem, parse_python
 from ..paths import relative_to_root
 from . import ledger
 from .choices import unmoved_entry, unmoved_problems
@@ -342,8 +342,20 @@ def verify(st: State) -> None:
         in_function = (st.options.as_function, body) if st.options.as_function and body else None
         lazy = _lazy_annotation_names(st)
         st.problems += verify_module(
-            st.module.text, st.module.old, set(st.slice.parameters), st.target.rel, in_function, lazy
+            st.module.text, st.module.old, set(st.slice.parameters), st.target.rel, in_function, lazy, _cells_compile(st)
         )
+
+
+def _cells_compile(st: State) -> bool:
+    """Whether the cells the moved code comes from compile as IPython runs them: one that does not (a
+    ``def`` with ``async with`` in it) is the author's error, copied as written, not the promotion's."""
+    cells = {p.stmt.cell for p in st.slice.pieces} | {s.cell for s, _ in st.plan.bodies}
+    try:
+        for cell in sorted(cells):
+            compile_python(st.prog.units[cell].python, top_level_await=True)
+    except PARSE_ERRORS:
+        return False
+    return True
 
 
 def _lazy_annotation_names(st: State) -> frozenset[str]:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ..analysis import DefUse, analyse
-from ..notebook import PARSE_ERRORS, notebook_from_dict, parse_problem, parse_python
+from ..notebook import PARSE_ERRORS, compile_python, notebook_from_dict, parse_problem, parse_python
 from .types import Problem, Reason
 
 #: Names a plain module has without binding them (beyond builtins).
@@ -125,6 +125,23 @@ def _undefined(
     )
 
 
+def _compile_problem(text: str, old: str | None) -> Problem | None:
+    """What the compiler refuses in a module that parses (``await`` in a plain ``def``): it would fail at
+    import. Not ours when the module as it is fails the same way."""
+    try:
+        compile_python(text)
+    except PARSE_ERRORS as exc:
+        if old is not None and old.strip():
+            try:
+                compile_python(old)
+            except PARSE_ERRORS:
+                return None
+        return Problem(
+            Reason.MODULE_DOES_NOT_PARSE, f"The module would not compile ({parse_problem(exc)}); nothing was written."
+        )
+    return None
+
+
 def verify_module(
     text: str,
     old: str | None,
@@ -132,17 +149,23 @@ def verify_module(
     display: str,
     in_function: tuple[str, set[str]] | None = None,
     lazy: frozenset[str] = frozenset(),
+    cells_compile: bool = True,
 ) -> list[Problem]:
     """Problems the promotion would introduce into the module ``text`` (``old``: what is there now).
 
     ``in_function``: the ``as_function`` name and the names its statements bind, which a definition
     moved beside it cannot read (they exist only inside the function). ``lazy``: names the promoted
     annotations read, which the notebook never evaluated and the module (without the future import) does.
+    ``cells_compile``: the cells the code comes from compile as IPython runs them (else a module that does
+    not compile may be their text as written, not the promotion's doing).
     """
     try:
         parse_python(text)
     except PARSE_ERRORS as exc:
         return [Problem(Reason.MODULE_DOES_NOT_PARSE, f"The module would not parse ({parse_problem(exc)}).")]
+    problem = _compile_problem(text, old) if cells_compile else None
+    if problem is not None:
+        return [problem]
     found = _findings(text)
     before = _Findings(frozenset(), frozenset())
     if old is not None and old.strip():
