@@ -89,6 +89,7 @@ SOURCES = [
     "print(step, fib)",
     "def double_it(x):\n    return 2 * x",
     "fit = ols('y ~ double_it(x) + np.log(z)', data)",
+    "if sys.version_info < (3, 0):\n    text = unicode(text)",
 ]
 
 #: outputs a cell may get (an error, a stream that leaks a token, none)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from ..analysis import Event, Stmt, side_effect_of, star_phrase
 from ..notebook import CodeUnit, cell_number, unit_fact
@@ -17,6 +19,7 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
     seen: set[tuple[int, int | None, str]] = set()
     unreadable = _words_of_unparsed_cells(ctx)
     guarded: frozenset[str] | None = None
+    py2: dict[int, frozenset[int]] | None = None
     for r in ctx.defuse.resolutions:
         if r.status not in ("undefined", "deleted") or r.event.name in unreadable:
             continue
@@ -24,6 +27,10 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
             guarded = frozenset(m.group(1) for u in ctx.units for m in _GUARDED.finditer(u.cell.source))
         if r.event.name in guarded:
             continue  # ``if "FILES" in globals(): FILE = FILES[0]``: the notebook tests for the name first
+        if py2 is None:
+            py2 = {u.cell.index: python2_only_lines(u) for u in ctx.units}
+        if r.event.line in py2.get(r.stmt.cell, ()):
+            continue  # ``if sys.version_info < (3, 0): csv = unicode(csv)`` never runs on Python 3
         key = (r.stmt.cell, r.event.line, r.event.name)
         if key in seen:
             continue
@@ -41,6 +48,67 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
             "Define or import it in an earlier cell; on a fresh kernel this raises NameError.",
             subject=r.event.name,
         )
+
+
+#: what a version test reads, on each Python: ``sys.version_info``, its ``[0]`` / ``.major``, six's flags
+_VERSIONS = {"python2": ((2, 7, 18), 2, True), "python3": ((3, 12, 0), 3, False)}
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
+    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}  # fmt: skip
+
+
+def python2_only_lines(unit: CodeUnit) -> frozenset[int]:
+    """Lines of the cell that run only on Python 2 (``if sys.version_info < (3, 0):`` ... ``else:``), a fact of
+    its source: a name read there (``unicode``, ``raw_input``) is never read on the Python 3 that runs it."""
+    return unit_fact(unit, "python2-lines", _python2_only_lines)
+
+
+def _python2_only_lines(unit: CodeUnit) -> frozenset[int]:
+    if unit.tree is None or ("version_info" not in unit.python and "PY" not in unit.python):
+        return frozenset()
+    lines: set[int] = set()
+    for node in ast.walk(unit.tree):
+        if isinstance(node, ast.If):
+            on2, on3 = _version_test(node.test, "python2"), _version_test(node.test, "python3")
+            branch = node.body if (on2, on3) == (True, False) else node.orelse if (on2, on3) == (False, True) else []
+            for stmt in branch:
+                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return frozenset(lines)
+
+
+def _version_test(test: ast.expr, python: str) -> bool | None:
+    """The value of a Python-version test on ``python`` ("python2"/"python3"), None when it is not one."""
+    info, major, is2 = _VERSIONS[python]
+    if isinstance(test, (ast.Name, ast.Attribute)):
+        flag = test.id if isinstance(test, ast.Name) else test.attr
+        return {"PY2": is2, "PY3": not is2}.get(flag)  # six.PY2, six.PY3
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _COMPARE):
+        return None
+    left, right = _version_value(test.left, info, major), _constant(test.comparators[0])
+    if left is None or right is None or isinstance(left, tuple) != isinstance(right, tuple):
+        return None
+    return _COMPARE[type(test.ops[0])](left, right)
+
+
+def _version_value(node: ast.expr, info: tuple[int, ...], major: int) -> Any:
+    """``sys.version_info`` as ``info``, its ``[0]`` or ``.major`` as ``major``; None for anything else."""
+    if isinstance(node, ast.Attribute) and node.attr == "version_info":
+        return info
+    if isinstance(node, ast.Attribute) and node.attr == "major" and _version_value(node.value, info, major) == info:
+        return major
+    if isinstance(node, ast.Subscript) and _constant(node.slice) == 0 and _version_value(node.value, info, major) == info:
+        return major
+    return None
+
+
+def _constant(node: ast.expr) -> Any:
+    """An int, or a tuple of ints, written literally; None otherwise."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Constant) and type(e.value) is int for e in node.elts):
+        return tuple(e.value for e in node.elts if isinstance(e, ast.Constant))
+    return None
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
