@@ -166,6 +166,12 @@ export async function revealFinding(
   if (!cell) {
     return index;
   }
+  // JupyterLab 4 draws a long notebook's cells in idle time, top first: a cell far down may not be
+  // drawn for a minute, and scrolling to it waited until it was. Draw it now (it takes its place
+  // among the drawn cells; the browser's scroll anchoring keeps it in view as the others come).
+  if (cell.isPlaceholder()) {
+    notebook.renderCellOutputs(index);
+  }
   try {
     await notebook.scrollToCell(cell, 'center');
   } catch {
