@@ -2,6 +2,7 @@ import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  cellSources,
   codeNotebook,
   promoteFromContextMenu,
   ROOT,
@@ -14,7 +15,7 @@ import {
  * on disk.
  */
 
-test('definitions only of a cell without definitions: one line says what to do, no empty module is offered', async ({
+test('definitions only of a cell without definitions: one line says what to do; as a function its shown value stays', async ({
   page,
   tmpPath
 }, testInfo) => {
@@ -57,7 +58,17 @@ test('definitions only of a cell without definitions: one line says what to do, 
   await expect(
     offer.getByRole('radio', { name: /Promote the definitions only/ })
   ).toBeDisabled();
-  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  // the cell's last line showed a value: the function returns it and the call, last, shows it again
+  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+    '+    return math.tau'
+  );
+  await promote.click();
   await expect(dialog).toHaveCount(0);
-  expect(fs.existsSync(path.join(ROOT, `${module}.py`))).toBe(false);
+  const file = path.join(ROOT, `${module}.py`);
+  await expect.poll(() => fs.existsSync(file)).toBe(true);
+  expect(fs.readFileSync(file, 'utf-8')).toContain('    return math.tau\n');
+  await expect
+    .poll(async () => (await cellSources(page)).join('\n---\n'))
+    .toMatch(/cell_1\(\)$/);
+  fs.rmSync(file, { force: true });
 });
