@@ -4,10 +4,17 @@ ipykernel kernels: each case once gave a wrong verdict or message."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
+from jupyter_prod_ext.execution.compare import MAX_COMPARED_CHARS
 from jupyter_prod_ext.execution.runner import run_file
+
+from .installed import child_env
 
 DATA = Path(__file__).parent / "data" / "run"
 
@@ -63,3 +70,35 @@ def test_a_long_exception_message_is_one_short_line(tmp_path: Path) -> None:
     assert finding["message"].startswith("Raised Boom: boom boom ")
     assert "…" in finding["message"] and "\n" not in finding["message"]
     assert len(finding["message"]) < 300
+
+
+def worker_events(nb: Path, private: Path) -> list[dict[str, Any]]:
+    """The progress events of a worker run on ``nb`` (copied into ``private``, as the runner does)."""
+    private.mkdir()
+    shutil.copyfile(nb, private / "notebook.ipynb")
+    argv = [
+        sys.executable, "-m", "jupyter_prod_ext.execution.worker", "--input", str(private / "notebook.ipynb"),
+        "--cwd", str(nb.parent), "--kernel", "python3", "--cell-timeout", "30",
+    ]  # fmt: skip
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env(), text=True)
+    assert proc.stdout is not None and proc.stdin is not None
+    events = [json.loads(line) for line in proc.stdout]
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+    return events
+
+
+def test_a_flood_of_output_does_not_reach_the_server(tmp_path: Path) -> None:
+    """Cells print 3 MB each (a training log): every line once travelled to the server and stayed there
+    until the report (70 to 128 MiB more for 40 MB printed), though a cell saved without output is never
+    compared; now such a cell sends no line and a compared one at most a million characters."""
+    nb = copied("output_flood.ipynb", tmp_path)
+    done = {e["cell"]: e["lines"] for e in worker_events(nb, tmp_path / "private") if e["event"] == "cell_done"}
+    assert done[1] == []
+    assert sum(len(line) + 1 for line in done[2]) <= MAX_COMPARED_CHARS + 100
+    assert done[2][-1] == f"… output cut after {MAX_COMPARED_CHARS} characters"
+
+    [finding] = run_file(nb, timeout=60, cell_timeout=30)["findings"]  # the saved short output differs
+    assert (finding["check"], finding["cell"]) == ("output-changed", 2)
+    assert finding["message"].splitlines()[1] == "-[stdout] a training log saved short"
+    assert len(finding["message"]) < 2000

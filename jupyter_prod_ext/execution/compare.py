@@ -149,6 +149,21 @@ def visible_lines(outputs: Sequence[Mapping[str, Any]]) -> list[str]:
         elif kind == "error":
             parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}")
     flush()
+    return _bounded(parts)
+
+
+#: Characters of a cell's output that are compared: a training loop's log of megabytes travels from the
+#: worker to the server and stays there until the report is built; the saved side is cut the same way.
+MAX_COMPARED_CHARS = 1_000_000
+
+
+def _bounded(parts: list[str], limit: int = MAX_COMPARED_CHARS) -> list[str]:
+    """``parts`` up to ``limit`` characters, then one line saying where the output was cut."""
+    total = 0
+    for index, part in enumerate(parts):
+        total += len(part) + 1
+        if total > limit:
+            return [*parts[:index], f"… output cut after {limit} characters"]
     return parts
 
 

@@ -11,7 +11,8 @@ Protocol with :mod:`jupyter_prod_ext.execution.runner`:
   ``{"event": "started", "pid"}``, ``{"event": "kernel", "pid"}`` (launched),
   ``{"event": "cell", "cell"}`` (starts), ``{"event": "cell_done", "cell",
   "lines"}`` (finished, with its comparable output text from
-  :func:`compare.visible_lines`) and a final ``{"event": "end", "status", ...}``
+  :func:`compare.visible_lines` if the cell was saved with outputs, else
+  ``[]``) and a final ``{"event": "end", "status", ...}``
   where status is ``ok``, ``error``, ``timeout``, ``dead``, ``no-kernel``,
   ``stopped`` or ``crash``;
 * a line ``stop`` on stdin, or stdin closing (the parent died), kills the
@@ -166,9 +167,9 @@ def _notebook_client(args: argparse.Namespace, state: _State, progress: _Progres
         progress.emit({"event": "cell", "cell": cell_index})
 
     def on_cell_executed(cell: Any, cell_index: int, execute_reply: Any) -> None:
-        progress.emit(
-            {"event": "cell_done", "cell": cell_index, "lines": visible_lines(cell.get("outputs", []))}
-        )
+        # only cells saved with outputs are compared: the others' output never leaves the worker
+        lines = visible_lines(cell.get("outputs", [])) if cell_index in compared else []
+        progress.emit({"event": "cell_done", "cell": cell_index, "lines": lines})
 
     def on_cell_error(cell: Any, cell_index: int, execute_reply: Any) -> None:
         state.error = _error_of(cell_index, execute_reply)
@@ -177,8 +178,10 @@ def _notebook_client(args: argparse.Namespace, state: _State, progress: _Progres
     # stopped kernel (os._exit skips jupyter_client's cleanup) would leave behind with its key
     config = Config()
     config.KernelManager.connection_file = str(Path(args.input).resolve().parent / "kernel.json")
+    nb = nbformat.read(args.input, as_version=4)
+    compared = {i for i, cell in enumerate(nb.cells) if cell.get("outputs")}
     return NotebookClient(
-        nbformat.read(args.input, as_version=4),
+        nb,
         config=config,
         kernel_name=args.kernel,
         timeout=args.cell_timeout,
