@@ -96,16 +96,42 @@ def test_a_module_that_parses_but_does_not_compile_is_refused() -> None:
     assert verify_module(text + "\n\ndef g():\n    return 1\n", text, set(), "m.py") == []
 
 
+def test_a_shown_line_that_reads_what_the_function_returns_stays_after_the_call(tmp_path: Path) -> None:
+    """Later cells read ``area``, so the call assigns it (``area = area_of()``) and shows nothing; the
+    cell's shown last line reads only ``area``, so it stays in the notebook after the call and shows the
+    same value in a clean kernel, with the later cell's output."""
+    shown = v4.new_output("execute_result", data={"text/plain": "12.57"}, execution_count=2)
+    cell = v4.new_code_cell("r = 2\narea = math.pi * r ** 2\nround(area, 2)", execution_count=2)
+    cell.outputs = [shown]
+    later = v4.new_code_cell("print(area > 12)", execution_count=3)
+    later.outputs = [v4.new_output("stream", name="stdout", text="True\n")]
+    root, nb = project(tmp_path, kernel_nb(v4.new_code_cell("import math", execution_count=1), cell, later))
+    answer = as_function(root, nb, [1])
+    assert answer["ok"], answer["problems"]
+    assert answer["warnings"] == [] and "round" not in answer["module_source"]
+    assert "    return area\n" in answer["module_source"]
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    [call] = [c for c in data["cells"] if c["id"] == cell["id"]]
+    assert "".join(call["source"]).endswith("area = area_of()\nround(area, 2)")
+    call["outputs"], call["execution_count"] = [shown], 2
+    nb.write_text(json.dumps(data), encoding="utf-8")
+    report = run_file(nb, timeout=120, cell_timeout=60)
+    assert report["findings"] == [], report["findings"]
+    assert report["run"]["reproduced"] is True and report["run"]["changed"] == []
+
+
 def test_a_shown_value_the_call_cannot_show_is_said_in_one_line(tmp_path: Path) -> None:
     """Only the last value can be the call's: another cell's shown value, or one when later cells need
     the function's names, is a warning; a last line ending in ``;`` or a ``print`` showed no value."""
-    root, nb = project(tmp_path, make_nb("import math", "r = 2\nr", "area = math.pi * r ** 2\narea", "print(area)"))
+    root, nb = project(
+        tmp_path, make_nb("import math", "r = 2\nr", "area = math.pi * r ** 2\nround(area, r)", "print(area)")
+    )
     lost = as_function(root, nb, [1, 2], dry_run=True)
     assert lost["ok"], lost["problems"]
     assert lost["warnings"] == [
         f"Cell {n} showed the value of its last line `{line}`; the call of `area_of` will not show it "
         "(`area_of` returns area for later cells): display it in a cell after the call."
-        for n, line in ((2, "r"), (3, "area"))
+        for n, line in ((2, "r"), (3, "round(area, r)"))  # it reads r, which the function does not return
     ]
     assert "    return area\n" in lost["module_source"]
     root2, nb2 = project(tmp_path / "b", make_nb("import math", "r = 2\nr", "area = math.pi * r ** 2\narea"))

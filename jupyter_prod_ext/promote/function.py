@@ -42,12 +42,14 @@ class FunctionPiece:
     shows: bool = False
     #: the cells await at top level (IPython runs that): the function is ``async def``, its call awaited
     awaits: bool = False
+    #: the cells' last line, left after the call to show its value (see :func:`display_after_call`)
+    after: str = ""
 
     def call_source(self) -> str:
         call = f"{'await ' if self.awaits else ''}{self.name}({', '.join(self.params)})"
-        if not self.returns:
-            return call
-        return f"{', '.join(self.returns)} = {call}"
+        if self.returns:
+            call = f"{', '.join(self.returns)} = {call}"
+        return f"{call}\n{self.after}" if self.after else call
 
 
 def split_cells(prog: Program, cells: list[int]) -> tuple[list[Stmt], list[Stmt]]:
@@ -105,6 +107,20 @@ def _quiet(python: str) -> bool:
     skip = (tokenize.ENDMARKER, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT)
     last = next((t for t in reversed(tokens) if t.type not in skip), None)
     return last is not None and last.type == tokenize.OP and last.string == ";"
+
+
+def display_after_call(prog: Program, body: list[Stmt], cells: list[int]) -> Stmt | None:
+    """The body's last statement, when it is a shown value that reads only what the function returns
+    (or what the notebook has anyway): it stays in the notebook after the call (``df = load(); df.head()``),
+    so the value still shows though the call is an assignment of the returned names."""
+    shown = shown_values(prog, cells)
+    if not shown or not body or shown[-1] is not body[-1] or len(body) < 2:
+        return None
+    returns = set(returned_names(prog, body[:-1], cells))
+    local = {n for s in body[:-1] for n in s.bound_names(deferred=True)}
+    if not returns or (set(body[-1].free_names()) & local) - returns:
+        return None
+    return body[-1]
 
 
 def returned_value(shown: list[Stmt], body: list[Stmt], returns: list[str]) -> Stmt | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .. import notebook as nbmod
 from ..analysis import Stmt
-from .function import split_cells
+from .function import display_after_call, split_cells
 from .options import PromoteOptions
 from .select import Program
 from .slice import is_static, short
@@ -31,6 +31,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     #: a function name to offer when the selected cells hold statements that stay behind (or already one)
     function_offer: str | None = None
+    #: ``as_function``: the cells' shown last line, left in the notebook after the call (not in the body)
+    shown_after: Stmt | None = None
 
 
 def plan_selection(prog: Program, opts: PromoteOptions) -> Plan:
@@ -82,7 +84,8 @@ def _plan_function(prog: Program, plan: Plan, name: str) -> None:
             plan.removable_imports.append(stmt)
         else:
             plan.roots.append((stmt, f"defined in selected cell {nbmod.cell_number(stmt.cell)}"))
-    plan.bodies = [(s, name) for s in body]
+    plan.shown_after = display_after_call(prog, body, plan.cells)
+    plan.bodies = [(s, name) for s in body if s is not plan.shown_after]
     if not body:
         plan.problems.append(
             Problem(

@@ -227,8 +227,10 @@ def _function_block(st: State, name: str) -> None:
     returns = returned_names(st.prog, body, plan.cells)
     shown = shown_values(st.prog, plan.cells)
     kept = returned_value(shown, body, returns)
-    st.warnings += [lost_display(st.prog, s, name, returns) for s in shown if s is not kept]
+    after = plan.shown_after
+    st.warnings += [lost_display(st.prog, s, name, returns) for s in shown if s is not kept and s is not after]
     fpiece = build_function(st.prog, name, body, plan.cells, list(st.slice.parameters), returns, kept)
+    fpiece.after = st.prog.stmt_text(after) if after is not None else ""
     if takes:  # moved helpers that gained parameters get them from the function's own
         fpiece.text = pass_parameters(fpiece.text, takes)
     if name in {b.name for b in st.module.blocks}:
@@ -387,6 +389,7 @@ def rewrite(st: State) -> None:
         return
     removed = [s for s, _ in st.plan.roots] + [s for s, _ in st.plan.bodies]
     removed += [p.stmt for p in st.slice.pieces if p.kind == "statement"]
+    removed += [st.plan.shown_after] if st.plan.shown_after is not None else []  # it follows the call
     fpiece = st.module.function
     rw = plan_rewrite(
         st.prog,
