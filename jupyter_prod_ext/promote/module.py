@@ -95,15 +95,13 @@ def import_lines(needs: Iterable[ImportNeed], local: set[str]) -> list[str]:
     """Deduplicated, grouped (future, stdlib, third-party, local) and sorted import lines."""
     plain: dict[int, set[str]] = {}
     froms: dict[int, dict[str, set[str]]] = {}
-    effects: dict[int, set[str]] = {}
     seen: set[str] = set()
     for need in needs:
         sec = _section(need.module, local)
-        if need.side_effect:  # its own line, even beside an import that binds the same name
-            if need.name is None:
-                plain.setdefault(sec, set()).add(_effect_line(need).removeprefix("import "))
-            else:
-                effects.setdefault(sec, set()).add(_effect_line(need))
+        if need.side_effect:
+            # its own line, even beside an import binding the same name; noqa tells ruff, and our own
+            # verification (which reads the same marker), that nothing is meant to read it
+            plain.setdefault(sec, set()).add(f"{need.module}  # noqa: F401")
             continue
         if need.bound in seen:
             continue
@@ -120,20 +118,11 @@ def import_lines(needs: Iterable[ImportNeed], local: set[str]) -> list[str]:
         for mod in sorted(froms.get(sec, {}), key=lambda m: m.lower()):
             names = sorted(froms[sec][mod], key=_name_key)
             group.append(f"from {mod} import {', '.join(names)}")
-        group += sorted(effects.get(sec, ()), key=str.lower)
         if group:
             if out:
                 out.append("")
             out.extend(group)
     return out
-
-
-def _effect_line(need: ImportNeed) -> str:
-    """An import kept for what importing does, on its own line: ``noqa`` tells ruff, pyflakes and our own
-    verification (which reads the same marker) that nothing is meant to use its name."""
-    alias = f" as {need.asname}" if need.asname else ""
-    text = f"import {need.module}{alias}" if need.name is None else f"from {need.module} import {need.name}{alias}"
-    return f"{text}  # noqa: F401"
 
 
 def all_line(names: Iterable[str]) -> str:

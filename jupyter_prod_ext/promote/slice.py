@@ -484,28 +484,25 @@ class _Slicer:
 def side_effect_imports(prog: Program, selected: list[Stmt]) -> list[ImportNeed]:
     """Imports that ran before the selected code and whose names no statement of the notebook reads:
     they are there for what importing does (``import geopandas.accessors`` registers pandas' ``.geo``),
-    and the promoted code may rely on it, so the module, imported alone, needs them too."""
+    and the promoted code may rely on it, so the module, imported alone, needs them too. Only the plain
+    ``import x`` / ``import x.y`` that idiom uses: an alias or a from-import names something to read, so
+    one nothing reads is a leftover (``import numpy as np``), not a side effect to carry."""
     if not selected:
         return []
     first = min((s.cell, s.line) for s in selected)
     out: list[ImportNeed] = []
     for stmt in prog.du.stmts:
         node = stmt.node
-        if not isinstance(node, (ast.Import, ast.ImportFrom)) or (stmt.cell, stmt.line) >= first:
+        if not isinstance(node, ast.Import) or (stmt.cell, stmt.line) >= first:
             continue
-        if isinstance(node, ast.ImportFrom) and (node.level or node.module == "__future__"):
-            continue  # relative: it may not resolve from the module's package; a future import changes compiling
         names = set(stmt.bound_names())
         if not names or any(names & set(s.free_names()) for s in prog.du.stmts if s is not stmt):
             continue
         reason = f"imported for its side effect (cell {cell_number(stmt.cell)})"
         for alias in node.names:
-            if isinstance(node, ast.Import):
-                bound = alias.asname or alias.name.split(".")[0]
-                out.append(ImportNeed(stmt, bound, alias.name, None, alias.asname, reason, side_effect=True))
-            elif alias.name != "*":
-                bound = alias.asname or alias.name
-                out.append(ImportNeed(stmt, bound, node.module or "", alias.name, alias.asname, reason, True))
+            if alias.asname is None:
+                bound = alias.name.split(".")[0]
+                out.append(ImportNeed(stmt, bound, alias.name, None, None, reason, side_effect=True))
     return out
 
 
