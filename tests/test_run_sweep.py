@@ -102,3 +102,22 @@ def test_a_flood_of_output_does_not_reach_the_server(tmp_path: Path) -> None:
     assert (finding["check"], finding["cell"]) == ("output-changed", 2)
     assert finding["message"].splitlines()[1] == "-[stdout] a training log saved short"
     assert len(finding["message"]) < 2000
+
+
+def test_a_missing_package_says_to_install_it(tmp_path: Path) -> None:
+    """The most frequent failure on public notebooks (numpy, pandas, matplotlib, rpy2, plotly): the hint said
+    'fix the cell', which has nothing to fix."""
+    [finding] = run_file(copied("missing_package.ipynb", tmp_path), timeout=60, cell_timeout=30)["findings"]
+    assert (finding["check"], finding["cell"], finding["line"]) == ("run-error", 2, 2)
+    assert "No module named 'jp_prod_absent_package'" in finding["message"]
+    assert finding["hint"].startswith("'jp_prod_absent_package' is not installed where the notebook's kernel runs")
+    assert "requirements" in finding["hint"] and "fix the cell" not in finding["hint"]
+
+
+def test_sys_exit_says_it_stops_the_run(tmp_path: Path) -> None:
+    report = run_file(copied("sys_exit.ipynb", tmp_path), timeout=60, cell_timeout=30)
+    [finding] = report["findings"]
+    assert (finding["check"], finding["cell"]) == ("run-error", 2)
+    assert finding["message"].startswith("Raised SystemExit: 3 ")
+    assert finding["hint"].startswith("sys.exit() stops the whole run at this cell: remove it")
+    assert report["run"]["cells_run"] == 2

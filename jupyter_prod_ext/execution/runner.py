@@ -171,6 +171,7 @@ def check_timeouts(timeout: float, cell_timeout: float) -> None:
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _CELL_LINE = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
+_MISSING_MODULE = re.compile(r"No module named '([^'.]+)")
 
 
 def _line_in_cell(traceback: Iterable[str], execution_count: object) -> int | None:
@@ -288,6 +289,17 @@ def _raised_finding(cells: list[Any], cell: int | None, end: Mapping[str, Any]) 
         )
     elif ename == "NameError" and cell is not None:
         hint = _hidden_state_hint(cells, cell, evalue) or hint
+    elif ename == "ModuleNotFoundError" and (missing := _MISSING_MODULE.search(evalue)):
+        # the most frequent failure on public notebooks: nothing in the cell to fix, the environment lacks it
+        hint = (
+            f"'{missing.group(1)}' is not installed where the notebook's kernel runs: install the package that "
+            "provides it in that environment and list it in the project's requirements."
+        )
+    elif ename == "SystemExit":
+        hint = (
+            "sys.exit() stops the whole run at this cell: remove it, or raise an exception to stop on an "
+            "error."
+        )
     return _finding(RUN_ERROR, cells, cell, line, message, hint)
 
 
