@@ -177,6 +177,56 @@ def kill_group_id(pgid: int | None) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
+#: ``prctl`` option: orphaned descendants are re-parented to this process instead of init (Linux).
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Adopt our descendants when their parent dies (Linux ``PR_SET_CHILD_SUBREAPER``).
+
+    A process a notebook starts in a session of its own (``start_new_session=True``, a server, a
+    daemon) escapes its kernel's process-group kill and, once the kernel is gone, would run on under
+    init; adopted, :func:`kill_descendants` still finds it. False where the system has no such call.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process ``/proc`` shows (empty where there is no ``/proc``)."""
+    found: dict[int, int] = {}
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    stat = Path(entry.path, "stat").read_text(encoding="utf-8", errors="replace")
+                    found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return found
+
+
+def kill_descendants() -> None:
+    """SIGKILL every process below this one (adopted orphans included) and reap our direct children."""
+    parents = _parents()
+    below: set[int] = set()
+    frontier = {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - below
+        below |= frontier
+    for pid in below:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    for pid in below:
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, 0)
+
+
 class Cancelled(ToolError):
     """The work was cancelled on purpose (a newer request replaced it); its processes were killed."""
 

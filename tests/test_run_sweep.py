@@ -3,11 +3,15 @@ ipykernel kernels: each case once gave a wrong verdict or message."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +74,31 @@ def test_a_long_exception_message_is_one_short_line(tmp_path: Path) -> None:
     assert finding["message"].startswith("Raised Boom: boom boom ")
     assert "…" in finding["message"] and "\n" not in finding["message"]
     assert len(finding["message"]) < 300
+
+
+def alive(pid: int) -> bool:
+    """Running and not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_process_started_in_its_own_session_ends_with_the_run(tmp_path: Path) -> None:
+    """A server the notebook starts with start_new_session=True escaped the kernel's group kill and ran on
+    under init after every Clean Run."""
+    report = run_file(copied("escaping_server.ipynb", tmp_path), timeout=60, cell_timeout=30)
+    server = int((tmp_path / "server.pid").read_text())
+    try:
+        assert report["run"]["reproduced"] is True
+        deadline = time.monotonic() + 5
+        while alive(server) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(server)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server, signal.SIGKILL)
 
 
 def worker_events(nb: Path, private: Path) -> list[dict[str, Any]]:

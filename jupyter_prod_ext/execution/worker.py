@@ -17,6 +17,8 @@ Protocol with :mod:`jupyter_prod_ext.execution.runner`:
   ``stopped`` or ``crash``;
 * a line ``stop`` on stdin, or stdin closing (the parent died), kills the
   kernel's process group, reaps the kernel and exits 3: nothing outlives the run;
+  the worker adopts the processes the notebook starts in sessions of their own
+  (``procs.become_subreaper``) and kills them at the end of any run;
 * the folder of ``--input`` is the run's private folder: the kernel's connection
   file (it holds the kernel's key) is written there, so the runner's removal of the
   folder takes it whatever way the run ends; when stdin closes without ``stop`` (the
@@ -43,7 +45,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..notebook import import_nbformat
-from ..procs import kill_group_id
+from ..procs import become_subreaper, kill_descendants, kill_group_id
 from .compare import visible_lines
 
 EXIT_STOPPED = 3
@@ -113,6 +115,7 @@ def _watch_stdin(progress: _Progress, client_ref: list[Any], state: _State, priv
             break
     pid = _kernel_pid(client_ref[0], state) if client_ref else state.kernel_pid
     _kill_and_reap(pid)
+    kill_descendants()
     if orphaned:
         shutil.rmtree(private, ignore_errors=True)
     progress.emit({"event": "end", "status": "stopped", "cell": state.cell})
@@ -132,6 +135,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     progress = _progress_on_stdout()
+    become_subreaper()  # what the notebook starts in a session of its own ends with the run too
     progress.emit({"event": "started", "pid": os.getpid()})
     state = _State()
     client_ref: list[Any] = []
@@ -142,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     threading.Thread(target=_announce_kernel, args=(client, state, progress), daemon=True).start()
     end = _execute(client, state, args.kernel)
     _kill_and_reap(state.kernel_pid if end["status"] != "ok" else None)
+    kill_descendants()
     progress.emit({"event": "end", **end})
     return 0
 
