@@ -19,6 +19,7 @@ from jupyter_prod_ext.execution.compare import MAX_COMPARED_CHARS
 from jupyter_prod_ext.execution.runner import run_file
 
 from .installed import child_env
+from .test_run import running
 
 DATA = Path(__file__).parent / "data" / "run"
 
@@ -76,15 +77,6 @@ def test_a_long_exception_message_is_one_short_line(tmp_path: Path) -> None:
     assert len(finding["message"]) < 300
 
 
-def alive(pid: int) -> bool:
-    """Running and not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def test_a_process_started_in_its_own_session_ends_with_the_run(tmp_path: Path) -> None:
     """A server the notebook starts with start_new_session=True escaped the kernel's group kill and ran on
     under init after every Clean Run."""
@@ -93,9 +85,9 @@ def test_a_process_started_in_its_own_session_ends_with_the_run(tmp_path: Path) 
     try:
         assert report["run"]["reproduced"] is True
         deadline = time.monotonic() + 5
-        while alive(server) and time.monotonic() < deadline:
+        while running(server) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not alive(server)
+        assert not running(server)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(server, signal.SIGKILL)
