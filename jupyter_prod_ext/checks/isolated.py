@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -118,18 +119,24 @@ def check_path_isolated(
         memory_bytes=(memory_mib or DEFAULT_MEMORY_MIB) * 1024 * 1024,
         grace=STOP_GRACE_SECONDS,
     )
-    return _answer(result.returncode, result.out)
+    return _answer(result.returncode, result.out, result.err)
 
 
-def _answer(returncode: int, out: str) -> ReportDict:
+#: what the child's stderr says when an allocation failed under its ``RLIMIT_AS``: Python's
+#: ``MemoryError`` (a traceback's last line, or a fatal error), or a C library's own words
+_OUT_OF_MEMORY = re.compile(r"^(?:\w+\.)*MemoryError\b|Cannot allocate memory|std::bad_alloc|out of memory", re.M)
+#: the longest part of the child's last stderr line that goes into the one-line message
+_REASON_CHARS = 200
+
+
+def _answer(returncode: int, out: str, err: str = "") -> ReportDict:
     """The child's report, or its engine error raised again here."""
     try:
         answer = json.loads(out) if out.strip() else None
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
-        why = "ran out of memory" if returncode < 0 or returncode == 1 else f"failed (exit {returncode})"
-        raise ToolError(f"The check of this large notebook {why}; split the notebook, or raise the server's limits.")
+        raise ToolError(f"The check of this large notebook {_child_failure(returncode, err)}")
     if "report" in answer:
         report: ReportDict = answer["report"]
         return report
@@ -139,6 +146,28 @@ def _answer(returncode: int, out: str) -> ReportDict:
     if answer.get("details") is not None:
         error.details = answer["details"]  # type: ignore[attr-defined]
     raise error
+
+
+def _child_failure(returncode: int, err: str) -> str:
+    """What ended the child without an answer, and what to do, as the end of one sentence.
+
+    Memory only when it was memory: a ``MemoryError`` (or a C allocation failure) under the
+    address-space cap, or SIGKILL (the kernel's OOM killer; our own timeout raises before this).
+    Anything else (a broken install whose import fails, a crash on another signal) says what
+    the child reported, its traceback's last line only, so the fix is not hidden behind
+    "split the notebook".
+    """
+    if returncode == -signal.SIGKILL or _OUT_OF_MEMORY.search(err):
+        return "ran out of memory; split the notebook, or raise the server's limits."
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"was stopped by {name}; retry, and look at the server's log if it happens again."
+    lines = [line.strip() for line in err.splitlines() if line.strip()]
+    reason = lines[-1][:_REASON_CHARS] if lines else "no message"
+    return f"failed (exit {returncode}: {reason}); check the server's installation of jupyter-prod."
 
 
 def _serve(request: dict[str, Any]) -> dict[str, Any]:
