@@ -187,6 +187,23 @@ def test_python_cell_magics_are_not_another_tool() -> None:
     assert "another tool" in by_cell[1]
 
 
+def test_a_magic_the_notebook_registers_is_not_another_tool() -> None:
+    """``%%backend torch`` runs through the notebook's own ``@register_cell_magic def backend`` (Python
+    that the notebook wrote), which a public notebook's finding called "another tool"."""
+    cells = (
+        "from IPython.core.magic import register_cell_magic",
+        "@register_cell_magic\ndef backend(line, cell):\n    get_ipython().run_cell(cell)",
+        "%%backend torch\ndef step(x):\n    return x",
+        "%%bash\nls",
+    )
+    by_cell = {f["cell"]: f["message"] for f in run(cells, "ipython-magic")}
+    assert by_cell[2] == (
+        "`%%backend torch` runs the cell through the notebook's own magic `%%backend` (registered in cell 2); "
+        "a Python module has no magics."
+    )
+    assert "another tool" in by_cell[3]
+
+
 def test_an_automagic_install_is_an_install() -> None:
     found = run(("pip install --quiet requests",), "ipython-magic")
     assert len(found) == 1 and "installs packages" in found[0]["message"]

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path, PurePath
 
 from ..analysis import import_binds
-from ..notebook import PYTHON_CELL_MAGICS, Magic
+from ..notebook import PYTHON_CELL_MAGICS, Magic, cell_number
 from ..types import Severity
 from . import deps
 from .base import Context, Finding
+from .dataflow import registered_magics
 from .registry import check
 from .secrets import mask_secrets
 
@@ -21,7 +22,7 @@ _BENIGN_MAGICS = frozenset({"matplotlib", "autoreload", "load_ext", "reload_ext"
 _INSTALL = re.compile(r"^[%!]*\s*(?:python3?\s+-m\s+)?(pip3?|conda|mamba|micromamba|uv\s+pip)\s+install\b")
 
 
-def _magic_finding(ctx: Context, cell: int, m: Magic) -> Finding:
+def _magic_finding(ctx: Context, cell: int, m: Magic, registered: dict[str, int]) -> Finding:
     # a finding quotes the line, never a credential in it (``%env GH=ghp_…``): masked before it is cut
     quoted = mask_secrets(m.text)
     text = quoted if len(quoted) <= 60 else quoted[:59] + "…"
@@ -37,6 +38,11 @@ def _magic_finding(ctx: Context, cell: int, m: Magic) -> Finding:
     if m.kind == "cell" and m.name in PYTHON_CELL_MAGICS:
         msg = f"`{text}` is an IPython cell magic: the Python under it runs, the magic itself does not in a module."
         hint = "Drop the magic line when the code moves to a module (time or capture it with Python if needed)."
+    elif m.kind == "cell" and m.name in registered:
+        where = cell_number(registered[m.name])
+        msg = f"`{text}` runs the cell through the notebook's own magic `%%{m.name}` (registered in cell {where}); "
+        msg += "a Python module has no magics."
+        hint = "Call the function behind the magic from Python, or keep this step out of the promoted code."
     elif m.kind == "cell":
         msg = f"`{text}` runs the cell with another tool; a Python module cannot."
         hint = "Use subprocess.run([...]) or a Python library, or keep this step out of the promoted code."
@@ -53,11 +59,22 @@ def _magic_finding(ctx: Context, cell: int, m: Magic) -> Finding:
     return ctx.finding("ipython-magic", severity, cell, m.line, msg, hint)
 
 
+def _magic_registrations(ctx: Context) -> dict[str, int]:
+    """The cell magics the notebook registers itself (``@register_cell_magic def backend``), each with
+    the first cell that does: their cells run through the notebook's own Python, not another tool."""
+    registered: dict[str, int] = {}
+    for unit in ctx.units:
+        for name in sorted(registered_magics(unit)):
+            registered.setdefault(name, unit.cell.index)
+    return registered
+
+
 @check("ipython-magic", "portability", "warning", "A `%magic`, `!shell` or `?help` line will not run in a module.")
 def ipython_magic(ctx: Context) -> Iterator[Finding]:
+    registered = _magic_registrations(ctx)
     for unit in ctx.units:
         for m in unit.magics:
-            yield _magic_finding(ctx, unit.cell.index, m)
+            yield _magic_finding(ctx, unit.cell.index, m, registered)
     for stmt in ctx.defuse.automagics:
         node = stmt.node
         name = getattr(getattr(node, "value", None), "id", "?")
