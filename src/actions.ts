@@ -35,6 +35,12 @@ export function resolveCellIndex(
 /**
  * Replace the sources of cells (`{"<index>": "<new source>"}`), as `fix.cells`
  * and black answer them. Returns how many cells changed.
+ *
+ * Each cell is set in its own transaction, as typing in it is: with
+ * JupyterLab's default per-cell undo, Ctrl+Z in the cell takes the fix back
+ * (in one notebook transaction it went to the notebook's history, which the
+ * cell's Ctrl+Z never reads); with document-wide undo, the cell's transaction
+ * is the notebook's anyway.
  */
 export function applyCellSources(
   notebook: Notebook,
@@ -45,23 +51,17 @@ export function applyCellSources(
     return 0;
   }
   let changed = 0;
-  model.sharedModel.transact(() => {
-    for (const [key, source] of Object.entries(sources)) {
-      const index = Number(key);
-      if (
-        !Number.isInteger(index) ||
-        index < 0 ||
-        index >= model.cells.length
-      ) {
-        continue;
-      }
-      const cell = model.cells.get(index);
-      if (cell.sharedModel.getSource() !== source) {
-        cell.sharedModel.setSource(source);
-        changed += 1;
-      }
+  for (const [key, source] of Object.entries(sources)) {
+    const index = Number(key);
+    if (!Number.isInteger(index) || index < 0 || index >= model.cells.length) {
+      continue;
     }
-  });
+    const cell = model.cells.get(index);
+    if (cell.sharedModel.getSource() !== source) {
+      cell.sharedModel.setSource(source);
+      changed += 1;
+    }
+  }
   return changed;
 }
 

@@ -161,6 +161,19 @@ export async function openPanel(page: IJupyterLabPageFixture) {
   return panel;
 }
 
+/** Open the Readiness panel from the left sidebar, then one of its sections by its tab. */
+export async function openSection(
+  page: IJupyterLabPageFixture,
+  section: 'findings' | 'commit' | 'run'
+) {
+  const panel = page.locator(PANEL);
+  if (!(await panel.isVisible())) {
+    await page.locator('.lm-TabBar-tab[data-id="jupyter-prod:panel"]').click();
+  }
+  await panel.locator(`.jp-ProdPanel-tab[data-section="${section}"]`).click();
+  return panel;
+}
+
 /** The sources of the current notebook's cells, in order. */
 export async function cellSources(
   page: IJupyterLabPageFixture

@@ -1,10 +1,10 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
   codeNotebook,
   git,
-  PANEL,
+  openSection,
   promoteFromContextMenu,
   ROOT,
   uploadAndOpen
@@ -24,19 +24,6 @@ const TITLE = [
     source: '# Journey\n\nA notebook of the journeys spec.'
   }
 ];
-
-/** Open the Readiness panel from the left sidebar, then one of its sections by its tab. */
-async function openSection(
-  page: IJupyterLabPageFixture,
-  section: 'findings' | 'commit' | 'run'
-) {
-  const panel = page.locator(PANEL);
-  if (!(await panel.isVisible())) {
-    await page.locator('.lm-TabBar-tab[data-id="jupyter-prod:panel"]').click();
-  }
-  await panel.locator(`.jp-ProdPanel-tab[data-section="${section}"]`).click();
-  return panel;
-}
 
 test('commits what was typed after the panel read the git status', async ({
   page,
