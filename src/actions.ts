@@ -118,6 +118,38 @@ export function waiveChecks(
   return ignore;
 }
 
+/**
+ * Take check ids out of `jupyter_prod.ignore` of a cell (the key goes when
+ * it is left empty, our namespace when nothing else is in it). Returns
+ * whether the metadata waived any of them.
+ */
+export function unwaiveChecks(
+  notebook: Notebook,
+  index: number,
+  checks: string[]
+): boolean {
+  const model = notebook.model;
+  if (!model || index < 0 || index >= model.cells.length) {
+    return false;
+  }
+  const cell = model.cells.get(index);
+  const before = ignoredChecks(cell);
+  const ignore = before.filter(id => !checks.includes(id));
+  if (ignore.length === before.length) {
+    return false;
+  }
+  const { ignore: _dropped, ...rest } = (cell.getMetadata(CELL_METADATA_KEY) ??
+    {}) as { [key: string]: unknown };
+  void _dropped;
+  const meta = ignore.length ? { ...rest, ignore } : rest;
+  if (Object.keys(meta).length) {
+    cell.setMetadata(CELL_METADATA_KEY, meta);
+  } else {
+    cell.deleteMetadata(CELL_METADATA_KEY);
+  }
+  return true;
+}
+
 /** Clear outputs and execution counts of every code cell. */
 export function stripOutputs(notebook: Notebook): number {
   const model = notebook.model;

@@ -7,7 +7,12 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 
 import { revealFinding } from './actions';
 import type { IFinding } from './api';
-import { applyFix, checkAll, waiveFinding } from './flows/check';
+import {
+  applyFix,
+  checkAll,
+  unwaiveFinding,
+  waiveFinding
+} from './flows/check';
 import { commitNotebook } from './flows/commit';
 import { activate, ICommandContext } from './flows/context';
 import { cancelRun, runClean } from './flows/run';
@@ -54,6 +59,14 @@ export function createPanelActions(ctx: ICommandContext): IPanelActions {
     },
     waive(model: ReadinessModel, finding: IFinding) {
       withPanel(model, panel => waiveFinding(panel, model, finding));
+    },
+    unwaive(model: ReadinessModel, finding: IFinding) {
+      withPanel(model, panel => {
+        if (!unwaiveFinding(trans, panel, model, finding)) {
+          activate(app, panel);
+          void revealFinding(panel, finding);
+        }
+      });
     },
     check(model: ReadinessModel) {
       void checkAll(model);

@@ -7,7 +7,12 @@ import { Notification } from '@jupyterlab/apputils';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { applyCellSources, resolveCellIndex, waiveChecks } from '../actions';
+import {
+  applyCellSources,
+  resolveCellIndex,
+  unwaiveChecks,
+  waiveChecks
+} from '../actions';
 import type { IFinding, IReport } from '../api';
 import type { ReadinessModel } from '../model';
 import { notifyError } from './context';
@@ -112,6 +117,33 @@ export function waiveFinding(
   }
   waiveChecks(panel.content, index, [finding.check]);
   model.check('fast').catch(notifyError);
+}
+
+/**
+ * Take a waiver back: a check waived in the cell's metadata leaves it and the
+ * notebook is checked again (true). A waiver written in the code (`# prod:
+ * ignore[...]`) is the user's text, not ours to edit: they are told where it
+ * is (false; the caller shows the cell).
+ */
+export function unwaiveFinding(
+  trans: TranslationBundle,
+  panel: NotebookPanel,
+  model: ReadinessModel,
+  finding: IFinding
+): boolean {
+  const index = resolveCellIndex(panel.content, finding.cell, finding.cell_id);
+  if (index >= 0 && unwaiveChecks(panel.content, index, [finding.check])) {
+    model.check('fast').catch(notifyError);
+    return true;
+  }
+  Notification.info(
+    trans.__(
+      '%1 is waived by a `# prod: ignore` comment in the cell: delete the comment (or its check id) there.',
+      finding.check
+    ),
+    { autoClose: 8000 }
+  );
+  return false;
 }
 
 /** Waive every check that reports a finding in the active cell; resolves with the waived check ids. */

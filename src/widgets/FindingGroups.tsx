@@ -135,3 +135,42 @@ export function FindingGroups(props: IFindingGroupsProps): JSX.Element {
     </div>
   );
 }
+
+/**
+ * The waived findings, folded at first (a waiver is asked to keep a finding
+ * out of the way): listed, never dropped, each with its Un-waive button.
+ */
+export function WaivedGroup(props: {
+  model: ReadinessModel;
+  findings: ReadonlyArray<IFinding>;
+  actions: IPanelActions;
+  trans: TranslationBundle;
+  severityLabels: Record<Severity, string>;
+  open: boolean;
+  toggle(): void;
+}): JSX.Element {
+  const { model, findings, actions, trans } = props;
+  return (
+    <section
+      className="jp-ProdPanel-group jp-ProdPanel-waived"
+      data-family="waived"
+    >
+      <GroupHeader
+        label={trans.__('Waived')}
+        findings={findings}
+        collapsed={!props.open}
+        severityLabels={props.severityLabels}
+        toggle={props.toggle}
+      />
+      {props.open && (
+        <FindingList
+          model={model}
+          findings={findings}
+          actions={actions}
+          trans={trans}
+          waived
+        />
+      )}
+    </section>
+  );
+}

@@ -20,6 +20,8 @@ export interface IPanelActions {
   /** Promote the finding's cell again (the preview offers Force over hand edits). */
   promoteAgain(model: ReadinessModel, finding: IFinding): void;
   waive(model: ReadinessModel, finding: IFinding): void;
+  /** Take a waiver back (the finding counts again). */
+  unwaive(model: ReadinessModel, finding: IFinding): void;
   check(model: ReadinessModel): void;
   /** Save the notebook, then commit it (and the ticked files). */
   commit(
@@ -38,6 +40,8 @@ export interface IFindingProps {
   trans: TranslationBundle;
   /** show the Fix and Waive buttons (default true) */
   editable?: boolean;
+  /** a waived finding: its button takes the waiver back */
+  waived?: boolean;
   /** the model's report describes the editor's content (fixes can apply) */
   upToDate: boolean;
 }
@@ -140,7 +144,21 @@ function FindingItem(props: IFindingProps): JSX.Element {
         </div>
       </div>
       <div className="jp-ProdPanel-findingActions">
-        {editable && <FindingButtons {...props} />}
+        {editable &&
+          (props.waived ? (
+            <button
+              className="jp-ProdPanel-button jp-mod-unwaive"
+              title={trans.__(
+                'Stop ignoring %1 in this cell (the finding counts again)',
+                finding.check
+              )}
+              onClick={() => actions.unwaive(model, finding)}
+            >
+              {trans.__('Un-waive')}
+            </button>
+          ) : (
+            <FindingButtons {...props} />
+          ))}
       </div>
     </li>
   );
@@ -158,6 +176,7 @@ export function sameItemProps(a: IFindingProps, b: IFindingProps): boolean {
     a.actions === b.actions &&
     a.trans === b.trans &&
     a.editable === b.editable &&
+    a.waived === b.waived &&
     // only the Fix button reads upToDate: a keystroke flips it, and every
     // other row stays as it is
     (a.upToDate === b.upToDate || !b.finding.fix) &&
@@ -191,6 +210,8 @@ interface IFindingListProps {
   trans: TranslationBundle;
   /** show the Fix and Waive buttons (default true) */
   editable?: boolean;
+  /** waived findings: each has an Un-waive button */
+  waived?: boolean;
   /** extra class of the list, e.g. `jp-ProdRun-findings` */
   className?: string;
 }

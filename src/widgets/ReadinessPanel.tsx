@@ -13,7 +13,7 @@ import { IFinding, isNotPython, Severity, SEVERITIES } from '../api';
 import { countBySeverity, ReadinessModel } from '../model';
 import { IReadinessManager, PANEL_ID, PanelSection } from '../tokens';
 import { CommitView } from './CommitView';
-import { FindingGroups } from './FindingGroups';
+import { FindingGroups, WaivedGroup } from './FindingGroups';
 import type { IPanelActions } from './FindingList';
 import { readinessIcon } from './icons';
 import { RunView } from './RunView';
@@ -44,6 +44,9 @@ interface IBodyProps {
   setFilter(filter: SeverityFilter): void;
   collapsed: Set<string>;
   toggle(family: string): void;
+  /** the waived findings are unfolded */
+  showWaived: boolean;
+  toggleWaived(): void;
 }
 
 /** Score, notebook name, where the check stands, and the button that runs every check. */
@@ -179,6 +182,17 @@ function ModelView(props: IBodyProps): JSX.Element {
         collapsed={props.collapsed}
         toggle={props.toggle}
       />
+      {model.waived.length > 0 && (
+        <WaivedGroup
+          model={model}
+          findings={model.waived}
+          actions={actions}
+          trans={trans}
+          severityLabels={severityLabels}
+          open={props.showWaived}
+          toggle={props.toggleWaived}
+        />
+      )}
     </div>
   );
 }
@@ -273,6 +287,7 @@ function PanelView(props: IPanelProps): JSX.Element {
   const { manager, actions, trans } = props;
   const [filter, setFilter] = React.useState<SeverityFilter>('all');
   const [collapsed, setCollapsed] = React.useState<Set<string>>(new Set());
+  const [showWaived, setShowWaived] = React.useState(false);
   const toggle = (family: string) =>
     setCollapsed(prev => {
       const next = new Set(prev);
@@ -314,6 +329,8 @@ function PanelView(props: IPanelProps): JSX.Element {
                     setFilter={setFilter}
                     collapsed={collapsed}
                     toggle={toggle}
+                    showWaived={showWaived}
+                    toggleWaived={() => setShowWaived(open => !open)}
                   />
                 )}
               </UseSignal>

@@ -1,5 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
-import { codeNotebook, openSection, uploadAndOpen } from './helpers';
+import * as fs from 'fs';
+import * as path from 'path';
+import { codeNotebook, openSection, ROOT, uploadAndOpen } from './helpers';
 
 /**
  * Taking things back, as a new user does: a one-click Fix undone with Ctrl+Z
@@ -45,4 +47,58 @@ test('Ctrl+Z in the cell takes back a one-click Fix, Ctrl+Shift+Z applies it aga
   await expect(editor).toHaveText('x=1');
   await page.keyboard.press('Control+Shift+z');
   await expect(editor).toHaveText('x = 1');
+});
+
+test('a waived finding is listed as waived and can be un-waived, also after a reload', async ({
+  page,
+  tmpPath
+}) => {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'unwaive.ipynb',
+    codeNotebook(['import os\nimport sys\nprint(os.getcwd())'], TITLE)
+  );
+  const panel = await openSection(page, 'findings');
+  const status = panel.locator('.jp-ProdPanel-status');
+  const active = panel.locator(
+    '.jp-ProdPanel-groups .jp-ProdPanel-finding[data-check="unused-import"]'
+  );
+  await expect(active).toHaveCount(1);
+  await active.getByRole('button', { name: 'Waive' }).click();
+  await expect(active).toHaveCount(0);
+  await expect(status).toContainText('1 waived');
+
+  // the waiver is in the saved notebook: it is still there after a reload
+  // (saved once the kernel is up: it fills in language_info, an edit)
+  await expect(page.locator('#jp-main-statusbar')).toContainText('Idle');
+  await page.keyboard.press('Control+s');
+  await expect
+    .poll(() =>
+      fs.readFileSync(path.join(ROOT, tmpPath, 'unwaive.ipynb'), 'utf-8')
+    )
+    .toContain('"unused-import"');
+  await expect(page.locator('.jp-mod-dirty')).toHaveCount(0);
+  // galata's reload takes waitForIsReady (its fixture type does not say so): not
+  // waiting for the Launcher galata waits for by default, the notebook's tab comes back
+  const noLauncher = { waitForIsReady: false };
+  await page.reload(noLauncher as Parameters<typeof page.reload>[0]);
+  // JupyterLab reopens the notebook where it was
+  await page
+    .locator('#jp-main-dock-panel .lm-TabBar-tab', { hasText: 'unwaive.ipynb' })
+    .click();
+  await openSection(page, 'findings');
+  await expect(status).toContainText('1 waived');
+
+  // the waived findings are folded; unfolded, each can be taken back
+  const waived = panel.locator('.jp-ProdPanel-waived');
+  await waived.getByRole('button', { name: /Waived/ }).click();
+  const item = waived.locator(
+    '.jp-ProdPanel-finding[data-check="unused-import"]'
+  );
+  await expect(item).toContainText("'sys' is imported but never used.");
+  await item.getByRole('button', { name: 'Un-waive' }).click();
+  await expect(active).toHaveCount(1);
+  await expect(status).not.toContainText('waived');
+  await expect(waived).toHaveCount(0);
 });
