@@ -10,7 +10,12 @@ import {
   Notification,
   showDialog
 } from '@jupyterlab/apputils';
+import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { PathExt } from '@jupyterlab/coreutils';
+import type {
+  DocumentRegistry,
+  IDocumentWidget
+} from '@jupyterlab/docregistry';
 import type { Notebook, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
@@ -253,6 +258,114 @@ async function applyPromotion(
 }
 
 /**
+ * The open documents (one context per file, whatever its tabs) of a file of
+ * the notebook's project, by its path in that project: the server names
+ * promoted files relative to the project root (the git top level, which may
+ * be a folder of the server root), and that root holds the notebook.
+ */
+function openProjectFiles(
+  app: JupyterFrontEnd,
+  notebookPath: string,
+  projectPaths: ReadonlyArray<string>
+): DocumentRegistry.Context[] {
+  const wanted = projectPaths.map(p =>
+    PathExt.normalize(p.replace(/\\/g, '/'))
+  );
+  const found = new Set<DocumentRegistry.Context>();
+  for (const widget of app.shell.widgets('main')) {
+    // any document widget (notebook, editor, ...) has its context
+    const context = (widget as unknown as Partial<IDocumentWidget>).context;
+    const path = context?.localPath;
+    if (!context || !path || found.has(context)) {
+      continue;
+    }
+    const inProject = wanted.some(
+      rel =>
+        (path === rel || path.endsWith(`/${rel}`)) &&
+        notebookPath.startsWith(path.slice(0, path.length - rel.length))
+    );
+    if (inProject) {
+      found.add(context);
+    }
+  }
+  return [...found];
+}
+
+/**
+ * Save the target module first when it is open with unsaved changes (after
+ * asking): the promotion reads and writes the file on disk, so unsaved edits
+ * would be neither kept in the module nor safe in the editor (saving them
+ * afterwards overwrites the promotion, reverting drops them). False when the
+ * user cancels or the save fails.
+ */
+async function saveOpenModule(
+  ctx: Pick<ICommandContext, 'app' | 'trans'>,
+  notebookPath: string,
+  modulePath: string
+): Promise<boolean> {
+  const { trans } = ctx;
+  const dirty = openProjectFiles(ctx.app, notebookPath, [modulePath]).filter(
+    context => context.model.dirty
+  );
+  if (dirty.length === 0) {
+    return true;
+  }
+  const answer = await showDialog({
+    title: trans.__('Unsaved changes in %1', modulePath),
+    body: trans.__(
+      '%1 is open with unsaved changes. The promotion reads and writes the file on disk: save your changes first so the module keeps them.',
+      modulePath
+    ),
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.okButton({ label: trans.__('Save and Preview') })
+    ]
+  });
+  if (!answer.button.accept) {
+    return false;
+  }
+  try {
+    for (const context of dirty) {
+      await context.save();
+    }
+  } catch (error) {
+    notifyError(error);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Show the files the promotion wrote in their open tabs: a tab without
+ * unsaved changes reloads from disk (else it shows the module as it was, and
+ * saving it would undo the promotion); one changed while the preview was
+ * open is left to the user, with a warning.
+ */
+async function reloadWrittenFiles(
+  ctx: Pick<ICommandContext, 'app' | 'trans'>,
+  notebookPath: string,
+  written: ReadonlyArray<string>
+): Promise<void> {
+  for (const context of openProjectFiles(ctx.app, notebookPath, written)) {
+    if (context.model.dirty) {
+      Notification.warning(
+        ctx.trans.__(
+          '%1 changed on disk (the promotion) while it had unsaved changes here: reload it from disk, or save it to keep your version over the promotion.',
+          context.localPath
+        ),
+        { autoClose: false }
+      );
+      continue;
+    }
+    try {
+      await context.revert();
+    } catch (error) {
+      notifyError(error);
+    }
+  }
+}
+
+/**
  * Start the notebook's type check while the user gives the module path, unless one ran already.
  *
  * The preview's mypy run goes beside the notebook's on the project's warm mypy daemon, so a daemon
@@ -273,7 +386,7 @@ export function warmTypeCheck(
  * Resolves with the server's answer (null when nothing was sent or it failed).
  */
 export async function promoteCells(
-  ctx: Pick<ICommandContext, 'manager' | 'trans'>,
+  ctx: Pick<ICommandContext, 'app' | 'manager' | 'trans'>,
   panel: NotebookPanel,
   model: ReadinessModel
 ): Promise<IPromoteResult | null> {
@@ -284,7 +397,7 @@ export async function promoteCells(
   }
   warmTypeCheck(model);
   const to = await askModulePath(ctx, panel, cells);
-  if (!to) {
+  if (!to || !(await saveOpenModule(ctx, panel.context.localPath, to))) {
     return null;
   }
   const request: IPromoteRequest = { path: panel.context.localPath, cells, to };
@@ -306,6 +419,7 @@ export async function promoteCells(
   );
   if (result?.ok) {
     model.schedule(0);
+    await reloadWrittenFiles(ctx, panel.context.localPath, result.written);
   }
   return result;
 }

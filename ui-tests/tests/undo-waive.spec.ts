@@ -1,7 +1,13 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
-import { codeNotebook, openSection, ROOT, uploadAndOpen } from './helpers';
+import {
+  codeNotebook,
+  openSection,
+  promoteFromContextMenu,
+  ROOT,
+  uploadAndOpen
+} from './helpers';
 
 /**
  * Taking things back, as a new user does: a one-click Fix undone with Ctrl+Z
@@ -101,4 +107,48 @@ test('a waived finding is listed as waived and can be un-waived, also after a re
   await expect(active).toHaveCount(1);
   await expect(status).not.toContainText('waived');
   await expect(waived).toHaveCount(0);
+});
+
+test('promoting into a module open with unsaved edits saves them first, then shows the promotion in its tab', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const name = `open_module_${testInfo.retry}.py`;
+  const file = path.join(ROOT, name);
+  fs.writeFileSync(file, '"""Written by hand."""\n\nKEPT = 1\n');
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'open-module.ipynb',
+    codeNotebook(['def double(v: int) -> int:\n    return v * 2', 'double(2)'])
+  );
+  // the module is open in JupyterLab's editor, with a line typed and not saved
+  await page.filebrowser.openDirectory('/');
+  await page.filebrowser.open(name);
+  const editor = page.locator('.jp-FileEditor .cm-content');
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('HAND = 2\n');
+  await page.notebook.activate('open-module.ipynb');
+
+  const dialog = await promoteFromContextMenu(page, 0, name);
+  await expect(dialog).toContainText(`Unsaved changes in ${name}`);
+  await dialog.getByRole('button', { name: 'Save and Preview' }).click();
+  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+    '+def double'
+  );
+  await dialog.getByRole('button', { name: 'Promote' }).click();
+
+  // the file keeps the hand edit and gains the promotion; its tab shows it, unmodified
+  await expect
+    .poll(() => fs.readFileSync(file, 'utf-8'))
+    .toContain('def double');
+  expect(fs.readFileSync(file, 'utf-8')).toContain('HAND = 2');
+  await page.locator(`.lm-TabBar-tab[title*="${name}"]`).first().click();
+  await expect(editor).toContainText('def double');
+  await expect(editor).toContainText('HAND = 2');
+  await expect(
+    page.locator(`.lm-TabBar-tab.jp-mod-dirty[title*="${name}"]`)
+  ).toHaveCount(0);
+  fs.rmSync(file, { force: true });
 });
