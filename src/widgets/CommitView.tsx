@@ -229,12 +229,17 @@ function MessageBox(props: {
 function CommitButtons(props: ICommitViewProps): JSX.Element {
   const { model, commit, actions, trans } = props;
   const noRepo = commit.status !== null && commit.status.repo === null;
-  const idle = !commit.committing && !!commit.message.trim();
+  const hasMessage = !!commit.message.trim();
+  const idle = !commit.committing && hasMessage;
   return (
     <div className="jp-ProdCommit-actions">
       <button
         className="jp-ProdPanel-button jp-mod-accept jp-ProdCommit-commit"
         disabled={!idle}
+        // a disabled button says why
+        title={
+          hasMessage ? undefined : trans.__('Write a commit message first')
+        }
         onClick={() => actions.commit(model)}
       >
         {commit.committing ? trans.__('Committing…') : trans.__('Commit')}

@@ -152,3 +152,22 @@ test('promoting into a module open with unsaved edits saves them first, then sho
   ).toHaveCount(0);
   fs.rmSync(file, { force: true });
 });
+
+test('the disabled Commit button says that a message is needed', async ({
+  page,
+  tmpPath
+}) => {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'message.ipynb',
+    codeNotebook(['x = 1'], TITLE)
+  );
+  const panel = await openSection(page, 'commit');
+  const commit = panel.locator('.jp-ProdCommit-commit');
+  await expect(commit).toBeDisabled();
+  await expect(commit).toHaveAttribute('title', 'Write a commit message first');
+  await panel.locator('.jp-ProdCommit-message').fill('Add x');
+  await expect(commit).toBeEnabled();
+  await expect(commit).not.toHaveAttribute('title', /message/);
+});
