@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_prod_ext.execution.compare import MAX_COMPARED_CHARS
-from jupyter_prod_ext.execution.runner import run_file
+from jupyter_prod_ext.execution.runner import _reader, run_file
 
 from .installed import child_env
 from .test_run import running
@@ -142,3 +144,22 @@ def test_sys_exit_says_it_stops_the_run(tmp_path: Path) -> None:
     assert finding["message"].startswith("Raised SystemExit: 3 ")
     assert finding["hint"].startswith("sys.exit() stops the whole run at this cell: remove it")
     assert report["run"]["cells_run"] == 2
+
+
+class _ClosedUnderTheReader(io.BytesIO):
+    """The worker's stdout closed by the runner while the reader thread is in a read (a stopped run)."""
+
+    def __next__(self) -> bytes:
+        if self.tell() == 0:
+            self.seek(1)
+            return b'{"event": "cell", "cell": 0}\n'
+        raise ValueError("PyMemoryView_FromBuffer(): info->buf must not be NULL")
+
+
+def test_the_event_reader_ends_quietly_when_its_stream_is_closed() -> None:
+    """A kernel that never got ready hit the overall timeout, and the reader thread printed its traceback
+    in the terminal (a race between the release of the stopped worker and the reader)."""
+    events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    _reader(_ClosedUnderTheReader(b"x"), events)
+    assert events.get_nowait() == {"event": "cell", "cell": 0}
+    assert events.get_nowait() is None

@@ -514,6 +514,8 @@ _BOOT = (
 
 
 def _reader(stream: IO[bytes], out: queue.Queue[dict[str, Any] | None]) -> None:
+    """The worker's events until its stdout ends, or is closed under us when a stopped worker is
+    released (which once printed a thread's traceback in the user's terminal)."""
     try:
         for raw in stream:
             try:
@@ -522,6 +524,8 @@ def _reader(stream: IO[bytes], out: queue.Queue[dict[str, Any] | None]) -> None:
                 continue
             if isinstance(event, dict):
                 out.put(event)
+    except (OSError, ValueError):
+        pass
     finally:
         out.put(None)
 
@@ -739,11 +743,11 @@ def _release(run: _Run, proc: subprocess.Popen[bytes] | None, reader: threading.
     """No worker or kernel outlives the run; the reader thread ends with the worker's stdout."""
     if proc is not None and proc.poll() is None:
         _stop_worker(proc, run.progress["kernel_pid"])
+    if reader is not None:  # the worker is gone: its stdout ends, then the reader
+        reader.join(timeout=_STOP_GRACE)
     if proc is not None and proc.stdout is not None:
         with contextlib.suppress(OSError):
             proc.stdout.close()
-    if reader is not None:
-        reader.join(timeout=_STOP_GRACE)
 
 
 def _raise_without_result(run: _Run, worker_log: str, exit_code: int | None) -> None:
