@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,6 +90,21 @@ def is_provided(name: str) -> bool:
     if name.startswith("_i") and name[2:].isdigit():
         return True
     return name.startswith("_") and name[1:].isdigit()
+
+
+#: ``name(`` or ``name.`` in a formula: what patsy and formulaic evaluate in the caller's namespace
+_FORMULA_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*[.(]")
+
+
+def formula_calls(node: ast.AST | None) -> frozenset[str]:
+    """Names the model formulas in ``node`` call: ``smf.ols("y ~ np.log(x) + double_it(z)", df)`` reads
+    ``np`` and ``double_it`` when the model is built, from a string, in the namespace of the code that
+    builds it. No event of the def-use pass: a formula also calls patsy's own ``C(...)`` and ``I(...)``,
+    which nothing binds; the checks and promotion read these names where a binding of them matters."""
+    if node is None:
+        return frozenset()
+    strings = (n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    return frozenset(name for text in strings if "~" in text for name in _FORMULA_CALL.findall(text))
 
 
 class Event(NamedTuple):

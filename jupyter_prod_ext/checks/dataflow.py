@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ..analysis import Event, Stmt, side_effect_of, star_phrase
+from ..analysis import Event, Stmt, formula_calls, side_effect_of, star_phrase
 from ..notebook import CodeUnit, cell_number, unit_fact
 from .base import Context, Finding
 from .registry import check
@@ -124,10 +124,6 @@ def unit_dataflow_text(unit: CodeUnit) -> tuple[frozenset[str], frozenset[str], 
     return words, frozenset(m.group(1) for m in _GUARDED.finditer(unit.cell.source)), formula_names(unit)
 
 
-#: ``name(`` or ``name.`` in a formula: what patsy and formulaic evaluate in the caller's namespace
-_FORMULA_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*[.(]")
-
-
 def formula_names(unit: CodeUnit) -> frozenset[str]:
     """Names the cell's model formulas call: ``smf.ols("y ~ np.log(x) + double_it(z)", df)`` reads ``np`` and
     ``double_it`` when the model is built, from a string; a fact of the cell's source."""
@@ -135,10 +131,7 @@ def formula_names(unit: CodeUnit) -> frozenset[str]:
 
 
 def _formula_names(unit: CodeUnit) -> frozenset[str]:
-    if unit.tree is None or "~" not in unit.python:
-        return frozenset()
-    strings = (n.value for n in ast.walk(unit.tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
-    return frozenset(name for text in strings if "~" in text for name in _FORMULA_CALL.findall(text))
+    return formula_calls(unit.tree) if "~" in unit.python else frozenset()
 
 
 def _all_formula_names(ctx: Context) -> frozenset[str]:

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..analysis import BUILTIN_NAMES, Stmt, is_provided, star_phrase
+from ..analysis import BUILTIN_NAMES, Stmt, formula_calls, is_provided, star_phrase
 from ..notebook import cell_number
 from ..wire import SliceKind
 from .select import Program, stmt_label
@@ -332,6 +332,29 @@ class _Slicer:
             if id(src) in self.body_ids or src is stmt or id(src) in self.piece_of:
                 continue
             self._take(c, name, src, f"{_why(name, src, decorators, called)} {c.label}")
+        self._visit_formulas(c)
+
+    def _visit_formulas(self, c: Consumer) -> None:
+        """The notebook's names that ``c``'s model formulas call (``"y ~ double_it(x)"``), read like any
+        other: patsy evaluates them in the namespace of the code that builds the model, the module's once
+        it is promoted, so a function left in the notebook would be a NameError there at run time."""
+        stmt = c.stmt
+        for name in sorted(formula_calls(stmt.node) - set(stmt.free_names())):
+            src = self._formula_source(stmt, name)
+            if src is None or id(src) in self.body_ids or src is stmt or id(src) in self.piece_of:
+                continue  # patsy's own ``C(...)``/``I(...)``, a builtin, or already moved
+            self._take(c, name, src, f"{_why(name, src, set(), {name})} a model formula of {c.label}")
+
+    def _formula_source(self, stmt: Stmt, name: str) -> Stmt | None:
+        """The statement whose binding of ``name`` a formula of ``stmt`` reads: the last one above it, or
+        anywhere for a formula in a definition's body (it runs when called)."""
+        later = stmt.kind in ("def", "class")
+        binds = [
+            s
+            for s, e in self.prog.du.bindings.get(name, [])
+            if not e.deferred and s.node is not None and (later or (s.cell, s.line) < (stmt.cell, stmt.line))
+        ]
+        return binds[-1] if binds else None
 
     def _unavailable(self, c: Consumer, name: str, status: str | None, src: Stmt | None) -> bool:
         """A name no statement of the notebook provides (builtins, IPython, a star import, nothing):

@@ -14,7 +14,7 @@ import builtins
 import re
 from dataclasses import dataclass
 
-from ..analysis import DefUse, analyse
+from ..analysis import DefUse, analyse, formula_calls
 from ..notebook import PARSE_ERRORS, compile_python, notebook_from_dict, parse_problem, parse_python
 from .types import Problem, Reason
 
@@ -74,6 +74,8 @@ def _findings(text: str) -> _Findings:
         ):
             undefined.add((name, not r.event.deferred))
     exported = _exported(du)
+    # a name a model formula calls (``"y ~ np.log(x)"``) is read when the model is built
+    in_formulas = frozenset[str]().union(*(formula_calls(s.node) for s in du.stmts))
     lines = text.split("\n")
     unused: set[str] = set()
     for stmt in du.stmts:
@@ -82,7 +84,7 @@ def _findings(text: str) -> _Findings:
         for e in stmt.events:
             if e.kind != "bind" or (e.module or "").startswith("__future__"):
                 continue
-            if not du.is_used(stmt, e) and e.name not in exported:
+            if not du.is_used(stmt, e) and e.name not in exported and e.name not in in_formulas:
                 unused.add(e.name)
     return _Findings(frozenset(undefined), frozenset(unused))
 
