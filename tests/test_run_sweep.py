@@ -163,3 +163,14 @@ def test_the_event_reader_ends_quietly_when_its_stream_is_closed() -> None:
     _reader(_ClosedUnderTheReader(b"x"), events)
     assert events.get_nowait() == {"event": "cell", "cell": 0}
     assert events.get_nowait() is None
+
+
+def test_a_kernel_that_never_gets_ready_is_named_as_the_cause(tmp_path: Path, monkeypatch: Any) -> None:
+    """No cell ran, yet the hint sent the user to look for an infinite loop or a wait on input."""
+    monkeypatch.setenv("JUPYTER_PATH", str(DATA))  # its kernels/never_ready kernelspec
+    report = run_file(copied("never_ready.ipynb", tmp_path), timeout=3, cell_timeout=3)
+    [finding] = report["findings"]
+    assert (finding["check"], finding["cell"]) == ("run-timeout", None)
+    assert finding["message"] == "The run hit its overall timeout of 3 s before the kernel was ready."
+    assert finding["hint"].startswith("The kernel did not get ready in time: check that it starts in a terminal")
+    assert "infinite loop" not in finding["hint"]

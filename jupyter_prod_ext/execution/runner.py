@@ -363,9 +363,18 @@ def _timeout_finding(cells: list[Any], cell: int | None, seconds: float, overall
         cell,
         None,
         message,
-        "The kernel was stopped. Raise the timeout if the work is legitimately long, otherwise look for "
+        _NOT_READY_HINT
+        if overall and cell is None
+        else "The kernel was stopped. Raise the timeout if the work is legitimately long, otherwise look for "
         "an infinite loop or a wait on input, a lock or the network.",
     )
+
+
+#: No cell ran: nothing in the notebook to look at, the kernel itself did not start.
+_NOT_READY_HINT = (
+    "The kernel did not get ready in time: check that it starts in a terminal (jupyter kernelspec list, then "
+    "jupyter console --kernel NAME), or raise the timeout if it is slow to start."
+)
 
 
 def _changed_finding(cells: list[Any], cell: int, diff: list[str]) -> FindingDict:
