@@ -368,35 +368,6 @@ def test_rewrite_verification_refuses_lost_names(tmp_path: Path) -> None:
     assert verify(prog, raw, [], "n.ipynb") == []
 
 
-#: a model formula calls a notebook function and an import from a string: patsy evaluates it in the
-#: namespace of the code that builds the model, which is the module's once ``fit`` is promoted
-FORMULA = (
-    "import statsmodels.formula.api as smf\nimport numpy as np",
-    "def double_it(v):\n    return v * 2",
-    "def fit(data):\n    return smf.ols('y ~ double_it(x) + np.log(x) + C(group)', data).fit()",
-    "print(double_it(3))\nmodel = fit({'x': [1.0, 2.0], 'y': [2.0, 4.0], 'group': ['a', 'b']})",
-)
-
-
-def test_names_a_model_formula_calls_move_with_the_promoted_code(tmp_path: Path) -> None:
-    """``smf.ols("y ~ double_it(x) + np.log(x)", df)`` promoted without ``double_it`` and ``np`` built a
-    module whose model fails at run time (patsy: name 'double_it' is not defined); patsy's own ``C`` is no
-    name of the notebook and is left alone."""
-    root, nb = make_project(tmp_path, *FORMULA)
-    r = run(root, nb, names=["fit"])
-    assert r["ok"], r["problems"]
-    src = features(root)
-    assert "def double_it(v):" in src and "import numpy as np" in src and "C =" not in src
-    reasons = {(s["name"], s["reason"]) for s in r["slice"]}
-    assert ("double_it", "called by a model formula of fit") in reasons
-    assert ("np", "import used by a model formula of fit") in reasons
-    assert "undefined name" not in pyflakes(root / FEATURES)
-    root, nb = make_project(tmp_path / "b", *FORMULA)
-    function = run(root, nb, cells=[3], as_function="run_fit", dry_run=True)
-    assert function["ok"], function["problems"]
-    assert "def double_it(v):" in function["module_source"]
-
-
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     root, nb = make_project(tmp_path, *BASIC)
     before = nb.read_bytes()

@@ -49,6 +49,13 @@ def import_alone(root: Path, code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def lint(root: Path) -> str:
+    """What ruff's pyflakes rules say about the project's ``src`` (noqa markers honoured, as a user's ruff)."""
+    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F", "--no-cache", "-q", str(root / "src")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    return (proc.stdout + proc.stderr) if proc.returncode else ""
+
+
 SHOUT = 'def shout(text):\n    return registry.HANDLERS["shout"](text)'
 
 
@@ -67,9 +74,7 @@ def test_a_new_module_carries_an_import_kept_for_its_side_effect(tmp_path: Path)
     assert cell_sources(nb)[0].startswith(EFFECT)
     alone = import_alone(root, "from demo_pkg.speech import shout; print(shout('hi'))")
     assert alone.returncode == 0 and alone.stdout == "HI\n", alone.stderr
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F", "--no-cache", "-q", str(root / "src")],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert lint(root) == ""
 
 
 def test_only_imports_that_ran_before_and_that_nothing_reads(tmp_path: Path) -> None:
@@ -136,3 +141,33 @@ def test_an_existing_module_with_annotations_says_what_to_do(tmp_path: Path) -> 
     assert speech.read_text(encoding="utf-8") == mine
     speech.write_text(mine.replace("import dataclasses", f"{FUTURE}\n\nimport dataclasses"), encoding="utf-8")
     assert run(root, nb, cells=[1])["ok"]  # as the line says
+
+
+#: a model formula calls a notebook function and an import from a string: patsy evaluates it in the
+#: namespace of the code that builds the model, which is the module's once ``fit`` is promoted
+FORMULA = (
+    "import statsmodels.formula.api as smf\nimport numpy as np",
+    "def double_it(v):\n    return v * 2",
+    "def fit(data):\n    return smf.ols('y ~ double_it(x) + np.log(x) + C(group)', data).fit()",
+    "print(double_it(3))\nmodel = fit({'x': [1.0, 2.0], 'y': [2.0, 4.0], 'group': ['a', 'b']})",
+)
+
+
+def test_names_a_model_formula_calls_move_with_the_promoted_code(tmp_path: Path) -> None:
+    """``smf.ols("y ~ double_it(x) + np.log(x)", df)`` promoted without ``double_it`` and ``np`` built a
+    module whose model fails at run time (patsy: name 'double_it' is not defined); patsy's own ``C`` is no
+    name of the notebook and is left alone. ``np``, read by the formula only, is marked for linters: ruff's
+    fix would otherwise remove it as unused."""
+    root, nb = project(tmp_path, *FORMULA)
+    r = run(root, nb, names=["fit"])
+    assert r["ok"], r["problems"]
+    src = (root / "src/demo_pkg/speech.py").read_text(encoding="utf-8")
+    assert "def double_it(v):" in src and "import numpy as np  # noqa: F401" in src and "C =" not in src
+    reasons = {(s["name"], s["reason"]) for s in r["slice"]}
+    assert ("double_it", "called by a model formula of fit") in reasons
+    assert ("np", "import used by a model formula of fit") in reasons
+    assert lint(root) == ""
+    root, nb = project(tmp_path / "b", *FORMULA)
+    function = run(root, nb, cells=[3], as_function="run_fit", dry_run=True)
+    assert function["ok"], function["problems"]
+    assert "def double_it(v):" in function["module_source"]

@@ -95,6 +95,8 @@ def import_lines(needs: Iterable[ImportNeed], local: set[str]) -> list[str]:
     """Deduplicated, grouped (future, stdlib, third-party, local) and sorted import lines."""
     plain: dict[int, set[str]] = {}
     froms: dict[int, dict[str, set[str]]] = {}
+    #: whole ``from`` lines of their own: a formula-only name's, marked for linters
+    marked: dict[int, set[str]] = {}
     seen: set[str] = set()
     for need in needs:
         sec = _section(need.module, local)
@@ -106,9 +108,13 @@ def import_lines(needs: Iterable[ImportNeed], local: set[str]) -> list[str]:
         if need.bound in seen:
             continue
         seen.add(need.bound)
+        noqa = "  # noqa: F401" if need.formula_only else ""  # read from a string by patsy, not by Python
         if need.name is None:
             text = need.module + (f" as {need.asname}" if need.asname else "")
-            plain.setdefault(sec, set()).add(text)
+            plain.setdefault(sec, set()).add(text + noqa)
+        elif noqa:
+            text = need.name + (f" as {need.asname}" if need.asname else "")
+            marked.setdefault(sec, set()).add(f"from {need.module} import {text}{noqa}")
         else:
             text = need.name + (f" as {need.asname}" if need.asname else "")
             froms.setdefault(sec, {}).setdefault(need.module, set()).add(text)
@@ -118,6 +124,7 @@ def import_lines(needs: Iterable[ImportNeed], local: set[str]) -> list[str]:
         for mod in sorted(froms.get(sec, {}), key=lambda m: m.lower()):
             names = sorted(froms[sec][mod], key=_name_key)
             group.append(f"from {mod} import {', '.join(names)}")
+        group.extend(sorted(marked.get(sec, ()), key=str.lower))
         if group:
             if out:
                 out.append("")

@@ -78,6 +78,8 @@ class ImportNeed:
     reason: str
     #: no statement of the notebook reads its names: it is there for what importing does
     side_effect: bool = False
+    #: only a model formula reads its name (``"y ~ np.log(x)"``): linters see no use, so it says it is meant
+    formula_only: bool = False
 
     @property
     def is_from(self) -> bool:
@@ -204,6 +206,9 @@ class _Slicer:
         self.unmoved_of: dict[str, Unmoved] = {}
         self.queue: deque[Consumer] = deque()
         self.body_ids: set[int] = set()
+        #: names the moved code reads as Python, and names only its model formulas read
+        self.reads: set[str] = set()
+        self.formula_reads: set[str] = set()
 
     # -- classification ------------------------------------------------------
     def is_static(self, stmt: Stmt, stack: frozenset[int] = frozenset()) -> bool:
@@ -280,6 +285,8 @@ class _Slicer:
     def run(self) -> SliceResult:
         while self.queue:
             self.visit(self.queue.popleft())
+        for need in self.out.imports:
+            need.formula_only = need.bound in self.formula_reads and need.bound not in self.reads
         self.out.pieces.sort(key=lambda p: (p.stmt.cell, p.stmt.line))
         return self.out
 
@@ -323,6 +330,7 @@ class _Slicer:
         self._checks(c)
         stmt = c.stmt
         decorators, called = _decorator_and_called_names(stmt.node)
+        self.reads.update(stmt.free_names())
         for name in stmt.free_names():
             key = (id(stmt), name)
             status = self.prog.status.get(key)
@@ -340,6 +348,7 @@ class _Slicer:
         it is promoted, so a function left in the notebook would be a NameError there at run time."""
         stmt = c.stmt
         for name in sorted(formula_calls(stmt.node) - set(stmt.free_names())):
+            self.formula_reads.add(name)
             src = self._formula_source(stmt, name)
             if src is None or id(src) in self.body_ids or src is stmt or id(src) in self.piece_of:
                 continue  # patsy's own ``C(...)``/``I(...)``, a builtin, or already moved
