@@ -171,3 +171,18 @@ def test_names_a_model_formula_calls_move_with_the_promoted_code(tmp_path: Path)
     function = run(root, nb, cells=[3], as_function="run_fit", dry_run=True)
     assert function["ok"], function["problems"]
     assert "def double_it(v):" in function["module_source"]
+
+
+def test_an_import_a_model_formula_left_in_the_notebook_reads_stays(tmp_path: Path) -> None:
+    """The promoted cell's ``import numpy as np`` moves with ``logged``; the notebook's own formula
+    (``"y ~ np.log(x)"``) still reads it, so the notebook keeps it (it lost it, and the model failed there)."""
+    root, nb = project(
+        tmp_path,
+        "import statsmodels.formula.api as smf",
+        "import numpy as np\n\ndef logged(v):\n    return np.log(v)",
+        "model = smf.ols('y ~ np.log(x)', {'x': [1.0], 'y': [2.0]}).fit()",
+    )
+    r = run(root, nb, cells=[1])
+    assert r["ok"], r["problems"]
+    assert cell_sources(nb)[:2] == ["import statsmodels.formula.api as smf\nfrom demo_pkg.speech import logged",
+                                    "import numpy as np"]  # fmt: skip

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..analysis import Resolution, Stmt, analyse
+from ..analysis import Resolution, Stmt, analyse, formula_calls
 from ..notebook import cell_number, notebook_from_dict
 from .select import Program
 from .textedit import call_keyword_edits
@@ -90,6 +90,11 @@ def _import_only(prog: Program, cell: int) -> bool:
     return bool(stmts) and all(isinstance(s.node, (ast.Import, ast.ImportFrom)) for s in stmts)
 
 
+def _reads(stmt: Stmt) -> set[str]:
+    """The names ``stmt`` reads: as Python, and from its model formulas (``"y ~ np.log(x)"``, read by patsy)."""
+    return set(stmt.free_names()) | formula_calls(stmt.node)
+
+
 def plan_rewrite(
     prog: Program,
     removed: list[Stmt],
@@ -110,8 +115,8 @@ def plan_rewrite(
         if _is_future(imp.node):
             continue  # binds no name the cells read, yet changes how every later cell compiles
         names = set(imp.bound_names())
-        users = [s for s in remaining if s is not imp and names & set(s.free_names())]
-        if not users and any(names & set(s.free_names()) for s in removed):
+        users = [s for s in remaining if s is not imp and names & _reads(s)]
+        if not users and any(names & _reads(s) for s in removed):
             removed_ids.add(id(imp))
     ranges: dict[int, list[tuple[int, int]]] = {}
     for s in prog.du.stmts:
