@@ -174,3 +174,14 @@ def test_a_kernel_that_never_gets_ready_is_named_as_the_cause(tmp_path: Path, mo
     assert finding["message"] == "The run hit its overall timeout of 3 s before the kernel was ready."
     assert finding["hint"].startswith("The kernel did not get ready in time: check that it starts in a terminal")
     assert "infinite loop" not in finding["hint"]
+
+
+def test_a_kernel_that_dies_at_start_says_why(tmp_path: Path, monkeypatch: Any) -> None:
+    """A kernelspec whose Python lacks ipykernel only got 'Kernel died before replying to kernel_info';
+    the reason was in the kernel's stderr, which nobody saw."""
+    monkeypatch.setenv("JUPYTER_PATH", str(DATA))  # its kernels/no_ipykernel kernelspec
+    [finding] = run_file(copied("no_ipykernel.ipynb", tmp_path), timeout=30, cell_timeout=10)["findings"]
+    assert (finding["check"], finding["cell"]) == ("run-error", None)
+    assert finding["message"].endswith(
+        "The kernel's last words: /usr/bin/python3: No module named ipykernel_launcher"
+    ), finding["message"]

@@ -248,13 +248,14 @@ def _label(cell: int | None) -> str:
 def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
     cell = end.get("cell") if isinstance(end.get("cell"), int) else None
     status = end.get("status")
+    said = f" The kernel's last words: {end['said']}" if end.get("said") else ""
     if status == "dead":
         return _finding(
             RUN_ERROR,
             cells,
             cell,
             None,
-            "The kernel died while this cell ran, top to bottom in a fresh kernel.",
+            f"The kernel died while this cell ran, top to bottom in a fresh kernel.{said}",
             "The cell crashes the interpreter (os._exit, a native crash, memory exhaustion): fix it or guard it.",
         )
     if status == "crash":
@@ -263,7 +264,7 @@ def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
             cells,
             cell,
             None,
-            f"The reproducibility run failed ({end.get('message', 'unknown error')}).",
+            f"The reproducibility run failed ({end.get('message', 'unknown error')}).{said}",
             "Check that the kernel starts in a terminal (jupyter kernelspec list) and try again.",
         )
     return _raised_finding(cells, cell, end)

@@ -14,7 +14,8 @@ Protocol with :mod:`jupyter_prod_ext.execution.runner`:
   :func:`compare.visible_lines` if the cell was saved with outputs, else
   ``[]``) and a final ``{"event": "end", "status", ...}``
   where status is ``ok``, ``error``, ``timeout``, ``dead``, ``no-kernel``,
-  ``stopped`` or ``crash``;
+  ``stopped`` or ``crash`` (``dead`` and ``crash`` carry ``said``, the kernel's last
+  line on stderr, which it writes to ``kernel.stderr`` in the private folder);
 * a line ``stop`` on stdin, or stdin closing (the parent died), kills the
   kernel's process group, reaps the kernel and exits 3: nothing outlives the run;
   the worker adopts the processes the notebook starts in sessions of their own
@@ -144,7 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     client = _notebook_client(args, state, progress)
     client_ref.append(client)
     threading.Thread(target=_announce_kernel, args=(client, state, progress), daemon=True).start()
-    end = _execute(client, state, args.kernel)
+    stderr = private / "kernel.stderr"
+    with open(stderr, "wb") as kernel_stderr:
+        end = _execute(client, state, args.kernel, kernel_stderr)
+    if end["status"] in ("crash", "dead"):
+        end["said"] = _last_words(stderr)
     _kill_and_reap(state.kernel_pid if end["status"] != "ok" else None)
     kill_descendants()
     progress.emit({"event": "end", **end})
@@ -224,13 +229,23 @@ def _announce_kernel(client: Any, state: _State, progress: _Progress) -> None:
         time.sleep(0.05)
 
 
-def _execute(client: Any, state: _State, kernel: str) -> dict[str, Any]:
+def _last_words(stderr: Path, limit: int = 200) -> str:
+    """The kernel's last line on stderr: why a kernel died at start (a kernelspec whose Python lacks
+    ipykernel: ``No module named ipykernel_launcher``) is there, not in nbclient's exception."""
+    with contextlib.suppress(OSError):
+        lines = [ln.strip() for ln in stderr.read_text(encoding="utf-8", errors="replace").splitlines()]
+        said = [ln for ln in lines if ln and "running over TCP without encryption" not in ln]
+        return said[-1][:limit] if said else ""
+    return ""
+
+
+def _execute(client: Any, state: _State, kernel: str, kernel_stderr: IO[bytes]) -> dict[str, Any]:
     """Run every cell; the ``end`` event's fields (status and where it stopped)."""
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     try:
-        client.execute()
+        client.execute(stderr=kernel_stderr)  # passed on to the kernel's launch
         return {"status": "ok"}
     except CellTimeoutError:
         return {"status": "timeout", "cell": state.cell}
