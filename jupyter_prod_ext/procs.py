@@ -16,16 +16,18 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import select
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from .errors import ToolError
 
@@ -69,6 +71,44 @@ def limit_memory(memory_bytes: int | None) -> Callable[[], None] | None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     return apply
+
+
+#: what a child's stderr says when an allocation failed under its ``RLIMIT_AS``: Python's
+#: ``MemoryError`` (a traceback's last line, or a fatal error), or a C library's own words
+_OUT_OF_MEMORY = re.compile(r"^(?:\w+\.)*MemoryError\b|Cannot allocate memory|std::bad_alloc|out of memory", re.M)
+#: the longest part of a child's last stderr line that goes into a one-line message
+_REASON_CHARS = 200
+
+
+@dataclass(frozen=True)
+class ChildExit:
+    """How a child ended without answering, as the middle of one sentence (``text``), and which
+    kind of end it was, so each caller adds its own advice (what to do)."""
+
+    kind: Literal["memory", "signal", "exit"]
+    text: str
+
+
+def child_exit(returncode: int, err: str) -> ChildExit:
+    """What ended a child that gave no answer, from its exit status and its stderr (or its tail).
+
+    Memory only when it was memory: a ``MemoryError`` (or a C allocation failure) under the
+    address-space cap, or SIGKILL (the kernel's OOM killer; our own timeouts and cancels are
+    reported before this). Anything else (a broken install whose import fails, a crash on
+    another signal) says what the child reported, the last line of its stderr only (never a
+    traceback), so the real fix is not hidden behind advice about memory.
+    """
+    if returncode == -signal.SIGKILL or _OUT_OF_MEMORY.search(err):
+        return ChildExit("memory", "ran out of memory")
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return ChildExit("signal", f"was stopped by {name}")
+    lines = [line.strip() for line in err.splitlines() if line.strip()]
+    reason = lines[-1][:_REASON_CHARS] if lines else "no message"
+    return ChildExit("exit", f"failed (exit {returncode}: {reason})")
 
 
 def run_process(
@@ -417,8 +457,56 @@ def terminate_group(proc: subprocess.Popen[bytes], grace: float) -> None:
     timer.start()
 
 
+class StderrTail:
+    """The last few KiB a child wrote to stderr, read by a thread of its own as it is written.
+
+    A long-lived child (a worker) may write to stderr at any time: a pipe nobody read would
+    fill and block it, and a file would grow without bound. This keeps only the end, which is
+    all that says why the child died (its traceback's last line).
+    """
+
+    #: how many bytes of the end are kept
+    KEEP = 4096
+
+    def __init__(self, stream: IO[bytes], name: str) -> None:
+        self._chunks: deque[bytes] = deque()
+        self._size = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._drain, args=(stream,), name=name, daemon=True)
+        self._thread.start()
+
+    def _drain(self, stream: IO[bytes]) -> None:
+        with contextlib.suppress(OSError, ValueError), stream:
+            fd = stream.fileno()
+            while chunk := os.read(fd, 1 << 14):
+                self._keep(chunk)
+
+    def _keep(self, chunk: bytes) -> None:
+        with self._lock:
+            self._chunks.append(chunk)
+            self._size += len(chunk)
+            while self._size - len(self._chunks[0]) >= self.KEEP:
+                self._size -= len(self._chunks.popleft())
+
+    def text(self, wait: float = 0.0) -> str:
+        """The kept end, once the child closed its stderr (at most ``wait`` seconds later: a
+        grandchild of its own may hold the pipe open)."""
+        self._thread.join(wait)
+        with self._lock:
+            data = b"".join(self._chunks)
+        return data[-self.KEEP :].decode("utf-8", errors="replace")
+
+
 class WorkerFailed(ToolError):
     """The worker died, ran out of memory or timed out; it is restarted on the next call."""
+
+
+#: what to do after each kind of end of a worker (see :func:`child_exit`); it restarts by itself
+_WORKER_ADVICE = {
+    "memory": "it is restarted on the next request; give it smaller input, or raise its memory limit.",
+    "signal": "it is restarted on the next request; look at the server's log if it happens again.",
+    "exit": "check the server's installation of jupyter-prod; it is restarted on the next request.",
+}
 
 
 class Worker:
@@ -444,6 +532,8 @@ class Worker:
         self.env = dict(env) if env is not None else None
         self.memory_bytes = memory_bytes
         self._proc: subprocess.Popen[bytes] | None = None
+        #: the end of the running child's stderr: why it died, when it does
+        self._stderr: StderrTail | None = None
         self._lock = threading.Lock()
         #: how many children were started (tests watch it)
         self.starts = 0
@@ -464,13 +554,15 @@ class Worker:
                 env=self.env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
                 memory_bytes=self.memory_bytes,
                 what=self.what,
             )
         except ToolError as exc:
             raise WorkerFailed(exc.message) from None
+        assert proc.stderr is not None
         self._proc = proc
+        self._stderr = StderrTail(proc.stderr, f"{self.what} stderr")
         self.starts += 1
         # reaped as soon as it exits (its idle timeout): no zombie waits for the next call to be collected
         threading.Thread(target=proc.wait, name=f"{self.what} reaper", daemon=True).start()
@@ -486,8 +578,7 @@ class Worker:
                 proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
                 proc.stdin.flush()
             except OSError:
-                self._stop_locked()
-                raise WorkerFailed(f"{self.what} stopped unexpectedly; it is restarted on the next request.") from None
+                raise self._died(proc) from None
             with stopped_on_cancel(lambda: kill_group(proc)):
                 try:
                     line = self._read_line(proc, timeout)
@@ -519,16 +610,26 @@ class Worker:
                 continue
             chunk = os.read(fd, 1 << 16)
             if not chunk:
-                code = proc.wait()
-                self._stop_locked()
-                why = "ran out of memory" if code in (-signal.SIGKILL, 1, -signal.SIGABRT, -signal.SIGSEGV) else "died"
-                raise WorkerFailed(f"{self.what} {why} (exit {code}); it is restarted on the next request.")
+                raise self._died(proc)
             chunks.append(chunk)
             if chunk.endswith(b"\n"):
                 return b"".join(chunks)
 
+    def _died(self, proc: subprocess.Popen[bytes]) -> WorkerFailed:
+        """The child ended without answering: stop what is left of it, and say in one line why."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+        err = self._stderr.text(wait=1.0) if self._stderr is not None else ""
+        code = proc.returncode
+        self._stop_locked()
+        if code is None:  # it closed its pipes but lived on
+            return WorkerFailed(f"{self.what} stopped answering and was stopped; it is restarted on the next request.")
+        ended = child_exit(code, err)
+        return WorkerFailed(f"{self.what} {ended.text}; {_WORKER_ADVICE[ended.kind]}")
+
     def _stop_locked(self) -> None:
         proc, self._proc = self._proc, None
+        self._stderr = None  # its thread ends, and closes the pipe, when the killed child's group is gone
         if proc is None:
             return
         kill_group(proc)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -29,7 +28,7 @@ from typing import Any
 from .. import formatting
 from .. import notebook as nbmod
 from ..errors import ProdError, ToolError
-from ..procs import PARENT_PID_ENV, CancelScope, cancellable, die_with_parent, run_process
+from ..procs import PARENT_PID_ENV, CancelScope, cancellable, child_exit, die_with_parent, run_process
 from ..typecheck import TypecheckSettings
 from ..types import ReportDict
 from . import quality
@@ -122,11 +121,12 @@ def check_path_isolated(
     return _answer(result.returncode, result.out, result.err)
 
 
-#: what the child's stderr says when an allocation failed under its ``RLIMIT_AS``: Python's
-#: ``MemoryError`` (a traceback's last line, or a fatal error), or a C library's own words
-_OUT_OF_MEMORY = re.compile(r"^(?:\w+\.)*MemoryError\b|Cannot allocate memory|std::bad_alloc|out of memory", re.M)
-#: the longest part of the child's last stderr line that goes into the one-line message
-_REASON_CHARS = 200
+#: what to do after each kind of end of the child (see :func:`procs.child_exit`)
+_ADVICE = {
+    "memory": "split the notebook, or raise the server's limits.",
+    "signal": "retry, and look at the server's log if it happens again.",
+    "exit": "check the server's installation of jupyter-prod.",
+}
 
 
 def _answer(returncode: int, out: str, err: str = "") -> ReportDict:
@@ -149,25 +149,9 @@ def _answer(returncode: int, out: str, err: str = "") -> ReportDict:
 
 
 def _child_failure(returncode: int, err: str) -> str:
-    """What ended the child without an answer, and what to do, as the end of one sentence.
-
-    Memory only when it was memory: a ``MemoryError`` (or a C allocation failure) under the
-    address-space cap, or SIGKILL (the kernel's OOM killer; our own timeout raises before this).
-    Anything else (a broken install whose import fails, a crash on another signal) says what
-    the child reported, its traceback's last line only, so the fix is not hidden behind
-    "split the notebook".
-    """
-    if returncode == -signal.SIGKILL or _OUT_OF_MEMORY.search(err):
-        return "ran out of memory; split the notebook, or raise the server's limits."
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        return f"was stopped by {name}; retry, and look at the server's log if it happens again."
-    lines = [line.strip() for line in err.splitlines() if line.strip()]
-    reason = lines[-1][:_REASON_CHARS] if lines else "no message"
-    return f"failed (exit {returncode}: {reason}); check the server's installation of jupyter-prod."
+    """What ended the child without an answer, and what to do, as the end of one sentence."""
+    ended = child_exit(returncode, err)
+    return f"{ended.text}; {_ADVICE[ended.kind]}"
 
 
 def _serve(request: dict[str, Any]) -> dict[str, Any]:
