@@ -21,7 +21,7 @@ from jupyter_prod_ext.execution.compare import MAX_COMPARED_CHARS
 from jupyter_prod_ext.execution.runner import _reader, run_file
 
 from .installed import child_env
-from .test_run import running
+from .test_run import cli, running
 
 DATA = Path(__file__).parent / "data" / "run"
 
@@ -185,3 +185,14 @@ def test_a_kernel_that_dies_at_start_says_why(tmp_path: Path, monkeypatch: Any) 
     assert finding["message"].endswith(
         "The kernel's last words: /usr/bin/python3: No module named ipykernel_launcher"
     ), finding["message"]
+
+
+def test_a_notebook_saved_with_another_kernel_runs_in_the_chosen_one(tmp_path: Path) -> None:
+    """7 of 95 public notebooks name a kernel not installed here (conda-base-py, python2) and could not be
+    run at all from the CLI; --kernel picks an installed one."""
+    copied("conda_kernel.ipynb", tmp_path)
+    refused = cli("conda_kernel.ipynb", "--timeout", "60", cwd=tmp_path)
+    assert refused.returncode == 2 and "kernel 'conda-base-py' is not installed" in refused.stderr
+    done = cli("conda_kernel.ipynb", "--timeout", "60", "--kernel", "python3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("conda_kernel.ipynb: reproduced — score 100/100, 1/1 cells")

@@ -72,6 +72,12 @@ def add_parser(sub: Any) -> None:
         help=f"volatile output to ignore, comma-separated among {', '.join(NORMALIZERS)}, or 'none' "
         "(default: all)",
     )
+    p.add_argument(
+        "--kernel",
+        metavar="NAME",
+        help="run in this installed kernel instead of the notebook's own (one saved elsewhere may name a "
+        "kernel not installed here; see jupyter kernelspec list)",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=run)
 
@@ -127,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
                 display_path=str(path),
                 normalize=args.normalize,
                 on_progress=_progress_printer(str(path)),
+                kernel=args.kernel,
             )
         except ProdError as exc:
             errors.append({"path": str(path), "message": exc.message})

@@ -596,6 +596,7 @@ def run_notebook(
     cancel_event: threading.Event | None = None,
     path: str = "",
     normalize: Iterable[str] = DEFAULT_NORMALIZE,
+    kernel: str | None = None,
 ) -> RunReport:
     """Run a copy of ``nb_dict`` top to bottom in a fresh kernel; compare outputs.
 
@@ -610,7 +611,7 @@ def run_notebook(
     run = _Run(
         cells=nb["cells"],
         workdir=_existing_folder(Path(cwd)),  # the folder first, then the (slower) kernel lookup
-        kernel=_installed_kernel(model),
+        kernel=_installed_kernel(model, kernel),
         timeout=timeout,
         cell_timeout=cell_timeout,
         normalize=chosen,
@@ -636,8 +637,10 @@ def _existing_folder(workdir: Path) -> Path:
     return workdir
 
 
-def _installed_kernel(model: Notebook) -> str:
-    kernel = kernel_name_of(model)
+def _installed_kernel(model: Notebook, chosen: str | None) -> str:
+    """The notebook's kernel, or the one the user chose for a notebook saved with a kernel not installed
+    here (``conda-base-py``, ``python2``)."""
+    kernel = chosen or kernel_name_of(model)
     check_kernel(kernel)
     return kernel
 
@@ -806,6 +809,7 @@ def run_file(
     cancel_event: threading.Event | None = None,
     display_path: str | None = None,
     normalize: Iterable[str] = DEFAULT_NORMALIZE,
+    kernel: str | None = None,
 ) -> RunReport:
     """``run_notebook`` on a file, in its own folder (the CLI's entry)."""
     shown = display_path if display_path is not None else str(path)
@@ -818,6 +822,7 @@ def run_file(
         cancel_event=cancel_event,
         path=shown,
         normalize=normalize,
+        kernel=kernel,
     )
 
 
