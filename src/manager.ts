@@ -1,8 +1,14 @@
 /**
- * One `ReadinessModel` per open notebook, created when the tracker sees the
- * notebook and disposed with it; follows the tracker's current notebook.
+ * One `ReadinessModel` per open notebook, shared by its views, created when
+ * the tracker sees its first view and disposed with its last; follows the
+ * tracker's current notebook.
  */
-import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { DocumentRegistry } from '@jupyterlab/docregistry';
+import type {
+  INotebookModel,
+  INotebookTracker,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, ProdApi } from './api';
@@ -10,6 +16,13 @@ import { CommitModel } from './commit';
 import { ReadinessModel, sourceFromPanel } from './model';
 import { RunModel } from './run';
 import { DEFAULT_SETTINGS, IProdSettings, IReadinessManager } from './tokens';
+
+/** What the views of one open notebook share: its model, how many views it has, its disposal. */
+interface IShared {
+  model: ReadinessModel;
+  count: number;
+  dispose: () => void;
+}
 
 export class ReadinessManager implements IReadinessManager {
   constructor(options: ReadinessManager.IOptions) {
@@ -72,7 +85,7 @@ export class ReadinessManager implements IReadinessManager {
     return this._autoCheckFailed;
   }
 
-  /** Emitted when a model is created for a newly opened notebook. */
+  /** Emitted when a notebook view gets its model (a new one, or the model its other views share). */
   get modelAdded(): ISignal<
     this,
     { panel: NotebookPanel; model: ReadinessModel }
@@ -94,8 +107,15 @@ export class ReadinessManager implements IReadinessManager {
     return this._runs.get(model);
   }
 
-  /** The notebook panel a model belongs to (null once it was closed). */
+  /**
+   * The notebook panel a model belongs to (null once it was closed): of a
+   * notebook open in several views, the one the user is in when it is one of
+   * them (a finding is revealed where the user looks), else the first.
+   */
   panelFor(model: ReadinessModel): NotebookPanel | null {
+    if (this._currentPanel && this._models.get(this._currentPanel) === model) {
+      return this._currentPanel;
+    }
     for (const [panel, m] of this._models) {
       if (m === model) {
         return panel;
@@ -108,6 +128,24 @@ export class ReadinessManager implements IReadinessManager {
     if (this._models.has(panel)) {
       return;
     }
+    // the views of one notebook (File > New View for Notebook) share its document, so they share
+    // its model: one check per edit, one report, one commit and run state (a model per view sent
+    // every check twice, and on save one view's full check replaced the other's on the server,
+    // which left that view's panel without the type errors)
+    const shared = this._views.get(panel.context) ?? this._create(panel);
+    shared.count += 1;
+    const model = shared.model;
+    this._models.set(panel, model);
+    panel.disposed.connect(() => this._remove(panel, model));
+    this._modelAdded.emit({ panel, model });
+    if (this._tracker.currentWidget === panel) {
+      this._onCurrentChanged();
+    }
+  }
+
+  /** The model, commit and run state of a notebook seen for the first time (its first view). */
+  private _create(panel: NotebookPanel): IShared {
+    const context = panel.context;
     const source = sourceFromPanel(panel);
     const model = new ReadinessModel({
       source,
@@ -117,8 +155,7 @@ export class ReadinessManager implements IReadinessManager {
     model.autoCheckFailed.connect((m, error) =>
       this._autoCheckFailed.emit({ model: m, error })
     );
-    this._models.set(panel, model);
-    const path = () => panel.context.localPath;
+    const path = () => context.localPath;
     const commit = new CommitModel({
       client: this.api,
       path,
@@ -127,10 +164,24 @@ export class ReadinessManager implements IReadinessManager {
     const run = new RunModel({ client: this.api, path });
     this._commits.set(model, commit);
     this._runs.set(model, run);
+    const shared: IShared = {
+      model,
+      count: 0,
+      dispose: () => {
+        this._views.delete(context);
+        this._commits.delete(model);
+        this._runs.delete(model);
+        commit.dispose();
+        run.dispose();
+        model.dispose();
+        source.dispose();
+      }
+    };
+    this._views.set(context, shared);
     // a rename changes what is checked (the file name, the nearest project) and what git lists;
     // the commit records the old name's removal with the notebook
     let before = path();
-    panel.context.pathChanged.connect(() => {
+    context.pathChanged.connect(() => {
       commit.renamed(before);
       before = path();
       model.schedule(0);
@@ -138,25 +189,25 @@ export class ReadinessManager implements IReadinessManager {
         void commit.refresh();
       }
     });
-    panel.disposed.connect(() => {
-      this._models.delete(panel);
-      this._commits.delete(model);
-      this._runs.delete(model);
-      commit.dispose();
-      run.dispose();
-      model.dispose();
-      source.dispose();
-      if (this._currentPanel === panel) {
-        this._onCurrentChanged();
-      }
-    });
-    this._modelAdded.emit({ panel, model });
-    void panel.context.ready.then(() => {
+    void context.ready.then(() => {
       if (!model.isDisposed && !model.report) {
         model.schedule(0);
       }
     });
-    if (this._tracker.currentWidget === panel) {
+    return shared;
+  }
+
+  /** A view closed: the notebook's model goes with its last view. */
+  private _remove(panel: NotebookPanel, model: ReadinessModel): void {
+    this._models.delete(panel);
+    const shared = this._views.get(panel.context);
+    if (shared && shared.model === model) {
+      shared.count -= 1;
+      if (shared.count <= 0) {
+        shared.dispose();
+      }
+    }
+    if (this._currentPanel === panel) {
       this._onCurrentChanged();
     }
   }
@@ -175,6 +226,11 @@ export class ReadinessManager implements IReadinessManager {
   private _tracker: INotebookTracker;
   private _settings: IProdSettings;
   private _models = new Map<NotebookPanel, ReadinessModel>();
+  /** per open document: the model its views share, how many views it has, and its disposal */
+  private _views = new Map<
+    DocumentRegistry.IContext<INotebookModel>,
+    IShared
+  >();
   private _commits = new Map<ReadinessModel, CommitModel>();
   private _runs = new Map<ReadinessModel, RunModel>();
   private _current: ReadinessModel | null = null;

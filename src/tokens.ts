@@ -72,7 +72,7 @@ export interface IReadinessManager {
   readonly currentChanged: ISignal<IReadinessManager, ReadinessModel | null>;
   /** The model of an open notebook. */
   modelFor(panel: NotebookPanel): ReadinessModel | undefined;
-  /** The notebook panel a model belongs to (null once it was closed). */
+  /** The notebook panel a model belongs to (of several views, the current one; null once closed). */
   panelFor(model: ReadinessModel): NotebookPanel | null;
   /** Commit state (git status, selection, last outcome) of an open notebook. */
   commitFor(model: ReadinessModel): CommitModel | undefined;
