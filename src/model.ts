@@ -35,6 +35,7 @@ import {
   needsOutputs
 } from './delta';
 import { HeldReports } from './findingsDelta';
+import { jsonEqual } from './jsonEqual';
 import type { IMissingCellsBaseAnswer } from './wire';
 
 /** What the model needs from an open notebook. */
@@ -436,7 +437,12 @@ export class ReadinessModel {
   }
 
   set settings(value: Readonly<IModelSettings>) {
-    const debounceChanged = value.debounceMs !== this._settings.debounceMs;
+    const previous = this._settings;
+    const debounceChanged = value.debounceMs !== previous.debounceMs;
+    // the score and the counts are the server's, over the checks a request asks for
+    const checksChanged =
+      !jsonEqual(value.select, previous.select) ||
+      !jsonEqual(value.ignore, previous.ignore);
     this._settings = { ...value };
     if (debounceChanged && !this._isDisposed) {
       const pending = this._scheduled;
@@ -445,6 +451,10 @@ export class ReadinessModel {
       if (pending) {
         this.schedule();
       }
+    }
+    if (checksChanged && this._report && !this._isDisposed) {
+      // checks shown or hidden in the Settings Editor: the score follows now, not at the next edit
+      this.schedule(0);
     }
     this._stateChanged.emit();
   }

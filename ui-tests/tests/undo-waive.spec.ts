@@ -1,4 +1,4 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
@@ -13,7 +13,8 @@ import {
  * Taking things back, as a new user does: a one-click Fix undone with Ctrl+Z
  * in its cell, a waiver taken back from the panel (also after a reload), a
  * module edited in JupyterLab's editor and not saved when a promotion writes
- * it, and a Commit button that says why it is disabled.
+ * it, a Commit button that says why it is disabled, and a check hidden in
+ * the Settings Editor.
  */
 
 const TITLE = [
@@ -24,6 +25,29 @@ const TITLE = [
     source: '# Undo\n\nA notebook of the undo-waive spec.'
   }
 ];
+
+/**
+ * Open a notebook whose one code cell imports a module it never uses, with the
+ * panel on its findings; the panel and that (active, not waived) finding.
+ */
+async function openUnusedImport(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string
+) {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    name,
+    codeNotebook(['import os\nimport sys\nprint(os.getcwd())'], TITLE)
+  );
+  const panel = await openSection(page, 'findings');
+  const finding = panel.locator(
+    '.jp-ProdPanel-groups .jp-ProdPanel-finding[data-check="unused-import"]'
+  );
+  await expect(finding).toHaveCount(1);
+  return { panel, finding };
+}
 
 test('Ctrl+Z in the cell takes back a one-click Fix, Ctrl+Shift+Z applies it again', async ({
   page,
@@ -59,18 +83,12 @@ test('a waived finding is listed as waived and can be un-waived, also after a re
   page,
   tmpPath
 }) => {
-  await uploadAndOpen(
+  const { panel, finding: active } = await openUnusedImport(
     page,
     tmpPath,
-    'unwaive.ipynb',
-    codeNotebook(['import os\nimport sys\nprint(os.getcwd())'], TITLE)
+    'unwaive.ipynb'
   );
-  const panel = await openSection(page, 'findings');
   const status = panel.locator('.jp-ProdPanel-status');
-  const active = panel.locator(
-    '.jp-ProdPanel-groups .jp-ProdPanel-finding[data-check="unused-import"]'
-  );
-  await expect(active).toHaveCount(1);
   await active.getByRole('button', { name: 'Waive' }).click();
   await expect(active).toHaveCount(0);
   await expect(status).toContainText('1 waived');
@@ -170,4 +188,36 @@ test('the disabled Commit button says that a message is needed', async ({
   await panel.locator('.jp-ProdCommit-message').fill('Add x');
   await expect(commit).toBeEnabled();
   await expect(commit).not.toHaveAttribute('title', /message/);
+});
+
+test('hiding a check in the Settings Editor updates the findings and the score at once', async ({
+  page,
+  tmpPath
+}) => {
+  const { panel, finding } = await openUnusedImport(
+    page,
+    tmpPath,
+    'hide.ipynb'
+  );
+  const score = panel.locator('.jp-ProdPanel-scoreValue');
+  const before = Number(await score.textContent());
+
+  await page.menu.clickMenuItem('Settings>Settings Editor');
+  const settings = page.locator('.jp-SettingsPanel');
+  await page
+    .locator('.jp-PluginList-entry', { hasText: 'Production Readiness' })
+    .click();
+  // the list's title, its description and its Add item button are siblings
+  await settings
+    .getByText('Hide these checks', { exact: true })
+    .locator('xpath=..')
+    .getByRole('button', { name: 'Add item' })
+    .click();
+  await settings.locator('input[id$="_ignore_0"]').fill('unused-import');
+
+  // the panel beside the editor: the finding goes, and the score no longer counts it
+  await expect(finding).toHaveCount(0);
+  await expect
+    .poll(async () => Number(await score.textContent()))
+    .toBeGreaterThan(before);
 });
