@@ -158,12 +158,12 @@ test('renaming the notebook with the panel open re-checks it under its new name'
   ).toContainText('Final Report.ipynb');
 });
 
-test('a commit after renaming the notebook records the rename, not a deletion left behind', async ({
-  page,
-  tmpPath
-}, testInfo) => {
-  const old = `${tmpPath}/draft-${testInfo.retry}.ipynb`;
-  const renamed = `${tmpPath}/final-${testInfo.retry}.ipynb`;
+/** A notebook committed under the name `old`, open, and a staged file of the user's beside it. */
+async function committedDraft(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  old: string
+) {
   await uploadAndOpen(
     page,
     tmpPath,
@@ -175,23 +175,15 @@ test('a commit after renaming the notebook records the rename, not a deletion le
   // the user's own change elsewhere, which the commit must leave alone
   fs.writeFileSync(path.join(ROOT, tmpPath, 'notes.txt'), 'notes\n');
   git('add', `${tmpPath}/notes.txt`);
+}
 
-  // right-click the notebook's tab, Rename Notebook…
-  await page
-    .locator('.jp-mod-current.lm-TabBar-tab', {
-      hasText: path.basename(old)
-    })
-    .click({ button: 'right' });
-  await page
-    .locator('.lm-Menu')
-    .getByText('Rename Notebook…', { exact: true })
-    .click();
-  await page.locator('.jp-Dialog input').fill(path.basename(renamed));
-  await page
-    .locator('.jp-Dialog')
-    .getByRole('button', { name: 'Rename' })
-    .click();
-
+/** Commit from the panel after the rename `old` -> `renamed`; git must hold the rename and nothing else. */
+async function commitRename(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  old: string,
+  renamed: string
+) {
   const panel = await openSection(page, 'commit');
   await expect(
     panel.locator(`.jp-ProdCommit-file[data-path="${renamed}"]`)
@@ -213,6 +205,58 @@ test('a commit after renaming the notebook records the rename, not a deletion le
   expect(git('status', '--porcelain', '--', `${tmpPath}/notes.txt`)).toBe(
     `A  ${tmpPath}/notes.txt\n`
   );
+}
+
+test('a commit after renaming the notebook records the rename, not a deletion left behind', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const old = `${tmpPath}/draft-${testInfo.retry}.ipynb`;
+  const renamed = `${tmpPath}/final-${testInfo.retry}.ipynb`;
+  await committedDraft(page, tmpPath, old);
+
+  // right-click the notebook's tab, Rename Notebook…
+  await page
+    .locator('.jp-mod-current.lm-TabBar-tab', {
+      hasText: path.basename(old)
+    })
+    .click({ button: 'right' });
+  await page
+    .locator('.lm-Menu')
+    .getByText('Rename Notebook…', { exact: true })
+    .click();
+  await page.locator('.jp-Dialog input').fill(path.basename(renamed));
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Rename' })
+    .click();
+
+  await commitRename(page, tmpPath, old, renamed);
+});
+
+test('a commit after renaming the open notebook in the file browser records the rename', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const old = `${tmpPath}/sketch-${testInfo.retry}.ipynb`;
+  const renamed = `${tmpPath}/study-${testInfo.retry}.ipynb`;
+  await committedDraft(page, tmpPath, old);
+
+  // the file browser: right-click the notebook, Rename, type the new name, Enter
+  await page
+    .locator('.jp-DirListing-item', { hasText: path.basename(old) })
+    .click({ button: 'right' });
+  await page.locator('.lm-Menu').getByText('Rename', { exact: true }).click();
+  const editor = page.locator('.jp-DirListing-editor');
+  await editor.fill(path.basename(renamed));
+  await editor.press('Enter');
+  await expect(
+    page.locator('.jp-mod-current.lm-TabBar-tab', {
+      hasText: path.basename(renamed)
+    })
+  ).toBeVisible();
+
+  await commitRename(page, tmpPath, old, renamed);
 });
 
 test('Promote to Module type-checks the notebook while the module path is asked', async ({
