@@ -59,3 +59,12 @@ def test_file_with_spaces_in_subfolder(repo: Path) -> None:
 def test_unsaved_content_without_file_is_skipped() -> None:
     report = check_notebook(notebook_from_dict(make_nb("x = 1")), checks=IDS)
     assert report["findings"] == [] and report["summary"]["checks_run"] == IDS
+
+
+def test_untracked_hint_names_the_path_from_the_repository_top(repo: Path) -> None:
+    """A terminal in JupyterLab opens at the server root: `git add` of the bare file name failed there."""
+    nb = write_nb(repo / "sub dir" / "it's.ipynb", make_nb("x = 1"))
+    [finding] = check_path(nb, checks=["not-in-git"])["findings"]
+    assert "git add 'sub dir/it'\"'\"'s.ipynb'" in finding["hint"]
+    git(repo, "add", "sub dir/it's.ipynb")  # the hint's command, from the top: the notebook is tracked
+    assert check_path(nb, checks=["not-in-git"])["findings"] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,8 +54,19 @@ def not_in_git(ctx: Context) -> Iterator[Finding]:
             None,
             None,
             "The notebook is in a git repository but not tracked.",
-            f"git add '{ctx.file.name}' and commit it.",
+            f"Commit it (the Readiness panel's Commit section, or `git add {_top_relative(ctx.file, top[1])}` "
+            "at the repository's top folder, then commit).",
         )
+
+
+def _top_relative(file: Path, top: str) -> str:
+    """The notebook's path from the repository's top folder, quoted for a shell: the hint's `git add` works
+    from there (a terminal in JupyterLab opens at the server root, not in the notebook's folder)."""
+    try:
+        rel = file.resolve().relative_to(Path(top.strip()).resolve()).as_posix()
+    except (OSError, ValueError):
+        rel = file.name
+    return shlex.quote(rel)
 
 
 @check("uncommitted-changes", "vcs", "info", "The notebook file on disk differs from the last commit.", slow=True)
