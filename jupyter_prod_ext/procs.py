@@ -80,6 +80,17 @@ _OUT_OF_MEMORY = re.compile(r"^(?:\w+\.)*MemoryError\b|Cannot allocate memory|st
 _REASON_CHARS = 200
 
 
+def last_line(text: str, *, limit: int = _REASON_CHARS, skip: Callable[[str], bool] | None = None) -> str:
+    """The last non-blank line of a child's stderr or log, stripped and cut to ``limit`` characters
+    ("" if none): how a tool says why it stopped, without its traceback. ``skip``: lines that are
+    noise for this tool (a warning every start prints)."""
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line and (skip is None or not skip(line)):
+            return line[:limit]
+    return ""
+
+
 @dataclass(frozen=True)
 class ChildExit:
     """How a child ended without answering, as the middle of one sentence (``text``), and which
@@ -106,8 +117,7 @@ def child_exit(returncode: int, err: str) -> ChildExit:
         except ValueError:
             name = f"signal {-returncode}"
         return ChildExit("signal", f"was stopped by {name}")
-    lines = [line.strip() for line in err.splitlines() if line.strip()]
-    reason = lines[-1][:_REASON_CHARS] if lines else "no message"
+    reason = last_line(err) or "no message"
     return ChildExit("exit", f"failed (exit {returncode}: {reason})")
 
 

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..notebook import import_nbformat
-from ..procs import become_subreaper, kill_descendants, kill_group_id
+from ..procs import become_subreaper, kill_descendants, kill_group_id, last_line
 from .compare import visible_lines
 
 EXIT_STOPPED = 3
@@ -233,9 +233,8 @@ def _last_words(stderr: Path, limit: int = 200) -> str:
     """The kernel's last line on stderr: why a kernel died at start (a kernelspec whose Python lacks
     ipykernel: ``No module named ipykernel_launcher``) is there, not in nbclient's exception."""
     with contextlib.suppress(OSError):
-        lines = [ln.strip() for ln in stderr.read_text(encoding="utf-8", errors="replace").splitlines()]
-        said = [ln for ln in lines if ln and "running over TCP without encryption" not in ln]
-        return said[-1][:limit] if said else ""
+        text = stderr.read_text(encoding="utf-8", errors="replace")
+        return last_line(text, limit=limit, skip=lambda ln: "running over TCP without encryption" in ln)
     return ""
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..procs import last_line
 from .settings import TypeErrorItem
 
 _TEXT_RE = re.compile(
@@ -150,9 +151,8 @@ def _parse(out: str) -> list[_Raw]:
 
 
 def _failure_reason(rc: int, out: str, err: str) -> str:
-    lines = [ln.strip() for ln in (err + "\n" + out).splitlines() if ln.strip()]
-    interesting = [ln for ln in lines if not ln.startswith(("Daemon started", "Restarting", "Traceback"))]
-    detail = (interesting[-1] if interesting else f"exit status {rc}")[:300]
+    noise = ("Daemon started", "Restarting", "Traceback")
+    detail = last_line(err + "\n" + out, limit=300, skip=lambda ln: ln.startswith(noise)) or f"exit status {rc}"
     return f"mypy failed (exit status {rc}): {detail}"
 
 
