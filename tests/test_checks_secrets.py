@@ -15,7 +15,7 @@ import nbformat.v4 as v4
 import pytest
 
 from jupyter_prod_ext.checks.api import check_notebook
-from jupyter_prod_ext.checks.secrets import looks_like_credential, mask, mask_secrets
+from jupyter_prod_ext.checks.secrets import looks_like_credential, mask, mask_secrets, scan_text
 from jupyter_prod_ext.notebook import notebook_from_dict
 from jupyter_prod_ext.types import FindingDict
 
@@ -305,6 +305,22 @@ def test_ids_hashes_and_image_data_in_sources_and_outputs_are_not_secrets() -> N
 def test_provider_formats_and_secret_names_are_still_found(source: str, kind: str) -> None:
     found = run(make_nb(source))
     assert len(found) == 1 and kind in found[0]["message"], found
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("PAGE_ACCESS_TOKEN", "EAAGm0PX4ZCp" + "sBAKZBZAq9Zx7Ld3kQ2vW8rT"),
+        ("NEXT_PUBLIC_API_KEY", "a8f7Hk2Lq9Zm" + "P3xR7tY1wV5nB0cD"),
+        ("MAP_API_KEY", RANDOM),
+        ("CACHE_SECRET", RANDOM),
+    ],
+)
+def test_a_data_word_before_the_credential_words_does_not_hide_a_secret(name: str, value: str) -> None:
+    """Only a data word just before a final key or token makes it data (``sort_key``), not one further back."""
+    assert [kind for _, kind, _ in scan_text(f'{name} = "{value}"')] == [f"assign:{name}"]
+    found = run(make_nb(f'{name} = "{value}"'))
+    assert len(found) == 1 and value not in json.dumps(found), found
 
 
 def test_a_bearer_token_printed_in_an_output_is_found() -> None:

@@ -169,13 +169,24 @@ _ABOUT_WORDS = frozenset(
      "column", "col", "len", "length", "size", "count", "index", "idx", "prefix", "suffix", "hash", "digest",
      "sha", "md5", "version", "format", "expires", "expiry", "ttl", "region", "label", "title", "header", "env"}
 )  # fmt: skip
-#: a word that makes a key or token data: a data structure's key (``sort_key``, ``primary_key``) or a
-#: pagination cursor (``NextToken``, ``continuation_token``)
+#: a word that makes the key or token just after it data: a data structure's key (``sort_key``,
+#: ``primary_key``) or a pagination cursor (``NextToken``, ``continuation_token``)
 _DATA_WORDS = frozenset(
     {"sort", "primary", "foreign", "partition", "cache", "dict", "group", "join", "row", "map", "lookup",
      "object", "unique", "composite", "range", "idempotency", "next", "prev", "previous", "page",
      "continuation", "pagination", "cursor", "sync", "marker", "resume"}
 )  # fmt: skip
+#: the last words a data word turns into data: ``cache_key`` is, ``CACHE_SECRET`` and ``MAP_API_KEY`` are not
+_DATA_KEY_WORDS = frozenset({"key", "keys", "token", "tokens"})
+
+
+def names_data_key(words: list[str]) -> bool:
+    """Whether lower-case name words end in a data word then a key or token (``sort_key``, ``NextToken``).
+
+    Only the word just before the last counts: a data word elsewhere (``PAGE_ACCESS_TOKEN``,
+    ``NEXT_PUBLIC_API_KEY``) says nothing about what the credential at the end is.
+    """
+    return len(words) >= 2 and words[-1] in _DATA_KEY_WORDS and words[-2] in _DATA_WORDS
 
 
 def names_a_secret(name: str, *, ends_in_secret_word: bool = False) -> bool:
@@ -187,7 +198,7 @@ def names_a_secret(name: str, *, ends_in_secret_word: bool = False) -> bool:
     already ended the name with a secret's word (``password``, ``api_key``): only the exceptions apply.
     """
     words = [w.lower() for w in _NAME_WORDS.findall(name)]
-    if not words or words[-1] in _ABOUT_WORDS or any(w in _DATA_WORDS for w in words):
+    if not words or words[-1] in _ABOUT_WORDS or names_data_key(words):
         return False
     return ends_in_secret_word or any(w in _SECRET_NAME_WORDS or w.endswith(_SECRET_WORD_ENDS) for w in words)
 
