@@ -92,8 +92,30 @@ def is_provided(name: str) -> bool:
     return name.startswith("_") and name[1:].isdigit()
 
 
-#: ``name(`` or ``name.`` in a formula: what patsy and formulaic evaluate in the caller's namespace
-_FORMULA_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*[.(]")
+#: ``name(`` or ``name.attr`` in a formula: what patsy and formulaic evaluate in the caller's namespace
+_FORMULA_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*(?:\(|\.\s*[A-Za-z_])")
+#: a home directory in a path (``~/data``, ``~\\data``, ``~user/data``): no formula's right side
+_HOME_PATH = re.compile(r"~[\w.-]*[/\\]")
+
+
+def is_formula(text: str) -> bool:
+    """Whether a string has a model formula's shape: ``"y ~ np.log(x) + C(g)"``, one-sided ``"~ x"``.
+
+    One ``~`` between sides that read as expressions (patsy's ``:`` read as ``*``): a path
+    (``"~/data/train.csv"``) or prose (``"approx ~ 3.5 s."``) with a ``~`` in it calls nothing,
+    and reading its words as calls made ``train`` of ``read_csv('~/data/train.csv')`` a read name.
+    """
+    if text.count("~") != 1 or _HOME_PATH.search(text):
+        return False
+    lhs, rhs = (side.replace(":", "*").strip() for side in text.split("~"))
+    if not rhs:
+        return False
+    try:
+        for side in (lhs, rhs) if lhs else (rhs,):
+            ast.parse(f"({side}\n)", mode="eval")  # a formula may span lines
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def formula_calls(node: ast.AST | None) -> frozenset[str]:
@@ -104,7 +126,8 @@ def formula_calls(node: ast.AST | None) -> frozenset[str]:
     if node is None:
         return frozenset()
     strings = (n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str))
-    return frozenset(name for text in strings if "~" in text for name in _FORMULA_CALL.findall(text))
+    formulas = (text for text in strings if "~" in text and is_formula(text))
+    return frozenset(name for text in formulas for name in _FORMULA_CALL.findall(text))
 
 
 class Event(NamedTuple):

@@ -165,6 +165,19 @@ def test_unused_definition() -> None:
     assert all(f["severity"] == "info" for f in found)
 
 
+def test_a_name_only_a_path_or_prose_with_a_tilde_holds_is_still_unused() -> None:
+    """``'~/data/train.csv'`` is no model formula: ``train`` and ``models`` there call nothing, so the
+    function and the import stay unused; a real formula's ``np.log(...)`` still uses ``np``."""
+    cells = (
+        "import pandas as pd\nimport numpy as np\nimport models\nimport s",
+        "def train(df):\n    return df",
+        "df = pd.read_csv('~/data/train.csv')\nlog = pd.read_csv('~user/logs/models.v2.csv')",
+        "print('approx ~ 3.5 s.')\nfit = ols('y ~ np.log(x)', df)",
+    )
+    assert names(run(cells, "unused-definition")) == {"train"}
+    assert names(run(cells, "unused-import")) == {"models", "s"}
+
+
 # -- seen in real notebooks (tensorflow/docs, huggingface/notebooks): issue 17 ------------------------
 
 

@@ -186,3 +186,17 @@ def test_an_import_a_model_formula_left_in_the_notebook_reads_stays(tmp_path: Pa
     assert r["ok"], r["problems"]
     assert cell_sources(nb)[:2] == ["import statsmodels.formula.api as smf\nfrom demo_pkg.speech import logged",
                                     "import numpy as np"]  # fmt: skip
+
+
+def test_a_path_with_a_tilde_is_no_model_formula(tmp_path: Path) -> None:
+    """``pd.read_csv('~/data/train.csv')`` read ``train`` as a formula's call, so promoting ``load`` (with a
+    later ``train = load()``) was refused: "1 name the selection reads (train) is data computed in the notebook"."""
+    root, nb = project(
+        tmp_path,
+        "import pandas as pd",
+        "def load():\n    return pd.read_csv('~/data/train.csv')",
+        "train = load()\nprint(len(train))",
+    )
+    r = run(root, nb, names=["load"], dry_run=True)
+    assert r["ok"], r["problems"]
+    assert "def load():" in r["module_source"] and "train" not in {s["name"] for s in r["slice"]}
