@@ -178,6 +178,19 @@ def test_a_name_only_a_path_or_prose_with_a_tilde_holds_is_still_unused() -> Non
     assert names(run(cells, "unused-import")) == {"models", "s"}
 
 
+def test_a_branch_only_some_python_3_takes_is_checked() -> None:
+    """``sys.version_info < (3, 11)`` holds on 3.10 and the ``else`` of ``>= (3, 12)`` on 3.11: both run on a
+    Python 3, so an undefined name there is one (Python 3 read as 3.12.0 alone dropped them); a branch no
+    Python 3 takes (``< (3, 0)``, ``[0] < 3``) is still Python 2's only."""
+    cells = (
+        "import sys",
+        "if sys.version_info < (3, 11):\n    cfg = tomli.loads(text)\nelse:\n    cfg = None",
+        "if sys.version_info >= (3, 12):\n    fast = 1\nelse:\n    fast = slow_path()",
+        "if sys.version_info < (3, 0):\n    s = unicode(s)\nif sys.version_info[0] < 3:\n    s = raw_input()",
+    )
+    assert names(run(cells, "undefined-name")) == {"tomli", "text", "slow_path"}
+
+
 # -- seen in real notebooks (tensorflow/docs, huggingface/notebooks): issue 17 ------------------------
 
 

@@ -50,8 +50,13 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
         )
 
 
-#: what a version test reads, on each Python: ``sys.version_info``, its ``[0]`` / ``.major``, six's flags
-_VERSIONS = {"python2": ((2, 7, 18), 2, True), "python3": ((3, 12, 0), 3, False)}
+#: what a version test reads, on each Python: ``sys.version_info``, its ``[0]`` / ``.major``, six's flags.
+#: Python 3 as its first and a far last release: a test they answer alike is decided for every Python 3
+_VERSIONS = {
+    "python2": ((2, 7, 18), 2, True),
+    "python3.0": ((3, 0, 0), 3, False),
+    "python3.99": ((3, 99, 99), 3, False),
+}
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
     ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
@@ -70,15 +75,25 @@ def _python2_only_lines(unit: CodeUnit) -> frozenset[int]:
     lines: set[int] = set()
     for node in ast.walk(unit.tree):
         if isinstance(node, ast.If):
-            on2, on3 = _version_test(node.test, "python2"), _version_test(node.test, "python3")
+            on2, on3 = _version_test(node.test, "python2"), _on_every_python3(node.test)
             branch = node.body if (on2, on3) == (True, False) else node.orelse if (on2, on3) == (False, True) else []
             for stmt in branch:
                 lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
     return frozenset(lines)
 
 
+def _on_every_python3(test: ast.expr) -> bool | None:
+    """The value of a version test on every Python 3, None when it is none or depends on which one.
+
+    ``sys.version_info < (3, 11)`` holds on 3.10 and not on 3.12: its branch (``tomli.loads``) runs on
+    some Python 3, so the names read there are no Python-2-only names.
+    """
+    first, last = _version_test(test, "python3.0"), _version_test(test, "python3.99")
+    return first if first == last else None
+
+
 def _version_test(test: ast.expr, python: str) -> bool | None:
-    """The value of a Python-version test on ``python`` ("python2"/"python3"), None when it is not one."""
+    """The value of a Python-version test on ``python`` (a key of ``_VERSIONS``), None when it is not one."""
     info, major, is2 = _VERSIONS[python]
     if isinstance(test, (ast.Name, ast.Attribute)):
         flag = test.id if isinstance(test, ast.Name) else test.attr
