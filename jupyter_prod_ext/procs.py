@@ -80,6 +80,22 @@ _OUT_OF_MEMORY = re.compile(r"^(?:\w+\.)*MemoryError\b|Cannot allocate memory|st
 _REASON_CHARS = 200
 
 
+#: how much of a log's end :func:`read_tail` reads: its last lines, not the megabytes a chatty child wrote before
+_TAIL_BYTES = 4096
+
+
+def read_tail(path: Path, size: int = _TAIL_BYTES) -> str:
+    """The text of the last ``size`` bytes of a log (its last whole lines when it is longer): what
+    :func:`last_line` needs, without reading a kernel's or tool's whole stderr. Raises OSError."""
+    with path.open("rb") as f:
+        start = max(0, f.seek(0, os.SEEK_END) - size)
+        f.seek(start)
+        data = f.read(size)
+    if start and b"\n" in data:
+        data = data[data.index(b"\n") + 1 :]  # the first line is cut: not a line the log wrote
+    return data.decode("utf-8", errors="replace")
+
+
 def last_line(text: str, *, limit: int = _REASON_CHARS, skip: Callable[[str], bool] | None = None) -> str:
     """The last non-blank line of a child's stderr or log, stripped and cut to ``limit`` characters
     ("" if none): how a tool says why it stopped, without its traceback. ``skip``: lines that are

@@ -16,7 +16,8 @@ import pytest
 
 from jupyter_prod_ext import formatting
 from jupyter_prod_ext.errors import ToolError
-from jupyter_prod_ext.procs import StderrTail, Worker, WorkerFailed
+from jupyter_prod_ext.execution.worker import _last_words
+from jupyter_prod_ext.procs import StderrTail, Worker, WorkerFailed, read_tail
 
 #: the worker's loop: answers ``ping``; ``die`` runs the case's way of dying
 LOOP = (
@@ -96,6 +97,19 @@ def test_stderr_tail_keeps_only_the_end(tmp_path: Path) -> None:
             out.write(f"line {i:05d}\n".encode())
     text = tail.text(wait=10)
     assert text.endswith("line 01999\n") and len(text) == StderrTail.KEEP
+
+
+def test_a_logs_last_line_is_read_from_its_end_only(tmp_path: Path) -> None:
+    """A kernel's stderr of megabytes was read whole for its last line: only the last 4 KiB are, from
+    the first whole line there; a short log is read whole."""
+    log = tmp_path / "kernel.stderr"
+    log.write_bytes(b"".join(f"warning {i:07d}\n".encode() for i in range(200_000)) + "No module named ü\n".encode())
+    text = read_tail(log)
+    assert text.startswith("warning ") and text.endswith("No module named ü\n") and len(text.encode()) <= 4096
+    assert _last_words(log) == "No module named ü"
+    log.write_text("one\ntwo\n", encoding="utf-8")
+    assert read_tail(log) == "one\ntwo\n"
+    assert _last_words(tmp_path / "missing") == ""
 
 
 def test_black_worker_of_a_broken_install_says_what_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -55,7 +55,7 @@ from typing import IO, Any, Literal, TypedDict
 from ..checks.registry import CheckSpec, describe, produced_by_run
 from ..errors import InputError, NotFoundError, ToolError
 from ..notebook import PARSE_ERRORS, Notebook, cell_number, load_notebook, notebook_from_dict, parse_python
-from ..procs import kill_group_id, last_line, start_process
+from ..procs import kill_group_id, last_line, read_tail, start_process
 from ..types import FindingDict, ReportSummary
 from ..wire import RunInfo as RunInfo
 from ..wire import RunReport as RunReport
@@ -794,7 +794,7 @@ def _final_report(run: _Run, path: str) -> RunReport:
 
 def _tail(path: Path, limit: int = 300) -> str:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_tail(path)
     except OSError:
         return "no log"
     return last_line(text, limit=limit) or "no output"

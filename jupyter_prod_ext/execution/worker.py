@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..notebook import import_nbformat
-from ..procs import become_subreaper, kill_descendants, kill_group_id, last_line
+from ..procs import become_subreaper, kill_descendants, kill_group_id, last_line, read_tail
 from .compare import visible_lines
 
 EXIT_STOPPED = 3
@@ -233,7 +233,7 @@ def _last_words(stderr: Path, limit: int = 200) -> str:
     """The kernel's last line on stderr: why a kernel died at start (a kernelspec whose Python lacks
     ipykernel: ``No module named ipykernel_launcher``) is there, not in nbclient's exception."""
     with contextlib.suppress(OSError):
-        text = stderr.read_text(encoding="utf-8", errors="replace")
+        text = read_tail(stderr)  # a kernel may have written megabytes before it died
         return last_line(text, limit=limit, skip=lambda ln: "running over TCP without encryption" in ln)
     return ""
 
