@@ -18,6 +18,7 @@ from jupyter_prod_ext.config import load_config
 from jupyter_prod_ext.promote.mypy_check import check_module
 from jupyter_prod_ext.typecheck import (
     TypecheckSettings,
+    batch,
     build_virtual_module,
     check_module_file,
     typecheck_cells,
@@ -240,6 +241,22 @@ def test_hung_tool_is_killed_on_timeout(project: Path, cache_root: Path) -> None
     result = typecheck_cells(CLEAN, project, load_config(project), settings=settings)
     assert time.monotonic() - started < 10
     assert not result.ran and result.message is not None and "longer than 1 s" in result.message
+
+
+def test_a_joint_check_of_many_notebooks_waits_a_few_timeouts_not_one_each(project: Path, cache_root: Path) -> None:
+    """The CLI's joint mypy run over 10 notebooks waited 10 notebooks' timeouts for a hung mypy before each
+    notebook was checked alone anyway; it waits at most JOINT_TIMEOUT_SCALE (4) of them and keeps no answer."""
+    hang = (sys.executable, "-c", "import sys, time\nif '--help' in sys.argv: sys.exit(0)\ntime.sleep(60)")
+    settings = settings_for("mypy", cache_root, mypy_command=hang, timeout=0.5)
+    config = load_config(project)
+    requests = [
+        batch.Request(((0, f"v{n}: int = {n}"),), project, config, f"nb{n}.ipynb", settings, None) for n in range(10)
+    ]
+    started = time.monotonic()
+    typecheck.typecheck_notebooks(requests)
+    waited = time.monotonic() - started
+    assert 1.9 < waited < 3.9, waited  # 4 x 0.5 s, not 10 x 0.5 s
+    assert [batch.take(r) for r in requests] == [None] * 10
 
 
 def test_concurrent_requests_on_one_project_are_serialised(project: Path, cache_root: Path) -> None:

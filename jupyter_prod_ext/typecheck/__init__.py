@@ -486,6 +486,9 @@ def _request_plan(request: batch.Request, cache_dir: Path) -> _Plan:
 
 #: most notebooks, and most cells, one joint mypy run checks (its memory grows with them)
 BATCH_NOTEBOOKS, BATCH_CELLS = 50, 2000
+#: most times one notebook's timeout a joint run waits (for the project lock, for mypy): a joint run that
+#: times out leaves each notebook to be checked alone, so 50 notebooks' time spent on it first is waste
+JOINT_TIMEOUT_SCALE = 4
 
 
 def typecheck_notebooks(requests: Sequence[batch.Request]) -> None:
@@ -531,7 +534,8 @@ def _check_together(group: Sequence[batch.Request]) -> None:
     first = group[0]
     root, config, settings = first.project_root, first.config, first.settings
     cache_dir = _cache_path(root, settings)
-    timeout = (config.typecheck_timeout or settings.timeout) * len(group)
+    scale = min(len(group), JOINT_TIMEOUT_SCALE)
+    timeout = (config.typecheck_timeout or settings.timeout) * scale
     try:
         _prepare_cache(cache_dir, root)
         plans = [_request_plan(request, cache_dir) for request in group]
@@ -539,7 +543,7 @@ def _check_together(group: Sequence[batch.Request]) -> None:
             for plan in plans:
                 plan.write()
             targets = [target for plan in plans for target in plan.targets]
-            run = _run_mypy(targets, root, config, settings, cache_dir, scale=len(group)) if targets else None
+            run = _run_mypy(targets, root, config, settings, cache_dir, scale=scale) if targets else None
     except (_Busy, OSError, _Missing, _Timeout, _Unresponsive, ProdError, RecursionError, MemoryError, ValueError):
         return  # each notebook's own check meets the problem again and says it (checks/quality.type_error)
     raws = _parse(run.out) if run is not None else []

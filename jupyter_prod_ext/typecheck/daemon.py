@@ -367,7 +367,7 @@ def _run_mypy(
     *,
     scale: int = 1,
 ) -> MypyRun:
-    """mypy on ``targets`` (``scale`` notebooks' modules at once: their timeouts added up). A cancelled check (a newer one replaced it) stops a one-shot mypy at once;
+    """mypy on ``targets`` (several notebooks' modules at once: ``scale`` times the timeout). A cancelled check (a newer one replaced it) stops a one-shot mypy at once;
     the warm daemon's run is stopped (the daemon killed) only once it has run ``settings.cancel_grace``
     seconds.
 
