@@ -106,6 +106,29 @@ def test_seed_after_use_does_not_count() -> None:
     assert len(found) == 1 and found[0]["cell"] == 0
 
 
+def test_only_a_frameworks_seed_everything_call_seeds_every_generator() -> None:
+    """``tf.compat.v1.set_random_seed`` seeds TensorFlow alone and a notebook's own ``set_seed`` what its body
+    seeds (Python's ``random`` here): both hid the unseeded NumPy and PyTorch draws after them; the known
+    frameworks' calls, resolved through their imports, still seed all three."""
+    draws = "a = random.random()\nc = np.random.rand(3)\nt = torch.rand(2)"
+    imports = "import random\nimport numpy as np\nimport torch\nimport tensorflow as tf"
+    found = run((imports, "tf.compat.v1.set_random_seed(0)", draws), "unseeded-randomness")
+    assert [(f["cell"], f["line"]) for f in found] == [(2, 1), (2, 2), (2, 3)], found
+    own = "def set_seed(s):\n    random.seed(s)\n\nset_seed(0)"
+    found = run((imports, own, draws), "unseeded-randomness")
+    assert [(f["cell"], f["line"]) for f in found] == [(2, 2), (2, 3)], found
+    for seed in (
+        "from transformers import set_seed\nset_seed(0)",
+        "import accelerate.utils\naccelerate.utils.set_seed(0)",
+        "import lightning as L\nL.seed_everything(0)",
+        "from pytorch_lightning import seed_everything\nseed_everything(0)",
+        "import pyro\npyro.set_rng_seed(0)",
+        "tf.keras.utils.set_random_seed(0)",
+        "import keras\nkeras.utils.set_random_seed(0)",
+    ):
+        assert run((imports, seed, draws), "unseeded-randomness") == [], seed
+
+
 # -- missing-dependency --------------------------------------------------------------------------------
 
 

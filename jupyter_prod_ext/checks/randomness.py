@@ -20,27 +20,36 @@ _RANDOM_HINT = re.compile(
     r"random|rand|seed|shuffle|Forest|KMeans|train_test_split|Boost|Tree|MLP|SGD|TSNE|Bagging|Isolation|ShuffleSplit|make_"
 )
 #: the generators a framework's "seed everything" call seeds together: Python's, NumPy's and PyTorch's
-#: (``pyro.set_rng_seed``, lightning's ``seed_everything``, ``transformers.set_seed``, keras' ``set_random_seed``)
 _EVERY_FAMILY = frozenset({"random", "numpy", "torch"})
-#: calls that seed one framework's own generator only
-_OWN_SEEDS = {
-    "random.seed": frozenset({"random"}),
-    "numpy.random.seed": frozenset({"numpy"}),
-    "tensorflow.random.set_seed": frozenset({"tensorflow"}),
-    "tensorflow.set_random_seed": frozenset({"tensorflow"}),
-}
+#: the seed-everything calls, by the package they come from (resolved through the imports) and their name:
+#: ``pyro.set_rng_seed``, lightning's ``seed_everything``, ``transformers``/``accelerate``' ``set_seed`` (and
+#: ``keras.utils.set_random_seed``)
+_EVERY_FAMILY_SEEDS = frozenset(
+    {("pyro", "set_rng_seed"), ("pytorch_lightning", "seed_everything"), ("lightning", "seed_everything"),
+     ("lightning_fabric", "seed_everything"), ("lightning_lite", "seed_everything"), ("transformers", "set_seed"),
+     ("accelerate", "set_seed")}
+)  # fmt: skip
+#: calls that seed one generator only (TensorFlow's ``set_seed``/``set_random_seed``: :func:`_seeded_by`)
+_OWN_SEEDS = {"random.seed": frozenset({"random"}), "numpy.random.seed": frozenset({"numpy"})}
 
 
 def _seeded_by(name: str) -> frozenset[str]:
-    """The RNG families the call ``name`` seeds (none for a call that seeds nothing)."""
+    """The RNG families the call ``name`` (resolved through the imports) seeds; none for a call that seeds nothing.
+
+    A seed-everything name counts only from the framework that has it: ``tf.compat.v1.set_random_seed``
+    seeds TensorFlow alone, and a notebook's own ``set_seed()`` seeds what its body calls (those calls are
+    the cell's too), not every generator.
+    """
     own = _OWN_SEEDS.get(name)
     if own is not None:
         return own
-    last = name.rpartition(".")[2]
+    package, last = name.partition(".")[0], name.rpartition(".")[2]
     if last in ("manual_seed", "manual_seed_all"):  # torch.manual_seed, torch.cuda.manual_seed_all
         return frozenset({"torch"})
-    if last in ("seed_everything", "set_seed", "set_random_seed", "set_rng_seed"):
+    if (package, last) in _EVERY_FAMILY_SEEDS or name.endswith("keras.utils.set_random_seed"):  # tf.keras' too
         return _EVERY_FAMILY
+    if package == "tensorflow" and last in ("set_seed", "set_random_seed"):  # tf.compat.v1.set_random_seed
+        return frozenset({"tensorflow"})
     return frozenset()
 
 
