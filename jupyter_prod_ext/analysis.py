@@ -83,6 +83,17 @@ def side_effect_of(module: str | None) -> str | None:
     return None
 
 
+def imported_for_effect(module: str | None, *, plain: bool) -> bool:
+    """Whether an import nothing reads is there for what importing does, not a leftover to delete.
+
+    A known side-effect import (:data:`SIDE_EFFECT_IMPORTS`), or a plain ``import x.y`` of a submodule,
+    the idiom of an import made for its effect (``import geopandas.accessors``). A plain top-level
+    ``import os`` nothing reads is a leftover. ``plain``: an ``import`` statement's name, not an alias's
+    nor a from-import's. One rule for the unused-import check and for what promotion carries.
+    """
+    return side_effect_of(module) is not None or (plain and module is not None and "." in module)
+
+
 def is_provided(name: str) -> bool:
     """True for builtins and names IPython provides (``_5``, ``_i3`` included)."""
     if name in BUILTIN_NAMES:

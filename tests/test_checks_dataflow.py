@@ -151,6 +151,14 @@ def test_side_effect_imports_are_not_unused() -> None:
     assert found[0]["fix"] is None
 
 
+def test_a_plain_submodule_import_is_for_its_effect_a_top_level_one_a_leftover() -> None:
+    """``import my_project.plugins``, a module no list knows, is the idiom of an import made for what it
+    registers (promotion carries it by the same rule); a plain ``import os``, an alias or a from-import
+    nothing reads is a leftover."""
+    cells = ("import os\nimport my_project.plugins\nimport xml.dom as dom\nfrom tqdm import tqdm", "x = 1")
+    assert names(run(cells, "unused-import")) == {"os", "dom", "tqdm"}
+
+
 def test_unused_definition() -> None:
     cells = (
         "def used():\n    return 1",

@@ -103,6 +103,24 @@ def test_only_imports_that_ran_before_and_that_nothing_reads(tmp_path: Path) -> 
         assert alone.stdout == "HI\n", alone.stderr
 
 
+def test_a_leftover_top_level_import_is_not_carried_as_a_side_effect(tmp_path: Path) -> None:
+    """A plain ``import os`` nothing reads is a leftover (unused-import reports it): it landed in every
+    promoted module as ``import os  # noqa: F401``. A submodule's plain import and a known registration
+    (``from mpl_toolkits.mplot3d import Axes3D``, carried as written) still are side effects."""
+    root, nb = project(
+        tmp_path,
+        f"import os\nimport json\n{EFFECT}\nfrom mpl_toolkits.mplot3d import Axes3D\nfrom demo_pkg import registry",
+        SHOUT,
+        "print(json.dumps(shout('hi')))",
+    )
+    answer = run(root, nb, cells=[1], dry_run=True)
+    assert answer["ok"], answer["problems"]
+    source = answer["module_source"]
+    assert "import os" not in source and "json" not in source, source
+    assert "import demo_pkg.plugins  # noqa: F401\n" in source, source
+    assert "from mpl_toolkits.mplot3d import Axes3D  # noqa: F401\n" in source, source
+
+
 FUTURE = "from __future__ import annotations"
 LATER = "def area(s: Shape) -> float:\n    return s.w * s.h\n\n\nclass Shape:\n    w = 2.0\n    h = 3.0"
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ..analysis import Event, Stmt, formula_calls, side_effect_of, star_phrase
+from ..analysis import Event, Stmt, formula_calls, imported_for_effect, star_phrase
 from ..notebook import CodeUnit, cell_number, unit_fact
 from .base import Context, Finding
 from .registry import check
@@ -308,18 +308,18 @@ _MAY_IMPORT = frozenset(
     "dataflow",
     "warning",
     "A module-level import is never used (imports known to register something, such as "
-    "`mpl_toolkits.mplot3d`'s '3d' projection, count as used).",
+    "`mpl_toolkits.mplot3d`'s '3d' projection, and plain imports of a submodule count as used).",
     scope="names",
 )
 def unused_import(ctx: Context) -> Iterator[Finding]:
     """Imports whose names nothing reads.
 
     Not reported: ``__future__``, names in ``__all__``, ``_``, guarded imports (``try/except
-    ImportError``, ``if TYPE_CHECKING``), and the known side-effect imports of
-    ``analysis.SIDE_EFFECT_IMPORTS`` (``from mpl_toolkits.mplot3d import Axes3D`` registers the '3d'
-    projection: nothing reads ``Axes3D``, yet removing it breaks ``projection='3d'``). Promotion keeps
-    every import nothing reads in the notebook for the same reason; for another module imported for its
-    side effect the hint says to keep it and waive the finding rather than delete it.
+    ImportError``, ``if TYPE_CHECKING``), and imports made for their effect (``analysis.imported_for_effect``:
+    the known side-effect imports such as ``from mpl_toolkits.mplot3d import Axes3D``, which registers the
+    '3d' projection, and a plain ``import x.y`` of a submodule). Promotion carries the same imports, by the
+    same rule; for another module imported for its side effect the hint says to keep it and waive the
+    finding rather than delete it.
     """
     du = ctx.defuse
     exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
@@ -333,7 +333,8 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
         for e in s.events:
             if e.kind != "bind" or e.how != "import" or e.deferred or id(e) in du.used_bindings:
                 continue
-            if e.name in exported or e.name == "_" or side_effect_of(e.module) is not None:
+            plain = isinstance(s.node, ast.Import) and e.name == (e.module or "").partition(".")[0]
+            if e.name in exported or e.name == "_" or imported_for_effect(e.module, plain=plain):
                 continue
             if in_formulas is None:
                 in_formulas = _all_formula_names(ctx)

@@ -103,7 +103,10 @@ def import_lines(needs: Iterable[ImportNeed], local: set[str]) -> list[str]:
         if need.side_effect:
             # its own line, even beside an import binding the same name; noqa tells ruff, and our own
             # verification (which reads the same marker), that nothing is meant to read it
-            plain.setdefault(sec, set()).add(f"{need.module}  # noqa: F401")
+            if need.name is None:
+                plain.setdefault(sec, set()).add(f"{need.module}  # noqa: F401")
+            else:  # ``from sklearn.experimental import enable_iterative_imputer``: the name may be a submodule
+                marked.setdefault(sec, set()).add(f"from {need.module} import {need.name}  # noqa: F401")
             continue
         if need.bound in seen:
             continue

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ..analysis import BUILTIN_NAMES, Stmt, formula_calls, is_provided, star_phrase
+from ..analysis import BUILTIN_NAMES, Stmt, formula_calls, imported_for_effect, is_provided, star_phrase
 from ..notebook import cell_number
 from ..wire import SliceKind
 from .select import Program, stmt_label
@@ -514,28 +514,38 @@ class _Slicer:
 
 
 def side_effect_imports(prog: Program, selected: list[Stmt]) -> list[ImportNeed]:
-    """Imports that ran before the selected code and whose names no statement of the notebook reads:
-    they are there for what importing does (``import geopandas.accessors`` registers pandas' ``.geo``),
-    and the promoted code may rely on it, so the module, imported alone, needs them too. Only the plain
-    ``import x`` / ``import x.y`` that idiom uses: an alias or a from-import names something to read, so
-    one nothing reads is a leftover (``import numpy as np``), not a side effect to carry."""
+    """Imports that ran before the selected code, that no statement of the notebook reads, and that are
+    there for what importing does (``analysis.imported_for_effect``: ``import geopandas.accessors``
+    registers pandas' ``.geo``, ``from mpl_toolkits.mplot3d import Axes3D`` the '3d' projection): the
+    promoted code may rely on it, so the module, imported alone, needs them too. Any other import
+    nothing reads (``import os``, ``import numpy as np``) is a leftover, not a side effect to carry; the
+    unused-import check reports it by the same rule."""
     if not selected:
         return []
     first = min((s.cell, s.line) for s in selected)
+    read = {name for s in prog.du.stmts for name in s.free_names()}
     out: list[ImportNeed] = []
     for stmt in prog.du.stmts:
-        node = stmt.node
-        if not isinstance(node, ast.Import) or (stmt.cell, stmt.line) >= first:
-            continue
-        names = set(stmt.bound_names())
-        if not names or any(names & set(s.free_names()) for s in prog.du.stmts if s is not stmt):
-            continue
-        reason = f"imported for its side effect (cell {cell_number(stmt.cell)})"
-        for alias in node.names:
-            if alias.asname is None:
-                bound = alias.name.split(".")[0]
-                out.append(ImportNeed(stmt, bound, alias.name, None, None, reason, side_effect=True))
+        if isinstance(stmt.node, (ast.Import, ast.ImportFrom)) and (stmt.cell, stmt.line) < first:
+            out += [need for need in _effect_imports(stmt, stmt.node) if need.bound not in read]
     return out
+
+
+def _effect_imports(stmt: Stmt, node: ast.Import | ast.ImportFrom) -> Iterator[ImportNeed]:
+    """The names of one import statement made for their effect (whether anything reads them aside)."""
+    reason = f"imported for its side effect (cell {cell_number(stmt.cell)})"
+    if isinstance(node, ast.ImportFrom):
+        if node.level or not node.module:
+            return  # a relative import is the notebook's own module, no known registration
+        for alias in node.names:
+            if imported_for_effect(f"{node.module}.{alias.name}", plain=False):
+                bound = alias.asname or alias.name
+                yield ImportNeed(stmt, bound, node.module, alias.name, alias.asname, reason, side_effect=True)
+        return
+    for alias in node.names:
+        if imported_for_effect(alias.name, plain=alias.asname is None):
+            bound = alias.asname or alias.name.split(".")[0]
+            yield ImportNeed(stmt, bound, alias.name, None, alias.asname, reason, side_effect=True)
 
 
 def sentinel_defaults(node: ast.AST | None, name: str) -> list[str]:
