@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from .notebook import CodeUnit, Magic, Notebook, unit_fact
+from .notebook import PARSE_ERRORS, CodeUnit, Magic, Notebook, parse_expression, unit_fact
 
 EventKind = Literal["use", "bind", "del"]
 
@@ -123,8 +123,8 @@ def is_formula(text: str) -> bool:
         return False
     try:
         for side in (lhs, rhs) if lhs else (rhs,):
-            ast.parse(f"({side}\n)", mode="eval")  # a formula may span lines
-    except (SyntaxError, ValueError):
+            parse_expression(f"({side}\n)")  # a formula may span lines
+    except PARSE_ERRORS:
         return False
     return True
 
