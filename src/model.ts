@@ -281,9 +281,10 @@ export function countBySeverity(
 /**
  * Merge a new report into the previous one.
  *
- * A fast check does not run the slow checks (mypy): their findings from the
- * last full check are kept until a full check runs again, so a type error
- * found on save does not vanish at the next keystroke.
+ * A fast check does not run the slow checks (mypy): their findings and
+ * waivers from the last full check are kept until a full check runs again, so
+ * a type error found on save does not vanish at the next keystroke, nor does
+ * a waived one leave the Waived group.
  */
 export function mergeReports(
   previous: IReport | null,
@@ -301,13 +302,14 @@ export function mergeReports(
   if (Array.isArray(requested)) {
     requested.forEach(id => rerun.add(id));
   }
-  const kept = previous.findings.filter(f => !rerun.has(f.check));
-  if (kept.length === 0) {
+  const notRerun = (f: IFinding) => !rerun.has(f.check);
+  const kept = previous.findings.filter(notRerun);
+  const keptWaived = (previous.waived ?? []).filter(notRerun);
+  if (kept.length === 0 && keptWaived.length === 0) {
     return next;
   }
-  const findings = [...next.findings, ...kept].sort(
-    (a, b) => (a.cell ?? -1) - (b.cell ?? -1) || (a.line ?? 0) - (b.line ?? 0)
-  );
+  const findings = byPlace([...next.findings, ...kept]);
+  const waived = byPlace([...(next.waived ?? []), ...keptWaived]);
   const counts = countBySeverity(findings);
   const checksRun = Array.from(
     new Set([...(previous.summary?.checks_run ?? []), ...ran])
@@ -317,14 +319,23 @@ export function mergeReports(
     // A partial check's score only covers the checks it ran: keep the last one.
     score: Array.isArray(requested) ? previous.score : next.score,
     findings,
+    waived,
     summary: {
       ...next.summary,
       errors: counts.error,
       warnings: counts.warning,
       infos: counts.info,
+      waived: waived.length,
       checks_run: checksRun
     }
   };
+}
+
+/** Findings in notebook order (cell, then line). */
+function byPlace(findings: IFinding[]): IFinding[] {
+  return findings.sort(
+    (a, b) => (a.cell ?? -1) - (b.cell ?? -1) || (a.line ?? 0) - (b.line ?? 0)
+  );
 }
 
 /** Readiness state of one open notebook. */
@@ -519,6 +530,9 @@ export class ReadinessModel {
       if (this._isDisposed) {
         return null;
       }
+      if (checks === 'fast') {
+        this._fastRun = new Set(report.summary?.checks_run ?? []);
+      }
       if (version < this._appliedVersion && this._report) {
         // The notebook changed and a newer answer is already shown: keep it,
         // and only add what this older answer ran that the newer one did not
@@ -551,6 +565,22 @@ export class ReadinessModel {
         this._stateChanged.emit();
       }
     }
+  }
+
+  /**
+   * Check again after the checks `ids` changed (a waiver written or taken
+   * back, a check shown again): the fast checks, then everything when one of
+   * `ids` is not among them (a slow check such as type-error keeps its old
+   * findings and waivers through a fast check). Resolves with the merged
+   * report (`null` once disposed); rejects with an `ApiError`.
+   */
+  async recheck(ids: ReadonlyArray<string>): Promise<IReport | null> {
+    const report = await this.check('fast');
+    const fast = this._fastRun;
+    if (report && fast && ids.some(id => !fast.has(id))) {
+      return this.check('all');
+    }
+    return report;
   }
 
   /**
@@ -732,6 +762,8 @@ export class ReadinessModel {
     findings: IFinding[];
   } | null = null;
   private _report: IReport | null = null;
+  /** The checks the last fast answer ran (the others are slow, or hidden). */
+  private _fastRun: Set<string> | null = null;
   private _error: ApiError | null = null;
   private _pending = 0;
   private _revision = 0;

@@ -360,6 +360,18 @@ describe('ReadinessModel', () => {
     expect(await model.check('all')).toBeNull();
   });
 
+  it('re-checks a waived fast check with the fast checks, a slow one with all', async () => {
+    mock.respondAlways(200, report([], FAST, 100));
+    await model.recheck(['undefined-name']);
+    expect(mock.requests.map(r => r.body.checks)).toEqual(['fast']);
+    await model.recheck(['type-error']);
+    expect(mock.requests.map(r => r.body.checks)).toEqual([
+      'fast',
+      'fast',
+      'all'
+    ]);
+  });
+
   it('upToDate is false while an edit waits for its re-check', async () => {
     mock.respondAlways(200, report([], FAST, 100));
     await model.check('all');
@@ -384,6 +396,32 @@ describe('mergeReports', () => {
     expect(merged.findings.map(f => f.check)).toEqual(['type-error']);
     expect(merged.summary.errors).toBe(1);
     expect(merged.score).toBe(90);
+  });
+
+  it('keeps the waivers of checks a fast check or an explicit list did not run', () => {
+    const full = report([], [...FAST, 'type-error', 'not-black-formatted']);
+    full.waived = [finding('type-error', 0), finding('undefined-name', 1)];
+    full.summary.waived = 2;
+    const fast = report([], FAST, 90);
+    fast.waived = [finding('undefined-name', 1)];
+    fast.summary.waived = 1;
+    const merged = mergeReports(full, fast, 'fast');
+    expect(merged.waived.map(f => f.check)).toEqual([
+      'type-error',
+      'undefined-name'
+    ]);
+    expect(merged.summary.waived).toBe(2);
+    const black = report([], ['not-black-formatted']);
+    const afterFix = mergeReports(merged, black, ['not-black-formatted']);
+    expect(afterFix.waived.map(f => f.check)).toEqual([
+      'type-error',
+      'undefined-name'
+    ]);
+    expect(afterFix.summary.waived).toBe(2);
+    const typecheck = report([], ['type-error']);
+    const unwaived = mergeReports(afterFix, typecheck, ['type-error']);
+    expect(unwaived.waived.map(f => f.check)).toEqual(['undefined-name']);
+    expect(unwaived.summary.waived).toBe(1);
   });
 
   it('replaces everything on "all"', () => {

@@ -116,7 +116,7 @@ export function waiveFinding(
     return;
   }
   waiveChecks(panel.content, index, [finding.check]);
-  model.check('fast').catch(notifyError);
+  model.recheck([finding.check]).catch(notifyError);
 }
 
 /**
@@ -133,7 +133,7 @@ export function unwaiveFinding(
 ): boolean {
   const index = resolveCellIndex(panel.content, finding.cell, finding.cell_id);
   if (index >= 0 && unwaiveChecks(panel.content, index, [finding.check])) {
-    model.check('fast').catch(notifyError);
+    model.recheck([finding.check]).catch(notifyError);
     return true;
   }
   Notification.info(
