@@ -334,7 +334,10 @@ export class CommitModel {
       this._message = '';
       this._touched.clear();
       if (!request.paths || request.paths.includes(request.path)) {
-        this._renamedFrom.clear(); // the rename is in git now
+        // the renames sent are in git now; one made while the commit ran is not
+        for (const name of request.renamed_from ?? []) {
+          this._renamedFrom.delete(name);
+        }
       }
       return result;
     } catch (error) {

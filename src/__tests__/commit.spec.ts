@@ -236,6 +236,28 @@ describe('CommitModel', () => {
     renamedModel.dispose();
   });
 
+  it('keeps a name the notebook left while its commit was in flight', async () => {
+    let current = 'work/b.ipynb';
+    const renamedModel = new CommitModel({
+      client: new ProdApi(mock.settings()),
+      path: () => current
+    });
+    renamedModel.renamed('work/a.ipynb');
+    renamedModel.message = 'Rename';
+    mock.respondAlways(200, RESULT);
+    mock.hold = true;
+    const committing = renamedModel.commit();
+    await flushPromises();
+    renamedModel.renamed('work/b.ipynb'); // renamed again before the answer
+    current = 'work/c.ipynb';
+    mock.hold = false;
+    mock.release();
+    await committing;
+    expect(mock.requests[0].body.renamed_from).toEqual(['work/a.ipynb']);
+    expect(renamedModel.request().renamed_from).toEqual(['work/b.ipynb']);
+    renamedModel.dispose();
+  });
+
   it('drops a status answer about the name the notebook had before a rename', async () => {
     let current = 'work/a.ipynb';
     const renamedModel = new CommitModel({
