@@ -2,7 +2,7 @@ import { Notification } from '@jupyterlab/apputils';
 
 import { ProdApi } from '../api';
 import { formatCells } from '../flows/format';
-import { defaultModulePath, warmTypeCheck } from '../flows/promote';
+import { defaultModulePath, saveAll, warmTypeCheck } from '../flows/promote';
 import { notebookContent } from '../model';
 import { FetchMock } from './fetchMock';
 
@@ -105,6 +105,40 @@ describe('formatCells', () => {
     const api = new ProdApi(mock.settings());
     await expect(formatCells(api, trans, panel)).resolves.toBeNull();
     expect(shown).toHaveBeenCalledWith('Busy.', { autoClose: 10000 });
+  });
+});
+
+describe('saveAll', () => {
+  let shown: jest.SpyInstance;
+
+  beforeEach(() => {
+    shown = jest.spyOn(Notification, 'error').mockImplementation(() => '');
+  });
+
+  afterEach(() => {
+    shown.mockRestore();
+  });
+
+  /** A context whose save rejects like JupyterLab's (or resolves). */
+  const context = (failure: Error | null) => ({
+    save: jest.fn(() => (failure ? Promise.reject(failure) : Promise.resolve()))
+  });
+
+  it('saves every file', async () => {
+    const files = [context(null), context(null)];
+    await expect(saveAll(files)).resolves.toBe(true);
+    files.forEach(f => expect(f.save).toHaveBeenCalledTimes(1));
+  });
+
+  it('stops quietly at Cancel in the File Changed dialog, and at a save JupyterLab reported', async () => {
+    const cancel = new Error('Cancel');
+    cancel.name = 'ModalCancelError';
+    for (const failure of [cancel, new Error('Permission denied')]) {
+      const after = context(null);
+      await expect(saveAll([context(failure), after])).resolves.toBe(false);
+      expect(after.save).not.toHaveBeenCalled();
+    }
+    expect(shown).not.toHaveBeenCalled();
   });
 });
 

@@ -324,12 +324,22 @@ async function saveOpenModule(
   if (!answer.button.accept) {
     return false;
   }
+  return saveAll(dirty);
+}
+
+/**
+ * Save open files in turn; false when one was not saved. Nothing is shown
+ * here: JupyterLab shows a failed save in its own dialog, and Cancel in its
+ * "File Changed" dialog (a `ModalCancelError`) is the user's choice.
+ */
+export async function saveAll(
+  contexts: ReadonlyArray<Pick<DocumentRegistry.Context, 'save'>>
+): Promise<boolean> {
   try {
-    for (const context of dirty) {
+    for (const context of contexts) {
       await context.save();
     }
-  } catch (error) {
-    notifyError(error);
+  } catch {
     return false;
   }
   return true;
