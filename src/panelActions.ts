@@ -22,18 +22,18 @@ import type { IPanelActions } from './widgets/FindingList';
 
 export function createPanelActions(ctx: ICommandContext): IPanelActions {
   const { app, manager, trans } = ctx;
-  const withPanel = (
+  const withPanel = <T>(
     model: ReadinessModel,
-    fn: (panel: NotebookPanel) => void
-  ) => {
+    fn: (panel: NotebookPanel) => T
+  ): T | undefined => {
     const panel = manager.panelFor(model);
     if (!panel) {
       Notification.warning(trans.__('This notebook is closed.'), {
         autoClose: 5000
       });
-      return;
+      return undefined;
     }
-    fn(panel);
+    return fn(panel);
   };
   return {
     reveal(model: ReadinessModel, finding: IFinding) {
@@ -61,8 +61,10 @@ export function createPanelActions(ctx: ICommandContext): IPanelActions {
       withPanel(model, panel => waiveFinding(panel, model, finding));
     },
     unwaive(model: ReadinessModel, finding: IFinding) {
-      withPanel(model, panel => {
-        if (!unwaiveFinding(trans, panel, model, finding)) {
+      return withPanel(model, async panel => {
+        if (
+          (await unwaiveFinding(trans, panel, model, finding)) === 'comment'
+        ) {
           activate(app, panel);
           void revealFinding(panel, finding);
         }

@@ -2,20 +2,7 @@ import { NotebookModel } from '@jupyterlab/notebook';
 
 import { applyNotebookEdits, ignoredChecks } from '../actions';
 import { IEdit } from '../api';
-
-function notebook(sources: string[]): NotebookModel {
-  const model = new NotebookModel();
-  model.sharedModel.insertCells(
-    0,
-    sources.map((source, i) => ({
-      cell_type: 'code',
-      id: `c${i}`,
-      source,
-      metadata: {}
-    }))
-  );
-  return model;
-}
+import { codeNotebook as notebook } from './notebooks';
 
 const sources = (model: NotebookModel) =>
   model.sharedModel.cells.map(cell => cell.getSource());

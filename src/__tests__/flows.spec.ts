@@ -1,10 +1,14 @@
 import { Notification } from '@jupyterlab/apputils';
+import type { NotebookModel } from '@jupyterlab/notebook';
 
-import { ProdApi } from '../api';
+import { waiveChecks } from '../actions';
+import { IFinding, ProdApi } from '../api';
+import { unwaiveFinding } from '../flows/check';
 import { formatCells } from '../flows/format';
 import { defaultModulePath, saveAll, warmTypeCheck } from '../flows/promote';
 import { notebookContent } from '../model';
 import { FetchMock } from './fetchMock';
+import { codeNotebook } from './notebooks';
 
 describe('notebookContent', () => {
   const panel = (metadata: any) =>
@@ -161,5 +165,81 @@ describe('warmTypeCheck', () => {
     const { model: m, check } = model(['secret', 'type-error']);
     warmTypeCheck(m);
     expect(check).not.toHaveBeenCalled();
+  });
+});
+
+describe('unwaiveFinding', () => {
+  const trans = {
+    __: (text: string, ...args: string[]) =>
+      args.reduce((t, a, i) => t.replace(`%${i + 1}`, a), text)
+  } as any;
+  let told: jest.SpyInstance;
+  const opened: NotebookModel[] = [];
+
+  beforeEach(() => {
+    told = jest.spyOn(Notification, 'info').mockImplementation(() => '');
+  });
+
+  afterEach(() => {
+    told.mockRestore();
+    opened.splice(0).forEach(notebook => notebook.dispose());
+  });
+
+  /** A notebook of code cells c0, c1, ... and a model that records its re-checks. */
+  const open = (sources: string[]) => {
+    const notebook = codeNotebook(sources);
+    opened.push(notebook);
+    const panel = { content: { model: notebook } } as any;
+    const recheck = jest.fn(() => Promise.resolve(null));
+    return { panel, model: { recheck } as any, recheck };
+  };
+  const waived = (cell: number | null, cellId: string): IFinding => ({
+    check: 'unused-import',
+    severity: 'warning',
+    cell,
+    cell_id: cellId,
+    line: 1,
+    message: 'os is imported but never used',
+    hint: '',
+    fix: null
+  });
+
+  it("takes the cell metadata's waiver back and checks again", async () => {
+    const { panel, model, recheck } = open(['import os']);
+    waiveChecks(panel.content, 0, ['unused-import']);
+    await expect(
+      unwaiveFinding(trans, panel, model, waived(0, 'c0'))
+    ).resolves.toBe('unwaived');
+    expect(recheck).toHaveBeenCalledWith(['unused-import']);
+    expect(told).not.toHaveBeenCalled();
+  });
+
+  it('points at a # prod: ignore comment only when the cell has one', async () => {
+    const { panel, model, recheck } = open([
+      'import os  #prod:ignore[unused-import]',
+      'import sys'
+    ]);
+    await expect(
+      unwaiveFinding(trans, panel, model, waived(0, 'c0'))
+    ).resolves.toBe('comment');
+    expect(told).toHaveBeenCalledTimes(1);
+    expect(told.mock.calls[0][0]).toMatch(/# prod: ignore/);
+    expect(recheck).not.toHaveBeenCalled();
+    await expect(
+      unwaiveFinding(trans, panel, model, waived(1, 'c1'))
+    ).resolves.toBe('stale');
+    expect(told).toHaveBeenCalledTimes(1);
+    expect(recheck).toHaveBeenCalledWith(['unused-import']);
+  });
+
+  it('says when the cell is gone, and checks again', async () => {
+    const { panel, model, recheck } = open(['import os']);
+    await expect(
+      unwaiveFinding(trans, panel, model, waived(null, 'deleted'))
+    ).resolves.toBe('gone');
+    expect(told.mock.calls[0][0]).toBe(
+      'The cell that waived unused-import is gone: the notebook is checked again.'
+    );
+    expect(recheck).toHaveBeenCalledWith(['unused-import']);
   });
 });

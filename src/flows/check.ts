@@ -119,31 +119,72 @@ export function waiveFinding(
   model.recheck([finding.check]).catch(notifyError);
 }
 
+/** A waiver written in the code: `# prod: ignore` (with or without check ids). */
+const IGNORE_COMMENT = /#\s*prod:\s*ignore/;
+
+/**
+ * What taking a waiver back did: `unwaived` (the cell's metadata no longer
+ * waives the check), `comment` (a `# prod: ignore` comment in the cell waives
+ * it: the caller shows the cell), `gone` (the finding's cell is gone) or
+ * `stale` (nothing waives it any more: the panel was behind).
+ */
+export type UnwaiveOutcome = 'unwaived' | 'comment' | 'gone' | 'stale';
+
 /**
  * Take a waiver back: a check waived in the cell's metadata leaves it and the
- * notebook is checked again (true). A waiver written in the code (`# prod:
+ * notebook is checked again. A waiver written in the code (`# prod:
  * ignore[...]`) is the user's text, not ours to edit: they are told where it
- * is (false; the caller shows the cell).
+ * is. Resolves once the re-check (if any) answered, so the button can wait.
  */
-export function unwaiveFinding(
+export async function unwaiveFinding(
   trans: TranslationBundle,
   panel: NotebookPanel,
   model: ReadinessModel,
   finding: IFinding
-): boolean {
+): Promise<UnwaiveOutcome> {
   const index = resolveCellIndex(panel.content, finding.cell, finding.cell_id);
-  if (index >= 0 && unwaiveChecks(panel.content, index, [finding.check])) {
-    model.recheck([finding.check]).catch(notifyError);
-    return true;
+  const outcome = unwaiveIn(panel, index, finding.check);
+  if (outcome === 'comment') {
+    Notification.info(
+      trans.__(
+        '%1 is waived by a `# prod: ignore` comment in the cell: delete the comment (or its check id) there.',
+        finding.check
+      ),
+      { autoClose: 8000 }
+    );
+    return outcome;
   }
-  Notification.info(
-    trans.__(
-      '%1 is waived by a `# prod: ignore` comment in the cell: delete the comment (or its check id) there.',
-      finding.check
-    ),
-    { autoClose: 8000 }
-  );
-  return false;
+  if (outcome === 'gone') {
+    Notification.info(
+      trans.__(
+        'The cell that waived %1 is gone: the notebook is checked again.',
+        finding.check
+      ),
+      { autoClose: 5000 }
+    );
+  }
+  try {
+    await model.recheck([finding.check]);
+  } catch (error) {
+    notifyError(error);
+  }
+  return outcome;
+}
+
+/** Take `check` out of the metadata waivers of cell `index`, or say what waives it. */
+function unwaiveIn(
+  panel: NotebookPanel,
+  index: number,
+  check: string
+): UnwaiveOutcome {
+  if (index < 0) {
+    return 'gone';
+  }
+  if (unwaiveChecks(panel.content, index, [check])) {
+    return 'unwaived';
+  }
+  const source = panel.content.model?.cells.get(index).sharedModel.getSource();
+  return source && IGNORE_COMMENT.test(source) ? 'comment' : 'stale';
 }
 
 /** Waive every check that reports a finding in the active cell; resolves with the waived check ids. */

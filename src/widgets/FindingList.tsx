@@ -20,8 +20,8 @@ export interface IPanelActions {
   /** Promote the finding's cell again (the preview offers Force over hand edits). */
   promoteAgain(model: ReadinessModel, finding: IFinding): void;
   waive(model: ReadinessModel, finding: IFinding): void;
-  /** Take a waiver back (the finding counts again). */
-  unwaive(model: ReadinessModel, finding: IFinding): void;
+  /** Take a waiver back (the finding counts again); resolves once it is re-checked. */
+  unwaive(model: ReadinessModel, finding: IFinding): Promise<void> | void;
   check(model: ReadinessModel): void;
   /** Save the notebook, then commit it (and the ticked files). */
   commit(
@@ -146,21 +146,37 @@ function FindingItem(props: IFindingProps): JSX.Element {
       <div className="jp-ProdPanel-findingActions">
         {editable &&
           (props.waived ? (
-            <button
-              className="jp-ProdPanel-button jp-mod-unwaive"
-              title={trans.__(
-                'Stop ignoring %1 in this cell (the finding counts again)',
-                finding.check
-              )}
-              onClick={() => actions.unwaive(model, finding)}
-            >
-              {trans.__('Un-waive')}
-            </button>
+            <UnwaiveButton {...props} />
           ) : (
             <FindingButtons {...props} />
           ))}
       </div>
     </li>
+  );
+}
+
+/** A waived finding's Un-waive button: disabled until its re-check answered (one click, one request). */
+function UnwaiveButton(props: IFindingProps): JSX.Element {
+  const { model, finding, actions, trans } = props;
+  const [pending, setPending] = React.useState(false);
+  const unwaive = () => {
+    setPending(true);
+    void Promise.resolve(actions.unwaive(model, finding)).finally(() =>
+      setPending(false)
+    );
+  };
+  return (
+    <button
+      className="jp-ProdPanel-button jp-mod-unwaive"
+      title={trans.__(
+        'Stop ignoring %1 in this cell (the finding counts again)',
+        finding.check
+      )}
+      disabled={pending}
+      onClick={unwaive}
+    >
+      {trans.__('Un-waive')}
+    </button>
   );
 }
 
