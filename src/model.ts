@@ -338,6 +338,30 @@ function byPlace(findings: IFinding[]): IFinding[] {
   );
 }
 
+/**
+ * The check ids `next` shows that `previous` hid (taken out of `ignore`, or
+ * added to a `select` list); null when `select` was emptied (every check is
+ * shown again, whichever was hidden).
+ */
+export function shownChecks(
+  previous: Readonly<IModelSettings>,
+  next: Readonly<IModelSettings>
+): string[] | null {
+  if (next.select.length === 0 && previous.select.length > 0) {
+    return null;
+  }
+  const selected =
+    previous.select.length > 0
+      ? next.select.filter(id => !previous.select.includes(id))
+      : [];
+  const unignored = previous.ignore.filter(id => !next.ignore.includes(id));
+  return Array.from(new Set([...selected, ...unignored])).filter(
+    id =>
+      (next.select.length === 0 || next.select.includes(id)) &&
+      !next.ignore.includes(id)
+  );
+}
+
 /** Readiness state of one open notebook. */
 export class ReadinessModel {
   constructor(options: ReadinessModel.IOptions) {
@@ -464,8 +488,12 @@ export class ReadinessModel {
       }
     }
     if (checksChanged && this._report && !this._isDisposed) {
-      // checks shown or hidden in the Settings Editor: the score follows now, not at the next edit
-      this.schedule(0);
+      // checks shown or hidden in the Settings Editor: the score follows now, not at the
+      // next edit; a slow check shown again (type-error) runs now, not at the next save
+      const shown = shownChecks(previous, value);
+      (shown ? this.recheck(shown) : this.check('all')).catch(error =>
+        this._reportAutoError(error)
+      );
     }
     this._stateChanged.emit();
   }

@@ -2,7 +2,12 @@ import { Signal } from '@lumino/signaling';
 
 import { ApiError, IFinding, IReport, isNotPython, ProdApi } from '../api';
 import { snapshotOf } from '../delta';
-import { INotebookSource, mergeReports, ReadinessModel } from '../model';
+import {
+  INotebookSource,
+  mergeReports,
+  ReadinessModel,
+  shownChecks
+} from '../model';
 import { FetchMock, flushPromises } from './fetchMock';
 
 /** A notebook whose content the test edits, as the editor would. */
@@ -372,6 +377,26 @@ describe('ReadinessModel', () => {
     ]);
   });
 
+  it('runs a slow check shown again in the settings at once, a fast one with the fast checks', async () => {
+    mock.respondAlways(200, report([], FAST, 100));
+    model.settings = {
+      ...model.settings,
+      ignore: ['type-error', 'undefined-name']
+    };
+    await model.check('fast');
+    model.settings = { ...model.settings, ignore: ['type-error'] };
+    await flushPromises(10);
+    expect(mock.requests.map(r => r.body.checks)).toEqual(['fast', 'fast']);
+    model.settings = { ...model.settings, ignore: [] };
+    await flushPromises(10);
+    expect(mock.requests.map(r => r.body.checks)).toEqual([
+      'fast',
+      'fast',
+      'fast',
+      'all'
+    ]);
+  });
+
   it('upToDate is false while an edit waits for its re-check', async () => {
     mock.respondAlways(200, report([], FAST, 100));
     await model.check('all');
@@ -447,5 +472,44 @@ describe('mergeReports', () => {
       ['type-error', 1]
     ]);
     expect(merged.score).toBe(40);
+  });
+});
+
+describe('shownChecks', () => {
+  const settings = (select: string[], ignore: string[]) => ({
+    debounceMs: 300,
+    mypyOnSave: true,
+    select,
+    ignore
+  });
+
+  it('names the checks taken out of ignore or added to select', () => {
+    expect(
+      shownChecks(
+        settings([], ['type-error', 'secret']),
+        settings([], ['secret'])
+      )
+    ).toEqual(['type-error']);
+    expect(
+      shownChecks(
+        settings(['secret'], []),
+        settings(['secret', 'type-error'], [])
+      )
+    ).toEqual(['type-error']);
+  });
+
+  it('names nothing a narrower select or a longer ignore hides', () => {
+    expect(shownChecks(settings([], []), settings(['secret'], []))).toEqual([]);
+    expect(shownChecks(settings([], []), settings([], ['secret']))).toEqual([]);
+    expect(
+      shownChecks(
+        settings(['secret'], ['type-error']),
+        settings(['secret'], [])
+      )
+    ).toEqual([]);
+  });
+
+  it('is null when select is emptied: any check may show again', () => {
+    expect(shownChecks(settings(['secret'], []), settings([], []))).toBeNull();
   });
 });
