@@ -3,7 +3,7 @@
  * coloured by the worst severity, with the messages as tooltip.
  */
 import type { Cell } from '@jupyterlab/cells';
-import type { NotebookPanel } from '@jupyterlab/notebook';
+import type { CellList, NotebookPanel } from '@jupyterlab/notebook';
 
 import type { IFinding, Severity } from '../api';
 import type { ReadinessModel } from '../model';
@@ -55,7 +55,10 @@ export class CellMarkers {
     private _onClick?: (cellIndex: number) => void
   ) {
     _model.stateChanged.connect(this.update, this);
-    _panel.content.model?.cells.changed.connect(this._onCellsChanged, this);
+    // kept: a closing panel has no model any more when it emits `disposed`,
+    // and the document model (two views share it) outlives this view
+    this._cells = _panel.content.model?.cells ?? null;
+    this._cells?.changed.connect(this._onCellsChanged, this);
     _panel.disposed.connect(() => this.dispose());
   }
 
@@ -176,10 +179,8 @@ export class CellMarkers {
     }
     this._isDisposed = true;
     this._model.stateChanged.disconnect(this.update, this);
-    this._panel.content.model?.cells.changed.disconnect(
-      this._onCellsChanged,
-      this
-    );
+    this._cells?.changed.disconnect(this._onCellsChanged, this);
+    this._cells = null;
     if (!this._panel.isDisposed) {
       this._panel.content.widgets.forEach(clearCell);
     }
@@ -217,6 +218,8 @@ export class CellMarkers {
     this.update();
   }
 
+  /** The cells whose changes this view follows (its notebook's, when it opened). */
+  private _cells: CellList | null;
   private _staleReport: ReadinessModel['report'] = null;
   /** The findings the badges show, and the number of cells they were drawn on. */
   private _shown: { findings: ReadonlyArray<IFinding>; cells: number } = {
