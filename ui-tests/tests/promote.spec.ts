@@ -1,4 +1,4 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
@@ -20,6 +20,22 @@ test('definitions only of a cell without definitions: one line says what to do; 
   tmpPath
 }, testInfo) => {
   const module = `statements_${testInfo.retry}`;
+  // written at the server root by the promotion: removed whatever the outcome
+  const file = path.join(ROOT, `${module}.py`);
+  try {
+    await promoteStatements(page, tmpPath, module, file);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+});
+
+/** Promote a cell of statements only: the dialog says what to do, and as a function it is promoted into `file`. */
+async function promoteStatements(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  module: string,
+  file: string
+) {
   await uploadAndOpen(
     page,
     tmpPath,
@@ -64,11 +80,9 @@ test('definitions only of a cell without definitions: one line says what to do; 
   );
   await promote.click();
   await expect(dialog).toHaveCount(0);
-  const file = path.join(ROOT, `${module}.py`);
   await expect.poll(() => fs.existsSync(file)).toBe(true);
   expect(fs.readFileSync(file, 'utf-8')).toContain('    return math.tau\n');
   await expect
     .poll(async () => (await cellSources(page)).join('\n---\n'))
     .toMatch(/cell_1\(\)$/);
-  fs.rmSync(file, { force: true });
-});
+}

@@ -134,41 +134,48 @@ test('promoting into a module open with unsaved edits saves them first, then sho
   const name = `open_module_${testInfo.retry}.py`;
   const file = path.join(ROOT, name);
   fs.writeFileSync(file, '"""Written by hand."""\n\nKEPT = 1\n');
-  await uploadAndOpen(
-    page,
-    tmpPath,
-    'open-module.ipynb',
-    codeNotebook(['def double(v: int) -> int:\n    return v * 2', 'double(2)'])
-  );
-  // the module is open in JupyterLab's editor, with a line typed and not saved
-  await page.filebrowser.openDirectory('/');
-  await page.filebrowser.open(name);
-  const editor = page.locator('.jp-FileEditor .cm-content');
-  await editor.click();
-  await page.keyboard.press('Control+End');
-  await page.keyboard.type('HAND = 2\n');
-  await page.notebook.activate('open-module.ipynb');
+  // the module is at the server root: removed whatever the outcome
+  try {
+    await uploadAndOpen(
+      page,
+      tmpPath,
+      'open-module.ipynb',
+      codeNotebook([
+        'def double(v: int) -> int:\n    return v * 2',
+        'double(2)'
+      ])
+    );
+    // the module is open in JupyterLab's editor, with a line typed and not saved
+    await page.filebrowser.openDirectory('/');
+    await page.filebrowser.open(name);
+    const editor = page.locator('.jp-FileEditor .cm-content');
+    await editor.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('HAND = 2\n');
+    await page.notebook.activate('open-module.ipynb');
 
-  const dialog = await promoteFromContextMenu(page, 0, name);
-  await expect(dialog).toContainText(`Unsaved changes in ${name}`);
-  await dialog.getByRole('button', { name: 'Save and Preview' }).click();
-  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
-    '+def double'
-  );
-  await dialog.getByRole('button', { name: 'Promote' }).click();
+    const dialog = await promoteFromContextMenu(page, 0, name);
+    await expect(dialog).toContainText(`Unsaved changes in ${name}`);
+    await dialog.getByRole('button', { name: 'Save and Preview' }).click();
+    await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+      '+def double'
+    );
+    await dialog.getByRole('button', { name: 'Promote' }).click();
 
-  // the file keeps the hand edit and gains the promotion; its tab shows it, unmodified
-  await expect
-    .poll(() => fs.readFileSync(file, 'utf-8'))
-    .toContain('def double');
-  expect(fs.readFileSync(file, 'utf-8')).toContain('HAND = 2');
-  await page.locator(`.lm-TabBar-tab[title*="${name}"]`).first().click();
-  await expect(editor).toContainText('def double');
-  await expect(editor).toContainText('HAND = 2');
-  await expect(
-    page.locator(`.lm-TabBar-tab.jp-mod-dirty[title*="${name}"]`)
-  ).toHaveCount(0);
-  fs.rmSync(file, { force: true });
+    // the file keeps the hand edit and gains the promotion; its tab shows it, unmodified
+    await expect
+      .poll(() => fs.readFileSync(file, 'utf-8'))
+      .toContain('def double');
+    expect(fs.readFileSync(file, 'utf-8')).toContain('HAND = 2');
+    await page.locator(`.lm-TabBar-tab[title*="${name}"]`).first().click();
+    await expect(editor).toContainText('def double');
+    await expect(editor).toContainText('HAND = 2');
+    await expect(
+      page.locator(`.lm-TabBar-tab.jp-mod-dirty[title*="${name}"]`)
+    ).toHaveCount(0);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 });
 
 test('the disabled Commit button says that a message is needed', async ({
