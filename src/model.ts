@@ -598,14 +598,15 @@ export class ReadinessModel {
   /**
    * Check again after the checks `ids` changed (a waiver written or taken
    * back, a check shown again): the fast checks, then everything when one of
-   * `ids` is not among them (a slow check such as type-error keeps its old
-   * findings and waivers through a fast check). Resolves with the merged
+   * `ids` is not among them, or no fast answer said which they are (a slow
+   * check such as type-error keeps its old findings and waivers through a
+   * fast check). Resolves with the merged
    * report (`null` once disposed); rejects with an `ApiError`.
    */
   async recheck(ids: ReadonlyArray<string>): Promise<IReport | null> {
     const report = await this.check('fast');
     const fast = this._fastRun;
-    if (report && fast && ids.some(id => !fast.has(id))) {
+    if (report && (!fast || ids.some(id => !fast.has(id)))) {
       return this.check('all');
     }
     return report;

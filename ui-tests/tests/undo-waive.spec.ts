@@ -12,9 +12,9 @@ import {
 /**
  * Taking things back, as a new user does: a one-click Fix undone with Ctrl+Z
  * in its cell, a waiver taken back from the panel (also after a reload), a
- * module edited in JupyterLab's editor and not saved when a promotion writes
- * it, a Commit button that says why it is disabled, and a check hidden in
- * the Settings Editor.
+ * slow check's waiver kept through edits, a module edited in JupyterLab's
+ * editor and not saved when a promotion writes it, a Commit button that says
+ * why it is disabled, and a check hidden in the Settings Editor.
  */
 
 const TITLE = [
@@ -49,22 +49,35 @@ async function openUnusedImport(
   return { panel, finding };
 }
 
+/**
+ * Open a notebook whose cell 1 (`x=1`) black would reformat, and save it (saving
+ * runs black, a slow check); the panel on its findings and black's finding.
+ */
+async function openUnformatted(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string
+) {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    name,
+    codeNotebook(['x=1', 'print(x)'], TITLE)
+  );
+  const panel = await openSection(page, 'findings');
+  await page.keyboard.press('Control+s');
+  const black = panel.locator(
+    '.jp-ProdPanel-finding[data-check="not-black-formatted"][data-cell="1"]'
+  );
+  return { panel, black };
+}
+
 test('Ctrl+Z in the cell takes back a one-click Fix, Ctrl+Shift+Z applies it again', async ({
   page,
   tmpPath
 }) => {
-  await uploadAndOpen(
-    page,
-    tmpPath,
-    'undo-fix.ipynb',
-    codeNotebook(['x=1', 'print(x)'], TITLE)
-  );
-  const panel = await openSection(page, 'findings');
-  // saving runs black (a slow check)
-  await page.keyboard.press('Control+s');
-  const fix = panel.locator(
-    '.jp-ProdPanel-finding[data-check="not-black-formatted"][data-cell="1"] .jp-mod-fix'
-  );
+  const { black } = await openUnformatted(page, tmpPath, 'undo-fix.ipynb');
+  const fix = black.locator('.jp-mod-fix');
   await expect(fix).toBeEnabled();
   await fix.click();
   const editor = (await page.notebook.getCellLocator(1))!.locator(
@@ -125,6 +138,39 @@ test('a waived finding is listed as waived and can be un-waived, also after a re
   await expect(active).toHaveCount(1);
   await expect(status).not.toContainText('waived');
   await expect(waived).toHaveCount(0);
+});
+
+test('a waived black finding stays waived while another cell is edited', async ({
+  page,
+  tmpPath
+}) => {
+  const { panel, black } = await openUnformatted(
+    page,
+    tmpPath,
+    'waive-slow.ipynb'
+  );
+  const status = panel.locator('.jp-ProdPanel-status');
+  await expect(black).toHaveCount(1);
+  await black.getByRole('button', { name: 'Waive' }).click();
+  await expect(black).toHaveCount(0);
+  await expect(status).toContainText('1 waived');
+
+  // typing elsewhere: the fast check that follows does not run black, so its waiver stays
+  const editor = (await page.notebook.getCellLocator(2))!.locator(
+    '.cm-content'
+  );
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\nprint(y)');
+  await expect(
+    panel.locator('.jp-ProdPanel-finding[data-check="undefined-name"]')
+  ).toHaveCount(1);
+  await expect(status).toContainText('1 waived');
+  const waived = panel.locator('.jp-ProdPanel-waived');
+  await waived.getByRole('button', { name: /Waived/ }).click();
+  await expect(
+    waived.locator('.jp-ProdPanel-finding[data-check="not-black-formatted"]')
+  ).toHaveCount(1);
 });
 
 test('promoting into a module open with unsaved edits saves them first, then shows the promotion in its tab', async ({
