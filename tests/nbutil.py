@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import nbformat.v4 as v4
+import pytest
 
 
 def make_nb(*sources: str | tuple[str, int | None], markdown_title: str | None = None) -> dict[str, Any]:
@@ -58,3 +62,26 @@ def write_nb(path: Path, data: dict[str, Any]) -> Path:
 def cell_sources(path: Path) -> list[str]:
     """The sources of the notebook file's cells, each as one string: what a test reads back after a write."""
     return ["".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    """``jupyter-prod ARGV`` in this process: its exit code, stdout and stderr."""
+    from jupyter_prod_ext.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def fast_findings_of_copy(notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The fast check's findings of a copy of ``notebook`` in a fresh project folder (no cache read or
+    written, the user cache under ``tmp_path``): what a user who checks it gets, nothing else reported."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    copy = tmp_path / "project" / notebook.name
+    copy.parent.mkdir()
+    shutil.copy(notebook, copy)
+    code, out, err = run_cli(["check", str(copy), "--fast", "--format", "json", "--no-cache"])
+    assert code in (0, 1) and err == "", (out, err)
+    findings: list[dict[str, Any]] = json.loads(out)["notebooks"][0]["findings"]
+    return findings

@@ -94,7 +94,7 @@ def test_use_before_definition_not_for_functions_called_later() -> None:
 
 def test_redefined_name_when_read_across_cells() -> None:
     found = run(("df = 1", "print(df)", "df = 2", "print(df)"), "redefined-name")
-    assert len(found) == 1 and found[0]["cell"] == 2 and "cell(s) 0" in found[0]["message"]
+    assert len(found) == 1 and found[0]["cell"] == 2 and "cell(s) 1" in found[0]["message"]
 
 
 def test_redefined_name_low_noise() -> None:

@@ -8,36 +8,18 @@ promotion and route.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jupyter_prod_ext.cli.main import main
+from .nbutil import fast_findings_of_copy
 
 FOURTH = Path(__file__).resolve().parent / "data" / "real" / "fourthsweep.ipynb"
 
 
-def _cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
-
-
 def _fast_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    notebook = tmp_path / "project" / FOURTH.name
-    notebook.parent.mkdir()
-    shutil.copy(FOURTH, notebook)
-    code, out, err = _cli(["check", str(notebook), "--fast", "--format", "json", "--no-cache"])
-    assert code in (0, 1) and err == "", (out, err)
-    findings: list[dict[str, Any]] = json.loads(out)["notebooks"][0]["findings"]
-    return findings
+    return fast_findings_of_copy(FOURTH, tmp_path, monkeypatch)
 
 
 def test_scikit_learn_html_repr_ids_are_not_api_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

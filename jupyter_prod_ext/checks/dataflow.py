@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..analysis import Event, Stmt, formula_calls, imported_for_effect, star_phrase
-from ..notebook import CodeUnit, cell_number, unit_fact
+from ..notebook import CodeUnit, cell_number, cell_numbers, unit_fact
 from .base import Context, Finding
 from .registry import check
 
@@ -454,7 +454,7 @@ def redefined_name(ctx: Context) -> Iterator[Finding]:
         if len(modules) == 1 and None not in modules:
             continue  # the same import twice: redundant, harmless
         second = per_cell[cells[1]]
-        others = ", ".join(str(c) for c in cells if c != cells[1])
+        others = cell_numbers(c for c in cells if c != cells[1])
         yield ctx.finding(
             "redefined-name",
             "info",

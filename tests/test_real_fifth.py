@@ -1,0 +1,35 @@
+"""Constructs of public notebooks a fifth sweep found answered wrongly, restated in
+``tests/data/real/fifthsweep.ipynb`` (cells written for this project; the notebooks are not redistributed).
+
+The sweep took about 440 notebooks of eight other repositories (LLM cookbooks of three vendors, a vector
+database's examples, an agent framework and its course, a document parser's examples, two nbdev libraries)
+through every check, promotion and route.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .nbutil import fast_findings_of_copy
+
+FIFTH = Path(__file__).resolve().parent / "data" / "real" / "fifthsweep.ipynb"
+
+
+def _fast_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    return fast_findings_of_copy(FIFTH, tmp_path, monkeypatch)
+
+
+def test_a_redefined_name_names_the_other_cells_as_people_number_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``messages = []`` in cells 2 and 4 (each read by the cell below): the finding on cell 4 names cell 2, as
+    JupyterLab and every other message number cells, not the 0-based index 1 (a public notebook read "cell 8:
+    'messages' is also defined in cell(s) 2" for a binding in cell 3)."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    redefined = [(f["cell_id"], f["message"]) for f in findings if f["check"] == "redefined-name"]
+    assert redefined == [
+        ("second-chat", "'messages' is also defined in cell(s) 2; cells that read it see whichever ran last.")
+    ]
