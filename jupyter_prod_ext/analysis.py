@@ -89,7 +89,9 @@ def imported_for_effect(module: str | None, *, plain: bool) -> bool:
     A known side-effect import (:data:`SIDE_EFFECT_IMPORTS`), or a plain ``import x.y`` of a submodule,
     the idiom of an import made for its effect (``import geopandas.accessors``). A plain top-level
     ``import os`` nothing reads is a leftover. ``plain``: an ``import`` statement's name, not an alias's
-    nor a from-import's. One rule for the unused-import check and for what promotion carries.
+    nor a from-import's. What promotion carries: a leftover carried costs a line marked for ruff, a
+    registration left out breaks the module. The unused-import check is ruff's F401: it spares only the
+    known ones (:func:`side_effect_of`) and reports an unread ``import os.path`` (waivable, its hint says).
     """
     return side_effect_of(module) is not None or (plain and module is not None and "." in module)
 

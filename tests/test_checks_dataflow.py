@@ -151,12 +151,42 @@ def test_side_effect_imports_are_not_unused() -> None:
     assert found[0]["fix"] is None
 
 
-def test_a_plain_submodule_import_is_for_its_effect_a_top_level_one_a_leftover() -> None:
-    """``import my_project.plugins``, a module no list knows, is the idiom of an import made for what it
-    registers (promotion carries it by the same rule); a plain ``import os``, an alias or a from-import
-    nothing reads is a leftover."""
-    cells = ("import os\nimport my_project.plugins\nimport xml.dom as dom\nfrom tqdm import tqdm", "x = 1")
-    assert names(run(cells, "unused-import")) == {"os", "dom", "tqdm"}
+def test_a_plain_submodule_import_nothing_reads_is_unused_unless_a_known_registration() -> None:
+    """``import os.path`` binds ``os``: when nothing reads ``os`` it is a leftover (ruff's F401 says so
+    too), as is ``import my_project.plugins`` (its hint says to waive one kept for its effect); a known
+    registration (``import hvplot.pandas``) is not, nor a plain import whose package is read."""
+    cells = (
+        "import os\nimport my_project.plugins\nimport xml.dom as dom\nfrom tqdm import tqdm",
+        "import os.path\nimport hvplot.pandas\nimport logging.config",
+        "x = 1",
+        "logging.config.dictConfig({})",
+    )
+    found = run(cells, "unused-import")
+    assert [(f["cell"], f["message"].split("'")[1]) for f in found] == [
+        (0, "os"), (0, "my_project.plugins"), (0, "dom"), (0, "tqdm"), (1, "os.path")
+    ]  # fmt: skip
+    assert found[4]["message"] == "'os.path' is imported but never used."
+    assert "# prod: ignore[unused-import]" in found[1]["hint"]
+
+
+def test_plain_imports_of_one_package_are_used_by_a_read_of_it_like_ruff() -> None:
+    """``import a.b`` and ``import a.c`` load both submodules into the one ``a``: a later ``a.c.x`` reaches
+    only the second binding, yet ``a.b`` is there too, so neither is reported (ruff's F401 neither); with
+    nothing reading ``a`` both are, and the same submodule twice is still redundant."""
+    used = ("import xml.dom", "import xml.etree", "print(xml.etree.ElementTree)")
+    assert run(used, "unused-import") == []
+    assert run(("import os.path\nimport os", "os.getcwd()"), "unused-import") == []
+    assert run(("import os.path", "os.getcwd()", "import os.path.join"), "unused-import") == []
+    unread = run(("import xml.dom", "import xml.etree", "x = 1"), "unused-import")
+    assert [(f["cell"], f["message"]) for f in unread] == [
+        (0, "'xml.dom' is imported but never used."), (1, "'xml.etree' is imported but never used.")
+    ]  # fmt: skip
+    twice = run(("import xml.dom", "import xml.dom", "print(xml.dom)"), "unused-import")
+    assert [(f["cell"], f["message"]) for f in twice] == [
+        (0, "'xml.dom' is imported here and again in cell 2 before any use: this import is redundant.")
+    ]
+    rebound = run(("import xml.dom", "xml = None", "print(xml)"), "unused-import")
+    assert [f["message"] for f in rebound] == ["'xml.dom' is imported but never used."]
 
 
 def test_unused_definition() -> None:

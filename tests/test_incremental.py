@@ -90,6 +90,10 @@ SOURCES = [
     "def double_it(x):\n    return 2 * x",
     "fit = ols('y ~ double_it(x) + np.log(z)', data)",
     "if sys.version_info < (3, 0):\n    text = unicode(text)",
+    "import xml.dom\nimport os.path",
+    "import xml.etree",
+    "print(xml.etree.ElementTree)",
+    "xml = None",
 ]
 
 #: outputs a cell may get (an error, a stream that leaks a token, none)

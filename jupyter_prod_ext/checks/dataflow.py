@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ..analysis import Event, Stmt, formula_calls, imported_for_effect, star_phrase
+from ..analysis import DefUse, Event, Stmt, formula_calls, side_effect_of, star_phrase
 from ..notebook import CodeUnit, cell_number, cell_numbers, unit_fact
 from .base import Context, Finding
 from .registry import check
@@ -308,22 +308,24 @@ _MAY_IMPORT = frozenset(
     "dataflow",
     "warning",
     "A module-level import is never used (imports known to register something, such as "
-    "`mpl_toolkits.mplot3d`'s '3d' projection, and plain imports of a submodule count as used).",
+    "`mpl_toolkits.mplot3d`'s '3d' projection, count as used; `import a.b` is used when `a` is read).",
     scope="names",
 )
 def unused_import(ctx: Context) -> Iterator[Finding]:
     """Imports whose names nothing reads.
 
     Not reported: ``__future__``, names in ``__all__``, ``_``, guarded imports (``try/except
-    ImportError``, ``if TYPE_CHECKING``), and imports made for their effect (``analysis.imported_for_effect``:
-    the known side-effect imports such as ``from mpl_toolkits.mplot3d import Axes3D``, which registers the
-    '3d' projection, and a plain ``import x.y`` of a submodule). Promotion carries the same imports, by the
-    same rule; for another module imported for its side effect the hint says to keep it and waive the
-    finding rather than delete it.
+    ImportError``, ``if TYPE_CHECKING``), and the known side-effect imports (``analysis.side_effect_of``:
+    ``from mpl_toolkits.mplot3d import Axes3D`` registers the '3d' projection). A plain ``import a.b`` binds
+    ``a``: it is used when a read of ``a`` reaches it or another plain import of ``a`` next to it
+    (``_package_reads``, ruff's F401 rule); the same module twice stays redundant, so ``import os.path`` nothing reads is reported. For another
+    module imported for its side effect the hint says to keep it and waive the finding rather than delete
+    it (promotion carries such an import all the same: ``analysis.imported_for_effect``).
     """
     du = ctx.defuse
     exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
     in_formulas: frozenset[str] | None = None
+    packages: dict[str, dict[int, frozenset[str | None]]] = {}  # _package_reads of each name, when asked
     for s in du.stmts:
         if type(s.node) not in _MAY_IMPORT:
             continue  # a def, class, expression or assignment binds no module-level import
@@ -333,9 +335,14 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
         for e in s.events:
             if e.kind != "bind" or e.how != "import" or e.deferred or id(e) in du.used_bindings:
                 continue
-            plain = isinstance(s.node, ast.Import) and e.name == (e.module or "").partition(".")[0]
-            if e.name in exported or e.name == "_" or imported_for_effect(e.module, plain=plain):
+            if e.name in exported or e.name == "_" or side_effect_of(e.module) is not None:
                 continue
+            plain = _plain_import(s, e)
+            if plain:
+                if e.name not in packages:
+                    packages[e.name] = _package_reads(du, e.name)
+                if packages[e.name].get(id(e), frozenset()) - {e.module}:
+                    continue  # ``import a.b`` + ``import a.c`` + ``a.c.x``: both load into the ``a`` read
             if in_formulas is None:
                 in_formulas = _all_formula_names(ctx)
             if e.name in in_formulas:
@@ -345,14 +352,17 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
             if guarded:
                 break
             shown = e.module.lstrip(".") if e.module else e.name
-            again = _imported_again(du.bindings.get(e.name, ()), s, e)
+            again = _imported_again(du.bindings.get(e.name, ()), s, e, plain=plain)
             yield ctx.finding(
                 "unused-import",
                 "warning",
                 s.cell,
                 e.line,
-                f"'{e.name}' is imported here and again in cell {cell_number(again)} before any use: this import is redundant."
+                f"'{shown if plain else e.name}' is imported here and again in cell {cell_number(again)} before any "
+                "use: this import is redundant."
                 if again is not None
+                else f"'{shown}' is imported but never used."
+                if plain
                 else f"'{e.name}' is imported but never used" + (f" (from {shown})." if shown and shown != e.name else "."),
                 _UNUSED_HINT,
                 subject=e.name,
@@ -365,11 +375,49 @@ _UNUSED_HINT = (
 )
 
 
-def _imported_again(binds: Iterable[tuple[Stmt, Event]], stmt: Stmt, event: Event) -> int | None:
-    """The cell of a later import of the same name, if there is one (the first import then serves no use)."""
+def _imported_again(
+    binds: Iterable[tuple[Stmt, Event]], stmt: Stmt, event: Event, *, plain: bool = False
+) -> int | None:
+    """The cell of a later import of the same name, if there is one (the first import then serves no use).
+
+    ``plain``: a plain ``import a.b`` is redone only by ``import a.b`` itself: a later ``import a.c``
+    loads another submodule into the same ``a``, which does not make the first one redundant."""
     here = (stmt.cell, event.line)
-    later = [b for b in binds if b[1].how == "import" and (b[0].cell, b[1].line) > here]
+    later = [
+        b
+        for b in binds
+        if b[1].how == "import" and (b[0].cell, b[1].line) > here and (not plain or b[1].module == event.module)
+    ]
     return later[0][0].cell if later else None
+
+
+def _plain_import(stmt: Stmt, event: Event) -> bool:
+    """``import a`` or ``import a.b`` binding ``a`` (no alias, no from-import): the package object itself."""
+    return isinstance(stmt.node, ast.Import) and event.name == (event.module or "").partition(".")[0]
+
+
+def _package_reads(du: DefUse, name: str) -> dict[int, frozenset[str | None]]:
+    """For each plain import of ``name`` (by event identity): the modules of the plain imports around it
+    that a read of ``name`` reaches.
+
+    ``import a.b`` then ``import a.c`` bind one object, the package ``a`` with both submodules loaded: a
+    read of ``a`` after the second reaches only it, yet ``a.b.x`` there needs the first. Which submodule a
+    read needs is not followed (``getattr``, a function given ``a``): like ruff's F401, a read of ``a``
+    counts for every plain import of ``a`` in the unbroken run of them around it; another binding of ``a``
+    (an assignment, an alias, a from-import) ends the run. One pass over the name's bindings."""
+    out: dict[int, frozenset[str | None]] = {}
+    run: list[int] = []
+    read: set[str | None] = set()
+    for stmt, e in [*du.bindings.get(name, ()), (None, None)]:
+        if e is not None and stmt is not None and not e.deferred and _plain_import(stmt, e):
+            run.append(id(e))
+            if id(e) in du.used_bindings:
+                read.add(e.module)
+            continue
+        done = frozenset(read)
+        out.update(dict.fromkeys(run, done))
+        run, read = [], set()
+    return out
 
 
 @check(
