@@ -146,6 +146,31 @@ def test_sys_exit_says_it_stops_the_run(tmp_path: Path) -> None:
     assert report["run"]["cells_run"] == 2
 
 
+def test_exit_stops_the_run_at_its_cell(tmp_path: Path) -> None:
+    """exit() in a cell asks ipykernel to shut down 0.1 s later: the cells sent meanwhile still ran and the
+    run was called reproduced. It stops at that cell and says a production notebook should not exit."""
+    nb = copied("exit_call.ipynb", tmp_path)
+    report = run_file(nb, timeout=60, cell_timeout=30)
+    [finding] = report["findings"]
+    assert (finding["check"], finding["cell"]) == ("run-error", 2)
+    assert finding["message"] == "Calls exit(), which shuts the kernel down: a run top to bottom stops at this cell."
+    assert finding["hint"].startswith("A notebook meant for production should not call exit(): remove it")
+    assert report["run"]["reproduced"] is False and report["run"]["cells_run"] == 2
+    assert not (tmp_path / "after_exit.txt").exists()
+    shown = cli(nb.name, "--timeout", "60", cwd=tmp_path)
+    assert shown.returncode == 1, shown.stderr
+    assert "run-error      cell 3: Calls exit(), which shuts the kernel down" in shown.stdout
+
+
+def test_quit_is_named_as_the_cell_spells_it(tmp_path: Path) -> None:
+    nb = json.loads((DATA / "exit_call.ipynb").read_text())
+    nb["cells"][2]["source"] = ["quit()"]
+    (tmp_path / "quit.ipynb").write_text(json.dumps(nb))
+    [finding] = run_file(tmp_path / "quit.ipynb", timeout=60, cell_timeout=30)["findings"]
+    assert finding["message"].startswith("Calls quit(), which shuts the kernel down")
+    assert not (tmp_path / "after_exit.txt").exists()
+
+
 class _ClosedUnderTheReader(io.BytesIO):
     """The worker's stdout closed by the runner while the reader thread is in a read (a stopped run)."""
 

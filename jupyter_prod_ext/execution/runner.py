@@ -13,7 +13,8 @@ does not exit promptly: no kernel outlives a run.
 
 Findings (checks ``run-error``, ``run-timeout``, ``output-changed``):
 
-* ``run-error``: the first failing cell, with ``ename: evalue`` and the line
+* ``run-error``: a cell that calls ``exit()``/``quit()`` (the kernel shuts down there), or
+  the first failing cell, with ``ename: evalue`` and the line
   in the cell from the IPython traceback (``Cell In[n], line l``) when it has
   one; a ``NameError`` on a name that a later cell binds is reported as hidden
   state (the notebook only worked when run out of order);
@@ -258,6 +259,17 @@ def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
             f"The kernel died while this cell ran, top to bottom in a fresh kernel.{said}",
             "The cell crashes the interpreter (os._exit, a native crash, memory exhaustion): fix it or guard it.",
         )
+    if status == "exit":
+        called = _exit_call(cells, cell)
+        return _finding(
+            RUN_ERROR,
+            cells,
+            cell,
+            None,
+            f"Calls {called}, which shuts the kernel down: a run top to bottom stops at this cell.",
+            f"A notebook meant for production should not call {called}: remove it (raise an exception to stop "
+            "on an error).",
+        )
     if status == "crash":
         return _finding(
             RUN_ERROR,
@@ -268,6 +280,16 @@ def _error_finding(cells: list[Any], end: Mapping[str, Any]) -> FindingDict:
             "Check that the kernel starts in a terminal (jupyter kernelspec list) and try again.",
         )
     return _raised_finding(cells, cell, end)
+
+
+_EXIT_CALL = re.compile(r"(?<![\w.])(exit|quit)\b")
+
+
+def _exit_call(cells: list[Any], cell: int | None) -> str:
+    """``exit()`` or ``quit()``, as the cell spells it (both are IPython's same exiter)."""
+    source = str(cells[cell].get("source", "")) if cell is not None and 0 <= cell < len(cells) else ""
+    found = _EXIT_CALL.search(source)
+    return f"{found.group(1)}()" if found else "exit()"
 
 
 def _raised_finding(cells: list[Any], cell: int | None, end: Mapping[str, Any]) -> FindingDict:
@@ -464,7 +486,7 @@ def _failure_findings(
     ended_at = end.get("cell") if end and isinstance(end.get("cell"), int) else running_cell
     if status == "timeout":
         return ended_at, [_timeout_finding(cells, ended_at, cell_timeout, overall=False)]
-    if status in ("error", "dead", "crash"):
+    if status in ("error", "dead", "exit", "crash"):
         assert end is not None
         return ended_at, [_error_finding(cells, end)]
     unexpected = _finding(

@@ -13,9 +13,10 @@ Protocol with :mod:`jupyter_prod_ext.execution.runner`:
   "lines"}`` (finished, with its comparable output text from
   :func:`compare.visible_lines` if the cell was saved with outputs, else
   ``[]``) and a final ``{"event": "end", "status", ...}``
-  where status is ``ok``, ``error``, ``timeout``, ``dead``, ``no-kernel``,
+  where status is ``ok``, ``error``, ``timeout``, ``dead``, ``exit``, ``no-kernel``,
   ``stopped`` or ``crash`` (``dead`` and ``crash`` carry ``said``, the kernel's last
-  line on stderr, which it writes to ``kernel.stderr`` in the private folder);
+  line on stderr, which it writes to ``kernel.stderr`` in the private folder; ``exit``
+  is a cell that called ``exit()``/``quit()``: its reply asks the kernel to shut down);
 * a line ``stop`` on stdin, or stdin closing (the parent died), kills the
   kernel's process group, reaps the kernel and exits 3: nothing outlives the run;
   the worker adopts the processes the notebook starts in sessions of their own
@@ -65,6 +66,21 @@ class _Progress:
             with contextlib.suppress(OSError, ValueError):
                 self._stream.write(line + "\n")
                 self._stream.flush()
+
+
+class _AskedExit(Exception):
+    """A cell called ``exit()``/``quit()``: ipykernel stops its loop 0.1 s after the reply, so the cells
+    sent within that moment still ran and the run was called reproduced (or the kernel died in a later
+    cell, depending on timing). The run stops at the cell that asked."""
+
+
+def _asks_exit(execute_reply: Any) -> bool:
+    """Whether the reply carries IPython's ``ask_exit`` payload that shuts the kernel down (not
+    ``exit(keep_kernel=True)``, which only closes a console)."""
+    payload = ((execute_reply or {}).get("content") or {}).get("payload") or []
+    return any(
+        isinstance(p, dict) and p.get("source") == "ask_exit" and not p.get("keepkernel") for p in payload
+    )
 
 
 class _State:
@@ -180,6 +196,8 @@ def _notebook_client(args: argparse.Namespace, state: _State, progress: _Progres
         # only cells saved with outputs are compared: the others' output never leaves the worker
         lines = visible_lines(cell.get("outputs", [])) if cell_index in compared else []
         progress.emit({"event": "cell_done", "cell": cell_index, "lines": lines})
+        if _asks_exit(execute_reply):
+            raise _AskedExit()
 
     def on_cell_error(cell: Any, cell_index: int, execute_reply: Any) -> None:
         state.error = _error_of(cell_index, execute_reply)
@@ -252,6 +270,8 @@ def _execute(client: Any, state: _State, kernel: str, kernel_stderr: IO[bytes]) 
         return {"status": "error", **(state.error or {"cell": state.cell})}
     except DeadKernelError:
         return {"status": "dead", "cell": state.cell}
+    except _AskedExit:
+        return {"status": "exit", "cell": state.cell}
     except NoSuchKernel:
         return {"status": "no-kernel", "kernel": kernel}
     except Exception as exc:  # report it as a finding; the traceback goes to the log
