@@ -36,8 +36,8 @@ bash scripts/test-pythons.sh "$WHEEL"
 step "jest"
 jlpm test
 
-step "frontend lint (stylelint, prettier --check, eslint)"
-# eslint type-checks the galata tests too: it needs their node_modules
+step "frontend lint (stylelint, prettier --check, eslint, tsc of the galata specs)"
+# eslint and tsc type-check the galata tests too: they need their node_modules
 source scripts/yarn-env.sh
 (cd ui-tests && jlpm install --immutable >/dev/null)
 jlpm lint:check

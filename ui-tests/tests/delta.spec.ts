@@ -1,5 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
-import { codeNotebook, openPanel, uploadAndOpen } from './helpers';
+import { codeNotebook, openPanel, titleCell, uploadAndOpen } from './helpers';
 
 /**
  * The delta protocol end to end: after an edit of one cell of a 300-cell
@@ -26,13 +26,7 @@ function bigNotebook(): Record<string, unknown> {
   const sources = Array.from({ length: CELLS }, (_, i) =>
     i === 0 ? 'total = 0' : `value_${i} = ${i}\ntotal += value_${i}`
   );
-  const title = {
-    cell_type: 'markdown',
-    id: 'title',
-    metadata: {},
-    source: '# Three hundred cells'
-  };
-  return codeNotebook(sources, [title]);
+  return codeNotebook(sources, [titleCell('# Three hundred cells')]);
 }
 
 test('an edit sends only the edited cell source and gets a findings delta', async ({

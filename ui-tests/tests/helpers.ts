@@ -101,6 +101,14 @@ export async function runFromPalette(
   await expect(input).toBeHidden();
 }
 
+/** A markdown cell opening a test notebook (a notebook's first cell is its title, not code). */
+export function titleCell(
+  source: string,
+  id = 'title'
+): Record<string, unknown> {
+  return { cell_type: 'markdown', id, metadata: {}, source };
+}
+
 /** An nbformat 4.5 Python notebook of code cells, ids `cell-<i>`, preceded by `extra` cells. */
 export function codeNotebook(
   sources: ReadonlyArray<string>,

@@ -7,6 +7,7 @@ import {
   openSection,
   promoteFromContextMenu,
   ROOT,
+  titleCell,
   uploadAndOpen
 } from './helpers';
 
@@ -16,14 +17,7 @@ import {
  * user does (clicks, typing), and what must then be on screen and on disk.
  */
 
-const TITLE = [
-  {
-    cell_type: 'markdown',
-    id: 'title',
-    metadata: {},
-    source: '# Journey\n\nA notebook of the journeys spec.'
-  }
-];
+const TITLE = [titleCell('# Journey\n\nA notebook of the journeys spec.')];
 
 test('commits what was typed after the panel read the git status', async ({
   page,

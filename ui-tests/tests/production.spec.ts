@@ -15,6 +15,7 @@ import {
   ROOT,
   runFromPalette,
   SCREENSHOTS,
+  titleCell,
   uploadAndOpen
 } from './helpers';
 
@@ -109,19 +110,13 @@ test('commits the notebook from the panel and lists the commit', async ({
 function secretNotebook(): string {
   const keyId = ['AKIA', 'Q3EGRTLMZ7W4X5YP'].join('');
   const secret = ['wJalrXUtnFEMI', 'K7MDENG', 'bPxRfiCYzq8Lm2Tv9Q'].join('/');
-  const title = {
-    cell_type: 'markdown',
-    id: 'md-0',
-    metadata: {},
-    source: '# Upload report'
-  };
   return JSON.stringify(
     codeNotebook(
       [
         `AWS_ACCESS_KEY_ID = "${keyId}"\nAWS_SECRET_ACCESS_KEY = "${secret}"`,
         'print(len(AWS_ACCESS_KEY_ID))'
       ],
-      [title]
+      [titleCell('# Upload report', 'md-0')]
     )
   );
 }

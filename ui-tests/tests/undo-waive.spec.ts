@@ -6,6 +6,7 @@ import {
   openSection,
   promoteFromContextMenu,
   ROOT,
+  titleCell,
   uploadAndOpen
 } from './helpers';
 
@@ -17,14 +18,7 @@ import {
  * why it is disabled, and a check hidden in the Settings Editor.
  */
 
-const TITLE = [
-  {
-    cell_type: 'markdown',
-    id: 'title',
-    metadata: {},
-    source: '# Undo\n\nA notebook of the undo-waive spec.'
-  }
-];
+const TITLE = [titleCell('# Undo\n\nA notebook of the undo-waive spec.')];
 
 /**
  * Open a notebook whose one code cell imports a module it never uses, with the
