@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from jupyter_prod_ext.promote import PromoteOptions, promote
 from jupyter_prod_ext.promote.types import PromoteResultDict
 
@@ -119,6 +121,49 @@ def test_a_leftover_top_level_import_is_not_carried_as_a_side_effect(tmp_path: P
     assert "import os" not in source and "json" not in source, source
     assert "import demo_pkg.plugins  # noqa: F401\n" in source, source
     assert "from mpl_toolkits.mplot3d import Axes3D  # noqa: F401\n" in source, source
+
+
+#: reads the package's name as ``geopandas.read_file`` does; ``demo_pkg.registry`` is there only once
+#: ``demo_pkg.plugins`` ran (it imports it), as ``.geo`` is only once ``geopandas.accessors`` ran
+SHOUT_PKG = 'def shout(text):\n    return demo_pkg.registry.HANDLERS["shout"](text)'
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        ("import demo_pkg.plugins\nimport demo_pkg",),
+        ("import demo_pkg.plugins", "import demo_pkg"),
+        ("import demo_pkg, demo_pkg.plugins",),
+        ("import demo_pkg.plugins\nimport demo_pkg.registry",),
+    ],
+)
+def test_a_side_effect_import_of_a_package_the_code_reads_is_carried(tmp_path: Path, imports: tuple[str]) -> None:
+    """``import geopandas.accessors`` binds ``geopandas`` too, so code reading ``geopandas`` made it look
+    read: the module got ``import geopandas`` alone and, imported alone, lacked the registration
+    (here AttributeError). ``import a, a.b`` was refused as "imported from two different places"."""
+    root, nb = project(tmp_path, *imports, SHOUT_PKG, "shout('hi')")
+    answer = run(root, nb, cells=[len(imports)])
+    assert answer["ok"], answer["problems"]
+    module = (root / "src/demo_pkg/speech.py").read_text(encoding="utf-8")
+    assert "import demo_pkg.plugins" in module, module
+    alone = import_alone(root, "from demo_pkg.speech import shout; print(shout('hi'))")
+    assert alone.returncode == 0 and alone.stdout == "HI\n", alone.stderr
+    assert lint(root) == ""
+
+
+def test_a_submodule_import_is_added_beside_the_package_import_a_module_has(tmp_path: Path) -> None:
+    """The module already says ``import demo_pkg``; the promoted code reads ``demo_pkg.registry``, which
+    the notebook imported as ``import demo_pkg.registry``: same name, same package, so nothing was added
+    and the module, imported alone, failed (AttributeError)."""
+    root, nb = project(tmp_path, "import demo_pkg.plugins", "import demo_pkg.registry", SHOUT_PKG)
+    speech = root / "src/demo_pkg/speech.py"
+    speech.write_text('"""Mine."""\n\nimport demo_pkg\n', encoding="utf-8")
+    answer = run(root, nb, cells=[2])
+    assert answer["ok"], answer["problems"]
+    text = speech.read_text(encoding="utf-8")
+    assert text.count("import demo_pkg.registry\n") == 1 and text.count("import demo_pkg.plugins") == 1, text
+    alone = import_alone(root, "from demo_pkg.speech import shout; print(shout('hi'))")
+    assert alone.returncode == 0 and alone.stdout == "HI\n", alone.stderr
 
 
 FUTURE = "from __future__ import annotations"

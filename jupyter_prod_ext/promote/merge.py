@@ -18,7 +18,7 @@ from ..analysis import future_annotations
 from ..errors import InputError, PathError
 from ..notebook import PARSE_ERRORS, parse_problem, parse_python
 from .module import Block, LineMap, all_line, find_nodes, format_text, import_lines, node_range
-from .slice import ImportNeed
+from .slice import ImportNeed, is_plain_import
 from .types import Problem, Reason
 
 if TYPE_CHECKING:
@@ -230,7 +230,9 @@ def _missing_imports(
             continue
         have = edit.imported.get(need.bound)
         if have is not None:
-            if have != _need_key(need):
+            if have == _need_key(need) and is_plain_import(need) and (need.module, None) not in edit.modules:
+                new_needs.append(need)  # ``import a`` there, ``import a.b`` needed: the submodule's own line
+            elif have != _need_key(need):
                 result.problems.append(
                     Problem(
                         Reason.MODULE_CONFLICT,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..notebook import parse_python
-from .slice import ImportNeed
+from .slice import ImportNeed, is_plain_import
 
 if TYPE_CHECKING:
     from black.mode import Mode
@@ -108,9 +108,11 @@ def import_lines(needs: Iterable[ImportNeed], local: set[str]) -> list[str]:
             else:  # ``from sklearn.experimental import enable_iterative_imputer``: the name may be a submodule
                 marked.setdefault(sec, set()).add(f"from {need.module} import {need.name}  # noqa: F401")
             continue
-        if need.bound in seen:
+        # ``import a`` and ``import a.b`` bind one name to one package; each is a line, as in the notebook
+        key = need.module if is_plain_import(need) else need.bound
+        if key in seen:
             continue
-        seen.add(need.bound)
+        seen.add(key)
         noqa = "  # noqa: F401" if need.formula_only else ""  # read from a string by patsy, not by Python
         if need.name is None:
             text = need.module + (f" as {need.asname}" if need.asname else "")

@@ -513,13 +513,18 @@ class _Slicer:
                     self.out.imports.append(ImportNeed(src, name, base, alias.name, alias.asname, reason))
 
 
-def side_effect_imports(prog: Program, selected: list[Stmt]) -> list[ImportNeed]:
+def side_effect_imports(prog: Program, selected: list[Stmt], packages: set[str]) -> list[ImportNeed]:
     """Imports that ran before the selected code, that no statement of the notebook reads, and that are
     there for what importing does (``analysis.imported_for_effect``: ``import geopandas.accessors``
     registers pandas' ``.geo``, ``from mpl_toolkits.mplot3d import Axes3D`` the '3d' projection): the
     promoted code may rely on it, so the module, imported alone, needs them too. Any other import
     nothing reads (``import os``, ``import numpy as np``) is a leftover, not a side effect to carry; the
-    unused-import check reports it by the same rule."""
+    unused-import check reports it by the same rule.
+
+    ``packages``: the names the module binds to a package by a plain ``import`` (``import geopandas``).
+    A plain ``import geopandas.accessors`` binds that same name, so the promoted code's reads of
+    ``geopandas`` made it look read, and it was dropped: the module imported ``geopandas`` without the
+    registration. Such an import is carried whenever the module imports its package anyway."""
     if not selected:
         return []
     first = min((s.cell, s.line) for s in selected)
@@ -527,8 +532,17 @@ def side_effect_imports(prog: Program, selected: list[Stmt]) -> list[ImportNeed]
     out: list[ImportNeed] = []
     for stmt in prog.du.stmts:
         if isinstance(stmt.node, (ast.Import, ast.ImportFrom)) and (stmt.cell, stmt.line) < first:
-            out += [need for need in _effect_imports(stmt, stmt.node) if need.bound not in read]
+            out += [
+                need
+                for need in _effect_imports(stmt, stmt.node)
+                if need.bound not in read or (need.bound in packages and is_plain_import(need))
+            ]
     return out
+
+
+def is_plain_import(need: ImportNeed) -> bool:
+    """``import a`` or ``import a.b`` (no alias, no from): each binds ``a`` to the same package object."""
+    return need.name is None and need.asname is None
 
 
 def _effect_imports(stmt: Stmt, node: ast.Import | ast.ImportFrom) -> Iterator[ImportNeed]:

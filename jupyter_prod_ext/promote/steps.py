@@ -39,7 +39,7 @@ from .plan import plan_selection
 from .rewrite import apply_edits, plan_rewrite
 from .rewrite import verify as verify_notebook
 from .select import Program
-from .slice import ImportNeed, Piece, compute_slice, side_effect_imports
+from .slice import ImportNeed, Piece, compute_slice, is_plain_import, side_effect_imports
 from .state import State
 from .target import importability_warning
 from .testgen import MARKER, build_tests
@@ -75,7 +75,8 @@ def _import_conflicts(imports: list[ImportNeed]) -> list[Problem]:
     bound_to: dict[str, tuple[str, str | None]] = {}
     problems: list[Problem] = []
     for need in imports:
-        key = (need.module, need.name)
+        # ``import a`` and ``import a.b`` bind ``a`` to one package: the module carries both
+        key = (need.module.split(".")[0] if is_plain_import(need) else need.module, need.name)
         if bound_to.setdefault(need.bound, key) != key:
             problems.append(
                 Problem(
@@ -92,9 +93,10 @@ def _side_effect_imports(st: State) -> list[ImportNeed]:
     alone it runs under what they registered, as the promoted code did in the notebook."""
     selected = [s for s, _ in st.plan.roots] + [s for s, _ in st.plan.bodies]
     have = {(i.module, i.name) for i in st.slice.imports}
+    packages = {i.bound for i in st.slice.imports if is_plain_import(i)}
     return [
         i
-        for i in side_effect_imports(st.prog, selected)
+        for i in side_effect_imports(st.prog, selected, packages)
         if (i.module, i.name) not in have and i.module != st.target.dotted
     ]
 
