@@ -8,6 +8,7 @@ after symlinks are resolved, not by string inspection alone.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from .errors import NotFoundError, PathError
@@ -102,11 +103,30 @@ def find_git_top(start: Path, ceiling: Path | None = None) -> Path | None:
 def project_ceiling(notebook: Path, server_root: Path | None = None) -> Path | None:
     """The highest folder a notebook's project files are looked for in: its git top level (a clone has
     nothing above it), else the server root (nothing above it is served); None for the CLI outside a
-    repository, which looks as far up as there are folders."""
+    repository, whose dependency files are then looked for up to :func:`cli_ceiling`."""
     top = find_git_top(notebook, server_root)
     if top is not None:
         return top
     return server_root.resolve() if server_root is not None else None
+
+
+def cli_ceiling(notebook: Path, folders: Iterable[Path] = ()) -> Path:
+    """Where the CLI stops looking up for a notebook's dependency files when it is in no git repository.
+
+    The CLI's counterpart of the server root: the highest of the current folder and the ``folders``
+    named on the command line that holds the notebook (``cd project && jupyter-prod check notebooks/``
+    finds ``project/requirements.txt``), else the user's home folder when it holds the notebook, else
+    the notebook's own folder. A ``requirements.txt`` left in ``/`` or in a folder above the one the
+    user works in is not this notebook's project."""
+    here = notebook.resolve()
+    holding = [f.resolve() for f in (Path.cwd(), *folders) if here.is_relative_to(f.resolve())]
+    if holding:
+        return min(holding, key=lambda f: len(f.parts))
+    try:
+        home = Path.home().resolve()
+    except RuntimeError:  # no HOME and no user entry for this uid
+        return here.parent
+    return home if here.is_relative_to(home) else here.parent
 
 
 def project_root(notebook: Path, server_root: Path | None = None) -> Path:

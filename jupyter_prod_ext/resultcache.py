@@ -103,10 +103,11 @@ def git_states(top: Path) -> dict[str, str]:
     return states
 
 
-def _declaration_stamp(path: Path, git_top: Path | None) -> str:
+def _declaration_stamp(path: Path, ceiling: Path) -> str:
     """Stamps of the dependency files missing-dependency reads for ``path``: they may be above the
-    project folder whose files the fingerprint covers (the CLI outside a repository looks up)."""
-    found = declaring_folder(path.parent, git_top)
+    project folder whose files the fingerprint covers (the CLI outside a repository looks up to
+    ``ceiling``, ``paths.cli_ceiling``)."""
+    found = declaring_folder(path.parent, ceiling)
     if found is None:
         return ""
     out = []
@@ -128,7 +129,9 @@ class ResultCache:
         self._projects: dict[Path, str] = {}
         self._repos: dict[Path, dict[str, str]] = {}
 
-    def key(self, path: Path, display: str, data: bytes, project: Path, git_top: Path | None) -> str:
+    def key(self, path: Path, display: str, data: bytes, project: Path, git_top: Path | None, ceiling: Path) -> str:
+        """``ceiling``: the git top level, else where the dependency files are looked for up to (it is
+        part of the key: the same notebook checked from another folder may find other files)."""
         if project not in self._projects:
             self._projects[project] = project_fingerprint(project)
         pyproject = find_pyproject(path.parent)
@@ -136,7 +139,7 @@ class ResultCache:
         if pyproject is not None:
             st = pyproject.stat()
             stamp = f"{pyproject}\0{st.st_size}\0{st.st_mtime_ns}"
-        stamp += _declaration_stamp(path, git_top)
+        stamp += f"\0{ceiling}" + _declaration_stamp(path, ceiling)
         git = "no git"
         if git_top is not None:
             if git_top not in self._repos:

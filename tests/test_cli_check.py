@@ -282,12 +282,14 @@ def test_cells_of_another_language_are_not_python(capsys: pytest.CaptureFixture[
 def test_cached_report_follows_a_dependency_file_above_the_notebook(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Outside a repository the CLI reads requirements.txt from above the notebook's folder, which the
-    project fingerprint does not cover: declaring the dependency there must not answer the old report."""
+    """Outside a repository the CLI reads requirements.txt from above the notebook's folder (up to the
+    current one), which the project fingerprint does not cover: declaring the dependency there must not
+    answer the old report."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     nb = write_nb(tmp_path / "proj" / "sub" / "nb.ipynb", make_nb(("import numpy\nimport pandas", 1)))
     requirements = tmp_path / "proj" / "requirements.txt"
     requirements.write_text("numpy\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "proj")
     argv = ("check", "--select", "missing-dependency", "--format", "json", str(nb))
 
     def messages() -> list[str]:
@@ -298,3 +300,54 @@ def test_cached_report_follows_a_dependency_file_above_the_notebook(
     assert messages() == ["'pandas' is imported but 'pandas' is not declared in ../requirements.txt."]  # cached
     requirements.write_text("numpy\npandas\n", encoding="utf-8")
     assert messages() == []
+
+
+def dependency_messages(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, list[str]]:
+    """missing-dependency's messages for each notebook ``check`` reports, by the name it shows."""
+    _, out, _ = cli(capsys, "check", "--select", "missing-dependency", "--format", "json", *argv)
+    return {n["path"]: [f["message"] for f in n["findings"]] for n in json.loads(out)["notebooks"]}
+
+
+def test_outside_git_dependency_files_are_looked_for_no_higher_than_the_current_folder(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A requirements.txt above the folder the CLI runs in is not the notebook's project: it was read
+    however far up it was (up to ``/``). The same notebook checked from that folder reads it, and the
+    cache tells the two runs apart."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "requirements.txt").write_text("numpy\n", encoding="utf-8")
+    nb = write_nb(tmp_path / "work" / "nb.ipynb", make_nb(("import numpy", 1)))
+    argv = ("--cache-dir", str(tmp_path / "cache"), str(nb))
+    monkeypatch.chdir(tmp_path / "work")
+    none = dependency_messages(capsys, *argv)[str(nb)]
+    assert len(none) == 1 and none[0].startswith("The project declares no dependencies"), none
+    monkeypatch.chdir(tmp_path)
+    assert dependency_messages(capsys, *argv) == {str(nb): []}
+    monkeypatch.chdir(tmp_path / "work")
+    assert dependency_messages(capsys, *argv) == {str(nb): none}
+
+
+def test_outside_git_a_folder_named_or_the_home_folder_bounds_the_search(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cd project/notebooks && jupyter-prod check ..`` reads ``project/requirements.txt`` (the folder
+    named holds the notebook and is higher than the current one); a notebook outside both is bounded by
+    the home folder, and one outside that too by its own folder. Nothing above any of them is read."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "requirements.txt").write_text("pandas\n", encoding="utf-8")  # above everything: never read
+    project = tmp_path / "home" / "project"
+    (project / "notebooks").mkdir(parents=True)
+    (project / "requirements.txt").write_text("numpy\n", encoding="utf-8")
+    code = make_nb(("import numpy\nimport pandas", 1))
+    write_nb(project / "notebooks" / "nb.ipynb", code)
+    monkeypatch.chdir(project / "notebooks")
+    pandas = ["'pandas' is imported but 'pandas' is not declared in ../requirements.txt."]
+    assert dependency_messages(capsys, "--no-cache", "..") == {str(Path("..") / "notebooks" / "nb.ipynb"): pandas}
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    named = str(project / "notebooks" / "nb.ipynb")
+    assert dependency_messages(capsys, "--no-cache", named) == {named: pandas}  # home bounds it
+    outside = write_nb(tmp_path / "outside" / "deep" / "nb.ipynb", code)
+    (tmp_path / "outside" / "requirements.txt").write_text("numpy\npandas\n", encoding="utf-8")
+    none = dependency_messages(capsys, "--no-cache", str(outside))[str(outside)]
+    assert len(none) == 1 and none[0].startswith("The project declares no dependencies"), none

@@ -60,6 +60,7 @@ def check_notebook(
     typecheck_backend: Literal["daemon", "mypy"] | None = None,
     typecheck_settings: TypecheckSettings | None = None,
     session: str | None = None,
+    outside_git: Path | None = None,
 ) -> ReportDict:
     """Run the checks on ``nb``.
 
@@ -68,6 +69,8 @@ def check_notebook(
     ``session``: a key for this notebook (the server's: its path) under which what this check
     found is kept, so that the next check of the notebook re-checks only what an edit changed
     (``checks/incremental.py``); the report is the same either way.
+    ``outside_git``: without a server root, the highest folder dependency files are looked for in when
+    the notebook is in no git repository (the CLI's ``paths.cli_ceiling``; None: no bound).
     """
     if not nb.is_python:
         raise NotPythonError(
@@ -75,6 +78,8 @@ def check_notebook(
         )
     ceiling = project_ceiling(file, server_root) if file is not None else server_root
     project = file.resolve().parent if ceiling is None and file is not None else ceiling
+    if ceiling is None and outside_git is not None:
+        ceiling = outside_git.resolve()  # bounds the dependency files only: the project stays the folder
     folder = file.parent if file is not None else project
     settings = settings_for(folder, server_root, select=select, ignore=ignore)
     settings.typecheck_backend = typecheck_backend or (typecheck_settings.backend if typecheck_settings else "daemon")
@@ -104,6 +109,7 @@ def check_path(
     typecheck_backend: Literal["daemon", "mypy"] | None = None,
     typecheck_settings: TypecheckSettings | None = None,
     session: str | None = None,
+    outside_git: Path | None = None,
 ) -> ReportDict:
     """Check the file at ``path`` (or ``content``, the editor's unsaved version of it).
 
@@ -133,5 +139,6 @@ def check_path(
         typecheck_backend=typecheck_backend,
         typecheck_settings=typecheck_settings,
         session=session,
+        outside_git=outside_git,
     )
     return with_file_lines(report, text_nb) if text_nb is not None else report

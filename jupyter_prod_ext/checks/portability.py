@@ -181,7 +181,9 @@ def absolute_path(ctx: Context) -> Iterator[Finding]:
     "missing-dependency",
     "portability",
     "warning",
-    "A third-party module is imported but not declared in the project's dependencies.",
+    "A third-party module is imported but not declared in the project's dependencies (the nearest "
+    "requirements*.txt, pyproject.toml or environment.yml from the notebook's folder up to the git top level; "
+    "outside git, up to the server root, or for the CLI the current folder or folder given that holds it, else home).",
 )
 def missing_dependency(ctx: Context) -> Iterator[Finding]:
     root = ctx.project_root
@@ -215,7 +217,7 @@ def missing_dependency(ctx: Context) -> Iterator[Finding]:
             cell,
             line,
             "The project declares no dependencies (no pyproject [project] dependencies, requirements*.txt or "
-            "environment.yml in the notebook's folder or a folder above it), so nobody can install what this "
+            "environment.yml in the notebook's folder or a folder above it within the project), so nobody can install what this "
             f"notebook imports ({', '.join(sorted(candidates)[:5])}{', …' if len(candidates) > 5 else ''}).",
             "Add a requirements.txt or a [project] dependencies list to pyproject.toml beside the notebook "
             "or in the project's root folder.",

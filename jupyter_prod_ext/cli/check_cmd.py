@@ -23,7 +23,7 @@ from ..checks.api import check_path
 from ..errors import NotPythonError, ProdError
 from ..jupytext_io import discover_notebooks, is_text_notebook_path
 from ..notebook import import_nbformat, read_notebook_bytes
-from ..paths import find_git_top, project_root
+from ..paths import cli_ceiling, find_git_top, project_root
 from ..resultcache import DEFAULT_DIR, ResultCache, ensure_ignored
 from ..typecheck import batch, typecheck_notebooks
 from ..types import CheckOutputDict, FileErrorDict, ReportDict
@@ -100,8 +100,11 @@ def _error(path: Path, exc: Exception) -> Outcome:
     return ("error", error)
 
 
-def check_one(path: Path, options: dict[str, Any]) -> Outcome:
-    """One notebook's report (runs in a worker process when there are several)."""
+def check_one(path: Path, options: dict[str, Any], outside_git: Path | None = None) -> Outcome:
+    """One notebook's report (runs in a worker process when there are several).
+
+    ``outside_git``: where the search for its dependency files stops if it is in no git repository
+    (``paths.cli_ceiling``)."""
     try:
         return (
             "report",
@@ -113,6 +116,7 @@ def check_one(path: Path, options: dict[str, Any]) -> Outcome:
                 ignore=options["ignore"],
                 typecheck_backend="mypy",  # one-shot: leave no daemon behind
                 typecheck_settings=options["typecheck"],
+                outside_git=outside_git,
             ),
         )
     except NotPythonError as exc:
@@ -143,7 +147,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     return {"fast": args.fast, "select": args.select, "ignore": args.ignore, "typecheck": typecheck_settings(args)}
 
 
-def _check_types_together(paths: list[Path], options: dict[str, Any]) -> None:
+def _check_types_together(paths: list[Path], options: dict[str, Any], ceilings: list[Path]) -> None:
     """The notebooks' type checks in one mypy run before their reports are made, which take their
     answers from it (typecheck.batch: one mypy start-up per invocation, not one per notebook).
 
@@ -155,7 +159,7 @@ def _check_types_together(paths: list[Path], options: dict[str, Any]) -> None:
     if select is not None and not {"type-error", "quality"} & set(select):
         return
     with batch.collecting() as requests:
-        for path in paths:
+        for path, ceiling in zip(paths, ceilings, strict=True):
             with contextlib.suppress(ProdError, ValueError, OSError):
                 check_path(
                     path.resolve(),
@@ -164,6 +168,7 @@ def _check_types_together(paths: list[Path], options: dict[str, Any]) -> None:
                     ignore=options["ignore"],
                     typecheck_backend="mypy",
                     typecheck_settings=options["typecheck"],
+                    outside_git=ceiling,
                 )
     typecheck_notebooks(requests)
 
@@ -179,17 +184,33 @@ def _cache(args: argparse.Namespace, options: dict[str, Any]) -> ResultCache | N
     return ResultCache(folder, options)
 
 
+def _ceilings(paths: list[Path], args: argparse.Namespace) -> list[Path]:
+    """Each notebook's bound for its dependency files outside git (``paths.cli_ceiling``): the current
+    folder or a folder named on the command line that holds it, else the home folder."""
+    folders = [Path(p) for p in args.paths if Path(p).is_dir()]
+    out = []
+    for path in paths:
+        try:
+            out.append(cli_ceiling(path, folders))
+        except (ValueError, OSError):  # a NUL byte, a name too long: reading it reports that
+            out.append(path.parent)
+    return out
+
+
 def _check_all(paths: list[Path], args: argparse.Namespace) -> list[Outcome]:
     """Cached reports first; the rest in a process pool, in the order of ``paths``."""
     options = _options(args)
     cache = _cache(args, options)
+    ceilings = _ceilings(paths, args)
     outcomes: list[Outcome | None] = [None] * len(paths)
     todo: list[tuple[int, bytes, str | None]] = []
     for i, path in enumerate(paths):
         try:
             data = read_notebook_bytes(path, str(path))
             resolved = path.resolve()
-            key = cache.key(resolved, str(path), data, project_root(resolved), find_git_top(resolved)) if cache else None
+            git_top = find_git_top(resolved)
+            bound = git_top or ceilings[i]
+            key = cache.key(resolved, str(path), data, project_root(resolved), git_top, bound) if cache else None
         except (ProdError, ValueError, OSError) as exc:
             outcomes[i] = _error(path, exc)
             continue
@@ -199,22 +220,28 @@ def _check_all(paths: list[Path], args: argparse.Namespace) -> list[Outcome]:
         else:
             todo.append((i, data, key))
     if not options["fast"] and len(todo) >= 2:
-        _check_types_together([paths[i] for i, _, _ in todo], options)
+        _check_types_together([paths[i] for i, _, _ in todo], options, [ceilings[i] for i, _, _ in todo])
     jobs = min(args.jobs or cores(), len(todo))
     if jobs <= 1:
-        results = [check_one(paths[i], options) for i, _, _ in todo]
+        results = [check_one(paths[i], options, ceilings[i]) for i, _, _ in todo]
     else:
         _warm_imports([data for _, data, _ in todo], [paths[i] for i, _, _ in todo])
         # the first notebook here, before forking: every lazy import and first-use cost it pays
         # (IPython's transformers, the installed distributions, compiled patterns) is then
         # inherited by the workers instead of paid once in each
-        first = check_one(paths[todo[0][0]], options)
+        first = check_one(paths[todo[0][0]], options, ceilings[todo[0][0]])
         todo_rest = todo[1:]
         # fork: workers start with the engine already imported (spawn would re-import it in each)
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
             chunk = max(1, len(todo_rest) // (jobs * 8))
-            rest = pool.map(check_one, [paths[i] for i, _, _ in todo_rest], [options] * len(todo_rest), chunksize=chunk)
+            rest = pool.map(
+                check_one,
+                [paths[i] for i, _, _ in todo_rest],
+                [options] * len(todo_rest),
+                [ceilings[i] for i, _, _ in todo_rest],
+                chunksize=chunk,
+            )
             results = [first, *rest]
     for (i, _, key), outcome in zip(todo, results, strict=True):
         outcomes[i] = outcome
