@@ -18,6 +18,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -191,6 +192,16 @@ def run_process(
         ) from None
     _refuse_if_cancelled(label, ran=True)  # killed by a cancel: what it printed is no answer
     return ProcessResult(tuple(argv), proc.returncode, stdout or b"", stderr or b"")
+
+
+def program_problem(program: str) -> str | None:
+    """Why ``program`` (a path, or a name looked up on PATH) cannot be started, as the end of a
+    sentence, or ``None`` when it can: what :func:`start_process` would fail on, said before starting."""
+    if os.sep not in program:
+        return None if shutil.which(program) else "is not on PATH"
+    if not os.path.isfile(program):
+        return "does not exist"
+    return None if os.access(program, os.X_OK) else "is not executable"
 
 
 def start_process(

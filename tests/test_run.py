@@ -390,11 +390,11 @@ def test_registry_refuses_a_second_run_and_cancels_queued_ones(tmp_path: Path) -
 # --- the CLI ---------------------------------------------------------------------
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "jupyter_prod_ext", "run", *args],
         cwd=cwd,
-        env=child_env(),
+        env=child_env(**(env or {})),
         capture_output=True,
         text=True,
         timeout=120,

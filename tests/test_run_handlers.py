@@ -57,12 +57,18 @@ async def test_post_runs_the_editor_content(jp_fetch: Any, jp_root_dir: Path) ->
     assert json.loads(progress.body) == {"state": "done", "cell": None, "total": 2, "cells_run": 2}
 
 
-async def test_post_errors(jp_fetch: Any, jp_root_dir: Path) -> None:
+async def test_post_errors(jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_nb(jp_root_dir / "r.ipynb", kernel_nb(code("1 + 1"), kernel="ir"))
     code_, body = await error_of(jp_fetch, {"path": "r.ipynb"})
     assert (code_, body["kind"]) == (503, "tool")
     assert body["error"].startswith("kernel 'ir' is not installed: install it or change the notebook's kernel")
     assert "(installed: " in body["error"] and "python3" in body["error"]
+
+    monkeypatch.setenv("JUPYTER_PATH", str(Path(__file__).parent / "data" / "run"))  # kernels/missing_program
+    write_nb(jp_root_dir / "gone.ipynb", kernel_nb(code("1 + 1"), kernel="missing_program"))
+    code_, body = await error_of(jp_fetch, {"path": "gone.ipynb"})  # the environment's fault, as above
+    assert (code_, body["kind"]) == (503, "tool")
+    assert body["error"].startswith("kernel 'missing_program' cannot start: its program '/opt/jp-prod-absent-env/")
 
     code_, body = await error_of(jp_fetch, {"path": "x.ipynb", "notebook": {"cells": "nope"}})
     assert (code_, body["kind"]) == (422, "notebook") and "\n" not in body["error"]

@@ -221,3 +221,22 @@ def test_a_notebook_saved_with_another_kernel_runs_in_the_chosen_one(tmp_path: P
     done = cli("conda_kernel.ipynb", "--timeout", "60", "--kernel", "python3", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("conda_kernel.ipynb: reproduced — score 100/100, 1/1 cells")
+
+
+def test_a_kernel_whose_program_is_gone_is_the_environments_fault(tmp_path: Path) -> None:
+    """A kernelspec of a deleted conda environment (its Python gone) scored 50 with a run-error finding
+    'FileNotFoundError', exit 1, while a kernel not installed is exit 2: both are the environment's fault."""
+    nb = copied("missing_program.ipynb", tmp_path)
+    env = {"JUPYTER_PATH": str(DATA)}  # its kernels/missing_program kernelspec
+    refused = cli(nb.name, "--timeout", "60", cwd=tmp_path, env=env)
+    assert refused.returncode == 2 and refused.stdout == ""
+    [line] = refused.stderr.splitlines()
+    assert line.startswith(
+        "jupyter-prod: missing_program.ipynb: kernel 'missing_program' cannot start: its program "
+        "'/opt/jp-prod-absent-env/bin/python' does not exist: install it (or recreate its environment), or "
+        "change the notebook's kernel (installed: "
+    ), line
+    assert "python3" in line and line.endswith("; jupyter-prod run --kernel NAME runs in one)")
+    done = cli(nb.name, "--timeout", "60", "--kernel", "python3", cwd=tmp_path, env=env)
+    assert done.returncode == 0 and done.stdout.startswith("missing_program.ipynb: reproduced"), done.stderr
+

@@ -2,7 +2,7 @@
 
 Exit 0 when every notebook reproduced, 1 when one failed, timed out or
 changed its outputs, 2 on usage or input errors (including a kernel that is
-not installed). ``--format json`` prints the same shape as ``check``.
+not installed, or whose kernelspec's program does not exist). ``--format json`` prints the same shape as ``check``.
 """
 
 from __future__ import annotations

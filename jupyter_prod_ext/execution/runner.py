@@ -56,7 +56,7 @@ from typing import IO, Any, Literal, TypedDict
 from ..checks.registry import CheckSpec, describe, produced_by_run
 from ..errors import InputError, NotFoundError, ToolError
 from ..notebook import PARSE_ERRORS, Notebook, cell_number, load_notebook, notebook_from_dict, parse_python
-from ..procs import kill_group_id, last_line, read_tail, start_process
+from ..procs import kill_group_id, last_line, program_problem, read_tail, start_process
 from ..types import FindingDict, ReportSummary
 from ..wire import RunInfo as RunInfo
 from ..wire import RunReport as RunReport
@@ -144,21 +144,51 @@ def kernel_name_of(model: Notebook) -> str:
 
 
 def check_kernel(name: str) -> None:
-    """Fail early, in one line, when the notebook's kernel is not installed."""
+    """Fail early, in one line, when the notebook's kernel is not installed or its program is gone.
+
+    Both are the environment's fault, not the notebook's: a tool error (exit 2, HTTP 503), not a
+    ``run-error`` finding (a kernelspec of a deleted conda environment once scored 50 with
+    ``FileNotFoundError`` and "check that the kernel starts").
+    """
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     manager = KernelSpecManager()
     try:
-        manager.get_kernel_spec(name)
+        spec = manager.get_kernel_spec(name)
     except NoSuchKernel:
         raise ToolError(missing_kernel(name, sorted(manager.find_kernel_specs()))) from None
+    program = _kernel_program(spec.argv, spec.resource_dir)
+    problem = program_problem(program) if program else None
+    if program and problem:
+        installed = sorted(set(manager.find_kernel_specs()) - {name})
+        raise ToolError(
+            f"kernel '{name}' cannot start: its program '{program}' {problem}: install it (or recreate its "
+            f"environment), or change the notebook's kernel{_choice(installed)}"
+        )
+
+
+#: The names jupyter_client replaces with its own Python (``sys.executable``) at launch.
+_SUBSTITUTED_PYTHONS = {"python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}"}
+
+
+def _kernel_program(argv: list[str], resource_dir: str) -> str | None:
+    """The program a kernelspec starts, as jupyter_client will run it; ``None`` when it is the Python
+    jupyter_client substitutes or a template it fills in at launch."""
+    if not argv or argv[0] in _SUBSTITUTED_PYTHONS:
+        return None
+    program = argv[0].replace("{resource_dir}", resource_dir)
+    return None if "{" in program else program
 
 
 def missing_kernel(name: str, installed: list[str]) -> str:
     """The one line for a kernelspec that is not installed, naming those that are (notebooks saved
     elsewhere name kernels such as ``conda-base-py`` or ``python2``: the user picks one of these)."""
-    choice = f" (installed: {', '.join(installed)})" if installed else ""
-    return f"kernel '{name}' is not installed: install it or change the notebook's kernel{choice}"
+    return f"kernel '{name}' is not installed: install it or change the notebook's kernel{_choice(installed)}"
+
+
+def _choice(installed: list[str]) -> str:
+    """The kernels to pick from instead: the notebook's kernel in the UI, ``--kernel NAME`` in the CLI."""
+    return f" (installed: {', '.join(installed)}; jupyter-prod run --kernel NAME runs in one)" if installed else ""
 
 
 def check_timeouts(timeout: float, cell_timeout: float) -> None:
