@@ -858,6 +858,8 @@ class _Resolver:
         #: names deleted (``del``) and not bound again since
         self.deleted: set[str] = set()
         self.star_seen = False
+        #: the modules star-imported so far (``fastcore.test`` for ``from fastcore.test import *``)
+        self.star_modules: set[str] = set()
 
     def in_order(self, stmts: list[Stmt]) -> list[tuple[Stmt, Event]]:
         """Resolve the immediate uses in notebook order; the deferred ones (function bodies) are returned.
@@ -872,6 +874,7 @@ class _Resolver:
         for s in stmts:
             if s.star_imports:
                 self.star_seen = True
+                self.star_modules.update(s.star_imports)
             if type(s.node) is ast.ImportFrom and not lazy:
                 lazy = future_annotations(s.node)
             for e in s.events:
@@ -922,7 +925,7 @@ class _Resolver:
         )
         if later is not None:
             self.used.add(id(later[1]))
-            self.resolutions.append(_resolution(s, e, "later", later[0]))
+            self.resolutions.append(_resolution(s, e, "star" if self._star_provides(later[1]) else "later", later[0]))
         elif e.name in self.deleted:
             self.resolutions.append(_resolution(s, e, "deleted"))
         elif any(b[1].deferred for b in sites):
@@ -932,6 +935,12 @@ class _Resolver:
             self.resolutions.append(_resolution(s, e, "provided"))
         else:
             self.resolutions.append(_resolution(s, e, "star" if self.star_seen else "undefined"))
+
+    def _star_provides(self, later: Event) -> bool:
+        """Whether a star import above provides what a later import of its module names: after ``from
+        fastcore.test import *``, ``test_eq(a, b)`` reads the star import's ``test_eq``, not the
+        ``from fastcore.test import test_eq`` further down (a later ``def`` of the name is still later)."""
+        return later.how == "import" and any(later.module == f"{m}.{later.name}" for m in self.star_modules)
 
     def deferred_uses(self, deferred: list[tuple[Stmt, Event]], any_star_import: bool) -> None:
         """Deferred uses (function bodies) need the name to exist somewhere in the notebook."""

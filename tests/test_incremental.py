@@ -94,6 +94,9 @@ SOURCES = [
     "import xml.etree",
     "print(xml.etree.ElementTree)",
     "xml = None",
+    "print(Path)",
+    "from pathlib import Path",
+    "#|export\ndef exported_step():\n    return 1",
 ]
 
 #: outputs a cell may get (an error, a stream that leaks a token, none)

@@ -33,3 +33,21 @@ def test_a_redefined_name_names_the_other_cells_as_people_number_them(
     assert redefined == [
         ("second-chat", "'messages' is also defined in cell(s) 2; cells that read it see whichever ran last.")
     ]
+
+
+def test_a_name_a_star_import_provides_is_not_used_before_its_explicit_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``from os.path import *``, ``join(...)`` reads the star import's ``join``: a ``from os.path import
+    join`` further down is not where it comes from, so no use-before-definition error (a public nbdev notebook
+    got 47, one per ``test_eq`` above its ``from fastcore.test import test_eq``). A function the notebook
+    defines further down is still used before its definition."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    early = [(f["cell_id"], f["message"]) for f in findings if f["check"] == "use-before-definition"]
+    assert early == [
+        (
+            "chunk-path",
+            "'describe' is used here but only defined later, in cell 10 (line 1); it works only because that cell "
+            "ran first in this kernel.",
+        )
+    ]
