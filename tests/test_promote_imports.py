@@ -236,6 +236,61 @@ def test_names_a_model_formula_calls_move_with_the_promoted_code(tmp_path: Path)
     assert "def double_it(v):" in function["module_source"]
 
 
+#: the formula engine statsmodels uses, called as the notebook calls it (statsmodels itself is no test
+#: dependency: ``smf.ols(formula, data)`` hands the formula and the caller's frame to patsy the same way)
+PATSY = (
+    "import patsy\nimport numpy as np",
+    "def double_it(v):\n    return v * 2",
+    "def design(data):\n    return patsy.dmatrices('y ~ double_it(x) + np.log(z)', data)",
+    "data = {'x': np.array([1.0, 2.0]), 'z': np.array([1.0, np.e]), 'y': np.array([0.0, 1.0])}\n"
+    "y, X = patsy.dmatrices('y ~ double_it(x) + np.log(z)', data)",
+    "print(y, X)",
+)
+#: builds the model in a fresh interpreter from the module alone, on a dict of numpy arrays
+FIT = (
+    "import numpy as np\nfrom demo_pkg.speech import {call}\n"
+    "data = {{'x': np.array([1.0, 2.0]), 'z': np.array([1.0, np.e]), 'y': np.array([0.0, 1.0])}}\n"
+    "y, X = {call}({args})\nprint(X.design_info.column_names, np.asarray(X).round(6).tolist())"
+)
+FITTED = "['Intercept', 'double_it(x)', 'np.log(z)'] [[1.0, 2.0, 0.0], [1.0, 4.0, 1.0]]\n"
+
+
+@pytest.mark.parametrize(
+    ("options", "call", "args"),
+    [({"names": ["design"]}, "design", "data"), ({"cells": [3], "as_function": "design_of"}, "design_of", "")],
+)
+def test_a_promoted_formula_builds_its_model_from_the_module_alone(
+    tmp_path: Path, options: dict[str, object], call: str, args: str
+) -> None:
+    """patsy (``EvalEnvironment.capture``) looks up the names a formula calls in the frame that builds the
+    model: the promoted function's, whose globals are the module's. So ``double_it`` and ``np`` must be
+    names of that module, not of the notebook: the model is built for real from the module alone."""
+    root, nb = project(tmp_path, *PATSY)
+    answer = run(root, nb, **options)
+    assert answer["ok"], answer["problems"]
+    fitted = import_alone(root, FIT.format(call=call, args=args))
+    assert fitted.returncode == 0 and fitted.stdout == FITTED, fitted.stderr
+    assert lint(root) == ""
+
+
+def test_a_formula_the_notebook_passes_to_a_promoted_function_calls_the_module(tmp_path: Path) -> None:
+    """``design(formula, data)`` hands the notebook's formula to patsy, which evaluates it in ``design``'s
+    frame: the module's globals once promoted. ``double_it`` stayed in the notebook, so the model failed
+    (NameError) when built from the module; it moves now."""
+    build = "def design(formula, data):\n    return patsy.dmatrices(formula, data)"
+    call = PATSY[3].replace("patsy.dmatrices(", "design(")
+    root, nb = project(tmp_path, PATSY[0], PATSY[1], build, call, PATSY[4])
+    answer = run(root, nb, names=["design"])
+    assert answer["ok"], answer["problems"]
+    assert ("double_it", "called by a model formula passed to design") in {
+        (s["name"], s["reason"]) for s in answer["slice"]
+    }
+    fitted = import_alone(root, FIT.format(call="design", args="'y ~ double_it(x) + np.log(z)', data"))
+    assert fitted.returncode == 0 and fitted.stdout == FITTED, fitted.stderr
+    assert cell_sources(nb)[1] == PATSY[1]  # the notebook keeps its own, as for any dependency
+    assert lint(root) == ""
+
+
 def test_an_import_a_model_formula_left_in_the_notebook_reads_stays(tmp_path: Path) -> None:
     """The promoted cell's ``import numpy as np`` moves with ``logged``; the notebook's own formula
     (``"y ~ np.log(x)"``) still reads it, so the notebook keeps it (it lost it, and the model failed there)."""

@@ -209,6 +209,8 @@ class _Slicer:
         #: names the moved code reads as Python, and names only its model formulas read
         self.reads: set[str] = set()
         self.formula_reads: set[str] = set()
+        #: function name -> names called by the formulas the notebook passes to it (made when first needed)
+        self.passed_formulas: dict[str, frozenset[str]] | None = None
 
     # -- classification ------------------------------------------------------
     def is_static(self, stmt: Stmt, stack: frozenset[int] = frozenset()) -> bool:
@@ -345,14 +347,39 @@ class _Slicer:
     def _visit_formulas(self, c: Consumer) -> None:
         """The notebook's names that ``c``'s model formulas call (``"y ~ double_it(x)"``), read like any
         other: patsy evaluates them in the namespace of the code that builds the model, the module's once
-        it is promoted, so a function left in the notebook would be a NameError there at run time."""
+        it is promoted, so a function left in the notebook would be a NameError there at run time.
+
+        patsy's ``EvalEnvironment.capture`` (what ``dmatrices`` and statsmodels' ``ols`` do by default)
+        takes the frame that calls it: the promoted function's, whose globals are the module's. So a
+        formula the notebook passes to a promoted function (``fit("y ~ double_it(x)", df)``, ``fit``
+        calling ``smf.ols(formula, data)``) is evaluated in the module too: the names it calls move as
+        well, as any dependency (the notebook keeps its own definition)."""
         stmt = c.stmt
-        for name in sorted(formula_calls(stmt.node) - set(stmt.free_names())):
+        passed = self._formulas_passed(c)
+        for name in sorted((formula_calls(stmt.node) | passed) - set(stmt.free_names())):
             self.formula_reads.add(name)
             src = self._formula_source(stmt, name)
             if src is None or id(src) in self.body_ids or src is stmt or id(src) in self.piece_of:
                 continue  # patsy's own ``C(...)``/``I(...)``, a builtin, or already moved
-            self._take(c, name, src, f"{_why(name, src, set(), {name})} a model formula of {c.label}")
+            whose = f"of {c.label}" if name not in passed else f"passed to {c.label}"
+            self._take(c, name, src, f"{_why(name, src, set(), {name})} a model formula {whose}")
+
+    def _formulas_passed(self, c: Consumer) -> frozenset[str]:
+        """Names called by the formulas the notebook passes, as string arguments, to the moved function
+        ``c`` (``fit("y ~ double_it(x)", df)``)."""
+        if c.piece is None or c.piece.kind != "function":
+            return frozenset()
+        if self.passed_formulas is None:
+            self.passed_formulas = {}
+            for s in self.prog.du.stmts:
+                for call in ast.walk(s.node) if s.node is not None else ():
+                    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                        args = [*call.args, *(k.value for k in call.keywords)]
+                        called = frozenset[str]().union(*(formula_calls(a) for a in args))
+                        if called:
+                            known = self.passed_formulas.get(call.func.id, frozenset())
+                            self.passed_formulas[call.func.id] = known | called
+        return self.passed_formulas.get(c.piece.name, frozenset())
 
     def _formula_source(self, stmt: Stmt, name: str) -> Stmt | None:
         """The statement whose binding of ``name`` a formula of ``stmt`` reads: the last one above it, or
