@@ -18,11 +18,19 @@ a reproducibility failure. Each rule has a name so callers can pick them:
 
 Random numbers are deliberately *not* normalised: output that changes because
 randomness is unseeded is exactly what a reproducibility run must flag.
+
+Always, whatever the rules chosen, one value shown differently by another version of a library is the
+same output (:func:`same_value_text`): NumPy 2's ``np.float64(1.25)`` is NumPy 1's ``1.25``, and the size in
+matplotlib's ``<Figure size 640x480 with 1 Axes>`` is the environment's default (the image's bytes are not
+compared either). Two lines that differ only in floating-point numbers equal to about 9 significant digits
+(:func:`same_but_rounding`) are the same too: another BLAS or SciPy sums in another order, and the 16th digit
+moves; an integer must be equal.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -82,6 +90,23 @@ _RULES: dict[str, list[tuple[re.Pattern[str], str]]] = {
 
 _IMAGE_PREFIX = "image/"
 
+#: Reprs of one value that differ between library versions: NumPy 2 wraps scalars in their type
+#: (``np.float64(0.5)``, ``np.int64(3)``, ``np.True_``, ``np.str_('a')``) where NumPy 1 showed the bare value.
+_VERSION_REPRS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bnp\.(?:float|int|uint|complex)(?:8|16|32|64|128|256)?\(([^()]*)\)"), r"\1"),
+    (re.compile(r"\bnp\.(True|False)_\b"), r"\1"),
+    (re.compile(r"\bnp\.(?:str_|bytes_)\(((?:b?'[^']*'|b?\"[^\"]*\"))\)"), r"\1"),
+    # matplotlib's text twin of a figure names the size the environment's defaults give it
+    (re.compile(r"<Figure size \d+(?:\.\d+)?x\d+(?:\.\d+)? with (\d+) Axes>"), r"<Figure with \1 Axes>"),
+]
+
+#: A floating-point literal (a point or an exponent: integers are compared exactly).
+_FLOAT = re.compile(r"([-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+)")
+
+#: How close two printed floats must be to be the same result: 9 significant digits, far above what
+#: another summation order moves (the last of 16 or 17 digits) and far below what a changed input moves.
+FLOAT_RELATIVE_TOLERANCE = 1e-9
+
 
 def check_normalize(names: Iterable[str]) -> frozenset[str]:
     """Validated set of rule names; raises ``ValueError`` naming the valid ones."""
@@ -94,7 +119,7 @@ def check_normalize(names: Iterable[str]) -> frozenset[str]:
 
 def normalize_text(text: str, normalize: Iterable[str] = DEFAULT_NORMALIZE) -> str:
     """``text`` with ANSI colours removed and the chosen volatile parts replaced."""
-    out = as_displayed(_ANSI.sub("", text))
+    out = same_value_text(as_displayed(_ANSI.sub("", text)))
     chosen = set(normalize)
     # Durations before timestamps: "Wall time: 1.2 s" must not become a clock first.
     for name in ("durations", "addresses", "timestamps"):
@@ -110,6 +135,23 @@ def as_displayed(text: str) -> str:
     what follows the last one stays visible."""
     lines = text.replace("\r\n", "\n").split("\n")
     return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
+
+
+def same_value_text(text: str) -> str:
+    """``text`` with each value shown as every library version shows it (:data:`_VERSION_REPRS`)."""
+    for pattern, repl in _VERSION_REPRS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def same_but_rounding(saved: str, fresh: str) -> bool:
+    """Whether two lines differ only in floating-point numbers equal to :data:`FLOAT_RELATIVE_TOLERANCE`
+    (``0.8156022529251691`` and ``0.8156022529251692``): same text around them, as many numbers."""
+    old, new = _FLOAT.split(saved), _FLOAT.split(fresh)
+    if len(old) != len(new) or old[0::2] != new[0::2]:
+        return False
+    pairs = zip(old[1::2], new[1::2], strict=True)
+    return all(math.isclose(float(a), float(b), rel_tol=FLOAT_RELATIVE_TOLERANCE) for a, b in pairs)
 
 
 def _text(value: object) -> str:
@@ -179,6 +221,11 @@ def diff_lines(
     chosen = frozenset(normalize)
     old = [normalize_text(line, chosen) for line in recorded]
     new = [normalize_text(line, chosen) for line in fresh]
+    # a line equal but for rounding is the saved one: only what really changed shows in the diff
+    new = [
+        old[i] if i < len(old) and line != old[i] and same_but_rounding(old[i], line) else line
+        for i, line in enumerate(new)
+    ]
     if old == new:
         return None
     lines = [
