@@ -92,6 +92,16 @@ def test_normalisation_of_volatile_text() -> None:
     # unseeded randomness stays visible
     assert normalize_text("0.8444218515250481") != normalize_text("0.7579544029403025")
     assert normalize_text("at 0x7f3a2c1d4e50", ()) != normalize_text("at 0x7f3a2c1d4e51", ())
+    # the forms of the repr of an object without one, by IPython and Python version, are one
+    html = {"<IPython.core.display.HTML object>", "<IPython.core.display.HTML at 0x7f3a2c1d4e50>", "<HTML at 0x7f3a>"}
+    assert {normalize_text(t) for t in html} == {"<HTML object>"}
+    assert normalize_text("<__main__.Point at 0x7f3a2c1d4e50>") == normalize_text("<__main__.Point object at 0x55d0c0ffee11>")
+    # another class, more text, or not an object's repr at all stays different
+    assert normalize_text("<__main__.Point at 0x7f3a2c1d4e50>") != normalize_text("<__main__.Segment at 0x7f3a2c1d4e50>")
+    assert normalize_text("<Point object>") != normalize_text("Point(x=1, y=2)")
+    assert normalize_text("<bound method P.f of <m.P object at 0x7f3a2c1d4e50>>") == "<bound method P.f of <P object>>"
+    assert normalize_text("<module>") == "<module>" and normalize_text("<Figure size 640x480>") == "<Figure size 640x480>"
+    assert normalize_text("<HTML object>", ()) != normalize_text("<HTML at 0x7f3a2c1d4e50>", ())
 
 
 def test_visible_lines_join_streams_and_compare_images_by_mime() -> None:

@@ -240,3 +240,16 @@ def test_a_kernel_whose_program_is_gone_is_the_environments_fault(tmp_path: Path
     done = cli(nb.name, "--timeout", "60", "--kernel", "python3", cwd=tmp_path, env=env)
     assert done.returncode == 0 and done.stdout.startswith("missing_program.ipynb: reproduced"), done.stderr
 
+
+def test_object_reprs_of_another_ipython_are_not_changes(tmp_path: Path) -> None:
+    """Saved with another IPython, <IPython.core.display.HTML at 0x7f...> is now <IPython.core.display.HTML
+    object>, and <__main__.Point object at 0x...> (print) <__main__.Point at 0x...> (IPython): each was
+    reported changed. A class that is another one now (Point saved, Segment shown) still is."""
+    report = run_file(copied("object_reprs.ipynb", tmp_path), timeout=60, cell_timeout=30)
+    assert report["run"]["cells_run"] == 4 and report["run"]["changed"] == [4]
+    [finding] = report["findings"]
+    assert finding["check"] == "output-changed"
+    assert finding["message"].splitlines()[1:] == ["-<Point object>", "+<Segment object>"]
+    kept = run_file(tmp_path / "object_reprs.ipynb", timeout=60, cell_timeout=30, normalize=())
+    assert kept["run"]["changed"] == [1, 2, 3, 4]  # without the addresses rule, every form counts
+

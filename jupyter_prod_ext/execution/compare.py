@@ -10,7 +10,9 @@ widgets) are compared through that twin.
 Normalisation erases content that is volatile by nature, so it never counts as
 a reproducibility failure. Each rule has a name so callers can pick them:
 
-``addresses``   memory addresses such as ``0x7f3a2c1d4e50``
+``addresses``   memory addresses such as ``0x7f3a2c1d4e50``, and the forms of the repr of an
+                object without one (``<m.Point at 0x7f...>``, ``<m.Point object at 0x7f...>``,
+                ``<m.Point object>``), which differ with IPython and Python versions
 ``timestamps``  ISO dates and times, ``ctime()`` strings, ``HH:MM:SS`` clocks,
                 epoch seconds between 2001 and 2033
 ``durations``   ``1.23 s``, ``12 ms``, ``Wall time: ...``, ``CPU times: ...``,
@@ -40,7 +42,16 @@ DEFAULT_NORMALIZE: frozenset[str] = frozenset(NORMALIZERS)
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
-_ADDRESS = [(re.compile(r"\b0x[0-9a-fA-F]{6,16}\b"), "0x<address>")]
+_QUALIFIED = r"<(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)"
+_ADDRESS = [
+    # the repr of an object without one says the same thing in a form that changes with IPython and Python
+    # versions: <__main__.Point at 0x7f...> (IPython), <__main__.Point object at 0x7f...> (print),
+    # <IPython.core.display.HTML object> (IPython 7+'s display objects), <HTML at 0x7f...>: all <Point object>.
+    # The class's own name stays: <Point ...> and <Segment ...> still differ.
+    (re.compile(_QUALIFIED + r"(?: object)? at 0x[0-9a-fA-F]+>"), r"<\1 object>"),
+    (re.compile(_QUALIFIED + r" object>"), r"<\1 object>"),
+    (re.compile(r"\b0x[0-9a-fA-F]{6,16}\b"), "0x<address>"),
+]
 
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _DAYS = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
