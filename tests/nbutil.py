@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +86,29 @@ def fast_findings_of_copy(notebook: Path, tmp_path: Path, monkeypatch: pytest.Mo
     assert code in (0, 1) and err == "", (out, err)
     findings: list[dict[str, Any]] = json.loads(out)["notebooks"][0]["findings"]
     return findings
+
+
+#: the least a project says: its name, so promotion knows the package it writes into
+MINIMAL_PYPROJECT = '[project]\nname = "demo"\nversion = "0.1"\n'
+
+
+def git_project(base: Path, pyproject: str = MINIMAL_PYPROJECT) -> Path:
+    """``base/proj``: a git repository holding ``pyproject``, the project a promotion writes into."""
+    root = base / "proj"
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
+    (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    return root
+
+
+def make_project(
+    base: Path, *sources: str, outputs: dict[int, str] | None = None, pyproject: str = MINIMAL_PYPROJECT
+) -> tuple[Path, Path]:
+    """A :func:`git_project` and its ``analysis.ipynb`` of ``sources``; ``outputs``: the text a cell
+    (by index) showed as its result."""
+    nb = make_nb(*sources)
+    for cell, text in (outputs or {}).items():
+        data = {"text/plain": text}
+        nb["cells"][cell]["outputs"] = [v4.new_output("execute_result", data, execution_count=1)]
+    root = git_project(base, pyproject)
+    return root, write_nb(root / "analysis.ipynb", nb)

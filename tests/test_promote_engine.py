@@ -25,7 +25,8 @@ from jupyter_prod_ext.promote.textedit import add_parameters_text
 from jupyter_prod_ext.promote.types import PromoteResultDict, Reason
 from jupyter_prod_ext.typecheck import TypecheckSettings
 
-from .nbutil import cell_sources, make_nb, write_nb
+from . import nbutil
+from .nbutil import cell_sources, make_nb
 
 PYPROJECT = """\
 [project]
@@ -43,22 +44,8 @@ MYPY = TypecheckSettings(backend="mypy")
 
 
 def make_project(tmp_path: Path, *sources: str, outputs: dict[int, str] | None = None) -> tuple[Path, Path]:
-    root = tmp_path / "proj"
-    root.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
-    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    nb = make_nb(*sources)
-    for cell, text in (outputs or {}).items():
-        nb["cells"][cell]["outputs"] = [
-            {
-                "output_type": "execute_result",
-                "execution_count": 1,
-                "data": {"text/plain": text},
-                "metadata": {},
-            }
-        ]
-    path = write_nb(root / "analysis.ipynb", nb)
-    return root, path
+    """:func:`nbutil.make_project` with this file's black and mypy settings."""
+    return nbutil.make_project(tmp_path, *sources, outputs=outputs, pyproject=PYPROJECT)
 
 
 #: where :func:`run` promotes to unless told otherwise

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,12 @@ from jupyter_prod_ext.promote import PromoteOptions, promote
 from jupyter_prod_ext.promote.types import PromoteResultDict, Reason
 from jupyter_prod_ext.promote.verify import verify_module
 
-from .nbutil import kernel_nb, make_nb, write_nb
+from .nbutil import git_project, kernel_nb, make_nb, write_nb
 
 
 def project(tmp_path: Path, nb: dict[str, Any]) -> tuple[Path, Path]:
     """A git project whose root holds the notebook (its kernel imports modules written beside it)."""
-    root = tmp_path / "proj"
-    root.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
-    (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0.1"\n', encoding="utf-8")
+    root = git_project(tmp_path)
     return root, write_nb(root / "analysis.ipynb", nb)
 
 

@@ -13,7 +13,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_prod_ext.cli.main import main
 
-from .nbutil import cell_sources, make_nb, write_nb
+from .nbutil import cell_sources, git_project, make_nb, write_nb
 
 SOURCES = (
     "import math\nimport pandas as pd",
@@ -35,11 +35,7 @@ async def post(jp_fetch: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]
 
 
 def project(base: Path) -> Path:
-    root = base / "proj"
-    root.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
-    (root / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n", encoding="utf-8")
-    return root
+    return git_project(base, "[tool.black]\nline-length = 100\n")
 
 
 async def test_promote_writes_module_and_returns_edits(jp_fetch: Any, jp_root_dir: Path) -> None:

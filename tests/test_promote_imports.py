@@ -13,7 +13,7 @@ from jupyter_prod_ext.promote import PromoteOptions, promote
 from jupyter_prod_ext.promote.types import PromoteResultDict
 
 from .installed import child_env
-from .nbutil import cell_sources, make_nb, write_nb
+from .nbutil import cell_sources, make_project
 
 #: registers a handler when imported; nothing reads its name (as ``import geopandas.accessors``)
 PLUGINS = 'from demo_pkg import registry\n\nregistry.HANDLERS["shout"] = str.upper\n'
@@ -21,15 +21,14 @@ EFFECT = "import demo_pkg.plugins  # registers the handlers"
 
 
 def project(tmp_path: Path, *sources: str) -> tuple[Path, Path]:
-    root = tmp_path / "proj"
+    """:func:`nbutil.make_project` with a package ``demo_pkg`` whose ``plugins`` registers a handler."""
+    root, nb = make_project(tmp_path, *sources)
     pkg = root / "src" / "demo_pkg"
     pkg.mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
-    (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0.1"\n', encoding="utf-8")
     (pkg / "__init__.py").write_text("", encoding="utf-8")
     (pkg / "registry.py").write_text("HANDLERS: dict[str, object] = {}\n", encoding="utf-8")
     (pkg / "plugins.py").write_text(PLUGINS, encoding="utf-8")
-    return root, write_nb(root / "analysis.ipynb", make_nb(*sources))
+    return root, nb
 
 
 def run(root: Path, nb: Path, **kw: object) -> PromoteResultDict:
