@@ -97,6 +97,7 @@ SOURCES = [
     "print(Path)",
     "from pathlib import Path",
     "#|export\ndef exported_step():\n    return 1",
+    "def exported_step():\n    return 1",
 ]
 
 #: outputs a cell may get (an error, a stream that leaks a token, none)
@@ -334,3 +335,15 @@ def test_cache_is_bounded_by_count_and_bytes() -> None:
         report(make_nb(*(f"w{i} = {i}" for i in range(50))))
         assert 0 < len(small) < 50
         assert small.bytes <= 4096
+
+
+def test_an_edit_of_an_nbdev_export_directive_alone_rechecks_the_cells_definitions() -> None:
+    """``#|export`` is a comment: the cell's names and lines stay the same when it becomes ``#|hide``, yet
+    unused-definition then reports the function; the session re-resolves the cell's definitions."""
+    nb = make_nb("#|export\ndef chunk(text):\n    return [text]", "print(1)")
+    key = "test-nbdev.ipynb"
+    report(nb, key)
+    nb["cells"][0]["source"] = "#|hide\ndef chunk(text):\n    return [text]"
+    after = report(nb, key)
+    assert after == report(nb) and [f["check"] for f in after["findings"]].count("unused-definition") == 1
+    assert last_run(key) == ("incremental", frozenset({"chunk"}))

@@ -51,3 +51,12 @@ def test_a_name_a_star_import_provides_is_not_used_before_its_explicit_import(
             "ran first in this kernel.",
         )
     ]
+
+
+def test_definitions_of_an_nbdev_export_cell_are_not_unused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An nbdev notebook is the source of a library: what its ``#|export`` (``#| export``) cells define goes
+    into the module, for the library's users, so "defined but never used in the notebook" is wrong there (40
+    findings in two public nbdev libraries). A function of a ``#|hide`` cell nothing calls is still unused."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    unused = [(f["cell_id"], f["message"]) for f in findings if f["check"] == "unused-definition"]
+    assert unused == [("hidden-scratch", "The function 'scratch_helper' is defined but never used in the notebook.")]

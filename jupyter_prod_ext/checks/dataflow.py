@@ -130,13 +130,35 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 _GUARDED = re.compile(r"""["']([A-Za-z_]\w*)["']\s+(?:not\s+)?in\s+(?:globals|locals|vars|dir)\(\)""")
 
 
-def unit_dataflow_text(unit: CodeUnit) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def unit_dataflow_text(
+    unit: CodeUnit,
+) -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
     """What of a cell's text (not its events) the name checks read: its words when it does not parse or is
     a cell magic's body (:func:`_words_of_unparsed_cells`), the names it tests with ``in globals()``, the
-    names its model formulas call (:func:`formula_names`)."""
+    names its model formulas call (:func:`formula_names`), the definitions nbdev exports from it
+    (:func:`nbdev_exports`)."""
     unread = unit.syntax_error is not None or unit.too_large or _cell_magic_of(unit) is not None
     words = frozenset(_WORD.findall(unit.cell.source)) if unread else frozenset()
-    return words, frozenset(m.group(1) for m in _GUARDED.finditer(unit.cell.source)), formula_names(unit)
+    guarded = frozenset(m.group(1) for m in _GUARDED.finditer(unit.cell.source))
+    return words, guarded, formula_names(unit), nbdev_exports(unit)
+
+
+#: nbdev's export directives: ``#|export`` (``#| exports``, ``#|exporti``, ``#|export pkg.module``) and
+#: nbdev 1's ``#export`` / ``# exports`` alone on a line (an English comment "# export results" is none)
+_NBDEV_EXPORT = re.compile(r"^[ \t]*#(?:[ \t]*\|[ \t]*export[si]?(?:[ \t]+[\w.]+)?|[ \t]*export[si]?)[ \t]*$", re.M)
+
+
+def nbdev_exports(unit: CodeUnit) -> frozenset[str]:
+    """The functions and classes of a cell nbdev exports into the library module (an ``#|export`` cell of
+    an nbdev notebook, whose module is built from such cells): their users are the library's, not the
+    notebook's. A fact of the cell's source."""
+    return unit_fact(unit, "nbdev-exports", _nbdev_exports)
+
+
+def _nbdev_exports(unit: CodeUnit) -> frozenset[str]:
+    if unit.tree is None or "export" not in unit.cell.source or not _NBDEV_EXPORT.search(unit.cell.source):
+        return frozenset()
+    return frozenset(n.name for n in unit.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
 
 
 def formula_names(unit: CodeUnit) -> frozenset[str]:
@@ -424,12 +446,17 @@ def _package_reads(du: DefUse, name: str) -> dict[int, frozenset[str | None]]:
     "unused-definition",
     "dataflow",
     "info",
-    "A top-level function or class is never used in the notebook and not listed in `__all__`.",
+    "A top-level function or class is never used in the notebook, not listed in `__all__` and not exported "
+    "by an nbdev `#|export` cell.",
     scope="names",
 )
 def unused_definition(ctx: Context) -> Iterator[Finding]:
+    """Top-level functions and classes nothing reads. Not reported: those listed in ``__all__``, decorated
+    ones (the decorator registers them), those a model formula calls, and those of an nbdev ``#|export``
+    cell (:func:`nbdev_exports`: the notebook is the library's source, its users call them)."""
     du = ctx.defuse
     exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
+    nbdev: dict[int, frozenset[str]] | None = None
     in_formulas: frozenset[str] | None = None
     for s in du.stmts:
         node = s.node
@@ -440,6 +467,10 @@ def unused_definition(ctx: Context) -> Iterator[Finding]:
             continue  # a decorator registers the definition somewhere: that is a use
         if node.name in exported:
             continue
+        if nbdev is None:
+            nbdev = {u.cell.index: nbdev_exports(u) for u in ctx.units}
+        if node.name in nbdev.get(s.cell, ()):
+            continue  # ``#|export``: a function of the library the notebook writes
         bind = next((e for e in s.events if e.kind == "bind" and e.name == node.name and not e.deferred), None)
         if bind is None or id(bind) in du.used_bindings:
             continue

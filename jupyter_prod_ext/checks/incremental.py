@@ -234,8 +234,8 @@ def _names_to_resolve(pairs: list[tuple[CodeUnit, CodeUnit]], bound: dict[str, i
         to, tn = unit_dataflow_text(old), unit_dataflow_text(new)
         if fo.signature == fn.signature and to == tn:
             continue
-        for fp, (words, guarded, in_formulas) in ((fo, to), (fn, tn)):
-            names |= fp.binds | fp.uses | words | guarded | in_formulas
+        for fp, (words, guarded, in_formulas, exported) in ((fo, to), (fn, tn)):
+            names |= fp.binds | fp.uses | words | guarded | in_formulas | exported
             provided |= fp.provided
     # a builtin read (``len``) matters only where something binds that name
     names.update(p for p in provided if bound.get(p))
