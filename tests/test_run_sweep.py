@@ -17,6 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from jupyter_prod_ext.errors import ToolError
 from jupyter_prod_ext.execution.compare import MAX_COMPARED_CHARS
 from jupyter_prod_ext.execution.runner import _reader, run_file
 
@@ -252,4 +255,18 @@ def test_object_reprs_of_another_ipython_are_not_changes(tmp_path: Path) -> None
     assert finding["message"].splitlines()[1:] == ["-<Point object>", "+<Segment object>"]
     kept = run_file(tmp_path / "object_reprs.ipynb", timeout=60, cell_timeout=30, normalize=())
     assert kept["run"]["changed"] == [1, 2, 3, 4]  # without the addresses rule, every form counts
+
+
+def test_an_empty_kernel_name_is_a_usage_error(tmp_path: Path) -> None:
+    """`--kernel "$KERNEL"` with the variable unset ran the notebook's own kernel, silently."""
+    nb = copied("crlf_output.ipynb", tmp_path)  # its own kernel, python3, is installed
+    for empty in ("", " "):
+        usage = cli(nb.name, "--kernel", empty, cwd=tmp_path)
+        assert usage.returncode == 2 and usage.stdout == ""
+        assert usage.stderr.splitlines()[-1] == (
+            "jupyter-prod: error: argument --kernel: the kernel name is empty: name an installed kernel "
+            "(jupyter kernelspec list), or leave --kernel out to run the notebook's own"
+        ), usage.stderr
+    with pytest.raises(ToolError, match="^kernel '' is not installed"):  # the engine does not fall back either
+        run_file(nb, kernel="")
 

@@ -47,6 +47,16 @@ def _normalize(text: str) -> frozenset[str]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _kernel_name(text: str) -> str:
+    """An empty ``--kernel`` (a variable that was not set) once ran the notebook's own kernel silently."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "the kernel name is empty: name an installed kernel (jupyter kernelspec list), or leave --kernel "
+            "out to run the notebook's own"
+        )
+    return text
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "run",
@@ -74,6 +84,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--kernel",
+        type=_kernel_name,
         metavar="NAME",
         help="run in this installed kernel instead of the notebook's own (one saved elsewhere may name a "
         "kernel not installed here; see jupyter kernelspec list)",

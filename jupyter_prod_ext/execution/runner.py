@@ -692,7 +692,7 @@ def _existing_folder(workdir: Path) -> Path:
 def _installed_kernel(model: Notebook, chosen: str | None) -> str:
     """The notebook's kernel, or the one the user chose for a notebook saved with a kernel not installed
     here (``conda-base-py``, ``python2``)."""
-    kernel = chosen or kernel_name_of(model)
+    kernel = kernel_name_of(model) if chosen is None else chosen  # "" is no kernel, not the notebook's
     check_kernel(kernel)
     return kernel
 
