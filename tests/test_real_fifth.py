@@ -60,3 +60,14 @@ def test_definitions_of_an_nbdev_export_cell_are_not_unused(tmp_path: Path, monk
     findings = _fast_findings(tmp_path, monkeypatch)
     unused = [(f["cell_id"], f["message"]) for f in findings if f["check"] == "unused-definition"]
     assert unused == [("hidden-scratch", "The function 'scratch_helper' is defined but never used in the notebook.")]
+
+
+def test_a_path_in_a_comment_is_not_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``# fn = Path('/Users/me/x.py')`` does not run: it reads no path, so it is no "path on one machine; the
+    notebook fails anywhere else" (two public notebooks kept their author's path so). The path of the line
+    that runs is still reported, a comment after it notwithstanding."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    paths = [(f["cell_id"], f["line"], f["message"]) for f in findings if f["check"] == "absolute-path"]
+    assert paths == [
+        ("load-notes", 2, "'/content/notes.txt' is a path on one machine; the notebook fails anywhere else.")
+    ]

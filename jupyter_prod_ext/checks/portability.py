@@ -125,6 +125,22 @@ def _not_this_machine(src: str, m: re.Match[str], path: str) -> bool:
     return _PROBE_AFTER.match(src, m.end()) is not None
 
 
+def _commented_out(src: str, start: int) -> bool:
+    """Whether the quote at ``start`` is inside a ``#`` comment (``# fn = Path('/Users/me/x.py')``): a line
+    that does not run reads no path. The quotes before it on its line are followed, so ``"#"`` is no comment."""
+    quote, escaped = "", False
+    for ch in src[src.rfind("\n", 0, start) + 1 : start]:
+        if escaped:
+            escaped = False
+        elif quote:
+            escaped, quote = ch == "\\", "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return True
+    return False
+
+
 def _heredocs(src: str) -> list[tuple[int, int]]:
     """Spans of shell here-documents (``cat << EOF > Dockerfile``): text for another machine or image."""
     spans = []
@@ -153,6 +169,8 @@ def absolute_path(ctx: Context) -> Iterator[Finding]:
             line = src.count("\n", 0, m.start("path")) + 1
             shown = path if len(path) <= 60 else path[:59] + "…"
             if _not_this_machine(src, m, path) or any(a <= m.start() < b for a, b in elsewhere):
+                continue
+            if "#" in src and _commented_out(src, m.start()):
                 continue
             if path.startswith("/tmp/"):
                 yield ctx.finding(
