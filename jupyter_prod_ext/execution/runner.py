@@ -203,6 +203,26 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _CELL_LINE = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
 _MISSING_MODULE = re.compile(r"No module named '([^'.]+)")
+_ABSENT_FILE = re.compile(r"No such file or directory: '([^']+)'")
+#: Exceptions (urllib, socket, requests/urllib3) and messages of a network that cannot be reached: public
+#: notebooks download their data, and the hint to "fix the cell" had nothing to fix.
+_NETWORK_ERRORS = frozenset(
+    {
+        "URLError",
+        "gaierror",
+        "ConnectionError",
+        "ConnectionRefusedError",
+        "ConnectionResetError",
+        "ConnectTimeout",
+        "NewConnectionError",
+        "MaxRetryError",
+        "RemoteDisconnected",
+    }
+)
+_NETWORK_FAILURE = re.compile(
+    r"Name or service not known|Temporary failure in name resolution|Network is unreachable|"
+    r"nodename nor servname provided|getaddrinfo failed"
+)
 
 
 def _line_in_cell(traceback: Iterable[str], execution_count: object) -> int | None:
@@ -343,10 +363,16 @@ def _raised_finding(cells: list[Any], cell: int | None, end: Mapping[str, Any]) 
     elif ename == "NameError" and cell is not None:
         hint = _hidden_state_hint(cells, cell, evalue) or hint
     elif ename == "ModuleNotFoundError" and (missing := _MISSING_MODULE.search(evalue)):
-        # the most frequent failure on public notebooks: nothing in the cell to fix, the environment lacks it
+        hint = _missing_module_hint(cells, cell, missing.group(1))
+    elif ename in _NETWORK_ERRORS or _NETWORK_FAILURE.search(evalue):
         hint = (
-            f"'{missing.group(1)}' is not installed where the notebook's kernel runs: install the package that "
-            "provides it in that environment and list it in the project's requirements."
+            "The cell reaches the network, which failed in this run: keep the data it downloads in the project "
+            "(or in a cache the notebook reads first), or run where that address is reachable."
+        )
+    elif ename == "FileNotFoundError" and (absent := _ABSENT_FILE.search(evalue)):
+        hint = (
+            f"'{absent.group(1)}' is not there when the notebook runs in its own folder: add it to the project "
+            "(a path relative to the notebook), or say in the notebook where to get it."
         )
     elif ename == "SystemExit":
         hint = (
@@ -368,6 +394,30 @@ def _short(evalue: str) -> str:
     if len(first) > _EVALUE_CHARS:
         return first[: _EVALUE_CHARS - 1].rstrip() + "…"
     return first + (" …" if len(lines) > 1 else "")
+
+
+def _missing_module_hint(cells: list[Any], cell: int | None, module: str) -> str:
+    """The most frequent failure on public notebooks: nothing in the cell to fix. Either the environment
+    lacks a package, or the module is a file of the notebook's own that an earlier cell fetches (``!wget
+    .../utils.py``, which fails without raising) or expects next to it."""
+    file = f"{module}.py"
+    fetching = next(
+        (
+            i
+            for i in range(cell if cell is not None else len(cells))
+            if cells[i].get("cell_type") == "code" and file in str(cells[i].get("source", ""))
+        ),
+        None,
+    )
+    if fetching is not None:
+        return (
+            f"'{module}' is the file {file}, which {_label(fetching)} fetches or names, and it is not in the "
+            f"notebook's folder: keep {file} in the project next to the notebook and commit it."
+        )
+    return (
+        f"'{module}' is not installed where the notebook's kernel runs: install the package that provides it in "
+        "that environment and list it in the project's requirements."
+    )
 
 
 def _saved_error(cells: list[Any], cell: int | None) -> str | None:
