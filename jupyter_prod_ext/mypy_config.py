@@ -230,6 +230,13 @@ def effective_config(
     return target
 
 
+def mypy_path_dirs(project_config: Path, project_root: Path) -> list[Path]:
+    """The folders of the configuration's ``mypy_path``, absolute (all of them: a superset of what a
+    check takes, for whoever asks which folders mypy may find the project's modules in)."""
+    value = read_mypy_config(project_config).options.get("mypy_path")
+    return [Path(p) for p in _paths(value, True, project_root, project_config.parent)] if value else []
+
+
 def _is_module_pattern(pattern: str) -> bool:
     """A dotted module name with ``*`` parts: nothing that could break out of an INI section header."""
     return bool(pattern) and all(part == "*" or part.replace("_", "a").isalnum() for part in pattern.split("."))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import dataclasses
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from ..analysis import import_binds
 from ..config import ProjectConfig, load_config
 from ..errors import ProdError
 from ..typecheck import TypecheckSettings, TypeErrorItem, typecheck_cells
@@ -115,7 +116,8 @@ def _typecheck_settings(ctx: Context) -> TypecheckSettings:
     "type-error",
     "quality",
     "warning",
-    "mypy (with the project's configuration) reports an error in a code cell.",
+    "mypy (with the project's configuration) reports an error in a code cell (errors in a project module "
+    "the notebook imports: one info line).",
     slow=True,
 )
 def type_error(ctx: Context) -> Iterator[Finding]:
@@ -159,6 +161,53 @@ def type_error(ctx: Context) -> Iterator[Finding]:
             f"{item.message}{code}",
             item.hint or "Fix the types, or add `# type: ignore[code]` with a reason.",
         )
+    yield from _imported_module_errors(ctx, result.errors)
+
+
+def _imported_module_errors(ctx: Context, items: list[TypeErrorItem]) -> Iterator[Finding]:
+    """One info finding per project module the notebook imports (directly or through another) that mypy
+    reports errors in, on the cell line importing it (the notebook, when only another module does).
+
+    The module's errors are no cell's, yet the cells are checked against its types, and a notebook is
+    where its user looks: silently dropped, ``h(n: int) -> int: return 'x'`` showed nowhere. One line per
+    module, not each error again in every notebook; ``mypy <file>`` lists them all. A file outside the
+    project (shown by an absolute path) is not the user's to fix."""
+    by_file: dict[str, list[TypeErrorItem]] = {}
+    for item in items:
+        shown = item.file
+        if item.cell is None and item.severity == "error" and shown and not Path(shown).is_absolute():
+            if not shown.startswith(".."):
+                by_file.setdefault(shown, []).append(item)
+    for shown, errors in by_file.items():
+        first = errors[0]
+        what = f"line {first.line}: {first.message}" + (f" [{first.code}]" if first.code else "")
+        count = "an error" if len(errors) == 1 else f"{len(errors)} errors"
+        cell, line = _import_site(ctx, shown)
+        yield ctx.finding(
+            "type-error",
+            "info",
+            cell,
+            line,
+            f"mypy reports {count} in {shown}, which this notebook imports"
+            + (f": {what}." if len(errors) == 1 else f"; the first, {what}."),
+            f"Fix {shown} (`mypy {shown}` lists every error): the cells are type-checked against it as it is.",
+        )
+
+
+def _import_site(ctx: Context, shown: str) -> tuple[int | None, int | None]:
+    """The first cell line importing the module of the project file ``shown`` (``pkg/mod.py``: ``import
+    pkg.mod``, ``from pkg.mod import h``, ``from pkg import mod``; under ``src/`` or another search folder
+    too), else one importing from its package (``from pkg.helper import twice``, which imports it); (None,
+    None), the notebook, when no import names either."""
+    parts = PurePosixPath(shown).with_suffix("").parts
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    names = {".".join(parts[i:]) for i in range(len(parts))}
+    tops = {name.partition(".")[0] for name in names}
+    imports = [(unit.cell.index, line, module) for unit in ctx.units for line, _, module in import_binds(unit) if module]
+    site = next((i for i in imports if any(i[2] == n or i[2].startswith(n + ".") for n in names)), None)
+    site = site or next((i for i in imports if i[2].partition(".")[0] in tops), None)
+    return (site[0], site[1]) if site is not None else (None, None)
 
 
 #: mypy's errors for ``async with`` / ``async for`` (statement or comprehension) outside a coroutine

@@ -49,6 +49,7 @@ from ..atomic import atomic_write_text
 from ..config import ProjectConfig
 from ..errors import ProdError
 from ..lru import LockedLRU
+from ..mypy_config import mypy_path_dirs
 from ..notebook import PARSE_ERRORS, parse_python
 from . import batch
 from .cells import MODULE_PREFIX, CellChain, ChainModule, build_cell_chain
@@ -500,9 +501,10 @@ def typecheck_notebooks(requests: Sequence[batch.Request]) -> None:
     notebooks' modules have names of their own (a digest of the notebook's name) and import nothing
     of each other, so mypy's messages about one notebook's modules are what it says checking them
     alone. Not kept (the notebook's check runs mypy alone): any run where mypy stopped short (a
-    blocking error such as a syntax error in a module they import, a timeout, a crash). Messages
-    about other files (a project module a notebook imports) are not attributed to a notebook: the
-    answers carry the notebook's cells' findings only, all the type-error check reads.
+    blocking error such as a syntax error in a module they import, a timeout, a crash), and the
+    answer of a notebook that imports the project's own modules when mypy spoke of a file that is no
+    notebook's (an error in a project module: checked alone, a notebook's answer carries those of the
+    modules it reaches, which only mypy knows; :func:`_imports_project`).
     """
     groups: dict[tuple[str, str, TypecheckSettings], list[batch.Request]] = {}
     for request in requests:
@@ -550,10 +552,52 @@ def _check_together(group: Sequence[batch.Request]) -> None:
     if run is not None and (run.rc not in (0, 1) or (run.rc == 1 and not raws)):
         return
     by_file = _by_file(raws, root)
+    ours = set(targets)
+    elsewhere = any(path not in ours and any(r.code not in IGNORED_CODES for r in rs) for path, rs in by_file.items())
+    names = _project_names(root, config) if elsewhere else frozenset()
     for request, plan in zip(group, plans, strict=True):
+        if elsewhere and _imports_project(request, names):
+            continue  # its own check runs mypy alone: that run's messages about modules are exactly its own
         own = [raw for target in plan.targets for raw in by_file.get(target, []) if raw.code not in IGNORED_CODES]
         items = plan.after([item for raw in own for item in plan.mapper(raw)], {}) if plan.targets else []
         batch.keep(request, TypeCheckResult(True, items, None, plan.skipped_cells, time.monotonic() - started))
+
+
+def _project_names(root: Path, config: ProjectConfig) -> frozenset[str]:
+    """The top-level names mypy may find among the project's own files: ``X`` of each ``X.py``, ``X.pyi``
+    and folder ``X`` (a package, or a namespace one) in the folders it searches first (the project,
+    ``src/``, ``MYPYPATH``, the configuration's ``mypy_path``: ``daemon._env``)."""
+    dirs = [root, root / "src", *(Path(p) for p in os.environ.get("MYPYPATH", "").split(os.pathsep) if p)]
+    if config.mypy_config_file is not None:
+        dirs += mypy_path_dirs(config.mypy_config_file, root)
+    names: set[str] = set()
+    for folder in dirs:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            stem, dot, suffix = entry.name.partition(".")
+            if suffix in ("py", "pyi") or (not dot and entry.is_dir()):
+                names.add(stem)
+    return frozenset(names)
+
+
+def _imports_project(request: batch.Request, names: frozenset[str]) -> bool:
+    """Whether the notebook's cells import one of the project's modules (``names``), or relatively:
+    mypy then follows it into the project's files and may report on them. A notebook importing none
+    reaches no project file (what a module reached imports, it imports the same way)."""
+    for _, source in request.cells:
+        try:
+            tree = parse_python(source)
+        except PARSE_ERRORS:
+            return True
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and any(a.name.partition(".")[0] in names for a in node.names):
+                return True
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").partition(".")[0] in names):
+                return True
+    return False
 
 
 def _by_file(raws: Sequence[_Raw], root: Path) -> dict[Path, list[_Raw]]:
