@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -286,6 +286,35 @@ def _parents() -> dict[int, int]:
                     stat = Path(entry.path, "stat").read_text(encoding="utf-8", errors="replace")
                     found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
     return found
+
+
+def _children() -> set[int]:
+    """Our direct children, adopted orphans included: ``/proc/self/task/*/children`` (each thread's),
+    else the whole ``/proc`` scanned (a kernel without ``CONFIG_PROC_CHILDREN``)."""
+    found: set[int] = set()
+    try:
+        for task in os.scandir("/proc/self/task"):
+            found.update(int(pid) for pid in Path(task.path, "children").read_text().split())
+    except (OSError, ValueError):
+        me = os.getpid()
+        return {pid for pid, parent in _parents().items() if parent == me}
+    return found
+
+
+def reap_exited_children(keep: Collection[int]) -> int:
+    """Reap our children that exited, except ``keep``; how many were reaped.
+
+    A subreaper (:func:`become_subreaper`) adopts every orphan below it, and each one that exits stays a
+    zombie, holding its pid, until its parent reaps it: a cell that leaves thousands of short processes
+    behind would reach the pids limit before the run ends. ``keep`` are the children a ``Popen`` owns
+    (the kernel, which jupyter_client waits for): reaping one would steal its exit status.
+    """
+    reaped = 0
+    for pid in _children() - set(keep):
+        with contextlib.suppress(ChildProcessError):
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            reaped += bool(done)
+    return reaped
 
 
 def kill_descendants() -> None:

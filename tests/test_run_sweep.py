@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -269,4 +270,49 @@ def test_an_empty_kernel_name_is_a_usage_error(tmp_path: Path) -> None:
         ), usage.stderr
     with pytest.raises(ToolError, match="^kernel '' is not installed"):  # the engine does not fall back either
         run_file(nb, kernel="")
+
+
+def zombies_under(parent: int) -> int:
+    """Exited children of ``parent`` not reaped yet, from /proc."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, ValueError):
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            count += state == "Z" and int(ppid) == parent
+    return count
+
+
+def test_orphans_that_exit_are_reaped_during_the_run(tmp_path: Path) -> None:
+    """The worker adopts the orphans a cell leaves (subreaper) and killed them at the end only: each
+    short-lived one stayed a zombie, holding its pid, until then (500 here; thousands reach a pids limit).
+    They are reaped as they exit, and the kernel's own exit is still jupyter_client's to see."""
+    nb = copied("orphan_flood.ipynb", tmp_path)
+    workers: list[int] = []
+    most = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal most
+        while not done.wait(0.05):
+            if workers:
+                most = max(most, zombies_under(workers[0]))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        report = run_file(
+            nb, timeout=120, cell_timeout=60, on_progress=lambda p: p["worker_pid"] and workers.append(p["worker_pid"])
+        )
+    finally:
+        done.set()
+        sampler.join()
+    assert report["findings"] == [] and report["run"]["reproduced"] is True  # cell 4 saw no zombie left
+    assert workers and most < 300, most
+    # the kernel's own death is still seen as such
+    died = json.loads(nb.read_text())
+    died["cells"].append({"cell_type": "code", "id": "dies", "metadata": {}, "outputs": [], "source": "os._exit(7)"})
+    nb.write_text(json.dumps(died))
+    [finding] = run_file(nb, timeout=120, cell_timeout=60)["findings"]
+    assert (finding["check"], finding["cell"]) == ("run-error", 4)
+    assert finding["message"].startswith("The kernel died while this cell ran")
 

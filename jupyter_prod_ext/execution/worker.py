@@ -20,7 +20,8 @@ Protocol with :mod:`jupyter_prod_ext.execution.runner`:
 * a line ``stop`` on stdin, or stdin closing (the parent died), kills the
   kernel's process group, reaps the kernel and exits 3: nothing outlives the run;
   the worker adopts the processes the notebook starts in sessions of their own
-  (``procs.become_subreaper``) and kills them at the end of any run;
+  (``procs.become_subreaper``), reaps those that exit while the run goes on (never the
+  kernel, which jupyter_client waits for) and kills the others at the end of any run;
 * the folder of ``--input`` is the run's private folder: the kernel's connection
   file (it holds the kernel's key) is written there, so the runner's removal of the
   folder takes it whatever way the run ends; when stdin closes without ``stop`` (the
@@ -47,7 +48,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..notebook import import_nbformat
-from ..procs import become_subreaper, kill_descendants, kill_group_id, last_line, read_tail
+from ..procs import (
+    become_subreaper,
+    kill_descendants,
+    kill_group_id,
+    last_line,
+    read_tail,
+    reap_exited_children,
+)
 from .compare import visible_lines
 
 EXIT_STOPPED = 3
@@ -161,9 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     client = _notebook_client(args, state, progress)
     client_ref.append(client)
     threading.Thread(target=_announce_kernel, args=(client, state, progress), daemon=True).start()
+    ended = threading.Event()
+    threading.Thread(target=_reap_adopted, args=(state, ended), daemon=True).start()
     stderr = private / "kernel.stderr"
     with open(stderr, "wb") as kernel_stderr:
         end = _execute(client, state, args.kernel, kernel_stderr)
+    ended.set()
     if end["status"] in ("crash", "dead"):
         end["said"] = _last_words(stderr)
     _kill_and_reap(state.kernel_pid if end["status"] != "ok" else None)
@@ -245,6 +256,21 @@ def _announce_kernel(client: Any, state: _State, progress: _Progress) -> None:
             progress.emit({"event": "kernel", "pid": pid})
             return
         time.sleep(0.05)
+
+
+#: Seconds between two reapings of the orphans the run adopted and that exited.
+_REAP_EVERY = 0.1
+
+
+def _reap_adopted(state: _State, ended: threading.Event) -> None:
+    """Reap, during the run, the adopted orphans that exited (a cell backgrounding thousands of short
+    processes), never the kernel: jupyter_client waits for it. Only once its pid is known: before, the
+    kernel is the one child there is, and a kernel dying at start is then reaped by jupyter_client."""
+    while (kernel := state.kernel_pid) is None:
+        if ended.wait(0.05):
+            return
+    while not ended.wait(_REAP_EVERY):
+        reap_exited_children(keep={kernel})
 
 
 def _last_words(stderr: Path, limit: int = 200) -> str:
