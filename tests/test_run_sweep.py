@@ -22,7 +22,7 @@ import pytest
 
 from jupyter_prod_ext.errors import ToolError
 from jupyter_prod_ext.execution.compare import MAX_COMPARED_CHARS
-from jupyter_prod_ext.execution.runner import _reader, run_file
+from jupyter_prod_ext.execution.runner import _kernel_program, _reader, run_file
 
 from .installed import child_env
 from .test_run import cli, running
@@ -256,6 +256,15 @@ def test_object_reprs_of_another_ipython_are_not_changes(tmp_path: Path) -> None
     assert finding["message"].splitlines()[1:] == ["-<Point object>", "+<Segment object>"]
     kept = run_file(tmp_path / "object_reprs.ipynb", timeout=60, cell_timeout=30, normalize=())
     assert kept["run"]["changed"] == [1, 2, 3, 4]  # without the addresses rule, every form counts
+
+
+def test_only_a_program_known_before_launch_is_checked() -> None:
+    """The names jupyter_client replaces by its Python, templates and paths relative to the notebook's folder
+    (where the kernel starts) are left to the launch; an absolute path or a name on PATH is checked."""
+    assert [_kernel_program([p], "/spec") for p in ("python3", "./env/bin/python", "{prefix}/python")] == [None] * 3
+    assert _kernel_program(["{resource_dir}/run.sh"], "/spec") == "/spec/run.sh"
+    assert _kernel_program(["/opt/env/bin/python"], "/spec") == "/opt/env/bin/python"
+    assert _kernel_program(["R", "--slave"], "/spec") == "R"
 
 
 def test_an_empty_kernel_name_is_a_usage_error(tmp_path: Path) -> None:

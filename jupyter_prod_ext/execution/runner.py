@@ -40,6 +40,7 @@ import ast
 import contextlib
 import dataclasses
 import json
+import os
 import queue
 import re
 import shutil
@@ -177,7 +178,9 @@ def _kernel_program(argv: list[str], resource_dir: str) -> str | None:
     if not argv or argv[0] in _SUBSTITUTED_PYTHONS:
         return None
     program = argv[0].replace("{resource_dir}", resource_dir)
-    return None if "{" in program else program
+    # a template, or a relative path (resolved in the notebook's folder, where the kernel starts)
+    relative = os.sep in program and not os.path.isabs(program)
+    return None if "{" in program or relative else program
 
 
 def missing_kernel(name: str, installed: list[str]) -> str:
