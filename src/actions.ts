@@ -3,7 +3,7 @@
  * and navigation to a finding. All edits go through the shared model so they
  * are undoable and collaborate like typing does.
  */
-import type { ICodeCellModel, ICellModel } from '@jupyterlab/cells';
+import type { Cell, ICodeCellModel, ICellModel } from '@jupyterlab/cells';
 import type { Notebook, NotebookPanel } from '@jupyterlab/notebook';
 
 import type { IEdit, IFinding, IFormatResult } from './api';
@@ -179,6 +179,27 @@ export function stripOutputs(notebook: Notebook): number {
 }
 
 /**
+ * Draw a cell JupyterLab has not drawn yet.
+ *
+ * JupyterLab 4 draws a long notebook's cells in idle time, top first: a cell far down may not be
+ * drawn for a minute, and scrolling to it waited until it was. It is drawn now the way JupyterLab's
+ * idle pass does (`renderCellOutputs` does it for code cells only; markdown and raw cells wait too):
+ * it takes its place among the drawn cells and the browser's scroll anchoring keeps it in view as
+ * the others come. In the `full` windowing mode the windowed list draws the cells it scrolls to,
+ * and drawing here would race its removal of cells out of view, so it is left to the list.
+ */
+function drawNow(notebook: Notebook, index: number, cell: Cell): void {
+  if (
+    !cell.isPlaceholder() ||
+    notebook.notebookConfig.windowingMode === 'full'
+  ) {
+    return;
+  }
+  cell.dataset.windowedListIndex = `${index}`;
+  notebook.layout.insertWidget(index, cell);
+}
+
+/**
  * Select the finding's cell, scroll to it and put the cursor on its line.
  * Returns the selected index, or -1 when the cell no longer exists.
  */
@@ -198,12 +219,7 @@ export async function revealFinding(
   if (!cell) {
     return index;
   }
-  // JupyterLab 4 draws a long notebook's cells in idle time, top first: a cell far down may not be
-  // drawn for a minute, and scrolling to it waited until it was. Draw it now (it takes its place
-  // among the drawn cells; the browser's scroll anchoring keeps it in view as the others come).
-  if (cell.isPlaceholder()) {
-    notebook.renderCellOutputs(index);
-  }
+  drawNow(notebook, index, cell);
   try {
     await notebook.scrollToCell(cell, 'center');
   } catch {

@@ -1,4 +1,5 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, galata, test } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { activeCell, codeNotebook, openPanel, uploadAndOpen } from './helpers';
 
 /**
@@ -41,36 +42,107 @@ test('shows more findings of a long group and reveals one beyond the first 50', 
   await expect.poll(async () => (await activeCell(page)).index).toBe(55);
 });
 
+/** 1000 code cells; JupyterLab draws a long notebook's cells in idle time, top first. */
+function thousandCells(): string[] {
+  return Array.from(
+    { length: 1000 },
+    (_, i) => `value_${i} = ${i}\nprint(value_${i} * 2)`
+  );
+}
+
+/** Open the notebook, wait for the finding, click it: cell 951 must be in view at once and stay. */
+async function revealFar(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  file: { name: string; notebook: Record<string, unknown> },
+  finding: { check: string; text: string }
+) {
+  await uploadAndOpen(page, tmpPath, file.name, file.notebook);
+  const panel = await openPanel(page);
+  const item = panel.locator(
+    `.jp-ProdPanel-finding[data-check="${finding.check}"]`,
+    { hasText: finding.text }
+  );
+  await expect(item).toBeVisible({ timeout: 60000 });
+  const target = page.locator(
+    '.jp-NotebookPanel .jp-Notebook [data-windowed-list-index="950"]'
+  );
+  expect(await target.count()).toBe(0); // not drawn yet: the case these tests are about
+
+  await item.locator('.jp-ProdPanel-findingMain').click();
+  // at once (before, it waited for JupyterLab to draw the 950 cells above it: tens of seconds)
+  await expect(target).toBeInViewport({ timeout: 3000 });
+  expect((await activeCell(page)).index).toBe(950);
+  // and it stays in view while JupyterLab draws the cells above it
+  await page.waitForTimeout(2000);
+  await expect(target).toBeInViewport({ timeout: 1 });
+  return target;
+}
+
+/** A code finding far down: revealed with the cursor in its editor on the finding's line. */
+async function revealFarCode(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string
+) {
+  const sources = thousandCells();
+  sources[950] = 'total = 1\nprint(far_away_name)';
+  const notebook = codeNotebook(sources);
+  const target = await revealFar(
+    page,
+    tmpPath,
+    { name, notebook },
+    { check: 'undefined-name', text: 'far_away_name' }
+  );
+  await expect(target.locator('.cm-content')).toBeFocused({ timeout: 3000 });
+  expect((await activeCell(page)).line).toBe(1); // the cursor on the finding's line
+}
+
 test('a finding far down a 1000-cell notebook JupyterLab has not drawn yet is revealed at once', async ({
   page,
   tmpPath
 }) => {
-  // JupyterLab draws a long notebook's cells in idle time, top first: cell 951 is not drawn for a while
-  const sources = Array.from(
-    { length: 1000 },
-    (_, i) => `value_${i} = ${i}\nprint(value_${i} * 2)`
-  );
-  sources[950] = 'total = 1\nprint(far_away_name)';
-  await uploadAndOpen(page, tmpPath, 'thousand.ipynb', codeNotebook(sources));
-  const panel = await openPanel(page);
-  const finding = panel.locator(
-    '.jp-ProdPanel-finding[data-check="undefined-name"]',
-    { hasText: 'far_away_name' }
-  );
-  await expect(finding).toBeVisible({ timeout: 60000 });
-  const target = page.locator(
-    '.jp-NotebookPanel .jp-Notebook [data-windowed-list-index="950"]'
-  );
-  expect(await target.count()).toBe(0); // not drawn yet: the case this test is about
+  await revealFarCode(page, tmpPath, 'thousand.ipynb');
+});
 
-  await finding.locator('.jp-ProdPanel-findingMain').click();
-  // at once (before, it waited for JupyterLab to draw the 950 cells above it: tens of seconds)
-  await expect(target).toBeInViewport({ timeout: 3000 });
-  await expect(target.locator('.cm-content')).toBeFocused({ timeout: 3000 });
-  const active = await activeCell(page);
-  expect(active.index).toBe(950);
-  expect(active.line).toBe(1); // the cursor on the finding's line
-  // and it stays in view while JupyterLab draws the cells above it
-  await page.waitForTimeout(2000);
-  await expect(target).toBeInViewport({ timeout: 1 });
+test('a finding in an undrawn markdown cell far down is revealed at once', async ({
+  page,
+  tmpPath
+}) => {
+  // JupyterLab's own `renderCellOutputs` draws code cells only: a markdown cell waited for the idle pass
+  const notebook = codeNotebook(thousandCells());
+  const key = ['AKIA', 'Q3EGRT7XK2LMNP4Z'].join('');
+  (notebook.cells as Record<string, unknown>[])[950] = {
+    cell_type: 'markdown',
+    id: 'cell-950',
+    metadata: {},
+    source: `## Credentials\n\nOur key is ${key}, do not share.`
+  };
+  const target = await revealFar(
+    page,
+    tmpPath,
+    { name: 'markdown-far.ipynb', notebook },
+    { check: 'secret', text: '' }
+  );
+  await expect(target).toContainText('Credentials');
+});
+
+test.describe('with windowing mode "full" (only the cells in view are drawn)', () => {
+  const TRACKER = '@jupyterlab/notebook-extension:tracker';
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      [TRACKER]: {
+        ...(galata.DEFAULT_SETTINGS[TRACKER] as Record<string, unknown>),
+        windowingMode: 'full'
+      }
+    }
+  });
+
+  test('a finding far down is revealed with the cursor on its line', async ({
+    page,
+    tmpPath
+  }) => {
+    await revealFarCode(page, tmpPath, 'full-mode.ipynb');
+  });
 });
