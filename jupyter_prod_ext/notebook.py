@@ -388,10 +388,21 @@ def notebook_from_text(text: str | bytes, path: str = "<notebook>") -> Notebook:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise NotebookError(f"{path}: not valid JSON ({exc}).") from None
+        raise NotebookError(f"{path}: not valid JSON ({exc}){json_repair(exc)}") from None
     except RecursionError:
         raise NotebookError(f"{path}: the JSON is nested too deeply to read.") from None
     return notebook_from_dict(data, path)
+
+
+def json_repair(exc: ValueError) -> str:
+    """What to do about a file that is not JSON: Jupyter cannot open it either, so "re-save it" cannot help.
+    A second document after the first (``Extra data``) is two notebooks pasted into one file, as a public
+    repository holds."""
+    if isinstance(exc, json.JSONDecodeError) and exc.msg == "Extra data":
+        return (
+            ": a second JSON document follows the notebook (two notebooks in one file?); keep one, in a text editor."
+        )
+    return ": Jupyter cannot open it either; fix it in a text editor or restore it from version control."
 
 
 def read_notebook_bytes(path: Path, name: str) -> bytes:

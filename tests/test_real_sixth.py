@@ -4,12 +4,22 @@ hyper-parameter search) found answered wrongly, restated in notebooks written fo
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 from pathlib import Path
 
+from jupyter_prod_ext.cli.main import main
 from jupyter_prod_ext.execution.runner import run_file
 
 RUN = Path(__file__).resolve().parent / "data" / "run"
+
+
+def _cli(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
 
 
 def test_a_value_another_library_version_shows_differently_is_reproduced(tmp_path: Path) -> None:
@@ -54,7 +64,9 @@ def test_a_download_that_cannot_reach_the_network_says_so(tmp_path: Path) -> Non
     notebooks): the hint said to restart the kernel and fix the cell, which has nothing to fix."""
     finding = _only_error("network_data.ipynb", tmp_path)
     assert finding["cell"] == 1 and str(finding["message"]).startswith("Raised URLError: <urlopen error")
-    assert str(finding["hint"]).startswith("The cell reaches the network, which failed in this run: keep the data")
+    assert str(finding["hint"]).startswith(
+        "The cell reaches the network, which failed in this run: keep the data"
+    )
 
 
 def test_a_data_file_that_is_not_there_is_named_in_the_hint(tmp_path: Path) -> None:
@@ -66,3 +78,28 @@ def test_a_data_file_that_is_not_there_is_named_in_the_hint(tmp_path: Path) -> N
         "'../data/measurements.csv' is not there when the notebook runs in its own folder: add it to the project "
         "(a path relative to the notebook), or say in the notebook where to get it."
     )
+
+
+def test_two_notebooks_in_one_file_say_what_to_do(tmp_path: Path) -> None:
+    """A public repository holds a notebook with a second notebook pasted after it: check, run and promote
+    said only 'not valid JSON (Extra data ...)', not what to do (commit said 're-save it', which Jupyter cannot
+    open to do)."""
+    text = (RUN / "absent_data.ipynb").read_text(encoding="utf-8")
+    notebook = tmp_path / "pasted.ipynb"
+    notebook.write_text(text + text, encoding="utf-8")
+    lines = text.count("\n") + 1
+    for argv in (
+        ["check", str(notebook)],
+        ["run", str(notebook)],
+        ["promote", str(notebook), "--cells", "1", "--to", "m.py"],
+        ["commit", str(notebook), "-m", "data", "--init"],
+    ):
+        code, out, err = _cli(argv)
+        assert (code, out) == (2, ""), (argv, code, out, err)
+        [line] = err.splitlines()
+        assert (
+            line.startswith("jupyter-prod: ") and f"not valid JSON (Extra data: line {lines} column 1" in line
+        )
+        assert line.endswith(
+            "): a second JSON document follows the notebook (two notebooks in one file?); keep one, in a text editor."
+        ), line

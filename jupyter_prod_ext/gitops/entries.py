@@ -21,7 +21,7 @@ from typing import Any
 from .. import notebook as nbmod
 from ..errors import ConflictError, NotebookError, ProdError, TooLargeError
 from ..jupytext_io import is_text_notebook_path, pair_of, paired_files, raw_from_bytes
-from ..notebook import human_size, notebook_from_dict, read_notebook_bytes
+from ..notebook import human_size, json_repair, notebook_from_dict, read_notebook_bytes
 from .confinement import (
     confine,
     metadata_module_paths,
@@ -71,7 +71,7 @@ def parse_notebook_json(data: bytes, shown: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise NotebookError(f"'{shown}' is not UTF-8 text, so it is not a valid notebook.") from None
     except ValueError as exc:
-        raise NotebookError(f"'{shown}' is not valid JSON ({exc}), so not a notebook: fix or re-save it.") from None
+        raise NotebookError(f"'{shown}' is not valid JSON ({exc}){json_repair(exc)}") from None
     except RecursionError:
         raise NotebookError(f"'{shown}' is not a valid notebook (its JSON is nested too deeply).") from None
     if not isinstance(parsed, dict):
