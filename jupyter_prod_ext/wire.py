@@ -117,6 +117,10 @@ class ReportSummary(TypedDict):
     waived: int
     code_cells: int
     checks_run: list[str]
+    #: the checks a ``"fast"`` request never runs (black, mypy, git), whether or not this one ran them:
+    #: their findings stay as the last request that ran them found them, and a waiver of one only hides
+    #: a finding, so the panel hides it without running the tool again (absent from Clean Run reports)
+    slow_checks: NotRequired[list[str]]
 
 
 class ReportDict(TypedDict):

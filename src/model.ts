@@ -21,8 +21,7 @@ import {
   IReport,
   IReportDelta,
   isNotPython,
-  isSuperseded,
-  Severity
+  isSuperseded
 } from './api';
 import { HeldCells, isMissingCellsBase } from './cellsRanges';
 import {
@@ -36,7 +35,10 @@ import {
 } from './delta';
 import { HeldReports } from './findingsDelta';
 import { jsonEqual } from './jsonEqual';
+import { hideWaived, mergeReports, WaiverPlace } from './reports';
 import type { IMissingCellsBaseAnswer } from './wire';
+
+export { countBySeverity, mergeReports } from './reports';
 
 /** What the model needs from an open notebook. */
 export interface INotebookSource {
@@ -265,79 +267,6 @@ export function sourceFromPanel(
   };
 }
 
-/** Count findings by severity. */
-export function countBySeverity(
-  findings: ReadonlyArray<IFinding>
-): Record<Severity, number> {
-  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-  for (const f of findings) {
-    if (f.severity in counts) {
-      counts[f.severity] += 1;
-    }
-  }
-  return counts;
-}
-
-/**
- * Merge a new report into the previous one.
- *
- * A fast check does not run the slow checks (mypy): their findings and
- * waivers from the last full check are kept until a full check runs again, so
- * a type error found on save does not vanish at the next keystroke, nor does
- * a waived one leave the Waived group.
- */
-export function mergeReports(
-  previous: IReport | null,
-  next: IReport,
-  requested: ChecksSelection
-): IReport {
-  const ran = next.summary?.checks_run;
-  if (!previous || requested === 'all' || !Array.isArray(ran)) {
-    return next;
-  }
-  if (previous.path !== next.path) {
-    return next;
-  }
-  const rerun = new Set(ran);
-  if (Array.isArray(requested)) {
-    requested.forEach(id => rerun.add(id));
-  }
-  const notRerun = (f: IFinding) => !rerun.has(f.check);
-  const kept = previous.findings.filter(notRerun);
-  const keptWaived = (previous.waived ?? []).filter(notRerun);
-  if (kept.length === 0 && keptWaived.length === 0) {
-    return next;
-  }
-  const findings = byPlace([...next.findings, ...kept]);
-  const waived = byPlace([...(next.waived ?? []), ...keptWaived]);
-  const counts = countBySeverity(findings);
-  const checksRun = Array.from(
-    new Set([...(previous.summary?.checks_run ?? []), ...ran])
-  );
-  return {
-    ...next,
-    // A partial check's score only covers the checks it ran: keep the last one.
-    score: Array.isArray(requested) ? previous.score : next.score,
-    findings,
-    waived,
-    summary: {
-      ...next.summary,
-      errors: counts.error,
-      warnings: counts.warning,
-      infos: counts.info,
-      waived: waived.length,
-      checks_run: checksRun
-    }
-  };
-}
-
-/** Findings in notebook order (cell, then line). */
-function byPlace(findings: IFinding[]): IFinding[] {
-  return findings.sort(
-    (a, b) => (a.cell ?? -1) - (b.cell ?? -1) || (a.line ?? 0) - (b.line ?? 0)
-  );
-}
-
 /**
  * The check ids `next` shows that `previous` hid (taken out of `ignore`, or
  * added to a `select` list); null when `select` was emptied (every check is
@@ -561,6 +490,10 @@ export class ReadinessModel {
       if (checks === 'fast') {
         this._fastRun = new Set(report.summary?.checks_run ?? []);
       }
+      const slow = report.summary?.slow_checks;
+      if (Array.isArray(slow)) {
+        this._slowChecks = new Set(slow);
+      }
       if (version < this._appliedVersion && this._report) {
         // The notebook changed and a newer answer is already shown: keep it,
         // and only add what this older answer ran that the newer one did not
@@ -596,20 +529,55 @@ export class ReadinessModel {
   }
 
   /**
-   * Check again after the checks `ids` changed (a waiver written or taken
-   * back, a check shown again): the fast checks, then everything when one of
-   * `ids` is not among them, or no fast answer said which they are (a slow
-   * check such as type-error keeps its old findings and waivers through a
-   * fast check). Resolves with the merged
-   * report (`null` once disposed); rejects with an `ApiError`.
+   * Check again after the checks `ids` changed (a waiver taken back, a check
+   * shown again): the fast checks, then those of `ids` the server names slow
+   * (`slow_checks`: type-error keeps its old findings and waivers through a
+   * fast check), and only those: black does not run for a type-error. A
+   * server that names no slow checks: everything when one of `ids` is not
+   * among the fast ones, or no fast answer said which they are. Resolves with
+   * the merged report (`null` once disposed); rejects with an `ApiError`.
    */
   async recheck(ids: ReadonlyArray<string>): Promise<IReport | null> {
     const report = await this.check('fast');
     const fast = this._fastRun;
-    if (report && (!fast || ids.some(id => !fast.has(id)))) {
+    const slow = this._slowChecks;
+    if (!report) {
+      return report;
+    }
+    if (slow) {
+      const rerun = ids.filter(id => slow.has(id));
+      return rerun.length > 0 ? this.check(rerun) : report;
+    }
+    if (!fast || ids.some(id => !fast.has(id))) {
       return this.check('all');
     }
     return report;
+  }
+
+  /**
+   * Check again after the checks `ids` were waived in the cell of `place`:
+   * the fast checks, and the findings there of the slow ones (whose last
+   * findings a fast check keeps) moved to `waived` here: a waiver only hides
+   * a finding, so mypy does not run again. A server that names no slow
+   * checks: `recheck`.
+   */
+  async waiverWritten(
+    ids: ReadonlyArray<string>,
+    place: WaiverPlace
+  ): Promise<IReport | null> {
+    const slow = this._slowChecks;
+    if (!slow) {
+      return this.recheck(ids);
+    }
+    const report = await this.check('fast');
+    const hidden = ids.filter(id => slow.has(id));
+    if (!report || hidden.length === 0 || !this._report) {
+      return report;
+    }
+    this._report = hideWaived(this._report, hidden, place);
+    this._revision += 1;
+    this._stateChanged.emit();
+    return this._report;
   }
 
   /**
@@ -793,6 +761,8 @@ export class ReadinessModel {
   private _report: IReport | null = null;
   /** The checks the last fast answer ran (the others are slow, or hidden). */
   private _fastRun: Set<string> | null = null;
+  /** The checks the server says a fast check never runs (`slow_checks`). */
+  private _slowChecks: Set<string> | null = null;
   private _error: ApiError | null = null;
   private _pending = 0;
   private _revision = 0;

@@ -228,6 +228,10 @@ export interface IReportSummary {
   waived: number;
   code_cells: number;
   checks_run: string[];
+  /**
+   * the checks a `"fast"` request never runs (black, mypy, git), whether or not this one ran them: their findings stay as the last request that ran them found them, and a waiver of one only hides a finding, so the panel hides it without running the tool again (absent from Clean Run reports)
+   */
+  slow_checks?: string[];
 }
 export interface IFileError {
   path: string;

@@ -159,5 +159,6 @@ def run_checks(ctx: Context, selection: Selection | str = "fast", *, session: st
             "waived": len(waived),
             "code_cells": len(ctx.nb.code_cells),
             "checks_run": [s.id for s in specs],
+            "slow_checks": [s.id for s in CHECKS.values() if s.slow],
         },
     }

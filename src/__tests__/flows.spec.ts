@@ -1,9 +1,9 @@
 import { Notification } from '@jupyterlab/apputils';
 import type { NotebookModel } from '@jupyterlab/notebook';
 
-import { waiveChecks } from '../actions';
+import { ignoredChecks, waiveChecks } from '../actions';
 import { IFinding, ProdApi } from '../api';
-import { unwaiveFinding } from '../flows/check';
+import { unwaiveFinding, waiveFinding } from '../flows/check';
 import { formatCells } from '../flows/format';
 import { defaultModulePath, saveAll, warmTypeCheck } from '../flows/promote';
 import { notebookContent } from '../model';
@@ -230,6 +230,17 @@ describe('unwaiveFinding', () => {
     ).resolves.toBe('stale');
     expect(told).toHaveBeenCalledTimes(1);
     expect(recheck).toHaveBeenCalledWith(['unused-import']);
+  });
+
+  it("writes a finding's waiver in its cell and tells the model where", () => {
+    const { panel } = open(['import os']);
+    const waiverWritten = jest.fn(() => Promise.resolve(null));
+    const finding = waived(0, 'c0');
+    waiveFinding(panel, { waiverWritten } as any, finding);
+    expect(ignoredChecks(panel.content.model.cells.get(0))).toEqual([
+      'unused-import'
+    ]);
+    expect(waiverWritten).toHaveBeenCalledWith(['unused-import'], finding);
   });
 
   it('says when the cell is gone, and checks again', async () => {

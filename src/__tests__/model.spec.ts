@@ -8,6 +8,7 @@ import {
   ReadinessModel,
   shownChecks
 } from '../model';
+import { hideWaived } from '../reports';
 import { FetchMock, flushPromises } from './fetchMock';
 
 /** A notebook whose content the test edits, as the editor would. */
@@ -84,6 +85,12 @@ function report(
 }
 
 const FAST = ['undefined-name', 'out-of-order-execution'];
+const SLOW = ['not-black-formatted', 'type-error'];
+
+/** The report as a server that names its slow checks answers it. */
+function slowNamed(answer: IReport): IReport {
+  return { ...answer, summary: { ...answer.summary, slow_checks: SLOW } };
+}
 
 describe('ReadinessModel', () => {
   let mock: FetchMock;
@@ -365,15 +372,63 @@ describe('ReadinessModel', () => {
     expect(await model.check('all')).toBeNull();
   });
 
-  it('re-checks a waived fast check with the fast checks, a slow one with all', async () => {
+  it('hides a waived slow finding without running its check again', async () => {
+    const typeError = finding('type-error', 0, {
+      cell_id: 'c0',
+      commit_gate: 'unless-allowed'
+    });
+    const other = finding('type-error', 1, { cell_id: 'c1' });
+    mock.respond(
+      200,
+      slowNamed(report([typeError, other], [...FAST, ...SLOW], 40))
+    );
+    await model.check('all');
+    mock.respondAlways(200, slowNamed(report([], FAST, 90)));
+    const shown = await model.waiverWritten(['type-error'], typeError);
+    expect(mock.requests.map(r => r.body.checks)).toEqual(['all', 'fast']);
+    expect(shown!.findings).toEqual([other]);
+    expect(shown!.waived).toEqual([
+      finding('type-error', 0, { cell_id: 'c0' })
+    ]);
+    expect(shown!.summary).toMatchObject({ errors: 1, waived: 1 });
+    expect(model.report).toBe(shown);
+  });
+
+  it('re-checks a waiver of a slow check as before when the server names none', async () => {
     mock.respondAlways(200, report([], FAST, 100));
-    await model.recheck(['undefined-name']);
-    expect(mock.requests.map(r => r.body.checks)).toEqual(['fast']);
-    await model.recheck(['type-error']);
+    await model.waiverWritten(['type-error'], finding('type-error', 0));
+    expect(mock.requests.map(r => r.body.checks)).toEqual(['fast', 'all']);
+  });
+
+  it.each([
+    ['names the slow checks: the slow one alone', true, ['type-error']],
+    ['names none: a slow one with all', false, 'all']
+  ])(
+    're-checks an unwaived fast check with the fast checks; a server that %s',
+    async (_, named, slowRun) => {
+      const answer = report([], FAST, 100);
+      mock.respondAlways(200, named ? slowNamed(answer) : answer);
+      await model.recheck(['undefined-name']);
+      expect(mock.requests.map(r => r.body.checks)).toEqual(['fast']);
+      await model.recheck(['type-error']);
+      expect(mock.requests.map(r => r.body.checks)).toEqual([
+        'fast',
+        'fast',
+        slowRun
+      ]);
+    }
+  );
+
+  it('runs only the slow check shown again in the settings, black not', async () => {
+    mock.respondAlways(200, slowNamed(report([], FAST, 100)));
+    model.settings = { ...model.settings, ignore: ['type-error'] };
+    await model.check('fast');
+    model.settings = { ...model.settings, ignore: [] };
+    await flushPromises(10);
     expect(mock.requests.map(r => r.body.checks)).toEqual([
       'fast',
       'fast',
-      'all'
+      ['type-error']
     ]);
   });
 
@@ -472,6 +527,39 @@ describe('mergeReports', () => {
       ['type-error', 1]
     ]);
     expect(merged.score).toBe(40);
+  });
+});
+
+describe('hideWaived', () => {
+  it("moves a check's findings in the waiver's cell to waived, by cell id", () => {
+    const held = report(
+      [
+        finding('type-error', 2, { cell_id: 'c0' }),
+        finding('type-error', 3, { cell_id: 'c1' }),
+        finding('undefined-name', 2, { cell_id: 'c0' })
+      ],
+      FAST
+    );
+    const place = { cell: 0, cell_id: 'c0' };
+    const hidden = hideWaived(held, ['type-error'], place);
+    expect(hidden.findings.map(f => [f.check, f.cell_id])).toEqual([
+      ['type-error', 'c1'],
+      ['undefined-name', 'c0']
+    ]);
+    expect(hidden.waived.map(f => f.cell_id)).toEqual(['c0']);
+    expect(hidden.summary).toMatchObject({ errors: 2, waived: 1 });
+    expect(hidden.score).toBe(held.score);
+    expect(hideWaived(held, ['black'], place)).toBe(held);
+  });
+
+  it('matches by cell index when findings carry no cell id', () => {
+    const held = report(
+      [finding('type-error', 0), finding('type-error', 1)],
+      FAST
+    );
+    const hidden = hideWaived(held, ['type-error'], { cell: 1, cell_id: null });
+    expect(hidden.findings.map(f => f.cell)).toEqual([0]);
+    expect(hidden.waived.map(f => f.cell)).toEqual([1]);
   });
 });
 

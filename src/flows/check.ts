@@ -104,7 +104,11 @@ export async function applyFix(
   return applyCellSources(panel.content, current.fix.cells);
 }
 
-/** Waive a finding's check in its cell, then check again (the finding's cell is gone: just re-check). */
+/**
+ * Waive a finding's check in its cell, then check again: a slow check's
+ * finding is hidden without running it (the finding's cell is gone: just
+ * re-check).
+ */
 export function waiveFinding(
   panel: NotebookPanel,
   model: ReadinessModel,
@@ -116,7 +120,7 @@ export function waiveFinding(
     return;
   }
   waiveChecks(panel.content, index, [finding.check]);
-  model.recheck([finding.check]).catch(notifyError);
+  model.waiverWritten([finding.check], finding).catch(notifyError);
 }
 
 /** A waiver written in the code: `# prod: ignore` (with or without check ids). */
@@ -208,8 +212,9 @@ export async function ignoreCellFindings(
     return [];
   }
   const ignored = waiveChecks(panel.content, index, ids);
+  const cellId = panel.content.model?.cells.get(index)?.id ?? null;
   try {
-    await model.check('fast');
+    await model.waiverWritten(ids, { cell: index, cell_id: cellId });
   } catch (error) {
     notifyError(error);
   }
