@@ -165,6 +165,24 @@ def test_a_submodule_import_is_added_beside_the_package_import_a_module_has(tmp_
     assert alone.returncode == 0 and alone.stdout == "HI\n", alone.stderr
 
 
+#: restates public notebooks' submodule imports (scipy under ``sp``, pyro's several submodules)
+SUBMODULES = Path(__file__).resolve().parent / "data" / "promote" / "submodules.ipynb"
+
+
+@pytest.mark.parametrize("name", ["shout_alias", "shout_from", "shout_plain"])
+def test_submodule_imports_of_public_notebooks_move_with_the_package(tmp_path: Path, name: str) -> None:
+    """A cell reads ``demo_pkg`` itself, so ``import demo_pkg.plugins`` (binding that name) looked read:
+    a function reading the package as ``dp``, through ``from demo_pkg import registry`` or as
+    ``demo_pkg`` got a module without the registration (KeyError, or AttributeError for ``dp.registry``).
+    The module now carries every plain submodule import of a package it imports from."""
+    root, nb = project(tmp_path, *cell_sources(SUBMODULES))
+    answer = run(root, nb, names=[name])
+    assert answer["ok"], answer["problems"]
+    alone = import_alone(root, f"from demo_pkg.speech import {name}; print({name}('hi'))")
+    assert alone.returncode == 0 and alone.stdout == "HI\n", alone.stderr
+    assert lint(root) == ""
+
+
 FUTURE = "from __future__ import annotations"
 LATER = "def area(s: Shape) -> float:\n    return s.w * s.h\n\n\nclass Shape:\n    w = 2.0\n    h = 3.0"
 

@@ -548,10 +548,11 @@ def side_effect_imports(prog: Program, selected: list[Stmt], packages: set[str])
     nothing reads (``import os``, ``import numpy as np``) is a leftover, not a side effect to carry; the
     unused-import check reports it by the same rule.
 
-    ``packages``: the names the module binds to a package by a plain ``import`` (``import geopandas``).
-    A plain ``import geopandas.accessors`` binds that same name, so the promoted code's reads of
-    ``geopandas`` made it look read, and it was dropped: the module imported ``geopandas`` without the
-    registration. Such an import is carried whenever the module imports its package anyway."""
+    ``packages``: the top-level packages the module imports from (``import geopandas``, ``import
+    geopandas as gpd``, ``from geopandas import read_file``: ``geopandas``). A plain ``import
+    geopandas.accessors`` binds ``geopandas``, so a read of that name (the promoted code's, or any cell's)
+    made it look read, and it was dropped: the module imported the package without the registration.
+    Such an import is carried whenever the module imports from its package anyway."""
     if not selected:
         return []
     first = min((s.cell, s.line) for s in selected)
@@ -562,7 +563,7 @@ def side_effect_imports(prog: Program, selected: list[Stmt], packages: set[str])
             out += [
                 need
                 for need in _effect_imports(stmt, stmt.node)
-                if need.bound not in read or (need.bound in packages and is_plain_import(need))
+                if need.bound not in read or (is_plain_import(need) and need.bound in packages)
             ]
     return out
 

@@ -93,7 +93,7 @@ def _side_effect_imports(st: State) -> list[ImportNeed]:
     alone it runs under what they registered, as the promoted code did in the notebook."""
     selected = [s for s, _ in st.plan.roots] + [s for s, _ in st.plan.bodies]
     have = {(i.module, i.name) for i in st.slice.imports}
-    packages = {i.bound for i in st.slice.imports if is_plain_import(i)}
+    packages = {i.module.split(".")[0] for i in st.slice.imports if not i.module.startswith(".")}
     return [
         i
         for i in side_effect_imports(st.prog, selected, packages)
