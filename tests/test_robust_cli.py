@@ -9,6 +9,7 @@ console script in a subprocess to prove the exit status and stderr end to end.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +181,30 @@ def test_console_script_end_to_end(argv: list[str], expect: str, tmp_path: Path)
     assert len([ln for ln in res.stderr.splitlines() if ln.strip()]) == 1, res.stderr
     assert "Traceback (most recent call last)" not in res.stdout
 
+
+
+@pytest.mark.parametrize(
+    "locale_env",
+    [
+        {"LANG": "C"},  # a fresh container's locale: Python's UTF-8 mode, readable non-ASCII
+        {"LC_ALL": "C", "PYTHONUTF8": "0"},  # an ASCII stdout (like a Latin-1 locale without UTF-8 mode)
+    ],
+    ids=["lang-c", "ascii-stdout"],
+)
+def test_console_script_non_ascii_under_c_locale(locale_env: dict[str, str], tmp_path: Path) -> None:
+    """A notebook with non-ASCII names and text under the C locale: the report, never a traceback.
+
+    An ASCII stdout used to end every `check` and `run` on a UnicodeEncodeError at the report's
+    first dash; what it cannot show is now printed as a backslash escape.
+    """
+    count_case("cli-subprocess")
+    (tmp_path / "café.ipynb").write_text(json.dumps(nb_dict("naïve = 'wörld ✓'\nprint(naïve, ünbound)")), "utf-8")
+    keep = ("PATH", "HOME", "SYSTEMROOT", "PYTHONPATH")
+    env = {k: v for k, v in os.environ.items() if k in keep} | locale_env
+    res = subprocess.run([sys.executable, "-m", "jupyter_prod_ext", "check", "café.ipynb", "--fast"],
+                         capture_output=True, text=True, encoding="utf-8", errors="strict", timeout=120,
+                         cwd=tmp_path, env=env)
+    assert res.returncode == 1, res.stderr
+    assert "Traceback" not in res.stderr + res.stdout, res.stderr
+    expected = "'ünbound' is not defined" if "PYTHONUTF8" not in locale_env else "'\\xfcnbound' is not defined"
+    assert expected in res.stdout, res.stdout

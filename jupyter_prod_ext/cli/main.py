@@ -49,7 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _tolerate_narrow_stdout() -> None:
+    """Print what the terminal's encoding cannot show as ``\\u2014`` escapes, not a traceback.
+
+    Under a C/POSIX or Latin-1 locale without Python's UTF-8 mode (``PYTHONUTF8=0``, an older
+    distribution's ``LANG=en_US.ISO-8859-1``) stdout is ASCII or Latin-1, and every report has
+    non-ASCII text: our own dashes and the notebook's names, cells and outputs.
+    """
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerate_narrow_stdout()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
