@@ -290,12 +290,15 @@ def test_a_promoted_formula_builds_its_model_from_the_module_alone(
     assert lint(root) == ""
 
 
-def test_a_formula_the_notebook_passes_to_a_promoted_function_calls_the_module(tmp_path: Path) -> None:
+@pytest.mark.parametrize("by_name", [False, True])
+def test_a_formula_the_notebook_passes_to_a_promoted_function_calls_the_module(tmp_path: Path, by_name: bool) -> None:
     """``design(formula, data)`` hands the notebook's formula to patsy, which evaluates it in ``design``'s
     frame: the module's globals once promoted. ``double_it`` stayed in the notebook, so the model failed
     (NameError) when built from the module; it moves now."""
     build = "def design(formula, data):\n    return patsy.dmatrices(formula, data)"
     call = PATSY[3].replace("patsy.dmatrices(", "design(")
+    if by_name:  # ``FORMULA = "..."`` then ``design(FORMULA, data)``
+        call = "FORMULA = 'y ~ double_it(x) + np.log(z)'\n" + call.replace("'y ~ double_it(x) + np.log(z)'", "FORMULA")
     root, nb = project(tmp_path, PATSY[0], PATSY[1], build, call, PATSY[4])
     answer = run(root, nb, names=["design"])
     assert answer["ok"], answer["problems"]

@@ -365,8 +365,8 @@ class _Slicer:
             self._take(c, name, src, f"{_why(name, src, set(), {name})} a model formula {whose}")
 
     def _formulas_passed(self, c: Consumer) -> frozenset[str]:
-        """Names called by the formulas the notebook passes, as string arguments, to the moved function
-        ``c`` (``fit("y ~ double_it(x)", df)``)."""
+        """Names called by the formulas the notebook passes to the moved function ``c``, as a string
+        (``fit("y ~ double_it(x)", df)``) or a name assigned one (``fit(FORMULA, df)``)."""
         if c.piece is None or c.piece.kind != "function":
             return frozenset()
         if self.passed_formulas is None:
@@ -375,11 +375,18 @@ class _Slicer:
                 for call in ast.walk(s.node) if s.node is not None else ():
                     if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
                         args = [*call.args, *(k.value for k in call.keywords)]
-                        called = frozenset[str]().union(*(formula_calls(a) for a in args))
+                        called = frozenset[str]().union(*(self._formula_calls_of(a) for a in args))
                         if called:
                             known = self.passed_formulas.get(call.func.id, frozenset())
                             self.passed_formulas[call.func.id] = known | called
         return self.passed_formulas.get(c.piece.name, frozenset())
+
+    def _formula_calls_of(self, arg: ast.expr) -> frozenset[str]:
+        """What the formula ``arg`` calls: a string's, or for a name, the strings assigned to it."""
+        if not isinstance(arg, ast.Name):
+            return formula_calls(arg)
+        values = (_assign_value(s) for s, e in self.prog.du.bindings.get(arg.id, []) if e.how == "assign")
+        return frozenset[str]().union(*(formula_calls(v) for v in values if isinstance(v, ast.Constant)))
 
     def _formula_source(self, stmt: Stmt, name: str) -> Stmt | None:
         """The statement whose binding of ``name`` a formula of ``stmt`` reads: the last one above it, or
