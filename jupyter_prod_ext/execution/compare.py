@@ -22,7 +22,9 @@ Random numbers are deliberately *not* normalised: output that changes because
 randomness is unseeded is exactly what a reproducibility run must flag.
 
 Always, whatever the rules chosen, one value shown differently by another version of a library is the
-same output (:func:`same_value_text`): NumPy 2's ``np.float64(1.25)`` is NumPy 1's ``1.25``, and the size in
+same output (:func:`same_value_text`): NumPy 2's ``np.float64(1.25)`` is NumPy 1's ``1.25`` (and a tuple of
+them IPython wraps over lines is the one line it was), pandas 2's ``pandas.MultiIndex`` is
+``pandas.core.indexes.multi.MultiIndex``, and the size in
 matplotlib's ``<Figure size 640x480 with 1 Axes>`` is the environment's default (the image's bytes are not
 compared either). Two lines that differ only in floating-point numbers equal to about 9 significant digits
 (:func:`same_but_rounding`) are the same too: another BLAS or SciPy sums in another order, and the 16th digit
@@ -107,9 +109,14 @@ _VERSION_REPRS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bnp\.(?:float|int|uint|complex)(?:8|16|32|64|128|256)?\(([^()]*)\)"), r"\1"),
     (re.compile(r"\bnp\.(True|False)_\b"), r"\1"),
     (re.compile(r"\bnp\.(?:str_|bytes_)\(((?:b?'[^']*'|b?\"[^\"]*\"))\)"), r"\1"),
+    # pandas 2 names its public classes by their public path (type(df.index) is pandas.MultiIndex)
+    (re.compile(r"\bpandas\.core(?:\.[a-z_]\w*)*\.([A-Z]\w*)"), r"pandas.\1"),
     # matplotlib's text twin of a figure names the size the environment's defaults give it
     (re.compile(r"<Figure size \d+(?:\.\d+)?x\d+(?:\.\d+)? with (\d+) Axes>"), r"<Figure with \1 Axes>"),
 ]
+
+_CONTAINER_OPENERS = ("(", "[", "{")
+_WRAPPED_AFTER_COMMA = re.compile(r",\n\s+")
 
 #: A floating-point literal (a point or an exponent: integers are compared exactly).
 _FLOAT = re.compile(r"([-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+)")
@@ -165,6 +172,15 @@ def same_but_rounding(saved: str, fresh: str) -> bool:
     return all(math.isclose(float(a), float(b), rel_tol=FLOAT_RELATIVE_TOLERANCE) for a, b in pairs)
 
 
+def _one_line_container(text: str) -> str:
+    """A tuple, list, set or dict shown on one line: IPython wraps one wider than 79 characters after its
+    commas, so a container of NumPy 2 scalars (``(np.float64(0.70...), ...)``, wider than NumPy 1's bare
+    values) came out on three lines where the saved output had one."""
+    if not text.startswith(_CONTAINER_OPENERS) or "\n" not in text:
+        return text
+    return _WRAPPED_AFTER_COMMA.sub(", ", text)
+
+
 def _text(value: object) -> str:
     if isinstance(value, list):
         return "".join(str(v) for v in value)
@@ -197,7 +213,7 @@ def visible_lines(outputs: Sequence[Mapping[str, Any]]) -> list[str]:
         if kind in ("execute_result", "display_data"):
             data = out.get("data") or {}
             if "text/plain" in data:
-                parts.extend(_text(data["text/plain"]).rstrip("\n").split("\n"))
+                parts.extend(_one_line_container(_text(data["text/plain"]).rstrip("\n")).split("\n"))
             parts.extend(f"<{mime}>" for mime in sorted(data) if str(mime).startswith(_IMAGE_PREFIX))
         elif kind == "error":
             parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}")
