@@ -21,16 +21,7 @@ if [ ! -w "$ROOT" ] || { [ -e "$ROOT/jupyter_prod_ext" ] && [ ! -w "$ROOT/jupyte
   exit 2
 fi
 
-if [ -x "$VENV/bin/python" ]; then
-  bash scripts/find-python.sh "$VENV/bin/python" >/dev/null 2>&1 || {
-    echo "setup: $VENV was made by a Python this project does not support ($("$VENV/bin/python" -V 2>&1 || true)); remove it (rm -rf $VENV) and run again" >&2
-    exit 2
-  }
-else
-  base=$(bash scripts/find-python.sh)
-  echo "setup: creating $VENV with $base ($("$base" -V 2>&1))"
-  "$base" -m venv "$VENV"
-fi
+bash scripts/make-venv.sh "$VENV"
 PY="$VENV/bin/python"
 export PATH="$VENV/bin:$PATH"
 

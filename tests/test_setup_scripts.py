@@ -144,3 +144,24 @@ def test_setup_refuses_a_nodejs_older_than_18_in_one_line(tmp_path: Path) -> Non
         "install it (e.g. 'apt-get install nodejs npm')."
     ]
     assert not (tmp_path / "venv").exists()
+
+
+def make_venv(venv: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["/bin/bash", str(REPO / "scripts" / "make-venv.sh"), str(venv)], capture_output=True,
+                          text=True, env={"PATH": os.environ["PATH"], "HOME": str(venv.parent)}, timeout=300,
+                          check=False)  # fmt: skip
+
+
+def test_a_venv_an_interrupted_setup_left_without_pip_gets_its_pip(tmp_path: Path) -> None:
+    """Ctrl-C while `python -m venv` runs ensurepip leaves a python and no pip; setup used to fail on
+    "No module named pip" on every later run, until the user found and removed the venv."""
+    venv = tmp_path / "a venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    repaired = make_venv(venv)
+    assert repaired.returncode == 0, repaired.stderr
+    assert repaired.stdout.splitlines() == [f"setup: {venv} has no pip (an interrupted setup); installing it"]
+    pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "--version"], capture_output=True, text=True,
+                         timeout=60, check=False)  # fmt: skip
+    assert pip.returncode == 0 and str(venv) in pip.stdout, pip.stderr
+    again = make_venv(venv)
+    assert again.returncode == 0 and again.stdout == "", again.stdout + again.stderr
