@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -75,13 +74,20 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def fast_findings_of_copy(notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def fast_findings_of_copy(
+    notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fill: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """The fast check's findings of a copy of ``notebook`` in a fresh project folder (no cache read or
-    written, the user cache under ``tmp_path``): what a user who checks it gets, nothing else reported."""
+    written, the user cache under ``tmp_path``): what a user who checks it gets, nothing else reported.
+    ``fill``: text put in place of each key in the copy (fake credentials made at run time, so that no file
+    of the repository holds one)."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     copy = tmp_path / "project" / notebook.name
     copy.parent.mkdir()
-    shutil.copy(notebook, copy)
+    text = notebook.read_text(encoding="utf-8")
+    for key, value in (fill or {}).items():
+        text = text.replace(key, value)
+    copy.write_text(text, encoding="utf-8")
     code, out, err = run_cli(["check", str(copy), "--fast", "--format", "json", "--no-cache"])
     assert code in (0, 1) and err == "", (out, err)
     findings: list[dict[str, Any]] = json.loads(out)["notebooks"][0]["findings"]

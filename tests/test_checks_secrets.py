@@ -330,3 +330,62 @@ def test_a_bearer_token_printed_in_an_output_is_found() -> None:
     found = run(data)
     assert len(found) == 1 and "bearer token" in found[0]["message"] and RANDOM not in json.dumps(found)
     assert run(make_nb("h = {'Authorization': 'Bearer ' + os.environ['TOKEN']}", "h2 = 'Bearer YOUR_TOKEN_HERE'")) == []
+
+
+# The fifth sweep: the services AI cookbooks call, and keys set in the environment without quotes.
+#: random letters in each service's format (assembled: no file holds one)
+SERVICE_KEYS = {
+    "Pinecone API key": "pcsk_" + "4ZgLzS_" + "9xQm2Rv7TkWb3Nc8Hd5Jf1Lp6Ys0Ua4Ge7Ki2Mo9Qr3Tv8Wx5Za1Cb6De0Fg4Hj",
+    "LangSmith API key": "lsv2_sk_" + "0f3a9c27b84e5d61a2c7f90b3e8d4a15_7c2e9b0a41",
+    "Tavily API key": "tvly-" + "dev-" + "Xq7Lm2Zp9Rt4Vb8Nc3Kd6Hs1Jw5Fy0Ga",
+    "Groq API key": "gsk_" + "p8Vn3Qx7Rm2Tz5Wb9Kc4Hd1Jf6Ls0Ya3Ue8Gi2Mo7Rq4Tv9Xw1Zb5Cd8Ef3Gh6J",
+    "Perplexity API key": "pplx-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0u1V2w3X4",
+    "xAI API key": "xai-" + "Zq8Wm3Xr7Tn2Vb5Kc9Hd4Jf1Ls6Ya0Ue3Gi8Mo2Rq7Tv4Xw9Zb1Cd5Ef0Gh6Jk3Lm8Np2Qs7Rt4Uv9Wx1Yz5",
+    "LlamaCloud API key": "llx-" + "Mq4Zt8Xr2Vn7Kb3Hc9Jd5Lf1Ps6Wa0Ye4Ug8Ri2To7Qv3Sx9",
+    "Replicate API token": "r8_" + "Hq3Zm7Xt2Vr8Kn4Bc9Jd5Lf1Ps6Wa0Ye3Ug8Ri",
+    "SendGrid API key": "SG." + "aB3dE6gH9jK2mN5pQ8sT1v" + "." + "W4yZ7bC0eF3hJ6kL9nP2rS5uV8xA1dG4jM7qT0wY3zB",
+    "webhook signing secret": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SERVICE_KEYS))
+def test_service_keys_are_found_by_their_format_wherever_they_appear(kind: str) -> None:
+    key = SERVICE_KEYS[kind]
+    assert looks_like_credential(key)
+    found = run(make_nb(f'client = Client("{key}")'))
+    assert len(found) == 1 and kind in found[0]["message"] and key not in json.dumps(found), found
+    assert mask_secrets(f"connect {key} now") == f"connect {mask(key)} now"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'os.environ["LLAMA_CLOUD_API_KEY"] = "llx-..."',
+        'os.environ["LLAMA_CLOUD_API_KEY"] = "llx-"',
+        'pc = Pinecone(api_key="pcsk_...")',
+        'llm = Groq(api_key="gsk_' + "x" * 52 + '")',
+        'search = TavilyClient("tvly-YOUR_API_KEY")',
+        'os.environ["OPENAI_API_KEY"] = "sk-proj-xxx"',
+        "%env PINECONE_API_KEY=pcsk_...\n%env OPENAI_API_KEY=$OPENAI_API_KEY\n%env HF_HOME=/data/hf-cache",
+        "%env ANTHROPIC_API_KEY=your-api-key-here\n%env LANGCHAIN_PROJECT=my-agent-project\n!export API_KEY_ID=AB12CD34EF",
+        "%%writefile .env\nOPENAI_API_KEY=<your key>\nPINECONE_API_KEY=xxxxxxxxxxxxxxxx\nMODEL=gpt-4o-mini",
+        "API_KEY=get_key()\nexport_dir = 'out'",
+    ],
+)
+def test_placeholders_of_service_keys_and_environment_settings_are_not_secrets(source: str) -> None:
+    assert run(make_nb(source)) == []
+
+
+@pytest.mark.parametrize(
+    "source, name",
+    [
+        (f"%env MISTRAL_API_KEY={RANDOM}", "MISTRAL_API_KEY"),
+        (f"%set_env COHERE_API_KEY {RANDOM}", "COHERE_API_KEY"),
+        (f"%%bash\nexport VOYAGE_API_KEY={RANDOM}\necho set", "VOYAGE_API_KEY"),
+        (f"!export DB_PASSWORD={RANDOM}", "DB_PASSWORD"),
+        (f"%%writefile .env\nMODEL=mistral-large\nMISTRAL_API_KEY={RANDOM}\n", "MISTRAL_API_KEY"),
+    ],
+)
+def test_a_key_set_in_the_environment_without_quotes_is_found(source: str, name: str) -> None:
+    found = run(make_nb(source))
+    assert [f["message"] for f in found] == [f"This cell contains a hard-coded credential in '{name}': {mask(RANDOM)}."]

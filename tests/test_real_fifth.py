@@ -18,8 +18,16 @@ from .nbutil import fast_findings_of_copy
 FIFTH = Path(__file__).resolve().parent / "data" / "real" / "fifthsweep.ipynb"
 
 
+#: the fake keys the notebook's ``{…-key}`` stand for, assembled here so that no file holds one
+KEYS = {
+    "{mistral-key}": "WiL9dv4wtfUQ1VQ3" + "OZRkt4aQng5VP2pv",
+    "{tavily-key}": "tvly-" + "9O5yqeZ1LGKN9bemzYumle29nmwYfq48",
+    "{langsmith-key}": "lsv2_pt_" + "98428ea491b1e6d543d7202cf486ea62_965174b7b0",
+}
+
+
 def _fast_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    return fast_findings_of_copy(FIFTH, tmp_path, monkeypatch)
+    return fast_findings_of_copy(FIFTH, tmp_path, monkeypatch, KEYS)
 
 
 def test_a_redefined_name_names_the_other_cells_as_people_number_them(
@@ -71,3 +79,20 @@ def test_a_path_in_a_comment_is_not_reported(tmp_path: Path, monkeypatch: pytest
     assert paths == [
         ("load-notes", 2, "'/content/notes.txt' is a path on one machine; the notebook fails anywhere else.")
     ]
+
+
+def test_service_keys_of_ai_cookbooks_and_unquoted_env_settings_are_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys of the services AI cookbooks call (Tavily, LangSmith, Pinecone, Groq, LlamaCloud, ...) are
+    found by their format, also where no name says what they are (``TavilyClient("tvly-…")``, a client's repr
+    in an output); ``%env MISTRAL_API_KEY=…`` sets a key without quotes, judged by its name as an assignment
+    is. Placeholders (``llx-...``, ``pcsk_...``, ``gsk_xxx…``, ``$OPENAI_API_KEY``) are not keys (the sweep's
+    cookbooks hold dozens, none reported)."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    secrets = [(f["cell_id"], f["line"], f["message"]) for f in findings if f["check"] == "secret"]
+    assert secrets == [
+        ("env-keys", 1, "This cell contains a hard-coded credential in 'MISTRAL_API_KEY': WiL9…(32 chars)."),
+        ("search-client", 1, "This cell contains a Tavily API key: tvly…(37 chars)."),
+        ("tracing-client", None, "The cell's output contains a LangSmith API key: lsv2…(51 chars)."),
+    ], secrets

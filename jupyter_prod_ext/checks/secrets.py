@@ -5,9 +5,10 @@ a report is shown in CI logs and pull requests, it must not leak what it found.
 Image outputs (base64) are never scanned: they are not text and match by chance.
 
 How a value is judged, as detect-secrets and gitleaks do: a known provider format (AWS, GitHub,
-GitLab, Slack, OpenAI, Hugging Face, private key blocks, JWTs, ``Bearer`` tokens, passwords in
-URLs and connection strings) is a secret wherever it appears; any other value needs a name that
-says it is one (``password = "…"``, ``api_key: '…'``) and must itself look like one (not a
+GitLab, Slack, OpenAI, Hugging Face, the AI services of cookbooks such as Pinecone, LangSmith, Tavily,
+Groq or LlamaCloud, SendGrid, webhook signing secrets, private key blocks, JWTs, ``Bearer`` tokens,
+passwords in URLs and connection strings) is a secret wherever it appears; any other value needs a name
+that says it is one (``password = "…"``, ``api_key: '…'``, ``%env API_KEY=…``) and must itself look like one (not a
 placeholder, path, sentence, UUID or image data; random-looking enough for the looser names).
 A name says so by one of its words (``api_key``, ``apiKey``, ``SIGNING_SECRET``), not by letters
 inside a word (``AssignmentId`` holds "sig", ``design`` too), and not when it names something
@@ -62,8 +63,25 @@ _MORE_TOKENS = re.compile(
     r"|(?P<connstr>[;&'\"]\s*(?i:password|pwd)\s*=\s*(?P<connval>[^;&'\"\s{}$%<>()\[\]]{4,128})(?=\s*(?:[;&'\"]|$)))"
 )
 
+#: the API keys of the LLM and vector-search services of AI cookbooks, and webhook signing secrets, in a third
+#: pattern tried only where one of its prefixes occurs; each must look random after its prefix
+#: (:func:`_random_after_prefix`): ``llx-...``, ``gsk_xxxx…`` and ``tvly-YOUR_API_KEY`` are placeholders
+_SERVICE_PREFIXES = ("pcsk_", "lsv2_", "tvly-", "gsk_", "pplx-", "xai-", "llx-", "r8_", "SG.", "whsec_")
+_SERVICE_TOKENS = re.compile(
+    r"(?P<pinecone>\bpcsk_[A-Za-z0-9_]{40,})"
+    r"|(?P<langsmith>\blsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}\b)"
+    r"|(?P<tavily>\btvly-(?:dev-|prod-)?[A-Za-z0-9]{24,})"
+    r"|(?P<groq>\bgsk_[A-Za-z0-9]{48,})"
+    r"|(?P<perplexity>\bpplx-[A-Za-z0-9]{40,})"
+    r"|(?P<xai>\bxai-[A-Za-z0-9]{60,})"
+    r"|(?P<llamacloud>\bllx-[A-Za-z0-9]{40,})"
+    r"|(?P<replicate>\br8_[A-Za-z0-9]{35,})"
+    r"|(?P<sendgrid>\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b)"
+    r"|(?P<webhook>\bwhsec_[A-Za-z0-9+/]{24,}=*)"
+)
+
 _TOKEN_PREFIX = re.compile(
-    "|".join(re.escape(p) for p in (*_TOKEN_PREFIXES, *_MORE_VALUE_PREFIXES)) + "|(?i:aws_?secret)"
+    "|".join(re.escape(p) for p in (*_TOKEN_PREFIXES, *_MORE_VALUE_PREFIXES, *_SERVICE_PREFIXES)) + "|(?i:aws_?secret)"
 )
 _AWS_SECRET = re.compile("(?i:aws_?secret)")
 
@@ -72,8 +90,10 @@ def token_matches(text: str) -> Iterator[re.Match[str]]:
     """Every match of a fixed format in ``text``, each pattern tried only where one of its prefixes occurs."""
     if _may_hold_token(text):
         yield from _TOKENS.finditer(text)
-    if any(prefix in text for prefix in _MORE_PREFIXES):
+    if _holds_one_of(text, _MORE_HEADS):
         yield from _MORE_TOKENS.finditer(text)
+    if _holds_one_of(text, _SERVICE_HEADS):
+        yield from _SERVICE_TOKENS.finditer(text)
 
 
 def _may_hold_token(text: str) -> bool:
@@ -82,10 +102,28 @@ def _may_hold_token(text: str) -> bool:
     ``in`` per literal prefix; the case-insensitive ``aws_?secret`` only where the text has
     ``ecret`` in some case (no other character folds to one of those letters).
     """
-    for prefix in _TOKEN_PREFIXES:
-        if prefix in text:
+    return _holds_one_of(text, _TOKEN_HEADS) or ("ecret" in text.lower() and _AWS_SECRET.search(text) is not None)
+
+
+def _holds_one_of(text: str, heads: tuple[tuple[str, tuple[str, ...]], ...]) -> bool:
+    """Whether one of the prefixes :func:`_heads` grouped occurs in ``text``: ``in`` per prefix, the time of
+    reading the text once per prefix, except that those sharing their first two letters (``ghp_``, ``gho_``, …;
+    ``glpat-``, ``gldt-``, …) are looked for only where those two letters occur, each pair read once."""
+    for head, group in heads:
+        if head in text and (len(group) == 1 or any(p in text for p in group)):
             return True
-    return "ecret" in text.lower() and _AWS_SECRET.search(text) is not None
+    return False
+
+
+def _heads(prefixes: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``prefixes`` by their first two letters, a group of one as the prefix itself (read once, not twice)."""
+    groups: dict[str, list[str]] = {}
+    for p in prefixes:
+        groups.setdefault(p[:2], []).append(p)
+    return tuple((g[0] if len(g) == 1 else head, tuple(g)) for head, g in groups.items())
+
+
+_TOKEN_HEADS, _MORE_HEADS, _SERVICE_HEADS = _heads(_TOKEN_PREFIXES), _heads(_MORE_PREFIXES), _heads(_SERVICE_PREFIXES)
 
 
 _SECRET_HINTS = re.compile("pass|secret|token|key|cred|pwd|auth|sig")
@@ -104,7 +142,18 @@ _KINDS = {
     "huggingface": "a Hugging Face token",
     "bearer": "a bearer token",
     "connstr": "a password in a connection string",
+    "pinecone": "a Pinecone API key",
+    "langsmith": "a LangSmith API key",
+    "tavily": "a Tavily API key",
+    "groq": "a Groq API key",
+    "perplexity": "a Perplexity API key",
+    "xai": "an xAI API key",
+    "llamacloud": "a LlamaCloud API key",
+    "replicate": "a Replicate API token",
+    "sendgrid": "a SendGrid API key",
+    "webhook": "a webhook signing secret",
 }
+_SERVICE_KINDS = frozenset(_SERVICE_TOKENS.groupindex)
 
 _SECRET_WORD = r"(?:password|passwd|pass_?phrase|secret|secret_?key|secret_?access_?key|token|api_?key|apikey|access_?key|auth_?token|private_?key|client_?secret|credentials?)"
 #: ``password = "…"``, ``API_KEY="…"``, ``{"token": "…"}``, ``token: "…"``, ``--password "…"``
@@ -127,6 +176,17 @@ _LOOSE = re.compile(
 #: like ``key`` has none (``sort(key=len)``), and this finds that far faster than they do (0.3 ms against
 #: 7 ms for the 152 such cells of a generated 1000-cell notebook)
 _QUOTED_VALUE = re.compile(r"[:=]\s*[rRbBuU]?['\"]")
+#: an environment variable set without quotes (quoted values are assignments): ``%env PINECONE_API_KEY=…``,
+#: ``%set_env KEY …``, ``!export KEY=…`` (``export`` in a ``%%bash`` cell)
+_ENV_SET = re.compile(
+    r"^[ \t]*(?:%env|%set_env|!?[ \t]*export)[ \t]+(?P<key>[A-Za-z_]\w*)(?:[ \t]*=[ \t]*|[ \t]+)(?P<val>[^\s'\"]{6,200})[ \t]*$",
+    re.MULTILINE,
+)
+#: a ``KEY=…`` line of the ``.env`` file a ``%%writefile .env`` cell writes
+_DOTENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_]\w*)[ \t]*=[ \t]*(?P<val>[^\s'\"]{6,200})[ \t]*$", re.MULTILINE)
+_WRITES_DOTENV = re.compile(r"\A\s*%%(?:writefile|file)(?:[ \t]+-a)?[ \t]+\S*\.env[ \t]*$", re.MULTILINE)
+#: what an ``_ENV_SET`` line starts with
+_ENV_WORDS = ("%env", "%set_env", "export")
 _PLACEHOLDER = re.compile(
     r"^(?:x+|\*+|\.+|-+|#+|_+|0+|<.*>|\{.*\}|\[.*\]|\(.*\)|.*(?:example|placeholder|changeme|change_me|change-me|"
     r"your[_ -]?|my[_ -]?(?:password|token|key|secret|api)|dummy|redacted|fixme|todo|replace|insert|enter[_ -]|"
@@ -290,7 +350,16 @@ def _token_value(m: re.Match[str]) -> tuple[str, str]:
     value = m.group(0)
     if kind == "aws" and "EXAMPLE" in value:
         return kind, ""
+    if kind in _SERVICE_KINDS:
+        return kind, value if _random_after_prefix(value) else ""
     return kind, value
+
+
+def _random_after_prefix(value: str) -> bool:
+    """Whether a service key looks random after its prefix (``gsk_``, ``lsv2_pt_``): two kinds of characters
+    and varied, not ``llx-XXXX…`` nor a placeholder (``tvly-your-key-here`` never matches the format)."""
+    rest = value[len(next(p for p in _SERVICE_PREFIXES if value.startswith(p))) :]
+    return character_classes(rest) >= 2 and entropy(rest) >= 3.5 and not is_placeholder(rest)
 
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}$")
@@ -341,7 +410,11 @@ def scan_text(text: str, *, assignments: bool = True) -> Iterator[tuple[int, str
             yield m.start(), kind, value
     if not assignments:
         return
-    if not _SECRET_HINTS.search(text.lower()) or not _QUOTED_VALUE.search(text):
+    if not _SECRET_HINTS.search(text.lower()):
+        return
+    if any(w in text for w in _ENV_WORDS) or "%%" in text:
+        yield from _unquoted_settings(text, seen)
+    if not _QUOTED_VALUE.search(text):
         return
     for m in _ASSIGN.finditer(text):
         value = m.group("val")
@@ -358,6 +431,19 @@ def scan_text(text: str, *, assignments: bool = True) -> Iterator[tuple[int, str
             continue
         if character_classes(value) >= 2 and entropy(value) >= 3.5:
             yield m.start(), f"entropy:{m.group('key')}", value
+
+
+def _unquoted_settings(text: str, seen: set[int]) -> Iterator[tuple[int, str, str]]:
+    """Credentials set as environment variables without quotes (``%env MISTRAL_API_KEY=…``, a ``.env`` file's
+    line a cell writes): the name must say it is one, the value look like one, as for an assignment."""
+    pattern = _DOTENV_LINE if _WRITES_DOTENV.match(text) else _ENV_SET
+    for m in pattern.finditer(text):
+        value = m.group("val")
+        if m.start("val") in seen or not names_a_secret(m.group("key")) or _TOKEN_PREFIX.match(value):
+            continue
+        if looks_like_credential(value):
+            seen.add(m.start("val"))
+            yield m.start(), f"assign:{m.group('key')}", value
 
 
 def mask_secrets(text: str) -> str:
