@@ -2,6 +2,7 @@
 # Run the Python suite against the built wheel on every CPython from 3.10 to 3.13 this machine has.
 #
 #   bash scripts/test-pythons.sh [WHEEL] [pytest args...]
+#   bash scripts/test-pythons.sh --which     # only print the interpreter each version would use
 #
 # WHEEL defaults to a fresh build (scripts/build-wheel.sh; the frontend must be built: setup.sh does it).
 # For each version: a virtual environment of its own with the wheel installed as users get it (not
@@ -26,15 +27,24 @@ ROOT=$PWD
 WANTED=${JUPYTER_PROD_PYTHONS:-"3.10 3.11 3.12 3.13"}
 VENVS=$ROOT/.venvs
 
-WHEEL=""
-if [ $# -gt 0 ]; then WHEEL=$1; shift; fi
-[ -n "$WHEEL" ] || WHEEL=$(bash scripts/build-wheel.sh)
-WHEEL=$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")
+# pyenv_root: where pyenv keeps its versions: `pyenv root`, else $PYENV_ROOT or ~/.pyenv, else the
+# folder above the shims on PATH (a PATH with pyenv's shims only, as a Dockerfile or `pyenv init
+# --path` sets, or a HOME that is not pyenv's: its python3.1X shims answer only for the selected
+# version, so 3 of the 4 versions went unfound)
+pyenv_root() {
+  local root shim
+  root=$( (command -v pyenv >/dev/null && pyenv root) 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+  shim=$(command -v python3 2>/dev/null || true)
+  case $shim in
+    */shims/python3) [ -d "$root/versions" ] || root=$(dirname "$(dirname "$shim")") ;;
+  esac
+  echo "$root"
+}
+PYENV_VERSIONS_ROOT=$(pyenv_root)
 
 # find_python 3.X: the newest CPython 3.X (pyenv first, then PATH) that can make a venv, or nothing
 find_python() {
-  local want=$1 pyenv_root candidates=() py
-  pyenv_root=$( (command -v pyenv >/dev/null && pyenv root) 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+  local want=$1 pyenv_root=$PYENV_VERSIONS_ROOT candidates=() py
   if [ -d "$pyenv_root/versions" ]; then
     while IFS= read -r dir; do candidates+=("$dir/bin/python3"); done \
       < <(find "$pyenv_root/versions" -maxdepth 1 -name "$want.*" | sort -V -r)
@@ -51,6 +61,16 @@ find_python() {
     fi
   done
 }
+
+if [ "${1:-}" = --which ]; then
+  for version in $WANTED; do echo "$version: $(find_python "$version" || true)"; done
+  exit 0
+fi
+
+WHEEL=""
+if [ $# -gt 0 ]; then WHEEL=$1; shift; fi
+[ -n "$WHEEL" ] || WHEEL=$(bash scripts/build-wheel.sh)
+WHEEL=$(cd "$(dirname "$WHEEL")" && pwd)/$(basename "$WHEEL")
 
 # ensure_venv PY DIR: DIR holds a venv of PY with the wheel and the test extras (each step checked:
 # the function runs inside an `if`, where set -e does not apply)

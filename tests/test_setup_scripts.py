@@ -165,3 +165,21 @@ def test_a_venv_an_interrupted_setup_left_without_pip_gets_its_pip(tmp_path: Pat
     assert pip.returncode == 0 and str(venv) in pip.stdout, pip.stderr
     again = make_venv(venv)
     assert again.returncode == 0 and again.stdout == "", again.stdout + again.stderr
+
+
+def test_pythons_are_found_through_pyenvs_shims_alone(tmp_path: Path) -> None:
+    """A PATH with pyenv's shims and not pyenv (a Dockerfile's ENV PATH, `pyenv init --path`), or a HOME
+    that is not pyenv's: the python3.1X shims answer only for the selected version, and the suite
+    found one CPython of four (CI then fails: it promises all four)."""
+    here = "%d.%d" % sys.version_info[:2]
+    root = tmp_path / "a pyenv"
+    (root / "shims").mkdir(parents=True)
+    executable(root / "shims" / "python3", "#!/bin/sh\necho 'pyenv: no version selected' >&2\nexit 127\n")
+    interpreter = root / "versions" / f"{here}.99" / "bin" / "python3"
+    interpreter.parent.mkdir(parents=True)
+    interpreter.symlink_to(os.path.realpath(sys.executable))
+    which = subprocess.run(["/bin/bash", str(REPO / "scripts" / "test-pythons.sh"), "--which"], capture_output=True,
+                           text=True, env={"PATH": f"{root / 'shims'}:/usr/bin:/bin", "HOME": str(tmp_path),
+                                           "JUPYTER_PROD_PYTHONS": here}, timeout=60, check=False)  # fmt: skip
+    assert which.returncode == 0, which.stderr
+    assert which.stdout.splitlines() == [f"{here}: {interpreter}"]
