@@ -804,6 +804,7 @@ def test_rename_commits_the_old_names_removal_and_nothing_else(repo: Path) -> No
 
 def test_rename_leaves_alone_what_is_not_a_tracked_file_gone_from_disk(repo: Path, tmp_path: Path) -> None:
     new = renamed_notebook(repo)
+    write_nb(new, "\n".join(f"other_{i} = {i} * {i}" for i in range(40)))  # nothing like old.ipynb: no rename to git
     outside = tmp_path / "outside.ipynb"  # outside the server root (and the repository)
     (repo / "README.md").unlink()  # tracked and gone, but the user's deletion: only named paths count
     commit_notebook(
@@ -814,6 +815,67 @@ def test_rename_leaves_alone_what_is_not_a_tracked_file_gone_from_disk(repo: Pat
     )
     assert git(repo, "show", "--name-status", "--format=", "HEAD").split() == ["A", "new.ipynb"]
     assert sorted(git(repo, "status", "--porcelain").splitlines()) == [" D README.md", " D old.ipynb", " M new.ipynb"]
+
+
+def test_rename_git_detects_is_committed_when_the_panel_named_no_earlier_path(repo: Path) -> None:
+    """Renamed while closed (file browser, terminal) or before a reload: git pairs the deletion itself."""
+    (repo / "gone.ipynb").write_bytes((repo / "README.md").read_bytes())  # another tracked notebook, deleted
+    write_nb(repo / "unrelated.ipynb", "\n".join(f"u{i} = {i} ** 3" for i in range(60)))
+    git(repo, "add", "gone.ipynb", "unrelated.ipynb")
+    git(repo, "commit", "-q", "-m", "others")
+    (repo / "gone.ipynb").unlink()
+    (repo / "unrelated.ipynb").unlink()
+    new = renamed_notebook(repo)
+
+    result = commit_notebook(new, "rename", confine_to=repo)
+
+    status, *names = git(repo, "diff", "--name-status", "-M", "HEAD~1", "HEAD").split()
+    assert status.startswith("R") and names == ["old.ipynb", "new.ipynb"]
+    assert "Renamed from old.ipynb" in result["message"]
+    # the user's other deletions (git pairs neither with the notebook) stay uncommitted
+    assert sorted(git(repo, "status", "--porcelain").splitlines()) == [
+        " D gone.ipynb", " D unrelated.ipynb", " M new.ipynb"
+    ]
+
+
+def test_rename_git_detects_in_a_folder_takes_the_deletion_git_pairs_and_only_that(repo: Path) -> None:
+    (repo / "work").mkdir()
+    (repo / "elsewhere").mkdir()
+    write_nb(repo / "work" / "a.ipynb", "\n".join(f"a{i} = {i}" for i in range(30)))
+    write_nb(repo / "work" / "b.ipynb", "\n".join(f"b{i} = {i} + 1" for i in range(30)))
+    write_nb(repo / "elsewhere" / "copy.ipynb", "\n".join(f"b{i} = {i} + 1" for i in range(30)))
+    git(repo, "add", "work", "elsewhere")
+    git(repo, "commit", "-q", "-m", "three notebooks")
+    (repo / "work" / "a.ipynb").unlink()
+    (repo / "elsewhere" / "copy.ipynb").unlink()  # b's twin, in another folder: not the notebook's old name
+    (repo / "work" / "b.ipynb").rename(repo / "work" / "b2.ipynb")
+    git(repo, "rm", "-q", "--cached", "work/b.ipynb")  # a staged deletion is still one HEAD holds
+
+    commit_notebook(repo / "work" / "b2.ipynb", "rename b", confine_to=repo)
+
+    assert git(repo, "diff", "--name-status", "-M", "HEAD~1", "HEAD").split()[1:] == ["work/b.ipynb", "work/b2.ipynb"]
+    assert {" D work/a.ipynb", " D elsewhere/copy.ipynb"} <= set(git(repo, "status", "--porcelain").splitlines())
+
+
+def test_rename_git_detects_at_the_top_of_the_repository_with_a_literal_name(repo: Path) -> None:
+    write_nb(repo / "[draft] *.ipynb")
+    git(repo, "add", "[draft] *.ipynb")
+    git(repo, "commit", "-q", "-m", "draft")
+    (repo / "[draft] *.ipynb").rename(repo / "[final] ?.ipynb")
+    commit_notebook(repo / "[final] ?.ipynb", "rename", confine_to=repo)
+    assert git(repo, "diff", "--name-status", "-M", "HEAD~1", "HEAD").split("\t")[1:] == [
+        "[draft] *.ipynb", "[final] ?.ipynb\n"
+    ]
+
+
+def test_rename_git_detects_is_not_taken_for_a_notebook_already_tracked(repo: Path) -> None:
+    new = renamed_notebook(repo)
+    git(repo, "add", "new.ipynb")
+    git(repo, "commit", "-q", "-m", "copy", "--", "new.ipynb")  # new.ipynb tracked: an edit, not a rename
+    write_nb(new, "x = 1\nprint(x + 1)")
+    commit_notebook(new, "edit", confine_to=repo)
+    assert git(repo, "show", "--name-status", "--format=", "HEAD").split() == ["M", "new.ipynb"]
+    assert " D old.ipynb" in git(repo, "status", "--porcelain").splitlines()
 
 
 def test_rename_is_not_committed_without_the_notebook(repo: Path) -> None:

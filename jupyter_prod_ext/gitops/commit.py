@@ -38,6 +38,7 @@ from .entries import default_paths as default_paths
 from .gate import gate, gate_files
 from .hooks import run_commit_hooks, run_post_commit
 from .index import ScratchIndex, commit_tree, hash_blobs, index_info, publish, sync_real_index
+from .renames import detected_renames
 from .repository import IDENTITY_HELP as IDENTITY_HELP
 from .repository import Head as Head
 from .repository import NoRepositoryError as NoRepositoryError
@@ -90,7 +91,9 @@ def commit_notebook(
     repository's top level). ``renamed_from``: the notebook's names before a rename
     (JupyterLab renames the file, git sees a deletion and a new file); when the
     notebook is committed, the removal of each that git tracks and that is gone
-    from disk is committed with it, so git records the rename (see :func:`renamed_away`).
+    from disk is committed with it, so git records the rename (see :func:`renamed_away`). Without
+    them (a rename the panel did not see), the tracked notebook gone from disk that git's rename
+    detection pairs with the notebook is (see :mod:`.renames`).
     """
     notebook = existing_notebook(notebook, display_root)
     body = _required_message(message, "The commit message is empty: say what changed.")
@@ -101,8 +104,8 @@ def commit_notebook(
         entries = read_entries(repo, notebook, files, code_only, confine_to, display_root)
         report = _gate_entries(notebook, entries, gate_check, gate_report, allow_findings)
         _prepare_blobs(repo, notebook, entries)
-        removed = _removed_names(repo, notebook, entries, renamed_from, confine_to)
         with _scratch() as scratch:
+            removed = _removed_names(repo, head, notebook, entries, renamed_from, confine_to, scratch)
             new, outputs = _commit_in(repo, head, entries, removed, body, scratch, hook_timeout)
     return _result(repo, head, entries, removed, new, outputs, code_only, report, display_root)
 
@@ -196,12 +199,24 @@ def _prepare_blobs(repo: Repo, notebook: Path, entries: list[Entry]) -> None:
 
 
 def _removed_names(
-    repo: Repo, notebook: Path, entries: list[Entry], renamed_from: Sequence[Path], confine_to: Path | None
+    repo: Repo,
+    head: Head,
+    notebook: Path,
+    entries: list[Entry],
+    renamed_from: Sequence[Path],
+    confine_to: Path | None,
+    scratch: Path,
 ) -> list[str]:
-    """The old names whose removal goes in: only with the notebook itself, never a deletion on its own."""
-    if not renamed_from or all(e.path != notebook for e in entries):
+    """The old names whose removal goes in: only with the notebook itself, never a deletion on its own.
+
+    The names the panel saw the notebook renamed away from; when it saw none (renamed while closed,
+    or before the page was reloaded), the deleted notebook git's rename detection pairs with it.
+    """
+    nb_entry = next((e for e in entries if e.path == notebook), None)
+    if nb_entry is None:
         return []
-    return renamed_away(repo, renamed_from, confine_to)
+    named = renamed_away(repo, renamed_from, confine_to) if renamed_from else []
+    return named or detected_renames(repo, head, nb_entry, scratch / "renames-index", confine_to)
 
 
 @contextmanager

@@ -152,23 +152,54 @@ test('renaming the notebook with the panel open re-checks it under its new name'
   ).toContainText('Final Report.ipynb');
 });
 
-/** A notebook committed under the name `old`, open, and a staged file of the user's beside it. */
+/**
+ * A notebook committed from the panel under the name `old` (with a cell of its own: git tells renames
+ * by content), left open unless `open` is false, and a staged file of the user's beside it.
+ */
 async function committedDraft(
   page: IJupyterLabPageFixture,
   tmpPath: string,
-  old: string
+  old: string,
+  open = true
 ) {
-  await uploadAndOpen(
-    page,
-    tmpPath,
-    path.basename(old),
-    codeNotebook(['x = 1'], TITLE)
-  );
-  git('add', old);
-  git('commit', '-q', '-m', 'Add the draft', '--', old);
+  const notebook = codeNotebook([`draft = ${JSON.stringify(old)}`], TITLE);
+  await uploadAndOpen(page, tmpPath, path.basename(old), notebook);
+  await commitFromPanel(page, 'Add the draft');
+  if (!open) {
+    await closeCurrentTab(page, path.basename(old));
+  }
   // the user's own change elsewhere, which the commit must leave alone
   fs.writeFileSync(path.join(ROOT, tmpPath, 'notes.txt'), 'notes\n');
   git('add', `${tmpPath}/notes.txt`);
+}
+
+/**
+ * File > Close Tab; when the kernel's start marked the notebook changed since the commit (its
+ * language_info), JupyterLab asks to save it: Discard.
+ */
+async function closeCurrentTab(page: IJupyterLabPageFixture, name: string) {
+  await page.menu.clickMenuItem('File>Close Tab');
+  const tab = page.locator('.lm-TabBar-tab', { hasText: name });
+  const discard = page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Discard' });
+  await expect(async () => {
+    if (await discard.isVisible()) {
+      await discard.click();
+    }
+    await expect(tab).toHaveCount(0, { timeout: 1000 });
+  }).toPass({ timeout: 20000 });
+}
+
+/** Type `message` into the Commit section and press Commit; resolves once it says it committed. */
+async function commitFromPanel(page: IJupyterLabPageFixture, message: string) {
+  const panel = await openSection(page, 'commit');
+  await panel.locator('.jp-ProdCommit-message').fill(message);
+  await panel.locator('.jp-ProdCommit-commit').click();
+  await expect(
+    page.locator('.Toastify__toast', { hasText: message })
+  ).toBeVisible();
+  return panel;
 }
 
 /** Commit from the panel after the rename `old` -> `renamed`; git must hold the rename and nothing else. */
@@ -182,18 +213,14 @@ async function commitRename(
   await expect(
     panel.locator(`.jp-ProdCommit-file[data-path="${renamed}"]`)
   ).toBeVisible();
-  await panel.locator('.jp-ProdCommit-message').fill('Rename the draft');
-  await panel.locator('.jp-ProdCommit-commit').click();
-  await expect(
-    page.locator('.Toastify__toast', { hasText: 'Rename the draft' })
-  ).toBeVisible();
+  await commitFromPanel(page, 'Rename the draft');
 
-  // the commit removes the old name and adds the new one (a rename to git); nothing is left uncommitted
-  const changes = git('show', '--name-status', '--format=', 'HEAD');
-  expect(changes.trim().split('\n').sort()).toEqual([
-    `A\t${renamed}`,
-    `D\t${old}`
+  // the commit removes the old name and adds the new one: git records the rename; nothing is left uncommitted
+  const changes = git('show', '-M', '--name-status', '--format=', 'HEAD');
+  expect(changes.trim().split('\n')).toEqual([
+    expect.stringMatching(/^R\d+\t/)
   ]);
+  expect(changes.trim().split('\t').slice(1)).toEqual([old, renamed]);
   expect(git('status', '--porcelain', '--', old)).toBe('');
   // the user's staged file stays staged and out of the commit
   expect(git('status', '--porcelain', '--', `${tmpPath}/notes.txt`)).toBe(
@@ -236,7 +263,32 @@ test('a commit after renaming the open notebook in the file browser records the 
   const renamed = `${tmpPath}/study-${testInfo.retry}.ipynb`;
   await committedDraft(page, tmpPath, old);
 
-  // the file browser: right-click the notebook, Rename, type the new name, Enter
+  await renameInFileBrowser(page, old, renamed);
+  await expectCurrentTab(page, renamed);
+
+  await commitRename(page, tmpPath, old, renamed);
+});
+
+/** The notebook at `notebookPath` is the current tab. */
+async function expectCurrentTab(
+  page: IJupyterLabPageFixture,
+  notebookPath: string
+) {
+  await expect(
+    page.locator('.jp-mod-current.lm-TabBar-tab', {
+      hasText: path.basename(notebookPath)
+    })
+  ).toBeVisible();
+}
+
+/** Rename `old` to `renamed` in the file browser: right-click it, Rename, type the new name, Enter. */
+async function renameInFileBrowser(
+  page: IJupyterLabPageFixture,
+  old: string,
+  renamed: string
+) {
+  // the file browser's tab in the left sidebar (our panel may be shown there)
+  await page.sidebar.openTab('filebrowser');
   await page
     .locator('.jp-DirListing-item', { hasText: path.basename(old) })
     .click({ button: 'right' });
@@ -245,10 +297,50 @@ test('a commit after renaming the open notebook in the file browser records the 
   await editor.fill(path.basename(renamed));
   await editor.press('Enter');
   await expect(
-    page.locator('.jp-mod-current.lm-TabBar-tab', {
+    page.locator('.jp-DirListing-item', { hasText: path.basename(renamed) })
+  ).toBeVisible();
+}
+
+test('a commit after renaming a closed notebook in the file browser records the rename', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const old = `${tmpPath}/closed-${testInfo.retry}.ipynb`;
+  const renamed = `${tmpPath}/opened-${testInfo.retry}.ipynb`;
+  await committedDraft(page, tmpPath, old, false);
+
+  // renamed while no tab shows it, then opened from the file browser (double-click)
+  await renameInFileBrowser(page, old, renamed);
+  await page.filebrowser.open(renamed);
+  await expectCurrentTab(page, renamed);
+
+  await commitRename(page, tmpPath, old, renamed);
+});
+
+test('a commit after renaming the notebook and reloading the page records the rename', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const old = `${tmpPath}/before-${testInfo.retry}.ipynb`;
+  const renamed = `${tmpPath}/after-${testInfo.retry}.ipynb`;
+  await committedDraft(page, tmpPath, old);
+  await page.menu.clickMenuItem('File>Rename Notebook…');
+  await page.locator('.jp-Dialog input').fill(path.basename(renamed));
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Rename' })
+    .click();
+  await expectCurrentTab(page, renamed);
+
+  // a reload: the page no longer knows the notebook was renamed; JupyterLab reopens it
+  // (galata's reload would wait for the Launcher, which a restored notebook hides)
+  const noLauncher = { waitForIsReady: false };
+  await page.reload(noLauncher as Parameters<typeof page.reload>[0]);
+  await page
+    .locator('#jp-main-dock-panel .lm-TabBar-tab', {
       hasText: path.basename(renamed)
     })
-  ).toBeVisible();
+    .click();
 
   await commitRename(page, tmpPath, old, renamed);
 });
