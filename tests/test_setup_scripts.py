@@ -171,7 +171,7 @@ def test_pythons_are_found_through_pyenvs_shims_alone(tmp_path: Path) -> None:
     """A PATH with pyenv's shims and not pyenv (a Dockerfile's ENV PATH, `pyenv init --path`), or a HOME
     that is not pyenv's: the python3.1X shims answer only for the selected version, and the suite
     found one CPython of four (CI then fails: it promises all four)."""
-    here = "%d.%d" % sys.version_info[:2]
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
     root = tmp_path / "a pyenv"
     (root / "shims").mkdir(parents=True)
     executable(root / "shims" / "python3", "#!/bin/sh\necho 'pyenv: no version selected' >&2\nexit 127\n")
