@@ -18,19 +18,20 @@ fi
 # what the build reads (sources, locked dependencies, node and the builder's version) and what it
 # wrote: when neither changed since the last build, it is skipped (a second demo.sh starts in
 # seconds, not after a 20 s rebuild); a build made another way (`jlpm build`) changes the output
-# listing and is redone
+# listing and is redone. Listings sort in byte order (LC_ALL=C): a locale with another collation
+# (en_US.UTF-8 vs the C of a cron job or CI) made another stamp and a needless rebuild
 OUT=jupyter_prod_ext/labextension
 STAMP=node_modules/.jupyter-prod-build
 inputs_sum() {
   {
     node --version
     ls -d "$VENV"/lib/python*/site-packages/jupyter_builder-*.dist-info 2>/dev/null || true
-    find src style schema -type f -not -path 'src/__tests__/*' -print0 | sort -z | xargs -0 sha256sum
+    find src style schema -type f -not -path 'src/__tests__/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     sha256sum package.json yarn.lock tsconfig.json .yarnrc.yml
   } | sha256sum | cut -c1-16
 }
 output_sum() {
-  find "$OUT" -type f -printf '%P %s %T@\n' 2>/dev/null | sort | sha256sum | cut -c1-16
+  find "$OUT" -type f -printf '%P %s %T@\n' 2>/dev/null | LC_ALL=C sort | sha256sum | cut -c1-16
 }
 inputs=$(inputs_sum)
 if [ -f "$OUT/static/style.js" ] && [ -f "$OUT/package.json" ] && [ -f "$STAMP" ] \
