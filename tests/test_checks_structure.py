@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import nbformat.v4 as v4
+import pytest
 
 from jupyter_prod_ext.checks.api import check_notebook
 from jupyter_prod_ext.checks.base import Context, Settings
@@ -84,3 +85,26 @@ def test_missing_title() -> None:
     data["cells"][0] = v4.new_markdown_cell("## Analysis\nText")
     data["cells"].insert(0, v4.new_raw_cell("---\ntitle: x\n---"))  # front matter before the title
     assert run(data, "missing-title") == []
+
+
+@pytest.mark.parametrize(
+    "first, reported",
+    [
+        ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://x.org/nb)", False),
+        ('<a href="https://x.org/nb" target="_parent"><img src="https://x.org/badge.svg" alt="Colab"/></a>', False),
+        ("[This file has been moved](https://x.org/new)", True),  # a link with words is content
+        ("Some words first.", True),
+    ],
+)
+def test_a_title_may_follow_badges_but_not_content(first: str, reported: bool) -> None:
+    nb = make_nb("x = 1", markdown_title="Title")
+    nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": first})
+    assert bool(run(nb, "missing-title")) is reported
+
+
+def test_a_title_may_follow_nbdev_and_quarto_set_up_cells_only() -> None:
+    nb = make_nb("#|default_exp core", "#| echo: false\nimport os", markdown_title=None)
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "# Core\n> The core functions"})
+    assert run(nb, "missing-title") == []
+    nb["cells"].insert(2, {"cell_type": "code", "metadata": {}, "source": "import sys", "outputs": [], "execution_count": None})
+    assert len(run(nb, "missing-title")) == 1

@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from ..notebook import CodeUnit, cell_number, unit_fact
+from ..notebook import Cell, CodeUnit, cell_number, unit_fact
 from .base import Context, Finding
 from .registry import check
 
@@ -184,13 +184,36 @@ def empty_cell(ctx: Context) -> Iterator[Finding]:
             )
 
 
+#: what a markdown cell of badges holds besides them: images (``![Open In Colab](…)``), the links around them
+#: (``[![…](…)](…)``, an empty ``[](…)`` once the image is gone) and HTML tags (``<a href=…><img …/></a>``)
+_BADGE_PARTS = (re.compile(r"!\[[^\]]*\]\([^)]*\)"), re.compile(r"\[\s*\]\([^)]*\)"), re.compile(r"<[^>]*>"))
+#: a code cell that is nbdev's or Quarto's set-up (``#|default_exp core``, ``#|hide``, ``#| echo: false``): the
+#: page they build takes its title from the first heading, wherever it is
+_DIRECTIVE_FIRST = re.compile(r"\A\s*#\s?\|")
+
+
+def _page_header(cell: Cell) -> bool:
+    """A cell before the title that is no content of the page: badges, or a set-up cell of nbdev or Quarto."""
+    if cell.cell_type == "code":
+        return _DIRECTIVE_FIRST.match(cell.source) is not None
+    if cell.cell_type != "markdown" or not cell.source.strip():
+        return False
+    text = cell.source
+    for part in _BADGE_PARTS:
+        text = part.sub("", text)
+    return not text.strip()
+
+
 @check("missing-title", "structure", "info", "The notebook does not start with a markdown cell with a heading.")
 def missing_title(ctx: Context) -> Iterator[Finding]:
+    """The first cell must be a heading; before it may come raw front matter, badges (an "Open in Colab" cell)
+    and the set-up cells of nbdev and Quarto notebooks, which put the first heading at the top of the page."""
     cells = [c for c in ctx.nb.cells if c.cell_type != "raw"]  # raw front matter may come first
     if not cells:
         return
     first = cells[0]
-    if first.cell_type == "markdown" and _HEADING.search(first.source):
+    top = next((c for c in cells if not _page_header(c)), None)
+    if top is not None and top.cell_type == "markdown" and _HEADING.search(top.source):
         return
     yield ctx.finding(
         "missing-title",
