@@ -121,6 +121,9 @@ class ReportSummary(TypedDict):
     #: their findings stay as the last request that ran them found them, and a waiver of one only hides
     #: a finding, so the panel hides it without running the tool again (absent from Clean Run reports)
     slow_checks: NotRequired[list[str]]
+    #: the names in the request's ``select``/``ignore`` (the panel's settings) that are no check id and no
+    #: family: a typo there hides nothing, so the panel says so (server answers only, when there are some)
+    unknown_checks: NotRequired[list[str]]
 
 
 class ReportDict(TypedDict):

@@ -232,6 +232,10 @@ export interface IReportSummary {
    * the checks a `"fast"` request never runs (black, mypy, git), whether or not this one ran them: their findings stay as the last request that ran them found them, and a waiver of one only hides a finding, so the panel hides it without running the tool again (absent from Clean Run reports)
    */
   slow_checks?: string[];
+  /**
+   * the names in the request's `select`/`ignore` (the panel's settings) that are no check id and no family: a typo there hides nothing, so the panel says so (server answers only, when there are some)
+   */
+  unknown_checks?: string[];
 }
 export interface IFileError {
   path: string;

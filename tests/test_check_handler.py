@@ -10,6 +10,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from jupyter_prod_ext.checks import CHECKS
+from jupyter_prod_ext.delta import client_delta
 
 from .nbutil import make_nb, write_nb
 
@@ -162,3 +163,20 @@ async def test_missing_dependency_says_the_same_from_the_cli_and_the_server(
     server, cli = await both()
     assert server == cli and len(server) == 1
     assert "in the notebook's folder or a folder above it" in server[0] and str(jp_root_dir) not in server[0]
+
+
+async def test_names_the_unknown_ids_of_select_and_ignore(jp_fetch: Any, jp_root_dir: Path) -> None:
+    """A mistyped id in the panel's settings hides nothing: the answer names it, sent whole or as a delta."""
+    nb = make_nb("import os", markdown_title="Typo")
+    write_nb(jp_root_dir / "typo.ipynb", nb)
+    body = {"path": "typo.ipynb", "notebook": nb, "ignore": ["unused-imports", "dataflow", "black"]}
+    code, report = await post(jp_fetch, {**body, "select": ["secret", "run-error", "hygene"]})
+    assert code == 200, report
+    assert report["summary"]["unknown_checks"] == ["black", "hygene", "unused-imports"]
+    # a family and a Clean Run's check are names the settings may give
+    assert "unused-import" not in report["summary"]["checks_run"]
+    code, report = await post(jp_fetch, {**body, "ignore": ["dataflow"]})
+    assert code == 200 and "unknown_checks" not in report["summary"]
+    delta = {k: v for k, v in body.items() if k != "notebook"}
+    code, answer = await post(jp_fetch, {**delta, "delta": client_delta(nb, set())})
+    assert code == 200 and answer["summary"]["unknown_checks"] == ["black", "unused-imports"]

@@ -11,7 +11,7 @@ from tornado import web
 
 from ..checks.api import check_notebook, check_path
 from ..checks.isolated import check_path_isolated
-from ..checks.registry import CHECKS
+from ..checks.registry import CHECKS, FAMILIES, RUN_CHECKS
 from ..delta import DeltaNotebooks, DeltaStore, HeldCells, HeldReports, notebook_from_delta
 from ..wire import CheckRequest
 from .base import ProdHandler, json_errors
@@ -36,6 +36,22 @@ def fast_only(checks: object) -> object:
     if isinstance(checks, list):
         return [c for c in checks if c not in CHECKS or not CHECKS[c].slow]
     return checks
+
+
+def unknown_names(body: CheckRequest) -> list[str]:
+    """The names of the request's select/ignore (the panel's settings) that no check or family has.
+
+    A mistyped id there selects or hides nothing, silently; the answer names it so the panel can say so.
+    """
+    names = [*(body.get("select") or []), *(body.get("ignore") or [])]
+    return sorted({n for n in names if n not in CHECKS and n not in RUN_CHECKS and n not in FAMILIES})
+
+
+def _naming_unknown(answer: dict[str, Any], unknown: list[str]) -> dict[str, Any]:
+    """A report's (or findings delta's) answer naming the request's unknown check ids, when there are some."""
+    if unknown and "summary" in answer:
+        answer["summary"] = {**answer["summary"], "unknown_checks": unknown}
+    return answer
 
 
 def _size(path: Path) -> int:
@@ -76,6 +92,7 @@ class CheckHandler(ProdHandler):
     @json_errors
     async def post(self) -> None:
         body = self.json_body(CheckRequest)
+        unknown = unknown_names(body)
         checks: object = body.get("checks", "fast")
         if not self.may("write"):
             checks = fast_only(checks)
@@ -93,7 +110,7 @@ class CheckHandler(ProdHandler):
             if not has_slow(checks) and not self._big(body, path):
                 options = self._options(body, rel, checks)
                 answer = await self.in_thread(_check_delta, body["delta"], path, body.get("findings_base"), **options)
-                self.finish_json(_with_cells(answer, rel, cells))
+                self.finish_json(_with_cells(_naming_unknown(answer, unknown), rel, cells))
                 return
             notebook, missing = await self.in_thread(notebook_from_delta, body["delta"], DELTA_STORE)
             if notebook is None:
@@ -111,10 +128,10 @@ class CheckHandler(ProdHandler):
             report = await run(check_path, path, content=content, **options)
         if content is not None:
             # the editor's notebook: its report is held, the base of the next answer's delta
-            answer = dict(HELD_REPORTS.answer(rel, report, body.get("findings_base")))
+            answer = _naming_unknown(dict(HELD_REPORTS.answer(rel, report, body.get("findings_base"))), unknown)
             self.finish_json(answer if cells is None else _with_cells(answer, rel, cells))
             return
-        self.finish_json(report)
+        self.finish_json(_naming_unknown(dict(report), unknown))
 
     def _big(self, body: CheckRequest, path: Path) -> bool:
         """Whether the notebook is checked in a child process (see checks.isolated).

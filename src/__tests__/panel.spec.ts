@@ -1,3 +1,5 @@
+import { nullTranslator } from '@jupyterlab/translation';
+
 import { IFinding } from '../api';
 import type { ReadinessModel } from '../model';
 import { groupFindings } from '../widgets/FindingGroups';
@@ -6,6 +8,7 @@ import {
   type IPanelActions,
   sameItemProps
 } from '../widgets/FindingList';
+import { unknownChecksLine } from '../widgets/UnknownChecks';
 
 function f(check: string, extra: Partial<IFinding> = {}) {
   return {
@@ -102,5 +105,18 @@ describe('sameItemProps', () => {
     expect(
       sameItemProps(item(finding, true), item({ ...finding }, false))
     ).toBe(true);
+  });
+});
+
+describe('unknownChecksLine', () => {
+  it('names each unknown id with the setting that holds it, and where the ids are', () => {
+    const trans = nullTranslator.load('jupyterlab');
+    const settings = { select: ['hygene'], ignore: ['black', 'secret'] };
+    expect(unknownChecksLine(['black'], settings, trans)).toBe(
+      "Unknown check id in the settings: 'black' (Hide these checks). Each finding shows its check id; `jupyter-prod checks` lists them all."
+    );
+    expect(unknownChecksLine(['black', 'hygene'], settings, trans)).toMatch(
+      /^Unknown check ids in the settings: 'black' \(Hide these checks\), 'hygene' \(Show only these checks\)\. /
+    );
   });
 });

@@ -17,6 +17,7 @@ import { FindingGroups, WaivedGroup } from './FindingGroups';
 import type { IPanelActions } from './FindingList';
 import { readinessIcon } from './icons';
 import { RunView } from './RunView';
+import { UnknownChecks } from './UnknownChecks';
 
 type SeverityFilter = 'all' | Severity;
 
@@ -157,6 +158,7 @@ function ModelView(props: IBodyProps): JSX.Element {
             {model.error.message}
           </div>
         ))}
+      <UnknownChecks model={model} trans={trans} />
       {(model.report || !model.error || !isNotPython(model.error)) && (
         <SeverityFilterBar
           findings={findings}

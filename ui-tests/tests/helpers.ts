@@ -182,6 +182,25 @@ export async function openSection(
   return panel;
 }
 
+/**
+ * Open the Settings Editor on this extension's settings and add an item to
+ * "Hide these checks", as a person does; the new item's input.
+ */
+export async function addHiddenCheck(page: IJupyterLabPageFixture) {
+  await page.menu.clickMenuItem('Settings>Settings Editor');
+  const settings = page.locator('.jp-SettingsPanel');
+  await page
+    .locator('.jp-PluginList-entry', { hasText: 'Production Readiness' })
+    .click();
+  // the list's title, its description and its Add item button are siblings
+  await settings
+    .getByText('Hide these checks', { exact: true })
+    .locator('xpath=..')
+    .getByRole('button', { name: 'Add item' })
+    .click();
+  return settings.locator('input[id$="_ignore_0"]');
+}
+
 /** The sources of the current notebook's cells, in order. */
 export async function cellSources(
   page: IJupyterLabPageFixture

@@ -1,5 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import {
+  addHiddenCheck,
   codeNotebook,
   openSection,
   runFromPalette,
@@ -9,7 +10,8 @@ import {
 
 /**
  * The Readiness panel itself, as a person uses it: what a waiver of a slow
- * check costs (no mypy run to hide a finding).
+ * check costs (no mypy run to hide a finding), and a mistyped check id in
+ * the settings, which the panel names.
  */
 
 const TITLE = [titleCell('# Panel\n\nA notebook of the panel spec.')];
@@ -68,4 +70,36 @@ test('waiving a type error hides it without running mypy; Un-waive runs the type
     asked.every(checks => checks === 'fast' || Array.isArray(checks))
   ).toBe(true);
   expect(asked.flat()).not.toContain('not-black-formatted');
+});
+
+test('a mistyped id in "Hide these checks" is named in the panel until it is corrected', async ({
+  page,
+  tmpPath
+}) => {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'typo.ipynb',
+    codeNotebook(['import os\nimport sys\nprint(os.getcwd())'], TITLE)
+  );
+  const panel = await openSection(page, 'findings');
+  const finding = panel.locator(
+    '.jp-ProdPanel-groups .jp-ProdPanel-finding[data-check="unused-import"]'
+  );
+  await expect(finding).toHaveCount(1);
+
+  const item = await addHiddenCheck(page);
+  await item.fill('unused-imports');
+
+  // the typo hides nothing, and the panel says so: which id, which setting, where the ids are
+  const warning = panel.locator('.jp-ProdPanel-warning');
+  await expect(warning).toContainText(
+    "Unknown check id in the settings: 'unused-imports' (Hide these checks)."
+  );
+  await expect(warning).toContainText('jupyter-prod checks');
+  await expect(finding).toHaveCount(1);
+
+  await item.fill('unused-import');
+  await expect(warning).toHaveCount(0);
+  await expect(finding).toHaveCount(0);
 });

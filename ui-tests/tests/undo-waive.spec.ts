@@ -2,6 +2,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  addHiddenCheck,
   codeNotebook,
   openSection,
   promoteFromContextMenu,
@@ -249,18 +250,7 @@ test('hiding a check in the Settings Editor updates the findings and the score a
   const score = panel.locator('.jp-ProdPanel-scoreValue');
   const before = Number(await score.textContent());
 
-  await page.menu.clickMenuItem('Settings>Settings Editor');
-  const settings = page.locator('.jp-SettingsPanel');
-  await page
-    .locator('.jp-PluginList-entry', { hasText: 'Production Readiness' })
-    .click();
-  // the list's title, its description and its Add item button are siblings
-  await settings
-    .getByText('Hide these checks', { exact: true })
-    .locator('xpath=..')
-    .getByRole('button', { name: 'Add item' })
-    .click();
-  await settings.locator('input[id$="_ignore_0"]').fill('unused-import');
+  await (await addHiddenCheck(page)).fill('unused-import');
 
   // the panel beside the editor: the finding goes, and the score no longer counts it
   await expect(finding).toHaveCount(0);
