@@ -489,6 +489,8 @@ class LogEntryDict(TypedDict):
 
 class StatusDict(TypedDict):
     repo: str | None
+    #: the project root (POST promote's ``to`` is relative to it), relative to the same root as ``repo``
+    project: str
     branch: str | None
     head: str | None
     detached: bool

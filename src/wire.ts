@@ -614,6 +614,10 @@ export interface IRunRequest {
 }
 export interface IStatus {
   repo: string | null;
+  /**
+   * the project root (POST promote's `to` is relative to it), relative to the same root as `repo`
+   */
+  project: string;
   branch: string | null;
   head: string | null;
   detached: boolean;

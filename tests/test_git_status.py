@@ -44,7 +44,7 @@ def states(status: dict[str, object]) -> dict[str, str]:
 def test_no_repository(tmp_path: Path) -> None:
     nb = write_nb(tmp_path / "nb.ipynb")
     assert repo_status(nb) == {
-        "repo": None, "branch": None, "head": None, "detached": False, "operation": None, "files": [], "log": [],
+        "repo": None, "project": ".", "branch": None, "head": None, "detached": False, "operation": None, "files": [], "log": [],
     }
 
 
@@ -183,3 +183,20 @@ def test_code_only_commit_leaves_the_notebook_clean_until_its_code_changes(repo:
     data["cells"][0]["source"] = "y = 2"
     nb.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     assert states(repo_status(nb)) == {"nb.ipynb": "modified"}
+
+
+def test_project_is_the_root_promote_resolves_module_paths_in(tmp_path: Path) -> None:
+    """The UI finds a module's open editor by its exact path: project + POST promote's ``to``."""
+    server = tmp_path / "server"
+    (server / "proj" / "sub").mkdir(parents=True)
+    git(server / "proj", "init", "-q")
+    nb = write_nb(server / "proj" / "sub" / "nb.ipynb")
+    assert repo_status(nb, confine_to=server, display_root=server)["project"] == "proj"
+    # a repository above the server root: the project is the server root
+    inner = server / "proj" / "sub"
+    assert repo_status(nb, confine_to=inner, display_root=inner)["project"] == "."
+    # no repository: the server root
+    other = tmp_path / "other"
+    other.mkdir()
+    lone = write_nb(other / "lone.ipynb")
+    assert repo_status(lone, confine_to=tmp_path, display_root=tmp_path)["project"] == "."

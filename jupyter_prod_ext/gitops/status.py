@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import PathError, ProdError
 from ..jupytext_io import pair_of
+from ..paths import project_root
 from ..wire import FileState as FileState
 from ..wire import FileStatusDict as FileStatusDict
 from ..wire import LogEntryDict as LogEntryDict
@@ -136,6 +137,12 @@ def _shown_files(
     return files
 
 
+def _project(notebook: Path, confine_to: Path | None, shown_root: Path) -> str:
+    """The project root a promotion's module path is relative to (the same :func:`project_root` as POST promote's),
+    as the answer shows paths: the UI finds a module's open editor by its exact path."""
+    return Path(os.path.relpath(project_root(notebook, confine_to), os.path.realpath(shown_root))).as_posix()
+
+
 def repo_status(
     notebook: Path,
     *,
@@ -156,6 +163,7 @@ def repo_status(
     if repo is None:
         return {
             "repo": None,
+            "project": _project(notebook, confine_to, display_root or notebook.parent),
             "branch": None,
             "head": None,
             "detached": False,
@@ -174,6 +182,7 @@ def repo_status(
 
     return {
         "repo": show(repo.top),
+        "project": _project(notebook, confine_to, shown_root),
         "branch": head.branch,
         "head": head.commit,
         "detached": head.ref is None,

@@ -27,6 +27,7 @@ function status(
 ): IStatusResult {
   return {
     repo: '.',
+    project: '.',
     branch: 'main',
     head: 'a'.repeat(40),
     detached: false,

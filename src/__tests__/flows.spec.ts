@@ -5,7 +5,12 @@ import { ignoredChecks, waiveChecks } from '../actions';
 import { IFinding, ProdApi } from '../api';
 import { unwaiveFinding, waiveFinding } from '../flows/check';
 import { formatCells } from '../flows/format';
-import { defaultModulePath, saveAll, warmTypeCheck } from '../flows/promote';
+import {
+  defaultModulePath,
+  saveAll,
+  serverPath,
+  warmTypeCheck
+} from '../flows/promote';
 import { notebookContent } from '../model';
 import { FetchMock } from './fetchMock';
 import { codeNotebook } from './notebooks';
@@ -38,6 +43,15 @@ describe('notebookContent', () => {
       panel({ language_info: { name: 'python' } })
     );
     expect(content!.metadata.language_info).toEqual({ name: 'python' });
+  });
+});
+
+describe('serverPath', () => {
+  it('is the exact path from the server root of a path in the project', () => {
+    expect(serverPath('.', 'pkg/utils.py')).toBe('pkg/utils.py');
+    expect(serverPath('proj', 'pkg\\utils.py')).toBe('proj/pkg/utils.py');
+    expect(serverPath('proj', './utils.py')).toBe('proj/utils.py');
+    expect(serverPath('.', 'utils.py')).not.toBe('other/utils.py');
   });
 });
 

@@ -20,7 +20,7 @@ import type { Notebook, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import { applyNotebookEdits } from '../actions';
-import type { IPromoteRequest, IPromoteResult } from '../api';
+import type { IPromoteRequest, IPromoteResult, ProdApi } from '../api';
 import { notebookContent, ReadinessModel } from '../model';
 import {
   APPLY_CLASS,
@@ -258,37 +258,49 @@ async function applyPromotion(
 }
 
 /**
- * The open documents (one context per file, whatever its tabs) of a file of
- * the notebook's project, by its path in that project: the server names
- * promoted files relative to the project root (the git top level, which may
- * be a folder of the server root), and that root holds the notebook.
+ * A project file's path from the server root: the server names promoted
+ * files relative to the project root (`project`, from the git status; `.`
+ * for the server root).
+ */
+export function serverPath(project: string, rel: string): string {
+  return PathExt.normalize(PathExt.join(project, rel.replace(/\\/g, '/')));
+}
+
+/**
+ * The open documents (one context per file, whatever its tabs) of files of
+ * the notebook's project, by their exact paths: an open `other/utils.py` is
+ * never taken for the `utils.py` of `pkg/`, nor of the project root.
  */
 function openProjectFiles(
   app: JupyterFrontEnd,
-  notebookPath: string,
+  project: string,
   projectPaths: ReadonlyArray<string>
 ): DocumentRegistry.Context[] {
-  const wanted = projectPaths.map(p =>
-    PathExt.normalize(p.replace(/\\/g, '/'))
-  );
+  const wanted = new Set(projectPaths.map(p => serverPath(project, p)));
   const found = new Set<DocumentRegistry.Context>();
   for (const widget of app.shell.widgets('main')) {
     // any document widget (notebook, editor, ...) has its context
     const context = (widget as unknown as Partial<IDocumentWidget>).context;
-    const path = context?.localPath;
-    if (!context || !path || found.has(context)) {
-      continue;
-    }
-    const inProject = wanted.some(
-      rel =>
-        (path === rel || path.endsWith(`/${rel}`)) &&
-        notebookPath.startsWith(path.slice(0, path.length - rel.length))
-    );
-    if (inProject) {
+    if (context && wanted.has(PathExt.normalize(context.localPath))) {
       found.add(context);
     }
   }
   return [...found];
+}
+
+/**
+ * The notebook's project root from the server root (what the module path is
+ * relative to); the server root when the git status cannot say.
+ */
+async function projectOf(
+  api: Pick<ProdApi, 'status'>,
+  notebookPath: string
+): Promise<string> {
+  try {
+    return (await api.status(notebookPath)).project;
+  } catch {
+    return '.';
+  }
 }
 
 /**
@@ -300,11 +312,11 @@ function openProjectFiles(
  */
 async function saveOpenModule(
   ctx: Pick<ICommandContext, 'app' | 'trans'>,
-  notebookPath: string,
+  project: string,
   modulePath: string
 ): Promise<boolean> {
   const { trans } = ctx;
-  const dirty = openProjectFiles(ctx.app, notebookPath, [modulePath]).filter(
+  const dirty = openProjectFiles(ctx.app, project, [modulePath]).filter(
     context => context.model.dirty
   );
   if (dirty.length === 0) {
@@ -353,10 +365,10 @@ export async function saveAll(
  */
 async function reloadWrittenFiles(
   ctx: Pick<ICommandContext, 'app' | 'trans'>,
-  notebookPath: string,
+  project: string,
   written: ReadonlyArray<string>
 ): Promise<void> {
-  for (const context of openProjectFiles(ctx.app, notebookPath, written)) {
+  for (const context of openProjectFiles(ctx.app, project, written)) {
     if (context.model.dirty) {
       Notification.warning(
         ctx.trans.__(
@@ -407,7 +419,10 @@ export async function promoteCells(
   }
   warmTypeCheck(model);
   const to = await askModulePath(ctx, panel, cells);
-  if (!to || !(await saveOpenModule(ctx, panel.context.localPath, to))) {
+  const project = to
+    ? await projectOf(manager.api, panel.context.localPath)
+    : '';
+  if (!to || !(await saveOpenModule(ctx, project, to))) {
     return null;
   }
   const request: IPromoteRequest = { path: panel.context.localPath, cells, to };
@@ -429,7 +444,7 @@ export async function promoteCells(
   );
   if (result?.ok) {
     model.schedule(0);
-    await reloadWrittenFiles(ctx, panel.context.localPath, result.written);
+    await reloadWrittenFiles(ctx, project, result.written);
   }
   return result;
 }

@@ -86,3 +86,66 @@ async function promoteStatements(
     .poll(async () => (await cellSources(page)).join('\n---\n'))
     .toMatch(/cell_1\(\)$/);
 }
+
+test('another open module of the same name with unsaved edits is not taken for the target', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const pkg = `samename_${testInfo.retry}`;
+  // the target, pkg/utils.py from the project root (the server root), is written by the promotion
+  const target = path.join(ROOT, pkg);
+  // the user's other utils.py, in the notebook's folder: <tmpPath>/pkg/utils.py
+  const other = `${tmpPath}/${pkg}/utils.py`;
+  fs.mkdirSync(path.join(ROOT, tmpPath, pkg), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, other), 'VALUE = 1\n');
+  try {
+    await promoteBesideEditedModule(page, tmpPath, pkg, other);
+  } finally {
+    fs.rmSync(target, { recursive: true, force: true });
+  }
+});
+
+/** Edit `other` (left unsaved), then promote a cell of the notebook into `<pkg>/utils.py` of the project. */
+async function promoteBesideEditedModule(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  pkg: string,
+  other: string
+) {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'samename.ipynb',
+    codeNotebook(['def twice(x: int) -> int:\n    return 2 * x', 'twice(2)'])
+  );
+  // the file browser: open the other utils.py, type a line (not saved)
+  await page.filebrowser.open(other);
+  const editorTab = page.locator('.lm-TabBar-tab', { hasText: 'utils.py' });
+  await expect(editorTab).toHaveClass(/jp-mod-current/);
+  await page.locator('.jp-FileEditor .cm-content').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('MINE = 2\n');
+  await expect(editorTab).toHaveClass(/jp-mod-dirty/);
+
+  // back to the notebook: Promote to Module… into pkg/utils.py goes straight to the preview
+  await page.locator('.lm-TabBar-tab', { hasText: 'samename.ipynb' }).click();
+  const dialog = await promoteFromContextMenu(page, 0, `${pkg}/utils.py`);
+  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+    'def twice('
+  );
+  await expect(page.locator('.jp-Dialog', { hasText: 'Unsaved' })).toHaveCount(
+    0
+  );
+  await dialog.getByRole('button', { name: 'Promote' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect
+    .poll(() => fs.existsSync(path.join(ROOT, pkg, 'utils.py')))
+    .toBe(true);
+
+  // the other utils.py: its unsaved edit still in its editor, the file on disk as it was
+  await expect(editorTab).toHaveClass(/jp-mod-dirty/);
+  await expect(page.locator('.jp-FileEditor .cm-content')).toContainText(
+    'MINE = 2'
+  );
+  expect(fs.readFileSync(path.join(ROOT, other), 'utf-8')).toBe('VALUE = 1\n');
+}
