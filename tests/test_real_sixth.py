@@ -9,8 +9,12 @@ import io
 import shutil
 from pathlib import Path
 
+import pytest
+
 from jupyter_prod_ext.cli.main import main
 from jupyter_prod_ext.execution.runner import run_file
+
+from .gitutil import isolated_git_home
 
 RUN = Path(__file__).resolve().parent / "data" / "run"
 
@@ -81,10 +85,12 @@ def test_a_data_file_that_is_not_there_is_named_in_the_hint(tmp_path: Path) -> N
     )
 
 
-def test_two_notebooks_in_one_file_say_what_to_do(tmp_path: Path) -> None:
+def test_two_notebooks_in_one_file_say_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A public repository holds a notebook with a second notebook pasted after it: check, run and promote
     said only 'not valid JSON (Extra data ...)', not what to do (commit said 're-save it', which Jupyter cannot
-    open to do)."""
+    open to do). Git knows who commits (a HOME of the test's own: on a machine without a git identity,
+    commit says that first)."""
+    isolated_git_home(tmp_path, monkeypatch)
     text = (RUN / "absent_data.ipynb").read_text(encoding="utf-8")
     notebook = tmp_path / "pasted.ipynb"
     notebook.write_text(text + text, encoding="utf-8")
