@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from jupyter_prod_ext.execution.runner import run_file
 from .gitutil import isolated_git_home
 
 RUN = Path(__file__).resolve().parent / "data" / "run"
+SIXTH = Path(__file__).resolve().parent / "data" / "real" / "sixthsweep.ipynb"
 
 
 def _cli(argv: list[str]) -> tuple[int, str, str]:
@@ -31,7 +33,8 @@ def test_a_value_another_library_version_shows_differently_is_reproduced(tmp_pat
     names the size the older inline backend gave it (``432x288``), and another BLAS moves the 16th digit of a
     sum, IPython wraps a tuple of NumPy 2 scalars over three lines, and pandas 2 names ``pandas.MultiIndex``
     by its public path: a whole book of public notebooks was told each such cell changed, with the hint to
-    seed its randomness. Only a value that differs is changed: a float beyond rounding, any integer, a NumPy scalar."""
+    seed its randomness. Only a value that differs is changed: a float beyond rounding, any integer, a NumPy scalar.
+    """
     notebook = tmp_path / "library_versions.ipynb"
     shutil.copyfile(RUN / notebook.name, notebook)
     report = run_file(notebook, timeout=60, cell_timeout=30)
@@ -110,3 +113,76 @@ def test_two_notebooks_in_one_file_say_what_to_do(tmp_path: Path, monkeypatch: p
         assert line.endswith(
             "): a second JSON document follows the notebook (two notebooks in one file?); keep one, in a text editor."
         ), line
+
+
+def _refusals(tmp_path: Path, *selection: str) -> list[tuple[str, str]]:
+    """The refusals of a dry-run promotion of ``selection`` of sixthsweep.ipynb in a project of its own."""
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SIXTH, project / SIXTH.name)
+    argv = [
+        "promote",
+        str(project / SIXTH.name),
+        *selection,
+        "--to",
+        "pkg/steps.py",
+        "--dry-run",
+        "--format",
+        "json",
+    ]
+    code, out, err = _cli(argv)
+    assert (code, err) == (1, ""), (code, out, err)
+    return [(r["reason"], r["message"]) for r in json.loads(out)["refusals"]]
+
+
+def test_an_empty_or_comment_only_cell_says_there_is_nothing_to_promote(tmp_path: Path) -> None:
+    """A tutorial's placeholder cells (empty, or a comment saying what to do): promoting one as a function
+    said it held "only definitions and imports", and as definitions it said to make a function of it, which
+    then said the former. A placeholder among code cells is no problem."""
+    blank = (
+        "Cells 5, 6 are empty or only comments: there is no code to promote; select the cells that hold it."
+    )
+    assert _refusals(tmp_path, "--cells", "placeholder,comment-only", "--as-function", "forecast") == [
+        ("nothing-to-promote", blank)
+    ]
+    assert _refusals(tmp_path, "--cells", "placeholder,comment-only") == [("nothing-to-promote", blank)]
+    code, out, err = _cli(
+        [
+            "promote",
+            str(tmp_path / "project" / SIXTH.name),
+            "--cells",
+            "rate,placeholder",
+            "--as-function",
+            "decay_rate",
+            "--to",
+            "pkg/steps.py",
+            "--dry-run",
+            "--format",
+            "json",
+        ]
+    )
+    assert (code, err, json.loads(out)["refusals"]) == (0, "", []), out
+
+
+def test_a_magic_is_one_refusal_not_two(tmp_path: Path) -> None:
+    """``%load_ext watermark`` / ``%config InlineBackend...`` in a cell made a function: each magic was
+    refused, and then again as "uses `get_ipython`, which only IPython provides", a call the user never wrote
+    (IPython's translation of the magic); one line per magic says it."""
+    refusals = _refusals(tmp_path, "--cells", "watermark,retina", "--as-function", "report")
+    assert refusals == [
+        (
+            "magic",
+            "report (cell 7, line 1) uses the IPython syntax `%load_ext watermark`, which a Python module cannot "
+            "contain; rewrite it in plain Python first.",
+        ),
+        (
+            "magic",
+            "report (cell 7, line 2) uses the IPython syntax `%watermark -n -u -v -iv -w`, which a Python module "
+            "cannot contain; rewrite it in plain Python first.",
+        ),
+        (
+            "magic",
+            "report (cell 8, line 1) uses the IPython syntax `%config InlineBackend.figure_format = 'retina'`, "
+            "which a Python module cannot contain; rewrite it in plain Python first.",
+        ),
+    ], refusals

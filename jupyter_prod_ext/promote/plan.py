@@ -42,6 +42,14 @@ def plan_selection(prog: Program, opts: PromoteOptions) -> Plan:
         problem = _unpromotable(prog, cell)
         if problem is not None:
             plan.problems.append(problem)
+    if not plan.problems and plan.cells and all(_blank(prog, cell) for cell in plan.cells):
+        plan.problems.append(
+            Problem(
+                Reason.NOTHING_TO_PROMOTE,
+                f"{_cells_phrase(plan.cells, 'are', 'is')} empty or only comments: there is no code to promote; "
+                "select the cells that hold it.",
+            )
+        )
     if plan.problems:
         return plan  # a cell that cannot be promoted at all: no choice (definitions, a function) would help
     if opts.as_function:
@@ -145,11 +153,18 @@ def _plan_names(prog: Program, plan: Plan, names: list[str]) -> None:
             plan.roots.append((stmt, "selected"))
 
 
-def _cells_phrase(cells: list[int]) -> str:
+def _cells_phrase(cells: list[int], plural: str = "define", singular: str = "defines") -> str:
     """The subject of a sentence about the selected cells, in the right number ("Cell 3 defines")."""
     if len(cells) == 1:
-        return f"Cell {nbmod.cell_number(cells[0])} defines"
-    return f"Cells {nbmod.cell_numbers(cells)} define"
+        return f"Cell {nbmod.cell_number(cells[0])} {singular}"
+    return f"Cells {nbmod.cell_numbers(cells)} {plural}"
+
+
+def _blank(prog: Program, cell: int) -> bool:
+    """A cell without a statement or a magic (empty, or only comments): a notebook's placeholder cell, as
+    a tutorial's "your code here" leaves them."""
+    unit = prog.units[cell]
+    return not unit.magics and not prog.du.stmts_of_cell(cell)
 
 
 def _function_name(prog: Program, cells: list[int]) -> str:

@@ -292,9 +292,12 @@ class _Slicer:
         self.out.pieces.sort(key=lambda p: (p.stmt.cell, p.stmt.line))
         return self.out
 
-    def _checks(self, c: Consumer) -> None:
+    def _checks(self, c: Consumer) -> bool:
+        """Problems of the statement itself; whether it holds a magic (reported here: IPython turned it
+        into the ``get_ipython()`` call it reads, which is no second problem)."""
         stmt, prog = c.stmt, self.prog
         unit = prog.units.get(stmt.cell)
+        magic = False
         if unit is not None:
             first = prog.stmt_first_line(stmt)
             for m in unit.magics:
@@ -306,6 +309,7 @@ class _Slicer:
                             "which a Python module cannot contain; rewrite it in plain Python first.",
                         )
                     )
+                    magic = True
                     break
         if stmt.node is None:
             self.out.problems.append(
@@ -325,15 +329,18 @@ class _Slicer:
                     )
                 )
                 break
+        return magic
 
     def visit(self, c: Consumer) -> None:
         """Each name ``c`` reads: moved along (definition, import, pure constant), made a parameter,
         reported as unmoved data, or a problem (IPython-only, star import, undefined)."""
-        self._checks(c)
+        magic = self._checks(c)
         stmt = c.stmt
         decorators, called = _decorator_and_called_names(stmt.node)
         self.reads.update(stmt.free_names())
         for name in stmt.free_names():
+            if magic and name == "get_ipython":
+                continue
             key = (id(stmt), name)
             status = self.prog.status.get(key)
             src = self.prog.sources.get(key)
