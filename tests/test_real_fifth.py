@@ -104,3 +104,18 @@ def test_a_title_below_badges_or_nbdev_set_up_is_a_title(tmp_path: Path, monkeyp
     heading as the page's title). 112 of 194 missing-title findings of the sweep were such notebooks."""
     findings = _fast_findings(tmp_path, monkeypatch)
     assert [f for f in findings if f["check"] == "missing-title"] == []
+
+
+def test_an_import_repeated_in_its_own_cell_says_which_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``from llama_index.core.workflow import Workflow`` on line 2 and again on line 4 of one cell: the first is
+    redundant "on line 4 of this cell", not "again in cell 19" (the cell reported; a public notebook read so)."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    unused = [(f["cell_id"], f["line"], f["message"]) for f in findings if f["check"] == "unused-import"]
+    assert unused == [
+        ("workflow-imports", 1, "'Any' is imported but never used (from typing.Any)."),
+        (
+            "workflow-imports",
+            2,
+            "'Workflow' is imported here and again on line 4 of this cell before any use: this import is redundant.",
+        ),
+    ]

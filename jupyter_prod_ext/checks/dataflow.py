@@ -380,8 +380,8 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
                 "warning",
                 s.cell,
                 e.line,
-                f"'{shown if plain else e.name}' is imported here and again in cell {cell_number(again)} before any "
-                "use: this import is redundant."
+                f"'{shown if plain else e.name}' is imported here and again {_where(again, s.cell)} before any use: "
+                "this import is redundant."
                 if again is not None
                 else f"'{shown}' is imported but never used."
                 if plain
@@ -399,8 +399,8 @@ _UNUSED_HINT = (
 
 def _imported_again(
     binds: Iterable[tuple[Stmt, Event]], stmt: Stmt, event: Event, *, plain: bool = False
-) -> int | None:
-    """The cell of a later import of the same name, if there is one (the first import then serves no use).
+) -> tuple[int, int] | None:
+    """The cell and line of a later import of the same name, if there is one (the first import then serves no use).
 
     ``plain``: a plain ``import a.b`` is redone only by ``import a.b`` itself: a later ``import a.c``
     loads another submodule into the same ``a``, which does not make the first one redundant."""
@@ -410,7 +410,12 @@ def _imported_again(
         for b in binds
         if b[1].how == "import" and (b[0].cell, b[1].line) > here and (not plain or b[1].module == event.module)
     ]
-    return later[0][0].cell if later else None
+    return (later[0][0].cell, later[0][1].line) if later else None
+
+
+def _where(place: tuple[int, int], cell: int) -> str:
+    """"in cell 7", or "on line 11 of this cell" for a place in the cell the finding is about."""
+    return f"on line {place[1]} of this cell" if place[0] == cell else f"in cell {cell_number(place[0])}"
 
 
 def _plain_import(stmt: Stmt, event: Event) -> bool:
