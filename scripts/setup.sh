@@ -33,6 +33,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # build requirements first, so the editable install can run without isolation
   "$PY" -m pip install -q "hatchling>=1.5" "editables" "hatch-nodejs-version>=0.3.2" "hatch-jupyter-builder>=0.10" "jupyter-builder>=1.2,<2" "jupyterlab>=4.6,<5"
   bash scripts/build-frontend.sh
+  # pip copies the editable wheel's labextension into $VENV/share, where the develop step below
+  # links to the checkout's build: through that link pip rewrote the built frontend in place, so
+  # after a change to pyproject.toml or package.json the next run rebuilt it (and test.sh stopped
+  # on "rebuilt an unchanged frontend"). The link goes first; the develop step makes it again.
+  link="$VENV/share/jupyter/labextensions/jupyter-prod-ext"
+  [ ! -L "$link" ] || rm "$link"
   "$PY" -m pip install -q --no-build-isolation -e ".[dev,test,bench]"
   echo "$want" > "$stamp"
 else
