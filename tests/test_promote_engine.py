@@ -297,10 +297,11 @@ def test_cells_selection_keeps_statements_that_are_not_definitions(tmp_path: Pat
     edit = next(e for e in r["notebook_edits"] if e["op"] == "replace")
     assert edit["source"] == "from demo_pkg.features import area\narea(2)"  # type: ignore[typeddict-item]
     assert any("stay in the notebook" in w for w in r["warnings"])
-    assert r["function_offer"] == "cell_0"  # the preview can offer the statements as a function
-    f = run(root, nb, cells=[0], as_function="cell_0", dry_run=True)
-    assert f["ok"] and f["function_offer"] == "cell_0", f["problems"]
-    assert "def cell_0():" in f["module_source"] and "area(2)" in f["module_source"]
+    # the preview can offer the statements as a function, named by the cell's number (Cell 1)
+    assert r["function_offer"] == "cell_1"
+    f = run(root, nb, cells=[0], as_function="cell_1", dry_run=True)
+    assert f["ok"] and f["function_offer"] == "cell_1", f["problems"]
+    assert "def cell_1():" in f["module_source"] and "area(2)" in f["module_source"]
     root2, nb2 = make_project(tmp_path / "b", "total = sum([1, 2])\nprint(total)")
     assert run(root2, nb2, cells=[0], dry_run=True)["function_offer"] == "compute_total"
     root3, nb3 = make_project(tmp_path / "c", "def f():\n    return 1")
@@ -332,16 +333,16 @@ def test_definitions_only_of_a_cell_without_definitions_previews_no_module(tmp_p
     assert [x["reason"] for x in r["refusals"]] == ["nothing-to-promote"], r["problems"]
     assert r["problems"][0].startswith("Cell 2 defines no function, class or constant")
     assert r["module_source"] == "" and r["module_diff"] == "" and r["slice"] == []
-    assert r["warnings"] == [] and r["function_offer"] == "cell_1"
+    assert r["warnings"] == [] and r["function_offer"] == "cell_2"  # Cell 2's function
     existing = root / FEATURES
     existing.parent.mkdir(parents=True)
     existing.write_text('"""Mine."""\n\n\ndef kept() -> int:\n    return 1\n', encoding="utf-8")
     again = run(root, nb, cells=[1], dry_run=True)
     assert again["module_source"] == existing.read_text(encoding="utf-8") and again["module_diff"] == ""
     # the function of the cells is what it offers, and that promotes
-    done = run(root, nb, cells=[1], as_function="cell_1")
+    done = run(root, nb, cells=[1], as_function="cell_2")
     assert done["ok"], done["problems"]
-    assert "def kept()" in features(root) and "def cell_1(x):" in features(root)
+    assert "def kept()" in features(root) and "def cell_2(x):" in features(root)
 
 
 def test_rewrite_verification_refuses_lost_names(tmp_path: Path) -> None:

@@ -168,7 +168,11 @@ def _blank(prog: Program, cell: int) -> bool:
 
 
 def _function_name(prog: Program, cells: list[int]) -> str:
-    """A name for a function of the cells' statements: from the first name they compute, else the cell."""
+    """A name for a function of the cells' statements: from the first name they compute, else the cell.
+
+    The cell's name carries the number the dialog's own lines give it ("Cell 9: ..." offers
+    ``cell_9``), not its 0-based index.
+    """
     for cell in cells:
         for stmt in prog.du.stmts_of_cell(cell):
             for name in stmt.bound_names():
@@ -178,4 +182,4 @@ def _function_name(prog: Program, cells: list[int]) -> str:
                     and not name.startswith("_")
                 ):
                     return f"compute_{name.lower()}"
-    return f"cell_{cells[0]}" if cells else "steps"
+    return f"cell_{nbmod.cell_number(cells[0])}" if cells else "steps"

@@ -60,13 +60,17 @@ async function promoteStatements(
   ).toBeDisabled();
   const promote = dialog.getByRole('button', { name: 'Promote' });
   await expect(promote).toBeDisabled();
+  // the function offered is named by the number the line gives the cell (Cell 2), not its index
+  await expect(
+    offer.getByRole('textbox', { name: /Function name/ })
+  ).toHaveValue('cell_2');
 
   // what the line says to do: a function of the cell, which can be promoted
   await offer
     .getByRole('radio', { name: /Make a function of the cells/ })
     .check();
   await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
-    'def cell_1('
+    'def cell_2('
   );
   await expect(dialog.locator('.jp-ProdPromote-problems')).toHaveCount(0);
   await expect(promote).toBeEnabled();
@@ -84,7 +88,7 @@ async function promoteStatements(
   expect(fs.readFileSync(file, 'utf-8')).toContain('    return math.tau\n');
   await expect
     .poll(async () => (await cellSources(page)).join('\n---\n'))
-    .toMatch(/cell_1\(\)$/);
+    .toMatch(/cell_2\(\)$/);
 }
 
 test('another open module of the same name with unsaved edits is not taken for the target', async ({
