@@ -45,6 +45,11 @@ def _cells(findings: list[FindingDict]) -> str:
     return f" (cell{'s' if len(cells) > 1 else ''} {shown})"
 
 
+def _them(n: int) -> str:
+    """The pronoun for ``n`` findings in a refusal: one finding is "it", the user reads "fix it"."""
+    return "them" if n > 1 else "it"
+
+
 def gate(report: ReportDict | None, allow_findings: bool) -> None:
     """Raise :class:`RefusedError` when ``report`` must stop the commit; ``None`` means no gate."""
     if report is None:
@@ -56,8 +61,8 @@ def gate(report: ReportDict | None, allow_findings: bool) -> None:
         n = len(secrets)
         raise RefusedError(
             f"Commit refused: {n} possible secret{'s' if n > 1 else ''} in {name}{_cells(secrets)}; "
-            "remove them, or waive a false positive (Waive in the panel, or # prod: ignore[secret] on its line) "
-            "and commit again.",
+            f"remove {_them(n)}, or waive a false positive (Waive in the panel, or # prod: ignore[secret] on its "
+            "line) and commit again.",
             refusal_details("secrets", findings=secrets),
         )
     errors = _gated(findings, "unless-allowed")
@@ -65,7 +70,7 @@ def gate(report: ReportDict | None, allow_findings: bool) -> None:
         n = len(errors)
         raise RefusedError(
             f"Commit refused: {n} error finding{'s' if n > 1 else ''} in {name}{_cells(errors)}; "
-            "fix them, or commit anyway with allow findings.",
+            f"fix {_them(n)}, or commit anyway ('Commit anyway' in the panel, --allow-findings on the command line).",
             refusal_details("findings", findings=errors),
         )
 

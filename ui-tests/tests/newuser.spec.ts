@@ -1,0 +1,52 @@
+import { expect, test } from '@jupyterlab/galata';
+import {
+  codeNotebook,
+  git,
+  openSection,
+  titleCell,
+  uploadAndOpen
+} from './helpers';
+
+/**
+ * What a new user met trying the product through the UI on notebooks they
+ * had not seen: each test is one such defect, driven as the user drove it.
+ */
+
+const TITLE = [titleCell('# New user\n\nA notebook of the newuser spec.')];
+
+test('a commit refused for one error finding says, in the panel’s words, how to commit anyway', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const name = `refused-${testInfo.retry}.ipynb`;
+  const notebook = `${tmpPath}/${name}`;
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    name,
+    codeNotebook(['print(total)'], TITLE)
+  );
+  const panel = await openSection(page, 'commit');
+  await expect(panel.locator('.jp-ProdCommit-gate')).toHaveAttribute(
+    'data-verdict',
+    'findings'
+  );
+  await panel.locator('.jp-ProdCommit-message').fill('Print the total');
+  await panel.locator('.jp-ProdCommit-commit').click();
+
+  // one finding is "it", and the way out is the button the panel shows (not a CLI flag in words)
+  const failure = panel.locator('.jp-ProdCommit-failure');
+  const message = failure.locator('.jp-ProdCommit-failureMessage');
+  await expect(message).toContainText(`1 error finding in ${notebook}`);
+  await expect(message).toContainText(
+    "fix it, or commit anyway ('Commit anyway' in the panel"
+  );
+  await expect(message).not.toContainText('with allow findings');
+  await failure.getByRole('button', { name: 'Commit anyway' }).click();
+  await expect(
+    page.locator('.Toastify__toast', { hasText: 'Print the total' })
+  ).toBeVisible();
+  expect(git('log', '-1', '--format=%s', '--', notebook).trim()).toBe(
+    'Print the total'
+  );
+});
