@@ -387,5 +387,9 @@ def test_placeholders_of_service_keys_and_environment_settings_are_not_secrets(s
     ],
 )
 def test_a_key_set_in_the_environment_without_quotes_is_found(source: str, name: str) -> None:
+    """Found, and masked where a message quotes the line (ipython-magic quotes ``%env …``: it showed the key)."""
     found = run(make_nb(source))
     assert [f["message"] for f in found] == [f"This cell contains a hard-coded credential in '{name}': {mask(RANDOM)}."]
+    assert RANDOM not in mask_secrets(source) and mask(RANDOM) in mask_secrets(source)
+    everything = check_notebook(notebook_from_dict(make_nb(source)), checks="fast")["findings"]
+    assert RANDOM not in json.dumps(everything)
