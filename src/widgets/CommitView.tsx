@@ -11,6 +11,7 @@ import type { FileState, ICommitRefusal } from '../api';
 import { CommitFailure, CommitModel, gateVerdict } from '../commit';
 import type { ReadinessModel } from '../model';
 import { FindingList, IPanelActions } from './FindingList';
+import { commitTime } from './commitTime';
 import { Section } from './Section';
 
 interface ICommitViewProps {
@@ -281,6 +282,16 @@ function Result(props: {
   );
 }
 
+/** When a commit was made: how long ago, the full date in its tooltip. */
+function CommitDate(props: { date: string }): JSX.Element {
+  const { relative, full } = commitTime(props.date);
+  return (
+    <time className="jp-ProdCommit-date" dateTime={props.date} title={full}>
+      {relative}
+    </time>
+  );
+}
+
 /** The notebook's recent commits. */
 function Log(props: {
   commit: CommitModel;
@@ -306,7 +317,7 @@ function Log(props: {
             <code className="jp-ProdCommit-sha">{entry.short}</code>
             <span className="jp-ProdCommit-subject">{entry.subject}</span>
             <span className="jp-ProdCommit-author">
-              {entry.author} · {entry.date}
+              {entry.author} · <CommitDate date={entry.date} />
             </span>
           </li>
         ))}

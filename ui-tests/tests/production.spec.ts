@@ -86,9 +86,16 @@ test('commits the notebook from the panel and lists the commit', async ({
   expect(sha).toMatch(/^[0-9a-f]{40}$/);
   // code-only: git sees the file on disk (with its outputs) as modified
   await expect(file).toHaveAttribute('data-state', /clean|modified/);
-  await expect(panel.locator('.jp-ProdCommit-logEntry').first()).toContainText(
-    'Add the doubling notebook'
+  const entry = panel.locator('.jp-ProdCommit-logEntry').first();
+  await expect(entry).toContainText('Add the doubling notebook');
+  // when: in words, the full date in its tooltip (not git's ISO date)
+  const when = entry.locator('.jp-ProdCommit-date');
+  await expect(when).toHaveText(/^(now|\d+ seconds? ago|1 minute ago)$/);
+  await expect(when).toHaveAttribute(
+    'title',
+    new RegExp(`${new Date().getFullYear()}.*\\d:\\d\\d:\\d\\d`)
   );
+  await expect(entry).not.toContainText(/\d{4}-\d\d-\d\dT/);
   await expect(panel.locator('.jp-ProdCommit-message')).toHaveValue('');
 
   // really in git: the commit, its subject, and the notebook without outputs
