@@ -48,7 +48,9 @@ fi
 # the development copy of the frontend is what JupyterLab loads (each step only when not done yet:
 # both start a Python that imports JupyterLab)
 if [ "$(readlink "$VENV/share/jupyter/labextensions/jupyter-prod-ext" 2>/dev/null)" != "$ROOT/jupyter_prod_ext/labextension" ]; then
-  "$VENV/bin/jupyter" labextension develop --overwrite . >/dev/null
+  # jupyter-builder's develop (JupyterLab's `labextension develop` says it is deprecated for it); its
+  # "Installing ... Symlinking ..." shown only when it fails
+  out=$("$VENV/bin/jupyter-builder" develop --overwrite . 2>&1) || { echo "$out" >&2; exit 1; }
 fi
 if ! grep -qs '"jupyter_prod_ext": true' "$VENV/etc/jupyter/jupyter_server_config.d/jupyter_prod_ext.json"; then
   "$VENV/bin/jupyter" server extension enable --sys-prefix jupyter_prod_ext >/dev/null
