@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,24 +116,23 @@ def test_two_notebooks_in_one_file_say_what_to_do(tmp_path: Path, monkeypatch: p
         ), line
 
 
-def _refusals(tmp_path: Path, *selection: str) -> list[tuple[str, str]]:
-    """The refusals of a dry-run promotion of ``selection`` of sixthsweep.ipynb in a project of its own."""
+def _dry_run(tmp_path: Path, *args: str) -> dict[str, Any]:
+    """The JSON answer of a dry-run promotion (``args``: selection, ``--to``, choices) of sixthsweep.ipynb
+    in a project of its own."""
     project = tmp_path / "project"
     (project / ".git").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SIXTH, project / SIXTH.name)
-    argv = [
-        "promote",
-        str(project / SIXTH.name),
-        *selection,
-        "--to",
-        "pkg/steps.py",
-        "--dry-run",
-        "--format",
-        "json",
-    ]
-    code, out, err = _cli(argv)
-    assert (code, err) == (1, ""), (code, out, err)
-    return [(r["reason"], r["message"]) for r in json.loads(out)["refusals"]]
+    code, out, err = _cli(["promote", str(project / SIXTH.name), *args, "--dry-run", "--format", "json"])
+    assert code in (0, 1) and err == "", (code, out, err)
+    answer: dict[str, Any] = json.loads(out)
+    return answer
+
+
+def _refusals(tmp_path: Path, *selection: str) -> list[tuple[str, str]]:
+    """The refusals of a dry-run promotion of ``selection`` into pkg/steps.py."""
+    answer = _dry_run(tmp_path, *selection, "--to", "pkg/steps.py")
+    assert not answer["ok"], answer
+    return [(r["reason"], r["message"]) for r in answer["refusals"]]
 
 
 def test_an_empty_or_comment_only_cell_says_there_is_nothing_to_promote(tmp_path: Path) -> None:
@@ -186,3 +186,37 @@ def test_a_magic_is_one_refusal_not_two(tmp_path: Path) -> None:
             "which a Python module cannot contain; rewrite it in plain Python first.",
         ),
     ], refusals
+
+
+def _promote_objective(tmp_path: Path, *extra: str) -> dict[str, Any]:
+    return _dry_run(tmp_path, "--names", "objective", "--to", "pkg/tuning.py", *extra)
+
+
+def test_data_a_callback_reads_cannot_become_its_parameter(tmp_path: Path) -> None:
+    """``study.optimize(objective, n_trials=100)``: optuna, not the notebook, calls ``objective``. Promoting it
+    made the data it reads (``x_train``, ...) keyword-only parameters and updated the notebook's calls, of
+    which there were none, so the study raised TypeError. The data can move, or the promotion is cancelled."""
+    answer = _promote_objective(tmp_path)
+    [unmoved] = answer["unmoved"]
+    assert (unmoved["name"], unmoved["choices"], unmoved["suggested"]) == (
+        "scale",
+        ["move", "cancel"],
+        "move",
+    )
+    assert unmoved["reason"].endswith(
+        "used by `objective`; `objective` is passed as a value (a callback), so what calls it cannot pass it as "
+        "an argument."
+    ), unmoved
+    refused = _promote_objective(tmp_path, "--unmoved", "scale=parameter")
+    assert [(r["reason"], r["message"]) for r in refused["refusals"]] == [
+        (
+            "not-a-function",
+            "objective is passed as a value in cell 12 (`best = max(optimize(objective, n_trials=3))`), so what "
+            "calls it cannot pass `scale`: `scale` cannot become its parameter; move its statement too, or cancel.",
+        )
+    ]
+    assert answer["problems"] == [
+        "1 name the selection reads (scale) is data computed in the notebook: choose move for it, or cancel."
+    ]
+    moved = _promote_objective(tmp_path, "--unmoved", "scale=move", "--unmoved", "train=move")
+    assert moved["ok"] and "def objective(trial):" in moved["module_source"], moved["problems"]

@@ -34,6 +34,11 @@ def unmoved_entry(u: Unmoved, chosen: str | None) -> UnmovedDict:
         why = f"; {quoted(u.at_definition)} read{'' if len(u.at_definition) > 1 else 's'} it when defined"
     elif u.not_functions:
         why = f"; {quoted(u.not_functions)} cannot take it as an argument"
+    elif u.passed_as_value:
+        why = (
+            f"; {quoted(u.passed_as_value)} {'are' if len(u.passed_as_value) > 1 else 'is'} passed as a value "
+            "(a callback), so what calls it cannot pass it as an argument"
+        )
     suggested: UnmovedChoice = "parameter" if u.can_be_parameter else "move"
     for choice in choices:
         if choice == chosen:
@@ -64,11 +69,14 @@ def unmoved_problems(unmoved: list[UnmovedDict], chosen: dict[str, str]) -> list
     if not open_names:
         return []
     many = len(open_names) > 1
+    # only the choices that work: data read when defined, or by a callback, can only move
+    can_be_parameter = any("parameter" in u["choices"] for u in unmoved if u["name"] in open_names)
+    choose = "parameter or move" if can_be_parameter else "move"
     return [
         Problem(
             Reason.UNMOVED_DATA,
             f"{len(open_names)} name{'s' if many else ''} the selection reads ({', '.join(open_names)}) "
-            f"{'are' if many else 'is'} data computed in the notebook: choose parameter or move for "
+            f"{'are' if many else 'is'} data computed in the notebook: choose {choose} for "
             f"{'each' if many else 'it'}, or cancel.",
         )
     ]

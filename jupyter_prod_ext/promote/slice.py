@@ -100,13 +100,18 @@ class Unmoved:
     at_definition: list[str] = field(default_factory=list)
     #: labels of users that are not functions (only functions take parameters)
     not_functions: list[str] = field(default_factory=list)
+    #: labels of functions the notebook passes as a value (``study.optimize(objective)``): their caller,
+    #: not the notebook, calls them, and cannot pass a new argument
+    passed_as_value: list[str] = field(default_factory=list)
+    #: the statement that passes each of them (same order)
+    passed_where: list[Stmt] = field(default_factory=list)
     #: (function label, parameter) whose default is exactly this name: as a parameter, the default
     #: becomes ``None`` resolved in the body (a read when called, not when defined)
     sentinels: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def can_be_parameter(self) -> bool:
-        return not self.at_definition and not self.not_functions
+        return not self.at_definition and not self.not_functions and not self.passed_as_value
 
 
 @dataclass
@@ -473,6 +478,20 @@ class _Slicer:
         else:
             self.unmoved(c, name, src)
 
+    def _passed_as_value(self, function: str) -> Stmt | None:
+        """The first statement that uses ``function`` other than by calling it (a callback:
+        ``study.optimize(objective, n_trials=100)``): the notebook's calls gain the new keyword arguments,
+        that one cannot."""
+        for stmt in self.prog.du.stmts:
+            if stmt.node is None:
+                continue
+            called = {id(n.func) for n in ast.walk(stmt.node) if isinstance(n, ast.Call)}
+            for n in ast.walk(stmt.node):
+                if isinstance(n, ast.Name) and n.id == function and isinstance(n.ctx, ast.Load):
+                    if id(n) not in called:
+                        return stmt
+        return None
+
     def unmoved(self, c: Consumer, name: str, src: Stmt) -> None:
         """A data name the moved code reads: record who reads it and how, then apply the user's choice."""
         u = self.unmoved_of.get(name)
@@ -500,6 +519,9 @@ class _Slicer:
                 u.at_definition.append(c.label)
             if not is_function:
                 u.not_functions.append(c.label)
+            elif c.piece is not None and (passed := self._passed_as_value(c.piece.name)) is not None:
+                u.passed_as_value.append(c.label)
+                u.passed_where.append(passed)
             u.sentinels += [(c.label, p) for p in sentinel]
         choice = self.choices.get(name)
         if choice == "move":
@@ -524,6 +546,16 @@ class _Slicer:
                         Reason.NOT_A_FUNCTION,
                         f"`{name}` can only become a parameter of a function, and {c.label} is not one; "
                         "move its statement too, or cancel.",
+                    )
+                )
+            elif c.label in u.passed_as_value:
+                where = u.passed_where[u.passed_as_value.index(c.label)]
+                self.out.problems.append(
+                    Problem(
+                        Reason.NOT_A_FUNCTION,
+                        f"{c.label} is passed as a value in cell {cell_number(where.cell)} "
+                        f"(`{short(self.prog.source_text(where), 50)}`), so what calls it cannot pass `{name}`: "
+                        f"`{name}` cannot become its parameter; move its statement too, or cancel.",
                     )
                 )
             else:
