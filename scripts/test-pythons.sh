@@ -28,16 +28,18 @@ WANTED=${JUPYTER_PROD_PYTHONS:-"3.10 3.11 3.12 3.13"}
 VENVS=$ROOT/.venvs
 
 # pyenv_root: where pyenv keeps its versions: `pyenv root`, else $PYENV_ROOT or ~/.pyenv, else the
-# folder above the shims on PATH (a PATH with pyenv's shims only, as a Dockerfile or `pyenv init
-# --path` sets, or a HOME that is not pyenv's: its python3.1X shims answer only for the selected
-# version, so 3 of the 4 versions went unfound)
+# folder above a shims folder on PATH (a PATH with pyenv's shims and not pyenv, as a Dockerfile or
+# `pyenv init --path` sets, or a HOME that is not pyenv's: the python3.1X shims answer only for the
+# selected version, so 3 of the 4 versions went unfound; test.sh puts .venv/bin before them)
 pyenv_root() {
-  local root shim
+  local root dir dirs
   root=$( (command -v pyenv >/dev/null && pyenv root) 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
-  shim=$(command -v python3 2>/dev/null || true)
-  case $shim in
-    */shims/python3) [ -d "$root/versions" ] || root=$(dirname "$(dirname "$shim")") ;;
-  esac
+  if [ ! -d "$root/versions" ]; then
+    IFS=: read -ra dirs <<< "$PATH"
+    for dir in "${dirs[@]}"; do
+      case $dir in */shims) [ ! -d "${dir%/shims}/versions" ] || { root=${dir%/shims}; break; } ;; esac
+    done
+  fi
   echo "$root"
 }
 PYENV_VERSIONS_ROOT=$(pyenv_root)

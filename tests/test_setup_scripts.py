@@ -178,8 +178,11 @@ def test_pythons_are_found_through_pyenvs_shims_alone(tmp_path: Path) -> None:
     interpreter = root / "versions" / f"{here}.99" / "bin" / "python3"
     interpreter.parent.mkdir(parents=True)
     interpreter.symlink_to(os.path.realpath(sys.executable))
+    venv_bin = tmp_path / "venv" / "bin"  # test.sh puts the setup's .venv/bin first
+    venv_bin.mkdir(parents=True)
+    executable(venv_bin / "python3", "#!/bin/sh\nexit 1\n")
     which = subprocess.run(["/bin/bash", str(REPO / "scripts" / "test-pythons.sh"), "--which"], capture_output=True,
-                           text=True, env={"PATH": f"{root / 'shims'}:/usr/bin:/bin", "HOME": str(tmp_path),
+                           text=True, env={"PATH": f"{venv_bin}:{root / 'shims'}:/usr/bin:/bin", "HOME": str(tmp_path),
                                            "JUPYTER_PROD_PYTHONS": here}, timeout=60, check=False)  # fmt: skip
     assert which.returncode == 0, which.stderr
     assert which.stdout.splitlines() == [f"{here}: {interpreter}"]
