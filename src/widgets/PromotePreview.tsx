@@ -7,6 +7,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { ApiError, IPromoteResult, UnmovedChoice } from '../api';
+import type { ISliceItem } from '../wire';
 
 function Diff(props: { title: string; diff: string }): JSX.Element | null {
   if (!props.diff) {
@@ -114,24 +115,45 @@ function Lines(props: {
   );
 }
 
-/** What moves to the module, each name with why. */
+/** Names as code, each with why it goes into the module (its title), comma-separated. */
+function NameList(props: { items: ReadonlyArray<ISliceItem> }): JSX.Element {
+  return (
+    <>
+      {props.items.map((s, i) => (
+        <code key={i} title={s.reason}>
+          {s.name}
+          {i < props.items.length - 1 ? ', ' : ''}
+        </code>
+      ))}
+    </>
+  );
+}
+
+/**
+ * What moves to the module, each name with why; the imports the moved code
+ * uses apart: the module gets its own copy of an import, so listing one as
+ * moving read as if the notebook lost it.
+ */
 function Slice(props: {
   result: IPromoteResult;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { slice, module_path } = props.result;
-  if (slice.length === 0) {
+  const moved = slice.filter(s => s.kind !== 'import');
+  const imports = slice.filter(s => s.kind === 'import');
+  if (moved.length === 0) {
     return null;
   }
   return (
     <p className="jp-ProdPromote-slice">
-      {props.trans.__('Moves to %1:', module_path)}{' '}
-      {slice.map((s, i) => (
-        <code key={i} title={s.reason}>
-          {s.name}
-          {i < slice.length - 1 ? ', ' : ''}
-        </code>
-      ))}
+      {props.trans.__('Moves to %1:', module_path)} <NameList items={moved} />
+      {imports.length > 0 && (
+        <span className="jp-ProdPromote-sliceImports">
+          {' · '}
+          {props.trans.__('with the imports it uses:')}{' '}
+          <NameList items={imports} />
+        </span>
+      )}
     </p>
   );
 }

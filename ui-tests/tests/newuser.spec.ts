@@ -3,6 +3,7 @@ import {
   codeNotebook,
   git,
   openSection,
+  promoteFromContextMenu,
   titleCell,
   uploadAndOpen
 } from './helpers';
@@ -49,4 +50,30 @@ test('a commit refused for one error finding says, in the panel’s words, how t
   expect(git('log', '-1', '--format=%s', '--', notebook).trim()).toBe(
     'Print the total'
   );
+});
+
+test('the promote preview lists the imports a definition uses apart from what moves', async ({
+  page,
+  tmpPath
+}) => {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'imports.ipynb',
+    codeNotebook(
+      ['import math', 'def area(r):\n    return math.pi * r**2', 'area(2)'],
+      TITLE
+    )
+  );
+  // a preview only (Cancel): nothing is written at the server root
+  const dialog = await promoteFromContextMenu(page, 2, 'geometry.py');
+  // the notebook keeps its import: only area moves; math is an import the module gets as well
+  await expect(dialog.locator('.jp-ProdPromote-slice')).toHaveText(
+    'Moves to geometry.py: area · with the imports it uses: math'
+  );
+  const notebookDiff = dialog.locator('.jp-ProdPromote-diff').last();
+  await expect(notebookDiff).toContainText('+from geometry import area');
+  await expect(notebookDiff).not.toContainText('-import math');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
 });
