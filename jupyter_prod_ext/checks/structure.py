@@ -204,7 +204,13 @@ def _page_header(cell: Cell) -> bool:
     return not text.strip()
 
 
-@check("missing-title", "structure", "info", "The notebook does not start with a markdown cell with a heading.")
+@check(
+    "missing-title",
+    "structure",
+    "info",
+    "The notebook does not start with a markdown cell with a heading (badges and nbdev or Quarto set-up cells "
+    "may come before it).",
+)
 def missing_title(ctx: Context) -> Iterator[Finding]:
     """The first cell must be a heading; before it may come raw front matter, badges (an "Open in Colab" cell)
     and the set-up cells of nbdev and Quarto notebooks, which put the first heading at the top of the page."""
