@@ -8,6 +8,7 @@ import {
   type IPanelActions,
   sameItemProps
 } from '../widgets/FindingList';
+import { rovingTarget } from '../widgets/roving';
 import { unknownChecksLine } from '../widgets/UnknownChecks';
 
 function f(check: string, extra: Partial<IFinding> = {}) {
@@ -118,5 +119,18 @@ describe('unknownChecksLine', () => {
     expect(unknownChecksLine(['black', 'hygene'], settings, trans)).toMatch(
       /^Unknown check ids in the settings: 'black' \(Hide these checks\), 'hygene' \(Show only these checks\)\. /
     );
+  });
+});
+
+describe('rovingTarget', () => {
+  it('moves with the arrows (wrapping), Home and End, and ignores other keys', () => {
+    expect(rovingTarget('ArrowRight', 0, 4)).toBe(1);
+    expect(rovingTarget('ArrowDown', 3, 4)).toBe(0);
+    expect(rovingTarget('ArrowLeft', 0, 4)).toBe(3);
+    expect(rovingTarget('ArrowUp', 2, 4)).toBe(1);
+    expect(rovingTarget('Home', 2, 4)).toBe(0);
+    expect(rovingTarget('End', 0, 4)).toBe(3);
+    expect(rovingTarget('Tab', 0, 4)).toBeNull();
+    expect(rovingTarget('Enter', 1, 4)).toBeNull();
   });
 });

@@ -88,6 +88,11 @@ function FindingButtons(props: IFindingProps): JSX.Element {
             'Ignore %1 in this cell (adds it to the cell metadata jupyter_prod.ignore)',
             finding.check
           )}
+          aria-label={trans.__(
+            'Waive %1 in cell %2',
+            finding.check,
+            finding.cell + 1
+          )}
           onClick={() => actions.waive(model, finding)}
         >
           {trans.__('Waive')}
@@ -172,6 +177,11 @@ function UnwaiveButton(props: IFindingProps): JSX.Element {
         'Stop ignoring %1 in this cell (the finding counts again)',
         finding.check
       )}
+      aria-label={
+        finding.cell === null
+          ? trans.__('Un-waive %1', finding.check)
+          : trans.__('Un-waive %1 in cell %2', finding.check, finding.cell + 1)
+      }
       disabled={pending}
       onClick={unwaive}
     >

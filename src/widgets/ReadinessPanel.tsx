@@ -16,6 +16,7 @@ import { CommitView } from './CommitView';
 import { FindingGroups, WaivedGroup } from './FindingGroups';
 import type { IPanelActions } from './FindingList';
 import { readinessIcon } from './icons';
+import { rovingKeyDown, rovingTabIndex } from './roving';
 import { RunView } from './RunView';
 import { UnknownChecks } from './UnknownChecks';
 
@@ -114,6 +115,7 @@ function SeverityFilterBar(props: {
       key={value}
       role="radio"
       aria-checked={filter === value}
+      tabIndex={rovingTabIndex(filter === value)}
       className={`jp-ProdPanel-filterButton ${value === 'all' ? '' : `jp-mod-${value} `}${filter === value ? 'jp-mod-active' : ''}`}
       data-severity={value}
       onClick={() => setFilter(value)}
@@ -126,6 +128,7 @@ function SeverityFilterBar(props: {
       className="jp-ProdPanel-filter"
       role="radiogroup"
       aria-label={trans.__('Severity filter')}
+      onKeyDown={rovingKeyDown('radio')}
     >
       {option('all', trans.__('All'), findings.length)}
       {SEVERITIES.map(sev =>
@@ -224,12 +227,16 @@ function SectionTabs(props: {
       className="jp-ProdPanel-tabs"
       role="tablist"
       aria-label={trans.__('Sections')}
+      onKeyDown={rovingKeyDown('tab')}
     >
       {(['findings', 'commit', 'run'] as PanelSection[]).map(name => (
         <button
           key={name}
           role="tab"
+          id={`jp-ProdPanel-tab-${name}`}
           aria-selected={section === name}
+          aria-controls="jp-ProdPanel-section"
+          tabIndex={rovingTabIndex(section === name)}
           className={`jp-ProdPanel-tab ${section === name ? 'jp-mod-active' : ''}`}
           data-section={name}
           onClick={() => setSection(name)}
@@ -264,6 +271,9 @@ function NotebookSection(
       {() => (
         <div
           className="jp-ProdPanel-model"
+          id="jp-ProdPanel-section"
+          role="tabpanel"
+          aria-labelledby={`jp-ProdPanel-tab-${section}`}
           data-jp-prod-revision={model.revision}
           data-path={model.path}
         >

@@ -182,6 +182,43 @@ export async function openSection(
   return panel;
 }
 
+/** Upload a notebook into the test's folder, open it and the panel on its findings; the panel. */
+export async function openWithFindings(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string,
+  notebook: Record<string, unknown>
+) {
+  await uploadAndOpen(page, tmpPath, name, notebook);
+  return openSection(page, 'findings');
+}
+
+/**
+ * Open a notebook (after a title cell) whose one code cell, cell 2, imports a
+ * module it never uses, with the panel on its findings; the panel and that
+ * (active, not waived) finding.
+ */
+export async function openUnusedImport(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string
+) {
+  const panel = await openWithFindings(
+    page,
+    tmpPath,
+    name,
+    codeNotebook(
+      ['import os\nimport sys\nprint(os.getcwd())'],
+      [titleCell('# Unused import\n\nA notebook that imports sys for nothing.')]
+    )
+  );
+  const finding = panel.locator(
+    '.jp-ProdPanel-groups .jp-ProdPanel-finding[data-check="unused-import"]'
+  );
+  await expect(finding).toHaveCount(1);
+  return { panel, finding };
+}
+
 /**
  * Open the Settings Editor on this extension's settings and add an item to
  * "Hide these checks", as a person does; the new item's input.

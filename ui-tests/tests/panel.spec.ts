@@ -3,6 +3,7 @@ import {
   addHiddenCheck,
   codeNotebook,
   openSection,
+  openUnusedImport,
   runFromPalette,
   titleCell,
   uploadAndOpen
@@ -76,17 +77,11 @@ test('a mistyped id in "Hide these checks" is named in the panel until it is cor
   page,
   tmpPath
 }) => {
-  await uploadAndOpen(
+  const { panel, finding } = await openUnusedImport(
     page,
     tmpPath,
-    'typo.ipynb',
-    codeNotebook(['import os\nimport sys\nprint(os.getcwd())'], TITLE)
+    'typo.ipynb'
   );
-  const panel = await openSection(page, 'findings');
-  const finding = panel.locator(
-    '.jp-ProdPanel-groups .jp-ProdPanel-finding[data-check="unused-import"]'
-  );
-  await expect(finding).toHaveCount(1);
 
   const item = await addHiddenCheck(page);
   await item.fill('unused-imports');
@@ -102,4 +97,71 @@ test('a mistyped id in "Hide these checks" is named in the panel until it is cor
   await item.fill('unused-import');
   await expect(warning).toHaveCount(0);
   await expect(finding).toHaveCount(0);
+});
+
+test('the section tabs and the severity filter are arrow-key groups; Waive names its check and cell', async ({
+  page,
+  tmpPath
+}) => {
+  // the one click: the Findings tab, which takes the focus; the keyboard from there
+  const { panel } = await openUnusedImport(page, tmpPath, 'keys.ipynb');
+  // checked (the Run all checks button is enabled: a Tab stop)
+  await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
+  const focused = page.locator(':focus');
+  const tab = (name: string) => panel.getByRole('tab', { name, exact: true });
+  await expect(tab('Findings')).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(tab('Commit')).toBeFocused();
+  await expect(tab('Commit')).toHaveAttribute('aria-selected', 'true');
+  await expect(panel.getByRole('tabpanel')).toHaveAttribute(
+    'aria-labelledby',
+    'jp-ProdPanel-tab-commit'
+  );
+  await page.keyboard.press('End');
+  await expect(tab('Clean Run')).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(tab('Findings')).toBeFocused();
+  await expect(tab('Findings')).toHaveAttribute('aria-selected', 'true');
+
+  // one Tab leaves the tablist (only its chosen tab is a stop); the next stop
+  // after the Run all checks button is the filter's checked option
+  await page.keyboard.press('Tab');
+  await expect(
+    panel.getByRole('button', { name: 'Run all checks' })
+  ).toBeFocused();
+  await page.keyboard.press('Tab');
+  const option = (name: string) =>
+    panel.getByRole('radio', { name: new RegExp(`^${name}`) });
+  await expect(option('All')).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(option('Warnings')).toBeFocused();
+  await expect(option('Warnings')).toHaveAttribute('aria-checked', 'true');
+  await expect(option('All')).toHaveAttribute('aria-checked', 'false');
+
+  // Tab leaves the filter: the Errors and Info options are no stops; Tab on to
+  // the Waive button, named for its check and cell, its tooltip kept
+  const waive = panel.getByRole('button', {
+    name: 'Waive unused-import in cell 2',
+    exact: true
+  });
+  await expect(waive).toHaveAttribute('title', /Ignore unused-import/);
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press('Tab');
+    await expect(focused).not.toHaveAttribute('role', 'radio');
+    if (await waive.evaluate(el => el === document.activeElement)) {
+      break;
+    }
+  }
+  await expect(waive).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(waive).toHaveCount(0);
+  await expect(panel.locator('.jp-ProdPanel-status')).toContainText('1 waived');
+
+  // the filter is one Tab stop: its checked option
+  await expect(panel.getByRole('radio')).toHaveCount(4);
+  for (const name of ['All', 'Errors', 'Info']) {
+    await expect(option(name)).toHaveAttribute('tabindex', '-1');
+  }
+  await expect(option('Warnings')).toHaveAttribute('tabindex', '0');
 });

@@ -5,6 +5,8 @@ import {
   addHiddenCheck,
   codeNotebook,
   openSection,
+  openUnusedImport,
+  openWithFindings,
   promoteFromContextMenu,
   ROOT,
   titleCell,
@@ -22,29 +24,6 @@ import {
 const TITLE = [titleCell('# Undo\n\nA notebook of the undo-waive spec.')];
 
 /**
- * Open a notebook whose one code cell imports a module it never uses, with the
- * panel on its findings; the panel and that (active, not waived) finding.
- */
-async function openUnusedImport(
-  page: IJupyterLabPageFixture,
-  tmpPath: string,
-  name: string
-) {
-  await uploadAndOpen(
-    page,
-    tmpPath,
-    name,
-    codeNotebook(['import os\nimport sys\nprint(os.getcwd())'], TITLE)
-  );
-  const panel = await openSection(page, 'findings');
-  const finding = panel.locator(
-    '.jp-ProdPanel-groups .jp-ProdPanel-finding[data-check="unused-import"]'
-  );
-  await expect(finding).toHaveCount(1);
-  return { panel, finding };
-}
-
-/**
  * Open a notebook whose cell 1 (`x=1`) black would reformat, and save it (saving
  * runs black, a slow check); the panel on its findings and black's finding.
  */
@@ -53,13 +32,12 @@ async function openUnformatted(
   tmpPath: string,
   name: string
 ) {
-  await uploadAndOpen(
+  const panel = await openWithFindings(
     page,
     tmpPath,
     name,
     codeNotebook(['x=1', 'print(x)'], TITLE)
   );
-  const panel = await openSection(page, 'findings');
   await page.keyboard.press('Control+s');
   const black = panel.locator(
     '.jp-ProdPanel-finding[data-check="not-black-formatted"][data-cell="1"]'
