@@ -3,7 +3,11 @@ import type { NotebookModel } from '@jupyterlab/notebook';
 
 import { ignoredChecks, waiveChecks } from '../actions';
 import { IFinding, ProdApi } from '../api';
-import { unwaiveFinding, waiveFinding } from '../flows/check';
+import {
+  ignoreCellFindings,
+  unwaiveFinding,
+  waiveFinding
+} from '../flows/check';
 import { formatCells } from '../flows/format';
 import {
   defaultModulePath,
@@ -255,6 +259,29 @@ describe('unwaiveFinding', () => {
       'unused-import'
     ]);
     expect(waiverWritten).toHaveBeenCalledWith(['unused-import'], finding);
+  });
+
+  it("waives every check of the active cell's findings and names that cell to the model", async () => {
+    const { panel } = open(['import os', 'x: int = "a"']);
+    panel.content.activeCellIndex = 1;
+    const report = {
+      findings: [
+        waived(0, 'c0'),
+        { ...waived(1, 'c1'), check: 'type-error' },
+        { ...waived(1, 'c1'), check: 'type-error', line: 2 }
+      ]
+    };
+    const waiverWritten = jest.fn(() => Promise.resolve(null));
+    await expect(
+      ignoreCellFindings(trans, panel, { report, waiverWritten } as any)
+    ).resolves.toEqual(['type-error']);
+    expect(ignoredChecks(panel.content.model.cells.get(1))).toEqual([
+      'type-error'
+    ]);
+    expect(waiverWritten).toHaveBeenCalledWith(['type-error'], {
+      cell: 1,
+      cell_id: 'c1'
+    });
   });
 
   it('says when the cell is gone, and checks again', async () => {
