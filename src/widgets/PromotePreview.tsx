@@ -299,12 +299,26 @@ export class PromotePreview extends ReactWidget {
     return !this._busy && this._result.ok && this._result.problems.length === 0;
   }
 
-  /** The dialog's accept button follows the preview: enabled only when it can be applied. */
+  /**
+   * The dialog's accept button follows the preview: enabled only when it can
+   * be applied. The dialog focuses that button when it opens; disabling it
+   * dropped the focus out of the dialog (to the page), where Escape, Enter
+   * and Tab reach no button: the focus goes to Cancel instead.
+   */
   private _syncAccept(): void {
     const dialog = this.node.closest('.jp-Dialog-content');
     const apply = dialog?.querySelector<HTMLButtonElement>(`.${APPLY_CLASS}`);
-    if (apply) {
-      apply.disabled = !this.canPromote;
+    if (!dialog || !apply) {
+      return;
+    }
+    const focused = document.activeElement;
+    apply.disabled = !this.canPromote;
+    if (apply.disabled && (focused === apply || !dialog.contains(focused))) {
+      dialog
+        .querySelector<HTMLButtonElement>(
+          `.jp-Dialog-footer button:not(.${APPLY_CLASS})`
+        )
+        ?.focus();
     }
   }
 

@@ -77,3 +77,25 @@ test('the promote preview lists the imports a definition uses apart from what mo
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toHaveCount(0);
 });
+
+test('Escape closes a promote preview that cannot be applied as it opened', async ({
+  page,
+  tmpPath
+}) => {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'escape.ipynb',
+    codeNotebook(['import math', 'print(math.pi)'], TITLE)
+  );
+  // statements only: the preview opens with Promote disabled (a choice is needed first)
+  const dialog = await promoteFromContextMenu(page, 2, 'escape_module.py');
+  await expect(dialog.locator('.jp-ProdPromote-problems')).toContainText(
+    'defines no function, class or constant'
+  );
+  await expect(dialog.getByRole('button', { name: 'Promote' })).toBeDisabled();
+  // the keyboard still reaches the dialog: Escape closes it, as Cancel does
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+});
