@@ -64,6 +64,25 @@ def test_folder_select_ignore(capsys: pytest.CaptureFixture[str], nbs: dict[str,
     assert rc == 0
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--select", "unused-imports", "'unused-imports' is no check id or family (did you mean 'unused-import'?"),
+        ("--ignore", "secret,securty", "'securty' is no check id or family (did you mean 'security'?"),
+        ("--select", "zzz", "'zzz' is no check id or family (`jupyter-prod checks` lists them)"),
+    ],
+)
+def test_a_mistyped_check_id_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], nbs: dict[str, Path], option: str, value: str, said: str
+) -> None:
+    """A typo selected nothing: every notebook scored 100 and a CI gate passed on what it should stop."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["check", "--fast", option, value, str(nbs["error"])])
+    _, err = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert f"jupyter-prod: error: argument {option}: {said}" in err
+
+
 def test_fast_versus_all(capsys: pytest.CaptureFixture[str], nbs: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
                          tmp_path: Path) -> None:  # fmt: skip
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

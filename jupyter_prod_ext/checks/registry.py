@@ -56,6 +56,24 @@ log = logging.getLogger(__name__)
 
 FAMILIES: tuple[Family, ...] = ("execution", "dataflow", "structure", "portability", "security", "hygiene", "quality", "vcs")
 
+def unknown_ids(names: Iterable[str]) -> list[str]:
+    """The names that are no check id (engine or Clean Run) and no family, sorted.
+
+    A mistyped id in a selection (``--select``, the panel's settings) selects or hides nothing,
+    silently: a CI gate then passes on what it was meant to stop. The CLI refuses it and the
+    server's answer names it, from this one rule."""
+    return sorted({n for n in names if n not in CHECKS and n not in RUN_CHECKS and n not in FAMILIES})
+
+
+def closest_id(name: str) -> str | None:
+    """The check id or family ``name`` most likely mistypes (``unused-imports``: ``unused-import``)."""
+    import difflib
+
+    known = [*CHECKS, *RUN_CHECKS, *FAMILIES]
+    match = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    return match[0] if match else None
+
+
 #: the check whose findings no user choice lets into a commit
 SECRET_CHECK = "secret"
 

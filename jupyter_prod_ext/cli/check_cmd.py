@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..checks.api import check_path
+from ..checks.registry import closest_id, unknown_ids
 from ..errors import NotPythonError, ProdError
 from ..jupytext_io import discover_notebooks, is_text_notebook_path
 from ..notebook import import_nbformat, read_notebook_bytes
@@ -38,6 +39,23 @@ Outcome = tuple[Literal["report"], ReportDict] | tuple[Literal["error", "not-pyt
 
 def _csv(value: str) -> list[str]:
     return [x.strip() for x in value.split(",") if x.strip()]
+
+
+def _check_ids(value: str) -> list[str]:
+    """``--select``/``--ignore``: comma-separated ids or families, each one we know.
+
+    A typo would select or ignore nothing, silently: ``--select unused-imports`` scored every notebook
+    100 and a CI gate passed on what it was meant to stop. Refused like any other bad argument."""
+    names = _csv(value)
+    unknown = unknown_ids(names)
+    if unknown:
+        name = unknown[0]
+        guess = closest_id(name)
+        hint = f"did you mean '{guess}'? " if guess else ""
+        raise argparse.ArgumentTypeError(
+            f"'{name}' is no check id or family ({hint}`jupyter-prod checks` lists them)"
+        )
+    return names
 
 
 def _jobs(value: str) -> int:
@@ -63,8 +81,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks (.ipynb, or jupytext .py/.md), or folders to search for them")
     p.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
     p.add_argument("--fail-on", choices=["error", "warning", "never"], default="error")
-    p.add_argument("--select", type=_csv, default=None, help="comma-separated check ids or families")
-    p.add_argument("--ignore", type=_csv, default=None, help="comma-separated check ids or families")
+    p.add_argument("--select", type=_check_ids, default=None, help="comma-separated check ids or families")
+    p.add_argument("--ignore", type=_check_ids, default=None, help="comma-separated check ids or families")
     p.add_argument("--fast", action="store_true", help="skip the slow checks (black, mypy, git)")
     p.add_argument(
         "-j", "--jobs", type=_jobs, default=None, metavar="N",

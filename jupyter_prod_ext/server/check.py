@@ -11,7 +11,7 @@ from tornado import web
 
 from ..checks.api import check_notebook, check_path
 from ..checks.isolated import check_path_isolated
-from ..checks.registry import CHECKS, FAMILIES, RUN_CHECKS
+from ..checks.registry import CHECKS, unknown_ids
 from ..delta import DeltaNotebooks, DeltaStore, HeldCells, HeldReports, notebook_from_delta
 from ..wire import CheckRequest
 from .base import ProdHandler, json_errors
@@ -43,8 +43,7 @@ def unknown_names(body: CheckRequest) -> list[str]:
 
     A mistyped id there selects or hides nothing, silently; the answer names it so the panel can say so.
     """
-    names = [*(body.get("select") or []), *(body.get("ignore") or [])]
-    return sorted({n for n in names if n not in CHECKS and n not in RUN_CHECKS and n not in FAMILIES})
+    return unknown_ids([*(body.get("select") or []), *(body.get("ignore") or [])])
 
 
 def _naming_unknown(answer: dict[str, Any], unknown: list[str]) -> dict[str, Any]:
