@@ -2,6 +2,7 @@
  * The "Clean Run" section of the readiness panel: run the notebook in a fresh
  * kernel, follow its progress, cancel it, and see whether it reproduced.
  */
+import { PathExt } from '@jupyterlab/coreutils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
@@ -158,8 +159,10 @@ export function RunView(props: IRunViewProps): JSX.Element {
       className="jp-ProdRun"
       changed={props.run.changed}
       status={() =>
+        // named: with notebooks side by side, the one that runs is the current one, which the section says
         trans.__(
-          'Run a copy of the notebook, top to bottom, in a fresh kernel and compare its outputs with the saved ones.'
+          'Run a copy of %1, top to bottom, in a fresh kernel and compare its outputs with the saved ones.',
+          PathExt.basename(props.run.path)
         )
       }
       statusClassName="jp-ProdRun-intro"

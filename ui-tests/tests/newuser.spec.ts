@@ -99,3 +99,34 @@ test('Escape closes a promote preview that cannot be applied as it opened', asyn
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
 });
+
+test('with two notebooks open, the Clean Run section names the one it runs', async ({
+  page,
+  tmpPath
+}) => {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'first.ipynb',
+    codeNotebook(['x = 1'], TITLE)
+  );
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'second.ipynb',
+    codeNotebook(['y = 2'], TITLE)
+  );
+  const panel = await openSection(page, 'run');
+  const intro = panel.locator('.jp-ProdRun-intro');
+  await expect(intro).toContainText(
+    'Run a copy of second.ipynb, top to bottom'
+  );
+  // the user brings the other notebook forward: the section follows and says so
+  await page
+    .locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: 'first.ipynb' })
+    .click();
+  await expect(intro).toContainText('Run a copy of first.ipynb, top to bottom');
+  await expect(
+    panel.getByRole('button', { name: 'Run in Clean Kernel' })
+  ).toBeEnabled();
+});
