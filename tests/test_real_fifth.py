@@ -1,8 +1,8 @@
 """Constructs of public notebooks a fifth sweep found answered wrongly, restated in
 ``tests/data/real/fifthsweep.ipynb`` (cells written for this project; the notebooks are not redistributed).
 
-The sweep took about 440 notebooks of eight other repositories (LLM cookbooks of three vendors, a vector
-database's examples, an agent framework and its course, a document parser's examples, two nbdev libraries)
+The sweep took 441 notebooks of eight other repositories (two LLM vendors' cookbooks, a vector database's
+examples, an agent framework's examples and its course, a document parser's examples, two nbdev libraries)
 through every check, promotion and route.
 """
 
