@@ -112,6 +112,10 @@ def test_a_second_demo_run_reopens_the_users_copy_with_their_changes(tmp_path: P
     notebook = work / "churn_analysis.ipynb"
     notebook.write_text(notebook.read_text(encoding="utf-8").replace("churn", "CHURN", 1), encoding="utf-8")
     (work / "mine.py").write_text("x = 1\n", encoding="utf-8")
+    # what JupyterLab and Python write beside the files is ignored (demo/.gitignore), not "untracked"
+    for scratch in (".ipynb_checkpoints/churn_analysis-checkpoint.ipynb", "churn/__pycache__/features.pyc"):
+        (work / scratch).parent.mkdir(parents=True, exist_ok=True)
+        (work / scratch).write_text("{}", encoding="utf-8")
     again = demo_copy(work)
     assert again.returncode == 0 and "reopening your copy" in again.stdout, again.stderr
     assert git_out(work, "status", "--porcelain").splitlines() == [" M churn_analysis.ipynb", "?? mine.py"]
