@@ -194,11 +194,13 @@ def run_process(
     return ProcessResult(tuple(argv), proc.returncode, stdout or b"", stderr or b"")
 
 
-def program_problem(program: str) -> str | None:
+def program_problem(program: str, search_path: str | None = None) -> str | None:
     """Why ``program`` (a path, or a name looked up on PATH) cannot be started, as the end of a
-    sentence, or ``None`` when it can: what :func:`start_process` would fail on, said before starting."""
+    sentence, or ``None`` when it can: what :func:`start_process` would fail on, said before starting.
+
+    ``search_path``: the PATH the program will be started with, when not ours (a kernelspec's ``env``)."""
     if os.sep not in program:
-        return None if shutil.which(program) else "is not on PATH"
+        return None if shutil.which(program, path=search_path) else "is not on PATH"
     if not os.path.isfile(program):
         return "does not exist"
     return None if os.access(program, os.X_OK) else "is not executable"

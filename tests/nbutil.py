@@ -88,6 +88,9 @@ def fast_findings_of_copy(
     for key, value in (fill or {}).items():
         text = text.replace(key, value)
     copy.write_text(text, encoding="utf-8")
+    # from the project folder: outside git the dependency search stops there (paths.cli_ceiling), not at
+    # a home folder holding the temporary folder, whose requirements.txt would change the findings
+    monkeypatch.chdir(copy.parent)
     code, out, err = run_cli(["check", str(copy), "--fast", "--format", "json", "--no-cache"])
     assert code in (0, 1) and err == "", (out, err)
     findings: list[dict[str, Any]] = json.loads(out)["notebooks"][0]["findings"]

@@ -357,6 +357,15 @@ def test_service_keys_are_found_by_their_format_wherever_they_appear(kind: str) 
     assert mask_secrets(f"connect {key} now") == f"connect {mask(key)} now"
 
 
+@pytest.mark.parametrize("head", ["SG.", "xai-", "r8_", "gsk_"])
+def test_a_password_starting_like_a_service_key_is_still_a_password(head: str) -> None:
+    """The service prefixes were added to the look-alikes a strong name's value is left to its format for:
+    ``password = "gsk_iK2ZWeqhFWCE"`` (no Groq key, still a password) was found before and then was not."""
+    value = head + "iK2ZWeqhFWCE" + "yBMWXaSCrUZo"
+    found = run(make_nb(f'password = "{value}"'))
+    assert len(found) == 1 and value not in json.dumps(found), found
+
+
 @pytest.mark.parametrize(
     "source",
     [

@@ -857,6 +857,20 @@ def test_rename_git_detects_in_a_folder_takes_the_deletion_git_pairs_and_only_th
     assert {" D work/a.ipynb", " D elsewhere/copy.ipynb"} <= set(git(repo, "status", "--porcelain").splitlines())
 
 
+def test_two_deleted_twins_of_the_notebook_are_no_rename_git_may_choose(repo: Path) -> None:
+    """Two deleted notebooks as like the new one: which one it was renamed from is the user's to say."""
+    for twin in ("twin1.ipynb", "twin2.ipynb"):
+        write_nb(repo / twin, "\n".join(f"t{i} = {i}" for i in range(30)))
+    git(repo, "add", "twin1.ipynb", "twin2.ipynb")
+    git(repo, "commit", "-q", "-m", "twins")
+    (repo / "twin1.ipynb").rename(repo / "new.ipynb")
+    (repo / "twin2.ipynb").unlink()
+
+    commit_notebook(repo / "new.ipynb", "new", confine_to=repo)
+
+    assert git(repo, "show", "--name-status", "--format=", "HEAD").split() == ["A", "new.ipynb"]
+
+
 def test_rename_git_detects_at_the_top_of_the_repository_with_a_literal_name(repo: Path) -> None:
     write_nb(repo / "[draft] *.ipynb")
     git(repo, "add", "[draft] *.ipynb")

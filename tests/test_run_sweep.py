@@ -22,7 +22,7 @@ import pytest
 
 from jupyter_prod_ext.errors import ToolError
 from jupyter_prod_ext.execution.compare import MAX_COMPARED_CHARS
-from jupyter_prod_ext.execution.runner import _kernel_program, _reader, run_file
+from jupyter_prod_ext.execution.runner import _kernel_program, _reader, check_kernel, run_file
 
 from .installed import child_env
 from .test_run import cli, running
@@ -267,6 +267,26 @@ def test_only_a_program_known_before_launch_is_checked() -> None:
     assert _kernel_program(["R", "--slave"], "/spec") == "R"
 
 
+def test_a_kernel_program_on_the_path_its_kernelspec_sets_is_no_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """jupyter_client starts a kernel with its kernelspec's env (``${PATH}`` filled in): a program found
+    only there starts, and was refused as 'not on PATH' (looked up on the server's own PATH)."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "mykernel-prod").write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+    (tools / "mykernel-prod").chmod(0o755)
+    for name, env in (("own-path", {"PATH": f"{tools}:${{PATH}}"}), ("no-path", {})):
+        spec = tmp_path / "share" / "kernels" / name
+        spec.mkdir(parents=True)
+        argv = ["mykernel-prod", "-f", "{connection_file}"]
+        (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": name, "env": env}), "utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share"))
+    check_kernel("own-path")
+    with pytest.raises(ToolError, match="its program 'mykernel-prod' is not on PATH"):
+        check_kernel("no-path")
+
+
 def test_an_empty_kernel_name_is_a_usage_error(tmp_path: Path) -> None:
     """`--kernel "$KERNEL"` with the variable unset ran the notebook's own kernel, silently."""
     nb = copied("crlf_output.ipynb", tmp_path)  # its own kernel, python3, is installed
@@ -325,3 +345,13 @@ def test_orphans_that_exit_are_reaped_during_the_run(tmp_path: Path) -> None:
     assert (finding["check"], finding["cell"]) == ("run-error", 4)
     assert finding["message"].startswith("The kernel died while this cell ran")
 
+
+
+def test_a_missing_module_is_the_notebooks_own_file_only_when_a_cell_names_that_file() -> None:
+    """'utils' is missing: a cell running data_utils.py names no utils.py (the package hint stays)."""
+    from jupyter_prod_ext.execution.runner import _missing_module_hint
+
+    longer = [{"cell_type": "code", "source": "!python data_utils.py"}, {"cell_type": "code", "source": "import utils"}]
+    assert _missing_module_hint(longer, 1, "utils").startswith("'utils' is not installed")
+    fetched = [{"cell_type": "code", "source": "!wget -q https://example.org/utils.py"}, longer[1]]
+    assert _missing_module_hint(fetched, 1, "utils").startswith("'utils' is the file utils.py")

@@ -84,6 +84,12 @@ _TOKEN_PREFIX = re.compile(
     "|".join(re.escape(p) for p in (*_TOKEN_PREFIXES, *_MORE_VALUE_PREFIXES, *_SERVICE_PREFIXES)) + "|(?i:aws_?secret)"
 )
 _AWS_SECRET = re.compile("(?i:aws_?secret)")
+#: a value a strong name holds that starts like one of the older formats but is not one is left to its
+#: format (``ghp_your_token``); the service prefixes are not here: ``password = "gsk_iK2ZWeqhFWCE"`` is a
+#: password whatever its first letters (their formats are skipped where they matched, by offset)
+_FORMAT_LOOKALIKE = re.compile(
+    "|".join(re.escape(p) for p in (*_TOKEN_PREFIXES, *_MORE_VALUE_PREFIXES)) + "|(?i:aws_?secret)"
+)
 
 
 def token_matches(text: str) -> Iterator[re.Match[str]]:
@@ -420,7 +426,7 @@ def scan_text(text: str, *, assignments: bool = True) -> Iterator[tuple[int, str
         value = m.group("val")
         if not names_a_secret(m.group("key"), ends_in_secret_word=True):
             continue
-        if looks_like_credential(value) and not _TOKEN_PREFIX.match(value):
+        if m.start("val") not in seen and looks_like_credential(value) and not _FORMAT_LOOKALIKE.match(value):
             seen.add(m.start("val"))
             yield m.start(), f"assign:{m.group('key')}", value
     for m in _LOOSE.finditer(text):
@@ -439,7 +445,7 @@ def _unquoted_settings(text: str, seen: set[int]) -> Iterator[tuple[int, str, st
     pattern = _DOTENV_LINE if _WRITES_DOTENV.match(text) else _ENV_SET
     for m in pattern.finditer(text):
         value = m.group("val")
-        if m.start("val") in seen or not names_a_secret(m.group("key")) or _TOKEN_PREFIX.match(value):
+        if m.start("val") in seen or not names_a_secret(m.group("key")) or _FORMAT_LOOKALIKE.match(value):
             continue
         if looks_like_credential(value):
             seen.add(m.start("val"))

@@ -44,6 +44,7 @@ import os
 import queue
 import re
 import shutil
+import string
 import subprocess
 import sys
 import tempfile
@@ -159,7 +160,7 @@ def check_kernel(name: str) -> None:
     except NoSuchKernel:
         raise ToolError(missing_kernel(name, sorted(manager.find_kernel_specs()))) from None
     program = _kernel_program(spec.argv, spec.resource_dir)
-    problem = program_problem(program) if program else None
+    problem = program_problem(program, _launch_path(spec.env)) if program else None
     if program and problem:
         installed = sorted(set(manager.find_kernel_specs()) - {name})
         raise ToolError(
@@ -181,6 +182,13 @@ def _kernel_program(argv: list[str], resource_dir: str) -> str | None:
     # a template, or a relative path (resolved in the notebook's folder, where the kernel starts)
     relative = os.sep in program and not os.path.isabs(program)
     return None if "{" in program or relative else program
+
+
+def _launch_path(env: Mapping[str, str]) -> str | None:
+    """The PATH a kernelspec's program is looked up on: its ``env``'s own (``${PATH}`` filled in from
+    ours, as jupyter_client does at launch), else ours (``None``)."""
+    path = env.get("PATH") if isinstance(env, Mapping) else None
+    return string.Template(path).safe_substitute(os.environ) if isinstance(path, str) else None
 
 
 def missing_kernel(name: str, installed: list[str]) -> str:
@@ -404,11 +412,13 @@ def _missing_module_hint(cells: list[Any], cell: int | None, module: str) -> str
     lacks a package, or the module is a file of the notebook's own that an earlier cell fetches (``!wget
     .../utils.py``, which fails without raising) or expects next to it."""
     file = f"{module}.py"
+    # the file's own name, not a longer one ending in it (!python data_utils.py names no utils.py)
+    named = re.compile(rf"(?<![\w.-]){re.escape(file)}\b")
     fetching = next(
         (
             i
             for i in range(cell if cell is not None else len(cells))
-            if cells[i].get("cell_type") == "code" and file in str(cells[i].get("source", ""))
+            if cells[i].get("cell_type") == "code" and named.search(str(cells[i].get("source", "")))
         ),
         None,
     )

@@ -6,8 +6,8 @@ browser), in a terminal, or before the page was reloaded leaves git a tracked no
 working tree and an untracked new one; committed alone, the new one is an added file and the old name's
 deletion stays uncommitted. Here git's own rename detection (``diff-index -M``) says which deleted
 notebook, if any, the committed notebook is a rename of, in a scratch index that holds HEAD, the
-notebook's blob and the deletions: only a pair git makes counts, and nothing else the user deleted
-goes in. Only the notebook's own folder is searched (a rename in JupyterLab keeps the folder): git
+notebook's blob and the deletions: only a pair git makes (and no other deleted notebook as
+good) counts, and nothing else the user deleted goes in. Only the notebook's own folder is searched (a rename in JupyterLab keeps the folder): git
 pairs any two similar files, and notebooks made from one template are similar, so a deleted folder
 of old experiments must not lend one of them to every new notebook committed elsewhere.
 """
@@ -18,6 +18,7 @@ import os
 import posixpath
 from pathlib import Path
 
+from ..errors import GitError
 from .confinement import renamed_away
 from .entries import Entry
 from .index import index_info
@@ -60,7 +61,27 @@ def _deleted_notebooks(repo: Repo, rel: str) -> list[str]:
 
 
 def _paired_with(repo: Repo, commit: str, entry: Entry, gone: list[str], index_file: Path) -> list[str]:
-    """Which of ``gone`` git's rename detection pairs with ``entry``, between HEAD and HEAD + the change."""
+    """Which of ``gone`` is ``entry``'s old name: the one git pairs, when no other would be paired too.
+
+    A rename git finds itself is a guess the user did not make, so it must be unambiguous: with the
+    paired one left out, no other deleted notebook pairs (two deleted twins: which one was renamed is
+    the user's to say). git's own 50% similarity is kept, as ``git add -A`` would record it: the
+    commit strips outputs, so a renamed notebook HEAD holds with its outputs is only about half like
+    the new one. When git cannot say (an error), the commit goes on without it: the new notebook is
+    then an added file, as it was before detection existed."""
+    try:
+        paired = _pair(repo, commit, entry, gone, index_file)
+        rest = [old for old in gone if old not in paired]
+        if paired and rest and _pair(repo, commit, entry, rest, index_file):
+            return []
+    except GitError:
+        return []
+    return paired
+
+
+def _pair(repo: Repo, commit: str, entry: Entry, gone: list[str], index_file: Path) -> list[str]:
+    """The one of ``gone`` git's rename detection pairs with ``entry``, HEAD against HEAD + the change,
+    in the scratch index."""
     env = {"GIT_INDEX_FILE": str(index_file)}
     git(["read-tree", commit], repo.top, env=env)
     git(["update-index", "-z", "--index-info"], repo.top, env=env, input=index_info([entry], gone))
