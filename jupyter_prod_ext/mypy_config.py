@@ -172,7 +172,8 @@ def _paths(value: object, trust: bool, project_root: Path, config_dir: Path) -> 
         text = str(item).strip().replace("$MYPY_CONFIG_FILE_DIR", str(config_dir))
         if not text:
             continue
-        path = Path(os.path.realpath(Path(os.path.expanduser(text)) if trust else root / text))
+        # relative to mypy's working folder, the project root (where the daemon and the CLI run it)
+        path = Path(os.path.realpath(root / (os.path.expanduser(text) if trust else text)))
         if trust or path == root or root in path.parents:
             out.append(str(path))
     return out

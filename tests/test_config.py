@@ -138,3 +138,15 @@ def test_parsed_config_is_cached_until_the_file_changes(tmp_path: Path) -> None:
     changed = load_config(tmp_path)
     assert changed.prod is not first.prod
     assert changed.max_cell_lines == 50
+
+
+def test_a_relative_mypy_path_is_the_project_roots_wherever_we_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """mypy reads a relative ``mypy_path`` from its working folder, the project root where we run it; the
+    server (started above the project) looked in its own folder instead."""
+    from jupyter_prod_ext.mypy_config import mypy_path_dirs
+
+    project = tmp_path / "project"
+    (project / "stubs").mkdir(parents=True)
+    (project / "mypy.ini").write_text("[mypy]\nmypy_path = stubs\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert mypy_path_dirs(project / "mypy.ini", project) == [(project / "stubs").resolve()]

@@ -567,7 +567,8 @@ def _project_names(root: Path, config: ProjectConfig) -> frozenset[str]:
     """The top-level names mypy may find among the project's own files: ``X`` of each ``X.py``, ``X.pyi``
     and folder ``X`` (a package, or a namespace one) in the folders it searches first (the project,
     ``src/``, ``MYPYPATH``, the configuration's ``mypy_path``: ``daemon._env``)."""
-    dirs = [root, root / "src", *(Path(p) for p in os.environ.get("MYPYPATH", "").split(os.pathsep) if p)]
+    # a relative MYPYPATH entry is relative to mypy's working folder, the project root
+    dirs = [root, root / "src", *(root / p for p in os.environ.get("MYPYPATH", "").split(os.pathsep) if p)]
     if config.mypy_config_file is not None:
         dirs += mypy_path_dirs(config.mypy_config_file, root)
     names: set[str] = set()
