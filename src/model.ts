@@ -291,6 +291,14 @@ export function shownChecks(
   );
 }
 
+/** Whether a settings list names the finding's check or its family (`quality`: type-error and black). */
+function isNamed(names: ReadonlyArray<string>, finding: IFinding): boolean {
+  return (
+    names.includes(finding.check) ||
+    (finding.family !== undefined && names.includes(finding.family))
+  );
+}
+
 /** Readiness state of one open notebook. */
 export class ReadinessModel {
   constructor(options: ReadinessModel.IOptions) {
@@ -344,8 +352,7 @@ export class ReadinessModel {
     const findings = report
       ? report.findings.filter(
           f =>
-            (select.length === 0 || select.includes(f.check)) &&
-            !ignore.includes(f.check)
+            (select.length === 0 || isNamed(select, f)) && !isNamed(ignore, f)
         )
       : [];
     this._visible = { report, settings: this._settings, findings };
@@ -545,6 +552,11 @@ export class ReadinessModel {
       return report;
     }
     if (slow) {
+      // a family (`quality`, `vcs`) is no check id: the server answers which of its checks are slow only
+      // by running them all, so a family shown again runs every check as before
+      if (fast && ids.some(id => !fast.has(id) && !slow.has(id))) {
+        return this.check('all');
+      }
       const rerun = ids.filter(id => slow.has(id));
       return rerun.length > 0 ? this.check(rerun) : report;
     }

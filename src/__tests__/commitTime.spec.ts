@@ -23,6 +23,13 @@ describe('commitTime', () => {
     expect(commitTime('2025-03-01T09:00:00Z').relative).toBe('last year');
   });
 
+  it('says a date ahead of the browser clock is now, not "next year"', () => {
+    expect(commitTime('2026-03-10T12:03:22Z').relative).toBe(
+      commitTime('2026-03-10T12:03:20Z').relative
+    );
+    expect(commitTime('2026-03-10T12:04:50Z').relative).not.toContain('year');
+  });
+
   it('gives the full date and time for the tooltip', () => {
     const { full } = commitTime('2026-03-10T12:00:00+00:00');
     expect(full).toContain('2026');

@@ -419,6 +419,22 @@ describe('ReadinessModel', () => {
     }
   );
 
+  it("runs every check when a family is shown again, and hides a family's findings", async () => {
+    const typeError = finding('type-error', 0, { family: 'quality' });
+    mock.respond(200, slowNamed(report([typeError], [...FAST, ...SLOW], 90)));
+    await model.check('all');
+    mock.respondAlways(200, slowNamed(report([], FAST, 100)));
+    model.settings = { ...model.settings, ignore: ['quality'] };
+    await flushPromises(10);
+    expect(model.findings).toEqual([]); // the kept type-error finding is of the family hidden
+    model.settings = { ...model.settings, ignore: [] };
+    await flushPromises(10);
+    expect(mock.requests.map(r => r.body.checks).slice(-2)).toEqual([
+      'fast',
+      'all'
+    ]);
+  });
+
   it('runs only the slow check shown again in the settings, black not', async () => {
     mock.respondAlways(200, slowNamed(report([], FAST, 100)));
     model.settings = { ...model.settings, ignore: ['type-error'] };

@@ -132,5 +132,9 @@ describe('rovingTarget', () => {
     expect(rovingTarget('End', 0, 4)).toBe(3);
     expect(rovingTarget('Tab', 0, 4)).toBeNull();
     expect(rovingTarget('Enter', 1, 4)).toBeNull();
+    // a tablist is horizontal: Up and Down are no moves in it (WAI-ARIA tabs)
+    expect(rovingTarget('ArrowDown', 0, 4, true)).toBeNull();
+    expect(rovingTarget('ArrowUp', 1, 4, true)).toBeNull();
+    expect(rovingTarget('ArrowRight', 3, 4, true)).toBe(0);
   });
 });

@@ -290,16 +290,19 @@ function openProjectFiles(
 
 /**
  * The notebook's project root from the server root (what the module path is
- * relative to); the server root when the git status cannot say.
+ * relative to); `null`, said in a notification, when the server cannot say:
+ * guessing (the server root) would miss the module's open editor, and its
+ * unsaved edits would later overwrite the promotion.
  */
 async function projectOf(
   api: Pick<ProdApi, 'status'>,
   notebookPath: string
-): Promise<string> {
+): Promise<string | null> {
   try {
     return (await api.status(notebookPath)).project;
-  } catch {
-    return '.';
+  } catch (error) {
+    notifyError(error);
+    return null;
   }
 }
 
@@ -421,8 +424,8 @@ export async function promoteCells(
   const to = await askModulePath(ctx, panel, cells);
   const project = to
     ? await projectOf(manager.api, panel.context.localPath)
-    : '';
-  if (!to || !(await saveOpenModule(ctx, project, to))) {
+    : null;
+  if (!to || project === null || !(await saveOpenModule(ctx, project, to))) {
     return null;
   }
   const request: IPromoteRequest = { path: panel.context.localPath, cells, to };

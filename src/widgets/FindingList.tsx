@@ -102,9 +102,41 @@ function FindingButtons(props: IFindingProps): JSX.Element {
   );
 }
 
+/**
+ * A finding leaving its list (waived, un-waived, fixed) with the keyboard
+ * focus in it hands the focus to the finding that takes its place (the next,
+ * else the previous), else to the section's tab: the focused button went with
+ * its item and the focus fell to the page, where the next Tab started over.
+ * Called as the item unmounts (its node still in the document).
+ */
+function handFocusOn(item: HTMLElement | null): void {
+  if (!item || !item.contains(document.activeElement)) {
+    return;
+  }
+  const near = [item.nextElementSibling, item.previousElementSibling];
+  const panel = item.closest('.jp-ProdPanel');
+  requestAnimationFrame(() => {
+    const active = document.activeElement;
+    if (active && active !== document.body) {
+      return; // the focus went somewhere on purpose
+    }
+    const target =
+      near
+        .map(n => n?.querySelector<HTMLElement>('.jp-ProdPanel-findingMain'))
+        .find(n => n?.isConnected) ??
+      panel?.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]');
+    target?.focus();
+  });
+}
+
 function FindingItem(props: IFindingProps): JSX.Element {
   const { model, finding, actions, trans } = props;
   const editable = props.editable ?? true;
+  const itemRef = React.useRef<HTMLLIElement>(null);
+  React.useLayoutEffect(() => {
+    const item = itemRef.current;
+    return () => handFocusOn(item);
+  }, []);
   const where =
     finding.cell === null
       ? trans.__('Notebook')
@@ -114,6 +146,7 @@ function FindingItem(props: IFindingProps): JSX.Element {
   const reveal = () => actions.reveal(model, finding);
   return (
     <li
+      ref={itemRef}
       className={`jp-ProdPanel-finding jp-mod-${finding.severity}`}
       data-check={finding.check}
       data-cell={finding.cell === null ? '' : String(finding.cell)}

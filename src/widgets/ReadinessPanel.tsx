@@ -258,8 +258,14 @@ function NotebookSection(
 ): JSX.Element {
   const { manager, model, section, actions, trans } = props;
   if (!model) {
+    // the tabs control this section with or without a notebook (aria-controls names it)
     return (
-      <div className="jp-ProdPanel-empty">
+      <div
+        className="jp-ProdPanel-empty"
+        id="jp-ProdPanel-section"
+        role="tabpanel"
+        aria-labelledby={`jp-ProdPanel-tab-${section}`}
+      >
         {trans.__('Open a notebook to see how ready it is for production.')}
       </div>
     );

@@ -24,5 +24,8 @@ export function commitTime(date: string): ICommitTime {
     dateStyle: 'full',
     timeStyle: 'long'
   }).format(when);
-  return { relative: Time.formatHuman(when), full };
+  // JupyterLab's words round up from years: a date a second ahead (a server's clock ahead of the
+  // browser's, a commit made on a skewed machine) read "next year"; ahead is "now"
+  const past = new Date(Math.min(when.getTime(), Date.now()));
+  return { relative: Time.formatHuman(past), full };
 }

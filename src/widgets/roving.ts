@@ -7,19 +7,23 @@
  */
 import type * as React from 'react';
 
-/** Where a key moves in a group of `count` items from `at` (wrapping); null: not a move. */
+/**
+ * Where a key moves in a group of `count` items from `at` (wrapping); null:
+ * not a move. A horizontal group (a tablist) takes Left and Right only, as
+ * WAI-ARIA's tabs pattern says; a radiogroup takes all four arrows.
+ */
 export function rovingTarget(
   key: string,
   at: number,
-  count: number
+  count: number,
+  horizontal = false
 ): number | null {
   const moves: Record<string, number> = {
     ArrowRight: at + 1,
-    ArrowDown: at + 1,
     ArrowLeft: at - 1,
-    ArrowUp: at - 1,
     Home: 0,
-    End: count - 1
+    End: count - 1,
+    ...(horizontal ? {} : { ArrowDown: at + 1, ArrowUp: at - 1 })
   };
   const next = moves[key];
   return next === undefined || count === 0 ? null : (next + count) % count;
@@ -39,8 +43,12 @@ export function rovingKeyDown(role: 'radio' | 'tab') {
     const items = Array.from(
       event.currentTarget.querySelectorAll<HTMLElement>(`[role="${role}"]`)
     );
+    if (event.ctrlKey || event.altKey || event.metaKey) {
+      return; // a shortcut (Alt+Arrow, Ctrl+End), not a move in the group
+    }
     const at = items.indexOf(event.target as HTMLElement);
-    const next = at < 0 ? null : rovingTarget(event.key, at, items.length);
+    const next =
+      at < 0 ? null : rovingTarget(event.key, at, items.length, role === 'tab');
     if (next === null) {
       return;
     }

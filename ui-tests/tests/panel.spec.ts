@@ -124,7 +124,12 @@ test('the section tabs and the severity filter are arrow-key groups; Waive names
   await expect(tab('Findings')).toHaveAttribute('aria-selected', 'true');
 
   // one Tab leaves the tablist (only its chosen tab is a stop); the next stop
-  // after the Run all checks button is the filter's checked option
+  // after the Run all checks button is the filter's checked option (the button
+  // is disabled, no Tab stop, while a check runs: e.g. one the kernel's
+  // language_info started)
+  await expect(
+    panel.getByRole('button', { name: 'Run all checks' })
+  ).toBeEnabled();
   await page.keyboard.press('Tab');
   await expect(
     panel.getByRole('button', { name: 'Run all checks' })
@@ -157,6 +162,8 @@ test('the section tabs and the severity filter are arrow-key groups; Waive names
   await page.keyboard.press('Enter');
   await expect(waive).toHaveCount(0);
   await expect(panel.locator('.jp-ProdPanel-status')).toContainText('1 waived');
+  // the focus went with the button's finding; it is handed to the section's tab, not dropped to the page
+  await expect(tab('Findings')).toBeFocused();
 
   // the filter is one Tab stop: its checked option
   await expect(panel.getByRole('radio')).toHaveCount(4);
