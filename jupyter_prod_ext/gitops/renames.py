@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import posixpath
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import GitError
 from .confinement import renamed_away
@@ -69,24 +70,39 @@ def _paired_with(repo: Repo, commit: str, entry: Entry, gone: list[str], index_f
     commit strips outputs, so a renamed notebook HEAD holds with its outputs is only about half like
     the new one. When git cannot say (an error), the commit goes on without it: the new notebook is
     then an added file, as it was before detection existed."""
+    env = {"GIT_INDEX_FILE": str(index_file)}
     try:
-        paired = _pair(repo, commit, entry, gone, index_file)
-        rest = [old for old in gone if old not in paired]
-        if paired and rest and _pair(repo, commit, entry, rest, index_file):
-            return []
+        git(["read-tree", commit], repo.top, env=env)  # HEAD's tree, read once for both questions
+        _update_index(repo, env, index_info([entry], gone))
+        paired = _pair(repo, commit, entry, gone, env)
+        if paired and len(gone) > len(paired):
+            # the paired one back as HEAD holds it: would another deleted notebook pair as well?
+            _update_index(repo, env, b"".join(f"{p.mode} {p.blob}\t{p.old}".encode() + b"\0" for p in paired))
+            if _pair(repo, commit, entry, gone, env):
+                return []
     except GitError:
         return []
-    return paired
+    return [p.old for p in paired]
 
 
-def _pair(repo: Repo, commit: str, entry: Entry, gone: list[str], index_file: Path) -> list[str]:
-    """The one of ``gone`` git's rename detection pairs with ``entry``, HEAD against HEAD + the change,
-    in the scratch index."""
-    env = {"GIT_INDEX_FILE": str(index_file)}
-    git(["read-tree", commit], repo.top, env=env)
-    git(["update-index", "-z", "--index-info"], repo.top, env=env, input=index_info([entry], gone))
-    res = git(["diff-index", "-z", "--cached", "--name-status", "-M", "--diff-filter=R", commit],
+class _Paired(NamedTuple):
+    """A deleted notebook git pairs with the new one, with its mode and blob in HEAD (to put it back)."""
+
+    old: str
+    mode: str
+    blob: str
+
+
+def _update_index(repo: Repo, env: dict[str, str], info: bytes) -> None:
+    git(["update-index", "-z", "--index-info"], repo.top, env=env, input=info)
+
+
+def _pair(repo: Repo, commit: str, entry: Entry, gone: list[str], env: dict[str, str]) -> list[_Paired]:
+    """The one of ``gone`` git's rename detection pairs with ``entry``, HEAD against the scratch index."""
+    res = git(["diff-index", "-z", "--cached", "--raw", "--no-abbrev", "-M", "--diff-filter=R", commit],
               repo.top, env=env, read_only=True)  # fmt: skip
     fields = res.out.split("\0")
-    pairs = zip(fields[1::3], fields[2::3], strict=False)
-    return [old for old, new in pairs if new == entry.rel and old in gone]
+    # raw -z records: ":srcmode dstmode srcblob dstblob Rnnn", old path, new path
+    records = zip(fields[0::3], fields[1::3], fields[2::3], strict=False)
+    return [_Paired(old, meta.split()[0].lstrip(":"), meta.split()[2]) for meta, old, new in records
+            if new == entry.rel and old in gone]  # fmt: skip
