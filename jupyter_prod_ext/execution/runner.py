@@ -184,10 +184,11 @@ def _kernel_program(argv: list[str], resource_dir: str) -> str | None:
     return None if "{" in program or relative else program
 
 
-def _launch_path(env: Mapping[str, str]) -> str | None:
+def _launch_path(env: Mapping[str, object]) -> str | None:
     """The PATH a kernelspec's program is looked up on: its ``env``'s own (``${PATH}`` filled in from
-    ours, as jupyter_client does at launch), else ours (``None``)."""
-    path = env.get("PATH") if isinstance(env, Mapping) else None
+    ours, as jupyter_client does at launch), else ours (``None``). jupyter_client checks that ``env``
+    is a dict, not its values: a kernel.json's ``"PATH": 5`` is no PATH."""
+    path = env.get("PATH")
     return string.Template(path).safe_substitute(os.environ) if isinstance(path, str) else None
 
 
