@@ -55,6 +55,29 @@ def test_bad_config_is_a_config_error(tmp_path: Path) -> None:
         check_path(nb)
 
 
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ('select = ["dataflw"]', "select: 'dataflw' is no check id or family (did you mean 'dataflow'?"),
+        ('ignore = ["unused-imports"]', "ignore: 'unused-imports' is no check id or family (did you mean 'unused-import'?"),
+        ('severity = {"zzz-check" = "error"}', "severity: 'zzz-check' is no check id or family (`jupyter-prod checks`"),
+    ],
+)
+def test_a_mistyped_check_id_in_the_project_config_is_a_config_error(tmp_path: Path, table: str, said: str) -> None:
+    """select = ["dataflw"] ran no check: every notebook scored 100 and a CI gate passed."""
+    (tmp_path / "pyproject.toml").write_text(f"[tool.jupyter-prod]\n{table}\n", encoding="utf-8")
+    nb = write_nb(tmp_path / "nb.ipynb", make_nb("print(undefined)"))
+    with pytest.raises(ConfigError, match="^pyproject.toml \\[tool.jupyter-prod\\] ") as refused:
+        check_path(nb, checks="fast")
+    assert said in refused.value.message and "\n" not in refused.value.message
+
+
+def test_the_clean_runs_check_ids_are_known_to_a_selection(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.jupyter-prod]\nignore = ["run-error", "output-changed"]\n')
+    nb = write_nb(tmp_path / "nb.ipynb", make_nb("x = 1"))
+    assert check_path(nb, checks="fast")["summary"]["checks_run"]
+
+
 def test_unknown_check_id_is_an_input_error() -> None:
     with pytest.raises(InputError, match="Unknown check id"):
         check_notebook(notebook_from_dict(make_nb("x = 1")), checks=["no-such-check"])

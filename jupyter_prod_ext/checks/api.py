@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from ..config import load_config
-from ..errors import NotPythonError
+from ..config import ProjectConfig, load_config
+from ..errors import ConfigError, NotPythonError
 from ..jupytext_io import (
     TEXT_NOTEBOOK_IGNORED,
     is_text_notebook_path,
@@ -20,6 +20,7 @@ from ..typecheck import TypecheckSettings
 from ..types import ReportDict
 from .base import Context, Settings
 from .engine import Selection, gc_paused, run_checks
+from .registry import closest_id, unknown_ids
 
 
 def settings_for(
@@ -33,6 +34,7 @@ def settings_for(
     st = Settings()
     if folder is not None:
         cfg = load_config(folder, ceiling)
+        _known_ids_only(cfg)
         st.select = frozenset(cfg.select) if cfg.select is not None else None
         st.ignore = frozenset(cfg.ignore)
         st.severity = dict(cfg.severity)
@@ -47,6 +49,23 @@ def settings_for(
     if ignore:
         st.ignore = st.ignore | frozenset(ignore)
     return st
+
+
+def _known_ids_only(cfg: ProjectConfig) -> None:
+    """Refuse ``[tool.jupyter-prod]`` naming a check that does not exist, as the CLI's ``--select`` does.
+
+    A typo selects or hides nothing, silently: ``select = ["dataflw"]`` ran no check, every notebook
+    scored 100 and the CI gate passed. One line, naming the file, the key and the closest id."""
+    for key, names in (("select", cfg.select or ()), ("ignore", cfg.ignore), ("severity", tuple(cfg.severity))):
+        unknown = unknown_ids(names)
+        if unknown:
+            guess = closest_id(unknown[0])
+            hint = f"did you mean '{guess}'? " if guess else ""
+            where = cfg.pyproject.name if cfg.pyproject is not None else "pyproject.toml"
+            raise ConfigError(
+                f"{where} [tool.jupyter-prod] {key}: '{unknown[0]}' is no check id or family ({hint}"
+                "`jupyter-prod checks` lists them): fix it"
+            )
 
 
 def check_notebook(

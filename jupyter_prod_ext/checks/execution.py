@@ -6,7 +6,20 @@ from collections.abc import Iterator
 
 from .. import notebook as nbmod
 from .base import Context, Finding
-from .registry import check
+from .registry import check, produced_by_run
+
+#: The Clean Run's checks, in the check registry like every check (family, severity, commit gate). Declared
+#: here, not by the runner, so that every id is known wherever checks are (a selection naming run-error is
+#: checked before any Clean Run module is imported).
+RUN_ERROR = produced_by_run(
+    "run-error", "execution", "error", "A cell raises, or the kernel dies, when run top to bottom in a fresh kernel"
+)
+RUN_TIMEOUT = produced_by_run(
+    "run-timeout", "execution", "error", "A cell runs past the per-cell or the overall timeout in a fresh kernel"
+)
+OUTPUT_CHANGED = produced_by_run(
+    "output-changed", "execution", "warning", "A cell's fresh output differs from its saved output"
+)
 
 
 @check("invalid-syntax", "execution", "error", "A code cell is not valid Python (after IPython syntax).", scope="cell")

@@ -22,7 +22,6 @@ from typing import Any, Literal
 from ..checks.api import check_path
 from ..checks.registry import closest_id, unknown_ids
 from ..errors import NotPythonError, ProdError
-from ..execution import runner as _clean_run  # noqa: F401 - registers the Clean Run's check ids (--select)
 from ..jupytext_io import discover_notebooks, is_text_notebook_path
 from ..notebook import import_nbformat, read_notebook_bytes
 from ..paths import cli_ceiling, find_git_top, project_root

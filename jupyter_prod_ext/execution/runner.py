@@ -55,7 +55,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, TypedDict
 
-from ..checks.registry import CheckSpec, describe, produced_by_run
+from ..checks.execution import OUTPUT_CHANGED, RUN_ERROR, RUN_TIMEOUT
+from ..checks.registry import CheckSpec, describe
 from ..errors import InputError, NotFoundError, ToolError
 from ..notebook import PARSE_ERRORS, Notebook, cell_number, load_notebook, notebook_from_dict, parse_python
 from ..procs import kill_group_id, last_line, program_problem, read_tail, start_process
@@ -70,16 +71,6 @@ DEFAULT_CELL_TIMEOUT = 120.0
 #: Upper bound accepted from users for either timeout (a day).
 MAX_TIMEOUT = 86400.0
 DEFAULT_KERNEL = "python3"
-#: The Clean Run's checks, in the check registry like every check (family, severity, commit gate).
-RUN_ERROR = produced_by_run(
-    "run-error", "execution", "error", "A cell raises, or the kernel dies, when run top to bottom in a fresh kernel"
-)
-RUN_TIMEOUT = produced_by_run(
-    "run-timeout", "execution", "error", "A cell runs past the per-cell or the overall timeout in a fresh kernel"
-)
-OUTPUT_CHANGED = produced_by_run(
-    "output-changed", "execution", "warning", "A cell's fresh output differs from its saved output"
-)
 CHECKS_RUN = [RUN_ERROR.id, RUN_TIMEOUT.id, OUTPUT_CHANGED.id]
 
 #: Seconds the worker gets to kill and reap its kernel after ``stop``.
