@@ -20,7 +20,7 @@ from ..typecheck import TypecheckSettings
 from ..types import ReportDict
 from .base import Context, Settings
 from .engine import Selection, gc_paused, run_checks
-from .registry import closest_id, unknown_ids
+from .registry import unknown_id_problem
 
 
 def settings_for(
@@ -57,15 +57,10 @@ def _known_ids_only(cfg: ProjectConfig) -> None:
     A typo selects or hides nothing, silently: ``select = ["dataflw"]`` ran no check, every notebook
     scored 100 and the CI gate passed. One line, naming the file, the key and the closest id."""
     for key, names in (("select", cfg.select or ()), ("ignore", cfg.ignore), ("severity", tuple(cfg.severity))):
-        unknown = unknown_ids(names)
-        if unknown:
-            guess = closest_id(unknown[0])
-            hint = f"did you mean '{guess}'? " if guess else ""
+        problem = unknown_id_problem(names)
+        if problem:
             where = cfg.pyproject.name if cfg.pyproject is not None else "pyproject.toml"
-            raise ConfigError(
-                f"{where} [tool.jupyter-prod] {key}: '{unknown[0]}' is no check id or family ({hint}"
-                "`jupyter-prod checks` lists them): fix it"
-            )
+            raise ConfigError(f"{where} [tool.jupyter-prod] {key}: {problem}: fix it")
 
 
 def check_notebook(

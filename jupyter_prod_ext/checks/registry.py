@@ -74,6 +74,19 @@ def closest_id(name: str) -> str | None:
     return match[0] if match else None
 
 
+def unknown_id_problem(names: Iterable[str]) -> str | None:
+    """What is wrong with a selection naming a check that does not exist, or ``None``.
+
+    One wording for every place a user names checks (``--select``, ``[tool.jupyter-prod]``), with the
+    id the typo most likely meant, so each place only adds where the name was read."""
+    unknown = unknown_ids(names)
+    if not unknown:
+        return None
+    guess = closest_id(unknown[0])
+    hint = f"did you mean '{guess}'? " if guess else ""
+    return f"'{unknown[0]}' is no check id or family ({hint}`jupyter-prod checks` lists them)"
+
+
 #: the check whose findings no user choice lets into a commit
 SECRET_CHECK = "secret"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..checks.api import check_path
-from ..checks.registry import closest_id, unknown_ids
+from ..checks.registry import unknown_id_problem
 from ..errors import NotPythonError, ProdError
 from ..jupytext_io import discover_notebooks, is_text_notebook_path
 from ..notebook import import_nbformat, read_notebook_bytes
@@ -47,14 +47,9 @@ def _check_ids(value: str) -> list[str]:
     A typo would select or ignore nothing, silently: ``--select unused-imports`` scored every notebook
     100 and a CI gate passed on what it was meant to stop. Refused like any other bad argument."""
     names = _csv(value)
-    unknown = unknown_ids(names)
-    if unknown:
-        name = unknown[0]
-        guess = closest_id(name)
-        hint = f"did you mean '{guess}'? " if guess else ""
-        raise argparse.ArgumentTypeError(
-            f"'{name}' is no check id or family ({hint}`jupyter-prod checks` lists them)"
-        )
+    problem = unknown_id_problem(names)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return names
 
 
