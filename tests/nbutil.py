@@ -75,15 +75,21 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
 
 
 def fast_findings_of_copy(
-    notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fill: dict[str, str] | None = None
+    notebook: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fill: dict[str, str] | None = None,
+    beside: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The fast check's findings of a copy of ``notebook`` in a fresh project folder (no cache read or
     written, the user cache under ``tmp_path``): what a user who checks it gets, nothing else reported.
     ``fill``: text put in place of each key in the copy (fake credentials made at run time, so that no file
-    of the repository holds one)."""
+    of the repository holds one). ``beside``: files written in the project folder (``requirements.txt``)."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     copy = tmp_path / "project" / notebook.name
     copy.parent.mkdir()
+    for name, content in (beside or {}).items():
+        (copy.parent / name).write_text(content, encoding="utf-8")
     text = notebook.read_text(encoding="utf-8")
     for key, value in (fill or {}).items():
         text = text.replace(key, value)

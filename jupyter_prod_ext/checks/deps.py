@@ -11,6 +11,7 @@ the fast checks run on every keystroke.
 from __future__ import annotations
 
 import re
+import shlex
 import sys
 import threading
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 #: modules a Jupyter kernel always has: a notebook needs them, its project need not declare them
-RUNTIME_MODULES = frozenset({"IPython", "ipykernel", "__future__", "google.colab"})
+RUNTIME_MODULES = frozenset({"IPython", "ipykernel", "__future__", "google.colab", "kaggle_secrets"})
 
 #: import name -> distribution name, where they differ
 IMPORT_TO_DIST: dict[str, str] = {
@@ -66,6 +67,9 @@ IMPORT_TO_DIST: dict[str, str] = {
     "multipart": "python-multipart",
     "lightning": "lightning",
     "ruamel": "ruamel.yaml",
+    "vertexai": "google-cloud-aiplatform",
+    "grpc": "grpcio",
+    "tensorflow_serving": "tensorflow-serving-api",
 }
 #: every distribution that satisfies an import (conda names and variants included)
 ALTERNATIVES: dict[str, tuple[str, ...]] = {
@@ -81,10 +85,50 @@ ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "mpl_toolkits": ("matplotlib", "matplotlib-base", "basemap"),
     "lightning": ("lightning", "pytorch-lightning"),
     "pytorch_lightning": ("pytorch-lightning", "lightning"),
+    "vertexai": ("google-cloud-aiplatform", "vertexai"),
 }  # fmt: skip
 
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _ENV_ITEM = re.compile(r"^\s*-\s*(?:[\w.-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+#: ``%pip install``, ``!python -m pip install``, ``!{sys.executable} -m pip install``, ``!conda install``: a
+#: line that installs packages itself
+INSTALL_LINE = re.compile(
+    r"^[%!]*\s*(?:(?:python3?|\{sys\.executable\}|\$\{?\w+\}?)\s+-m\s+)?(pip3?|conda|mamba|micromamba|uv\s+pip)\s+install\b"
+)
+#: the install options whose value is the next word (``-r requirements.txt``, ``-c conda-forge``)
+_VALUED_OPTIONS = frozenset(
+    "-r --requirement -c --constraint -e --editable -i --index-url --extra-index-url -f --find-links -t --target "
+    "--prefix --root --python --platform --python-version --implementation --abi --src --log --cache-dir "
+    "--progress-bar --upgrade-strategy -C --config-settings --channel -n --name -p".split()
+)
+#: where a shell line's install command ends (``pip install x && echo done``, ``> /dev/null``)
+_SHELL_BREAK = re.compile(r"\s(?:&&|\|\||[;|]|\d?>)")
+
+
+def installed_names(line: str) -> frozenset[str]:
+    """The distributions an install line names, normalized (``%pip install -q "pandas>=2" torch`` -> pandas,
+    torch). Files, URLs, variables (``{pkg}``, ``$PKG``) and option values name none."""
+    m = INSTALL_LINE.match(line)
+    if m is None:
+        return frozenset()
+    rest = _SHELL_BREAK.split(line[m.end() :], maxsplit=1)[0].split(" #", 1)[0]
+    try:
+        words = shlex.split(rest)
+    except ValueError:
+        words = rest.split()
+    names: set[str] = set()
+    skip = False
+    for word in words:
+        if skip or word.startswith("-"):
+            skip = not skip and word in _VALUED_OPTIONS
+            continue
+        if any(c in word for c in "{}$/\\") or word.startswith("."):
+            continue
+        if (n := _req_name(word)) is not None:
+            names.add(normalize(n))
+    return frozenset(names)
 
 
 def normalize(name: str) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePath
 
 from ..analysis import import_binds
-from ..notebook import PYTHON_CELL_MAGICS, Magic, cell_number
+from ..notebook import PYTHON_CELL_MAGICS, Magic, cell_number, cell_numbers
 from ..types import Severity
 from . import deps
 from .base import Context, Finding
@@ -19,14 +19,13 @@ from .secrets import mask_secrets
 
 #: magics that only configure the notebook's display or reloading: harmless, but still not Python
 _BENIGN_MAGICS = frozenset({"matplotlib", "autoreload", "load_ext", "reload_ext", "config", "time", "timeit"})
-_INSTALL = re.compile(r"^[%!]*\s*(?:python3?\s+-m\s+)?(pip3?|conda|mamba|micromamba|uv\s+pip)\s+install\b")
 
 
 def _magic_finding(ctx: Context, cell: int, m: Magic, registered: dict[str, int]) -> Finding:
     # a finding quotes the line, never a credential in it (``%env GH=ghp_…``): masked before it is cut
     quoted = mask_secrets(m.text)
     text = quoted if len(quoted) <= 60 else quoted[:59] + "…"
-    if _INSTALL.match(m.text):
+    if deps.INSTALL_LINE.match(m.text):
         return ctx.finding(
             "ipython-magic",
             "warning",
@@ -227,34 +226,79 @@ def missing_dependency(ctx: Context) -> Iterator[Finding]:
     candidates = {m: w for m, w in first.items() if not any(deps.is_local(m, r, nb_dir) for r in local)}
     if not candidates:
         return
+    installs = _installs(ctx)
     if found is None:
-        cell, line = min(candidates.values())
-        yield ctx.finding(
-            "missing-dependency",
-            "info",
-            cell,
-            line,
-            "The project declares no dependencies (no pyproject [project] dependencies, requirements*.txt or "
-            "environment.yml in the notebook's folder or a folder above it within the project), so nobody can install what this "
-            f"notebook imports ({', '.join(sorted(candidates)[:5])}{', …' if len(candidates) > 5 else ''}).",
-            "Add a requirements.txt or a [project] dependencies list to pyproject.toml beside the notebook "
-            "or in the project's root folder.",
-        )
+        yield _none_declared(ctx, candidates, installs)
         return
     folder, declared = found
     sources = _declared_in(folder, start, declared)
     for module, (cell, line) in sorted(candidates.items(), key=lambda kv: kv[1]):
         if deps.is_declared(module, declared):
             continue
-        dist = deps.distribution_for(module)
-        yield ctx.finding(
+        installed = _installed_at(module, installs)
+        dist = installed[0] if installed is not None else deps.distribution_for(module)
+        message = f"'{module}' is imported but '{dist}' is not declared in {sources}"
+        hint = f"Add '{dist}' to the project's dependencies."
+        if installed is not None:
+            install_cell = cell_number(installed[1][0])
+            message += f"; the install line in cell {install_cell} installs it only in this kernel"
+            hint = f"Declare '{dist}' in {sources} and drop it from the install line in cell {install_cell}."
+        yield ctx.finding("missing-dependency", "warning", cell, line, message + ".", hint)
+
+
+def _installs(ctx: Context) -> dict[str, tuple[int, int]]:
+    """The distributions the notebook installs itself (``%pip install``, ``!pip install``), normalized, each
+    with its first install line: what it needs, said where only its own kernel reads it."""
+    found: dict[str, tuple[int, int]] = {}
+    for unit in ctx.units:
+        for m in unit.magics:
+            for name in deps.installed_names(m.text):
+                found.setdefault(name, (unit.cell.index, m.line))
+    return found
+
+
+def _installed_at(module: str, installs: dict[str, tuple[int, int]]) -> tuple[str, tuple[int, int]] | None:
+    """The distribution of the notebook's install lines that provides ``module`` (``google-genai`` for
+    ``google``) and its first install line."""
+    for name, where in sorted(installs.items(), key=lambda kv: kv[1]):
+        if deps.is_declared(module, deps.Declared(frozenset({name}), "")):
+            return name, where
+    return None
+
+
+def _none_declared(
+    ctx: Context, candidates: dict[str, tuple[int, int]], installs: dict[str, tuple[int, int]]
+) -> Finding:
+    """The one finding of a project that declares nothing; a notebook that installs its own packages is told
+    to move them from its install line, which no other environment runs, into a declaration."""
+    cell, line = min(candidates.values())
+    listed = f"{', '.join(sorted(candidates)[:5])}{', …' if len(candidates) > 5 else ''}"
+    none = (
+        "The project declares no dependencies (no pyproject [project] dependencies, requirements*.txt or "
+        "environment.yml in the notebook's folder or a folder above it within the project)"
+    )
+    where = "a requirements.txt or a [project] dependencies list in pyproject.toml beside the notebook or in the project's root folder"
+    lines = sorted({found[1] for m in candidates if (found := _installed_at(m, installs)) is not None})
+    if not lines:
+        return ctx.finding(
             "missing-dependency",
-            "warning",
+            "info",
             cell,
             line,
-            f"'{module}' is imported but '{dist}' is not declared in {sources}.",
-            f"Add '{dist}' to the project's dependencies.",
+            f"{none}, so nobody can install what this notebook imports ({listed}).",
+            f"Add {where}.",
         )
+    indexes = sorted({c for c, _ in lines})
+    cells = f"line in cell {cell_numbers(indexes)}" if len(indexes) == 1 else f"lines in cells {cell_numbers(indexes)}"
+    return ctx.finding(
+        "missing-dependency",
+        "info",
+        lines[0][0],
+        lines[0][1],
+        f"{none}; this notebook installs its packages itself (the install {cells}), which only its "
+        f"own kernel runs, so no other environment gets what it imports ({listed}).",
+        f"Move the packages of the install {cells} into {where}.",
+    )
 
 
 def _declared_in(folder: Path, start: Path, declared: deps.Declared) -> str:

@@ -1,0 +1,89 @@
+"""Constructs of public notebooks a seventh sweep found answered wrongly, restated in
+``tests/data/real/seventhsweep.ipynb`` (cells written for this project; the notebooks are not redistributed).
+
+The sweep took 920 notebooks of eight other repositories (a cloud vendor's generative-AI samples, a model
+hub's cookbook, two machine-learning books' notebooks, a scientific-Python cookbook, TensorFlow examples, a
+data-science collection, pandas exercises) through every check, promotion and route.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .nbutil import fast_findings_of_copy
+
+SEVENTH = Path(__file__).resolve().parent / "data" / "real" / "seventhsweep.ipynb"
+
+
+def _fast_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, beside: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    return fast_findings_of_copy(SEVENTH, tmp_path, monkeypatch, beside=beside)
+
+
+def _of(check: str, findings: list[dict[str, Any]]) -> list[tuple[str | None, int | None, str, str]]:
+    return [(f["cell_id"], f["line"], f["message"], f["hint"]) for f in findings if f["check"] == check]
+
+
+NONE_DECLARED = (
+    "The project declares no dependencies (no pyproject [project] dependencies, requirements*.txt or "
+    "environment.yml in the notebook's folder or a folder above it within the project)"
+)
+
+
+def test_a_notebook_that_installs_its_packages_is_told_to_declare_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``%pip install google-genai pandas`` and ``!{sys.executable} -m pip install scikit-learn`` in a project
+    that declares nothing: the notebook installs what it imports, so "nobody can install what this notebook
+    imports" was wrong (415 public notebooks read so). The finding is on the install line and says to move
+    its packages into a declaration, which another environment reads."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    assert _of("missing-dependency", findings) == [
+        (
+            "install",
+            1,
+            f"{NONE_DECLARED}; this notebook installs its packages itself (the install lines in cells 2, 3), which "
+            "only its own kernel runs, so no other environment gets what it imports (google, pandas, sklearn).",
+            "Move the packages of the install lines in cells 2, 3 into a requirements.txt or a [project] "
+            "dependencies list in pyproject.toml beside the notebook or in the project's root folder.",
+        )
+    ]
+    installs = [(cid, line, msg) for cid, line, msg, _ in _of("ipython-magic", findings)]
+    assert installs == [
+        ("install", 1, "`%pip install --upgrade --quiet google-genai pandas` installs packages from inside the notebook."),
+        (
+            "install-sys",
+            3,
+            "`!{sys.executable} -m pip install --quiet 'scikit-learn>=1.3'` installs packages from inside the "
+            "notebook.",
+        ),
+    ]
+
+
+def test_an_undeclared_import_the_notebook_installs_names_its_install_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A requirements.txt that lists pandas only: scikit-learn and google-genai, which the notebook's install
+    lines install, are named as the install line names them (not 'google', the namespace the import reads)
+    with the line to move them from."""
+    findings = _fast_findings(tmp_path, monkeypatch, {"requirements.txt": "pandas>=2\n"})
+    assert _of("missing-dependency", findings) == [
+        (
+            "imports",
+            2,
+            "'sklearn' is imported but 'scikit-learn' is not declared in requirements.txt; the install line in "
+            "cell 3 installs it only in this kernel.",
+            "Declare 'scikit-learn' in requirements.txt and drop it from the install line in cell 3.",
+        ),
+        (
+            "imports",
+            3,
+            "'google' is imported but 'google-genai' is not declared in requirements.txt; the install line in "
+            "cell 2 installs it only in this kernel.",
+            "Declare 'google-genai' in requirements.txt and drop it from the install line in cell 2.",
+        ),
+    ]
