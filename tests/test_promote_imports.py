@@ -183,6 +183,27 @@ def test_submodule_imports_of_public_notebooks_move_with_the_package(tmp_path: P
     assert lint(root) == ""
 
 
+def test_a_carried_submodule_import_the_code_reads_has_no_noqa(tmp_path: Path) -> None:
+    """``import demo_pkg.registry`` binds ``demo_pkg`` before ``import demo_pkg`` binds it again: the module
+    carries it with the package (its submodules may register), and the moved code reads it as
+    ``demo_pkg.registry.HANDLERS``. It kept ``# noqa: F401``, which said the import was unused: only
+    ``demo_pkg.plugins``, which nothing reads, is marked."""
+    nb_cells = (
+        "import demo_pkg.registry\nimport demo_pkg.plugins",
+        "import demo_pkg\nprint(demo_pkg.__name__)",
+        'def shout(text):\n    return demo_pkg.registry.HANDLERS["shout"](text)',
+    )
+    root, nb = project(tmp_path, *nb_cells)
+    answer = run(root, nb, names=["shout"])
+    assert answer["ok"], answer["problems"]
+    module = (root / "src/demo_pkg/speech.py").read_text(encoding="utf-8")
+    imports = [line for line in module.splitlines() if line.startswith("import ")]
+    assert imports == ["import demo_pkg", "import demo_pkg.plugins  # noqa: F401", "import demo_pkg.registry"], module
+    alone = import_alone(root, "from demo_pkg.speech import shout; print(shout('hi'))")
+    assert alone.returncode == 0 and alone.stdout == "HI\n", alone.stderr
+    assert lint(root) == ""
+
+
 FUTURE = "from __future__ import annotations"
 LATER = "def area(s: Shape) -> float:\n    return s.w * s.h\n\n\nclass Shape:\n    w = 2.0\n    h = 3.0"
 
@@ -338,3 +359,55 @@ def test_a_path_with_a_tilde_is_no_model_formula(tmp_path: Path) -> None:
     r = run(root, nb, names=["load"], dry_run=True)
     assert r["ok"], r["problems"]
     assert "def load():" in r["module_source"] and "train" not in {s["name"] for s in r["slice"]}
+
+
+#: ``design`` builds its model with an explicit ``eval_env``: where the formula's names are looked up
+EVAL_ENV = (
+    "import patsy\nimport numpy as np",
+    "def double_it(v):\n    return v * 2",
+    "def design(data):\n    return patsy.dmatrices('y ~ double_it(x) + np.log(z)', data, eval_env={env})",
+)
+
+
+@pytest.mark.parametrize("env", ["0", "patsy.EvalEnvironment.capture()"])
+def test_a_formula_built_where_it_is_with_an_explicit_eval_env_moves_its_names(tmp_path: Path, env: str) -> None:
+    """``eval_env=0`` and ``EvalEnvironment.capture()`` say patsy's default in words: the formula is
+    evaluated in ``design``'s frame, the module's, so ``double_it`` and ``np`` move, as without it."""
+    root, nb = project(tmp_path, *(c.format(env=env) for c in EVAL_ENV), PATSY[3], PATSY[4])
+    answer = run(root, nb, names=["design"])
+    assert answer["ok"], answer["problems"]
+    fitted = import_alone(root, FIT.format(call="design", args="data"))
+    assert fitted.returncode == 0 and fitted.stdout == FITTED, fitted.stderr
+    assert lint(root) == ""
+
+
+def test_a_formula_given_its_own_namespace_moves_nothing_it_calls(tmp_path: Path) -> None:
+    """``eval_env=patsy.EvalEnvironment([{...}])``: patsy reads ``double_it`` from that namespace, not the
+    module's. The notebook's ``double_it`` was moved all the same, a definition the module never calls."""
+    own = "patsy.EvalEnvironment([{'double_it': lambda v: v * 2, 'np': np}])"
+    root, nb = project(tmp_path, *(c.format(env=own) for c in EVAL_ENV), PATSY[3], PATSY[4])
+    answer = run(root, nb, names=["design"])
+    assert answer["ok"], answer["problems"]
+    module = (root / "src/demo_pkg/speech.py").read_text(encoding="utf-8")
+    assert "def double_it" not in module and "import numpy as np\n" in module, module
+    fitted = import_alone(root, FIT.format(call="design", args="data"))
+    assert fitted.returncode == 0 and fitted.stdout == FITTED, fitted.stderr
+    assert lint(root) == ""
+
+
+@pytest.mark.parametrize("env", ["1", "depth"])
+def test_a_formula_evaluated_in_a_callers_namespace_is_refused(tmp_path: Path, env: str) -> None:
+    """``eval_env=1`` (or a depth computed elsewhere) looks the formula's names up in whoever calls
+    ``design``: nothing the module can hold. It was promoted, and built from the module alone the model
+    failed (patsy: name 'double_it' is not defined); it is refused in one line, and nothing is written."""
+    cells = [c.format(env=env) for c in EVAL_ENV]
+    root, nb = project(tmp_path, "depth = 1", *cells)
+    before = nb.read_text(encoding="utf-8")
+    answer = run(root, nb, names=["design"])
+    assert not answer["ok"]
+    assert answer["problems"] == [
+        f"design (cell 4) builds a model formula with `eval_env={env}`, so what the formula calls is looked up in "
+        "a namespace the module cannot know (a caller's); use the default eval_env (where the model is built) "
+        "or a patsy.EvalEnvironment of its own."
+    ]
+    assert not (root / "src/demo_pkg/speech.py").exists() and nb.read_text(encoding="utf-8") == before

@@ -368,7 +368,17 @@ class _Slicer:
         well, as any dependency (the notebook keeps its own definition)."""
         stmt = c.stmt
         passed = self._formulas_passed(c)
-        for name in sorted((formula_calls(stmt.node) | passed) - set(stmt.free_names())):
+        called, unknown = formulas_by_environment(stmt.node)
+        for env in unknown[:1]:
+            self.out.problems.append(
+                Problem(
+                    Reason.UNDEFINED_NAME,
+                    f"{c.label} (cell {cell_number(stmt.cell)}) builds a model formula with `eval_env={ast.unparse(env)}`, "
+                    "so what the formula calls is looked up in a namespace the module cannot know (a caller's); "
+                    "use the default eval_env (where the model is built) or a patsy.EvalEnvironment of its own.",
+                )
+            )
+        for name in sorted((called | passed) - set(stmt.free_names())):
             self.formula_reads.add(name)
             src = self._formula_source(stmt, name)
             if src is None or id(src) in self.body_ids or src is stmt or id(src) in self.piece_of:
@@ -611,6 +621,78 @@ def side_effect_imports(prog: Program, selected: list[Stmt], packages: set[str])
                 for need in _effect_imports(stmt, stmt.node)
                 if need.bound not in read or (is_plain_import(need) and need.bound in packages)
             ]
+    return out
+
+
+def formulas_by_environment(node: ast.AST | None) -> tuple[frozenset[str], list[ast.expr]]:
+    """What the model formulas in ``node`` call from the namespace where they are built, and the
+    ``eval_env=`` values that say a namespace no reading of the code can know.
+
+    patsy's ``dmatrices(f, data, eval_env=0)`` and statsmodels' ``smf.ols(f, data, eval_env=0)``
+    evaluate the formula where the call is (the default): the module's once promoted. ``eval_env=-1``
+    (statsmodels' clean namespace) or a ``patsy.EvalEnvironment(...)`` made for it reads nothing of the
+    module: what the formula calls does not move. A depth of 1 or more (a caller's frame) or a value
+    computed elsewhere depends on who calls the code: unknown."""
+    called: set[str] = set()
+    unknown: list[ast.expr] = []
+    stack = [node] if node is not None else []
+    while stack:
+        sub = stack.pop()
+        env = _eval_env_of(sub) if isinstance(sub, ast.Call) else None
+        kind = _environment_kind(env) if env is not None else "here"
+        if kind == "unknown" and env is not None:
+            unknown.append(env)
+        if kind != "here":
+            continue
+        if isinstance(sub, ast.Constant):
+            called |= formula_calls(sub)
+        stack.extend(ast.iter_child_nodes(sub))
+    return frozenset(called), unknown
+
+
+def _eval_env_of(call: ast.Call) -> ast.expr | None:
+    """The ``eval_env`` a formula call is given: by keyword, or third positional to patsy's ``dmatrix``."""
+    for kw in call.keywords:
+        if kw.arg == "eval_env":
+            return kw.value
+    parts = _dotted(call.func) or []
+    if parts[-1:] in (["dmatrix"], ["dmatrices"]) and len(call.args) > 2:
+        return call.args[2]
+    return None
+
+
+def _environment_kind(env: ast.expr) -> str:
+    """'here' (where the call is), 'own' (a namespace given with it, or none), or 'unknown'."""
+    value = ast.literal_eval(env) if isinstance(env, (ast.Constant, ast.UnaryOp)) and _literal(env) else None
+    if value == 0 and not isinstance(value, bool):
+        return "here"
+    if value == -1:
+        return "own"
+    parts = (_dotted(env.func) if isinstance(env, ast.Call) else None) or []
+    if isinstance(env, ast.Call) and parts[-1:] == ["EvalEnvironment"]:
+        return "own"
+    if isinstance(env, ast.Call) and parts[-2:] == ["EvalEnvironment", "capture"]:
+        depth = [*env.args, *(k.value for k in env.keywords if k.arg == "eval_env")]
+        return "here" if all(isinstance(d, ast.Constant) and d.value == 0 for d in depth) else "unknown"
+    return "unknown"
+
+
+def _literal(env: ast.expr) -> bool:
+    try:
+        return isinstance(ast.literal_eval(env), int)
+    except ValueError:
+        return False
+
+
+def dotted_reads(stmts: list[Stmt]) -> set[str]:
+    """Every dotted path the statements read, with its prefixes: ``xml.etree.ElementTree.fromstring(s)``
+    reads ``xml``, ``xml.etree``, ``xml.etree.ElementTree`` and the function; what tells a plain submodule
+    import the code uses from one kept for what importing it does."""
+    out: set[str] = set()
+    for stmt in stmts:
+        for node in ast.walk(stmt.node) if stmt.node is not None else ():
+            parts = (_dotted(node) if isinstance(node, ast.Attribute) else None) or []
+            out.update(".".join(parts[:n]) for n in range(2, len(parts) + 1))
     return out
 
 

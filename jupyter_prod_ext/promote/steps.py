@@ -39,7 +39,7 @@ from .plan import plan_selection
 from .rewrite import apply_edits, plan_rewrite
 from .rewrite import verify as verify_notebook
 from .select import Program
-from .slice import ImportNeed, Piece, compute_slice, is_plain_import, side_effect_imports
+from .slice import ImportNeed, Piece, compute_slice, dotted_reads, is_plain_import, side_effect_imports
 from .state import State
 from .target import importability_warning
 from .testgen import MARKER, build_tests
@@ -94,11 +94,19 @@ def _side_effect_imports(st: State) -> list[ImportNeed]:
     selected = [s for s, _ in st.plan.roots] + [s for s, _ in st.plan.bodies]
     have = {(i.module, i.name) for i in st.slice.imports}
     packages = {i.module.split(".")[0] for i in st.slice.imports if not i.module.startswith(".")}
-    return [
+    carried = [
         i
         for i in side_effect_imports(st.prog, selected, packages)
         if (i.module, i.name) not in have and i.module != st.target.dotted
     ]
+    read = dotted_reads([p.stmt for p in st.slice.pieces] + [s for s, _ in st.plan.bodies])
+    for need in carried:
+        if is_plain_import(need) and need.module in read:
+            # ``import xml.etree.ElementTree`` carried for its package, and read as such by the moved code
+            # (``xml.etree.ElementTree.fromstring``): an import in use, which needs no noqa
+            need.side_effect = False
+            need.reason = f"import used by the promoted code (cell {cell_number(need.stmt.cell)})"
+    return carried
 
 
 def _own_imports(st: State) -> None:
