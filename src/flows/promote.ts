@@ -24,9 +24,10 @@ import type { IPromoteRequest, IPromoteResult, ProdApi } from '../api';
 import { notebookContent, ReadinessModel } from '../model';
 import {
   APPLY_CLASS,
+  IOpeningPreview,
   IPromoteChoices,
+  openingPreview,
   PromotePreview,
-  previewWithSuggestions,
   Rerun,
   UnmovedChoices
 } from '../widgets/PromotePreview';
@@ -177,20 +178,17 @@ async function previewUntilDecided(
 ): Promise<IApproved | null> {
   let choices: UnmovedChoices = {};
   for (;;) {
-    let preview: IPromoteResult;
+    let opening: IOpeningPreview;
     try {
-      const first = await previewWithSuggestions(dryRun, {
-        unmoved: choices,
-        asFunction: null
-      });
-      preview = first.result;
-      choices = first.unmoved;
+      opening = await openingPreview(dryRun, choices);
     } catch (error) {
       notifyError(error);
       return null;
     }
+    const preview = opening.result;
+    choices = opening.unmoved;
     const canForce = forceMayHelp(preview) && !request.force;
-    const body = new PromotePreview(preview, trans, { ...choices }, dryRun);
+    const body = new PromotePreview(opening, trans, dryRun);
     const answer = await showDialog<UnmovedChoices>({
       title: trans.__('Promote to %1', preview.module_path || request.to),
       body,

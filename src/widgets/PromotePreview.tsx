@@ -87,6 +87,41 @@ function definesNothing(result: IPromoteResult): boolean {
   return result.refusals.some(r => r.reason === 'nothing-to-promote');
 }
 
+/** The preview a dialog opens on: its dry run, the choices it was made with, what it found. */
+export interface IOpeningPreview {
+  result: IPromoteResult;
+  unmoved: UnmovedChoices;
+  /** the function the cells were previewed as (null: the definitions only) */
+  asFunction: string | null;
+  /** the definitions only were previewed and there are none (that choice is then disabled) */
+  definesNothing: boolean;
+}
+
+/**
+ * The preview the dialog opens on: the definitions only, unless the cells
+ * hold statements only and a function is offered. That dry run would open
+ * the dialog on the one choice it disables, with Promote disabled: it opens
+ * on the function instead, the choice that can be applied.
+ */
+export async function openingPreview(
+  rerun: Rerun,
+  unmoved: UnmovedChoices
+): Promise<IOpeningPreview> {
+  const definitions = await previewWithSuggestions(rerun, {
+    unmoved,
+    asFunction: null
+  });
+  const offer = definitions.result.function_offer;
+  if (!definesNothing(definitions.result) || !offer) {
+    return { ...definitions, asFunction: null, definesNothing: false };
+  }
+  const asFunction = await previewWithSuggestions(rerun, {
+    unmoved: definitions.unmoved,
+    asFunction: offer
+  });
+  return { ...asFunction, asFunction: offer, definesNothing: true };
+}
+
 function choiceLabel(choice: UnmovedChoice, trans: TranslationBundle): string {
   switch (choice) {
     case 'parameter':
@@ -267,16 +302,20 @@ function Drift(props: {
 
 export class PromotePreview extends ReactWidget {
   constructor(
-    private _result: IPromoteResult,
+    opening: IOpeningPreview,
     private _trans: TranslationBundle,
-    private _choices: UnmovedChoices = {},
-    private _rerun?: Rerun,
-    private _asFunction: string | null = null
+    private _rerun?: Rerun
   ) {
     super();
     this.addClass('jp-ProdPromote');
-    this._functionName = _asFunction ?? _result.function_offer ?? '';
-    this._definesNothing = _asFunction === null && definesNothing(_result);
+    this._result = opening.result;
+    this._choices = { ...opening.unmoved };
+    this._asFunction = opening.asFunction;
+    this._functionName =
+      opening.asFunction ?? opening.result.function_offer ?? '';
+    this._definesNothing =
+      opening.definesNothing ||
+      (opening.asFunction === null && definesNothing(opening.result));
   }
 
   /** The function name the shown preview was made with (null: the definitions only). */
@@ -490,6 +529,9 @@ export class PromotePreview extends ReactWidget {
     );
   }
 
+  private _result: IPromoteResult;
+  private _choices: UnmovedChoices;
+  private _asFunction: string | null;
   private _busy = false;
   private _error = '';
   private _functionName: string;

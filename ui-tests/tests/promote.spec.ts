@@ -15,7 +15,7 @@ import {
  * on disk.
  */
 
-test('definitions only of a cell without definitions: one line says what to do; as a function its shown value stays', async ({
+test('a cell without definitions: the preview opens on a function of it, the definitions only disabled; its shown value stays', async ({
   page,
   tmpPath
 }, testInfo) => {
@@ -29,7 +29,7 @@ test('definitions only of a cell without definitions: one line says what to do; 
   }
 });
 
-/** Promote a cell of statements only: the dialog says what to do, and as a function it is promoted into `file`. */
+/** Promote a cell of statements only: the dialog opens on a function of it, promoted into `file`. */
 async function promoteStatements(
   page: IJupyterLabPageFixture,
   tmpPath: string,
@@ -44,40 +44,30 @@ async function promoteStatements(
   );
   const dialog = await promoteFromContextMenu(page, 1, `${module}.py`);
 
-  // one line: what is wrong and what to do; no module shown, no warning repeating it
-  const problems = dialog.locator('.jp-ProdPromote-problems li');
-  await expect(problems).toHaveCount(1);
-  await expect(problems).toContainText(
-    'Cell 2 defines no function, class or constant'
-  );
-  await expect(problems).toContainText("'Make a function of the cells'");
-  await expect(dialog.locator('.jp-ProdPromote-diff')).toHaveCount(0);
-  await expect(dialog.locator('.jp-ProdPromote-warnings')).toHaveCount(0);
-  // the definitions only cannot be chosen, and nothing can be promoted as it is
+  // the dialog opens on the choice that can be promoted: a function of the cell, named by the
+  // number the notebook shows for it (Cell 2), not its index
   const offer = dialog.locator('.jp-ProdPromote-asFunction');
-  await expect(
-    offer.getByRole('radio', { name: /Promote the definitions only/ })
-  ).toBeDisabled();
-  const promote = dialog.getByRole('button', { name: 'Promote' });
-  await expect(promote).toBeDisabled();
-  // the function offered is named by the number the line gives the cell (Cell 2), not its index
+  await expect(offer.locator('legend')).toHaveText(
+    'The selected cells hold statements only:'
+  );
+  const definitions = offer.getByRole('radio', {
+    name: /Promote the definitions only/
+  });
+  const asFunction = offer.getByRole('radio', {
+    name: /Make a function of the cells/
+  });
+  await expect(asFunction).toBeChecked();
+  await expect(definitions).toBeDisabled();
+  await expect(definitions).not.toBeChecked();
   await expect(
     offer.getByRole('textbox', { name: /Function name/ })
   ).toHaveValue('cell_2');
-
-  // what the line says to do: a function of the cell, which can be promoted
-  await offer
-    .getByRole('radio', { name: /Make a function of the cells/ })
-    .check();
   await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
     'def cell_2('
   );
   await expect(dialog.locator('.jp-ProdPromote-problems')).toHaveCount(0);
+  const promote = dialog.getByRole('button', { name: 'Promote' });
   await expect(promote).toBeEnabled();
-  // the definitions only stay disabled: the preview of them found none
-  await expect(
-    offer.getByRole('radio', { name: /Promote the definitions only/ })
-  ).toBeDisabled();
   // the cell's last line showed a value: the function returns it and the call, last, shows it again
   await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
     '+    return math.tau'
