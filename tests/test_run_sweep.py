@@ -22,7 +22,7 @@ import pytest
 
 from jupyter_prod_ext.errors import ToolError
 from jupyter_prod_ext.execution.compare import MAX_COMPARED_CHARS
-from jupyter_prod_ext.execution.runner import _kernel_program, _reader, check_kernel, run_file
+from jupyter_prod_ext.execution.runner import _joined_magics, _kernel_program, _reader, check_kernel, run_file
 
 from .installed import child_env
 from .test_run import cli, running
@@ -355,3 +355,29 @@ def test_a_missing_module_is_the_notebooks_own_file_only_when_a_cell_names_that_
     assert _missing_module_hint(longer, 1, "utils").startswith("'utils' is not installed")
     fetched = [{"cell_type": "code", "source": "!wget -q https://example.org/utils.py"}, longer[1]]
     assert _missing_module_hint(fetched, 1, "utils").startswith("'utils' is the file utils.py")
+
+
+def test_a_changed_listing_of_files_is_hinted_as_one(tmp_path: Path) -> None:
+    """``!ls`` saved where the folder held other files (public notebooks list their data folders): the hint
+    said to seed randomness. A listing is said to depend on the files present, another shell command on the
+    machine; only a cell of Python keeps the randomness hint."""
+    report = run_file(copied("shell_listing.ipynb", tmp_path), timeout=60, cell_timeout=30)
+    hints = {f["cell_id"]: f["hint"] for f in report["findings"]}
+    assert report["run"]["changed"] == [1, 2, 3, 4], report["findings"]
+    listing = (
+        "The cell lists files (ls): its output is whatever the folder holds when it runs, and files were added or "
+        "removed since it was saved. List only the files the notebook itself reads or writes (sorted, e.g. "
+        "sorted(Path('data').glob('*.csv'))), or clear the cell's output before saving."
+    )
+    assert hints["listing"] == hints["listed"] == listing
+    assert hints["version"].startswith("The cell runs a shell command (python), whose output depends on the machine")
+    assert hints["other"].startswith("Seed randomness")
+
+
+def test_a_line_magic_spelled_with_a_space_runs_as_in_nbformat_3(tmp_path: Path) -> None:
+    """``% load_ext autoreload`` (and ``% matplotlib inline``), valid when nbformat 3 notebooks were saved,
+    is an unknown magic ``%`` to today's IPython: the run stopped with a UsageError and the generic hint.
+    It runs as ``%load_ext autoreload``; a line continuing a modulo (``     % 3)``) stays Python."""
+    report = run_file(copied("spaced_magics.ipynb", tmp_path), timeout=60, cell_timeout=30)
+    assert report["run"]["reproduced"] and report["run"]["cells_run"] == 3, report["findings"]
+    assert _joined_magics("% matplotlib inline\nx = (1\n     % 2)") == "%matplotlib inline\nx = (1\n     % 2)"

@@ -116,7 +116,7 @@ def _v4_dict(model: Notebook) -> dict[str, Any]:
             "cell_type": cell.cell_type,
             "id": cell.cell_id or f"jp-run-{cell.index}",
             "metadata": cell.metadata,
-            "source": cell.source,
+            "source": _joined_magics(cell.source) if cell.cell_type == "code" else cell.source,
         }
         if cell.cell_type == "code":
             out["execution_count"] = cell.execution_count
@@ -128,6 +128,33 @@ def _v4_dict(model: Notebook) -> dict[str, Any]:
         "metadata": model.metadata,
         "cells": cells,
     }
+
+
+#: ``% matplotlib inline``: a line magic spelled with a space, which IPython read as ``%matplotlib`` in
+#: the days of nbformat 3 and reads as an unknown magic ``%`` now (UsageError). The name must follow
+#: on the line's first statement: a continuation line ``    % n)`` of a modulo is Python, not a magic
+_SPACED_MAGIC = re.compile(r"^(\s*)%[ \t]+([A-Za-z_]\w*)(?=[ \t]|$)", re.MULTILINE)
+
+
+def _joined_magics(source: str) -> str:
+    """``source`` with each spaced line magic written as IPython writes it today (``%matplotlib
+    inline``), outside brackets left open by an earlier line (where ``% x`` is a modulo)."""
+    if "%" not in source:
+        return source
+    lines = source.split("\n")
+    for i, line in enumerate(lines):
+        if _SPACED_MAGIC.match(line) and not _open_before(lines[:i]):
+            lines[i] = _SPACED_MAGIC.sub(r"\1%\2", line, count=1)
+    return "\n".join(lines)
+
+
+def _open_before(lines: list[str]) -> bool:
+    """Whether the lines end inside a bracket or after a backslash (the next line continues them)."""
+    depth = 0
+    for line in lines:
+        code = line.split("#", 1)[0]
+        depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+    return depth > 0 or (bool(lines) and lines[-1].rstrip().endswith("\\"))
 
 
 def kernel_name_of(model: Notebook) -> str:
@@ -492,8 +519,41 @@ def _changed_finding(cells: list[Any], cell: int, diff: list[str]) -> FindingDic
         cell,
         None,
         "Output differs from the saved one when run top to bottom in a fresh kernel:\n" + "\n".join(diff),
+        _changed_hint(str(cells[cell].get("source", ""))),
+    )
+
+
+#: a shell command of a cell, as IPython runs it: ``!ls data``, ``files = !ls``, ``%ls``, ``%sx ls``, and
+#: a ``%%bash``/``%%sh`` cell's lines; the group is the program's name
+_SHELL_COMMAND = re.compile(r"^\s*(?:[\w, ]+=\s*)?(?:!!?|%(?:sx|system)\s+)\s*([\w.-]+)|^\s*%(ls|ll|dir)\b", re.MULTILINE)
+_SCRIPT_CELL = re.compile(r"\A\s*%%(?:bash|sh|script\s+\S*sh)\b")
+#: programs whose output is the files present: a listing differs wherever another file is there
+_LISTINGS = frozenset({"ls", "ll", "la", "dir", "find", "tree", "du"})
+
+
+def _changed_hint(source: str) -> str:
+    """What to do about a changed output, from what the cell runs: a listing of files (``!ls``) and a shell
+    command change with the machine and the folder, not with seeds; anything else, most often randomness
+    or hidden state."""
+    programs = [a or b for a, b in _SHELL_COMMAND.findall(source)]
+    if _SCRIPT_CELL.match(source):
+        programs += [line.split()[0] for line in source.splitlines()[1:] if line.split()]
+    listing = next((p for p in programs if p in _LISTINGS), None)
+    if listing is not None:
+        return (
+            f"The cell lists files ({listing}): its output is whatever the folder holds when it runs, and files "
+            "were added or removed since it was saved. List only the files the notebook itself reads or writes "
+            "(sorted, e.g. sorted(Path('data').glob('*.csv'))), or clear the cell's output before saving."
+        )
+    if programs:
+        return (
+            f"The cell runs a shell command ({programs[0]}), whose output depends on the machine (its files, "
+            "installed programs and network), not on the notebook; if the new output is right, clear or re-run "
+            "and save it, or do the work in Python."
+        )
+    return (
         "Seed randomness (random.seed, np.random.default_rng(seed)), avoid hidden state and changing inputs; "
-        "if the new output is right, re-run and save the notebook.",
+        "if the new output is right, re-run and save the notebook."
     )
 
 
