@@ -201,10 +201,11 @@ _PLACEHOLDER = re.compile(
     r"abc123|123456\d*|qwerty|letmein)$",
     re.IGNORECASE,
 )
-#: an environment or template lookup written as a string: ``$API_KEY``, ``${KEY}``, ``%KEY%``, ``{{ secrets.X }}``,
-#: ``%(password)s``, ``env:KEY``; or the name of a variable (``OPENAI_API_KEY``) rather than its value
+#: an environment or template lookup written as a string: ``$API_KEY`` (``$$API_KEY``, escaped for Cloud Build),
+#: ``${KEY}``, ``%KEY%``, ``{{ secrets.X }}``, ``%(password)s``, ``env:KEY``; or the name of a variable
+#: (``OPENAI_API_KEY``) rather than its value
 _LOOKUP = re.compile(
-    r"^(?:\$[A-Za-z_]\w*|.*\$\{[A-Za-z_]\w*\}.*|.*%(?:\(\w+\))?[sd].*|%[A-Za-z_]\w*%|.*\{\{.*\}\}.*|.*\{[\w.\[\]'\"]*\}.*|"
+    r"^(?:\$\$?[A-Za-z_]\w*|.*\$\{[A-Za-z_]\w*\}.*|.*%(?:\(\w+\))?[sd].*|%[A-Za-z_]\w*%|.*\{\{.*\}\}.*|.*\{[\w.\[\]'\"]*\}.*|"
     r"(?:env|secret|vault|keyring|op|ssm)://?.*|env:\w+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$"
 )
 #: a file name or a path: an extension a file has, or path separators between name-like parts
@@ -304,6 +305,29 @@ def _word_like(part: str) -> bool:
     return len(part) <= 4 or character_classes(part) == 1 or any(c in part for c in "_-. ") or bool(_WORDS.match(part))
 
 
+#: the short pieces a name is made of besides its words (``ToDOM``, ``Edge2``)
+_SHORT_PIECE = re.compile(r"[A-Z]{2,5}|\d{1,2}|(?i:to|of|in|on|by|at|is|as|or)")
+
+
+def _word_piece(piece: str) -> bool:
+    return (len(piece) >= 3 and piece[1:].islower() and any(c in "aeiouy" for c in piece.lower())) or bool(
+        _SHORT_PIECE.fullmatch(piece)
+    )
+
+
+def _private_name(value: str) -> bool:
+    """A private method or attribute name (``_getDistanceToBezierEdge2``, ``_XconvertCanvasToDOM``), as the
+    minified JavaScript of a widget's HTML output lists them (``{key:"_getColor",value:function…}``): a leading
+    underscore, then nine tenths of it words. A random key starts so once in 64 times, and is words far less."""
+    core = value.lstrip("_")
+    if core == value or not core.isalnum():
+        return False
+    pieces = _NAME_WORDS.findall(core)
+    if len(pieces) < 2 or "".join(pieces) != core:
+        return False
+    return sum(len(p) for p in pieces if _word_piece(p)) >= 0.9 * len(core)
+
+
 def is_placeholder(value: str) -> bool:
     """Empty, ``CHANGE_ME``, ``your-key-here``, ``<token>``, ``xxx``, ``...``, ``$API_KEY``: not a value yet."""
     v = value.strip().strip("'\"")
@@ -328,8 +352,8 @@ def looks_like_credential(value: str) -> bool:
         return False
     if " " in v and len(v.split()) > 2:
         return False  # a sentence: a prompt, a label, a description
-    if _WORDS.match(v):
-        return False  # words: an identifier, a split name, a label (``validation_mismatched``)
+    if _WORDS.match(v) or _private_name(v):
+        return False  # words: an identifier, a split name, a label (``validation_mismatched``, ``_drawDashedLine``)
     classes = character_classes(v)
     if classes == 1:
         return len(v) >= 16 and entropy(v) >= 3.5  # one kind of character: a word unless long and random

@@ -193,9 +193,10 @@ _DIRECTIVE_FIRST = re.compile(r"\A\s*#\s?\|")
 
 
 def _page_header(cell: Cell) -> bool:
-    """A cell before the title that is no content of the page: badges, or a set-up cell of nbdev or Quarto."""
+    """A cell before the title that is no content of the page: badges, a set-up cell of nbdev or Quarto, or a
+    code cell of comments only (the licence header of a vendor's samples: ``# Copyright 2025 Google LLC``)."""
     if cell.cell_type == "code":
-        return _DIRECTIVE_FIRST.match(cell.source) is not None
+        return _DIRECTIVE_FIRST.match(cell.source) is not None or _comments_only(cell.source)
     if cell.cell_type != "markdown" or not cell.source.strip():
         return False
     text = cell.source
@@ -204,16 +205,22 @@ def _page_header(cell: Cell) -> bool:
     return not text.strip()
 
 
+def _comments_only(source: str) -> bool:
+    """Whether a code cell holds comments and blank lines only: it runs nothing and shows nothing."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in source.splitlines())
+
+
 @check(
     "missing-title",
     "structure",
     "info",
-    "The notebook does not start with a markdown cell with a heading (badges and nbdev or Quarto set-up cells "
-    "may come before it).",
+    "The notebook does not start with a markdown cell with a heading (badges, nbdev or Quarto set-up cells and "
+    "code cells of comments only, such as a licence header, may come before it).",
 )
 def missing_title(ctx: Context) -> Iterator[Finding]:
-    """The first cell must be a heading; before it may come raw front matter, badges (an "Open in Colab" cell)
-    and the set-up cells of nbdev and Quarto notebooks, which put the first heading at the top of the page."""
+    """The first cell must be a heading; before it may come raw front matter, badges (an "Open in Colab" cell),
+    the set-up cells of nbdev and Quarto notebooks, which put the first heading at the top of the page, and
+    code cells of comments only (a licence header)."""
     cells = [c for c in ctx.nb.cells if c.cell_type != "raw"]  # raw front matter may come first
     if not cells:
         return
