@@ -358,6 +358,16 @@ def paired_files(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = N
     An ``.ipynb`` whose pairing cannot be resolved because jupytext is not installed stands
     alone (it is readable without it); a text notebook already needed jupytext to be read.
     """
+    return [p for p in pair_paths(path, raw, fmt) if os.path.realpath(p) != os.path.realpath(path) and p.is_file()]
+
+
+def pair_paths(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = None) -> list[Path]:
+    """Every path of the jupytext pair ``raw``'s formats make of ``path`` (``path`` among them), in the
+    formats' order, whether the files exist or not; ``[]`` when ``raw`` names no pairing.
+
+    The order is the formats', so the pairs of two names of one notebook (before and after a rename)
+    correspond member by member.
+    """
     formats = jupytext_formats(raw)
     if formats is None:
         return []
@@ -376,12 +386,7 @@ def paired_files(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = N
             pairs = paired_paths(str(path), long_form_one_format(own), formats)
     except InconsistentPath as exc:
         raise NotebookError(f"{path.name}: its jupytext pairing '{formats}' is inconsistent ({exc}).") from None
-    out: list[Path] = []
-    for other, _ in pairs:
-        p = Path(other)
-        if os.path.realpath(p) != os.path.realpath(path) and p.is_file():
-            out.append(p)
-    return out
+    return [Path(other) for other, _ in pairs]
 
 
 def raw_from_bytes(path: Path, data: bytes, name: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
@@ -527,6 +532,7 @@ __all__ = [
     "load_text_notebook",
     "locate_cells",
     "looks_like_text_notebook",
+    "pair_paths",
     "paired_files",
     "read_text_notebook",
     "require_jupytext",

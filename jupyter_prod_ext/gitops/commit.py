@@ -38,7 +38,7 @@ from .entries import default_paths as default_paths
 from .gate import gate, gate_files
 from .hooks import run_commit_hooks, run_post_commit
 from .index import ScratchIndex, commit_tree, hash_blobs, index_info, publish, sync_real_index
-from .renames import detected_renames
+from .renames import detected_renames, pair_renames
 from .repository import IDENTITY_HELP as IDENTITY_HELP
 from .repository import Head as Head
 from .repository import NoRepositoryError as NoRepositoryError
@@ -209,14 +209,17 @@ def _removed_names(
 ) -> list[str]:
     """The old names whose removal goes in: only with the notebook itself, never a deletion on its own.
 
-    The names the panel saw the notebook renamed away from; when it saw none (renamed while closed,
-    or before the page was reloaded), the deleted notebook git's rename detection pairs with it.
+    The names the panel saw the notebook renamed away from, with the old names of its jupytext pair;
+    when it saw none (renamed or moved while closed, or before the page was reloaded), the deleted
+    notebook git's rename detection pairs with it, and its pair's (see :mod:`.renames`).
     """
     nb_entry = next((e for e in entries if e.path == notebook), None)
     if nb_entry is None:
         return []
     named = renamed_away(repo, renamed_from, confine_to) if renamed_from else []
-    return named or detected_renames(repo, head, nb_entry, scratch / "renames-index", confine_to)
+    if named:
+        return named + pair_renames(repo, entries, nb_entry, named, confine_to)
+    return detected_renames(repo, head, entries, notebook, scratch, confine_to)
 
 
 @contextmanager

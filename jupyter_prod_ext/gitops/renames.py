@@ -1,108 +1,301 @@
 """A notebook's rename that git finds itself: the old name's removal goes into the commit of the new one.
 
 Why a module of its own: the panel names the notebook's earlier paths (``renamed_from``) only for a
-rename it saw, in the open tab during this page session. A notebook renamed while closed (the file
-browser), in a terminal, or before the page was reloaded leaves git a tracked notebook gone from the
-working tree and an untracked new one; committed alone, the new one is an added file and the old name's
-deletion stays uncommitted. Here git's own rename detection (``diff-index -M``) says which deleted
-notebook, if any, the committed notebook is a rename of, in a scratch index that holds HEAD, the
-notebook's blob and the deletions: only a pair git makes (and no other deleted notebook as
-good) counts, and nothing else the user deleted goes in. Only the notebook's own folder is searched (a rename in JupyterLab keeps the folder): git
-pairs any two similar files, and notebooks made from one template are similar, so a deleted folder
-of old experiments must not lend one of them to every new notebook committed elsewhere.
+rename it saw, in the open tab during this page session. A notebook renamed or moved while closed
+(the file browser), in a terminal, or before the page was reloaded leaves git a tracked notebook gone
+from the working tree and an untracked new one; committed alone, the new one is an added file and the
+old name's deletion stays uncommitted. Here git's own rename detection (``diff-index -M``) says which
+deleted notebook of the repository, if any, the committed notebook is a rename of, and the files of
+its jupytext pair follow it (:func:`pair_renames`).
+
+git pairs any two similar files, and notebooks made from one template are similar, so a pair git
+makes is a candidate only, taken when a stronger signal agrees and nothing else is as good:
+
+* both notebooks are compared stripped of outputs (as the commit holds them), so a renamed notebook
+  whose HEAD copy kept its outputs is as like the new one as it is;
+* cell ids (nbformat 4.5) travel with a renamed file, while a notebook written anew has its own: when
+  both notebooks have them, at least :data:`SHARED_IDS` of them must be shared (a copy of a template
+  shares the template's cells only), git's own 50% similarity then suffices;
+* without ids on both sides, only a notebook about the same as the new one counts
+  (:data:`SIMILAR_WITHOUT_IDS`): two notebooks from one template are about half alike;
+* never when ambiguous: with the paired one left out, no other deleted notebook may pair (two deleted
+  twins: which one was renamed is the user's to say).
+
+The comparison runs on trees of our own (a scratch index holds only the candidates, another only the
+new notebook); nothing the user deleted goes in but the one old name and its pair.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any
 
-from ..errors import GitError
+from .. import notebook as nbmod
+from ..errors import GitError, ProdError
+from ..jupytext_io import pair_paths
 from .confinement import renamed_away
 from .entries import Entry
-from .index import index_info
 from .repository import Head, Repo
 from .runner import git
 
 _LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}
 
+#: git's similarity (percent, of the cells' text: :func:`cells_text`) a rename needs when both notebooks
+#: have cell ids and share :data:`SHARED_IDS` of them: the ids say it is the same file, git that it is
+#: the best of the candidates (a renamed notebook edited since may have changed much of its text).
+SIMILAR_WITH_IDS = 30
+#: The similarity a rename needs when the cell ids cannot tell (nbformat older than 4.5 on either side):
+#: about the same notebook, more than notebooks made from one template are alike (measured in
+#: bench/renames.py: renames edited since 48-89%, template siblings 15-69%).
+SIMILAR_WITHOUT_IDS = 70
+#: Share of the two notebooks' cell ids (of all the ids of either) a rename keeps when both have ids.
+SHARED_IDS = 0.5
+#: Deleted notebooks compared at most: the notebook's own folder first, then the others by path.
+MAX_CANDIDATES = 64
 
-def detected_renames(repo: Repo, head: Head, entry: Entry, index_file: Path, confine_to: Path | None) -> list[str]:
-    """The repository paths of the deleted notebooks git pairs with ``entry`` as its old name (at most one).
 
-    Only when ``entry`` is a notebook HEAD does not hold (a rename's new name); the candidates are
-    the ``.ipynb`` files of its folder HEAD tracks that are gone from disk, inside the server root
-    (``confine_to``).
-    ``index_file`` is a scratch index of our own (the user's index is never written).
+@dataclass(frozen=True)
+class Candidate:
+    """A deleted notebook HEAD holds: its path, the blob of its stripped text and its cell ids (if all cells have one)."""
+
+    rel: str
+    blob: str
+    ids: frozenset[str] | None
+
+
+def detected_renames(
+    repo: Repo, head: Head, entries: Sequence[Entry], notebook: Path, scratch: Path, confine_to: Path | None
+) -> list[str]:
+    """The repository paths whose removal goes in with ``notebook`` (git's rename): its old name and its pair's.
+
+    Only when the pair's ``.ipynb`` (the notebook itself, or the ``.ipynb`` of a text notebook's pair)
+    is committed and HEAD does not hold it (a rename's new name); the candidates are the ``.ipynb``
+    files HEAD tracks that are gone from disk, inside the server root (``confine_to``). ``scratch``
+    is a private folder for our own index files (the user's index is never written). When git cannot
+    say (an error), the commit goes on without it: the new notebook is then an added file.
     """
-    if head.commit is None or not entry.rel.endswith(".ipynb") or _in_head(repo, entry.rel):
+    member = _ipynb_member(entries, notebook)
+    if head.commit is None or member is None or _in_head(repo, member.rel):
         return []
-    gone = renamed_away(repo, [repo.top / rel for rel in _deleted_notebooks(repo, entry.rel)], confine_to)
-    if not gone:
+    try:
+        old = _old_name(repo, head.commit, member, scratch, confine_to)
+    except GitError:
         return []
-    return _paired_with(repo, head.commit, entry, gone, index_file)
+    return [] if old is None else [old, *pair_renames(repo, entries, member, [old], confine_to)]
+
+
+def pair_renames(
+    repo: Repo, entries: Sequence[Entry], member: Entry, olds: Sequence[str], confine_to: Path | None
+) -> list[str]:
+    """The old names of the other files of ``member``'s jupytext pair, for ``member``'s old names ``olds``.
+
+    jupytext renames a pair together (``old.ipynb`` + ``old.py`` become ``new.ipynb`` + ``new.py``):
+    a file of the old pair counts when the file of the new pair in its place is committed too, and it
+    is tracked and gone from disk (see :func:`renamed_away`).
+    """
+    committed = {Path(os.path.realpath(e.path)) for e in entries}
+    was: list[Path] = []
+    for old in olds:
+        try:
+            before = pair_paths(repo.top / old, member.data, member.fmt)
+            after = pair_paths(member.path, member.data, member.fmt)
+        except ProdError:
+            continue
+        for then, now in zip(before, after, strict=False):
+            real_now = Path(os.path.realpath(now))
+            if real_now != Path(os.path.realpath(member.path)) and real_now in committed:
+                was.append(then)
+    return [rel for rel in renamed_away(repo, was, confine_to) if rel not in olds]
+
+
+def _ipynb_member(entries: Sequence[Entry], notebook: Path) -> Entry | None:
+    """The committed ``.ipynb`` of the notebook's pair: the notebook itself, or its paired ``.ipynb``."""
+    own = next((e for e in entries if e.path == notebook), None)
+    if own is None or own.rel.endswith(".ipynb"):
+        return own
+    try:
+        pair = {Path(os.path.realpath(p)) for p in pair_paths(own.path, own.data, own.fmt)}
+    except ProdError:
+        return None
+    return next((e for e in entries if e.rel.endswith(".ipynb") and Path(os.path.realpath(e.path)) in pair), None)
 
 
 def _in_head(repo: Repo, rel: str) -> bool:
     return bool(git(["ls-tree", "-z", "--name-only", "HEAD", "--", rel], repo.top, env=_LITERAL, read_only=True).out)
 
 
-def _deleted_notebooks(repo: Repo, rel: str) -> list[str]:
-    """The notebooks beside ``rel`` that HEAD holds and the working tree does not (deleted, staged or not)."""
-    folder = posixpath.dirname(rel)
-    res = git(["diff-index", "-z", "--name-only", "--no-renames", "--diff-filter=D", "HEAD", "--", folder or "."],
+def _old_name(repo: Repo, commit: str, entry: Entry, scratch: Path, confine_to: Path | None) -> str | None:
+    """The one deleted notebook that is ``entry``'s old name, or ``None`` (none, or more than one could be)."""
+    gone = _deleted_notebooks(repo, entry.rel, confine_to)
+    if not gone:
+        return None
+    new_ids = cell_ids(entry.data)
+    candidates = [c for c in _candidates(repo, commit, gone, scratch) if not _ids_disagree(c.ids, new_ids)]
+    new_blob = _text_blobs(repo, [cells_text(entry.data)], scratch)[0]
+    pairing = _Pairing(repo, entry.rel, new_blob, scratch)
+    by_ids = [c for c in candidates if c.ids is not None and new_ids is not None]
+    by_likeness = [c for c in candidates if c not in by_ids]
+    found = [pairing.unique(by_ids, SIMILAR_WITH_IDS), pairing.unique(by_likeness, SIMILAR_WITHOUT_IDS)]
+    if any(f is _AMBIGUOUS for f in found):
+        return None
+    named = [f for f in found if isinstance(f, str)]
+    return named[0] if len(named) == 1 else None
+
+
+def cell_ids(data: dict[str, Any]) -> frozenset[str] | None:
+    """The notebook's cell ids (nbformat 4.5), or ``None`` when it is older or a cell has none."""
+    cells = data.get("cells")
+    minor = data.get("nbformat_minor")
+    if data.get("nbformat") != 4 or not isinstance(minor, int) or minor < 5 or not isinstance(cells, list) or not cells:
+        return None
+    ids = [c.get("id") if isinstance(c, dict) else None for c in cells]
+    if not all(isinstance(i, str) and i for i in ids):
+        return None
+    return frozenset(i for i in ids if isinstance(i, str))
+
+
+def shared_ids(old: frozenset[str], new: frozenset[str]) -> float:
+    """The share of the two notebooks' cell ids they have in common (Jaccard)."""
+    return len(old & new) / len(old | new)
+
+
+def _ids_disagree(old: frozenset[str] | None, new: frozenset[str] | None) -> bool:
+    """Both notebooks have cell ids and share too few of them for one to be the other renamed."""
+    return old is not None and new is not None and shared_ids(old, new) < SHARED_IDS
+
+
+def _deleted_notebooks(repo: Repo, rel: str, confine_to: Path | None) -> list[str]:
+    """The notebooks HEAD holds and the working tree does not (deleted, staged or not), inside the server
+    root: those of ``rel``'s folder first, at most :data:`MAX_CANDIDATES`."""
+    res = git(["diff-index", "-z", "--name-only", "--no-renames", "--diff-filter=D", "HEAD"],
               repo.top, env=_LITERAL, read_only=True)  # fmt: skip
-    return [
-        old
-        for old in res.out.split("\0")
-        if old.endswith(".ipynb") and posixpath.dirname(old) == folder and not os.path.lexists(repo.top / old)
+    folder = posixpath.dirname(rel)
+    deleted = [
+        old for old in res.out.split("\0") if old.endswith(".ipynb") and not os.path.lexists(repo.top / old)
     ]
+    deleted.sort(key=lambda old: (posixpath.dirname(old) != folder, old))
+    gone = renamed_away(repo, [repo.top / old for old in deleted[: 4 * MAX_CANDIDATES]], confine_to)
+    return gone[:MAX_CANDIDATES]
 
 
-def _paired_with(repo: Repo, commit: str, entry: Entry, gone: list[str], index_file: Path) -> list[str]:
-    """Which of ``gone`` is ``entry``'s old name: the one git pairs, when no other would be paired too.
+def _candidates(repo: Repo, commit: str, gone: list[str], scratch: Path) -> list[Candidate]:
+    """Each of ``gone`` as HEAD holds it, as its cells' text; one too large or not a notebook is left out."""
+    listing = git(["ls-tree", "-z", "-l", commit, "--", *gone], repo.top, env=_LITERAL, read_only=True).out
+    blobs: list[tuple[str, str]] = []
+    for line in listing.split("\0"):
+        meta, _, rel = line.partition("\t")
+        fields = meta.split()
+        if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit() and int(fields[3]) <= nbmod.MAX_NOTEBOOK_BYTES:
+            blobs.append((rel, fields[2]))
+    texts = _blob_texts(repo, [oid for _, oid in blobs])
+    usable = [(rel, data) for (rel, _), text in zip(blobs, texts, strict=True) if (data := _parsed(text)) is not None]
+    oids = _text_blobs(repo, [cells_text(data) for _, data in usable], scratch)
+    return [Candidate(rel, oid, cell_ids(data)) for (rel, data), oid in zip(usable, oids, strict=True)]
 
-    A rename git finds itself is a guess the user did not make, so it must be unambiguous: with the
-    paired one left out, no other deleted notebook pairs (two deleted twins: which one was renamed is
-    the user's to say). git's own 50% similarity is kept, as ``git add -A`` would record it: the
-    commit strips outputs, so a renamed notebook HEAD holds with its outputs is only about half like
-    the new one. When git cannot say (an error), the commit goes on without it: the new notebook is
-    then an added file, as it was before detection existed."""
-    env = {"GIT_INDEX_FILE": str(index_file)}
-    try:
-        git(["read-tree", commit], repo.top, env=env)  # HEAD's tree, read once for both questions
-        _update_index(repo, env, index_info([entry], gone))
-        paired = _pair(repo, commit, entry, gone, env)
-        if paired and len(gone) > len(paired):
-            # the paired one back as HEAD holds it: would another deleted notebook pair as well?
-            _update_index(repo, env, b"".join(f"{p.mode} {p.blob}\t{p.old}".encode() + b"\0" for p in paired))
-            if _pair(repo, commit, entry, gone, env):
-                return []
-    except GitError:
+
+def _blob_texts(repo: Repo, oids: list[str]) -> list[bytes]:
+    """The contents of the blobs ``oids``, in one ``cat-file --batch``."""
+    if not oids:
         return []
-    return [p.old for p in paired]
+    out = git(["cat-file", "--batch"], repo.top, input="".join(f"{o}\n" for o in oids).encode(), read_only=True).stdout
+    texts: list[bytes] = []
+    pos = 0
+    for _ in oids:
+        header_end = out.index(b"\n", pos)
+        size = int(out[pos:header_end].split()[2])
+        texts.append(out[header_end + 1 : header_end + 1 + size])
+        pos = header_end + 1 + size + 1
+    return texts
 
 
-class _Paired(NamedTuple):
-    """A deleted notebook git pairs with the new one, with its mode and blob in HEAD (to put it back)."""
-
-    old: str
-    mode: str
-    blob: str
-
-
-def _update_index(repo: Repo, env: dict[str, str], info: bytes) -> None:
-    git(["update-index", "-z", "--index-info"], repo.top, env=env, input=info)
+def _parsed(data: bytes) -> dict[str, Any] | None:
+    """A deleted notebook's JSON object; ``None`` when it is not one."""
+    try:
+        parsed = json.loads(data.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return None
+    return parsed if isinstance(parsed, dict) and isinstance(parsed.get("cells"), list) else None
 
 
-def _pair(repo: Repo, commit: str, entry: Entry, gone: list[str], env: dict[str, str]) -> list[_Paired]:
-    """The one of ``gone`` git's rename detection pairs with ``entry``, HEAD against the scratch index."""
-    res = git(["diff-index", "-z", "--cached", "--raw", "--no-abbrev", "-M", "--diff-filter=R", commit],
-              repo.top, env=env, read_only=True)  # fmt: skip
-    fields = res.out.split("\0")
-    # raw -z records: ":srcmode dstmode srcblob dstblob Rnnn", old path, new path
-    records = zip(fields[0::3], fields[1::3], fields[2::3], strict=False)
-    return [_Paired(old, meta.split()[0].lstrip(":"), meta.split()[2]) for meta, old, new in records
-            if new == entry.rel and old in gone]  # fmt: skip
+def cells_text(data: dict[str, Any]) -> str:
+    """What git compares of a notebook: each cell's type and source, nothing else.
+
+    Outputs, execution counts, ids and metadata say nothing about which notebook it is (a renamed
+    notebook whose HEAD copy kept its outputs is the same code), and the JSON around every cell is
+    alike in any two notebooks: compared as files, two small notebooks with nothing in common but a
+    template are most of the way to git's 50%.
+    """
+    parts: list[str] = []
+    for cell in data.get("cells") or []:
+        if isinstance(cell, dict):
+            source = cell.get("source")
+            text = "".join(s for s in source if isinstance(s, str)) if isinstance(source, list) else str(source or "")
+            parts.append(f"# %% {cell.get('cell_type')}\n{text.rstrip()}\n")
+    return "".join(parts)
+
+
+def _text_blobs(repo: Repo, texts: Sequence[str], scratch: Path) -> list[str]:
+    """The blob of each text (written into the repository's objects: diff-index compares blobs), in one call."""
+    files = [scratch / f"rename-candidate-{k}.txt" for k in range(len(texts))]
+    for file, text in zip(files, texts, strict=True):
+        file.write_text(text, encoding="utf-8")
+    if not files:
+        return []
+    res = git(["hash-object", "-w", "--no-filters", "--stdin-paths"], repo.top,
+              input="".join(f"{f}\n" for f in files).encode())  # fmt: skip
+    for file in files:
+        file.unlink()
+    return res.out.split()
+
+
+class _Ambiguous:
+    """More than one deleted notebook pairs: which one was renamed is the user's to say."""
+
+
+_AMBIGUOUS = _Ambiguous()
+
+
+@dataclass(frozen=True)
+class _Pairing:
+    """git's rename detection between a tree of candidates and an index holding only the new notebook."""
+
+    repo: Repo
+    new_rel: str
+    new_blob: str
+    scratch: Path
+
+    def unique(self, candidates: list[Candidate], threshold: int) -> str | _Ambiguous | None:
+        """The one of ``candidates`` git pairs at ``threshold`` percent, when no other would pair too."""
+        if not candidates:
+            return None
+        paired = self.pair(candidates, threshold)
+        rest = [c for c in candidates if c.rel != paired]
+        if paired is not None and rest and self.pair(rest, threshold) is not None:
+            return _AMBIGUOUS
+        return paired
+
+    def pair(self, candidates: list[Candidate], threshold: int) -> str | None:
+        old_tree = self._tree([f"100644 {c.blob}\t{c.rel}" for c in candidates], "renames-old")
+        new_index = self._index([f"100644 {self.new_blob}\t{self.new_rel}"], "renames-new")
+        res = git(["diff-index", "-z", "--cached", "--name-status", f"-M{threshold}%", "--diff-filter=R", old_tree],
+                  self.repo.top, env={"GIT_INDEX_FILE": str(new_index)}, read_only=True)  # fmt: skip
+        fields = res.out.split("\0")
+        pairs = zip(fields[1::3], fields[2::3], strict=False)
+        return next((old for old, new in pairs if new == self.new_rel), None)
+
+    def _index(self, lines: list[str], name: str) -> Path:
+        """A fresh index file holding exactly ``lines`` (``update-index --index-info`` records)."""
+        index = self.scratch / name
+        index.unlink(missing_ok=True)
+        git(["update-index", "-z", "--index-info"], self.repo.top, env={"GIT_INDEX_FILE": str(index)},
+            input=b"".join(line.encode() + b"\0" for line in lines))  # fmt: skip
+        return index
+
+    def _tree(self, lines: list[str], name: str) -> str:
+        index = self._index(lines, name)
+        return git(["write-tree"], self.repo.top, env={"GIT_INDEX_FILE": str(index)}).out.strip()
