@@ -36,6 +36,7 @@ PROD_TABLE = "jupyter-prod"
 _LIST_OF_STR_KEYS = ("select", "ignore")
 _POSITIVE_INT_KEYS = ("max-cell-lines", "max-notebook-cells")
 _POSITIVE_NUMBER_KEYS = ("typecheck-timeout",)
+_BOOL_KEYS = ("exact-outputs",)
 
 _CACHE_MAX = 256
 #: Longest wall-clock timeout any tool gets, whatever a file or a setting asks (one hour).
@@ -123,6 +124,13 @@ class ProjectConfig:
         """Seconds, clamped to :data:`MAX_TIMEOUT` (a bigger number overflows the OS's timers)."""
         value = self.prod.get("typecheck-timeout")
         return clamp_timeout(float(value)) if value is not None else None
+
+
+    @property
+    def exact_outputs(self) -> bool:
+        """Clean Run compares outputs without the allowances for other library versions (see
+        :mod:`execution.compare`): for a project whose pinned environment must reproduce every digit."""
+        return bool(self.prod.get("exact-outputs", False))
 
 
 def find_pyproject(start: Path, ceiling: Path | None = None) -> Path | None:
@@ -327,6 +335,9 @@ def _validate_prod(table: dict[str, Any], pyproject: str) -> dict[str, Any]:
             value = table[key]
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ConfigError(f"{where} {key} must be a positive integer, not {value!r}.")
+    for key in _BOOL_KEYS:
+        if key in table and not isinstance(table[key], bool):
+            raise ConfigError(f"{where} {key} must be true or false, not {table[key]!r}.")
     for key in _POSITIVE_NUMBER_KEYS:
         if key in table:
             value = table[key]

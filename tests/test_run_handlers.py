@@ -57,6 +57,19 @@ async def test_post_runs_the_editor_content(jp_fetch: Any, jp_root_dir: Path) ->
     assert json.loads(progress.body) == {"state": "done", "cell": None, "total": 2, "cells_run": 2}
 
 
+async def test_the_projects_exact_outputs_setting_is_the_clean_runs(jp_fetch: Any, jp_root_dir: Path) -> None:
+    """``exact-outputs = true`` in ``[tool.jupyter-prod]`` holds for the panel's Clean Run too: NumPy 1's
+    ``0.5`` saved, NumPy 2's ``np.float64(0.5)`` shown is a change there, as with ``jupyter-prod run``."""
+    shown = "class float64(float):\n    def __repr__(self):\n        return f'np.float64({float(self)!r})'\n\nprint(repr(float64(0.5)))"
+    write_nb(jp_root_dir / "p" / "nb.ipynb", kernel_nb(code(shown, "0.5\n")))
+    body = {"path": "p/nb.ipynb", "timeout": 60, "cell_timeout": 30}
+    assert (await post(jp_fetch, body))["run"]["reproduced"] is True
+    (jp_root_dir / "p" / "pyproject.toml").write_text("[tool.jupyter-prod]\nexact-outputs = true\n", encoding="utf-8")
+    exact = await post(jp_fetch, body)
+    assert exact["run"]["changed"] == [0]
+    assert exact["findings"][0]["message"].splitlines()[1:] == ["-[stdout] 0.5", "+[stdout] np.float64(0.5)"]
+
+
 async def test_post_errors(jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_nb(jp_root_dir / "r.ipynb", kernel_nb(code("1 + 1"), kernel="ir"))
     code_, body = await error_of(jp_fetch, {"path": "r.ipynb"})

@@ -381,3 +381,28 @@ def test_a_line_magic_spelled_with_a_space_runs_as_in_nbformat_3(tmp_path: Path)
     report = run_file(copied("spaced_magics.ipynb", tmp_path), timeout=60, cell_timeout=30)
     assert report["run"]["reproduced"] and report["run"]["cells_run"] == 3, report["findings"]
     assert _joined_magics("% matplotlib inline\nx = (1\n     % 2)") == "%matplotlib inline\nx = (1\n     % 2)"
+
+
+EXACT = [2, 3, 4, 5, 6, 7, 8, 9, 10]  # every value another library version shows otherwise, and the real changes
+
+
+def test_exact_outputs_makes_no_allowance_for_library_versions(tmp_path: Path) -> None:
+    """A project whose pinned environment must reproduce every digit could not turn the library-version
+    allowances off (9 significant digits, NumPy 2 reprs, figure sizes, IPython's wrapping, pandas' class
+    paths): ``--exact-outputs`` and ``exact-outputs = true`` in ``[tool.jupyter-prod]`` compare as shown."""
+    nb = copied("library_versions.ipynb", tmp_path)
+    assert run_file(nb, timeout=60, cell_timeout=30)["run"]["changed"] == [8, 9, 10]
+    exact = run_file(nb, timeout=60, cell_timeout=30, exact_outputs=True)
+    assert exact["run"]["changed"] == EXACT
+    wrapped = next(f for f in exact["findings"] if f["cell_id"] == "wrapped")["message"].splitlines()
+    assert wrapped[1:3] == ["-(0.7038631514645926, 0.16111690750716465, 0.1350199410282429)", "+(np.float64(0.7038631514645923),"]
+    flag = json.loads(cli(nb.name, "--exact-outputs", "--format", "json", cwd=tmp_path).stdout)
+    assert flag["notebooks"][0]["run"]["changed"] == EXACT
+    (tmp_path / "pyproject.toml").write_text("[tool.jupyter-prod]\nexact-outputs = true\n", encoding="utf-8")
+    configured = json.loads(cli(nb.name, "--format", "json", cwd=tmp_path).stdout)
+    assert configured["notebooks"][0]["run"]["changed"] == EXACT
+    (tmp_path / "pyproject.toml").write_text("[tool.jupyter-prod]\nexact-outputs = 'yes'\n", encoding="utf-8")
+    wrong = cli(nb.name, cwd=tmp_path)
+    assert wrong.returncode == 2 and wrong.stderr.endswith(
+        "[tool.jupyter-prod] exact-outputs must be true or false, not 'yes'.\n"
+    ), wrong.stderr

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..config import load_config
 from ..errors import ProdError
 from ..execution.compare import NORMALIZERS, check_normalize
 from ..execution.runner import (
@@ -89,6 +90,13 @@ def add_parser(sub: Any) -> None:
         help="run in this installed kernel instead of the notebook's own (one saved elsewhere may name a "
         "kernel not installed here; see jupyter kernelspec list)",
     )
+    p.add_argument(
+        "--exact-outputs",
+        action="store_true",
+        help="compare outputs as they are, without the allowances for other library versions (floats equal "
+        "to 9 significant digits, NumPy 2 scalar reprs, figure sizes, IPython's line wrapping); also "
+        "exact-outputs = true in [tool.jupyter-prod]",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=run)
 
@@ -137,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
     for raw in args.notebooks:
         path = Path(raw)
         try:
+            exact = args.exact_outputs or load_config(path.resolve().parent).exact_outputs
             report = run_file(
                 path,
                 timeout=args.timeout,
@@ -145,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
                 normalize=args.normalize,
                 on_progress=_progress_printer(str(path)),
                 kernel=args.kernel,
+                exact_outputs=exact,
             )
         except ProdError as exc:
             errors.append({"path": str(path), "message": exc.message})

@@ -28,7 +28,9 @@ them IPython wraps over lines is the one line it was), pandas 2's ``pandas.Multi
 matplotlib's ``<Figure size 640x480 with 1 Axes>`` is the environment's default (the image's bytes are not
 compared either). Two lines that differ only in floating-point numbers equal to about 9 significant digits
 (:func:`same_but_rounding`) are the same too: another BLAS or SciPy sums in another order, and the 16th digit
-moves; an integer must be equal.
+moves; an integer must be equal. With ``exact`` (``jupyter-prod run --exact-outputs``, ``exact-outputs =
+true`` in ``[tool.jupyter-prod]``) none of these allowances is made: what the notebook displays (ANSI colours
+and redrawn lines aside) is compared as it is, and only the named rules chosen apply.
 """
 
 from __future__ import annotations
@@ -135,9 +137,11 @@ def check_normalize(names: Iterable[str]) -> frozenset[str]:
     return chosen
 
 
-def normalize_text(text: str, normalize: Iterable[str] = DEFAULT_NORMALIZE) -> str:
-    """``text`` with ANSI colours removed and the chosen volatile parts replaced."""
-    out = same_value_text(as_displayed(_ANSI.sub("", text)))
+def normalize_text(text: str, normalize: Iterable[str] = DEFAULT_NORMALIZE, *, exact: bool = False) -> str:
+    """``text`` with ANSI colours removed and the chosen volatile parts replaced (and, unless ``exact``,
+    each value shown as every library version shows it)."""
+    out = as_displayed(_ANSI.sub("", text))
+    out = out if exact else same_value_text(out)
     chosen = set(normalize)
     # Durations before timestamps: "Wall time: 1.2 s" must not become a clock first.
     for name in ("durations", "addresses", "timestamps"):
@@ -187,13 +191,14 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def visible_lines(outputs: Sequence[Mapping[str, Any]]) -> list[str]:
+def visible_lines(outputs: Sequence[Mapping[str, Any]], *, exact: bool = False) -> list[str]:
     """The comparable text of a cell's outputs, one entry per line.
 
     Consecutive stream chunks are joined per stream (stdout, then stderr): how
     a kernel splits ``print`` output into messages, and how stdout and stderr
     interleave (two buffers flushed independently), is timing, not content.
-    Displays flush the streams first, so their order relative to streams holds.
+    Displays flush the streams first, so their order relative to streams holds. Unless ``exact``, a
+    container IPython wrapped over lines is the one line another version showed.
     """
     parts: list[str] = []
     streams: dict[str, list[str]] = {}
@@ -213,7 +218,8 @@ def visible_lines(outputs: Sequence[Mapping[str, Any]]) -> list[str]:
         if kind in ("execute_result", "display_data"):
             data = out.get("data") or {}
             if "text/plain" in data:
-                parts.extend(_one_line_container(_text(data["text/plain"]).rstrip("\n")).split("\n"))
+                plain = _text(data["text/plain"]).rstrip("\n")
+                parts.extend((plain if exact else _one_line_container(plain)).split("\n"))
             parts.extend(f"<{mime}>" for mime in sorted(data) if str(mime).startswith(_IMAGE_PREFIX))
         elif kind == "error":
             parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}")
@@ -243,14 +249,15 @@ def diff_lines(
     *,
     max_lines: int = 8,
     max_width: int = 100,
+    exact: bool = False,
 ) -> list[str] | None:
     """A short ``-saved`` / ``+fresh`` diff of :func:`visible_lines`, or ``None`` when they match."""
     chosen = frozenset(normalize)
-    old = [normalize_text(line, chosen) for line in recorded]
-    new = [normalize_text(line, chosen) for line in fresh]
+    old = [normalize_text(line, chosen, exact=exact) for line in recorded]
+    new = [normalize_text(line, chosen, exact=exact) for line in fresh]
     # a line equal but for rounding is the saved one: only what really changed shows in the diff
     new = [
-        old[i] if i < len(old) and line != old[i] and same_but_rounding(old[i], line) else line
+        old[i] if not exact and i < len(old) and line != old[i] and same_but_rounding(old[i], line) else line
         for i, line in enumerate(new)
     ]
     if old == new:
@@ -270,6 +277,8 @@ def diff_outputs(
     recorded: Sequence[Mapping[str, Any]],
     fresh: Sequence[Mapping[str, Any]],
     normalize: Iterable[str] = DEFAULT_NORMALIZE,
+    *,
+    exact: bool = False,
 ) -> list[str] | None:
     """:func:`diff_lines` of two lists of nbformat outputs."""
-    return diff_lines(visible_lines(recorded), visible_lines(fresh), normalize)
+    return diff_lines(visible_lines(recorded, exact=exact), visible_lines(fresh, exact=exact), normalize, exact=exact)

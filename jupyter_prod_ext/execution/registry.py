@@ -150,6 +150,7 @@ class RunRegistry:
         timeout: float = DEFAULT_TIMEOUT,
         cell_timeout: float = DEFAULT_CELL_TIMEOUT,
         normalize: Iterable[str] = DEFAULT_NORMALIZE,
+        exact_outputs: bool = False,
     ) -> RunReport:
         """Queue for a slot, run, release the claim: blocking, for a worker thread."""
         try:
@@ -165,6 +166,7 @@ class RunRegistry:
                     cancel_event=handle.cancel_event,
                     path=path,
                     normalize=normalize,
+                    exact_outputs=exact_outputs,
                 )
             finally:
                 self._release_slot()

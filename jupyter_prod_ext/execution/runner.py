@@ -589,10 +589,11 @@ def build_report(
     stopped: Literal["timeout", "cancelled"] | None,
     running_cell: int | None,
     normalize: Iterable[str] = DEFAULT_NORMALIZE,
+    exact_outputs: bool = False,
 ) -> RunReport:
     """Findings, score and summary from what the worker reported."""
     failed, findings = _failure_findings(cells, end, stopped, running_cell, timeout, cell_timeout)
-    changed, changed_findings = _changed_findings(cells, fresh, failed, frozenset(normalize))
+    changed, changed_findings = _changed_findings(cells, fresh, failed, frozenset(normalize), exact_outputs)
     findings.extend(changed_findings)
     findings.sort(key=lambda f: -1 if f["cell"] is None else f["cell"])
     cancelled = stopped == "cancelled"
@@ -646,7 +647,7 @@ def _failure_findings(
 
 
 def _changed_findings(
-    cells: list[Any], fresh: Mapping[int, list[str]], failed: int | None, chosen: frozenset[str]
+    cells: list[Any], fresh: Mapping[int, list[str]], failed: int | None, chosen: frozenset[str], exact: bool
 ) -> tuple[list[int], list[FindingDict]]:
     """Executed cells (not the failed one) whose saved outputs were not empty and differ now."""
     changed: list[int] = []
@@ -657,7 +658,7 @@ def _changed_findings(
         recorded = cells[index].get("outputs") or []
         if not recorded:
             continue
-        diff = diff_lines(visible_lines(recorded), fresh[index], chosen)
+        diff = diff_lines(visible_lines(recorded, exact=exact), fresh[index], chosen, exact=exact)
         if diff:
             changed.append(index)
             findings.append(_changed_finding(cells, index, diff))
@@ -734,6 +735,7 @@ class _Run:
     timeout: float
     cell_timeout: float
     normalize: frozenset[str]
+    exact_outputs: bool
     on_progress: ProgressCallback | None
     cancel_event: threading.Event | None
     progress: RunProgress
@@ -764,12 +766,14 @@ def run_notebook(
     path: str = "",
     normalize: Iterable[str] = DEFAULT_NORMALIZE,
     kernel: str | None = None,
+    exact_outputs: bool = False,
 ) -> RunReport:
     """Run a copy of ``nb_dict`` top to bottom in a fresh kernel; compare outputs.
 
     Blocking (call it from a thread in the server). ``cancel_event`` stops the
     run (report state ``cancelled``); ``on_progress`` is called from this
-    thread after every progress line of the worker.
+    thread after every progress line of the worker. ``exact_outputs``: no allowance for
+    other library versions (:mod:`.compare`).
     """
     check_timeouts(timeout, cell_timeout)
     chosen = _normalize_options(normalize)
@@ -782,6 +786,7 @@ def run_notebook(
         timeout=timeout,
         cell_timeout=cell_timeout,
         normalize=chosen,
+        exact_outputs=exact_outputs,
         on_progress=on_progress,
         cancel_event=cancel_event,
         progress=_initial_progress(nb["cells"]),
@@ -858,6 +863,7 @@ def _start_worker(run: _Run, nb: dict[str, Any], tmp: Path) -> subprocess.Popen[
         "--kernel", run.kernel,
         "--cell-timeout", repr(float(run.cell_timeout)),
         "--startup-timeout", repr(float(min(60.0, run.timeout))),
+        *(["--exact-outputs"] if run.exact_outputs else []),
     ]  # fmt: skip
     with open(tmp / "worker.log", "wb") as log:
         proc = start_process(
@@ -956,6 +962,7 @@ def _final_report(run: _Run, path: str) -> RunReport:
         stopped=run.stopped,
         running_cell=running_cell,
         normalize=run.normalize,
+        exact_outputs=run.exact_outputs,
     )
 
 
@@ -977,6 +984,7 @@ def run_file(
     display_path: str | None = None,
     normalize: Iterable[str] = DEFAULT_NORMALIZE,
     kernel: str | None = None,
+    exact_outputs: bool = False,
 ) -> RunReport:
     """``run_notebook`` on a file, in its own folder (the CLI's entry)."""
     shown = display_path if display_path is not None else str(path)
@@ -990,6 +998,7 @@ def run_file(
         path=shown,
         normalize=normalize,
         kernel=kernel,
+        exact_outputs=exact_outputs,
     )
 
 

@@ -154,6 +154,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--kernel", required=True)
     parser.add_argument("--cell-timeout", type=float, required=True)
     parser.add_argument("--startup-timeout", type=float, default=60.0)
+    parser.add_argument("--exact-outputs", action="store_true")
     return parser.parse_args(argv)
 
 
@@ -205,7 +206,7 @@ def _notebook_client(args: argparse.Namespace, state: _State, progress: _Progres
 
     def on_cell_executed(cell: Any, cell_index: int, execute_reply: Any) -> None:
         # only cells saved with outputs are compared: the others' output never leaves the worker
-        lines = visible_lines(cell.get("outputs", [])) if cell_index in compared else []
+        lines = visible_lines(cell.get("outputs", []), exact=args.exact_outputs) if cell_index in compared else []
         progress.emit({"event": "cell_done", "cell": cell_index, "lines": lines})
         if _asks_exit(execute_reply):
             raise _AskedExit()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..config import load_config
 from ..errors import InputError
 from ..execution.compare import DEFAULT_NORMALIZE, check_normalize
 from ..execution.registry import REGISTRY, RunHandle, RunRegistry
@@ -67,6 +68,7 @@ class RunHandler(ProdHandler):
         else:
             model = await self.in_thread(read_notebook, path, display)
         await self.in_thread(check_kernel, kernel_name_of(model))
+        config = await self.in_thread(load_config, path.parent, self.root_dir)
 
         handle = self.registry.claim(str(path))
         self._handle = handle
@@ -80,6 +82,7 @@ class RunHandler(ProdHandler):
                 timeout=timeout,
                 cell_timeout=cell_timeout,
                 normalize=normalize,
+                exact_outputs=config.exact_outputs,
             )
         finally:
             self._handle = None
