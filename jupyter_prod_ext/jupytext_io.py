@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import re
+import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,6 +45,11 @@ from .notebook import (
     read_notebook_bytes,
 )
 from .types import ReportDict
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 #: Suffixes read through jupytext when a file is named explicitly (Python scripts and Markdown flavours).
 TEXT_SUFFIXES = frozenset({".py", ".md", ".markdown", ".myst", ".mystnb", ".mnb", ".Rmd"})
@@ -368,14 +374,14 @@ def pair_paths(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = Non
     The order is the formats', so the pairs of two names of one notebook (before and after a rename)
     correspond member by member.
     """
-    formats = jupytext_formats(raw)
-    if formats is None:
-        return []
     if path.suffix == ".ipynb":
         try:
             import jupytext  # noqa: F401
         except ImportError:
             return []
+    formats = jupytext_formats(raw) or config_formats(path)
+    if formats is None:
+        return []
     require_jupytext(path.name)
     from jupytext.formats import long_form_one_format
     from jupytext.paired_paths import InconsistentPath, paired_paths
@@ -387,6 +393,62 @@ def pair_paths(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = Non
     except InconsistentPath as exc:
         raise NotebookError(f"{path.name}: its jupytext pairing '{formats}' is inconsistent ({exc}).") from None
     return [Path(other) for other, _ in pairs]
+
+
+#: jupytext's configuration files, in its order of precedence within a folder. ``.jupytext.py`` is
+#: Python that jupytext would run: it is never read here (a folder with it has no pairing we know of).
+_CONFIG_FILES = (
+    "jupytext", "jupytext.toml", "jupytext.yml", "jupytext.yaml", "jupytext.json",
+    ".jupytext", ".jupytext.toml", ".jupytext.yml", ".jupytext.yaml", ".jupytext.json", ".jupytext.py",
+)  # fmt: skip
+
+
+def config_formats(path: Path) -> str | None:
+    """The pairing a jupytext configuration file gives ``path`` (``formats = "ipynb,py:percent"``), as
+    jupytext's contents manager pairs a notebook without ``jupytext.formats`` metadata; else ``None``.
+
+    The nearest configuration counts, from the notebook's folder up to the repository's top (a folder
+    holding ``.git``); jupytext's global configuration (the user's home) is not the project's. One that
+    cannot be read pairs nothing (jupytext itself then refuses to open the notebook and says why).
+    """
+    found = _config_file(path.parent)
+    if found is None or found.name == ".jupytext.py":
+        return None
+    from jupytext.config import load_jupytext_configuration_file
+
+    try:
+        with _quiet():
+            config = load_jupytext_configuration_file(str(found))
+            formats = config.default_formats(str(path)) if config is not None else None
+    except Exception:  # noqa: BLE001 - jupytext raises many types for a bad TOML/YAML/JSON file
+        return None
+    return formats if isinstance(formats, str) and formats.strip() else None
+
+
+def _config_file(folder: Path) -> Path | None:
+    """The nearest jupytext configuration file at or above ``folder``, up to the repository's top."""
+    here = Path(os.path.abspath(folder))
+    while True:
+        for name in _CONFIG_FILES:
+            if (here / name).is_file():
+                return here / name
+        if _declares_jupytext(here / "pyproject.toml"):
+            return here / "pyproject.toml"
+        if (here / ".git").exists() or here.parent == here:
+            return None
+        here = here.parent
+
+
+def _declares_jupytext(pyproject: Path) -> bool:
+    """``pyproject.toml`` has a ``[tool.jupytext]`` table (jupytext's configuration in it)."""
+    if not pyproject.is_file():
+        return False
+    try:
+        doc = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = doc.get("tool")
+    return isinstance(tool, dict) and tool.get("jupytext") is not None
 
 
 def raw_from_bytes(path: Path, data: bytes, name: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
@@ -519,6 +581,7 @@ __all__ = [
     "DISCOVERED_SUFFIXES",
     "MissingJupytextError",
     "check_pair_agrees",
+    "config_formats",
     "declares_ipynb_pair",
     "discover_notebooks",
     "dumps_notebook",

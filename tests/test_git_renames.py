@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from jupyter_prod_ext.gitops.commit import commit_notebook
+from jupyter_prod_ext.gitops.status import repo_status
 
 from .gitutil import first_commit, git, isolated_git_home
 
@@ -316,3 +317,57 @@ def test_a_deleted_file_that_is_no_notebook_is_no_candidate(repo: Path) -> None:
     commit_notebook(repo / "nb.ipynb", "new", confine_to=repo)
 
     assert head_changes(repo) == ["A\tnb.ipynb"]
+
+
+CONFIGS = {
+    "jupytext.toml": 'formats = "ipynb,py:percent"\n',
+    ".jupytext.yml": "formats: ipynb,py:percent\n",
+    "pyproject.toml": '[project]\nname = "p"\n\n[tool.jupytext]\nformats = "ipynb,py:percent"\n',
+}
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_a_pair_made_by_a_jupytext_config_is_committed_and_renamed_together(repo: Path, config: str) -> None:
+    """No pairing in the notebook's metadata: the project's jupytext configuration pairs every notebook."""
+    nb = real("plotly_graphs.ipynb")
+    (repo / config).write_text(CONFIGS[config], encoding="utf-8")
+    write(repo / "work" / "old.ipynb", nb)
+    (repo / "work" / "old.py").write_text(percent_text(nb), encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "pair")
+    assert [f["path"] for f in repo_status(repo / "work" / "old.ipynb")["files"]] == ["work/old.ipynb", "work/old.py"]
+    (repo / "work" / "old.ipynb").rename(repo / "work" / "new.ipynb")
+    (repo / "work" / "old.py").rename(repo / "work" / "new.py")
+
+    result = commit_notebook(repo / "work" / "new.ipynb", "rename", confine_to=repo)
+
+    assert result["files"] == ["work/new.ipynb", "work/new.py"]
+    assert sorted(head_changes(repo)) == [
+        "A\twork/new.ipynb", "A\twork/new.py", "D\twork/old.ipynb", "D\twork/old.py"
+    ]
+    assert "Renamed from work/old.ipynb, work/old.py" in result["message"]
+
+
+def test_a_python_jupytext_config_is_never_run_and_pairs_nothing(repo: Path) -> None:
+    """``.jupytext.py`` is code jupytext would execute: the server reads no pairing from it."""
+    ran = repo.parent / "config-ran"
+    (repo / ".jupytext.py").write_text(
+        f"open({str(ran)!r}, 'w').close()\nformats = 'ipynb,py:percent'\n", encoding="utf-8"
+    )
+    nb = real("plotly_graphs.ipynb")
+    write(repo / "nb.ipynb", nb)
+    (repo / "nb.py").write_text(percent_text(nb), encoding="utf-8")
+
+    result = commit_notebook(repo / "nb.ipynb", "add", confine_to=repo)
+
+    assert result["files"] == ["nb.ipynb"]
+    assert not ran.exists()
+
+
+def test_a_jupytext_config_above_the_repository_is_not_the_projects(repo: Path) -> None:
+    (repo.parent / "jupytext.toml").write_text('formats = "ipynb,py:percent"\n', encoding="utf-8")
+    nb = real("plotly_graphs.ipynb")
+    write(repo / "nb.ipynb", nb)
+    (repo / "nb.py").write_text(percent_text(nb), encoding="utf-8")
+
+    assert commit_notebook(repo / "nb.ipynb", "add", confine_to=repo)["files"] == ["nb.ipynb"]
