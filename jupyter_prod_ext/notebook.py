@@ -507,12 +507,35 @@ def _strip_flags(arg: str) -> str:
 
 
 def _magic_python(text: str, name: str) -> str:
-    """The Python a line magic runs in the user namespace (``%time f(x)`` -> ``f(x)``), else ``get_ipython()``."""
+    """The Python a line magic runs in the user namespace (``%time f(x)`` -> ``f(x)``), else ``get_ipython()``
+    reading what the line interpolates (:func:`_shell_python`)."""
     if name in PYTHON_LINE_MAGICS:
         expr = _strip_flags(text.lstrip("%").strip()[len(name) :])
         if expr:
             return expr
-    return "get_ipython()"
+    return _shell_python(text)
+
+
+#: ``{expr}`` in a shell command or a line magic, which IPython replaces by the value of ``expr`` before it runs
+#: the line; not ``{{``, nor the shell's own ``${VAR}``
+_INTERPOLATED = re.compile(r"(?<![{$])\{([^{}\n]+)\}(?!\})")
+
+
+def _shell_python(text: str) -> str:
+    """``get_ipython()``, called with the expressions the line interpolates: ``!{sys.executable} -m pip list``
+    reads ``sys`` (``get_ipython()((sys.executable))``), so its import is used. Braces that are no Python
+    expression are the shell's (``{print $1}``, ``{}``), and so is a comma list (``data/{train,test}``, brace
+    expansion): IPython leaves those as written."""
+    exprs = []
+    for m in _INTERPOLATED.finditer(text):
+        expr = m.group(1).strip()
+        try:
+            node = ast.parse(expr, mode="eval").body
+        except PARSE_ERRORS:
+            continue
+        if not isinstance(node, ast.Tuple):
+            exprs.append(f"({expr})")
+    return f"get_ipython()({', '.join(exprs)})" if exprs else "get_ipython()"
 
 
 def _replacement(text: str, help_end: bool, unit: CodeUnit, lineno: int) -> str:
@@ -526,7 +549,7 @@ def _replacement(text: str, help_end: bool, unit: CodeUnit, lineno: int) -> str:
         return "get_ipython()"
     if text.startswith("!"):
         unit.magics.append(Magic(lineno, "shell", _magic_name(text.lstrip("!")), text))
-        return "get_ipython()"
+        return _shell_python(text)
     if text.startswith("%"):
         name = _magic_name(text.lstrip("%"))
         unit.magics.append(Magic(lineno, "line", name, text))

@@ -184,10 +184,11 @@ def test_empty_language_name_falls_back_to_kernelspec() -> None:
 @pytest.mark.parametrize(
     "source, python",
     [
-        # a shell escape continued with backslashes is one command, as IPython runs it (issue 17)
+        # a shell escape continued with backslashes is one command, as IPython runs it (issue 17); the value
+        # it interpolates (``{model_path}``, quoted or not) is read
         (
             "!saved_model_cli show --dir '{model_path}' --tag_set serve \\\n    --signature_def serving_default\nx = 1",
-            "get_ipython()\n\nx = 1",
+            "get_ipython()((model_path))\n\nx = 1",
         ),
         ("%pip install a \\\n  b\ny = 2", "get_ipython()\n\ny = 2"),
         ("files = !ls \\\n  -la\nprint(files)", "files = get_ipython()\n\nprint(files)"),

@@ -20,6 +20,7 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
     unreadable = _words_of_unparsed_cells(ctx)
     guarded: frozenset[str] | None = None
     py2: dict[int, frozenset[int]] | None = None
+    magic_lines: frozenset[tuple[int, int]] | None = None  # ``!gcloud config set project {project_id}``
     for r in ctx.defuse.resolutions:
         if r.status not in ("undefined", "deleted") or r.event.name in unreadable:
             continue
@@ -39,15 +40,14 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
             msg = f"'{r.event.name}' is used after it was deleted with `del`."
         else:
             msg = f"'{r.event.name}' is not defined anywhere in the notebook."
-        yield ctx.finding(
-            "undefined-name",
-            "error",
-            r.stmt.cell,
-            r.event.line,
-            msg,
-            "Define or import it in an earlier cell; on a fresh kernel this raises NameError.",
-            subject=r.event.name,
+        if magic_lines is None:
+            magic_lines = frozenset((u.cell.index, m.line) for u in ctx.units for m in u.magics)
+        hint = (
+            "Define it in an earlier cell; IPython cannot fill in the `{…}` and runs the line with the braces as written."
+            if (r.stmt.cell, r.event.line) in magic_lines
+            else "Define or import it in an earlier cell; on a fresh kernel this raises NameError."
         )
+        yield ctx.finding("undefined-name", "error", r.stmt.cell, r.event.line, msg, hint, subject=r.event.name)
 
 
 #: what a version test reads, on each Python: ``sys.version_info``, its ``[0]`` / ``.major``, six's flags.
