@@ -37,6 +37,15 @@ def run(data: dict[str, Any]) -> list[FindingDict]:
     return check_notebook(notebook_from_dict(data), checks=["secret"])["findings"]
 
 
+def found_once(notebook: str | dict[str, Any], *, says: str = "", hides: str = "") -> FindingDict:
+    """The one secret finding of ``notebook`` (a one-cell notebook of that source, or the notebook's
+    dict): its message says ``says``, and no finding shows ``hides`` (the secret is masked)."""
+    found = run(make_nb(notebook) if isinstance(notebook, str) else notebook)
+    assert len(found) == 1 and says in found[0]["message"], found
+    assert not hides or hides not in json.dumps(found), found
+    return found[0]
+
+
 @pytest.mark.parametrize(
     "source, secret",
     [
@@ -114,8 +123,7 @@ def test_images_embedded_as_base64_are_not_text_and_secrets_beside_them_keep_the
 
 def test_a_key_inside_a_long_run_of_name_characters_is_still_found() -> None:
     """The assignment pattern starts where a run of name characters starts, so ``cfg.db_password`` still matches."""
-    found = run(make_nb('cfg.db_password = "hunter22!x"'))
-    assert len(found) == 1 and "cfg.db_password" in found[0]["message"], found
+    found_once('cfg.db_password = "hunter22!x"', says="cfg.db_password")
 
 
 def test_no_false_positives() -> None:
@@ -214,8 +222,7 @@ def test_values_that_are_credentials(value: str) -> None:
     ],
 )
 def test_known_formats_wherever_they_appear(source: str, kind: str) -> None:
-    found = run(make_nb(source))
-    assert len(found) == 1 and kind in found[0]["message"], found
+    found_once(source, says=kind)
 
 
 def test_generic_password_needs_a_value_that_could_be_one() -> None:
@@ -303,8 +310,7 @@ def test_ids_hashes_and_image_data_in_sources_and_outputs_are_not_secrets() -> N
     ],
 )
 def test_provider_formats_and_secret_names_are_still_found(source: str, kind: str) -> None:
-    found = run(make_nb(source))
-    assert len(found) == 1 and kind in found[0]["message"], found
+    found_once(source, says=kind)
 
 
 @pytest.mark.parametrize(
@@ -319,16 +325,14 @@ def test_provider_formats_and_secret_names_are_still_found(source: str, kind: st
 def test_a_data_word_before_the_credential_words_does_not_hide_a_secret(name: str, value: str) -> None:
     """Only a data word just before a final key or token makes it data (``sort_key``), not one further back."""
     assert [kind for _, kind, _ in scan_text(f'{name} = "{value}"')] == [f"assign:{name}"]
-    found = run(make_nb(f'{name} = "{value}"'))
-    assert len(found) == 1 and value not in json.dumps(found), found
+    found_once(f'{name} = "{value}"', hides=value)
 
 
 def test_a_bearer_token_printed_in_an_output_is_found() -> None:
     data = make_nb(("r = session.get(url)", 1))
     log = f"send: b'GET /v1/items HTTP/1.1\\r\\nAuthorization: Bearer {RANDOM}{SHA256[:16]}\\r\\n'\n"
     data["cells"][0]["outputs"] = [v4.new_output("stream", name="stdout", text=log)]
-    found = run(data)
-    assert len(found) == 1 and "bearer token" in found[0]["message"] and RANDOM not in json.dumps(found)
+    found_once(data, says="bearer token", hides=RANDOM)
     assert run(make_nb("h = {'Authorization': 'Bearer ' + os.environ['TOKEN']}", "h2 = 'Bearer YOUR_TOKEN_HERE'")) == []
 
 
@@ -352,8 +356,7 @@ SERVICE_KEYS = {
 def test_service_keys_are_found_by_their_format_wherever_they_appear(kind: str) -> None:
     key = SERVICE_KEYS[kind]
     assert looks_like_credential(key)
-    found = run(make_nb(f'client = Client("{key}")'))
-    assert len(found) == 1 and kind in found[0]["message"] and key not in json.dumps(found), found
+    found_once(f'client = Client("{key}")', says=kind, hides=key)
     assert mask_secrets(f"connect {key} now") == f"connect {mask(key)} now"
 
 
@@ -362,8 +365,7 @@ def test_a_password_starting_like_a_service_key_is_still_a_password(head: str) -
     """The service prefixes were added to the look-alikes a strong name's value is left to its format for:
     ``password = "gsk_iK2ZWeqhFWCE"`` (no Groq key, still a password) was found before and then was not."""
     value = head + "iK2ZWeqhFWCE" + "yBMWXaSCrUZo"
-    found = run(make_nb(f'password = "{value}"'))
-    assert len(found) == 1 and value not in json.dumps(found), found
+    found_once(f'password = "{value}"', hides=value)
 
 
 @pytest.mark.parametrize(

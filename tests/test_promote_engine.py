@@ -71,6 +71,13 @@ def run(
     )
 
 
+def promoted(root: Path, nb: Path, **kw: Any) -> PromoteResultDict:
+    """:func:`run`, which must succeed (its problems shown when it does not)."""
+    r = run(root, nb, **kw)
+    assert r["ok"], r["problems"]
+    return r
+
+
 def pyflakes(path: Path) -> str:
     proc = subprocess.run(
         [sys.executable, "-m", "pyflakes", str(path)], capture_output=True, text=True, timeout=60
@@ -99,8 +106,7 @@ BASIC = (
 
 def test_slice_transitive_helpers_constants_and_only_used_imports(tmp_path: Path) -> None:
     root, nb = make_project(tmp_path, *BASIC)
-    r = run(root, nb, names=["score"], typecheck=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["score"], typecheck=True)
     src = r["module_source"]
     assert "import numpy as np" in src
     assert "from collections import Counter" in src and "OrderedDict" not in src
@@ -153,8 +159,7 @@ def test_import_alias_and_from_import_trimmed(tmp_path: Path) -> None:
         "import numpy as np, json\nfrom os import path as osp, sep",
         "def f(p):\n    return osp.join(p, 'x'), np.zeros(1)",
     )
-    r = run(root, nb, names=["f"], dry_run=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["f"], dry_run=True)
     src = r["module_source"]
     assert "import numpy as np" in src and "from os import path as osp" in src
     assert "json" not in src and "sep" not in src
@@ -180,8 +185,7 @@ def test_decorators_classes_and_nested_functions(tmp_path: Path) -> None:
         "        return helper(v) * self.k",
         "@logged\ndef run(v):\n    def nested(w):\n        return Model(2).predict(w)\n    return nested(v)",
     )
-    r = run(root, nb, names=["run"], typecheck=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["run"], typecheck=True)
     reasons = {s["name"]: s["reason"] for s in r["slice"]}
     assert reasons["logged"] == "decorator used by run"
     assert reasons["Model"] == "class used by run"
@@ -239,8 +243,7 @@ def test_unmoved_data_parameter_and_move(tmp_path: Path) -> None:
     assert r["unmoved"][0]["choices"] == ["parameter", "move", "cancel"] and r["unmoved"][0]["cell"] == 1
     assert any("parameter or move" in p for p in r["problems"])
 
-    r = run(root, nb, names=["total"], unmoved={"df": "parameter"}, write_notebook=False)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["total"], unmoved={"df": "parameter"}, write_notebook=False)
     src = r["module_source"]
     assert "def helper(n, *, df):" in src and "def total(n, *, df):" in src and "helper(n, df=df)" in src
     assert "read_csv" not in src and "pd.DataFrame" not in src
@@ -248,8 +251,7 @@ def test_unmoved_data_parameter_and_move(tmp_path: Path) -> None:
     assert any(e["source"] == "total(1, df=df)" for e in replaced)  # type: ignore[typeddict-item]
 
     root2, nb2 = make_project(tmp_path / "m", *sources)
-    r = run(root2, nb2, names=["total"], unmoved={"df": "move"}, dry_run=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root2, nb2, names=["total"], unmoved={"df": "move"}, dry_run=True)
     assert "df = pd.DataFrame" in r["module_source"] and "import pandas as pd" in r["module_source"]
     assert any("moved on request" in w for w in r["warnings"])
     # the later cell that reads df now gets it from the module
@@ -272,8 +274,7 @@ def test_as_function_params_returns_and_call(tmp_path: Path) -> None:
         "means = clean.mean()\nlog = np.log(means)",
         "print(clean.shape, log)",
     )
-    r = run(root, nb, cells=[4, 5], as_function="prepare", typecheck=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, cells=[4, 5], as_function="prepare", typecheck=True)
     src = r["module_source"]
     assert "def prepare(raw, LIMIT):" in src and "return clean, log" in src
     assert "LIMIT = 3" not in src  # the notebook's values are arguments, not copies
@@ -292,8 +293,7 @@ def test_as_function_params_returns_and_call(tmp_path: Path) -> None:
 
 def test_cells_selection_keeps_statements_that_are_not_definitions(tmp_path: Path) -> None:
     root, nb = make_project(tmp_path, "import math\n\ndef area(r):\n    return math.pi * r ** 2\n\narea(2)")
-    r = run(root, nb, cells=[0], dry_run=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, cells=[0], dry_run=True)
     edit = next(e for e in r["notebook_edits"] if e["op"] == "replace")
     assert edit["source"] == "from demo_pkg.features import area\narea(2)"  # type: ignore[typeddict-item]
     assert any("stay in the notebook" in w for w in r["warnings"])
@@ -383,8 +383,7 @@ def test_merge_keeps_unrelated_code_byte_for_byte(tmp_path: Path) -> None:
         "\n\nCONFIG = {'a':1}\n"
     )
     module.write_text(old)
-    r = run(root, nb, names=["f"])
-    assert r["ok"], r["problems"]
+    promoted(root, nb, names=["f"])
     new = module.read_text()
     for chunk in (
         '"""Hand-written helpers."""\nimport sys   # keep this odd spacing\n',
@@ -400,14 +399,12 @@ def test_merge_keeps_unrelated_code_byte_for_byte(tmp_path: Path) -> None:
 def test_repromotion_after_edit_and_hand_edited_module(tmp_path: Path) -> None:
     root, nb = make_project(tmp_path, "def f(x):\n    return x + 1", "def g(x):\n    return 2 * x", "f(1)")
     module = root / "src/demo_pkg/features.py"
-    r = run(root, nb, names=["f", "g"], rewrite=False)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["f", "g"], rewrite=False)
     # the cell changes: promote again updates the module, drift says why
     data = json.loads(nb.read_text())
     data["cells"][0]["source"] = "def f(x):\n    return x + 100"
     nb.write_text(json.dumps(data, indent=1))
-    r = run(root, nb, names=["f"], rewrite=False)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["f"], rewrite=False)
     assert [(d["name"], d["state"]) for d in r["drift"]] == [("f", "cell-changed")]
     assert "return x + 100" in module.read_text() and "return 2 * x" in module.read_text()
     # a hand edit in the module is never overwritten without force
@@ -441,8 +438,7 @@ def test_tests_generation(tmp_path: Path) -> None:
         "noisy(2)",
         outputs={2: "9", 3: "<object at 0x1>"},
     )
-    r = run(root, nb, names=["square", "noisy"], tests=True, rewrite=False)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["square", "noisy"], tests=True, rewrite=False)
     assert r["tests_path"] == "tests/test_features.py" and r["untested"] == ["noisy"]
     text = (root / "tests/test_features.py").read_text()
     assert "assert square(3) == 9" in text and "noisy" not in text.split("import", 1)[1].split("\n")[0]
@@ -531,8 +527,7 @@ def test_second_promotion_uses_the_module_not_a_self_import(tmp_path: Path) -> N
         "report(2)",
     )
     assert run(root, nb, names=["area"])["ok"]
-    r = run(root, nb, names=["report"])
-    assert r["ok"], r["problems"]
+    promoted(root, nb, names=["report"])
     text = (root / "src/demo_pkg/features.py").read_text()
     assert "from demo_pkg" not in text and text.count("def area") == 1 and "def report" in text
     assert '__all__ = ["area", "report"]' in text
@@ -551,8 +546,7 @@ def test_pure_constructor_constants_move_and_data_does_not(tmp_path: Path) -> No
         "def words(name):\n    return WORD.findall(str(DATA / name)), square(2)",
         "def total():\n    return ARR.sum()",
     )
-    r = run(root, nb, names=["words"], dry_run=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["words"], dry_run=True)
     kinds = {s["name"]: s["kind"] for s in r["slice"]}
     assert kinds["DATA"] == kinds["WORD"] == kinds["square"] == "constant"
     r = run(root, nb, names=["total"], dry_run=True)
@@ -569,8 +563,7 @@ def test_definition_wins_over_later_reassignment_and_alias_conflicts(tmp_path: P
         "def h():\n    return f(), g()",
         "f = f()",
     )
-    r = run(root, nb, names=["f"], dry_run=True, rewrite=False)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["f"], dry_run=True, rewrite=False)
     assert "def f():" in r["module_source"]
     r = run(root, nb, names=["h"], dry_run=True, rewrite=False)
     assert not r["ok"] and any("two different places" in p for p in r["problems"])
@@ -579,8 +572,7 @@ def test_definition_wins_over_later_reassignment_and_alias_conflicts(tmp_path: P
 def test_odd_notebook_names_and_unreadable_modules(tmp_path: Path) -> None:
     root, nb = make_project(tmp_path, "def f():\n    return 1")
     odd = nb.rename(root / 'we"ird\\name.ipynb')
-    r = run(root, odd, names=["f"], dry_run=True, tests=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root, odd, names=["f"], dry_run=True, tests=True)
     assert ast_ok(r["module_source"]) and 'we\\"ird\\\\name.ipynb' in r["module_source"]
     module = root / "src/demo_pkg/features.py"
     module.parent.mkdir(parents=True)
@@ -644,8 +636,7 @@ def test_a_name_read_at_definition_time_cannot_become_a_parameter(tmp_path: Path
     assert not r["ok"] and set(_reasons(r)) <= {"read-at-definition", "not-a-function"}, r["refusals"]
     assert r["written"] == []
 
-    r = run(root, nb, names=["first"], unmoved={"prices": "move"})
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["first"], unmoved={"prices": "move"})
     src = features(root)
     assert PRICES.replace("'", '"') in src
     import os
@@ -764,8 +755,7 @@ def test_a_helper_that_also_reads_the_name_and_the_notebook_calls_pass_it(tmp_pa
     assert u["consequences"]["parameter"] == (
         "`price_summary`, `spread` get a `prices` argument; the notebook's calls pass `prices=prices`."
     )
-    r = run(root, nb, names=["price_summary"], unmoved={"prices": "parameter"})
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["price_summary"], unmoved={"prices": "parameter"})
     src = features(root)
     assert "def price_summary(label, *, prices):" in src and "spread(prices=prices)" in src
     assert _load(src)["price_summary"]("p", prices=[1.0, 3.0]) == "p: 2.0 ± 2.0"
@@ -782,8 +772,7 @@ def test_a_name_read_only_in_a_nested_function_becomes_a_parameter(tmp_path: Pat
         "def outer(n):\n    def inner():\n        return prices[:n]\n    return inner()",
         "outer(1)",
     )
-    r = run(root, nb, names=["outer"], unmoved={"prices": "parameter"})
-    assert r["ok"], r["problems"]
+    promoted(root, nb, names=["outer"], unmoved={"prices": "parameter"})
     src = features(root)
     assert _load(src)["outer"](1, prices=[4.0, 5.0]) == [4.0]
     assert cell_sources(nb)[2] == "outer(1, prices=prices)"
@@ -975,8 +964,7 @@ def test_as_function_passes_a_parameter_to_a_helper_that_reads_data(tmp_path: Pa
     )
     r = run(root, nb, cells=[2], as_function="report", dry_run=True)
     assert not r["ok"] and _unmoved(r, "prices")["suggested"] == "parameter"
-    r = run(root, nb, cells=[2], as_function="report", unmoved={"prices": "parameter"})
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, cells=[2], as_function="report", unmoved={"prices": "parameter"})
     src = features(root)
     assert "def report(prices):" in src and 'price_summary("all", prices=prices)' in src
     assert "def price_summary(label, *, prices):" in src
@@ -990,8 +978,7 @@ def test_notebook_calls_with_a_trailing_comma_get_the_parameter(tmp_path: Path) 
         "def total(scale, label='x'):\n    return sum(prices) * scale",
         "total(\n    2,\n    label='y',  # the label, shown\n)\ntotal(3)\ntotal(4, )",
     )
-    r = run(root, nb, names=["total"], unmoved={"prices": "parameter"})
-    assert r["ok"], r["problems"]
+    promoted(root, nb, names=["total"], unmoved={"prices": "parameter"})
     assert cell_sources(nb)[2] == (
         "total(\n    2,\n    label='y', prices=prices,  # the label, shown\n)\ntotal(3, prices=prices)\n"
         "total(4, prices=prices)"
@@ -1040,8 +1027,7 @@ def test_a_function_that_gains_a_parameter_keeps_every_comment(tmp_path: Path) -
     )
     cells = ["import statistics", PRICES, helper, summary, "print(price_summary('all'))"]
     root, nb = make_project(tmp_path, *cells)
-    r = run(root, nb, names=["price_summary"], unmoved={"prices": "parameter"}, typecheck=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["price_summary"], unmoved={"prices": "parameter"}, typecheck=True)
     module = root / "src/demo_pkg/features.py"
     src = module.read_text(encoding="utf-8")
     kept = _comments(src)
@@ -1127,8 +1113,7 @@ def test_an_annotated_default_sentinel_is_optional(definition: str, header: str,
 def test_an_annotated_default_sentinel_passes_mypy(tmp_path: Path) -> None:
     definition = "def first(x: float, p: list[float] = prices) -> float:\n    # the first one\n    return x + p[0]"
     root, nb = make_project(tmp_path, PRICES, definition, "print(first(1))")
-    r = run(root, nb, names=["first"], unmoved={"prices": "parameter"}, typecheck=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["first"], unmoved={"prices": "parameter"}, typecheck=True)
     src = features(root)
     assert (
         "def first(x: float, p: list[float] | None = None, *, prices) -> float:\n"
@@ -1156,8 +1141,7 @@ def test_without_a_black_target_the_sentinel_follows_requires_python(
     pyproject = root / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     pyproject.write_text(text.replace('version = "0.1"', f'version = "0.1"\nrequires-python = "{requires}"'), encoding="utf-8")
-    r = run(root, nb, names=["first"], unmoved={"prices": "parameter"})
-    assert r["ok"], r["problems"]
+    promoted(root, nb, names=["first"], unmoved={"prices": "parameter"})
     src = features(root)
     assert header in src, src
     assert _load(src)["first"](1.0, prices=[2.0]) == 3.0
@@ -1175,8 +1159,7 @@ def test_as_function_keeps_comments_and_multi_line_strings_as_written(tmp_path: 
     )
     cells = ["rows = [1, 2]", body, "# next: more\nm = n + 1", "print(query, m)"]
     root, nb = make_project(tmp_path, *cells)
-    r = run(root, nb, cells=[1, 2], as_function="count_lines", typecheck=True)
-    assert r["ok"], r["problems"]
+    promoted(root, nb, cells=[1, 2], as_function="count_lines", typecheck=True)
     module = root / "src/demo_pkg/features.py"
     src = module.read_text(encoding="utf-8")
     assert _comments(src) == [*_comments(body), "# next: more"]
@@ -1192,8 +1175,7 @@ def test_a_statement_that_shares_a_line_moves_as_written(tmp_path: Path) -> None
         "def within(x):\n    return LOW <= x <= HIGH",
         "within(2)",
     )
-    r = run(root, nb, names=["within"])
-    assert r["ok"], r["problems"]
+    promoted(root, nb, names=["within"])
     src = features(root)
     assert "LOW = 1\nHIGH = 2 + 1  # two  # three\n" in src, src  # black joins the two comments
     assert _load(src)["within"](2) is True
@@ -1217,8 +1199,7 @@ def test_an_annotated_default_sentinel_follows_the_projects_target_version(
         pyproject.read_text(encoding="utf-8").replace("line-length = 100", f"line-length = 100\ntarget-version = {target}"),
         encoding="utf-8",
     )
-    r = run(root, nb, names=["first"], unmoved={"prices": "parameter"}, typecheck=True)
-    assert r["ok"], r["problems"]
+    r = promoted(root, nb, names=["first"], unmoved={"prices": "parameter"}, typecheck=True)
     module = root / "src/demo_pkg/features.py"
     src = module.read_text(encoding="utf-8")
     assert header in src and ("from typing import Optional\n" in src) == typing_import, src
