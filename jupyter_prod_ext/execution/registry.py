@@ -204,6 +204,13 @@ class RunRegistry:
             self._slots.notify_all()
             return True
 
+    def cancel_all(self) -> None:
+        """Cancel every run, waiting or running (the server stops: their kernels are stopped)."""
+        with self._slots:
+            for handle in self._active.values():
+                handle.cancel()
+            self._slots.notify_all()
+
 
 #: The server's registry (one per process, like the kernels it limits).
 REGISTRY = RunRegistry()
