@@ -27,6 +27,7 @@ new notebook); nothing the user deleted goes in but the one old name and its pai
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import posixpath
@@ -281,12 +282,16 @@ class _Pairing:
 
     def pair(self, candidates: list[Candidate], threshold: int) -> str | None:
         old_tree = self._tree([f"100644 {c.blob}\t{c.rel}" for c in candidates], "renames-old")
-        new_index = self._index([f"100644 {self.new_blob}\t{self.new_rel}"], "renames-new")
         res = git(["diff-index", "-z", "--cached", "--name-status", f"-M{threshold}%", "--diff-filter=R", old_tree],
-                  self.repo.top, env={"GIT_INDEX_FILE": str(new_index)}, read_only=True)  # fmt: skip
+                  self.repo.top, env={"GIT_INDEX_FILE": str(self._new_index)}, read_only=True)  # fmt: skip
         fields = res.out.split("\0")
         pairs = zip(fields[1::3], fields[2::3], strict=False)
         return next((old for old, new in pairs if new == self.new_rel), None)
+
+    @functools.cached_property
+    def _new_index(self) -> Path:
+        """The index of the new notebook alone: the same for every question asked, so written once."""
+        return self._index([f"100644 {self.new_blob}\t{self.new_rel}"], "renames-new")
 
     def _index(self, lines: list[str], name: str) -> Path:
         """A fresh index file holding exactly ``lines`` (``update-index --index-info`` records)."""
