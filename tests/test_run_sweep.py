@@ -406,3 +406,15 @@ def test_exact_outputs_makes_no_allowance_for_library_versions(tmp_path: Path) -
     assert wrong.returncode == 2 and wrong.stderr.endswith(
         "[tool.jupyter-prod] exact-outputs must be true or false, not 'yes'.\n"
     ), wrong.stderr
+
+
+def test_a_books_saved_outputs_are_compared_as_the_same_measures(tmp_path: Path) -> None:
+    """ipython-books/cookbook-2nd-code saved %timeit wrapped after 'of 7 runs,' and in IPython 5's words,
+    NumPy 1's summarised arrays (NumPy 2 adds ``shape=(2000,)``) and %%writefile's 'Overwriting' (the file
+    was there): each was a changed output, hinted 'seed randomness'. They are the same outputs now; a
+    listing made in Python and a measure of time that changed are hinted as what they are."""
+    report = run_file(copied("book_outputs.ipynb", tmp_path), timeout=120, cell_timeout=60)
+    hints = {f["cell_id"]: f["hint"] for f in report["findings"]}
+    assert sorted(hints) == ["listing", "timing"], report["findings"]
+    assert hints["listing"].startswith("The cell lists files (glob()): its output is whatever the folder holds")
+    assert hints["timing"].startswith("The cell measures time (%timeit, %time, %prun, cProfile)")

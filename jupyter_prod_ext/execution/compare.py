@@ -16,7 +16,8 @@ a reproducibility failure. Each rule has a name so callers can pick them:
 ``timestamps``  ISO dates and times, ``ctime()`` strings, ``HH:MM:SS`` clocks,
                 epoch seconds between 2001 and 2033
 ``durations``   ``1.23 s``, ``12 ms``, ``Wall time: ...``, ``CPU times: ...``,
-                ``%timeit`` lines, progress-bar rates (``5.2it/s``)
+                ``%timeit`` lines (IPython 5's ``100 loops, best of 3: ...`` too, one wrapped after ``of 7 runs,``,
+                and its 'slowest run took' remark), progress-bar rates (``5.2it/s``)
 
 Random numbers are deliberately *not* normalised: output that changes because
 randomness is unseeded is exactly what a reproducibility run must flag.
@@ -24,7 +25,8 @@ randomness is unseeded is exactly what a reproducibility run must flag.
 Always, whatever the rules chosen, one value shown differently by another version of a library is the
 same output (:func:`same_value_text`): NumPy 2's ``np.float64(1.25)`` is NumPy 1's ``1.25`` (and a tuple of
 them IPython wraps over lines is the one line it was), pandas 2's ``pandas.MultiIndex`` is
-``pandas.core.indexes.multi.MultiIndex``, and the size in
+``pandas.core.indexes.multi.MultiIndex``, NumPy 2's ``shape=(2000,)`` of a summarised array is
+not shown by NumPy 1, IPython's ``%%writefile`` says ``Overwriting`` for a file there before, and the size in
 matplotlib's ``<Figure size 640x480 with 1 Axes>`` is the environment's default (the image's bytes are not
 compared either). Two lines that differ only in floating-point numbers equal to about 9 significant digits
 (:func:`same_but_rounding`) are the same too: another BLAS or SciPy sums in another order, and the 16th digit
@@ -91,11 +93,18 @@ _UNIT = r"(?:ns|µs|μs|us|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hours?)"
 _DURATION = [
     (re.compile(r"\b(Wall time|CPU times): .*$", re.MULTILINE), r"\1: <duration>"),
     (re.compile(r"^.*\bper loop \(mean ± std\. dev\. of .*$", re.MULTILINE), "<timeit>"),
+    # IPython before 6: "100 loops, best of 3: 5.1 ms per loop", the same measure as the line above
+    (re.compile(r"^.*\bloops?, best of \d+: .* per loop$", re.MULTILINE), "<timeit>"),
     (re.compile(rf"{_NUM}\s?(?:it/s|s/it)\b"), "<rate>"),
     # tqdm's [00:01<00:02, ...]
     (re.compile(r"\[\d+:\d{2}(?::\d{2})?<(?:\d+:\d{2}(?::\d{2})?|\?)"), "[<elapsed>"),
     (re.compile(rf"(?<![\w.]){_NUM}\s?{_UNIT}\b"), "<duration>"),
 ]
+
+#: %timeit's line wrapped after "of 7 runs," (as books print it), and its caching remark: what varies
+#: from run to run with the measure itself, dropped with the durations rule (:func:`_timeit_joined`)
+_TIMEIT_TAIL = re.compile(r"^(?:\[stdout\] )?\s+[\d,]+ loops? each\)$")
+_TIMEIT_SLOWEST = re.compile(r"^(?:\[stdout\] )?The slowest run took [\d.]+ times longer than the fastest\.")
 
 _RULES: dict[str, list[tuple[re.Pattern[str], str]]] = {
     "addresses": _ADDRESS,
@@ -115,6 +124,10 @@ _VERSION_REPRS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bpandas\.core(?:\.[a-z_]\w*)*\.([A-Z]\w*)"), r"pandas.\1"),
     # matplotlib's text twin of a figure names the size the environment's defaults give it
     (re.compile(r"<Figure size \d+(?:\.\d+)?x\d+(?:\.\d+)? with (\d+) Axes>"), r"<Figure with \1 Axes>"),
+    # NumPy 2 names the shape of an array it shows summarised: array([[0, ..., 999]], shape=(1000, 1000))
+    (re.compile(r"(?<=\]), shape=\(\d+(?:, \d+)*,?\)(?=[,)])"), ""),
+    # IPython's %%writefile says whether the file was there before the run: the same file is written
+    (re.compile(r"^(\[stdout\] )?Overwriting (\S.*)$"), r"\1Writing \2"),
 ]
 
 _CONTAINER_OPENERS = ("(", "[", "{")
@@ -242,6 +255,17 @@ def _bounded(parts: list[str], limit: int = MAX_COMPARED_CHARS) -> list[str]:
     return parts
 
 
+def _timeit_joined(lines: Sequence[str]) -> list[str]:
+    """``lines`` without what a %timeit measure adds beside its line: the tail of one wrapped after "of
+    7 runs," (``    10 loops each)``, as a book prints it) and the remark that the slowest run took longer."""
+    out: list[str] = []
+    for line in lines:
+        if _TIMEIT_SLOWEST.match(line) or (out and out[-1].endswith(" runs,") and _TIMEIT_TAIL.match(line)):
+            continue
+        out.append(line)
+    return out
+
+
 def diff_lines(
     recorded: Sequence[str],
     fresh: Sequence[str],
@@ -253,6 +277,8 @@ def diff_lines(
 ) -> list[str] | None:
     """A short ``-saved`` / ``+fresh`` diff of :func:`visible_lines`, or ``None`` when they match."""
     chosen = frozenset(normalize)
+    if "durations" in chosen:
+        recorded, fresh = _timeit_joined(recorded), _timeit_joined(fresh)
     old = [normalize_text(line, chosen, exact=exact) for line in recorded]
     new = [normalize_text(line, chosen, exact=exact) for line in fresh]
     # a line equal but for rounding is the saved one: only what really changed shows in the diff

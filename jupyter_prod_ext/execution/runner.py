@@ -525,7 +525,15 @@ def _changed_finding(cells: list[Any], cell: int, diff: list[str]) -> FindingDic
 
 #: a shell command of a cell, as IPython runs it: ``!ls data``, ``files = !ls``, ``%ls``, ``%sx ls``, and
 #: a ``%%bash``/``%%sh`` cell's lines; the group is the program's name
-_SHELL_COMMAND = re.compile(r"^\s*(?:[\w, ]+=\s*)?(?:!!?|%(?:sx|system)\s+)\s*([\w.-]+)|^\s*%(ls|ll|dir)\b", re.MULTILINE)
+_SHELL_COMMAND = re.compile(
+    r"^\s*(?:[\w, ]+=\s*)?(?:!!?|%(?:sx|system)\s+)\s*([\w.-]+)"
+    r"|^\s*%(ls|ll|dir|cat|cp|mv|rm|mkdir|rmdir|man|more|less|lf|lk|lx|ldir)\b",  # IPython's shell aliases
+    re.MULTILINE,
+)
+#: Python's listings of a folder: ``os.listdir('.')``, ``glob.glob('*.csv')``, ``Path('.').glob('*.md')``
+_PY_LISTING = re.compile(r"(\bos\.listdir|\bos\.scandir|\bos\.walk|\bglob\.i?glob|\.r?glob|\.iterdir)\s*\(")
+#: a cell that measures time: its figures change in every run, whatever the durations rule erases
+_TIMING = re.compile(r"^\s*%%?(?:timeit|time|prun)\b|\bcProfile\b|\btimeit\.", re.MULTILINE)
 _SCRIPT_CELL = re.compile(r"\A\s*%%(?:bash|sh|script\s+\S*sh)\b")
 #: programs whose output is the files present: a listing differs wherever another file is there
 _LISTINGS = frozenset({"ls", "ll", "la", "dir", "find", "tree", "du"})
@@ -539,11 +547,20 @@ def _changed_hint(source: str) -> str:
     if _SCRIPT_CELL.match(source):
         programs += [line.split()[0] for line in source.splitlines()[1:] if line.split()]
     listing = next((p for p in programs if p in _LISTINGS), None)
+    python_listing = _PY_LISTING.search(source)
+    if listing is None and python_listing is not None:
+        listing = python_listing.group(1).lstrip(".") + "()"
     if listing is not None:
         return (
             f"The cell lists files ({listing}): its output is whatever the folder holds when it runs, and files "
             "were added or removed since it was saved. List only the files the notebook itself reads or writes "
             "(sorted, e.g. sorted(Path('data').glob('*.csv'))), or clear the cell's output before saving."
+        )
+    if _TIMING.search(source):
+        return (
+            "The cell measures time (%timeit, %time, %prun, cProfile): its figures differ in every run and on "
+            "every machine; keep such measures out of the saved outputs (clear them), or print only what does "
+            "not vary."
         )
     if programs:
         return (
