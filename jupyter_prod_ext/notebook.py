@@ -506,6 +506,17 @@ def _strip_flags(arg: str) -> str:
     return " ".join(out)
 
 
+def _timeit_setup(arg: str) -> str:
+    """The setup statement of ``%%timeit -n1 -r10 c, z, m = initialize(size)``, which runs before the body
+    and binds what the body reads; empty when there is none or it is no Python."""
+    setup = _strip_flags(arg)
+    try:
+        ast.parse(setup)
+    except PARSE_ERRORS:
+        return ""
+    return setup
+
+
 def _magic_python(text: str, name: str) -> str:
     """The Python a line magic runs in the user namespace (``%time f(x)`` -> ``f(x)``), else ``get_ipython()``
     reading what the line interpolates (:func:`_shell_python`)."""
@@ -785,7 +796,7 @@ def to_python(cell: Cell) -> CodeUnit:
                 for arg in args:
                     if not arg.startswith("-") and _NAME.fullmatch(arg):
                         unit.magic_bindings.append((arg, first + 1))
-            lines[first] = ""
+            lines[first] = _timeit_setup(body[len(name) :]) if name == "timeit" else ""
             source = "\n".join(lines)
         else:
             foreign = _foreign_unit(cell, name.lower())
@@ -821,7 +832,7 @@ def to_python(cell: Cell) -> CodeUnit:
 # The per-cell cache: one translation, parse and set of facts per distinct cell source
 
 #: bump when the translation changes what it produces for a source (keys of a persisted cache)
-TRANSLATION_VERSION = "4"
+TRANSLATION_VERSION = "5"
 #: at most this many distinct cell sources, and about this much memory, are kept
 UNIT_CACHE_ITEMS = 20_000
 UNIT_CACHE_BYTES = 64 * 1024 * 1024

@@ -126,3 +126,14 @@ def test_a_value_a_shell_line_interpolates_is_read(tmp_path: Path, monkeypatch: 
             "written.",
         )
     ]
+
+
+def test_the_setup_statement_of_a_timeit_cell_binds_what_its_body_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``%%timeit -n1 -r10 c, z, m = initialize(200)``: the statement after the options runs before each timed
+    run of the body, which reads ``c``, ``z`` and ``m`` (a public notebook was told 'c' is defined nowhere,
+    another that 'm_gpu' is used before the cell that defines it)."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    early = [f for f in findings if f["check"] in ("undefined-name", "use-before-definition") and f["cell_id"] == "timed"]
+    assert early == []
