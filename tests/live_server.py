@@ -25,6 +25,8 @@ from typing import Any
 
 import psutil
 
+from jupyter_prod_ext.procs import PARENT_PID_ENV
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -118,6 +120,19 @@ def descendants(pid: int) -> list[int]:
         return [p.pid for p in psutil.Process(pid).children(recursive=True)]
     except psutil.Error:
         return []
+
+
+def started_by(pid: int) -> list[int]:
+    """The processes ``pid`` started: its descendants, and the mypy daemons that left its tree (dmypy
+    detaches them) but name it as the process they serve."""
+    daemons = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get(PARENT_PID_ENV) == str(pid):
+                daemons.append(proc.pid)
+        except psutil.Error:
+            continue
+    return sorted({*descendants(pid), *daemons})
 
 
 def _free_port() -> int:

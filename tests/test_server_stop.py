@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .live_server import LiveServer, alive, command, descendants, live_server
+from .live_server import LiveServer, alive, command, live_server, started_by
 from .nbutil import git_project, make_nb, write_nb
 
 #: how long the stopped server may take to exit (the stop hook's grace is 5 s; Jupyter's own cleanup)
@@ -75,8 +75,9 @@ def test_sigterm_stops_the_server_within_seconds_after_requests_of_every_kind(tm
     with live_server(root.parent, tmp_path / "home") as srv:
         _requests_of_every_kind(srv, root)
         _run_in_flight(srv)
-        children = descendants(srv.proc.pid)
-        assert any("ipykernel" in command(pid) for pid in children), [command(p) for p in children]
+        children = started_by(srv.proc.pid)
+        names = [command(pid) for pid in children]
+        assert any("ipykernel" in c for c in names) and any("dmypy" in c for c in names), names
 
         started = time.monotonic()
         srv.proc.send_signal(signal.SIGTERM)
@@ -87,7 +88,7 @@ def test_sigterm_stops_the_server_within_seconds_after_requests_of_every_kind(tm
                 f"the server did not exit within {EXIT_WITHIN:g} s of SIGTERM:\n{srv.log.read_text()[-3000:]}"
             ) from None
         assert code == 0, srv.log.read_text()[-3000:]
-        # and nothing it started lives on: the Clean Run's worker and kernel, black's and mypy's workers
+        # and nothing it started lives on: the Clean Run's worker and kernel, black's worker, the mypy daemon
         deadline = time.monotonic() + CHILDREN_WITHIN
         while (left := [pid for pid in children if alive(pid)]) and time.monotonic() < deadline:
             time.sleep(0.2)
