@@ -205,6 +205,15 @@ def _words_of_unparsed_cells(ctx: Context) -> frozenset[str]:
     return frozenset(_WORD.findall("\n".join(unread))) if unread else frozenset()
 
 
+def _words_of_cells_not_parsed(ctx: Context) -> frozenset[str]:
+    """Every name written in a cell of Python that does not parse (a Python 2 ``print x`` cell) or is too large
+    to analyse: it may read them, nobody can tell, so an import or a definition it names is not unused
+    (``invalid-syntax`` or ``cell-too-large`` reports the cell). The body of another tool's cell magic
+    (``%%cython``) reads no Python name."""
+    unread = [u.cell.source for u in ctx.units if (u.syntax_error is not None or u.too_large) and not u.foreign]
+    return frozenset(_WORD.findall("\n".join(unread))) if unread else frozenset()
+
+
 def _cell_magic_of(unit: CodeUnit) -> str | None:
     """The name of the cell magic that runs the cell as another tool (``backend`` for ``%%backend torch``)."""
     if unit.foreign and unit.magics and unit.magics[0].kind == "cell":
@@ -347,6 +356,7 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
     du = ctx.defuse
     exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
     in_formulas: frozenset[str] | None = None
+    unparsed: frozenset[str] | None = None
     packages: dict[str, dict[int, frozenset[str | None]]] = {}  # _package_reads of each name, when asked
     for s in du.stmts:
         if type(s.node) not in _MAY_IMPORT:
@@ -359,6 +369,10 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
                 continue
             if e.name in exported or e.name == "_" or side_effect_of(e.module) is not None:
                 continue
+            if unparsed is None:
+                unparsed = _words_of_cells_not_parsed(ctx)
+            if e.name in unparsed:
+                continue  # ``clear_output(wait=True)`` in a cell of Python 2 ``print`` statements
             plain = _plain_import(s, e)
             if plain:
                 if e.name not in packages:
@@ -463,6 +477,7 @@ def unused_definition(ctx: Context) -> Iterator[Finding]:
     exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
     nbdev: dict[int, frozenset[str]] | None = None
     in_formulas: frozenset[str] | None = None
+    unparsed: frozenset[str] | None = None
     for s in du.stmts:
         node = s.node
         if type(node) not in _DEFS:
@@ -483,6 +498,10 @@ def unused_definition(ctx: Context) -> Iterator[Finding]:
             in_formulas = _all_formula_names(ctx)
         if node.name in in_formulas:
             continue  # called by a model formula (``"y ~ double_it(x)"``)
+        if unparsed is None:
+            unparsed = _words_of_cells_not_parsed(ctx)
+        if node.name in unparsed:
+            continue  # called in a cell that does not parse
         if len(du.bindings.get(node.name, ())) > 1 and du.uses.get(node.name):
             continue  # redefined and used elsewhere: redefined-name speaks about it
         kind = "class" if isinstance(node, ast.ClassDef) else "function"
