@@ -57,7 +57,7 @@ def is_python_language(language: str) -> bool:
 
 
 #: Cell magics whose body is Python that runs in the user namespace.
-PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "px", "autopx"}
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "px", "autopx", "memit"}
 #: Line magics whose argument is a Python statement or expression run in the user namespace.
 PYTHON_LINE_MAGICS = {"time", "timeit", "prun", "debug"}
 
@@ -832,7 +832,7 @@ def to_python(cell: Cell) -> CodeUnit:
 # The per-cell cache: one translation, parse and set of facts per distinct cell source
 
 #: bump when the translation changes what it produces for a source (keys of a persisted cache)
-TRANSLATION_VERSION = "5"
+TRANSLATION_VERSION = "6"
 #: at most this many distinct cell sources, and about this much memory, are kept
 UNIT_CACHE_ITEMS = 20_000
 UNIT_CACHE_BYTES = 64 * 1024 * 1024

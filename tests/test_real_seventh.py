@@ -148,3 +148,23 @@ def test_an_import_or_function_a_cell_that_does_not_parse_names_is_not_unused(
     findings = _fast_findings(tmp_path, monkeypatch)
     assert [f["message"] for f in findings if f["check"] in ("unused-import", "unused-definition")] == []
     assert [f["cell_id"] for f in findings if f["check"] == "invalid-syntax"] == ["py2-print"]
+
+
+def test_a_writefile_cell_is_said_to_write_its_file_and_memit_runs_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``%%writefile Dockerfile`` writes the file the cell holds (31 public notebooks write a Dockerfile, a
+    handler or a config so): it is no "other tool" to call with subprocess; the file can be committed. The
+    body of memory_profiler's ``%%memit`` is Python the notebook runs, as ``%%timeit``'s is: its names are
+    read and bound (``squares``), not "another tool"."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    magics = {cid: (msg, hint) for cid, _, msg, hint in _of("ipython-magic", findings)}
+    assert magics["dockerfile"] == (
+        "`%%writefile Dockerfile` writes the cell's text to Dockerfile when the notebook runs; a Python module "
+        "does not.",
+        "Commit the file itself (or write it with pathlib.Path(...).write_text()), and keep this step out of the "
+        "promoted code.",
+    )
+    assert magics["memory"][0] == (
+        "`%%memit` is an IPython cell magic: the Python under it runs, the magic itself does not in a module."
+    )

@@ -42,6 +42,10 @@ def _magic_finding(ctx: Context, cell: int, m: Magic, registered: dict[str, int]
         msg = f"`{text}` runs the cell through the notebook's own magic `%%{m.name}` (registered in cell {where}); "
         msg += "a Python module has no magics."
         hint = "Call the function behind the magic from Python, or keep this step out of the promoted code."
+    elif m.kind == "cell" and m.name in ("writefile", "file"):
+        target = m.text.split()[-1] if len(m.text.split()) > 1 else "a file"
+        msg = f"`{text}` writes the cell's text to {target} when the notebook runs; a Python module does not."
+        hint = "Commit the file itself (or write it with pathlib.Path(...).write_text()), and keep this step out of the promoted code."
     elif m.kind == "cell":
         msg = f"`{text}` runs the cell with another tool; a Python module cannot."
         hint = "Use subprocess.run([...]) or a Python library, or keep this step out of the promoted code."
