@@ -418,3 +418,18 @@ def test_a_books_saved_outputs_are_compared_as_the_same_measures(tmp_path: Path)
     assert sorted(hints) == ["listing", "timing"], report["findings"]
     assert hints["listing"].startswith("The cell lists files (glob()): its output is whatever the folder holds")
     assert hints["timing"].startswith("The cell measures time (%timeit, %time, %prun, cProfile)")
+
+
+def test_a_notebook_of_numpy_1_11_and_python_2_is_told_what_changed(tmp_path: Path) -> None:
+    """Notebooks saved in 2016 (donnemartin/data-science-ipython-notebooks): NumPy before 1.14 spaced its
+    arrays (``array([ 3.14,  4.  ])``), wrapped a dtype onto a line of its own, and showed a record as a
+    tuple: each the same value, each reported changed with 'seed randomness'. What did change is said as
+    what it is: a version, the clock, a cell whose code was taken out (pandas_exercises' solutions), a
+    builtin of Python 2 ('Hidden state: nothing in the notebook defines xrange')."""
+    report = run_file(copied("python2_era.ipynb", tmp_path), timeout=60, cell_timeout=30)
+    hints = {f["cell_id"]: f["hint"] for f in report["findings"]}
+    assert sorted(hints) == ["answer", "clock", "py2", "version"], report["findings"]
+    assert hints["version"].startswith("The cell shows a version of the environment (__version__)")
+    assert hints["clock"].startswith("The cell reads the clock (datetime.now())")
+    assert hints["answer"].startswith("The cell has no code (comments only), yet its saved output shows a result")
+    assert hints["py2"] == "'xrange' is a builtin of Python 2, which the notebook was written for: port the cell to Python 3 (range)."

@@ -126,11 +126,15 @@ _VERSION_REPRS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"<Figure size \d+(?:\.\d+)?x\d+(?:\.\d+)? with (\d+) Axes>"), r"<Figure with \1 Axes>"),
     # NumPy 2 names the shape of an array it shows summarised: array([[0, ..., 999]], shape=(1000, 1000))
     (re.compile(r"(?<=\]), shape=\(\d+(?:, \d+)*,?\)(?=[,)])"), ""),
+    # NumPy 2 shows a record of a structured array with its dtype: np.void(('Alice', 25, 55.0), dtype=[...])
+    (re.compile(r"\bnp\.void\((\(.*\)), dtype=\[.*\]\)$"), r"\1"),
     # IPython's %%writefile says whether the file was there before the run: the same file is written
     (re.compile(r"^(\[stdout\] )?Overwriting (\S.*)$"), r"\1Writing \2"),
 ]
 
 _CONTAINER_OPENERS = ("(", "[", "{")
+#: NumPy before 1.14 put an array's dtype on a line of its own: ``array(['a', 'b'], \n      dtype='<U1')``
+_DTYPE_WRAPPED = re.compile(r",\s*\n\s+dtype=")
 _WRAPPED_AFTER_COMMA = re.compile(r",\n\s+")
 
 #: A floating-point literal (a point or an exponent: integers are compared exactly).
@@ -172,10 +176,25 @@ def as_displayed(text: str) -> str:
     return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
 
 
+#: a line of a NumPy array's repr or str (``array([ 1.,  2.])``, ``[[ 0.  0.]``, ``       [ 3.,  4.]])``)
+_ARRAY_LINE = re.compile(r"^(?:\[stdout\] )?\s*(?:array\()?\[")
+#: NumPy before 1.14 kept a space for the sign after ``[`` and two after each comma, and put wide gaps
+#: between the numbers of a str: ``array([ 0.25,  1.  ])`` is NumPy 1.14+'s ``array([0.25, 1.  ])``
+_LEGACY_ARRAY_SPACES = [
+    (re.compile(r"\[ +(?=[-+\d.]|nan|inf)"), "["),
+    (re.compile(r", {2,}(?=[-+\d.]|nan|inf)"), ", "),
+    (re.compile(r"(?<=[\d.]) {2,}(?=[-+\d])"), " "),
+]
+
+
 def same_value_text(text: str) -> str:
-    """``text`` with each value shown as every library version shows it (:data:`_VERSION_REPRS`)."""
+    """``text`` with each value shown as every library version shows it (:data:`_VERSION_REPRS`, and
+    NumPy's arrays with the spacing of NumPy 1.14 and later)."""
     for pattern, repl in _VERSION_REPRS:
         text = pattern.sub(repl, text)
+    if _ARRAY_LINE.match(text):
+        for pattern, repl in _LEGACY_ARRAY_SPACES:
+            text = pattern.sub(repl, text)
     return text
 
 
@@ -193,6 +212,8 @@ def _one_line_container(text: str) -> str:
     """A tuple, list, set or dict shown on one line: IPython wraps one wider than 79 characters after its
     commas, so a container of NumPy 2 scalars (``(np.float64(0.70...), ...)``, wider than NumPy 1's bare
     values) came out on three lines where the saved output had one."""
+    if text.startswith("array(") and "\n" in text:
+        return _DTYPE_WRAPPED.sub(", dtype=", text)
     if not text.startswith(_CONTAINER_OPENERS) or "\n" not in text:
         return text
     return _WRAPPED_AFTER_COMMA.sub(", ", text)

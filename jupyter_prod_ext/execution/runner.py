@@ -462,6 +462,14 @@ def _saved_error(cells: list[Any], cell: int | None) -> str | None:
     return None
 
 
+#: Python 2's builtins that Python 3 has not, with what replaces each
+_PYTHON2_BUILTINS = {
+    "xrange": "range", "raw_input": "input", "unicode": "str", "basestring": "str", "long": "int",
+    "unichr": "chr", "reduce": "functools.reduce", "execfile": "exec(open(path).read())", "file": "open",
+    "cmp": "(a > b) - (a < b)", "reload": "importlib.reload", "intern": "sys.intern", "apply": "f(*args)",
+}  # fmt: skip
+
+
 def _hidden_state_hint(cells: list[Any], cell: int, evalue: str) -> str | None:
     """A ``NameError`` on a name that a later cell binds, or that nothing binds: the notebook's hidden state."""
     name = _NAME_ERROR.search(evalue)
@@ -475,6 +483,11 @@ def _hidden_state_hint(cells: list[Any], cell: int, evalue: str) -> str | None:
         ),
         None,
     )
+    if name.group(1) in _PYTHON2_BUILTINS:
+        return (
+            f"'{name.group(1)}' is a builtin of Python 2, which the notebook was written for: port the cell to "
+            f"Python 3 ({_PYTHON2_BUILTINS[name.group(1)]})."
+        )
     if later is not None:
         return (
             f"Hidden state: '{name.group(1)}' is only defined in {_label(later)}, which runs later; "
@@ -532,6 +545,11 @@ _SHELL_COMMAND = re.compile(
 )
 #: Python's listings of a folder: ``os.listdir('.')``, ``glob.glob('*.csv')``, ``Path('.').glob('*.md')``
 _PY_LISTING = re.compile(r"(\bos\.listdir|\bos\.scandir|\bos\.walk|\bglob\.i?glob|\.r?glob|\.iterdir)\s*\(")
+#: a cell that shows the environment's versions (group 1) or reads the clock (group 2)
+_ENVIRONMENT_READ = re.compile(
+    r"(__version__|\bsys\.version\b|\bplatform\.python_version\b)"
+    r"|\b((?:datetime\.)?(?:now|today|utcnow)\(\)|time\.time\(\)|time\.ctime\(\))"
+)
 #: a cell that measures time: its figures change in every run, whatever the durations rule erases
 _TIMING = re.compile(r"^\s*%%?(?:timeit|time|prun)\b|\bcProfile\b|\btimeit\.", re.MULTILINE)
 _SCRIPT_CELL = re.compile(r"\A\s*%%(?:bash|sh|script\s+\S*sh)\b")
@@ -543,6 +561,11 @@ def _changed_hint(source: str) -> str:
     """What to do about a changed output, from what the cell runs: a listing of files (``!ls``) and a shell
     command change with the machine and the folder, not with seeds; anything else, most often randomness
     or hidden state."""
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in source.splitlines()):
+        return (
+            "The cell has no code (comments only), yet its saved output shows a result: the code that made it "
+            "was deleted or never saved. Put the code back, or clear the cell's output."
+        )
     programs = [a or b for a, b in _SHELL_COMMAND.findall(source)]
     if _SCRIPT_CELL.match(source):
         programs += [line.split()[0] for line in source.splitlines()[1:] if line.split()]
@@ -561,6 +584,17 @@ def _changed_hint(source: str) -> str:
             "The cell measures time (%timeit, %time, %prun, cProfile): its figures differ in every run and on "
             "every machine; keep such measures out of the saved outputs (clear them), or print only what does "
             "not vary."
+        )
+    said = _ENVIRONMENT_READ.search(source)
+    if said is not None and said.group(1):
+        return (
+            f"The cell shows a version of the environment ({said.group(1)}), which differs wherever the "
+            "notebook runs: pin the versions it needs in the project's requirements, and clear this output."
+        )
+    if said is not None:
+        return (
+            f"The cell reads the clock ({said.group(2)}): its output changes with the time it runs; give it "
+            "the date it works on (a parameter), or clear this output."
         )
     if programs:
         return (
