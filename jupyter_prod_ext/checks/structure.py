@@ -131,6 +131,30 @@ def notebook_too_long(ctx: Context) -> Iterator[Finding]:
         )
 
 
+#: flags notebooks set for the runtime they are in (``IN_COLAB = "google.colab" in sys.modules``)
+_RUNTIME_FLAGS = frozenset({"IN_COLAB", "COLAB", "IS_COLAB", "ON_COLAB", "RUNNING_IN_COLAB", "IN_KAGGLE", "IS_KAGGLE"})
+
+
+def _tests_the_runtime(test: ast.expr) -> bool:
+    """``"google.colab" in sys.modules``, ``"COLAB_GPU" in os.environ``, ``IN_COLAB`` (and ``or``/``and``/``not``
+    of them): the branch sets the notebook up for where it runs (authenticate, install), no logic to promote."""
+    if isinstance(test, ast.BoolOp):
+        return all(_tests_the_runtime(v) for v in test.values)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _tests_the_runtime(test.operand)
+    if isinstance(test, ast.Name):
+        return test.id in _RUNTIME_FLAGS
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.In, ast.NotIn)):
+        where = test.comparators[0]
+        return (
+            isinstance(test.left, ast.Constant)
+            and isinstance(where, ast.Attribute)
+            and isinstance(where.value, ast.Name)
+            and (where.value.id, where.attr) in (("sys", "modules"), ("os", "environ"))
+        )
+    return False
+
+
 def _script_like(unit: CodeUnit) -> ast.stmt | None:
     """The first statement that makes this cell substantial top-level logic, else None."""
     tree = unit.tree
@@ -140,7 +164,7 @@ def _script_like(unit: CodeUnit) -> ast.stmt | None:
     for node in tree.body:
         t = type(node)
         if t in _CONTROL_TYPES:
-            if _is_guard(node):
+            if _is_guard(node) or (isinstance(node, ast.If) and _tests_the_runtime(node.test)):
                 continue
             if isinstance(node, ast.If) and isinstance(node.test, ast.Compare):
                 left = node.test.left
