@@ -930,8 +930,9 @@ class _Resolver:
             self.resolutions.append(_resolution(s, e, "deleted"))
         elif any(b[1].deferred for b in sites):
             self.resolutions.append(_resolution(s, e, "ok", sites[0][0]))
-        elif _is_automagic(s, e.name):
-            self.automagics.append(s)
+        elif (words := automagic_words(s.node)) is not None and e.name in words:
+            if e.name == words[0]:
+                self.automagics.append(s)
             self.resolutions.append(_resolution(s, e, "provided"))
         else:
             self.resolutions.append(_resolution(s, e, "star" if self.star_seen else "undefined"))
@@ -967,15 +968,24 @@ def _own_events(stmts: list[Stmt]) -> None:
         s.events = [_new_tuple(Event, e) for e in s.events]
 
 
-def _is_automagic(stmt: Stmt, name: str) -> bool:
-    """``ls`` alone as a statement, with nothing binding ``ls``: IPython's automagic runs ``%ls``."""
-    node = stmt.node
-    return (
-        name in AUTOMAGIC_NAMES
-        and isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Name)
-        and node.value.id == name
-    )
+def automagic_words(node: ast.AST | None) -> tuple[str, ...] | None:
+    """The words of an automagic statement, the magic's name first: ``ls`` alone (``("ls",)``), or with
+    options written as a shell has them, ``ls -a -l`` (``("ls", "a", "l")``), which Python reads as
+    ``ls - a - l``. IPython runs either as ``%ls ...`` when nothing binds the name; None for any other
+    statement (``ls - a``, spaced as a subtraction, is one)."""
+    if not isinstance(node, ast.Expr):
+        return None
+    flags: list[str] = []
+    expr = node.value
+    while isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Sub) and isinstance(expr.right, ast.Name):
+        left_end = expr.left.end_col_offset or 0
+        if expr.right.col_offset != left_end + 2 or expr.lineno != expr.right.lineno:
+            return None  # `ls - a`: a subtraction, not an option
+        flags.append(expr.right.id)
+        expr = expr.left
+    if not isinstance(expr, ast.Name) or expr.id not in AUTOMAGIC_NAMES:
+        return None
+    return (expr.id, *reversed(flags))
 
 
 # ---------------------------------------------------------------------------

@@ -74,6 +74,18 @@ def test_bare_automagic_is_not_undefined() -> None:
     assert len(run(("print(ls)",), "undefined-name")) == 1
 
 
+def test_an_automagic_with_options_is_no_undefined_name() -> None:
+    """``ls -a`` in a one-line cell (ipython-books/cookbook-2nd-code's git recipes) is Python's ``ls - a``:
+    'ls' and 'a' were undefined names; IPython runs it as ``%ls -a``, the ipython-magic check says so.
+    Spaced as a subtraction (``ls - a``) it is Python."""
+    found = run(("ls -a", "ls -la -h"), "undefined-name", "ipython-magic")
+    assert [(f["check"], f["message"]) for f in found] == [
+        ("ipython-magic", "`ls -a` alone runs IPython's `%ls -a` automagic; in a module it is an undefined name."),
+        ("ipython-magic", "`ls -la -h` alone runs IPython's `%ls -la -h` automagic; in a module it is an undefined name."),
+    ]
+    assert names(run(("ls - a",), "undefined-name")) == {"ls", "a"}
+
+
 # -- use-before-definition ---------------------------------------------------------------------------
 
 

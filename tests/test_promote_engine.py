@@ -227,6 +227,18 @@ def test_magics_are_refused(tmp_path: Path) -> None:
     assert not r["ok"] and any("%matplotlib inline" in p for p in r["problems"])
 
 
+def test_an_automagic_with_options_is_refused_as_a_magic(tmp_path: Path) -> None:
+    """``ls -a`` alone in a cell (ipython-books/cookbook-2nd-code) is IPython's ``%ls -a``: making a function
+    of it was refused with 'step uses `ls`, which no cell defines' and the same for `a`, an option."""
+    root, nb = make_project(tmp_path, "pwd", "ls -a", "x = 1")
+    r = run(root, nb, cells=[0, 1, 2], as_function="step", dry_run=True)
+    assert _reasons(r) == ["magic", "magic"]
+    assert r["problems"] == [
+        "step runs `pwd` alone on a line, which IPython runs as the magic `%pwd`; a module cannot run magics.",
+        "step runs `ls -a` alone on a line, which IPython runs as the magic `%ls -a`; a module cannot run magics.",
+    ]
+
+
 def test_unmoved_data_parameter_and_move(tmp_path: Path) -> None:
     sources = (
         "import pandas as pd",

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..analysis import DefUse, Stmt, analyse, footprint
+from ..analysis import DefUse, Stmt, analyse, automagic_words, footprint
 from ..lru import LockedLRU
 from ..notebook import UNIT_CACHE_ITEMS, Cell, CodeUnit, Notebook, unit_bytes, unit_of
 from .base import Context, Finding, Settings
@@ -256,7 +256,7 @@ def _updated_bound(bound: dict[str, int], pairs: list[tuple[CodeUnit, CodeUnit]]
 
 
 def _automagic_name(stmt: Stmt) -> str:
-    return str(getattr(getattr(stmt.node, "value", None), "id", ""))
+    return (automagic_words(stmt.node) or ("",))[0]
 
 
 def _restricted_defuse(nb: Notebook, names: set[str], prev_automagics: list[Stmt]) -> DefUse:

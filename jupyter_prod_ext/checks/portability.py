@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 
-from ..analysis import import_binds
+from ..analysis import automagic_words, import_binds
 from ..notebook import PYTHON_CELL_MAGICS, Magic, cell_number, cell_numbers
 from ..types import Severity
 from . import deps
@@ -79,14 +79,14 @@ def ipython_magic(ctx: Context) -> Iterator[Finding]:
         for m in unit.magics:
             yield _magic_finding(ctx, unit.cell.index, m, registered)
     for stmt in ctx.defuse.automagics:
-        node = stmt.node
-        name = getattr(getattr(node, "value", None), "id", "?")
+        name, *flags = automagic_words(stmt.node) or ("?",)
+        typed = " ".join([name, *(f"-{f}" for f in flags)])
         yield ctx.finding(
             "ipython-magic",
             "warning",
             stmt.cell,
             stmt.line,
-            f"`{name}` alone runs IPython's `%{name}` automagic; in a module it is an undefined name.",
+            f"`{typed}` alone runs IPython's `%{typed}` automagic; in a module it is an undefined name.",
             "Write the magic explicitly, or replace it with Python (os.listdir, os.getcwd, ...).",
         )
 

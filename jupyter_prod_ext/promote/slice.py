@@ -16,7 +16,15 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ..analysis import BUILTIN_NAMES, Stmt, formula_calls, imported_for_effect, is_provided, star_phrase
+from ..analysis import (
+    BUILTIN_NAMES,
+    Stmt,
+    automagic_words,
+    formula_calls,
+    imported_for_effect,
+    is_provided,
+    star_phrase,
+)
 from ..notebook import cell_number
 from ..wire import SliceKind
 from .select import Program, stmt_label
@@ -425,11 +433,15 @@ class _Slicer:
         """A name no statement of the notebook provides (builtins, IPython, a star import, nothing):
         whether it was dealt with here (a problem recorded, or a builtin a module has too)."""
         if status == "provided" or (status is None and name in BUILTIN_NAMES):
+            words = automagic_words(c.stmt.node)
+            if words is not None and name in words[1:]:
+                return True  # an option of ``ls -a``: said with the magic's name
             if not is_provided(name):
+                typed = " ".join([name, *(f"-{f}" for f in (words or ())[1:])])
                 self.out.problems.append(
                     Problem(
                         Reason.MAGIC,
-                        f"{c.label} runs `{name}` alone on a line, which IPython runs as the magic `%{name}`; "
+                        f"{c.label} runs `{typed}` alone on a line, which IPython runs as the magic `%{typed}`; "
                         "a module cannot run magics.",
                     )
                 )
