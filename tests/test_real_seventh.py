@@ -47,7 +47,7 @@ def test_a_notebook_that_installs_its_packages_is_told_to_declare_them(
             "install",
             1,
             f"{NONE_DECLARED}; this notebook installs its packages itself (the install lines in cells 3, 4), which "
-            "only its own kernel runs, so no other environment gets what it imports (google, pandas, sklearn).",
+            "only its own kernel runs, so no other environment gets what it imports (clearbox, google, pandas, sklearn).",
             "Move the packages of the install lines in cells 3, 4 into a requirements.txt or a [project] "
             "dependencies list in pyproject.toml beside the notebook or in the project's root folder.",
         )
@@ -55,6 +55,11 @@ def test_a_notebook_that_installs_its_packages_is_told_to_declare_them(
     installs = [(cid, line, msg) for cid, line, msg, _ in _of("ipython-magic", findings) if "install" in str(cid)]
     assert installs == [
         ("install", 1, "`%pip install --upgrade --quiet google-genai pandas` installs packages from inside the notebook."),
+        (
+            "install",
+            2,
+            '`%pip install --quiet "git+https://github.com/example/clearb…` installs packages from inside the notebook.',
+        ),
         (
             "install-sys",
             3,
@@ -67,9 +72,9 @@ def test_a_notebook_that_installs_its_packages_is_told_to_declare_them(
 def test_an_undeclared_import_the_notebook_installs_names_its_install_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A requirements.txt that lists pandas only: scikit-learn and google-genai, which the notebook's install
-    lines install, are named as the install line names them (not 'google', the namespace the import reads)
-    with the line to move them from."""
+    """A requirements.txt that lists pandas only: scikit-learn, google-genai and clearbox, which the notebook's
+    install lines install, are named as the install line names them (not 'google', the namespace the import
+    reads; a repository's name for ``git+https://…/clearbox.git@v1``) with the line to move them from."""
     findings = _fast_findings(tmp_path, monkeypatch, {"requirements.txt": "pandas>=2\n"})
     assert _of("missing-dependency", findings) == [
         (
@@ -85,6 +90,13 @@ def test_an_undeclared_import_the_notebook_installs_names_its_install_line(
             "'google' is imported but 'google-genai' is not declared in requirements.txt; the install line in "
             "cell 3 installs it only in this kernel.",
             "Declare 'google-genai' in requirements.txt and drop it from the install line in cell 3.",
+        ),
+        (
+            "imports",
+            5,
+            "'clearbox' is imported but 'clearbox' is not declared in requirements.txt; the install line in "
+            "cell 3 installs it only in this kernel.",
+            "Declare 'clearbox' in requirements.txt and drop it from the install line in cell 3.",
         ),
     ]
 

@@ -124,11 +124,24 @@ def installed_names(line: str) -> frozenset[str]:
         if skip or word.startswith("-"):
             skip = not skip and word in _VALUED_OPTIONS
             continue
-        if any(c in word for c in "{}$/\\") or word.startswith("."):
-            continue
-        if (n := _req_name(word)) is not None:
+        if (n := _vcs_name(word)) is not None or (
+            not any(c in word for c in "{}$/\\") and not word.startswith(".") and (n := _req_name(word)) is not None
+        ):
             names.add(normalize(n))
     return frozenset(names)
+
+
+#: ``git+https://github.com/org/byaldi.git@branch``, ``…#egg=name``: a repository's name is its package's, mostly
+_VCS = re.compile(r"^(?:[\w.-]+\s*@\s*)?(?:git|hg|svn|bzr)\+\S*?/([A-Za-z0-9][\w.-]*?)(?:\.git)?/?(?:@[^#]*)?(?:#.*)?$")
+_EGG = re.compile(r"#egg=([A-Za-z0-9][\w.-]*)")
+
+
+def _vcs_name(word: str) -> str | None:
+    """The distribution a version-control install names: its ``#egg=`` or its repository's name."""
+    if (m := _EGG.search(word)) is not None:
+        return m.group(1)
+    m = _VCS.match(word)
+    return m.group(1) if m is not None else None
 
 
 def normalize(name: str) -> str:
