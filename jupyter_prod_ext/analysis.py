@@ -38,6 +38,12 @@ IPYTHON_NAMES = frozenset(
     }
 )  # fmt: skip
 BUILTIN_NAMES = frozenset(dir(builtins)) | IPYTHON_NAMES
+#: Python 2's builtins that Python 3 has not, with what replaces each
+PYTHON2_BUILTINS = {
+    "xrange": "range", "raw_input": "input", "unicode": "str", "basestring": "str", "long": "int",
+    "unichr": "chr", "reduce": "functools.reduce", "execfile": "exec(open(path).read())", "file": "open",
+    "cmp": "(a > b) - (a < b)", "reload": "importlib.reload", "intern": "sys.intern", "apply": "f(*args)",
+}  # fmt: skip
 #: IPython automagics: typed alone on a line, IPython runs ``%ls`` etc. unless the name is bound.
 AUTOMAGIC_NAMES = frozenset(
     {"ls", "pwd", "cd", "who", "whos", "who_ls", "env", "history", "clear", "pip", "conda", "reset", "cls"}

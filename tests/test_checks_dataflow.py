@@ -86,6 +86,12 @@ def test_an_automagic_with_options_is_no_undefined_name() -> None:
     assert names(run(("ls - a",), "undefined-name")) == {"ls", "a"}
 
 
+def test_a_builtin_of_python_2_is_said_to_port() -> None:
+    """``xrange`` in a Python 2 notebook: the hint said to define or import it in an earlier cell."""
+    [found] = run(("for i in xrange(3):\n    pass",), "undefined-name")
+    assert found["hint"] == "It is a builtin of Python 2, which Python 3 has not: port the cell (range)."
+
+
 # -- use-before-definition ---------------------------------------------------------------------------
 
 

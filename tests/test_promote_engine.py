@@ -239,6 +239,23 @@ def test_an_automagic_with_options_is_refused_as_a_magic(tmp_path: Path) -> None
     ]
 
 
+def test_a_name_of_python_2_says_what_to_port(tmp_path: Path) -> None:
+    """A Python 2 notebook (donnemartin/data-science-ipython-notebooks' TensorFlow exercises): promoting
+    ``sample`` was refused with 'uses `vocabulary_size`, which no cell defines before it' though a ``print x``
+    cell defines it, and the same for ``xrange``. Each line now says what to fix: that cell, or the builtin."""
+    root, nb = make_project(
+        tmp_path,
+        "size = 27\nprint size",
+        "def sample(n):\n    return [i % size for i in xrange(n)]",
+    )
+    r = run(root, nb, names=["sample"], dry_run=True)
+    assert r["problems"] == [
+        "sample uses `xrange`, a builtin of Python 2 that Python 3 has not; port it first (range).",
+        "sample uses `size`, which cell 1 may define, but that cell is not valid Python (line 2: Missing "
+        "parentheses in call to 'print'. Did you mean print(...)?); fix it first.",
+    ]
+
+
 def test_unmoved_data_parameter_and_move(tmp_path: Path) -> None:
     sources = (
         "import pandas as pd",

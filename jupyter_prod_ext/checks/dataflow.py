@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ..analysis import DefUse, Event, Stmt, formula_calls, side_effect_of, star_phrase
+from ..analysis import PYTHON2_BUILTINS, DefUse, Event, Stmt, formula_calls, side_effect_of, star_phrase
 from ..notebook import CodeUnit, cell_number, cell_numbers, unit_fact
 from .base import Context, Finding
 from .registry import check
@@ -45,6 +45,8 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
         hint = (
             "Define it in an earlier cell; IPython cannot fill in the `{…}` and runs the line with the braces as written."
             if (r.stmt.cell, r.event.line) in magic_lines
+            else f"It is a builtin of Python 2, which Python 3 has not: port the cell ({PYTHON2_BUILTINS[r.event.name]})."
+            if r.event.name in PYTHON2_BUILTINS
             else "Define or import it in an earlier cell; on a fresh kernel this raises NameError."
         )
         yield ctx.finding("undefined-name", "error", r.stmt.cell, r.event.line, msg, hint, subject=r.event.name)

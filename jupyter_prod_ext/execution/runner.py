@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, TypedDict
 
+from ..analysis import PYTHON2_BUILTINS
 from ..checks.execution import OUTPUT_CHANGED, RUN_ERROR, RUN_TIMEOUT
 from ..checks.registry import CheckSpec, describe
 from ..errors import InputError, NotFoundError, ToolError
@@ -462,14 +463,6 @@ def _saved_error(cells: list[Any], cell: int | None) -> str | None:
     return None
 
 
-#: Python 2's builtins that Python 3 has not, with what replaces each
-_PYTHON2_BUILTINS = {
-    "xrange": "range", "raw_input": "input", "unicode": "str", "basestring": "str", "long": "int",
-    "unichr": "chr", "reduce": "functools.reduce", "execfile": "exec(open(path).read())", "file": "open",
-    "cmp": "(a > b) - (a < b)", "reload": "importlib.reload", "intern": "sys.intern", "apply": "f(*args)",
-}  # fmt: skip
-
-
 def _hidden_state_hint(cells: list[Any], cell: int, evalue: str) -> str | None:
     """A ``NameError`` on a name that a later cell binds, or that nothing binds: the notebook's hidden state."""
     name = _NAME_ERROR.search(evalue)
@@ -483,10 +476,10 @@ def _hidden_state_hint(cells: list[Any], cell: int, evalue: str) -> str | None:
         ),
         None,
     )
-    if name.group(1) in _PYTHON2_BUILTINS:
+    if name.group(1) in PYTHON2_BUILTINS:
         return (
             f"'{name.group(1)}' is a builtin of Python 2, which the notebook was written for: port the cell to "
-            f"Python 3 ({_PYTHON2_BUILTINS[name.group(1)]})."
+            f"Python 3 ({PYTHON2_BUILTINS[name.group(1)]})."
         )
     if later is not None:
         return (

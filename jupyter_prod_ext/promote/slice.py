@@ -12,12 +12,14 @@ because guessing would either run I/O at import time or silently drop state.
 from __future__ import annotations
 
 import ast
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..analysis import (
     BUILTIN_NAMES,
+    PYTHON2_BUILTINS,
     Stmt,
     automagic_words,
     formula_calls,
@@ -465,14 +467,30 @@ class _Slicer:
             )
             return True
         if status in ("undefined", "deleted") or src is None:
-            self.out.problems.append(
-                Problem(
-                    Reason.UNDEFINED_NAME,
-                    f"{c.label} uses `{name}`, which no cell defines before it; define or import it first.",
-                )
-            )
+            self.out.problems.append(Problem(Reason.UNDEFINED_NAME, self._undefined_line(c, name)))
             return True
         return False
+
+    def _undefined_line(self, c: Consumer, name: str) -> str:
+        """Why nothing provides ``name``, said as the user can act on it: a builtin of Python 2, a cell that
+        does not parse (a Python 2 ``print x`` cell, which may well define it), or nothing at all."""
+        if name in PYTHON2_BUILTINS:
+            return (
+                f"{c.label} uses `{name}`, a builtin of Python 2 that Python 3 has not; port it first "
+                f"({PYTHON2_BUILTINS[name]})."
+            )
+        word = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
+        unparsed = next(
+            (u for u in self.prog.units.values() if u.syntax_error is not None and word.search(u.cell.source)), None
+        )
+        if unparsed is not None:
+            line, msg = unparsed.syntax_error or (None, "")
+            at = f"line {line}: " if line else ""
+            return (
+                f"{c.label} uses `{name}`, which cell {cell_number(unparsed.cell.index)} may define, but that cell is "
+                f"not valid Python ({at}{msg}); fix it first."
+            )
+        return f"{c.label} uses `{name}`, which no cell defines before it; define or import it first."
 
     def _take(self, c: Consumer, name: str, src: Stmt, reason: str) -> None:
         """``src`` provides ``name`` to ``c``: move it along, or make it a parameter, or ask (unmoved)."""
