@@ -103,7 +103,8 @@ _DURATION = [
 
 #: %timeit's line wrapped after "of 7 runs," (as books print it), and its caching remark: what varies
 #: from run to run with the measure itself, dropped with the durations rule (:func:`_timeit_joined`)
-_TIMEIT_TAIL = re.compile(r"^(?:\[stdout\] )?\s+[\d,]+ loops? each\)$")
+_TIMEIT_TAIL = re.compile(r"^(?:\[stdout\] )?\s*[\d,]+ loops? each\)$")
+_TIMEIT_WRAPPED = re.compile(r"\bper loop \(mean ± std\. dev\. of \d+ runs?,?$")
 _TIMEIT_SLOWEST = re.compile(r"^(?:\[stdout\] )?The slowest run took [\d.]+ times longer than the fastest\.")
 
 _RULES: dict[str, list[tuple[re.Pattern[str], str]]] = {
@@ -281,7 +282,7 @@ def _timeit_joined(lines: Sequence[str]) -> list[str]:
     7 runs," (``    10 loops each)``, as a book prints it) and the remark that the slowest run took longer."""
     out: list[str] = []
     for line in lines:
-        if _TIMEIT_SLOWEST.match(line) or (out and out[-1].endswith(" runs,") and _TIMEIT_TAIL.match(line)):
+        if _TIMEIT_SLOWEST.match(line) or (out and _TIMEIT_WRAPPED.search(out[-1]) and _TIMEIT_TAIL.match(line)):
             continue
         out.append(line)
     return out
