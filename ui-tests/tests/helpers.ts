@@ -1,4 +1,5 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 
@@ -193,30 +194,93 @@ export async function openWithFindings(
   return openSection(page, 'findings');
 }
 
+/** A test notebook with one finding the panel must list, for {@link openOneFinding}. */
+export interface IOneFinding {
+  notebook: Record<string, unknown>;
+  /** the finding's selector in the panel */
+  finding: string;
+  /** save after opening (Ctrl+S): the slow checks, such as black, run on the saved notebook */
+  save?: boolean;
+}
+
+/** A notebook (after a title cell) whose one code cell, cell 2, imports `sys` and never uses it. */
+export const UNUSED_IMPORT: IOneFinding = {
+  notebook: codeNotebook(
+    ['import os\nimport sys\nprint(os.getcwd())'],
+    [titleCell('# Unused import\n\nA notebook that imports sys for nothing.')]
+  ),
+  finding:
+    '.jp-ProdPanel-groups .jp-ProdPanel-finding[data-check="unused-import"]'
+};
+
+/** A notebook (after a title cell) whose cell 1 (`x=1`) black would reformat; saved, for black to run. */
+export const UNFORMATTED: IOneFinding = {
+  notebook: codeNotebook(
+    ['x=1', 'print(x)'],
+    [titleCell('# Undo\n\nA notebook of the undo-waive spec.')]
+  ),
+  finding:
+    '.jp-ProdPanel-finding[data-check="not-black-formatted"][data-cell="1"]',
+  save: true
+};
+
 /**
- * Open a notebook (after a title cell) whose one code cell, cell 2, imports a
- * module it never uses, with the panel on its findings; the panel and that
- * (active, not waived) finding.
+ * Open `which` notebook as `name`, with the panel on its findings; the panel
+ * and its one (active, not waived) finding.
  */
-export async function openUnusedImport(
+export async function openOneFinding(
   page: IJupyterLabPageFixture,
   tmpPath: string,
-  name: string
+  name: string,
+  which: IOneFinding
 ) {
-  const panel = await openWithFindings(
-    page,
-    tmpPath,
-    name,
-    codeNotebook(
-      ['import os\nimport sys\nprint(os.getcwd())'],
-      [titleCell('# Unused import\n\nA notebook that imports sys for nothing.')]
-    )
-  );
-  const finding = panel.locator(
-    '.jp-ProdPanel-groups .jp-ProdPanel-finding[data-check="unused-import"]'
-  );
+  const panel = await openWithFindings(page, tmpPath, name, which.notebook);
+  if (which.save) {
+    await page.keyboard.press('Control+s');
+  }
+  const finding = panel.locator(which.finding);
   await expect(finding).toHaveCount(1);
   return { panel, finding };
+}
+
+/** In the panel's Commit section: type `message` and press Commit (what follows is the caller's to check). */
+export async function pressCommit(panel: Locator, message: string) {
+  await panel.locator('.jp-ProdCommit-message').fill(message);
+  await panel.locator('.jp-ProdCommit-commit').click();
+}
+
+/**
+ * Open the panel's Commit section, type `message`, press Commit; resolves once
+ * the notification names the commit (its subject: the message's first line).
+ */
+export async function commitFromPanel(
+  page: IJupyterLabPageFixture,
+  message: string
+) {
+  const panel = await openSection(page, 'commit');
+  await pressCommit(panel, message);
+  await expect(
+    page.locator('.Toastify__toast', { hasText: message.split('\n')[0] })
+  ).toBeVisible();
+  return panel;
+}
+
+/**
+ * In the open Promote dialog: press Promote; resolves once the dialog has
+ * closed and the current notebook's cell `cell` holds `imported` (the import
+ * of what moved).
+ */
+export async function applyPromotion(
+  page: IJupyterLabPageFixture,
+  cell: number,
+  imported: string
+) {
+  const dialog = page.locator('.jp-Dialog');
+  await dialog.getByRole('button', { name: 'Promote' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect
+    .poll(async () => (await cellSources(page))[cell])
+    .toContain(imported);
 }
 
 /**

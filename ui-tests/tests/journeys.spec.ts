@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   codeNotebook,
+  commitFromPanel,
   git,
   openSection,
   promoteFromContextMenu,
@@ -39,13 +40,8 @@ test('commits what was typed after the panel read the git status', async ({
   await (await page.notebook.getCellLocator(1))!.locator('.cm-content').click();
   await page.keyboard.press('End');
   await page.keyboard.type('\nprint(x)');
-  await panel.locator('.jp-ProdCommit-message').fill('Print x');
-  await panel.locator('.jp-ProdCommit-commit').click();
-
   // Commit saves first, and commits the saved edit (not "Nothing to commit")
-  await expect(
-    page.locator('.Toastify__toast', { hasText: 'Print x' })
-  ).toBeVisible();
+  await commitFromPanel(page, 'Print x');
   await expect(panel.locator('.jp-ProdCommit-failure')).toHaveCount(0);
   expect(git('log', '-1', '--format=%s', '--', notebook).trim()).toBe(
     'Print x'
@@ -189,17 +185,6 @@ async function closeCurrentTab(page: IJupyterLabPageFixture, name: string) {
     }
     await expect(tab).toHaveCount(0, { timeout: 1000 });
   }).toPass({ timeout: 20000 });
-}
-
-/** Type `message` into the Commit section and press Commit; resolves once it says it committed. */
-async function commitFromPanel(page: IJupyterLabPageFixture, message: string) {
-  const panel = await openSection(page, 'commit');
-  await panel.locator('.jp-ProdCommit-message').fill(message);
-  await panel.locator('.jp-ProdCommit-commit').click();
-  await expect(
-    page.locator('.Toastify__toast', { hasText: message })
-  ).toBeVisible();
-  return panel;
 }
 
 /** Commit from the panel after the rename `old` -> `renamed`; git must hold the rename and nothing else. */

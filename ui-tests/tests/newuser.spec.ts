@@ -3,6 +3,7 @@ import {
   codeNotebook,
   git,
   openSection,
+  pressCommit,
   promoteFromContextMenu,
   titleCell,
   uploadAndOpen
@@ -32,8 +33,7 @@ test('a commit refused for one error finding says, in the panel’s words, how t
     'data-verdict',
     'findings'
   );
-  await panel.locator('.jp-ProdCommit-message').fill('Print the total');
-  await panel.locator('.jp-ProdCommit-commit').click();
+  await pressCommit(panel, 'Print the total');
 
   // one finding is "it", and the way out is the button the panel shows (not a CLI flag in words)
   const failure = panel.locator('.jp-ProdCommit-failure');

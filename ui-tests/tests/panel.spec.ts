@@ -2,10 +2,11 @@ import { expect, test } from '@jupyterlab/galata';
 import {
   addHiddenCheck,
   codeNotebook,
+  openOneFinding,
   openSection,
-  openUnusedImport,
   runFromPalette,
   titleCell,
+  UNUSED_IMPORT,
   uploadAndOpen
 } from './helpers';
 
@@ -77,10 +78,11 @@ test('a mistyped id in "Hide these checks" is named in the panel until it is cor
   page,
   tmpPath
 }) => {
-  const { panel, finding } = await openUnusedImport(
+  const { panel, finding } = await openOneFinding(
     page,
     tmpPath,
-    'typo.ipynb'
+    'typo.ipynb',
+    UNUSED_IMPORT
   );
 
   const item = await addHiddenCheck(page);
@@ -104,7 +106,12 @@ test('the section tabs and the severity filter are arrow-key groups; Waive names
   tmpPath
 }) => {
   // the one click: the Findings tab, which takes the focus; the keyboard from there
-  const { panel } = await openUnusedImport(page, tmpPath, 'keys.ipynb');
+  const { panel } = await openOneFinding(
+    page,
+    tmpPath,
+    'keys.ipynb',
+    UNUSED_IMPORT
+  );
   // checked (the Run all checks button is enabled: a Tab stop)
   await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
   const focused = page.locator(':focus');

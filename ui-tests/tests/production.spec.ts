@@ -3,13 +3,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   activeCell,
+  applyPromotion,
   cellSources,
   codeNotebook,
+  commitFromPanel,
   git,
   NOTEBOOKS,
   openNotebook,
   openPanel,
   PANEL,
+  pressCommit,
   previewPromotion,
   promoteFromContextMenu,
   ROOT,
@@ -72,14 +75,10 @@ test('commits the notebook from the panel and lists the commit', async ({
   );
   await expect(panel.locator('.jp-ProdCommit-codeOnly')).toBeChecked();
 
-  await panel
-    .locator('.jp-ProdCommit-message')
-    .fill('Add the doubling notebook\n\nFrom the galata test.');
-  await panel.locator('.jp-ProdCommit-commit').click();
-
-  await expect(
-    page.locator('.Toastify__toast', { hasText: 'Add the doubling notebook' })
-  ).toBeVisible();
+  await commitFromPanel(
+    page,
+    'Add the doubling notebook\n\nFrom the galata test.'
+  );
   const result = panel.locator('.jp-ProdCommit-result');
   await expect(result).toBeVisible();
   const sha = (await result.getAttribute('data-commit')) as string;
@@ -137,8 +136,7 @@ test('refuses to commit a secret and lists it', async ({ page, tmpPath }) => {
     'data-verdict',
     'secrets'
   );
-  await panel.locator('.jp-ProdCommit-message').fill('Add the upload report');
-  await panel.locator('.jp-ProdCommit-commit').click();
+  await pressCommit(panel, 'Add the upload report');
 
   const failure = panel.locator(
     '.jp-ProdCommit-failure[data-kind="refused"][data-reason="secrets"]'
@@ -166,8 +164,7 @@ test('shows git’s missing identity message with the commands to run', async ({
   await expect(
     panel.locator('.jp-ProdCommit-file[data-path="noident/identity.ipynb"]')
   ).toBeVisible();
-  await panel.locator('.jp-ProdCommit-message').fill('First commit');
-  await panel.locator('.jp-ProdCommit-commit').click();
+  await pressCommit(panel, 'First commit');
   const failure = panel.locator('.jp-ProdCommit-failure[data-kind="git"]');
   await expect(failure).toBeVisible();
   await expect(failure).toContainText('git config --global user.name');
@@ -178,8 +175,7 @@ test('shows a failing hook’s output verbatim', async ({ page }) => {
   // hooked/ is a repository whose pre-commit hook prints a report and fails
   await openNotebook(page, 'hooked/hooked.ipynb');
   const panel = await openCommit(page);
-  await panel.locator('.jp-ProdCommit-message').fill('Try the hook');
-  await panel.locator('.jp-ProdCommit-commit').click();
+  await pressCommit(panel, 'Try the hook');
   const failure = panel.locator(
     '.jp-ProdCommit-failure[data-kind="refused"][data-reason="hook"]'
   );
@@ -375,12 +371,8 @@ test('updates a cell from a hand edit of its promoted definition in the module',
   await openNotebook(page, `${tmpPath}/roundtrip.ipynb`);
   const module = `roundtrip_geo${testInfo.retry ? `_${testInfo.retry}` : ''}`;
   const modulePath = path.join(ROOT, `${module}.py`);
-  const dialog = await promoteFromContextMenu(page, 1, `${module}.py`);
-  await dialog.getByRole('button', { name: 'Promote' }).click();
-  await expect(dialog).toHaveCount(0);
-  await expect
-    .poll(async () => (await cellSources(page))[0])
-    .toContain(`from ${module} import area`);
+  await promoteFromContextMenu(page, 1, `${module}.py`);
+  await applyPromotion(page, 0, `from ${module} import area`);
   // the cells come back (the ledger stays), and someone edits the module by hand
   await page.notebook.selectCells(0);
   await page.keyboard.press('Escape');
@@ -432,11 +424,7 @@ test('shows a hand edit of a promoted definition and promotes over it with Force
   const dialog = page.locator('.jp-Dialog');
 
   await promote();
-  await dialog.getByRole('button', { name: 'Promote' }).click();
-  await expect(dialog).toHaveCount(0);
-  await expect
-    .poll(async () => (await cellSources(page))[2])
-    .toContain(`from ${module} import area`);
+  await applyPromotion(page, 2, `from ${module} import area`);
   // back to the cells (the ledger stays), then edit the module by hand
   await page.notebook.selectCells(0);
   // undo the cell operation as a person does: `z` in command mode

@@ -1,15 +1,16 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
   addHiddenCheck,
   codeNotebook,
+  openOneFinding,
   openSection,
-  openUnusedImport,
-  openWithFindings,
   promoteFromContextMenu,
   ROOT,
   titleCell,
+  UNFORMATTED,
+  UNUSED_IMPORT,
   uploadAndOpen
 } from './helpers';
 
@@ -23,33 +24,16 @@ import {
 
 const TITLE = [titleCell('# Undo\n\nA notebook of the undo-waive spec.')];
 
-/**
- * Open a notebook whose cell 1 (`x=1`) black would reformat, and save it (saving
- * runs black, a slow check); the panel on its findings and black's finding.
- */
-async function openUnformatted(
-  page: IJupyterLabPageFixture,
-  tmpPath: string,
-  name: string
-) {
-  const panel = await openWithFindings(
-    page,
-    tmpPath,
-    name,
-    codeNotebook(['x=1', 'print(x)'], TITLE)
-  );
-  await page.keyboard.press('Control+s');
-  const black = panel.locator(
-    '.jp-ProdPanel-finding[data-check="not-black-formatted"][data-cell="1"]'
-  );
-  return { panel, black };
-}
-
 test('Ctrl+Z in the cell takes back a one-click Fix, Ctrl+Shift+Z applies it again', async ({
   page,
   tmpPath
 }) => {
-  const { black } = await openUnformatted(page, tmpPath, 'undo-fix.ipynb');
+  const { finding: black } = await openOneFinding(
+    page,
+    tmpPath,
+    'undo-fix.ipynb',
+    UNFORMATTED
+  );
   const fix = black.locator('.jp-mod-fix');
   await expect(fix).toBeEnabled();
   await fix.click();
@@ -69,10 +53,11 @@ test('a waived finding is listed as waived and can be un-waived, also after a re
   page,
   tmpPath
 }) => {
-  const { panel, finding: active } = await openUnusedImport(
+  const { panel, finding: active } = await openOneFinding(
     page,
     tmpPath,
-    'unwaive.ipynb'
+    'unwaive.ipynb',
+    UNUSED_IMPORT
   );
   const status = panel.locator('.jp-ProdPanel-status');
   await active.getByRole('button', { name: 'Waive' }).click();
@@ -117,13 +102,13 @@ test('a waived black finding stays waived while another cell is edited', async (
   page,
   tmpPath
 }) => {
-  const { panel, black } = await openUnformatted(
+  const { panel, finding: black } = await openOneFinding(
     page,
     tmpPath,
-    'waive-slow.ipynb'
+    'waive-slow.ipynb',
+    UNFORMATTED
   );
   const status = panel.locator('.jp-ProdPanel-status');
-  await expect(black).toHaveCount(1);
   await black.getByRole('button', { name: 'Waive' }).click();
   await expect(black).toHaveCount(0);
   await expect(status).toContainText('1 waived');
@@ -220,10 +205,11 @@ test('hiding a check in the Settings Editor updates the findings and the score a
   page,
   tmpPath
 }) => {
-  const { panel, finding } = await openUnusedImport(
+  const { panel, finding } = await openOneFinding(
     page,
     tmpPath,
-    'hide.ipynb'
+    'hide.ipynb',
+    UNUSED_IMPORT
   );
   const score = panel.locator('.jp-ProdPanel-scoreValue');
   const before = Number(await score.textContent());
