@@ -50,13 +50,64 @@ function thousandCells(): string[] {
   );
 }
 
-/** Open the notebook, wait for the finding, click it: cell 951 must be in view at once and stay. */
+/**
+ * Hold JupyterLab's drawing of a notebook's cells in idle time (the callbacks of its
+ * `_runOnIdleTime` pass) until {@link releaseIdleDrawing}, as on a page that has had no idle time.
+ *
+ * Why: "cell 951 is not drawn yet" is the case these tests are about, and without the hold it is a
+ * race: the idle pass draws the cells top first while the server checks the 1000 cells, and on a
+ * quiet machine it reached cell 951 before the finding was listed (the precondition failed), or
+ * between the count and the click (the click then tested nothing). Only JupyterLab's own idle pass
+ * waits; every other idle callback runs as usual. The cells JupyterLab draws at once (to fill the
+ * view when it lays the notebook out) are still drawn.
+ */
+async function holdIdleDrawing(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(() => {
+    const hold = { released: false, held: [] as (() => void)[] };
+    (window as any).jpProdIdleHold = hold;
+    const original = window.requestIdleCallback.bind(window);
+    window.requestIdleCallback = (callback, options) => {
+      if (!hold.released && String(callback).includes('_runOnIdleTime')) {
+        hold.held.push(() => original(callback, options));
+        return -hold.held.length; // an id the browser's cancelIdleCallback ignores
+      }
+      return original(callback, options);
+    };
+  });
+}
+
+/** Let JupyterLab's idle drawing go on: the held passes run, and later ones are not held. */
+async function releaseIdleDrawing(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(() => {
+    const hold = (window as any).jpProdIdleHold;
+    hold.released = true;
+    hold.held.forEach((run: () => void) => run());
+  });
+}
+
+/** How many of JupyterLab's idle drawing passes wait on the hold. */
+async function heldIdlePasses(page: IJupyterLabPageFixture): Promise<number> {
+  return page.evaluate(() => (window as any).jpProdIdleHold.held.length);
+}
+
+/** How many more cells JupyterLab must draw above the revealed one while it stays in view. */
+const DRAWN_ABOVE = 50;
+
+/**
+ * Open the notebook with JupyterLab's idle drawing held, wait for the finding, click it: cell 951
+ * must be in view at once, and stay in view while JupyterLab then draws the cells above it
+ * (`everyCellStays`, as in the default windowing mode: until it has drawn 50 more, which takes
+ * seconds on a busy machine, all 1000 minutes; else, in the `full` mode that draws only the cells
+ * in view, for 2 s of its idle pass).
+ */
 async function revealFar(
   page: IJupyterLabPageFixture,
   tmpPath: string,
   file: { name: string; notebook: Record<string, unknown> },
-  finding: { check: string; text: string }
+  finding: { check: string; text: string },
+  everyCellStays = true
 ) {
+  await holdIdleDrawing(page);
   await uploadAndOpen(page, tmpPath, file.name, file.notebook);
   const panel = await openPanel(page);
   const item = panel.locator(
@@ -64,17 +115,29 @@ async function revealFar(
     { hasText: finding.text }
   );
   await expect(item).toBeVisible({ timeout: 60000 });
+  const cells = page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell');
   const target = page.locator(
     '.jp-NotebookPanel .jp-Notebook [data-windowed-list-index="950"]'
   );
-  expect(await target.count()).toBe(0); // not drawn yet: the case these tests are about
+  // not drawn, and JupyterLab's idle pass waiting to draw it: the case these tests are about
+  expect(await heldIdlePasses(page)).toBeGreaterThan(0);
+  expect(await target.count()).toBe(0);
 
   await item.locator('.jp-ProdPanel-findingMain').click();
   // at once (before, it waited for JupyterLab to draw the 950 cells above it: tens of seconds)
   await expect(target).toBeInViewport({ timeout: 3000 });
   expect((await activeCell(page)).index).toBe(950);
   // and it stays in view while JupyterLab draws the cells above it
-  await page.waitForTimeout(2000);
+  const drawn = await cells.count();
+  await releaseIdleDrawing(page);
+  if (everyCellStays) {
+    // 50 more cells drawn above it would have pushed it far out of view, unless held in place
+    await expect
+      .poll(() => cells.count(), { timeout: 60000 })
+      .toBeGreaterThanOrEqual(drawn + DRAWN_ABOVE);
+  } else {
+    await page.waitForTimeout(2000);
+  }
   await expect(target).toBeInViewport({ timeout: 1 });
   return target;
 }
@@ -83,7 +146,8 @@ async function revealFar(
 async function revealFarCode(
   page: IJupyterLabPageFixture,
   tmpPath: string,
-  name: string
+  name: string,
+  everyCellStays = true
 ) {
   const sources = thousandCells();
   sources[950] = 'total = 1\nprint(far_away_name)';
@@ -92,7 +156,8 @@ async function revealFarCode(
     page,
     tmpPath,
     { name, notebook },
-    { check: 'undefined-name', text: 'far_away_name' }
+    { check: 'undefined-name', text: 'far_away_name' },
+    everyCellStays
   );
   await expect(target.locator('.cm-content')).toBeFocused({ timeout: 3000 });
   expect((await activeCell(page)).line).toBe(1); // the cursor on the finding's line
@@ -143,6 +208,6 @@ test.describe('with windowing mode "full" (only the cells in view are drawn)', (
     page,
     tmpPath
   }) => {
-    await revealFarCode(page, tmpPath, 'full-mode.ipynb');
+    await revealFarCode(page, tmpPath, 'full-mode.ipynb', false);
   });
 });
