@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import keyword
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -727,6 +728,8 @@ def _collect_statements(unit: CodeUnit) -> list[Stmt]:
             collector = None  # its scope stack is mid-way
         if collector is not None and collector.slots:
             stmt.events = [e for e in stmt.events if e is not _PENDING]
+        if type(node) is ast.Expr and type(node.value) is ast.Call:
+            stmt.events.extend(Event("bind", n, node.lineno, False, "assign") for n in _sympy_var_names(node.value))
         stmts.append(stmt)
     for magic in unit.magics:
         star = _magic_star(magic)
@@ -743,6 +746,22 @@ def _collect_statements(unit: CodeUnit) -> list[Stmt]:
         stmts.append(binder)
         stmts.sort(key=lambda s: s.line)
     return stmts
+
+
+_SYMPY_ALIASES = frozenset({"sympy", "sp", "sym"})
+
+
+def _sympy_var_names(call: ast.Call) -> list[str]:
+    """The names SymPy's ``var('x y z')`` (``sp.var("a, b")``) binds in the notebook's namespace: it injects a
+    symbol for each, as its documentation says, so ``solve(x**2 - a, x)`` below reads them (a public notebook
+    was told ``x`` was used before a later ``x = Symbol('x')``)."""
+    func = call.func
+    named = (type(func) is ast.Name and func.id == "var") or (
+        type(func) is ast.Attribute and func.attr == "var" and type(func.value) is ast.Name and func.value.id in _SYMPY_ALIASES
+    )
+    if not named or not call.args or not isinstance(call.args[0], ast.Constant) or not isinstance(call.args[0].value, str):
+        return []
+    return [n for n in re.split(r"[\s,]+", call.args[0].value) if n.isidentifier() and not keyword.iskeyword(n)]
 
 
 def _magic_star(magic: Magic) -> str | None:

@@ -47,7 +47,7 @@ def test_a_notebook_that_installs_its_packages_is_told_to_declare_them(
             "install",
             1,
             f"{NONE_DECLARED}; this notebook installs its packages itself (the install lines in cells 3, 4), which "
-            "only its own kernel runs, so no other environment gets what it imports (clearbox, google, pandas, sklearn).",
+            "only its own kernel runs, so no other environment gets what it imports (clearbox, google, pandas, sklearn, sympy).",
             "Move the packages of the install lines in cells 3, 4 into a requirements.txt or a [project] "
             "dependencies list in pyproject.toml beside the notebook or in the project's root folder.",
         )
@@ -72,10 +72,10 @@ def test_a_notebook_that_installs_its_packages_is_told_to_declare_them(
 def test_an_undeclared_import_the_notebook_installs_names_its_install_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A requirements.txt that lists pandas only: scikit-learn, google-genai and clearbox, which the notebook's
+    """A requirements.txt that lists pandas (and sympy) only: scikit-learn, google-genai and clearbox, which the notebook's
     install lines install, are named as the install line names them (not 'google', the namespace the import
     reads; a repository's name for ``git+https://…/clearbox.git@v1``) with the line to move them from."""
-    findings = _fast_findings(tmp_path, monkeypatch, {"requirements.txt": "pandas>=2\n"})
+    findings = _fast_findings(tmp_path, monkeypatch, {"requirements.txt": "pandas>=2\nsympy\n"})
     assert _of("missing-dependency", findings) == [
         (
             "imports",
@@ -187,3 +187,11 @@ def test_a_branch_on_the_runtime_is_no_top_level_logic(tmp_path: Path, monkeypat
     logic to wrap in a function and promote (289 findings of 272 public notebooks). A loop is still reported."""
     findings = _fast_findings(tmp_path, monkeypatch)
     assert [(f["cell_id"], f["line"]) for f in findings if f["check"] == "top-level-code"] == [("retry", 1)]
+
+
+def test_the_symbols_sympy_var_makes_are_defined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SymPy's ``var('a x')`` injects the symbols ``a`` and ``x`` into the notebook's namespace (its documented
+    purpose), so ``solve(x**2 - a, x)`` reads defined names (a public notebook was told ``x`` was used before a
+    later ``x = Symbol('x')``, an error)."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    assert [f for f in findings if f["cell_id"] == "symbols" and f["family"] == "dataflow"] == []
