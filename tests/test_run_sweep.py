@@ -412,10 +412,12 @@ def test_a_books_saved_outputs_are_compared_as_the_same_measures(tmp_path: Path)
     """ipython-books/cookbook-2nd-code saved %timeit wrapped after 'of 7 runs,' and in IPython 5's words,
     NumPy 1's summarised arrays (NumPy 2 adds ``shape=(2000,)``) and %%writefile's 'Overwriting' (the file
     was there): each was a changed output, hinted 'seed randomness'. They are the same outputs now; a
-    listing made in Python and a measure of time that changed are hinted as what they are."""
+    listing made in Python, a measure of time and an address (read by the notebook's own ``aid``) that changed
+    are hinted as what they are."""
     report = run_file(copied("book_outputs.ipynb", tmp_path), timeout=120, cell_timeout=60)
     hints = {f["cell_id"]: f["hint"] for f in report["findings"]}
-    assert sorted(hints) == ["listing", "timing"], report["findings"]
+    assert sorted(hints) == ["address", "listing", "timing"], report["findings"]
+    assert hints["address"].startswith("The cell shows memory addresses (aid(), which reads where an object lives)")
     assert hints["listing"].startswith("The cell lists files (glob()): its output is whatever the folder holds")
     assert hints["timing"].startswith("The cell measures time (%timeit, %time, %prun, cProfile)")
 

@@ -518,14 +518,14 @@ _NOT_READY_HINT = (
 )
 
 
-def _changed_finding(cells: list[Any], cell: int, diff: list[str]) -> FindingDict:
+def _changed_finding(cells: list[Any], cell: int, diff: list[str], addressing: frozenset[str]) -> FindingDict:
     return _finding(
         OUTPUT_CHANGED,
         cells,
         cell,
         None,
         "Output differs from the saved one when run top to bottom in a fresh kernel:\n" + "\n".join(diff),
-        _changed_hint(str(cells[cell].get("source", ""))),
+        _changed_hint(str(cells[cell].get("source", "")), addressing),
     )
 
 
@@ -545,60 +545,129 @@ _ENVIRONMENT_READ = re.compile(
 )
 #: a cell that measures time: its figures change in every run, whatever the durations rule erases
 _TIMING = re.compile(r"^\s*%%?(?:timeit|time|prun)\b|\bcProfile\b|\btimeit\.", re.MULTILINE)
+#: what shows where an object lives in memory: ``id(a)``, ``a.__array_interface__['data'][0]``, ``a.ctypes.data``
+_ADDRESS_READ = re.compile(r"(?<![\w.])id\(|__array_interface__|\.ctypes\.data\b|\bctypes\.addressof\(|\.data_ptr\(")
 _SCRIPT_CELL = re.compile(r"\A\s*%%(?:bash|sh|script\s+\S*sh)\b")
 #: programs whose output is the files present: a listing differs wherever another file is there
 _LISTINGS = frozenset({"ls", "ll", "la", "dir", "find", "tree", "du"})
 
 
-def _changed_hint(source: str) -> str:
-    """What to do about a changed output, from what the cell runs: a listing of files (``!ls``) and a shell
-    command change with the machine and the folder, not with seeds; anything else, most often randomness
-    or hidden state."""
-    if not any(line.strip() and not line.lstrip().startswith("#") for line in source.splitlines()):
-        return (
-            "The cell has no code (comments only), yet its saved output shows a result: the code that made it "
-            "was deleted or never saved. Put the code back, or clear the cell's output."
-        )
-    programs = [a or b for a, b in _SHELL_COMMAND.findall(source)]
-    if _SCRIPT_CELL.match(source):
-        programs += [line.split()[0] for line in source.splitlines()[1:] if line.split()]
-    listing = next((p for p in programs if p in _LISTINGS), None)
-    python_listing = _PY_LISTING.search(source)
-    if listing is None and python_listing is not None:
-        listing = python_listing.group(1).lstrip(".") + "()"
-    if listing is not None:
-        return (
-            f"The cell lists files ({listing}): its output is whatever the folder holds when it runs, and files "
-            "were added or removed since it was saved. List only the files the notebook itself reads or writes "
-            "(sorted, e.g. sorted(Path('data').glob('*.csv'))), or clear the cell's output before saving."
-        )
-    if _TIMING.search(source):
-        return (
-            "The cell measures time (%timeit, %time, %prun, cProfile): its figures differ in every run and on "
-            "every machine; keep such measures out of the saved outputs (clear them), or print only what does "
-            "not vary."
-        )
-    said = _ENVIRONMENT_READ.search(source)
-    if said is not None and said.group(1):
-        return (
-            f"The cell shows a version of the environment ({said.group(1)}), which differs wherever the "
-            "notebook runs: pin the versions it needs in the project's requirements, and clear this output."
-        )
-    if said is not None:
-        return (
-            f"The cell reads the clock ({said.group(2)}): its output changes with the time it runs; give it "
-            "the date it works on (a parameter), or clear this output."
-        )
-    if programs:
-        return (
-            f"The cell runs a shell command ({programs[0]}), whose output depends on the machine (its files, "
-            "installed programs and network), not on the notebook; if the new output is right, clear or re-run "
-            "and save it, or do the work in Python."
-        )
+def _changed_hint(source: str, addressing: frozenset[str] = frozenset()) -> str:
+    """What to do about a changed output, from what the cell does: each of :data:`_CHANGE_CAUSES` in turn
+    (code taken out, a listing, a measure of time, the environment, addresses, a shell command), else
+    most often randomness or hidden state."""
+    for cause in _CHANGE_CAUSES:
+        hint = cause(source, addressing)
+        if hint is not None:
+            return hint
     return (
         "Seed randomness (random.seed, np.random.default_rng(seed)), avoid hidden state and changing inputs; "
         "if the new output is right, re-run and save the notebook."
     )
+
+
+def _no_code(source: str, _: frozenset[str]) -> str | None:
+    if any(line.strip() and not line.lstrip().startswith("#") for line in source.splitlines()):
+        return None
+    return (
+        "The cell has no code (comments only), yet its saved output shows a result: the code that made it "
+        "was deleted or never saved. Put the code back, or clear the cell's output."
+    )
+
+
+def _shell_programs(source: str) -> list[str]:
+    """The programs a cell runs in a shell, as IPython runs them."""
+    programs = [a or b for a, b in _SHELL_COMMAND.findall(source)]
+    if _SCRIPT_CELL.match(source):
+        programs += [line.split()[0] for line in source.splitlines()[1:] if line.split()]
+    return programs
+
+
+def _listing(source: str, _: frozenset[str]) -> str | None:
+    listing = next((p for p in _shell_programs(source) if p in _LISTINGS), None)
+    python_listing = _PY_LISTING.search(source)
+    if listing is None and python_listing is not None:
+        listing = python_listing.group(1).lstrip(".") + "()"
+    if listing is None:
+        return None
+    return (
+        f"The cell lists files ({listing}): its output is whatever the folder holds when it runs, and files "
+        "were added or removed since it was saved. List only the files the notebook itself reads or writes "
+        "(sorted, e.g. sorted(Path('data').glob('*.csv'))), or clear the cell's output before saving."
+    )
+
+
+def _timing(source: str, _: frozenset[str]) -> str | None:
+    if not _TIMING.search(source):
+        return None
+    return (
+        "The cell measures time (%timeit, %time, %prun, cProfile): its figures differ in every run and on "
+        "every machine; keep such measures out of the saved outputs (clear them), or print only what does "
+        "not vary."
+    )
+
+
+def _environment(source: str, _: frozenset[str]) -> str | None:
+    said = _ENVIRONMENT_READ.search(source)
+    if said is None:
+        return None
+    if said.group(1):
+        return (
+            f"The cell shows a version of the environment ({said.group(1)}), which differs wherever the "
+            "notebook runs: pin the versions it needs in the project's requirements, and clear this output."
+        )
+    return (
+        f"The cell reads the clock ({said.group(2)}): its output changes with the time it runs; give it "
+        "the date it works on (a parameter), or clear this output."
+    )
+
+
+def _addresses(source: str, addressing: frozenset[str]) -> str | None:
+    helper = next((f for f in sorted(addressing) if re.search(rf"(?<![\w.]){re.escape(f)}\(", source)), None)
+    if helper is None and not _ADDRESS_READ.search(source):
+        return None
+    how = f"{helper}(), which reads where an object lives" if helper else "where an object lives"
+    return (
+        f"The cell shows memory addresses ({how}): they differ in every process. Show what they tell "
+        "instead (a is b, np.shares_memory(a, b)), or clear this output."
+    )
+
+
+def _shell(source: str, _: frozenset[str]) -> str | None:
+    programs = _shell_programs(source)
+    if not programs:
+        return None
+    return (
+        f"The cell runs a shell command ({programs[0]}), whose output depends on the machine (its files, "
+        "installed programs and network), not on the notebook; if the new output is right, clear or re-run "
+        "and save it, or do the work in Python."
+    )
+
+
+_CHANGE_CAUSES: tuple[Callable[[str, frozenset[str]], str | None], ...] = (
+    _no_code, _listing, _timing, _environment, _addresses, _shell,
+)  # fmt: skip
+
+
+def _address_helpers(cells: list[Any]) -> frozenset[str]:
+    """The notebook's functions that read where an object lives (``def aid(x): return
+    x.__array_interface__['data'][0]``): a cell calling one shows an address."""
+    out: set[str] = set()
+    for cell in cells:
+        source = str(cell.get("source", "")) if cell.get("cell_type") == "code" else ""
+        if "def " not in source or not _ADDRESS_READ.search(source):
+            continue
+        try:
+            tree = parse_python(source)
+        except PARSE_ERRORS:
+            continue
+        out.update(
+            node.name
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and _ADDRESS_READ.search(ast.get_source_segment(source, node) or "")
+        )
+    return frozenset(out)
 
 
 def _score(findings: list[FindingDict], reproduced: bool, cancelled: bool) -> int:
@@ -696,6 +765,7 @@ def _changed_findings(
     """Executed cells (not the failed one) whose saved outputs were not empty and differ now."""
     changed: list[int] = []
     findings: list[FindingDict] = []
+    addressing: frozenset[str] | None = None  # read when a cell changed, once
     for index in sorted(fresh):
         if index == failed or not 0 <= index < len(cells):
             continue
@@ -705,7 +775,9 @@ def _changed_findings(
         diff = diff_lines(visible_lines(recorded, exact=exact), fresh[index], chosen, exact=exact)
         if diff:
             changed.append(index)
-            findings.append(_changed_finding(cells, index, diff))
+            if addressing is None:
+                addressing = _address_helpers(cells)
+            findings.append(_changed_finding(cells, index, diff, addressing))
     return changed, findings
 
 
