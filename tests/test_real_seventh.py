@@ -195,3 +195,14 @@ def test_the_symbols_sympy_var_makes_are_defined(tmp_path: Path, monkeypatch: py
     later ``x = Symbol('x')``, an error)."""
     findings = _fast_findings(tmp_path, monkeypatch)
     assert [f for f in findings if f["cell_id"] == "symbols" and f["family"] == "dataflow"] == []
+
+
+def test_a_path_in_python_source_held_in_a_string_is_the_other_machines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``handler_source = \"\"\"import json ... def load(model_dir='/opt/huggingface/model')\"\"\"``, written to a file
+    for a serving container: the path is the container's, as in a ``%%writefile`` cell (three public notebooks
+    were told it is a path on one machine). The notebook's own ``open('/opt/notes.txt')`` still is."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    paths = [(cid, line, msg) for cid, line, msg, _ in _of("absolute-path", findings)]
+    assert paths == [("handler", 9, "'/opt/notes.txt' is a path on one machine; the notebook fails anywhere else.")]

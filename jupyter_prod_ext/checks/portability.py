@@ -151,6 +151,18 @@ def _heredocs(src: str) -> list[tuple[int, int]]:
         end = re.compile(rf"^\s*{re.escape(m.group(1))}\s*$", re.MULTILINE).search(src, m.end())
         spans.append((m.end(), end.start() if end else len(src)))
     return spans
+_TRIPLE_QUOTED = re.compile(r'(?s)("""|\'\'\')(.*?)\1')
+_PYTHON_SOURCE = re.compile(r"^[ \t]*(?:def|class|import|from[ \t]+[\w.]+[ \t]+import)[ \t]", re.MULTILINE)
+
+
+def _code_strings(src: str) -> list[tuple[int, int]]:
+    """Spans of triple-quoted strings that hold Python source (a serving container's handler module, which
+    the notebook writes to a file): their paths are those of the machine that runs that file."""
+    return [
+        (m.start(2), m.end(2)) for m in _TRIPLE_QUOTED.finditer(src) if _PYTHON_SOURCE.search(m.group(2)) is not None
+    ]
+
+
 _PATH_STARTS = ("'/", '"/', "'~", '"~', ":\\", ":/")
 
 
@@ -166,7 +178,7 @@ def absolute_path(ctx: Context) -> Iterator[Finding]:
         src = cell.source
         if not any(p in src for p in _PATH_STARTS) or _WRITES_FILE.match(src.lstrip()):
             continue  # no quote followed by a path start: skip the regex (runs on every keystroke)
-        elsewhere = _heredocs(src) if "<<" in src else []
+        elsewhere = (_heredocs(src) if "<<" in src else []) + (_code_strings(src) if '""' in src or "''" in src else [])
         for m in _PATH.finditer(src):
             path = _path_value(m)
             line = src.count("\n", 0, m.start("path")) + 1
