@@ -477,6 +477,9 @@ class NotPythonDetails(TypedDict):
 class FileStatusDict(TypedDict):
     path: str
     state: FileState
+    #: the tracked names this file had, gone from disk, whose removal a commit of it records (a rename:
+    #: the panel's ``renamed_from``, else git's own rename detection); absent when none
+    renamed_from: NotRequired[list[str]]
 
 
 class LogEntryDict(TypedDict):

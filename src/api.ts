@@ -297,9 +297,17 @@ export class ProdApi {
     return post<ICommitResult>('commit', request, this.serverSettings);
   }
 
-  status(path: string): Promise<IStatusResult> {
+  /**
+   * The git state of the notebook and its files; `renamedFrom`: its earlier
+   * names the panel saw (each a repeated `renamed_from`), so a file's
+   * `renamed_from` previews the renames a commit would record.
+   */
+  status(path: string, renamedFrom: string[] = []): Promise<IStatusResult> {
+    const earlier = renamedFrom
+      .map(p => '&renamed_from=' + encodeURIComponent(p))
+      .join('');
     return requestAPI<IStatusResult>(
-      'status' + URLExt.objectToQueryString({ path }),
+      'status' + URLExt.objectToQueryString({ path }) + earlier,
       { method: 'GET' },
       this.serverSettings
     );

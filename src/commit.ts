@@ -20,7 +20,7 @@ import {
 /** The part of `ProdApi` the commit model uses. */
 export interface ICommitClient {
   commit(request: ICommitRequest): Promise<ICommitResult>;
-  status(path: string): Promise<IStatusResult>;
+  status(path: string, renamedFrom?: string[]): Promise<IStatusResult>;
 }
 
 /** Why the last commit did not happen, in a shape the panel can render. */
@@ -216,6 +216,11 @@ export class CommitModel {
     this._renamedFrom.add(oldPath);
   }
 
+  /** The notebook's earlier names to send (the current one never is: renamed back and forth). */
+  private _earlierNames(): string[] {
+    return Array.from(this._renamedFrom).filter(p => p !== this.path);
+  }
+
   /** Forget the outcome of the last attempt (e.g. the user edited again). */
   clearFailure(): void {
     if (this._failure) {
@@ -234,7 +239,7 @@ export class CommitModel {
     this._changed.emit();
     try {
       const asked = this.path;
-      const status = await this._client.status(asked);
+      const status = await this._client.status(asked, this._earlierNames());
       if (asked !== this.path) {
         // renamed meanwhile: this answer is about the old name (the rename's own refresh follows)
         return this._status;
@@ -285,9 +290,7 @@ export class CommitModel {
     ) {
       request.paths = files.map(f => f.path).filter(p => this._selected.has(p));
     }
-    const renamedFrom = Array.from(this._renamedFrom).filter(
-      p => p !== this.path
-    );
+    const renamedFrom = this._earlierNames();
     if (renamedFrom.length > 0) {
       request.renamed_from = renamedFrom;
     }

@@ -382,6 +382,10 @@ export interface INotPythonDetails {
 export interface IFileStatus {
   path: string;
   state: FileState;
+  /**
+   * the tracked names this file had, gone from disk, whose removal a commit of it records (a rename: the panel's `renamed_from`, else git's own rename detection); absent when none
+   */
+  renamed_from?: string[];
 }
 export interface IFormatAnswer {
   cells: ICellFormat[];

@@ -197,6 +197,13 @@ async def test_commit_records_a_rename(jp_fetch: Any, project: Path) -> None:
     git(project, "commit", "-q", "-m", "nb")
     (project / "notebooks" / "nb.ipynb").rename(project / "notebooks" / "renamed.ipynb")
     body = {"path": "notebooks/renamed.ipynb", "paths": ["notebooks/renamed.ipynb"], "message": "m"}
+    # the preview (GET status) names the rename the commit will record, for the panel's earlier names too
+    query = [("path", "notebooks/renamed.ipynb"), ("renamed_from", "notebooks/nb.ipynb")]
+    preview = json.loads((await jp_fetch("jupyter-prod", "status", params=query)).body)
+    assert preview["files"][0]["renamed_from"] == ["notebooks/nb.ipynb"]
+    with pytest.raises(HTTPClientError) as refused:
+        await jp_fetch("jupyter-prod", "status", params=[*query[:1], ("renamed_from", "../nb.ipynb")])
+    assert refused.value.code == 403
     code, answer = await post(jp_fetch, {**body, "renamed_from": ["../nb.ipynb"]})
     assert code == 403 and answer["kind"] == "path"  # confined like every path of the request
     code, answer = await post(jp_fetch, {**body, "renamed_from": "notebooks/nb.ipynb"})

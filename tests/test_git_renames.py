@@ -371,3 +371,49 @@ def test_a_jupytext_config_above_the_repository_is_not_the_projects(repo: Path) 
     (repo / "nb.py").write_text(percent_text(nb), encoding="utf-8")
 
     assert commit_notebook(repo / "nb.ipynb", "add", confine_to=repo)["files"] == ["nb.ipynb"]
+
+
+# --- the preview: what the status says a commit would record -----------------------------------------
+
+
+def loose_objects(repo: Path) -> set[str]:
+    return {str(p.relative_to(repo / ".git" / "objects")) for p in (repo / ".git" / "objects").rglob("*") if p.is_file()}
+
+
+def test_the_status_names_each_files_old_name_as_the_commit_records_it(repo: Path) -> None:
+    """Moved while closed with its paired script: both rows say what they were renamed from, and the
+    commit then records exactly those; the status wrote nothing into the repository."""
+    nb = paired(real("plotly_graphs.ipynb"), "ipynb,py:percent")
+    write(repo / "drafts" / "old.ipynb", nb)
+    (repo / "drafts" / "old.py").write_text(percent_text(nb), encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "pair")
+    (repo / "final").mkdir()
+    for suffix in (".ipynb", ".py"):
+        (repo / "drafts" / f"old{suffix}").rename(repo / "final" / f"new{suffix}")
+    before = loose_objects(repo)
+
+    files = repo_status(repo / "final" / "new.ipynb", confine_to=repo)["files"]
+
+    assert files == [
+        {"path": "final/new.ipynb", "state": "untracked", "renamed_from": ["drafts/old.ipynb"]},
+        {"path": "final/new.py", "state": "untracked", "renamed_from": ["drafts/old.py"]},
+    ]
+    assert loose_objects(repo) == before
+    commit_notebook(repo / "final" / "new.ipynb", "move", confine_to=repo)
+    assert sorted(head_changes(repo)) == [
+        "A\tfinal/new.ipynb", "A\tfinal/new.py", "D\tdrafts/old.ipynb", "D\tdrafts/old.py"
+    ]
+    assert "renamed_from" not in repo_status(repo / "final" / "new.ipynb", confine_to=repo)["files"][0]
+
+
+def test_the_status_takes_the_panels_earlier_names_like_the_commit(repo: Path) -> None:
+    """A rewritten notebook git would not pair: the name the panel saw is the rename all the same."""
+    committed(repo, {"a.ipynb": real("plotly_graphs.ipynb")})
+    (repo / "a.ipynb").unlink()
+    write(repo / "b.ipynb", real("text_outputs_and_images.ipynb"))
+    assert "renamed_from" not in repo_status(repo / "b.ipynb", confine_to=repo)["files"][0]
+
+    files = repo_status(repo / "b.ipynb", renamed_from=[repo / "a.ipynb", repo / "never.ipynb"], confine_to=repo)
+
+    assert files["files"] == [{"path": "b.ipynb", "state": "untracked", "renamed_from": ["a.ipynb"]}]

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     if status["operation"]:
         out.write(f"a {status['operation']} is in progress\n")
     for f in status["files"]:
-        out.write(f"  {f['state']:<10} {f['path']}\n")
+        renamed = f" (renamed from {', '.join(f['renamed_from'])})" if f.get("renamed_from") else ""
+        out.write(f"  {f['state']:<10} {f['path']}{renamed}\n")
     if status["log"]:
         out.write("recent commits of the notebook:\n")
         for c in status["log"]:

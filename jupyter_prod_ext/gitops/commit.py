@@ -26,7 +26,7 @@ from ..types import FindingDict, ReportDict
 from ..wire import CommitResultDict as CommitResultDict
 from ..wire import GateResultDict as GateResultDict
 from .confinement import MAX_FILE_BYTES as MAX_FILE_BYTES
-from .confinement import check_not_ignored, confine, read_file, renamed_away
+from .confinement import check_not_ignored, confine, read_file
 from .confinement import metadata_module_paths as metadata_module_paths
 from .confinement import promoted_modules as promoted_modules
 from .entries import CHANGED_WHILE_COMMITTING as CHANGED_WHILE_COMMITTING
@@ -38,7 +38,7 @@ from .entries import default_paths as default_paths
 from .gate import gate, gate_files
 from .hooks import run_commit_hooks, run_post_commit
 from .index import ScratchIndex, commit_tree, hash_blobs, index_info, publish, sync_real_index
-from .renames import detected_renames, pair_renames
+from .renames import commit_renames
 from .repository import IDENTITY_HELP as IDENTITY_HELP
 from .repository import Head as Head
 from .repository import NoRepositoryError as NoRepositoryError
@@ -91,7 +91,7 @@ def commit_notebook(
     repository's top level). ``renamed_from``: the notebook's names before a rename
     (JupyterLab renames the file, git sees a deletion and a new file); when the
     notebook is committed, the removal of each that git tracks and that is gone
-    from disk is committed with it, so git records the rename (see :func:`renamed_away`). Without
+    from disk is committed with it, so git records the rename (see :func:`.confinement.renamed_away`). Without
     them (a rename the panel did not see), the tracked notebook gone from disk that git's rename
     detection pairs with the notebook is (see :mod:`.renames`).
     """
@@ -207,19 +207,9 @@ def _removed_names(
     confine_to: Path | None,
     scratch: Path,
 ) -> list[str]:
-    """The old names whose removal goes in: only with the notebook itself, never a deletion on its own.
-
-    The names the panel saw the notebook renamed away from, with the old names of its jupytext pair;
-    when it saw none (renamed or moved while closed, or before the page was reloaded), the deleted
-    notebook git's rename detection pairs with it, and its pair's (see :mod:`.renames`).
-    """
-    nb_entry = next((e for e in entries if e.path == notebook), None)
-    if nb_entry is None:
-        return []
-    named = renamed_away(repo, renamed_from, confine_to) if renamed_from else []
-    if named:
-        return named + pair_renames(repo, entries, nb_entry, named, confine_to)
-    return detected_renames(repo, head, entries, notebook, scratch, confine_to)
+    """The old names whose removal goes in (see :func:`.renames.commit_renames`)."""
+    renames = commit_renames(repo, head, entries, notebook, renamed_from, confine_to, scratch)
+    return list(dict.fromkeys(r.old for r in renames))
 
 
 @contextmanager

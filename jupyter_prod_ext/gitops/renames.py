@@ -69,38 +69,71 @@ class Candidate:
     ids: frozenset[str] | None
 
 
+@dataclass(frozen=True)
+class Rename:
+    """A committed file (``new``) and the tracked name it had (``old``), gone from disk: repository paths."""
+
+    old: str
+    new: str
+
+
+def commit_renames(
+    repo: Repo,
+    head: Head,
+    entries: Sequence[Entry],
+    notebook: Path,
+    renamed_from: Sequence[Path],
+    confine_to: Path | None,
+    scratch: Path,
+) -> list[Rename]:
+    """The renames a commit of ``entries`` records: only with the notebook itself, never a deletion on its own.
+
+    The names the panel saw the notebook renamed away from (``renamed_from``), with the old names of
+    its jupytext pair; when it saw none (renamed or moved while closed, or before the page was
+    reloaded), the deleted notebook git's rename detection pairs with it, and its pair's.
+    """
+    own = next((e for e in entries if e.path == notebook), None)
+    if own is None:
+        return []
+    named = renamed_away(repo, renamed_from, confine_to) if renamed_from else []
+    if named:
+        return [Rename(old, own.rel) for old in named] + pair_renames(repo, entries, own, named, confine_to)
+    return detected_renames(repo, head, entries, notebook, scratch, confine_to)
+
+
 def detected_renames(
     repo: Repo, head: Head, entries: Sequence[Entry], notebook: Path, scratch: Path, confine_to: Path | None
-) -> list[str]:
-    """The repository paths whose removal goes in with ``notebook`` (git's rename): its old name and its pair's.
+) -> list[Rename]:
+    """git's rename of ``notebook``: its old name and its pair's, for the files committed as ``entries``.
 
     Only when the pair's ``.ipynb`` (the notebook itself, or the ``.ipynb`` of a text notebook's pair)
     is committed and HEAD does not hold it (a rename's new name); the candidates are the ``.ipynb``
     files HEAD tracks that are gone from disk, inside the server root (``confine_to``). ``scratch``
-    is a private folder for our own index files (the user's index is never written). When git cannot
-    say (an error), the commit goes on without it: the new notebook is then an added file.
+    is a private folder for our own index files and objects (the user's index and object store are
+    never written). When git cannot say (an error), the commit goes on without it: the new notebook
+    is then an added file.
     """
     member = _ipynb_member(entries, notebook)
     if head.commit is None or member is None or _in_head(repo, member.rel):
         return []
     try:
-        old = _old_name(repo, head.commit, member, scratch, confine_to)
+        old = _old_name(repo, head.commit, member, _Scratch.at(repo, scratch), confine_to)
     except GitError:
         return []
-    return [] if old is None else [old, *pair_renames(repo, entries, member, [old], confine_to)]
+    return [] if old is None else [Rename(old, member.rel), *pair_renames(repo, entries, member, [old], confine_to)]
 
 
 def pair_renames(
     repo: Repo, entries: Sequence[Entry], member: Entry, olds: Sequence[str], confine_to: Path | None
-) -> list[str]:
-    """The old names of the other files of ``member``'s jupytext pair, for ``member``'s old names ``olds``.
+) -> list[Rename]:
+    """The renames of the other files of ``member``'s jupytext pair, for ``member``'s old names ``olds``.
 
     jupytext renames a pair together (``old.ipynb`` + ``old.py`` become ``new.ipynb`` + ``new.py``):
     a file of the old pair counts when the file of the new pair in its place is committed too, and it
     is tracked and gone from disk (see :func:`renamed_away`).
     """
-    committed = {Path(os.path.realpath(e.path)) for e in entries}
-    was: list[Path] = []
+    committed = {Path(os.path.realpath(e.path)): e.rel for e in entries}
+    was: dict[Path, str] = {}
     for old in olds:
         try:
             before = pair_paths(repo.top / old, member.data, member.fmt)
@@ -110,8 +143,14 @@ def pair_renames(
         for then, now in zip(before, after, strict=False):
             real_now = Path(os.path.realpath(now))
             if real_now != Path(os.path.realpath(member.path)) and real_now in committed:
-                was.append(then)
-    return [rel for rel in renamed_away(repo, was, confine_to) if rel not in olds]
+                was[then] = committed[real_now]
+    gone = set(renamed_away(repo, list(was), confine_to)) - set(olds)
+    renames: list[Rename] = []
+    for then, new in was.items():
+        rel = repo.rel(Path(os.path.realpath(then.parent)) / then.name)  # as renamed_away names it
+        if rel in gone:
+            renames.append(Rename(rel, new))
+    return renames
 
 
 def _ipynb_member(entries: Sequence[Entry], notebook: Path) -> Entry | None:
@@ -130,7 +169,7 @@ def _in_head(repo: Repo, rel: str) -> bool:
     return bool(git(["ls-tree", "-z", "--name-only", "HEAD", "--", rel], repo.top, env=_LITERAL, read_only=True).out)
 
 
-def _old_name(repo: Repo, commit: str, entry: Entry, scratch: Path, confine_to: Path | None) -> str | None:
+def _old_name(repo: Repo, commit: str, entry: Entry, scratch: _Scratch, confine_to: Path | None) -> str | None:
     """The one deleted notebook that is ``entry``'s old name, or ``None`` (none, or more than one could be)."""
     gone = _deleted_notebooks(repo, entry.rel, confine_to)
     if not gone:
@@ -184,7 +223,7 @@ def _deleted_notebooks(repo: Repo, rel: str, confine_to: Path | None) -> list[st
     return gone[:MAX_CANDIDATES]
 
 
-def _candidates(repo: Repo, commit: str, gone: list[str], scratch: Path) -> list[Candidate]:
+def _candidates(repo: Repo, commit: str, gone: list[str], scratch: _Scratch) -> list[Candidate]:
     """Each of ``gone`` as HEAD holds it, as its cells' text; one too large or not a notebook is left out."""
     listing = git(["ls-tree", "-z", "-l", commit, "--", *gone], repo.top, env=_LITERAL, read_only=True).out
     blobs: list[tuple[str, str]] = []
@@ -240,14 +279,14 @@ def cells_text(data: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _text_blobs(repo: Repo, texts: Sequence[str], scratch: Path) -> list[str]:
-    """The blob of each text (written into the repository's objects: diff-index compares blobs), in one call."""
-    files = [scratch / f"rename-candidate-{k}.txt" for k in range(len(texts))]
+def _text_blobs(repo: Repo, texts: Sequence[str], scratch: _Scratch) -> list[str]:
+    """The blob of each text (in our own object directory: diff-index compares blobs), in one call."""
+    files = [scratch.folder / f"rename-candidate-{k}.txt" for k in range(len(texts))]
     for file, text in zip(files, texts, strict=True):
         file.write_text(text, encoding="utf-8")
     if not files:
         return []
-    res = git(["hash-object", "-w", "--no-filters", "--stdin-paths"], repo.top,
+    res = git(["hash-object", "-w", "--no-filters", "--stdin-paths"], repo.top, env=scratch.env,
               input="".join(f"{f}\n" for f in files).encode())  # fmt: skip
     for file in files:
         file.unlink()
@@ -262,13 +301,42 @@ _AMBIGUOUS = _Ambiguous()
 
 
 @dataclass(frozen=True)
+class _Scratch:
+    """Our own folder for index files, and an object directory of our own in front of the repository's
+    (``GIT_OBJECT_DIRECTORY``, the repository's objects as its alternate): the texts and trees compared
+    never go into the user's repository, so a status that previews a rename writes nothing there."""
+
+    folder: Path
+    env: dict[str, str]
+
+    @classmethod
+    def at(cls, repo: Repo, folder: Path) -> _Scratch:
+        objects = folder / "rename-objects"
+        objects.mkdir(exist_ok=True)
+        store = {"GIT_OBJECT_DIRECTORY": str(objects), "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(_object_store(repo))}
+        return cls(folder, store)
+
+    def with_index(self, index: Path) -> dict[str, str]:
+        return {**self.env, "GIT_INDEX_FILE": str(index)}
+
+
+def _object_store(repo: Repo) -> Path:
+    """The repository's object directory (a linked worktree's is its main repository's: ``commondir``)."""
+    common = repo.git_dir
+    link = repo.git_dir / "commondir"
+    if link.is_file():
+        common = Path(os.path.normpath(repo.git_dir / link.read_text(encoding="utf-8").strip()))
+    return common / "objects"
+
+
+@dataclass(frozen=True)
 class _Pairing:
     """git's rename detection between a tree of candidates and an index holding only the new notebook."""
 
     repo: Repo
     new_rel: str
     new_blob: str
-    scratch: Path
+    scratch: _Scratch
 
     def unique(self, candidates: list[Candidate], threshold: int) -> str | _Ambiguous | None:
         """The one of ``candidates`` git pairs at ``threshold`` percent, when no other would pair too."""
@@ -283,7 +351,7 @@ class _Pairing:
     def pair(self, candidates: list[Candidate], threshold: int) -> str | None:
         old_tree = self._tree([f"100644 {c.blob}\t{c.rel}" for c in candidates], "renames-old")
         res = git(["diff-index", "-z", "--cached", "--name-status", f"-M{threshold}%", "--diff-filter=R", old_tree],
-                  self.repo.top, env={"GIT_INDEX_FILE": str(self._new_index)}, read_only=True)  # fmt: skip
+                  self.repo.top, env=self.scratch.with_index(self._new_index), read_only=True)  # fmt: skip
         fields = res.out.split("\0")
         pairs = zip(fields[1::3], fields[2::3], strict=False)
         return next((old for old, new in pairs if new == self.new_rel), None)
@@ -295,12 +363,12 @@ class _Pairing:
 
     def _index(self, lines: list[str], name: str) -> Path:
         """A fresh index file holding exactly ``lines`` (``update-index --index-info`` records)."""
-        index = self.scratch / name
+        index = self.scratch.folder / name
         index.unlink(missing_ok=True)
-        git(["update-index", "-z", "--index-info"], self.repo.top, env={"GIT_INDEX_FILE": str(index)},
+        git(["update-index", "-z", "--index-info"], self.repo.top, env=self.scratch.with_index(index),
             input=b"".join(line.encode() + b"\0" for line in lines))  # fmt: skip
         return index
 
     def _tree(self, lines: list[str], name: str) -> str:
         index = self._index(lines, name)
-        return git(["write-tree"], self.repo.top, env={"GIT_INDEX_FILE": str(index)}).out.strip()
+        return git(["write-tree"], self.repo.top, env=self.scratch.with_index(index)).out.strip()

@@ -7,19 +7,22 @@ from taking ``index.lock``, so polling this never blocks a commit in a terminal.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import PathError, ProdError
-from ..jupytext_io import pair_of
+from ..jupytext_io import pair_of, paired_files
 from ..paths import project_root
 from ..wire import FileState as FileState
 from ..wire import FileStatusDict as FileStatusDict
 from ..wire import LogEntryDict as LogEntryDict
 from ..wire import StatusDict as StatusDict
 from .confinement import new_package_inits
-from .entries import default_paths
+from .entries import default_paths, notebook_entry
+from .renames import commit_renames
 from .repository import (
+    Head,
     Repo,
     existing_notebook,
     find_repo,
@@ -143,10 +146,43 @@ def _project(notebook: Path, confine_to: Path | None, shown_root: Path) -> str:
     return Path(os.path.relpath(project_root(notebook, confine_to), os.path.realpath(shown_root))).as_posix()
 
 
+def _renames(
+    repo: Repo, head: Head, notebook: Path, files: list[Path], renamed_from: Sequence[Path], confine_to: Path | None
+) -> dict[str, list[str]]:
+    """The old names a commit of ``files`` would record as renamed, by the new file's repository path.
+
+    The same question the commit asks (:func:`commit_renames`), of the notebook and the files of its
+    pair among ``files``; nothing is written into the repository (the comparison's objects are the
+    scratch folder's). A notebook that cannot be read now (mid-save) shows no rename.
+    """
+    if notebook not in files or head.commit is None:
+        return {}
+    try:
+        own = notebook_entry(repo, notebook, True, None)
+        pair = {Path(os.path.realpath(p)) for p in paired_files(notebook, own.data, own.fmt)}
+        entries = [own] + [notebook_entry(repo, p, True, None) for p in files if p != notebook and p in pair]
+        with tempfile.TemporaryDirectory(prefix="jupyter-prod-status-") as scratch:
+            renames = commit_renames(repo, head, entries, notebook, renamed_from, confine_to, Path(scratch))
+    except ProdError:
+        return {}
+    out: dict[str, list[str]] = {}
+    for rename in renames:
+        out.setdefault(rename.new, []).append(rename.old)
+    return out
+
+
+def _file_status(path: str, state: FileState, renamed_from: list[str]) -> FileStatusDict:
+    entry: FileStatusDict = {"path": path, "state": state}
+    if renamed_from:
+        entry["renamed_from"] = renamed_from
+    return entry
+
+
 def repo_status(
     notebook: Path,
     *,
     paths: Sequence[Path] | None = None,
+    renamed_from: Sequence[Path] = (),
     confine_to: Path | None = None,
     display_root: Path | None = None,
     log_limit: int = 10,
@@ -156,7 +192,9 @@ def repo_status(
     Paths in the answer are relative to ``display_root`` (default the
     repository's top level); so is ``repo`` (``"."`` when they coincide).
     Without a repository the answer has ``repo: null`` rather than an error:
-    "not in git yet" is a state the UI shows, not a failure.
+    "not in git yet" is a state the UI shows, not a failure. A file that a commit
+    would record as a rename (``renamed_from``: the notebook's earlier names the
+    panel saw, as for the commit; else git's own detection) names its old names.
     """
     notebook = existing_notebook(notebook, display_root)
     repo = find_repo(notebook.parent)
@@ -175,6 +213,8 @@ def repo_status(
     rels = [repo.rel(p) for p in files]
     states = file_states(repo, rels)
     head = read_head(repo)
+    new_name = states.get(repo.rel(notebook)) in ("untracked", "staged")  # a rename's new name is not in HEAD
+    renames = _renames(repo, head, notebook, files, renamed_from, confine_to) if new_name or renamed_from else {}
     shown_root = Path(os.path.realpath(display_root)) if display_root is not None else repo.top
 
     def show(path: Path) -> str:
@@ -187,6 +227,10 @@ def repo_status(
         "head": head.commit,
         "detached": head.ref is None,
         "operation": operation_in_progress(repo.git_dir),
-        "files": [{"path": show(p), "state": states[r]} for p, r in zip(files, rels, strict=True) if r in states],
+        "files": [
+            _file_status(show(p), states[r], [show(repo.top / old) for old in renames.get(r, [])])
+            for p, r in zip(files, rels, strict=True)
+            if r in states
+        ],
         "log": notebook_log(repo, repo.rel(notebook), log_limit) if head.commit is not None else [],
     }

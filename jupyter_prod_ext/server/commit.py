@@ -1,4 +1,4 @@
-"""``POST /jupyter-prod/commit`` and ``GET /jupyter-prod/status?path=``: notebooks into git.
+"""``POST /jupyter-prod/commit`` and ``GET /jupyter-prod/status?path=[&renamed_from=...]``: notebooks into git.
 
 Thin: paths are confined to the server root here, the readiness report is
 computed by the checks engine, everything else is ``gitops``.
@@ -87,6 +87,9 @@ class StatusHandler(ProdHandler):
         if rel is None:
             raise InputError("Give the notebook as ?path=<path relative to the server root>.")
         notebook = self.resolve(rel, what="notebook path", must_exist=True)
+        renamed_from = [self.resolve(p, what="earlier path") for p in self.get_query_arguments("renamed_from")]
         root = self.root_dir
-        result: StatusDict = await self.in_thread(repo_status, notebook, confine_to=root, display_root=root)
+        result: StatusDict = await self.in_thread(
+            repo_status, notebook, renamed_from=renamed_from, confine_to=root, display_root=root
+        )
         self.finish_json(result)

@@ -276,6 +276,34 @@ describe('CommitModel', () => {
     renamedModel.dispose();
   });
 
+  it('asks the status with the earlier names, as the commit sends them', async () => {
+    let current = 'work/a.ipynb';
+    const renamedModel = new CommitModel({
+      client: new ProdApi(mock.settings()),
+      path: () => current
+    });
+    renamedModel.renamed('work/old name.ipynb');
+    current = 'work/b.ipynb';
+    mock.respond(
+      200,
+      status([
+        {
+          path: 'work/b.ipynb',
+          state: 'untracked',
+          renamed_from: ['work/old name.ipynb']
+        }
+      ])
+    );
+    await renamedModel.refresh();
+    expect(mock.requests[0].url).toBe(
+      'http://localhost:8888/lab-base/jupyter-prod/status?path=work%2Fb.ipynb&renamed_from=work%2Fold%20name.ipynb'
+    );
+    expect(renamedModel.status?.files[0].renamed_from).toEqual([
+      'work/old name.ipynb'
+    ]);
+    renamedModel.dispose();
+  });
+
   it('keeps a secret refusal with its findings, and a git problem', async () => {
     model.message = 'Add keys';
     mock.respond(409, {

@@ -178,6 +178,14 @@ function FileList(props: {
               {stateLabels[file.state] ?? file.state}
             </span>
           </label>
+          {file.renamed_from && file.renamed_from.length > 0 ? (
+            <div className="jp-ProdCommit-renamed">
+              {trans.__(
+                'Renamed from %1 (its removal is committed too)',
+                file.renamed_from.join(', ')
+              )}
+            </div>
+          ) : null}
         </li>
       ))}
     </ul>

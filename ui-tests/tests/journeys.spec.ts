@@ -195,9 +195,12 @@ async function commitRename(
   renamed: string
 ) {
   const panel = await openSection(page, 'commit');
-  await expect(
-    panel.locator(`.jp-ProdCommit-file[data-path="${renamed}"]`)
-  ).toBeVisible();
+  const row = panel.locator(`.jp-ProdCommit-file[data-path="${renamed}"]`);
+  await expect(row).toBeVisible();
+  // the preview says what the commit records: the old name's removal with the new name
+  await expect(row.locator('.jp-ProdCommit-renamed')).toHaveText(
+    `Renamed from ${old} (its removal is committed too)`
+  );
   await commitFromPanel(page, 'Rename the draft');
 
   // the commit removes the old name and adds the new one: git records the rename; nothing is left uncommitted
@@ -207,6 +210,7 @@ async function commitRename(
   ]);
   expect(changes.trim().split('\t').slice(1)).toEqual([old, renamed]);
   expect(git('status', '--porcelain', '--', old)).toBe('');
+  await expect(row.locator('.jp-ProdCommit-renamed')).toHaveCount(0);
   // the user's staged file stays staged and out of the commit
   expect(git('status', '--porcelain', '--', `${tmpPath}/notes.txt`)).toBe(
     `A  ${tmpPath}/notes.txt\n`
@@ -328,6 +332,37 @@ test('a commit after renaming the notebook and reloading the page records the re
     .click();
 
   await commitRename(page, tmpPath, old, renamed);
+});
+
+test('a commit after moving a closed notebook to another folder in the file browser records the move', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const old = `${tmpPath}/sketch-${testInfo.retry}.ipynb`;
+  const folder = `${tmpPath}/final-${testInfo.retry}`;
+  const moved = `${folder}/${path.basename(old)}`;
+  await committedDraft(page, tmpPath, old, false);
+  fs.mkdirSync(path.join(ROOT, folder), { recursive: true });
+
+  // right-click the notebook, Cut; into the folder; right-click its empty listing, Paste
+  await page.sidebar.openTab('filebrowser');
+  await page.filebrowser.refresh();
+  await page
+    .locator('.jp-DirListing-item', { hasText: path.basename(old) })
+    .click({ button: 'right' });
+  await page.locator('.lm-Menu').getByText('Cut', { exact: true }).click();
+  await page.filebrowser.openDirectory(folder);
+  await page
+    .locator('.jp-DirListing-content')
+    .click({ button: 'right', position: { x: 40, y: 120 } });
+  await page.locator('.lm-Menu').getByText('Paste', { exact: true }).click();
+  await expect(
+    page.locator('.jp-DirListing-item', { hasText: path.basename(moved) })
+  ).toBeVisible();
+  await page.filebrowser.open(moved);
+  await expectCurrentTab(page, moved);
+
+  await commitRename(page, tmpPath, old, moved);
 });
 
 test('Promote to Module type-checks the notebook while the module path is asked', async ({
