@@ -153,6 +153,19 @@ def test_cell_ids_tell_which_of_two_deleted_look_alikes_was_moved(repo: Path) ->
     assert head_changes(repo) == ["D\tx/nb.ipynb", "A\tz/nb.ipynb"]
 
 
+def test_a_look_alike_without_ids_beside_the_one_with_them_is_still_a_choice_left_to_the_user(repo: Path) -> None:
+    """One deleted notebook shares the ids, another (nbformat 4.4) is as like: never a guess."""
+    nb = real("plotly_graphs.ipynb")
+    committed(repo, {"x/nb.ipynb": nb, "y/old-copy.ipynb": without_ids(nb)})
+    (repo / "x" / "nb.ipynb").unlink()
+    (repo / "y" / "old-copy.ipynb").unlink()
+    write(repo / "z" / "nb.ipynb", cleared(nb))
+
+    commit_notebook(repo / "z" / "nb.ipynb", "new", confine_to=repo)
+
+    assert head_changes(repo) == ["A\tz/nb.ipynb"]
+
+
 def test_a_move_out_of_the_server_root_is_not_found(repo: Path) -> None:
     nb = real("plotly_graphs.ipynb")
     committed(repo, {"private/nb.ipynb": nb})

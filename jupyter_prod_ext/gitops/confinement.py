@@ -179,7 +179,8 @@ def renamed_away(repo: Repo, paths: Sequence[Path], confine_to: Path | None) -> 
             candidates[rel] = None
     if not candidates:
         return []
-    return [rel for rel in candidates if rel in _tracked(repo, list(candidates))]
+    tracked = _tracked(repo, list(candidates))  # once: two git processes, whatever the number of paths
+    return [rel for rel in candidates if rel in tracked]
 
 
 def _tracked(repo: Repo, rels: list[str]) -> set[str]:
