@@ -116,6 +116,24 @@ def test_a_shown_line_that_reads_what_the_function_returns_stays_after_the_call(
     assert report["run"]["reproduced"] is True and report["run"]["changed"] == []
 
 
+def test_a_last_line_that_ran_and_showed_nothing_is_no_shown_value(tmp_path: Path) -> None:
+    """``plt.style.use('classic')`` or ``pdb.set_trace()`` ends a cell that ran and showed nothing (the
+    value is None): the warning said the cell 'showed the value of its last line' and the call would not
+    show it (ipython-books/cookbook-2nd-code, donnemartin's matplotlib notebooks). A cell saved without
+    having run may still show one."""
+    ran = make_nb(("import math\nimport random", 1), ("r = 2\nrandom.seed(r)", 2), ("area = math.pi * r ** 2\nprint(area)", 3))
+    root, nb = project(tmp_path, ran)
+    quiet = as_function(root, nb, [1, 2], dry_run=True)
+    assert quiet["ok"], quiet["problems"]
+    assert not [w for w in quiet["warnings"] if "showed" in w], quiet["warnings"]
+    never_ran = make_nb("import math\nimport random", "r = 2\nrandom.seed(r)", "area = math.pi * r ** 2\nprint(area)")
+    root2, nb2 = project(tmp_path / "b", never_ran)
+    assert [w for w in as_function(root2, nb2, [1, 2], dry_run=True)["warnings"] if "showed" in w] == [
+        "Cell 2 showed the value of its last line `random.seed(r)`; the call of `area_of` will not show it (one "
+        "call shows one value, the last cell's): display it in a cell after the call."
+    ]
+
+
 def test_a_shown_value_the_call_cannot_show_is_said_in_one_line(tmp_path: Path) -> None:
     """Only the last value can be the call's: another cell's shown value, or one when later cells need
     the function's names, is a warning; a last line ending in ``;`` or a ``print`` showed no value."""

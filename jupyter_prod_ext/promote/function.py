@@ -84,14 +84,27 @@ def returned_names(prog: Program, body: list[Stmt], cells: list[int]) -> list[st
 
 def shown_values(prog: Program, cells: list[int]) -> list[Stmt]:
     """The selected cells' last lines that showed a value: an expression ends the cell (IPython's
-    ``last_expr``), no ``;`` ends it, and it is not a call that shows nothing (``print``)."""
+    ``last_expr``), no ``;`` ends it, it is not a call that shows nothing (``print``), and the cell, if
+    it was run, did show one (``plt.style.use('classic')``, ``pdb.set_trace()`` return None: nothing)."""
     out: list[Stmt] = []
     for cell in cells:
         stmts = [s for s in prog.du.stmts_of_cell(cell) if s.node is not None]
         last = stmts[-1].node if stmts else None
-        if isinstance(last, ast.Expr) and not _shows_nothing(last.value) and not _quiet(prog.units[cell].python):
+        unit = prog.units[cell]
+        if (
+            isinstance(last, ast.Expr)
+            and not _shows_nothing(last.value)
+            and not _quiet(unit.python)
+            and not _ran_showing_nothing(unit.cell.execution_count, unit.cell.outputs)
+        ):
             out.append(stmts[-1])
     return out
+
+
+def _ran_showing_nothing(count: int | None, outputs: tuple[dict[str, object], ...]) -> bool:
+    """A cell saved after it ran (an execution count) without the result IPython shows for a value: its
+    last line's value was None. A cell never run, or saved without its outputs, may show one."""
+    return count is not None and not any(o.get("output_type") == "execute_result" for o in outputs)
 
 
 def _shows_nothing(value: ast.expr) -> bool:
