@@ -310,6 +310,15 @@ def test_the_panels_rename_of_a_paired_notebook_brings_the_scripts_rename(repo: 
     assert "Renamed from old.ipynb, old.py" in result["message"]
 
 
+def test_the_panels_rename_of_a_paired_script_opened_as_the_notebook_brings_the_ipynbs(repo: Path) -> None:
+    """The open document is the ``.py``: the panel names its old ``.py``; the ``.ipynb``'s follows."""
+    renamed_pair(repo)
+
+    commit_notebook(repo / "new.py", "rename", renamed_from=[repo / "old.py"], confine_to=repo)
+
+    assert sorted(head_changes(repo)) == ["A\tnew.ipynb", "A\tnew.py", "D\told.ipynb", "D\told.py"]
+
+
 def test_a_paired_script_left_out_of_the_commit_keeps_its_old_name(repo: Path) -> None:
     renamed_pair(repo)
 
