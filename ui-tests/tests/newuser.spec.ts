@@ -86,12 +86,13 @@ test('Escape closes a promote preview that cannot be applied as it opened', asyn
     page,
     tmpPath,
     'escape.ipynb',
-    codeNotebook(['import math', 'print(math.pi)'], TITLE)
+    codeNotebook(['import math', 'from math import *\nprint(pi)'], TITLE)
   );
-  // statements only: the preview opens with Promote disabled (a choice is needed first)
+  // statements only, whose function needs the star import's names: the preview opens with
+  // Promote disabled (the names must be imported explicitly first)
   const dialog = await promoteFromContextMenu(page, 2, 'escape_module.py');
   await expect(dialog.locator('.jp-ProdPromote-problems')).toContainText(
-    'defines no function, class or constant'
+    'only a star import'
   );
   await expect(dialog.getByRole('button', { name: 'Promote' })).toBeDisabled();
   // the keyboard still reaches the dialog: Escape closes it, as Cancel does

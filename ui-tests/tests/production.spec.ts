@@ -343,13 +343,15 @@ test('promotes a cell of statements as a function chosen in the preview', async 
   const dialog = await promoteFromContextMenu(page, 3, `${module}.py`);
   const promote = dialog.getByRole('button', { name: 'Promote' });
   const offer = dialog.locator('.jp-ProdPromote-asFunction');
-  // a cell without definitions: nothing to promote until it becomes a function
-  await expect(offer).toBeVisible();
-  await expect(promote).toBeDisabled();
-  await offer.getByLabel('Function name').fill('print_report');
-  await offer
-    .getByRole('radio', { name: /Make a function of the cells/ })
-    .check();
+  // a cell without definitions: the preview opens on a function of it
+  await expect(
+    offer.getByRole('radio', { name: /Make a function of the cells/ })
+  ).toBeChecked();
+  await expect(promote).toBeEnabled();
+  // named as the user likes: the preview follows when the name box is left
+  const name = offer.getByLabel('Function name');
+  await name.fill('print_report');
+  await name.press('Tab');
   const moduleDiff = dialog.locator('.jp-ProdPromote-diff').first();
   await expect(moduleDiff).toContainText('def print_report(prices):');
   await expect(promote).toBeEnabled();
