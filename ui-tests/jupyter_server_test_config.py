@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
+from tornado.web import HTTPError
 
 configure_jupyter_server(c)  # type: ignore[name-defined]  # noqa: F821
 
@@ -85,6 +86,19 @@ hook.write_text(
 hook.chmod(0o755)
 shutil.copy(HERE / "notebooks" / "commit.ipynb", HOOKED / "hooked.ipynb")
 
+
+
+def refuse_marked_saves(model: object, path: str, contents_manager: object, **kwargs: object) -> None:
+    """Refuse to save a file beside which a test put ``<name>.refuse-save``: a disk that refuses writes.
+
+    The server runs as root, which file permissions do not stop; a pre-save hook's HTTPError is how
+    the contents API itself rejects a save (the answer JupyterLab shows).
+    """
+    if (ROOT / f"{path.strip('/')}.refuse-save").exists():
+        raise HTTPError(507, "No space left on the device: the file was not saved.")
+
+
+c.ContentsManager.pre_save_hook = refuse_marked_saves  # type: ignore[name-defined]  # noqa: F821
 c.ServerApp.root_dir = str(ROOT)  # type: ignore[name-defined]  # noqa: F821
 c.ServerApp.ip = "127.0.0.1"  # type: ignore[name-defined]  # noqa: F821
 c.ServerApp.allow_root = True  # type: ignore[name-defined]  # noqa: F821

@@ -210,8 +210,38 @@ async function previewUntilDecided(
 }
 
 /**
+ * Say what was promoted, and whether the notebook was saved with it. The
+ * module is on disk already: the notebook is saved after the edits (they stay
+ * undoable), else a browser closed now left the code in both. A failed save
+ * is JupyterLab's to explain (its "File Save Error" dialog); this line says
+ * what it means for the promotion.
+ */
+function notifyPromoted(
+  trans: TranslationBundle,
+  result: IPromoteResult,
+  saved: boolean
+): void {
+  const names = result.slice.map(s => s.name).join(', ');
+  if (saved) {
+    Notification.success(
+      trans.__('Promoted %1 to %2.', names, result.module_path),
+      { autoClose: 5000 }
+    );
+    return;
+  }
+  Notification.warning(
+    trans.__(
+      'Promoted %1 to %2, but the notebook was not saved: save it, or its cells keep the promoted code on disk.',
+      names,
+      result.module_path
+    ),
+    { autoClose: false }
+  );
+}
+
+/**
  * Promote exactly what the preview showed (refused if the notebook or the
- * module changed since), then apply the server's notebook edits.
+ * module changed since), then apply the server's notebook edits and save it.
  */
 async function applyPromotion(
   trans: TranslationBundle,
@@ -240,14 +270,7 @@ async function applyPromotion(
     if (model) {
       applyNotebookEdits(model, result.notebook_edits);
     }
-    Notification.success(
-      trans.__(
-        'Promoted %1 to %2.',
-        result.slice.map(s => s.name).join(', '),
-        result.module_path
-      ),
-      { autoClose: 5000 }
-    );
+    notifyPromoted(trans, result, await saveAll([panel.context]));
     return result;
   } catch (error) {
     notifyError(error);

@@ -143,3 +143,117 @@ async function promoteBesideEditedModule(
   );
   expect(fs.readFileSync(path.join(ROOT, other), 'utf-8')).toBe('VALUE = 1\n');
 }
+
+test('Promote saves the notebook with its edits (the module is on disk already), and z takes them back', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const module = `saved_${testInfo.retry}`;
+  const file = path.join(ROOT, `${module}.py`);
+  try {
+    const tab = await promoteTwice(page, tmpPath, 'saved.ipynb', module);
+    // saved: closing the browser now leaves the code in the module only
+    await expect(tab).not.toHaveClass(/jp-mod-dirty/);
+    await expect
+      .poll(() => savedSources(path.join(ROOT, tmpPath, 'saved.ipynb'))[0])
+      .toContain(`from ${module} import twice`);
+    expect(fs.readFileSync(file, 'utf-8')).toContain('def twice(');
+    await expect(
+      page.locator('.Toastify__toast', { hasText: `to ${module}.py.` })
+    ).toBeVisible();
+
+    // the promotion stays undoable: z in command mode gives the cell back
+    await (await page.notebook.getCellLocator(1))!
+      .locator('.jp-InputPrompt')
+      .click();
+    await page.keyboard.press('z');
+    await expect
+      .poll(async () => (await cellSources(page))[0])
+      .toContain('def twice(');
+    await expect(tab).toHaveClass(/jp-mod-dirty/);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+});
+
+test('a save refused after Promote is said in one line; the notebook stays unsaved', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const module = `unsaved_${testInfo.retry}`;
+  const file = path.join(ROOT, `${module}.py`);
+  const notebook = path.join(ROOT, tmpPath, 'refused.ipynb');
+  try {
+    const tab = await promoteTwice(page, tmpPath, 'refused.ipynb', module, () =>
+      // the disk refuses the notebook's next save (ui-tests/jupyter_server_test_config.py)
+      fs.writeFileSync(`${notebook}.refuse-save`, '')
+    );
+    // JupyterLab's own dialog gives the server's reason, in one line, no traceback
+    const error = page.locator('.jp-Dialog', {
+      hasText: 'File Save Error for refused.ipynb'
+    });
+    const body = error.locator('.jp-Dialog-body');
+    await expect(body).toContainText(
+      'No space left on the device: the file was not saved.'
+    );
+    expect(await body.innerText()).not.toMatch(/\n|Traceback/);
+    await error.getByRole('button', { name: 'Close' }).click();
+    await expect(error).toHaveCount(0);
+    // the promotion is done, and one line says the notebook is not saved
+    expect(fs.readFileSync(file, 'utf-8')).toContain('def twice(');
+    const warnings = page.locator('.Toastify__toast', {
+      hasText: 'but the notebook was not saved'
+    });
+    await expect(warnings).toHaveCount(1);
+    await expect(warnings).toContainText(
+      `Promoted twice to ${module}.py, but the notebook was not saved: save it, or its cells keep the promoted code on disk.`
+    );
+    await expect(tab).toHaveClass(/jp-mod-dirty/);
+    expect(savedSources(notebook)[0]).toContain('def twice(');
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+});
+
+/**
+ * Open a notebook defining `twice` and using it, then (after `before`) promote its first cell
+ * into `<module>.py`; the notebook's tab.
+ */
+async function promoteTwice(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string,
+  module: string,
+  before: () => void = () => undefined
+) {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    name,
+    codeNotebook(['def twice(x: int) -> int:\n    return 2 * x', 'twice(2)'])
+  );
+  const tab = page.locator('.lm-TabBar-tab', { hasText: name });
+  before();
+  const dialog = await promoteFromContextMenu(page, 0, `${module}.py`);
+  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+    'def twice('
+  );
+  await dialog.getByRole('button', { name: 'Promote' }).click();
+  await expect(dialog.locator('.jp-ProdPromote-body')).toHaveCount(0);
+  await expect
+    .poll(() => fs.existsSync(path.join(ROOT, `${module}.py`)))
+    .toBe(true);
+  return tab;
+}
+
+/** The code cells' sources of the notebook file on disk. */
+function savedSources(file: string): string[] {
+  const notebook = JSON.parse(fs.readFileSync(file, 'utf-8')) as {
+    cells: { cell_type: string; source: string | string[] }[];
+  };
+  return notebook.cells
+    .filter(cell => cell.cell_type === 'code')
+    .map(cell =>
+      Array.isArray(cell.source) ? cell.source.join('') : cell.source
+    );
+}
