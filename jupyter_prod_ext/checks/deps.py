@@ -28,6 +28,12 @@ else:  # pragma: no cover - Python 3.10
 #: modules a Jupyter kernel always has: a notebook needs them, its project need not declare them
 RUNTIME_MODULES = frozenset({"IPython", "ipykernel", "__future__", "google.colab", "kaggle_secrets"})
 
+def is_runtime(module: str) -> bool:
+    """Whether ``module`` is (in) one the kernel provides: ``google.colab.auth`` is Colab's, not a ``google``
+    distribution to declare."""
+    return any(module == r or module.startswith(r + ".") for r in RUNTIME_MODULES)
+
+
 #: import name -> distribution name, where they differ
 IMPORT_TO_DIST: dict[str, str] = {
     "sklearn": "scikit-learn",

@@ -228,7 +228,7 @@ def missing_dependency(ctx: Context) -> Iterator[Finding]:
             if not module or module.startswith("."):
                 continue
             top = module.split(".")[0]
-            if top in sys.stdlib_module_names or top in deps.RUNTIME_MODULES:
+            if top in sys.stdlib_module_names or deps.is_runtime(module):
                 continue
             where = (unit.cell.index, line)
             if top not in first or where < first[top]:

@@ -34,13 +34,37 @@ def _is_docstring(node: ast.stmt) -> bool:
 
 def _is_setup(node: ast.stmt, modules: set[str]) -> bool:
     """``sys.path.insert(...)``, ``warnings.filterwarnings(...)``, ``pd.options.x = 1``: configuration
-    of imported modules, which belongs with the imports."""
+    of imported modules, which belongs with the imports. So are a requirement checked before the work
+    (``assert sys.version_info >= (3, 7)``), a branch that sets the notebook up for where it runs
+    (``if "google.colab" in sys.modules: auth.authenticate_user()``) and the restart of the kernel after
+    an install (``app.kernel.do_shutdown(True)``, with the ``app = IPython.Application.instance()`` it needs)."""
+    if isinstance(node, ast.Assert) or (isinstance(node, ast.If) and _tests_the_runtime(node.test)):
+        return True
+    if _restarts_the_kernel(node):
+        return True
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
         root = _root(node.value)
         return root in modules or root == "get_ipython"  # a magic (``%matplotlib inline``) is setup too
     if isinstance(node, ast.Assign):
         return all(isinstance(t, (ast.Attribute, ast.Subscript)) and _root(t) in modules for t in node.targets)
     return False
+
+
+def _restarts_the_kernel(node: ast.stmt) -> bool:
+    """``app.kernel.do_shutdown(True)`` / ``IPython.Application.instance().kernel.do_shutdown(True)`` and
+    ``app = IPython.Application.instance()``: the restart a notebook does after installing packages."""
+    value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return False
+    if value.func.attr == "do_shutdown":
+        return True
+    owner = value.func.value
+    return (
+        isinstance(node, ast.Assign)
+        and value.func.attr == "instance"
+        and isinstance(owner, ast.Attribute)
+        and owner.attr == "Application"
+    )
 
 
 def _is_guard(node: ast.stmt) -> bool:
