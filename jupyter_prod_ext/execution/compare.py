@@ -185,6 +185,8 @@ _LEGACY_ARRAY_SPACES = [
     (re.compile(r"\[ +(?=[-+\d.]|nan|inf)"), "["),
     (re.compile(r", {2,}(?=[-+\d.]|nan|inf)"), ", "),
     (re.compile(r"(?<=[\d.]) {2,}(?=[-+\d])"), " "),
+    # NumPy 1.14+ pads a whole float (``55. ``) where NumPy before showed ``55.0``: a record of a structured array
+    (re.compile(r"(?<=\d)\. +(?=[),\]])"), ".0"),
 ]
 
 

@@ -519,14 +519,25 @@ _NOT_READY_HINT = (
 
 
 def _changed_finding(cells: list[Any], cell: int, diff: list[str], addressing: frozenset[str]) -> FindingDict:
+    lazy = next((m.group(1) for line in diff if (m := _LAZY_NOW.match(line))), None)
+    hint = (
+        f"Python 2 showed a list where Python 3 shows a lazy {lazy.strip('<( ')} object: the notebook was written for "
+        "Python 2; wrap the value in list(...) to show its items."
+        if lazy is not None
+        else _changed_hint(str(cells[cell].get("source", "")), addressing)
+    )
     return _finding(
         OUTPUT_CHANGED,
         cells,
         cell,
         None,
         "Output differs from the saved one when run top to bottom in a fresh kernel:\n" + "\n".join(diff),
-        _changed_hint(str(cells[cell].get("source", "")), addressing),
+        hint,
     )
+
+
+#: a fresh line showing what Python 3 made lazy where Python 2 made a list: ``range(0, 10)``, ``dict_keys([...])``
+_LAZY_NOW = re.compile(r"^\+(?:\[stdout\] )?(range\(|dict_keys\(|dict_values\(|dict_items\(|<map |<filter |<zip )")
 
 
 #: a shell command of a cell, as IPython runs it: ``!ls data``, ``files = !ls``, ``%ls``, ``%sx ls``, and
