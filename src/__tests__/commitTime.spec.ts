@@ -1,4 +1,4 @@
-import { commitTime } from '../widgets/commitTime';
+import { commitTime, refreshInterval } from '../widgets/commitTime';
 
 describe('commitTime', () => {
   beforeEach(() => {
@@ -43,5 +43,30 @@ describe('commitTime', () => {
       full: 'not a date'
     });
     expect(commitTime('')).toEqual({ relative: '', full: '' });
+  });
+});
+
+describe('refreshInterval', () => {
+  const now = new Date('2026-03-10T12:03:20Z').getTime();
+
+  it('reads seconds every second while the youngest commit is under a minute old', () => {
+    expect(
+      refreshInterval(['2026-03-10T12:03:05Z', '2026-03-01T00:00:00Z'], now)
+    ).toBe(1000);
+    // a date ahead of the browser clock reads "now", and soon seconds
+    expect(refreshInterval(['2026-03-10T12:04:00Z'], now)).toBe(1000);
+  });
+
+  it('reads minutes every 10 s, hours and more every 5 minutes', () => {
+    expect(refreshInterval(['2026-03-10T12:00:00Z'], now)).toBe(10000);
+    expect(refreshInterval(['2026-03-10T09:00:00Z'], now)).toBe(300000);
+    expect(refreshInterval(['2025-03-10T09:00:00Z'], now)).toBe(300000);
+  });
+
+  it('leaves out what is not a date', () => {
+    expect(refreshInterval(['not a date', '2026-03-10T12:03:00Z'], now)).toBe(
+      1000
+    );
+    expect(refreshInterval(['not a date'], now)).toBe(300000);
   });
 });

@@ -11,7 +11,7 @@ import type { FileState, ICommitRefusal } from '../api';
 import { CommitFailure, CommitModel, gateVerdict } from '../commit';
 import type { ReadinessModel } from '../model';
 import { FindingList, IPanelActions } from './FindingList';
-import { commitTime } from './commitTime';
+import { commitTime, useCommitTimes } from './commitTime';
 import { Section } from './Section';
 
 interface ICommitViewProps {
@@ -300,17 +300,22 @@ function CommitDate(props: { date: string }): JSX.Element {
   );
 }
 
-/** The notebook's recent commits. */
+/** The notebook's recent commits; how long ago each was made reads on while shown. */
 function Log(props: {
   commit: CommitModel;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const log = props.commit.status?.log ?? [];
+  const node = React.useRef<HTMLElement>(null);
+  useCommitTimes(
+    log.map(entry => entry.date),
+    node
+  );
   if (log.length === 0) {
     return null;
   }
   return (
-    <section className="jp-ProdCommit-logSection">
+    <section className="jp-ProdCommit-logSection" ref={node}>
       <h3 className="jp-ProdCommit-logTitle">
         {props.trans.__('Recent commits of this notebook')}
       </h3>
