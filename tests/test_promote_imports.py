@@ -204,6 +204,26 @@ def test_a_carried_submodule_import_the_code_reads_has_no_noqa(tmp_path: Path) -
     assert lint(root) == ""
 
 
+def test_a_submodule_import_for_an_aliased_package_stays_with_that_package(tmp_path: Path) -> None:
+    """``import demo_pkg as dp`` + ``import demo_pkg.registry`` (scipy's ``import scipy as sp`` + ``import
+    scipy.fftpack`` for ``sp.fftpack.fft``, ipython-books/cookbook-2nd-code): the submodule import serves the
+    aliased package. A function reading only ``json`` got ``import demo_pkg.registry  # noqa: F401``, a
+    dependency on demo_pkg it does not have; one reading ``dp`` still carries it."""
+    cells = (
+        "import json\nimport demo_pkg as dp\nimport demo_pkg.registry",
+        "def dump(value):\n    return json.dumps(value)",
+        "def handlers():\n    return dp.registry.HANDLERS",
+        "print(dp.registry.HANDLERS, dump(1))",
+    )
+    root, nb = project(tmp_path, *cells)
+    plain = run(root, nb, names=["dump"], dry_run=True)
+    assert plain["ok"], plain["problems"]
+    assert "demo_pkg" not in plain["module_source"], plain["module_source"]
+    aliased = run(root, nb, names=["handlers"], dry_run=True)
+    assert aliased["ok"], aliased["problems"]
+    assert "import demo_pkg as dp\nimport demo_pkg.registry  # noqa: F401\n" in aliased["module_source"]
+
+
 FUTURE = "from __future__ import annotations"
 LATER = "def area(s: Shape) -> float:\n    return s.w * s.h\n\n\nclass Shape:\n    w = 2.0\n    h = 3.0"
 

@@ -25,6 +25,7 @@ from ..analysis import (
     formula_calls,
     imported_for_effect,
     is_provided,
+    side_effect_of,
     star_phrase,
 )
 from ..notebook import cell_number
@@ -638,19 +639,41 @@ def side_effect_imports(prog: Program, selected: list[Stmt], packages: set[str])
     geopandas as gpd``, ``from geopandas import read_file``: ``geopandas``). A plain ``import
     geopandas.accessors`` binds ``geopandas``, so a read of that name (the promoted code's, or any cell's)
     made it look read, and it was dropped: the module imported the package without the registration.
-    Such an import is carried whenever the module imports from its package anyway."""
+    Such an import is carried whenever the module imports from its package anyway.
+
+    A submodule import of a package the notebook reads under another name (``import scipy as sp`` +
+    ``import scipy.fftpack``, for ``sp.fftpack.fft``) is there for that attribute, not for an effect
+    elsewhere: it is carried only into a module that imports from the package (a module reading pandas
+    only got ``import scipy.fftpack  # noqa: F401``). A known registration (``geopandas.accessors``)
+    is carried always."""
     if not selected:
         return []
     first = min((s.cell, s.line) for s in selected)
     read = {name for s in prog.du.stmts for name in s.free_names()}
+    read_packages = _packages_read(prog, read)
     out: list[ImportNeed] = []
     for stmt in prog.du.stmts:
         if isinstance(stmt.node, (ast.Import, ast.ImportFrom)) and (stmt.cell, stmt.line) < first:
-            out += [
-                need
-                for need in _effect_imports(stmt, stmt.node)
-                if need.bound not in read or (is_plain_import(need) and need.bound in packages)
-            ]
+            for need in _effect_imports(stmt, stmt.node):
+                top = need.module.split(".")[0]
+                known = side_effect_of(need.module if need.name is None else f"{need.module}.{need.name}")
+                if is_plain_import(need) and top in packages:
+                    out.append(need)
+                elif need.bound not in read and (known or top not in read_packages):
+                    out.append(need)
+    return out
+
+
+def _packages_read(prog: Program, read: set[str]) -> set[str]:
+    """The top-level packages of the notebook's imports whose bound name some statement reads."""
+    out: set[str] = set()
+    for stmt in prog.du.stmts:
+        node = stmt.node
+        if isinstance(node, ast.Import):
+            out.update(a.name.split(".")[0] for a in node.names if (a.asname or a.name.split(".")[0]) in read)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if any((a.asname or a.name) in read for a in node.names):
+                out.add(node.module.split(".")[0])
     return out
 
 
