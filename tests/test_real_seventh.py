@@ -218,3 +218,12 @@ def test_the_set_up_before_the_imports_is_no_code_that_ran(tmp_path: Path, monke
     findings = _fast_findings(tmp_path, monkeypatch)
     late = {f["message"].rsplit(" after ", 1)[1] for f in findings if f["check"] == "imports-not-at-top"}
     assert late == {"cell 8 already ran code."}
+
+
+def test_python_s_own_question_ends_the_syntax_error_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python says "Missing parentheses in call to 'print'. Did you mean print(...)?": the message ends with its
+    question mark, not "?." (168 findings of 56 public notebooks of Python 2 read so)."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    [message] = [f["message"] for f in findings if f["check"] == "invalid-syntax"]
+    assert message.startswith("Syntax error: Missing parentheses in call to 'print'.")
+    assert not message.endswith("?.") and message.endswith(("?", ".")), message

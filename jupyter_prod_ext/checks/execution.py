@@ -32,7 +32,7 @@ def invalid_syntax(ctx: Context) -> Iterator[Finding]:
                 "error",
                 unit.cell.index,
                 line,
-                f"Syntax error: {msg}.",
+                f"Syntax error: {msg}{'' if msg.endswith(('.', '?', '!')) else '.'}",  # Python's "Did you mean …?"
                 "Fix the cell so that it parses; nothing else in it can be checked until then.",
             )
 
