@@ -1,7 +1,7 @@
 """Constructs of public notebooks a seventh sweep found answered wrongly, restated in
 ``tests/data/real/seventhsweep.ipynb`` (cells written for this project; the notebooks are not redistributed).
 
-The sweep took 920 notebooks of eight other repositories (a cloud vendor's generative-AI samples, a model
+The sweep took 897 notebooks of eight other repositories (a cloud vendor's generative-AI samples, a model
 hub's cookbook, two machine-learning books' notebooks, a scientific-Python cookbook, TensorFlow examples, a
 data-science collection, pandas exercises) through every check, promotion and route.
 """
@@ -106,7 +106,7 @@ def test_a_licence_header_cell_before_the_title_is_no_missing_title(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A code cell of comments only (the licence header every notebook of a cloud vendor's samples starts with)
-    runs and shows nothing: the ``# Seventh sweep`` cell after it is the notebook's title (315 of 920 public
+    runs and shows nothing: the ``# Seventh sweep`` cell after it is the notebook's title (310 of 897 public
     notebooks were told they had none)."""
     findings = _fast_findings(tmp_path, monkeypatch)
     assert [f for f in findings if f["check"] == "missing-title"] == []
