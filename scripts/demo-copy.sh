@@ -3,9 +3,15 @@
 # git repository of its own. A DIR that is already one (a second run of demo.sh) is left as the
 # user changed it; a DIR holding anything else is refused (one line, exit 2), never overwritten.
 #
-#   bash scripts/demo-copy.sh DIR
+# With PYTHON (demo.sh gives the demo's .venv/bin/python), the copy's notebooks carry the metadata
+# that Python's kernel writes when it starts (scripts/demo_kernel_metadata.py): the Python version
+# is the user's, and any other value showed the notebook as changed as soon as it opened.
+#
+#   bash scripts/demo-copy.sh DIR [PYTHON]
 set -euo pipefail
-[ $# -eq 1 ] && [ -n "$1" ] || { echo "usage: bash scripts/demo-copy.sh DIR" >&2; exit 2; }
+{ [ $# -eq 1 ] || [ $# -eq 2 ]; } && [ -n "$1" ] || { echo "usage: bash scripts/demo-copy.sh DIR [PYTHON]" >&2; exit 2; }
+PYTHON=${2:-}
+case $PYTHON in */*) case $PYTHON in /*) ;; *) PYTHON=$PWD/$PYTHON ;; esac ;; esac  # a path: from where it was given
 case $1 in /*) WORK=$1 ;; *) WORK=$PWD/$1 ;; esac  # relative to where it was called from
 cd "$(dirname "$0")/.."
 
@@ -29,6 +35,9 @@ mkdir -p "$parent"
 draft=$(mktemp -d "$parent/.demo-draft.XXXXXX")
 trap 'rm -rf "$draft"' EXIT
 cp -R demo/. "$draft/"
+if [ -n "$PYTHON" ]; then
+  "$PYTHON" scripts/demo_kernel_metadata.py "$draft"/*.ipynb
+fi
 (
   cd "$draft"
   git init -q

@@ -18,7 +18,7 @@ if ! mkdir -p "$runtime" 2>/dev/null || [ ! -w "$runtime" ]; then
   exit 2
 fi
 
-bash scripts/demo-copy.sh "$WORK"
+bash scripts/demo-copy.sh "$WORK" "$VENV/bin/python"
 
 args=(--ip 127.0.0.1 --port "${PORT:-8888}" --ServerApp.root_dir="$WORK")
 if [ "$(id -u)" = 0 ]; then args+=(--allow-root); fi

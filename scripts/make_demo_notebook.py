@@ -9,8 +9,13 @@ finding and fixing exactly that.
 import os
 import random
 
+import sys
+
 import nbformat
 import nbformat.v4 as v4
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from demo_kernel_metadata import kernel_metadata  # noqa: E402
 
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "demo"))
 cells = []
@@ -34,7 +39,8 @@ code("import random\nsample = random.sample(clean, 5)\nscores = {c['id']: churn_
 code("at_risk = [c['id'] for c in clean if churn_score(c) > CHURN_THRESHOLD]\nprint(f'{len(at_risk)} customers at risk, mean tenure {mean_tenure:.1f}')", 8, [stream("6 customers at risk, mean tenure 19.4\n")])
 code("mean_tenure = statistics.mean(c['tenure'] for c in clean)", 10)
 code("import json\nsummary = {'at_risk': at_risk, 'threshold': CHURN_THRESHOLD}\nprint(json.dumps(summary)[:60])", 11, [stream('{"at_risk": ["c001", "c003", "c005", "c007", "c008", "c011"]\n')])
-nb = v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}, "language_info": {"name": "python"}})
+# the metadata the demo's kernel writes when it starts: with any other, the notebook opened as changed
+nb = v4.new_notebook(cells=cells, metadata=kernel_metadata())
 nbformat.write(nb, "churn_analysis.ipynb")
 rng = random.Random(4)
 with open("data/customers.csv", "w") as fh:

@@ -8,6 +8,7 @@ Python" after minutes of installs; thousands of yarn "self-signed certificate" t
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -93,9 +94,9 @@ def test_the_users_own_yarn_settings_win(tmp_path: Path) -> None:
     assert "YARN_CA_FILE_PATH" not in got  # an unreadable CA file would break every fetch
 
 
-def demo_copy(folder: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", str(REPO / "scripts" / "demo-copy.sh"), str(folder)], capture_output=True,
-                          text=True, timeout=60, check=False)  # fmt: skip
+def demo_copy(folder: Path, *python: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(REPO / "scripts" / "demo-copy.sh"), str(folder), *python],
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
 
 
 def git_out(repo: Path, *args: str) -> str:
@@ -120,6 +121,28 @@ def test_a_second_demo_run_reopens_the_users_copy_with_their_changes(tmp_path: P
     assert again.returncode == 0 and "reopening your copy" in again.stdout, again.stderr
     assert git_out(work, "status", "--porcelain").splitlines() == [" M churn_analysis.ipynb", "?? mine.py"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".demo-draft")]
+
+
+def test_the_demo_carries_the_metadata_its_kernel_writes_so_it_opens_unchanged(tmp_path: Path) -> None:
+    """JupyterLab writes the kernel's kernelspec and language_info when it starts: other values made the
+    demo notebook show as changed at once (galata demo.spec opens it)."""
+    from ipykernel.ipkernel import IPythonKernel
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    kernelspec = {"display_name": spec.display_name, "language": spec.language, "name": "python3"}
+    language_info = dict(IPythonKernel.language_info)
+    shipped = json.loads((REPO / "demo" / "churn_analysis.ipynb").read_text(encoding="utf-8"))["metadata"]
+    # shipped: all of it but the Python version, which is the user's
+    assert shipped["kernelspec"] == kernelspec
+    assert {**shipped["language_info"], "version": None} == {**language_info, "version": None}
+    # demo.sh's copy, made with the demo's Python: that Python's version too, committed as it is
+    work = tmp_path / "demo"
+    made = demo_copy(work, sys.executable)
+    assert made.returncode == 0, made.stderr
+    copied = json.loads((work / "churn_analysis.ipynb").read_text(encoding="utf-8"))["metadata"]
+    assert copied == {"kernelspec": kernelspec, "language_info": language_info}
+    assert git_out(work, "status", "--porcelain") == ""
 
 
 def test_the_demo_never_copies_over_a_folder_that_is_not_its_copy(tmp_path: Path) -> None:

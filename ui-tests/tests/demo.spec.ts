@@ -1,0 +1,54 @@
+import { expect, test } from '@jupyterlab/galata';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { openNotebook, ROOT } from './helpers';
+
+/** the repository (the demo project and its scripts) */
+const REPO = path.resolve(__dirname, '..', '..');
+
+/**
+ * The demo as scripts/demo.sh opens it: a copy made by demo-copy.sh with the
+ * Python that runs JupyterLab (whose kernel the notebook starts). JupyterLab
+ * writes the kernel's kernelspec and language_info into the notebook when
+ * the kernel starts; the demo carries them, so it opens unchanged.
+ */
+test('the demo notebook opens unchanged: its kernel starting changes nothing', async ({
+  page,
+  tmpPath
+}) => {
+  const python = execFileSync(
+    'python',
+    ['-c', 'import sys; print(sys.executable)'],
+    { encoding: 'utf-8', timeout: 30000 }
+  ).trim();
+  execFileSync(
+    'bash',
+    [
+      path.join(REPO, 'scripts', 'demo-copy.sh'),
+      path.join(ROOT, tmpPath, 'demo'),
+      python
+    ],
+    { timeout: 60000 }
+  );
+  await page.filebrowser.openDirectory(`${tmpPath}/demo`);
+  await openNotebook(page, `${tmpPath}/demo/churn_analysis.ipynb`);
+  // the kernel is up and has told JupyterLab its language (the Python version it writes)
+  await expect(page.locator('#jp-main-statusbar')).toContainText('Idle');
+  await expect
+    .poll(() =>
+      page.evaluate(
+        () =>
+          (
+            (
+              window.jupyterapp.shell.currentWidget as any
+            ).content.model.getMetadata('language_info') ?? {}
+          ).version ?? null
+      )
+    )
+    .toMatch(/^3\.\d+\.\d+/);
+  const tab = page.locator('.lm-TabBar-tab', {
+    hasText: 'churn_analysis.ipynb'
+  });
+  await expect(tab).toBeVisible();
+  await expect(tab).not.toHaveClass(/jp-mod-dirty/);
+});
