@@ -13,10 +13,11 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { API_VERSION, ApiError, ProdApi } from './api';
 // Activation needs the modules marked `needed at activation` at once: it
 // provides the manager, registers the commands and adds the panel to the
 // sidebar (restored with the layout), so they cannot load lazily.
+// eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
+import { API_VERSION, ApiError, ProdApi } from './api';
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
 import { addCommands } from './commands';
 // eslint-disable-next-line jupyter/prefer-lazy-imports -- needed at activation
