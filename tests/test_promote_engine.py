@@ -256,6 +256,20 @@ def test_a_name_of_python_2_says_what_to_port(tmp_path: Path) -> None:
     ]
 
 
+def test_a_string_annotation_written_as_a_note_is_said_to_be_one(tmp_path: Path) -> None:
+    """``def kinetic_energy(mass: 'kg') -> 'J':`` (ipython-books/cookbook-2nd-code, annotations as notes):
+    mypy reads the strings as types, so the promotion is refused as any name the module lacks; the line
+    said only 'Name "kg" is not defined', about a name nobody wrote as one. It says where it comes from."""
+    fn = 'def kinetic_energy(mass: "kg", velocity: "m/s") -> "J":\n    return 0.5 * mass * velocity**2'
+    root, nb = make_project(tmp_path, fn, "kinetic_energy(2, 3)")
+    r = run(root, nb, names=["kinetic_energy"], typecheck=True, dry_run=True)
+    assert _reasons(r) == ["mypy-name-defined", "mypy-name-defined"]
+    assert r["problems"][0] == (
+        'src/demo_pkg/features.py line 6: Name "kg" is not defined (the string annotation naming it is read by '
+        "mypy as a type: import or define kg, or keep the note in the docstring); nothing was written."
+    )
+
+
 def test_unmoved_data_parameter_and_move(tmp_path: Path) -> None:
     sources = (
         "import pandas as pd",

@@ -284,7 +284,9 @@ def _timeit_joined(lines: Sequence[str]) -> list[str]:
     7 runs," (``    10 loops each)``, as a book prints it) and the remark that the slowest run took longer."""
     out: list[str] = []
     for line in lines:
-        if _TIMEIT_SLOWEST.match(line) or (out and _TIMEIT_WRAPPED.search(out[-1]) and _TIMEIT_TAIL.match(line)):
+        if _TIMEIT_SLOWEST.match(line) or (
+            out and _TIMEIT_WRAPPED.search(out[-1]) and _TIMEIT_TAIL.match(line)
+        ):
             continue
         out.append(line)
     return out
@@ -331,4 +333,6 @@ def diff_outputs(
     exact: bool = False,
 ) -> list[str] | None:
     """:func:`diff_lines` of two lists of nbformat outputs."""
-    return diff_lines(visible_lines(recorded, exact=exact), visible_lines(fresh, exact=exact), normalize, exact=exact)
+    return diff_lines(
+        visible_lines(recorded, exact=exact), visible_lines(fresh, exact=exact), normalize, exact=exact
+    )

@@ -8,13 +8,49 @@ error code, not by its text).
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import re
 from pathlib import Path
 
 from ..config import ProjectConfig
 from ..typecheck import PROMOTE_PREFIX, TypecheckSettings, cache_dir_for, check_module_file, write_if_changed
 from .module import LineMap
 from .types import Problem, Reason, TypecheckDict, TypeErrorDict
+
+#: mypy's name-defined message: ``Name "kg" is not defined``
+_UNDEFINED = re.compile(r'Name "([\w.]+)" is not defined')
+
+
+def _string_annotation_names(text: str) -> dict[int, set[str]]:
+    """Names in the string annotations of the module, by line: ``def energy(m: 'kg') -> 'J':`` (a
+    notebook's units written as notes) has ``kg`` and ``J`` on its line. mypy reads them as types, so
+    the refusal says where the name it lacks comes from."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return {}
+    out: dict[int, set[str]] = {}
+    for node in ast.walk(tree):
+        notes: list[ast.expr | None] = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.args
+            every = [
+                *a.posonlyargs,
+                *a.args,
+                *a.kwonlyargs,
+                *([a.vararg] if a.vararg else []),
+                *([a.kwarg] if a.kwarg else []),
+            ]
+            notes = [arg.annotation for arg in every] + [node.returns]
+        elif isinstance(node, ast.AnnAssign):
+            notes = [node.annotation]
+        for note in notes:
+            if isinstance(note, ast.Constant) and isinstance(note.value, str):
+                words = set(re.findall(r"[A-Za-z_]\w*", note.value))
+                for line in range(note.lineno, (note.end_lineno or note.lineno) + 1):
+                    out.setdefault(line, set()).update(words)
+    return out
 
 
 def not_run(message: str) -> TypecheckDict:
@@ -39,6 +75,7 @@ def check_module(
         return not_run(result.message or "The type check could not run."), []
     errors: list[TypeErrorDict] = []
     ours: list[Problem] = []
+    in_strings = _string_annotation_names(text)
     for item in result.errors:
         if item.module_line is None or item.severity != "error":
             continue
@@ -52,10 +89,18 @@ def check_module(
             }
         )
         if item.code == "name-defined" and where:
+            named = _UNDEFINED.search(item.message)
+            noted = named is not None and named.group(1) in in_strings.get(item.module_line, ())
+            why = (
+                f" (the string annotation naming it is read by mypy as a type: import or define {named.group(1)}, "
+                "or keep the note in the docstring)"
+                if noted and named is not None
+                else ""
+            )
             ours.append(
                 Problem(
                     Reason.MYPY_NAME_DEFINED,
-                    f"{target_rel} line {item.module_line}: {item.message}; nothing was written.",
+                    f"{target_rel} line {item.module_line}: {item.message}{why}; nothing was written.",
                 )
             )
     summary = (
