@@ -1082,6 +1082,48 @@ def _shape(node: ast.stmt | None) -> Any:
 ImportBind = tuple[int, str, str | None]
 
 
+def catches_import_error(node: ast.Try) -> bool:
+    """A ``try`` one of whose handlers takes a failed import (``except ImportError``,
+    ``ModuleNotFoundError``, ``Exception`` or bare): what it imports may be missing."""
+    for h in node.handlers:
+        names = h.type.elts if isinstance(h.type, ast.Tuple) else [h.type] if h.type is not None else []
+        if h.type is None or any(
+            isinstance(n, ast.Name) and n.id in ("ImportError", "ModuleNotFoundError", "Exception") for n in names
+        ):
+            return True
+    return False
+
+
+def optional_import_lines(unit: CodeUnit) -> frozenset[int]:
+    """Lines of the cell's imports tried with a fallback: ``try: from StringIO import StringIO /
+    except ImportError: from io import StringIO`` (Python 2's name, else 3's), ``try: import ujson as
+    json / except ImportError: import json``. A handler importing the same module again (after a
+    ``pip install``) makes it no fallback: that module is needed."""
+    return unit_fact(unit, "optional_imports", _optional_import_lines)
+
+
+def _optional_import_lines(unit: CodeUnit) -> frozenset[int]:
+    lines: set[int] = set()
+    for node in unit.tree.body if unit.tree is not None else ():
+        if not isinstance(node, ast.Try) or not catches_import_error(node):
+            continue
+        again = {top for h in node.handlers for n in ast.walk(h) for top in _imported_tops(n)}
+        for n in (n for stmt in node.body for n in ast.walk(stmt)):
+            tops = _imported_tops(n)
+            if tops and not tops & again:
+                lines.add(n.lineno)  # type: ignore[attr-defined]
+    return frozenset(lines)
+
+
+def _imported_tops(node: ast.AST) -> set[str]:
+    """The top-level packages an import statement names (none for another node or a relative import)."""
+    if isinstance(node, ast.Import):
+        return {a.name.split(".")[0] for a in node.names}
+    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        return {node.module.split(".")[0]}
+    return set()
+
+
 def import_binds(unit: CodeUnit) -> list[ImportBind]:
     """The cell's module-level imports in order (a fact of its source): aliases without the whole analysis."""
     return unit_fact(unit, "imports", _import_binds)

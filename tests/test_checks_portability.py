@@ -179,6 +179,25 @@ def test_stdlib_only_is_clean(tmp_path: Path) -> None:
     assert check_path(nb, checks=["missing-dependency"])["findings"] == []
 
 
+def test_an_import_tried_with_a_fallback_is_optional(tmp_path: Path) -> None:
+    """statsmodels' chi2_fitting example: ``try: from StringIO import StringIO / except ImportError:
+    from io import StringIO`` asked for a 'StringIO' distribution; a fallback makes the first optional.
+    A handler that installs and imports the same module again is no fallback: that one is needed."""
+    (tmp_path / "requirements.txt").write_text("pandas\n")
+    nb = write_nb(
+        tmp_path / "nb.ipynb",
+        make_nb(
+            "import pandas as pd\ntry:\n    from StringIO import StringIO\nexcept ImportError:\n"
+            "    from io import StringIO\ndata = pd.read_csv(StringIO('x\\n1'))",
+            "try:\n    import ujson as json\nexcept (ImportError, ValueError):\n    import json\nprint(json)",
+            "try:\n    import shap\nexcept ImportError:\n    !pip install shap\n    import shap\nprint(shap)",
+            "try:\n    import xgboost\nfinally:\n    pass\nprint(xgboost)",
+        ),
+    )
+    found = check_path(nb, checks=["missing-dependency"])["findings"]
+    assert [(f["cell"], f["message"].split("'")[1]) for f in found] == [(2, "shap"), (3, "xgboost")]
+
+
 # -- non-portable-name ---------------------------------------------------------------------------------
 
 

@@ -8,7 +8,16 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ..analysis import PYTHON2_BUILTINS, DefUse, Event, Stmt, formula_calls, side_effect_of, star_phrase
+from ..analysis import (
+    PYTHON2_BUILTINS,
+    DefUse,
+    Event,
+    Stmt,
+    catches_import_error,
+    formula_calls,
+    side_effect_of,
+    star_phrase,
+)
 from ..notebook import CodeUnit, cell_number, cell_numbers, unit_fact
 from .base import Context, Finding
 from .registry import check
@@ -319,13 +328,8 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 def _guarded_import(node: ast.stmt | None) -> bool:
     """An import whose presence is the point: ``try: import x / except ImportError`` or ``if TYPE_CHECKING``."""
-    if isinstance(node, ast.Try):
-        for h in node.handlers:
-            names = h.type.elts if isinstance(h.type, ast.Tuple) else [h.type] if h.type is not None else []
-            if h.type is None or any(
-                isinstance(n, ast.Name) and n.id in ("ImportError", "ModuleNotFoundError", "Exception") for n in names
-            ):
-                return True
+    if isinstance(node, ast.Try) and catches_import_error(node):
+        return True
     return isinstance(node, ast.If) and _is_type_checking(node.test)
 
 

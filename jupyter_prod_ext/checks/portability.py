@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 
-from ..analysis import automagic_words, import_binds
+from ..analysis import automagic_words, import_binds, optional_import_lines
 from ..notebook import PYTHON_CELL_MAGICS, Magic, cell_number, cell_numbers
 from ..types import Severity
 from . import deps
@@ -224,8 +224,9 @@ def missing_dependency(ctx: Context) -> Iterator[Finding]:
         return
     first: dict[str, tuple[int, int]] = {}
     for unit in ctx.units:
+        optional = optional_import_lines(unit)
         for line, _, module in import_binds(unit):
-            if not module or module.startswith("."):
+            if not module or module.startswith(".") or line in optional:
                 continue
             top = module.split(".")[0]
             if top in sys.stdlib_module_names or deps.is_runtime(module):
