@@ -95,17 +95,19 @@ function notebookCommands(ctx: ICommandContext): ICommandSpec[] {
       id: CommandIDs.formatNotebook,
       label: () => trans.__('Format Notebook with Black'),
       caption: trans.__('Format every code cell with black'),
-      execute: withTarget(({ panel }) => formatCells(manager.api, trans, panel))
+      execute: withTarget(({ panel, model }) =>
+        formatCells(manager.api, trans, panel, model)
+      )
     },
     {
       id: CommandIDs.formatCell,
       label: () => trans.__('Format Cell with Black'),
       caption: trans.__('Format the active code cell with black'),
       enabled: 'code-cell',
-      execute: withTarget(({ panel }) => {
+      execute: withTarget(({ panel, model }) => {
         const index = panel.content.activeCellIndex;
         return index >= 0
-          ? formatCells(manager.api, trans, panel, [index])
+          ? formatCells(manager.api, trans, panel, model, [index])
           : null;
       })
     },

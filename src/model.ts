@@ -35,7 +35,7 @@ import {
 } from './delta';
 import { HeldReports } from './findingsDelta';
 import { jsonEqual } from './jsonEqual';
-import { hideWaived, mergeReports, WaiverPlace } from './reports';
+import { hideWaived, mergeReports, scoreOf, WaiverPlace } from './reports';
 import type { IMissingCellsBaseAnswer } from './wire';
 
 export { countBySeverity, mergeReports } from './reports';
@@ -333,8 +333,13 @@ export class ReadinessModel {
     return this._report;
   }
 
+  /**
+   * The score of the findings shown (`findings`): a merged report also holds
+   * the kept findings of checks the settings hid since (a fast answer does not
+   * run a hidden check, so its last findings are kept, and hidden).
+   */
   get score(): number | null {
-    return this._report ? this._report.score : null;
+    return this._report ? scoreOf(this.findings) : null;
   }
 
   /**
@@ -384,6 +389,15 @@ export class ReadinessModel {
   /** Error of the last check, cleared by the next successful one. */
   get error(): ApiError | null {
     return this._error;
+  }
+
+  /**
+   * True once every check (black, mypy, git: on save, or on demand) ran on
+   * this notebook: until then the report is the fast checks' (an opened
+   * notebook is checked with those alone), and the panel says so.
+   */
+  get checkedAll(): boolean {
+    return this._checkedAll;
   }
 
   /** Set when a debounced check is scheduled but not sent yet. */
@@ -496,6 +510,8 @@ export class ReadinessModel {
       }
       if (checks === 'fast') {
         this._fastRun = new Set(report.summary?.checks_run ?? []);
+      } else if (checks === 'all') {
+        this._checkedAll = true;
       }
       const slow = report.summary?.slow_checks;
       if (Array.isArray(slow)) {
@@ -773,6 +789,8 @@ export class ReadinessModel {
   private _report: IReport | null = null;
   /** The checks the last fast answer ran (the others are slow, or hidden). */
   private _fastRun: Set<string> | null = null;
+  /** An answer to an `'all'` request arrived (`checkedAll`). */
+  private _checkedAll = false;
   /** The checks the server says a fast check never runs (`slow_checks`). */
   private _slowChecks: Set<string> | null = null;
   private _error: ApiError | null = null;

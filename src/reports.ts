@@ -21,6 +21,40 @@ export function countBySeverity(
 }
 
 /**
+ * What a finding of each severity costs, and how many findings of one check
+ * count at most: the server's score (`jupyter_prod_ext/checks/score.py`,
+ * whose test reads these two constants from this file).
+ */
+export const SCORE_WEIGHTS: Readonly<Record<Severity, number>> = {
+  error: 0.8,
+  warning: 0.93,
+  info: 0.99
+};
+export const SCORE_PER_CHECK_CAP = 3;
+
+/**
+ * The readiness score of `findings`, as the server computes it: a merged
+ * report holds findings of two answers (a fast check's and the slow checks'
+ * kept ones), whose own scores each covered only part of them; the panel
+ * showed the fast check's score beside the kept type errors and black
+ * findings, so the score jumped up at every keystroke after a save.
+ */
+export function scoreOf(findings: ReadonlyArray<IFinding>): number {
+  const counts = new Map<string, { severity: Severity; n: number }>();
+  for (const f of findings) {
+    const key = JSON.stringify([f.check, f.severity]);
+    const count = counts.get(key) ?? { severity: f.severity, n: 0 };
+    count.n += 1;
+    counts.set(key, count);
+  }
+  let value = 100;
+  for (const { severity, n } of counts.values()) {
+    value *= (SCORE_WEIGHTS[severity] ?? 1) ** Math.min(n, SCORE_PER_CHECK_CAP);
+  }
+  return Math.max(0, Math.min(100, Math.round(value)));
+}
+
+/**
  * Merge a new report into the previous one.
  *
  * A fast check does not run the slow checks (mypy): their findings and
@@ -57,8 +91,8 @@ export function mergeReports(
   );
   return {
     ...next,
-    // A partial check's score only covers the checks it ran: keep the last one.
-    score: Array.isArray(requested) ? previous.score : next.score,
+    // each answer's score covered only the checks it ran: the score of what is shown
+    score: scoreOf(findings),
     findings,
     waived,
     summary: {
@@ -76,7 +110,7 @@ export type WaiverPlace = Pick<IFinding, 'cell' | 'cell_id'>;
  * their findings there move to `waived`, without `commit_gate` (a waived
  * finding gates nothing), as the server splits them. For the slow checks,
  * whose last findings a fast check keeps: a waiver only hides a finding, so
- * mypy need not run again to hide it. The score stays the server's.
+ * mypy need not run again to hide it; the score is that of what is left.
  */
 export function hideWaived(
   report: IReport,
@@ -97,6 +131,7 @@ export function hideWaived(
   ]);
   return {
     ...report,
+    score: scoreOf(findings),
     findings,
     waived,
     summary: recount(report.summary, findings, waived)

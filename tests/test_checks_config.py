@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from jupyter_prod_ext.checks import CHECKS
 from jupyter_prod_ext.checks.api import check_notebook, check_path
-from jupyter_prod_ext.checks.score import score
+from jupyter_prod_ext.checks.score import PER_CHECK_CAP, WEIGHTS, score
 from jupyter_prod_ext.errors import ConfigError, InputError
 from jupyter_prod_ext.notebook import notebook_from_dict
 
@@ -115,3 +116,15 @@ def test_score_formula() -> None:
     assert score([f("a", "error")]) == 80  # type: ignore[list-item]
     assert score([f("a", "warning")] * 10) == round(100 * 0.93**3)  # type: ignore[list-item]
     assert score([f("a", "error")] * 50 + [f("b", "error")] * 50) >= 0  # type: ignore[list-item]
+
+
+def test_panel_scores_as_the_server() -> None:
+    """The panel scores a merged report itself (a fast answer plus the slow checks' kept findings,
+    src/reports.ts scoreOf): its weights and cap are the server's, so its score is this one's."""
+    source = (Path(__file__).parents[1] / "src" / "reports.ts").read_text(encoding="utf-8")
+    weights = re.search(r"SCORE_WEIGHTS[^=]*=\s*\{([^}]*)\}", source)
+    cap = re.search(r"SCORE_PER_CHECK_CAP\s*=\s*(\d+)", source)
+    assert weights is not None and cap is not None
+    panel = {k: float(v) for k, v in re.findall(r"(\w+):\s*([\d.]+)", weights.group(1))}
+    assert panel == WEIGHTS
+    assert int(cap.group(1)) == PER_CHECK_CAP

@@ -192,7 +192,7 @@ class FakeNotebook implements INotebookSource {
 
 const REPORT = {
   path: 'work/a.ipynb',
-  score: 90,
+  score: 100,
   findings: [],
   waived: [],
   summary: {
@@ -236,7 +236,7 @@ describe('ReadinessModel with the delta protocol', () => {
       'c2'
     ]);
     expect(second.delta.cells[0].outputs).toBeUndefined();
-    expect(model.score).toBe(90);
+    expect(model.score).toBe(100);
   });
 
   it('leaves outputs out when no selected check reads them', async () => {
@@ -268,7 +268,7 @@ describe('ReadinessModel with the delta protocol', () => {
     const last = mock.requests[mock.requests.length - 1].body;
     expect(last.notebook.cells).toHaveLength(3);
     expect(last.delta).toBeUndefined();
-    expect(model.score).toBe(90);
+    expect(model.score).toBe(100);
   });
 
   describe('with cells ranges', () => {
@@ -309,7 +309,7 @@ describe('ReadinessModel with the delta protocol', () => {
       expect(again.cells_base).toBeUndefined();
       expect(again.cells).toHaveLength(1000);
       expect(again.cells.filter((c: any) => 'source' in c)).toHaveLength(1);
-      expect(model.score).toBe(90);
+      expect(model.score).toBe(100);
       mock.respond(200, { missing_cells_base: true });
       mock.respond(200, { missing_cells_base: true });
       await expect(model.check('fast')).rejects.toThrow(

@@ -95,6 +95,8 @@ describe('formatCells', () => {
     },
     context: { localPath: 'a.ipynb' }
   } as any;
+  // the panel's model of the notebook: no black finding to check again
+  const model = { report: null } as any;
   let mock: FetchMock;
   let shown: jest.SpyInstance;
 
@@ -115,7 +117,7 @@ describe('formatCells', () => {
       details: { reason: 'superseded', stage: 'running' }
     });
     const api = new ProdApi(mock.settings());
-    await expect(formatCells(api, trans, panel)).resolves.toBeNull();
+    await expect(formatCells(api, trans, panel, model)).resolves.toBeNull();
     expect(mock.requests.map(r => r.url)).toEqual([
       'http://localhost:8888/lab-base/jupyter-prod/format'
     ]);
@@ -125,7 +127,7 @@ describe('formatCells', () => {
   it('still shows any other failure', async () => {
     mock.respond(409, { error: 'Busy.', kind: 'conflict', details: null });
     const api = new ProdApi(mock.settings());
-    await expect(formatCells(api, trans, panel)).resolves.toBeNull();
+    await expect(formatCells(api, trans, panel, model)).resolves.toBeNull();
     expect(shown).toHaveBeenCalledWith('Busy.', { autoClose: 10000 });
   });
 });

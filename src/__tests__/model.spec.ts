@@ -8,7 +8,7 @@ import {
   ReadinessModel,
   shownChecks
 } from '../model';
-import { hideWaived } from '../reports';
+import { hideWaived, scoreOf } from '../reports';
 import { FetchMock, flushPromises } from './fetchMock';
 
 /** A notebook whose content the test edits, as the editor would. */
@@ -132,7 +132,8 @@ describe('ReadinessModel', () => {
     expect(body.notebook).toBeUndefined();
     expect(body.delta.cells[1].source).toBe('print(nowhere)');
     expect(model.findings.map(f => f.check)).toEqual(['undefined-name']);
-    expect(model.score).toBe(50);
+    // the score of the findings shown (one error), whatever the answer's said
+    expect(model.score).toBe(80);
     expect(model.busy).toBe(false);
     expect(model.upToDate).toBe(true);
   });
@@ -252,7 +253,7 @@ describe('ReadinessModel', () => {
     await flushPromises(10);
     expect(errors).toEqual([]);
     expect(model.error).toBeNull();
-    expect(model.score).toBe(10);
+    expect(model.score).toBe(80);
     // any other conflict is still an error
     mock.respond(409, { error: 'Busy.', kind: 'conflict', details: null });
     await expect(model.check('all')).rejects.toBeInstanceOf(ApiError);
@@ -336,7 +337,8 @@ describe('ReadinessModel', () => {
     const merged = await full;
     expect(merged!.findings.map(f => f.check)).toEqual(['type-error']);
     expect(model.findings.map(f => f.check)).toEqual(['type-error']);
-    expect(model.score).toBe(90);
+    // the score of what the panel shows (one error), not the fast answer's 90
+    expect(model.score).toBe(80);
   });
 
   it('filters findings with the select and ignore settings and sends them', async () => {
@@ -491,7 +493,8 @@ describe('mergeReports', () => {
     const merged = mergeReports(full, fast, 'fast');
     expect(merged.findings.map(f => f.check)).toEqual(['type-error']);
     expect(merged.summary.errors).toBe(1);
-    expect(merged.score).toBe(90);
+    // the kept type error counts: the fast answer's 90 left it out
+    expect(merged.score).toBe(80);
   });
 
   it('keeps the waivers of checks a fast check or an explicit list did not run', () => {
@@ -526,7 +529,7 @@ describe('mergeReports', () => {
     expect(mergeReports(full, next, 'all')).toBe(next);
   });
 
-  it('replaces the findings of an explicit list and keeps the score', () => {
+  it('replaces the findings of an explicit list and scores them all', () => {
     const full = report(
       [finding('type-error', 0), finding('undefined-name', 1)],
       [...FAST, 'type-error'],
@@ -542,7 +545,30 @@ describe('mergeReports', () => {
       ['undefined-name', 1],
       ['type-error', 1]
     ]);
-    expect(merged.score).toBe(40);
+    // two errors of two checks, as the server scores them: neither answer's own score
+    expect(merged.score).toBe(64);
+  });
+});
+
+describe('scoreOf', () => {
+  it("gives the server's score (jupyter_prod_ext/checks/score.py) of the same findings", () => {
+    const of = (check: string, severity: IFinding['severity'], n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        finding(check, i, { severity, line: i + 1 })
+      );
+    expect(scoreOf([])).toBe(100);
+    // values the server's score() gives for these findings
+    expect(scoreOf(of('type-error', 'error', 1))).toBe(80);
+    expect(
+      scoreOf([
+        ...of('type-error', 'error', 5),
+        ...of('not-black-formatted', 'warning', 2),
+        ...of('redefined-name', 'info', 4),
+        ...of('undefined-name', 'error', 1)
+      ])
+    ).toBe(34);
+    // one noisy check counts three times at most
+    expect(scoreOf(of('not-black-formatted', 'warning', 40))).toBe(80);
   });
 });
 
@@ -564,7 +590,8 @@ describe('hideWaived', () => {
     ]);
     expect(hidden.waived.map(f => f.cell_id)).toEqual(['c0']);
     expect(hidden.summary).toMatchObject({ errors: 2, waived: 1 });
-    expect(hidden.score).toBe(held.score);
+    // two errors left: a waived finding costs nothing
+    expect(hidden.score).toBe(64);
     expect(hideWaived(held, ['black'], place)).toBe(held);
   });
 

@@ -101,7 +101,22 @@ export async function applyFix(
     // already fixed, or no longer a finding: the panel shows the new state
     return 0;
   }
-  return applyCellSources(panel.content, current.fix.cells);
+  const changed = applyCellSources(panel.content, current.fix.cells);
+  recheckAfterEdit(model, finding.check);
+  return changed;
+}
+
+/**
+ * Check again once the cells were changed for the check `check` (its fix
+ * applied, black run on them): the fast checks, as after any edit, and
+ * `check` itself when the panel lists its findings and it is slow (black):
+ * a fast check keeps a slow check's last findings, so the finding of the
+ * cell just fixed stayed listed, its Fix button still there, until a save.
+ */
+export function recheckAfterEdit(model: ReadinessModel, check: string): void {
+  if (model.report?.findings.some(f => f.check === check)) {
+    model.recheck([check]).catch(notifyError);
+  }
 }
 
 /**

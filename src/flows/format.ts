@@ -8,14 +8,19 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 
 import { applyFormatResult } from '../actions';
 import type { IFormatResult, ProdApi } from '../api';
-import { notebookContent } from '../model';
+import { notebookContent, type ReadinessModel } from '../model';
+import { recheckAfterEdit } from './check';
 import { notifyError } from './context';
 
-/** Format `cells` (default: every code cell) of the editor's current content. */
+/**
+ * Format `cells` (default: every code cell) of the editor's current content;
+ * the panel's black findings are checked again when a cell changed.
+ */
 export async function formatCells(
   api: Pick<ProdApi, 'format'>,
   trans: TranslationBundle,
   panel: NotebookPanel,
+  model: ReadinessModel,
   cells?: number[]
 ): Promise<IFormatResult | null> {
   try {
@@ -25,6 +30,9 @@ export async function formatCells(
       ...(cells ? { cells } : {})
     });
     const changed = applyFormatResult(panel.content, result);
+    if (changed > 0) {
+      recheckAfterEdit(model, 'not-black-formatted');
+    }
     for (const error of result.errors) {
       Notification.warning(
         trans.__(

@@ -221,7 +221,11 @@ function notifyPromoted(
   result: IPromoteResult,
   saved: boolean
 ): void {
-  const names = result.slice.map(s => s.name).join(', ');
+  // the imports the moved code uses are copied, not moved (the preview lists them apart)
+  const moved = result.slice.filter(s => s.kind !== 'import');
+  const names = (moved.length > 0 ? moved : result.slice)
+    .map(s => s.name)
+    .join(', ');
   if (saved) {
     Notification.success(
       trans.__('Promoted %1 to %2.', names, result.module_path),

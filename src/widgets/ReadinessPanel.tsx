@@ -51,7 +51,11 @@ interface IBodyProps {
   toggleWaived(): void;
 }
 
-/** Score, notebook name, where the check stands, and the button that runs every check. */
+/**
+ * Score, notebook name, where the check stands, and the button that runs
+ * every check; until every check ran once, a line saying the score is the
+ * quick checks' (the panel and `jupyter-prod check` disagreed, unexplained).
+ */
 function Summary(props: {
   model: ReadinessModel;
   actions: IPanelActions;
@@ -59,15 +63,14 @@ function Summary(props: {
 }): JSX.Element {
   const { model, actions, trans } = props;
   const report = model.report;
+  const score = model.score;
   return (
     <div className="jp-ProdPanel-summary">
       <div
-        className={`jp-ProdPanel-score ${report ? scoreClass(report.score) : ''}`}
+        className={`jp-ProdPanel-score ${score === null ? '' : scoreClass(score)}`}
         title={trans.__('Readiness score (100 = production-ready)')}
       >
-        <span className="jp-ProdPanel-scoreValue">
-          {report ? report.score : '–'}
-        </span>
+        <span className="jp-ProdPanel-scoreValue">{score ?? '–'}</span>
         <span className="jp-ProdPanel-scoreMax">/100</span>
       </div>
       <div className="jp-ProdPanel-summaryText">
@@ -96,6 +99,15 @@ function Summary(props: {
       >
         <refreshIcon.react tag="span" elementSize="normal" />
       </button>
+      {model.report && !model.checkedAll && (
+        <div className="jp-ProdPanel-quick">
+          {model.settings.mypyOnSave
+            ? trans.__(
+                'Quick checks so far: save the notebook (or ↻) to run black, mypy and git too.'
+              )
+            : trans.__('Quick checks so far: ↻ runs black, mypy and git too.')}
+        </div>
+      )}
     </div>
   );
 }
