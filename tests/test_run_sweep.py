@@ -426,11 +426,12 @@ def test_a_notebook_of_numpy_1_11_and_python_2_is_told_what_changed(tmp_path: Pa
     """Notebooks saved in 2016 (donnemartin/data-science-ipython-notebooks): NumPy before 1.14 spaced its
     arrays (``array([ 3.14,  4.  ])``), wrapped a dtype onto a line of its own, showed a record as a
     tuple and a whole float of a record as ``55.0`` (``55. `` now): each the same value, each reported changed with 'seed randomness'. What did change is said as
-    what it is: a version, the clock, a cell whose code was taken out (pandas_exercises' solutions), Python 2's
+    what it is: a version, the clock (read in the cell, or through a name set from it earlier), a cell whose code was taken out (pandas_exercises' solutions), Python 2's
     list where Python 3 shows ``range(0, 4)``, a builtin of Python 2 ('Hidden state: nothing in the notebook defines xrange')."""
     report = run_file(copied("python2_era.ipynb", tmp_path), timeout=60, cell_timeout=30)
     hints = {f["cell_id"]: f["hint"] for f in report["findings"]}
-    assert sorted(hints) == ["answer", "clock", "py2", "range", "version"], report["findings"]
+    assert sorted(hints) == ["answer", "clock", "elapsed", "py2", "range", "version"], report["findings"]
+    assert hints["elapsed"].startswith("The cell reads the clock through dt_now (set from now() in an earlier cell)")
     assert hints["range"].startswith("Python 2 showed a list where Python 3 shows a lazy range object")
     assert hints["version"].startswith("The cell shows a version of the environment (__version__)")
     assert hints["clock"].startswith("The cell reads the clock (datetime.now())")

@@ -53,7 +53,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal, TypedDict
+from typing import IO, Any, Literal, NamedTuple, TypedDict
 
 from ..analysis import PYTHON2_BUILTINS
 from ..checks.execution import OUTPUT_CHANGED, RUN_ERROR, RUN_TIMEOUT
@@ -518,13 +518,13 @@ _NOT_READY_HINT = (
 )
 
 
-def _changed_finding(cells: list[Any], cell: int, diff: list[str], addressing: frozenset[str]) -> FindingDict:
+def _changed_finding(cells: list[Any], cell: int, diff: list[str], facts: _NotebookFacts) -> FindingDict:
     lazy = next((m.group(1) for line in diff if (m := _LAZY_NOW.match(line))), None)
     hint = (
         f"Python 2 showed a list where Python 3 shows a lazy {lazy.strip('<( ')} object: the notebook was written for "
         "Python 2; wrap the value in list(...) to show its items."
         if lazy is not None
-        else _changed_hint(str(cells[cell].get("source", "")), addressing)
+        else _changed_hint(str(cells[cell].get("source", "")), facts)
     )
     return _finding(
         OUTPUT_CHANGED,
@@ -563,12 +563,12 @@ _SCRIPT_CELL = re.compile(r"\A\s*%%(?:bash|sh|script\s+\S*sh)\b")
 _LISTINGS = frozenset({"ls", "ll", "la", "dir", "find", "tree", "du"})
 
 
-def _changed_hint(source: str, addressing: frozenset[str] = frozenset()) -> str:
+def _changed_hint(source: str, facts: _NotebookFacts | None = None) -> str:
     """What to do about a changed output, from what the cell does: each of :data:`_CHANGE_CAUSES` in turn
     (code taken out, a listing, a measure of time, the environment, addresses, a shell command), else
     most often randomness or hidden state."""
     for cause in _CHANGE_CAUSES:
-        hint = cause(source, addressing)
+        hint = cause(source, facts or _NotebookFacts(frozenset(), frozenset()))
         if hint is not None:
             return hint
     return (
@@ -577,7 +577,7 @@ def _changed_hint(source: str, addressing: frozenset[str] = frozenset()) -> str:
     )
 
 
-def _no_code(source: str, _: frozenset[str]) -> str | None:
+def _no_code(source: str, _: _NotebookFacts) -> str | None:
     if any(line.strip() and not line.lstrip().startswith("#") for line in source.splitlines()):
         return None
     return (
@@ -594,7 +594,7 @@ def _shell_programs(source: str) -> list[str]:
     return programs
 
 
-def _listing(source: str, _: frozenset[str]) -> str | None:
+def _listing(source: str, _: _NotebookFacts) -> str | None:
     listing = next((p for p in _shell_programs(source) if p in _LISTINGS), None)
     python_listing = _PY_LISTING.search(source)
     if listing is None and python_listing is not None:
@@ -608,7 +608,7 @@ def _listing(source: str, _: frozenset[str]) -> str | None:
     )
 
 
-def _timing(source: str, _: frozenset[str]) -> str | None:
+def _timing(source: str, _: _NotebookFacts) -> str | None:
     if not _TIMING.search(source):
         return None
     return (
@@ -618,10 +618,16 @@ def _timing(source: str, _: frozenset[str]) -> str | None:
     )
 
 
-def _environment(source: str, _: frozenset[str]) -> str | None:
+def _environment(source: str, facts: _NotebookFacts) -> str | None:
     said = _ENVIRONMENT_READ.search(source)
     if said is None:
-        return None
+        stamp = next((n for n in sorted(facts.clock) if re.search(rf"(?<![\w.]){re.escape(n)}\b", source)), None)
+        if stamp is None:
+            return None
+        return (
+            f"The cell reads the clock through {stamp} (set from now() in an earlier cell): its output changes "
+            "with the time it runs; give it the date it works on (a parameter), or clear this output."
+        )
     if said.group(1):
         return (
             f"The cell shows a version of the environment ({said.group(1)}), which differs wherever the "
@@ -633,8 +639,8 @@ def _environment(source: str, _: frozenset[str]) -> str | None:
     )
 
 
-def _addresses(source: str, addressing: frozenset[str]) -> str | None:
-    helper = next((f for f in sorted(addressing) if re.search(rf"(?<![\w.]){re.escape(f)}\(", source)), None)
+def _addresses(source: str, facts: _NotebookFacts) -> str | None:
+    helper = next((f for f in sorted(facts.addressing) if re.search(rf"(?<![\w.]){re.escape(f)}\(", source)), None)
     if helper is None and not _ADDRESS_READ.search(source):
         return None
     how = f"{helper}(), which reads where an object lives" if helper else "where an object lives"
@@ -644,7 +650,7 @@ def _addresses(source: str, addressing: frozenset[str]) -> str | None:
     )
 
 
-def _shell(source: str, _: frozenset[str]) -> str | None:
+def _shell(source: str, _: _NotebookFacts) -> str | None:
     programs = _shell_programs(source)
     if not programs:
         return None
@@ -655,9 +661,29 @@ def _shell(source: str, _: frozenset[str]) -> str | None:
     )
 
 
-_CHANGE_CAUSES: tuple[Callable[[str, frozenset[str]], str | None], ...] = (
+_CHANGE_CAUSES: tuple[Callable[[str, _NotebookFacts], str | None], ...] = (
     _no_code, _listing, _timing, _environment, _addresses, _shell,
 )  # fmt: skip
+
+
+class _NotebookFacts(NamedTuple):
+    """What other cells tell about a changed cell: the notebook's functions that read addresses, and its
+    names set from the clock (``dt_now = datetime.now()``)."""
+
+    addressing: frozenset[str]
+    clock: frozenset[str]
+
+
+#: ``dt_now = datetime.now()``: a name that holds the time a cell ran
+_CLOCK_NAME = re.compile(
+    r"^\s*([A-Za-z_]\w*)\s*=[^=\n]*\b(?:now|today|utcnow)\(\)|^\s*([A-Za-z_]\w*)\s*=\s*time\.time\(\)", re.MULTILINE
+)
+
+
+def _notebook_facts(cells: list[Any]) -> _NotebookFacts:
+    sources = "\n".join(str(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
+    clock = frozenset(a or b for a, b in _CLOCK_NAME.findall(sources))
+    return _NotebookFacts(_address_helpers(cells), clock)
 
 
 def _address_helpers(cells: list[Any]) -> frozenset[str]:
@@ -776,7 +802,7 @@ def _changed_findings(
     """Executed cells (not the failed one) whose saved outputs were not empty and differ now."""
     changed: list[int] = []
     findings: list[FindingDict] = []
-    addressing: frozenset[str] | None = None  # read when a cell changed, once
+    facts: _NotebookFacts | None = None  # read when a cell changed, once
     for index in sorted(fresh):
         if index == failed or not 0 <= index < len(cells):
             continue
@@ -786,9 +812,9 @@ def _changed_findings(
         diff = diff_lines(visible_lines(recorded, exact=exact), fresh[index], chosen, exact=exact)
         if diff:
             changed.append(index)
-            if addressing is None:
-                addressing = _address_helpers(cells)
-            findings.append(_changed_finding(cells, index, diff, addressing))
+            if facts is None:
+                facts = _notebook_facts(cells)
+            findings.append(_changed_finding(cells, index, diff, facts))
     return changed, findings
 
 
