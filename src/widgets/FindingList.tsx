@@ -9,6 +9,7 @@ import * as React from 'react';
 import type { IFinding } from '../api';
 import { jsonEqual } from '../jsonEqual';
 import type { ReadinessModel } from '../model';
+import { InlineCode } from './InlineCode';
 
 /** The check of a promoted definition that differs between its cell and its module. */
 const PROMOTED_DRIFT = 'promoted-drift';
@@ -171,13 +172,17 @@ function FindingItem(props: IFindingProps): JSX.Element {
           aria-label={finding.severity}
         />
         <div className="jp-ProdPanel-findingText">
-          <div className="jp-ProdPanel-message">{finding.message}</div>
+          <div className="jp-ProdPanel-message">
+            <InlineCode text={finding.message} />
+          </div>
           <div className="jp-ProdPanel-meta">
             <span className="jp-ProdPanel-where">{where}</span>
             <code className="jp-ProdPanel-check">{finding.check}</code>
           </div>
           {finding.hint && (
-            <div className="jp-ProdPanel-hint">{finding.hint}</div>
+            <div className="jp-ProdPanel-hint">
+              <InlineCode text={finding.hint} />
+            </div>
           )}
         </div>
       </div>

@@ -8,6 +8,7 @@ import * as React from 'react';
 
 import { ApiError, IPromoteResult, UnmovedChoice } from '../api';
 import type { ISliceItem } from '../wire';
+import { InlineCode } from './InlineCode';
 
 function Diff(props: { title: string; diff: string }): JSX.Element | null {
   if (!props.diff) {
@@ -220,7 +221,15 @@ function Unmoved(props: {
           disabled={disabled}
         >
           <legend>
-            <code>{item.name}</code> <span>{item.reason}</span>
+            {/* the reason names the data first (`prices` (cell 2) is data ...) */}
+            {!item.reason.startsWith(`\`${item.name}\``) && (
+              <>
+                <code>{item.name}</code>{' '}
+              </>
+            )}
+            <span>
+              <InlineCode text={item.reason} />
+            </span>
           </legend>
           {item.choices.map(choice => (
             <label key={choice} className="jp-ProdPromote-option">
@@ -237,7 +246,7 @@ function Unmoved(props: {
               {item.consequences[choice] && (
                 <span className="jp-ProdPromote-consequence">
                   {' — '}
-                  {item.consequences[choice]}
+                  <InlineCode text={item.consequences[choice]} />
                 </span>
               )}
             </label>

@@ -155,3 +155,42 @@ test("the panel says its score is the quick checks' until a save runs every chec
   await expect(panel.locator(BLACK)).toHaveCount(2);
   await expect(quick).toHaveCount(0);
 });
+
+test('code the server quotes in backticks shows as code, in findings and in the promote preview', async ({
+  page,
+  tmpPath
+}) => {
+  const panel = await openWithFindings(
+    page,
+    tmpPath,
+    'quoted.ipynb',
+    codeNotebook(
+      [
+        'import random\n\nrate = random.random()',
+        'def tax(x):\n    return x * rate',
+        'print(tax(10))'
+      ],
+      [titleCell('# Tax\n\nA function reading data.')]
+    )
+  );
+  // never-executed's hint: "Run all cells once (or use `jupyter-prod run`) ..."
+  const hint = panel.locator(
+    '.jp-ProdPanel-finding[data-check="never-executed"] .jp-ProdPanel-hint'
+  );
+  await expect(hint.locator('code')).toHaveText('jupyter-prod run');
+  await expect(hint).not.toContainText('`');
+
+  // a preview only (Cancel): nothing is written at the server root
+  const dialog = await promoteFromContextMenu(page, 2, 'quoted_module.py');
+  const legend = dialog.locator(
+    '.jp-ProdPromote-choice[data-name="rate"] legend'
+  );
+  // the name once, as code, not "rate `rate` (cell 2) ..."
+  await expect(legend).toContainText(
+    /^rate \(cell 2\) is data the notebook computes/
+  );
+  await expect(legend).not.toContainText('`');
+  await expect(legend.locator('code').first()).toHaveText('rate');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+});

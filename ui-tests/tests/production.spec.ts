@@ -254,8 +254,9 @@ test('promotes a function that reads loaded data: choices in the preview, then c
   // suggested: a parameter, with its consequence in words and the diffs to match
   await expect(choice).toContainText('data the notebook computes');
   await expect(choice.getByLabel('Make it a parameter')).toBeChecked();
+  // the quoted code shows as code (InlineCode), not in backticks
   await expect(choice).toContainText(
-    "`price_summary` gets a `prices` argument; the notebook's calls pass `prices=prices`."
+    "price_summary gets a prices argument; the notebook's calls pass prices=prices."
   );
   await expect(moduleDiff).toContainText(
     'def price_summary(label, *, prices):'
