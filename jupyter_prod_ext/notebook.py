@@ -462,15 +462,18 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 _IPYTHON_HINT = re.compile(
     r"^[ \t]*(?:[%!?,;/]|[A-Za-z_][\w ,()\[\]*.]*=[ \t]*[%!](?!=))|\?[ \t]*\r?$", re.MULTILINE
 )
-#: what is left of it for a source without ``%``, ``!`` or ``?`` (most cells): a line starting with ``,;/``
-_IPYTHON_HINT_REST = re.compile(r"^[ \t]*[,;/]", re.MULTILINE)
+#: what is left of it for a source without ``%``, ``!`` or ``?`` (most cells): a line starting with ``,;/``,
+#: the first line, then the others after their ``\n`` (a literal first character the regex engine skips to,
+#: where a multiline ``^`` is tried at every position: a third of the time)
+_IPYTHON_HINT_FIRST = re.compile(r"[ \t]*[,;/]")
+_IPYTHON_HINT_REST = re.compile(r"\n[ \t]*[,;/]")
 
 
 def _may_be_ipython(source: str) -> bool:
     """``_IPYTHON_HINT.search(source)`` as a yes/no: its cheap part alone when no ``%!?`` occurs."""
     if "%" in source or "!" in source or "?" in source:
         return _IPYTHON_HINT.search(source) is not None
-    return _IPYTHON_HINT_REST.search(source) is not None
+    return _IPYTHON_HINT_FIRST.match(source) is not None or _IPYTHON_HINT_REST.search(source) is not None
 
 
 #: IPython's line magics and shell aliases (its defaults, see tests): the words automagic runs as ``%word``.
