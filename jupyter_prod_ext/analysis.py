@@ -1129,10 +1129,16 @@ def import_binds(unit: CodeUnit) -> list[ImportBind]:
     return unit_fact(unit, "imports", _import_binds)
 
 
+#: statements whose body is a scope of its own: an import there binds a local (a ``global`` one binds with
+#: ``how="global"``), so no module-level import is among their events (most of a notebook's events)
+_OWN_SCOPE = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+
+
 def _import_binds(unit: CodeUnit) -> list[ImportBind]:
     return [
         (e.line, e.name, e.module)
         for s in statement_templates(unit)
+        if type(s.node) not in _OWN_SCOPE
         for e in s.events
         if e.kind == "bind" and e.how == "import" and not e.deferred
     ]

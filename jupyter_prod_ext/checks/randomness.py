@@ -92,9 +92,6 @@ def _aliases_of(unit: CodeUnit) -> list[tuple[str, str | None]]:
     return [(name, module) for _, name, module in import_binds(unit)]
 
 
-def _dotted(call: Call, aliases: dict[str, str]) -> str:
-    return ".".join([aliases.get(call[2], call[2]), *call[3]])
-
 
 def _classify(call: Call, name: str) -> str | None:
     """The RNG family an unseeded call draws from ("random", "numpy", "torch", "sklearn"), else None."""
@@ -118,6 +115,16 @@ def _classify(call: Call, name: str) -> str | None:
         return "sklearn"
     return None
 
+
+#: the last names :func:`_classify` gives a family to (a seed, a draw, a generator, an estimator), apart from
+#: NumPy's legacy draws (any name under ``numpy.random``): other calls (most) are skipped before their name is built
+_MAY_DRAW = (
+    frozenset({"seed", "manual_seed", "manual_seed_all", "set_seed", "set_random_seed", "Random", "default_rng", "RandomState"})
+    | {last for _, last in _EVERY_FAMILY_SEEDS}
+    | _PY_RANDOM
+    | _TORCH_RANDOM
+    | _SKLEARN
+)
 
 _ADVICE = {
     "random": ("Python's `random`", "Call random.seed(<n>) once, in the first cells."),
@@ -148,7 +155,10 @@ def unseeded_randomness(ctx: Context) -> Iterator[Finding]:
     reported: set[str] = set()
     for unit, calls in units:
         for call in calls:
-            name = _dotted(call, aliases)
+            root = aliases.get(call[2], call[2])
+            if (call[3][-1] if call[3] else root.rpartition(".")[2]) not in _MAY_DRAW and not root.startswith("numpy"):
+                continue  # ``len(x)``, ``os.path.join(...)``: no family of _classify's has that last name
+            name = ".".join([root, *call[3]])
             family = _classify(call, name)
             if family is None:
                 continue
