@@ -276,6 +276,7 @@ class _Scope:
 
 
 _new_event = object.__new__
+_LOAD, _STORE, _NAME, _ATTRIBUTE = ast.Load, ast.Store, ast.Name, ast.Attribute
 #: ``Event(...)`` without the named tuple's Python-level ``__new__`` (hot: every name in a cell)
 _new_tuple = tuple.__new__
 #: an event slot kept for a read inside a function until the function's locals are known
@@ -302,20 +303,8 @@ def _call(node: ast.Call, root: str, chain: tuple[str, ...], args: list[ast.expr
     return (node.lineno, node.col_offset, root, chain, not args and not keywords, kw)
 
 
-class _Dispatch(dict[type, Callable[["_Collector", Any], None]]):
-    """Node type -> the collector's method for it (its ``visit_X``, else ``generic_visit``), filled on first use."""
-
-    def __missing__(self, cls: type) -> Callable[[_Collector, Any], None]:
-        method: Callable[[_Collector, Any], None] = getattr(_Collector, "visit_" + cls.__name__, _Collector.generic_visit)
-        self[cls] = method
-        return method
-
-
 class _Collector(ast.NodeVisitor):
     """Walks one top-level statement in evaluation order and records events."""
-
-    #: ``NodeVisitor.visit`` does a getattr per node; one dict lookup instead, done inline by the hot visitors
-    _dispatch = _Dispatch()
 
     def __init__(self, stmt: Stmt) -> None:
         self.stmt = stmt
@@ -326,7 +315,7 @@ class _Collector(ast.NodeVisitor):
         self._functions = 0
 
     def visit(self, node: ast.AST) -> None:
-        self._dispatch[type(node)](self, node)
+        _DISPATCH[type(node)](self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
         # hot: runs for most nodes of every cell, on every keystroke
@@ -334,7 +323,7 @@ class _Collector(ast.NodeVisitor):
         fields = _CHILD_FIELDS.get(cls)
         if fields is None:
             fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SKIP_FIELDS)
-        dispatch, leaves, AST = self._dispatch, _LEAVES, ast.AST
+        dispatch, leaves, AST = _DISPATCH, _LEAVES, ast.AST
         for name in fields:
             value = getattr(node, name, None)
             if value is None:
@@ -351,25 +340,39 @@ class _Collector(ast.NodeVisitor):
     # -- the commonest expressions, without generic_visit's field loop (same order as the fields) --
     def visit_Attribute(self, node: ast.Attribute) -> None:
         value = node.value
-        self._dispatch[type(value)](self, value)
+        if type(value) is _NAME:  # ``np.x``: always a read (visit_Name's work without its call)
+            if len(self.scopes) == 1:
+                self.stmt.events.append(_new_tuple(Event, ("use", value.id, value.lineno, False, "", None)))
+            else:
+                self._load(value.id, value.lineno)
+        else:
+            _DISPATCH[type(value)](self, value)
 
     def visit_Call(self, node: ast.Call) -> None:
-        dispatch = self._dispatch
+        dispatch = _DISPATCH
         func, args, keywords = node.func, node.args, node.keywords
         dispatch[type(func)](self, func)
-        for a in args:
-            dispatch[type(a)](self, a)
+        if args:
+            # an argument that is a name is a read (visit_Name's work inline: most arguments are names)
+            module_level, events = len(self.scopes) == 1, self.stmt.events
+            for a in args:
+                if type(a) is not _NAME:
+                    dispatch[type(a)](self, a)
+                elif module_level:
+                    events.append(_new_tuple(Event, ("use", a.id, a.lineno, False, "", None)))
+                else:
+                    self._load(a.id, a.lineno)
         if keywords:
             for k in keywords:
                 dispatch[type(k.value)](self, k.value)
-        if type(func) is ast.Name:  # ``f(x)``: the commonest call, no attribute chain to follow
+        if type(func) is _NAME:  # ``f(x)``: the commonest call, no attribute chain to follow
             self.stmt.calls.append(_call(node, func.id, (), args, keywords))
-        elif type(func) is ast.Attribute:
+        elif type(func) is _ATTRIBUTE:
             parts: list[str] = []
-            while type(func) is ast.Attribute:
+            while type(func) is _ATTRIBUTE:
                 parts.append(func.attr)
                 func = func.value
-            if type(func) is ast.Name:
+            if type(func) is _NAME:
                 parts.reverse()
                 self.stmt.calls.append(_call(node, func.id, tuple(parts), args, keywords))
 
@@ -510,12 +513,13 @@ class _Collector(ast.NodeVisitor):
 
     # -- names -----------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
-        if type(node.ctx) is ast.Load:
+        ctx = type(node.ctx)
+        if ctx is _LOAD:
             if len(self.scopes) == 1:  # the common case, a read at module level: no scope walk, _emit inline
                 self.stmt.events.append(_new_tuple(Event, ("use", node.id, node.lineno, False, "", None)))
             else:
                 self._load(node.id, node.lineno)
-        elif isinstance(node.ctx, ast.Store):
+        elif ctx is _STORE:
             self._store(node.id, node.lineno, "assign")
         else:
             self._delete(node.id, node.lineno)
@@ -684,6 +688,22 @@ class _Collector(ast.NodeVisitor):
             self.visit(p)
         if node.rest:
             self._store(node.rest, node.lineno, "match")
+
+
+def _node_types(base: type[ast.AST] = ast.AST) -> list[type[ast.AST]]:
+    """Every node class of the ``ast`` module (its subclasses, recursively)."""
+    out: list[type[ast.AST]] = [base]
+    for sub in base.__subclasses__():
+        out.extend(_node_types(sub))
+    return out
+
+
+#: node type -> the collector's method for it (its ``visit_X``, else ``generic_visit``): ``NodeVisitor.visit``
+#: does a getattr per node; one lookup in a plain dict instead (which CPython specialises; a subclass it does
+#: not), done inline by the hot visitors
+_DISPATCH: dict[type, Callable[[_Collector, Any], None]] = {
+    cls: getattr(_Collector, "visit_" + cls.__name__, _Collector.generic_visit) for cls in _node_types()
+}
 
 
 def statements_of(unit: CodeUnit) -> list[Stmt]:
