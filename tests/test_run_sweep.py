@@ -383,6 +383,20 @@ def test_a_line_magic_spelled_with_a_space_runs_as_in_nbformat_3(tmp_path: Path)
     assert _joined_magics("% matplotlib inline\nx = (1\n     % 2)") == "%matplotlib inline\nx = (1\n     % 2)"
 
 
+
+def test_a_percent_line_inside_a_string_or_a_cell_magic_is_the_users_text(tmp_path: Path) -> None:
+    """Every line starting ``% name`` was rewritten to ``%name``: ``%%writefile paper.tex`` then ``% Preamble``
+    wrote altered text into the user's file, and ``\"\"\"\\n% d items\\n\"\"\" % n`` changed a printf format.
+    Only a spaced magic that starts a logical line of Python, outside strings and cell magics, is joined."""
+    report = run_file(copied("spaced_magic_text.ipynb", tmp_path), timeout=60, cell_timeout=30)
+    assert report["run"]["reproduced"] and report["run"]["cells_run"] == 3, report["findings"]
+    assert (tmp_path / "paper.tex").read_text() == "% Preamble\n\\documentclass{article}\n"
+    assert _joined_magics('s = """\n% d items\n""" % n') == 's = """\n% d items\n""" % n'
+    assert _joined_magics('s = """\n% d items\n') == 's = """\n% d items\n'  # unclosed: left as written
+    assert _joined_magics("# on\nif x:\n    % time f()") == "# on\nif x:\n    %time f()"
+    assert _joined_magics("y = 1 + \\\n% x") == "y = 1 + \\\n% x"
+
+
 EXACT = [2, 3, 4, 5, 6, 7, 8, 9, 10]  # every value another library version shows otherwise, and the real changes
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import dataclasses
+import io
 import json
 import os
 import queue
@@ -50,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+import tokenize
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,28 +136,42 @@ def _v4_dict(model: Notebook) -> dict[str, Any]:
 #: ``% matplotlib inline``: a line magic spelled with a space, which IPython read as ``%matplotlib`` in
 #: the days of nbformat 3 and reads as an unknown magic ``%`` now (UsageError). The name must follow
 #: on the line's first statement: a continuation line ``    % n)`` of a modulo is Python, not a magic
-_SPACED_MAGIC = re.compile(r"^(\s*)%[ \t]+([A-Za-z_]\w*)(?=[ \t]|$)", re.MULTILINE)
+_SPACED_MAGIC = re.compile(r"^(\s*)%[ \t]+([A-Za-z_]\w*)(?=[ \t]|$)")
 
 
 def _joined_magics(source: str) -> str:
     """``source`` with each spaced line magic written as IPython writes it today (``%matplotlib
-    inline``), outside brackets left open by an earlier line (where ``% x`` is a modulo)."""
-    if "%" not in source:
+    inline``). Only a ``%`` that starts a logical line of Python is one: a line inside a string
+    (``\"\"\"\\n% d items\\n\"\"\" % n``) or continuing a bracket is the user's text, and so is
+    every line of a cell magic's body (``%%writefile paper.tex`` then ``% Preamble``)."""
+    if "%" not in source or source.lstrip().startswith("%%"):
         return source
     lines = source.split("\n")
-    for i, line in enumerate(lines):
-        if _SPACED_MAGIC.match(line) and not _open_before(lines[:i]):
-            lines[i] = _SPACED_MAGIC.sub(r"\1%\2", line, count=1)
+    for row in _statement_start_rows(source):
+        lines[row] = _SPACED_MAGIC.sub(r"\1%\2", lines[row], count=1)
     return "\n".join(lines)
 
 
-def _open_before(lines: list[str]) -> bool:
-    """Whether the lines end inside a bracket or after a backslash (the next line continues them)."""
-    depth = 0
-    for line in lines:
-        code = line.split("#", 1)[0]
-        depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
-    return depth > 0 or (bool(lines) and lines[-1].rstrip().endswith("\\"))
+_BRACKETS = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+
+
+def _statement_start_rows(source: str) -> list[int]:
+    """The 0-based rows whose logical line starts with a spaced ``% name``, outside any string and
+    bracket. The tokens stop at the first one Python cannot read (an unclosed string or bracket):
+    no line after it is rewritten, since whether it is inside a string is unknown."""
+    rows: list[int] = []
+    depth, at_start = 0, True
+    with contextlib.suppress(tokenize.TokenError, SyntaxError):
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type in (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT):
+                at_start = at_start or (tok.type != tokenize.COMMENT and depth == 0)
+                continue
+            if at_start and depth == 0 and tok.string == "%" and _SPACED_MAGIC.match(tok.line):
+                rows.append(tok.start[0] - 1)
+            at_start = False
+            if tok.type == tokenize.OP:
+                depth = max(0, depth + _BRACKETS.get(tok.string, 0))
+    return rows
 
 
 def kernel_name_of(model: Notebook) -> str:
