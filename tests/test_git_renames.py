@@ -8,12 +8,16 @@ not be taken first show that git alone (its 50% similarity) would take it.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from jupyter_prod_ext.errors import GitError
 from jupyter_prod_ext.gitops.commit import commit_notebook
+from jupyter_prod_ext.gitops.renames import _blob_texts
+from jupyter_prod_ext.gitops.repository import find_repo
 from jupyter_prod_ext.gitops.status import repo_status
 
 from .gitutil import first_commit, git, isolated_git_home
@@ -439,3 +443,46 @@ def test_the_status_takes_the_panels_earlier_names_like_the_commit(repo: Path) -
     files = repo_status(repo / "b.ipynb", renamed_from=[repo / "a.ipynb", repo / "never.ipynb"], confine_to=repo)
 
     assert files["files"] == [{"path": "b.ipynb", "state": "untracked", "renamed_from": ["a.ipynb"]}]
+
+
+# --- what git cannot be given as text ---------------------------------------------------------------
+
+
+def with_lone_surrogate(nb: nbformat.NotebookNode) -> str:
+    """``nb`` as JSON whose first cell holds ``"\\ud800"``: valid JSON, no UTF-8 text (Python reads it as a lone surrogate)."""
+    nb = copy.deepcopy(nb)
+    nb.cells[0].source = "s = '\ud800'\n" + nb.cells[0].source
+    return json.dumps(nb, indent=1, ensure_ascii=True) + "\n"
+
+
+@pytest.mark.parametrize("which", ["deleted", "new"])
+def test_a_lone_surrogate_in_a_cell_leaves_the_status_and_the_rename_working(repo: Path, which: str) -> None:
+    """A cell source holding a lone surrogate, in the deleted notebook or the new one: the status still
+    answers for the new notebook (it used to raise UnicodeEncodeError writing the cells' text), and the
+    rename is found all the same."""
+    nb = real("plotly_graphs.ipynb")
+    old = repo / "drafts" / "old.ipynb"
+    old.parent.mkdir()
+    old.write_text(with_lone_surrogate(nb), encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "surrogate")
+    old.unlink()
+    new = repo / "final" / "new.ipynb"
+    new.parent.mkdir()
+    new.write_text(with_lone_surrogate(nb) if which == "new" else nbformat.writes(nb) + "\n", encoding="utf-8")
+
+    files = repo_status(new, confine_to=repo)["files"]
+
+    assert files == [{"path": "final/new.ipynb", "state": "untracked", "renamed_from": ["drafts/old.ipynb"]}]
+
+
+def test_a_blob_cat_file_calls_missing_is_a_git_error_not_a_crash(repo: Path) -> None:
+    """``cat-file --batch`` answers ``<oid> missing`` for an object gone from the store (pruned between
+    the listing and the read): a GitError, which the rename detection takes as "no rename"."""
+    present = git(repo, "rev-parse", "HEAD:README.md").strip()
+    repo_ = find_repo(repo)
+    assert repo_ is not None
+    assert _blob_texts(repo_, [present]) == [b"readme\n"]
+
+    with pytest.raises(GitError, match="no contents for 0123456789abcdef0123456789abcdef01234567"):
+        _blob_texts(repo_, [present, "0123456789abcdef0123456789abcdef01234567"])

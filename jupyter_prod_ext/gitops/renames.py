@@ -245,12 +245,23 @@ def _blob_texts(repo: Repo, oids: list[str]) -> list[bytes]:
     out = git(["cat-file", "--batch"], repo.top, input="".join(f"{o}\n" for o in oids).encode(), read_only=True).stdout
     texts: list[bytes] = []
     pos = 0
-    for _ in oids:
-        header_end = out.index(b"\n", pos)
-        size = int(out[pos:header_end].split()[2])
+    for oid in oids:
+        header_end = out.find(b"\n", pos)
+        size = _blob_size(out[pos:header_end]) if header_end >= 0 else None
+        if size is None or header_end + 1 + size > len(out):
+            raise GitError(f"git cat-file gave no contents for {oid} in {repo.top}.")
         texts.append(out[header_end + 1 : header_end + 1 + size])
         pos = header_end + 1 + size + 1
     return texts
+
+
+def _blob_size(header: bytes) -> int | None:
+    """The size ``cat-file --batch``'s ``<oid> blob <size>`` header gives; ``None`` for ``<oid> missing``
+    or anything else (the object was pruned, or the output is cut short)."""
+    fields = header.split()
+    if len(fields) != 3 or fields[1] != b"blob" or not fields[2].isdigit():
+        return None
+    return int(fields[2])
 
 
 def _parsed(data: bytes) -> dict[str, Any] | None:
@@ -283,7 +294,8 @@ def _text_blobs(repo: Repo, texts: Sequence[str], scratch: _Scratch) -> list[str
     """The blob of each text (in our own object directory: diff-index compares blobs), in one call."""
     files = [scratch.folder / f"rename-candidate-{k}.txt" for k in range(len(texts))]
     for file, text in zip(files, texts, strict=True):
-        file.write_text(text, encoding="utf-8")
+        # a cell may hold a lone surrogate ("\ud800" in its JSON): git is given its bytes as they are
+        file.write_bytes(text.encode("utf-8", "surrogatepass"))
     if not files:
         return []
     res = git(["hash-object", "-w", "--no-filters", "--stdin-paths"], repo.top, env=scratch.env,
