@@ -357,6 +357,19 @@ def test_a_missing_module_is_the_notebooks_own_file_only_when_a_cell_names_that_
     assert _missing_module_hint(fetched, 1, "utils").startswith("'utils' is the file utils.py")
 
 
+def test_a_python2_builtin_bound_by_a_later_cell_is_hidden_state() -> None:
+    """``print(file)`` then ``file = "data.csv"``: the Python 2 hint ("'file' is a builtin of Python 2") came
+    before the look for a later cell that binds the name, and sent the user to port code that was run out of
+    order. The Python 2 hint is given only when no cell binds the name."""
+    from jupyter_prod_ext.execution.runner import _hidden_state_hint
+
+    cells = [{"cell_type": "code", "source": "print(file)"}, {"cell_type": "code", "source": 'file = "data.csv"'}]
+    hint = _hidden_state_hint(cells, 0, "name 'file' is not defined")
+    assert hint is not None and hint.startswith("Hidden state: 'file' is only defined in cell 2, which runs later")
+    alone = _hidden_state_hint(cells[:1], 0, "name 'file' is not defined")
+    assert alone is not None and alone.startswith("'file' is a builtin of Python 2")
+
+
 def test_a_changed_listing_of_files_is_hinted_as_one(tmp_path: Path) -> None:
     """``!ls`` saved where the folder held other files (public notebooks list their data folders): the hint
     said to seed randomness. A listing is said to depend on the files present, another shell command on the

@@ -492,15 +492,15 @@ def _hidden_state_hint(cells: list[Any], cell: int, evalue: str) -> str | None:
         ),
         None,
     )
-    if name.group(1) in PYTHON2_BUILTINS:
-        return (
-            f"'{name.group(1)}' is a builtin of Python 2, which the notebook was written for: port the cell to "
-            f"Python 3 ({PYTHON2_BUILTINS[name.group(1)]})."
-        )
     if later is not None:
         return (
             f"Hidden state: '{name.group(1)}' is only defined in {_label(later)}, which runs later; "
             "the notebook worked because cells were run out of order. Move that definition up."
+        )
+    if name.group(1) in PYTHON2_BUILTINS:  # only when no cell binds it: ``file = "data.csv"`` later is hidden state
+        return (
+            f"'{name.group(1)}' is a builtin of Python 2, which the notebook was written for: port the cell to "
+            f"Python 3 ({PYTHON2_BUILTINS[name.group(1)]})."
         )
     return (
         f"Hidden state: nothing in the notebook defines '{name.group(1)}' before it is used; it came "
