@@ -357,6 +357,19 @@ def test_a_missing_module_is_the_notebooks_own_file_only_when_a_cell_names_that_
     assert _missing_module_hint(fetched, 1, "utils").startswith("'utils' is the file utils.py")
 
 
+def test_run_reads_no_configuration_above_the_folder_the_user_works_in(tmp_path: Path) -> None:
+    """``run`` looked for ``pyproject.toml`` up to ``/``, unlike ``check`` and the server: a file above the
+    folder the user works in (outside git) turned ``exact-outputs`` on. It stops where ``check`` stops."""
+    (tmp_path / "pyproject.toml").write_text("[tool.jupyter-prod]\nexact-outputs = true\n", "utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    nb = copied("library_versions.ipynb", work)
+    shown = json.loads(cli(nb.name, "--format", "json", cwd=work).stdout)
+    assert shown["notebooks"][0]["run"]["changed"] == [8, 9, 10]
+    (work / "pyproject.toml").write_text("[tool.jupyter-prod]\nexact-outputs = true\n", "utf-8")
+    assert json.loads(cli(nb.name, "--format", "json", cwd=work).stdout)["notebooks"][0]["run"]["changed"] == EXACT
+
+
 def test_a_python2_builtin_bound_by_a_later_cell_is_hidden_state() -> None:
     """``print(file)`` then ``file = "data.csv"``: the Python 2 hint ("'file' is a builtin of Python 2") came
     before the look for a later cell that binds the name, and sent the user to port code that was run out of

@@ -25,6 +25,7 @@ from ..execution.runner import (
     run_file,
 )
 from ..notebook import cell_number
+from ..paths import cli_ceiling, project_ceiling
 from ..types import FileErrorDict
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -139,13 +140,20 @@ def _naming(path: Path, message: str) -> str:
     return message if str(path) in message else f"{path}: {message}"
 
 
+def _config_ceiling(path: Path) -> Path:
+    """The highest folder the notebook's ``pyproject.toml`` is looked for in, as ``check`` bounds its project
+    files: the git top level, else ``paths.cli_ceiling`` (a ``pyproject.toml`` in ``/`` or above the folder
+    the user works in is not this notebook's project)."""
+    return project_ceiling(path) or cli_ceiling(path)
+
+
 def run(args: argparse.Namespace) -> int:
     reports: list[RunReport] = []
     errors: list[FileErrorDict] = []
     for raw in args.notebooks:
         path = Path(raw)
         try:
-            exact = args.exact_outputs or load_config(path.resolve().parent).exact_outputs
+            exact = args.exact_outputs or load_config(path.resolve().parent, _config_ceiling(path)).exact_outputs
             report = run_file(
                 path,
                 timeout=args.timeout,
