@@ -358,16 +358,22 @@ def _node(raw: dict[str, Any]) -> Any:
 # --- pairing ------------------------------------------------------------------------------------
 
 
-def paired_files(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = None) -> list[Path]:
-    """The other files of ``path``'s jupytext pair (``metadata.jupytext.formats``) that exist.
+def paired_files(
+    path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = None, *, ceiling: Path | None
+) -> list[Path]:
+    """The other files of ``path``'s jupytext pair (``metadata.jupytext.formats``, else the jupytext
+    configuration at or below ``ceiling``: :func:`config_formats`) that exist.
 
     An ``.ipynb`` whose pairing cannot be resolved because jupytext is not installed stands
     alone (it is readable without it); a text notebook already needed jupytext to be read.
     """
-    return [p for p in pair_paths(path, raw, fmt) if os.path.realpath(p) != os.path.realpath(path) and p.is_file()]
+    pair = pair_paths(path, raw, fmt, ceiling=ceiling)
+    return [p for p in pair if os.path.realpath(p) != os.path.realpath(path) and p.is_file()]
 
 
-def pair_paths(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = None) -> list[Path]:
+def pair_paths(
+    path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = None, *, ceiling: Path | None
+) -> list[Path]:
     """Every path of the jupytext pair ``raw``'s formats make of ``path`` (``path`` among them), in the
     formats' order, whether the files exist or not; ``[]`` when ``raw`` names no pairing.
 
@@ -379,7 +385,7 @@ def pair_paths(path: Path, raw: dict[str, Any], fmt: dict[str, str] | None = Non
             import jupytext  # noqa: F401
         except ImportError:
             return []
-    formats = jupytext_formats(raw) or config_formats(path)
+    formats = jupytext_formats(raw) or config_formats(path, ceiling)
     if formats is None:
         return []
     require_jupytext(path.name)
@@ -403,15 +409,18 @@ _CONFIG_FILES = (
 )  # fmt: skip
 
 
-def config_formats(path: Path) -> str | None:
+def config_formats(path: Path, ceiling: Path | None) -> str | None:
     """The pairing a jupytext configuration file gives ``path`` (``formats = "ipynb,py:percent"``), as
     jupytext's contents manager pairs a notebook without ``jupytext.formats`` metadata; else ``None``.
 
     The nearest configuration counts, from the notebook's folder up to the repository's top (a folder
-    holding ``.git``); jupytext's global configuration (the user's home) is not the project's. One that
+    holding ``.git``) or ``ceiling`` (the project's bound outside a repository: the server root, the
+    CLI's :func:`~jupyter_prod_ext.paths.cli_ceiling`), whichever comes first: a ``jupytext.toml`` left
+    above the folder the user works in is not this project's; jupytext's global configuration (the
+    user's home) is not the project's either. One that
     cannot be read pairs nothing (jupytext itself then refuses to open the notebook and says why).
     """
-    found = _config_file(path.parent)
+    found = _config_file(path.parent, ceiling)
     if found is None or found.name == ".jupytext.py":
         return None
     from jupytext.config import load_jupytext_configuration_file
@@ -425,16 +434,18 @@ def config_formats(path: Path) -> str | None:
     return formats if isinstance(formats, str) and formats.strip() else None
 
 
-def _config_file(folder: Path) -> Path | None:
-    """The nearest jupytext configuration file at or above ``folder``, up to the repository's top."""
+def _config_file(folder: Path, ceiling: Path | None) -> Path | None:
+    """The nearest jupytext configuration file at or above ``folder``, up to the repository's top or
+    ``ceiling`` (inclusive)."""
     here = Path(os.path.abspath(folder))
+    stop = Path(os.path.realpath(ceiling)) if ceiling is not None else None
     while True:
         for name in _CONFIG_FILES:
             if (here / name).is_file():
                 return here / name
         if _declares_jupytext(here / "pyproject.toml"):
             return here / "pyproject.toml"
-        if (here / ".git").exists() or here.parent == here:
+        if (here / ".git").exists() or here.parent == here or Path(os.path.realpath(here)) == stop:
             return None
         here = here.parent
 
@@ -475,16 +486,16 @@ def _code_cells(path: Path, data: bytes) -> list[Cell]:
     return notebook_from_dict(raw, path.name).code_cells
 
 
-def pair_of(notebook: Path) -> list[Path]:
+def pair_of(notebook: Path, ceiling: Path | None) -> list[Path]:
     """The files paired with ``notebook`` (jupytext), read from the notebook itself; [] when unreadable."""
     try:
         raw, fmt = raw_from_bytes(notebook, read_notebook_bytes(notebook, notebook.name))
     except ProdError:
         return []
-    return paired_files(notebook, raw, fmt)
+    return paired_files(notebook, raw, fmt, ceiling=ceiling)
 
 
-def check_pair_agrees(notebook: Path, contents: dict[Path, bytes]) -> None:
+def check_pair_agrees(notebook: Path, contents: dict[Path, bytes], ceiling: Path | None) -> None:
     """Refuse a commit where two files of ``notebook``'s pair disagree in code.
 
     ``contents``: the bytes about to be committed, by real path. Only the pair of the notebook is
@@ -498,7 +509,7 @@ def check_pair_agrees(notebook: Path, contents: dict[Path, bytes]) -> None:
     raw, fmt = raw_from_bytes(real, own, notebook.name)
     cells = _code_cells(real, own)
     mine = [c.source for c in cells]
-    for other in paired_files(real, raw, fmt):
+    for other in paired_files(real, raw, fmt, ceiling=ceiling):
         other_real = Path(os.path.realpath(other))
         if other_real not in contents:
             continue
@@ -525,7 +536,7 @@ def dumps_notebook(raw: dict[str, Any], path: Path, text_nb: TextNotebook | None
 
 
 def update_pair(
-    path: Path, before: dict[str, Any], after: dict[str, Any], fmt: dict[str, str] | None
+    path: Path, before: dict[str, Any], after: dict[str, Any], fmt: dict[str, str] | None, ceiling: Path | None
 ) -> tuple[list[Path], list[str]]:
     """Rewrite the other files of ``path``'s pair after the notebook went from ``before`` to ``after``.
 
@@ -540,7 +551,7 @@ def update_pair(
     warnings_: list[str] = []
     old_code = [c.get("source") for c in before.get("cells", []) if c.get("cell_type") == "code"]
     old_code = ["".join(s) if isinstance(s, list) else s for s in old_code]
-    for other in paired_files(path, before, fmt):
+    for other in paired_files(path, before, fmt, ceiling=ceiling):
         try:
             data = read_notebook_bytes(other, other.name)
             if _code_of(other, data) != old_code:

@@ -122,6 +122,32 @@ def test_promotion_of_a_text_notebook_alone_keeps_its_format(
     assert list(tmp_path.glob("alone.ipynb")) == []
 
 
+@pytest.mark.parametrize("where", ["above the project", "in the project"])
+def test_a_jupytext_config_above_the_project_pairs_nothing_outside_a_repository(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """No repository to bound the search: a ``jupytext.toml`` above the project (the server root, the
+    CLI's folder) is not this project's, and the script beside the notebook is not rewritten as its pair;
+    the same configuration inside the project pairs them."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj if where == "in the project" else tmp_path).joinpath("jupytext.toml").write_text(
+        'formats = "ipynb,py:percent"\n', encoding="utf-8"
+    )
+    nb = _kernel(jupytext.reads(SCRIPT, fmt="py:percent"))
+    nbformat.write(nb, proj / "analysis.ipynb")
+    jupytext.write(nb, proj / "analysis.py", fmt="py:percent")
+    script = (proj / "analysis.py").read_text(encoding="utf-8")
+    monkeypatch.chdir(proj)
+
+    rc, out, err = cli(capsys, "promote", "analysis.ipynb", "--names", "area", "--to", "src/pkg/geo.py")
+
+    assert rc == 0, out + err
+    rewritten = (proj / "analysis.py").read_text(encoding="utf-8") != script
+    assert rewritten == (where == "in the project")
+    assert ("wrote analysis.py" in out) == (where == "in the project")
+
+
 def test_commit_takes_both_files_of_the_pair(capsys: pytest.CaptureFixture[str], pair: Path) -> None:
     rc, out, err = cli(capsys, "status", "analysis.py", "--format", "json")
     assert [f["path"] for f in json.loads(out)["files"]] == ["analysis.py", "analysis.ipynb"]
@@ -173,8 +199,8 @@ def test_a_pair_synced_by_jupytext_is_never_refused(tmp_path: Path, fmt: str) ->
         nbformat.write(nb, ipynb)
         jupytext.write(nb, text, fmt=fmt)
         contents = {p.resolve(): p.read_bytes() for p in (ipynb, text)}
-        check_pair_agrees(ipynb, contents)
-        check_pair_agrees(text, contents)
+        check_pair_agrees(ipynb, contents, tmp_path)
+        check_pair_agrees(text, contents, tmp_path)
 
 
 def test_run_executes_a_script_in_a_clean_kernel(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

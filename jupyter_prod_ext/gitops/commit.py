@@ -194,7 +194,7 @@ def _prepare_blobs(repo: Repo, notebook: Path, entries: list[Entry]) -> None:
     """Not ignored, stripped when code-only, the jupytext pair in agreement, then hashed into blobs."""
     check_not_ignored(repo, [e.rel for e in entries])
     strip_entries(entries)
-    check_pair_agrees(notebook, {e.path: e.disk for e in entries})
+    check_pair_agrees(notebook, {e.path: e.disk for e in entries}, repo.top)
     hash_blobs(repo, entries)
 
 

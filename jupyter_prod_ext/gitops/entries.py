@@ -87,7 +87,7 @@ def default_paths(notebook: Path, project_root: Path) -> list[Path]:
     problem (the merge, or the invalid notebook) with its own message. Entries
     a commit would refuse (see :func:`metadata_module_paths`) are left out.
     """
-    paths = [notebook, *pair_of(notebook)]  # a jupytext pair goes in together
+    paths = [notebook, *pair_of(notebook, project_root)]  # a jupytext pair goes in together
     for member in list(paths):
         try:
             data = read_notebook_bytes(member, member.name)
@@ -146,7 +146,7 @@ def _default_files(
     """Read the notebook's pair into ``entries``; the pair, the modules their metadata names and the
     ``__init__.py`` promotion wrote beside them (not yet in git), confined."""
     first = entries[0]
-    for member in paired_files(notebook, first.data, first.fmt):
+    for member in paired_files(notebook, first.data, first.fmt, ceiling=repo.top):
         real = confine([member], repo, confine_to, display_root)[0]
         entries.append(notebook_entry(repo, real, code_only, display_root))
     modules = [m for e in entries for m in metadata_module_paths(e.data, repo.top, display_root)]

@@ -113,7 +113,7 @@ def detected_renames(
     never written). When git cannot say (an error), the commit goes on without it: the new notebook
     is then an added file.
     """
-    member = _ipynb_member(entries, notebook)
+    member = _ipynb_member(repo, entries, notebook)
     if head.commit is None or member is None or _in_head(repo, member.rel):
         return []
     try:
@@ -136,8 +136,8 @@ def pair_renames(
     was: dict[Path, str] = {}
     for old in olds:
         try:
-            before = pair_paths(repo.top / old, member.data, member.fmt)
-            after = pair_paths(member.path, member.data, member.fmt)
+            before = pair_paths(repo.top / old, member.data, member.fmt, ceiling=repo.top)
+            after = pair_paths(member.path, member.data, member.fmt, ceiling=repo.top)
         except ProdError:
             continue
         for then, now in zip(before, after, strict=False):
@@ -153,13 +153,13 @@ def pair_renames(
     return renames
 
 
-def _ipynb_member(entries: Sequence[Entry], notebook: Path) -> Entry | None:
+def _ipynb_member(repo: Repo, entries: Sequence[Entry], notebook: Path) -> Entry | None:
     """The committed ``.ipynb`` of the notebook's pair: the notebook itself, or its paired ``.ipynb``."""
     own = next((e for e in entries if e.path == notebook), None)
     if own is None or own.rel.endswith(".ipynb"):
         return own
     try:
-        pair = {Path(os.path.realpath(p)) for p in pair_paths(own.path, own.data, own.fmt)}
+        pair = {Path(os.path.realpath(p)) for p in pair_paths(own.path, own.data, own.fmt, ceiling=repo.top)}
     except ProdError:
         return None
     return next((e for e in entries if e.rel.endswith(".ipynb") and Path(os.path.realpath(e.path)) in pair), None)

@@ -118,7 +118,7 @@ def notebook_log(repo: Repo, rel: str, limit: int = 10) -> list[LogEntryDict]:
 def _default_files(notebook: Path, repo: Repo, confine_to: Path | None) -> list[Path]:
     """What a commit of the notebook would take by default: its pair, its modules and their new ``__init__.py``."""
     wanted = default_paths(notebook, repo.top)
-    modules = wanted[1 + len(pair_of(notebook)) :]  # default_paths lists the notebook and its pair first
+    modules = wanted[1 + len(pair_of(notebook, repo.top)) :]  # default_paths lists the notebook and its pair first
     return wanted + new_package_inits(repo, modules, confine_to)
 
 
@@ -159,7 +159,7 @@ def _renames(
         return {}
     try:
         own = notebook_entry(repo, notebook, True, None)
-        pair = {Path(os.path.realpath(p)) for p in paired_files(notebook, own.data, own.fmt)}
+        pair = {Path(os.path.realpath(p)) for p in paired_files(notebook, own.data, own.fmt, ceiling=repo.top)}
         entries = [own] + [notebook_entry(repo, p, True, None) for p in files if p != notebook and p in pair]
         with tempfile.TemporaryDirectory(prefix="jupyter-prod-status-") as scratch:
             renames = commit_renames(repo, head, entries, notebook, renamed_from, confine_to, Path(scratch))

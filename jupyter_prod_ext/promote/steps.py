@@ -579,7 +579,7 @@ def _write_notebook(st: State) -> None:
     text = dumps_notebook(new_raw, src.path, src.text_nb)
     atomic_write_text(src.path, text, expected_sha256=sha256_text(src.text) if src.text is not None else None)
     st.written.append(src.rel)
-    pair_written, pair_warnings = update_pair(src.path, src.raw, new_raw, src.text_nb.fmt if src.text_nb else None)
+    pair_written, pair_warnings = update_pair(src.path, src.raw, new_raw, src.text_nb.fmt if src.text_nb else None, st.root)
     st.written += [relative_to_root(st.root, p) for p in pair_written]
     st.warnings += pair_warnings
 
