@@ -81,6 +81,15 @@ class Recorder:
 # --- compare (no kernel) --------------------------------------------------------
 
 
+def test_writefile_overwriting_is_writing_even_with_exact_outputs() -> None:
+    """%%writefile says 'Overwriting' when the file was there, as on every run again in the notebook's folder:
+    the allowance sat with the library versions that ``--exact-outputs`` turns off, so an exact run again
+    reported the cell changed. It always applies; another file's name stays different."""
+    for exact in (False, True):
+        assert normalize_text("[stdout] Overwriting first.py", (), exact=exact) == "[stdout] Writing first.py"
+        assert normalize_text("Overwriting a.py", exact=exact) != normalize_text("Writing b.py", exact=exact)
+
+
 def test_normalisation_of_volatile_text() -> None:
     assert normalize_text("<Foo object at 0x7f3a2c1d4e50>") == normalize_text(
         "<Foo object at 0x55d0c0ffee11>"

@@ -26,13 +26,15 @@ Always, whatever the rules chosen, one value shown differently by another versio
 same output (:func:`same_value_text`): NumPy 2's ``np.float64(1.25)`` is NumPy 1's ``1.25`` (and a tuple of
 them IPython wraps over lines is the one line it was), pandas 2's ``pandas.MultiIndex`` is
 ``pandas.core.indexes.multi.MultiIndex``, NumPy 2's ``shape=(2000,)`` of a summarised array is
-not shown by NumPy 1, IPython's ``%%writefile`` says ``Overwriting`` for a file there before, and the size in
+not shown by NumPy 1, and the size in
 matplotlib's ``<Figure size 640x480 with 1 Axes>`` is the environment's default (the image's bytes are not
 compared either). Two lines that differ only in floating-point numbers equal to about 9 significant digits
 (:func:`same_but_rounding`) are the same too: another BLAS or SciPy sums in another order, and the 16th digit
 moves; an integer must be equal. With ``exact`` (``jupyter-prod run --exact-outputs``, ``exact-outputs =
 true`` in ``[tool.jupyter-prod]``) none of these allowances is made: what the notebook displays (ANSI colours
-and redrawn lines aside) is compared as it is, and only the named rules chosen apply.
+and redrawn lines aside) is compared as it is, and only the named rules chosen apply. Even then, IPython's
+``%%writefile`` saying ``Overwriting`` (the file was there before, as on every run again in its folder) is
+its ``Writing``: the same file is written.
 """
 
 from __future__ import annotations
@@ -129,9 +131,11 @@ _VERSION_REPRS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<=\]), shape=\(\d+(?:, \d+)*,?\)(?=[,)])"), ""),
     # NumPy 2 shows a record of a structured array with its dtype: np.void(('Alice', 25, 55.0), dtype=[...])
     (re.compile(r"\bnp\.void\((\(.*\)), dtype=\[.*\]\)$"), r"\1"),
-    # IPython's %%writefile says whether the file was there before the run: the same file is written
-    (re.compile(r"^(\[stdout\] )?Overwriting (\S.*)$"), r"\1Writing \2"),
 ]
+
+#: IPython's %%writefile says whether the file was there before the run (always, when the notebook is run
+#: again in its folder): the same file is written, whatever the versions, so ``--exact-outputs`` keeps this
+_WRITEFILE_SAID = re.compile(r"^(\[stdout\] )?Overwriting (\S.*)$", re.MULTILINE)
 
 _CONTAINER_OPENERS = ("(", "[", "{")
 #: NumPy before 1.14 put an array's dtype on a line of its own: ``array(['a', 'b'], \n      dtype='<U1')``
@@ -156,9 +160,9 @@ def check_normalize(names: Iterable[str]) -> frozenset[str]:
 
 
 def normalize_text(text: str, normalize: Iterable[str] = DEFAULT_NORMALIZE, *, exact: bool = False) -> str:
-    """``text`` with ANSI colours removed and the chosen volatile parts replaced (and, unless ``exact``,
-    each value shown as every library version shows it)."""
-    out = as_displayed(_ANSI.sub("", text))
+    """``text`` with ANSI colours removed, %%writefile's 'Overwriting' said as 'Writing', the chosen volatile
+    parts replaced (and, unless ``exact``, each value shown as every library version shows it)."""
+    out = _WRITEFILE_SAID.sub(r"\1Writing \2", as_displayed(_ANSI.sub("", text)))
     out = out if exact else same_value_text(out)
     chosen = set(normalize)
     # Durations before timestamps: "Wall time: 1.2 s" must not become a clock first.
