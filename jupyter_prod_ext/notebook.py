@@ -23,6 +23,7 @@ import json
 import os
 import re
 import stat
+import string
 import sys
 import textwrap
 import threading
@@ -542,7 +543,9 @@ def _shell_python(text: str) -> str:
     expansion): IPython leaves those as written."""
     exprs = []
     for m in _INTERPOLATED.finditer(text):
-        expr = m.group(1).strip()
+        expr = _field_expression(m.group(0))
+        if expr is None:
+            continue
         try:
             node = ast.parse(expr, mode="eval").body
         except PARSE_ERRORS:
@@ -550,6 +553,23 @@ def _shell_python(text: str) -> str:
         if not isinstance(node, ast.Tuple):
             exprs.append(f"({expr})")
     return f"get_ipython()({', '.join(exprs)})" if exprs else "get_ipython()"
+
+
+def _field_expression(field_text: str) -> str | None:
+    """The Python IPython evaluates for one ``{…}`` field, split as its ``FullEvalFormatter`` splits it
+    (``string.Formatter.parse``): ``{x!r}`` evaluates ``x`` then converts it; a ``:spec`` is put back
+    (``{s[1:3]}`` slices, while ``{x:>10}`` is no expression and IPython leaves the line as written);
+    ``None`` when the formatter refuses the field (``{a != b}``)."""
+    try:
+        parsed = list(string.Formatter().parse(field_text.strip()))
+    except ValueError:
+        return None
+    if len(parsed) != 1:
+        return None
+    _, name, spec, _ = parsed[0]
+    if name is None:
+        return None
+    return (f"{name}:{spec}" if spec else name).strip()
 
 
 def _replacement(text: str, help_end: bool, unit: CodeUnit, lineno: int) -> str:
@@ -835,7 +855,7 @@ def to_python(cell: Cell) -> CodeUnit:
 # The per-cell cache: one translation, parse and set of facts per distinct cell source
 
 #: bump when the translation changes what it produces for a source (keys of a persisted cache)
-TRANSLATION_VERSION = "6"
+TRANSLATION_VERSION = "7"
 #: at most this many distinct cell sources, and about this much memory, are kept
 UNIT_CACHE_ITEMS = 20_000
 UNIT_CACHE_BYTES = 64 * 1024 * 1024

@@ -142,6 +142,20 @@ def test_unused_import() -> None:
     assert all(f["severity"] == "warning" for f in found)
 
 
+def test_a_shell_line_reads_a_field_as_ipythons_formatter_evaluates_it() -> None:
+    """IPython's ``FullEvalFormatter`` fills ``{x!r}`` with ``x`` converted, and ``{s[1:3]}`` and
+    ``{d['a:b']}`` with the expression; ``{w:>10}`` and ``{v != 2}`` are no expression to it (the line runs as
+    written), so they read nothing."""
+    cells = (
+        "import pprint, json, os, sys\ns, d = 'abc', {'a:b': 1}",
+        "def shown():\n    return 1\ndef width():\n    return 2",
+        "!echo {pprint!r} {json.dumps(d)!s} {shown()!a}\n!echo {s[1:3]} {d['a:b']}\n!echo {os:>10} {width()!r:>3}",
+        "!echo {sys != 2}",
+    )
+    assert names(run(cells, "unused-import")) == {"os", "sys"}
+    assert names(run(cells, "unused-definition")) == {"width"}
+
+
 def test_unused_import_exceptions() -> None:
     cells = (
         "from __future__ import annotations",
