@@ -71,6 +71,27 @@ describe('openingPreview', () => {
     ]);
   });
 
+  it('opens on the definitions-only preview when the function preview fails', async () => {
+    const refused = dryRun({
+      ok: false,
+      problems: [NOTHING],
+      refusals: [{ reason: 'nothing-to-promote', message: NOTHING }],
+      function_offer: 'cell_2'
+    });
+    mock
+      .respond(200, refused)
+      .respond(503, { message: 'The server is busy; try again.' });
+    const opening = await openingPreview(rerun, {});
+    expect(opening.asFunction).toBeNull();
+    expect(opening.definesNothing).toBe(true);
+    expect(opening.result.problems).toEqual([NOTHING]);
+    expect(opening.result.function_offer).toBe('cell_2');
+    expect(mock.requests.map(r => r.body.as_function)).toEqual([
+      undefined,
+      'cell_2'
+    ]);
+  });
+
   it('opens on the definitions only when the cells define something', async () => {
     mock.respond(200, dryRun({ function_offer: 'cell_2' }));
     const opening = await openingPreview(rerun, {});

@@ -102,7 +102,8 @@ export interface IOpeningPreview {
  * The preview the dialog opens on: the definitions only, unless the cells
  * hold statements only and a function is offered. That dry run would open
  * the dialog on the one choice it disables, with Promote disabled: it opens
- * on the function instead, the choice that can be applied.
+ * on the function instead, the choice that can be applied, unless that
+ * second dry run fails (then it opens on the first, as without an offer).
  */
 export async function openingPreview(
   rerun: Rerun,
@@ -116,11 +117,17 @@ export async function openingPreview(
   if (!definesNothing(definitions.result) || !offer) {
     return { ...definitions, asFunction: null, definesNothing: false };
   }
-  const asFunction = await previewWithSuggestions(rerun, {
-    unmoved: definitions.unmoved,
-    asFunction: offer
-  });
-  return { ...asFunction, asFunction: offer, definesNothing: true };
+  try {
+    const asFunction = await previewWithSuggestions(rerun, {
+      unmoved: definitions.unmoved,
+      asFunction: offer
+    });
+    return { ...asFunction, asFunction: offer, definesNothing: true };
+  } catch {
+    // the function's dry run failed (server busy, timeout): the dialog still
+    // opens, on the definitions-only preview that worked, its offer selectable
+    return { ...definitions, asFunction: null, definesNothing: true };
+  }
 }
 
 function choiceLabel(choice: UnmovedChoice, trans: TranslationBundle): string {
