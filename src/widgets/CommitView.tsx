@@ -138,12 +138,19 @@ function repoStatus(commit: CommitModel, trans: TranslationBundle): string {
     : where;
 }
 
+/** The old names of a renamed file, comma-separated ('' when it was not renamed). */
+function renamedFrom(file: { renamed_from?: string[] | null }): string {
+  return (file.renamed_from ?? []).join(', ');
+}
+
 /** The notebook and its modules with their git state, each with a box to tick. */
 function FileList(props: {
   commit: CommitModel;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { commit, trans } = props;
+  // ties each rename line to its file's box (hooks before the early return)
+  const ids = React.useId();
   const files = commit.status?.files ?? [];
   if (files.length === 0) {
     return null;
@@ -157,7 +164,7 @@ function FileList(props: {
   };
   return (
     <ul className="jp-ProdCommit-files" aria-label={trans.__('Files')}>
-      {files.map(file => (
+      {files.map((file, index) => (
         <li
           key={file.path}
           className={`jp-ProdCommit-file jp-mod-${file.state}`}
@@ -167,6 +174,9 @@ function FileList(props: {
           <label title={file.path}>
             <input
               type="checkbox"
+              aria-describedby={
+                renamedFrom(file) ? `${ids}-renamed-${index}` : undefined
+              }
               checked={commit.isSelected(file.path)}
               disabled={file.state === 'ignored'}
               onChange={event =>
@@ -178,12 +188,20 @@ function FileList(props: {
               {stateLabels[file.state] ?? file.state}
             </span>
           </label>
-          {file.renamed_from && file.renamed_from.length > 0 ? (
-            <div className="jp-ProdCommit-renamed">
-              {trans.__(
-                'Renamed from %1 (its removal is committed too)',
-                file.renamed_from.join(', ')
-              )}
+          {renamedFrom(file) ? (
+            <div
+              className="jp-ProdCommit-renamed"
+              id={`${ids}-renamed-${index}`}
+            >
+              {commit.isSelected(file.path)
+                ? trans.__(
+                    'Renamed from %1 (its removal is committed too)',
+                    renamedFrom(file)
+                  )
+                : trans.__(
+                    'Renamed from %1 (tick the file to commit the rename; neither name is committed now)',
+                    renamedFrom(file)
+                  )}
             </div>
           ) : null}
         </li>

@@ -201,6 +201,19 @@ async function commitRename(
   await expect(row.locator('.jp-ProdCommit-renamed')).toHaveText(
     `Renamed from ${old} (its removal is committed too)`
   );
+  // the line belongs to the file's box and follows it: unticked, nothing of the rename is committed
+  const box = row.getByRole('checkbox');
+  await expect(box).toHaveAccessibleDescription(
+    `Renamed from ${old} (its removal is committed too)`
+  );
+  await box.uncheck();
+  await expect(row.locator('.jp-ProdCommit-renamed')).toHaveText(
+    `Renamed from ${old} (tick the file to commit the rename; neither name is committed now)`
+  );
+  await box.check();
+  await expect(row.locator('.jp-ProdCommit-renamed')).toHaveText(
+    `Renamed from ${old} (its removal is committed too)`
+  );
   await commitFromPanel(page, 'Rename the draft');
 
   // the commit removes the old name and adds the new one: git records the rename; nothing is left uncommitted
