@@ -14,9 +14,11 @@ machine: the missing-identity path is real.
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
+from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from jupyterlab.galata import configure_jupyter_server
 from tornado.web import HTTPError
 
@@ -29,6 +31,9 @@ HOME = ROOT.parent / f"{ROOT.name}-home"
 for folder in (ROOT, HOME):
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+
+# the Python that runs the server (and its kernels), for the tests to run the same one (helpers.ts)
+(ROOT.parent / f"{ROOT.name}.python").write_text(sys.executable, encoding="utf-8")
 
 os.environ["HOME"] = str(HOME)
 os.environ["XDG_CONFIG_HOME"] = str(HOME / ".config")
@@ -87,7 +92,6 @@ hook.chmod(0o755)
 shutil.copy(HERE / "notebooks" / "commit.ipynb", HOOKED / "hooked.ipynb")
 
 
-
 def refuse_marked_saves(model: object, path: str, contents_manager: object, **kwargs: object) -> None:
     """Refuse to save a file beside which a test put ``<name>.refuse-save``: a disk that refuses writes.
 
@@ -98,6 +102,20 @@ def refuse_marked_saves(model: object, path: str, contents_manager: object, **kw
         raise HTTPError(507, "No space left on the device: the file was not saved.")
 
 
+class MarkedReadOnlyContents(AsyncLargeFileManager):  # type: ignore[misc]
+    """Say a file is read-only when a test put ``<name>.read-only`` beside it.
+
+    The server runs as root, for whom file permissions do not make a file read-only; the contents
+    model's ``writable`` is what JupyterLab reads (its ``canSave``).
+    """
+
+    def is_writable(self, path: str) -> bool:
+        if (ROOT / f"{path.strip('/')}.read-only").exists():
+            return False
+        return bool(super().is_writable(path))
+
+
+c.ServerApp.contents_manager_class = MarkedReadOnlyContents  # type: ignore[name-defined]  # noqa: F821
 c.ContentsManager.pre_save_hook = refuse_marked_saves  # type: ignore[name-defined]  # noqa: F821
 c.ServerApp.root_dir = str(ROOT)  # type: ignore[name-defined]  # noqa: F821
 c.ServerApp.ip = "127.0.0.1"  # type: ignore[name-defined]  # noqa: F821

@@ -1,6 +1,7 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 /** Helpers shared by the galata specs. */
@@ -20,6 +21,11 @@ export const SCREENSHOTS = path.resolve(
 
 /** the server root (a git repository), set by playwright.config.js */
 export const ROOT = process.env.JP_PROD_UI_ROOT as string;
+
+/** The Python that runs the server and its kernels (ui-tests/jupyter_server_test_config.py writes it). */
+export function serverPython(): string {
+  return fs.readFileSync(`${ROOT}.python`, 'utf-8').trim();
+}
 
 export function git(...args: string[]): string {
   return execFileSync('git', ['-C', ROOT, ...args], {
