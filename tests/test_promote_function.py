@@ -134,6 +134,18 @@ def test_a_last_line_that_ran_and_showed_nothing_is_no_shown_value(tmp_path: Pat
     ]
 
 
+def test_a_cell_edited_after_it_ran_still_shows_its_last_value(tmp_path: Path) -> None:
+    """A count and no result was believed for any last line: ``r = 2`` ran, ``r`` was added and the notebook
+    saved without running it again (its outputs are of the old source), and the 'showed the value' warning
+    was dropped. Only a call known to return None (``random.seed(r)``) is believed to have shown nothing."""
+    edited = make_nb(("import math", 1), ("r = 2\nr", 2), ("area = math.pi * r ** 2\narea", 3))
+    root, nb = project(tmp_path, edited)
+    assert [w for w in as_function(root, nb, [1, 2], dry_run=True)["warnings"] if "showed" in w] == [
+        "Cell 2 showed the value of its last line `r`; the call of `area_of` will not show it (one call "
+        "shows one value, the last cell's): display it in a cell after the call."
+    ]
+
+
 def test_a_shown_value_the_call_cannot_show_is_said_in_one_line(tmp_path: Path) -> None:
     """Only the last value can be the call's: another cell's shown value, or one when later cells need
     the function's names, is a warning; a last line ending in ``;`` or a ``print`` showed no value."""

@@ -95,7 +95,7 @@ def shown_values(prog: Program, cells: list[int]) -> list[Stmt]:
             isinstance(last, ast.Expr)
             and not _shows_nothing(last.value)
             and not _quiet(unit.python)
-            and not _ran_showing_nothing(unit.cell.execution_count, unit.cell.outputs)
+            and not (_returns_none(last.value) and _ran_showing_nothing(unit.cell.execution_count, unit.cell.outputs))
         ):
             out.append(stmts[-1])
     return out
@@ -103,8 +103,32 @@ def shown_values(prog: Program, cells: list[int]) -> list[Stmt]:
 
 def _ran_showing_nothing(count: int | None, outputs: tuple[dict[str, object], ...]) -> bool:
     """A cell saved after it ran (an execution count) without the result IPython shows for a value: its
-    last line's value was None. A cell never run, or saved without its outputs, may show one."""
+    last line's value was None, if the outputs are of its current source (which nbformat does not record:
+    the caller asks for a call known to return None too). A cell never run, or saved without its outputs,
+    may show one."""
     return count is not None and not any(o.get("output_type") == "execute_result" for o in outputs)
+
+
+#: Calls that return None (``plt.style.use``, ``pdb.set_trace``, ``random.seed``, ``df.to_csv``, ``lst.sort``),
+#: by the last name of the callee: only for these is a saved run without a result believed, since a cell
+#: edited after its last run keeps the outputs of its old source (``r = 2`` ran, ``r`` added and saved)
+_NONE_CALLS = frozenset(
+    {
+        "use", "set_trace", "seed", "show", "savefig", "tight_layout", "filterwarnings", "simplefilter",
+        "sleep", "setLevel", "basicConfig", "set_option", "set_printoptions", "set_style", "set_theme",
+        "set_context", "to_csv", "to_excel", "to_parquet", "to_pickle", "to_json", "append", "extend",
+        "insert", "sort", "shuffle", "clear", "update", "remove", "pprint", "chdir", "makedirs", "mkdir",
+    }
+)  # fmt: skip
+
+
+def _returns_none(value: ast.expr) -> bool:
+    """Whether the last line is a call of one of :data:`_NONE_CALLS`."""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    return name in _NONE_CALLS
 
 
 def _shows_nothing(value: ast.expr) -> bool:
