@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_prod_ext.checks.api import check_notebook, check_path
+from jupyter_prod_ext.checks.deps import installed_names
 from jupyter_prod_ext.notebook import notebook_from_dict
 from jupyter_prod_ext.types import FindingDict
 
@@ -249,6 +250,23 @@ def test_a_magic_the_notebook_registers_is_not_another_tool() -> None:
 def test_an_automagic_install_is_an_install() -> None:
     found = run(("pip install --quiet requests",), "ipython-magic")
     assert len(found) == 1 and "installs packages" in found[0]["message"]
+
+
+def test_an_install_lines_packages_are_its_words_as_the_shell_and_pip_read_them() -> None:
+    """An option of pip's that takes a value (``--trusted-host pypi.org``, ``--no-binary :all:``) names no
+    package; a quoted requirement with spaces is one word, cut by no shell operator inside the quotes."""
+    lines = {
+        "%pip install --trusted-host pypi.org --trusted-host files.pythonhosted.org requests": {"requests"},
+        "!pip install --no-binary :all: --only-binary numpy --proxy proxy.local:3128 lxml": {"lxml"},
+        "!pip install --timeout 60 --retries 3 --root-user-action ignore --use-feature truststore rich": {"rich"},
+        "!pip install --report report.json --progress-bar off --global-option build_ext httpx": {"httpx"},
+        '%pip install "pandas >= 2" "numpy > 1.26, < 3" -q': {"pandas", "numpy"},
+        "!pip install 'scikit-learn>=1.3' 2>&1 | tail -n 1": {"scikit-learn"},
+        "!pip install torch > /dev/null && echo done # then restart": {"torch"},
+        "!pip install pandas>=2 polars > log.txt seaborn": {"pandas", "polars", "seaborn"},  # '>' redirects to '=2'
+        "!pip install 'unbalanced quote scipy": {"quote", "scipy"},  # no closing quote: split at spaces
+    }
+    assert {line: set(installed_names(line)) for line in lines} == lines
 
 
 def test_probes_and_text_for_another_machine_are_not_machine_paths() -> None:

@@ -103,14 +103,24 @@ _ENV_ITEM = re.compile(r"^\s*-\s*(?:[\w.-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)")
 INSTALL_LINE = re.compile(
     r"^[%!]*\s*(?:(?:python3?|\{sys\.executable\}|\$\{?\w+\}?)\s+-m\s+)?(pip3?|conda|mamba|micromamba|uv\s+pip)\s+install\b"
 )
-#: the install options whose value is the next word (``-r requirements.txt``, ``-c conda-forge``)
+#: the install options whose value is the next word (``-r requirements.txt``, ``-c conda-forge``,
+#: ``--trusted-host pypi.org``): pip's own (every option of ``pip install --help`` that takes a value, those of
+#: older pips too), uv pip's and conda's
 _VALUED_OPTIONS = frozenset(
     "-r --requirement -c --constraint -e --editable -i --index-url --extra-index-url -f --find-links -t --target "
     "--prefix --root --python --platform --python-version --implementation --abi --src --log --cache-dir "
-    "--progress-bar --upgrade-strategy -C --config-settings --channel -n --name -p".split()
+    "--progress-bar --upgrade-strategy -C --config-settings --channel -n --name -p "
+    "--trusted-host --no-binary --only-binary --proxy --timeout --default-timeout --retries --resume-retries "
+    "--root-user-action --use-feature --use-deprecated --global-option --install-option --build-option --report "
+    "--cert --client-cert --exists-action --keyring-provider --log-file --local-log --group --build-constraint "
+    "--source-dir --source-directory --source --only-final --all-releases --refresh-package --pypi-url "
+    "--uploaded-prior-to --requirements-from-script -b --build --index --file --override --index-strategy "
+    "--resolution --prerelease --torch-backend".split()
 )
-#: where a shell line's install command ends (``pip install x && echo done``, ``> /dev/null``)
-_SHELL_BREAK = re.compile(r"\s(?:&&|\|\||[;|]|\d?>)")
+#: the shell's operators that end a command (``pip install x && echo done``, ``| tail``) and its redirections,
+#: which take the next word with them and leave the command going on (``pip install x > log y`` installs y)
+_COMMAND_ENDS = ("&&", "||", ";", "|", "&", "(", ")", "#")
+_REDIRECTIONS = (">", "<")
 
 
 def installed_names(line: str) -> frozenset[str]:
@@ -119,14 +129,9 @@ def installed_names(line: str) -> frozenset[str]:
     m = INSTALL_LINE.match(line)
     if m is None:
         return frozenset()
-    rest = _SHELL_BREAK.split(line[m.end() :], maxsplit=1)[0].split(" #", 1)[0]
-    try:
-        words = shlex.split(rest)
-    except ValueError:
-        words = rest.split()
     names: set[str] = set()
     skip = False
-    for word in words:
+    for word in _command_words(line[m.end() :]):
         if skip or word.startswith("-"):
             skip = not skip and word in _VALUED_OPTIONS
             continue
@@ -135,6 +140,37 @@ def installed_names(line: str) -> frozenset[str]:
         ):
             names.add(normalize(n))
     return frozenset(names)
+
+
+def _command_words(rest: str) -> list[str]:
+    """The words of the install command, as the shell reads them: quotes kept together (``"pandas >= 2"`` is one
+    word), up to the first operator that ends the command (``&&``, ``|``) or a comment; a redirection and its
+    target (``2> /dev/null``, ``>=2`` of an unquoted ``pandas>=2``) are no words of it. Unbalanced quotes: the
+    words split at white space."""
+    lexer = shlex.shlex(rest, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    words: list[str] = []
+    try:
+        for word in lexer:
+            words.append(word)
+    except ValueError:  # no closing quotation
+        words = rest.split()
+    command: list[str] = []
+    redirected = False
+    for word in words:
+        if word.startswith(_COMMAND_ENDS):
+            break
+        if word.startswith(_REDIRECTIONS):
+            if command and command[-1].isdigit():  # ``2> log``: the descriptor is no argument
+                command.pop()
+            redirected = all(c in "<>&|" for c in word)  # its target is the next word, else it is in this one
+            continue
+        if redirected:
+            redirected = False
+            continue
+        command.append(word)
+    return command
 
 
 #: ``git+https://github.com/org/byaldi.git@branch``, ``…#egg=name``: a repository's name is its package's, mostly
