@@ -87,8 +87,13 @@ class _Workers:
                 target=self._work, args=(loop, done, context, fn), name="jupyter-prod worker", daemon=True
             )
             with self._lock:
-                self._threads.add(thread)
-            thread.start()
+                self._threads.add(thread)  # before start: a thread that ends at once discards itself after this
+            try:
+                thread.start()
+            except BaseException:  # no thread (the OS refused one): the stop hook must not join it
+                with self._lock:
+                    self._threads.discard(thread)
+                raise
             with anyio.CancelScope(shield=True):
                 result = await done
             return result
@@ -207,7 +212,6 @@ class Lanes:
             self.waiting -= 1
             if self._latest.get(notebook) == number:
                 del self._latest[notebook]
-
 
     def cancel_running(self) -> None:
         """Cancel the slow work that runs now: its black and mypy are killed (signals only)."""
