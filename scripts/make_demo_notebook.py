@@ -8,7 +8,6 @@ finding and fixing exactly that.
 
 import os
 import random
-
 import sys
 
 import nbformat
@@ -21,7 +20,10 @@ os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "demo"))
 cells = []
 def md(s): cells.append(v4.new_markdown_cell(s))
 def code(s, count=None, outputs=()):
-    c = v4.new_code_cell(s); c.execution_count = count; c.outputs = list(outputs); cells.append(c)
+    c = v4.new_code_cell(s)
+    c.execution_count = count
+    c.outputs = list(outputs)
+    cells.append(c)
 def out(text, count):
     return v4.new_output("execute_result", data={"text/plain": text}, execution_count=count)
 def stream(text):

@@ -151,6 +151,8 @@ def _heredocs(src: str) -> list[tuple[int, int]]:
         end = re.compile(rf"^\s*{re.escape(m.group(1))}\s*$", re.MULTILINE).search(src, m.end())
         spans.append((m.end(), end.start() if end else len(src)))
     return spans
+
+
 _TRIPLE_QUOTED = re.compile(r'(?s)("""|\'\'\')(.*?)\1')
 _PYTHON_SOURCE = re.compile(r"^[ \t]*(?:def|class|import|from[ \t]+[\w.]+[ \t]+import)[ \t]", re.MULTILINE)
 
