@@ -765,7 +765,18 @@ def _collect_statements(unit: CodeUnit) -> list[Stmt]:
         binder.events.extend(Event("bind", n, ln, False, "magic") for n, ln in unit.magic_bindings)
         stmts.append(binder)
         stmts.sort(key=lambda s: s.line)
+    if any(m.kind == "cell" and m.name == "timeit" for m in unit.magics):
+        _as_function_locals(stmts)
     return stmts
+
+
+def _as_function_locals(stmts: list[Stmt]) -> None:
+    """A ``%%timeit`` cell's names as IPython runs it: its setup and body are compiled into one function, so
+    what they bind is local to it. A name bound there is no notebook global (a later cell reading it gets a
+    NameError in a fresh kernel), and the cell's own reads of it read the local, not a global."""
+    local = {e.name for s in stmts for e in s.events if e.kind == "bind" and not e.deferred}
+    for s in stmts:
+        s.events = [e for e in s.events if e.name not in local or (e.kind == "bind" and e.deferred)]
 
 
 _SYMPY_ALIASES = frozenset({"sympy", "sp", "sym"})

@@ -136,6 +136,19 @@ def test_redefined_name_low_noise() -> None:
 # -- unused-import / unused-definition ----------------------------------------------------------------
 
 
+def test_what_a_timeit_cell_binds_is_local_to_it() -> None:
+    """IPython compiles a ``%%timeit`` cell (setup and body) into a function: what it binds is no global, so a
+    later cell that reads it fails in a fresh kernel; its setup still binds what its body reads, and what it
+    reads of the notebook's globals is a use."""
+    cells = (
+        "import math\nsizes = [1, 2, 3]",
+        "%%timeit -n1 -r3 total, scale = 0, 2\nimport json\nfor s in sizes:\n    total += math.sqrt(s) * scale",
+        "print(total, json)",
+    )
+    assert names(run(cells, "undefined-name")) == {"total", "json"}
+    assert run(cells, "unused-import", "use-before-definition") == []
+
+
 def test_unused_import() -> None:
     found = run(("import os, sys\nfrom json import dumps as jd", "print(sys.argv)"), "unused-import")
     assert names(found) == {"os", "jd"}
