@@ -214,3 +214,22 @@ async def test_commit_records_a_rename(jp_fetch: Any, project: Path) -> None:
     assert status.startswith("R") and names == ["notebooks/nb.ipynb", "notebooks/renamed.ipynb"]
     # the old name's removal is committed; the file on disk keeps its outputs (code-only commit)
     assert git(project, "status", "--porcelain", "--", "notebooks") == " M notebooks/renamed.ipynb\n"
+
+
+async def test_a_deleted_notebook_with_a_lone_surrogate_leaves_the_status_of_a_new_one_answering(
+    jp_fetch: Any, project: Path
+) -> None:
+    """HEAD holds a notebook whose cell has ``"\\ud800"`` (valid JSON, no UTF-8): deleted, it is a rename
+    candidate for every new notebook, and the status of a new one answered 500 while it was written as text."""
+    old = project / "notebooks" / "old.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("s = '\ud800'\nprint(s)")])
+    old.write_text(json.dumps(nb, ensure_ascii=True), encoding="utf-8")
+    git(project, "add", "notebooks/old.ipynb")
+    git(project, "commit", "-q", "-m", "surrogate")
+    old.unlink()
+    write_nb(project / "notebooks" / "new.ipynb", source="y = 2\nprint(y)")
+
+    code, st = await status(jp_fetch, "notebooks/new.ipynb")
+
+    assert code == 200, st
+    assert st["files"][0]["path"] == "notebooks/new.ipynb" and "renamed_from" not in st["files"][0]
