@@ -370,3 +370,19 @@ def test_outside_git_a_folder_named_or_the_home_folder_bounds_the_search(
     (tmp_path / "outside" / "requirements.txt").write_text("numpy\npandas\n", encoding="utf-8")
     none = dependency_messages(capsys, "--no-cache", str(outside))[str(outside)]
     assert len(none) == 1 and none[0].startswith("The project declares no dependencies"), none
+
+
+def test_check_reads_no_configuration_above_the_folder_the_user_works_in(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check`` looked for ``[tool.jupyter-prod]`` up to ``/``: a ``pyproject.toml`` above the folder the
+    user works in (outside git) hid its checks. It stops where ``run`` and the dependency files stop."""
+    (tmp_path / "pyproject.toml").write_text('[tool.jupyter-prod]\nignore = ["undefined-name"]\n', "utf-8")
+    work = tmp_path / "work"
+    nb = write_nb(work / "nb.ipynb", make_nb(("print(nowhere)", 1), markdown_title="Work"))
+    monkeypatch.chdir(work)
+    rc, out, _ = cli(capsys, "check", "--fast", "--no-cache", "--format", "json", nb.name)
+    assert rc == 1 and [f["check"] for f in json.loads(out)["notebooks"][0]["findings"]].count("undefined-name") == 1
+    (work / "pyproject.toml").write_text('[tool.jupyter-prod]\nignore = ["undefined-name"]\n', "utf-8")
+    rc, out, _ = cli(capsys, "check", "--fast", "--no-cache", "--format", "json", nb.name)
+    assert "undefined-name" not in [f["check"] for f in json.loads(out)["notebooks"][0]["findings"]]

@@ -95,7 +95,8 @@ def check_notebook(
     if ceiling is None and outside_git is not None:
         ceiling = outside_git.resolve()  # bounds the dependency files only: the project stays the folder
     folder = file.parent if file is not None else project
-    settings = settings_for(folder, server_root, select=select, ignore=ignore)
+    # the CLI's [tool.jupyter-prod] is bounded as its dependency files are (and as `run` reads it)
+    settings = settings_for(folder, server_root or ceiling, select=select, ignore=ignore)
     settings.typecheck_backend = typecheck_backend or (typecheck_settings.backend if typecheck_settings else "daemon")
     settings.typecheck = typecheck_settings
     with gc_paused():
