@@ -156,6 +156,24 @@ test("the panel says its score is the quick checks' until a save runs every chec
   await expect(quick).toHaveCount(0);
 });
 
+test('a long notebook name stays beside the score, cut short', async ({
+  page,
+  tmpPath
+}) => {
+  const panel = await openWithFindings(
+    page,
+    tmpPath,
+    'aggregation_and_grouping_with_pandas_chapter_three.ipynb',
+    UNFORMATTED
+  );
+  await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
+  const score = await panel.locator('.jp-ProdPanel-score').boundingBox();
+  const name = await panel.locator('.jp-ProdPanel-path').boundingBox();
+  // on the score's row (the summary wraps only for the quick-checks line)
+  expect(name!.y).toBeLessThan(score!.y + score!.height);
+  expect(name!.x).toBeGreaterThan(score!.x + score!.width);
+});
+
 test('code the server quotes in backticks shows as code, in findings and in the promote preview', async ({
   page,
   tmpPath
