@@ -103,14 +103,16 @@ def refuse_marked_saves(model: object, path: str, contents_manager: object, **kw
 
 
 class MarkedReadOnlyContents(AsyncLargeFileManager):  # type: ignore[misc]
-    """Say a file is read-only when a test put ``<name>.read-only`` beside it.
+    """Say a file is read-only when a test put ``.<name>.read-only`` beside it.
 
     The server runs as root, for whom file permissions do not make a file read-only; the contents
-    model's ``writable`` is what JupyterLab reads (its ``canSave``).
+    model's ``writable`` is what JupyterLab reads (its ``canSave``). The marker is hidden, so the
+    file browser lists the file alone.
     """
 
     def is_writable(self, path: str) -> bool:
-        if (ROOT / f"{path.strip('/')}.read-only").exists():
+        file = ROOT / path.strip("/")
+        if (file.parent / f".{file.name}.read-only").exists():
             return False
         return bool(super().is_writable(path))
 

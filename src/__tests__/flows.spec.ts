@@ -11,6 +11,7 @@ import {
 import { formatCells } from '../flows/format';
 import {
   defaultModulePath,
+  notebookSaving,
   saveAll,
   serverPath,
   warmTypeCheck
@@ -163,6 +164,25 @@ describe('saveAll', () => {
       expect(after.save).not.toHaveBeenCalled();
     }
     expect(shown).not.toHaveBeenCalled();
+  });
+});
+
+describe('notebookSaving', () => {
+  const context = (canSave: boolean, collaborative: boolean) => ({
+    canSave,
+    model: { collaborative }
+  });
+
+  it('saves a writable notebook', () => {
+    expect(notebookSaving(context(true, false))).toBe('save');
+  });
+
+  it('leaves a collaborative document to save itself', () => {
+    expect(notebookSaving(context(false, true))).toBe('collaborative');
+  });
+
+  it('finds a read-only notebook (that Promote refuses before writing)', () => {
+    expect(notebookSaving(context(false, false))).toBe('read-only');
   });
 });
 

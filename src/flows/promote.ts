@@ -174,7 +174,8 @@ interface IApproved {
 async function previewUntilDecided(
   trans: TranslationBundle,
   request: IPromoteRequest,
-  dryRun: Rerun
+  dryRun: Rerun,
+  unsaved: boolean
 ): Promise<IApproved | null> {
   let choices: UnmovedChoices = {};
   for (;;) {
@@ -188,7 +189,9 @@ async function previewUntilDecided(
     const preview = opening.result;
     choices = opening.unmoved;
     const canForce = forceMayHelp(preview) && !request.force;
-    const body = new PromotePreview(opening, trans, dryRun);
+    const body = new PromotePreview(opening, trans, dryRun, {
+      savesUnsaved: unsaved
+    });
     const answer = await showDialog<UnmovedChoices>({
       title: trans.__('Promote to %1', preview.module_path || request.to),
       body,
@@ -244,8 +247,28 @@ function notifyPromoted(
 }
 
 /**
+ * How the notebook is saved after a promotion: by us (`save`), by the
+ * collaborative document itself (`collaborative`, RTC: our save would be a
+ * "File Save Error"), or not at all (`read-only`: Promote is refused before
+ * anything is written, else the module held code the notebook kept too).
+ */
+export type NotebookSaving = 'save' | 'collaborative' | 'read-only';
+
+export function notebookSaving(
+  context: Pick<DocumentRegistry.Context, 'canSave'> & {
+    model: Pick<DocumentRegistry.Context['model'], 'collaborative'>;
+  }
+): NotebookSaving {
+  if (context.canSave) {
+    return 'save';
+  }
+  return context.model.collaborative ? 'collaborative' : 'read-only';
+}
+
+/**
  * Promote exactly what the preview showed (refused if the notebook or the
- * module changed since), then apply the server's notebook edits and save it.
+ * module changed since), then apply the server's notebook edits and save it
+ * (a collaborative document saves itself).
  */
 async function applyPromotion(
   trans: TranslationBundle,
@@ -274,7 +297,10 @@ async function applyPromotion(
     if (model) {
       applyNotebookEdits(model, result.notebook_edits);
     }
-    notifyPromoted(trans, result, await saveAll([panel.context]));
+    const saved =
+      notebookSaving(panel.context) === 'collaborative' ||
+      (await saveAll([panel.context]));
+    notifyPromoted(trans, result, saved);
     return result;
   } catch (error) {
     notifyError(error);
@@ -445,6 +471,16 @@ export async function promoteCells(
   if (cells.length === 0) {
     return null;
   }
+  if (notebookSaving(panel.context) === 'read-only') {
+    Notification.error(
+      trans.__(
+        "%1 can't be saved (read-only), and Promote saves it: make it writable, or Save Notebook As… and promote the copy.",
+        PathExt.basename(panel.context.localPath)
+      ),
+      { autoClose: false }
+    );
+    return null;
+  }
   warmTypeCheck(model);
   const to = await askModulePath(ctx, panel, cells);
   const project = to
@@ -463,7 +499,10 @@ export async function promoteCells(
       as_function: choices.asFunction ?? undefined,
       dry_run: true
     });
-  const approved = await previewUntilDecided(trans, request, dryRun);
+  // Promote saves the notebook: edits made before it are saved with it, which the preview says
+  const unsaved =
+    notebookSaving(panel.context) === 'save' && panel.context.model.dirty;
+  const approved = await previewUntilDecided(trans, request, dryRun, unsaved);
   if (!approved) {
     return null;
   }

@@ -316,11 +316,18 @@ function Drift(props: {
   );
 }
 
+/** What the preview says beside the dry run. */
+export interface IPreviewOptions {
+  /** the notebook has unsaved edits, which Promote saves with its own */
+  savesUnsaved?: boolean;
+}
+
 export class PromotePreview extends ReactWidget {
   constructor(
     opening: IOpeningPreview,
     private _trans: TranslationBundle,
-    private _rerun?: Rerun
+    private _rerun?: Rerun,
+    private _options: IPreviewOptions = {}
   ) {
     super();
     this.addClass('jp-ProdPromote');
@@ -527,6 +534,13 @@ export class PromotePreview extends ReactWidget {
           trans={trans}
         />
         <Lines className="jp-ProdPromote-warnings" lines={r.warnings} />
+        {this._options.savesUnsaved && (
+          <p className="jp-ProdPromote-savesUnsaved">
+            {trans.__(
+              'The notebook has unsaved changes: Promote saves them too, with its edits.'
+            )}
+          </p>
+        )}
         <Drift result={r} trans={trans} />
         {this._busy && (
           <p className="jp-ProdPromote-busy">

@@ -35,18 +35,26 @@ export function git(...args: string[]): string {
   });
 }
 
-/** Right-click a cell, Promote to Module…, give the module path, Preview: the preview dialog. */
-export async function promoteFromContextMenu(
+/** Select a cell, right-click it and choose Promote to Module…. */
+export async function clickPromote(
   page: IJupyterLabPageFixture,
-  cell: number,
-  modulePath: string
-) {
+  cell: number
+): Promise<void> {
   await page.notebook.selectCells(cell);
   await (await page.notebook.getCellLocator(cell))!.click({ button: 'right' });
   await page
     .locator('.lm-Menu')
     .getByText('Promote to Module…', { exact: true })
     .click();
+}
+
+/** Right-click a cell, Promote to Module…, give the module path, Preview: the preview dialog. */
+export async function promoteFromContextMenu(
+  page: IJupyterLabPageFixture,
+  cell: number,
+  modulePath: string
+) {
+  await clickPromote(page, cell);
   return previewPromotion(page, modulePath);
 }
 

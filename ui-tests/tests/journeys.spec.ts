@@ -2,6 +2,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  clickPromote,
   codeNotebook,
   commitFromPanel,
   git,
@@ -400,12 +401,7 @@ test('Promote to Module type-checks the notebook while the module path is asked'
   await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
   await expect(typeErrors).toHaveCount(0);
 
-  await page.notebook.selectCells(0);
-  await (await page.notebook.getCellLocator(0))!.click({ button: 'right' });
-  await page
-    .locator('.lm-Menu')
-    .getByText('Promote to Module…', { exact: true })
-    .click();
+  await clickPromote(page, 0);
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog.locator('input')).toBeVisible();
   // while the user gives the path, the notebook is type-checked (mypy's daemon warms up for the preview)

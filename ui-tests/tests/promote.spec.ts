@@ -2,6 +2,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  clickPromote,
   cellSources,
   codeNotebook,
   promoteFromContextMenu,
@@ -127,9 +128,9 @@ async function promoteBesideEditedModule(
   await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
     'def twice('
   );
-  await expect(page.locator('.jp-Dialog', { hasText: 'Unsaved' })).toHaveCount(
-    0
-  );
+  await expect(
+    page.locator('.jp-Dialog-header', { hasText: 'Unsaved changes in' })
+  ).toHaveCount(0);
   await dialog.getByRole('button', { name: 'Promote' }).click();
   await expect(dialog).toHaveCount(0);
   await expect
@@ -213,6 +214,59 @@ test('a save refused after Promote is said in one line; the notebook stays unsav
   } finally {
     fs.rmSync(file, { force: true });
   }
+});
+
+test('Promote says it saves the changes made before it, and refuses a read-only notebook before writing', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const module = `readonly_${testInfo.retry}`;
+  const twice = codeNotebook([
+    'def twice(x: int) -> int:\n    return 2 * x',
+    'twice(2)'
+  ]);
+  // saved (once the kernel wrote its language into the metadata): the preview says nothing of it
+  await uploadAndOpen(page, tmpPath, 'edited.ipynb', twice);
+  const tab = page.locator('.lm-TabBar-tab', { hasText: 'edited.ipynb' });
+  await expect(page.locator('#jp-main-statusbar')).toContainText('Idle');
+  await page.menu.clickMenuItem('File>Save Notebook');
+  await expect(tab).not.toHaveClass(/jp-mod-dirty/);
+  let dialog = await promoteFromContextMenu(page, 0, `${module}.py`);
+  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+    'def twice('
+  );
+  await expect(dialog.locator('.jp-ProdPromote-savesUnsaved')).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  // a change not saved yet: the preview says Promote saves it too
+  await (await page.notebook.getCellLocator(1))!.locator('.cm-content').click();
+  await page.keyboard.type('  # edited');
+  await expect(tab).toHaveClass(/jp-mod-dirty/);
+  await page.keyboard.press('Escape');
+  dialog = await promoteFromContextMenu(page, 0, `${module}.py`);
+  await expect(dialog.locator('.jp-ProdPromote-savesUnsaved')).toHaveText(
+    'The notebook has unsaved changes: Promote saves them too, with its edits.'
+  );
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+
+  // a notebook that cannot be saved: one line, before the module path is asked or anything written
+  const notebook = path.join(ROOT, tmpPath, 'locked.ipynb');
+  fs.mkdirSync(path.dirname(notebook), { recursive: true });
+  fs.writeFileSync(
+    path.join(path.dirname(notebook), '.locked.ipynb.read-only'),
+    ''
+  );
+  await uploadAndOpen(page, tmpPath, 'locked.ipynb', twice);
+  await clickPromote(page, 0);
+  await expect(
+    page.locator('.Toastify__toast', { hasText: "can't be saved" })
+  ).toContainText(
+    "locked.ipynb can't be saved (read-only), and Promote saves it: make it writable, or Save Notebook As… and promote the copy."
+  );
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  expect(fs.existsSync(path.join(ROOT, `${module}.py`))).toBe(false);
+  expect(savedSources(notebook)[0]).toContain('def twice(');
 });
 
 /**
