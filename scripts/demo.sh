@@ -24,6 +24,10 @@ args=(--ip 127.0.0.1 --port "${PORT:-8888}" --ServerApp.root_dir="$WORK")
 if [ "$(id -u)" = 0 ]; then args+=(--allow-root); fi
 if [ -n "${DEMO_NO_BROWSER:-}" ]; then args+=(--no-browser); fi
 # the notebook to open, unless the user renamed or deleted it in their copy
-if [ -f "$WORK/churn_analysis.ipynb" ]; then args+=(churn_analysis.ipynb); fi
+if [ -f "$WORK/churn_analysis.ipynb" ]; then
+  args+=(churn_analysis.ipynb)
+  # without a browser the user opens the printed address: make it the notebook's, not the Launcher's
+  if [ -n "${DEMO_NO_BROWSER:-}" ]; then args+=(--LabApp.default_url=/lab/tree/churn_analysis.ipynb); fi
+fi
 cd "$WORK"
 exec "$VENV/bin/jupyter" lab "${args[@]}" "$@"
