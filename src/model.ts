@@ -488,6 +488,11 @@ export class ReadinessModel {
     if (this._isDisposed) {
       return null;
     }
+    if (this._replacesAll(checks)) {
+      // the server lets one slow request per notebook run: this one would cancel the 'all'
+      // check in flight (a save's), whose mypy and git findings then never came
+      checks = 'all';
+    }
     if (checks === 'all' || checks === 'fast') {
       // A full request supersedes a pending debounced one.
       this._stopDebouncers();
@@ -501,21 +506,23 @@ export class ReadinessModel {
       request.ignore = [...this._settings.ignore];
     }
     const version = this._contentVersion;
+    const all = checks === 'all';
     this._pending += 1;
+    this._allPending += all ? 1 : 0;
     this._stateChanged.emit();
     try {
       const report = await this._send(request, notebook);
       if (this._isDisposed) {
         return null;
       }
-      if (checks === 'fast') {
-        this._fastRun = new Set(report.summary?.checks_run ?? []);
-      } else if (checks === 'all') {
-        this._checkedAll = true;
-      }
       const slow = report.summary?.slow_checks;
       if (Array.isArray(slow)) {
         this._slowChecks = new Set(slow);
+      }
+      if (checks === 'fast') {
+        this._fastRun = new Set(report.summary?.checks_run ?? []);
+      } else if (all) {
+        this._checkedAll = true;
       }
       if (version < this._appliedVersion && this._report) {
         // The notebook changed and a newer answer is already shown: keep it,
@@ -545,6 +552,7 @@ export class ReadinessModel {
       throw error;
     } finally {
       this._pending -= 1;
+      this._allPending -= all ? 1 : 0;
       if (!this._isDisposed) {
         this._stateChanged.emit();
       }
@@ -580,6 +588,15 @@ export class ReadinessModel {
       return this.check('all');
     }
     return report;
+  }
+
+  /**
+   * Check again after the cells were changed for the checks `ids` (a fix
+   * applied, black run on them), on no one's request: as `recheck`, its
+   * failure reported as an automatic check's (`autoCheckFailed`).
+   */
+  recheckEdited(ids: ReadonlyArray<string>): void {
+    this.recheck(ids).catch(error => this._reportAutoError(error));
   }
 
   /**
@@ -742,6 +759,19 @@ export class ReadinessModel {
     this.check(checks).catch(error => this._reportAutoError(error));
   }
 
+  /**
+   * Whether `checks` is a request of slow checks sent while an `'all'` one
+   * is in flight: the server runs one slow request per notebook, the newer
+   * cancelling the older (answered "superseded"), so it is sent as `'all'`.
+   */
+  private _replacesAll(checks: ChecksSelection): boolean {
+    if (this._allPending === 0 || !Array.isArray(checks)) {
+      return false;
+    }
+    const slow = this._slowChecks;
+    return !slow || checks.some(id => slow.has(id));
+  }
+
   private _reportAutoError(error: unknown): void {
     if (this._isDisposed) {
       return;
@@ -791,6 +821,8 @@ export class ReadinessModel {
   private _fastRun: Set<string> | null = null;
   /** An answer to an `'all'` request arrived (`checkedAll`). */
   private _checkedAll = false;
+  /** Number of `'all'` requests sent and not answered yet. */
+  private _allPending = 0;
   /** The checks the server says a fast check never runs (`slow_checks`). */
   private _slowChecks: Set<string> | null = null;
   private _error: ApiError | null = null;

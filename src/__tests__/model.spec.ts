@@ -260,6 +260,62 @@ describe('ReadinessModel', () => {
     expect(model.error?.message).toBe('Busy.');
   });
 
+  it("asks every check again, not the edited slow one, while a save's full check runs", async () => {
+    const errors: ApiError[] = [];
+    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    mock.respond(200, slowNamed(report([], FAST)));
+    await model.check('fast');
+    mock.hold = true;
+    // the save's full check: a newer slow request of this notebook replaces it on the server
+    mock.respond(409, {
+      error: 'A newer check of this notebook replaced this one.',
+      kind: 'conflict',
+      details: { reason: 'superseded', stage: 'running' }
+    });
+    const full = model.check('all');
+    mock.respond(200, slowNamed(report([], FAST)));
+    mock.respond(
+      200,
+      slowNamed(report([finding('type-error', 0)], [...FAST, ...SLOW], 80))
+    );
+    // black ran on a cell (Format Cell, a Fix): its finding is re-checked
+    model.recheckEdited(['not-black-formatted']);
+    const held = (mock as any)._held as (() => void)[];
+    const [releaseFull, releaseFast] = held.splice(0);
+    releaseFast();
+    await flushPromises(10);
+    expect(mock.requests.map(r => r.body.checks)).toEqual([
+      'fast',
+      'all',
+      'fast',
+      'all'
+    ]);
+    releaseFull();
+    mock.release();
+    await full;
+    await flushPromises(10);
+    expect(model.findings.map(f => f.check)).toEqual(['type-error']);
+    expect(model.checkedAll).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('asks only the edited slow check when no full check runs, its failure an automatic one', async () => {
+    const errors: ApiError[] = [];
+    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    mock.respond(200, slowNamed(report([], FAST)));
+    await model.check('fast');
+    mock.respond(200, slowNamed(report([], FAST)));
+    mock.respond(500, { error: 'black failed.', kind: 'internal' });
+    model.recheckEdited(['not-black-formatted']);
+    await flushPromises(30);
+    expect(mock.requests.map(r => r.body.checks)).toEqual([
+      'fast',
+      'fast',
+      ['not-black-formatted']
+    ]);
+    expect(errors.map(e => e.message)).toEqual(['black failed.']);
+  });
+
   it('keeps a notebook in another language as a note, not an automatic-check failure', async () => {
     const errors: ApiError[] = [];
     model.autoCheckFailed.connect((_, e) => errors.push(e));

@@ -115,7 +115,7 @@ export async function applyFix(
  */
 export function recheckAfterEdit(model: ReadinessModel, check: string): void {
   if (model.report?.findings.some(f => f.check === check)) {
-    model.recheck([check]).catch(notifyError);
+    model.recheckEdited([check]);
   }
 }
 
