@@ -394,7 +394,8 @@ export class ReadinessModel {
   /**
    * True once every check (black, mypy, git: on save, or on demand) ran on
    * this notebook: until then the report is the fast checks' (an opened
-   * notebook is checked with those alone), and the panel says so.
+   * notebook is checked with those alone), and the panel says so. A user
+   * who may not write gets the fast checks alone, even asking for all.
    */
   get checkedAll(): boolean {
     return this._checkedAll;
@@ -521,7 +522,7 @@ export class ReadinessModel {
       }
       if (checks === 'fast') {
         this._fastRun = new Set(report.summary?.checks_run ?? []);
-      } else if (all) {
+      } else if (all && this._ranSlow(report)) {
         this._checkedAll = true;
       }
       if (version < this._appliedVersion && this._report) {
@@ -770,6 +771,20 @@ export class ReadinessModel {
     }
     const slow = this._slowChecks;
     return !slow || checks.some(id => slow.has(id));
+  }
+
+  /**
+   * Whether the answer to an `'all'` request ran the slow checks: a user
+   * who may not write gets the fast ones alone (`checks_run` says which
+   * ran). A server that names no slow checks ran them all.
+   */
+  private _ranSlow(report: IReport): boolean {
+    const slow = this._slowChecks;
+    const ran = report.summary?.checks_run;
+    if (!slow || !Array.isArray(ran)) {
+      return true;
+    }
+    return ran.some(id => slow.has(id));
   }
 
   private _reportAutoError(error: unknown): void {

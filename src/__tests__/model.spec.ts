@@ -316,6 +316,15 @@ describe('ReadinessModel', () => {
     expect(errors.map(e => e.message)).toEqual(['black failed.']);
   });
 
+  it('has not checked everything when a full check ran the fast checks alone (a read-only user)', async () => {
+    mock.respond(200, slowNamed(report([], FAST)));
+    await model.check('all');
+    expect(model.checkedAll).toBe(false);
+    mock.respond(200, slowNamed(report([], [...FAST, ...SLOW])));
+    await model.check('all');
+    expect(model.checkedAll).toBe(true);
+  });
+
   it('keeps a notebook in another language as a note, not an automatic-check failure', async () => {
     const errors: ApiError[] = [];
     model.autoCheckFailed.connect((_, e) => errors.push(e));
