@@ -796,7 +796,7 @@ def test_a_helper_that_also_reads_the_name_and_the_notebook_calls_pass_it(tmp_pa
     u = _unmoved(r, "prices")
     assert u["choices"] == ["parameter", "move", "cancel"] and u["suggested"] == "parameter"
     assert u["consequences"]["parameter"] == (
-        "`price_summary`, `spread` get a `prices` argument; the notebook's calls pass `prices=prices`."
+        "`price_summary`, `spread` take `prices` as an argument; the notebook's calls pass `prices=prices`."
     )
     r = promoted(root, nb, names=["price_summary"], unmoved={"prices": "parameter"})
     src = features(root)

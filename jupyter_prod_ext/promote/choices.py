@@ -22,7 +22,7 @@ def unmoved_entry(u: Unmoved, chosen: str | None) -> UnmovedDict:
     }
     if u.can_be_parameter:
         consequences["parameter"] = (
-            f"{quoted(u.users)} {'get' if len(u.users) > 1 else 'gets'} a `{u.name}` argument; "
+            f"{quoted(u.users)} {'take' if len(u.users) > 1 else 'takes'} `{u.name}` as an argument; "
             f"the notebook's calls pass `{u.name}={u.name}`."
         ) + "".join(
             f" The default `{param}={u.name}` of `{user}` becomes `{param}=None`, which means `{u.name}` "

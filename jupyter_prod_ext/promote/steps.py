@@ -528,10 +528,11 @@ def type_check(st: State) -> None:
         st.module.text, st.target.rel, st.root, st.config, st.module.line_map, st.settings.typecheck
     )
     st.problems += ours
-    if st.typecheck["errors"]:
+    count = len(st.typecheck["errors"])
+    if count:
         st.warnings.append(
-            f"mypy reports {len(st.typecheck['errors'])} error(s) in the module (see typecheck); "
-            "the promotion does not depend on them."
+            f"mypy finds {count} type error{'' if count == 1 else 's'} in the module (listed with the type "
+            f"check); the promotion does not depend on {'it' if count == 1 else 'them'}."
         )
 
 

@@ -256,7 +256,7 @@ test('promotes a function that reads loaded data: choices in the preview, then c
   await expect(choice.getByLabel('Make it a parameter')).toBeChecked();
   // the quoted code shows as code (InlineCode), not in backticks
   await expect(choice).toContainText(
-    "price_summary gets a prices argument; the notebook's calls pass prices=prices."
+    "price_summary takes prices as an argument; the notebook's calls pass prices=prices."
   );
   await expect(moduleDiff).toContainText(
     'def price_summary(label, *, prices):'
