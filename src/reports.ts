@@ -22,8 +22,8 @@ export function countBySeverity(
 
 /**
  * What a finding of each severity costs, and how many findings of one check
- * count at most: the server's score (`jupyter_prod_ext/checks/score.py`,
- * whose test reads these two constants from this file).
+ * count at most: the server's score (`jupyter_prod_ext/checks/score.py`;
+ * both are tested on the cases of `tests/data/score_cases.json`).
  */
 export const SCORE_WEIGHTS: Readonly<Record<Severity, number>> = {
   error: 0.8,
@@ -51,7 +51,16 @@ export function scoreOf(findings: ReadonlyArray<IFinding>): number {
   for (const { severity, n } of counts.values()) {
     value *= (SCORE_WEIGHTS[severity] ?? 1) ** Math.min(n, SCORE_PER_CHECK_CAP);
   }
-  return Math.max(0, Math.min(100, Math.round(value)));
+  return Math.max(0, Math.min(100, roundScore(value)));
+}
+
+/**
+ * `value` to the nearest integer, a tie (x.5) up: the server rounds the
+ * score so too (score.py `round_half_up`; Python's `round` takes a tie to
+ * the even integer).
+ */
+export function roundScore(value: number): number {
+  return Math.round(value);
 }
 
 /**

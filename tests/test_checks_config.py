@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from jupyter_prod_ext.checks import CHECKS
 from jupyter_prod_ext.checks.api import check_notebook, check_path
-from jupyter_prod_ext.checks.score import PER_CHECK_CAP, WEIGHTS, score
+from jupyter_prod_ext.checks.score import round_half_up, score
 from jupyter_prod_ext.errors import ConfigError, InputError
 from jupyter_prod_ext.notebook import notebook_from_dict
 
@@ -118,13 +119,16 @@ def test_score_formula() -> None:
     assert score([f("a", "error")] * 50 + [f("b", "error")] * 50) >= 0  # type: ignore[list-item]
 
 
-def test_panel_scores_as_the_server() -> None:
-    """The panel scores a merged report itself (a fast answer plus the slow checks' kept findings,
-    src/reports.ts scoreOf): its weights and cap are the server's, so its score is this one's."""
-    source = (Path(__file__).parents[1] / "src" / "reports.ts").read_text(encoding="utf-8")
-    weights = re.search(r"SCORE_WEIGHTS[^=]*=\s*\{([^}]*)\}", source)
-    cap = re.search(r"SCORE_PER_CHECK_CAP\s*=\s*(\d+)", source)
-    assert weights is not None and cap is not None
-    panel = {k: float(v) for k, v in re.findall(r"(\w+):\s*([\d.]+)", weights.group(1))}
-    assert panel == WEIGHTS
-    assert int(cap.group(1)) == PER_CHECK_CAP
+SCORE_CASES = json.loads((Path(__file__).parent / "data" / "score_cases.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", SCORE_CASES["cases"], ids=lambda c: c["name"])
+def test_score_shared_cases(case: dict[str, Any]) -> None:
+    """The cases the panel's scoreOf (src/reports.ts) is tested on too (src/__tests__/model.spec.ts): the panel
+    scores a merged report itself (a fast answer plus the slow checks' kept findings), so its score is this one's."""
+    assert score(case["findings"]) == case["score"]
+
+
+def test_score_rounds_a_tie_up_as_the_panel() -> None:
+    """Python's round takes 82.5 to 82, the panel's Math.round to 83: the score rounds as the panel."""
+    assert [round_half_up(c["value"]) for c in SCORE_CASES["rounding"]] == [c["rounded"] for c in SCORE_CASES["rounding"]]

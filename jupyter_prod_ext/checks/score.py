@@ -7,11 +7,14 @@ number of (unwaived) findings of check c. Why this shape: every finding costs
 something, an error costs about three warnings, the score never goes negative,
 and one noisy check (a hundred ``large-output`` findings) cannot drown the
 others, because a check counts at most three times. Waived findings cost
-nothing. A notebook with no findings scores 100.
+nothing. A notebook with no findings scores 100. A tie (x.5) rounds up, as the
+panel's ``Math.round`` does (src/reports.ts scores a merged report itself); both
+are tested on the cases of tests/data/score_cases.json.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from ..types import FindingDict, Severity
@@ -25,4 +28,15 @@ def score(findings: list[FindingDict]) -> int:
     value = 100.0
     for (_, sev), n in counts.items():
         value *= WEIGHTS[sev] ** min(n, PER_CHECK_CAP)
-    return max(0, min(100, round(value)))
+    return max(0, min(100, round_half_up(value)))
+
+
+def round_half_up(value: float) -> int:
+    """``value`` to the nearest integer, a tie up: JavaScript's ``Math.round``, which the panel's score uses.
+
+    Python's ``round`` takes a tie to the even integer (82.5 to 82, where the panel said 83). ``value - whole``
+    is exact for a float, so this is the exact rounding, not ``floor(value + 0.5)``'s (63.49999999999999 + 0.5
+    is 64.0 in floats).
+    """
+    whole = math.floor(value)
+    return whole + (value - whole >= 0.5)

@@ -8,8 +8,10 @@ import {
   ReadinessModel,
   shownChecks
 } from '../model';
-import { hideWaived, scoreOf } from '../reports';
+import { hideWaived, roundScore, scoreOf } from '../reports';
 import { FetchMock, flushPromises } from './fetchMock';
+
+declare const require: (id: string) => any;
 
 /** A notebook whose content the test edits, as the editor would. */
 class FakeNotebook implements INotebookSource {
@@ -616,6 +618,23 @@ describe('mergeReports', () => {
 });
 
 describe('scoreOf', () => {
+  /** The cases the server's score is tested on too (tests/test_checks_config.py). */
+  const SHARED: {
+    cases: { name: string; findings: IFinding[]; score: number }[];
+    rounding: { value: number; rounded: number }[];
+  } = require('../../tests/data/score_cases.json');
+
+  it('gives the score of every shared case (jupyter_prod_ext/checks/score.py is tested on them)', () => {
+    expect(SHARED.cases.length).toBeGreaterThan(10);
+    const scores = SHARED.cases.map(c => [c.name, scoreOf(c.findings)]);
+    expect(scores).toEqual(SHARED.cases.map(c => [c.name, c.score]));
+  });
+
+  it('rounds as the server, a tie up', () => {
+    const rounded = SHARED.rounding.map(c => roundScore(c.value));
+    expect(rounded).toEqual(SHARED.rounding.map(c => c.rounded));
+  });
+
   it("gives the server's score (jupyter_prod_ext/checks/score.py) of the same findings", () => {
     const of = (check: string, severity: IFinding['severity'], n: number) =>
       Array.from({ length: n }, (_, i) =>
