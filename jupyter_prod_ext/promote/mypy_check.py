@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from ..config import ProjectConfig
+from ..notebook import PARSE_ERRORS, parse_python
 from ..typecheck import PROMOTE_PREFIX, TypecheckSettings, cache_dir_for, check_module_file, write_if_changed
 from .module import LineMap
 from .types import Problem, Reason, TypecheckDict, TypeErrorDict
@@ -27,8 +28,8 @@ def _string_annotation_names(text: str) -> dict[int, set[str]]:
     notebook's units written as notes) has ``kg`` and ``J`` on its line. mypy reads them as types, so
     the refusal says where the name it lacks comes from."""
     try:
-        tree = ast.parse(text)
-    except SyntaxError:
+        tree = parse_python(text)
+    except PARSE_ERRORS:
         return {}
     out: dict[int, set[str]] = {}
     for node in ast.walk(tree):
