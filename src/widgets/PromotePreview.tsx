@@ -141,7 +141,7 @@ function choiceLabel(choice: UnmovedChoice, trans: TranslationBundle): string {
   }
 }
 
-/** Lines of text (problems, warnings), when there are any. */
+/** Lines of text (problems, warnings), when there are any; the engine's `code` shows as code. */
 function Lines(props: {
   className: string;
   lines: ReadonlyArray<string>;
@@ -152,7 +152,9 @@ function Lines(props: {
   return (
     <ul className={props.className}>
       {props.lines.map((line, i) => (
-        <li key={i}>{line}</li>
+        <li key={i}>
+          <InlineCode text={line} />
+        </li>
       ))}
     </ul>
   );

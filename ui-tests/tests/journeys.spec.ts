@@ -92,7 +92,7 @@ test('a module that already defines the name: Force previews the replacement, th
   );
   const dialog = await promoteFromContextMenu(page, 0, `${module}.py`);
   await expect(dialog.locator('.jp-ProdPromote-problems')).toContainText(
-    'already defines `existing`'
+    'already defines existing'
   );
   // the message says "force the promotion": the dialog offers it
   await dialog.getByRole('button', { name: 'Force' }).click();
