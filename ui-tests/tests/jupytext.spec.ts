@@ -71,9 +71,8 @@ test('promotes from a paired script, saves both files, commits the pair', async 
     `from ${module} import area`
   );
 
-  // save: jupytext writes the script (percent, as it was) and its .ipynb twin
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+s');
+  // Promote saves the notebook: jupytext writes the script (percent, as it was) and its .ipynb
+  // twin (a Ctrl+S of ours while that save is in flight would race it into 'File Changed')
   await expect(page.locator('.jp-mod-dirty')).toHaveCount(0);
   const script = fs.readFileSync(
     path.join(ROOT, tmpPath, 'paired.py'),
