@@ -94,6 +94,11 @@ def test_missing_title() -> None:
         ('<a href="https://x.org/nb" target="_parent"><img src="https://x.org/badge.svg" alt="Colab"/></a>', False),
         ("[This file has been moved](https://x.org/new)", True),  # a link with words is content
         ("Some words first.", True),
+        ("Copyright 2024 Example Corp.\n\n**Author:** Jane Doe", False),  # credit
+        ("Licensed under the Apache License, Version 2.0 (the \"License\");\nyou may not use this file", False),
+        ("Author: Jane Doe\n\nThis notebook trains a model.", True),  # credit, then content
+        ("Author: Jane Doe\nThis notebook trains a model.", True),
+        ("By the way, this notebook is old.", True),
     ],
 )
 def test_a_title_may_follow_badges_but_not_content(first: str, reported: bool) -> None:

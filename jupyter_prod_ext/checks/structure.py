@@ -235,14 +235,26 @@ def empty_cell(ctx: Context) -> Iterator[Finding]:
 #: what a markdown cell of badges holds besides them: images (``![Open In Colab](…)``), the links around them
 #: (``[![…](…)](…)``, an empty ``[](…)`` once the image is gone) and HTML tags (``<a href=…><img …/></a>``)
 _BADGE_PARTS = (re.compile(r"!\[[^\]]*\]\([^)]*\)"), re.compile(r"\[\s*\]\([^)]*\)"), re.compile(r"<[^>]*>"))
+#: a line of credit a notebook opens with (``Copyright 2024 …``, ``**Author:** …``, ``Created by …``, an "Open in
+#: Colab" line whose badge is text): who wrote it and under which terms, no content of the page
+_CREDIT_LINE = re.compile(
+    r"[\s*_>]*(?:copyright\b|©|\(c\)\s|authors?(?:\(s\))?\s*:|(?:written|created|contributed|maintained|adapted)"
+    r"\s+by\b|by\s*:|licen[cs]e[d]?\b|spdx-license-identifier|(?:open|run|view)\s+(?:it\s+)?(?:in|on)\s+"
+    r"(?:colab|google colab|kaggle|github|binder|sagemaker|vertex ai|nbviewer)\b)",
+    re.IGNORECASE,
+)
+#: a paragraph of licence text (``Licensed under the Apache License …``, ``Unless required by applicable law …
+#: distributed under the License``) or its address alone
+_LICENCE_TEXT = re.compile(r"\blicen[cs]e|\A\s*<?https?://\S+\s*\Z", re.IGNORECASE)
 #: a code cell that is nbdev's or Quarto's set-up (``#|default_exp core``, ``#|hide``, ``#| echo: false``): the
 #: page they build takes its title from the first heading, wherever it is
 _DIRECTIVE_FIRST = re.compile(r"\A\s*#\s?\|")
 
 
 def _page_header(cell: Cell) -> bool:
-    """A cell before the title that is no content of the page: badges, a set-up cell of nbdev or Quarto, or a
-    code cell of comments only (the licence header of a vendor's samples: ``# Copyright 2025 Google LLC``)."""
+    """A cell before the title that is no content of the page: badges, a set-up cell of nbdev or Quarto, a
+    code cell of comments only (the licence header of a vendor's samples: ``# Copyright 2025 Google LLC``) or a
+    markdown cell of credit (``Copyright …``, ``Author: …``, a licence)."""
     if cell.cell_type == "code":
         return _DIRECTIVE_FIRST.match(cell.source) is not None or _comments_only(cell.source)
     if cell.cell_type != "markdown" or not cell.source.strip():
@@ -250,7 +262,17 @@ def _page_header(cell: Cell) -> bool:
     text = cell.source
     for part in _BADGE_PARTS:
         text = part.sub("", text)
-    return not text.strip()
+    return not text.strip() or (_HEADING.search(text) is None and _credit_only(text))
+
+
+def _credit_only(text: str) -> bool:
+    """Whether a markdown cell holds credit only: each paragraph lines of credit (``Copyright …``, ``Author:
+    …``) or licence text. A paragraph of anything else is content ("Author: X" then what the notebook does)."""
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        lines = [line for line in paragraph.splitlines() if line.strip()]
+        if not all(_CREDIT_LINE.match(line) for line in lines) and not _LICENCE_TEXT.search(paragraph):
+            return False
+    return True
 
 
 def _comments_only(source: str) -> bool:
@@ -262,8 +284,9 @@ def _comments_only(source: str) -> bool:
     "missing-title",
     "structure",
     "info",
-    "The notebook does not start with a markdown cell with a heading (badges, nbdev or Quarto set-up cells and "
-    "code cells of comments only, such as a licence header, may come before it).",
+    "The notebook does not start with a markdown cell with a heading (badges, nbdev or Quarto set-up cells, "
+    "credit (copyright, author, licence) and code cells of comments only, such as a licence header, may come "
+    "before it).",
 )
 def missing_title(ctx: Context) -> Iterator[Finding]:
     """The first cell must be a heading; before it may come raw front matter, badges (an "Open in Colab" cell),
