@@ -69,6 +69,23 @@ def test_top_level_code_low_noise() -> None:
     assert [(f["cell"], f["severity"]) for f in found] == [(3, "info"), (4, "info")]
 
 
+@pytest.mark.parametrize(
+    "source, reported",
+    [
+        ('if PROJECT_ID == "[your-project-id]":\n    PROJECT_ID = "demo"', False),
+        ("if not API_KEY:\n    raise ValueError('Set API_KEY')", False),
+        ("if not results:\n    raise ValueError('no results')", True),  # a result, not configuration
+        ('if op == "<":\n    a = 1', True),  # no placeholder
+        ('if tok == "[CLS]":\n    a = 1', True),  # a special token, no placeholder
+        ('if not API_KEY:\n    for i in range(3):\n        print(i)', True),  # a loop in the branch
+        ("\n".join(f'V{i} = "{i}"  # @param' for i in range(9)), False),  # a Colab form
+        ("\n".join(f'V{i} = "{i}"  # a value' for i in range(9)), True),
+    ],
+)
+def test_a_configuration_guard_is_no_top_level_logic(source: str, reported: bool) -> None:
+    assert bool(run(make_nb(source), "top-level-code")) is reported
+
+
 def test_empty_cells() -> None:
     data = make_nb("x = 1", "  \n")
     data["cells"].append(v4.new_markdown_cell(""))

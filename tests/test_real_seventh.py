@@ -228,3 +228,14 @@ def test_python_s_own_question_ends_the_syntax_error_message(tmp_path: Path, mon
     [message] = [f["message"] for f in findings if f["check"] == "invalid-syntax"]
     assert message.startswith("Syntax error: Missing parentheses in call to 'print'.")
     assert not message.endswith("?.") and message.endswith(("?", ".")), message
+
+
+def test_a_configuration_guard_of_a_set_up_cell_is_no_top_level_logic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cloud vendor's set-up cell: Colab form fields (``PROJECT_ID = "[your-project-id]"  # @param``), then
+    ``if PROJECT_ID == "[your-project-id]" …: PROJECT_ID = …`` or ``if not API_KEY: raise ValueError(…)``, which
+    check that the reader filled the configuration in: nothing to wrap in a function and promote (198 findings
+    of the sweep). A loop is still reported."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    assert [(f["cell_id"], f["line"]) for f in findings if f["check"] == "top-level-code"] == [("retry", 1)]

@@ -179,23 +179,67 @@ def _tests_the_runtime(test: ast.expr) -> bool:
     return False
 
 
+#: a value a notebook's reader replaces before running it (``"[your-project-id]"``, ``"<YOUR_API_KEY>"``,
+#: ``"xxx"``, ``"<insert key>"``); a special token such as ``"[CLS]"`` is none
+_PLACEHOLDER = re.compile(
+    r"your|insert|changeme|change[ _-]me|placeholder|fill[ _-]?(?:me|in)|replace[ _-]?me|\bx{3,}\b|\btodo\b",
+    re.IGNORECASE,
+)
+#: the names a configuration guard tests: CONSTANT_STYLE, or a key, token, secret, password or project
+_CONFIG_NAME = re.compile(r"\A[A-Z][A-Z0-9_]*\Z|(?i:(?:\A|_)key\Z|token|secret|password|project)")
+_GUARD_BODY = frozenset({ast.Raise, ast.Assign, ast.AnnAssign, ast.Expr, ast.Pass})
+
+
+def _is_config_guard(node: ast.stmt) -> bool:
+    """``if PROJECT_ID == "[your-project-id]": PROJECT_ID = …`` or ``if not API_KEY: raise ValueError(…)``: a
+    set-up cell checks that the reader filled its configuration in, no logic to move. Its branches only raise,
+    assign, call (``print``) or guard again."""
+    if not isinstance(node, ast.If) or not _tests_configuration(node.test):
+        return False
+    return all(type(s) in _GUARD_BODY or _is_config_guard(s) for s in (*node.body, *node.orelse))
+
+
+def _tests_configuration(test: ast.expr) -> bool:
+    if isinstance(test, ast.BoolOp):
+        return all(_tests_configuration(v) for v in test.values)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return isinstance(test.operand, ast.Name) and _CONFIG_NAME.search(test.operand.id) is not None
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)):
+        return False
+    value = test.comparators[0]
+    if not isinstance(value, ast.Constant) or not isinstance(test.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+        return False
+    if isinstance(value.value, str) and _PLACEHOLDER.search(value.value):
+        return True  # the placeholder itself says what the name is
+    return (value.value is None or value.value == "") and _CONFIG_NAME.search(test.left.id) is not None
+
+
+def _is_form_field(node: ast.stmt, lines: list[str]) -> bool:
+    """``PROJECT_ID = "[your-project-id]"  # @param {type: "string"}``: a Colab form's field, configuration."""
+    if not isinstance(node, (ast.Assign, ast.AnnAssign)) or not isinstance(node.value, ast.Constant):
+        return False
+    line = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
+    return re.search(r"#\s*@param\b", line) is not None
+
+
 def _script_like(unit: CodeUnit) -> ast.stmt | None:
     """The first statement that makes this cell substantial top-level logic, else None."""
     tree = unit.tree
     if tree is None or unit.foreign:
         return None
     simple: list[ast.stmt] = []
+    lines = unit.python.splitlines()
     for node in tree.body:
         t = type(node)
         if t in _CONTROL_TYPES:
-            if _is_guard(node) or (isinstance(node, ast.If) and _tests_the_runtime(node.test)):
+            if _is_guard(node) or (isinstance(node, ast.If) and _tests_the_runtime(node.test)) or _is_config_guard(node):
                 continue
             if isinstance(node, ast.If) and isinstance(node.test, ast.Compare):
                 left = node.test.left
                 if isinstance(left, ast.Name) and left.id == "__name__":
                     continue
             return node
-        if t not in _NOT_SCRIPT and not _is_docstring(node):
+        if t not in _NOT_SCRIPT and not _is_docstring(node) and not _is_form_field(node, lines):
             simple.append(node)
     return simple[0] if len(simple) >= TOP_LEVEL_STATEMENTS else None
 
