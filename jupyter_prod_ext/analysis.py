@@ -749,7 +749,7 @@ def _collect_statements(unit: CodeUnit) -> list[Stmt]:
         if collector is not None and collector.slots:
             stmt.events = [e for e in stmt.events if e is not _PENDING]
         if type(node) is ast.Expr and type(node.value) is ast.Call:
-            stmt.events.extend(Event("bind", n, node.lineno, False, "assign") for n in _sympy_var_names(node.value))
+            stmt.events.extend(Event("bind", n, node.lineno, False, "assign") for n in _injected_names(node.value))
         stmts.append(stmt)
     for magic in unit.magics:
         star = _magic_star(magic)
@@ -780,6 +780,24 @@ def _as_function_locals(stmts: list[Stmt]) -> None:
 
 
 _SYMPY_ALIASES = frozenset({"sympy", "sp", "sym"})
+
+
+def _injected_names(call: ast.Call) -> list[str]:
+    """The globals a call statement binds by name at run time: SymPy's ``var``, fastcore's ``mk_class``."""
+    return _sympy_var_names(call) or _mk_class_name(call)
+
+
+def _mk_class_name(call: ast.Call) -> list[str]:
+    """fastcore's ``mk_class("Point", "x", "y")`` creates the class ``Point`` and puts it in the calling
+    module's namespace (its documented purpose), so a later ``Point(1, 2)`` reads a defined name (nbdev
+    notebooks were told ``Point`` is defined nowhere). Only a literal name is known."""
+    func = call.func
+    named = (type(func) is ast.Name and func.id == "mk_class") or (type(func) is ast.Attribute and func.attr == "mk_class")
+    first = call.args[0] if call.args else None
+    if not named or not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+        return []
+    name = first.value
+    return [name] if name.isidentifier() and not keyword.iskeyword(name) else []
 
 
 def _sympy_var_names(call: ast.Call) -> list[str]:

@@ -855,7 +855,7 @@ def to_python(cell: Cell) -> CodeUnit:
 # The per-cell cache: one translation, parse and set of facts per distinct cell source
 
 #: bump when the translation changes what it produces for a source (keys of a persisted cache)
-TRANSLATION_VERSION = "8"
+TRANSLATION_VERSION = "9"
 #: at most this many distinct cell sources, and about this much memory, are kept
 UNIT_CACHE_ITEMS = 20_000
 UNIT_CACHE_BYTES = 64 * 1024 * 1024

@@ -47,7 +47,7 @@ def test_a_notebook_that_installs_its_packages_is_told_to_declare_them(
             "install",
             1,
             f"{NONE_DECLARED}; this notebook installs its packages itself (the install lines in cells 4, 5), which "
-            "only its own kernel runs, so no other environment gets what it imports (clearbox, google, pandas, sklearn, sympy).",
+            "only its own kernel runs, so no other environment gets what it imports (clearbox, fastcore, google, pandas, sklearn, …).",
             "Move the packages of the install lines in cells 4, 5 into a requirements.txt or a [project] "
             "dependencies list in pyproject.toml beside the notebook or in the project's root folder.",
         )
@@ -72,11 +72,11 @@ def test_a_notebook_that_installs_its_packages_is_told_to_declare_them(
 def test_an_undeclared_import_the_notebook_installs_names_its_install_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A requirements.txt that lists pandas (and sympy) only: scikit-learn, google-genai and clearbox, which the notebook's
+    """A requirements.txt that lists pandas (and sympy, fastcore) only: scikit-learn, google-genai and clearbox, which the notebook's
     install lines install, are named as the install line names them (not 'google', the namespace the import
     reads; a repository's name for ``git+https://…/clearbox.git@v1``) with the line to move them from. The
     first import of ``google`` is the genai one: ``from google.colab import auth`` above is Colab's own."""
-    findings = _fast_findings(tmp_path, monkeypatch, {"requirements.txt": "pandas>=2\nsympy\n"})
+    findings = _fast_findings(tmp_path, monkeypatch, {"requirements.txt": "pandas>=2\nsympy\nfastcore\n"})
     assert _of("missing-dependency", findings) == [
         (
             "imports",
@@ -239,3 +239,11 @@ def test_a_configuration_guard_of_a_set_up_cell_is_no_top_level_logic(
     of the sweep). A loop is still reported."""
     findings = _fast_findings(tmp_path, monkeypatch)
     assert [(f["cell_id"], f["line"]) for f in findings if f["check"] == "top-level-code"] == [("retry", 1)]
+
+
+def test_the_class_fastcore_mk_class_makes_is_defined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fastcore's ``mk_class("Point", "x", "y")`` creates ``Point`` in the calling module's namespace, as SymPy's
+    ``var`` does its symbols: ``Point(1, 2)`` reads a defined name (nbdev notebooks were told it is defined
+    nowhere)."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    assert [f for f in findings if f["cell_id"] == "mk-class" and f["family"] == "dataflow"] == []
