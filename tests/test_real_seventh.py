@@ -46,9 +46,9 @@ def test_a_notebook_that_installs_its_packages_is_told_to_declare_them(
         (
             "install",
             1,
-            f"{NONE_DECLARED}; this notebook installs its packages itself (the install lines in cells 4, 5), which "
+            f"{NONE_DECLARED}; this notebook installs its packages itself (the install lines in cells 4, 5, 25), which "
             "only its own kernel runs, so no other environment gets what it imports (clearbox, fastcore, google, pandas, sklearn, …).",
-            "Move the packages of the install lines in cells 4, 5 into a requirements.txt or a [project] "
+            "Move the packages of the install lines in cells 4, 5, 25 into a requirements.txt or a [project] "
             "dependencies list in pyproject.toml beside the notebook or in the project's root folder.",
         )
     ]
@@ -72,11 +72,11 @@ def test_a_notebook_that_installs_its_packages_is_told_to_declare_them(
 def test_an_undeclared_import_the_notebook_installs_names_its_install_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A requirements.txt that lists pandas (and sympy, fastcore) only: scikit-learn, google-genai and clearbox, which the notebook's
+    """A requirements.txt that lists pandas (and sympy) only: scikit-learn, google-genai and clearbox, which the notebook's
     install lines install, are named as the install line names them (not 'google', the namespace the import
     reads; a repository's name for ``git+https://…/clearbox.git@v1``) with the line to move them from. The
     first import of ``google`` is the genai one: ``from google.colab import auth`` above is Colab's own."""
-    findings = _fast_findings(tmp_path, monkeypatch, {"requirements.txt": "pandas>=2\nsympy\nfastcore\n"})
+    findings = _fast_findings(tmp_path, monkeypatch, {"requirements.txt": "pandas>=2\nsympy\n"})
     assert _of("missing-dependency", findings) == [
         (
             "imports",
@@ -98,6 +98,13 @@ def test_an_undeclared_import_the_notebook_installs_names_its_install_line(
             "'clearbox' is imported but 'clearbox' is not declared in requirements.txt; the install line in "
             "cell 4 installs it only in this kernel.",
             "Declare 'clearbox' in requirements.txt and drop it from the install line in cell 4.",
+        ),
+        (
+            "mk-class",
+            1,
+            "'fastcore' is imported but 'fastcore' is not declared in requirements.txt; the install line in "
+            "cell 25 installs it only in this kernel.",
+            "Declare 'fastcore' in requirements.txt and drop it from the install line in cell 25.",
         ),
     ]
 
@@ -247,3 +254,13 @@ def test_the_class_fastcore_mk_class_makes_is_defined(tmp_path: Path, monkeypatc
     nowhere)."""
     findings = _fast_findings(tmp_path, monkeypatch)
     assert [f for f in findings if f["cell_id"] == "mk-class" and f["family"] == "dataflow"] == []
+
+
+def test_the_pip_install_of_a_vs_code_shell_cell_is_an_install_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A VS Code shell cell (``metadata.vscode.languageId: "shellscript"``) runs ``pip install --quiet fastcore``
+    as ``!pip install`` does: the notebook installs fastcore itself (the declarations' findings name that line,
+    above), and the cell's shell (``if [ -d data ]; then …``) is no Python syntax error."""
+    findings = _fast_findings(tmp_path, monkeypatch)
+    assert [f for f in findings if f["cell_id"] == "vscode-shell"] == []

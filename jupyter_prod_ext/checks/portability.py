@@ -265,14 +265,23 @@ def missing_dependency(ctx: Context) -> Iterator[Finding]:
         yield ctx.finding("missing-dependency", "warning", cell, line, message + ".", hint)
 
 
+#: the languages of a shell cell (VS Code's ``shellscript`` cell, ``%%bash``, ``%%sh``): its ``pip install``
+#: lines install as ``!pip install`` does
+_SHELLS = frozenset({"shellscript", "bash", "sh", "shell", "zsh"})
+
+
 def _installs(ctx: Context) -> dict[str, tuple[int, int]]:
-    """The distributions the notebook installs itself (``%pip install``, ``!pip install``), normalized, each
-    with its first install line: what it needs, said where only its own kernel reads it."""
+    """The distributions the notebook installs itself (``%pip install``, ``!pip install``, a shell cell's
+    ``pip install``), normalized, each with its first install line: what it needs, said where only its own
+    kernel reads it."""
     found: dict[str, tuple[int, int]] = {}
     for unit in ctx.units:
-        for m in unit.magics:
-            for name in deps.installed_names(m.text):
-                found.setdefault(name, (unit.cell.index, m.line))
+        lines = [(m.line, m.text) for m in unit.magics]
+        if unit.foreign and unit.language in _SHELLS:
+            lines = sorted([*lines, *((i, line) for i, line in enumerate(unit.cell.source.splitlines(), 1))])
+        for number, text in lines:
+            for name in deps.installed_names(text.strip()):
+                found.setdefault(name, (unit.cell.index, number))
     return found
 
 
