@@ -19,6 +19,7 @@ import json
 import os
 import random
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,12 @@ import nbformat
 from jupyter_prod_ext.gitops.commit import commit_notebook
 from jupyter_prod_ext.gitops.renames import cells_text
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "corpus" / "jupytext"
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.nbedits import cleared, read_with_ids, without_ids  # noqa: E402
+
+CORPUS = REPO / "tests" / "data" / "corpus" / "jupytext"
 Nb = Any
 
 
@@ -37,35 +43,10 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, timeout=60).stdout
 
 
-def load(path: Path) -> Nb:
-    nb = nbformat.read(path, as_version=4)
-    nb.nbformat_minor = 5
-    for cell in nb.cells:
-        cell.setdefault("id", nbformat.corpus.words.generate_corpus_id())
-    return nb
-
-
 def fresh_ids(nb: Nb) -> Nb:
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         cell["id"] = nbformat.corpus.words.generate_corpus_id()
-    return nb
-
-
-def no_ids(nb: Nb) -> Nb:
-    nb = copy.deepcopy(nb)
-    nb.nbformat_minor = 4
-    for cell in nb.cells:
-        cell.pop("id", None)
-    return nb
-
-
-def cleared(nb: Nb) -> Nb:
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
     return nb
 
 
@@ -121,15 +102,15 @@ def cases(nb: Nb, rng: random.Random, pool: list[str]) -> dict[str, tuple[Nb, Nb
     a, b = copy.deepcopy(nb), copy.deepcopy(nb)
     a.cells = copy.deepcopy(nb.cells[:half]) + [nbformat.v4.new_code_cell(s) for s in other[:3]]
     b.cells = copy.deepcopy(nb.cells[:half]) + [nbformat.v4.new_code_cell(s) for s in other[3:]]
-    old44 = no_ids(nb)
+    old44 = without_ids(nb)
     return {
         "R1 renamed, outputs cleared": (nb, cleared(nb)),
         "R2 renamed, edited since": (nb, edited(nb, rng, other[:2])),
-        "R3 as R2, nbformat 4.4": (old44, no_ids(edited(nb, rng, other[:1]))),
+        "R3 as R2, nbformat 4.4": (old44, without_ids(edited(nb, rng, other[:1]))),
         "R4 4.4 renamed, saved as 4.5": (old44, fresh_ids(edited(nb, rng, other[:1]))),
         "F1 one template, ids shared": (a, cleared(b)),
         "F2 one template, own ids": (fresh_ids(a), fresh_ids(cleared(b))),
-        "F3 one template, nbformat 4.4": (no_ids(a), no_ids(cleared(b))),
+        "F3 one template, nbformat 4.4": (without_ids(a), without_ids(cleared(b))),
     }
 
 
@@ -138,7 +119,7 @@ def main() -> None:
         GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",
         GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com",
     )  # fmt: skip
-    nbs = {p.name: load(p) for p in sorted(CORPUS.glob("*.ipynb"))}
+    nbs = {p.name: read_with_ids(p) for p in sorted(CORPUS.glob("*.ipynb"))}
     nbs = {name: nb for name, nb in nbs.items() if len(nb.cells) >= 4}
     rng = random.Random(1)
     pool = [c.source for nb in nbs.values() for c in nb.cells if c.cell_type == "code" and len(c.source) > 20]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from .gitutil import isolated_git_home, new_repo
 from .installed import PACKAGE_DIR
 from .wire_answers import checked_fetch
 
@@ -56,6 +57,20 @@ def copy_corpus(tmp_path: Path, corpus_dir: Path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(corpus_dir, dest)
     return dest
+
+
+@pytest.fixture
+def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Git with a HOME of the test's own (:func:`gitutil.isolated_git_home`); a module of git tests asks
+    it for every test: ``pytestmark = pytest.mark.usefixtures("git_home")``."""
+    return isolated_git_home(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def repo(git_home: Path, tmp_path: Path) -> Path:
+    """``tmp_path/repo``, a new repository with nothing committed yet (``main`` unborn); a module whose
+    tests want another one defines its own ``repo``."""
+    return new_repo(tmp_path)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -62,6 +62,19 @@ def first_commit(root: Path, *paths: str, message: str = "init") -> str:
     return head_commit(root)
 
 
+def new_repo(tmp_path: Path, *, readme: bool = False) -> Path:
+    """``tmp_path/repo``, a new repository on ``main``: nothing committed yet, or with ``readme`` one
+    commit of a README.md (HEAD exists)."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    if not readme:
+        git(root, "init", "-q")
+        return root
+    (root / "README.md").write_text("readme\n", encoding="utf-8")
+    first_commit(root)
+    return root
+
+
 def committed_copy(notebook: Path, root: Path) -> Path:
     """A new repository at ``root`` whose one commit holds a copy of ``notebook`` (the vcs checks and
     commits need one); the copy's path."""

@@ -9,23 +9,12 @@ import pytest
 from jupyter_prod_ext.checks.api import check_notebook, check_path
 from jupyter_prod_ext.notebook import notebook_from_dict
 
-from .gitutil import git, isolated_git_home
+from .gitutil import git
 from .nbutil import make_nb, write_nb
 
+pytestmark = pytest.mark.usefixtures("git_home")
+
 IDS = ["not-in-git", "uncommitted-changes"]
-
-
-@pytest.fixture(autouse=True)
-def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolated_git_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    return root
 
 
 def checks(path: Path) -> list[tuple[str, str]]:

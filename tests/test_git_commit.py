@@ -28,16 +28,13 @@ from jupyter_prod_ext.gitops.commit import commit_notebook, strip_notebook_text
 from jupyter_prod_ext.gitops.gate import gate
 from jupyter_prod_ext.types import FindingDict, ReportDict
 
-from .gitutil import git, head_commit, isolated_git_home
+from .gitutil import git, head_commit, new_repo
 from .installed import child_env
 from .nbutil import save_nb
 
+pytestmark = pytest.mark.usefixtures("git_home")
+
 # --- helpers -------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolated_git_home(tmp_path, monkeypatch)
 
 
 def write_nb(path: Path, source: str = "x = 1\nprint(x)", *, outputs: bool = True, modules: list[str] | None = None) -> Path:
@@ -58,14 +55,9 @@ def write_nb(path: Path, source: str = "x = 1\nprint(x)", *, outputs: bool = Tru
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q")
-    (root / "README.md").write_text("readme\n", encoding="utf-8")
-    git(root, "add", "README.md")
-    git(root, "commit", "-q", "-m", "initial")
-    return root
+def repo(git_home: Path, tmp_path: Path) -> Path:
+    """:func:`new_repo` with a first commit: HEAD exists."""
+    return new_repo(tmp_path, readme=True)
 
 
 def conflicting_branches(repo: Path) -> None:

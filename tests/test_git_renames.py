@@ -20,51 +20,23 @@ from jupyter_prod_ext.gitops.renames import _blob_texts
 from jupyter_prod_ext.gitops.repository import find_repo
 from jupyter_prod_ext.gitops.status import repo_status
 
-from .gitutil import first_commit, git, isolated_git_home
+from .gitutil import git, new_repo
+from .nbedits import cleared, read_with_ids, without_ids
 
 CORPUS = Path(__file__).parent / "data" / "corpus" / "jupytext"
 
-
-@pytest.fixture(autouse=True)
-def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolated_git_home(tmp_path, monkeypatch)
+pytestmark = pytest.mark.usefixtures("git_home")
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
-    (root / "README.md").write_text("readme\n", encoding="utf-8")
-    first_commit(root)
-    return root
+def repo(git_home: Path, tmp_path: Path) -> Path:
+    """:func:`new_repo` with a first commit: HEAD exists."""
+    return new_repo(tmp_path, readme=True)
 
 
 def real(name: str) -> nbformat.NotebookNode:
     """A notebook of the jupytext corpus (outputs and all), as nbformat 4.5: each cell with its id."""
-    nb = nbformat.read(CORPUS / name, as_version=4)
-    nb.nbformat_minor = 5
-    for cell in nb.cells:
-        cell.setdefault("id", nbformat.corpus.words.generate_corpus_id())
-    return nb
-
-
-def without_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """``nb`` as nbformat 4.4 writes it: no cell ids."""
-    nb = copy.deepcopy(nb)
-    nb.nbformat_minor = 4
-    for cell in nb.cells:
-        cell.pop("id", None)
-    return nb
-
-
-def cleared(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """``nb`` after Edit > Clear Outputs of All Cells."""
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    return nb
+    return read_with_ids(CORPUS / name)
 
 
 def write(path: Path, nb: nbformat.NotebookNode) -> Path:

@@ -14,27 +14,16 @@ from jupyter_prod_ext.errors import NotFoundError, PathError
 from jupyter_prod_ext.gitops.commit import commit_notebook
 from jupyter_prod_ext.gitops.status import repo_status
 
-from .gitutil import git, isolated_git_home
+from .gitutil import git
 from .nbutil import save_nb
 
-
-@pytest.fixture(autouse=True)
-def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolated_git_home(tmp_path, monkeypatch)
+pytestmark = pytest.mark.usefixtures("git_home")
 
 
 def write_nb(path: Path, source: str = "x = 1", modules: list[str] | None = None) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source)]
     return save_nb(path, nb, modules)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q")
-    return root
 
 
 def states(status: dict[str, object]) -> dict[str, str]:

@@ -16,7 +16,9 @@ import pytest
 from jupyter_prod_ext.cli.main import main
 from jupyter_prod_ext.jupytext_io import read_text_notebook
 
-from .gitutil import git, isolated_git_home
+from .gitutil import git
+
+pytestmark = pytest.mark.usefixtures("git_home")
 
 SCRIPT = """\
 # %% [markdown]
@@ -30,11 +32,6 @@ def area(w, h):
 # %%
 print(area(2, 3))
 """
-
-
-@pytest.fixture(autouse=True)
-def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolated_git_home(tmp_path, monkeypatch)
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
