@@ -85,6 +85,11 @@ export class FetchMock {
     held.forEach(go => go());
   }
 
+  /** The held requests taken out of the hold: each answers when called (in any order, as a server may). */
+  takeHeld(): (() => void)[] {
+    return this._held.splice(0);
+  }
+
   fetch = (request: FakeRequest): Promise<any> => {
     this.requests.push({
       // drop the cache buster that makeRequest adds for `cache: 'no-store'`

@@ -89,6 +89,14 @@ function report(
 const FAST = ['undefined-name', 'out-of-order-execution'];
 const SLOW = ['not-black-formatted', 'type-error'];
 
+/** The server's answer (409) to a check that a newer check of the notebook replaced while it ran. */
+const SUPERSEDED = {
+  error:
+    'A newer check of this notebook replaced this one while it ran (its black and mypy were stopped); its answer is the current one.',
+  kind: 'conflict',
+  details: { reason: 'superseded', stage: 'running' }
+};
+
 /** The report as a server that names its slow checks answers it. */
 function slowNamed(answer: IReport): IReport {
   return { ...answer, summary: { ...answer.summary, slow_checks: SLOW } };
@@ -114,6 +122,36 @@ describe('ReadinessModel', () => {
     model.dispose();
     jest.useRealTimers();
   });
+
+  /**
+   * An `older` check (answered `olderAnswer`) overtaken by an edit and a fast
+   * check (answered `newerAnswer`), whose answer arrives first; the results
+   * of both, the older one's after the newer one's.
+   */
+  async function overtaken(
+    older: 'fast' | 'all',
+    olderAnswer: IReport,
+    newerAnswer: IReport
+  ) {
+    mock.hold = true;
+    mock.respond(200, olderAnswer);
+    const first = model.check(older);
+    await nb.edit(1, 'print(1)');
+    mock.respond(200, newerAnswer);
+    const second = model.check('fast');
+    const [releaseFirst, releaseSecond] = mock.takeHeld();
+    releaseSecond();
+    const newer = await second;
+    releaseFirst();
+    return [await first, newer] as const;
+  }
+
+  /** The failures of automatic checks (autoCheckFailed), as they come. */
+  function autoFailures(): ApiError[] {
+    const errors: ApiError[] = [];
+    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    return errors;
+  }
 
   it('debounces edits and sends the current (unsaved) content with checks "fast"', async () => {
     mock.respondAlways(200, report([finding('undefined-name', 1)], FAST));
@@ -241,16 +279,10 @@ describe('ReadinessModel', () => {
   });
 
   it('takes a check the server replaced by a newer one as no error', async () => {
-    const errors: ApiError[] = [];
-    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    const errors = autoFailures();
     mock.respond(200, report([finding('undefined-name', 1)], FAST, 10));
     await model.check('fast');
-    mock.respond(409, {
-      error:
-        'A newer check of this notebook replaced this one while it ran (its black and mypy were stopped); its answer is the current one.',
-      kind: 'conflict',
-      details: { reason: 'superseded', stage: 'running' }
-    });
+    mock.respond(409, SUPERSEDED);
     nb.saved.emit();
     await flushPromises(10);
     expect(errors).toEqual([]);
@@ -263,17 +295,12 @@ describe('ReadinessModel', () => {
   });
 
   it("asks every check again, not the edited slow one, while a save's full check runs", async () => {
-    const errors: ApiError[] = [];
-    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    const errors = autoFailures();
     mock.respond(200, slowNamed(report([], FAST)));
     await model.check('fast');
     mock.hold = true;
     // the save's full check: a newer slow request of this notebook replaces it on the server
-    mock.respond(409, {
-      error: 'A newer check of this notebook replaced this one.',
-      kind: 'conflict',
-      details: { reason: 'superseded', stage: 'running' }
-    });
+    mock.respond(409, SUPERSEDED);
     const full = model.check('all');
     mock.respond(200, slowNamed(report([], FAST)));
     mock.respond(
@@ -282,8 +309,7 @@ describe('ReadinessModel', () => {
     );
     // black ran on a cell (Format Cell, a Fix): its finding is re-checked
     model.recheckEdited(['not-black-formatted']);
-    const held = (mock as any)._held as (() => void)[];
-    const [releaseFull, releaseFast] = held.splice(0);
+    const [releaseFull, releaseFast] = mock.takeHeld();
     releaseFast();
     await flushPromises(10);
     expect(mock.requests.map(r => r.body.checks)).toEqual([
@@ -302,8 +328,7 @@ describe('ReadinessModel', () => {
   });
 
   it('asks only the edited slow check when no full check runs, its failure an automatic one', async () => {
-    const errors: ApiError[] = [];
-    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    const errors = autoFailures();
     mock.respond(200, slowNamed(report([], FAST)));
     await model.check('fast');
     mock.respond(200, slowNamed(report([], FAST)));
@@ -328,8 +353,7 @@ describe('ReadinessModel', () => {
   });
 
   it('keeps a notebook in another language as a note, not an automatic-check failure', async () => {
-    const errors: ApiError[] = [];
-    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    const errors = autoFailures();
     mock.respond(422, {
       error:
         "analysis.ipynb: not a Python notebook (its language is 'r'); jupyter-prod checks Python notebooks only.",
@@ -352,8 +376,7 @@ describe('ReadinessModel', () => {
   });
 
   it('reports failures of automatic checks through autoCheckFailed', async () => {
-    const errors: ApiError[] = [];
-    model.autoCheckFailed.connect((_, e) => errors.push(e));
+    const errors = autoFailures();
     mock.respond(404, '<html>not found</html>', 'text/html');
     await nb.edit(0, 'import sys');
     jest.advanceTimersByTime(300);
@@ -363,45 +386,28 @@ describe('ReadinessModel', () => {
   });
 
   it('keeps the newer answer when an older one arrives late', async () => {
-    mock.hold = true;
-    mock.respond(200, report([finding('undefined-name', 1)], FAST, 10));
-    const first = model.check('fast');
-    await nb.edit(1, 'print(1)');
-    mock.respond(200, report([], FAST, 100));
-    const second = model.check('fast');
-    // the newer answer arrives first...
-    const held = (mock as any)._held as (() => void)[];
-    const [releaseFirst, releaseSecond] = held.splice(0);
-    releaseSecond();
-    expect(await second).not.toBeNull();
-    releaseFirst();
-    // ...and the older one does not overwrite it
-    await first;
+    const [, newer] = await overtaken(
+      'fast',
+      report([finding('undefined-name', 1)], FAST, 10),
+      report([], FAST, 100)
+    );
+    expect(newer).not.toBeNull();
+    // the older one does not overwrite it
     expect(model.score).toBe(100);
     expect(model.findings).toEqual([]);
     expect(model.upToDate).toBe(true);
   });
 
   it('adds slow findings of an overtaken full check to the newer fast answer', async () => {
-    mock.hold = true;
-    mock.respond(
-      200,
+    const [merged] = await overtaken(
+      'all',
       report(
         [finding('type-error', 0), finding('undefined-name', 1)],
         [...FAST, 'type-error'],
         40
-      )
+      ),
+      report([], FAST, 90)
     );
-    const full = model.check('all');
-    await nb.edit(1, 'print(1)');
-    mock.respond(200, report([], FAST, 90));
-    const fast = model.check('fast');
-    const held = (mock as any)._held as (() => void)[];
-    const [releaseFull, releaseFast] = held.splice(0);
-    releaseFast();
-    await fast;
-    releaseFull();
-    const merged = await full;
     expect(merged!.findings.map(f => f.check)).toEqual(['type-error']);
     expect(model.findings.map(f => f.check)).toEqual(['type-error']);
     // the score of what the panel shows (one error), not the fast answer's 90
