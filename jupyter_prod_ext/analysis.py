@@ -75,6 +75,7 @@ SIDE_EFFECT_IMPORTS: dict[str, str] = {
     "pandas_profiling": "`DataFrame.profile_report`",
     "ipympl": "the `%matplotlib widget` backend",
     "scienceplots": "Matplotlib's 'science' styles",
+    "tensorflow_text": "TensorFlow Text's ops, which a saved model or TF Hub model using them needs to load",
 }
 
 

@@ -98,6 +98,9 @@ SOURCES = [
     "from pathlib import Path",
     "#|export\ndef exported_step():\n    return 1",
     "def exported_step():\n    return 1",
+    "import xml as xm\nimport xml.sax",
+    "print(xm.sax)",
+    "try:\n    print(late)\nexcept NameError:\n    late = 0",
 ]
 
 #: outputs a cell may get (an error, a stream that leaks a token, none)

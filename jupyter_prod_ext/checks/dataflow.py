@@ -29,6 +29,7 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
     unreadable = _words_of_unparsed_cells(ctx)
     guarded: frozenset[str] | None = None
     py2: dict[int, frozenset[int]] | None = None
+    caught: dict[int, frozenset[int]] | None = None
     magic_lines: frozenset[tuple[int, int]] | None = None  # ``!gcloud config set project {project_id}``
     for r in ctx.defuse.resolutions:
         if r.status not in ("undefined", "deleted") or r.event.name in unreadable:
@@ -41,6 +42,10 @@ def undefined_name(ctx: Context) -> Iterator[Finding]:
             py2 = {u.cell.index: python2_only_lines(u) for u in ctx.units}
         if r.event.line in py2.get(r.stmt.cell, ()):
             continue  # ``if sys.version_info < (3, 0): csv = unicode(csv)`` never runs on Python 3
+        if caught is None:
+            caught = {u.cell.index: name_error_caught_lines(u) for u in ctx.units}
+        if r.event.line in caught.get(r.stmt.cell, ()):
+            continue  # ``try: del model / except NameError: pass``: the notebook expects the name may be unbound
         key = (r.stmt.cell, r.event.line, r.event.name)
         if key in seen:
             continue
@@ -91,6 +96,29 @@ def _python2_only_lines(unit: CodeUnit) -> frozenset[int]:
             for stmt in branch:
                 lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
     return frozenset(lines)
+
+
+def name_error_caught_lines(unit: CodeUnit) -> frozenset[int]:
+    """Lines of the cell in the body of a ``try`` one of whose handlers names ``NameError`` (``try: del model``
+    / ``except NameError: pass``): a name read there unbound is what the handler is for. A fact of its source."""
+    return unit_fact(unit, "name-error-lines", _name_error_caught_lines)
+
+
+def _name_error_caught_lines(unit: CodeUnit) -> frozenset[int]:
+    if unit.tree is None or "NameError" not in unit.python:
+        return frozenset()
+    lines: set[int] = set()
+    for node in ast.walk(unit.tree):
+        if isinstance(node, ast.Try) and any(_names_name_error(h.type) for h in node.handlers):
+            for stmt in node.body:
+                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return frozenset(lines)
+
+
+def _names_name_error(caught: ast.expr | None) -> bool:
+    """``except NameError`` or ``except (KeyError, NameError)``."""
+    items = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return any(isinstance(n, ast.Name) and n.id == "NameError" for n in items)
 
 
 def _on_every_python3(test: ast.expr) -> bool | None:
@@ -385,6 +413,8 @@ def unused_import(ctx: Context) -> Iterator[Finding]:
                     packages[e.name] = _package_reads(du, e.name)
                 if packages[e.name].get(id(e), frozenset()) - {e.module}:
                     continue  # ``import a.b`` + ``import a.c`` + ``a.c.x``: both load into the ``a`` read
+                if "." in (e.module or "") and _aliased_in_cell(ctx, s.cell, e.name):
+                    continue  # ``import a as x`` + ``import a.b``: loads ``b`` for ``x.b``
             if in_formulas is None:
                 in_formulas = _all_formula_names(ctx)
             if e.name in in_formulas:
@@ -441,6 +471,20 @@ def _where(place: tuple[int, int], cell: int) -> str:
 def _plain_import(stmt: Stmt, event: Event) -> bool:
     """``import a`` or ``import a.b`` binding ``a`` (no alias, no from-import): the package object itself."""
     return isinstance(stmt.node, ast.Import) and event.name == (event.module or "").partition(".")[0]
+
+
+def _aliased_in_cell(ctx: Context, cell: int, package: str) -> bool:
+    """Whether the cell also imports ``package`` under another name (``import tensorflow_docs as tfdocs``
+    beside ``import tensorflow_docs.plots``): the plain import of the submodule loads it onto the package the
+    alias names, for ``tfdocs.plots``, which reads no ``tensorflow_docs``. Read from the cell's own
+    statements, so a one-cell edit re-checks it (the alias's reads elsewhere are not followed)."""
+    unit = next((u for u in ctx.units if u.cell.index == cell), None)
+    if unit is None or unit.tree is None:
+        return False
+    return any(
+        isinstance(node, ast.Import) and any(a.asname and a.name.partition(".")[0] == package for a in node.names)
+        for node in unit.tree.body
+    )
 
 
 def _package_reads(du: DefUse, name: str) -> dict[int, frozenset[str | None]]:

@@ -242,7 +242,10 @@ def missing_dependency(ctx: Context) -> Iterator[Finding]:
     start = nb_dir.resolve() if nb_dir is not None else root
     found = deps.declaring_folder(start, ctx.ceiling if nb_dir is not None else root)
     local = (root,) if found is None or found[0] == root else (root, found[0])
-    candidates = {m: w for m, w in first.items() if not any(deps.is_local(m, r, nb_dir) for r in local)}
+    written = _written_modules(ctx)
+    candidates = {
+        m: w for m, w in first.items() if m not in written and not any(deps.is_local(m, r, nb_dir) for r in local)
+    }
     if not candidates:
         return
     installs = _installs(ctx)
@@ -263,6 +266,21 @@ def missing_dependency(ctx: Context) -> Iterator[Finding]:
             message += f"; the install line in cell {install_cell} installs it only in this kernel"
             hint = f"Declare '{dist}' in {sources} and drop it from the install line in cell {install_cell}."
         yield ctx.finding("missing-dependency", "warning", cell, line, message + ".", hint)
+
+
+def _written_modules(ctx: Context) -> frozenset[str]:
+    """The modules the notebook writes itself beside it (``%%writefile mnist_setup.py``, ``%%file
+    pkg/model.py``) before importing them: its own code, no distribution to declare."""
+    found: set[str] = set()
+    for unit in ctx.units:
+        for m in unit.magics:
+            words = m.text.split()
+            if m.kind != "cell" or m.name not in ("writefile", "file") or not words[-1].endswith(".py"):
+                continue
+            parts = [p for p in words[-1].strip("'\"").replace("\\", "/").split("/") if p not in ("", ".")]
+            if parts and not words[-1].startswith(("/", "~", "..")):
+                found.add(parts[0].removesuffix(".py"))
+    return frozenset(found)
 
 
 #: the languages of a shell cell (VS Code's ``shellscript`` cell, ``%%bash``, ``%%sh``): its ``pip install``

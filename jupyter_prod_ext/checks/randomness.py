@@ -8,6 +8,7 @@ keystroke).
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
@@ -75,11 +76,20 @@ _SKLEARN = frozenset(
 
 
 def _calls(unit: CodeUnit) -> list[Call]:
-    """The cell's calls on dotted names in source order, when its text mentions something random."""
+    """The cell's calls on dotted names in the order they run, when its text mentions something random: its
+    statements' in source order, then those in the bodies of the functions (and methods) it defines, which run
+    when called (``def __init__(...): self.w = torch.rand(...)``, then ``torch.manual_seed(123)`` and the
+    call, below it in the cell: the draw comes after the seed)."""
     if unit.tree is None or not _RANDOM_HINT.search(unit.python):
         return []
+    bodies = {
+        line
+        for node in ast.walk(unit.tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for line in range(node.body[0].lineno, (node.end_lineno or node.lineno) + 1)
+    }
     calls = [c for s in statement_templates(unit) for c in s.calls]
-    calls.sort(key=lambda c: (c[0], c[1]))
+    calls.sort(key=lambda c: (c[0] in bodies, c[0], c[1]))
     return calls
 
 
