@@ -347,6 +347,11 @@ def test_cells_selection_keeps_statements_that_are_not_definitions(tmp_path: Pat
     assert "def cell_1():" in f["module_source"] and "area(2)" in f["module_source"]
     root2, nb2 = make_project(tmp_path / "b", "total = sum([1, 2])\nprint(total)")
     assert run(root2, nb2, cells=[0], dry_run=True)["function_offer"] == "compute_total"
+    # a one-letter name (the file of a with) is passed over for the first longer one, then taken alone
+    root4, nb4 = make_project(tmp_path / "d", 'with open("a.txt") as f:\n    raw_text = f.read()\nprint(raw_text)')
+    assert run(root4, nb4, cells=[0], dry_run=True)["function_offer"] == "compute_raw_text"
+    root5, nb5 = make_project(tmp_path / "e", "for i in range(3):\n    print(i)")
+    assert run(root5, nb5, cells=[0], dry_run=True)["function_offer"] == "compute_i"
     root3, nb3 = make_project(tmp_path / "c", "def f():\n    return 1")
     assert run(root3, nb3, cells=[0], dry_run=True)["function_offer"] is None
 

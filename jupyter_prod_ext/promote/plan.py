@@ -170,16 +170,20 @@ def _blank(prog: Program, cell: int) -> bool:
 def _function_name(prog: Program, cells: list[int]) -> str:
     """A name for a function of the cells' statements: from the first name they compute, else the cell.
 
-    The cell's name carries the number the dialog's own lines give it ("Cell 9: ..." offers
-    ``cell_9``), not its 0-based index.
+    A one-letter name (the ``f`` of ``with open(...) as f``, a loop's ``i``) names nothing the cells
+    compute: the first longer name is taken before it (a real notebook's dialog offered
+    ``compute_f``). The cell's name carries the number the dialog's own lines give it ("Cell 9:
+    ..." offers ``cell_9``), not its 0-based index.
     """
-    for cell in cells:
-        for stmt in prog.du.stmts_of_cell(cell):
-            for name in stmt.bound_names():
-                if (
-                    stmt.kind not in ("def", "class", "import")
-                    and name.isidentifier()
-                    and not name.startswith("_")
-                ):
-                    return f"compute_{name.lower()}"
+    names = [
+        name
+        for cell in cells
+        for stmt in prog.du.stmts_of_cell(cell)
+        if stmt.kind not in ("def", "class", "import")
+        for name in stmt.bound_names()
+        if name.isidentifier() and not name.startswith("_")
+    ]
+    name = next((n for n in names if len(n) > 1), names[0] if names else None)
+    if name is not None:
+        return f"compute_{name.lower()}"
     return f"cell_{nbmod.cell_number(cells[0])}" if cells else "steps"
