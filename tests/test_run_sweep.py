@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from jupyter_prod_ext.errors import ToolError
-from jupyter_prod_ext.execution.compare import MAX_COMPARED_CHARS
+from jupyter_prod_ext.execution.compare import MAX_COMPARED_CHARS, same_value_text
 from jupyter_prod_ext.execution.runner import _joined_magics, _kernel_program, _reader, check_kernel, run_file
 
 from .installed import child_env
@@ -467,13 +467,37 @@ def test_a_notebook_of_numpy_1_11_and_python_2_is_told_what_changed(tmp_path: Pa
     arrays (``array([ 3.14,  4.  ])``), wrapped a dtype onto a line of its own, showed a record as a
     tuple and a whole float of a record as ``55.0`` (``55. `` now): each the same value, each reported changed with 'seed randomness'. What did change is said as
     what it is: a version, the clock (read in the cell, or through a name set from it earlier), a cell whose code was taken out (pandas_exercises' solutions), Python 2's
-    list where Python 3 shows ``range(0, 4)``, a builtin of Python 2 ('Hidden state: nothing in the notebook defines xrange')."""
+    list where Python 3 shows ``range(0, 4)``, a builtin of Python 2 ('Hidden state: nothing in the notebook defines xrange').
+    Python 2's ``datetime.timedelta(6, 40171, 885211)`` is Python 3's ``datetime.timedelta(days=6, …)``; NumPy 2's
+    ``np.void((…), dtype=…)`` in a list, a recarray's ``np.record((…), dtype=…)`` and a record of some fields
+    (``dtype={'names': …}``) are NumPy 1's tuples. A later cell
+    printing the profile ``%%prun -T prun.txt`` wrote is hinted as a measure of time, not randomness."""
     report = run_file(copied("python2_era.ipynb", tmp_path), timeout=60, cell_timeout=30)
     hints = {f["cell_id"]: f["hint"] for f in report["findings"]}
-    assert sorted(hints) == ["answer", "clock", "elapsed", "py2", "range", "version"], report["findings"]
+    assert sorted(hints) == ["answer", "clock", "elapsed", "profile", "py2", "range", "version"], report["findings"]
+    assert hints["profile"].startswith("The cell shows prun.txt, the profile %prun wrote (-T/-D): its times differ")
     assert hints["elapsed"].startswith("The cell reads the clock through dt_now (set from now() in an earlier cell)")
     assert hints["range"].startswith("Python 2 showed a list where Python 3 shows a lazy range object")
     assert hints["version"].startswith("The cell shows a version of the environment (__version__)")
     assert hints["clock"].startswith("The cell reads the clock (datetime.now())")
     assert hints["answer"].startswith("The cell has no code (comments only), yet its saved output shows a result")
     assert hints["py2"] == "'xrange' is a builtin of Python 2, which the notebook was written for: port the cell to Python 3 (range)."
+
+
+@pytest.mark.parametrize(
+    "older, newer",
+    [
+        ("datetime.timedelta(0)", "datetime.timedelta(0)"),
+        ("datetime.timedelta(0, 5)", "datetime.timedelta(seconds=5)"),
+        ("datetime.timedelta(-1, 86399)", "datetime.timedelta(days=-1, seconds=86399)"),
+        ("datetime.timedelta(2, 0, 7)", "datetime.timedelta(days=2, microseconds=7)"),
+        ("[('a', 1), ('b', 2)]", "[np.void(('a', 1), dtype=[('n', '<U1'), ('v', '<i8')]), np.void(('b', 2), dtype=[('n', '<U1'), ('v', '<i8')])]"),
+    ],
+)
+def test_the_same_value_shown_by_python_2_or_numpy_1_is_the_same_text(older: str, newer: str) -> None:
+    assert same_value_text(older) == same_value_text(newer)
+
+
+def test_a_record_without_its_dtype_or_closed_is_left_as_written() -> None:
+    for text in ["np.void(b'\\x00')", "np.void(('a', 1)", "np.record(('a', 1), names='n')"]:
+        assert same_value_text(text) == text

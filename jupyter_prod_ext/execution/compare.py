@@ -129,9 +129,57 @@ _VERSION_REPRS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"<Figure size \d+(?:\.\d+)?x\d+(?:\.\d+)? with (\d+) Axes>"), r"<Figure with \1 Axes>"),
     # NumPy 2 names the shape of an array it shows summarised: array([[0, ..., 999]], shape=(1000, 1000))
     (re.compile(r"(?<=\]), shape=\(\d+(?:, \d+)*,?\)(?=[,)])"), ""),
-    # NumPy 2 shows a record of a structured array with its dtype: np.void(('Alice', 25, 55.0), dtype=[...])
-    (re.compile(r"\bnp\.void\((\(.*\)), dtype=\[.*\]\)$"), r"\1"),
 ]
+
+#: NumPy 2 shows a record of a structured array with its dtype (``np.void(('Alice', 25, 55.0), dtype=[...])``,
+#: a recarray's ``np.record(…)``, a view of some fields' ``dtype={'names': …}``) where NumPy 1 showed the tuple
+_RECORD_CALL = re.compile(r"\bnp\.(?:void|record)\((?=\()")
+#: Python 2's ``datetime.timedelta(6, 40171, 885211)``, which Python 3.7+ shows with keywords
+_PY2_TIMEDELTA = re.compile(r"\bdatetime\.timedelta\((-?\d+)(?:, (-?\d+))?(?:, (-?\d+))?\)")
+
+
+def _closing(text: str, start: int) -> int | None:
+    """The index of the bracket closing the one at ``start`` (strings skipped), else None."""
+    depth, quote, i = 0, "", start
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def _records_as_tuples(text: str) -> str:
+    """Each ``np.void((…), dtype=…)``/``np.record((…), dtype=…)`` of ``text`` as NumPy 1 showed it: the tuple
+    (NumPy 1.14's ``55.`` for NumPy 2's ``55.0`` is :func:`same_but_rounding`'s). Anything else (no dtype, an
+    unclosed bracket) stays as it is."""
+    out, at = [], 0
+    for m in _RECORD_CALL.finditer(text):
+        if m.start() < at:
+            continue
+        record_end = _closing(text, m.end())
+        call_end = _closing(text, m.end() - 1)
+        if record_end is None or call_end is None or not text.startswith(", dtype=", record_end + 1):
+            continue
+        out += [text[at : m.start()], text[m.end() : record_end + 1]]
+        at = call_end + 1
+    return "".join(out) + text[at:]
+
+
+def _py3_timedelta(m: re.Match[str]) -> str:
+    parts = [f"{k}={v}" for k, v in zip(("days", "seconds", "microseconds"), m.groups(), strict=True) if v and int(v)]
+    return f"datetime.timedelta({', '.join(parts) or '0'})"
 
 #: IPython's %%writefile says whether the file was there before the run (always, when the notebook is run
 #: again in its folder): the same file is written, whatever the versions, so ``--exact-outputs`` keeps this
@@ -195,10 +243,14 @@ _LEGACY_ARRAY_SPACES = [
 
 
 def same_value_text(text: str) -> str:
-    """``text`` with each value shown as every library version shows it (:data:`_VERSION_REPRS`, and
-    NumPy's arrays with the spacing of NumPy 1.14 and later)."""
+    """``text`` with each value shown as every library version shows it (:data:`_VERSION_REPRS`, NumPy's
+    records as tuples, Python 2's timedelta with keywords, and NumPy's arrays with the spacing of NumPy 1.14
+    and later)."""
     for pattern, repl in _VERSION_REPRS:
         text = pattern.sub(repl, text)
+    if "np.void(" in text or "np.record(" in text:
+        text = _records_as_tuples(text)
+    text = _PY2_TIMEDELTA.sub(_py3_timedelta, text)
     if _ARRAY_LINE.match(text):
         for pattern, repl in _LEGACY_ARRAY_SPACES:
             text = pattern.sub(repl, text)

@@ -584,7 +584,7 @@ def _changed_hint(source: str, facts: _NotebookFacts | None = None) -> str:
     (code taken out, a listing, a measure of time, the environment, addresses, a shell command), else
     most often randomness or hidden state."""
     for cause in _CHANGE_CAUSES:
-        hint = cause(source, facts or _NotebookFacts(frozenset(), frozenset()))
+        hint = cause(source, facts or _NotebookFacts(frozenset(), frozenset(), frozenset()))
         if hint is not None:
             return hint
     return (
@@ -624,13 +624,19 @@ def _listing(source: str, _: _NotebookFacts) -> str | None:
     )
 
 
-def _timing(source: str, _: _NotebookFacts) -> str | None:
-    if not _TIMING.search(source):
+def _timing(source: str, facts: _NotebookFacts) -> str | None:
+    if _TIMING.search(source):
+        return (
+            "The cell measures time (%timeit, %time, %prun, cProfile): its figures differ in every run and on "
+            "every machine; keep such measures out of the saved outputs (clear them), or print only what does "
+            "not vary."
+        )
+    profile = next((f for f in sorted(facts.profiles) if re.search(rf"(?<![\w.-]){re.escape(f)}(?![\w-])", source)), None)
+    if profile is None:
         return None
     return (
-        "The cell measures time (%timeit, %time, %prun, cProfile): its figures differ in every run and on "
-        "every machine; keep such measures out of the saved outputs (clear them), or print only what does "
-        "not vary."
+        f"The cell shows {profile}, the profile %prun wrote (-T/-D): its times differ in every run and on every "
+        "machine; keep such measures out of the saved outputs (clear them), or print only what does not vary."
     )
 
 
@@ -683,11 +689,12 @@ _CHANGE_CAUSES: tuple[Callable[[str, _NotebookFacts], str | None], ...] = (
 
 
 class _NotebookFacts(NamedTuple):
-    """What other cells tell about a changed cell: the notebook's functions that read addresses, and its
-    names set from the clock (``dt_now = datetime.now()``)."""
+    """What other cells tell about a changed cell: the notebook's functions that read addresses, its
+    names set from the clock (``dt_now = datetime.now()``) and the files its ``%prun -T file`` writes."""
 
     addressing: frozenset[str]
     clock: frozenset[str]
+    profiles: frozenset[str]
 
 
 #: ``dt_now = datetime.now()``: a name that holds the time a cell ran
@@ -696,10 +703,14 @@ _CLOCK_NAME = re.compile(
 )
 
 
+#: ``%%prun -T prun.txt`` / ``%prun -q -D out.prof f()``: the file the profile is written to (group 1)
+_PRUN_FILE = re.compile(r"^\s*%%?prun\b[^\n]*?\s-[A-Za-z]*[TD]\s*([^\s'\"]+)", re.MULTILINE)
+
+
 def _notebook_facts(cells: list[Any]) -> _NotebookFacts:
     sources = "\n".join(str(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
     clock = frozenset(a or b for a, b in _CLOCK_NAME.findall(sources))
-    return _NotebookFacts(_address_helpers(cells), clock)
+    return _NotebookFacts(_address_helpers(cells), clock, frozenset(_PRUN_FILE.findall(sources)))
 
 
 def _address_helpers(cells: list[Any]) -> frozenset[str]:
