@@ -53,6 +53,27 @@ def _language_name(value: Any) -> str | None:
     return value.strip().lower() if isinstance(value, str) and value.strip() else None
 
 
+#: what :attr:`Notebook.language` says of a notebook whose metadata names no language and whose code is not Python
+UNKNOWN_LANGUAGE = "not python"
+#: kernels whose name says their language (``kernelspec.name``: ``ir``, ``julia-1.10``, ``sagemath``;
+#: ``display_name``: ``R``, ``Julia 1.10.0``, ``SageMath 10.2``): the language, then the pattern of its names
+_KERNEL_NAMES = (
+    ("r", r"ir|r"),
+    ("julia", r"(?:i?julia)(?:[-\s][\w.-]*)?"),
+    ("sage", r"sage(?:math)?(?:[-\s][\w.-]*)?"),
+    ("javascript", r"ijavascript|javascript|node(?:js)?"),
+    ("octave", r"octave"),
+    ("scala", r"scala(?:[-\s][\w.-]*)?|apache_toree_scala"),
+)
+_KERNEL_LANGUAGES = tuple(lang for lang, _ in _KERNEL_NAMES)
+_KERNEL_LANGUAGE = re.compile("|".join(f"({pattern})" for _, pattern in _KERNEL_NAMES).join(("(?:", r")\Z")))
+#: the parse errors of code that is Python all the same: Python 2's (``print x``, ``exec code``, ``except E, e:``,
+#: ``0777``) and code too deep to parse (``cannot be parsed: RecursionError``)
+_STILL_PYTHON = re.compile(
+    r"Missing parentheses in call to|multiple exception types must be parenthesized|leading zeros|cannot be parsed"
+)
+
+
 def is_python_language(language: str) -> bool:
     return language in PYTHON_LANGUAGES
 
@@ -145,13 +166,41 @@ class Notebook:
 
     @property
     def language(self) -> str:
+        """The kernel's language its metadata names (a Python kernel's name says nothing: it is any name of an
+        environment), else :data:`UNKNOWN_LANGUAGE` for a notebook whose code is mostly not Python, else
+        "python"."""
+        named = self.named_language
+        if named is not None:
+            return named
+        return UNKNOWN_LANGUAGE if self.mostly_not_python() else "python"
+
+    @property
+    def named_language(self) -> str | None:
         # JupyterLab sends language_info.name == "" until the kernel has answered: treat as unknown
         for key, field_name in (("language_info", "name"), ("kernelspec", "language")):
             sub = self.metadata.get(key)
             name = _language_name(sub.get(field_name)) if isinstance(sub, dict) else None
             if name is not None:
                 return name
-        return "python"
+        spec = self.metadata.get("kernelspec")
+        for field_name in ("name", "display_name"):
+            name = _language_name(spec.get(field_name)) if isinstance(spec, dict) else None
+            if name is not None and "python" in name:
+                return "python"
+            known = _KERNEL_LANGUAGE.match(name) if name is not None else None
+            if known is not None:
+                return next(lang for lang, word in zip(_KERNEL_LANGUAGES, known.groups(), strict=True) if word)
+        return None
+
+    def mostly_not_python(self) -> tuple[int, int] | None:
+        """For a notebook whose metadata names no language: (cells that are not Python, code cells) when more
+        than half of its code cells (three at least) do not parse as Python 3 or 2 (a Sage, Julia or R notebook
+        saved without its kernel), else None."""
+        if self.named_language is not None:
+            return None
+        units = [unit_of(c) for c in self.code_cells if c.source.strip()]
+        failed = sum(1 for u in units if u.syntax_error is not None and not _STILL_PYTHON.search(u.syntax_error[1]))
+        return (failed, len(units)) if len(units) >= 3 and failed * 2 > len(units) else None
 
     @property
     def is_python(self) -> bool:

@@ -8,10 +8,14 @@ data-science collection, pandas exercises) through every check, promotion and ro
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from jupyter_prod_ext.checks.api import check_path
+from jupyter_prod_ext.errors import NotPythonError
 
 from .nbutil import fast_findings_of_copy
 
@@ -264,3 +268,35 @@ def test_the_pip_install_of_a_vs_code_shell_cell_is_an_install_line(
     above), and the cell's shell (``if [ -d data ]; then …``) is no Python syntax error."""
     findings = _fast_findings(tmp_path, monkeypatch)
     assert [f for f in findings if f["cell_id"] == "vscode-shell"] == []
+
+
+def _not_python(name: str, tmp_path: Path) -> str:
+    target = tmp_path / name
+    shutil.copyfile(SEVENTH.parent / name, target)
+    with pytest.raises(NotPythonError) as raised:
+        check_path(target, checks="fast")
+    return raised.value.message.replace(str(target), name)
+
+
+def test_a_notebook_whose_kernel_names_its_language_is_not_checked_as_python(tmp_path: Path) -> None:
+    """A SageMath notebook whose metadata names its kernel (``kernelspec.name: sagemath``) and no language was
+    checked as Python (``R.<x> = PolynomialRing(QQ)`` an invalid-syntax error). The kernel's name says it."""
+    assert _not_python("seventh_sage.ipynb", tmp_path) == (
+        "seventh_sage.ipynb: not a Python notebook (its language is 'sage'); jupyter-prod checks Python notebooks only."
+    )
+
+
+def test_a_notebook_without_metadata_whose_code_is_not_python_is_not_checked(tmp_path: Path) -> None:
+    """A Julia notebook saved without metadata: three of its four code cells do not parse as Python (``using
+    LinearAlgebra``, ``A = [1 2; 3 4]``, ``function f(x) … end``), so it is said to be no Python notebook, in
+    one line, as one whose metadata names another language. A Python 2 notebook without metadata (``print
+    "hello"``) is still Python: its syntax errors are Python 2's, which invalid-syntax reports."""
+    assert _not_python("seventh_julia.ipynb", tmp_path) == (
+        "seventh_julia.ipynb: not a Python notebook (its metadata names no language, and 3 of its 4 code cells "
+        "are not Python); jupyter-prod checks Python notebooks only."
+    )
+    target = tmp_path / "seventh_python2.ipynb"
+    shutil.copyfile(SEVENTH.parent / target.name, target)
+    report = check_path(target, checks="fast")
+    assert [f["cell_id"] for f in report["findings"] if f["check"] == "invalid-syntax"] == ["greet", "pair", "value"]
+

@@ -14,7 +14,7 @@ from ..jupytext_io import (
     text_notebook_from_bytes,
     with_file_lines,
 )
-from ..notebook import Notebook, load_notebook, notebook_from_dict, notebook_from_text
+from ..notebook import UNKNOWN_LANGUAGE, Notebook, load_notebook, notebook_from_dict, notebook_from_text
 from ..paths import project_ceiling
 from ..typecheck import TypecheckSettings
 from ..types import ReportDict
@@ -87,9 +87,11 @@ def check_notebook(
     the notebook is in no git repository (the CLI's ``paths.cli_ceiling``; None: no bound).
     """
     if not nb.is_python:
-        raise NotPythonError(
-            f"{nb.path}: not a Python notebook (its language is '{nb.language}'); jupyter-prod checks Python notebooks only."
+        counts = nb.mostly_not_python() if nb.language == UNKNOWN_LANGUAGE else None
+        said = f"its language is '{nb.language}'" if counts is None else (
+            f"its metadata names no language, and {counts[0]} of its {counts[1]} code cells are not Python"
         )
+        raise NotPythonError(f"{nb.path}: not a Python notebook ({said}); jupyter-prod checks Python notebooks only.")
     ceiling = project_ceiling(file, server_root) if file is not None else server_root
     project = file.resolve().parent if ceiling is None and file is not None else ceiling
     if ceiling is None and outside_git is not None:
