@@ -101,6 +101,9 @@ SOURCES = [
     "import xml as xm\nimport xml.sax",
     "print(xm.sax)",
     "try:\n    print(late)\nexcept NameError:\n    late = 0",
+    "def shown(expr):\n    return eval(expr)",
+    "shown('double_it(3)')",
+    "print(eval('exported_step()'))",
 ]
 
 #: outputs a cell may get (an error, a stream that leaks a token, none)
@@ -350,3 +353,18 @@ def test_an_edit_of_an_nbdev_export_directive_alone_rechecks_the_cells_definitio
     after = report(nb, key)
     assert after == report(nb) and [f["check"] for f in after["findings"]].count("unused-definition") == 1
     assert last_run(key) == ("incremental", frozenset({"chunk"}))
+
+
+def test_an_edit_that_makes_a_function_evaluate_its_strings_rechecks_the_names_they_read() -> None:
+    """``show("square(2)")`` reads ``square`` once ``show`` runs ``eval`` on its argument: an edit of the helper
+    alone (its cell binds and reads the same names but ``eval``) changes unused-definition of another cell."""
+    nb = make_nb("def square(n):\n    return n * n", "def show(expr):\n    return str(expr)", "show('square(2)')")
+    key = "test-eval.ipynb"
+    before = report(nb, key)
+    assert [f["check"] for f in before["findings"]].count("unused-definition") == 1
+    nb["cells"][1]["source"] = "def show(expr):\n    return eval(expr)"
+    after = report(nb, key)
+    assert after == report(nb) and [f["check"] for f in after["findings"]].count("unused-definition") == 0
+    nb["cells"][2]["source"] = "show('2 * 2')"
+    again = report(nb, key)
+    assert again == report(nb) and [f["check"] for f in again["findings"]].count("unused-definition") == 1

@@ -18,7 +18,7 @@ from ..analysis import (
     side_effect_of,
     star_phrase,
 )
-from ..notebook import CodeUnit, cell_number, cell_numbers, unit_fact
+from ..notebook import PARSE_ERRORS, CodeUnit, cell_number, cell_numbers, parse_python, unit_fact
 from .base import Context, Finding
 from .registry import check
 
@@ -174,12 +174,14 @@ def unit_dataflow_text(
 ) -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
     """What of a cell's text (not its events) the name checks read: its words when it does not parse or is
     a cell magic's body (:func:`_words_of_unparsed_cells`), the names it tests with ``in globals()``, the
-    names its model formulas call (:func:`formula_names`), the definitions nbdev exports from it
+    names its model formulas call (:func:`formula_names`) or its strings of code read (:func:`string_calls`),
+    the definitions nbdev exports from it
     (:func:`nbdev_exports`)."""
     unread = unit.syntax_error is not None or unit.too_large or _cell_magic_of(unit) is not None
     words = frozenset(_WORD.findall(unit.cell.source)) if unread else frozenset()
     guarded = frozenset(m.group(1) for m in _GUARDED.finditer(unit.cell.source))
-    return words, guarded, formula_names(unit), nbdev_exports(unit)
+    evaluated = frozenset().union(*(names for _, names in string_calls(unit)))
+    return words, guarded, formula_names(unit) | evaluated, nbdev_exports(unit)
 
 
 #: nbdev's export directives: ``#|export`` (``#| exports``, ``#|exporti``, ``#|export pkg.module``) and
@@ -212,6 +214,57 @@ def _formula_names(unit: CodeUnit) -> frozenset[str]:
 
 def _all_formula_names(ctx: Context) -> frozenset[str]:
     return frozenset().union(*(formula_names(u) for u in ctx.units))
+
+
+_DEF_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+#: the builtins that run a string of Python
+EVALUATORS = frozenset({"eval", "exec"})
+#: a string that may be Python code: a name, a call, an expression (not a sentence, a path, a file name)
+_CODE_LIKE = re.compile(r"\A\s*[A-Za-z_][\w.]*\s*(?:[(\[][^\n]*[)\]])?(?:\s*[-+*/%@<>=!&|^,]+\s*[^\n]*)?\Z")
+
+
+def string_calls(unit: CodeUnit) -> tuple[tuple[str, frozenset[str]], ...]:
+    """For each call of the cell given string constants that parse as Python (``display('df1', 'make_df(3)')``,
+    ``eval("square(4)")``): the callee's name and the names those strings read. A fact of the cell's source."""
+    return unit_fact(unit, "string-calls", _string_calls)
+
+
+def _string_calls(unit: CodeUnit) -> tuple[tuple[str, frozenset[str]], ...]:
+    if unit.tree is None or not ("'" in unit.python or '"' in unit.python):
+        return ()
+    out: list[tuple[str, frozenset[str]]] = []
+    for node in ast.walk(unit.tree):
+        if type(node) is not ast.Call or type(node.func) is not ast.Name:
+            continue
+        texts = [a.value for a in node.args if type(a) is ast.Constant and isinstance(a.value, str)]
+        code = node.func.id in EVALUATORS  # any string eval or exec runs is code; another callee's may be
+        names = frozenset(n for text in texts if code or _CODE_LIKE.match(text) for n in _names_read_by(text))
+        if names:
+            out.append((node.func.id, names))
+    return tuple(out)
+
+
+def _names_read_by(text: str) -> frozenset[str]:
+    try:
+        tree = parse_python(text.strip())
+    except PARSE_ERRORS:
+        return frozenset()
+    return frozenset(n.id for n in ast.walk(tree) if type(n) is ast.Name and type(n.ctx) is ast.Load)
+
+
+def _evaluated_names(ctx: Context) -> frozenset[str]:
+    """The names read by the strings the notebook runs as Python: those given to ``eval``/``exec`` and to a
+    function or class of the notebook that calls one (the ``display('df1', 'make_df(3)')`` helper of a
+    data-science book, whose ``_repr_html_`` shows ``eval`` of each string)."""
+    calls = [c for u in ctx.units for c in string_calls(u)]
+    if not calls:
+        return frozenset()
+    evaluators = set(EVALUATORS)
+    for s in ctx.defuse.stmts:
+        node = s.node
+        if isinstance(node, _DEF_NODES) and any(e.name in EVALUATORS for e in s.events if e.kind == "use"):
+            evaluators.add(node.name)
+    return frozenset(n for callee, names in calls if callee in evaluators for n in names)
 
 
 #: cell magics whose body binds Python names the analysis cannot read (``%%cython`` compiles its ``def``s
@@ -527,6 +580,7 @@ def unused_definition(ctx: Context) -> Iterator[Finding]:
     exported = _dunder_all(du.stmts) if "__all__" in du.bindings else set()
     nbdev: dict[int, frozenset[str]] | None = None
     in_formulas: frozenset[str] | None = None
+    evaluated: frozenset[str] | None = None
     unparsed: frozenset[str] | None = None
     for s in du.stmts:
         node = s.node
@@ -548,6 +602,10 @@ def unused_definition(ctx: Context) -> Iterator[Finding]:
             in_formulas = _all_formula_names(ctx)
         if node.name in in_formulas:
             continue  # called by a model formula (``"y ~ double_it(x)"``)
+        if evaluated is None:
+            evaluated = _evaluated_names(ctx)
+        if node.name in evaluated:
+            continue  # read by a string the notebook evaluates (``eval("square(4)")``)
         if unparsed is None:
             unparsed = _words_of_cells_not_parsed(ctx)
         if node.name in unparsed:

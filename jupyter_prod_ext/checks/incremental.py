@@ -30,7 +30,7 @@ from ..analysis import DefUse, Stmt, analyse, automagic_words, footprint
 from ..lru import LockedLRU
 from ..notebook import UNIT_CACHE_ITEMS, Cell, CodeUnit, Notebook, unit_bytes, unit_of
 from .base import Context, Finding, Settings
-from .dataflow import MAGIC_REGISTRARS, unit_dataflow_text
+from .dataflow import EVALUATORS, MAGIC_REGISTRARS, unit_dataflow_text
 from .registry import CheckSpec, run_spec
 
 #: notebooks whose last check is kept (a server's users' open notebooks), and about how much memory:
@@ -343,7 +343,13 @@ def _incremental(
 
 def _is_global(unit: CodeUnit) -> bool:
     fp = footprint(unit)
-    return fp.star or "__all__" in fp.names or "annotations" in fp.binds or not MAGIC_REGISTRARS.isdisjoint(fp.uses)
+    return (
+        fp.star
+        or "__all__" in fp.names
+        or "annotations" in fp.binds
+        or not MAGIC_REGISTRARS.isdisjoint(fp.uses)
+        or not EVALUATORS.isdisjoint(fp.names)  # a helper that evaluates strings: every cell's strings matter
+    )
 
 
 def _rerun_cells(
