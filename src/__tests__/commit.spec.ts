@@ -120,6 +120,21 @@ describe('CommitModel', () => {
 
   afterEach(() => model.dispose());
 
+  /** The model reads a status of the notebook (work/a.ipynb) and its module (src/pkg/mod.py) in these states. */
+  async function readStatus(
+    notebook: IStatusResult['files'][number]['state'],
+    module: IStatusResult['files'][number]['state']
+  ) {
+    mock.respond(
+      200,
+      status([
+        { path: 'work/a.ipynb', state: notebook },
+        { path: 'src/pkg/mod.py', state: module }
+      ])
+    );
+    await model.refresh();
+  }
+
   it('reads the status and ticks the changed files', async () => {
     mock.respond(
       200,
@@ -141,14 +156,7 @@ describe('CommitModel', () => {
   });
 
   it('commits with the server default paths when every file is ticked', async () => {
-    mock.respond(
-      200,
-      status([
-        { path: 'work/a.ipynb', state: 'modified' },
-        { path: 'src/pkg/mod.py', state: 'modified' }
-      ])
-    );
-    await model.refresh();
+    await readStatus('modified', 'modified');
     model.message = 'Promote the loader';
     mock.respond(200, RESULT);
     mock.respond(
@@ -188,14 +196,7 @@ describe('CommitModel', () => {
   });
 
   it('sends only the ticked paths, code_only off, allow_findings and init', async () => {
-    mock.respond(
-      200,
-      status([
-        { path: 'work/a.ipynb', state: 'modified' },
-        { path: 'src/pkg/mod.py', state: 'modified' }
-      ])
-    );
-    await model.refresh();
+    await readStatus('modified', 'modified');
     model.setSelected('src/pkg/mod.py', false);
     model.codeOnly = false;
     model.message = 'Only the notebook';
@@ -347,14 +348,7 @@ describe('CommitModel', () => {
   });
 
   it('says why nothing is sent: no file ticked, or no file changed', async () => {
-    mock.respond(
-      200,
-      status([
-        { path: 'work/a.ipynb', state: 'modified' },
-        { path: 'src/pkg/mod.py', state: 'clean' }
-      ])
-    );
-    await model.refresh();
+    await readStatus('modified', 'clean');
     model.setSelected('work/a.ipynb', false);
     model.message = 'Change';
     expect(await model.commit()).toBeNull();
@@ -362,14 +356,7 @@ describe('CommitModel', () => {
       'Nothing to commit: tick at least one file.'
     );
 
-    mock.respond(
-      200,
-      status([
-        { path: 'work/a.ipynb', state: 'clean' },
-        { path: 'src/pkg/mod.py', state: 'clean' }
-      ])
-    );
-    await model.refresh();
+    await readStatus('clean', 'clean');
     expect(await model.commit()).toBeNull();
     expect(model.failure?.message).toBe(
       'Nothing to commit: no file changed since the last commit.'
