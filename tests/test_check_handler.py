@@ -13,16 +13,11 @@ from jupyter_prod_ext.checks import CHECKS
 from jupyter_prod_ext.delta import client_delta
 
 from .nbutil import make_nb, write_nb
+from .wire_answers import call
 
 
 async def post(jp_fetch: Any, body: dict[str, Any] | str) -> tuple[int, dict[str, Any]]:
-    raw = body if isinstance(body, str) else json.dumps(body)
-    try:
-        response = await jp_fetch("jupyter-prod", "check", method="POST", body=raw)
-    except HTTPClientError as exc:
-        assert exc.response is not None
-        return exc.code, json.loads(exc.response.body)
-    return response.code, json.loads(response.body)
+    return await call(jp_fetch, "jupyter-prod/check", body)
 
 
 @pytest.fixture

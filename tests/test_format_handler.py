@@ -10,6 +10,8 @@ import nbformat
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from .wire_answers import call
+
 LONG_CALL = "result = some_function(argument_one, argument_two, argument_three)"
 
 
@@ -23,12 +25,7 @@ def notebook(*sources: str, markdown_first: bool = True) -> Any:
 
 
 async def post(jp_fetch: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    try:
-        response = await jp_fetch("jupyter-prod", "format", method="POST", body=json.dumps(body))
-    except HTTPClientError as exc:
-        assert exc.response is not None
-        return exc.code, json.loads(exc.response.body)
-    return response.code, json.loads(response.body)
+    return await call(jp_fetch, "jupyter-prod/format", body)
 
 
 async def test_formats_the_editor_content_with_project_black_config(jp_fetch: Any, jp_root_dir: Path) -> None:

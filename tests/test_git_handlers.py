@@ -14,6 +14,7 @@ from jupyter_prod_ext.checks.registry import CHECKS
 
 from .gitutil import git, head_commit, server_git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
 from .nbutil import save_nb
+from .wire_answers import call
 
 
 def write_nb(path: Path, source: str = "x = 1\nprint(x)", modules: list[str] | None = None) -> Path:
@@ -27,21 +28,11 @@ def write_nb(path: Path, source: str = "x = 1\nprint(x)", modules: list[str] | N
 
 
 async def post(jp_fetch: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    try:
-        resp = await jp_fetch("jupyter-prod", "commit", method="POST", body=json.dumps(body))
-    except HTTPClientError as exc:
-        assert exc.response is not None
-        return exc.code, json.loads(exc.response.body)
-    return resp.code, json.loads(resp.body)
+    return await call(jp_fetch, "jupyter-prod/commit", body)
 
 
 async def status(jp_fetch: Any, path: str) -> tuple[int, dict[str, Any]]:
-    try:
-        resp = await jp_fetch("jupyter-prod", "status", params={"path": path})
-    except HTTPClientError as exc:
-        assert exc.response is not None
-        return exc.code, json.loads(exc.response.body)
-    return resp.code, json.loads(resp.body)
+    return await call(jp_fetch, "jupyter-prod/status", path=path)
 
 
 @pytest.fixture

@@ -19,13 +19,13 @@ from typing import Any
 import jupytext
 import nbformat
 import pytest
-from tornado.httpclient import HTTPClientError
 
 from jupyter_prod_ext.jupytext_io import read_text_notebook
 from jupyter_prod_ext.promote.rewrite import apply_edits
 
 from .gitutil import git, server_git_identity  # noqa: F401 - autouse: the server's HOME knows who commits
 from .test_jupytext_cli import ANALYSIS, _without_jupytext
+from .wire_answers import call
 
 SCRIPT = """\
 # %% [markdown]
@@ -46,18 +46,6 @@ def jp_server_config(jp_server_config):  # type: ignore[no-untyped-def]
     """The suite's server, with jupytext's contents manager as JupyterLab has it when jupytext is installed."""
     server = dict(jp_server_config["ServerApp"], contents_manager_class="jupytext.AsyncTextFileContentsManager")
     return {**jp_server_config, "ServerApp": server}
-
-
-async def call(jp_fetch: Any, route: str, body: dict[str, Any] | None = None, **params: str) -> tuple[int, Any]:
-    try:
-        if body is None:
-            resp = await jp_fetch(*route.split("/"), params=params or None)
-        else:
-            resp = await jp_fetch(*route.split("/"), method="POST", body=json.dumps(body))
-    except HTTPClientError as exc:
-        assert exc.response is not None
-        return exc.code, json.loads(exc.response.body)
-    return resp.code, json.loads(resp.body)
 
 
 async def open_as_notebook(jp_fetch: Any, path: str) -> dict[str, Any]:

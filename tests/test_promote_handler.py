@@ -14,6 +14,7 @@ from tornado.httpclient import HTTPClientError
 from jupyter_prod_ext.cli.main import main
 
 from .nbutil import cell_sources, git_project, make_nb, write_nb
+from .wire_answers import call
 
 SOURCES = (
     "import math\nimport pandas as pd",
@@ -26,12 +27,7 @@ SOURCES = (
 
 
 async def post(jp_fetch: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    try:
-        response = await jp_fetch("jupyter-prod", "promote", method="POST", body=json.dumps(body))
-    except HTTPClientError as exc:
-        assert exc.response is not None
-        return exc.code, json.loads(exc.response.body)
-    return response.code, json.loads(response.body)
+    return await call(jp_fetch, "jupyter-prod/promote", body)
 
 
 def project(base: Path) -> Path:

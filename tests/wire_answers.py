@@ -77,3 +77,20 @@ def checked_fetch(fetch: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitab
         return response
 
     return wrapper
+
+
+async def call(
+    jp_fetch: Any, route: str, body: dict[str, Any] | str | None = None, **params: str
+) -> tuple[int, Any]:
+    """Ask ``route`` (its path: ``"jupyter-prod/check"``): POST ``body`` (JSON, or a string sent as it is),
+    or without one GET with ``params`` as the query; the status code and the JSON answer, an error's too."""
+    raw = body if body is None or isinstance(body, str) else json.dumps(body)
+    try:
+        if raw is None:
+            resp = await jp_fetch(*route.split("/"), params=params or None)
+        else:
+            resp = await jp_fetch(*route.split("/"), method="POST", body=raw)
+    except HTTPClientError as exc:
+        assert exc.response is not None
+        return exc.code, json.loads(exc.response.body)
+    return resp.code, json.loads(resp.body)
