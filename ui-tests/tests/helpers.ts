@@ -1,5 +1,5 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { Locator } from '@playwright/test';
+import type { Locator, TestInfo } from '@playwright/test';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -206,6 +206,38 @@ export async function openWithFindings(
 ) {
   await uploadAndOpen(page, tmpPath, name, notebook);
   return openSection(page, 'findings');
+}
+
+/**
+ * Save the current notebook as a person does from its cells: click cell
+ * `cell`, press Ctrl+S. Every check runs on the saved notebook (black, mypy
+ * and git too).
+ */
+export async function saveFromCell(
+  page: IJupyterLabPageFixture,
+  cell = 1
+): Promise<void> {
+  await (await page.notebook.getCellLocator(cell))!.click();
+  await page.keyboard.press('Control+s');
+}
+
+/**
+ * A module the test promotes into, `<prefix>_<retry>` (a retry writes its
+ * own), and its file at the server root: `use` them, then remove the file
+ * whatever the outcome.
+ */
+export async function withModule(
+  testInfo: TestInfo,
+  prefix: string,
+  use: (module: string, file: string) => Promise<void>
+): Promise<void> {
+  const module = `${prefix}_${testInfo.retry}`;
+  const file = path.join(ROOT, `${module}.py`);
+  try {
+    await use(module, file);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }
 
 /** A test notebook with one finding the panel must list, for {@link openOneFinding}. */

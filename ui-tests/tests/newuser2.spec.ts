@@ -1,14 +1,13 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import * as fs from 'fs';
-import * as path from 'path';
 import {
   codeNotebook,
   openWithFindings,
   promoteFromContextMenu,
-  ROOT,
+  saveFromCell,
   titleCell,
-  uploadAndOpen
+  uploadAndOpen,
+  withModule
 } from './helpers';
 
 /**
@@ -24,16 +23,19 @@ const UNFORMATTED = codeNotebook(
 const BLACK =
   '.jp-ProdPanel-groups .jp-ProdPanel-finding[data-check="not-black-formatted"]';
 
-/** Open the notebook with the panel, save it with Ctrl+S (every check runs): the panel. */
+/** Open UNFORMATTED as `name` with the panel on its findings (the quick checks only): the panel. */
+function openUnformatted(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name = 'sums.ipynb'
+) {
+  return openWithFindings(page, tmpPath, name, UNFORMATTED);
+}
+
+/** Open UNFORMATTED with the panel, save it (every check runs): the panel, with its two black findings. */
 async function openSaved(page: IJupyterLabPageFixture, tmpPath: string) {
-  const panel = await openWithFindings(
-    page,
-    tmpPath,
-    'sums.ipynb',
-    UNFORMATTED
-  );
-  await (await page.notebook.getCellLocator(1))!.click();
-  await page.keyboard.press('Control+s');
+  const panel = await openUnformatted(page, tmpPath);
+  await saveFromCell(page);
   await expect(panel.locator(BLACK)).toHaveCount(2);
   return panel;
 }
@@ -118,8 +120,7 @@ test('the notification after a promotion names what moved, not the imports the m
       [titleCell('# Delayed\n\nA function that sleeps.')]
     )
   );
-  const module = `toys${testInfo.retry ? `_${testInfo.retry}` : ''}`;
-  try {
+  await withModule(testInfo, 'toys', async module => {
     const dialog = await promoteFromContextMenu(page, 1, `${module}.py`);
     await expect(dialog.locator('.jp-ProdPromote-slice')).toHaveText(
       `Moves to ${module}.py: inc · with the imports it uses: sleep`
@@ -129,29 +130,21 @@ test('the notification after a promotion names what moved, not the imports the m
     await expect(
       page.locator('.Toastify__toast', { hasText: 'Promoted' })
     ).toHaveText(`Promoted inc to ${module}.py.`);
-  } finally {
-    fs.rmSync(path.join(ROOT, `${module}.py`), { force: true });
-  }
+  });
 });
 
 test("the panel says its score is the quick checks' until a save runs every check", async ({
   page,
   tmpPath
 }) => {
-  const panel = await openWithFindings(
-    page,
-    tmpPath,
-    'quick.ipynb',
-    UNFORMATTED
-  );
+  const panel = await openUnformatted(page, tmpPath, 'quick.ipynb');
   // an opened notebook is checked with the fast checks alone: no black finding yet
   const quick = panel.locator('.jp-ProdPanel-quick');
   await expect(quick).toHaveText(
     'Quick checks so far: save the notebook (or ↻) to run black, mypy and git too.'
   );
   await expect(panel.locator(BLACK)).toHaveCount(0);
-  await (await page.notebook.getCellLocator(1))!.click();
-  await page.keyboard.press('Control+s');
+  await saveFromCell(page);
   await expect(panel.locator(BLACK)).toHaveCount(2);
   await expect(quick).toHaveCount(0);
 });
@@ -160,11 +153,10 @@ test('a long notebook name stays beside the score, cut short', async ({
   page,
   tmpPath
 }) => {
-  const panel = await openWithFindings(
+  const panel = await openUnformatted(
     page,
     tmpPath,
-    'aggregation_and_grouping_with_pandas_chapter_three.ipynb',
-    UNFORMATTED
+    'aggregation_and_grouping_with_pandas_chapter_three.ipynb'
   );
   await expect(panel.locator('.jp-ProdPanel-status')).toContainText('finding');
   const score = await panel.locator('.jp-ProdPanel-score').boundingBox();

@@ -7,7 +7,8 @@ import {
   codeNotebook,
   promoteFromContextMenu,
   ROOT,
-  uploadAndOpen
+  uploadAndOpen,
+  withModule
 } from './helpers';
 
 /**
@@ -16,18 +17,28 @@ import {
  * on disk.
  */
 
+/** A notebook whose first cell defines `twice`, which its second uses. */
+const TWICE = codeNotebook([
+  'def twice(x: int) -> int:\n    return 2 * x',
+  'twice(2)'
+]);
+
+/** Right-click the current notebook's first cell, Promote to Module… into `modulePath`: the preview of `twice`. */
+async function previewTwice(page: IJupyterLabPageFixture, modulePath: string) {
+  const dialog = await promoteFromContextMenu(page, 0, modulePath);
+  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+    'def twice('
+  );
+  return dialog;
+}
+
 test('a cell without definitions: the preview opens on a function of it, the definitions only disabled; its shown value stays', async ({
   page,
   tmpPath
 }, testInfo) => {
-  const module = `statements_${testInfo.retry}`;
-  // written at the server root by the promotion: removed whatever the outcome
-  const file = path.join(ROOT, `${module}.py`);
-  try {
-    await promoteStatements(page, tmpPath, module, file);
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+  await withModule(testInfo, 'statements', (module, file) =>
+    promoteStatements(page, tmpPath, module, file)
+  );
 });
 
 /** Promote a cell of statements only: the dialog opens on a function of it, promoted into `file`. */
@@ -107,12 +118,7 @@ async function promoteBesideEditedModule(
   pkg: string,
   other: string
 ) {
-  await uploadAndOpen(
-    page,
-    tmpPath,
-    'samename.ipynb',
-    codeNotebook(['def twice(x: int) -> int:\n    return 2 * x', 'twice(2)'])
-  );
+  await uploadAndOpen(page, tmpPath, 'samename.ipynb', TWICE);
   // the file browser: open the other utils.py, type a line (not saved)
   await page.filebrowser.open(other);
   const editorTab = page.locator('.lm-TabBar-tab', { hasText: 'utils.py' });
@@ -124,10 +130,7 @@ async function promoteBesideEditedModule(
 
   // back to the notebook: Promote to Module… into pkg/utils.py goes straight to the preview
   await page.locator('.lm-TabBar-tab', { hasText: 'samename.ipynb' }).click();
-  const dialog = await promoteFromContextMenu(page, 0, `${pkg}/utils.py`);
-  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
-    'def twice('
-  );
+  const dialog = await previewTwice(page, `${pkg}/utils.py`);
   await expect(
     page.locator('.jp-Dialog-header', { hasText: 'Unsaved changes in' })
   ).toHaveCount(0);
@@ -149,9 +152,7 @@ test('Promote saves the notebook with its edits (the module is on disk already),
   page,
   tmpPath
 }, testInfo) => {
-  const module = `saved_${testInfo.retry}`;
-  const file = path.join(ROOT, `${module}.py`);
-  try {
+  await withModule(testInfo, 'saved', async (module, file) => {
     const tab = await promoteTwice(page, tmpPath, 'saved.ipynb', module);
     // saved: closing the browser now leaves the code in the module only
     await expect(tab).not.toHaveClass(/jp-mod-dirty/);
@@ -172,19 +173,15 @@ test('Promote saves the notebook with its edits (the module is on disk already),
       .poll(async () => (await cellSources(page))[0])
       .toContain('def twice(');
     await expect(tab).toHaveClass(/jp-mod-dirty/);
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+  });
 });
 
 test('a save refused after Promote is said in one line; the notebook stays unsaved', async ({
   page,
   tmpPath
 }, testInfo) => {
-  const module = `unsaved_${testInfo.retry}`;
-  const file = path.join(ROOT, `${module}.py`);
   const notebook = path.join(ROOT, tmpPath, 'refused.ipynb');
-  try {
+  await withModule(testInfo, 'unsaved', async (module, file) => {
     const tab = await promoteTwice(page, tmpPath, 'refused.ipynb', module, () =>
       // the disk refuses the notebook's next save (ui-tests/jupyter_server_test_config.py)
       fs.writeFileSync(`${notebook}.refuse-save`, '')
@@ -211,9 +208,7 @@ test('a save refused after Promote is said in one line; the notebook stays unsav
     );
     await expect(tab).toHaveClass(/jp-mod-dirty/);
     expect(savedSources(notebook)[0]).toContain('def twice(');
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+  });
 });
 
 test('Promote says it saves the changes made before it, and refuses a read-only notebook before writing', async ({
@@ -221,20 +216,13 @@ test('Promote says it saves the changes made before it, and refuses a read-only 
   tmpPath
 }, testInfo) => {
   const module = `readonly_${testInfo.retry}`;
-  const twice = codeNotebook([
-    'def twice(x: int) -> int:\n    return 2 * x',
-    'twice(2)'
-  ]);
   // saved (once the kernel wrote its language into the metadata): the preview says nothing of it
-  await uploadAndOpen(page, tmpPath, 'edited.ipynb', twice);
+  await uploadAndOpen(page, tmpPath, 'edited.ipynb', TWICE);
   const tab = page.locator('.lm-TabBar-tab', { hasText: 'edited.ipynb' });
   await expect(page.locator('#jp-main-statusbar')).toContainText('Idle');
   await page.menu.clickMenuItem('File>Save Notebook');
   await expect(tab).not.toHaveClass(/jp-mod-dirty/);
-  let dialog = await promoteFromContextMenu(page, 0, `${module}.py`);
-  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
-    'def twice('
-  );
+  let dialog = await previewTwice(page, `${module}.py`);
   await expect(dialog.locator('.jp-ProdPromote-savesUnsaved')).toHaveCount(0);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toHaveCount(0);
@@ -257,7 +245,7 @@ test('Promote says it saves the changes made before it, and refuses a read-only 
     path.join(path.dirname(notebook), '.locked.ipynb.read-only'),
     ''
   );
-  await uploadAndOpen(page, tmpPath, 'locked.ipynb', twice);
+  await uploadAndOpen(page, tmpPath, 'locked.ipynb', TWICE);
   await clickPromote(page, 0);
   await expect(
     page.locator('.Toastify__toast', { hasText: "can't be saved" })
@@ -280,18 +268,10 @@ async function promoteTwice(
   module: string,
   before: () => void = () => undefined
 ) {
-  await uploadAndOpen(
-    page,
-    tmpPath,
-    name,
-    codeNotebook(['def twice(x: int) -> int:\n    return 2 * x', 'twice(2)'])
-  );
+  await uploadAndOpen(page, tmpPath, name, TWICE);
   const tab = page.locator('.lm-TabBar-tab', { hasText: name });
   before();
-  const dialog = await promoteFromContextMenu(page, 0, `${module}.py`);
-  await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
-    'def twice('
-  );
+  const dialog = await previewTwice(page, `${module}.py`);
   await dialog.getByRole('button', { name: 'Promote' }).click();
   await expect(dialog.locator('.jp-ProdPromote-body')).toHaveCount(0);
   await expect
