@@ -1182,13 +1182,20 @@ def import_binds(unit: CodeUnit) -> list[ImportBind]:
 #: statements whose body is a scope of its own: an import there binds a local (a ``global`` one binds with
 #: ``how="global"``), so no module-level import is among their events (most of a notebook's events)
 _OWN_SCOPE = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+#: statements that hold no statement, so no import (most of a cell's other statements): their events are
+#: never read for imports. Compound statements (``if``, ``try``, ``with``...) are, as is any type not named
+#: here (a statement type of a later Python).
+_NO_IMPORTS = _OWN_SCOPE | frozenset(
+    {ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return, ast.Delete, ast.Pass, ast.Break,
+     ast.Continue, ast.Raise, ast.Assert, ast.Global, ast.Nonlocal}
+)  # fmt: skip
 
 
 def _import_binds(unit: CodeUnit) -> list[ImportBind]:
     return [
         (e.line, e.name, e.module)
         for s in statement_templates(unit)
-        if type(s.node) not in _OWN_SCOPE
+        if type(s.node) not in _NO_IMPORTS
         for e in s.events
         if e.kind == "bind" and e.how == "import" and not e.deferred
     ]

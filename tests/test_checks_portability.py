@@ -279,3 +279,21 @@ def test_probes_and_text_for_another_machine_are_not_machine_paths() -> None:
     )
     found = run(cells, "absolute-path")
     assert [(f["cell"], f["line"]) for f in found] == [(2, 5), (4, 1)]
+
+
+def test_mentions_random_is_the_hint_regex() -> None:
+    """The unseeded-randomness prefilter (``in`` per word, capitals by ``memchr`` first) answers as the one
+    regex alternation of the same words did, on each word alone, inside code and in near misses."""
+    import re
+
+    from jupyter_prod_ext.checks.randomness import mentions_random
+
+    hint = re.compile(
+        r"random|rand|seed|shuffle|Forest|KMeans|train_test_split|Boost|Tree|MLP|SGD|TSNE|Bagging|Isolation|"
+        r"ShuffleSplit|make_"
+    )
+    words = hint.pattern.split("|")
+    texts = [*words, *(f"x = f({w}_1)\n# {w.lower()}" for w in words), *(w[:-1] + " " + w[-1] for w in words)]
+    texts += ["", "import numpy as np\nnp.mean(x)", "Shuffle", "RAND", "make", "train_test", "KMean", "Tre", "MLPs"]
+    for text in texts:
+        assert mentions_random(text) == bool(hint.search(text)), text

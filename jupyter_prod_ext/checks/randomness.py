@@ -9,7 +9,6 @@ keystroke).
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from ..analysis import Call, import_binds, statement_templates
@@ -17,9 +16,24 @@ from ..notebook import CodeUnit, unit_fact
 from .base import Context, Finding
 from .registry import check
 
-_RANDOM_HINT = re.compile(
-    r"random|rand|seed|shuffle|Forest|KMeans|train_test_split|Boost|Tree|MLP|SGD|TSNE|Bagging|Isolation|ShuffleSplit|make_"
-)
+#: the capitalised words of a cell that may draw random numbers (estimators), after those of :func:`mentions_random`
+_HINT_CAPITALISED = ("Forest", "KMeans", "Boost", "Tree", "MLP", "SGD", "TSNE", "Bagging", "Isolation", "ShuffleSplit")
+
+
+def mentions_random(text: str) -> bool:
+    """Whether ``text`` holds a word of a cell that may draw random numbers (``random`` holds ``rand``).
+
+    An ``in`` per word, the capitalised ones only where one of their first letters occurs (a one-character
+    ``in`` is a ``memchr``; most cells have no capital ``K``, ``B``...), written out (no generator): a third of
+    the instructions of one regex alternation of the same words, which tried its alternatives at every ``r``,
+    ``s``, ``t``, ``m`` of every cell (``tests/test_checks_portability.py`` holds that regex and compares).
+    """
+    if "rand" in text or "seed" in text or "shuffle" in text or "make_" in text or "train_test_split" in text:
+        return True
+    capital = "B" in text or "F" in text or "I" in text or "K" in text or "M" in text or "S" in text or "T" in text
+    return capital and any(w in text for w in _HINT_CAPITALISED)
+
+
 #: the generators a framework's "seed everything" call seeds together: Python's, NumPy's and PyTorch's
 _EVERY_FAMILY = frozenset({"random", "numpy", "torch"})
 #: the seed-everything calls, by the package they come from (resolved through the imports) and their name:
@@ -80,7 +94,7 @@ def _calls(unit: CodeUnit) -> list[Call]:
     statements' in source order, then those in the bodies of the functions (and methods) it defines, which run
     when called (``def __init__(...): self.w = torch.rand(...)``, then ``torch.manual_seed(123)`` and the
     call, below it in the cell: the draw comes after the seed)."""
-    if unit.tree is None or not _RANDOM_HINT.search(unit.python):
+    if unit.tree is None or not mentions_random(unit.python):
         return []
     bodies = {
         line
