@@ -4,8 +4,6 @@ hyper-parameter search) found answered wrongly, restated in notebooks written fo
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shutil
 from pathlib import Path
@@ -13,20 +11,13 @@ from typing import Any
 
 import pytest
 
-from jupyter_prod_ext.cli.main import main
 from jupyter_prod_ext.execution.runner import run_file
 
 from .gitutil import isolated_git_home
+from .nbutil import run_cli
 
 RUN = Path(__file__).resolve().parent / "data" / "run"
 SIXTH = Path(__file__).resolve().parent / "data" / "real" / "sixthsweep.ipynb"
-
-
-def _cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_a_value_another_library_version_shows_differently_is_reproduced(tmp_path: Path) -> None:
@@ -105,7 +96,7 @@ def test_two_notebooks_in_one_file_say_what_to_do(tmp_path: Path, monkeypatch: p
         ["promote", str(notebook), "--cells", "1", "--to", "m.py"],
         ["commit", str(notebook), "-m", "data", "--init"],
     ):
-        code, out, err = _cli(argv)
+        code, out, err = run_cli(argv)
         assert (code, out) == (2, ""), (argv, code, out, err)
         [line] = err.splitlines()
         assert (
@@ -122,7 +113,7 @@ def _dry_run(tmp_path: Path, *args: str) -> dict[str, Any]:
     project = tmp_path / "project"
     (project / ".git").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SIXTH, project / SIXTH.name)
-    code, out, err = _cli(["promote", str(project / SIXTH.name), *args, "--dry-run", "--format", "json"])
+    code, out, err = run_cli(["promote", str(project / SIXTH.name), *args, "--dry-run", "--format", "json"])
     assert code in (0, 1) and err == "", (code, out, err)
     answer: dict[str, Any] = json.loads(out)
     return answer
@@ -146,7 +137,7 @@ def test_an_empty_or_comment_only_cell_says_there_is_nothing_to_promote(tmp_path
         ("nothing-to-promote", blank)
     ]
     assert _refusals(tmp_path, "--cells", "placeholder,comment-only") == [("nothing-to-promote", blank)]
-    code, out, err = _cli(
+    code, out, err = run_cli(
         [
             "promote",
             str(tmp_path / "project" / SIXTH.name),

@@ -8,8 +8,6 @@ and route.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import subprocess
 import sys
@@ -18,23 +16,15 @@ from typing import Any
 
 import pytest
 
-from jupyter_prod_ext.cli.main import main
-
 from .gitutil import committed_copy, isolated_git_home
 from .installed import child_env
+from .nbutil import run_cli
 
 THIRD = Path(__file__).resolve().parent / "data" / "real" / "thirdsweep.ipynb"
 
 
-def _cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
-
-
 def _fast_findings(notebook: Path) -> list[dict[str, Any]]:
-    code, out, err = _cli(["check", str(notebook), "--fast", "--format", "json", "--no-cache"])
+    code, out, err = run_cli(["check", str(notebook), "--fast", "--format", "json", "--no-cache"])
     assert code in (0, 1) and err == "", (out, err)
     findings: list[dict[str, Any]] = json.loads(out)["notebooks"][0]["findings"]
     return findings
@@ -53,8 +43,8 @@ def test_names_a_run_script_defines_are_not_reported_undefined(
     assert [f for f in findings if f["check"] in ("undefined-name", "use-before-definition")] == []
     stars = [f["message"] for f in findings if f["check"] == "star-import"]
     assert stars and "`%run fetch_votes.py 2`" in stars[0], stars
-    code, out, err = _cli(["promote", str(notebook), "--names", "top_votes", "--to", "votes/top.py", "--dry-run",
-                           "--format", "json"])  # fmt: skip
+    code, out, err = run_cli(["promote", str(notebook), "--names", "top_votes", "--to", "votes/top.py", "--dry-run",
+                              "--format", "json"])  # fmt: skip
     refusals = json.loads(out)["refusals"]
     assert code == 1 and [r["reason"] for r in refusals] == ["star-import"], (out, err)
     assert "`%run fetch_votes.py 2`" in refusals[0]["message"], refusals
@@ -67,7 +57,7 @@ def test_top_level_async_with_and_for_are_not_type_errors(tmp_path: Path, monkey
     isolated_git_home(tmp_path, monkeypatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     notebook = committed_copy(THIRD, tmp_path / "project")
-    code, out, err = _cli(["check", str(notebook), "--format", "json", "--no-cache"])
+    code, out, err = run_cli(["check", str(notebook), "--format", "json", "--no-cache"])
     assert code in (0, 1) and err == "", (out, err)
     findings = json.loads(out)["notebooks"][0]["findings"]
     typed = [(f["cell"], f["line"], f["message"]) for f in findings if f["check"] == "type-error"]
@@ -86,13 +76,13 @@ def test_promoting_a_redefined_name_never_leaves_cells_reading_the_other_definit
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     notebook = committed_copy(THIRD, tmp_path / "project")
     before = notebook.read_bytes()
-    code, out, err = _cli(["promote", str(notebook), "--names", "double,inc", "--to", "calc/ops.py", "--format",
-                           "json"])  # fmt: skip
+    code, out, err = run_cli(["promote", str(notebook), "--names", "double,inc", "--to", "calc/ops.py", "--format",
+                              "json"])  # fmt: skip
     answer = json.loads(out)
     assert code == 1 and [r["reason"] for r in answer["refusals"]] == ["name-conflict"], (out, err)
     assert "cell 8 would read `inc` from cell 6" in answer["refusals"][0]["message"], answer["refusals"]
     assert notebook.read_bytes() == before and not (notebook.parent / "calc").exists()
-    code, out, err = _cli(["promote", str(notebook), "--names", "double", "--to", "calc/ops.py", "--format", "json"])
+    code, out, err = run_cli(["promote", str(notebook), "--names", "double", "--to", "calc/ops.py", "--format", "json"])
     assert code == 0 and json.loads(out)["ok"], (out, err)
     cells = ["".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]]
     assert cells[5] == "from calc.ops import double\ndef inc(x):\n    return x + 1", cells[5]
@@ -109,7 +99,7 @@ def test_promotion_keeps_a_future_import_first_in_its_cell(
     isolated_git_home(tmp_path, monkeypatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     notebook = committed_copy(THIRD, tmp_path / "project")
-    code, out, err = _cli(["promote", str(notebook), *selection, "--to", "geometry/shapes.py", "--format", "json"])
+    code, out, err = run_cli(["promote", str(notebook), *selection, "--to", "geometry/shapes.py", "--format", "json"])
     assert code == 0 and json.loads(out)["ok"], (out, err)
     cells = {c["id"]: "".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]}
     rewritten = cells["future-area"]
@@ -146,8 +136,8 @@ def test_an_import_nothing_reads_stays_in_the_notebook(tmp_path: Path, monkeypat
     isolated_git_home(tmp_path, monkeypatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     notebook = committed_copy(THIRD, tmp_path / "project")
-    code, out, err = _cli(["promote", str(notebook), "--cells", "side-effect,where", "--as-function", "where_am_i",
-                           "--to", "places/here.py", "--format", "json"])  # fmt: skip
+    code, out, err = run_cli(["promote", str(notebook), "--cells", "side-effect,where", "--as-function", "where_am_i",
+                              "--to", "places/here.py", "--format", "json"])  # fmt: skip
     answer = json.loads(out)
     assert code == 0 and answer["ok"], (out, err)
     cells = {c["id"]: "".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]}
@@ -164,8 +154,8 @@ def test_a_class_with_lazy_annotations_promotes_to_a_module_that_imports(
     isolated_git_home(tmp_path, monkeypatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     notebook = committed_copy(THIRD, tmp_path / "project")
-    code, out, err = _cli(["promote", str(notebook), "--names", "Mesh", "--to", "geometry/mesh.py", "--format",
-                           "json"])  # fmt: skip
+    code, out, err = run_cli(["promote", str(notebook), "--names", "Mesh", "--to", "geometry/mesh.py", "--format",
+                              "json"])  # fmt: skip
     answer = json.loads(out)
     assert code == 0 and answer["ok"], (out, err)
     assert '"""\n\nfrom __future__ import annotations\n\nimport enum\n' in answer["module_source"]

@@ -7,8 +7,6 @@ kernels, nbformat 3, jupytext text notebooks) through every check, promotion and
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import subprocess
 import sys
@@ -16,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_prod_ext.cli.main import main
-
 from .gitutil import committed_copy, isolated_git_home
 from .installed import child_env
+from .nbutil import run_cli
 
 UNSEEN = Path(__file__).resolve().parent / "data" / "real" / "unseen.ipynb"
 
@@ -27,13 +24,6 @@ UNSEEN = Path(__file__).resolve().parent / "data" / "real" / "unseen.ipynb"
 def _repository(root: Path) -> Path:
     """A git repository holding a committed copy of the notebook (the vcs checks need one)."""
     return committed_copy(UNSEEN, root)
-
-
-def _cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_imports_cell_turned_into_a_function_keeps_the_imports_later_cells_read(
@@ -46,8 +36,8 @@ def test_imports_cell_turned_into_a_function_keeps_the_imports_later_cells_read(
     isolated_git_home(tmp_path, monkeypatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     notebook = _repository(tmp_path / "project")
-    code, out, err = _cli(["promote", str(notebook), "--cells", "cell-1,cell-2", "--as-function", "report",
-                           "--to", "survey/versions.py", "--format", "json"])  # fmt: skip
+    code, out, err = run_cli(["promote", str(notebook), "--cells", "cell-1,cell-2", "--as-function", "report",
+                              "--to", "survey/versions.py", "--format", "json"])  # fmt: skip
     assert code == 0 and err == "", (out, err)
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     assert ["".join(c["source"]) for c in cells[1:]] == [
@@ -58,7 +48,7 @@ def test_imports_cell_turned_into_a_function_keeps_the_imports_later_cells_read(
     ran = subprocess.run([sys.executable, "-c", probe], cwd=notebook.parent, env=child_env(), capture_output=True,
                          text=True, timeout=60)  # fmt: skip
     assert ran.returncode == 0 and ran.stdout.startswith("running in"), ran.stderr
-    code, out, err = _cli(["commit", str(notebook), "-m", "Promote report", "--allow-findings"])
+    code, out, err = run_cli(["commit", str(notebook), "-m", "Promote report", "--allow-findings"])
     assert code == 0, (out, err)
     committed = subprocess.run(["git", "show", "--name-only", "--format=", "HEAD"], cwd=notebook.parent,
                                check=True, capture_output=True, text=True, timeout=60).stdout.split()  # fmt: skip
