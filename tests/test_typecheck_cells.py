@@ -67,6 +67,8 @@ TRICKY = [
     "opt = 5\nassert env is not None",
     "opt + 1\nenv.upper()\nopt = None",
     "opt + 2",
+    "index = {s: ii + 1 for ii, s in enumerate('ab')}\nsizes = sum(len(q) for q in index if q)",
+    "for ii in range(3):\n    q = str(ii)",
 ]
 
 

@@ -168,6 +168,8 @@ class _Scan(ast.NodeVisitor):
         self.last_use: dict[str, int] = {}
         #: "module", "class", "function" or "comprehension", innermost last
         self.scopes: list[str] = ["module"]
+        #: the names each enclosing comprehension binds (``i`` of ``{s: i for i, s in ...}``), innermost last
+        self.comprehended: list[frozenset[str]] = []
 
     def _at_module(self) -> bool:
         return self.scopes[-1] == "module"
@@ -186,7 +188,7 @@ class _Scan(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         self.last_use[node.id] = max(self.last_use.get(node.id, 0), node.lineno)
         if isinstance(node.ctx, ast.Load):
-            if "function" not in self.scopes:
+            if "function" not in self.scopes and not any(node.id in names for names in self.comprehended):
                 self.reads.append((node.id, node.lineno, node.col_offset))
         elif isinstance(node.ctx, ast.Store) and self._at_module():
             self._bind(node.id, node.lineno, narrows=self.plain)
@@ -247,8 +249,23 @@ class _Scan(ast.NodeVisitor):
         self.scopes.pop()
 
     def _visit_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        """A comprehension's variables are its own: a read of ``i`` in ``{s: i for i, s in ...}`` reads no
+        module-level ``i`` (which a later cell's ``for i in ...`` binds). Its first iterable is read outside."""
+        first = node.generators[0]
+        self.visit(first.iter)
         self.scopes.append("comprehension")
-        self.generic_visit(node)
+        self.comprehended.append(
+            frozenset(n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name))
+        )
+        for gen in node.generators:
+            self.visit(gen.target)
+            if gen is not first:
+                self.visit(gen.iter)
+            for cond in gen.ifs:
+                self.visit(cond)
+        for part in (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,):
+            self.visit(part)
+        self.comprehended.pop()
         self.scopes.pop()
 
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _visit_comprehension
