@@ -55,8 +55,8 @@ def test_a_name_a_star_import_provides_is_not_used_before_its_explicit_import(
     assert early == [
         (
             "chunk-path",
-            "'describe' is used here but only defined later, in cell 12 (line 1); it works only because that cell "
-            "ran first in this kernel.",
+            "'describe' is used here but only defined later, in cell 12 (line 1); it works only if that cell has "
+            "run first in this kernel.",
         )
     ]
 

@@ -96,8 +96,8 @@ def test_a_name_only_augmented_later_is_undefined_and_a_later_line_is_in_this_ce
         (
             "losses",
             "use-before-definition",
-            "'cross_entropy' is used here but only defined later, in this cell (line 2); it works only because the "
-            "cell ran before in this kernel.",
+            "'cross_entropy' is used here but only defined later, in this cell (line 2); it works only if the cell "
+            "has run before in this kernel.",
         ),
     ], dataflow
 

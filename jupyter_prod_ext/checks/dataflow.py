@@ -358,7 +358,7 @@ def use_before_definition(ctx: Context) -> Iterator[Finding]:
             r.stmt.cell,
             r.event.line,
             f"'{r.event.name}' is used here but only defined later, {where} (line {r.source.line}); it works only "
-            f"because {'the cell ran before' if same else 'that cell ran first'} in this kernel.",
+            f"if {'the cell has run before' if same else 'that cell has run first'} in this kernel.",
             "Move the definition above its first use; on a fresh kernel this raises NameError.",
             subject=r.event.name,
         )
