@@ -116,6 +116,16 @@ def test_missing_title() -> None:
         ("Author: Jane Doe\n\nThis notebook trains a model.", True),  # credit, then content
         ("Author: Jane Doe\nThis notebook trains a model.", True),
         ("By the way, this notebook is old.", True),
+        # a banner written in HTML around an image (a book's cover, its author and repository: 66 notebooks of
+        # the eighth sweep put their heading in the next cell)
+        (
+            '<table style="width:100%">\n<tr>\n<td>\nCode for the <a href="https://x.org">Book</a> by Jane Doe<br>'
+            '\n</td>\n<td>\n<a href="https://x.org"><img src="https://x.org/cover.webp" width="100px"></a>\n</td>'
+            "\n</tr>\n</table>",
+            False,
+        ),
+        ('<div>\n<img src="logo.png"/>\n</div>\n\nThis notebook trains a model.', True),  # banner, then content
+        ("<p>This notebook trains a model.</p>", True),  # HTML without an image is content
     ],
 )
 def test_a_title_may_follow_badges_but_not_content(first: str, reported: bool) -> None:

@@ -279,6 +279,8 @@ def empty_cell(ctx: Context) -> Iterator[Finding]:
 #: what a markdown cell of badges holds besides them: images (``![Open In Colab](…)``), the links around them
 #: (``[![…](…)](…)``, an empty ``[](…)`` once the image is gone) and HTML tags (``<a href=…><img …/></a>``)
 _BADGE_PARTS = (re.compile(r"!\[[^\]]*\]\([^)]*\)"), re.compile(r"\[\s*\]\([^)]*\)"), re.compile(r"<[^>]*>"))
+#: an HTML image, the mark of a banner (``<img src="cover.webp" …>``)
+_IMAGE_TAG = re.compile(r"<img\b", re.IGNORECASE)
 #: a line of credit a notebook opens with (``Copyright 2024 …``, ``**Author:** …``, ``Created by …``, an "Open in
 #: Colab" line whose badge is text): who wrote it and under which terms, no content of the page
 _CREDIT_LINE = re.compile(
@@ -297,8 +299,8 @@ _DIRECTIVE_FIRST = re.compile(r"\A\s*#\s?\|")
 
 def _page_header(cell: Cell) -> bool:
     """A cell before the title that is no content of the page: badges, a set-up cell of nbdev or Quarto, a
-    code cell of comments only (the licence header of a vendor's samples: ``# Copyright 2025 Google LLC``) or a
-    markdown cell of credit (``Copyright …``, ``Author: …``, a licence)."""
+    code cell of comments only (the licence header of a vendor's samples: ``# Copyright 2025 Google LLC``), a
+    markdown cell of credit (``Copyright …``, ``Author: …``, a licence) or an HTML banner around an image."""
     if cell.cell_type == "code":
         return _DIRECTIVE_FIRST.match(cell.source) is not None or _comments_only(cell.source)
     if cell.cell_type != "markdown" or not cell.source.strip():
@@ -306,7 +308,16 @@ def _page_header(cell: Cell) -> bool:
     text = cell.source
     for part in _BADGE_PARTS:
         text = part.sub("", text)
-    return not text.strip() or (_HEADING.search(text) is None and _credit_only(text))
+    if _HEADING.search(text) is not None:
+        return False
+    return not text.strip() or _credit_only(text) or _html_banner(cell.source)
+
+
+def _html_banner(source: str) -> bool:
+    """Whether a markdown cell is a banner: HTML blocks only, around an image (a book's cover with its author and
+    repository, a project's logo). Markdown text after the block is content ("…</div>" then what it does)."""
+    paragraphs = re.split(r"\n\s*\n", source.strip())
+    return _IMAGE_TAG.search(source) is not None and all(p.lstrip().startswith("<") for p in paragraphs)
 
 
 def _credit_only(text: str) -> bool:
@@ -329,8 +340,8 @@ def _comments_only(source: str) -> bool:
     "structure",
     "info",
     "The notebook does not start with a markdown cell with a heading (badges, nbdev or Quarto set-up cells, "
-    "credit (copyright, author, licence) and code cells of comments only, such as a licence header, may come "
-    "before it).",
+    "credit (copyright, author, licence), an HTML banner around an image and code cells of comments only, such "
+    "as a licence header, may come before it).",
 )
 def missing_title(ctx: Context) -> Iterator[Finding]:
     """The first cell must be a heading; before it may come raw front matter, badges (an "Open in Colab" cell),
