@@ -11,12 +11,14 @@ folder and the system git config is off, so no identity leaks in from the
 machine: the missing-identity path is real.
 """
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, cast
 
 from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from jupyterlab.galata import configure_jupyter_server
@@ -115,6 +117,18 @@ class MarkedReadOnlyContents(AsyncLargeFileManager):  # type: ignore[misc]
         if (file.parent / f".{file.name}.read-only").exists():
             return False
         return bool(super().is_writable(path))
+
+    async def save(self, model: dict[str, Any], path: str = "") -> dict[str, Any]:
+        """Answer a save a second after writing a file beside which a test put ``<name>.slow-save``.
+
+        A slow disk, a big notebook or a jupytext pair: the file on disk is new while JupyterLab
+        still waits for the answer, so a second save started meanwhile finds it changed (the
+        "File Changed" race a Ctrl+S right after Promote ran into).
+        """
+        saved = await super().save(model, path)
+        if (ROOT / f"{path.strip('/')}.slow-save").exists():
+            await asyncio.sleep(1.0)
+        return cast("dict[str, Any]", saved)
 
 
 c.ServerApp.contents_manager_class = MarkedReadOnlyContents  # type: ignore[name-defined]  # noqa: F821

@@ -1,5 +1,6 @@
 import { Notification } from '@jupyterlab/apputils';
 import type { NotebookModel } from '@jupyterlab/notebook';
+import { Signal } from '@lumino/signaling';
 
 import { ignoredChecks, waiveChecks } from '../actions';
 import { IFinding, ProdApi } from '../api';
@@ -13,6 +14,7 @@ import {
   defaultModulePath,
   notebookSaving,
   saveAll,
+  saveNotebook,
   serverPath,
   warmTypeCheck
 } from '../flows/promote';
@@ -164,6 +166,84 @@ describe('saveAll', () => {
       expect(after.save).not.toHaveBeenCalled();
     }
     expect(shown).not.toHaveBeenCalled();
+  });
+});
+
+describe('saveNotebook', () => {
+  /** A notebook tab whose context saves as JupyterLab's does (saveState, dirty). */
+  const notebook = () => {
+    const context = {
+      saveState: new Signal<unknown, string>({}),
+      model: { dirty: true },
+      save: jest.fn(async () => {
+        context.saveState.emit('started');
+        context.model.dirty = false;
+        context.saveState.emit('completed');
+      })
+    };
+    return { context, isUntitled: false } as any;
+  };
+
+  /** JupyterLab's Save command: skips while a save of its own runs (its `saveInProgress`). */
+  const saveCommand = (panel: any, busy: { inFlight: boolean }) =>
+    jest.fn(async (id: string) => {
+      expect(id).toBe('docmanager:save');
+      if (busy.inFlight) {
+        return undefined;
+      }
+      await panel.context.save();
+      return { id: 'checkpoint' };
+    });
+
+  it('saves the current tab through the Save command, so a Ctrl+S meanwhile is skipped', async () => {
+    const panel = notebook();
+    const execute = saveCommand(panel, { inFlight: false });
+    const app = { shell: { currentWidget: panel }, commands: { execute } };
+    await expect(saveNotebook(app as any, panel)).resolves.toBe(true);
+    expect(execute).toHaveBeenCalledTimes(1);
+    expect(panel.context.save).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits for a Ctrl+S in flight (the command skipped ours), then saves the edits', async () => {
+    const panel = notebook();
+    const busy = { inFlight: true };
+    const execute = saveCommand(panel, busy);
+    const app = { shell: { currentWidget: panel }, commands: { execute } };
+    const saved = saveNotebook(app as any, panel);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(execute).toHaveBeenCalledTimes(1);
+    expect(panel.context.save).not.toHaveBeenCalled();
+    // the user's save ends (it did not hold the edits: JupyterLab marks the model clean anyway)
+    busy.inFlight = false;
+    panel.context.model.dirty = false;
+    panel.context.saveState.emit('completed');
+    await expect(saved).resolves.toBe(true);
+    expect(execute).toHaveBeenCalledTimes(2);
+    expect(panel.context.save).toHaveBeenCalledTimes(1);
+  });
+
+  it('is not saved when the user cancels "File Changed" (the model stays dirty)', async () => {
+    const panel = notebook();
+    panel.context.save = jest.fn(async () => {
+      panel.context.saveState.emit('started');
+    });
+    const execute = saveCommand(panel, { inFlight: false });
+    const app = { shell: { currentWidget: panel }, commands: { execute } };
+    await expect(saveNotebook(app as any, panel)).resolves.toBe(false);
+  });
+
+  it('saves another tab, or an untitled notebook, through its document', async () => {
+    for (const untitled of [false, true]) {
+      const panel = notebook();
+      panel.isUntitled = untitled;
+      const execute = jest.fn();
+      const current = untitled ? panel : notebook();
+      const app = { shell: { currentWidget: current }, commands: { execute } };
+      await expect(saveNotebook(app as any, panel)).resolves.toBe(true);
+      expect(execute).not.toHaveBeenCalled();
+      expect(panel.context.save).toHaveBeenCalledTimes(1);
+    }
   });
 });
 

@@ -18,6 +18,8 @@ import type {
 } from '@jupyterlab/docregistry';
 import type { Notebook, NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { PromiseDelegate } from '@lumino/coreutils';
+import { Debouncer } from '@lumino/polling';
 
 import { applyNotebookEdits } from '../actions';
 import type { IPromoteRequest, IPromoteResult, ProdApi } from '../api';
@@ -213,14 +215,16 @@ async function previewUntilDecided(
 }
 
 /**
- * Say what was promoted, and whether the notebook was saved with it. The
- * module is on disk already: the notebook is saved after the edits (they stay
+ * Say what was promoted, and whether the notebook was saved with it, in the
+ * notification that said the promotion was under way (`busy`). The module is
+ * on disk already: the notebook is saved after the edits (they stay
  * undoable), else a browser closed now left the code in both. A failed save
  * is JupyterLab's to explain (its "File Save Error" dialog); this line says
  * what it means for the promotion.
  */
 function notifyPromoted(
   trans: TranslationBundle,
+  busy: string,
   result: IPromoteResult,
   saved: boolean
 ): void {
@@ -230,20 +234,24 @@ function notifyPromoted(
     .map(s => s.name)
     .join(', ');
   if (saved) {
-    Notification.success(
-      trans.__('Promoted %1 to %2.', names, result.module_path),
-      { autoClose: 5000 }
-    );
+    Notification.update({
+      id: busy,
+      message: trans.__('Promoted %1 to %2.', names, result.module_path),
+      type: 'success',
+      autoClose: 5000
+    });
     return;
   }
-  Notification.warning(
-    trans.__(
+  Notification.update({
+    id: busy,
+    message: trans.__(
       'Promoted %1 to %2, but the notebook was not saved: save it, or its cells keep the promoted code on disk.',
       names,
       result.module_path
     ),
-    { autoClose: false }
-  );
+    type: 'warning',
+    autoClose: false
+  });
 }
 
 /**
@@ -268,15 +276,22 @@ export function notebookSaving(
 /**
  * Promote exactly what the preview showed (refused if the notebook or the
  * module changed since), then apply the server's notebook edits and save it
- * (a collaborative document saves itself).
+ * (a collaborative document saves itself). A notification says the promotion
+ * is under way until the notebook is saved, then what was done.
  */
 async function applyPromotion(
-  trans: TranslationBundle,
+  ctx: Pick<ICommandContext, 'app' | 'trans'>,
   panel: NotebookPanel,
   request: IPromoteRequest,
   approved: IApproved,
   promote: (request: IPromoteRequest) => Promise<IPromoteResult>
 ): Promise<IPromoteResult | null> {
+  const { trans } = ctx;
+  const busy = Notification.emit(
+    trans.__('Promoting to %1…', approved.shown.module_path || request.to),
+    'in-progress',
+    { autoClose: false }
+  );
   try {
     const result = await promote({
       ...request,
@@ -287,6 +302,7 @@ async function applyPromotion(
       dry_run: false
     });
     if (!result.ok) {
+      Notification.dismiss(busy);
       Notification.error(
         result.problems[0] ?? trans.__('The promotion was refused.'),
         { autoClose: 10000 }
@@ -299,13 +315,94 @@ async function applyPromotion(
     }
     const saved =
       notebookSaving(panel.context) === 'collaborative' ||
-      (await saveAll([panel.context]));
-    notifyPromoted(trans, result, saved);
+      (await saveNotebook(ctx.app, panel));
+    notifyPromoted(trans, busy, result, saved);
     return result;
   } catch (error) {
+    Notification.dismiss(busy);
     notifyError(error);
     return null;
   }
+}
+
+/** JupyterLab's Save command (Ctrl+S, File > Save Notebook). */
+const SAVE_COMMAND = 'docmanager:save';
+
+/**
+ * Save the notebook after Promote's edits as Ctrl+S does: through
+ * JupyterLab's Save command. Two saves of one document at once race (the
+ * second finds the file the first wrote and opens "File Changed"), and
+ * `context.save()` does not wait for one in flight; the command does not
+ * start a save while one of its own runs, so a Ctrl+S pressed while ours is
+ * in flight does nothing. When a Ctrl+S was first (ours was skipped), its
+ * save may not hold the edits: ours runs again once it ended. The command
+ * saves the current tab and asks an untitled notebook for a name: for
+ * those, the document is saved directly. False when the notebook was not
+ * saved (JupyterLab has said why, or the user cancelled "File Changed").
+ */
+export async function saveNotebook(
+  app: Pick<JupyterFrontEnd, 'commands' | 'shell'>,
+  panel: NotebookPanel
+): Promise<boolean> {
+  const context = panel.context;
+  if (app.shell.currentWidget !== panel || panel.isUntitled) {
+    return saveAll([context]);
+  }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const ran = await saveByCommand(app.commands, context);
+    if (ran !== 'skipped') {
+      return ran === 'saved';
+    }
+    await saveEnded(context);
+  }
+  return saveAll([context]);
+}
+
+/**
+ * Run the Save command on the current tab (the notebook): `skipped` when the
+ * command found a save of its own in flight (no save started).
+ */
+async function saveByCommand(
+  commands: JupyterFrontEnd['commands'],
+  context: DocumentRegistry.Context
+): Promise<'saved' | 'unsaved' | 'skipped'> {
+  let started = false;
+  const onState = (_: unknown, state: DocumentRegistry.SaveState) => {
+    started = started || state === 'started';
+  };
+  context.saveState.connect(onState);
+  try {
+    await commands.execute(SAVE_COMMAND);
+  } catch {
+    // JupyterLab showed the failed save in its own dialog
+    return 'unsaved';
+  } finally {
+    context.saveState.disconnect(onState);
+  }
+  if (!started) {
+    return 'skipped';
+  }
+  // Cancel in "File Changed" leaves the edits unsaved (the model dirty)
+  return context.model.dirty ? 'unsaved' : 'saved';
+}
+
+/**
+ * Resolves when the save in flight ends, or after 10 s: a save whose "File
+ * Changed" dialog the user cancels never says it ended.
+ */
+async function saveEnded(context: DocumentRegistry.Context): Promise<void> {
+  const ended = new PromiseDelegate<void>();
+  const onState = (_: unknown, state: DocumentRegistry.SaveState) => {
+    if (state !== 'started') {
+      ended.resolve();
+    }
+  };
+  const bound = new Debouncer(() => ended.resolve(), 10000);
+  context.saveState.connect(onState);
+  void bound.invoke();
+  await ended.promise; // resolved only, never rejected
+  bound.dispose();
+  context.saveState.disconnect(onState);
 }
 
 /**
@@ -506,7 +603,7 @@ export async function promoteCells(
   if (!approved) {
     return null;
   }
-  const result = await applyPromotion(trans, panel, request, approved, r =>
+  const result = await applyPromotion(ctx, panel, request, approved, r =>
     manager.api.promote(r)
   );
   if (result?.ok) {

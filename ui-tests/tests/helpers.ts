@@ -71,6 +71,22 @@ export async function previewPromotion(
   return dialog;
 }
 
+/**
+ * No "File Changed" dialog for 2 s: JupyterLab opens it when a save finds the
+ * file written since the document's last save (two saves at once), a moment
+ * after the second save started.
+ */
+export async function expectNoFileChanged(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  const fileChanged = page.locator('.jp-Dialog', { hasText: 'File Changed' });
+  for (let i = 0; i < 4; i++) {
+    await expect(fileChanged).toHaveCount(0);
+    await page.waitForTimeout(500);
+  }
+  await expect(fileChanged).toHaveCount(0);
+}
+
 /** Kernel states in which JupyterLab is still connecting the current notebook's kernel. */
 const KERNEL_SETTLING =
   /Starting|Connecting|Initializing|Restarting|Reconnecting/;

@@ -1,7 +1,13 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
-import { git, PANEL, promoteFromContextMenu, ROOT } from './helpers';
+import {
+  expectNoFileChanged,
+  git,
+  PANEL,
+  promoteFromContextMenu,
+  ROOT
+} from './helpers';
 
 /**
  * A percent script (jupytext) opened as a notebook, the way a person does it:
@@ -62,18 +68,28 @@ test('promotes from a paired script, saves both files, commits the pair', async 
   expect(ROOT, 'JP_PROD_UI_ROOT is set by playwright.config.js').toBeTruthy();
   const module = `areas_mod${testInfo.retry ? `_${testInfo.retry}` : ''}`;
   await openAsNotebook(page, 'paired.py', 3);
+  // the server answers the script's saves a second after writing it (jupytext writes both files)
+  fs.writeFileSync(path.join(ROOT, tmpPath, 'paired.py.slow-save'), '');
 
-  // the user's path: context menu on the function's cell, the module path, the preview, Promote
+  // the user's path: context menu on the function's cell, the module path, the preview, Promote,
+  // and at once Ctrl+S (Promote saves the notebook itself: the two saves must not race into
+  // JupyterLab's 'File Changed')
   const dialog = await promoteFromContextMenu(page, 1, `${module}.py`);
   await dialog.getByRole('button', { name: 'Promote' }).click();
-  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  await expect(dialog).toHaveCount(0);
+  await page.keyboard.press('Control+s');
   await expect(page.locator('.jp-NotebookPanel .jp-Cell').nth(1)).toContainText(
     `from ${module} import area`
   );
-
-  // Promote saves the notebook: jupytext writes the script (percent, as it was) and its .ipynb
-  // twin (a Ctrl+S of ours while that save is in flight would race it into 'File Changed')
+  await expect(
+    page.locator('.Toastify__toast', {
+      hasText: `Promoted area to ${module}.py.`
+    })
+  ).toBeVisible();
   await expect(page.locator('.jp-mod-dirty')).toHaveCount(0);
+  await expectNoFileChanged(page);
+
+  // jupytext wrote the script (percent, as it was) and its .ipynb twin
   const script = fs.readFileSync(
     path.join(ROOT, tmpPath, 'paired.py'),
     'utf-8'

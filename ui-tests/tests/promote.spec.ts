@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   clickPromote,
+  expectNoFileChanged,
   cellSources,
   codeNotebook,
   promoteFromContextMenu,
@@ -175,6 +176,76 @@ test('Promote saves the notebook with its edits (the module is on disk already),
     await expect(tab).toHaveClass(/jp-mod-dirty/);
   });
 });
+
+test('Ctrl+S pressed while Promote saves the notebook: no "File Changed", and the file holds the import', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const module = `quicksave_${testInfo.retry}`;
+  const file = path.join(ROOT, `${module}.py`);
+  const name = 'quicksave.ipynb';
+  try {
+    await uploadAndOpen(
+      page,
+      tmpPath,
+      name,
+      codeNotebook(['def twice(x: int) -> int:\n    return 2 * x', 'twice(2)'])
+    );
+    // the server answers this notebook's saves a second after writing it (a slow disk, a big
+    // notebook): a save started meanwhile finds the file changed under it
+    fs.writeFileSync(path.join(ROOT, tmpPath, `${name}.slow-save`), '');
+    const dialog = await promoteFromContextMenu(page, 0, `${module}.py`);
+    await expect(dialog.locator('.jp-ProdPromote-diff').first()).toContainText(
+      'def twice('
+    );
+    await dialog.getByRole('button', { name: 'Promote' }).click();
+    await expect(dialog).toHaveCount(0);
+    // while it works, a notification says so
+    await expect(
+      page.locator('.Toastify__toast', {
+        hasText: `Promoting to ${module}.py…`
+      })
+    ).toBeVisible();
+    // the import is in: Promote's save is in flight, and the person presses Ctrl+S
+    await expect(
+      page.locator('.jp-NotebookPanel .jp-Cell').first()
+    ).toContainText(`from ${module} import twice`);
+    await page.keyboard.press('Control+s');
+    await expectSavedQuietly(page, name, module);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+});
+
+/**
+ * After a Ctrl+S that met Promote's save: the promotion said done, no "File
+ * Changed" dialog (held a moment: it comes when the second save's look at the
+ * file answers), and the notebook reopened from the file browser starts with
+ * the import.
+ */
+async function expectSavedQuietly(
+  page: IJupyterLabPageFixture,
+  name: string,
+  module: string
+) {
+  await expect(
+    page.locator('.Toastify__toast', {
+      hasText: `Promoted twice to ${module}.py.`
+    })
+  ).toBeVisible();
+  const tab = page.locator('.lm-TabBar-tab', { hasText: name });
+  await expect(tab).not.toHaveClass(/jp-mod-dirty/);
+  await expectNoFileChanged(page);
+  await tab.locator('.lm-TabBar-tabCloseIcon').click();
+  await expect(tab).toHaveCount(0);
+  await page
+    .locator('.jp-DirListing-item')
+    .filter({ has: page.getByText(name, { exact: true }) })
+    .dblclick();
+  await expect(
+    page.locator('.jp-NotebookPanel .jp-Cell').first()
+  ).toContainText(`from ${module} import twice`);
+}
 
 test('a save refused after Promote is said in one line; the notebook stays unsaved', async ({
   page,
