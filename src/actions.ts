@@ -4,7 +4,11 @@
  * are undoable and collaborate like typing does.
  */
 import type { Cell, ICodeCellModel, ICellModel } from '@jupyterlab/cells';
-import type { Notebook, NotebookPanel } from '@jupyterlab/notebook';
+import type {
+  INotebookModel,
+  Notebook,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 
 import type { IEdit, IFinding, IFormatResult } from './api';
 import { CELL_METADATA_KEY } from './tokens';
@@ -50,19 +54,32 @@ export function applyCellSources(
   if (!model) {
     return 0;
   }
-  let changed = 0;
+  const changed = changedCells(model, sources);
+  for (const index of changed) {
+    model.cells.get(index).sharedModel.setSource(sources[String(index)]);
+  }
+  return changed.length;
+}
+
+/**
+ * The cells whose source `sources` (`{"<index>": "<new source>"}`) would
+ * change, in notebook order: a Fix reveals the first.
+ */
+export function changedCells(
+  model: Pick<INotebookModel, 'cells'>,
+  sources: { [index: string]: string }
+): number[] {
+  const changed: number[] = [];
   for (const [key, source] of Object.entries(sources)) {
     const index = Number(key);
     if (!Number.isInteger(index) || index < 0 || index >= model.cells.length) {
       continue;
     }
-    const cell = model.cells.get(index);
-    if (cell.sharedModel.getSource() !== source) {
-      cell.sharedModel.setSource(source);
-      changed += 1;
+    if (model.cells.get(index).sharedModel.getSource() !== source) {
+      changed.push(index);
     }
   }
-  return changed;
+  return changed.sort((a, b) => a - b);
 }
 
 /**

@@ -44,7 +44,17 @@ export function createPanelActions(ctx: ICommandContext): IPanelActions {
     },
     fix(model: ReadinessModel, finding: IFinding) {
       if (finding.fix) {
-        withPanel(model, panel => void applyFix(trans, panel, model, finding));
+        void withPanel(model, async panel => {
+          const index = await applyFix(trans, panel, model, finding);
+          if (index < 0) {
+            return;
+          }
+          // the changed cell may be off screen: show it, as clicking the finding does
+          const line = index === finding.cell ? finding.line : 1;
+          activate(app, panel);
+          const cellId = panel.content.model?.cells.get(index)?.id ?? null;
+          await revealFinding(panel, { cell: index, cell_id: cellId, line });
+        });
       }
     },
     promoteAgain(model: ReadinessModel, finding: IFinding) {

@@ -1,6 +1,6 @@
 import { NotebookModel } from '@jupyterlab/notebook';
 
-import { applyNotebookEdits, ignoredChecks } from '../actions';
+import { applyNotebookEdits, changedCells, ignoredChecks } from '../actions';
 import { IEdit } from '../api';
 import { codeNotebook as notebook } from './notebooks';
 
@@ -100,5 +100,15 @@ describe('ignoredChecks', () => {
     expect(ignoredChecks(cell)).toEqual([]);
     cell.setMetadata('jupyter_prod', { ignore: ['undefined-name', 3] });
     expect(ignoredChecks(cell)).toEqual(['undefined-name']);
+  });
+});
+
+describe('changedCells', () => {
+  it('lists the cells a fix changes in notebook order (a Fix reveals the first)', () => {
+    const model = notebook(['a', 'b', 'c', 'd']);
+    expect(
+      changedCells(model, { '3': 'D', '1': 'B', '2': 'c', '9': 'x', z: 'y' })
+    ).toEqual([1, 3]);
+    expect(changedCells(model, { '0': 'a' })).toEqual([]);
   });
 });

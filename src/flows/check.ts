@@ -9,6 +9,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 
 import {
   applyCellSources,
+  changedCells,
   resolveCellIndex,
   unwaiveChecks,
   waiveChecks
@@ -62,7 +63,9 @@ function sameFinding(a: IFinding, b: IFinding): boolean {
 }
 
 /**
- * Apply a finding's fix to the editor's current content.
+ * Apply a finding's fix to the editor's current content; resolves with the
+ * first cell it changed (the caller reveals it: the cell may be off screen),
+ * or -1 when it changed none.
  *
  * A fix replaces whole cells, so it must come from the content as it is now:
  * the finding's check runs again first (a slow check's finding can be older
@@ -83,7 +86,7 @@ export async function applyFix(
     await model.check([finding.check]);
   } catch (error) {
     notifyError(error);
-    return 0;
+    return -1;
   }
   const current = model.report?.findings.find(
     f => f.fix && sameFinding(f, finding)
@@ -95,15 +98,19 @@ export async function applyFix(
       ),
       { autoClose: 5000 }
     );
-    return 0;
+    return -1;
   }
   if (!current || !current.fix) {
     // already fixed, or no longer a finding: the panel shows the new state
-    return 0;
+    return -1;
   }
-  const changed = applyCellSources(panel.content, current.fix.cells);
+  const notebook = panel.content;
+  const changed = notebook.model
+    ? changedCells(notebook.model, current.fix.cells)
+    : [];
+  applyCellSources(notebook, current.fix.cells);
   recheckAfterEdit(model, finding.check);
-  return changed;
+  return changed.length ? changed[0] : -1;
 }
 
 /**
