@@ -123,6 +123,7 @@ export class CommitModel {
     this._client = options.client;
     this._path = options.path;
     this._codeOnly = options.codeOnly ?? true;
+    this._dirty = options.dirty ?? (() => false);
   }
 
   /** Emitted on every change of status, selection, busy state or outcome. */
@@ -221,6 +222,38 @@ export class CommitModel {
     return Array.from(this._renamedFrom).filter(p => p !== this.path);
   }
 
+  /**
+   * Nothing is left to commit: git's last status lists every file unchanged
+   * (or ignored), none carries a rename, and the notebook has no unsaved edit
+   * (a commit saves it first). With outputs kept (`codeOnly` off) the status
+   * cannot tell (it reads a notebook whose outputs alone differ as unchanged),
+   * so the commit is left to the server.
+   */
+  get nothingToCommit(): boolean {
+    const status = this._status;
+    if (!status || status.repo === null || !this._codeOnly || this._dirty()) {
+      return false;
+    }
+    return (
+      status.files.length > 0 &&
+      status.files.every(
+        f =>
+          (f.state === 'clean' || f.state === 'ignored') &&
+          !(f.renamed_from ?? []).length
+      )
+    );
+  }
+
+  /** The notebook's unsaved state changed (`nothingToCommit` reads it): re-render. */
+  dirtyChanged(): void {
+    this._changed.emit();
+  }
+
+  /** Files of the last status (the notebook's modules among them), to re-read the status when one is saved. */
+  lists(path: string): boolean {
+    return (this._status?.files ?? []).some(f => f.path === path);
+  }
+
   /** Forget the outcome of the last attempt (e.g. the user edited again). */
   clearFailure(): void {
     if (this._failure) {
@@ -317,6 +350,11 @@ export class CommitModel {
     if (!this._message.trim()) {
       return this._refuse('The commit message is empty: say what changed.');
     }
+    if (this.nothingToCommit) {
+      return this._refuse(
+        'Nothing to commit: no file changed since the last commit.'
+      );
+    }
     const request = this.request(options);
     if (request.paths && request.paths.length === 0) {
       const changed = (this._status?.files ?? []).some(f =>
@@ -376,6 +414,7 @@ export class CommitModel {
   private _committing = false;
   private _message = '';
   private _codeOnly: boolean;
+  private _dirty: () => boolean;
   private _failure: CommitFailure | null = null;
   private _lastResult: ICommitResult | null = null;
   private _selected = new Set<string>();
@@ -392,5 +431,7 @@ export namespace CommitModel {
     /** the notebook's current path (it follows renames) */
     path: () => string;
     codeOnly?: boolean;
+    /** whether the notebook has unsaved edits (default: never) */
+    dirty?: () => boolean;
   }
 }

@@ -176,7 +176,11 @@ const plugin: JupyterFrontEndPlugin<IReadinessManager> = {
   ): IReadinessManager => {
     const trans = (translator ?? nullTranslator).load(TRANSLATION_DOMAIN);
     const api = new ProdApi(app.serviceManager.serverSettings);
-    const manager = new ReadinessManager({ api, tracker });
+    const manager = new ReadinessManager({
+      api,
+      tracker,
+      fileChanged: app.serviceManager.contents.fileChanged
+    });
 
     notifyAutoCheckErrors(manager, tracker);
 

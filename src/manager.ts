@@ -4,6 +4,7 @@
  * tracker's current notebook.
  */
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
+import type { Contents } from '@jupyterlab/services';
 import type {
   INotebookModel,
   INotebookTracker,
@@ -28,6 +29,7 @@ export class ReadinessManager implements IReadinessManager {
   constructor(options: ReadinessManager.IOptions) {
     this.api = options.api;
     this._tracker = options.tracker;
+    this._fileChanged = options.fileChanged ?? null;
     this._settings = { ...DEFAULT_SETTINGS, ...(options.settings ?? {}) };
     this._tracker.widgetAdded.connect((_, panel) => this._add(panel), this);
     this._tracker.currentChanged.connect(this._onCurrentChanged, this);
@@ -159,8 +161,10 @@ export class ReadinessManager implements IReadinessManager {
     const commit = new CommitModel({
       client: this.api,
       path,
-      codeOnly: this._settings.codeOnlyCommits
+      codeOnly: this._settings.codeOnlyCommits,
+      dirty: () => context.model.dirty
     });
+    const unwatch = this._watchCommit(context, commit);
     const run = new RunModel({ client: this.api, path });
     this._commits.set(model, commit);
     this._runs.set(model, run);
@@ -171,6 +175,7 @@ export class ReadinessManager implements IReadinessManager {
         this._views.delete(context);
         this._commits.delete(model);
         this._runs.delete(model);
+        unwatch();
         commit.dispose();
         run.dispose();
         model.dispose();
@@ -195,6 +200,34 @@ export class ReadinessManager implements IReadinessManager {
       }
     });
     return shared;
+  }
+
+  /**
+   * What ends "nothing to commit" besides the notebook's own save (the commit
+   * view re-reads the status then): an unsaved edit of the notebook, and a save
+   * of a listed file (a module edited in JupyterLab). Returns the disconnection.
+   */
+  private _watchCommit(
+    context: DocumentRegistry.IContext<INotebookModel>,
+    commit: CommitModel
+  ): () => void {
+    const onState = (_: unknown, change: { name: string }) => {
+      if (change.name === 'dirty') {
+        commit.dirtyChanged();
+      }
+    };
+    const onFile = (_: unknown, change: Contents.IChangedArgs) => {
+      const saved = change.type === 'save' ? change.newValue?.path : undefined;
+      if (saved && saved !== context.localPath && commit.lists(saved)) {
+        void commit.refresh();
+      }
+    };
+    context.model.stateChanged.connect(onState);
+    this._fileChanged?.connect(onFile);
+    return () => {
+      context.model.stateChanged.disconnect(onState);
+      this._fileChanged?.disconnect(onFile);
+    };
   }
 
   /** A view closed: the notebook's model goes with its last view. */
@@ -224,6 +257,7 @@ export class ReadinessManager implements IReadinessManager {
   }
 
   private _tracker: INotebookTracker;
+  private _fileChanged: ISignal<unknown, Contents.IChangedArgs> | null;
   private _settings: IProdSettings;
   private _models = new Map<NotebookPanel, ReadinessModel>();
   /** per open document: the model its views share, how many views it has, and its disposal */
@@ -252,5 +286,7 @@ export namespace ReadinessManager {
     api: ProdApi;
     tracker: INotebookTracker;
     settings?: Partial<IProdSettings>;
+    /** the contents manager's saves, renames and deletions (a module's save re-reads the git status) */
+    fileChanged?: ISignal<unknown, Contents.IChangedArgs>;
   }
 }

@@ -364,6 +364,70 @@ describe('CommitModel', () => {
     expect(mock.requests.every(r => r.method === 'GET')).toBe(true);
   });
 
+  it('has nothing to commit after a commit, until the notebook or a module changes', async () => {
+    let dirty = false;
+    const watched = new CommitModel({
+      client: new ProdApi(mock.settings()),
+      path: () => 'work/a.ipynb',
+      codeOnly: true,
+      dirty: () => dirty
+    });
+    expect(watched.nothingToCommit).toBe(false); // no status yet
+    const clean = status([
+      { path: 'work/a.ipynb', state: 'clean' },
+      { path: 'src/pkg/mod.py', state: 'clean' },
+      { path: 'build/out.py', state: 'ignored' }
+    ]);
+    mock.respond(200, clean);
+    await watched.refresh();
+    expect(watched.nothingToCommit).toBe(true);
+    expect(watched.lists('src/pkg/mod.py')).toBe(true);
+    expect(watched.lists('src/pkg/elsewhere.py')).toBe(false);
+    // an unsaved edit: the commit saves it first
+    let changes = 0;
+    watched.changed.connect(() => (changes += 1));
+    dirty = true;
+    watched.dirtyChanged();
+    expect(changes).toBe(1);
+    expect(watched.nothingToCommit).toBe(false);
+    dirty = false;
+    // a module saved: modified in the next status
+    const moduleSaved = clean.files.map(f =>
+      f.path === 'src/pkg/mod.py' ? { ...f, state: 'modified' as const } : f
+    );
+    mock.respond(200, status(moduleSaved));
+    await watched.refresh();
+    expect(watched.nothingToCommit).toBe(false);
+    // a rename the commit would record is something to commit
+    mock.respond(
+      200,
+      status([
+        {
+          path: 'work/a.ipynb',
+          state: 'clean',
+          renamed_from: ['work/old.ipynb']
+        }
+      ])
+    );
+    await watched.refresh();
+    expect(watched.nothingToCommit).toBe(false);
+    // with outputs kept the status cannot tell (outputs alone read as unchanged)
+    mock.respond(200, clean);
+    await watched.refresh();
+    watched.codeOnly = false;
+    expect(watched.nothingToCommit).toBe(false);
+    watched.codeOnly = true;
+    // no request when there is nothing to commit
+    watched.message = 'Again';
+    const sent = mock.requests.length;
+    expect(await watched.commit()).toBeNull();
+    expect(watched.failure?.message).toBe(
+      'Nothing to commit: no file changed since the last commit.'
+    );
+    expect(mock.requests.length).toBe(sent);
+    watched.dispose();
+  });
+
   it('keeps a status error and emits changes', async () => {
     let changes = 0;
     model.changed.connect(() => (changes += 1));

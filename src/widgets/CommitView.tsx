@@ -82,8 +82,26 @@ function Failure(props: ICommitViewProps & { failure: CommitFailure }) {
   );
 }
 
-function Gate(props: { model: ReadinessModel; trans: TranslationBundle }) {
-  const { model, trans } = props;
+/** Why Commit is disabled when no file changed: the gate's line and the button's title. */
+function nothingToCommit(trans: TranslationBundle): string {
+  return trans.__(
+    'Nothing to commit: no file changed since the last commit. Edit the notebook or its modules.'
+  );
+}
+
+function Gate(props: {
+  model: ReadinessModel;
+  commit: CommitModel;
+  trans: TranslationBundle;
+}) {
+  const { model, commit, trans } = props;
+  if (commit.nothingToCommit) {
+    return (
+      <div className="jp-ProdCommit-gate jp-mod-nothing" data-verdict="nothing">
+        {nothingToCommit(trans)}
+      </div>
+    );
+  }
   const verdict = gateVerdict(model.report ? model.report.findings : null);
   let text: string;
   switch (verdict.state) {
@@ -258,14 +276,19 @@ function CommitButtons(props: ICommitViewProps): JSX.Element {
   const noRepo = commit.status !== null && commit.status.repo === null;
   const hasMessage = !!commit.message.trim();
   const idle = !commit.committing && hasMessage;
+  const nothing = commit.nothingToCommit;
   return (
     <div className="jp-ProdCommit-actions">
       <button
         className="jp-ProdPanel-button jp-mod-accept jp-ProdCommit-commit"
-        disabled={!idle}
+        disabled={!idle || nothing}
         // a disabled button says why
         title={
-          hasMessage ? undefined : trans.__('Write a commit message first')
+          nothing
+            ? nothingToCommit(trans)
+            : hasMessage
+              ? undefined
+              : trans.__('Write a commit message first')
         }
         onClick={() => actions.commit(model)}
       >
@@ -386,7 +409,7 @@ function CommitBody(props: ICommitViewProps): JSX.Element {
         </div>
       )}
       <FileList commit={commit} trans={trans} />
-      <Gate model={model} trans={trans} />
+      <Gate model={model} commit={commit} trans={trans} />
       <MessageBox commit={commit} trans={trans} />
       <CommitButtons {...props} />
       {commit.failure && <Failure {...props} failure={commit.failure} />}
