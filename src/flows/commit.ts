@@ -7,6 +7,7 @@
 import { Notification } from '@jupyterlab/apputils';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 
+import type { IStatusResult } from '../api';
 import type { ReadinessModel } from '../model';
 import { ICommandContext, notifyError } from './context';
 
@@ -47,14 +48,37 @@ export async function commitNotebook(
   // the save may have changed the file: tick it as the status now says, not as it was before the save
   await commit.refresh();
   const subject = subjectOf(commit.message);
+  const renamed = renamesCommitted(commit);
   const result = await commit.commit(options);
   if (result) {
-    Notification.success(trans.__('Committed %1: %2', result.short, subject), {
-      autoClose: 6000
-    });
+    Notification.success(
+      renamed.length
+        ? trans.__(
+            'Committed %1: %2 (renamed from %3)',
+            result.short,
+            subject,
+            renamed.join(', ')
+          )
+        : trans.__('Committed %1: %2', result.short, subject),
+      { autoClose: 6000 }
+    );
     return result.commit;
   }
   return null;
+}
+
+/** The old names a commit records as renames: those of the ticked files, as the status previews them. */
+function renamesCommitted(commit: {
+  status: IStatusResult | null;
+  isSelected(path: string): boolean;
+}): string[] {
+  const names: string[] = [];
+  for (const file of commit.status?.files ?? []) {
+    if (commit.isSelected(file.path)) {
+      names.push(...(file.renamed_from ?? []));
+    }
+  }
+  return names;
 }
 
 /** Open the panel on its commit section and read the git status again. */

@@ -216,6 +216,12 @@ async function commitRename(
     `Renamed from ${old} (its removal is committed too)`
   );
   await commitFromPanel(page, 'Rename the draft');
+  // the notification names the rename, as the file's row did
+  await expect(
+    page.locator('.Toastify__toast', {
+      hasText: `: Rename the draft (renamed from ${old})`
+    })
+  ).toBeVisible();
 
   // the commit removes the old name and adds the new one: git records the rename; nothing is left uncommitted
   const changes = git('show', '-M', '--name-status', '--format=', 'HEAD');
