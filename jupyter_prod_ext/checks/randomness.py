@@ -96,9 +96,10 @@ def _calls(unit: CodeUnit) -> list[Call]:
     call, below it in the cell: the draw comes after the seed)."""
     if unit.tree is None or not mentions_random(unit.python):
         return []
+    # a function needs the word ``def``: most cells that draw define none, and skip walking their whole tree
     bodies = {
         line
-        for node in ast.walk(unit.tree)
+        for node in (ast.walk(unit.tree) if "def" in unit.python else ())
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         for line in range(node.body[0].lineno, (node.end_lineno or node.lineno) + 1)
     }

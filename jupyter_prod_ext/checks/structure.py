@@ -214,12 +214,15 @@ def _tests_configuration(test: ast.expr) -> bool:
     return (value.value is None or value.value == "") and _CONFIG_NAME.search(test.left.id) is not None
 
 
+_FORM_PARAM = re.compile(r"#\s*@param\b")
+
+
 def _is_form_field(node: ast.stmt, lines: list[str]) -> bool:
     """``PROJECT_ID = "[your-project-id]"  # @param {type: "string"}``: a Colab form's field, configuration."""
     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or not isinstance(node.value, ast.Constant):
         return False
     line = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
-    return re.search(r"#\s*@param\b", line) is not None
+    return _FORM_PARAM.search(line) is not None
 
 
 def _script_like(unit: CodeUnit) -> ast.stmt | None:
@@ -228,7 +231,8 @@ def _script_like(unit: CodeUnit) -> ast.stmt | None:
     if tree is None or unit.foreign:
         return None
     simple: list[ast.stmt] = []
-    lines = unit.python.splitlines()
+    # a form field's line holds "@param": the cells without it (most) are not split into lines
+    lines = unit.python.splitlines() if "@param" in unit.python else None
     for node in tree.body:
         t = type(node)
         if t in _CONTROL_TYPES:
@@ -239,7 +243,7 @@ def _script_like(unit: CodeUnit) -> ast.stmt | None:
                 if isinstance(left, ast.Name) and left.id == "__name__":
                     continue
             return node
-        if t not in _NOT_SCRIPT and not _is_docstring(node) and not _is_form_field(node, lines):
+        if t not in _NOT_SCRIPT and not _is_docstring(node) and not (lines and _is_form_field(node, lines)):
             simple.append(node)
     return simple[0] if len(simple) >= TOP_LEVEL_STATEMENTS else None
 
