@@ -28,20 +28,17 @@ test('the demo notebook opens unchanged: its kernel starting changes nothing', a
   );
   await page.filebrowser.openDirectory(`${tmpPath}/demo`);
   await openNotebook(page, `${tmpPath}/demo/churn_analysis.ipynb`);
-  // the kernel is up and has told JupyterLab its language (the Python version it writes)
+  // the kernel is up and has told JupyterLab its language: the notebook's metadata, as the
+  // Property Inspector's Advanced Tools show it, carries the Python version the kernel writes
   await expect(page.locator('#jp-main-statusbar')).toContainText('Idle');
-  await expect
-    .poll(() =>
-      page.evaluate(
-        () =>
-          (
-            (
-              window.jupyterapp.shell.currentWidget as any
-            ).content.model.getMetadata('language_info') ?? {}
-          ).version ?? null
-      )
-    )
-    .toMatch(/^3\.\d+\.\d+/);
+  await page.sidebar.openTab('jp-property-inspector');
+  const inspector = page.locator('#jp-property-inspector');
+  await inspector.getByText('Advanced Tools', { exact: true }).click();
+  await expect(
+    inspector
+      .locator('.jp-MetadataEditorTool', { hasText: 'Notebook metadata' })
+      .locator('.cm-content')
+  ).toContainText(/"version": "3\.\d+\.\d+"/); // language_info's (codemirror_mode's is a number)
   const tab = page.locator('.lm-TabBar-tab', {
     hasText: 'churn_analysis.ipynb'
   });
