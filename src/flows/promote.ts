@@ -60,20 +60,24 @@ export function defaultModulePath(
 
 /**
  * The module the selected cells were promoted into before (the notebook's promotion ledger), so that
- * promoting them again goes to the same place by default.
+ * promoting them again goes to the same place by default; else the module the notebook's last
+ * promotion went to, so that a second piece of the notebook joins the first (the default path
+ * beside the notebook split the notebook's code into a second module the user never chose).
  */
 function promotedModule(notebook: Notebook, cells: number[]): string | null {
   const ledger = notebook.model?.getMetadata('jupyter_prod') as
     { promoted?: { cell_id?: string | null; module?: string }[] } | undefined;
+  const records = ledger?.promoted ?? [];
   const ids = new Set(
     cells.map(index => notebook.model?.cells.get(index)?.id).filter(Boolean)
   );
-  for (const record of ledger?.promoted ?? []) {
+  for (const record of records) {
     if (record.cell_id && ids.has(record.cell_id) && record.module) {
       return record.module;
     }
   }
-  return null;
+  const last = [...records].reverse().find(record => record.module);
+  return last?.module ?? null;
 }
 
 /** Indexes of the selected (or active) code cells: what a promotion moves. */
