@@ -147,7 +147,10 @@ function productionCommands(ctx: ICommandContext): ICommandSpec[] {
       caption: trans.__(
         'Move the definitions of the selected cells (and what they need) into a Python module'
       ),
-      enabled: 'code-cell',
+      // with any notebook open: a notebook opens on its first cell, most often a markdown title,
+      // and a command enabled only on a code cell was missing from the palette there (Promote
+      // then says to select code cells)
+      enabled: 'notebook',
       execute: withTarget(({ panel, model }) => promoteCells(ctx, panel, model))
     },
     {

@@ -570,6 +570,12 @@ export async function promoteCells(
   const { manager, trans } = ctx;
   const cells = selectedCodeCells(panel.content);
   if (cells.length === 0) {
+    Notification.info(
+      trans.__(
+        'Select the code cells to promote (click one, Shift+click to add more), then Promote again.'
+      ),
+      { autoClose: 8000 }
+    );
     return null;
   }
   if (notebookSaving(panel.context) === 'read-only') {

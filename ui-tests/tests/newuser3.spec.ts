@@ -8,6 +8,7 @@ import {
   codeNotebook,
   previewPromotion,
   ROOT,
+  runFromPalette,
   titleCell,
   uploadAndOpen
 } from './helpers';
@@ -74,4 +75,33 @@ test('a second promotion from a notebook proposes the module its first one went 
   expect((await cellSources(page)).join('\n')).toMatch(
     new RegExp(`from ${name} import .*perimeter`)
   );
+});
+
+test('Promote is in the command palette while the markdown title is the active cell', async ({
+  page,
+  tmpPath
+}) => {
+  await uploadAndOpen(
+    page,
+    tmpPath,
+    'titled.ipynb',
+    codeNotebook(['def area(r):\n    return 3 * r * r'], TITLE)
+  );
+  // the notebook opens on its first cell, the title: Promote is listed, and says what it needs
+  await page.notebook.selectCells(0);
+  await runFromPalette(page, 'Promote Cells to Module…');
+  await expect(
+    page.locator('.Toastify__toast', {
+      hasText: 'Select the code cells to promote'
+    })
+  ).toBeVisible();
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  // with a code cell selected, the same entry opens the dialog
+  await page.notebook.selectCells(1);
+  await runFromPalette(page, 'Promote Cells to Module…');
+  await expect(page.locator('.jp-Dialog input')).toBeVisible();
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Cancel' })
+    .click();
 });
