@@ -229,8 +229,14 @@ def string_calls(unit: CodeUnit) -> tuple[tuple[str, frozenset[str]], ...]:
     return unit_fact(unit, "string-calls", _string_calls)
 
 
+#: what a string constant given to a call as a positional argument follows in the text: ``(`` or ``,``, then
+#: blanks, comments, line continuations and brackets, then its quote (a prefix ``r``/``u`` at most: ``b`` makes
+#: bytes, ``f`` no constant). A cell without it (most: their strings are values, keys, docstrings) is not walked.
+_STRING_ARGUMENT = re.compile(r"[(,](?:\s|#[^\r\n]*|\\(?:\r\n|\r|\n)|\()*[rRuU]?['\"]")
+
+
 def _string_calls(unit: CodeUnit) -> tuple[tuple[str, frozenset[str]], ...]:
-    if unit.tree is None or not ("'" in unit.python or '"' in unit.python):
+    if unit.tree is None or not _STRING_ARGUMENT.search(unit.python):
         return ()
     out: list[tuple[str, frozenset[str]]] = []
     for node in ast.walk(unit.tree):
