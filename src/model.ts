@@ -34,6 +34,7 @@ import {
   needsOutputs
 } from './delta';
 import { HeldReports } from './findingsDelta';
+import { IUnsavedCells, SavedCells } from './savedCells';
 import { jsonEqual } from './jsonEqual';
 import { hideWaived, mergeReports, scoreOf, WaiverPlace } from './reports';
 import type { IMissingCellsBaseAnswer } from './wire';
@@ -58,6 +59,11 @@ export interface INotebookSource {
   readonly contentChanged: ISignal<unknown, unknown>;
   /** Emitted after the notebook was saved to disk. */
   readonly saved: ISignal<unknown, unknown>;
+  /**
+   * The cell changes not saved yet (null when the cells are as saved, even
+   * if the kernel made the notebook dirty): what Promote's save writes too.
+   */
+  unsavedCells?(): IUnsavedCells | null;
 }
 
 /** The part of `ProdApi` the model uses (a seam for tests). */
@@ -246,6 +252,7 @@ export function sourceFromPanel(
   };
   panel.context.saveState.connect(onSaveState);
   const reader = new CellReader();
+  const savedCells = new SavedCells(panel.context);
   return {
     get path() {
       return panel.context.localPath;
@@ -259,9 +266,11 @@ export function sourceFromPanel(
     },
     contentChanged: panel.context.model.contentChanged,
     saved,
+    unsavedCells: () => savedCells.changes(),
     dispose() {
       panel.context.saveState.disconnect(onSaveState);
       reader.dispose();
+      savedCells.dispose();
       Signal.clearData(saved);
     }
   };

@@ -24,6 +24,7 @@ import { Debouncer } from '@lumino/polling';
 import { applyNotebookEdits } from '../actions';
 import type { IPromoteRequest, IPromoteResult, ProdApi } from '../api';
 import { notebookContent, ReadinessModel } from '../model';
+import type { IUnsavedCells } from '../savedCells';
 import {
   APPLY_CLASS,
   IOpeningPreview,
@@ -181,7 +182,7 @@ async function previewUntilDecided(
   trans: TranslationBundle,
   request: IPromoteRequest,
   dryRun: Rerun,
-  unsaved: boolean
+  unsaved: IUnsavedCells | null
 ): Promise<IApproved | null> {
   let choices: UnmovedChoices = {};
   for (;;) {
@@ -195,9 +196,7 @@ async function previewUntilDecided(
     const preview = opening.result;
     choices = opening.unmoved;
     const canForce = forceMayHelp(preview) && !request.force;
-    const body = new PromotePreview(opening, trans, dryRun, {
-      savesUnsaved: unsaved
-    });
+    const body = new PromotePreview(opening, trans, dryRun, { unsaved });
     const answer = await showDialog<UnmovedChoices>({
       title: trans.__('Promote to %1', preview.module_path || request.to),
       body,
@@ -559,6 +558,21 @@ export function warmTypeCheck(
 }
 
 /**
+ * The cell changes Promote's save writes besides its own edits; null when
+ * none (a notebook the kernel made dirty only). Without the notebook's saved
+ * cells (no `unsavedCells`), any dirty notebook has some, not named.
+ */
+export function unsavedChanges(
+  model: Pick<ReadinessModel, 'source'>,
+  dirty: boolean
+): IUnsavedCells | null {
+  if (model.source.unsavedCells) {
+    return model.source.unsavedCells();
+  }
+  return dirty ? { edited: [], added: 0, deleted: 0, moved: false } : null;
+}
+
+/**
  * Promote the selected code cells of a notebook: module path, preview, apply.
  * Resolves with the server's answer (null when nothing was sent or it failed).
  */
@@ -606,9 +620,12 @@ export async function promoteCells(
       as_function: choices.asFunction ?? undefined,
       dry_run: true
     });
-  // Promote saves the notebook: edits made before it are saved with it, which the preview says
+  // Promote saves the notebook: cell changes made before it are saved with it, which the preview
+  // says (not what the kernel wrote into the metadata when it started: nobody made that change)
   const unsaved =
-    notebookSaving(panel.context) === 'save' && panel.context.model.dirty;
+    notebookSaving(panel.context) === 'save'
+      ? unsavedChanges(model, panel.context.model.dirty)
+      : null;
   const approved = await previewUntilDecided(trans, request, dryRun, unsaved);
   if (!approved) {
     return null;

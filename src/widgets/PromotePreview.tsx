@@ -7,6 +7,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { ApiError, IPromoteResult, UnmovedChoice } from '../api';
+import type { IUnsavedCells } from '../savedCells';
 import type { ISliceItem } from '../wire';
 import { InlineCode } from './InlineCode';
 
@@ -318,10 +319,66 @@ function Drift(props: {
   );
 }
 
+/** "2", "2 and 5", "2, 4 and 5": cell numbers in a sentence. */
+function numbers(
+  trans: TranslationBundle,
+  cells: ReadonlyArray<number>
+): string {
+  const shown = cells.map(String);
+  return shown.length === 1
+    ? shown[0]
+    : trans.__(
+        '%1 and %2',
+        shown.slice(0, -1).join(', '),
+        shown[shown.length - 1]
+      );
+}
+
+/**
+ * The preview's line on what Promote's save writes besides its edits: the
+ * cell changes not saved yet, named (`cells 2 and 5 edited, 1 cell added`)
+ * when known.
+ */
+export function unsavedLine(
+  trans: TranslationBundle,
+  unsaved: IUnsavedCells
+): string {
+  const parts: string[] = [];
+  if (unsaved.edited.length > 0) {
+    parts.push(
+      trans._n(
+        'cell %2 edited',
+        'cells %2 edited',
+        unsaved.edited.length,
+        numbers(trans, unsaved.edited)
+      )
+    );
+  }
+  if (unsaved.added > 0) {
+    parts.push(trans._n('%1 cell added', '%1 cells added', unsaved.added));
+  }
+  if (unsaved.deleted > 0) {
+    parts.push(
+      trans._n('%1 cell deleted', '%1 cells deleted', unsaved.deleted)
+    );
+  }
+  if (unsaved.moved) {
+    parts.push(trans.__('cells moved'));
+  }
+  return parts.length > 0
+    ? trans.__(
+        'Promote saves the notebook, with its edits and your unsaved changes (%1).',
+        parts.join(', ')
+      )
+    : trans.__(
+        'Promote saves the notebook, with its edits and your unsaved changes.'
+      );
+}
+
 /** What the preview says beside the dry run. */
 export interface IPreviewOptions {
-  /** the notebook has unsaved edits, which Promote saves with its own */
-  savesUnsaved?: boolean;
+  /** the notebook's cell changes not saved yet, which Promote saves with its edits */
+  unsaved?: IUnsavedCells | null;
 }
 
 export class PromotePreview extends ReactWidget {
@@ -536,11 +593,9 @@ export class PromotePreview extends ReactWidget {
           trans={trans}
         />
         <Lines className="jp-ProdPromote-warnings" lines={r.warnings} />
-        {this._options.savesUnsaved && (
+        {this._options.unsaved && (
           <p className="jp-ProdPromote-savesUnsaved">
-            {trans.__(
-              'The notebook has unsaved changes: Promote saves them too, with its edits.'
-            )}
+            {unsavedLine(trans, this._options.unsaved)}
           </p>
         )}
         <Drift result={r} trans={trans} />

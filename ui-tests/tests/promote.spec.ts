@@ -287,24 +287,23 @@ test('Promote says it saves the changes made before it, and refuses a read-only 
   tmpPath
 }, testInfo) => {
   const module = `readonly_${testInfo.retry}`;
-  // saved (once the kernel wrote its language into the metadata): the preview says nothing of it
+  // freshly opened: the kernel starting wrote its language into the metadata (the notebook is
+  // dirty), but no cell changed: the preview says nothing of unsaved changes
   await uploadAndOpen(page, tmpPath, 'edited.ipynb', TWICE);
   const tab = page.locator('.lm-TabBar-tab', { hasText: 'edited.ipynb' });
   await expect(page.locator('#jp-main-statusbar')).toContainText('Idle');
-  await page.menu.clickMenuItem('File>Save Notebook');
-  await expect(tab).not.toHaveClass(/jp-mod-dirty/);
+  await expect(tab).toHaveClass(/jp-mod-dirty/);
   let dialog = await previewTwice(page, `${module}.py`);
   await expect(dialog.locator('.jp-ProdPromote-savesUnsaved')).toHaveCount(0);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toHaveCount(0);
-  // a change not saved yet: the preview says Promote saves it too
+  // a cell changed and not saved yet: the preview says Promote saves it too, and which
   await (await page.notebook.getCellLocator(1))!.locator('.cm-content').click();
   await page.keyboard.type('  # edited');
-  await expect(tab).toHaveClass(/jp-mod-dirty/);
   await page.keyboard.press('Escape');
   dialog = await promoteFromContextMenu(page, 0, `${module}.py`);
   await expect(dialog.locator('.jp-ProdPromote-savesUnsaved')).toHaveText(
-    'The notebook has unsaved changes: Promote saves them too, with its edits.'
+    'Promote saves the notebook, with its edits and your unsaved changes (cell 2 edited).'
   );
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toHaveCount(0);
