@@ -8,7 +8,7 @@ import * as React from 'react';
 
 import { ApiError, IPromoteResult, UnmovedChoice } from '../api';
 import type { IUnsavedCells } from '../savedCells';
-import type { ISliceItem } from '../wire';
+import type { ISliceItem, ITypeError } from '../wire';
 import { InlineCode } from './InlineCode';
 
 function Diff(props: { title: string; diff: string }): JSX.Element | null {
@@ -155,6 +155,37 @@ function Lines(props: {
       {props.lines.map((line, i) => (
         <li key={i}>
           <InlineCode text={line} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * mypy's errors in the module, each at its module line and the cell it came from: the warning above
+ * says how many there are, this says which (the Readiness panel lists the notebook's own).
+ */
+function TypeErrors(props: {
+  errors: ReadonlyArray<ITypeError>;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { errors, trans } = props;
+  if (errors.length === 0) {
+    return null;
+  }
+  return (
+    <ul className="jp-ProdPromote-typeErrors">
+      {errors.map((e, i) => (
+        <li key={i}>
+          {e.cell !== null && e.cell_line !== null
+            ? trans.__(
+                'Line %1 (cell %2, line %3): %4',
+                e.module_line,
+                e.cell + 1,
+                e.cell_line,
+                e.message
+              )
+            : trans.__('Line %1: %2', e.module_line, e.message)}
         </li>
       ))}
     </ul>
@@ -606,6 +637,9 @@ export class PromotePreview extends ReactWidget {
         )}
         {r.typecheck.ran && (
           <p className="jp-ProdPromote-typecheck">{r.typecheck.message}</p>
+        )}
+        {r.typecheck.ran && (
+          <TypeErrors errors={r.typecheck.errors} trans={trans} />
         )}
         <Diff
           title={trans.__('Module %1', r.module_path)}

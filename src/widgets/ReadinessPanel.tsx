@@ -103,9 +103,9 @@ function Summary(props: {
         <div className="jp-ProdPanel-quick">
           {model.settings.mypyOnSave
             ? trans.__(
-                'Quick checks so far: save the notebook (or ↻) to run black, mypy and git too.'
+                'Quick checks only: black, mypy and git run when you save, or now with ↻.'
               )
-            : trans.__('Quick checks so far: ↻ runs black, mypy and git too.')}
+            : trans.__('Quick checks only: black, mypy and git run with ↻.')}
         </div>
       )}
     </div>

@@ -419,6 +419,11 @@ test('Promote to Module type-checks the notebook while the module path is asked'
   await expect(dialog.locator('.jp-ProdPromote-typecheck')).toHaveText(
     'mypy: 1 error.'
   );
+  // which error, and the cell line it comes from
+  await expect(dialog.locator('.jp-ProdPromote-typeErrors li')).toHaveCount(1);
+  await expect(dialog.locator('.jp-ProdPromote-typeErrors')).toContainText(
+    '(cell 1, line 5): Incompatible return value type'
+  );
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toHaveCount(0);
   expect(fs.existsSync(path.join(ROOT, `${module}.py`))).toBe(false);

@@ -141,7 +141,7 @@ test("the panel says its score is the quick checks' until a save runs every chec
   // an opened notebook is checked with the fast checks alone: no black finding yet
   const quick = panel.locator('.jp-ProdPanel-quick');
   await expect(quick).toHaveText(
-    'Quick checks so far: save the notebook (or ↻) to run black, mypy and git too.'
+    'Quick checks only: black, mypy and git run when you save, or now with ↻.'
   );
   await expect(panel.locator(BLACK)).toHaveCount(0);
   await saveFromCell(page);
