@@ -141,6 +141,16 @@ def test_a_missing_package_says_to_install_it(tmp_path: Path) -> None:
     assert "requirements" in finding["hint"] and "fix the cell" not in finding["hint"]
 
 
+def test_a_package_version_read_while_the_package_is_absent_says_to_install_it(tmp_path: Path) -> None:
+    """``importlib.metadata.version("torch")`` raises PackageNotFoundError where torch is not installed (a new
+    user's Clean Run of a real notebook): the hint said 'fix the cell', which has nothing to fix."""
+    [finding] = run_file(copied("missing_metadata.ipynb", tmp_path), timeout=60, cell_timeout=30)["findings"]
+    assert (finding["check"], finding["cell"]) == ("run-error", 2)
+    assert "PackageNotFoundError" in finding["message"]
+    assert finding["hint"].startswith("'jp-prod-absent-package' is not installed where the notebook's kernel runs")
+    assert "fix the cell" not in finding["hint"]
+
+
 def test_sys_exit_says_it_stops_the_run(tmp_path: Path) -> None:
     report = run_file(copied("sys_exit.ipynb", tmp_path), timeout=60, cell_timeout=30)
     [finding] = report["findings"]

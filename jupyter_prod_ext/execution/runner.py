@@ -250,6 +250,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _CELL_LINE = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
 _MISSING_MODULE = re.compile(r"No module named '([^'.]+)")
+#: how Python 3.10-3.13's importlib.metadata words PackageNotFoundError's value before the name
+_NO_METADATA = "No package metadata was found for"
 _ABSENT_FILE = re.compile(r"No such file or directory: '([^']+)'")
 #: Exceptions (urllib, socket, requests/urllib3) and messages of a network that cannot be reached: public
 #: notebooks download their data, and the hint to "fix the cell" had nothing to fix.
@@ -411,6 +413,8 @@ def _raised_finding(cells: list[Any], cell: int | None, end: Mapping[str, Any]) 
         hint = _hidden_state_hint(cells, cell, evalue) or hint
     elif ename == "ModuleNotFoundError" and (missing := _MISSING_MODULE.search(evalue)):
         hint = _missing_module_hint(cells, cell, missing.group(1))
+    elif ename == "PackageNotFoundError":  # importlib.metadata.version("torch"): its value is the name asked
+        hint = _missing_module_hint(cells, cell, evalue.strip().removeprefix(_NO_METADATA).strip() or "the package")
     elif ename in _NETWORK_ERRORS or _NETWORK_FAILURE.search(evalue):
         hint = (
             "The cell reaches the network, which failed in this run: keep the data it downloads in the project "
