@@ -364,33 +364,75 @@ export async function addHiddenCheck(page: IJupyterLabPageFixture) {
   return settings.locator('input[id$="_ignore_0"]');
 }
 
-/** The sources of the current notebook's cells, in order. */
+/**
+ * The current notebook (the active tab's): its cells' sources as their
+ * editors show them, in order: each editor's lines joined by newlines. A cell
+ * JupyterLab has not drawn yet (it draws cells out of view lazily) is
+ * scrolled into view first, as a person scrolls to read it.
+ */
 export async function cellSources(
   page: IJupyterLabPageFixture
 ): Promise<string[]> {
-  return page.evaluate(() => {
-    const cells = (window.jupyterapp.shell.currentWidget as any).content.model
-      .cells;
-    const out: string[] = [];
-    for (let i = 0; i < cells.length; i++) {
-      out.push(cells.get(i).sharedModel.getSource());
+  const notebook = await page.notebook.getNotebookInPanelLocator();
+  if (!notebook) {
+    return [];
+  }
+  const cells = notebook.locator('.jp-Cell');
+  const out: string[] = [];
+  const count = await cells.count();
+  for (let i = 0; i < count; i++) {
+    const cell = notebook.locator(`.jp-Cell[data-windowed-list-index="${i}"]`);
+    const content = cell.locator('.jp-InputArea-editor .cm-content');
+    if (!(await content.count())) {
+      await cell.scrollIntoViewIfNeeded();
+      await expect(content).toHaveCount(1);
     }
-    return out;
-  });
+    const lines = await content.locator(':scope > .cm-line').allTextContents();
+    out.push(lines.join('\n'));
+  }
+  return out;
 }
 
-/** The current notebook's active cell: its index, the cursor's line (0-based) and the notebook's path. */
+/**
+ * The current notebook's active cell as a person sees it: its position (the
+ * highlighted cell), the cursor's line (0-based; the status bar's "Ln", null
+ * when it shows none) and the notebook's path (the tab's tooltip).
+ */
 export async function activeCell(
   page: IJupyterLabPageFixture
 ): Promise<{ index: number; line: number | null; path: string }> {
-  return page.evaluate(() => {
-    const widget = window.jupyterapp.shell.currentWidget as any;
-    const notebook = widget.content;
-    const editor = notebook.activeCell?.editor;
-    return {
-      index: notebook.activeCellIndex,
-      line: editor ? editor.getCursorPosition().line : null,
-      path: widget.context.path
-    };
-  });
+  const notebook = await page.notebook.getNotebookInPanelLocator();
+  const active = notebook!.locator('.jp-Cell.jp-mod-active');
+  const index = Number(await active.getAttribute('data-windowed-list-index'));
+  const status = await page.locator('#jp-main-statusbar').innerText();
+  const ln = /Ln (\d+), Col \d+/.exec(status);
+  const caption =
+    (await page.activity.getTabLocator().getAttribute('title')) ?? '';
+  const path = /Path: (.*)/.exec(caption);
+  return {
+    index,
+    line: ln ? Number(ln[1]) - 1 : null,
+    path: path ? path[1].trim() : ''
+  };
+}
+
+/**
+ * The Property Inspector's Advanced Tools metadata editor `which` ('Notebook
+ * metadata' or 'Cell metadata', the active cell's) as a person reads it; its
+ * text without white space (the editor's JSON layout aside).
+ */
+export async function metadataShown(
+  page: IJupyterLabPageFixture,
+  which: 'Notebook metadata' | 'Cell metadata'
+): Promise<string> {
+  await page.sidebar.openTab('jp-property-inspector');
+  const inspector = page.locator('#jp-property-inspector');
+  const editor = inspector
+    .locator('.jp-MetadataEditorTool', { hasText: which })
+    .locator('.cm-content');
+  if (!(await editor.isVisible())) {
+    await inspector.getByText('Advanced Tools', { exact: true }).click();
+  }
+  await expect(editor).toBeVisible();
+  return ((await editor.textContent()) ?? '').replace(/\s+/g, '');
 }
